@@ -1,0 +1,248 @@
+package io.vigil.core;
+
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.vigil.core.internal.ExportHealth;
+import io.vigil.core.internal.SdkFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The telemetry runtime of one service: an OpenTelemetry SDK for traces, metrics and logs built from
+ * a {@link VigilConfig}, Prometheus exposition of all metrics, {@code app_info} and JVM runtime
+ * metrics, and a bounded, flushing shutdown.
+ *
+ * <pre>{@code
+ * try (Vigil vigil = Vigil.start()) {          // reads the environment
+ *     OpenTelemetry otel = vigil.openTelemetry();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>With {@code ENABLE_OBSERVABILITY=false} the runtime is a true no-op: no SDK, no threads, no
+ * sockets. Telemetry failures never reach the caller: exporters run on background threads with
+ * bounded queues, and an unreachable collector is logged once, not per span.
+ */
+public final class Vigil implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Vigil.class);
+    private static final String INSTRUMENTATION_SCOPE = "io.vigil.core";
+
+    private final VigilConfig config;
+    private final OpenTelemetrySdk sdk; // null when disabled
+    private final OpenTelemetry openTelemetry;
+    private final MetricsEndpoint metricsEndpoint;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<ExportHealth> exportHealth;
+    private final Duration shutdownTimeout;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Vigil(VigilConfig config, boolean registerGlobal, boolean runtimeMetrics, Duration shutdownTimeout) {
+        this.config = config;
+        this.shutdownTimeout = shutdownTimeout;
+        config.warnings().forEach(w -> log.warn("Telemetry configuration: {}", w));
+        if (!config.enabled()) {
+            this.sdk = null;
+            this.openTelemetry = OpenTelemetry.noop();
+            this.metricsEndpoint = new MetricsEndpoint(null, Map.of());
+            this.exportHealth = List.of();
+            log.info(config.summary());
+            return;
+        }
+        SdkFactory.Built built = SdkFactory.build(config);
+        this.sdk = built.sdk();
+        this.openTelemetry = sdk;
+        this.metricsEndpoint = new MetricsEndpoint(built.prometheus(), appInfoLabels(config));
+        this.exportHealth = built.exportHealth();
+        if (registerGlobal) {
+            registerGlobal(sdk);
+        }
+        if (config.metricsEnabled()) {
+            registerProcessMetrics(sdk.getMeter(INSTRUMENTATION_SCOPE));
+            if (runtimeMetrics) {
+                closeables.add(RuntimeTelemetry.create(sdk));
+            }
+        }
+        log.info(config.summary());
+    }
+
+    /**
+     * Starts the runtime from this process's environment and registers it as the global
+     * OpenTelemetry instance, so that instrumentation libraries find it.
+     */
+    public static Vigil start() {
+        return builder().environment(System.getenv()).registerGlobal(true).build();
+    }
+
+    /** A builder for a runtime with explicit configuration. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The effective configuration. */
+    public VigilConfig config() {
+        return config;
+    }
+
+    /** Whether telemetry is on ({@code false} means everything is a no-op). */
+    public boolean enabled() {
+        return sdk != null;
+    }
+
+    /** The OpenTelemetry API entry point: the SDK, or the no-op when disabled. */
+    public OpenTelemetry openTelemetry() {
+        return openTelemetry;
+    }
+
+    /** The Prometheus/OpenMetrics exposition of every metric, to mount on any HTTP server. */
+    public MetricsEndpoint metricsEndpoint() {
+        return metricsEndpoint;
+    }
+
+    /**
+     * Starts a standalone metrics server on {@code host:port} serving {@link
+     * VigilConfig#metricsPath()}; it is closed with this runtime.
+     */
+    public MetricsServer startMetricsServer(String host, int port) {
+        MetricsServer server = MetricsServer.start(metricsEndpoint, host, port, config.metricsPath());
+        synchronized (closeables) {
+            closeables.add(server);
+        }
+        return server;
+    }
+
+    /**
+     * Flushes what is buffered and stops all exporters and threads, waiting at most {@code timeout}.
+     *
+     * @return whether everything was flushed and stopped in time
+     */
+    public boolean shutdown(Duration timeout) {
+        if (!closed.compareAndSet(false, true)) {
+            return true;
+        }
+        synchronized (closeables) {
+            for (AutoCloseable c : closeables.reversed()) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.debug("Error closing {}", c, e);
+                }
+            }
+        }
+        if (sdk == null) {
+            return true;
+        }
+        // shutdown() flushes every batch processor first, then stops the exporters.
+        CompletableResultCode result = sdk.shutdown().join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!result.isDone()) {
+            log.warn("Telemetry shutdown did not finish within {} ms; unsent telemetry is dropped", timeout.toMillis());
+            return false;
+        }
+        return result.isSuccess();
+    }
+
+    /** {@link #shutdown(Duration)} with the configured bound (default 5 s). */
+    @Override
+    public void close() {
+        shutdown(shutdownTimeout);
+    }
+
+    private static Map<String, String> appInfoLabels(VigilConfig config) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("version", config.serviceVersion());
+        labels.put("java_version", Runtime.version().toString());
+        labels.put("environment", config.environment());
+        return labels;
+    }
+
+    private void registerProcessMetrics(Meter meter) {
+        AttributesBuilder infoBuilder = Attributes.builder();
+        appInfoLabels(config).forEach(infoBuilder::put);
+        Attributes info = infoBuilder.build();
+        meter.gaugeBuilder("app_info")
+                .setDescription("Always 1; labels describe the running service")
+                .ofLongs()
+                .buildWithCallback(m -> m.record(1, info));
+        AttributeKey<String> signal = AttributeKey.stringKey("signal");
+        for (ExportHealth h : exportHealth) {
+            Attributes attrs = Attributes.of(signal, h.signal());
+            meter.counterBuilder("vigil.export.failures")
+                    .setDescription("OTLP export batches that failed, by signal")
+                    .buildWithCallback(m -> m.record(h.failedExports(), attrs));
+        }
+    }
+
+    private static void registerGlobal(OpenTelemetrySdk sdk) {
+        try {
+            GlobalOpenTelemetry.set(sdk);
+        } catch (IllegalStateException e) {
+            log.warn("A global OpenTelemetry instance was already set; this Vigil runtime is not global");
+        }
+    }
+
+    /** Builds a {@link Vigil} runtime. */
+    public static final class Builder {
+        private VigilConfig config;
+        private boolean registerGlobal;
+        private boolean runtimeMetrics = true;
+        private Duration shutdownTimeout = Duration.ofSeconds(5);
+
+        Builder() {}
+
+        /** Uses this configuration. */
+        public Builder config(VigilConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** Reads the configuration from these environment variables. */
+        public Builder environment(Map<String, String> env) {
+            return config(VigilConfig.fromEnvironment(env));
+        }
+
+        /** Registers the SDK as {@code GlobalOpenTelemetry} (default {@code false}). */
+        public Builder registerGlobal(boolean registerGlobal) {
+            this.registerGlobal = registerGlobal;
+            return this;
+        }
+
+        /** Whether to record JVM runtime metrics (default {@code true}). */
+        public Builder runtimeMetrics(boolean runtimeMetrics) {
+            this.runtimeMetrics = runtimeMetrics;
+            return this;
+        }
+
+        /** Upper bound for {@link Vigil#close()} to flush and stop (default 5 s). */
+        public Builder shutdownTimeout(Duration shutdownTimeout) {
+            Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+            if (shutdownTimeout.isNegative()) {
+                throw new IllegalArgumentException("shutdownTimeout must not be negative");
+            }
+            this.shutdownTimeout = shutdownTimeout;
+            return this;
+        }
+
+        /** Builds and starts the runtime. */
+        public Vigil build() {
+            return new Vigil(
+                    config != null ? config : VigilConfig.fromEnvironment(),
+                    registerGlobal,
+                    runtimeMetrics,
+                    shutdownTimeout);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.vigil.core.internal;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tracks whether one signal's exporter is healthy and logs only the transitions: the first failure
+ * (with its reason) and the recovery. An unreachable collector produces two log lines over any
+ * length of outage, not one per batch; the failed batches are counted instead.
+ */
+public final class ExportHealth {
+    private static final Logger log = LoggerFactory.getLogger(ExportHealth.class);
+
+    // OpenTelemetry's exporters, and the processors that drive them, log every failed batch
+    // themselves (throttled, but for as long as the outage lasts). Vigil reports the transitions
+    // instead, so those loggers are quietened. JUL holds loggers weakly: these strong references
+    // keep the levels in force.
+    private static final java.util.logging.Logger[] QUIETENED = {
+        quieten("io.opentelemetry.exporter.otlp.internal.GrpcExporter", Level.OFF),
+        quieten("io.opentelemetry.exporter.otlp.internal.HttpExporter", Level.OFF),
+        quieten("io.opentelemetry.sdk.trace.export.BatchSpanProcessor", Level.SEVERE),
+        quieten("io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor", Level.SEVERE),
+        quieten("io.opentelemetry.sdk.metrics.export.PeriodicMetricReader", Level.SEVERE),
+    };
+
+    private static java.util.logging.Logger quieten(String name, Level level) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(level);
+        return logger;
+    }
+
+    private final String signal;
+    private final String destination;
+    private final AtomicBoolean failing = new AtomicBoolean();
+    private final LongAdder failedExports = new LongAdder();
+    private final LongAdder succeededExports = new LongAdder();
+
+    public ExportHealth(String signal, String destination) {
+        this.signal = signal;
+        this.destination = destination;
+    }
+
+    /** Observes the outcome of one export call; never blocks. */
+    public CompletableResultCode observe(CompletableResultCode result) {
+        result.whenComplete(() -> {
+            if (result.isSuccess()) {
+                succeededExports.increment();
+                if (failing.compareAndSet(true, false)) {
+                    log.info(
+                            "OTLP {} export to {} recovered after {} failed batches",
+                            signal,
+                            destination,
+                            failedExports.sum());
+                }
+            } else {
+                failedExports.increment();
+                if (failing.compareAndSet(false, true)) {
+                    Throwable cause = result.getFailureThrowable();
+                    log.warn(
+                            "OTLP {} export to {} is failing ({}); telemetry is queued within bounds and dropped past them, "
+                                    + "the service is unaffected; failures are counted in vigil_export_failures_total and the next "
+                                    + "message comes on recovery",
+                            signal,
+                            destination,
+                            cause == null
+                                    ? "no response"
+                                    : cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                }
+            }
+        });
+        return result;
+    }
+
+    public String signal() {
+        return signal;
+    }
+
+    public boolean failing() {
+        return failing.get();
+    }
+
+    public long failedExports() {
+        return failedExports.sum();
+    }
+
+    public long succeededExports() {
+        return succeededExports.sum();
+    }
+}

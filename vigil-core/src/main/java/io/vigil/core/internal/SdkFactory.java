@@ -1,0 +1,120 @@
+package io.vigil.core.internal;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
+import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
+import io.vigil.core.VigilConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * Turns a {@link VigilConfig} into a running OpenTelemetry SDK through the SDK's own autoconfigure
+ * module: Vigil's variables are mapped onto {@code otel.*} properties, and standard {@code OTEL_*}
+ * settings pass through and win.
+ */
+public final class SdkFactory {
+
+    private SdkFactory() {}
+
+    /** What was built: the SDK, the Prometheus reader (if metrics are on) and the export monitors. */
+    public record Built(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus, List<ExportHealth> exportHealth) {}
+
+    /** The {@code otel.*} properties that configure the SDK for {@code config}. */
+    public static Map<String, String> properties(VigilConfig config) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("otel.service.name", config.serviceName());
+        boolean otlp = config.otlpEndpoint().isPresent();
+        StringJoiner traces = new StringJoiner(",");
+        if (config.tracingEnabled() && otlp) {
+            traces.add("otlp");
+        }
+        if (config.tracingEnabled() && config.traceConsoleExport()) {
+            traces.add("console");
+        }
+        p.put("otel.traces.exporter", traces.length() == 0 ? "none" : traces.toString());
+        p.put("otel.metrics.exporter", config.metricsEnabled() && otlp ? "otlp" : "none");
+        p.put("otel.logs.exporter", otlp ? "otlp" : "none");
+        config.otlpEndpoint().ifPresent(endpoint -> {
+            p.put("otel.exporter.otlp.endpoint", endpoint.toString());
+            p.put("otel.exporter.otlp.protocol", config.otlpProtocol().otelName());
+        });
+        if (config.tracingEnabled()) {
+            p.put("otel.traces.sampler", "parentbased_traceidratio");
+            p.put("otel.traces.sampler.arg", Double.toString(config.traceSampleRate()));
+        } else {
+            p.put("otel.traces.sampler", "always_off");
+        }
+        p.put("otel.propagators", "tracecontext,baggage");
+        p.put(
+                "otel.metric.export.interval",
+                Long.toString(config.metricsCollectionInterval().toMillis()));
+        // The SDK's own health metrics in their semantic-convention form: queue sizes, processed and
+        // dropped spans and log records (error.type=queue_full), exported items by outcome.
+        p.put("otel.experimental.sdk.telemetry.version", "latest");
+        p.putAll(config.otelProperties());
+        return p;
+    }
+
+    /** Builds and starts the SDK; the caller owns it and must shut it down. */
+    public static Built build(VigilConfig config) {
+        Map<String, String> properties = properties(config);
+        String destination = config.otlpEndpoint().map(Object::toString).orElse("-");
+        List<ExportHealth> health = new ArrayList<>();
+        ExportHealth spans = new ExportHealth("span", destination);
+        ExportHealth metrics = new ExportHealth("metric", destination);
+        ExportHealth logs = new ExportHealth("log", destination);
+        health.add(spans);
+        health.add(metrics);
+        health.add(logs);
+
+        PrometheusMetricReader prometheus = config.metricsEnabled()
+                ? PrometheusMetricReader.builder()
+                        .setOtelScopeLabelsEnabled(false)
+                        .setTargetInfoMetricEnabled(true)
+                        .build()
+                : null;
+
+        Attributes resourceAttributes = Attributes.builder()
+                .put("service.version", config.serviceVersion())
+                .put("deployment.environment.name", config.environment())
+                .build();
+
+        AutoConfiguredOpenTelemetrySdk auto = AutoConfiguredOpenTelemetrySdk.builder()
+                .disableShutdownHook()
+                .addPropertiesCustomizer(ignored -> properties)
+                // Standard OTEL_RESOURCE_ATTRIBUTES and the detectors win over Vigil's own values.
+                .addResourceCustomizer(
+                        (resource, cfg) -> Resource.create(resourceAttributes).merge(resource))
+                .addSpanExporterCustomizer((exporter, cfg) ->
+                        exporter instanceof OtlpGrpcSpanExporter || exporter instanceof OtlpHttpSpanExporter
+                                ? new MonitoredSpanExporter(exporter, spans)
+                                : exporter)
+                .addMetricExporterCustomizer((exporter, cfg) ->
+                        exporter instanceof OtlpGrpcMetricExporter || exporter instanceof OtlpHttpMetricExporter
+                                ? new MonitoredMetricExporter(exporter, metrics)
+                                : exporter)
+                .addLogRecordExporterCustomizer((exporter, cfg) ->
+                        exporter instanceof OtlpGrpcLogRecordExporter || exporter instanceof OtlpHttpLogRecordExporter
+                                ? new MonitoredLogRecordExporter(exporter, logs)
+                                : exporter)
+                .addMeterProviderCustomizer((builder, cfg) -> {
+                    if (prometheus != null) {
+                        builder.registerMetricReader(prometheus);
+                    }
+                    return builder;
+                })
+                .build();
+        return new Built(auto.getOpenTelemetrySdk(), prometheus, List.copyOf(health));
+    }
+}

@@ -1,0 +1,149 @@
+package io.vigil.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.vigil.core.internal.ExportHealth;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An unreachable or black-holed collector never throws into the caller, never blocks it, keeps
+ * memory bounded (drops are counted) and is reported once.
+ */
+class DeadEndpointTest {
+    private static final int QUEUE = 512;
+    private static final int SPANS = 50_000;
+
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    private final Logger healthLogger = (Logger) LoggerFactory.getLogger(ExportHealth.class);
+    private final List<Socket> blackHoleConnections = new CopyOnWriteArrayList<>();
+    private ServerSocket blackHole;
+
+    @BeforeEach
+    void captureLogs() {
+        logs.start();
+        healthLogger.addAppender(logs);
+        healthLogger.setLevel(Level.INFO);
+    }
+
+    @AfterEach
+    void release() throws IOException {
+        healthLogger.detachAppender(logs);
+        if (blackHole != null) {
+            blackHole.close();
+        }
+        for (Socket s : blackHoleConnections) {
+            s.close();
+        }
+    }
+
+    /** Accepts connections and never answers: requests hang until the exporter's timeout. */
+    private int startBlackHole() throws IOException {
+        blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            while (!blackHole.isClosed()) {
+                try {
+                    blackHoleConnections.add(blackHole.accept());
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return blackHole.getLocalPort();
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private List<ILoggingEvent> warnings() {
+        return logs.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+    }
+
+    @ParameterizedTest(name = "{0} over {1}")
+    @CsvSource({"unreachable, grpc", "unreachable, http/protobuf", "black-holed, grpc", "black-holed, http/protobuf"})
+    void callersStayFastMemoryStaysBoundedAndTheProblemIsLoggedOnce(String kind, String protocol) throws Exception {
+        int port = kind.equals("unreachable") ? closedPort() : startBlackHole();
+        Vigil vigil = Vigil.builder()
+                .environment(Map.of(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        "http://127.0.0.1:" + port,
+                        "OTEL_EXPORTER_OTLP_PROTOCOL",
+                        protocol,
+                        "OTEL_EXPORTER_OTLP_TIMEOUT",
+                        "500",
+                        "OTEL_BSP_MAX_QUEUE_SIZE",
+                        Integer.toString(QUEUE),
+                        "OTEL_BSP_SCHEDULE_DELAY",
+                        "10"))
+                .runtimeMetrics(false)
+                .build();
+        Tracer tracer = vigil.openTelemetry().getTracer("test");
+
+        long worstNanos = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < SPANS; i++) {
+            long t0 = System.nanoTime();
+            Span span = tracer.spanBuilder("work").startSpan();
+            span.setAttribute("i", i);
+            span.end();
+            worstNanos = Math.max(worstNanos, System.nanoTime() - t0);
+        }
+        long totalNanos = System.nanoTime() - start;
+        System.out.printf(
+                "dead endpoint (%s, %s): %d spans in %.1f ms, %.2f µs/span on average, worst call %.2f ms%n",
+                kind, protocol, SPANS, totalNanos / 1e6, totalNanos / 1e3 / SPANS, worstNanos / 1e6);
+
+        // A blocked caller would wait for the exporter's timeout (500 ms) at least once.
+        assertThat(Duration.ofNanos(worstNanos)).isLessThan(Duration.ofMillis(250));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !warnings().isEmpty());
+        PrometheusText metrics =
+                PrometheusText.parse(vigil.metricsEndpoint().scrape(null).text());
+        double dropped =
+                metrics.value("otel_sdk_processor_span_processed_span_total", Map.of("error_type", "queue_full"));
+        assertThat(dropped).isGreaterThan(0);
+        assertThat(metrics.value("otel_sdk_processor_span_queue_capacity_span", Map.of()))
+                .isEqualTo(QUEUE);
+        assertThat(metrics.value("otel_sdk_processor_span_queue_size_span", Map.of()))
+                .isLessThanOrEqualTo(QUEUE);
+
+        // More failing batches: still the one warning, and the failures are counted.
+        for (int i = 0; i < 2_000; i++) {
+            tracer.spanBuilder("more").startSpan().end();
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> PrometheusText.parse(
+                                        vigil.metricsEndpoint().scrape(null).text())
+                                .value("vigil_export_failures_total", Map.of("signal", "span"))
+                        >= 2);
+        assertThat(warnings())
+                .singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage())
+                        .contains("OTLP span export to http://127.0.0.1:" + port + " is failing"));
+
+        long shutdownStart = System.nanoTime();
+        vigil.shutdown(Duration.ofMillis(1000));
+        assertThat(Duration.ofNanos(System.nanoTime() - shutdownStart)).isLessThan(Duration.ofSeconds(3));
+    }
+}

@@ -1,0 +1,231 @@
+package io.vigil.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class VigilConfigTest {
+
+    @Test
+    void defaultsFollowTheContract() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.of());
+        assertThat(c.enabled()).isTrue();
+        assertThat(c.serviceName()).isEqualTo("identity-service");
+        assertThat(c.environment()).isEqualTo("development");
+        assertThat(c.tracingEnabled()).isTrue();
+        assertThat(c.otlpEndpoint()).isEmpty();
+        assertThat(c.traceSampleRate()).isEqualTo(1.0);
+        assertThat(c.traceConsoleExport()).isFalse();
+        assertThat(c.metricsEnabled()).isTrue();
+        assertThat(c.metricsPath()).isEqualTo("/metrics");
+        assertThat(c.httpMetricsEnabled()).isTrue();
+        assertThat(c.businessMetricsEnabled()).isTrue();
+        assertThat(c.databaseMetricsEnabled()).isTrue();
+        assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.logLevel()).isEqualTo("INFO");
+        assertThat(c.logFormat()).isEqualTo(LogFormat.JSON);
+        assertThat(c.structuredLoggingEnabled()).isTrue();
+        assertThat(c.lokiEnabled()).isFalse();
+        assertThat(c.lokiUrl()).isEqualTo(URI.create("http://localhost:3100"));
+        assertThat(c.lokiBatchInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.lokiTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.minLogLevelForLoki()).isEqualTo("INFO");
+        assertThat(c.profilingEnabled()).isFalse();
+        assertThat(c.pyroscopeServerAddress()).isEqualTo(URI.create("http://localhost:4040"));
+        assertThat(c.warnings()).isEmpty();
+    }
+
+    @Test
+    void readsEverySeedVariable() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.ofEntries(
+                Map.entry("ENABLE_OBSERVABILITY", "true"),
+                Map.entry("SERVICE_NAME", "orders"),
+                Map.entry("SERVICE_VERSION", "2.3.4"),
+                Map.entry("DEPLOYMENT_ENVIRONMENT", "production"),
+                Map.entry("TRACING_ENABLED", "false"),
+                Map.entry("TEMPO_ENDPOINT", "http://tempo:4317"),
+                Map.entry("TRACE_SAMPLE_RATE", "0.25"),
+                Map.entry("ENABLE_TRACE_CONSOLE_EXPORT", "true"),
+                Map.entry("METRICS_ENABLED", "false"),
+                Map.entry("METRICS_ENDPOINT", "/internal/metrics"),
+                Map.entry("ENABLE_HTTP_METRICS", "false"),
+                Map.entry("ENABLE_BUSINESS_METRICS", "0"),
+                Map.entry("ENABLE_DATABASE_METRICS", "no"),
+                Map.entry("METRICS_COLLECTION_INTERVAL", "15"),
+                Map.entry("LOG_LEVEL", "warning"),
+                Map.entry("LOG_FORMAT", "text"),
+                Map.entry("STRUCTURED_LOGGING_ENABLED", "false"),
+                Map.entry("LOKI_ENABLED", "true"),
+                Map.entry("LOKI_URL", "http://loki:3100"),
+                Map.entry("LOKI_LABELS", "team=identity,region=eu"),
+                Map.entry("LOKI_BATCH_INTERVAL", "5"),
+                Map.entry("LOKI_TIMEOUT", "2.5"),
+                Map.entry("MIN_LOG_LEVEL_FOR_LOKI", "ERROR"),
+                Map.entry("PROFILING_ENABLED", "true"),
+                Map.entry("PYROSCOPE_SERVER_ADDRESS", "http://pyroscope:4040")));
+
+        assertThat(c.serviceName()).isEqualTo("orders");
+        assertThat(c.serviceVersion()).isEqualTo("2.3.4");
+        assertThat(c.environment()).isEqualTo("production");
+        assertThat(c.tracingEnabled()).isFalse();
+        assertThat(c.otlpEndpoint()).contains(URI.create("http://tempo:4317"));
+        assertThat(c.otlpProtocol()).isEqualTo(OtlpProtocol.GRPC);
+        assertThat(c.traceSampleRate()).isEqualTo(0.25);
+        assertThat(c.traceConsoleExport()).isTrue();
+        assertThat(c.metricsEnabled()).isFalse();
+        assertThat(c.metricsPath()).isEqualTo("/internal/metrics");
+        assertThat(c.httpMetricsEnabled()).isFalse();
+        assertThat(c.businessMetricsEnabled()).isFalse();
+        assertThat(c.databaseMetricsEnabled()).isFalse();
+        assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.logLevel()).isEqualTo("WARN");
+        assertThat(c.logFormat()).isEqualTo(LogFormat.TEXT);
+        assertThat(c.structuredLoggingEnabled()).isFalse();
+        assertThat(c.lokiEnabled()).isTrue();
+        assertThat(c.lokiUrl()).isEqualTo(URI.create("http://loki:3100"));
+        assertThat(c.lokiLabels()).containsExactly(Map.entry("team", "identity"), Map.entry("region", "eu"));
+        assertThat(c.lokiBatchInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.lokiTimeout()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(c.minLogLevelForLoki()).isEqualTo("ERROR");
+        assertThat(c.profilingEnabled()).isTrue();
+        assertThat(c.pyroscopeServerAddress()).isEqualTo(URI.create("http://pyroscope:4040"));
+        assertThat(c.warnings()).isEmpty();
+    }
+
+    @Test
+    void aliasesAreHonoured() {
+        VigilConfig c = VigilConfig.fromEnvironment(
+                Map.of("ENVIRONMENT", "staging", "TRACING_SAMPLE_RATE", "0.5", "TEMPO_ENDPOINT", "http://tempo:4318"));
+        assertThat(c.environment()).isEqualTo("staging");
+        assertThat(c.traceSampleRate()).isEqualTo(0.5);
+        assertThat(c.otlpEndpoint()).contains(URI.create("http://tempo:4318"));
+    }
+
+    @Test
+    void standardOtelVariablesWinOverAliases() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.of(
+                "SERVICE_NAME", "alias-name",
+                "OTEL_SERVICE_NAME", "otel-name",
+                "TEMPO_ENDPOINT", "http://tempo:4317",
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318",
+                "TRACE_SAMPLE_RATE", "0.5",
+                "OTEL_TRACES_SAMPLER_ARG", "0.1",
+                "METRICS_COLLECTION_INTERVAL", "30",
+                "OTEL_METRIC_EXPORT_INTERVAL", "5000",
+                "DEPLOYMENT_ENVIRONMENT", "staging",
+                "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=prod,service.version=9.9"));
+        assertThat(c.serviceName()).isEqualTo("otel-name");
+        assertThat(c.otlpEndpoint()).contains(URI.create("http://collector:4318"));
+        assertThat(c.traceSampleRate()).isEqualTo(0.1);
+        assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.environment()).isEqualTo("prod");
+        assertThat(c.serviceVersion()).isEqualTo("9.9");
+    }
+
+    @Test
+    void explicitProtocolWinsOverThePortRule() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.of(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "http://collector:4317",
+                "OTEL_EXPORTER_OTLP_PROTOCOL",
+                "http/protobuf"));
+        assertThat(c.otlpProtocol()).isEqualTo(OtlpProtocol.HTTP_PROTOBUF);
+    }
+
+    @Test
+    void otelSdkDisabledSwitchesEverythingOff() {
+        assertThat(VigilConfig.fromEnvironment(Map.of("OTEL_SDK_DISABLED", "true"))
+                        .enabled())
+                .isFalse();
+        assertThat(VigilConfig.fromEnvironment(Map.of("ENABLE_OBSERVABILITY", "false"))
+                        .enabled())
+                .isFalse();
+    }
+
+    @Test
+    void otelVariablesPassThroughAsSdkProperties() {
+        VigilConfig c = VigilConfig.fromEnvironment(
+                Map.of("OTEL_BSP_MAX_QUEUE_SIZE", "512", "OTEL_EXPORTER_OTLP_HEADERS", "x=y", "PATH", "/bin"));
+        assertThat(c.otelProperties())
+                .containsEntry("otel.bsp.max.queue.size", "512")
+                .containsEntry("otel.exporter.otlp.headers", "x=y")
+                .hasSize(2);
+    }
+
+    @Test
+    void badValuesFallBackToDefaultsWithOneWarningEach() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.ofEntries(
+                Map.entry("TRACE_SAMPLE_RATE", "1.7"),
+                Map.entry("TRACING_ENABLED", "maybe"),
+                Map.entry("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url"),
+                Map.entry("OTEL_EXPORTER_OTLP_PROTOCOL", "ftp"),
+                Map.entry("METRICS_COLLECTION_INTERVAL", "-3"),
+                Map.entry("METRICS_ENDPOINT", "metrics"),
+                Map.entry("LOG_LEVEL", "LOUD"),
+                Map.entry("LOG_FORMAT", "xml"),
+                Map.entry("LOKI_URL", "loki:3100"),
+                Map.entry("LOKI_LABELS", "ok=1,bad-name=2,novalue"),
+                Map.entry("LOKI_TIMEOUT", "soon")));
+
+        assertThat(c.traceSampleRate()).isEqualTo(1.0);
+        assertThat(c.tracingEnabled()).isTrue();
+        assertThat(c.otlpEndpoint()).isEmpty();
+        assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.metricsPath()).isEqualTo("/metrics");
+        assertThat(c.logLevel()).isEqualTo("INFO");
+        assertThat(c.logFormat()).isEqualTo(LogFormat.JSON);
+        assertThat(c.lokiUrl()).isEqualTo(URI.create("http://localhost:3100"));
+        assertThat(c.lokiLabels()).containsExactly(Map.entry("ok", "1"));
+        assertThat(c.lokiTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.warnings())
+                .hasSize(12)
+                .contains(
+                        "TRACE_SAMPLE_RATE='1.7' is not a number within 0.0–1.0; using 1.0",
+                        "TRACING_ENABLED='maybe' is not a boolean (true/false); using true",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT='not a url' is not an http(s)://host[:port] URL; using no OTLP export",
+                        "OTEL_EXPORTER_OTLP_PROTOCOL='ftp' is not a supported protocol (grpc, http/protobuf); using chosen by port",
+                        "LOG_LEVEL='LOUD' is not a log level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using INFO");
+    }
+
+    @Test
+    void echoedValuesAreShortenedAndFreeOfControlCharacters() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.of("LOG_FORMAT", "x\n".repeat(100)));
+        assertThat(c.warnings()).singleElement().satisfies(w -> {
+            assertThat(w).doesNotContain("\n");
+            assertThat(w.length()).isLessThan(200);
+        });
+    }
+
+    @Test
+    void summaryNamesTheEffectiveSettings() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.of(
+                "SERVICE_NAME",
+                "orders",
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "http://collector:4317",
+                "TRACE_SAMPLE_RATE",
+                "0.5"));
+        assertThat(c.summary())
+                .contains("service=orders")
+                .contains("environment=development")
+                .contains("otlp grpc http://collector:4317")
+                .contains("sample 0.5")
+                .contains("prometheus /metrics");
+        assertThat(VigilConfig.fromEnvironment(Map.of("ENABLE_OBSERVABILITY", "false"))
+                        .summary())
+                .contains("disabled");
+    }
+
+    @Test
+    void builderDefaultsYieldToTheEnvironment() {
+        VigilConfig c = VigilConfig.builder()
+                .serviceName("orders")
+                .serviceVersion("1.0.0")
+                .buildFromEnvironment(Map.of("SERVICE_VERSION", "1.0.1"));
+        assertThat(c.serviceName()).isEqualTo("orders");
+        assertThat(c.serviceVersion()).isEqualTo("1.0.1");
+    }
+}

@@ -1,0 +1,98 @@
+package io.vigil.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.logs.Severity;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Spans, metrics and logs reach a real OTLP receiver over loopback, over gRPC and HTTP. */
+class VigilExportTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"grpc", "http/protobuf"})
+    void allSignalsReachTheReceiver(String protocol) throws Exception {
+        try (OtlpReceiver receiver = protocol.equals("grpc") ? OtlpReceiver.grpc() : OtlpReceiver.http();
+                Vigil vigil = Vigil.builder()
+                        .environment(Map.of(
+                                "SERVICE_NAME", "export-test",
+                                "SERVICE_VERSION", "1.2.3",
+                                "DEPLOYMENT_ENVIRONMENT", "ci",
+                                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                                        receiver.endpoint().toString(),
+                                "OTEL_EXPORTER_OTLP_PROTOCOL", protocol,
+                                "OTEL_BSP_SCHEDULE_DELAY", "50",
+                                "OTEL_BLRP_SCHEDULE_DELAY", "50",
+                                "OTEL_METRIC_EXPORT_INTERVAL", "100"))
+                        .runtimeMetrics(false)
+                        .build()) {
+            Tracer tracer = vigil.openTelemetry().getTracer("test");
+            Span span = tracer.spanBuilder("parent").startSpan();
+            span.setAttribute("answer", 42);
+            span.end();
+            vigil.openTelemetry()
+                    .getMeter("test")
+                    .counterBuilder("exported_things_total")
+                    .build()
+                    .add(3);
+            vigil.openTelemetry()
+                    .getLogsBridge()
+                    .get("test")
+                    .logRecordBuilder()
+                    .setSeverity(Severity.INFO)
+                    .setBody("hello")
+                    .setAttribute(AttributeKey.stringKey("k"), "v")
+                    .emit();
+
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !receiver.spans().isEmpty()
+                            && receiver.metrics().stream()
+                                    .anyMatch(m -> m.getName().equals("exported_things_total"))
+                            && !receiver.logs().isEmpty());
+
+            OtlpReceiver.ReceivedSpan received = receiver.spans().getFirst();
+            assertThat(received.span().getName()).isEqualTo("parent");
+            assertThat(received.attribute("answer")).isEqualTo("42");
+            assertThat(received.resource())
+                    .containsEntry("service.name", "export-test")
+                    .containsEntry("service.version", "1.2.3")
+                    .containsEntry("deployment.environment.name", "ci")
+                    .containsKey("host.name")
+                    .containsKey("process.runtime.name");
+            assertThat(receiver.logs().getFirst().getBody().getStringValue()).isEqualTo("hello");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"grpc", "http/protobuf"})
+    void closeFlushesBufferedSpansWithoutWaitingForTheSchedule(String protocol) throws Exception {
+        try (OtlpReceiver receiver = protocol.equals("grpc") ? OtlpReceiver.grpc() : OtlpReceiver.http()) {
+            Vigil vigil = Vigil.builder()
+                    .environment(Map.of(
+                            "OTEL_EXPORTER_OTLP_ENDPOINT",
+                            receiver.endpoint().toString(),
+                            "OTEL_EXPORTER_OTLP_PROTOCOL",
+                            protocol,
+                            // Far longer than the test: only the flush on close can deliver.
+                            "OTEL_BSP_SCHEDULE_DELAY",
+                            "600000"))
+                    .runtimeMetrics(false)
+                    .build();
+            Tracer tracer = vigil.openTelemetry().getTracer("test");
+            for (int i = 0; i < 100; i++) {
+                tracer.spanBuilder("buffered-" + i).startSpan().end();
+            }
+            assertThat(receiver.spans()).isEmpty();
+
+            assertThat(vigil.shutdown(Duration.ofSeconds(5))).isTrue();
+
+            assertThat(receiver.spans()).hasSize(100);
+        }
+    }
+}
