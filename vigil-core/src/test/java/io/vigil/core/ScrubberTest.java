@@ -1,0 +1,121 @@
+package io.vigil.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ScrubberTest {
+    private final Scrubber scrubber = Scrubber.defaults();
+
+    @Test
+    void masksEmailAddresses() {
+        assertThat(Scrubber.maskEmail("John.Doe@Example.com")).isEqualTo("J***@example.com");
+        assertThat(Scrubber.maskEmail("not-an-address")).isEqualTo(Scrubber.REDACTED);
+        assertThat(scrubber.scrubText("login failed for jane@example.org from 10.0.0.1"))
+                .isEqualTo("login failed for j***@example.org from 10.0.0.1");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "password",
+                "new_password",
+                "user.password",
+                "refresh_token",
+                "access_token",
+                "Authorization",
+                "http.request.header.authorization",
+                "Cookie",
+                "set-cookie",
+                "X-Api-Key",
+                "client_secret",
+                "privateKey",
+                "card_number",
+                "ssn",
+                "national_id"
+            })
+    void redactsValuesOfSensitiveKeys(String key) {
+        assertThat(scrubber.scrubValue(key, "s3cr3t-value")).isEqualTo(Scrubber.REDACTED);
+        assertThat(scrubber.isSensitiveKey(key)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "token.type",
+                "token_type",
+                "token.operation.type",
+                "token.operation.status",
+                "password.operation.type",
+                "password.operation.status",
+                "security.relevant",
+                "auth.failure_reason"
+            })
+    void keepsKeysThatOnlyDescribeSecrets(String key) {
+        assertThat(scrubber.scrubValue(key, "access")).isEqualTo("access");
+        assertThat(scrubber.isSensitiveKey(key)).isFalse();
+    }
+
+    @Test
+    void masksValuesOfEmailKeys() {
+        assertThat(scrubber.scrubValue("user.email", "alice@example.com")).isEqualTo("a***@example.com");
+        assertThat(scrubber.scrubValue("email", "alice@example.com")).isEqualTo("a***@example.com");
+    }
+
+    @Test
+    void leavesNumbersAndBooleansUnderPlainKeys() {
+        assertThat(scrubber.scrubValue("duration_seconds", 0.25)).isEqualTo(0.25);
+        assertThat(scrubber.scrubValue("authz.granted", true)).isEqualTo(true);
+    }
+
+    @Test
+    void redactsCredentialsInText() {
+        assertThat(scrubber.scrubText("Authorization: Bearer abcdef123456.xyz"))
+                .doesNotContain("abcdef123456")
+                .contains(Scrubber.REDACTED);
+        assertThat(scrubber.scrubText("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl end"))
+                .isEqualTo("token " + Scrubber.REDACTED + " end");
+        assertThat(scrubber.scrubText("connect failed: password=hunter2&user=bob"))
+                .isEqualTo("connect failed: password=" + Scrubber.REDACTED + "&user=bob");
+        assertThat(scrubber.scrubText("{\"password\": \"hunter2\", \"name\": \"bob\"}"))
+                .isEqualTo("{\"password\": \"" + Scrubber.REDACTED + "\", \"name\": \"bob\"}");
+        assertThat(scrubber.scrubText("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----"))
+                .isEqualTo(Scrubber.REDACTED);
+    }
+
+    @Test
+    void redactsLuhnValidCardNumbersOnly() {
+        assertThat(scrubber.scrubText("card 4111 1111 1111 1111 declined")).isEqualTo("card [REDACTED] declined");
+        assertThat(scrubber.scrubText("card 4111-1111-1111-1111")).isEqualTo("card [REDACTED]");
+        // An order number that fails the Luhn check is not a card.
+        assertThat(scrubber.scrubText("order 1234567890123")).isEqualTo("order 1234567890123");
+    }
+
+    @Test
+    void redactsNationalIds() {
+        assertThat(scrubber.scrubText("ssn 123-45-6789 on file")).isEqualTo("ssn [REDACTED] on file");
+        assertThat(scrubber.scrubText("NI number AB 12 34 56 C")).isEqualTo("NI number [REDACTED]");
+    }
+
+    @Test
+    void returnsTheSameInstanceWhenNothingMatches() {
+        String clean = "user 42 logged in from 10.0.0.1 in 12 ms";
+        assertThat(scrubber.scrubText(clean)).isSameAs(clean);
+    }
+
+    @Test
+    void builderAddsRulesAndKeysOnTopOfTheDefaults() {
+        Scrubber custom = Scrubber.builder()
+                .addRule(text -> text.replace("ACME-", "[ACCOUNT]-"))
+                .addSensitiveKeyPart("pin")
+                .addEmailKey("contact")
+                .allowKey("session_token_hint")
+                .build();
+        assertThat(custom.scrubText("ACME-991 jane@example.org")).isEqualTo("[ACCOUNT]-991 j***@example.org");
+        assertThat(custom.scrubValue("card_pin", "1234")).isEqualTo(Scrubber.REDACTED);
+        assertThat(custom.scrubValue("contact", "bob@example.org")).isEqualTo("b***@example.org");
+        assertThat(custom.scrubValue("session_token_hint", "abc")).isEqualTo("abc");
+    }
+}
