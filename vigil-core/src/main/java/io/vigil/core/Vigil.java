@@ -46,12 +46,20 @@ public final class Vigil implements AutoCloseable {
     private final OpenTelemetrySdk sdk; // null when disabled
     private final OpenTelemetry openTelemetry;
     private final MetricsEndpoint metricsEndpoint;
+    private final Operations operations;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<ExportHealth> exportHealth;
     private final Duration shutdownTimeout;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Vigil(VigilConfig config, boolean registerGlobal, boolean runtimeMetrics, Duration shutdownTimeout) {
+    private Vigil(
+            VigilConfig config,
+            boolean registerGlobal,
+            boolean runtimeMetrics,
+            Duration shutdownTimeout,
+            Scrubber scrubber,
+            java.util.function.Consumer<io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder>
+                    sdkCustomizer) {
         this.config = config;
         this.shutdownTimeout = shutdownTimeout;
         config.warnings().forEach(w -> log.warn("Telemetry configuration: {}", w));
@@ -60,14 +68,16 @@ public final class Vigil implements AutoCloseable {
             this.openTelemetry = OpenTelemetry.noop();
             this.metricsEndpoint = new MetricsEndpoint(null, Map.of());
             this.exportHealth = List.of();
+            this.operations = new Operations(openTelemetry, config, scrubber, false);
             log.info(config.summary());
             return;
         }
-        SdkFactory.Built built = SdkFactory.build(config);
+        SdkFactory.Built built = SdkFactory.build(config, sdkCustomizer);
         this.sdk = built.sdk();
         this.openTelemetry = sdk;
         this.metricsEndpoint = new MetricsEndpoint(built.prometheus(), appInfoLabels(config));
         this.exportHealth = built.exportHealth();
+        this.operations = new Operations(sdk, config, scrubber, true);
         if (registerGlobal) {
             registerGlobal(sdk);
         }
@@ -106,6 +116,11 @@ public final class Vigil implements AutoCloseable {
     /** The OpenTelemetry API entry point: the SDK, or the no-op when disabled. */
     public OpenTelemetry openTelemetry() {
         return openTelemetry;
+    }
+
+    /** The one instrumentation point for domain operations: span, metrics and log event together. */
+    public Operations operations() {
+        return operations;
     }
 
     /** The Prometheus/OpenMetrics exposition of every metric, to mount on any HTTP server. */
@@ -200,8 +215,28 @@ public final class Vigil implements AutoCloseable {
         private boolean registerGlobal;
         private boolean runtimeMetrics = true;
         private Duration shutdownTimeout = Duration.ofSeconds(5);
+        private Scrubber scrubber = Scrubber.defaults();
+        private java.util.function.Consumer<io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder>
+                sdkCustomizer = b -> {};
 
         Builder() {}
+
+        /** The privacy rules for every signal (default {@link Scrubber#defaults()}). */
+        public Builder scrubber(Scrubber scrubber) {
+            this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
+            return this;
+        }
+
+        /**
+         * Adjusts the OpenTelemetry SDK before it is built — extra processors, readers or exporters
+         * (the test kit adds in-memory ones here). Runs after Vigil's own settings.
+         */
+        public Builder customizeSdk(
+                java.util.function.Consumer<io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder>
+                        customizer) {
+            this.sdkCustomizer = this.sdkCustomizer.andThen(Objects.requireNonNull(customizer, "customizer"));
+            return this;
+        }
 
         /** Uses this configuration. */
         public Builder config(VigilConfig config) {
@@ -242,7 +277,9 @@ public final class Vigil implements AutoCloseable {
                     config != null ? config : VigilConfig.fromEnvironment(),
                     registerGlobal,
                     runtimeMetrics,
-                    shutdownTimeout);
+                    shutdownTimeout,
+                    scrubber,
+                    sdkCustomizer);
         }
     }
 }

@@ -10,6 +10,7 @@ import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
 import io.opentelemetry.sdk.resources.Resource;
 import io.vigil.core.VigilConfig;
 import java.util.ArrayList;
@@ -67,7 +68,8 @@ public final class SdkFactory {
     }
 
     /** Builds and starts the SDK; the caller owns it and must shut it down. */
-    public static Built build(VigilConfig config) {
+    public static Built build(
+            VigilConfig config, java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
         Map<String, String> properties = properties(config);
         String destination = config.otlpEndpoint().map(Object::toString).orElse("-");
         List<ExportHealth> health = new ArrayList<>();
@@ -90,7 +92,7 @@ public final class SdkFactory {
                 .put("deployment.environment.name", config.environment())
                 .build();
 
-        AutoConfiguredOpenTelemetrySdk auto = AutoConfiguredOpenTelemetrySdk.builder()
+        AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
                 .disableShutdownHook()
                 .addPropertiesCustomizer(ignored -> properties)
                 // Standard OTEL_RESOURCE_ATTRIBUTES and the detectors win over Vigil's own values.
@@ -108,13 +110,13 @@ public final class SdkFactory {
                         exporter instanceof OtlpGrpcLogRecordExporter || exporter instanceof OtlpHttpLogRecordExporter
                                 ? new MonitoredLogRecordExporter(exporter, logs)
                                 : exporter)
-                .addMeterProviderCustomizer((builder, cfg) -> {
+                .addMeterProviderCustomizer((meterProvider, cfg) -> {
                     if (prometheus != null) {
-                        builder.registerMetricReader(prometheus);
+                        meterProvider.registerMetricReader(prometheus);
                     }
-                    return builder;
-                })
-                .build();
-        return new Built(auto.getOpenTelemetrySdk(), prometheus, List.copyOf(health));
+                    return meterProvider;
+                });
+        customizer.accept(builder);
+        return new Built(builder.build().getOpenTelemetrySdk(), prometheus, List.copyOf(health));
     }
 }

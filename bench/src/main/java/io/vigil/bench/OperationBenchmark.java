@@ -1,0 +1,201 @@
+package io.vigil.bench;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.OutputStreamAppender;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.vigil.core.Authentication;
+import io.vigil.core.Operation;
+import io.vigil.core.Operations;
+import io.vigil.core.Vigil;
+import io.vigil.core.VigilConfig;
+import java.io.OutputStream;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.logstash.logback.encoder.LogstashEncoder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One domain operation (a successful login) through Vigil's single instrumentation point, against
+ * the hand-stacked equivalent the source documents write — a metrics decorator (own timer, counter,
+ * histogram), a logging decorator (own timer, JSON log line) and a tracing decorator (span) — on
+ * the same SDK, the same span pipeline and the same JSON log appender.
+ *
+ * <p>{@code mode}: {@code sampled} (every trace recorded), {@code unsampled} (TRACE_SAMPLE_RATE=0)
+ * and {@code off} (ENABLE_OBSERVABILITY=false; the baseline then runs against the no-op API).
+ */
+@State(org.openjdk.jmh.annotations.Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+public class OperationBenchmark {
+    private static final Operation LOGIN = Authentication.login("authenticate_user");
+    private static final AttributeKey<String> AUTH_TYPE = AttributeKey.stringKey("auth_type");
+    private static final AttributeKey<String> STATUS = AttributeKey.stringKey("status");
+
+    @Param({"sampled", "unsampled", "off"})
+    public String mode;
+
+    private Vigil vigil;
+    private Operations operations;
+    private Tracer tracer;
+    private LongCounter attempts;
+    private DoubleHistogram duration;
+    private final org.slf4j.Logger handLog = LoggerFactory.getLogger("handstacked.authentication");
+    private final String userId = "7f1c2d9e-4b1a-4c55-9d0e-2f6f1b0c8a11";
+
+    @Setup(org.openjdk.jmh.annotations.Level.Trial)
+    public void setUp() {
+        installJsonLogging();
+        VigilConfig config = VigilConfig.builder()
+                .enabled(!mode.equals("off"))
+                .traceSampleRate(mode.equals("sampled") ? 1.0 : 0.0)
+                .build();
+        vigil = Vigil.builder()
+                .config(config)
+                .runtimeMetrics(false)
+                // A real batch pipeline with an exporter that discards: export cost is not measured.
+                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer((t, cfg) -> t.addSpanProcessor(
+                        BatchSpanProcessor.builder(new DiscardingExporter()).build())))
+                .build();
+        operations = vigil.operations();
+        tracer = vigil.openTelemetry().getTracer("handstacked");
+        Meter meter = vigil.openTelemetry().getMeter("handstacked");
+        attempts = meter.counterBuilder("hand_authentication_attempts_total").build();
+        duration = meter.histogramBuilder("hand_authentication_duration")
+                .setUnit("s")
+                .setExplicitBucketBoundariesAdvice(
+                        List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+                .build();
+    }
+
+    @TearDown(org.openjdk.jmh.annotations.Level.Trial)
+    public void tearDown() {
+        vigil.close();
+    }
+
+    @Benchmark
+    public String vigil() {
+        return operations.observe(LOGIN, op -> {
+            op.userId(userId);
+            return userId;
+        });
+    }
+
+    @Benchmark
+    public String handStacked() {
+        return metricsDecorator();
+    }
+
+    /** {@code @track_authentication(auth_type='login')}: its own timer, counter and histogram. */
+    private String metricsDecorator() {
+        long start = System.nanoTime();
+        String status = "success";
+        try {
+            return loggingDecorator();
+        } catch (RuntimeException e) {
+            status = "error";
+            throw e;
+        } finally {
+            double seconds = (System.nanoTime() - start) / 1e9;
+            attempts.add(1, Attributes.of(AUTH_TYPE, "login", STATUS, status));
+            duration.record(seconds, Attributes.of(AUTH_TYPE, "login"));
+        }
+    }
+
+    /** {@code @log_authentication(auth_type='login')}: its own timer and a JSON log line. */
+    private String loggingDecorator() {
+        long start = System.nanoTime();
+        String result = tracingDecorator();
+        handLog.atInfo()
+                .addKeyValue("event_type", "authentication")
+                .addKeyValue("auth_type", "login")
+                .addKeyValue("status", "success")
+                .addKeyValue("user_id", result)
+                .addKeyValue("duration_seconds", (System.nanoTime() - start) / 1e9)
+                .log("authentication login success");
+        return result;
+    }
+
+    /** {@code @trace_authentication(auth_type='login')}: the span. */
+    private String tracingDecorator() {
+        Span span = tracer.spanBuilder("auth.login.authenticate_user")
+                .setAttribute("auth.type", "login")
+                .startSpan();
+        long start = System.nanoTime();
+        try (Scope ignored = span.makeCurrent()) {
+            span.setAttribute("user.id", userId);
+            span.setAttribute("auth.status", "success");
+            span.setAttribute("auth.duration_seconds", (System.nanoTime() - start) / 1e9);
+            span.setStatus(StatusCode.OK);
+            return userId;
+        } finally {
+            span.end();
+        }
+    }
+
+    /** Every log event, Vigil's and the baseline's, goes through the same JSON encoder to nowhere. */
+    private static void installJsonLogging() {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        LogstashEncoder encoder = new LogstashEncoder();
+        encoder.setContext(context);
+        encoder.start();
+        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+        appender.setContext(context);
+        appender.setEncoder(encoder);
+        appender.setOutputStream(OutputStream.nullOutputStream());
+        appender.setImmediateFlush(false);
+        appender.start();
+        root.addAppender(appender);
+        root.setLevel(Level.INFO);
+    }
+
+    private static final class DiscardingExporter implements SpanExporter {
+        @Override
+        public CompletableResultCode export(Collection<SpanData> spans) {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return CompletableResultCode.ofSuccess();
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.vigil.core;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+
+/**
+ * One domain operation of an {@link OperationKind}, with its dimension values bounded and every
+ * name its telemetry uses computed once: create operations once, keep them in constants, and pass
+ * them to {@link Operations} on every call.
+ */
+public final class Operation {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
+
+    private final OperationKind kind;
+    private final String name;
+    private final String[] values;
+    private final String spanName;
+    private final String[] messages; // the log message per outcome, built once
+    private final Attributes spanAttributes;
+    // Metric attributes per instrument and outcome; reason-/error-labelled ones are filled lazily.
+    private final Attributes[][] metricAttributes;
+    private final Map<String, Attributes>[] keyedAttributes;
+
+    @SuppressWarnings("unchecked")
+    Operation(OperationKind kind, String name, String... rawValues) {
+        this.kind = kind;
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("operation name must be a short identifier: " + name);
+        }
+        this.name = name;
+        List<OperationKind.Dimension> dims = kind.dimensions();
+        if (rawValues.length != dims.size()) {
+            throw new IllegalArgumentException(kind.name() + " operations take " + dims.size() + " dimension values "
+                    + dimensionLabels(dims) + ", got " + Arrays.toString(rawValues));
+        }
+        this.values = new String[rawValues.length];
+        for (int i = 0; i < rawValues.length; i++) {
+            values[i] = DimensionGuards.of(kind).bound(i, rawValues[i]);
+        }
+        this.spanName = kind.spanName(this);
+        this.messages = new String[Outcome.values().length];
+        for (Outcome o : Outcome.values()) {
+            messages[o.ordinal()] = spanName + " " + o.label();
+        }
+        AttributesBuilder span = Attributes.builder();
+        for (int i = 0; i < values.length; i++) {
+            span.put(dims.get(i).spanAttribute(), values[i]);
+        }
+        for (OperationKind.SpanAttribute a : kind.constantSpanAttributes()) {
+            putTyped(span, a.key(), a.value());
+        }
+        this.spanAttributes = span.build();
+        List<OperationKind.Instrument> instruments = kind.instruments();
+        this.metricAttributes = new Attributes[instruments.size()][];
+        this.keyedAttributes = new Map[instruments.size()];
+        for (int i = 0; i < instruments.size(); i++) {
+            OperationKind.Instrument instrument = instruments.get(i);
+            if (instrument.labels().contains("reason") || instrument.labels().contains("error_type")) {
+                keyedAttributes[i] = new ConcurrentHashMap<>();
+            } else {
+                metricAttributes[i] = new Attributes[Outcome.values().length];
+                for (Outcome o : Outcome.values()) {
+                    metricAttributes[i][o.ordinal()] = metricAttributes(instrument, o, null, null);
+                }
+            }
+        }
+    }
+
+    private static String dimensionLabels(List<OperationKind.Dimension> dims) {
+        return dims.stream().map(OperationKind.Dimension::label).toList().toString();
+    }
+
+    public OperationKind kind() {
+        return kind;
+    }
+
+    /** The code-level operation name, e.g. {@code authenticate_user}. */
+    public String name() {
+        return name;
+    }
+
+    /** The bounded value of dimension {@code index} (declared order). */
+    public String value(int index) {
+        return values[index];
+    }
+
+    /** The bounded value of the dimension labelled {@code label}. */
+    public String value(String label) {
+        int i = kind.dimensionIndex(label);
+        if (i < 0) {
+            throw new IllegalArgumentException(kind.name() + " has no dimension " + label);
+        }
+        return values[i];
+    }
+
+    /** The span name, e.g. {@code auth.login.authenticate_user}. */
+    public String spanName() {
+        return spanName;
+    }
+
+    String message(Outcome outcome) {
+        return messages[outcome.ordinal()];
+    }
+
+    Attributes spanAttributes() {
+        return spanAttributes;
+    }
+
+    int dimensionCount() {
+        return values.length;
+    }
+
+    /** Pre-bound attributes of instrument {@code index} for this outcome, reason and error type. */
+    Attributes metricAttributes(int index, Outcome outcome, String reason, String errorType) {
+        Attributes[] byOutcome = metricAttributes[index];
+        if (byOutcome != null) {
+            return byOutcome[outcome.ordinal()];
+        }
+        String key = outcome.ordinal() + "|" + reason + "|" + errorType;
+        return keyedAttributes[index].computeIfAbsent(
+                key, k -> metricAttributes(kind.instruments().get(index), outcome, reason, errorType));
+    }
+
+    private Attributes metricAttributes(
+            OperationKind.Instrument instrument, Outcome outcome, String reason, String errorType) {
+        AttributesBuilder b = Attributes.builder();
+        for (String label : instrument.labels()) {
+            String value;
+            if (label.equals(kind.outcomeLabel())) {
+                value = kind.outcomeLabelValue(outcome);
+            } else if (label.equals("reason")) {
+                value = reason == null ? OperationKind.OTHER : reason;
+            } else if (label.equals("error_type")) {
+                value = errorType == null ? OperationKind.OTHER : errorType;
+            } else {
+                value = values[kind.dimensionIndex(label)];
+            }
+            b.put(AttributeKey.stringKey(label), value);
+        }
+        return b.build();
+    }
+
+    static void putTyped(AttributesBuilder b, String key, Object value) {
+        switch (value) {
+            case Boolean v -> b.put(AttributeKey.booleanKey(key), v);
+            case Long v -> b.put(AttributeKey.longKey(key), v);
+            case Integer v -> b.put(AttributeKey.longKey(key), v.longValue());
+            case Double v -> b.put(AttributeKey.doubleKey(key), v);
+            case Float v -> b.put(AttributeKey.doubleKey(key), v.doubleValue());
+            default -> b.put(AttributeKey.stringKey(key), String.valueOf(value));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return spanName;
+    }
+
+    /** The bounds of each kind's dimensions, shared by all operations of the kind. */
+    static final class DimensionGuards {
+        private static final Map<OperationKind, DimensionGuards> GUARDS = new ConcurrentHashMap<>();
+
+        private final OperationKind kind;
+        private final Set<String>[] admitted;
+        final LongAdder[] overflows;
+
+        @SuppressWarnings("unchecked")
+        private DimensionGuards(OperationKind kind) {
+            this.kind = kind;
+            int n = kind.dimensions().size();
+            this.admitted = new Set[n];
+            this.overflows = new LongAdder[n];
+            for (int i = 0; i < n; i++) {
+                admitted[i] = ConcurrentHashMap.newKeySet();
+                overflows[i] = new LongAdder();
+            }
+        }
+
+        static DimensionGuards of(OperationKind kind) {
+            return GUARDS.computeIfAbsent(kind, DimensionGuards::new);
+        }
+
+        String bound(int index, String raw) {
+            OperationKind.Dimension d = kind.dimensions().get(index);
+            String value = raw == null ? "" : raw.toLowerCase(Locale.ROOT);
+            if (!d.values().isEmpty()) {
+                if (d.values().contains(value)) {
+                    return value;
+                }
+            } else if (isLabelSafe(value)
+                    && (admitted[index].contains(value)
+                            || (admitted[index].size() < d.maxDistinct() && admitted[index].add(value)))) {
+                return value;
+            }
+            overflows[index].increment();
+            return OperationKind.OTHER;
+        }
+
+        /** Open dimensions admit identifiers only: never an email, path or free text. */
+        private static boolean isLabelSafe(String value) {
+            if (value.isEmpty() || value.length() > 64) {
+                return false;
+            }
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}

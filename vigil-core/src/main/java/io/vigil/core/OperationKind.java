@@ -1,0 +1,401 @@
+package io.vigil.core;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * A kind of domain operation and every name its telemetry uses — span name and attributes, metric
+ * instruments and labels, log event fields — declared once, so the three signals cannot drift
+ * apart. The standard kinds of the telemetry contract are {@link Authentication}, {@link
+ * UserOperation}, {@link TokenOperation}, {@link PasswordOperation}, {@link AuthorizationCheck},
+ * {@link SecurityEvent}, {@link DatabaseOperation} and {@link MessageConsumption}; a new kind is one
+ * small class holding one {@code OperationKind} built with {@link #builder(String)}.
+ *
+ * <p>Every label value comes from a bounded set: a dimension declares its allowed values (or a cap
+ * on distinct values), failure reasons are declared, and anything else becomes {@code other}.
+ */
+public final class OperationKind {
+    /** Label value for anything outside a declared set. */
+    public static final String OTHER = "other";
+
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
+
+    /** Which per-family switch of the contract turns this kind's metrics off. */
+    public enum MetricFamily {
+        /** {@code ENABLE_BUSINESS_METRICS} */
+        BUSINESS,
+        /** {@code ENABLE_DATABASE_METRICS} */
+        DATABASE
+    }
+
+    /** How an outcome is written as a metric label and span attribute. */
+    public enum OutcomeEncoding {
+        /** {@code success} / {@code failure} / {@code error}, a string span attribute. */
+        STATUS,
+        /** {@code true} on success, {@code false} otherwise; a boolean span attribute. */
+        GRANTED
+    }
+
+    /** When an instrument records. */
+    public enum Trigger {
+        /** Every operation, at its end. */
+        END,
+        /** Every operation, when it starts. */
+        START,
+        /** Operations ending in {@link Outcome#FAILURE}. */
+        FAILURE,
+        /** Operations ending in {@link Outcome#ERROR}. */
+        ERROR
+    }
+
+    /** Instrument types. */
+    public enum InstrumentType {
+        COUNTER,
+        HISTOGRAM
+    }
+
+    /**
+     * One bounded dimension of a kind.
+     *
+     * @param label metric label name
+     * @param spanAttribute span attribute key
+     * @param logField log event field name
+     * @param values allowed values, or empty when {@code maxDistinct} bounds them instead
+     * @param maxDistinct for open sets: how many distinct values are admitted before {@code other}
+     */
+    public record Dimension(String label, String spanAttribute, String logField, Set<String> values, int maxDistinct) {
+        public Dimension {
+            Objects.requireNonNull(label, "label");
+            Objects.requireNonNull(spanAttribute, "spanAttribute");
+            Objects.requireNonNull(logField, "logField");
+            values = Set.copyOf(values);
+            if (values.isEmpty() && maxDistinct <= 0) {
+                throw new IllegalArgumentException(
+                        "dimension " + label + " needs allowed values or a maxDistinct bound");
+            }
+        }
+    }
+
+    /**
+     * One metric instrument of a kind. Label names refer to dimension labels, the outcome label,
+     * {@code reason} (the failure reason) or {@code error_type} (the exception's simple class name).
+     *
+     * @param name Prometheus exposition name ({@code *_total} counters, {@code *_seconds} histograms)
+     */
+    public record Instrument(
+            String name,
+            InstrumentType type,
+            String description,
+            List<String> labels,
+            Trigger trigger,
+            Map<String, String> onlyWhen) {
+        public Instrument {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(description, "description");
+            labels = List.copyOf(labels);
+            Objects.requireNonNull(trigger, "trigger");
+            onlyWhen = Map.copyOf(onlyWhen);
+        }
+
+        /** Whether this instrument records for {@code operation} (its {@link #onlyWhen} condition). */
+        public boolean appliesTo(Operation operation) {
+            for (Map.Entry<String, String> e : onlyWhen.entrySet()) {
+                if (!e.getValue().equals(operation.value(e.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private final String name;
+    private final String eventType;
+    private final MetricFamily family;
+    private final List<Dimension> dimensions;
+    private final Function<Operation, String> spanName;
+    private final String outcomeLabel;
+    private final String outcomeSpanAttribute;
+    private final OutcomeEncoding outcomeEncoding;
+    private final String failureReasonSpanAttribute;
+    private final Set<String> failureReasons;
+    private final String durationSpanAttribute;
+    private final String subjectSpanAttribute;
+    private final List<Instrument> instruments;
+    private final List<SpanAttribute> constantSpanAttributes;
+
+    /** A span attribute every span of the kind carries. */
+    public record SpanAttribute(String key, Object value) {}
+
+    private OperationKind(Builder b) {
+        this.name = b.name;
+        this.eventType = b.eventType != null ? b.eventType : b.name;
+        this.family = b.family;
+        this.dimensions = List.copyOf(b.dimensions);
+        this.spanName = Objects.requireNonNull(b.spanName, "spanName");
+        this.outcomeLabel = b.outcomeLabel;
+        this.outcomeSpanAttribute = b.outcomeSpanAttribute;
+        this.outcomeEncoding = b.outcomeEncoding;
+        this.failureReasonSpanAttribute = b.failureReasonSpanAttribute;
+        this.failureReasons = Set.copyOf(b.failureReasons);
+        this.durationSpanAttribute = b.durationSpanAttribute;
+        this.subjectSpanAttribute = b.subjectSpanAttribute;
+        this.instruments = List.copyOf(b.instruments);
+        this.constantSpanAttributes = List.copyOf(b.constantSpanAttributes);
+        for (Instrument i : instruments) {
+            for (String label : i.onlyWhen().keySet()) {
+                if (dimensionIndex(label) < 0) {
+                    throw new IllegalArgumentException(
+                            "instrument " + i.name() + " depends on undeclared dimension " + label);
+                }
+            }
+            for (String label : i.labels()) {
+                if (!label.equals(outcomeLabel)
+                        && !label.equals("reason")
+                        && !label.equals("error_type")
+                        && dimensionIndex(label) < 0) {
+                    throw new IllegalArgumentException("instrument " + i.name() + " uses label " + label + " that kind "
+                            + name + " does not declare");
+                }
+            }
+        }
+    }
+
+    /** Starts declaring a kind; {@code name} is lower snake case, e.g. {@code authentication}. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /**
+     * Describes one operation of this kind: {@code name} is the code-level operation (a constant,
+     * e.g. {@code authenticate_user}), {@code values} the dimension values in declared order.
+     * Operations are meant to be created once and kept in constants: they pre-compute their names.
+     */
+    public Operation operation(String name, String... values) {
+        return new Operation(this, name, values);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The log field {@code event_type}. */
+    public String eventType() {
+        return eventType;
+    }
+
+    public MetricFamily family() {
+        return family;
+    }
+
+    public List<Dimension> dimensions() {
+        return dimensions;
+    }
+
+    public String outcomeLabel() {
+        return outcomeLabel;
+    }
+
+    public String outcomeSpanAttribute() {
+        return outcomeSpanAttribute;
+    }
+
+    public OutcomeEncoding outcomeEncoding() {
+        return outcomeEncoding;
+    }
+
+    /** Span attribute of the failure reason, or {@code null} if the kind has none. */
+    public String failureReasonSpanAttribute() {
+        return failureReasonSpanAttribute;
+    }
+
+    public Set<String> failureReasons() {
+        return failureReasons;
+    }
+
+    /** Span attribute carrying the duration in seconds, or {@code null}. */
+    public String durationSpanAttribute() {
+        return durationSpanAttribute;
+    }
+
+    /** Span attribute of the user the operation is about ({@code user.id}, {@code user.target.id}). */
+    public String subjectSpanAttribute() {
+        return subjectSpanAttribute;
+    }
+
+    public List<Instrument> instruments() {
+        return instruments;
+    }
+
+    public List<SpanAttribute> constantSpanAttributes() {
+        return constantSpanAttributes;
+    }
+
+    String spanName(Operation operation) {
+        return spanName.apply(operation);
+    }
+
+    int dimensionIndex(String label) {
+        for (int i = 0; i < dimensions.size(); i++) {
+            if (dimensions.get(i).label().equals(label)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The outcome as this kind writes it in a label. */
+    String outcomeLabelValue(Outcome outcome) {
+        return outcomeEncoding == OutcomeEncoding.GRANTED
+                ? Boolean.toString(outcome == Outcome.SUCCESS)
+                : outcome.label();
+    }
+
+    /** A failure reason from the declared set, or {@code other}. */
+    String boundedReason(String reason) {
+        if (reason == null) {
+            return OTHER;
+        }
+        return failureReasons.contains(reason) ? reason : OTHER;
+    }
+
+    @Override
+    public String toString() {
+        return "OperationKind{" + name + "}";
+    }
+
+    /** Declares an {@link OperationKind}. */
+    public static final class Builder {
+        private final String name;
+        private String eventType;
+        private MetricFamily family = MetricFamily.BUSINESS;
+        private final List<Dimension> dimensions = new ArrayList<>();
+        private Function<Operation, String> spanName;
+        private String outcomeLabel = "status";
+        private String outcomeSpanAttribute;
+        private OutcomeEncoding outcomeEncoding = OutcomeEncoding.STATUS;
+        private String failureReasonSpanAttribute;
+        private final Set<String> failureReasons = new LinkedHashSet<>();
+        private String durationSpanAttribute;
+        private String subjectSpanAttribute = "user.id";
+        private final List<Instrument> instruments = new ArrayList<>();
+        private final List<SpanAttribute> constantSpanAttributes = new ArrayList<>();
+
+        private Builder(String name) {
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("kind name must be lower snake case: " + name);
+            }
+            this.name = name;
+        }
+
+        /** The log field {@code event_type} (default: the kind's name). */
+        public Builder eventType(String eventType) {
+            this.eventType = eventType;
+            return this;
+        }
+
+        public Builder family(MetricFamily family) {
+            this.family = Objects.requireNonNull(family);
+            return this;
+        }
+
+        /** A dimension with a closed set of values; the log field is named like the label. */
+        public Builder dimension(String label, String spanAttribute, Set<String> values) {
+            return dimension(label, spanAttribute, label, values);
+        }
+
+        /** A dimension with a closed set of values and its own log field name. */
+        public Builder dimension(String label, String spanAttribute, String logField, Set<String> values) {
+            if (values.isEmpty()) {
+                throw new IllegalArgumentException("dimension " + label + " needs at least one value");
+            }
+            dimensions.add(new Dimension(label, spanAttribute, logField, values, 0));
+            return this;
+        }
+
+        /** A dimension whose values are not known in advance: the first {@code maxDistinct} are kept. */
+        public Builder openDimension(String label, String spanAttribute, String logField, int maxDistinct) {
+            dimensions.add(new Dimension(label, spanAttribute, logField, Set.of(), maxDistinct));
+            return this;
+        }
+
+        /** How the span is named from the operation, e.g. {@code op -> "auth." + op.value(0) + "." + op.name()}. */
+        public Builder spanName(Function<Operation, String> spanName) {
+            this.spanName = spanName;
+            return this;
+        }
+
+        /** The outcome's metric label and span attribute, and how they are written. */
+        public Builder outcome(String label, String spanAttribute, OutcomeEncoding encoding) {
+            this.outcomeLabel = label;
+            this.outcomeSpanAttribute = spanAttribute;
+            this.outcomeEncoding = Objects.requireNonNull(encoding);
+            return this;
+        }
+
+        /** The failure reasons this kind may report (others become {@code other}) and their span attribute. */
+        public Builder failureReasons(String spanAttribute, Set<String> reasons) {
+            this.failureReasonSpanAttribute = spanAttribute;
+            this.failureReasons.addAll(reasons);
+            return this;
+        }
+
+        /** Span attribute that carries the duration in seconds. */
+        public Builder durationSpanAttribute(String key) {
+            this.durationSpanAttribute = key;
+            return this;
+        }
+
+        /** Span attribute of the user the operation is about (default {@code user.id}). */
+        public Builder subjectSpanAttribute(String key) {
+            this.subjectSpanAttribute = key;
+            return this;
+        }
+
+        /** A counter recording at {@code trigger}. */
+        public Builder counter(String name, String description, Trigger trigger, String... labels) {
+            if (!name.endsWith("_total")) {
+                throw new IllegalArgumentException("counter names end with _total: " + name);
+            }
+            instruments.add(
+                    new Instrument(name, InstrumentType.COUNTER, description, List.of(labels), trigger, Map.of()));
+            return this;
+        }
+
+        /** A counter recording at {@code trigger}, only for operations whose dimension {@code label} is {@code value}. */
+        public Builder counterWhen(
+                String label, String value, String name, String description, Trigger trigger, String... labels) {
+            counter(name, description, trigger, labels);
+            Instrument plain = instruments.removeLast();
+            instruments.add(new Instrument(
+                    plain.name(), plain.type(), plain.description(), plain.labels(), trigger, Map.of(label, value)));
+            return this;
+        }
+
+        /** A histogram of the operation's duration in seconds. */
+        public Builder durationHistogram(String name, String description, String... labels) {
+            if (!name.endsWith("_seconds")) {
+                throw new IllegalArgumentException("duration histogram names end with _seconds: " + name);
+            }
+            instruments.add(new Instrument(
+                    name, InstrumentType.HISTOGRAM, description, List.of(labels), Trigger.END, Map.of()));
+            return this;
+        }
+
+        /** A span attribute every span of this kind carries. */
+        public Builder constantSpanAttribute(String key, Object value) {
+            constantSpanAttributes.add(new SpanAttribute(key, value));
+            return this;
+        }
+
+        public OperationKind build() {
+            return new OperationKind(this);
+        }
+    }
+}

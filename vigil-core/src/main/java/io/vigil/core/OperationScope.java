@@ -1,0 +1,335 @@
+package io.vigil.core;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.event.Level;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * One running domain operation: its span is current on the thread that started it until {@link
+ * #close()}, which ends it and emits the span, the metrics and the log event together, all with
+ * the same duration. Set the outcome before closing; an operation nobody marked ends in {@link
+ * Outcome#SUCCESS}.
+ *
+ * <pre>{@code
+ * try (OperationScope op = operations.start(LOGIN)) {
+ *     User user = users.find(email);
+ *     op.userId(user.id()).email(email);
+ *     if (!passwords.matches(user, password)) {
+ *         op.failure("invalid_credentials");
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Every value given here passes the {@link Scrubber}; not thread-safe except {@link #close()}.
+ */
+public final class OperationScope implements AutoCloseable {
+    private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
+    private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
+    private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
+
+    private final Operations operations;
+    private final Operations.KindTelemetry telemetry;
+    private final Operation operation;
+    private final Span span;
+    private final Context context;
+    private final long startNanos;
+    private final long startEpochNanos;
+    private static final java.lang.invoke.VarHandle ENDED;
+
+    static {
+        try {
+            ENDED = java.lang.invoke.MethodHandles.lookup().findVarHandle(OperationScope.class, "ended", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // written through ENDED
+    private volatile boolean ended;
+
+    private Scope threadScope;
+
+    private Outcome outcome = Outcome.SUCCESS;
+    private String failureReason;
+    private Throwable error;
+    private String userId;
+    private String actorId;
+    private String email;
+    private List<Object> extraFields; // key, value pairs for the log event
+
+    OperationScope(
+            Operations operations,
+            Operations.KindTelemetry telemetry,
+            Operation operation,
+            Span span,
+            Context context,
+            long startNanos,
+            long startEpochNanos) {
+        this.operations = operations;
+        this.telemetry = telemetry;
+        this.operation = operation;
+        this.span = span;
+        this.context = context;
+        this.startNanos = startNanos;
+        this.startEpochNanos = startEpochNanos;
+    }
+
+    void attach() {
+        threadScope = context.makeCurrent();
+    }
+
+    /** Restores the caller's context on this thread; the operation goes on until it is ended. */
+    void detach() {
+        if (threadScope != null) {
+            threadScope.close();
+            threadScope = null;
+        }
+    }
+
+    /** The operation being observed. */
+    public Operation operation() {
+        return operation;
+    }
+
+    /** The underlying span, for what this API does not cover. */
+    public Span span() {
+        return span;
+    }
+
+    /** The context holding this operation's span, to hand to other threads. */
+    public Context context() {
+        return context;
+    }
+
+    /** The user the operation is about ({@code user.id}, or {@code user.target.id} for user operations). */
+    public OperationScope userId(String userId) {
+        this.userId = userId;
+        if (userId != null && operation.kind().subjectSpanAttribute() != null) {
+            span.setAttribute(operation.kind().subjectSpanAttribute(), userId);
+        }
+        return this;
+    }
+
+    /** The user performing the operation ({@code user.actor.id}). */
+    public OperationScope actorId(String actorId) {
+        this.actorId = actorId;
+        if (actorId != null) {
+            span.setAttribute("user.actor.id", actorId);
+        }
+        return this;
+    }
+
+    /** An email address; only its masked form ({@code j***@example.com}) is recorded anywhere. */
+    public OperationScope email(String email) {
+        if (email != null) {
+            this.email = Scrubber.maskEmail(email);
+            span.setAttribute("user.email", this.email);
+        }
+        return this;
+    }
+
+    /** A string attribute on the span and field on the log event; scrubbed by key and content. */
+    public OperationScope attribute(String key, String value) {
+        return field(key, operations.scrubber().scrubValue(key, value));
+    }
+
+    public OperationScope attribute(String key, long value) {
+        return field(key, operations.scrubber().scrubValue(key, value));
+    }
+
+    public OperationScope attribute(String key, double value) {
+        return field(key, operations.scrubber().scrubValue(key, value));
+    }
+
+    public OperationScope attribute(String key, boolean value) {
+        return field(key, operations.scrubber().scrubValue(key, value));
+    }
+
+    private OperationScope field(String key, Object scrubbed) {
+        if (scrubbed == null) {
+            return this;
+        }
+        AttributesBuilder b = Attributes.builder();
+        Operation.putTyped(b, key, scrubbed);
+        span.setAllAttributes(b.build());
+        if (extraFields == null) {
+            extraFields = new ArrayList<>(8);
+        }
+        extraFields.add(key.replace('.', '_'));
+        extraFields.add(scrubbed);
+        return this;
+    }
+
+    /** A span event; attribute values are scrubbed. */
+    public OperationScope event(String name) {
+        span.addEvent(name);
+        return this;
+    }
+
+    /** A span event with attributes; string values are scrubbed. */
+    public OperationScope event(String name, Attributes attributes) {
+        AttributesBuilder b = Attributes.builder();
+        attributes.forEach((k, v) ->
+                Operation.putTyped(b, k.getKey(), operations.scrubber().scrubValue(k.getKey(), v)));
+        span.addEvent(name, b.build());
+        return this;
+    }
+
+    /** Marks a domain refusal; {@code reason} should come from the kind's declared reasons. */
+    public OperationScope failure(String reason) {
+        this.outcome = Outcome.FAILURE;
+        this.failureReason = operation.kind().boundedReason(reason);
+        return this;
+    }
+
+    /** Marks a fault; the exception is recorded with its message and stack trace scrubbed. */
+    public OperationScope error(Throwable error) {
+        this.outcome = Outcome.ERROR;
+        this.error = error;
+        return this;
+    }
+
+    /** Marks success explicitly (the default). */
+    public OperationScope success() {
+        this.outcome = Outcome.SUCCESS;
+        this.failureReason = null;
+        this.error = null;
+        return this;
+    }
+
+    /** The outcome as it stands. */
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    /** Ends the operation and restores the caller's context. Idempotent. */
+    @Override
+    public void close() {
+        end();
+        detach();
+    }
+
+    /** Ends the operation from any thread: span, metrics and log event, with one duration. */
+    void end() {
+        if (!ENDED.compareAndSet(this, false, true)) {
+            return;
+        }
+        long durationNanos = System.nanoTime() - startNanos;
+        double seconds = durationNanos / 1e9;
+        OperationKind kind = operation.kind();
+        String errorType = error == null ? null : operations.boundedErrorType(error);
+        // Metrics and the log event are recorded inside the span's context, so histograms get
+        // exemplars and the log line carries trace_id/span_id even when ended on another thread.
+        try (Scope ignored =
+                threadScope != null && Context.current() == context ? Scope.noop() : context.makeCurrent()) {
+            if (span.isRecording()) {
+                annotateSpan(kind, seconds);
+            }
+            operations.recordEnd(telemetry, operation, outcome, seconds, failureReason, errorType);
+            operations.log(telemetry, this, seconds);
+        } finally {
+            span.end(startEpochNanos + durationNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void annotateSpan(OperationKind kind, double seconds) {
+        if (kind.outcomeSpanAttribute() != null) {
+            if (kind.outcomeEncoding() == OperationKind.OutcomeEncoding.GRANTED) {
+                span.setAttribute(kind.outcomeSpanAttribute(), outcome == Outcome.SUCCESS);
+            } else {
+                span.setAttribute(kind.outcomeSpanAttribute(), outcome.label());
+            }
+        }
+        if (failureReason != null && kind.failureReasonSpanAttribute() != null) {
+            span.setAttribute(kind.failureReasonSpanAttribute(), failureReason);
+        }
+        if (kind.durationSpanAttribute() != null) {
+            span.setAttribute(kind.durationSpanAttribute(), seconds);
+        }
+        switch (outcome) {
+            case SUCCESS -> span.setStatus(StatusCode.OK);
+            case FAILURE -> span.setStatus(StatusCode.ERROR, failureReason);
+            case ERROR -> {
+                span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName());
+                // Not Span.recordException: its message and stack trace would bypass the scrubber.
+                span.addEvent(
+                        "exception",
+                        Attributes.of(
+                                EXCEPTION_TYPE, error.getClass().getName(),
+                                EXCEPTION_MESSAGE, operations.scrubber().scrubText(String.valueOf(error.getMessage())),
+                                EXCEPTION_STACKTRACE, operations.scrubber().scrubText(stackTrace(error))));
+            }
+        }
+    }
+
+    void writeLog(Logger logger, double seconds) {
+        Level level = switch (outcome) {
+            case SUCCESS -> Level.INFO;
+            case FAILURE -> Level.WARN;
+            case ERROR -> Level.ERROR;
+        };
+        if (!logger.isEnabledForLevel(level)) {
+            return;
+        }
+        OperationKind kind = operation.kind();
+        // The code-level operation name is in the message (the span name), not repeated as a field.
+        LoggingEventBuilder b = logger.atLevel(level).addKeyValue("event_type", kind.eventType());
+        if (operation.dimensionCount() > 0) {
+            b.addKeyValue("operation_type", operation.value(0));
+        }
+        for (int i = 0; i < operation.dimensionCount(); i++) {
+            b.addKeyValue(kind.dimensions().get(i).logField(), operation.value(i));
+        }
+        b.addKeyValue("status", outcome.label()).addKeyValue("duration_seconds", seconds);
+        if (kind.outcomeEncoding() == OperationKind.OutcomeEncoding.GRANTED) {
+            b.addKeyValue("granted", outcome == Outcome.SUCCESS);
+        }
+        if (failureReason != null) {
+            b.addKeyValue("failure_reason", failureReason);
+        }
+        if (userId != null) {
+            b.addKeyValue(subjectLogField(kind), userId);
+        }
+        if (actorId != null) {
+            b.addKeyValue("actor_id", actorId);
+        }
+        if (email != null) {
+            b.addKeyValue("email", email);
+        }
+        if (extraFields != null) {
+            for (int i = 0; i < extraFields.size(); i += 2) {
+                b.addKeyValue((String) extraFields.get(i), extraFields.get(i + 1));
+            }
+        }
+        if (error != null) {
+            b.setCause(error);
+        }
+        b.log(
+                "{} {}{}",
+                operation.spanName(),
+                outcome.label(),
+                failureReason == null ? "" : " (" + failureReason + ")");
+    }
+
+    private static String subjectLogField(OperationKind kind) {
+        return "user.target.id".equals(kind.subjectSpanAttribute()) ? "target_user_id" : "user_id";
+    }
+
+    private static String stackTrace(Throwable t) {
+        StringWriter sw = new StringWriter();
+        t.printStackTrace(new PrintWriter(sw));
+        return sw.toString();
+    }
+}

@@ -1,0 +1,402 @@
+package io.vigil.core;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.common.Clock;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one instrumentation point for domain operations: each call emits a span, the kind's metrics
+ * and one structured log event together, with the same names, the same context and one measured
+ * duration. Obtain it from {@link Vigil#operations()}.
+ *
+ * <p>Three ways to use it:
+ *
+ * <ul>
+ *   <li>functional: {@link #observe(Operation, Body)} and {@link #observeAsync(Operation, Supplier)};
+ *   <li>a scope for fine-grained control: {@link #start(Operation)} in try-with-resources;
+ *   <li>declarative: {@link Observed} on interface methods, applied by {@link #instrument(Class, Object)}.
+ * </ul>
+ *
+ * <p>An exception implementing {@link DomainFailure} ends the operation as a failure with its
+ * reason; any other exception as an error; both are rethrown unchanged.
+ */
+public final class Operations {
+    private static final String SCOPE = "io.vigil.operations";
+    private static final List<Double> SECONDS_BUCKETS =
+            List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
+    private static final int MAX_ERROR_TYPES = 64;
+
+    /** The operation body of the functional API; it may use the scope to add detail. */
+    @FunctionalInterface
+    public interface Body<T, E extends Exception> {
+        T call(OperationScope scope) throws E;
+    }
+
+    /** A body without a result. */
+    @FunctionalInterface
+    public interface VoidBody<E extends Exception> {
+        void run(OperationScope scope) throws E;
+    }
+
+    private final Tracer tracer;
+    private final Meter meter;
+    private final Scrubber scrubber;
+    private final VigilConfig config;
+    private final boolean logEvents;
+    private final Clock clock = Clock.getDefault();
+    private final Map<String, OperationKind> kinds = new ConcurrentHashMap<>();
+    private final Map<OperationKind, KindTelemetry> telemetry = new ConcurrentHashMap<>();
+    private final Set<String> errorTypes = ConcurrentHashMap.newKeySet();
+
+    Operations(OpenTelemetry openTelemetry, VigilConfig config, Scrubber scrubber, boolean logEvents) {
+        this.tracer = openTelemetry.getTracer(SCOPE, VigilVersion.VERSION);
+        this.meter = openTelemetry.getMeter(SCOPE);
+        this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
+        this.config = config;
+        this.logEvents = logEvents;
+        standardKinds().forEach(this::register);
+        registerOverflowCounter();
+    }
+
+    /** The telemetry contract's operation kinds. */
+    public static List<OperationKind> standardKinds() {
+        return List.of(
+                Authentication.KIND,
+                UserOperation.KIND,
+                TokenOperation.KIND,
+                PasswordOperation.KIND,
+                AuthorizationCheck.KIND,
+                SecurityEvent.KIND,
+                DatabaseOperation.KIND,
+                MessageConsumption.KIND);
+    }
+
+    /** Makes a kind known by name (for {@link Observed}) and lists it in the {@link #catalogue()}. */
+    public Operations register(OperationKind kind) {
+        OperationKind previous = kinds.putIfAbsent(kind.name(), kind);
+        if (previous != null && previous != kind) {
+            throw new IllegalArgumentException("another operation kind is already named " + kind.name());
+        }
+        return this;
+    }
+
+    /** Every known kind, with the names of its spans, instruments and log fields. */
+    public Collection<OperationKind> catalogue() {
+        return List.copyOf(kinds.values());
+    }
+
+    /** The kind registered under {@code name}. */
+    public OperationKind kind(String name) {
+        OperationKind kind = kinds.get(name);
+        if (kind == null) {
+            throw new IllegalArgumentException("unknown operation kind " + name + "; known: " + kinds.keySet());
+        }
+        return kind;
+    }
+
+    /** The scrubber every value of every signal passes through. */
+    public Scrubber scrubber() {
+        return scrubber;
+    }
+
+    /** Starts an operation as a child of the current context and makes its span current. */
+    public OperationScope start(Operation operation) {
+        OperationScope scope = begin(operation);
+        scope.attach();
+        return scope;
+    }
+
+    private OperationScope begin(Operation operation) {
+        KindTelemetry t = telemetry(operation.kind());
+        long startEpochNanos = clock.now();
+        long startNanos = System.nanoTime();
+        Context parent = Context.current();
+        Span span = tracer.spanBuilder(operation.spanName())
+                .setParent(parent)
+                .setAllAttributes(operation.spanAttributes())
+                .setStartTimestamp(startEpochNanos, java.util.concurrent.TimeUnit.NANOSECONDS)
+                .startSpan();
+        Context context = parent.with(span);
+        if (t.recordsMetrics) {
+            for (int i = 0; i < t.counters.length; i++) {
+                OperationKind.Instrument instrument =
+                        operation.kind().instruments().get(i);
+                if (instrument.trigger() == OperationKind.Trigger.START
+                        && instrument.appliesTo(operation)
+                        && t.counters[i] != null) {
+                    t.counters[i].add(1, operation.metricAttributes(i, Outcome.SUCCESS, null, null), context);
+                }
+            }
+        }
+        return new OperationScope(this, t, operation, span, context, startNanos, startEpochNanos);
+    }
+
+    /** Runs {@code body} as the operation and returns its result. */
+    public <T, E extends Exception> T observe(Operation operation, Body<T, E> body) throws E {
+        try (OperationScope scope = start(operation)) {
+            try {
+                return body.call(scope);
+            } catch (Throwable t) {
+                fail(scope, t);
+                throw t;
+            }
+        }
+    }
+
+    /** Runs {@code body} as the operation. */
+    public <E extends Exception> void run(Operation operation, VoidBody<E> body) throws E {
+        try (OperationScope scope = start(operation)) {
+            try {
+                body.run(scope);
+            } catch (Throwable t) {
+                fail(scope, t);
+                throw t;
+            }
+        }
+    }
+
+    /**
+     * Observes an asynchronous operation: the span is current while {@code start} runs, and the
+     * operation ends when the returned stage completes, on whichever thread completes it.
+     */
+    public <T> CompletableFuture<T> observeAsync(Operation operation, Supplier<? extends CompletionStage<T>> start) {
+        OperationScope scope = start(operation);
+        CompletionStage<T> stage;
+        try {
+            stage = start.get();
+        } catch (RuntimeException | Error e) {
+            fail(scope, e);
+            scope.close();
+            throw e;
+        }
+        scope.detach();
+        return stage.toCompletableFuture().whenComplete((value, failure) -> {
+            if (failure != null) {
+                fail(
+                        scope,
+                        failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause()
+                                : failure);
+            }
+            scope.end();
+        });
+    }
+
+    /**
+     * Returns a proxy of {@code type} that observes every method annotated with {@link Observed}
+     * and passes other calls straight to {@code target}. A JDK dynamic proxy: no agent, no build
+     * step, and the operation of each method is resolved once.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T instrument(Class<T> type, T target) {
+        if (!type.isInterface()) {
+            throw new IllegalArgumentException(type + " is not an interface");
+        }
+        Objects.requireNonNull(target, "target");
+        Map<Method, Operation> operationsByMethod = new ConcurrentHashMap<>();
+        for (Method m : type.getMethods()) {
+            Observed observed = m.getAnnotation(Observed.class);
+            if (observed != null) {
+                String name = observed.name().isEmpty() ? snakeCase(m.getName()) : observed.name();
+                operationsByMethod.put(m, kind(observed.kind()).operation(name, observed.values()));
+            }
+        }
+        InvocationHandler handler = (proxy, method, args) -> {
+            Operation operation = operationsByMethod.get(method);
+            if (operation == null) {
+                return invoke(target, method, args);
+            }
+            if (CompletionStage.class.isAssignableFrom(method.getReturnType())) {
+                return observeAsync(operation, () -> {
+                    try {
+                        return (CompletionStage<Object>) invoke(target, method, args);
+                    } catch (RuntimeException | Error e) {
+                        throw e;
+                    } catch (Throwable t) {
+                        return CompletableFuture.failedFuture(t);
+                    }
+                });
+            }
+            try (OperationScope scope = start(operation)) {
+                try {
+                    return invoke(target, method, args);
+                } catch (Throwable t) {
+                    fail(scope, t);
+                    throw t;
+                }
+            }
+        };
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler);
+    }
+
+    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static void fail(OperationScope scope, Throwable t) {
+        if (t instanceof DomainFailure f) {
+            scope.failure(f.failureReason());
+        } else {
+            scope.error(t);
+        }
+    }
+
+    static String snakeCase(String camel) {
+        StringBuilder sb = new StringBuilder(camel.length() + 8);
+        for (int i = 0; i < camel.length(); i++) {
+            char c = camel.charAt(i);
+            if (Character.isUpperCase(c)) {
+                if (i > 0) {
+                    sb.append('_');
+                }
+                sb.append(Character.toLowerCase(c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    // ---- recording, called by OperationScope ------------------------------------------------
+
+    void recordEnd(
+            KindTelemetry t, Operation operation, Outcome outcome, double seconds, String reason, String errorType) {
+        if (!t.recordsMetrics) {
+            return;
+        }
+        List<OperationKind.Instrument> instruments = operation.kind().instruments();
+        for (int i = 0; i < instruments.size(); i++) {
+            OperationKind.Instrument instrument = instruments.get(i);
+            boolean due = switch (instrument.trigger()) {
+                case END -> true;
+                case START -> false;
+                case FAILURE -> outcome == Outcome.FAILURE;
+                case ERROR -> outcome == Outcome.ERROR;
+            };
+            if (!due || !instrument.appliesTo(operation)) {
+                continue;
+            }
+            Attributes attributes = operation.metricAttributes(i, outcome, reason, errorType);
+            if (t.histograms[i] != null) {
+                t.histograms[i].record(seconds, attributes);
+            } else {
+                t.counters[i].add(1, attributes);
+            }
+        }
+    }
+
+    void log(KindTelemetry t, OperationScope scope, double seconds) {
+        if (logEvents) {
+            scope.writeLog(t.logger, seconds);
+        }
+    }
+
+    /** An exception's simple class name, from a bounded set. */
+    String boundedErrorType(Throwable error) {
+        String type = error.getClass().getSimpleName();
+        if (type.isEmpty()) {
+            type = "anonymous";
+        }
+        if (errorTypes.contains(type) || (errorTypes.size() < MAX_ERROR_TYPES && errorTypes.add(type))) {
+            return type;
+        }
+        return OperationKind.OTHER;
+    }
+
+    private KindTelemetry telemetry(OperationKind kind) {
+        KindTelemetry t = telemetry.get(kind);
+        return t != null ? t : telemetry.computeIfAbsent(kind, this::createTelemetry);
+    }
+
+    private KindTelemetry createTelemetry(OperationKind kind) {
+        boolean metricsOn = config.metricsEnabled()
+                && switch (kind.family()) {
+                    case BUSINESS -> config.businessMetricsEnabled();
+                    case DATABASE -> config.databaseMetricsEnabled();
+                };
+        List<OperationKind.Instrument> instruments = kind.instruments();
+        LongCounter[] counters = new LongCounter[instruments.size()];
+        DoubleHistogram[] histograms = new DoubleHistogram[instruments.size()];
+        if (metricsOn) {
+            for (int i = 0; i < instruments.size(); i++) {
+                OperationKind.Instrument instrument = instruments.get(i);
+                switch (instrument.type()) {
+                    case COUNTER ->
+                        counters[i] = meter.counterBuilder(instrument.name())
+                                .setDescription(instrument.description())
+                                .build();
+                    case HISTOGRAM ->
+                        histograms[i] = meter.histogramBuilder(instrument
+                                        .name()
+                                        .substring(0, instrument.name().length() - "_seconds".length()))
+                                .setDescription(instrument.description())
+                                .setUnit("s")
+                                .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS)
+                                .build();
+                }
+            }
+        }
+        Logger logger = LoggerFactory.getLogger("vigil.operation." + kind.name());
+        return new KindTelemetry(metricsOn, counters, histograms, logger);
+    }
+
+    private void registerOverflowCounter() {
+        AttributeKey<String> kindKey = AttributeKey.stringKey("kind");
+        AttributeKey<String> labelKey = AttributeKey.stringKey("label");
+        meter.counterBuilder("vigil_label_overflow_total")
+                .setDescription("Label values replaced by 'other' because they were outside a bounded set")
+                .buildWithCallback(m -> {
+                    for (OperationKind kind : kinds.values()) {
+                        Operation.DimensionGuards guards = Operation.DimensionGuards.of(kind);
+                        for (int i = 0; i < kind.dimensions().size(); i++) {
+                            long n = guards.overflows[i].sum();
+                            if (n > 0) {
+                                m.record(
+                                        n,
+                                        Attributes.of(
+                                                kindKey,
+                                                kind.name(),
+                                                labelKey,
+                                                kind.dimensions().get(i).label()));
+                            }
+                        }
+                    }
+                });
+    }
+
+    record KindTelemetry(boolean recordsMetrics, LongCounter[] counters, DoubleHistogram[] histograms, Logger logger) {}
+
+    @Override
+    public String toString() {
+        return "Operations" + new ArrayList<>(kinds.keySet()).toString().toLowerCase(Locale.ROOT);
+    }
+}
