@@ -60,6 +60,9 @@ public final class Json {
         } catch (UnrecognizedPropertyException e) {
             throw ApiException.badRequest("unknown-field", "Unknown field '" + e.getPropertyName() + "'");
         } catch (MismatchedInputException e) {
+            if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
+                throw ApiException.badRequest("malformed-json", "Unexpected content after the JSON value");
+            }
             String field = path(e);
             throw ApiException.badRequest(
                     "invalid-type",
