@@ -63,7 +63,7 @@ public final class IdentityService implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         Database db = new Database(config, vigil.openTelemetry());
         try {
-            IdentityTelemetry telemetry = new IdentityTelemetry();
+            IdentityTelemetry telemetry = new IdentityTelemetry(vigil);
             UserStore users = new UserStore();
             TokenStore tokens = new TokenStore();
             AuditLog audit = new AuditLog();

@@ -12,6 +12,9 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import io.vigil.identity.internal.Jwt;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -247,8 +250,13 @@ abstract class ApiContractTest {
             assertThat(logs.events(Map.of(
                             "event_type", "authentication", "status", "failure", "failure_reason", "account_locked")))
                     .hasSize(1);
-            assertThat(logs.events(
-                            Map.of("event_type", "authentication", "failed_login_reason", "invalid_credentials")))
+            assertThat(logs.events(Map.of(
+                            "event_type",
+                            "authentication",
+                            "status",
+                            "failure",
+                            "failure_reason",
+                            "invalid_credentials")))
                     .hasSize(3);
             JsonNode shown = api.get(API + "/users/" + id, admin).json();
             assertThat(shown.get("locked").asBoolean()).isTrue();
@@ -406,7 +414,7 @@ abstract class ApiContractTest {
                             "PATCH", API + "/users/" + me, "{\"role\":\"admin\"}", "application/json", token, Map.of()),
                     403,
                     "forbidden");
-            assertThat(logs.events(Map.of("event_type", "authorization", "is_authorized", false, "user_id", me)))
+            assertThat(logs.events(Map.of("event_type", "authorization", "granted", false, "user_id", me)))
                     .hasSize(4);
         }
         assertThat(api.get(API + "/users/" + me, token).status()).isEqualTo(200);
@@ -608,27 +616,48 @@ abstract class ApiContractTest {
     // --- telemetry -----------------------------------------------------------------------------
 
     @Test
-    void loginEmitsTheContractOperationsInOrder() {
+    void loginEmitsTheContractTraceTree() {
         String email = uniqueEmail();
         register(email);
+        svc.spans.reset();
         try (LogCapture logs = new LogCapture()) {
             api.login(email, PASSWORD);
-            List<Object> spans = logs.events(Map.of()).stream()
-                    .map(f -> f.get("span_name"))
-                    .filter(java.util.Objects::nonNull)
-                    .toList();
+
+            List<SpanData> spans = svc.spans.getFinishedSpanItems();
+            SpanData auth = only(spans, "auth.login.authenticate_user");
+            assertThat(auth.getAttributes().get(AttributeKey.stringKey("auth.status")))
+                    .isEqualTo("success");
+            assertThat(auth.getAttributes().get(AttributeKey.stringKey("user.email")))
+                    .contains("***@example.com")
+                    .doesNotContain(email);
+            // Inside the authentication: the password check and the database statements.
+            SpanData password = only(spans, "password.validate.verify");
+            assertThat(password.getParentSpanId()).isEqualTo(auth.getSpanId());
+            assertThat(password.getAttributes().get(AttributeKey.booleanKey("security.relevant")))
+                    .isTrue();
             assertThat(spans)
-                    .containsSubsequence(
-                            "password.validate.verify",
-                            "auth.login.authenticate_user",
-                            "token.generate.access.create_access_token",
-                            "token.generate.refresh.create_refresh_token");
-            Map<String, Object> auth = logs.events(Map.of("span_name", "auth.login.authenticate_user"))
+                    .filteredOn(s -> s.getKind() == SpanKind.CLIENT
+                            && s.getParentSpanId().equals(auth.getSpanId()))
+                    .as("database spans under the authentication")
+                    .isNotEmpty();
+            // Then the tokens (siblings under the request's server span, which the HTTP layer adds).
+            SpanData access = only(spans, "token.generate.access.create_access_token");
+            only(spans, "token.generate.refresh.create_refresh_token");
+            assertThat(access.getStartEpochNanos()).isGreaterThanOrEqualTo(auth.getEndEpochNanos());
+
+            Map<String, Object> log = logs.events(Map.of("event_type", "authentication", "auth_type", "login"))
                     .getFirst();
-            assertThat(auth).containsEntry("status", "success").containsEntry("auth_type", "login");
-            assertThat(auth.get("duration_seconds")).isInstanceOf(Double.class);
-            assertThat((String) auth.get("email")).contains("***@example.com").doesNotContain(email);
+            assertThat(log).containsEntry("status", "success");
+            assertThat(log.get("duration_seconds")).isInstanceOf(Double.class);
+            assertThat((String) log.get("email")).contains("***@example.com").doesNotContain(email);
         }
+    }
+
+    private static SpanData only(List<SpanData> spans, String name) {
+        List<SpanData> named =
+                spans.stream().filter(s -> s.getName().equals(name)).toList();
+        assertThat(named).as("spans named " + name).hasSize(1);
+        return named.getFirst();
     }
 
     @Test

@@ -46,7 +46,8 @@ class RateLimitTest {
                         .isEqualTo(401);
             }
             assertProblem(s.api.post("/api/v1/auth/login", body, null), 429, "rate-limited");
-            assertThat(logs.events(Map.of("event_type", "authentication", "failed_login_reason", "rate_limited")))
+            assertThat(logs.events(Map.of(
+                            "event_type", "authentication", "status", "failure", "failure_reason", "rate_limited")))
                     .hasSize(1);
         }
     }

@@ -1,5 +1,7 @@
 package io.vigil.identity;
 
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import io.vigil.identity.internal.Jwt;
@@ -14,6 +16,9 @@ final class TestService implements AutoCloseable {
     static final String SIGNING_KEY = Jwt.generateKey();
 
     final Vigil vigil;
+    /** Every span the service ended, exported synchronously. */
+    final InMemorySpanExporter spans = InMemorySpanExporter.create();
+
     final IdentityService service;
     final Api api;
     final String databaseUrl;
@@ -23,6 +28,8 @@ final class TestService implements AutoCloseable {
         this.vigil = Vigil.builder()
                 .config(VigilConfig.builder().serviceName("identity-service").build())
                 .runtimeMetrics(false)
+                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
+                        (tracing, cfg) -> tracing.addSpanProcessor(SimpleSpanProcessor.create(spans))))
                 .build();
         IdentityConfig.Builder b = IdentityConfig.builder()
                 .host("127.0.0.1")

@@ -288,7 +288,8 @@ public final class OperationScope implements AutoCloseable {
         OperationKind kind = operation.kind();
         // The code-level operation name is in the message (the span name), not repeated as a field.
         LoggingEventBuilder b = logger.atLevel(level).addKeyValue("event_type", kind.eventType());
-        if (operation.dimensionCount() > 0) {
+        if (operation.dimensionCount() > 0
+                && !kind.dimensions().getFirst().logField().equals("operation_type")) {
             b.addKeyValue("operation_type", operation.value(0));
         }
         for (int i = 0; i < operation.dimensionCount(); i++) {
