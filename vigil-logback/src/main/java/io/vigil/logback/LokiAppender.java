@@ -37,7 +37,6 @@ import org.slf4j.LoggerFactory;
  * logging thread only pays for the hand-off.
  */
 public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
-    private static final Logger log = LoggerFactory.getLogger(LokiAppender.class);
 
     /** Default spool bound: 64 MiB. */
     public static final long DEFAULT_SPOOL_MAX_BYTES = 64L << 20;
@@ -56,6 +55,7 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     private long spoolMaxBytes = DEFAULT_SPOOL_MAX_BYTES;
     private Scrubber scrubber = Scrubber.defaults();
 
+    private Logger log; // of this appender's own Logback context, so reports reach its appenders
     private EventRenderer renderer;
     private DiskSpool spool;
     private LokiShipper shipper;
@@ -139,6 +139,9 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         if (isStarted()) {
             return;
         }
+        log = getContext() instanceof ch.qos.logback.classic.LoggerContext lc
+                ? lc.getLogger(LokiAppender.class)
+                : LoggerFactory.getLogger(LokiAppender.class);
         renderer = VigilJsonEncoder.renderer(service, environment, hostname, scrubber);
         Path dir = spoolDirectory != null
                 ? spoolDirectory
@@ -158,7 +161,7 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
             streams.add(Collections.unmodifiableMap(stream));
         }
         shipper = new LokiShipper(
-                spool, url, streams, batchInterval, timeout, batchMaxRecords, batchMaxBytes, retryMaxBackoff);
+                spool, url, streams, batchInterval, timeout, batchMaxRecords, batchMaxBytes, retryMaxBackoff, log);
         shipper.start();
         super.start();
     }

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Drains a {@link DiskSpool} to Loki's push API on one background thread: batches (full batch or
@@ -31,11 +30,11 @@ import org.slf4j.LoggerFactory;
  * again after a crash between Loki's answer and the cursor update is not stored twice.
  */
 public final class LokiShipper implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("io.vigil.logback.LokiAppender");
     /** Level byte in the spool → stream label value. */
     public static final String[] LEVELS = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR"};
 
     private final DiskSpool spool;
+    private final Logger log;
     private final String pushUrl;
     private final Loki4jHttpClient http;
     private final ProtobufWriter writer;
@@ -68,8 +67,10 @@ public final class LokiShipper implements AutoCloseable {
             Duration timeout,
             int batchMaxRecords,
             long batchMaxBytes,
-            Duration retryMax) {
+            Duration retryMax,
+            Logger log) {
         this.spool = spool;
+        this.log = log;
         this.pushUrl = baseUrl.toString().replaceAll("/+$", "") + "/loki/api/v1/push";
         this.streams = List.copyOf(streams);
         this.intervalNanos = batchInterval.toNanos();
