@@ -177,6 +177,7 @@ public class VigilAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent
         if (!isStarted()) {
             return;
         }
+        super.stop(); // refuse new events first, so none is queued after the worker has gone
         running = false;
         Thread t = worker;
         try {
@@ -188,7 +189,6 @@ public class VigilAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        super.stop();
         appenders.detachAndStopAllAppenders();
     }
 

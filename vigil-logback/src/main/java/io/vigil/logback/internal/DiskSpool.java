@@ -63,6 +63,9 @@ public final class DiskSpool implements Closeable {
     private final ByteBuffer header = ByteBuffer.allocate(HEADER + FIXED);
     private final CRC32C crc = new CRC32C();
 
+    private final FileChannel lockChannel;
+    private java.nio.channels.FileLock fileLock;
+
     // writer side
     private FileChannel active;
     private long activeSegment;
@@ -88,6 +91,17 @@ public final class DiskSpool implements Closeable {
         this.maxBytes = maxBytes;
         this.segmentBytes = Math.max(16 * 1024, Math.min(8L << 20, maxBytes / 8));
         Files.createDirectories(dir);
+        // One process per spool: two writers would interleave segments and race on the cursor.
+        lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            fileLock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            fileLock = null;
+        }
+        if (fileLock == null) {
+            lockChannel.close();
+            throw new IOException("spool directory " + dir + " is in use by another process or appender");
+        }
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 String name = p.getFileName().toString();
@@ -371,5 +385,6 @@ public final class DiskSpool implements Closeable {
         if (readChannel != null) {
             readChannel.close();
         }
+        lockChannel.close(); // releases the lock
     }
 }

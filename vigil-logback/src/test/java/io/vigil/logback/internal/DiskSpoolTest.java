@@ -109,4 +109,14 @@ class DiskSpoolTest {
             assertThat(spool.append(0, (byte) 2, new byte[500], 0, 500)).isTrue();
         }
     }
+
+    @Test
+    void aSecondWriterOnTheSameDirectoryIsRefused() throws Exception {
+        try (DiskSpool first = new DiskSpool(dir, 1 << 20)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DiskSpool(dir, 1 << 20))
+                    .isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("in use");
+        }
+        new DiskSpool(dir, 1 << 20).close(); // released on close
+    }
 }
