@@ -199,4 +199,30 @@ class VigilJsonEncoderTest {
                 .satisfies(d -> d.decode(java.nio.ByteBuffer.wrap(bytes)));
         assertThat(Lines.parseLine(line).get("message").asText()).isEqualTo("héllo 世界 😀 broken\uFFFDend");
     }
+
+    @Test
+    void theSameValueUnderDifferentKeysIsScrubbedPerKey() {
+        String value = "s3cret-value";
+        for (int i = 0; i < 3; i++) { // repeated events hit the per-thread scrub cache
+            LoggingEvent e = event(Level.INFO, "x", null);
+            e.addKeyValuePair(new KeyValuePair("password", value));
+            e.addKeyValuePair(new KeyValuePair("note", value));
+            ObjectNode json = Lines.parseLine(encode(e));
+            assertThat(json.get("password").asText()).isEqualTo("[REDACTED]");
+            assertThat(json.get("note").asText()).isEqualTo(value);
+        }
+    }
+
+    @Test
+    void suppressedExceptionMessagesAreScrubbedToo() {
+        Exception main = new IllegalStateException("closing failed");
+        main.addSuppressed(new RuntimeException("password=hunter2 for jane.doe@example.com"));
+
+        ObjectNode json = Lines.parseLine(encode(event(Level.ERROR, "x", main)));
+
+        assertThat(json.get("exception.stacktrace").asText())
+                .contains("\tSuppressed: java.lang.RuntimeException: password=[REDACTED] for j***@example.com"
+                        .replace("\\t", "\t"))
+                .doesNotContain("hunter2", "jane.doe");
+    }
 }

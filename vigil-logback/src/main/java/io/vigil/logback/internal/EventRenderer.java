@@ -2,7 +2,6 @@ package io.vigil.logback.internal;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.vigil.core.Scrubber;
@@ -52,6 +51,28 @@ public final class EventRenderer {
         final IsoTimestamp timestamp = new IsoTimestamp();
         final String[] written = new String[MAX_KEYS];
         final StringBuilder text = new StringBuilder(256);
+        // Scrub results by key and value identity: a request's MDC values (and literal field
+        // values) are the same String instances on every line, so each is scrubbed once.
+        final String[] cacheKey = new String[CACHE_SIZE];
+        final String[] cacheValue = new String[CACHE_SIZE];
+        final Object[] cacheResult = new Object[CACHE_SIZE];
+    }
+
+    private static final int CACHE_SIZE = 64;
+
+    private Object scrub(State s, String key, Object value) {
+        if (!(value instanceof String str)) {
+            return scrubber.scrubValue(key, value);
+        }
+        int i = (System.identityHashCode(str) * 31 + System.identityHashCode(key)) & (CACHE_SIZE - 1);
+        if (s.cacheValue[i] == str && s.cacheKey[i] == key) {
+            return s.cacheResult[i];
+        }
+        Object result = scrubber.scrubValue(key, str);
+        s.cacheKey[i] = key;
+        s.cacheValue[i] = str;
+        s.cacheResult[i] = result;
+        return result;
     }
 
     public EventRenderer(Scrubber scrubber, String service, String environment, String hostname) {
@@ -124,7 +145,7 @@ public final class EventRenderer {
                 if (n < MAX_KEYS) {
                     written[n++] = kv.key;
                 }
-                w.typedField(fieldName(kv.key), scrubber.scrubValue(kv.key, kv.value));
+                w.typedField(fieldName(kv.key), scrub(s, kv.key, kv.value));
             }
         }
         if (mdc != null && !mdc.isEmpty()) {
@@ -137,14 +158,15 @@ public final class EventRenderer {
                         || contains(written, n, key)) {
                     continue; // a key-value pair on the event is more specific than the MDC
                 }
-                w.field(fieldName(key), scrubber.scrubValue(key, e.getValue()));
+                w.field(fieldName(key), (String) scrub(s, key, e.getValue()));
             }
         }
         IThrowableProxy tp = event.getThrowableProxy();
         if (tp != null) {
+            String message = scrubber.scrubText(tp.getMessage());
             w.field("exception.type", tp.getClassName());
-            w.field("exception.message", scrubber.scrubText(tp.getMessage()));
-            w.field("exception.stacktrace", scrubber.scrubText(ThrowableProxyUtil.asString(tp)));
+            w.field("exception.message", message);
+            w.field("exception.stacktrace", StackTraces.render(tp, message, scrubber));
         }
         return w.end();
     }
@@ -193,7 +215,7 @@ public final class EventRenderer {
                 if (n < MAX_KEYS) {
                     written[n++] = kv.key;
                 }
-                appendPair(sb, kv.key, scrubber.scrubValue(kv.key, kv.value));
+                appendPair(sb, kv.key, scrub(s, kv.key, kv.value));
             }
         }
         Map<String, String> mdc = event.getMDCPropertyMap();
@@ -211,7 +233,7 @@ public final class EventRenderer {
                         || contains(written, n, key)) {
                     continue;
                 }
-                appendPair(sb, key, scrubber.scrubValue(key, e.getValue()));
+                appendPair(sb, key, scrub(s, key, e.getValue()));
             }
         }
         if (traceId == null) {
@@ -227,7 +249,7 @@ public final class EventRenderer {
         sb.append('\n');
         IThrowableProxy tp = event.getThrowableProxy();
         if (tp != null) {
-            String trace = scrubber.scrubText(ThrowableProxyUtil.asString(tp));
+            String trace = StackTraces.render(tp, scrubber.scrubText(tp.getMessage()), scrubber);
             sb.append('\t');
             for (int i = 0; i < trace.length(); i++) {
                 char c = trace.charAt(i);

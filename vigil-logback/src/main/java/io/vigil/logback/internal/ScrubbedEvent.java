@@ -4,7 +4,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.LoggerContextVO;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import io.vigil.core.Scrubber;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,9 +56,10 @@ public final class ScrubbedEvent implements ILoggingEvent {
                 }
             }
             if (tp != null) {
+                String exceptionMessage = scrubber.scrubText(tp.getMessage());
                 out.add(new KeyValuePair("exception.type", tp.getClassName()));
-                out.add(new KeyValuePair("exception.message", scrubber.scrubText(tp.getMessage())));
-                out.add(new KeyValuePair("exception.stacktrace", scrubber.scrubText(ThrowableProxyUtil.asString(tp))));
+                out.add(new KeyValuePair("exception.message", exceptionMessage));
+                out.add(new KeyValuePair("exception.stacktrace", StackTraces.render(tp, exceptionMessage, scrubber)));
             }
             this.keyValuePairs = out;
         }
