@@ -8,6 +8,7 @@ import io.pyroscope.javaagent.config.Config;
 import io.pyroscope.javaagent.config.ProfilerType;
 import io.pyroscope.javaagent.impl.PyroscopeExporter;
 import io.pyroscope.javaagent.impl.QueuedExporter;
+import io.pyroscope.labels.v2.Pyroscope;
 import io.vigil.profiling.ProfilingConfig;
 import io.vigil.profiling.ProfilingConfig.Directory;
 import io.vigil.profiling.ProfilingConfig.Server;
@@ -80,6 +81,9 @@ public final class PyroscopeAgentRunner {
         if (PyroscopeAgent.isStarted()) {
             PyroscopeAgent.stop();
         }
+        // Closed span contexts are only released when a profile is cut; after the last one, release
+        // them here, or up to one upload interval of root spans would stay reachable.
+        Pyroscope.LabelsWrapper.clear();
     }
 
     /** Whether the agent runs in this JVM. */
