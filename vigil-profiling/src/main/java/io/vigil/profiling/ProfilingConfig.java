@@ -58,6 +58,10 @@ public record ProfilingConfig(
     /** Pyroscope label names: the Prometheus rule, which Pyroscope shares. */
     public static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
+    /** async-profiler's {@code cstack} modes. */
+    public static final java.util.Set<String> STACK_WALKING_MODES =
+            java.util.Set.of("vm", "vmx", "fp", "dwarf", "lbr", "no");
+
     public ProfilingConfig {
         Objects.requireNonNull(applicationName, "applicationName");
         Objects.requireNonNull(destination, "destination");
@@ -68,6 +72,10 @@ public record ProfilingConfig(
         Objects.requireNonNull(lockThreshold, "lockThreshold");
         if (lockThreshold.isNegative() || allocationThresholdBytes < 0) {
             throw new IllegalArgumentException("thresholds must not be negative");
+        }
+        if (!STACK_WALKING_MODES.contains(stackWalking)) {
+            throw new IllegalArgumentException(
+                    "stackWalking must be one of " + STACK_WALKING_MODES + ": " + stackWalking);
         }
         if (javaStackDepth < 1 || queueCapacity < 1 || maxFiles < 1) {
             throw new IllegalArgumentException("javaStackDepth, queueCapacity and maxFiles must be positive");

@@ -29,8 +29,8 @@ final class PyroscopeReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Ingest> ingests = new CopyOnWriteArrayList<>();
 
-    private PyroscopeReceiver() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    private PyroscopeReceiver(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         server.createContext("/ingest", exchange -> {
             try (exchange) {
                 if (!"POST".equals(exchange.getRequestMethod())) {
@@ -48,8 +48,13 @@ final class PyroscopeReceiver implements AutoCloseable {
     }
 
     static PyroscopeReceiver start() {
+        return start(0);
+    }
+
+    /** A receiver on this port (0: any free one). */
+    static PyroscopeReceiver start(int port) {
         try {
-            return new PyroscopeReceiver();
+            return new PyroscopeReceiver(port);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -14,8 +14,11 @@ import io.vigil.core.VigilConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A Pyroscope server that does not answer never affects the service, and is logged once. */
 class UnreachableServerTest {
@@ -68,6 +71,69 @@ class UnreachableServerTest {
             assertThat(logs.at(Level.WARN).getFirst().getFormattedMessage())
                     .contains("Profiles cannot reach " + nobody)
                     .contains("dropped");
+        }
+    }
+
+    @Test
+    void aServerThatComesBackIsLoggedOnceAsRecovered() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        VigilConfig config = VigilConfig.builder()
+                .profilingEnabled(true)
+                .pyroscopeServerAddress(URI.create("http://127.0.0.1:" + port))
+                .build();
+        try (LogCapture logs = new LogCapture();
+                VigilProfiling profiling = VigilProfiling.start(ProfilingConfig.builder(config)
+                        .uploadInterval(Duration.ofSeconds(1))
+                        .build())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                Workload.burn(50);
+                return profiling.droppedProfiles() >= 1;
+            });
+            try (PyroscopeReceiver receiver = PyroscopeReceiver.start(port)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    Workload.burn(50);
+                    return !receiver.ingests().isEmpty() && profiling.deliveredProfiles() >= 1;
+                });
+            }
+            assertThat(logs.at(Level.WARN)).hasSize(1);
+            assertThat(logs.at(Level.INFO))
+                    .anySatisfy(e -> assertThat(e.getFormattedMessage()).startsWith("Profiles reach"));
+        }
+    }
+
+    @Test
+    void aProfilerThatCannotStartLeavesTheServiceRunningWithOneWarning(@TempDir Path tmp) throws IOException {
+        Path notADirectory = Files.createFile(tmp.resolve("profiles"));
+        VigilConfig config = VigilConfig.builder()
+                .profilingEnabled(true)
+                .pyroscopeServerAddress(notADirectory.resolve("jfr").toUri())
+                .build();
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        try (LogCapture logs = new LogCapture();
+                Vigil vigil = Vigil.builder()
+                        .config(config)
+                        .runtimeMetrics(false)
+                        .customizeSdk(VigilProfiling.customizer(
+                                ProfilingConfig.builder(config).build()))
+                        .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
+                                (tracing, cfg) -> tracing.addSpanProcessor(SimpleSpanProcessor.create(spans))))
+                        .build()) {
+            vigil.openTelemetry()
+                    .getTracer("test")
+                    .spanBuilder("GET /health")
+                    .startSpan()
+                    .end();
+
+            assertThat(spans.getFinishedSpanItems())
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.getAttributes().get(SpanProfileAttribute.KEY))
+                            .isNull());
+            assertThat(logs.at(Level.WARN))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("could not start"));
         }
     }
 }
