@@ -1,0 +1,54 @@
+package io.vigil.console.internal;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Estimates of the heap a stored record occupies. They err on the high side (shared strings are counted in full for
+ * every record), so the store's byte bound is a true upper bound on what it keeps alive.
+ */
+final class Sizes {
+    static final long RECORD = 96;
+    static final long REF = 8;
+
+    private Sizes() {}
+
+    static long of(String s) {
+        return s == null ? 0 : 48 + s.length();
+    }
+
+    static long of(Object value) {
+        if (value == null) {
+            return 0;
+        }
+        if (value instanceof String s) {
+            return of(s);
+        }
+        if (value instanceof List<?> list) {
+            long n = 32 + REF * list.size();
+            for (Object o : list) {
+                n += of(o);
+            }
+            return n;
+        }
+        if (value instanceof Map<?, ?> map) {
+            long n = 32 + 2 * REF * map.size();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                n += of(e.getKey()) + of(e.getValue());
+            }
+            return n;
+        }
+        if (value instanceof byte[] bytes) {
+            return 16 + bytes.length;
+        }
+        return 16; // boxed Long, Double, Boolean
+    }
+
+    static long ofAll(Iterable<? extends Object> items) {
+        long n = 0;
+        for (Object o : items) {
+            n += of(o);
+        }
+        return n;
+    }
+}
