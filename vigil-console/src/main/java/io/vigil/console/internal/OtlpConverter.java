@@ -53,20 +53,23 @@ final class OtlpConverter {
 
     void traces(ExportTraceServiceRequest request, Sink sink) {
         for (ResourceSpans rs : request.getResourceSpansList()) {
+            // The resource (and the scope name) are charged to the first record that refers to them.
+            long charged = interner.charged();
             Map<String, Object> resource = resource(rs.getResource().getAttributesList());
             String service = service(resource);
             for (ScopeSpans ss : rs.getScopeSpansList()) {
                 String scope = interner.string(ss.getScope().getName());
                 for (Span s : ss.getSpansList()) {
                     Map<String, Object> attributes = attributes(s.getAttributesList());
+                    String name = interner.string(s.getName());
                     List<SpanEvent> events = List.of();
-                    long bytes = Sizes.RECORD + 3 * 72 + Sizes.of(s.getName()) + Sizes.of(attributes);
+                    long bytes = Sizes.RECORD + 3 * 72 + Sizes.shallow(attributes);
                     if (s.getEventsCount() > 0) {
                         List<SpanEvent> list = new ArrayList<>(s.getEventsCount());
                         for (Span.Event e : s.getEventsList()) {
                             Map<String, Object> ea = attributes(e.getAttributesList());
                             list.add(new SpanEvent(e.getTimeUnixNano(), interner.string(e.getName()), ea));
-                            bytes += 48 + Sizes.of(e.getName()) + Sizes.of(ea);
+                            bytes += 48 + Sizes.shallow(ea);
                         }
                         events = List.copyOf(list);
                     }
@@ -80,12 +83,14 @@ final class OtlpConverter {
                         links = List.copyOf(list);
                     }
                     bytes += Sizes.of(s.getStatus().getMessage());
+                    bytes += interner.charged() - charged;
+                    charged = interner.charged();
                     sink.span(new SpanRecord(
                             sink.nextSeq(),
                             hex(s.getTraceId()),
                             hex(s.getSpanId()),
                             hex(s.getParentSpanId()),
-                            interner.string(s.getName()),
+                            name,
                             s.getKindValue(),
                             service,
                             s.getStartTimeUnixNano(),
@@ -105,21 +110,30 @@ final class OtlpConverter {
 
     void logs(ExportLogsServiceRequest request, Sink sink) {
         for (ResourceLogs rl : request.getResourceLogsList()) {
+            long charged = interner.charged();
             Map<String, Object> resource = resource(rl.getResource().getAttributesList());
             String service = service(resource);
             for (ScopeLogs sl : rl.getScopeLogsList()) {
                 String scope = interner.string(sl.getScope().getName());
                 for (io.opentelemetry.proto.logs.v1.LogRecord l : sl.getLogRecordsList()) {
                     Map<String, Object> attributes = attributes(l.getAttributesList());
-                    Object bodyValue = value(l.getBody());
-                    String body = bodyValue == null ? "" : String.valueOf(bodyValue);
+                    String body;
+                    if (l.getBody().hasStringValue()) {
+                        body = l.getBody().getStringValue(); // messages are mostly unique: not interned
+                    } else {
+                        Object bodyValue = value(l.getBody());
+                        body = bodyValue == null ? "" : String.valueOf(bodyValue);
+                    }
                     long time = l.getTimeUnixNano() != 0 ? l.getTimeUnixNano() : l.getObservedTimeUnixNano();
-                    long bytes = Sizes.RECORD + 2 * 72 + Sizes.of(body) + Sizes.of(attributes);
+                    String severityText = interner.string(l.getSeverityText());
+                    long bytes = Sizes.RECORD + 2 * 72 + Sizes.of(body) + Sizes.shallow(attributes);
+                    bytes += interner.charged() - charged;
+                    charged = interner.charged();
                     sink.log(new LogRecord(
                             sink.nextSeq(),
                             time,
                             l.getSeverityNumberValue(),
-                            interner.string(l.getSeverityText()),
+                            severityText,
                             body,
                             service,
                             hex(l.getTraceId()),

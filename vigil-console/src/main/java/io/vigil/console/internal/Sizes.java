@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Estimates of the heap a stored record occupies. They err on the high side (shared strings are counted in full for
- * every record), so the store's byte bound is a true upper bound on what it keeps alive.
+ * Estimates of the heap a stored record occupies. They err on the high side (object headers and references at their
+ * uncompressed sizes; strings that go through the {@link Interner} are charged by it, once), so the store's byte bound
+ * holds for what it keeps alive.
  */
 final class Sizes {
     static final long RECORD = 96;
@@ -42,6 +43,17 @@ final class Sizes {
             return 16 + bytes.length;
         }
         return 16; // boxed Long, Double, Boolean
+    }
+
+    /** A map's own structure, and its values other than strings (strings are charged by the interner). */
+    static long shallow(Map<String, ?> map) {
+        long n = 32 + 2 * REF * map.size();
+        for (Object v : map.values()) {
+            if (!(v instanceof String)) {
+                n += of(v);
+            }
+        }
+        return n;
     }
 
     static long ofAll(Iterable<? extends Object> items) {

@@ -131,4 +131,34 @@ class StoreTest {
         }
         return used;
     }
+
+    @Test
+    void queriesOver100kSpansAnswerWithinInteractiveTime() {
+        Store store = new Store(1L << 30);
+        for (long b = 0; b < 1_000; b++) {
+            store.ingest(Signal.TRACES, spans(b));
+        }
+        assertThat(store.counts()[0]).isEqualTo(100_000);
+        Queries q = new Queries(store);
+        long t0 = System.nanoTime();
+        List<Map<String, Object>> newest =
+                q.traces(new Queries.TraceQuery(null, null, null, null, null, Map.of(), null, null, 100));
+        long list = System.nanoTime() - t0;
+        t0 = System.nanoTime();
+        List<Map<String, Object>> none = q.traces(new Queries.TraceQuery(
+                "flood-service", null, null, null, 2, Map.of("auth.type", "nope"), null, null, 100));
+        long scan = System.nanoTime() - t0;
+        t0 = System.nanoTime();
+        Map<String, Object> trace = q.trace(hex(id(7, 5_000, 16)));
+        long byId = System.nanoTime() - t0;
+
+        assertThat(newest).hasSize(100);
+        assertThat(none).isEmpty();
+        assertThat(trace).isNotNull();
+        System.out.printf(
+                "100k spans: newest 100 traces %.1f ms, full scan with no match %.1f ms, trace by id %.2f ms%n",
+                list / 1e6, scan / 1e6, byId / 1e6);
+        // Generous for a loaded 2-core CI machine; typical figures are a few milliseconds.
+        assertThat(list + scan).isLessThan(2_000_000_000L);
+    }
 }
