@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -111,6 +112,21 @@ public final class VigilConsole implements AutoCloseable {
             return "localhost";
         }
         return h.contains(":") ? "[" + h + "]" : h;
+    }
+
+    /**
+     * Waits until every export request accepted before this call is stored and visible to queries (receivers answer
+     * the sender before storing). For tests and demos.
+     *
+     * @return false if that took longer than {@code timeout}
+     */
+    public boolean flush(Duration timeout) {
+        try {
+            return ingest.flush(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** What the console holds and what it refused, now. */

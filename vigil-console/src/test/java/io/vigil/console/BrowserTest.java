@@ -67,6 +67,7 @@ class BrowserTest {
         }
         console = VigilConsole.builder().httpPort(0).grpcPort(-1).start();
         traceId = sendLogin(console.httpEndpoint());
+        assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions()
                 .setBinary(CHROMIUM.toFile())

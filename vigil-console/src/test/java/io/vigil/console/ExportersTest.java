@@ -1,7 +1,6 @@
 package io.vigil.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opentelemetry.api.common.AttributeKey;
@@ -88,6 +87,7 @@ class ExportersTest {
                 root.end();
             }
             tp.forceFlush().join(10, TimeUnit.SECONDS);
+            assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
             return root.getSpanContext().getTraceId();
         }
     }
@@ -168,6 +168,7 @@ class ExportersTest {
                     .setBody("Service started")
                     .emit();
             lp.forceFlush().join(10, TimeUnit.SECONDS);
+            assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
             traceIdHolder[0] = span.getSpanContext().getTraceId();
         }
     }
@@ -244,9 +245,7 @@ class ExportersTest {
             mp.forceFlush().join(10, TimeUnit.SECONDS);
         }
 
-        await().atMost(Duration.ofSeconds(10))
-                .until(() ->
-                        api.get("/api/metrics?q=authentication").get("metrics").size() == 2);
+        assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
         JsonNode list = api.get("/api/metrics?service=metric-service").get("metrics");
         assertThat(list.findValuesAsText("name"))
                 .contains("authentication_attempts_total", "authentication_duration_seconds");

@@ -7,6 +7,8 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,9 +24,10 @@ import org.slf4j.LoggerFactory;
 public final class Ingest implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Ingest.class);
 
-    private record Batch(Signal signal, Message request, int size) {}
+    /** A request to store, or (with a latch) a marker that everything queued before it is stored. */
+    private record Batch(Signal signal, Message request, int size, CountDownLatch marker) {}
 
-    private static final Batch STOP = new Batch(Signal.TRACES, null, 0);
+    private static final Batch STOP = new Batch(Signal.TRACES, null, 0, null);
 
     private final BiConsumer<Signal, Message> store;
     private final DiskLog disk;
@@ -82,8 +85,15 @@ public final class Ingest implements AutoCloseable {
             return false;
         }
         acceptedRequests.incrementAndGet();
-        queue.add(new Batch(signal, request, size));
+        queue.add(new Batch(signal, request, size, null));
         return true;
+    }
+
+    /** Waits until every request accepted before this call is stored; false on timeout. */
+    public boolean flush(Duration timeout) throws InterruptedException {
+        CountDownLatch marker = new CountDownLatch(1);
+        queue.add(new Batch(Signal.TRACES, null, 0, marker));
+        return marker.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private void run() {
@@ -96,6 +106,10 @@ public final class Ingest implements AutoCloseable {
             }
             if (b == STOP) {
                 return;
+            }
+            if (b.marker() != null) {
+                b.marker().countDown();
+                continue;
             }
             try {
                 persist(b);
