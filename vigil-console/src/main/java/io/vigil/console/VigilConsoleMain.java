@@ -41,7 +41,15 @@ public final class VigilConsoleMain {
             System.exit(2);
             return;
         }
-        VigilConsole console = builder.start();
+        VigilConsole console;
+        try {
+            console = builder.start();
+        } catch (RuntimeException e) {
+            // A port in use or an unusable data directory: one clear line, not a stack trace.
+            System.err.println("vigil-console: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             console.close();

@@ -60,7 +60,9 @@ class PersistenceTest {
         }
         Path segment;
         try (Stream<Path> files = Files.list(dir)) {
-            segment = files.findFirst().orElseThrow();
+            segment = files.filter(p -> p.getFileName().toString().endsWith(".otlp"))
+                    .findFirst()
+                    .orElseThrow();
         }
         byte[] content = Files.readAllBytes(segment);
         Files.write(segment, java.util.Arrays.copyOf(content, content.length - 5)); // a torn write
@@ -96,5 +98,19 @@ class PersistenceTest {
         }
         // At most the bound plus the segment being written (an eighth of the bound, at least 64 KiB).
         assertThat(size).isLessThanOrEqualTo(max + max / 8 + 64 * 1024);
+    }
+
+    @Test
+    void aSecondConsoleOnTheSameDataDirectoryIsRefused() {
+        try (VigilConsole first =
+                VigilConsole.builder().httpPort(0).grpcPort(-1).dataDir(dir).start()) {
+            assertThat(first.stats().spans()).isZero();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> VigilConsole.builder()
+                            .httpPort(0)
+                            .grpcPort(-1)
+                            .dataDir(dir)
+                            .start())
+                    .hasMessageContaining("in use by another console");
+        }
     }
 }

@@ -8,8 +8,12 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -43,12 +47,25 @@ final class DiskLog implements Closeable {
     private Path current;
     private DataOutputStream out;
     private long currentBytes;
+    private final FileChannel lockChannel;
+    private FileLock lock;
 
     DiskLog(Path dir, long maxBytes) throws IOException {
         this.dir = dir;
         this.maxBytes = maxBytes;
         this.segmentBytes = Math.max(64 * 1024, maxBytes / 8);
         Files.createDirectories(dir);
+        // Two consoles appending to one directory would interleave records: the second is refused.
+        lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException("data directory " + dir + " is in use by another console");
+        }
         List<Path> existing = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             files.filter(p -> p.getFileName().toString().startsWith(PREFIX)
@@ -149,9 +166,17 @@ final class DiskLog implements Closeable {
 
     @Override
     public void close() throws IOException {
-        if (out != null) {
-            out.close();
-            out = null;
+        try {
+            if (out != null) {
+                out.close();
+                out = null;
+            }
+        } finally {
+            if (lock != null) {
+                lock.release();
+                lock = null;
+            }
+            lockChannel.close();
         }
     }
 }
