@@ -38,7 +38,8 @@ public final class Store {
     private final ArrayDeque<SpanRecord> spans = new ArrayDeque<>();
     private final ArrayDeque<LogRecord> logs = new ArrayDeque<>();
     private final ArrayDeque<PointRecord> points = new ArrayDeque<>();
-    private final Map<String, List<SpanRecord>> traces = new HashMap<>();
+    // Per trace, spans in arrival order: eviction (also in arrival order) takes from the front in O(1).
+    private final Map<String, ArrayDeque<SpanRecord>> traces = new HashMap<>();
     private final Map<String, MetricInfo> metrics = new HashMap<>();
     private long bytes;
     private long evicted;
@@ -106,7 +107,7 @@ public final class Store {
                 switch (s) {
                     case SpanRecord span -> {
                         spans.addLast(span);
-                        traces.computeIfAbsent(span.traceId(), k -> new ArrayList<>(4))
+                        traces.computeIfAbsent(span.traceId(), k -> new ArrayDeque<>(4))
                                 .add(span);
                     }
                     case LogRecord log -> logs.addLast(log);
@@ -138,13 +139,12 @@ public final class Store {
         long ps = p == null ? Long.MAX_VALUE : p.seq();
         if (ss <= ls && ss <= ps && s != null) {
             spans.pollFirst();
-            List<SpanRecord> trace = traces.get(s.traceId());
+            ArrayDeque<SpanRecord> trace = traces.get(s.traceId());
             if (trace != null) {
-                for (Iterator<SpanRecord> it = trace.iterator(); it.hasNext(); ) {
-                    if (it.next() == s) {
-                        it.remove();
-                        break;
-                    }
+                if (trace.peekFirst() == s) {
+                    trace.pollFirst();
+                } else {
+                    trace.removeFirstOccurrence(s);
                 }
                 if (trace.isEmpty()) {
                     traces.remove(s.traceId());
@@ -240,7 +240,7 @@ public final class Store {
     public List<SpanRecord> trace(String traceId) {
         lock.readLock().lock();
         try {
-            List<SpanRecord> t = traces.get(traceId);
+            ArrayDeque<SpanRecord> t = traces.get(traceId);
             return t == null ? List.of() : List.copyOf(t);
         } finally {
             lock.readLock().unlock();
@@ -253,7 +253,7 @@ public final class Store {
         try {
             Map<String, List<SpanRecord>> out = new LinkedHashMap<>();
             for (String id : traceIds) {
-                List<SpanRecord> t = traces.get(id);
+                ArrayDeque<SpanRecord> t = traces.get(id);
                 if (t != null) {
                     out.put(id, List.copyOf(t));
                 }
