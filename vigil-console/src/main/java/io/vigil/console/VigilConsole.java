@@ -101,6 +101,17 @@ public final class VigilConsole implements AutoCloseable {
         return grpc == null ? null : "http://" + hostForUrl() + ":" + grpcPort();
     }
 
+    /**
+     * The standard OpenTelemetry variables that point an SDK (or a {@code Vigil} runtime, via its builder's
+     * {@code environment}) at this console: {@code OTEL_EXPORTER_OTLP_ENDPOINT} and {@code _PROTOCOL}, gRPC when
+     * it is on, else OTLP/HTTP protobuf.
+     */
+    public Map<String, String> otlpEnvironment() {
+        return grpc != null
+                ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", grpcEndpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+                : Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", httpEndpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+    }
+
     /** The URL to open in a browser: it carries the token, which the UI trades for a cookie. */
     public String uiUrl() {
         return httpEndpoint() + "/" + (token == null ? "" : "?token=" + token);

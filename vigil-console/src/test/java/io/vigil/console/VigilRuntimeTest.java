@@ -19,10 +19,7 @@ class VigilRuntimeTest {
             String traceId;
             Vigil vigil = Vigil.builder()
                     .registerGlobal(false)
-                    .environment(Map.of(
-                            "OTEL_EXPORTER_OTLP_ENDPOINT", console.grpcEndpoint(),
-                            "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
-                            "SERVICE_NAME", "identity-service"))
+                    .environment(env(console.otlpEnvironment()))
                     .build();
             try (OperationScope op = vigil.operations().start(Authentication.login("authenticate_user"))) {
                 op.email("jane@example.com").failure("invalid_credentials");
@@ -40,6 +37,22 @@ class VigilRuntimeTest {
                             .get("metrics")
                             .findValuesAsText("name"))
                     .anySatisfy(name -> assertThat(name).startsWith("authentication_attempts"));
+        }
+    }
+
+    private static Map<String, String> env(Map<String, String> otlp) {
+        Map<String, String> env = new java.util.HashMap<>(otlp);
+        env.put("SERVICE_NAME", "identity-service");
+        return env;
+    }
+
+    @Test
+    void withoutGrpcTheEnvironmentPointsAtOtlpHttp() {
+        try (VigilConsole console =
+                VigilConsole.builder().httpPort(0).grpcPort(-1).start()) {
+            assertThat(console.otlpEnvironment())
+                    .containsEntry("OTEL_EXPORTER_OTLP_ENDPOINT", console.httpEndpoint())
+                    .containsEntry("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
         }
     }
 }
