@@ -50,6 +50,15 @@ final class OtlpConverter {
     }
 
     private final Interner interner = new Interner();
+    /** Bytes handed out by the interner for a metric or its resource, not yet charged to a point. */
+    private long carry;
+
+    /** The interner's growth since {@code before}, plus anything carried over; clears the carry. */
+    private long newBytes(long before) {
+        long n = interner.charged() - before + carry;
+        carry = 0;
+        return n;
+    }
 
     void traces(ExportTraceServiceRequest request, Sink sink) {
         for (ResourceSpans rs : request.getResourceSpansList()) {
@@ -149,8 +158,11 @@ final class OtlpConverter {
 
     void metrics(ExportMetricsServiceRequest request, Sink sink) {
         for (ResourceMetrics rm : request.getResourceMetricsList()) {
+            long charged = interner.charged();
             Map<String, Object> resource = resource(rm.getResource().getAttributesList());
             String service = service(resource);
+            // The resource is charged to the next point (with the metric's name, unit and description).
+            carry = interner.charged() - charged;
             for (ScopeMetrics sm : rm.getScopeMetricsList()) {
                 for (Metric m : sm.getMetricsList()) {
                     metric(m, service, sink);
@@ -160,9 +172,11 @@ final class OtlpConverter {
     }
 
     private void metric(Metric m, String service, Sink sink) {
+        long before = interner.charged();
         String name = interner.string(m.getName());
         String unit = interner.string(m.getUnit());
         String description = interner.string(m.getDescription());
+        carry += interner.charged() - before;
         switch (m.getDataCase()) {
             case GAUGE -> {
                 for (NumberDataPoint p : m.getGauge().getDataPointsList()) {
@@ -187,13 +201,17 @@ final class OtlpConverter {
                     long[] counts = p.getBucketCountsList().stream()
                             .mapToLong(Long::longValue)
                             .toArray();
+                    long charged = interner.charged();
+                    Map<String, String> labels = labels(p.getAttributesList());
+                    long labelBytes = Sizes.shallow(labels) + newBytes(charged);
                     sink.point(
                             histogram(
                                     sink,
                                     name,
                                     delta,
                                     service,
-                                    labels(p.getAttributesList()),
+                                    labels,
+                                    labelBytes,
                                     p.getStartTimeUnixNano(),
                                     p.getTimeUnixNano(),
                                     bounds,
@@ -221,13 +239,17 @@ final class OtlpConverter {
                         bounds[i + 1] = Math.pow(base, offset + i + 1);
                         counts[i + 1] = p.getPositive().getBucketCounts(i);
                     }
+                    long charged = interner.charged();
+                    Map<String, String> labels = labels(p.getAttributesList());
+                    long labelBytes = Sizes.shallow(labels) + newBytes(charged);
                     sink.point(
                             histogram(
                                     sink,
                                     name,
                                     delta,
                                     service,
-                                    labels(p.getAttributesList()),
+                                    labels,
+                                    labelBytes,
                                     p.getStartTimeUnixNano(),
                                     p.getTimeUnixNano(),
                                     bounds,
@@ -247,8 +269,9 @@ final class OtlpConverter {
                         qs[i] = p.getQuantileValues(i).getQuantile();
                         vs[i] = p.getQuantileValues(i).getValue();
                     }
+                    long charged = interner.charged();
                     Map<String, String> labels = labels(p.getAttributesList());
-                    long bytes = Sizes.RECORD + Sizes.of(labels) + 32L + 16L * n;
+                    long bytes = Sizes.RECORD + Sizes.shallow(labels) + newBytes(charged) + 32L + 16L * n;
                     sink.point(
                             new PointRecord(
                                     sink.nextSeq(),
@@ -277,7 +300,9 @@ final class OtlpConverter {
     private PointRecord number(
             Sink sink, String name, MetricType type, boolean delta, String service, NumberDataPoint p) {
         double value = p.getValueCase() == NumberDataPoint.ValueCase.AS_INT ? p.getAsInt() : p.getAsDouble();
+        long charged = interner.charged();
         Map<String, String> labels = labels(p.getAttributesList());
+        long labelBytes = Sizes.shallow(labels) + newBytes(charged);
         return new PointRecord(
                 sink.nextSeq(),
                 name,
@@ -293,7 +318,7 @@ final class OtlpConverter {
                 0,
                 0,
                 null,
-                Sizes.RECORD + Sizes.of(labels));
+                Sizes.RECORD + labelBytes);
     }
 
     private static PointRecord histogram(
@@ -302,13 +327,14 @@ final class OtlpConverter {
             boolean delta,
             String service,
             Map<String, String> labels,
+            long labelBytes,
             long start,
             long time,
             double[] bounds,
             long[] counts,
             long count,
             double sum) {
-        long bytes = Sizes.RECORD + Sizes.of(labels) + 32L + 8L * bounds.length + 8L * counts.length;
+        long bytes = Sizes.RECORD + labelBytes + 32L + 8L * bounds.length + 8L * counts.length;
         return new PointRecord(
                 sink.nextSeq(),
                 name,
