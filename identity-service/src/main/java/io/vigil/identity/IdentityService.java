@@ -1,6 +1,8 @@
 package io.vigil.identity;
 
 import io.javalin.Javalin;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.vigil.core.Vigil;
 import io.vigil.identity.internal.AuditLog;
 import io.vigil.identity.internal.AuthService;
@@ -81,6 +83,7 @@ public final class IdentityService implements AutoCloseable {
                     telemetry,
                     clock);
             UserService userService = new UserService(db, users, tokens, audit, passwords, telemetry, clock);
+            registerPoolGauges(vigil, db);
             telemetry.activeTokens("access", () -> auth.activeTokens("access"));
             telemetry.activeTokens("refresh", () -> auth.activeTokens("refresh"));
             if (config.adminEmail().isPresent()) {
@@ -114,6 +117,32 @@ public final class IdentityService implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /** The contract's {@code db_connections_*{pool}} gauges, read from HikariCP's pool bean. */
+    private static void registerPoolGauges(Vigil vigil, Database db) {
+        if (!vigil.config().databaseMetricsEnabled()) {
+            return;
+        }
+        var meter = vigil.openTelemetry().getMeter("io.vigil.identity");
+        var hikari = db.pool();
+        Attributes pool = Attributes.of(AttributeKey.stringKey("pool"), hikari.getPoolName());
+        meter.gaugeBuilder("db_connections_active")
+                .setDescription("Connections in use")
+                .ofLongs()
+                .buildWithCallback(m -> m.record(hikari.getHikariPoolMXBean().getActiveConnections(), pool));
+        meter.gaugeBuilder("db_connections_idle")
+                .setDescription("Idle connections")
+                .ofLongs()
+                .buildWithCallback(m -> m.record(hikari.getHikariPoolMXBean().getIdleConnections(), pool));
+        meter.gaugeBuilder("db_connections_max")
+                .setDescription("Maximum pool size")
+                .ofLongs()
+                .buildWithCallback(m -> m.record(hikari.getMaximumPoolSize(), pool));
+        meter.gaugeBuilder("db_connections_pending")
+                .setDescription("Threads waiting for a connection")
+                .ofLongs()
+                .buildWithCallback(m -> m.record(hikari.getHikariPoolMXBean().getThreadsAwaitingConnection(), pool));
     }
 
     private static String signingKey(IdentityConfig config, Database db, TokenStore tokens) {

@@ -342,7 +342,7 @@ public final class AuthService {
     /** Counts for the {@code active_tokens} gauge. */
     public long activeTokens(String tokenType) {
         Instant now = clock.instant();
-        return db.read(
+        return db.readUntraced(
                 c -> "access".equals(tokenType) ? tokens.countActiveAccess(c, now) : tokens.countActiveRefresh(c, now));
     }
 
