@@ -16,6 +16,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.vigil.identity.internal.Jwt;
+import io.vigil.test.MetricSamples;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -231,6 +232,8 @@ abstract class ApiContractTest {
     void lockoutAfterThresholdRefusesEvenTheRightPasswordUntilAnAdminUnlocks() throws Exception {
         String email = uniqueEmail();
         String id = register(email);
+        MetricSamples before = metrics();
+        svc.spans.reset();
         try (LogCapture logs = new LogCapture()) {
             for (int i = 0; i < 3; i++) { // threshold 3 in TestService
                 assertProblem(
@@ -258,6 +261,31 @@ abstract class ApiContractTest {
                             "failure_reason",
                             "invalid_credentials")))
                     .hasSize(3);
+            // The same sequence in metrics and traces.
+            MetricSamples after = metrics();
+            assertThat(delta(before, after, "failed_login_attempts_total", Map.of("reason", "invalid_credentials")))
+                    .isEqualTo(3);
+            assertThat(delta(before, after, "failed_login_attempts_total", Map.of("reason", "account_locked")))
+                    .isEqualTo(1);
+            assertThat(delta(
+                            before,
+                            after,
+                            "security_events_total",
+                            Map.of("event_type", "account_locked", "severity", "high")))
+                    .isEqualTo(1);
+            assertThat(delta(
+                            before,
+                            after,
+                            "authentication_attempts_total",
+                            Map.of("auth_type", "login", "status", "failure")))
+                    .isEqualTo(4);
+            SpanData locked = only(svc.spans.getFinishedSpanItems(), "security.account_locked");
+            assertThat(locked.getAttributes().get(AttributeKey.stringKey("user.id")))
+                    .isEqualTo(id);
+            assertThat(locked.getAttributes().get(AttributeKey.stringKey("security.event.severity")))
+                    .isEqualTo("high");
+            assertThat(locked.getAttributes().get(AttributeKey.longKey("security.event.failed_attempts")))
+                    .isEqualTo(3);
             JsonNode shown = api.get(API + "/users/" + id, admin).json();
             assertThat(shown.get("locked").asBoolean()).isTrue();
 
@@ -653,6 +681,15 @@ abstract class ApiContractTest {
         }
     }
 
+    private MetricSamples metrics() {
+        return MetricSamples.parse(
+                svc.vigil.metricsEndpoint().scrape("text/plain").text());
+    }
+
+    private static double delta(MetricSamples before, MetricSamples after, String name, Map<String, String> labels) {
+        return after.value(name, labels) - before.value(name, labels);
+    }
+
     private static SpanData only(List<SpanData> spans, String name) {
         List<SpanData> named =
                 spans.stream().filter(s -> s.getName().equals(name)).toList();
@@ -678,8 +715,13 @@ abstract class ApiContractTest {
             api.get(
                     API + "/users/me?token=" + tokens.get("access_token").asString(),
                     tokens.get("access_token").asString());
-            List<String> lines = logs.lines();
+            List<String> lines = new java.util.ArrayList<>(logs.lines());
             assertThat(lines).isNotEmpty();
+            // Every signal: log lines, every span's attributes and events, and the metrics.
+            for (SpanData span : svc.spans.getFinishedSpanItems()) {
+                lines.add(span.getName() + " " + span.getAttributes() + " " + span.getEvents());
+            }
+            lines.add(metrics().text());
             for (String secret : List.of(
                     PASSWORD,
                     "wrong password!",
