@@ -161,8 +161,25 @@ public final class Vigil implements AutoCloseable {
         if (sdk == null) {
             return true;
         }
-        // shutdown() flushes every batch processor first, then stops the exporters.
-        CompletableResultCode result = sdk.shutdown().join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        // shutdown() flushes every batch processor first, then stops the exporters. Parts of it run
+        // on the calling thread (the final metric export, with the exporter's retries against a
+        // dead collector), so it runs on its own daemon thread and the caller waits only the bound.
+        CompletableResultCode result = new CompletableResultCode();
+        Thread.ofPlatform().daemon().name("vigil-shutdown").start(() -> {
+            try {
+                CompletableResultCode done = sdk.shutdown();
+                done.whenComplete(() -> {
+                    if (done.isSuccess()) {
+                        result.succeed();
+                    } else {
+                        result.fail();
+                    }
+                });
+            } catch (RuntimeException e) {
+                result.fail();
+            }
+        });
+        result.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (!result.isDone()) {
             log.warn("Telemetry shutdown did not finish within {} ms; unsent telemetry is dropped", timeout.toMillis());
             return false;
