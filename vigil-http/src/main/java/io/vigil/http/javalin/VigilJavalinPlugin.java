@@ -1,0 +1,70 @@
+package io.vigil.http.javalin;
+
+import io.javalin.config.JavalinState;
+import io.javalin.http.Handler;
+import io.javalin.plugin.Plugin;
+import io.javalin.router.Endpoint;
+import io.javalin.router.HandlerWrapper;
+import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.RequestContext;
+import io.vigil.http.servlet.VigilHttpFilter;
+import jakarta.servlet.DispatcherType;
+import java.util.EnumSet;
+import java.util.Objects;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+
+/**
+ * Instruments a Javalin 7 application with {@link HttpServerTelemetry}:
+ *
+ * <pre>{@code
+ * Javalin.create(config -> config.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil))));
+ * }</pre>
+ *
+ * <p>Javalin 7 serves through a servlet on Jetty 12, so the plugin installs the same {@link
+ * VigilHttpFilter} a servlet application uses — one implementation, identical telemetry — and adds
+ * what only Javalin knows: the matched route template ({@code ctx.endpoints().matchedHttpEndpoint()})
+ * and exceptions thrown by handlers, which Javalin's exception mapper would otherwise swallow. An
+ * existing {@code config.router.handlerWrapper(...)} keeps working: it is wrapped, not replaced.
+ */
+public final class VigilJavalinPlugin extends Plugin<Void> {
+    private final HttpServerTelemetry telemetry;
+
+    public VigilJavalinPlugin(HttpServerTelemetry telemetry) {
+        super();
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+    }
+
+    @Override
+    public void onInitialize(JavalinState state) {
+        VigilHttpFilter filter = new VigilHttpFilter(telemetry);
+        state.jetty.modifyServletContextHandler(
+                handler -> handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST)));
+        HandlerWrapper previous = state.router.getHandlerWrapper$javalin();
+        state.router.handlerWrapper(endpoint -> observe(previous != null ? previous.wrap(endpoint) : endpoint.handler));
+    }
+
+    private static Handler observe(Handler handler) {
+        return ctx -> {
+            RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
+            if (request == null) {
+                handler.handle(ctx);
+                return;
+            }
+            Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
+            if (matched != null) {
+                request.route(matched.path);
+            }
+            try {
+                handler.handle(ctx);
+            } catch (Exception e) {
+                request.exception(e);
+                throw e;
+            }
+        };
+    }
+
+    @Override
+    public String name() {
+        return "vigil-http";
+    }
+}
