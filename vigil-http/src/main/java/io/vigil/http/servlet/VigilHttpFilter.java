@@ -40,10 +40,41 @@ public final class VigilHttpFilter implements Filter {
 
     private static final String SPRING_PATTERN = "org.springframework.web.servlet.HandlerMapping.bestMatchingPattern";
 
-    private final HttpServerTelemetry telemetry;
+    /** What the filter does with an exception that escapes the application. */
+    public enum UnhandledExceptions {
+        /**
+         * Answer {@code 500} with an RFC 9457 {@code application/problem+json} body carrying only the
+         * request id (when the response is not yet committed), instead of the container's error page,
+         * which may show the exception message. The default.
+         */
+        ANSWER_PROBLEM,
+        /** Rethrow to the container, for applications with their own error pages. */
+        RETHROW
+    }
 
+    private final HttpServerTelemetry telemetry;
+    private final UnhandledExceptions unhandled;
+
+    /** A filter answering unhandled exceptions with a problem+json 500. */
     public VigilHttpFilter(HttpServerTelemetry telemetry) {
+        this(telemetry, UnhandledExceptions.ANSWER_PROBLEM);
+    }
+
+    public VigilHttpFilter(HttpServerTelemetry telemetry, UnhandledExceptions unhandled) {
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        this.unhandled = Objects.requireNonNull(unhandled, "unhandled");
+    }
+
+    /**
+     * Names the route template of the current request, for servlets and frameworks that route
+     * themselves; it enters the MDC as {@code endpoint} at once. Setting {@link #ROUTE_ATTRIBUTE}
+     * instead works too, but takes effect only when the request ends.
+     */
+    public static void route(ServletRequest request, String template) {
+        request.setAttribute(ROUTE_ATTRIBUTE, template);
+        if (request.getAttribute(CONTEXT_ATTRIBUTE) instanceof RequestContext context) {
+            context.route(template);
+        }
     }
 
     @Override
@@ -64,11 +95,15 @@ public final class VigilHttpFilter implements Filter {
             chain.doFilter(request, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
             context.exception(e);
-            if (!response.isCommitted()) {
+            if (response.isCommitted()) {
+                throw e; // too late to answer; the container aborts the response
+            }
+            if (unhandled == UnhandledExceptions.RETHROW || e instanceof Error) {
                 // The container answers 500 after we rethrow; record the status it will send.
                 response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                throw e;
             }
-            throw e;
+            answerProblem(response, context);
         } finally {
             routeFromAttributes(request, context);
             if (request.isAsyncStarted()) {
@@ -77,6 +112,17 @@ public final class VigilHttpFilter implements Filter {
                 context.end();
             }
         }
+    }
+
+    private static void answerProblem(HttpServletResponse response, RequestContext context) throws IOException {
+        response.resetBuffer(); // keeps headers, including the correlation id
+        response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+        response.setContentType("application/problem+json");
+        response.setCharacterEncoding("UTF-8");
+        // The id is [A-Za-z0-9._-] only (validated or generated), so it needs no JSON escaping.
+        String body = "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500,"
+                + "\"request_id\":\"" + context.requestId() + "\"}";
+        response.getOutputStream().write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private RequestContext start(HttpServletRequest request, HttpServletResponse response) {
