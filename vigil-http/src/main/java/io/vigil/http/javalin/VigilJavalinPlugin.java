@@ -5,7 +5,10 @@ import io.javalin.http.Handler;
 import io.javalin.plugin.Plugin;
 import io.javalin.router.Endpoint;
 import io.javalin.router.HandlerWrapper;
+import io.vigil.core.MetricsEndpoint;
+import io.vigil.core.MetricsScrape;
 import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.servlet.VigilHttpFilter;
 import jakarta.servlet.DispatcherType;
@@ -28,10 +31,25 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  */
 public final class VigilJavalinPlugin extends Plugin<Void> {
     private final HttpServerTelemetry telemetry;
+    private MetricsEndpoint metrics;
+    private String metricsPath;
+    private MetricsAccess metricsAccess;
 
     public VigilJavalinPlugin(HttpServerTelemetry telemetry) {
         super();
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+    }
+
+    /**
+     * Also serves {@code endpoint} at {@code path} (usually {@code vigil.config().metricsPath()}) on
+     * the application's port, to whoever {@code access} permits. Requests to it carry no HTTP
+     * telemetry of their own (the path is excluded by default).
+     */
+    public VigilJavalinPlugin serveMetrics(MetricsEndpoint endpoint, String path, MetricsAccess access) {
+        this.metrics = Objects.requireNonNull(endpoint, "endpoint");
+        this.metricsPath = Objects.requireNonNull(path, "path");
+        this.metricsAccess = Objects.requireNonNull(access, "access");
+        return this;
     }
 
     @Override
@@ -39,6 +57,23 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         VigilHttpFilter filter = new VigilHttpFilter(telemetry);
         state.jetty.modifyServletContextHandler(
                 handler -> handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST)));
+        if (metrics != null) {
+            MetricsEndpoint endpoint = metrics;
+            MetricsAccess access = metricsAccess;
+            state.routes.get(metricsPath, ctx -> {
+                if (!access.permits(ctx.header("Authorization"))) {
+                    ctx.status(401)
+                            .header("WWW-Authenticate", "Bearer realm=\"metrics\"")
+                            .contentType("application/problem+json")
+                            .result(MetricsAccess.UNAUTHORIZED_BODY);
+                    return;
+                }
+                MetricsScrape scrape = endpoint.scrape(ctx.header("Accept"));
+                ctx.contentType(scrape.contentType()).result(scrape.body());
+            });
+        }
+        // Javalin applies the wrapper when a handler runs, so a wrapper set by the application is
+        // read now and composed with ours. (The getter is Kotlin-internal, hence its name.)
         HandlerWrapper previous = state.router.getHandlerWrapper$javalin();
         state.router.handlerWrapper(endpoint -> observe(previous != null ? previous.wrap(endpoint) : endpoint.handler));
     }
