@@ -1,10 +1,13 @@
 package io.vigil.http.javalin;
 
 import io.javalin.config.JavalinState;
+import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.plugin.Plugin;
 import io.javalin.router.Endpoint;
 import io.javalin.router.HandlerWrapper;
+import io.javalin.router.ParsedEndpoint;
 import io.vigil.core.MetricsEndpoint;
 import io.vigil.core.MetricsScrape;
 import io.vigil.http.HttpServerTelemetry;
@@ -75,19 +78,21 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         // Javalin applies the wrapper when a handler runs, so a wrapper set by the application is
         // read now and composed with ours. (The getter is Kotlin-internal, hence its name.)
         HandlerWrapper previous = state.router.getHandlerWrapper$javalin();
-        state.router.handlerWrapper(endpoint -> observe(previous != null ? previous.wrap(endpoint) : endpoint.handler));
+        state.router.handlerWrapper(
+                endpoint -> observe(state, previous != null ? previous.wrap(endpoint) : endpoint.handler));
     }
 
-    private static Handler observe(Handler handler) {
+    private static Handler observe(JavalinState state, Handler handler) {
         return ctx -> {
             RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
             if (request == null) {
                 handler.handle(ctx);
                 return;
             }
-            Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
-            if (matched != null) {
-                request.route(matched.path);
+            if (request.endpoint() == null) {
+                Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
+                String route = matched != null ? matched.path : lookUpRoute(state, ctx);
+                request.route(route);
             }
             try {
                 handler.handle(ctx);
@@ -96,6 +101,24 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
                 throw e;
             }
         };
+    }
+
+    /**
+     * The route a request will match, for handlers that run before matching ({@code before}
+     * filters such as authentication): a 401 they answer is counted under the route it protects.
+     */
+    private static String lookUpRoute(JavalinState state, Context ctx) {
+        String path = ctx.path();
+        String contextPath = ctx.contextPath();
+        if (contextPath.length() > 1 && path.startsWith(contextPath)) {
+            path = path.substring(contextPath.length());
+        }
+        HandlerType method = ctx.method();
+        ParsedEndpoint entry = state.internalRouter.findFirstHttpHandlerEntry(method, path);
+        if (entry == null && method == HandlerType.HEAD) {
+            entry = state.internalRouter.findFirstHttpHandlerEntry(HandlerType.GET, path);
+        }
+        return entry == null ? null : entry.endpoint.path;
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.javalin.Javalin;
 import io.javalin.http.NotFoundResponse;
+import io.javalin.http.UnauthorizedResponse;
 import io.vigil.http.HttpServerContractTest;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.TestApp;
@@ -32,6 +33,18 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
                     config.routes.get(TestApp.MISSING_ROUTE, ctx -> {
                         throw new NotFoundResponse("no such thing");
                     });
+                    config.routes.before("/api/v1/secure/*", ctx -> {
+                        if (ctx.header("Authorization") == null) {
+                            throw new UnauthorizedResponse();
+                        }
+                    });
+                    config.routes.get("/api/v1/secure/{id}", ctx -> ctx.result("secret " + ctx.pathParam("id")));
+                    config.routes.exception(
+                            IllegalArgumentException.class,
+                            (e, ctx) -> ctx.status(400).result("bad"));
+                    config.routes.get("/api/v1/validate", ctx -> {
+                        throw new IllegalArgumentException("bad input");
+                    });
                     config.routes.get(
                             "/async/{n}",
                             ctx -> ctx.future(() -> CompletableFuture.supplyAsync(() -> "later " + ctx.pathParam("n"))
@@ -44,6 +57,23 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
     @Override
     protected void stopServer() {
         app.stop();
+    }
+
+    @Test
+    void rejectionByABeforeHandlerIsCountedUnderTheMatchedRoute() throws Exception {
+        assertThat(get("/api/v1/secure/1").statusCode()).isEqualTo(401);
+        assertThat(get("/api/v1/secure/2", "Authorization", "Bearer x").statusCode())
+                .isEqualTo(200);
+        awaitRequests("GET", "/api/v1/secure/{id}", "401", 1);
+        awaitRequests("GET", "/api/v1/secure/{id}", "200", 1);
+    }
+
+    @Test
+    void exceptionMappedToAClientErrorIsNotAServerFault() throws Exception {
+        assertThat(get("/api/v1/validate").statusCode()).isEqualTo(400);
+        awaitRequests("GET", "/api/v1/validate", "400", 1);
+        assertThat(telemetry.metrics().named("http_exceptions_total")).isEmpty();
+        assertThat(serverSpan().getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.UNSET);
     }
 
     @Test
