@@ -161,6 +161,27 @@ class HttpServerTelemetryTest {
     }
 
     @Test
+    void withObservabilityOffRequestsStillGetCorrelationIds() throws Exception {
+        try (var vigil = io.vigil.core.Vigil.builder()
+                .environment(Map.of("ENABLE_OBSERVABILITY", "false"))
+                .build()) {
+            try (JettyTestServer server = JettyTestServer.start(HttpServerTelemetry.create(vigil))) {
+                HttpResponse<String> response = get(server, "/api/v1/users/1", "X-Request-ID", "still-1");
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.headers().firstValue("X-Request-ID")).contains("still-1");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> telemetry.logs().stream()
+                                .anyMatch(e -> e.message().equals("user loaded")));
+                assertThat(telemetry.logs())
+                        .filteredOn(e -> e.message().equals("user loaded"))
+                        .singleElement()
+                        .satisfies(e -> assertThat(e.mdc()).containsEntry("request_id", "still-1"));
+            }
+            assertThat(telemetry.logs("http_request")).isEmpty();
+        }
+    }
+
+    @Test
     void badTrustedProxyIsRejectedAtBuildTime() {
         assertThatThrownBy(() ->
                         HttpServerTelemetry.builder(telemetry.runtime()).trustedProxies(List.of("proxy.internal")))
