@@ -26,13 +26,15 @@ import org.slf4j.LoggerFactory;
  * /api/v1/users/{id}}, served either plain or with {@link VigilJavalinPlugin}.
  *
  * <pre>{@code
- * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled PORT
+ * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled|nolog|off PORT
  * }</pre>
  *
  * In the instrumented modes every request gets its span (sampled: recorded and handed to a batch
  * processor whose exporter discards; unsampled: TRACE_SAMPLE_RATE=0), the contract's HTTP metrics,
  * correlation id and MDC, and one JSON access-log line written through logstash-logback-encoder to
- * a null stream — the full per-request cost except the network hop to a collector.
+ * a null stream — the full per-request cost except the network hop to a collector. {@code nolog}:
+ * sampled without the access log; {@code off}: the plugin on a runtime with ENABLE_OBSERVABILITY=false
+ * (correlation ids and MDC only).
  */
 public final class HttpLoadServer {
     private HttpLoadServer() {}
@@ -43,13 +45,16 @@ public final class HttpLoadServer {
         installJsonLogging();
         Vigil vigil = Vigil.builder()
                 .config(VigilConfig.builder()
+                        .enabled(!mode.equals("off"))
                         .traceSampleRate(mode.equals("unsampled") ? 0.0 : 1.0)
                         .build())
                 .runtimeMetrics(false)
                 .customizeSdk(sdk -> sdk.addTracerProviderCustomizer((t, cfg) -> t.addSpanProcessor(
                         BatchSpanProcessor.builder(new DiscardingExporter()).build())))
                 .build();
-        HttpServerTelemetry http = HttpServerTelemetry.create(vigil);
+        HttpServerTelemetry http = HttpServerTelemetry.builder(vigil)
+                .accessLog(!mode.equals("nolog") && !mode.equals("off"))
+                .build();
         Javalin app = Javalin.create(config -> {
                     if (!mode.equals("plain")) {
                         config.registerPlugin(new VigilJavalinPlugin(http));

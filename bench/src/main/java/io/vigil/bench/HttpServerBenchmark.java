@@ -48,7 +48,7 @@ public class HttpServerBenchmark {
 
     private Vigil vigil;
     private HttpServerTelemetry http;
-    private final FakeExchange exchange = new FakeExchange();
+    private FakeExchange exchange;
 
     @Setup(org.openjdk.jmh.annotations.Level.Trial)
     public void setUp() {
@@ -65,6 +65,8 @@ public class HttpServerBenchmark {
                         BatchSpanProcessor.builder(new DiscardingExporter()).build())))
                 .build();
         http = HttpServerTelemetry.builder(vigil).accessLog(false).build();
+        // The caller's sampling decision travels in the traceparent flags, and the sampler follows it.
+        exchange = new FakeExchange(mode.equals("unsampled") ? "00" : "01");
     }
 
     @TearDown(org.openjdk.jmh.annotations.Level.Trial)
@@ -84,8 +86,11 @@ public class HttpServerBenchmark {
 
     /** A GET with a traceparent, answered 200 with 20 bytes. */
     static final class FakeExchange implements HttpServerAccessor<FakeExchange, FakeExchange> {
-        private static final List<String> TRACEPARENT =
-                List.of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        private final List<String> traceparent;
+
+        FakeExchange(String flags) {
+            traceparent = List.of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-" + flags);
+        }
 
         @Override
         public String method(FakeExchange r) {
@@ -109,7 +114,7 @@ public class HttpServerBenchmark {
 
         @Override
         public List<String> requestHeader(FakeExchange r, String name) {
-            return name.equals("traceparent") ? TRACEPARENT : List.of();
+            return name.equals("traceparent") ? traceparent : List.of();
         }
 
         @Override
