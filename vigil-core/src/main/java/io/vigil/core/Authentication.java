@@ -22,7 +22,9 @@ public final class Authentication {
             "invalid_token",
             "token_expired",
             "token_revoked",
-            "token_reused");
+            "token_reused",
+            "invalid_refresh_token",
+            "missing_token");
 
     public static final OperationKind KIND = OperationKind.builder("authentication")
             .dimension("auth_type", "auth.type", Set.of("login", "refresh", "verify"))

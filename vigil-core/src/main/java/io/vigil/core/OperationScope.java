@@ -87,7 +87,9 @@ public final class OperationScope implements AutoCloseable {
     }
 
     void attach() {
-        threadScope = context.makeCurrent();
+        if (context != null) {
+            threadScope = context.makeCurrent();
+        }
     }
 
     /** Restores the caller's context on this thread; the operation goes on until it is ended. */
@@ -110,7 +112,7 @@ public final class OperationScope implements AutoCloseable {
 
     /** The context holding this operation's span, to hand to other threads. */
     public Context context() {
-        return context;
+        return context != null ? context : Context.current();
     }
 
     /** The user the operation is about ({@code user.id}, or {@code user.target.id} for user operations). */
@@ -223,8 +225,8 @@ public final class OperationScope implements AutoCloseable {
 
     /** Ends the operation from any thread: span, metrics and log event, with one duration. */
     void end() {
-        if (!ENDED.compareAndSet(this, false, true)) {
-            return;
+        if (!ENDED.compareAndSet(this, false, true) || context == null) {
+            return; // already ended, or observability is off
         }
         long durationNanos = System.nanoTime() - startNanos;
         double seconds = durationNanos / 1e9;
@@ -286,7 +288,8 @@ public final class OperationScope implements AutoCloseable {
         OperationKind kind = operation.kind();
         // The code-level operation name is in the message (the span name), not repeated as a field.
         LoggingEventBuilder b = logger.atLevel(level).addKeyValue("event_type", kind.eventType());
-        if (operation.dimensionCount() > 0) {
+        if (operation.dimensionCount() > 0
+                && !kind.dimensions().getFirst().logField().equals("operation_type")) {
             b.addKeyValue("operation_type", operation.value(0));
         }
         for (int i = 0; i < operation.dimensionCount(); i++) {

@@ -67,18 +67,18 @@ public final class Operations {
     private final Meter meter;
     private final Scrubber scrubber;
     private final VigilConfig config;
-    private final boolean logEvents;
+    private final boolean enabled;
     private final Clock clock = Clock.getDefault();
     private final Map<String, OperationKind> kinds = new ConcurrentHashMap<>();
     private final Map<OperationKind, KindTelemetry> telemetry = new ConcurrentHashMap<>();
     private final Set<String> errorTypes = ConcurrentHashMap.newKeySet();
 
-    Operations(OpenTelemetry openTelemetry, VigilConfig config, Scrubber scrubber, boolean logEvents) {
+    Operations(OpenTelemetry openTelemetry, VigilConfig config, Scrubber scrubber, boolean enabled) {
         this.tracer = openTelemetry.getTracer(SCOPE, VigilVersion.VERSION);
         this.meter = openTelemetry.getMeter(SCOPE);
         this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
         this.config = config;
-        this.logEvents = logEvents;
+        this.enabled = enabled;
         standardKinds().forEach(this::register);
         registerOverflowCounter();
     }
@@ -132,6 +132,10 @@ public final class Operations {
     }
 
     private OperationScope begin(Operation operation) {
+        if (!enabled) {
+            // Observability off: the body runs with a scope that records nothing.
+            return new OperationScope(this, null, operation, Span.getInvalid(), null, 0, 0);
+        }
         KindTelemetry t = telemetry(operation.kind());
         long startEpochNanos = clock.now();
         long startNanos = System.nanoTime();
@@ -315,9 +319,7 @@ public final class Operations {
     }
 
     void log(KindTelemetry t, OperationScope scope, double seconds) {
-        if (logEvents) {
-            scope.writeLog(t.logger, seconds);
-        }
+        scope.writeLog(t.logger, seconds);
     }
 
     /** An exception's simple class name, from a bounded set. */

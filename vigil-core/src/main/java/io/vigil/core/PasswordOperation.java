@@ -12,7 +12,7 @@ import java.util.Set;
 public final class PasswordOperation {
     public static final Set<String> TYPES = Set.of("change", "validate", "reset", "hash", "verify");
     public static final Set<String> FAILURE_REASONS =
-            Set.of("invalid_current_password", "policy_violation", "mismatch", "reused");
+            Set.of("invalid_current_password", "policy_violation", "validation_failed", "mismatch", "reused");
 
     public static final OperationKind KIND = OperationKind.builder("password_operation")
             .dimension("operation_type", "password.operation.type", TYPES)

@@ -49,31 +49,6 @@ public final class Scrubber {
             "iban",
             "signingkey");
     private static final Set<String> DEFAULT_EMAIL_KEYS = Set.of("email", "emailaddress", "mail");
-    /**
-     * Keys that describe a secret without holding one ({@code token.type}, {@code
-     * password.operation.status}, {@code token_type}): their last segment ends with one of these.
-     */
-    private static final List<String> DESCRIPTIVE_SUFFIXES = List.of(
-            "type",
-            "status",
-            "kind",
-            "count",
-            "total",
-            "seconds",
-            "ms",
-            "operation",
-            "policy",
-            "strength",
-            "length",
-            "reason",
-            "result",
-            "valid",
-            "expiry",
-            "ttl",
-            "expiresat",
-            "issuedat",
-            "changedat",
-            "relevant");
 
     private static final Scrubber DEFAULTS = builder().build();
     private static final int MAX_CACHED_KEYS = 4096;
@@ -165,10 +140,8 @@ public final class Scrubber {
         }
         // "user.email", "X-Api-Key", "refresh_token", "newPassword": compare letters only.
         String last = letters(key.substring(key.lastIndexOf('.') + 1));
-        for (String suffix : DESCRIPTIVE_SUFFIXES) {
-            if (last.endsWith(suffix)) {
-                return KeyKind.PLAIN;
-            }
+        if (DefaultScrubRules.describesASecret(last)) {
+            return KeyKind.PLAIN;
         }
         String normalized = letters(key);
         for (String part : sensitiveKeyParts) {

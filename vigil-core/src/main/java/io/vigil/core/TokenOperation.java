@@ -13,7 +13,16 @@ import java.util.Set;
 public final class TokenOperation {
     public static final Set<String> TYPES = Set.of("generate", "validate", "refresh", "revoke");
     public static final Set<String> TOKEN_TYPES = Set.of("access", "refresh");
-    public static final Set<String> FAILURE_REASONS = Set.of("invalid", "expired", "revoked", "reused", "malformed");
+    public static final Set<String> FAILURE_REASONS = Set.of(
+            "invalid",
+            "expired",
+            "revoked",
+            "reused",
+            "malformed",
+            "invalid_token",
+            "token_expired",
+            "invalid_refresh_token",
+            "missing_token");
 
     public static final OperationKind KIND = OperationKind.builder("token_operation")
             .dimension("operation_type", "token.operation.type", TYPES)

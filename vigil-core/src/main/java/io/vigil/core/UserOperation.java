@@ -12,7 +12,15 @@ import java.util.Set;
 public final class UserOperation {
     public static final Set<String> TYPES =
             Set.of("create", "update", "delete", "get", "list", "activate", "deactivate", "unlock");
-    public static final Set<String> FAILURE_REASONS = Set.of("not_found", "conflict", "forbidden", "invalid_input");
+    public static final Set<String> FAILURE_REASONS = Set.of(
+            "not_found",
+            "conflict",
+            "forbidden",
+            "invalid_input",
+            "validation_failed",
+            "email_taken",
+            "cannot_delete_self",
+            "cannot_deactivate_self");
 
     public static final OperationKind KIND = OperationKind.builder("user_operation")
             .dimension("operation_type", "user.operation.type", TYPES)

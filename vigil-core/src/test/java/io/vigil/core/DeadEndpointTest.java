@@ -98,6 +98,14 @@ class DeadEndpointTest {
                         "10"))
                 .runtimeMetrics(false)
                 .build();
+        try {
+            exercise(vigil, kind, protocol, port);
+        } finally {
+            vigil.shutdown(Duration.ofMillis(1000));
+        }
+    }
+
+    private void exercise(Vigil vigil, String kind, String protocol, int port) {
         Tracer tracer = vigil.openTelemetry().getTracer("test");
 
         long worstNanos = 0;
@@ -114,8 +122,9 @@ class DeadEndpointTest {
                 "dead endpoint (%s, %s): %d spans in %.1f ms, %.2f µs/span on average, worst call %.2f ms%n",
                 kind, protocol, SPANS, totalNanos / 1e6, totalNanos / 1e3 / SPANS, worstNanos / 1e6);
 
-        // A blocked caller would wait for the exporter's timeout (500 ms) at least once.
-        assertThat(Duration.ofNanos(worstNanos)).isLessThan(Duration.ofMillis(250));
+        // A blocked caller would wait for the exporter's timeout (2 s) at least once; the bound
+        // leaves room for GC pauses on a loaded machine.
+        assertThat(Duration.ofNanos(worstNanos)).isLessThan(Duration.ofMillis(1000));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> !warnings().isEmpty());
         PrometheusText metrics =

@@ -46,4 +46,27 @@ class DisabledTest {
             assertThat(receiver.metrics()).isEmpty();
         }
     }
+
+    @Test
+    void operationsRunTheirBodyAndEmitNothing() {
+        ch.qos.logback.classic.Logger root =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+                new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        root.addAppender(events);
+        try (Vigil vigil = Vigil.builder()
+                .environment(Map.of("ENABLE_OBSERVABILITY", "false"))
+                .build()) {
+            events.list.clear();
+            String result = vigil.operations().observe(Authentication.login("authenticate_user"), op -> {
+                op.userId("u-1").email("a@example.com").failure("invalid_credentials");
+                return "ran";
+            });
+            assertThat(result).isEqualTo("ran");
+            assertThat(events.list).isEmpty();
+        } finally {
+            root.detachAppender(events);
+        }
+    }
 }

@@ -118,4 +118,14 @@ class ScrubberTest {
         assertThat(custom.scrubValue("contact", "bob@example.org")).isEqualTo("b***@example.org");
         assertThat(custom.scrubValue("session_token_hint", "abc")).isEqualTo("abc");
     }
+
+    @Test
+    void identifiersAndCodeAreLeftAlone() {
+        String uuid = "request 12d890cd-3c2e-4ba0-a4a0-5f812ff9c5b6 at 2026-11-23T09:18:27.737Z";
+        assertThat(scrubber.scrubText(uuid)).isSameAs(uuid);
+        String settings = "access_token_ttl=900s refresh_token_ttl=PT720H";
+        assertThat(scrubber.scrubText(settings)).isSameAs(settings);
+        String frame = "at io.example.TokenService.validate(TokenService.java:42)";
+        assertThat(scrubber.scrubText(frame)).isSameAs(frame);
+    }
 }

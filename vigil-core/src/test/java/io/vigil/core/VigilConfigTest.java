@@ -191,6 +191,19 @@ class VigilConfigTest {
     }
 
     @Test
+    void pyroscopeServerAddressAcceptsAFileDirectoryForLocalProfiles() {
+        VigilConfig absolute = VigilConfig.fromEnvironment(Map.of("PYROSCOPE_SERVER_ADDRESS", "file:///var/profiles"));
+        VigilConfig relative = VigilConfig.fromEnvironment(Map.of("PYROSCOPE_SERVER_ADDRESS", "file:profiles"));
+        VigilConfig empty = VigilConfig.fromEnvironment(Map.of("PYROSCOPE_SERVER_ADDRESS", "file:"));
+
+        assertThat(absolute.pyroscopeServerAddress()).isEqualTo(URI.create("file:///var/profiles"));
+        assertThat(relative.pyroscopeServerAddress()).isEqualTo(URI.create("file:profiles"));
+        assertThat(absolute.warnings()).isEmpty();
+        assertThat(empty.pyroscopeServerAddress()).isEqualTo(URI.create("http://localhost:4040"));
+        assertThat(empty.warnings()).hasSize(1);
+    }
+
+    @Test
     void echoedValuesAreShortenedAndFreeOfControlCharacters() {
         VigilConfig c = VigilConfig.fromEnvironment(Map.of("LOG_FORMAT", "x\n".repeat(100)));
         assertThat(c.warnings()).singleElement().satisfies(w -> {

@@ -106,4 +106,24 @@ class VigilMetricsTest {
         vigil.openTelemetry().getMeter("test").counterBuilder("c").build().add(1);
         assertThat(vigil.metricsEndpoint().scrape(null).text()).isEmpty();
     }
+
+    @Test
+    void everyMetricKeepsABoundedNumberOfSeriesWithAnOverflowSeries() {
+        start(Map.of("OTEL_JAVA_METRICS_CARDINALITY_LIMIT", "50"));
+        var counter = vigil.openTelemetry()
+                .getMeter("test")
+                .counterBuilder("unbounded_total")
+                .build();
+        for (int i = 0; i < 1_000; i++) {
+            counter.add(
+                    1,
+                    io.opentelemetry.api.common.Attributes.of(
+                            io.opentelemetry.api.common.AttributeKey.stringKey("id"), "id-" + i));
+        }
+        PrometheusText metrics =
+                PrometheusText.parse(vigil.metricsEndpoint().scrape(null).text());
+        assertThat(metrics.named("unbounded_total")).hasSize(50);
+        double overflowed = metrics.value("unbounded_total", Map.of("otel_metric_overflow", "true"));
+        assertThat(overflowed).isEqualTo(1_000 - 49);
+    }
 }

@@ -17,7 +17,7 @@ public final class DefaultScrubRules {
     private static final Pattern JWT = Pattern.compile("\\beyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*");
     /** {@code password=x}, {@code "token": "x"}, {@code api_key: x}, {@code ?secret=x&...}. */
     private static final Pattern SECRET_ASSIGNMENT = Pattern.compile(
-            "(?i)([\"']?[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|authorization|cookie|credential|private[_-]?key)[A-Za-z0-9_.-]*[\"']?\\s*[:=]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&,;}\"']+)");
+            "(?i)((?<![A-Za-z0-9_.-])[\"']?[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|authorization|cookie|credential|private[_-]?key)[A-Za-z0-9_-]{0,40}[\"']?\\s*[:=]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&,;}\"']+)");
 
     private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
     private static final Pattern CARD = Pattern.compile("(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])");
@@ -60,11 +60,57 @@ public final class DefaultScrubRules {
         return replaceAll(JWT, text, m -> Scrubber.REDACTED);
     }
 
+    /**
+     * Keys that describe a secret without holding one ({@code token.type}, {@code
+     * password.operation.status}, {@code access_token_ttl}): their last segment, in lower-case
+     * letters and digits only, ends with one of these.
+     */
+    private static final List<String> DESCRIPTIVE_SUFFIXES = List.of(
+            "type",
+            "status",
+            "kind",
+            "count",
+            "total",
+            "seconds",
+            "ms",
+            "operation",
+            "policy",
+            "strength",
+            "length",
+            "reason",
+            "result",
+            "valid",
+            "expiry",
+            "ttl",
+            "expiresat",
+            "issuedat",
+            "changedat",
+            "relevant");
+
+    /** Stems of the secret keys the assignment pattern looks for; checked before it runs. */
+    private static final String[] SECRET_STEMS = {
+        "pass", "pwd", "secret", "token", "key", "auth", "cookie", "credential"
+    };
+
+    /** Whether a normalized key (lower-case letters and digits) only describes a secret. */
+    public static boolean describesASecret(String normalizedKey) {
+        for (String suffix : DESCRIPTIVE_SUFFIXES) {
+            if (normalizedKey.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String secretAssignments(String text) {
-        if (text.indexOf('=') < 0 && text.indexOf(':') < 0) {
+        if ((text.indexOf('=') < 0 && text.indexOf(':') < 0) || !containsSecretStem(text)) {
             return text;
         }
         return replaceAll(SECRET_ASSIGNMENT, text, m -> {
+            String key = m.group(1).replaceAll("[^A-Za-z0-9]", "").toLowerCase(java.util.Locale.ROOT);
+            if (describesASecret(key)) {
+                return m.group();
+            }
             String value = m.group(2);
             if (value.equals(Scrubber.REDACTED) || value.equals("\"" + Scrubber.REDACTED + "\"")) {
                 return m.group();
@@ -82,7 +128,9 @@ public final class DefaultScrubRules {
     }
 
     static String cardNumbers(String text) {
-        if (countDigits(text) < 13) {
+        // A card is 13–19 digits with at most single spaces or dashes between them; a UUID or a
+        // timestamp has digits, but never such a run.
+        if (longestDigitRun(text) < 13) {
             return text;
         }
         return replaceAll(CARD, text, m -> luhnValid(m.group()) ? Scrubber.REDACTED : m.group());
@@ -90,13 +138,44 @@ public final class DefaultScrubRules {
 
     static String nationalIds(String text) {
         String out = text;
-        if (countDigits(out) >= 9 && out.indexOf('-') >= 0) {
+        if (longestDigitRun(out) >= 9 && out.indexOf('-') >= 0) {
             out = replaceAll(US_SSN, out, m -> Scrubber.REDACTED);
         }
-        if (countDigits(out) >= 6) {
+        if (longestDigitRun(out) >= 6) {
             out = replaceAll(UK_NINO, out, m -> Scrubber.REDACTED);
         }
         return out;
+    }
+
+    /** The longest run of digits in which single spaces or dashes may separate digits. */
+    static int longestDigitRun(String text) {
+        int best = 0;
+        int run = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                run++;
+                best = Math.max(best, run);
+            } else if ((c == ' ' || c == '-')
+                    && run > 0
+                    && i + 1 < text.length()
+                    && text.charAt(i + 1) >= '0'
+                    && text.charAt(i + 1) <= '9') {
+                continue; // a single separator inside the run
+            } else {
+                run = 0;
+            }
+        }
+        return best;
+    }
+
+    private static boolean containsSecretStem(String text) {
+        for (String stem : SECRET_STEMS) {
+            if (indexOfIgnoreCase(text, stem) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String replaceAll(Pattern p, String text, java.util.function.Function<Matcher, String> replacement) {
@@ -106,28 +185,24 @@ public final class DefaultScrubRules {
         }
         StringBuilder sb = new StringBuilder(text.length());
         int last = 0;
+        boolean changed = false;
         do {
-            sb.append(text, last, m.start()).append(replacement.apply(m));
+            String replaced = replacement.apply(m);
+            changed |= !replaced.equals(m.group());
+            sb.append(text, last, m.start()).append(replaced);
             last = m.end();
         } while (m.find());
-        return sb.append(text, last, text.length()).toString();
-    }
-
-    private static int countDigits(String text) {
-        int n = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c >= '0' && c <= '9') {
-                n++;
-            }
-        }
-        return n;
+        // Callers rely on getting the same instance back when nothing was sensitive.
+        return changed ? sb.append(text, last, text.length()).toString() : text;
     }
 
     private static int indexOfIgnoreCase(String text, String word) {
         int n = word.length();
+        char lower = Character.toLowerCase(word.charAt(0));
+        char upper = Character.toUpperCase(word.charAt(0));
         for (int i = 0; i + n <= text.length(); i++) {
-            if (text.regionMatches(true, i, word, 0, n)) {
+            char c = text.charAt(i);
+            if ((c == lower || c == upper) && text.regionMatches(true, i, word, 0, n)) {
                 return i;
             }
         }

@@ -127,9 +127,17 @@ public final class EnvironmentConfigReader {
         b.minLogLevelForLoki(level("MIN_LOG_LEVEL_FOR_LOKI", "INFO"));
 
         b.profilingEnabled(bool("PROFILING_ENABLED", false));
-        if (get("PYROSCOPE_SERVER_ADDRESS") != null) {
+        String pyroscope = get("PYROSCOPE_SERVER_ADDRESS");
+        if (pyroscope != null) {
+            // file:<dir> means "no server: write profiles as JFR files there" (vigil-profiling).
+            URI dir = fileUri(pyroscope);
             b.pyroscopeServerAddress(
-                    httpUri("PYROSCOPE_SERVER_ADDRESS", URI.create("http://localhost:4040"), "http://localhost:4040"));
+                    dir != null
+                            ? dir
+                            : httpUri(
+                                    "PYROSCOPE_SERVER_ADDRESS",
+                                    URI.create("http://localhost:4040"),
+                                    "http://localhost:4040"));
         }
 
         b.otelProperties(otelProperties);
@@ -285,6 +293,17 @@ public final class EnvironmentConfigReader {
         }
         warn(name, v, "is not an http(s)://host[:port] URL", fallbackText);
         return def;
+    }
+
+    /** A {@code file:} URI naming a directory ({@code file:///abs/dir} or {@code file:rel/dir}), else null. */
+    private static URI fileUri(String raw) {
+        try {
+            URI uri = new URI(raw.strip());
+            String path = uri.isOpaque() ? uri.getSchemeSpecificPart() : uri.getPath();
+            return "file".equalsIgnoreCase(uri.getScheme()) && path != null && !path.isBlank() ? uri : null;
+        } catch (URISyntaxException e) {
+            return null;
+        }
     }
 
     private Map<String, String> labels(String raw) {

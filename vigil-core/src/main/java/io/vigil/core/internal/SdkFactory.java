@@ -26,6 +26,9 @@ import java.util.StringJoiner;
  */
 public final class SdkFactory {
 
+    /** The SDK's own default series limit per metric. */
+    public static final int DEFAULT_CARDINALITY_LIMIT = 2000;
+
     private SdkFactory() {}
 
     /** What was built: the SDK, the Prometheus reader (if metrics are on) and the export monitors. */
@@ -112,7 +115,10 @@ public final class SdkFactory {
                                 : exporter)
                 .addMeterProviderCustomizer((meterProvider, cfg) -> {
                     if (prometheus != null) {
-                        meterProvider.registerMetricReader(prometheus);
+                        // Every metric keeps at most this many series; measurements past it are
+                        // aggregated into one series labelled otel_metric_overflow="true".
+                        int limit = cfg.getInt("otel.java.metrics.cardinality.limit", DEFAULT_CARDINALITY_LIMIT);
+                        meterProvider.registerMetricReader(prometheus, instrumentType -> limit);
                     }
                     return meterProvider;
                 });

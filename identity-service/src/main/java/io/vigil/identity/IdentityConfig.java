@@ -1,0 +1,401 @@
+package io.vigil.identity;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The identity service's own configuration (telemetry is configured separately, by {@code
+ * io.vigil.core.VigilConfig}). Immutable; built by {@link #builder()} or read from the environment
+ * by {@link #fromEnvironment(Map)}.
+ *
+ * <p>Unlike telemetry settings, a bad security or database setting stops the service at start-up
+ * with a message naming the variable: running with a silently weakened setting would be worse.
+ *
+ * @param host interface to listen on
+ * @param port TCP port ({@code PORT}, default 8000; 0 picks a free one)
+ * @param databaseUrl JDBC URL ({@code DATABASE_URL}); default an H2 file database under {@code ./data/}
+ * @param databaseUser {@code DATABASE_USER}
+ * @param databasePassword {@code DATABASE_PASSWORD}
+ * @param databasePoolSize {@code DATABASE_POOL_SIZE}, default 10
+ * @param adminEmail {@code ADMIN_EMAIL}: the initial administrator, created when absent
+ * @param adminPassword {@code ADMIN_PASSWORD}
+ * @param lockoutThreshold {@code LOCKOUT_THRESHOLD}: consecutive failed logins that lock an account
+ * @param lockoutDuration {@code LOCKOUT_DURATION}: how long a lock lasts
+ * @param loginRateLimit {@code LOGIN_RATE_LIMIT}: login attempts per client address, e.g. {@code 20/minute}
+ * @param registerRateLimit {@code REGISTER_RATE_LIMIT}: sign-ups per client address
+ * @param signingKeyJwk {@code JWT_SIGNING_KEY} (or the file named by {@code JWT_SIGNING_KEY_FILE}):
+ *     a private JWK (EC P-256 or RSA); empty = a development key generated once and kept in the database
+ * @param issuer {@code JWT_ISSUER}
+ * @param accessTokenTtl {@code ACCESS_TOKEN_TTL}
+ * @param refreshTokenTtl {@code REFRESH_TOKEN_TTL}
+ * @param maxRequestBytes {@code MAX_REQUEST_SIZE}: larger request bodies get 413
+ */
+public record IdentityConfig(
+        String host,
+        int port,
+        String databaseUrl,
+        Optional<String> databaseUser,
+        Optional<String> databasePassword,
+        int databasePoolSize,
+        Optional<String> adminEmail,
+        Optional<String> adminPassword,
+        int lockoutThreshold,
+        Duration lockoutDuration,
+        RateLimit loginRateLimit,
+        RateLimit registerRateLimit,
+        Optional<String> signingKeyJwk,
+        String issuer,
+        Duration accessTokenTtl,
+        Duration refreshTokenTtl,
+        long maxRequestBytes) {
+
+    /** The embedded default: an H2 file database in PostgreSQL mode, so the SQL is the same. */
+    public static final String DEFAULT_DATABASE_URL =
+            "jdbc:h2:file:./data/identity;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+
+    public IdentityConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(databaseUrl, "databaseUrl");
+        Objects.requireNonNull(databaseUser, "databaseUser");
+        Objects.requireNonNull(databasePassword, "databasePassword");
+        Objects.requireNonNull(adminEmail, "adminEmail");
+        Objects.requireNonNull(adminPassword, "adminPassword");
+        Objects.requireNonNull(lockoutDuration, "lockoutDuration");
+        Objects.requireNonNull(loginRateLimit, "loginRateLimit");
+        Objects.requireNonNull(registerRateLimit, "registerRateLimit");
+        Objects.requireNonNull(signingKeyJwk, "signingKeyJwk");
+        Objects.requireNonNull(issuer, "issuer");
+        Objects.requireNonNull(accessTokenTtl, "accessTokenTtl");
+        Objects.requireNonNull(refreshTokenTtl, "refreshTokenTtl");
+        check(port >= 0 && port <= 65535, "PORT must be 0–65535: " + port);
+        check(databasePoolSize >= 1, "DATABASE_POOL_SIZE must be at least 1");
+        check(lockoutThreshold >= 1, "LOCKOUT_THRESHOLD must be at least 1");
+        check(positive(lockoutDuration), "LOCKOUT_DURATION must be positive");
+        check(positive(accessTokenTtl), "ACCESS_TOKEN_TTL must be positive");
+        check(positive(refreshTokenTtl), "REFRESH_TOKEN_TTL must be positive");
+        check(maxRequestBytes >= 1024, "MAX_REQUEST_SIZE must be at least 1024");
+        check(adminEmail.isPresent() == adminPassword.isPresent(), "ADMIN_EMAIL and ADMIN_PASSWORD go together");
+    }
+
+    /**
+     * A token-bucket limit: {@code capacity} requests per {@code period}, refilled gradually.
+     *
+     * @param capacity requests allowed per period (burst size)
+     * @param period the refill period
+     */
+    public record RateLimit(long capacity, Duration period) {
+        private static final Pattern FORM = Pattern.compile("(\\d+)\\s*(?:/\\s*(\\S+))?");
+
+        public RateLimit {
+            check(capacity >= 1, "rate limit capacity must be at least 1");
+            check(positive(period), "rate limit period must be positive");
+        }
+
+        /** Parses {@code N}, {@code N/second|minute|hour|day} or {@code N/<duration>} (e.g. {@code 5/30s}). */
+        public static RateLimit parse(String text) {
+            Matcher m = FORM.matcher(text.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("expected N/period, e.g. 20/minute: " + text);
+            }
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "minute" : m.group(2).toLowerCase(Locale.ROOT);
+            Duration period = switch (unit) {
+                case "s", "sec", "second" -> Duration.ofSeconds(1);
+                case "m", "min", "minute" -> Duration.ofMinutes(1);
+                case "h", "hour" -> Duration.ofHours(1);
+                case "d", "day" -> Duration.ofDays(1);
+                default -> parseDuration(unit);
+            };
+            return new RateLimit(n, period);
+        }
+
+        @Override
+        public String toString() {
+            return capacity + "/" + period.toSeconds() + "s";
+        }
+    }
+
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Reads every setting from these environment variables on top of the defaults. */
+    public static IdentityConfig fromEnvironment(Map<String, String> env) {
+        return builder().environment(env).build();
+    }
+
+    /**
+     * Parses a duration: plain seconds ({@code 900}), a number with a unit ({@code 30s}, {@code
+     * 15m}, {@code 2h}, {@code 7d}, {@code 500ms}) or ISO-8601 ({@code PT15M}).
+     */
+    public static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.startsWith("p")) {
+                return Duration.parse(t.toUpperCase(Locale.ROOT));
+            }
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            char unit = t.charAt(t.length() - 1);
+            if (Character.isDigit(unit)) {
+                return Duration.ofSeconds(Long.parseLong(t));
+            }
+            long n = Long.parseLong(t.substring(0, t.length() - 1));
+            return switch (unit) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                case 'd' -> Duration.ofDays(n);
+                default -> throw new IllegalArgumentException("unknown unit '" + unit + "'");
+            };
+        } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("not a duration (e.g. 900, 15m, PT15M): " + text, e);
+        }
+    }
+
+    /** Whether the database is the embedded H2 one (one process owns its file). */
+    public boolean embeddedDatabase() {
+        return databaseUrl.startsWith("jdbc:h2:");
+    }
+
+    /** This configuration without secrets, for the start-up log. */
+    public String summary() {
+        return "identity-service: port=" + port + " database=" + redactUrl(databaseUrl) + " pool=" + databasePoolSize
+                + " lockout=" + lockoutThreshold + "/" + lockoutDuration.toSeconds() + "s login_rate_limit="
+                + loginRateLimit + " register_rate_limit=" + registerRateLimit + " signing_key="
+                + (signingKeyJwk.isPresent() ? "configured" : "development (stored in database)")
+                + " access_token_ttl=" + accessTokenTtl.toSeconds() + "s refresh_token_ttl="
+                + refreshTokenTtl.toSeconds() + "s admin=" + (adminEmail.isPresent() ? "configured" : "none");
+    }
+
+    private static String redactUrl(String url) {
+        // Credentials may sit in the URL itself (user:password@ or password=...).
+        return url.replaceAll("//[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    private static boolean positive(Duration d) {
+        return d != null && !d.isNegative() && !d.isZero();
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** Builds an {@link IdentityConfig}. */
+    public static final class Builder {
+        private String host = "0.0.0.0";
+        private int port = 8000;
+        private String databaseUrl = DEFAULT_DATABASE_URL;
+        private String databaseUser;
+        private String databasePassword;
+        private int databasePoolSize = 10;
+        private String adminEmail;
+        private String adminPassword;
+        private int lockoutThreshold = 5;
+        private Duration lockoutDuration = Duration.ofMinutes(15);
+        private RateLimit loginRateLimit = new RateLimit(20, Duration.ofMinutes(1));
+        private RateLimit registerRateLimit = new RateLimit(10, Duration.ofMinutes(1));
+        private String signingKeyJwk;
+        private String issuer = "identity-service";
+        private Duration accessTokenTtl = Duration.ofMinutes(15);
+        private Duration refreshTokenTtl = Duration.ofDays(14);
+        private long maxRequestBytes = 64 * 1024;
+
+        Builder() {}
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        /** A JDBC URL, or a {@code postgres://user:password@host:port/db} URL. */
+        public Builder databaseUrl(String v) {
+            databaseUrl = v;
+            return this;
+        }
+
+        public Builder databaseUser(String v) {
+            databaseUser = v;
+            return this;
+        }
+
+        public Builder databasePassword(String v) {
+            databasePassword = v;
+            return this;
+        }
+
+        public Builder databasePoolSize(int v) {
+            databasePoolSize = v;
+            return this;
+        }
+
+        public Builder admin(String email, String password) {
+            adminEmail = email;
+            adminPassword = password;
+            return this;
+        }
+
+        public Builder lockoutThreshold(int v) {
+            lockoutThreshold = v;
+            return this;
+        }
+
+        public Builder lockoutDuration(Duration v) {
+            lockoutDuration = v;
+            return this;
+        }
+
+        public Builder loginRateLimit(RateLimit v) {
+            loginRateLimit = v;
+            return this;
+        }
+
+        public Builder registerRateLimit(RateLimit v) {
+            registerRateLimit = v;
+            return this;
+        }
+
+        /** A private JWK as JSON (EC P-256 or RSA). */
+        public Builder signingKeyJwk(String v) {
+            signingKeyJwk = v;
+            return this;
+        }
+
+        public Builder issuer(String v) {
+            issuer = v;
+            return this;
+        }
+
+        public Builder accessTokenTtl(Duration v) {
+            accessTokenTtl = v;
+            return this;
+        }
+
+        public Builder refreshTokenTtl(Duration v) {
+            refreshTokenTtl = v;
+            return this;
+        }
+
+        public Builder maxRequestBytes(long v) {
+            maxRequestBytes = v;
+            return this;
+        }
+
+        /** Reads the environment variables on top of the values set so far. */
+        public Builder environment(Map<String, String> env) {
+            var e = new Env(env);
+            e.get("HOST").ifPresent(this::host);
+            e.get("PORT").ifPresent(v -> port(e.integer("PORT", v)));
+            e.get("DATABASE_URL").ifPresent(this::databaseUrl);
+            e.get("DATABASE_USER").ifPresent(this::databaseUser);
+            e.get("DATABASE_PASSWORD").ifPresent(this::databasePassword);
+            e.get("DATABASE_POOL_SIZE").ifPresent(v -> databasePoolSize(e.integer("DATABASE_POOL_SIZE", v)));
+            if (e.get("ADMIN_EMAIL").isPresent() || e.get("ADMIN_PASSWORD").isPresent()) {
+                admin(e.get("ADMIN_EMAIL").orElse(null), e.get("ADMIN_PASSWORD").orElse(null));
+            }
+            e.get("LOCKOUT_THRESHOLD").ifPresent(v -> lockoutThreshold(e.integer("LOCKOUT_THRESHOLD", v)));
+            e.get("LOCKOUT_DURATION").ifPresent(v -> lockoutDuration(e.duration("LOCKOUT_DURATION", v)));
+            e.get("LOGIN_RATE_LIMIT").ifPresent(v -> loginRateLimit(e.rateLimit("LOGIN_RATE_LIMIT", v)));
+            e.get("REGISTER_RATE_LIMIT").ifPresent(v -> registerRateLimit(e.rateLimit("REGISTER_RATE_LIMIT", v)));
+            e.get("JWT_SIGNING_KEY").ifPresent(this::signingKeyJwk);
+            e.get("JWT_SIGNING_KEY_FILE").ifPresent(f -> {
+                try {
+                    signingKeyJwk(Files.readString(Path.of(f)));
+                } catch (java.io.IOException ex) {
+                    throw new IllegalArgumentException("JWT_SIGNING_KEY_FILE cannot be read: " + f, ex);
+                }
+            });
+            e.get("JWT_ISSUER").ifPresent(this::issuer);
+            e.get("ACCESS_TOKEN_TTL").ifPresent(v -> accessTokenTtl(e.duration("ACCESS_TOKEN_TTL", v)));
+            e.get("REFRESH_TOKEN_TTL").ifPresent(v -> refreshTokenTtl(e.duration("REFRESH_TOKEN_TTL", v)));
+            e.get("MAX_REQUEST_SIZE").ifPresent(v -> maxRequestBytes(e.integer("MAX_REQUEST_SIZE", v)));
+            return this;
+        }
+
+        public IdentityConfig build() {
+            return new IdentityConfig(
+                    host,
+                    port,
+                    toJdbcUrl(databaseUrl),
+                    Optional.ofNullable(databaseUser).or(() -> userInfo(databaseUrl, 0)),
+                    Optional.ofNullable(databasePassword).or(() -> userInfo(databaseUrl, 1)),
+                    databasePoolSize,
+                    Optional.ofNullable(adminEmail),
+                    Optional.ofNullable(adminPassword),
+                    lockoutThreshold,
+                    lockoutDuration,
+                    loginRateLimit,
+                    registerRateLimit,
+                    Optional.ofNullable(signingKeyJwk).filter(s -> !s.isBlank()),
+                    issuer,
+                    accessTokenTtl,
+                    refreshTokenTtl,
+                    maxRequestBytes);
+        }
+
+        private static final Pattern PG_URL = Pattern.compile("postgres(?:ql)?://(?:([^:@/]*)(?::([^@/]*))?@)?(.*)");
+
+        /** Accepts the common {@code postgres://user:password@host/db} form as well as JDBC URLs. */
+        static String toJdbcUrl(String url) {
+            Matcher m = PG_URL.matcher(url);
+            return m.matches() ? "jdbc:postgresql://" + m.group(3) : url;
+        }
+
+        private static Optional<String> userInfo(String url, int part) {
+            Matcher m = PG_URL.matcher(url);
+            if (!m.matches()) {
+                return Optional.empty();
+            }
+            return Optional.ofNullable(m.group(part + 1))
+                    .filter(s -> !s.isEmpty())
+                    .map(s -> java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    private record Env(Map<String, String> env) {
+        Optional<String> get(String name) {
+            return Optional.ofNullable(env.get(name)).map(String::trim).filter(s -> !s.isEmpty());
+        }
+
+        int integer(String name, String v) {
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " must be an integer: " + v, e);
+            }
+        }
+
+        Duration duration(String name, String v) {
+            try {
+                return parseDuration(v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+            }
+        }
+
+        RateLimit rateLimit(String name, String v) {
+            try {
+                return RateLimit.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.vigil.identity;
+
+import io.javalin.Javalin;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.vigil.core.Vigil;
+import io.vigil.identity.internal.AuditLog;
+import io.vigil.identity.internal.AuthService;
+import io.vigil.identity.internal.Database;
+import io.vigil.identity.internal.Jwt;
+import io.vigil.identity.internal.Passwords;
+import io.vigil.identity.internal.RateLimiter;
+import io.vigil.identity.internal.TokenStore;
+import io.vigil.identity.internal.UserService;
+import io.vigil.identity.internal.UserStore;
+import io.vigil.identity.internal.http.HttpApi;
+import io.vigil.identity.telemetry.IdentityTelemetry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running identity service: database migrated, initial administrator ensured, HTTP API listening.
+ *
+ * <pre>{@code
+ * try (Vigil vigil = Vigil.start();
+ *      IdentityService service = IdentityService.start(IdentityConfig.fromEnvironment(System.getenv()), vigil)) {
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Instances are stateless: everything that must hold across them (refresh tokens, revocations,
+ * lockout counters, rate-limit buckets, the development signing key) is in the database.
+ */
+public final class IdentityService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IdentityService.class);
+
+    private final Database db;
+    private final Javalin app;
+    private final HttpApi api;
+    private final ScheduledExecutorService housekeeping;
+
+    private IdentityService(Database db, Javalin app, HttpApi api, ScheduledExecutorService housekeeping) {
+        this.db = db;
+        this.app = app;
+        this.api = api;
+        this.housekeeping = housekeeping;
+    }
+
+    /**
+     * Migrates the database, ensures the initial administrator and starts listening.
+     *
+     * @throws IllegalArgumentException for an unusable setting (signing key, admin password…)
+     */
+    public static IdentityService start(IdentityConfig config, Vigil vigil) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(vigil, "vigil");
+        log.info(config.summary());
+        Clock clock = Clock.systemUTC();
+        Database db = new Database(config, vigil.openTelemetry());
+        try {
+            IdentityTelemetry telemetry = new IdentityTelemetry(vigil);
+            UserStore users = new UserStore();
+            TokenStore tokens = new TokenStore();
+            AuditLog audit = new AuditLog();
+            Passwords passwords = new Passwords();
+            Jwt jwt = new Jwt(signingKey(config, db, tokens), config.issuer());
+            AuthService auth = new AuthService(
+                    config,
+                    db,
+                    users,
+                    tokens,
+                    audit,
+                    passwords,
+                    jwt,
+                    new RateLimiter(db.dataSource(), config.embeddedDatabase()),
+                    telemetry,
+                    clock);
+            UserService userService = new UserService(db, users, tokens, audit, passwords, telemetry, clock);
+            registerPoolGauges(vigil, db);
+            telemetry.activeTokens("access", () -> auth.activeTokens("access"));
+            telemetry.activeTokens("refresh", () -> auth.activeTokens("refresh"));
+            if (config.adminEmail().isPresent()) {
+                String email = config.adminEmail().get().trim().toLowerCase(java.util.Locale.ROOT);
+                if (userService.ensureAdmin(email, config.adminPassword().orElseThrow())) {
+                    log.info("Initial administrator created");
+                }
+            }
+            HttpApi api = new HttpApi(config, vigil, db, auth, userService, jwt, clock);
+            Javalin app = api.create().start();
+            ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "identity-housekeeping");
+                t.setDaemon(true);
+                return t;
+            });
+            // Expired tokens and revocations are dead weight; any instance may purge them.
+            housekeeping.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            db.tx(c -> tokens.purgeExpired(c, Instant.now()));
+                        } catch (RuntimeException e) {
+                            log.warn("Purging expired tokens failed: {}", e.getMessage());
+                        }
+                    },
+                    1,
+                    10,
+                    TimeUnit.MINUTES);
+            log.info("identity-service listening on {}:{}", config.host(), app.port());
+            return new IdentityService(db, app, api, housekeeping);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    /** The contract's {@code db_connections_*{pool}} gauges, read from HikariCP's pool bean. */
+    private static void registerPoolGauges(Vigil vigil, Database db) {
+        if (!vigil.config().databaseMetricsEnabled()) {
+            return;
+        }
+        var meter = vigil.openTelemetry().getMeter("io.vigil.identity");
+        var hikari = db.pool();
+        Attributes pool = Attributes.of(AttributeKey.stringKey("pool"), hikari.getPoolName());
+        meter.gaugeBuilder("db_connections_active")
+                .setDescription("Connections in use")
+                .ofLongs()
+                .buildWithCallback(m -> m.record(hikari.getHikariPoolMXBean().getActiveConnections(), pool));
+        meter.gaugeBuilder("db_connections_idle")
+                .setDescription("Idle connections")
+                .ofLongs()
+                .buildWithCallback(m -> m.record(hikari.getHikariPoolMXBean().getIdleConnections(), pool));
+        meter.gaugeBuilder("db_connections_max")
+                .setDescription("Maximum pool size")
+                .ofLongs()
+                .buildWithCallback(m -> m.record(hikari.getMaximumPoolSize(), pool));
+        meter.gaugeBuilder("db_connections_pending")
+                .setDescription("Threads waiting for a connection")
+                .ofLongs()
+                .buildWithCallback(m -> m.record(hikari.getHikariPoolMXBean().getThreadsAwaitingConnection(), pool));
+    }
+
+    private static String signingKey(IdentityConfig config, Database db, TokenStore tokens) {
+        if (config.signingKeyJwk().isPresent()) {
+            return config.signingKeyJwk().get();
+        }
+        // Development: one generated key per database, so all instances on it agree and tokens
+        // survive restarts. Production sets JWT_SIGNING_KEY and keeps the private key out of the DB.
+        String generated = Jwt.generateKey();
+        return db.tx(c -> {
+            if (tokens.insertSigningKey(c, "development", generated, Instant.now())) {
+                log.warn("Generated a development JWT signing key and stored it in the database;"
+                        + " set JWT_SIGNING_KEY in production");
+            }
+            return tokens.signingKey(c, "development").orElseThrow();
+        });
+    }
+
+    /** The port actually listened on. */
+    public int port() {
+        return app.port();
+    }
+
+    /** Every route as {@code METHOD path}, e.g. {@code GET /api/v1/users/{id}}. */
+    List<String> routes() {
+        return api.routes().stream()
+                .map(r -> r.method().name() + " " + r.path())
+                .toList();
+    }
+
+    /** Stops listening and closes the connection pool. */
+    @Override
+    public void close() {
+        housekeeping.shutdownNow();
+        app.stop();
+        db.close();
+    }
+}

@@ -1,0 +1,375 @@
+package io.vigil.identity.internal;
+
+import io.vigil.identity.IdentityConfig;
+import io.vigil.identity.telemetry.IdentityTelemetry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Sign-up, login with lockout and rate limiting, refresh-token rotation with reuse detection,
+ * access-token verification and logout. All state that must hold across instances is in the
+ * database; each step runs through {@link IdentityTelemetry}.
+ */
+public final class AuthService {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final IdentityConfig config;
+    private final Database db;
+    private final UserStore users;
+    private final TokenStore tokens;
+    private final AuditLog audit;
+    private final Passwords passwords;
+    private final Jwt jwt;
+    private final RateLimiter rateLimiter;
+    private final IdentityTelemetry telemetry;
+    private final Clock clock;
+
+    /** The tokens a successful login or refresh returns. */
+    public record TokenPair(
+            String accessToken, Instant accessExpiresAt, String refreshToken, Instant refreshExpiresAt) {}
+
+    public AuthService(
+            IdentityConfig config,
+            Database db,
+            UserStore users,
+            TokenStore tokens,
+            AuditLog audit,
+            Passwords passwords,
+            Jwt jwt,
+            RateLimiter rateLimiter,
+            IdentityTelemetry telemetry,
+            Clock clock) {
+        this.config = config;
+        this.db = db;
+        this.users = users;
+        this.tokens = tokens;
+        this.audit = audit;
+        this.passwords = passwords;
+        this.jwt = jwt;
+        this.rateLimiter = rateLimiter;
+        this.telemetry = telemetry;
+        this.clock = clock;
+    }
+
+    /** Rejects the request with 429 when {@code key}'s bucket is empty. */
+    public void rateLimit(String name, String clientAddress, IdentityConfig.RateLimit limit) {
+        long wait = rateLimiter.tryAcquire(name + ":" + clientAddress, limit);
+        if (wait > 0) {
+            telemetry.rateLimitHit("http", name);
+            throw ApiException.tooManyRequests(wait);
+        }
+    }
+
+    /** Login: verifies credentials, counts failures towards lockout, then issues a token pair. */
+    public TokenPair login(String email, String password, String clientAddress) {
+        User user = telemetry.authentication("login", "authenticate_user", op -> {
+            op.email(email);
+            try {
+                rateLimit("login", clientAddress, config.loginRateLimit());
+            } catch (ApiException e) {
+                op.failure("rate_limited");
+                telemetry.failedLogin("rate_limited");
+                throw e;
+            }
+            Optional<User> found = db.read(c -> users.byEmail(c, email));
+            // Unknown emails are verified against the dummy hash: same answer, same cost.
+            boolean passwordOk = telemetry.passwordOperation("validate", "verify", p -> {
+                boolean ok =
+                        passwords.verify(password, found.map(User::passwordHash).orElse(null));
+                if (!ok) {
+                    p.failure("mismatch");
+                }
+                return ok;
+            });
+            if (found.isEmpty()) {
+                return fail(op, "invalid_credentials", null);
+            }
+            String userId = found.get().id();
+            op.userId(userId);
+            LoginOutcome outcome = db.tx(c -> recordAttempt(c, userId, passwordOk));
+            return switch (outcome.result) {
+                case OK -> outcome.user;
+                case LOCKED -> fail(op, "account_locked", userId);
+                case INACTIVE -> fail(op, "account_inactive", userId);
+                case INVALID -> fail(op, "invalid_credentials", userId);
+                case LOCKED_NOW -> {
+                    telemetry.securityEvent(
+                            "account_locked",
+                            "high",
+                            userId,
+                            Map.of(
+                                    "failed_attempts", config.lockoutThreshold(),
+                                    "locked_seconds", config.lockoutDuration().toSeconds()));
+                    yield fail(op, "invalid_credentials", userId);
+                }
+            };
+        });
+        return db.tx(c -> issuePair(c, user, UUID.randomUUID().toString()));
+    }
+
+    private User fail(IdentityTelemetry.Operation op, String reason, String userId) {
+        op.failure(reason);
+        telemetry.failedLogin(reason);
+        if (userId == null) {
+            db.tx(c -> {
+                audit.record(c, null, "login", "auth", "failure", reason);
+                return null;
+            });
+        }
+        // One answer for every reason: the response never tells which emails exist or are locked.
+        throw ApiException.invalidCredentials();
+    }
+
+    private enum Result {
+        OK,
+        INVALID,
+        LOCKED,
+        LOCKED_NOW,
+        INACTIVE
+    }
+
+    private record LoginOutcome(Result result, User user) {}
+
+    // Runs with the user's row locked, so concurrent attempts on any instance count exactly.
+    private LoginOutcome recordAttempt(java.sql.Connection c, String userId, boolean passwordOk)
+            throws java.sql.SQLException {
+        Optional<User> locked = users.byId(c, userId, true);
+        if (locked.isEmpty()) {
+            return new LoginOutcome(Result.INVALID, null);
+        }
+        User u = locked.get();
+        Instant now = clock.instant();
+        Result result;
+        User next;
+        if (u.lockedAt(now)) {
+            result = Result.LOCKED;
+            next = u;
+        } else if (!passwordOk) {
+            int attempts = u.failedAttempts() + 1;
+            boolean lock = attempts >= config.lockoutThreshold();
+            result = lock ? Result.LOCKED_NOW : Result.INVALID;
+            next = copy(u, lock ? 0 : attempts, lock ? now.plus(config.lockoutDuration()) : null, now);
+        } else if (!u.active()) {
+            result = Result.INACTIVE;
+            next = copy(u, 0, null, now);
+        } else {
+            result = Result.OK;
+            next = copy(u, 0, null, now);
+        }
+        if (next != u) {
+            users.update(c, next);
+        }
+        String resource = "user:" + userId;
+        switch (result) {
+            case OK -> audit.record(c, userId, "login", resource, "success", null);
+            case LOCKED_NOW -> {
+                audit.record(c, userId, "login", resource, "failure", "invalid_credentials");
+                audit.record(c, null, "account_locked", resource, "success", null);
+            }
+            default ->
+                audit.record(
+                        c, userId, "login", resource, "failure", result.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return new LoginOutcome(result, next);
+    }
+
+    private static User copy(User u, int failedAttempts, Instant lockedUntil, Instant now) {
+        return new User(
+                u.id(),
+                u.email(),
+                u.fullName(),
+                u.role(),
+                u.active(),
+                u.passwordHash(),
+                failedAttempts,
+                lockedUntil,
+                u.tokensValidAfter(),
+                u.createdAt(),
+                now);
+    }
+
+    /** Rotates a refresh token; presenting an already rotated or revoked one revokes its family. */
+    public TokenPair refresh(String refreshToken) {
+        return telemetry.authentication("refresh", "refresh_access_token", op -> {
+            String hash = sha256(refreshToken);
+            RefreshResult r = db.tx(c -> {
+                Optional<TokenStore.RefreshToken> found = tokens.refreshByHashForUpdate(c, hash);
+                if (found.isEmpty()) {
+                    return new RefreshResult(null, null, "invalid_token");
+                }
+                TokenStore.RefreshToken t = found.get();
+                Instant now = clock.instant();
+                if (t.spent()) {
+                    int revoked = tokens.revokeFamily(c, t.familyId(), now);
+                    audit.record(
+                            c,
+                            t.userId(),
+                            "refresh_token_reuse",
+                            "user:" + t.userId(),
+                            "failure",
+                            "revoked " + revoked);
+                    return new RefreshResult(null, t, "token_reuse");
+                }
+                if (!t.expiresAt().isAfter(now)) {
+                    return new RefreshResult(null, t, "token_expired");
+                }
+                Optional<User> u = users.byId(c, t.userId(), false);
+                if (u.isEmpty() || !u.get().active()) {
+                    tokens.revokeFamily(c, t.familyId(), now);
+                    return new RefreshResult(null, t, "account_inactive");
+                }
+                tokens.markRotated(c, t.id(), now);
+                TokenPair pair = issuePair(c, u.get(), t.familyId());
+                audit.record(c, t.userId(), "refresh", "user:" + t.userId(), "success", null);
+                return new RefreshResult(pair, t, null);
+            });
+            if (r.token != null) {
+                op.userId(r.token.userId());
+            }
+            if (r.pair != null) {
+                return r.pair;
+            }
+            op.failure(r.failure);
+            if ("token_reuse".equals(r.failure)) {
+                telemetry.securityEvent(
+                        "refresh_token_reuse", "high", r.token.userId(), Map.of("family_id", r.token.familyId()));
+            }
+            throw ApiException.unauthorized(
+                    "invalid-refresh-token", "The refresh token is invalid, expired or revoked");
+        });
+    }
+
+    private record RefreshResult(TokenPair pair, TokenStore.RefreshToken token, String failure) {}
+
+    // Issues an access token and a refresh token of the given family, in the caller's transaction.
+    private TokenPair issuePair(java.sql.Connection c, User user, String familyId) {
+        Instant now = clock.instant();
+        Jwt.Issued access = telemetry.tokenOperation("generate", "access", "create_access_token", op -> {
+            op.userId(user.id());
+            Jwt.Issued issued = jwt.issue(user.id(), user.role(), now, config.accessTokenTtl());
+            sql(() -> tokens.insertAccess(c, issued.tokenId(), user.id(), issued.expiresAt()));
+            return issued;
+        });
+        String refresh = telemetry.tokenOperation("generate", "refresh", "create_refresh_token", op -> {
+            op.userId(user.id());
+            byte[] raw = new byte[32];
+            RANDOM.nextBytes(raw);
+            String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+            sql(() -> tokens.insertRefresh(
+                    c,
+                    UUID.randomUUID().toString(),
+                    sha256(token),
+                    familyId,
+                    user.id(),
+                    now,
+                    now.plus(config.refreshTokenTtl())));
+            return token;
+        });
+        return new TokenPair(access.token(), access.expiresAt(), refresh, now.plus(config.refreshTokenTtl()));
+    }
+
+    /** {@code POST /auth/verify}: the principal of a valid access token, or 401. */
+    public Principal verify(String token) {
+        return telemetry.authentication("verify", "verify_token", op -> {
+            Principal p = authenticate(token);
+            op.userId(p.userId());
+            return p;
+        });
+    }
+
+    /**
+     * Validates an access token completely: signature and lifetime, then against the database (the
+     * token is not revoked, the user exists, is active and has not invalidated older tokens).
+     */
+    public Principal authenticate(String token) {
+        return telemetry.tokenOperation("validate", "access", "validate_access_token", op -> {
+            Jwt.Claims claims;
+            try {
+                claims = jwt.verify(token, clock.instant());
+            } catch (Jwt.InvalidToken e) {
+                op.attribute("validation_status", e.expired() ? "expired" : "invalid");
+                throw ApiException.unauthorized(
+                        e.expired() ? "token-expired" : "invalid-token",
+                        e.expired() ? "The access token has expired" : "The access token is invalid");
+            }
+            op.userId(claims.userId());
+            op.attribute("validation_status", "valid");
+            record Check(Optional<User> user, boolean revoked) {}
+            Check check = db.read(
+                    c -> new Check(users.byId(c, claims.userId(), false), tokens.accessRevoked(c, claims.tokenId())));
+            if (check.revoked
+                    || check.user.isEmpty()
+                    || !check.user.get().active()
+                    || claims.issuedAt().isBefore(check.user.get().tokensValidAfter())) {
+                op.attribute("validation_status", "invalid");
+                throw ApiException.unauthorized("invalid-token", "The access token has been revoked");
+            }
+            // The role is read from the database, so a demotion takes effect at once.
+            return new Principal(claims.userId(), check.user.get().role(), claims.tokenId(), claims.expiresAt());
+        });
+    }
+
+    /** Revokes the caller's access token and, when given, the refresh token's whole family. */
+    public void logout(Principal principal, String refreshToken) {
+        telemetry.tokenOperation("revoke", "access", "revoke_tokens", op -> {
+            op.userId(principal.userId());
+            return db.tx(c -> {
+                Instant now = clock.instant();
+                tokens.revokeAccess(c, principal.tokenId(), principal.tokenExpiresAt());
+                if (refreshToken != null) {
+                    Optional<TokenStore.RefreshToken> t = tokens.refreshByHashForUpdate(c, sha256(refreshToken));
+                    // Someone else's refresh token is ignored, not revoked: logout must not be a weapon.
+                    if (t.isPresent() && t.get().userId().equals(principal.userId())) {
+                        tokens.revokeFamily(c, t.get().familyId(), now);
+                    }
+                }
+                audit.record(c, principal.userId(), "logout", "user:" + principal.userId(), "success", null);
+                return null;
+            });
+        });
+    }
+
+    /** Counts for the {@code active_tokens} gauge. */
+    public long activeTokens(String tokenType) {
+        Instant now = clock.instant();
+        return db.readUntraced(
+                c -> "access".equals(tokenType) ? tokens.countActiveAccess(c, now) : tokens.countActiveRefresh(c, now));
+    }
+
+    /** Now, truncated to whole seconds as JWT times are. */
+    Instant nowSeconds() {
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    static String sha256(String s) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @FunctionalInterface
+    interface SqlRunnable {
+        void run() throws java.sql.SQLException;
+    }
+
+    static void sql(SqlRunnable r) {
+        try {
+            r.run();
+        } catch (java.sql.SQLException e) {
+            throw new Database.DataAccessException(e);
+        }
+    }
+}

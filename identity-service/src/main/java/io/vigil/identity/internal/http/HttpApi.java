@@ -1,0 +1,438 @@
+package io.vigil.identity.internal.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson3;
+import io.vigil.core.MetricsScrape;
+import io.vigil.core.Vigil;
+import io.vigil.identity.IdentityConfig;
+import io.vigil.identity.internal.ApiException;
+import io.vigil.identity.internal.AuthService;
+import io.vigil.identity.internal.Database;
+import io.vigil.identity.internal.Jwt;
+import io.vigil.identity.internal.Principal;
+import io.vigil.identity.internal.Role;
+import io.vigil.identity.internal.User;
+import io.vigil.identity.internal.UserService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The HTTP API on Javalin: routes, request correlation, authentication of bearer tokens, and RFC
+ * 9457 problem responses for every error, including the framework's own (404, 405, 413).
+ */
+public final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Pattern UUID_PATTERN =
+            Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final String PROBLEM_JSON = "application/problem+json";
+    private static final String PRINCIPAL = "vigil.principal";
+    public static final String API = "/api/v1";
+
+    /** One route of the API: what the OpenAPI document must describe. */
+    public record Route(HandlerType method, String path, Handler handler) {}
+
+    private final IdentityConfig config;
+    private final Vigil vigil;
+    private final Database db;
+    private final AuthService auth;
+    private final UserService users;
+    private final Jwt jwt;
+    private final Clock clock;
+    private final byte[] openApi;
+    private final List<Route> routes = new ArrayList<>();
+
+    public HttpApi(
+            IdentityConfig config,
+            Vigil vigil,
+            Database db,
+            AuthService auth,
+            UserService users,
+            Jwt jwt,
+            Clock clock) {
+        this.config = config;
+        this.vigil = vigil;
+        this.db = db;
+        this.auth = auth;
+        this.users = users;
+        this.jwt = jwt;
+        this.clock = clock;
+        this.openApi = loadOpenApi();
+        defineRoutes();
+    }
+
+    /** Every route, in registration order. */
+    public List<Route> routes() {
+        return List.copyOf(routes);
+    }
+
+    /** Creates the (not yet started) Javalin server. */
+    public Javalin create() {
+        return Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.maxRequestSize = config.maxRequestBytes();
+            cfg.http.prefer405over404 = true;
+            cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
+            cfg.jetty.host = config.host();
+            cfg.jetty.port = config.port();
+            cfg.routes.before(this::beginRequest);
+            cfg.routes.after(ctx -> MDC.clear());
+            for (Route r : routes) {
+                String path = r.path();
+                Handler h = r.handler();
+                cfg.routes.addHttpHandler(r.method(), path, ctx -> {
+                    MDC.put("endpoint", path);
+                    h.handle(ctx);
+                });
+            }
+            cfg.routes.exception(ApiException.class, this::onApiException);
+            cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
+            cfg.routes.exception(Database.DataAccessException.class, (e, ctx) -> {
+                log.atError().setCause(e).log("Database failure");
+                problem(ctx, 503, "database-unavailable", "Service unavailable", "The database is unavailable", null);
+            });
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.atError().setCause(e).log("Unhandled error");
+                problem(ctx, 500, "internal-error", "Internal server error", "An unexpected error occurred", null);
+            });
+            cfg.routes.error(404, ctx -> {
+                if (!isProblem(ctx)) {
+                    MDC.put("endpoint", "unmatched");
+                    problem(ctx, 404, "not-found", "Not found", "No such resource: " + ctx.path(), null);
+                }
+            });
+        });
+    }
+
+    // --- routes --------------------------------------------------------------------------------
+
+    private void route(HandlerType method, String path, Handler handler) {
+        routes.add(new Route(method, path, handler));
+    }
+
+    private void defineRoutes() {
+        route(HandlerType.GET, "/health", ctx -> ctx.json(Map.of("status", "ok")));
+        route(HandlerType.GET, "/health/ready", this::ready);
+        route(HandlerType.GET, vigil.config().metricsPath(), ctx -> {
+            MetricsScrape s = vigil.metricsEndpoint().scrape(ctx.header("Accept"));
+            ctx.contentType(s.contentType()).result(s.body());
+        });
+        route(HandlerType.GET, "/.well-known/jwks.json", ctx -> ctx.json(jwt.jwks()));
+        route(
+                HandlerType.GET,
+                "/openapi.json",
+                ctx -> ctx.contentType("application/json").result(openApi));
+
+        route(HandlerType.POST, API + "/auth/register", this::register);
+        route(HandlerType.POST, API + "/auth/login", this::login);
+        route(HandlerType.POST, API + "/auth/refresh", this::refresh);
+        route(HandlerType.POST, API + "/auth/verify", this::verify);
+        route(HandlerType.POST, API + "/auth/logout", this::logout);
+
+        // /users/me before /users/{id}, so "me" is never taken for an id.
+        route(HandlerType.GET, API + "/users/me", ctx -> ctx.json(user(users.me(principal(ctx)))));
+        route(HandlerType.PUT, API + "/users/me/password", this::changePassword);
+        route(HandlerType.POST, API + "/users", this::createUser);
+        route(HandlerType.GET, API + "/users", this::listUsers);
+        route(HandlerType.GET, API + "/users/{id}", ctx -> ctx.json(user(users.get(principal(ctx), id(ctx)))));
+        route(HandlerType.PATCH, API + "/users/{id}", this::updateUser);
+        route(HandlerType.DELETE, API + "/users/{id}", ctx -> {
+            users.delete(principal(ctx), id(ctx));
+            ctx.status(204);
+        });
+        route(
+                HandlerType.POST,
+                API + "/users/{id}/activate",
+                ctx -> ctx.json(user(users.setActive(principal(ctx), id(ctx), true))));
+        route(
+                HandlerType.POST,
+                API + "/users/{id}/deactivate",
+                ctx -> ctx.json(user(users.setActive(principal(ctx), id(ctx), false))));
+        route(
+                HandlerType.POST,
+                API + "/users/{id}/unlock",
+                ctx -> ctx.json(user(users.unlock(principal(ctx), id(ctx)))));
+    }
+
+    private void ready(Context ctx) {
+        if (db.ping()) {
+            ctx.json(Map.of("status", "ready", "checks", Map.of("database", "up")));
+        } else {
+            problem(ctx, 503, "not-ready", "Service unavailable", "The database does not answer", null);
+        }
+    }
+
+    private void register(Context ctx) {
+        auth.rateLimit("register", ctx.ip(), config.registerRateLimit());
+        Dto.RegisterRequest req = Json.read(ctx, Dto.RegisterRequest.class, config.maxRequestBytes());
+        Validation v = new Validation();
+        String email = v.email("email", req.email(), true);
+        String password = v.secret("password", req.password());
+        String name = v.text("full_name", req.fullName(), 200, true);
+        v.done();
+        User u = users.create(null, email, password, name, Role.USER);
+        ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+    }
+
+    private void login(Context ctx) {
+        Dto.LoginRequest req = Json.read(ctx, Dto.LoginRequest.class, config.maxRequestBytes());
+        Validation v = new Validation();
+        String email = v.text("email", req.email(), 254, true);
+        String password = v.secret("password", req.password());
+        v.done();
+        AuthService.TokenPair pair = auth.login(email.toLowerCase(java.util.Locale.ROOT), password, ctx.ip());
+        ctx.header("Cache-Control", "no-store").json(tokens(pair));
+    }
+
+    private void refresh(Context ctx) {
+        Dto.RefreshRequest req = Json.read(ctx, Dto.RefreshRequest.class, config.maxRequestBytes());
+        Validation v = new Validation();
+        String token = v.secret("refresh_token", req.refreshToken());
+        v.done();
+        ctx.header("Cache-Control", "no-store").json(tokens(auth.refresh(token)));
+    }
+
+    private void verify(Context ctx) {
+        Dto.VerifyRequest req = Json.read(ctx, Dto.VerifyRequest.class, config.maxRequestBytes());
+        Validation v = new Validation();
+        String token = v.secret("token", req.token());
+        v.done();
+        Principal p = auth.verify(token);
+        ctx.json(new Dto.VerifyResponse(
+                true, p.userId(), p.role().wireName(), p.tokenExpiresAt().getEpochSecond()));
+    }
+
+    private void logout(Context ctx) {
+        Principal p = principal(ctx);
+        String refresh = null;
+        if (Json.hasBody(ctx)) {
+            refresh = Json.read(ctx, Dto.LogoutRequest.class, config.maxRequestBytes())
+                    .refreshToken();
+        }
+        auth.logout(p, refresh);
+        ctx.status(204);
+    }
+
+    private void changePassword(Context ctx) {
+        Principal p = principal(ctx);
+        Dto.ChangePasswordRequest req = Json.read(ctx, Dto.ChangePasswordRequest.class, config.maxRequestBytes());
+        Validation v = new Validation();
+        String current = v.secret("current_password", req.currentPassword());
+        String next = v.secret("new_password", req.newPassword());
+        v.done();
+        users.changePassword(p, current, next);
+        ctx.status(204);
+    }
+
+    private void createUser(Context ctx) {
+        Principal p = principal(ctx);
+        Dto.CreateUserRequest req = Json.read(ctx, Dto.CreateUserRequest.class, config.maxRequestBytes());
+        Validation v = new Validation();
+        String email = v.email("email", req.email(), true);
+        String password = v.secret("password", req.password());
+        String name = v.text("full_name", req.fullName(), 200, true);
+        Role role = v.role("role", req.role());
+        v.done();
+        User u = users.create(p, email, password, name, role == null ? Role.USER : role);
+        ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+    }
+
+    private void listUsers(Context ctx) {
+        Principal p = principal(ctx);
+        int page = intParam(ctx, "page", 1, 1, 1_000_000);
+        int size = intParam(ctx, "page_size", 20, 1, 100);
+        var result = users.list(p, page, size);
+        Instant now = clock.instant();
+        ctx.json(new Dto.PageResponse(
+                result.items().stream().map(u -> Dto.UserResponse.of(u, now)).toList(),
+                result.page(),
+                result.pageSize(),
+                result.total()));
+    }
+
+    private void updateUser(Context ctx) {
+        Principal p = principal(ctx);
+        String id = id(ctx);
+        Dto.UpdateUserRequest req = Json.read(ctx, Dto.UpdateUserRequest.class, config.maxRequestBytes());
+        Validation v = new Validation();
+        String email = v.email("email", req.email(), false);
+        String name = v.text("full_name", req.fullName(), 200, false);
+        Role role = v.role("role", req.role());
+        v.done();
+        ctx.json(user(users.update(p, id, new UserService.Changes(email, name, role))));
+    }
+
+    // --- request plumbing ----------------------------------------------------------------------
+
+    private void beginRequest(Context ctx) {
+        MDC.clear();
+        String id = acceptedId(ctx.header("X-Request-ID"));
+        if (id == null) {
+            id = acceptedId(ctx.header("X-Correlation-ID"));
+        }
+        if (id == null) {
+            id = UUID.randomUUID().toString();
+        }
+        ctx.header("X-Request-ID", id);
+        ctx.header("X-Correlation-ID", id);
+        MDC.put("request_id", id);
+        MDC.put("method", ctx.method().name());
+        MDC.put("path", ctx.path());
+        MDC.put("ip_address", ctx.ip());
+    }
+
+    private static String acceptedId(String header) {
+        return header != null && REQUEST_ID.matcher(header).matches() ? header : null;
+    }
+
+    /** The authenticated caller; 401 without a valid bearer token. */
+    private Principal principal(Context ctx) {
+        Principal cached = ctx.attribute(PRINCIPAL);
+        if (cached != null) {
+            return cached;
+        }
+        String header = ctx.header("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+            throw ApiException.unauthorized("missing-token", "A bearer access token is required");
+        }
+        Principal p = auth.authenticate(header.substring(7).trim());
+        ctx.attribute(PRINCIPAL, p);
+        MDC.put("user_id", p.userId());
+        return p;
+    }
+
+    private static String id(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!UUID_PATTERN.matcher(id).matches()) {
+            throw ApiException.notFound("No user with this id");
+        }
+        return id;
+    }
+
+    private static int intParam(Context ctx, String name, int dflt, int min, int max) {
+        String raw = ctx.queryParam(name);
+        if (raw == null) {
+            return dflt;
+        }
+        try {
+            int v = Integer.parseInt(raw);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the problem below
+        }
+        throw ApiException.badRequest(
+                "invalid-query-parameter", "Query parameter '" + name + "' must be an integer in " + min + "–" + max);
+    }
+
+    private Dto.UserResponse user(User u) {
+        return Dto.UserResponse.of(u, clock.instant());
+    }
+
+    private Dto.TokenResponse tokens(AuthService.TokenPair p) {
+        Instant now = clock.instant();
+        return new Dto.TokenResponse(
+                p.accessToken(),
+                "Bearer",
+                Math.max(0, Duration.between(now, p.accessExpiresAt()).toSeconds()),
+                p.refreshToken(),
+                Math.max(0, Duration.between(now, p.refreshExpiresAt()).toSeconds()));
+    }
+
+    // --- problems ------------------------------------------------------------------------------
+
+    private void onApiException(ApiException e, Context ctx) {
+        e.headers().forEach(ctx::header);
+        problem(ctx, e.status(), e.type(), e.title(), e.detail(), e.errors());
+    }
+
+    private void onFrameworkException(HttpResponseException e, Context ctx) {
+        int status = e.getStatus();
+        String type = switch (status) {
+            case 404 -> "not-found";
+            case 405 -> "method-not-allowed";
+            case 413 -> "payload-too-large";
+            case 415 -> "unsupported-media-type";
+            default -> status >= 500 ? "internal-error" : "bad-request";
+        };
+        if (status == 405) {
+            MDC.put("endpoint", "unmatched");
+            String allowed = e.getDetails().get("availableMethods");
+            if (allowed != null) {
+                ctx.header("Allow", allowed.replaceAll("[\\[\\] ]", ""));
+            }
+        }
+        String detail = switch (status) {
+            case 405 -> "Method " + ctx.method().name() + " is not allowed on " + ctx.path();
+            case 413 -> "The request body exceeds " + config.maxRequestBytes() + " bytes";
+            case 404 -> "No such resource: " + ctx.path();
+            default -> status >= 500 ? "An unexpected error occurred" : e.getMessage();
+        };
+        problem(ctx, status, type, statusTitle(status), detail, null);
+    }
+
+    private static String statusTitle(int status) {
+        return switch (status) {
+            case 404 -> "Not found";
+            case 405 -> "Method not allowed";
+            case 413 -> "Content too large";
+            case 415 -> "Unsupported media type";
+            default -> status >= 500 ? "Internal server error" : "Bad request";
+        };
+    }
+
+    private static boolean isProblem(Context ctx) {
+        String ct = ctx.res().getContentType();
+        return ct != null && ct.startsWith(PROBLEM_JSON);
+    }
+
+    /** Writes an RFC 9457 problem document. */
+    static void problem(
+            Context ctx, int status, String type, String title, String detail, List<ApiException.FieldError> errors) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "urn:vigil:problem:" + type);
+        body.put("title", title);
+        body.put("status", status);
+        body.put("detail", detail);
+        body.put("instance", ctx.path());
+        String requestId = MDC.get("request_id");
+        if (requestId != null) {
+            body.put("request_id", requestId);
+        }
+        if (errors != null && !errors.isEmpty()) {
+            body.put("errors", errors);
+        }
+        ctx.status(status).contentType(PROBLEM_JSON).result(Json.write(body));
+    }
+
+    private static byte[] loadOpenApi() {
+        try (InputStream in = HttpApi.class.getResourceAsStream("/io/vigil/identity/openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the build");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

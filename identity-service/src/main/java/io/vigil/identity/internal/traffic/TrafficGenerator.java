@@ -1,0 +1,482 @@
+package io.vigil.identity.internal.traffic;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Drives a realistic traffic mix against a running identity service for a bounded time — sign-ups,
+ * good and bad logins, lockouts, refreshes (and refresh-token reuse), reads, admin CRUD and
+ * forbidden calls — so that every metric, log query and trace of the stack has data; then prints
+ * throughput, status codes and latency percentiles per operation.
+ *
+ * <p>{@code --mix read} instead sends a read-heavy mix ({@code GET /users/me} and token
+ * verification with a few logged-in users), for comparing runs with observability on and off.
+ */
+public final class TrafficGenerator {
+    private static final Pattern STRING_FIELD = Pattern.compile("\"([a-z_]+)\"\\s*:\\s*\"([^\"]*)\"");
+    private static final String PASSWORD = "traffic passphrase 2024";
+
+    private final String base;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, Stats> stats = new ConcurrentHashMap<>();
+    private final List<String> users = new CopyOnWriteArrayList<>();
+    private final List<String[]> sessions = new CopyOnWriteArrayList<>(); // {access, refresh}
+    private final List<String> spentRefreshTokens = new CopyOnWriteArrayList<>();
+    private final LongAdder transportErrors = new LongAdder();
+    private final String adminEmail;
+    private final String adminPassword;
+    private volatile String adminToken;
+
+    private TrafficGenerator(String base, String adminEmail, String adminPassword) {
+        this.base = base.replaceAll("/+$", "");
+        this.adminEmail = adminEmail;
+        this.adminPassword = adminPassword;
+    }
+
+    /** Per-operation counts and latencies. */
+    private static final class Stats {
+        final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
+        final List<long[]> latencies = new CopyOnWriteArrayList<>();
+        final ThreadLocal<long[]> buffer = new ThreadLocal<>();
+        final ThreadLocal<int[]> used = ThreadLocal.withInitial(() -> new int[1]);
+
+        void record(int status, long nanos) {
+            statuses.computeIfAbsent(status, s -> new LongAdder()).increment();
+            long[] b = buffer.get();
+            int[] n = used.get();
+            if (b == null || n[0] == b.length) {
+                b = new long[4096];
+                buffer.set(b);
+                latencies.add(b);
+                n[0] = 0;
+            }
+            b[n[0]++] = nanos;
+        }
+
+        long[] sortedLatencies() {
+            long[] all = latencies.stream()
+                    .flatMapToLong(Arrays::stream)
+                    .filter(v -> v > 0)
+                    .toArray();
+            Arrays.sort(all);
+            return all;
+        }
+    }
+
+    /** Runs the generator with command-line arguments; returns the process exit code. */
+    public static int run(String[] args) {
+        Map<String, String> opts = new TreeMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                return usage("unexpected argument: " + args[i]);
+            }
+            opts.put(args[i].substring(2), args[i + 1]);
+        }
+        if (args.length % 2 != 0) {
+            return usage("missing value for " + args[args.length - 1]);
+        }
+        String url = opts.get("url");
+        if (url == null || !url.matches("https?://.+")) {
+            return usage("--url http://host:port is required");
+        }
+        long seconds;
+        int concurrency;
+        try {
+            seconds = Long.parseLong(opts.getOrDefault("duration", "30"));
+            concurrency = Integer.parseInt(opts.getOrDefault("concurrency", "4"));
+        } catch (NumberFormatException e) {
+            return usage("--duration and --concurrency take integers");
+        }
+        if (seconds < 1 || seconds > 86_400 || concurrency < 1 || concurrency > 512) {
+            return usage("--duration must be 1–86400 and --concurrency 1–512");
+        }
+        String mix = opts.getOrDefault("mix", "full");
+        if (!mix.equals("full") && !mix.equals("read")) {
+            return usage("--mix is full or read");
+        }
+        TrafficGenerator g = new TrafficGenerator(
+                url,
+                opts.getOrDefault(
+                        "admin-email",
+                        Optional.ofNullable(System.getenv("ADMIN_EMAIL")).orElse("")),
+                opts.getOrDefault(
+                        "admin-password",
+                        Optional.ofNullable(System.getenv("ADMIN_PASSWORD")).orElse("")));
+        return g.drive(Duration.ofSeconds(seconds), concurrency, mix);
+    }
+
+    private static int usage(String problem) {
+        System.err.println("traffic: " + problem);
+        System.err.println("usage: java -jar identity-service.jar traffic --url URL --duration SECONDS"
+                + " [--concurrency N] [--mix full|read] [--admin-email E --admin-password P]");
+        return 2;
+    }
+
+    private int drive(Duration duration, int concurrency, String mix) {
+        System.out.printf(
+                Locale.ROOT,
+                "traffic: %s mix against %s for %d s with %d workers%n",
+                mix,
+                base,
+                duration.toSeconds(),
+                concurrency);
+        if (!adminEmail.isEmpty()) {
+            adminToken = login(adminEmail, adminPassword, "admin_login")
+                    .map(s -> s[0])
+                    .orElse(null);
+            if (adminToken == null) {
+                System.out.println("traffic: admin login failed; admin CRUD is skipped");
+            }
+        }
+        // A few users to start with, so reads and refreshes have sessions from the first second.
+        for (int i = 0; i < Math.min(concurrency, 8); i++) {
+            signUpAndLogin();
+        }
+        long start = System.nanoTime();
+        long deadline = start + duration.toNanos();
+        try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int w = 0; w < concurrency; w++) {
+                workers.submit(() -> {
+                    while (System.nanoTime() < deadline) {
+                        try {
+                            if (mix.equals("read")) {
+                                readStep();
+                            } else {
+                                fullStep();
+                            }
+                        } catch (RuntimeException e) {
+                            transportErrors.increment();
+                        }
+                    }
+                });
+            }
+            workers.shutdown();
+            workers.awaitTermination(duration.toSeconds() + 60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return report((System.nanoTime() - start) / 1e9);
+    }
+
+    private void readStep() {
+        String[] s = randomSession();
+        if (s == null) {
+            signUpAndLogin();
+            return;
+        }
+        if (ThreadLocalRandom.current().nextInt(10) == 0) {
+            call("verify", "POST", "/api/v1/auth/verify", "{\"token\":\"" + s[0] + "\"}", null);
+        } else {
+            call("get_me", "GET", "/api/v1/users/me", null, s[0]);
+        }
+    }
+
+    private void fullStep() {
+        int dice = ThreadLocalRandom.current().nextInt(100);
+        if (dice < 8) {
+            signUpAndLogin();
+        } else if (dice < 20) {
+            String email = randomUser();
+            if (email != null) {
+                login(email, PASSWORD, "login_good");
+            }
+        } else if (dice < 28) {
+            String email = randomUser();
+            if (email != null) {
+                call("login_bad", "POST", "/api/v1/auth/login", credentials(email, "not the password 0"), null);
+            }
+        } else if (dice < 30) {
+            lockout();
+        } else if (dice < 40) {
+            refresh();
+        } else if (dice < 64) {
+            String[] s = randomSession();
+            if (s != null) {
+                call("get_me", "GET", "/api/v1/users/me", null, s[0]);
+            }
+        } else if (dice < 70) {
+            String[] s = randomSession();
+            if (s != null) {
+                call("verify", "POST", "/api/v1/auth/verify", "{\"token\":\"" + s[0] + "\"}", null);
+            }
+        } else if (dice < 80) {
+            crud();
+        } else if (dice < 88) {
+            String[] s = randomSession();
+            if (s != null) { // a plain user listing users: 403
+                call("forbidden_list", "GET", "/api/v1/users", null, s[0]);
+            }
+        } else if (dice < 92) {
+            call(
+                    "unknown_user_login",
+                    "POST",
+                    "/api/v1/auth/login",
+                    credentials("ghost-" + UUID.randomUUID() + "@example.com", "whatever it is 1"),
+                    null);
+        } else if (dice < 95) {
+            call("malformed", "POST", "/api/v1/auth/login", "{\"email\":", null);
+        } else if (dice < 97) {
+            call("invalid_token", "GET", "/api/v1/users/me", null, "not.a.token");
+        } else {
+            String[] s = randomSession();
+            if (s != null && sessions.remove(s)) {
+                call("logout", "POST", "/api/v1/auth/logout", "{\"refresh_token\":\"" + s[1] + "\"}", s[0]);
+            }
+        }
+    }
+
+    private void signUpAndLogin() {
+        String email = "traffic-" + UUID.randomUUID().toString().substring(0, 12) + "@example.com";
+        Response r = call(
+                "register",
+                "POST",
+                "/api/v1/auth/register",
+                "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"Traffic User\"}",
+                null);
+        if (r.status == 201) {
+            users.add(email);
+            login(email, PASSWORD, "login_good");
+        }
+    }
+
+    private void lockout() {
+        String email = "lockout-" + UUID.randomUUID().toString().substring(0, 12) + "@example.com";
+        Response r = call(
+                "register",
+                "POST",
+                "/api/v1/auth/register",
+                "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"Lockout User\"}",
+                null);
+        if (r.status != 201) {
+            return;
+        }
+        // More failures than any sensible LOCKOUT_THRESHOLD, then the right password, refused.
+        for (int i = 0; i < 6; i++) {
+            call("login_bad", "POST", "/api/v1/auth/login", credentials(email, "not the password 0"), null);
+        }
+        call("login_locked", "POST", "/api/v1/auth/login", credentials(email, PASSWORD), null);
+        String id = field(r.body, "id");
+        if (adminToken != null && id != null) {
+            call("admin_unlock", "POST", "/api/v1/users/" + id + "/unlock", null, adminToken);
+        }
+    }
+
+    private void refresh() {
+        if (!spentRefreshTokens.isEmpty() && ThreadLocalRandom.current().nextInt(10) == 0) {
+            // Reuse of a rotated token: the service revokes the family and raises a security event.
+            String old = spentRefreshTokens.remove(ThreadLocalRandom.current().nextInt(spentRefreshTokens.size()));
+            call("refresh_reuse", "POST", "/api/v1/auth/refresh", "{\"refresh_token\":\"" + old + "\"}", null);
+            return;
+        }
+        String[] s = randomSession();
+        if (s == null || !sessions.remove(s)) {
+            return;
+        }
+        Response r = call("refresh", "POST", "/api/v1/auth/refresh", "{\"refresh_token\":\"" + s[1] + "\"}", null);
+        if (r.status == 200) {
+            if (spentRefreshTokens.size() < 1000) {
+                spentRefreshTokens.add(s[1]);
+            }
+            addSession(field(r.body, "access_token"), field(r.body, "refresh_token"));
+        }
+    }
+
+    private void crud() {
+        if (adminToken == null) {
+            return;
+        }
+        String email = "crud-" + UUID.randomUUID().toString().substring(0, 12) + "@example.com";
+        Response created = call(
+                "admin_create",
+                "POST",
+                "/api/v1/users",
+                "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"Crud User\"}",
+                adminToken);
+        if (created.status == 401) {
+            adminToken = login(adminEmail, adminPassword, "admin_login")
+                    .map(s -> s[0])
+                    .orElse(null);
+            return;
+        }
+        String id = field(created.body, "id");
+        if (id == null) {
+            return;
+        }
+        String path = "/api/v1/users/" + id;
+        call("admin_get", "GET", path, null, adminToken);
+        call("admin_update", "PATCH", path, "{\"full_name\":\"Crud User Renamed\"}", adminToken);
+        call("admin_list", "GET", "/api/v1/users?page=1&page_size=20", null, adminToken);
+        call("admin_deactivate", "POST", path + "/deactivate", null, adminToken);
+        call("admin_activate", "POST", path + "/activate", null, adminToken);
+        call("admin_delete", "DELETE", path, null, adminToken);
+    }
+
+    private Optional<String[]> login(String email, String password, String op) {
+        Response r = call(op, "POST", "/api/v1/auth/login", credentials(email, password), null);
+        if (r.status != 200) {
+            return Optional.empty();
+        }
+        String access = field(r.body, "access_token");
+        String refresh = field(r.body, "refresh_token");
+        if (op.equals("admin_login")) {
+            // The admin session stays out of the pool: random logouts and "forbidden" calls are users'.
+            return access == null ? Optional.empty() : Optional.of(new String[] {access, refresh});
+        }
+        return Optional.ofNullable(addSession(access, refresh));
+    }
+
+    private String[] addSession(String access, String refresh) {
+        if (access == null || refresh == null) {
+            return null;
+        }
+        String[] s = {access, refresh};
+        sessions.add(s);
+        while (sessions.size() > 500) {
+            sessions.removeFirst();
+        }
+        return s;
+    }
+
+    private String[] randomSession() {
+        List<String[]> snapshot = sessions;
+        int n = snapshot.size();
+        if (n == 0) {
+            return null;
+        }
+        try {
+            return snapshot.get(ThreadLocalRandom.current().nextInt(n));
+        } catch (IndexOutOfBoundsException e) {
+            return null; // shrunk meanwhile
+        }
+    }
+
+    private String randomUser() {
+        int n = users.size();
+        return n == 0 ? null : users.get(ThreadLocalRandom.current().nextInt(n));
+    }
+
+    private static String credentials(String email, String password) {
+        return "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}";
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = STRING_FIELD.matcher(json);
+        while (m.find()) {
+            if (m.group(1).equals(name)) {
+                return m.group(2);
+            }
+        }
+        return null;
+    }
+
+    private record Response(int status, String body) {}
+
+    private Response call(String op, String method, String path, String body, String token) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        b.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        long t0 = System.nanoTime();
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            stats.computeIfAbsent(op, k -> new Stats()).record(r.statusCode(), System.nanoTime() - t0);
+            return new Response(r.statusCode(), r.body());
+        } catch (java.io.IOException e) {
+            transportErrors.increment();
+            return new Response(0, "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Response(0, "");
+        }
+    }
+
+    private int report(double elapsedSeconds) {
+        long total = 0;
+        long serverErrors = 0;
+        Map<Integer, Long> byStatus = new TreeMap<>();
+        List<long[]> all = new ArrayList<>();
+        StringBuilder ops = new StringBuilder();
+        ops.append(String.format(
+                Locale.ROOT,
+                "%-20s %8s %9s %9s %9s  %s%n",
+                "operation",
+                "count",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "statuses"));
+        for (var e : new TreeMap<>(stats).entrySet()) {
+            Stats s = e.getValue();
+            long[] lat = s.sortedLatencies();
+            all.add(lat);
+            Map<Integer, Long> st = new TreeMap<>();
+            s.statuses.forEach((k, v) -> st.put(k, v.sum()));
+            st.forEach((k, v) -> byStatus.merge(k, v, Long::sum));
+            long n = st.values().stream().mapToLong(Long::longValue).sum();
+            total += n;
+            serverErrors += st.entrySet().stream()
+                    .filter(x -> x.getKey() >= 500)
+                    .mapToLong(Map.Entry::getValue)
+                    .sum();
+            ops.append(String.format(
+                    Locale.ROOT,
+                    "%-20s %8d %9.2f %9.2f %9.2f  %s%n",
+                    e.getKey(),
+                    n,
+                    pct(lat, 0.50),
+                    pct(lat, 0.95),
+                    pct(lat, 0.99),
+                    st));
+        }
+        long[] merged = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        System.out.print(ops);
+        System.out.printf(
+                Locale.ROOT,
+                "total: %d requests in %.1f s = %.1f req/s; latency p50 %.2f ms, p95 %.2f ms, p99 %.2f ms;"
+                        + " statuses %s; 5xx %d; transport errors %d%n",
+                total,
+                elapsedSeconds,
+                total / elapsedSeconds,
+                pct(merged, 0.50),
+                pct(merged, 0.95),
+                pct(merged, 0.99),
+                byStatus,
+                serverErrors,
+                transportErrors.sum());
+        return serverErrors == 0 && transportErrors.sum() == 0 ? 0 : 1;
+    }
+
+    private static double pct(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+        return sorted[Math.max(0, i)] / 1e6;
+    }
+}

@@ -1,0 +1,300 @@
+package io.vigil.identity.telemetry;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.vigil.core.Authentication;
+import io.vigil.core.AuthorizationCheck;
+import io.vigil.core.OperationScope;
+import io.vigil.core.Operations;
+import io.vigil.core.Outcome;
+import io.vigil.core.PasswordOperation;
+import io.vigil.core.SecurityEvent;
+import io.vigil.core.TokenOperation;
+import io.vigil.core.UserOperation;
+import io.vigil.core.Vigil;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one seam between the identity domain and telemetry: every domain operation of the telemetry
+ * contract (authentication, user, token and password operations, authorization checks, security
+ * events) runs through exactly one method here, and each is one Vigil {@link Operations} call — the
+ * span, the contract's metrics and the structured log event together.
+ *
+ * <p>Operations are <em>wrapped</em>, not reported afterwards, so the operation's span is current
+ * while the work runs: database spans and nested operations become its children, and the login
+ * trace has the contract's shape.
+ */
+public final class IdentityTelemetry {
+    private static final Logger log = LoggerFactory.getLogger(IdentityTelemetry.class);
+    private static final AttributeKey<String> LIMIT_TYPE = AttributeKey.stringKey("limit_type");
+    private static final AttributeKey<String> TOKEN_TYPE = AttributeKey.stringKey("token_type");
+    private static final AttributeKey<String> STATUS = AttributeKey.stringKey("status");
+    private static final Set<String> LIMIT_TYPES = Set.of("http", "websocket_connection", "websocket_message");
+
+    /** Outcome statuses of the contract. */
+    public static final String SUCCESS = "success";
+
+    public static final String FAILURE = "failure";
+    public static final String ERROR = "error";
+
+    private final Operations operations;
+    private final LongCounter rateLimitHits;
+    private final LongCounter tokenValidations;
+    // Operations are described once per distinct name; the names are code constants.
+    private final Map<String, io.vigil.core.Operation> described = new ConcurrentHashMap<>();
+    private final Map<String, Supplier<Long>> activeTokens = new ConcurrentHashMap<>();
+
+    /** A seam emitting through {@code vigil}'s operation API and meter. */
+    public IdentityTelemetry(Vigil vigil) {
+        this.operations = vigil.operations();
+        Meter meter = vigil.openTelemetry().getMeter("io.vigil.identity");
+        this.rateLimitHits = meter.counterBuilder("rate_limit_hits_total")
+                .setDescription("Requests refused by a rate limit")
+                .build();
+        this.tokenValidations = meter.counterBuilder("token_validation_total")
+                .setDescription("Access token validations by result")
+                .build();
+        meter.gaugeBuilder("active_tokens")
+                .setDescription("Issued, unexpired, unrevoked tokens by type")
+                .ofLongs()
+                .buildWithCallback(m -> activeTokens.forEach((type, count) -> {
+                    try {
+                        m.record(count.get(), Attributes.of(TOKEN_TYPE, type));
+                    } catch (RuntimeException e) {
+                        // A failing count (database down) leaves a gap, never breaks collection.
+                        log.debug("active_tokens for {} unavailable: {}", type, e.getMessage());
+                    }
+                }));
+    }
+
+    /**
+     * The handle an operation's body uses to describe its outcome: who it concerned and, when it
+     * failed without throwing, why.
+     */
+    public interface Operation {
+        /** The user the operation concerns (authenticated or acted upon). */
+        Operation userId(String userId);
+
+        /** The email involved; only ever emitted masked. */
+        Operation email(String email);
+
+        /** Marks the operation as failed (a domain failure, not an error) for this bounded reason. */
+        Operation failure(String reason);
+
+        /** An additional attribute, scrubbed. */
+        Operation attribute(String key, Object value);
+    }
+
+    /**
+     * Thrown by a body to say "this is a domain failure with this reason" (status {@code failure})
+     * rather than an unexpected error (status {@code error}).
+     */
+    public interface DomainFailure extends io.vigil.core.DomainFailure {}
+
+    /** Authentication ({@code auth_type} login, refresh, verify): span {@code auth.<type>.<operation>}. */
+    public <T> T authentication(String authType, String operation, Function<Operation, T> body) {
+        return run(describe("authentication", operation, authType), null, null, body);
+    }
+
+    /** A user operation (create, update, delete, get, list, activate, deactivate, unlock). */
+    public <T> T userOperation(
+            String operationType, String operation, String actorId, String targetId, Function<Operation, T> body) {
+        return run(describe("user_operation", operation, operationType), actorId, targetId, body);
+    }
+
+    /** A token operation (generate, validate, refresh, revoke) on a token type (access, refresh). */
+    public <T> T tokenOperation(String operationType, String tokenType, String operation, Function<Operation, T> body) {
+        io.vigil.core.Operation described = describe("token_operation", operation, operationType, tokenType);
+        if (!"validate".equals(operationType)) {
+            return run(described, null, null, body);
+        }
+        // Validations also feed the platform counter token_validation_total{status}.
+        String[] status = {"invalid"};
+        try {
+            return run(described, null, null, op -> {
+                T result = body.apply(op);
+                status[0] = ((Scope) op).scope.outcome() == Outcome.SUCCESS ? "valid" : validationStatus((Scope) op);
+                return result;
+            });
+        } catch (RuntimeException e) {
+            status[0] = e instanceof io.vigil.core.DomainFailure f
+                            && f.failureReason().contains("expired")
+                    ? "expired"
+                    : "invalid";
+            throw e;
+        } finally {
+            tokenValidations.add(1, Attributes.of(STATUS, status[0]));
+        }
+    }
+
+    private static String validationStatus(Scope op) {
+        return op.reason != null && op.reason.contains("expired") ? "expired" : "invalid";
+    }
+
+    /** A password operation (change, validate, reset, verify); always security relevant. */
+    public <T> T passwordOperation(String operationType, String operation, Function<Operation, T> body) {
+        return run(describe("password_operation", operation, operationType), null, null, body);
+    }
+
+    /**
+     * An authorization check of {@code userRoles} against {@code requiredRoles} for {@code action}
+     * on {@code resource}; returns the decision unchanged.
+     */
+    public boolean authorizationCheck(
+            String resource,
+            String action,
+            List<String> requiredRoles,
+            List<String> userRoles,
+            String userId,
+            boolean granted) {
+        try (OperationScope op = operations.start(AuthorizationCheck.of(resource, action))) {
+            op.userId(userId)
+                    .attribute("authz.required_roles", String.join(",", requiredRoles))
+                    .attribute("authz.user_roles", String.join(",", userRoles));
+            if (!granted) {
+                op.failure(userId == null ? "unauthenticated" : "missing_role");
+            }
+        } catch (RuntimeException e) {
+            log.debug("authorization telemetry failed", e);
+        }
+        return granted;
+    }
+
+    /** A security event ({@code account_locked}, {@code refresh_token_reuse}, …) of a severity. */
+    public void securityEvent(String eventType, String severity, String userId, Map<String, Object> details) {
+        try (OperationScope op = operations.start(SecurityEvent.of(eventType, severity))) {
+            op.userId(userId);
+            details.forEach((k, v) -> attribute(op, "security.event." + k, v));
+        } catch (RuntimeException e) {
+            log.debug("security event telemetry failed", e);
+        }
+    }
+
+    /**
+     * A failed login. The authentication operation that failed already counts it in {@code
+     * failed_login_attempts_total{reason}}; this only marks the place in the domain code.
+     */
+    public void failedLogin(String reason) {
+        // Counted by the Authentication operation kind on failure.
+    }
+
+    /** A request refused by a rate limit ({@code rate_limit_hits_total{limit_type}}). */
+    public void rateLimitHit(String limitType, String limitName) {
+        String type = LIMIT_TYPES.contains(limitType) ? limitType : "other";
+        rateLimitHits.add(1, Attributes.of(LIMIT_TYPE, type));
+        log.atWarn()
+                .addKeyValue("event_type", "security")
+                .addKeyValue("limit_type", type)
+                .addKeyValue("limit_name", limitName)
+                .log("Rate limit hit");
+    }
+
+    /**
+     * Registers the source of the {@code active_tokens} gauge for one token type: a count of issued,
+     * unexpired, unrevoked tokens, read from the database when the gauge is collected.
+     */
+    public void activeTokens(String tokenType, Supplier<Long> count) {
+        activeTokens.put(tokenType, Objects.requireNonNull(count, "count"));
+    }
+
+    /** The registered {@code active_tokens} sources, by token type. */
+    public Map<String, Supplier<Long>> activeTokenSources() {
+        return Map.copyOf(activeTokens);
+    }
+
+    private io.vigil.core.Operation describe(String kind, String name, String... values) {
+        String key = kind + '|' + name + '|' + String.join("|", values);
+        io.vigil.core.Operation op = described.get(key);
+        if (op == null) {
+            op = described.computeIfAbsent(key, k -> switch (kind) {
+                case "authentication" -> Authentication.KIND.operation(name, values);
+                case "user_operation" -> UserOperation.KIND.operation(name, values);
+                case "token_operation" -> TokenOperation.KIND.operation(name, values);
+                case "password_operation" -> PasswordOperation.KIND.operation(name, values);
+                default -> throw new IllegalArgumentException(kind);
+            });
+        }
+        return op;
+    }
+
+    private <T> T run(io.vigil.core.Operation operation, String actorId, String targetId, Function<Operation, T> body) {
+        try (OperationScope scope = operations.start(operation)) {
+            Scope op = new Scope(scope);
+            if (actorId != null) {
+                scope.actorId(actorId);
+            }
+            if (targetId != null) {
+                scope.userId(targetId);
+            }
+            try {
+                return body.apply(op);
+            } catch (RuntimeException | Error e) {
+                // A reason the body already gave wins over the exception's generic one.
+                if (scope.outcome() != Outcome.FAILURE) {
+                    if (e instanceof io.vigil.core.DomainFailure f) {
+                        scope.failure(f.failureReason());
+                    } else {
+                        scope.error(e);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static void attribute(OperationScope op, String key, Object value) {
+        switch (value) {
+            case null -> {}
+            case Boolean b -> op.attribute(key, b);
+            case Integer i -> op.attribute(key, i.longValue());
+            case Long l -> op.attribute(key, l);
+            case Number n -> op.attribute(key, n.doubleValue());
+            default -> op.attribute(key, value.toString());
+        }
+    }
+
+    /** The domain's view of one running operation. */
+    private static final class Scope implements Operation {
+        final OperationScope scope;
+        String reason;
+
+        Scope(OperationScope scope) {
+            this.scope = scope;
+        }
+
+        @Override
+        public Operation userId(String userId) {
+            scope.userId(userId);
+            return this;
+        }
+
+        @Override
+        public Operation email(String email) {
+            scope.email(email);
+            return this;
+        }
+
+        @Override
+        public Operation failure(String reason) {
+            this.reason = reason;
+            scope.failure(reason);
+            return this;
+        }
+
+        @Override
+        public Operation attribute(String key, Object value) {
+            IdentityTelemetry.attribute(scope, key, value);
+            return this;
+        }
+    }
+}

@@ -1,0 +1,693 @@
+package io.vigil.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.identity.internal.Jwt;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The API's behaviour over real HTTP, run once per database ({@link H2ApiTest}, {@link
+ * PostgresApiTest}). Every test uses its own users, so the order of tests does not matter.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ApiContractTest {
+    static final String PASSWORD = "a long passphrase 42";
+    private static final String API = "/api/v1";
+
+    TestService svc;
+    Api api;
+    String admin;
+
+    /** A fresh database URL for this class. */
+    abstract String databaseUrl();
+
+    void dropDatabase(String url) {}
+
+    @BeforeAll
+    void startService() {
+        svc = new TestService(databaseUrl());
+        api = svc.api;
+        admin = svc.adminToken();
+    }
+
+    @AfterAll
+    void stopService() {
+        if (svc != null) {
+            svc.close();
+            dropDatabase(svc.databaseUrl);
+        }
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    static String uniqueEmail() {
+        return "u" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+    }
+
+    /** Registers a user and returns its id. */
+    String register(String email) {
+        Api.Response r = api.post(
+                API + "/auth/register", Map.of("email", email, "password", PASSWORD, "full_name", "Test User"), null);
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return r.json().get("id").asString();
+    }
+
+    String tokenOf(String email) {
+        return api.login(email, PASSWORD).get("access_token").asString();
+    }
+
+    long count(String sql, Object... args) throws Exception {
+        try (Connection c = TestDatabases.connect(svc.databaseUrl);
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    static void assertProblem(Api.Response r, int status, String type) {
+        assertThat(r.status()).as(r.text()).isEqualTo(status);
+        assertThat(r.contentType()).startsWith("application/problem+json");
+        JsonNode p = r.json();
+        assertThat(p.get("type").asString()).isEqualTo("urn:vigil:problem:" + type);
+        assertThat(p.get("status").asInt()).isEqualTo(status);
+        assertThat(p.get("title").asString()).isNotBlank();
+        assertThat(r.text()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    // --- operations endpoints ------------------------------------------------------------------
+
+    @Test
+    void healthAndReadinessAnswer() {
+        assertThat(api.get("/health", null).status()).isEqualTo(200);
+        Api.Response ready = api.get("/health/ready", null);
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().get("checks").get("database").asString()).isEqualTo("up");
+    }
+
+    @Test
+    void metricsEndpointServesPrometheusText() {
+        Api.Response r = api.get("/metrics", null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).contains("app_info");
+    }
+
+    @Test
+    void openApiDocumentDescribesEveryRoute() {
+        JsonNode doc = api.get("/openapi.json", null).json();
+        assertThat(doc.get("openapi").asString()).startsWith("3.1");
+        List<String> documented = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> path : doc.get("paths").properties()) {
+            for (String method : List.of("get", "post", "put", "patch", "delete")) {
+                if (path.getValue().has(method)) {
+                    documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey());
+                }
+            }
+        }
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(svc.service.routes());
+    }
+
+    @Test
+    void jwksVerifiesIssuedAccessTokens() throws Exception {
+        JWKSet set = JWKSet.parse(api.get("/.well-known/jwks.json", null).text());
+        assertThat(set.getKeys()).hasSize(1);
+        assertThat(set.getKeys().getFirst().isPrivate()).isFalse();
+        SignedJWT jwt = SignedJWT.parse(admin);
+        assertThat(jwt.verify(new ECDSAVerifier((ECKey) set.getKeys().getFirst())))
+                .isTrue();
+    }
+
+    // --- sign-up and login ---------------------------------------------------------------------
+
+    @Test
+    void registerCreatesAUserWithRoleUserAndAnAuditRecordWithTheRequestId() throws Exception {
+        String email = uniqueEmail();
+        String requestId = "req-" + UUID.randomUUID();
+        Api.Response r = api.send(
+                "POST",
+                API + "/auth/register",
+                Api.JSON.writeValueAsString(Map.of("email", email, "password", PASSWORD, "full_name", "Ann Example")),
+                "application/json",
+                null,
+                Map.of("X-Request-ID", requestId));
+        assertThat(r.status()).isEqualTo(201);
+        assertThat(r.header("X-Request-ID")).isEqualTo(requestId);
+        assertThat(r.header("X-Correlation-ID")).isEqualTo(requestId);
+        JsonNode u = r.json();
+        assertThat(u.get("role").asString()).isEqualTo("user");
+        assertThat(u.get("email").asString()).isEqualTo(email);
+        assertThat(u.has("password_hash")).isFalse();
+        assertThat(r.text()).doesNotContain(PASSWORD);
+        assertThat(count(
+                        "SELECT COUNT(*) FROM audit_log WHERE action = 'register' AND resource = ? AND request_id = ?",
+                        "user:" + u.get("id").asString(),
+                        requestId))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void registeringATakenEmailIsAConflict() {
+        String email = uniqueEmail();
+        register(email);
+        Api.Response r = api.post(
+                API + "/auth/register", Map.of("email", email, "password", PASSWORD, "full_name", "Again"), null);
+        assertProblem(r, 409, "email-taken");
+    }
+
+    @Test
+    void weakPasswordsAreRefusedWithFieldErrors() {
+        Api.Response r = api.post(
+                API + "/auth/register", Map.of("email", uniqueEmail(), "password", "short", "full_name", "Weak"), null);
+        assertProblem(r, 422, "validation-failed");
+        assertThat(r.json().get("errors").get(0).get("field").asString()).isEqualTo("password");
+    }
+
+    @Test
+    void loginReturnsTokensThatAuthenticateUsersMe() {
+        String email = uniqueEmail();
+        String id = register(email);
+        JsonNode tokens = api.login(email, PASSWORD);
+        assertThat(tokens.get("token_type").asString()).isEqualTo("Bearer");
+        assertThat(tokens.get("expires_in").asLong()).isPositive();
+        Api.Response me = api.get(API + "/users/me", tokens.get("access_token").asString());
+        assertThat(me.status()).isEqualTo(200);
+        assertThat(me.json().get("id").asString()).isEqualTo(id);
+    }
+
+    @Test
+    void unknownEmailAndWrongPasswordGetTheSameAnswer() {
+        String email = uniqueEmail();
+        register(email);
+        Api.Response wrong = api.post(API + "/auth/login", Map.of("email", email, "password", "wrong password!"), null);
+        Api.Response unknown =
+                api.post(API + "/auth/login", Map.of("email", uniqueEmail(), "password", "wrong password!"), null);
+        assertProblem(wrong, 401, "invalid-credentials");
+        assertProblem(unknown, 401, "invalid-credentials");
+        JsonNode a = wrong.json();
+        JsonNode b = unknown.json();
+        for (String f : List.of("type", "title", "status", "detail")) {
+            assertThat(a.get(f)).isEqualTo(b.get(f));
+        }
+    }
+
+    @Test
+    void lockoutAfterThresholdRefusesEvenTheRightPasswordUntilAnAdminUnlocks() throws Exception {
+        String email = uniqueEmail();
+        String id = register(email);
+        try (LogCapture logs = new LogCapture()) {
+            for (int i = 0; i < 3; i++) { // threshold 3 in TestService
+                assertProblem(
+                        api.post(API + "/auth/login", Map.of("email", email, "password", "wrong password!"), null),
+                        401,
+                        "invalid-credentials");
+            }
+            // Locked: the right password gets the same answer as a wrong one.
+            assertProblem(
+                    api.post(API + "/auth/login", Map.of("email", email, "password", PASSWORD), null),
+                    401,
+                    "invalid-credentials");
+            assertThat(logs.events(Map.of("security_event_type", "account_locked", "user_id", id)))
+                    .hasSize(1)
+                    .first()
+                    .satisfies(f -> assertThat(f).containsEntry("severity", "high"));
+            assertThat(logs.events(Map.of(
+                            "event_type", "authentication", "status", "failure", "failure_reason", "account_locked")))
+                    .hasSize(1);
+            assertThat(logs.events(Map.of(
+                            "event_type",
+                            "authentication",
+                            "status",
+                            "failure",
+                            "failure_reason",
+                            "invalid_credentials")))
+                    .hasSize(3);
+            JsonNode shown = api.get(API + "/users/" + id, admin).json();
+            assertThat(shown.get("locked").asBoolean()).isTrue();
+
+            Api.Response unlock = api.post(API + "/users/" + id + "/unlock", null, admin);
+            assertThat(unlock.status()).isEqualTo(200);
+            assertThat(unlock.json().get("locked").asBoolean()).isFalse();
+            assertThat(logs.events(Map.of("security_event_type", "account_unlocked", "user_id", id)))
+                    .hasSize(1);
+        }
+        assertThat(api.login(email, PASSWORD).get("access_token").asString()).isNotBlank();
+        assertThat(count(
+                        "SELECT COUNT(*) FROM audit_log WHERE action = 'account_locked' AND resource = ?",
+                        "user:" + id))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void successfulLoginResetsTheFailureCount() {
+        String email = uniqueEmail();
+        register(email);
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 2; i++) {
+                api.post(API + "/auth/login", Map.of("email", email, "password", "wrong password!"), null);
+            }
+            api.login(email, PASSWORD); // resets, so four failures in all never lock
+        }
+    }
+
+    // --- refresh, verify, logout ---------------------------------------------------------------
+
+    @Test
+    void refreshRotatesAndReuseRevokesTheWholeFamily() {
+        String email = uniqueEmail();
+        register(email);
+        String first = api.login(email, PASSWORD).get("refresh_token").asString();
+        Api.Response rotated = api.post(API + "/auth/refresh", Map.of("refresh_token", first), null);
+        assertThat(rotated.status()).isEqualTo(200);
+        String second = rotated.json().get("refresh_token").asString();
+        assertThat(second).isNotEqualTo(first);
+
+        try (LogCapture logs = new LogCapture()) {
+            assertProblem(
+                    api.post(API + "/auth/refresh", Map.of("refresh_token", first), null),
+                    401,
+                    "invalid-refresh-token");
+            assertThat(logs.events(Map.of("security_event_type", "refresh_token_reuse")))
+                    .hasSize(1);
+        }
+        // The reuse revoked the family: the legitimately rotated token is dead too.
+        assertProblem(
+                api.post(API + "/auth/refresh", Map.of("refresh_token", second), null), 401, "invalid-refresh-token");
+    }
+
+    @Test
+    void verifyAcceptsValidTokensAndRefusesOthers() {
+        String email = uniqueEmail();
+        String id = register(email);
+        String token = tokenOf(email);
+        Api.Response ok = api.post(API + "/auth/verify", Map.of("token", token), null);
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.json().get("user_id").asString()).isEqualTo(id);
+        assertThat(ok.json().get("role").asString()).isEqualTo("user");
+        assertProblem(api.post(API + "/auth/verify", Map.of("token", "not-a-jwt"), null), 401, "invalid-token");
+    }
+
+    @Test
+    void logoutRevokesTheAccessTokenAndTheRefreshToken() {
+        String email = uniqueEmail();
+        register(email);
+        JsonNode tokens = api.login(email, PASSWORD);
+        String access = tokens.get("access_token").asString();
+        Api.Response out = api.post(
+                API + "/auth/logout",
+                Map.of("refresh_token", tokens.get("refresh_token").asString()),
+                access);
+        assertThat(out.status()).isEqualTo(204);
+        assertProblem(api.get(API + "/users/me", access), 401, "invalid-token");
+        assertProblem(
+                api.post(
+                        API + "/auth/refresh",
+                        Map.of("refresh_token", tokens.get("refresh_token").asString()),
+                        null),
+                401,
+                "invalid-refresh-token");
+    }
+
+    // --- tokens that must be refused -----------------------------------------------------------
+
+    static String mint(String jwk, String subject, String role, Instant iat, Instant exp, JWSAlgorithm alg)
+            throws Exception {
+        ECKey key = (ECKey) JWK.parse(jwk);
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .issuer("identity-service")
+                .audience("identity-service")
+                .subject(subject)
+                .issueTime(Date.from(iat))
+                .expirationTime(Date.from(exp))
+                .jwtID(UUID.randomUUID().toString())
+                .claim("role", role)
+                .build();
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(alg)
+                        .type(new JOSEObjectType("at+jwt"))
+                        .keyID(JWK.parse(TestService.SIGNING_KEY).getKeyID())
+                        .build(),
+                claims);
+        jwt.sign(new ECDSASigner(key));
+        return jwt.serialize();
+    }
+
+    @Test
+    void expiredTokensAreRefusedAsExpired() throws Exception {
+        String id = register(uniqueEmail());
+        Instant past = Instant.now().minusSeconds(3600);
+        String expired = mint(TestService.SIGNING_KEY, id, "user", past, past.plusSeconds(60), JWSAlgorithm.ES256);
+        assertProblem(api.get(API + "/users/me", expired), 401, "token-expired");
+    }
+
+    @Test
+    void forgedTokensAreRefused() throws Exception {
+        String id = register(uniqueEmail());
+        Instant now = Instant.now();
+        // Signed by a key that is not ours, claiming admin.
+        String forged = mint(Jwt.generateKey(), id, "admin", now, now.plusSeconds(600), JWSAlgorithm.ES256);
+        assertProblem(api.get(API + "/users", forged), 401, "invalid-token");
+        // An unsigned token ("alg": "none").
+        String header = java.util.Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(
+                        "{\"alg\":\"none\",\"typ\":\"at+jwt\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String payload = admin.split("\\.")[1];
+        assertProblem(api.get(API + "/users", header + "." + payload + "."), 401, "invalid-token");
+        // A valid token with one character of its signature changed.
+        char[] t = admin.toCharArray();
+        t[t.length - 5] = t[t.length - 5] == 'A' ? 'B' : 'A';
+        assertProblem(api.get(API + "/users", new String(t)), 401, "invalid-token");
+        assertProblem(api.get(API + "/users", null), 401, "missing-token");
+    }
+
+    // --- authorization -------------------------------------------------------------------------
+
+    @Test
+    void usersCannotManageOtherUsersAndDenialsAreReported() {
+        String email = uniqueEmail();
+        String me = register(email);
+        String other = register(uniqueEmail());
+        String token = tokenOf(email);
+        try (LogCapture logs = new LogCapture()) {
+            assertProblem(api.get(API + "/users", token), 403, "forbidden");
+            assertProblem(api.get(API + "/users/" + other, token), 403, "forbidden");
+            assertProblem(api.send("DELETE", API + "/users/" + other, null, null, token, Map.of()), 403, "forbidden");
+            assertProblem(
+                    api.send(
+                            "PATCH", API + "/users/" + me, "{\"role\":\"admin\"}", "application/json", token, Map.of()),
+                    403,
+                    "forbidden");
+            assertThat(logs.events(Map.of("event_type", "authorization", "granted", false, "user_id", me)))
+                    .hasSize(4);
+        }
+        assertThat(api.get(API + "/users/" + me, token).status()).isEqualTo(200);
+    }
+
+    @Test
+    void adminManagesTheUserLifecycle() {
+        String email = uniqueEmail();
+        Api.Response created = api.post(
+                API + "/users",
+                Map.of("email", email, "password", PASSWORD, "full_name", "Bob Example", "role", "user"),
+                admin);
+        assertThat(created.status()).isEqualTo(201);
+        String id = created.json().get("id").asString();
+        assertThat(created.header("Location")).isEqualTo(API + "/users/" + id);
+
+        Api.Response updated = api.send(
+                "PATCH", API + "/users/" + id, "{\"full_name\":\"Robert\"}", "application/json", admin, Map.of());
+        assertThat(updated.json().get("full_name").asString()).isEqualTo("Robert");
+
+        String userToken = tokenOf(email);
+        Api.Response deactivated = api.post(API + "/users/" + id + "/deactivate", null, admin);
+        assertThat(deactivated.json().get("active").asBoolean()).isFalse();
+        // A deactivated user's token stops working at once, and they cannot log in.
+        assertProblem(api.get(API + "/users/me", userToken), 401, "invalid-token");
+        assertProblem(
+                api.post(API + "/auth/login", Map.of("email", email, "password", PASSWORD), null),
+                401,
+                "invalid-credentials");
+
+        assertThat(api.post(API + "/users/" + id + "/activate", null, admin)
+                        .json()
+                        .get("active")
+                        .asBoolean())
+                .isTrue();
+        assertThat(tokenOf(email)).isNotBlank();
+
+        assertThat(api.send("DELETE", API + "/users/" + id, null, null, admin, Map.of())
+                        .status())
+                .isEqualTo(204);
+        assertProblem(api.get(API + "/users/" + id, admin), 404, "not-found");
+    }
+
+    @Test
+    void listIsPaginated() {
+        for (int i = 0; i < 3; i++) {
+            register(uniqueEmail());
+        }
+        JsonNode first = api.get(API + "/users?page=1&page_size=2", admin).json();
+        JsonNode second = api.get(API + "/users?page=2&page_size=2", admin).json();
+        assertThat(first.get("items")).hasSize(2);
+        assertThat(first.get("total").asLong()).isGreaterThanOrEqualTo(4);
+        Set<String> ids = new HashSet<>();
+        for (JsonNode n : List.of(first, second)) {
+            for (Iterator<JsonNode> it = n.get("items").values().iterator(); it.hasNext(); ) {
+                ids.add(it.next().get("id").asString());
+            }
+        }
+        assertThat(ids).hasSize(first.get("items").size() + second.get("items").size());
+        assertProblem(api.get(API + "/users?page_size=1000", admin), 400, "invalid-query-parameter");
+        assertProblem(api.get(API + "/users?page=abc", admin), 400, "invalid-query-parameter");
+    }
+
+    @Test
+    void changingThePasswordRequiresTheCurrentOneAndEndsSessions() {
+        String email = uniqueEmail();
+        register(email);
+        JsonNode tokens = api.login(email, PASSWORD);
+        String access = tokens.get("access_token").asString();
+        String next = "another long passphrase 7";
+        assertProblem(
+                api.send(
+                        "PUT",
+                        API + "/users/me/password",
+                        "{\"current_password\":\"not it at all\",\"new_password\":\"" + next + "\"}",
+                        "application/json",
+                        access,
+                        Map.of()),
+                400,
+                "invalid-current-password");
+        Api.Response changed = api.send(
+                "PUT",
+                API + "/users/me/password",
+                "{\"current_password\":\"" + PASSWORD + "\",\"new_password\":\"" + next + "\"}",
+                "application/json",
+                access,
+                Map.of());
+        assertThat(changed.status()).isEqualTo(204);
+        assertProblem(
+                api.post(
+                        API + "/auth/refresh",
+                        Map.of("refresh_token", tokens.get("refresh_token").asString()),
+                        null),
+                401,
+                "invalid-refresh-token");
+        assertThat(api.login(email, next).get("access_token").asString()).isNotBlank();
+    }
+
+    // --- bad input -----------------------------------------------------------------------------
+
+    static Stream<Arguments> badBodies() {
+        return Stream.of(
+                Arguments.of("{\"email\":", "application/json", 400, "malformed-json"),
+                Arguments.of("not json", "application/json", 400, "malformed-json"),
+                Arguments.of("", "application/json", 400, "missing-body"),
+                Arguments.of("[]", "application/json", 400, "invalid-type"),
+                Arguments.of("null", "application/json", 400, "invalid-type"),
+                Arguments.of(
+                        "{\"email\":123,\"password\":\"" + PASSWORD + "\",\"full_name\":\"X\"}",
+                        "application/json",
+                        400,
+                        "invalid-type"),
+                Arguments.of(
+                        "{\"email\":\"a@example.com\",\"password\":true,\"full_name\":\"X\"}",
+                        "application/json",
+                        400,
+                        "invalid-type"),
+                Arguments.of(
+                        "{\"email\":\"a@example.com\",\"password\":\"" + PASSWORD + "\",\"full_name\":{\"a\":1}}",
+                        "application/json",
+                        400,
+                        "invalid-type"),
+                Arguments.of(
+                        "{\"email\":\"a@example.com\",\"password\":\"" + PASSWORD
+                                + "\",\"full_name\":\"X\",\"role\":\"admin\"}",
+                        "application/json",
+                        400,
+                        "unknown-field"),
+                Arguments.of(
+                        "{\"email\":\"a@example.com\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"X\"} {}",
+                        "application/json",
+                        400,
+                        "malformed-json"),
+                Arguments.of("{\"email\":\"a@example.com\"}", "application/json", 422, "validation-failed"),
+                Arguments.of(
+                        "{\"email\":\"not-an-email\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"X\"}",
+                        "application/json",
+                        422,
+                        "validation-failed"),
+                Arguments.of("email=a@example.com", "application/x-www-form-urlencoded", 415, "unsupported-media-type"),
+                Arguments.of("{}", "text/plain", 415, "unsupported-media-type"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {2} {3} for {0}")
+    @MethodSource("badBodies")
+    void badRegistrationBodiesGetAPrecise4xxAndWriteNothing(String body, String contentType, int status, String type)
+            throws Exception {
+        long users = count("SELECT COUNT(*) FROM users");
+        long audits = count("SELECT COUNT(*) FROM audit_log");
+        assertProblem(api.send("POST", API + "/auth/register", body, contentType, null, Map.of()), status, type);
+        assertThat(count("SELECT COUNT(*) FROM users")).isEqualTo(users);
+        assertThat(count("SELECT COUNT(*) FROM audit_log")).isEqualTo(audits);
+    }
+
+    @Test
+    void oversizedBodiesAre413() throws Exception {
+        long users = count("SELECT COUNT(*) FROM users");
+        String big = "{\"email\":\"a@example.com\",\"password\":\"" + "x".repeat(70_000) + "\",\"full_name\":\"X\"}";
+        assertProblem(
+                api.send("POST", API + "/auth/register", big, "application/json", null, Map.of()),
+                413,
+                "payload-too-large");
+        assertThat(count("SELECT COUNT(*) FROM users")).isEqualTo(users);
+    }
+
+    @Test
+    void sqlMetacharactersAreJustData() throws Exception {
+        String name = "Robert'); DROP TABLE users;--";
+        String email = "o'brien+" + UUID.randomUUID().toString().substring(0, 6) + "@example.com";
+        Api.Response r =
+                api.post(API + "/auth/register", Map.of("email", email, "password", PASSWORD, "full_name", name), null);
+        assertThat(r.status()).isEqualTo(201);
+        assertThat(r.json().get("full_name").asString()).isEqualTo(name);
+        assertProblem(
+                api.post(API + "/auth/login", Map.of("email", "' OR '1'='1", "password", "' OR '1'='1"), null),
+                401,
+                "invalid-credentials");
+        assertProblem(api.get(API + "/users/1%27%20OR%20%271%27=%271", admin), 404, "not-found");
+        assertThat(count("SELECT COUNT(*) FROM users")).isPositive();
+        assertThat(api.login(email, PASSWORD).get("access_token").asString()).isNotBlank();
+    }
+
+    @Test
+    void unknownRoutesAndMethodsAreProblems() {
+        assertProblem(api.get(API + "/nothing-here", null), 404, "not-found");
+        Api.Response r = api.send("DELETE", API + "/auth/login", null, null, null, Map.of());
+        assertProblem(r, 405, "method-not-allowed");
+        assertThat(r.header("Allow")).contains("POST");
+    }
+
+    @Test
+    void invalidRequestIdsAreReplaced() {
+        Api.Response r = api.send("GET", "/health", null, null, null, Map.of("X-Request-ID", "bad id with spaces"));
+        assertThat(r.header("X-Request-ID")).isNotEqualTo("bad id with spaces").matches("[A-Za-z0-9._-]{1,64}");
+        Api.Response c = api.send("GET", "/health", null, null, null, Map.of("X-Correlation-ID", "corr-1"));
+        assertThat(c.header("X-Request-ID")).isEqualTo("corr-1");
+    }
+
+    // --- telemetry -----------------------------------------------------------------------------
+
+    @Test
+    void loginEmitsTheContractTraceTree() {
+        String email = uniqueEmail();
+        register(email);
+        svc.spans.reset();
+        try (LogCapture logs = new LogCapture()) {
+            api.login(email, PASSWORD);
+
+            List<SpanData> spans = svc.spans.getFinishedSpanItems();
+            SpanData auth = only(spans, "auth.login.authenticate_user");
+            assertThat(auth.getAttributes().get(AttributeKey.stringKey("auth.status")))
+                    .isEqualTo("success");
+            assertThat(auth.getAttributes().get(AttributeKey.stringKey("user.email")))
+                    .contains("***@example.com")
+                    .doesNotContain(email);
+            // Inside the authentication: the password check and the database statements.
+            SpanData password = only(spans, "password.validate.verify");
+            assertThat(password.getParentSpanId()).isEqualTo(auth.getSpanId());
+            assertThat(password.getAttributes().get(AttributeKey.booleanKey("security.relevant")))
+                    .isTrue();
+            assertThat(spans)
+                    .filteredOn(s -> s.getKind() == SpanKind.CLIENT
+                            && s.getParentSpanId().equals(auth.getSpanId()))
+                    .as("database spans under the authentication")
+                    .isNotEmpty();
+            // Then the tokens (siblings under the request's server span, which the HTTP layer adds).
+            SpanData access = only(spans, "token.generate.access.create_access_token");
+            only(spans, "token.generate.refresh.create_refresh_token");
+            assertThat(access.getStartEpochNanos()).isGreaterThanOrEqualTo(auth.getEndEpochNanos());
+
+            Map<String, Object> log = logs.events(Map.of("event_type", "authentication", "auth_type", "login"))
+                    .getFirst();
+            assertThat(log).containsEntry("status", "success");
+            assertThat(log.get("duration_seconds")).isInstanceOf(Double.class);
+            assertThat((String) log.get("email")).contains("***@example.com").doesNotContain(email);
+        }
+    }
+
+    private static SpanData only(List<SpanData> spans, String name) {
+        List<SpanData> named =
+                spans.stream().filter(s -> s.getName().equals(name)).toList();
+        assertThat(named).as("spans named " + name).hasSize(1);
+        return named.getFirst();
+    }
+
+    @Test
+    void noSignalCarriesPasswordsTokensOrRawEmails() {
+        String email = uniqueEmail();
+        try (LogCapture logs = new LogCapture()) {
+            register(email);
+            JsonNode tokens = api.login(email, PASSWORD);
+            api.post(API + "/auth/login", Map.of("email", email, "password", "wrong password!"), null);
+            api.post(
+                    API + "/auth/refresh",
+                    Map.of("refresh_token", tokens.get("refresh_token").asString()),
+                    null);
+            api.post(
+                    API + "/auth/verify",
+                    Map.of("token", tokens.get("access_token").asString()),
+                    null);
+            api.get(
+                    API + "/users/me?token=" + tokens.get("access_token").asString(),
+                    tokens.get("access_token").asString());
+            List<String> lines = logs.lines();
+            assertThat(lines).isNotEmpty();
+            for (String secret : List.of(
+                    PASSWORD,
+                    "wrong password!",
+                    email,
+                    tokens.get("access_token").asString(),
+                    tokens.get("refresh_token").asString())) {
+                assertThat(lines).noneMatch(l -> l.contains(secret));
+            }
+        }
+    }
+}

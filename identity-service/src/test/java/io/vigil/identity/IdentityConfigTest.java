@@ -1,0 +1,58 @@
+package io.vigil.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class IdentityConfigTest {
+    @Test
+    void defaultsNeedNothingInstalled() {
+        IdentityConfig c = IdentityConfig.fromEnvironment(Map.of());
+        assertThat(c.port()).isEqualTo(8000);
+        assertThat(c.databaseUrl()).startsWith("jdbc:h2:file:./data/");
+        assertThat(c.embeddedDatabase()).isTrue();
+    }
+
+    @Test
+    void environmentVariablesAreRead() {
+        IdentityConfig c = IdentityConfig.fromEnvironment(Map.of(
+                "PORT", "9000",
+                "LOCKOUT_THRESHOLD", "7",
+                "LOCKOUT_DURATION", "30m",
+                "LOGIN_RATE_LIMIT", "5/second",
+                "ACCESS_TOKEN_TTL", "PT5M",
+                "ADMIN_EMAIL", "root@example.com",
+                "ADMIN_PASSWORD", "some long secret"));
+        assertThat(c.port()).isEqualTo(9000);
+        assertThat(c.lockoutThreshold()).isEqualTo(7);
+        assertThat(c.lockoutDuration()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(c.loginRateLimit()).isEqualTo(new IdentityConfig.RateLimit(5, Duration.ofSeconds(1)));
+        assertThat(c.accessTokenTtl()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.adminEmail()).contains("root@example.com");
+    }
+
+    @Test
+    void postgresUrlsWithCredentialsBecomeJdbcUrlsAndStayOutOfTheSummary() {
+        IdentityConfig c = IdentityConfig.fromEnvironment(
+                Map.of("DATABASE_URL", "postgres://app:s3cret@db.internal:5432/identity"));
+        assertThat(c.databaseUrl()).isEqualTo("jdbc:postgresql://db.internal:5432/identity");
+        assertThat(c.databaseUser()).contains("app");
+        assertThat(c.databasePassword()).contains("s3cret");
+        assertThat(c.summary()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void badSecuritySettingsStopStartUpNamingTheVariable() {
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("LOCKOUT_THRESHOLD", "0")))
+                .hasMessageContaining("LOCKOUT_THRESHOLD");
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("LOCKOUT_DURATION", "soon")))
+                .hasMessageContaining("LOCKOUT_DURATION");
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("LOGIN_RATE_LIMIT", "many")))
+                .hasMessageContaining("LOGIN_RATE_LIMIT");
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("ADMIN_EMAIL", "a@example.com")))
+                .hasMessageContaining("ADMIN_PASSWORD");
+    }
+}

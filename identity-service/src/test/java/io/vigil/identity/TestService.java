@@ -1,0 +1,65 @@
+package io.vigil.identity;
+
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.vigil.core.Vigil;
+import io.vigil.core.VigilConfig;
+import io.vigil.identity.internal.Jwt;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+/** One running identity service on a free port, with telemetry on (no export) and a known admin. */
+final class TestService implements AutoCloseable {
+    static final String ADMIN_EMAIL = "admin@example.com";
+    static final String ADMIN_PASSWORD = "root passphrase 2024";
+    /** One key for every service of a test run, so tests can mint and forge tokens knowingly. */
+    static final String SIGNING_KEY = Jwt.generateKey();
+
+    final Vigil vigil;
+    /** Every span the service ended, exported synchronously. */
+    final InMemorySpanExporter spans = InMemorySpanExporter.create();
+
+    final IdentityService service;
+    final Api api;
+    final String databaseUrl;
+
+    TestService(String databaseUrl, UnaryOperator<IdentityConfig.Builder> customize) {
+        this.databaseUrl = databaseUrl;
+        this.vigil = Vigil.builder()
+                .config(VigilConfig.builder().serviceName("identity-service").build())
+                .runtimeMetrics(false)
+                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
+                        (tracing, cfg) -> tracing.addSpanProcessor(SimpleSpanProcessor.create(spans))))
+                .build();
+        IdentityConfig.Builder b = IdentityConfig.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .databaseUrl(databaseUrl)
+                .databasePoolSize(4)
+                .admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+                .signingKeyJwk(SIGNING_KEY)
+                .lockoutThreshold(3)
+                .lockoutDuration(Duration.ofMinutes(10))
+                .loginRateLimit(new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)))
+                .registerRateLimit(new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)));
+        if (databaseUrl.startsWith("jdbc:postgresql:")) {
+            b.databaseUser(TestDatabases.PG_USER);
+        }
+        this.service = IdentityService.start(customize.apply(b).build(), vigil);
+        this.api = new Api(service.port());
+    }
+
+    TestService(String databaseUrl) {
+        this(databaseUrl, b -> b);
+    }
+
+    String adminToken() {
+        return api.login(ADMIN_EMAIL, ADMIN_PASSWORD).get("access_token").asString();
+    }
+
+    @Override
+    public void close() {
+        service.close();
+        vigil.close();
+    }
+}

@@ -1,0 +1,261 @@
+package io.vigil.console;
+
+import io.vigil.console.internal.GrpcReceiver;
+import io.vigil.console.internal.HttpApi;
+import io.vigil.console.internal.Ingest;
+import io.vigil.console.internal.Queries;
+import io.vigil.console.internal.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The Vigil console: a local OTLP viewer. It receives traces, logs and metrics over OTLP/HTTP (protobuf and JSON) and
+ * OTLP/gRPC, keeps them in memory within a byte bound (oldest first out), optionally persists them to a data
+ * directory, and serves a JSON query API under {@code /api/} and a web UI on its HTTP port.
+ *
+ * <pre>{@code
+ * try (VigilConsole console = VigilConsole.builder().httpPort(0).grpcPort(0).start()) {
+ *     System.out.println(console.uiUrl());
+ * }
+ * }</pre>
+ */
+public final class VigilConsole implements AutoCloseable {
+    /** The default byte bound of the store: 256 MiB. */
+    public static final long DEFAULT_MAX_BYTES = 256L * 1024 * 1024;
+
+    private final Settings settings;
+    private final String token;
+    private final Store store;
+    private final Ingest ingest;
+    private final GrpcReceiver grpc;
+    private final HttpApi http;
+
+    private record Settings(
+            String host, int httpPort, int grpcPort, long maxBytes, Path dataDir, String token, boolean auth) {}
+
+    private VigilConsole(Settings s) throws IOException {
+        this.settings = s;
+        this.token = s.auth() ? (s.token() != null ? s.token() : randomToken()) : null;
+        this.store = new Store(s.maxBytes());
+        // The hand-over queue holds at most a sixteenth of the store (at least 4 MiB): a burst is absorbed, a flood
+        // is refused with a retryable status instead of piling up in the heap.
+        this.ingest =
+                new Ingest(store::ingest, s.dataDir(), s.maxBytes(), Math.max(4L * 1024 * 1024, s.maxBytes() / 16));
+        GrpcReceiver g = null;
+        HttpApi h = null;
+        try {
+            g = s.grpcPort() < 0 ? null : new GrpcReceiver(s.host(), s.grpcPort(), ingest);
+            Queries queries = new Queries(store);
+            h = new HttpApi(s.host(), s.httpPort(), ingest, queries, token, this::statsMap);
+        } catch (IOException | RuntimeException e) {
+            if (g != null) {
+                g.close();
+            }
+            ingest.close();
+            throw e;
+        }
+        this.grpc = g;
+        this.http = h;
+    }
+
+    private static String randomToken() {
+        byte[] b = new byte[16];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** A builder with the defaults: loopback, HTTP 4318, gRPC 4317, 256 MiB, no persistence, a random token. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The HTTP port (OTLP/HTTP, query API and UI) actually bound. */
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** The OTLP/gRPC port actually bound, or -1 when gRPC is disabled. */
+    public int grpcPort() {
+        return grpc == null ? -1 : grpc.port();
+    }
+
+    /** The token the UI and API require, or null when authentication is disabled. */
+    public String token() {
+        return token;
+    }
+
+    /** The base URL of the HTTP port, e.g. {@code http://127.0.0.1:4318}; OTLP/HTTP exporters append /v1/…. */
+    public String httpEndpoint() {
+        return "http://" + hostForUrl() + ":" + httpPort();
+    }
+
+    /** The OTLP/gRPC endpoint, e.g. {@code http://127.0.0.1:4317}, or null when gRPC is disabled. */
+    public String grpcEndpoint() {
+        return grpc == null ? null : "http://" + hostForUrl() + ":" + grpcPort();
+    }
+
+    /**
+     * The standard OpenTelemetry variables that point an SDK (or a {@code Vigil} runtime, via its builder's
+     * {@code environment}) at this console: {@code OTEL_EXPORTER_OTLP_ENDPOINT} and {@code _PROTOCOL}, gRPC when
+     * it is on, else OTLP/HTTP protobuf.
+     */
+    public Map<String, String> otlpEnvironment() {
+        return grpc != null
+                ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", grpcEndpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+                : Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", httpEndpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+    }
+
+    /** The URL to open in a browser: it carries the token, which the UI trades for a cookie. */
+    public String uiUrl() {
+        return httpEndpoint() + "/" + (token == null ? "" : "?token=" + token);
+    }
+
+    private String hostForUrl() {
+        String h = settings.host();
+        if (h.equals("0.0.0.0") || h.equals("::")) {
+            return "localhost";
+        }
+        return h.contains(":") ? "[" + h + "]" : h;
+    }
+
+    /**
+     * Waits until every export request accepted before this call is stored and visible to queries (receivers answer
+     * the sender before storing). For tests and demos.
+     *
+     * @return false if that took longer than {@code timeout}
+     */
+    public boolean flush(Duration timeout) {
+        try {
+            return ingest.flush(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** What the console holds and what it refused, now. */
+    public ConsoleStats stats() {
+        long[] c = store.counts();
+        return new ConsoleStats(
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                store.bytes(),
+                store.maxBytes(),
+                c[4],
+                ingest.acceptedRequests(),
+                ingest.droppedRequests(),
+                ingest.diskBytes());
+    }
+
+    private Map<String, Object> statsMap() {
+        ConsoleStats s = stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("spans", s.spans());
+        m.put("logs", s.logs());
+        m.put("points", s.points());
+        m.put("traces", s.traces());
+        m.put("storedBytes", s.storedBytes());
+        m.put("maxBytes", s.maxBytes());
+        m.put("evicted", s.evicted());
+        m.put("acceptedRequests", s.acceptedRequests());
+        m.put("droppedRequests", s.droppedRequests());
+        m.put("diskBytes", s.diskBytes());
+        return m;
+    }
+
+    /** Stops the receivers and the UI, then writes out what is queued (with persistence) and closes the data files. */
+    @Override
+    public void close() {
+        http.close();
+        if (grpc != null) {
+            grpc.close();
+        }
+        ingest.close();
+    }
+
+    /** Builds a {@link VigilConsole}; every setting has a default. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int httpPort = 4318;
+        private int grpcPort = 4317;
+        private long maxBytes = DEFAULT_MAX_BYTES;
+        private Path dataDir;
+        private String token;
+        private boolean auth = true;
+
+        private Builder() {}
+
+        /** The address to bind; loopback by default, so nothing outside this machine can reach the console. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** The HTTP port (0 = any free port). */
+        public Builder httpPort(int port) {
+            this.httpPort = checkPort(port);
+            return this;
+        }
+
+        /** The OTLP/gRPC port (0 = any free port, -1 = no gRPC receiver). */
+        public Builder grpcPort(int port) {
+            this.grpcPort = port == -1 ? -1 : checkPort(port);
+            return this;
+        }
+
+        /** The store's bound in bytes of heap (estimated from above); at least 1 MiB. */
+        public Builder maxBytes(long maxBytes) {
+            if (maxBytes < 1024 * 1024) {
+                throw new IllegalArgumentException("maxBytes must be at least 1 MiB, got " + maxBytes);
+            }
+            this.maxBytes = maxBytes;
+            return this;
+        }
+
+        /** A directory to persist received data in, replayed at the next start; null (the default) = memory only. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        /** A fixed token for the UI and API instead of a random one. */
+        public Builder token(String token) {
+            if (token != null && token.length() < 8) {
+                throw new IllegalArgumentException("a token must be at least 8 characters");
+            }
+            this.token = token;
+            return this;
+        }
+
+        /** Turns the UI/API token off (anyone who can reach the port can read the data). */
+        public Builder disableAuth() {
+            this.auth = false;
+            return this;
+        }
+
+        private static int checkPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535, got " + port);
+            }
+            return port;
+        }
+
+        /** Binds the ports, replays the data directory if any, and starts receiving. */
+        public VigilConsole start() {
+            try {
+                return new VigilConsole(new Settings(host, httpPort, grpcPort, maxBytes, dataDir, token, auth));
+            } catch (IOException e) {
+                throw new UncheckedIOException("vigil-console could not start: " + e.getMessage(), e);
+            }
+        }
+    }
+}

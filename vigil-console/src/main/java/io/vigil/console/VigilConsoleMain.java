@@ -1,0 +1,98 @@
+package io.vigil.console;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Command line: {@code java -jar vigil-console.jar [--http-port 4318] [--grpc-port 4317] [--host 127.0.0.1]
+ * [--data-dir DIR] [--max-bytes 256m] [--token T] [--no-auth]}. Prints one line with the UI URL and token.
+ */
+public final class VigilConsoleMain {
+    private VigilConsoleMain() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        if (System.getProperty("logback.configurationFile") == null) {
+            // Our own quiet configuration, under a name that cannot clash with an embedding application's logback.xml.
+            System.setProperty("logback.configurationFile", "io/vigil/console/logback-console.xml");
+        }
+        VigilConsole.Builder builder = VigilConsole.builder();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                switch (arg) {
+                    case "--http-port" -> builder.httpPort(Integer.parseInt(value(args, ++i, arg)));
+                    case "--grpc-port" -> builder.grpcPort(Integer.parseInt(value(args, ++i, arg)));
+                    case "--host" -> builder.host(value(args, ++i, arg));
+                    case "--data-dir" -> builder.dataDir(Path.of(value(args, ++i, arg)));
+                    case "--max-bytes" -> builder.maxBytes(parseBytes(value(args, ++i, arg)));
+                    case "--token" -> builder.token(value(args, ++i, arg));
+                    case "--no-auth" -> builder.disableAuth();
+                    case "-h", "--help" -> {
+                        System.out.println(usage());
+                        return;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + arg);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("vigil-console: " + e.getMessage());
+            System.err.println(usage());
+            System.exit(2);
+            return;
+        }
+        VigilConsole console;
+        try {
+            console = builder.start();
+        } catch (RuntimeException e) {
+            // A port in use or an unusable data directory: one clear line, not a stack trace.
+            System.err.println("vigil-console: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            console.close();
+            stopped.countDown();
+        }));
+        System.out.println("Vigil console: " + console.uiUrl() + "  (token " + console.token() + "; OTLP/HTTP "
+                + console.httpEndpoint() + ", OTLP/gRPC "
+                + (console.grpcEndpoint() == null ? "off" : console.grpcEndpoint()) + ")");
+        stopped.await();
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** Parses a byte count: a plain number, or one with a k/m/g suffix (powers of 1024). */
+    static long parseBytes(String s) {
+        String v = s.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
+        long factor = 1;
+        if (!v.isEmpty()) {
+            char unit = v.charAt(v.length() - 1);
+            factor = switch (unit) {
+                case 'k' -> 1024L;
+                case 'm' -> 1024L * 1024;
+                case 'g' -> 1024L * 1024 * 1024;
+                default -> 1;
+            };
+            if (factor > 1) {
+                v = v.substring(0, v.length() - 1);
+            }
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(v.trim()), factor);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("--max-bytes: not a byte count: " + s);
+        }
+    }
+
+    private static String usage() {
+        return "usage: java -jar vigil-console.jar [--http-port 4318] [--grpc-port 4317|-1] [--host 127.0.0.1]"
+                + " [--data-dir DIR] [--max-bytes 256m] [--token TOKEN] [--no-auth]";
+    }
+}

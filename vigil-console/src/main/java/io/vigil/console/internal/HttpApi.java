@@ -1,0 +1,457 @@
+package io.vigil.console.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.rpc.Status;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.vigil.console.internal.Queries.LogQuery;
+import io.vigil.console.internal.Queries.SeriesQuery;
+import io.vigil.console.internal.Queries.TraceQuery;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.zip.GZIPInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP port: OTLP/HTTP receivers (protobuf and JSON), the JSON query API under {@code /api/}, and the web UI. The
+ * receivers take no token (SDKs send none; the port binds to loopback by default); the UI and the API do.
+ */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+    static final String COOKIE = "vigil_console_token";
+    private static final String PROTOBUF = "application/x-protobuf";
+    private static final String JSON = "application/json";
+    private static final String PROBLEM = "application/problem+json";
+    private static final String UI = "/io/vigil/console/ui/";
+
+    private final Ingest ingest;
+    private final Queries queries;
+    private final String token;
+    private final Supplier<Map<String, Object>> stats;
+    private final ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private final Map<String, byte[]> assets = new LinkedHashMap<>();
+    private final Javalin app;
+
+    public HttpApi(
+            String host, int port, Ingest ingest, Queries queries, String token, Supplier<Map<String, Object>> stats) {
+        this.ingest = ingest;
+        this.queries = queries;
+        this.token = token;
+        this.stats = stats;
+        for (String name : List.of("index.html", "app.js", "app.css")) {
+            assets.put(name, resource(name));
+        }
+        app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.jetty.host = host;
+            config.jetty.port = port;
+            config.routes.post("/v1/traces", ctx -> receive(ctx, Signal.TRACES));
+            config.routes.post("/v1/logs", ctx -> receive(ctx, Signal.LOGS));
+            config.routes.post("/v1/metrics", ctx -> receive(ctx, Signal.METRICS));
+
+            config.routes.before("/api/*", this::requireToken);
+            config.routes.get("/api/traces", this::traces);
+            config.routes.get("/api/traces/{id}", this::trace);
+            config.routes.get("/api/logs", this::logs);
+            config.routes.get("/api/metrics", this::metrics);
+            config.routes.get("/api/metrics/{name}/series", this::series);
+            config.routes.get("/api/stats", ctx -> json(ctx, this.stats.get()));
+
+            config.routes.get("/", this::index);
+            config.routes.get("/app.js", ctx -> asset(ctx, "app.js", "text/javascript; charset=utf-8"));
+            config.routes.get("/app.css", ctx -> asset(ctx, "app.css", "text/css; charset=utf-8"));
+
+            config.routes.exception(BadRequest.class, (e, ctx) -> problem(ctx, 400, "Bad request", e.getMessage()));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                problem(ctx, e.getStatus(), "Request refused", e.getMessage());
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.warn("Request {} {} failed", ctx.method(), ctx.path(), e);
+                problem(ctx, 500, "Internal error", "The console could not answer this request.");
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    problem(ctx, 404, "Not found", "No resource at " + ctx.path());
+                }
+            });
+        });
+        app.start();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = HttpApi.class.getResourceAsStream(UI + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing UI resource " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Signals a query-parameter error: answered 400 with a problem document. */
+    static final class BadRequest extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadRequest(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    // ---- OTLP/HTTP ----
+
+    private void receive(Context ctx, Signal signal) {
+        String contentType = ctx.contentType() == null
+                ? ""
+                : ctx.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
+        boolean json = contentType.equals(JSON);
+        if (!json && !contentType.equals(PROTOBUF)) {
+            otlpError(ctx, 415, false, "Content-Type must be application/x-protobuf or application/json");
+            return;
+        }
+        byte[] body;
+        try {
+            body = body(ctx);
+        } catch (IOException e) {
+            otlpError(ctx, 400, json, "Unreadable body: " + e.getMessage());
+            return;
+        }
+        Message request;
+        try {
+            request = json ? OtlpJson.parse(mapper, signal, body) : Ingest.parse(signal, body);
+        } catch (InvalidProtocolBufferException e) {
+            otlpError(
+                    ctx,
+                    400,
+                    json,
+                    "Malformed OTLP " + signal.name().toLowerCase(Locale.ROOT) + " request: " + e.getMessage());
+            return;
+        }
+        if (!ingest.offer(signal, request)) {
+            ctx.header("Retry-After", "1");
+            otlpError(ctx, 503, json, "vigil-console ingest queue is full; retry later");
+            return;
+        }
+        // An empty Export*ServiceResponse: all accepted.
+        ctx.status(200);
+        if (json) {
+            ctx.contentType(JSON).result("{}");
+        } else {
+            ctx.contentType(PROTOBUF).result(new byte[0]);
+        }
+    }
+
+    private static byte[] body(Context ctx) throws IOException {
+        byte[] raw = ctx.bodyAsBytes();
+        String encoding = ctx.header("Content-Encoding");
+        if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
+            return raw;
+        }
+        if (!encoding.equalsIgnoreCase("gzip")) {
+            throw new IOException("unsupported Content-Encoding " + encoding);
+        }
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw))) {
+            // Bounded: a small compressed body must not inflate into the heap without limit.
+            byte[] out = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (out.length > MAX_BODY_BYTES) {
+                throw new IOException("decompressed body exceeds " + MAX_BODY_BYTES + " bytes");
+            }
+            return out;
+        }
+    }
+
+    private static void otlpError(Context ctx, int status, boolean json, String message) {
+        Status body = Status.newBuilder()
+                .setCode(status == 503 ? 14 : 3) // UNAVAILABLE / INVALID_ARGUMENT
+                .setMessage(message)
+                .build();
+        ctx.status(status);
+        if (json) {
+            try {
+                ctx.contentType(JSON).result(OtlpJson.print(body));
+            } catch (InvalidProtocolBufferException e) {
+                ctx.contentType(JSON).result("{}");
+            }
+        } else {
+            ctx.contentType(PROTOBUF).result(body.toByteArray());
+        }
+    }
+
+    // ---- auth ----
+
+    private boolean authorized(Context ctx) {
+        if (token == null) {
+            return true;
+        }
+        String auth = ctx.header("Authorization");
+        if (auth != null
+                && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                && same(auth.substring(7).trim())) {
+            return true;
+        }
+        String cookie = ctx.cookie(COOKIE);
+        if (cookie != null && same(cookie)) {
+            return true;
+        }
+        String query = ctx.queryParam("token");
+        return query != null && same(query);
+    }
+
+    private boolean same(String presented) {
+        return MessageDigest.isEqual(
+                presented.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void requireToken(Context ctx) {
+        if (!authorized(ctx)) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"vigil-console\"");
+            problem(
+                    ctx,
+                    401,
+                    "Token required",
+                    "Use the URL printed at start-up, or send Authorization: Bearer <token>.");
+            ctx.skipRemainingHandlers();
+        }
+    }
+
+    private void index(Context ctx) {
+        if (!authorized(ctx)) {
+            ctx.status(401)
+                    .contentType("text/html; charset=utf-8")
+                    .result(
+                            "<!doctype html><title>Vigil console</title><h1>Token required</h1>"
+                                    + "<p>Open the URL the console printed at start-up (it carries <code>?token=…</code>).</p>");
+            return;
+        }
+        if (token != null && ctx.queryParam("token") != null) {
+            // Trade the token in the URL for an HttpOnly cookie, so it leaves the address bar and history.
+            ctx.header("Set-Cookie", COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+            ctx.redirect("/");
+            return;
+        }
+        asset(ctx, "index.html", "text/html; charset=utf-8");
+    }
+
+    private void asset(Context ctx, String name, String type) {
+        if (!authorized(ctx)) {
+            problem(ctx, 401, "Token required", "Open the URL printed at start-up.");
+            return;
+        }
+        ctx.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Cache-Control", "no-cache");
+        ctx.contentType(type).result(assets.get(name));
+    }
+
+    // ---- query API ----
+
+    private void traces(Context ctx) {
+        Long min = millisToNanos(ctx, "minDurationMs");
+        Long max = millisToNanos(ctx, "maxDurationMs");
+        Integer status = null;
+        String s = ctx.queryParam("status");
+        if (s != null && !s.isEmpty()) {
+            status = Queries.parseStatus(s);
+            if (status == null) {
+                throw new BadRequest("status must be ok, error or unset");
+            }
+        }
+        TraceQuery q = new TraceQuery(
+                blankToNull(ctx.queryParam("service")),
+                blankToNull(ctx.queryParam("name")),
+                min,
+                max,
+                status,
+                prefixed(ctx, "attr."),
+                millisToNanos(ctx, "start"),
+                millisToNanos(ctx, "end"),
+                limit(ctx, 50));
+        json(ctx, Map.of("traces", queries.traces(q)));
+    }
+
+    private void trace(Context ctx) {
+        String id = ctx.pathParam("id").toLowerCase(Locale.ROOT);
+        if (!id.matches("[0-9a-f]{32}")) {
+            throw new BadRequest("a trace id is 32 hex characters");
+        }
+        Map<String, Object> trace = queries.trace(id);
+        if (trace == null) {
+            problem(ctx, 404, "Trace not found", "No trace " + id + " is stored (it may have been evicted).");
+            return;
+        }
+        json(ctx, trace);
+    }
+
+    private void logs(Context ctx) {
+        String level = blankToNull(ctx.queryParam("level"));
+        String minLevel = blankToNull(ctx.queryParam("minLevel"));
+        for (String l : Arrays.asList(level, minLevel)) {
+            if (l != null && !Queries.isLevel(l)) {
+                throw new BadRequest("level must be one of trace, debug, info, warn, error, fatal");
+            }
+        }
+        long afterSeq = 0;
+        String after = ctx.queryParam("afterSeq");
+        if (after != null && !after.isEmpty()) {
+            try {
+                afterSeq = Long.parseLong(after);
+            } catch (NumberFormatException e) {
+                throw new BadRequest("afterSeq must be an integer");
+            }
+        }
+        LogQuery q = new LogQuery(
+                blankToNull(ctx.queryParam("service")),
+                level,
+                minLevel,
+                blankToNull(ctx.queryParam("q")),
+                prefixed(ctx, "attr."),
+                lowerOrNull(ctx.queryParam("traceId")),
+                lowerOrNull(ctx.queryParam("spanId")),
+                afterSeq,
+                limit(ctx, 200));
+        json(ctx, queries.logs(q));
+    }
+
+    private void metrics(Context ctx) {
+        String filter = blankToNull(ctx.queryParam("q"));
+        String service = blankToNull(ctx.queryParam("service"));
+        List<Map<String, Object>> list = queries.metricList().stream()
+                .filter(m -> filter == null || Queries.containsIgnoreCase((String) m.get("name"), filter))
+                .filter(m -> service == null || ((List<?>) m.get("services")).contains(service))
+                .toList();
+        json(ctx, Map.of("metrics", list));
+    }
+
+    private void series(Context ctx) {
+        double[] quantiles = {0.5, 0.9, 0.99};
+        String qs = ctx.queryParam("quantiles");
+        if (qs != null && !qs.isBlank()) {
+            try {
+                quantiles = Arrays.stream(qs.split(","))
+                        .mapToDouble(x -> Double.parseDouble(x.trim()))
+                        .toArray();
+            } catch (NumberFormatException e) {
+                throw new BadRequest("quantiles must be numbers between 0 and 1, comma-separated");
+            }
+            for (double q : quantiles) {
+                if (!(q >= 0 && q <= 1)) {
+                    throw new BadRequest("quantiles must be numbers between 0 and 1, comma-separated");
+                }
+            }
+        }
+        SeriesQuery q = new SeriesQuery(
+                ctx.pathParam("name"),
+                blankToNull(ctx.queryParam("service")),
+                prefixed(ctx, "label."),
+                millisToNanos(ctx, "start"),
+                millisToNanos(ctx, "end"),
+                quantiles);
+        Map<String, Object> series = queries.series(q);
+        if (series == null) {
+            problem(ctx, 404, "Metric not found", "No points of metric " + q.metric() + " are stored.");
+            return;
+        }
+        json(ctx, series);
+    }
+
+    private static Map<String, String> prefixed(Context ctx, String prefix) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> e : ctx.queryParamMap().entrySet()) {
+            if (e.getKey().startsWith(prefix)
+                    && e.getKey().length() > prefix.length()
+                    && !e.getValue().isEmpty()) {
+                out.put(e.getKey().substring(prefix.length()), e.getValue().get(0));
+            }
+        }
+        return out;
+    }
+
+    private static Long millisToNanos(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            double ms = Double.parseDouble(v);
+            if (!Double.isFinite(ms) || ms < 0) {
+                throw new NumberFormatException();
+            }
+            return (long) (ms * 1e6);
+        } catch (NumberFormatException e) {
+            throw new BadRequest(name + " must be a non-negative number of milliseconds");
+        }
+    }
+
+    private static int limit(Context ctx, int fallback) {
+        String v = ctx.queryParam("limit");
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < 1 || n > 1000) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new BadRequest("limit must be an integer from 1 to 1000");
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static String lowerOrNull(String s) {
+        return s == null || s.isBlank() ? null : s.toLowerCase(Locale.ROOT);
+    }
+
+    private void json(Context ctx, Object body) {
+        try {
+            ctx.contentType(JSON).result(mapper.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void problem(Context ctx, int status, String title, String detail) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("type", "about:blank");
+        p.put("title", title);
+        p.put("status", status);
+        p.put("detail", detail);
+        p.put("instance", ctx.path());
+        try {
+            ctx.status(status).contentType(PROBLEM).result(mapper.writeValueAsBytes(p));
+        } catch (JsonProcessingException e) {
+            ctx.status(status).result(title);
+        }
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,427 @@
+package io.vigil.console.internal;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.vigil.console.internal.Records.LogRecord;
+import io.vigil.console.internal.Records.MetricType;
+import io.vigil.console.internal.Records.PointRecord;
+import io.vigil.console.internal.Records.SpanEvent;
+import io.vigil.console.internal.Records.SpanLink;
+import io.vigil.console.internal.Records.SpanRecord;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Turns OTLP export requests into stored records. Runs on the single ingest thread (it owns the interner). */
+final class OtlpConverter {
+    private static final HexFormat HEX = HexFormat.of();
+    static final String UNKNOWN_SERVICE = "unknown_service";
+
+    /** Where converted records go. */
+    interface Sink {
+        long nextSeq();
+
+        void span(SpanRecord span);
+
+        void log(LogRecord log);
+
+        void point(PointRecord point, String unit, String description);
+    }
+
+    private final Interner interner = new Interner();
+    /** Bytes handed out by the interner for a metric or its resource, not yet charged to a point. */
+    private long carry;
+
+    /** The interner's growth since {@code before}, plus anything carried over; clears the carry. */
+    private long newBytes(long before) {
+        long n = interner.charged() - before + carry;
+        carry = 0;
+        return n;
+    }
+
+    void traces(ExportTraceServiceRequest request, Sink sink) {
+        for (ResourceSpans rs : request.getResourceSpansList()) {
+            // The resource (and the scope name) are charged to the first record that refers to them.
+            long charged = interner.charged();
+            Map<String, Object> resource = resource(rs.getResource().getAttributesList());
+            String service = service(resource);
+            for (ScopeSpans ss : rs.getScopeSpansList()) {
+                String scope = interner.string(ss.getScope().getName());
+                for (Span s : ss.getSpansList()) {
+                    Map<String, Object> attributes = attributes(s.getAttributesList());
+                    String name = interner.string(s.getName());
+                    List<SpanEvent> events = List.of();
+                    long bytes = Sizes.RECORD + 3 * 72 + Sizes.shallow(attributes);
+                    if (s.getEventsCount() > 0) {
+                        List<SpanEvent> list = new ArrayList<>(s.getEventsCount());
+                        for (Span.Event e : s.getEventsList()) {
+                            Map<String, Object> ea = attributes(e.getAttributesList());
+                            list.add(new SpanEvent(e.getTimeUnixNano(), interner.string(e.getName()), ea));
+                            bytes += 48 + Sizes.shallow(ea);
+                        }
+                        events = List.copyOf(list);
+                    }
+                    List<SpanLink> links = List.of();
+                    if (s.getLinksCount() > 0) {
+                        List<SpanLink> list = new ArrayList<>(s.getLinksCount());
+                        for (Span.Link l : s.getLinksList()) {
+                            list.add(new SpanLink(hex(l.getTraceId()), hex(l.getSpanId())));
+                            bytes += 32 + 2 * 72;
+                        }
+                        links = List.copyOf(list);
+                    }
+                    bytes += Sizes.of(s.getStatus().getMessage());
+                    bytes += interner.charged() - charged;
+                    charged = interner.charged();
+                    sink.span(new SpanRecord(
+                            sink.nextSeq(),
+                            hex(s.getTraceId()),
+                            hex(s.getSpanId()),
+                            hex(s.getParentSpanId()),
+                            name,
+                            s.getKindValue(),
+                            service,
+                            s.getStartTimeUnixNano(),
+                            s.getEndTimeUnixNano(),
+                            s.getStatus().getCodeValue(),
+                            s.getStatus().getMessage(),
+                            attributes,
+                            resource,
+                            scope,
+                            events,
+                            links,
+                            bytes));
+                }
+            }
+        }
+    }
+
+    void logs(ExportLogsServiceRequest request, Sink sink) {
+        for (ResourceLogs rl : request.getResourceLogsList()) {
+            long charged = interner.charged();
+            Map<String, Object> resource = resource(rl.getResource().getAttributesList());
+            String service = service(resource);
+            for (ScopeLogs sl : rl.getScopeLogsList()) {
+                String scope = interner.string(sl.getScope().getName());
+                for (io.opentelemetry.proto.logs.v1.LogRecord l : sl.getLogRecordsList()) {
+                    Map<String, Object> attributes = attributes(l.getAttributesList());
+                    String body;
+                    if (l.getBody().hasStringValue()) {
+                        body = l.getBody().getStringValue(); // messages are mostly unique: not interned
+                    } else {
+                        Object bodyValue = value(l.getBody());
+                        body = bodyValue == null ? "" : String.valueOf(bodyValue);
+                    }
+                    long time = l.getTimeUnixNano() != 0 ? l.getTimeUnixNano() : l.getObservedTimeUnixNano();
+                    String severityText = interner.string(l.getSeverityText());
+                    long bytes = Sizes.RECORD + 2 * 72 + Sizes.of(body) + Sizes.shallow(attributes);
+                    bytes += interner.charged() - charged;
+                    charged = interner.charged();
+                    sink.log(new LogRecord(
+                            sink.nextSeq(),
+                            time,
+                            l.getSeverityNumberValue(),
+                            severityText,
+                            body,
+                            service,
+                            hex(l.getTraceId()),
+                            hex(l.getSpanId()),
+                            attributes,
+                            resource,
+                            scope,
+                            bytes));
+                }
+            }
+        }
+    }
+
+    void metrics(ExportMetricsServiceRequest request, Sink sink) {
+        for (ResourceMetrics rm : request.getResourceMetricsList()) {
+            long charged = interner.charged();
+            Map<String, Object> resource = resource(rm.getResource().getAttributesList());
+            String service = service(resource);
+            // The resource is charged to the next point (with the metric's name, unit and description).
+            carry = interner.charged() - charged;
+            for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+                for (Metric m : sm.getMetricsList()) {
+                    metric(m, service, sink);
+                }
+            }
+        }
+    }
+
+    private void metric(Metric m, String service, Sink sink) {
+        long before = interner.charged();
+        String name = interner.string(m.getName());
+        String unit = interner.string(m.getUnit());
+        String description = interner.string(m.getDescription());
+        carry += interner.charged() - before;
+        switch (m.getDataCase()) {
+            case GAUGE -> {
+                for (NumberDataPoint p : m.getGauge().getDataPointsList()) {
+                    sink.point(number(sink, name, MetricType.GAUGE, false, service, p), unit, description);
+                }
+            }
+            case SUM -> {
+                MetricType type = m.getSum().getIsMonotonic() ? MetricType.COUNTER : MetricType.UP_DOWN_COUNTER;
+                boolean delta =
+                        m.getSum().getAggregationTemporality() == AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA;
+                for (NumberDataPoint p : m.getSum().getDataPointsList()) {
+                    sink.point(number(sink, name, type, delta, service, p), unit, description);
+                }
+            }
+            case HISTOGRAM -> {
+                boolean delta = m.getHistogram().getAggregationTemporality()
+                        == AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA;
+                for (HistogramDataPoint p : m.getHistogram().getDataPointsList()) {
+                    double[] bounds = p.getExplicitBoundsList().stream()
+                            .mapToDouble(Double::doubleValue)
+                            .toArray();
+                    long[] counts = p.getBucketCountsList().stream()
+                            .mapToLong(Long::longValue)
+                            .toArray();
+                    long charged = interner.charged();
+                    Map<String, String> labels = labels(p.getAttributesList());
+                    long labelBytes = Sizes.shallow(labels) + newBytes(charged);
+                    sink.point(
+                            histogram(
+                                    sink,
+                                    name,
+                                    delta,
+                                    service,
+                                    labels,
+                                    labelBytes,
+                                    p.getStartTimeUnixNano(),
+                                    p.getTimeUnixNano(),
+                                    bounds,
+                                    counts,
+                                    p.getCount(),
+                                    p.getSum()),
+                            unit,
+                            description);
+                }
+            }
+            case EXPONENTIAL_HISTOGRAM -> {
+                boolean delta = m.getExponentialHistogram().getAggregationTemporality()
+                        == AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA;
+                for (ExponentialHistogramDataPoint p :
+                        m.getExponentialHistogram().getDataPointsList()) {
+                    // Rewritten as explicit buckets so one quantile routine serves both histogram kinds.
+                    double base = Math.pow(2, Math.pow(2, -p.getScale()));
+                    int offset = p.getPositive().getOffset();
+                    int n = p.getPositive().getBucketCountsCount();
+                    double[] bounds = new double[n + 1];
+                    long[] counts = new long[n + 2];
+                    bounds[0] = 0;
+                    counts[0] = p.getZeroCount();
+                    for (int i = 0; i < n; i++) {
+                        bounds[i + 1] = Math.pow(base, offset + i + 1);
+                        counts[i + 1] = p.getPositive().getBucketCounts(i);
+                    }
+                    long charged = interner.charged();
+                    Map<String, String> labels = labels(p.getAttributesList());
+                    long labelBytes = Sizes.shallow(labels) + newBytes(charged);
+                    sink.point(
+                            histogram(
+                                    sink,
+                                    name,
+                                    delta,
+                                    service,
+                                    labels,
+                                    labelBytes,
+                                    p.getStartTimeUnixNano(),
+                                    p.getTimeUnixNano(),
+                                    bounds,
+                                    counts,
+                                    p.getCount(),
+                                    p.getSum()),
+                            unit,
+                            description);
+                }
+            }
+            case SUMMARY -> {
+                for (SummaryDataPoint p : m.getSummary().getDataPointsList()) {
+                    int n = p.getQuantileValuesCount();
+                    double[] qs = new double[n];
+                    double[] vs = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        qs[i] = p.getQuantileValues(i).getQuantile();
+                        vs[i] = p.getQuantileValues(i).getValue();
+                    }
+                    long charged = interner.charged();
+                    Map<String, String> labels = labels(p.getAttributesList());
+                    long bytes = Sizes.RECORD + Sizes.shallow(labels) + newBytes(charged) + 32L + 16L * n;
+                    sink.point(
+                            new PointRecord(
+                                    sink.nextSeq(),
+                                    name,
+                                    MetricType.SUMMARY,
+                                    false,
+                                    service,
+                                    labels,
+                                    p.getStartTimeUnixNano(),
+                                    p.getTimeUnixNano(),
+                                    0,
+                                    qs,
+                                    null,
+                                    p.getCount(),
+                                    p.getSum(),
+                                    vs,
+                                    bytes),
+                            unit,
+                            description);
+                }
+            }
+            case DATA_NOT_SET -> {}
+        }
+    }
+
+    private PointRecord number(
+            Sink sink, String name, MetricType type, boolean delta, String service, NumberDataPoint p) {
+        double value = p.getValueCase() == NumberDataPoint.ValueCase.AS_INT ? p.getAsInt() : p.getAsDouble();
+        long charged = interner.charged();
+        Map<String, String> labels = labels(p.getAttributesList());
+        long labelBytes = Sizes.shallow(labels) + newBytes(charged);
+        return new PointRecord(
+                sink.nextSeq(),
+                name,
+                type,
+                delta,
+                service,
+                labels,
+                p.getStartTimeUnixNano(),
+                p.getTimeUnixNano(),
+                value,
+                null,
+                null,
+                0,
+                0,
+                null,
+                Sizes.RECORD + labelBytes);
+    }
+
+    private static PointRecord histogram(
+            Sink sink,
+            String name,
+            boolean delta,
+            String service,
+            Map<String, String> labels,
+            long labelBytes,
+            long start,
+            long time,
+            double[] bounds,
+            long[] counts,
+            long count,
+            double sum) {
+        long bytes = Sizes.RECORD + labelBytes + 32L + 8L * bounds.length + 8L * counts.length;
+        return new PointRecord(
+                sink.nextSeq(),
+                name,
+                MetricType.HISTOGRAM,
+                delta,
+                service,
+                labels,
+                start,
+                time,
+                0,
+                bounds,
+                counts,
+                count,
+                sum,
+                null,
+                bytes);
+    }
+
+    private Map<String, Object> resource(List<KeyValue> kvs) {
+        return interner.map(attributes(kvs));
+    }
+
+    private static String service(Map<String, Object> resource) {
+        Object name = resource.get("service.name");
+        return name == null ? UNKNOWN_SERVICE : name.toString();
+    }
+
+    private Map<String, Object> attributes(List<KeyValue> kvs) {
+        if (kvs.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> map = new TreeMap<>();
+        for (KeyValue kv : kvs) {
+            Object v = value(kv.getValue());
+            if (v != null) {
+                map.put(interner.string(kv.getKey()), v);
+            }
+        }
+        // Map.copyOf keeps no per-entry nodes: the compact form matters at 100k spans.
+        return Map.copyOf(map);
+    }
+
+    private Map<String, String> labels(List<KeyValue> kvs) {
+        if (kvs.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> map = new TreeMap<>();
+        for (KeyValue kv : kvs) {
+            Object v = value(kv.getValue());
+            map.put(interner.string(kv.getKey()), interner.string(v == null ? "" : String.valueOf(v)));
+        }
+        return Map.copyOf(map);
+    }
+
+    private Object value(AnyValue v) {
+        return switch (v.getValueCase()) {
+            case STRING_VALUE -> interner.string(v.getStringValue());
+            case BOOL_VALUE -> v.getBoolValue();
+            case INT_VALUE -> v.getIntValue();
+            case DOUBLE_VALUE -> v.getDoubleValue();
+            case BYTES_VALUE ->
+                Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray());
+            case ARRAY_VALUE -> {
+                List<Object> list = new ArrayList<>(v.getArrayValue().getValuesCount());
+                for (AnyValue item : v.getArrayValue().getValuesList()) {
+                    Object o = value(item);
+                    if (o != null) {
+                        list.add(o);
+                    }
+                }
+                yield List.copyOf(list);
+            }
+            case KVLIST_VALUE -> {
+                Map<String, Object> map = new LinkedHashMap<>();
+                for (KeyValue kv : v.getKvlistValue().getValuesList()) {
+                    Object o = value(kv.getValue());
+                    if (o != null) {
+                        map.put(kv.getKey(), o);
+                    }
+                }
+                yield map;
+            }
+            case VALUE_NOT_SET -> null;
+        };
+    }
+
+    static String hex(ByteString bytes) {
+        return bytes.isEmpty() ? "" : HEX.formatHex(bytes.toByteArray());
+    }
+}

@@ -1,0 +1,94 @@
+package io.vigil.console.internal;
+
+import java.util.List;
+import java.util.Map;
+
+/** The stored forms of OTLP data: decoded once on ingest so queries need no protobuf parsing. */
+public final class Records {
+    private Records() {}
+
+    /** Anything the store holds: an insertion sequence number and an estimate of its heap footprint. */
+    public sealed interface Stored permits SpanRecord, LogRecord, PointRecord {
+        long seq();
+
+        long bytes();
+    }
+
+    /** One span. Ids are lowercase hex; times are Unix epoch nanoseconds; status 0 unset, 1 ok, 2 error. */
+    public record SpanRecord(
+            long seq,
+            String traceId,
+            String spanId,
+            String parentSpanId,
+            String name,
+            int kind,
+            String service,
+            long startNanos,
+            long endNanos,
+            int status,
+            String statusMessage,
+            Map<String, Object> attributes,
+            Map<String, Object> resource,
+            String scope,
+            List<SpanEvent> events,
+            List<SpanLink> links,
+            long bytes)
+            implements Stored {
+        public long durationNanos() {
+            return Math.max(0, endNanos - startNanos);
+        }
+    }
+
+    /** A span event (an exception is recorded as one named {@code exception}). */
+    public record SpanEvent(long timeNanos, String name, Map<String, Object> attributes) {}
+
+    /** A link from a span to another span. */
+    public record SpanLink(String traceId, String spanId) {}
+
+    /** One log record; {@code severity} is the OTLP severity number (0 when the sender left it unset). */
+    public record LogRecord(
+            long seq,
+            long timeNanos,
+            int severity,
+            String severityText,
+            String body,
+            String service,
+            String traceId,
+            String spanId,
+            Map<String, Object> attributes,
+            Map<String, Object> resource,
+            String scope,
+            long bytes)
+            implements Stored {}
+
+    /** The kinds of OTLP metric data. */
+    public enum MetricType {
+        GAUGE,
+        COUNTER,
+        UP_DOWN_COUNTER,
+        HISTOGRAM,
+        SUMMARY
+    }
+
+    /**
+     * One metric data point. Counters and gauges use {@code value}; histograms use {@code bounds}, {@code counts},
+     * {@code count} and {@code sum}; summaries use {@code bounds} as quantiles and {@code values} as their values.
+     */
+    public record PointRecord(
+            long seq,
+            String metric,
+            MetricType type,
+            boolean delta,
+            String service,
+            Map<String, String> labels,
+            long startNanos,
+            long timeNanos,
+            double value,
+            double[] bounds,
+            long[] counts,
+            long count,
+            double sum,
+            double[] values,
+            long bytes)
+            implements Stored {}
+}

@@ -1,0 +1,298 @@
+package io.vigil.console.internal;
+
+import com.google.protobuf.Message;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.vigil.console.internal.Records.LogRecord;
+import io.vigil.console.internal.Records.MetricType;
+import io.vigil.console.internal.Records.PointRecord;
+import io.vigil.console.internal.Records.SpanRecord;
+import io.vigil.console.internal.Records.Stored;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The in-memory store: spans, log records and metric points in insertion order, bounded by an estimate of their heap
+ * bytes. When a batch would exceed the bound the oldest records of any signal go first. One ingest thread writes;
+ * queries read under a read lock.
+ */
+public final class Store {
+    private final long maxBytes;
+    private final OtlpConverter converter = new OtlpConverter();
+    private final AtomicLong seq = new AtomicLong();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    private final ArrayDeque<SpanRecord> spans = new ArrayDeque<>();
+    private final ArrayDeque<LogRecord> logs = new ArrayDeque<>();
+    private final ArrayDeque<PointRecord> points = new ArrayDeque<>();
+    // Per trace, spans in arrival order: eviction (also in arrival order) takes from the front in O(1).
+    private final Map<String, ArrayDeque<SpanRecord>> traces = new HashMap<>();
+    private final Map<String, MetricInfo> metrics = new HashMap<>();
+    private long bytes;
+    private long evicted;
+
+    /** What the store knows about a metric, for the metric list. */
+    public static final class MetricInfo {
+        final String name;
+        final MetricType type;
+        final String unit;
+        final String description;
+        final Set<String> services = new TreeSet<>();
+        long points;
+
+        MetricInfo(String name, MetricType type, String unit, String description) {
+            this.name = name;
+            this.type = type;
+            this.unit = unit;
+            this.description = description;
+        }
+    }
+
+    public Store(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    /** Converts and stores one export request. Called from the ingest thread only. */
+    public void ingest(Signal signal, Message request) {
+        List<Stored> batch = new ArrayList<>();
+        List<String[]> meta = new ArrayList<>();
+        OtlpConverter.Sink sink = new OtlpConverter.Sink() {
+            @Override
+            public long nextSeq() {
+                return seq.incrementAndGet();
+            }
+
+            @Override
+            public void span(SpanRecord span) {
+                batch.add(span);
+            }
+
+            @Override
+            public void log(LogRecord log) {
+                batch.add(log);
+            }
+
+            @Override
+            public void point(PointRecord point, String unit, String description) {
+                batch.add(point);
+                meta.add(new String[] {unit, description});
+            }
+        };
+        switch (signal) {
+            case TRACES -> converter.traces((ExportTraceServiceRequest) request, sink);
+            case LOGS -> converter.logs((ExportLogsServiceRequest) request, sink);
+            case METRICS -> converter.metrics((ExportMetricsServiceRequest) request, sink);
+        }
+        lock.writeLock().lock();
+        try {
+            int m = 0;
+            for (Stored s : batch) {
+                if (s.bytes() > maxBytes) {
+                    evicted++; // larger than the whole store: never kept
+                    continue;
+                }
+                switch (s) {
+                    case SpanRecord span -> {
+                        spans.addLast(span);
+                        traces.computeIfAbsent(span.traceId(), k -> new ArrayDeque<>(4))
+                                .add(span);
+                    }
+                    case LogRecord log -> logs.addLast(log);
+                    case PointRecord point -> {
+                        String[] um = meta.get(m++);
+                        points.addLast(point);
+                        MetricInfo info = metrics.computeIfAbsent(
+                                point.metric(), k -> new MetricInfo(k, point.type(), um[0], um[1]));
+                        info.points++;
+                        info.services.add(point.service());
+                    }
+                }
+                bytes += s.bytes();
+                while (bytes > maxBytes) {
+                    evictOldest();
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void evictOldest() {
+        SpanRecord s = spans.peekFirst();
+        LogRecord l = logs.peekFirst();
+        PointRecord p = points.peekFirst();
+        long ss = s == null ? Long.MAX_VALUE : s.seq();
+        long ls = l == null ? Long.MAX_VALUE : l.seq();
+        long ps = p == null ? Long.MAX_VALUE : p.seq();
+        if (ss <= ls && ss <= ps && s != null) {
+            spans.pollFirst();
+            ArrayDeque<SpanRecord> trace = traces.get(s.traceId());
+            if (trace != null) {
+                if (trace.peekFirst() == s) {
+                    trace.pollFirst();
+                } else {
+                    trace.removeFirstOccurrence(s);
+                }
+                if (trace.isEmpty()) {
+                    traces.remove(s.traceId());
+                }
+            }
+            bytes -= s.bytes();
+        } else if (ls <= ps && l != null) {
+            logs.pollFirst();
+            bytes -= l.bytes();
+        } else if (p != null) {
+            points.pollFirst();
+            MetricInfo info = metrics.get(p.metric());
+            if (info != null && --info.points == 0) {
+                metrics.remove(p.metric());
+            }
+            bytes -= p.bytes();
+        } else {
+            bytes = 0;
+            return;
+        }
+        evicted++;
+    }
+
+    /** Bytes held now (estimate, an upper bound). */
+    public long bytes() {
+        lock.readLock().lock();
+        try {
+            return bytes;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** Counts for the stats endpoint: spans, logs, points, traces, evicted. */
+    public long[] counts() {
+        lock.readLock().lock();
+        try {
+            return new long[] {spans.size(), logs.size(), points.size(), traces.size(), evicted};
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    // ---- queries ----
+
+    /** Spans newest first, until the consumer has seen enough (returns false to stop). */
+    public void spansNewestFirst(Predicate<SpanRecord> visitor) {
+        lock.readLock().lock();
+        try {
+            for (Iterator<SpanRecord> it = spans.descendingIterator(); it.hasNext(); ) {
+                if (!visitor.test(it.next())) {
+                    return;
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Log records newest first, until the visitor returns false. */
+    public void logsNewestFirst(Predicate<LogRecord> visitor) {
+        lock.readLock().lock();
+        try {
+            for (Iterator<LogRecord> it = logs.descendingIterator(); it.hasNext(); ) {
+                if (!visitor.test(it.next())) {
+                    return;
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Every stored point of one metric, oldest first. */
+    public void points(String metric, Consumer<PointRecord> consumer) {
+        lock.readLock().lock();
+        try {
+            for (PointRecord p : points) {
+                if (p.metric().equals(metric)) {
+                    consumer.accept(p);
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The spans of one trace (a copy), or an empty list. */
+    public List<SpanRecord> trace(String traceId) {
+        lock.readLock().lock();
+        try {
+            ArrayDeque<SpanRecord> t = traces.get(traceId);
+            return t == null ? List.of() : List.copyOf(t);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Copies of the spans of several traces, keyed by trace id in the order given. */
+    public Map<String, List<SpanRecord>> traces(Iterable<String> traceIds) {
+        lock.readLock().lock();
+        try {
+            Map<String, List<SpanRecord>> out = new LinkedHashMap<>();
+            for (String id : traceIds) {
+                ArrayDeque<SpanRecord> t = traces.get(id);
+                if (t != null) {
+                    out.put(id, List.copyOf(t));
+                }
+            }
+            return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Metric descriptions: name, type, unit, description, point count, services. */
+    public List<Map<String, Object>> metricList() {
+        lock.readLock().lock();
+        try {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (MetricInfo m : metrics.values()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("name", m.name);
+                row.put("type", m.type.name().toLowerCase(java.util.Locale.ROOT));
+                row.put("unit", m.unit);
+                row.put("description", m.description);
+                row.put("points", m.points);
+                row.put("services", List.copyOf(m.services));
+                out.add(row);
+            }
+            out.sort((a, b) -> ((String) a.get("name")).compareTo((String) b.get("name")));
+            return Collections.unmodifiableList(out);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The type of a metric, or null when the store holds no point of it. */
+    public MetricInfo metric(String name) {
+        lock.readLock().lock();
+        try {
+            return metrics.get(name);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.vigil.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/** A small client for the console's query API in tests. */
+final class ApiClient {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final VigilConsole console;
+
+    ApiClient(VigilConsole console) {
+        this.console = console;
+    }
+
+    /** GETs an API path with the console's token and returns the JSON body; fails on a non-200 status. */
+    JsonNode get(String pathAndQuery) {
+        HttpResponse<String> r = send(pathAndQuery, true);
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + pathAndQuery + " -> " + r.statusCode() + ": " + r.body());
+        }
+        return json(r.body());
+    }
+
+    HttpResponse<String> send(String pathAndQuery, boolean withToken) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(console.httpEndpoint() + pathAndQuery));
+        if (withToken && console.token() != null) {
+            b.header("Authorization", "Bearer " + console.token());
+        }
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static HttpResponse<byte[]> post(String url, String contentType, byte[] body, String encoding) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (encoding != null) {
+            b.header("Content-Encoding", encoding);
+        }
+        try {
+            return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static JsonNode json(String body) {
+        try {
+            return MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.vigil.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.rpc.Status;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** OTLP/HTTP edge cases: JSON with hex ids, gzip, malformed bodies, wrong content types. */
+class OtlpHttpReceiverTest {
+    private static final String JSON_TRACE = """
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"json-service"}}]},
+             "scopeSpans":[{"scope":{"name":"js"},"spans":[{"traceId":"5b8efff798038103d269b633813fc60c",
+             "spanId":"eee19b7ec3c1b174","parentSpanId":"","name":"GET /json","kind":2,
+             "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000500000000",
+             "attributes":[{"key":"http.response.status_code","value":{"intValue":"200"}}],"status":{"code":1}}]}]}]}
+            """;
+
+    private static VigilConsole console;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        console = VigilConsole.builder().httpPort(0).grpcPort(-1).start();
+        api = new ApiClient(console);
+    }
+
+    @AfterAll
+    static void stop() {
+        console.close();
+    }
+
+    private static String url(String path) {
+        return console.httpEndpoint() + path;
+    }
+
+    static ExportTraceServiceRequest protobufTrace(String service, String traceIdHex, String name) {
+        return ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(ResourceSpans.newBuilder()
+                        .setResource(Resource.newBuilder()
+                                .addAttributes(KeyValue.newBuilder()
+                                        .setKey("service.name")
+                                        .setValue(AnyValue.newBuilder().setStringValue(service))))
+                        .addScopeSpans(ScopeSpans.newBuilder()
+                                .addSpans(Span.newBuilder()
+                                        .setTraceId(com.google.protobuf.ByteString.copyFrom(
+                                                HexFormat.of().parseHex(traceIdHex)))
+                                        .setSpanId(com.google.protobuf.ByteString.copyFrom(
+                                                HexFormat.of().parseHex("00f067aa0ba902b7")))
+                                        .setName(name)
+                                        .setStartTimeUnixNano(1_700_000_000_000_000_000L)
+                                        .setEndTimeUnixNano(1_700_000_000_250_000_000L))))
+                .build();
+    }
+
+    @Test
+    void jsonWithHexIdsIsAcceptedAndQueryable() {
+        HttpResponse<byte[]> r = ApiClient.post(
+                url("/v1/traces"), "application/json", JSON_TRACE.getBytes(StandardCharsets.UTF_8), null);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("{}");
+        JsonNode trace = org.awaitility.Awaitility.await()
+                .until(() -> api.send("/api/traces/5b8efff798038103d269b633813fc60c", true), x -> x.statusCode() == 200)
+                .body()
+                .transform(ApiClient::json);
+        JsonNode span = trace.get("spans").get(0);
+        assertThat(span.get("spanId").asText()).isEqualTo("eee19b7ec3c1b174");
+        assertThat(span.get("durationMs").asDouble()).isEqualTo(500.0);
+        assertThat(span.get("attributes").get("http.response.status_code").asLong())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void gzipProtobufIsAccepted() throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(buf)) {
+            gz.write(protobufTrace("gzip-service", "0af7651916cd43dd8448eb211c80319c", "gzipped")
+                    .toByteArray());
+        }
+        HttpResponse<byte[]> r = ApiClient.post(url("/v1/traces"), "application/x-protobuf", buf.toByteArray(), "gzip");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        org.awaitility.Awaitility.await()
+                .until(() -> api.get("/api/traces?service=gzip-service")
+                                .get("traces")
+                                .size()
+                        == 1);
+    }
+
+    @Test
+    void malformedProtobufGets400WithAStatusAndLaterRequestsStillSucceed() throws IOException {
+        HttpResponse<byte[]> bad = ApiClient.post(
+                url("/v1/traces"), "application/x-protobuf", new byte[] {0x0a, (byte) 0xff, 0x01, 0x02}, null);
+
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(Status.parseFrom(bad.body()).getMessage()).contains("Malformed OTLP traces request");
+
+        HttpResponse<byte[]> good = ApiClient.post(
+                url("/v1/traces"),
+                "application/x-protobuf",
+                protobufTrace("after-bad", "4bf92f3577b34da6a3ce929d0e0e4736", "fine")
+                        .toByteArray(),
+                null);
+        assertThat(good.statusCode()).isEqualTo(200);
+        org.awaitility.Awaitility.await()
+                .until(() ->
+                        api.get("/api/traces?service=after-bad").get("traces").size() == 1);
+    }
+
+    @Test
+    void malformedJsonGets400() {
+        HttpResponse<byte[]> notJson = ApiClient.post(
+                url("/v1/logs"), "application/json", "{\"resourceLogs\": [".getBytes(StandardCharsets.UTF_8), null);
+        HttpResponse<byte[]> badId = ApiClient.post(
+                url("/v1/traces"),
+                "application/json",
+                JSON_TRACE.replace("eee19b7ec3c1b174", "not-hex!").getBytes(StandardCharsets.UTF_8),
+                null);
+        HttpResponse<byte[]> wrongShape =
+                ApiClient.post(url("/v1/metrics"), "application/json", "[1,2]".getBytes(StandardCharsets.UTF_8), null);
+
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(badId.statusCode()).isEqualTo(400);
+        assertThat(new String(badId.body(), StandardCharsets.UTF_8)).contains("spanId is not a hex string");
+        assertThat(wrongShape.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void unsupportedContentTypeGets415() {
+        HttpResponse<byte[]> r =
+                ApiClient.post(url("/v1/traces"), "text/plain", "hello".getBytes(StandardCharsets.UTF_8), null);
+
+        assertThat(r.statusCode()).isEqualTo(415);
+    }
+
+    @Test
+    void badQueryParametersGetAProblemDocument() {
+        HttpResponse<String> r = api.send("/api/traces?minDurationMs=fast", true);
+
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(ApiClient.json(r.body()).get("detail").asText()).contains("minDurationMs");
+        assertThat(api.send("/api/logs?level=loud", true).statusCode()).isEqualTo(400);
+        assertThat(api.send("/api/traces/xyz", true).statusCode()).isEqualTo(400);
+    }
+}

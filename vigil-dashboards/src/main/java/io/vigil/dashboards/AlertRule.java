@@ -1,0 +1,150 @@
+package io.vigil.dashboards;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A Prometheus alerting rule with the annotations every Vigil alert carries ({@code summary},
+ * {@code description}, {@code runbook}, {@code dashboard}), where it comes from, and the promtool
+ * cases that prove it fires when it should and stays silent otherwise.
+ *
+ * @param labels extra labels besides {@code severity}
+ * @param dashboardUid the Grafana dashboard to open first
+ * @param covers which source-document alert this one implements, and how it was translated
+ */
+public record AlertRule(
+        String name,
+        String expr,
+        String forDuration,
+        Severity severity,
+        Map<String, String> labels,
+        String summary,
+        String description,
+        String runbook,
+        String dashboardUid,
+        String covers,
+        List<AlertTest> tests) {
+    public AlertRule {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(expr, "expr");
+        Objects.requireNonNull(forDuration, "forDuration");
+        Objects.requireNonNull(severity, "severity");
+        labels = Map.copyOf(labels);
+        Objects.requireNonNull(summary, "summary");
+        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(runbook, "runbook");
+        Objects.requireNonNull(dashboardUid, "dashboardUid");
+        Objects.requireNonNull(covers, "covers");
+        tests = List.copyOf(tests);
+    }
+
+    /** All labels the rule adds: {@code severity} first, then the extra ones. */
+    public Map<String, String> allLabels() {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("severity", severity.label());
+        labels.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> all.put(e.getKey(), e.getValue()));
+        return all;
+    }
+
+    /** The annotations in a stable order. */
+    public Map<String, String> annotations() {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put("summary", summary);
+        a.put("description", description);
+        a.put("runbook", runbook);
+        a.put("dashboard", "/d/" + dashboardUid);
+        return a;
+    }
+
+    /** Starts a rule. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** Builds an {@link AlertRule}. */
+    public static final class Builder {
+        private final String name;
+        private String expr;
+        private String forDuration = "5m";
+        private Severity severity = Severity.WARNING;
+        private final Map<String, String> labels = new LinkedHashMap<>();
+        private String summary;
+        private String description;
+        private String runbook;
+        private String dashboardUid;
+        private String covers = "";
+        private final List<AlertTest> tests = new ArrayList<>();
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder expr(String expr) {
+            this.expr = expr;
+            return this;
+        }
+
+        public Builder forDuration(String duration) {
+            this.forDuration = duration;
+            return this;
+        }
+
+        public Builder severity(Severity severity) {
+            this.severity = severity;
+            return this;
+        }
+
+        public Builder label(String key, String value) {
+            labels.put(key, value);
+            return this;
+        }
+
+        public Builder summary(String text) {
+            this.summary = text;
+            return this;
+        }
+
+        public Builder description(String text) {
+            this.description = text;
+            return this;
+        }
+
+        public Builder runbook(String text) {
+            this.runbook = text;
+            return this;
+        }
+
+        public Builder dashboard(String uid) {
+            this.dashboardUid = uid;
+            return this;
+        }
+
+        public Builder covers(String source) {
+            this.covers = source;
+            return this;
+        }
+
+        public Builder test(AlertTest.Builder test) {
+            tests.add(test.build());
+            return this;
+        }
+
+        public AlertRule build() {
+            return new AlertRule(
+                    name,
+                    expr,
+                    forDuration,
+                    severity,
+                    labels,
+                    summary,
+                    description,
+                    runbook,
+                    dashboardUid,
+                    covers,
+                    tests);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.vigil.dashboards;
+
+import java.util.List;
+
+/**
+ * The HTTP and platform metrics of the telemetry contract (section 2, second table) and the
+ * exporters' metrics the stack scrapes, declared in this one place. The identity-domain metrics
+ * come from {@link io.vigil.core.Operations#standardKinds()} instead; when vigil-http publishes its
+ * own instrument catalogue, its part of this list is replaced by it.
+ */
+public final class PlatformMetrics {
+    /** Emitted by the HTTP server module. */
+    public static final String HTTP = "vigil-http";
+    /** Emitted by the identity service itself (gauges it owns). */
+    public static final String SERVICE = "identity-service";
+    /** Emitted by every Vigil runtime ({@code app_info}, JVM runtime metrics, export health). */
+    public static final String CORE = "vigil-core";
+    /** Emitted by the connection-pool instrumentation. */
+    public static final String POOL = "db-pool";
+    /** Emitted by message consumers. */
+    public static final String CONSUMER = "consumer";
+    /** Written by Prometheus itself for every scrape target. */
+    public static final String PROMETHEUS = "prometheus";
+    /** Emitted by postgres-exporter. */
+    public static final String POSTGRES_EXPORTER = "postgres-exporter";
+    /** Emitted by redis-exporter. */
+    public static final String REDIS_EXPORTER = "redis-exporter";
+    /** Written by Tempo's metrics generator through remote write. */
+    public static final String TEMPO = "tempo-metrics-generator";
+
+    private static final List<Metric> ALL = List.of(
+            // HTTP (contract: status_code, not status; endpoint is the route template)
+            Metric.counter("http_requests_total", "HTTP requests", HTTP, "method", "endpoint", "status_code"),
+            Metric.histogram("http_request_duration_seconds", "HTTP request duration", HTTP, "method", "endpoint"),
+            Metric.gauge("http_requests_in_progress", "HTTP requests in flight", HTTP, "method", "endpoint"),
+            Metric.histogram("http_request_size_bytes", "HTTP request body size", HTTP, "method", "endpoint"),
+            Metric.histogram("http_response_size_bytes", "HTTP response body size", HTTP, "method", "endpoint"),
+            Metric.counter("http_exceptions_total", "Unhandled exceptions by type", HTTP, "exception_type", "endpoint"),
+            Metric.counter("token_validation_total", "Bearer token validations", HTTP, "status"),
+            Metric.counter("rate_limit_hits_total", "Requests refused by a rate limit", HTTP, "limit_type"),
+            Metric.gauge("ws_connections_active", "Open WebSocket connections", HTTP),
+            Metric.counter("ws_connections_total", "WebSocket connection attempts", HTTP, "status"),
+            Metric.counter("ws_messages_received_total", "WebSocket messages received", HTTP),
+            Metric.counter("ws_messages_sent_total", "WebSocket messages sent", HTTP),
+            Metric.histogram(
+                    "ws_message_processing_duration_seconds", "WebSocket message handling duration", HTTP, "pkg_id"),
+            // identity service
+            Metric.gauge("active_tokens", "Issued, unexpired, unrevoked tokens", SERVICE, "token_type"),
+            // connection pool
+            Metric.gauge("db_connections_active", "Pool connections in use", POOL, "pool"),
+            Metric.gauge("db_connections_idle", "Idle pool connections", POOL, "pool"),
+            Metric.gauge("db_connections_max", "Pool size limit", POOL, "pool"),
+            Metric.gauge("db_connections_pending", "Threads waiting for a connection", POOL, "pool"),
+            // message consumers (the rest of their metrics are MessageConsumption's)
+            Metric.histogram(
+                    "consumer_sink_insert_duration_seconds", "Time to write a processed message to its sink", CONSUMER),
+            Metric.gauge("consumer_lag", "Messages not yet consumed", CONSUMER),
+            // every Vigil runtime
+            Metric.gauge(
+                    "app_info",
+                    "Always 1; labels describe the service",
+                    CORE,
+                    "version",
+                    "java_version",
+                    "environment"),
+            Metric.counter("vigil_export_failures_total", "Failed OTLP export batches", CORE, "signal"),
+            Metric.counter("vigil_label_overflow_total", "Label values folded into 'other'", CORE, "kind", "label"),
+            Metric.gauge("jvm_memory_used_bytes", "JVM memory used", CORE, "jvm_memory_type", "jvm_memory_pool_name"),
+            Metric.gauge(
+                    "jvm_memory_committed_bytes",
+                    "JVM memory committed",
+                    CORE,
+                    "jvm_memory_type",
+                    "jvm_memory_pool_name"),
+            Metric.gauge("jvm_memory_limit_bytes", "JVM memory limit", CORE, "jvm_memory_type", "jvm_memory_pool_name"),
+            Metric.gauge(
+                    "jvm_memory_used_after_last_gc_bytes",
+                    "JVM memory used after the last GC",
+                    CORE,
+                    "jvm_memory_type",
+                    "jvm_memory_pool_name"),
+            Metric.histogram("jvm_gc_duration_seconds", "GC pause duration", CORE, "jvm_gc_name", "jvm_gc_action"),
+            Metric.gauge("jvm_thread_count", "JVM threads", CORE, "jvm_thread_daemon", "jvm_thread_state"),
+            Metric.counter("jvm_class_loaded_total", "Classes loaded", CORE),
+            Metric.counter("jvm_class_unloaded_total", "Classes unloaded", CORE),
+            Metric.gauge("jvm_class_count", "Classes currently loaded", CORE),
+            Metric.counter("jvm_cpu_time_seconds_total", "CPU time used by the JVM", CORE),
+            Metric.gauge("jvm_cpu_count", "Processors available to the JVM", CORE),
+            Metric.gauge("jvm_cpu_recent_utilization", "Recent CPU utilization of the JVM (0-1)", CORE),
+            // Prometheus
+            Metric.gauge("up", "1 when the last scrape of the target succeeded", PROMETHEUS),
+            // postgres-exporter
+            Metric.gauge("pg_up", "1 when the exporter reaches PostgreSQL", POSTGRES_EXPORTER),
+            Metric.gauge("pg_stat_database_numbackends", "Backends connected", POSTGRES_EXPORTER, "datname"),
+            Metric.counter("pg_stat_database_xact_commit", "Transactions committed", POSTGRES_EXPORTER, "datname"),
+            Metric.counter("pg_stat_database_xact_rollback", "Transactions rolled back", POSTGRES_EXPORTER, "datname"),
+            Metric.counter("pg_stat_database_blks_hit", "Buffer cache hits", POSTGRES_EXPORTER, "datname"),
+            Metric.counter("pg_stat_database_blks_read", "Blocks read from disk", POSTGRES_EXPORTER, "datname"),
+            Metric.counter("pg_stat_database_deadlocks", "Deadlocks detected", POSTGRES_EXPORTER, "datname"),
+            Metric.gauge("pg_database_size_bytes", "Database size", POSTGRES_EXPORTER, "datname"),
+            // redis-exporter
+            Metric.gauge("redis_up", "1 when the exporter reaches Redis", REDIS_EXPORTER),
+            Metric.gauge("redis_connected_clients", "Connected clients", REDIS_EXPORTER),
+            Metric.gauge("redis_memory_used_bytes", "Memory used", REDIS_EXPORTER),
+            // Tempo metrics generator (span metrics and service graph)
+            Metric.counter(
+                    "traces_spanmetrics_calls_total",
+                    "Spans by service, name, kind and status",
+                    TEMPO,
+                    "service",
+                    "span_name",
+                    "span_kind",
+                    "status_code"),
+            Metric.histogram(
+                    "traces_spanmetrics_latency",
+                    "Span duration in seconds",
+                    TEMPO,
+                    "service",
+                    "span_name",
+                    "span_kind",
+                    "status_code"),
+            Metric.counter(
+                    "traces_service_graph_request_total",
+                    "Requests between two services",
+                    TEMPO,
+                    "client",
+                    "server",
+                    "connection_type"),
+            Metric.counter(
+                    "traces_service_graph_request_failed_total",
+                    "Failed requests between two services",
+                    TEMPO,
+                    "client",
+                    "server",
+                    "connection_type"));
+
+    private PlatformMetrics() {}
+
+    /** Every HTTP, platform and exporter metric, in declaration order. */
+    public static List<Metric> all() {
+        return ALL;
+    }
+}

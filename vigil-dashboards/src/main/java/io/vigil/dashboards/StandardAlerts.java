@@ -1,0 +1,768 @@
+package io.vigil.dashboards;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The alert rules Vigil ships: every alert of the source documents, translated to the contract's
+ * metric names (with their two slips fixed: {@code failed_login_attempts_total} and {@code
+ * status_code}), plus multi-window, multi-burn-rate SLO alerts on HTTP availability and latency.
+ * Every expression is written through {@link MetricCatalogue#select(String)}; every alert carries
+ * promtool cases.
+ */
+public final class StandardAlerts {
+    /** Prometheus job of the identity service (see {@code deploy/prometheus/prometheus.yml}). */
+    public static final String SERVICE_JOB = "identity-service";
+    /** Prometheus job of postgres-exporter. */
+    public static final String POSTGRES_JOB = "postgres";
+    /** Prometheus job of redis-exporter. */
+    public static final String REDIS_JOB = "redis";
+
+    /** Availability objective: share of requests answered without a 5xx. */
+    public static final double AVAILABILITY_OBJECTIVE = 0.999;
+    /** Latency objective: share of requests answered within {@link #LATENCY_THRESHOLD_SECONDS}. */
+    public static final double LATENCY_OBJECTIVE = 0.99;
+    /** The bucket boundary the latency objective counts against; the HTTP histogram must have it. */
+    public static final String LATENCY_THRESHOLD_SECONDS = "0.5";
+
+    private static final String SVC = "job=\"" + SERVICE_JOB + "\",instance=\"identity-service:8000\"";
+    private static final Map<String, String> SVC_JOB = Map.of("job", SERVICE_JOB);
+    private static final List<String> SLO_WINDOWS = List.of("5m", "30m", "1h", "2h", "6h", "1d", "3d");
+
+    private final MetricCatalogue c;
+
+    private StandardAlerts(MetricCatalogue catalogue) {
+        this.c = catalogue;
+    }
+
+    /** The rule groups generated from {@code catalogue}. */
+    public static List<RuleGroup> groups(MetricCatalogue catalogue) {
+        StandardAlerts a = new StandardAlerts(catalogue);
+        return List.of(a.identity(), a.http(), a.database(), a.infrastructure(), a.consumers(), a.traces(), a.slo());
+    }
+
+    /**
+     * Alerts on logs, for Loki's ruler (LogQL, so promtool cannot test them): the error-log alert
+     * of the source documents.
+     */
+    public static RuleGroup logAlerts() {
+        AlertRule errors = AlertRule.builder("HighErrorLogRate")
+                .expr("sum by (service) (rate({service=\"" + SERVICE_JOB + "\", level=\"ERROR\"} [5m])) > 0.1")
+                .forDuration("2m")
+                .severity(Severity.CRITICAL)
+                .label("component", "logs")
+                .summary("Many error logs")
+                .description("{{ $labels.service }} writes {{ $value | humanize }} ERROR lines per second"
+                        + " (threshold 0.1/s).")
+                .runbook("Open the logs explorer's Errors panel; exception.type and the trace_id link lead to the"
+                        + " failing request.")
+                .dashboard(StandardDashboards.LOGS)
+                .covers(
+                        "003 Grafana alert HighErrorRate: rate({service=\"revel\", level=\"error\"} |= \"unhandled_exception\""
+                                + " [5m]) > 0.1 for 2m, on our stream labels")
+                .build();
+        return new RuleGroup("vigil-log-alerts", "vigil-logs", "1m", List.of(), List.of(errors));
+    }
+
+    // ---- groups -------------------------------------------------------------------------------
+
+    private RuleGroup identity() {
+        AlertRule authFailures = AlertRule.builder("HighAuthenticationFailureRate")
+                .expr(sumByJob(rate(c.select("authentication_attempts_total").eq("status", "failure"))) + " > 10")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "security")
+                .summary("High authentication failure rate")
+                .description(
+                        "{{ $labels.job }}: {{ $value | humanize }} failed authentications per second for 5 minutes"
+                                + " (threshold 10/s).")
+                .runbook("Look at failed logins by reason and the failure logs: a credential-stuffing burst shows many"
+                        + " invalid_credentials from few ip_address values; rate-limit or block them. A spike of"
+                        + " 'error' instead of 'failure' points at the user store, not at attackers.")
+                .dashboard(StandardDashboards.AUTH)
+                .covers("000 (identity service) HighAuthenticationFailureRate:"
+                        + " rate(authentication_attempts_total{status=\"failure\"}[5m]) > 10, summed per job")
+                .test(AlertTest.given(
+                                "burst of failed logins",
+                                "authentication_attempts_total{" + SVC + ",auth_type=\"login\",status=\"failure\"}",
+                                counter(1, 15))
+                        .and(
+                                "authentication_attempts_total{" + SVC + ",auth_type=\"login\",status=\"success\"}",
+                                counter(5, 5))
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "15"))
+                .build();
+        AlertRule failedLogins = AlertRule.builder("HighFailedLoginRate")
+                .expr(sumByJob(rate(c.select("failed_login_attempts_total"))) + " > 10")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "security")
+                .summary("High rate of failed login attempts")
+                .description("{{ $labels.job }}: {{ $value | humanize }} failed logins per second (threshold 10/s).")
+                .runbook("Break failed_login_attempts_total down by reason on the authentication dashboard; many"
+                        + " rate_limited or account_locked reasons mean the defences are already working, many"
+                        + " invalid_credentials mean they are not yet.")
+                .dashboard(StandardDashboards.AUTH)
+                .covers("004 (HTTP service) HighFailedLoginRate: rate(auth_attempts_total{status=\"failed\"}[5m]) > 10;"
+                        + " in our names failed_login_attempts_total (000's failed_login_attempts is this counter)")
+                .test(AlertTest.given(
+                                "failed logins climb",
+                                "failed_login_attempts_total{" + SVC + ",reason=\"invalid_credentials\"}",
+                                counter(2, 12))
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "12"))
+                .build();
+        AlertRule lockouts = AlertRule.builder("AccountLockoutSpike")
+                .expr(sumByJob("increase("
+                                + c.select("security_events_total")
+                                        .eq("event_type", "account_locked")
+                                        .over("5m") + ")")
+                        + " > 5")
+                .forDuration("2m")
+                .severity(Severity.CRITICAL)
+                .label("component", "security")
+                .summary("Multiple account lockouts detected")
+                .description("{{ $labels.job }}: {{ $value | humanize }} accounts locked in 5 minutes (threshold 5).")
+                .runbook("Many lockouts at once is a brute-force or credential-stuffing attack against many accounts,"
+                        + " or a client retrying with a stale password. Check the security events log panel for the"
+                        + " ip_address values and block at the edge; unlock legitimate users afterwards.")
+                .dashboard(StandardDashboards.AUTH)
+                .covers(
+                        "000 AccountLockoutSpike: increase(security_events_total{event_type=\"account_locked\"}[5m]) > 5")
+                .test(AlertTest.given(
+                                "twelve lockouts in a few minutes",
+                                "security_events_total{" + SVC + ",event_type=\"account_locked\",severity=\"high\"}",
+                                "0x10 1+2x29")
+                        .silentAt("10m")
+                        .firesAt("20m", SVC_JOB, "10"))
+                .build();
+        AlertRule forbidden = AlertRule.builder("UnauthorizedAccessAttempts")
+                .expr(sumByJob(rate(c.select("http_requests_total").eq("status_code", "403"))) + " > 5")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "security")
+                .summary("High rate of unauthorized access attempts")
+                .description("{{ $labels.job }}: {{ $value | humanize }} responses with status 403 per second"
+                        + " (threshold 5/s).")
+                .runbook("Find the endpoint and user_id in the authorization logs ({ span.authz.granted = false } in"
+                        + " Tempo): a single user probing many resources is an attack, many users on one endpoint"
+                        + " is usually a role misconfiguration after a deploy.")
+                .dashboard(StandardDashboards.AUTH)
+                .covers("004 UnauthorizedAccessAttempts: rate(http_requests_total{status_code=\"403\"}[5m]) > 5")
+                .test(AlertTest.given(
+                                "403 burst",
+                                "http_requests_total{" + SVC
+                                        + ",method=\"DELETE\",endpoint=\"/api/v1/users/{id}\",status_code=\"403\"}",
+                                counter(0, 6))
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "6"))
+                .build();
+        return new RuleGroup(
+                "identity",
+                "vigil-identity",
+                "30s",
+                List.of(),
+                List.of(authFailures, failedLogins, lockouts, forbidden));
+    }
+
+    private RuleGroup http() {
+        String errors = sumByJob(rate(c.select("http_requests_total").re("status_code", "5..")));
+        String all = sumByJob(rate(c.select("http_requests_total")));
+        AlertRule errorRatio = AlertRule.builder("HighErrorRate")
+                .expr(errors + " / " + all + " > 0.05")
+                .forDuration("5m")
+                .severity(Severity.CRITICAL)
+                .label("component", "http")
+                .summary("High HTTP error rate")
+                .description("{{ $labels.job }}: {{ $value | humanizePercentage }} of requests fail with a 5xx"
+                        + " (threshold 5%).")
+                .runbook("Open the service overview: errors by endpoint shows where, the logs explorer's error panel"
+                        + " shows why (exception.type). Click an exemplar on the latency graph to open a failing"
+                        + " trace. Roll back if it started with a deploy.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers(
+                        "004 HighErrorRate: rate(http_requests_total{status_code=~\"5..\"}[5m]) / rate(http_requests_total[5m])"
+                                + " > 0.05; also 002's 'alert if error rate > 5%'")
+                .test(httpErrors().silentAt("10m").firesAt("30m", SVC_JOB, "10%"))
+                .build();
+        AlertRule errorBurst = AlertRule.builder("HighServerErrorRate")
+                .expr(errors + " > 1")
+                .forDuration("5m")
+                .severity(Severity.CRITICAL)
+                .label("component", "http")
+                .summary("High HTTP 5xx rate")
+                .description(
+                        "{{ $labels.job }}: {{ $value | humanize }} responses with a 5xx per second (threshold 1/s).")
+                .runbook("Same as HighErrorRate; this one also fires when traffic is high enough that a small"
+                        + " error share is many failing users.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers("000 HighErrorRate: rate(http_requests_total{status=~\"5..\"}[5m]) > 1, with the contract's"
+                        + " label status_code instead of status")
+                .test(AlertTest.given(
+                                "5xx at 2/s",
+                                "http_requests_total{" + SVC
+                                        + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"503\"}",
+                                counter(0, 2))
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "2"))
+                .build();
+        AlertRule p99 = AlertRule.builder("SlowResponseTime")
+                .expr(quantile(0.99, c.select("http_request_duration_seconds").bucket(), "job") + " > 1")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "http")
+                .summary("Slow response time (p99 > 1s)")
+                .description("{{ $labels.job }}: 99th percentile latency is {{ $value | humanize }}s (threshold 1s).")
+                .runbook("Find the slow endpoint on the service overview (p99 by endpoint), open an exemplar trace"
+                        + " and see which span takes the time: database spans point at the database dashboard,"
+                        + " password hashing at CPU (JVM dashboard).")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers("004 SlowResponseTime: histogram_quantile(0.99, rate(http_request_duration_seconds_bucket[5m]))"
+                        + " > 1, aggregated by (job, le) as histogram_quantile needs")
+                .test(slowHistogram("all requests slow down", "http_request_duration_seconds", httpLabels())
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "2.485"))
+                .build();
+        AlertRule p95 = AlertRule.builder("SlowResponseTimeP95")
+                .expr(quantile(0.95, c.select("http_request_duration_seconds").bucket(), "job") + " > 1")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "http")
+                .summary("Slow response time (p95 > 1s)")
+                .description("{{ $labels.job }}: 95th percentile latency is {{ $value | humanize }}s (threshold 1s).")
+                .runbook("As SlowResponseTime: most requests, not just a tail, are slow; suspect a saturated"
+                        + " dependency (connection pool pending > 0, database latency) before the code.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers(
+                        "002 (event pipeline) request latency: histogram_quantile(0.95, …_request_duration_seconds_bucket),"
+                                + " 'alert if p95 > 1s'")
+                .test(slowHistogram("all requests slow down", "http_request_duration_seconds", httpLabels())
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "2.425"))
+                .build();
+        AlertRule websockets = AlertRule.builder("HighWebSocketConnections")
+                .expr(sumByJob(c.select("ws_connections_active").toString()) + " > 1000")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "http")
+                .summary("High number of WebSocket connections")
+                .description("{{ $labels.job }}: {{ $value | humanize }} open WebSocket connections (threshold 1000).")
+                .runbook("Check ws_connections_total by status for rejected connections and whether clients"
+                        + " reconnect in a loop; scale out or lower the per-client limit.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers("004 HighWebSocketConnections: ws_connections_active > 1000")
+                .test(AlertTest.given("connections pile up", "ws_connections_active{" + SVC + "}", gauge(100, 1500))
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "1.5k"))
+                .build();
+        AlertRule rateLimits = AlertRule.builder("RateLimitAbuse")
+                .expr(sumByJob(rate(c.select("rate_limit_hits_total"))) + " > 100")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "http")
+                .summary("High rate of rate limit hits")
+                .description("{{ $labels.job }}: {{ $value | humanize }} requests refused by rate limits per second"
+                        + " (threshold 100/s).")
+                .runbook("The limits are holding; find the clients (ip_address in the logs of status 429) and block"
+                        + " persistent abusers before they exhaust the limiter's memory or the edge.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers("004 RateLimitAbuse: rate(rate_limit_hits_total[5m]) > 100")
+                .test(AlertTest.given(
+                                "limiter refusing",
+                                "rate_limit_hits_total{" + SVC + ",limit_type=\"http\"}",
+                                counter(1, 150))
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "150"))
+                .build();
+        return new RuleGroup(
+                "http",
+                "vigil-http",
+                "30s",
+                List.of(),
+                List.of(errorRatio, errorBurst, p99, p95, websockets, rateLimits));
+    }
+
+    private RuleGroup database() {
+        AlertRule slowQueries = AlertRule.builder("SlowDatabaseQueries")
+                .expr(quantile(
+                                0.95,
+                                c.select("database_operation_duration_seconds").bucket(),
+                                "job") + " > 1")
+                .forDuration("10m")
+                .severity(Severity.WARNING)
+                .label("component", "database")
+                .summary("Slow database queries detected")
+                .description("{{ $labels.job }}: p95 database operation latency is {{ $value | humanize }}s"
+                        + " (threshold 1s).")
+                .runbook("The database dashboard shows which operation and table; check pg_stat_database deadlocks and"
+                        + " the pool's pending connections, then EXPLAIN the statement seen in a slow trace's JDBC"
+                        + " span.")
+                .dashboard(StandardDashboards.DATABASE)
+                .covers(
+                        "000 SlowDatabaseQueries: histogram_quantile(0.95, rate(database_operation_duration_seconds_bucket[5m]))"
+                                + " > 1 for 10m")
+                .test(slowHistogram(
+                                "queries slow down",
+                                "database_operation_duration_seconds",
+                                "operation=\"select\",table=\"users\"")
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "2.425"))
+                .build();
+        AlertRule pool = AlertRule.builder("DatabaseConnectionPoolExhausted")
+                .expr(c.select("db_connections_active") + " / " + c.select("db_connections_max") + " > 0.9")
+                .forDuration("5m")
+                .severity(Severity.CRITICAL)
+                .label("component", "database")
+                .summary("Database connection pool nearly exhausted")
+                .description("{{ $labels.job }} pool {{ $labels.pool }}: {{ $value | humanizePercentage }} of"
+                        + " connections in use (threshold 90%).")
+                .runbook("Requests will soon wait for connections (db_connections_pending). Look for long"
+                        + " transactions in slow traces; raise the pool size only if PostgreSQL has headroom"
+                        + " (pg_stat_database_numbackends vs max_connections).")
+                .dashboard(StandardDashboards.DATABASE)
+                .covers("004 DatabaseConnectionPoolExhausted: db_connections_active / db_connections_max > 0.9")
+                .test(AlertTest.given("pool fills up", "db_connections_active{" + SVC + ",pool=\"main\"}", gauge(3, 19))
+                        .and("db_connections_max{" + SVC + ",pool=\"main\"}", gauge(20, 20))
+                        .silentAt("10m")
+                        .firesAt(
+                                "30m",
+                                Map.of("job", SERVICE_JOB, "instance", "identity-service:8000", "pool", "main"),
+                                "95%"))
+                .build();
+        return new RuleGroup("database", "vigil-database", "30s", List.of(), List.of(slowQueries, pool));
+    }
+
+    private RuleGroup infrastructure() {
+        AlertRule serviceDown = AlertRule.builder("ServiceDown")
+                .expr(c.select("up").nre("job", POSTGRES_JOB + "|" + REDIS_JOB) + " == 0")
+                .forDuration("1m")
+                .severity(Severity.CRITICAL)
+                .summary("Service {{ $labels.job }} is down")
+                .description("Prometheus has not been able to scrape {{ $labels.instance }} ({{ $labels.job }}) for"
+                        + " 1 minute.")
+                .runbook("Check the container (docker compose ps / logs {{ $labels.job }}); if it runs, check that"
+                        + " the metrics endpoint answers (curl http://<host>:8000/metrics).")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers("004 ServiceDown: up{job=~\"fastapi|keycloak|traefik\"} == 0; here every job but the two"
+                        + " data stores, which have their own alerts")
+                .test(AlertTest.given("service stops answering", "up{" + SVC + "}", "1x10 0x29")
+                        .silentAt("10m")
+                        .firesAt("20m", Map.of("job", SERVICE_JOB, "instance", "identity-service:8000"), null))
+                .build();
+        String pgLabels = "job=\"" + POSTGRES_JOB + "\",instance=\"postgres-exporter:9187\"";
+        AlertRule databaseDown = AlertRule.builder("DatabaseDown")
+                .expr(c.select("up").eq("job", POSTGRES_JOB) + " == 0 or " + c.select("pg_up") + " == 0")
+                .forDuration("1m")
+                .severity(Severity.CRITICAL)
+                .label("component", "database")
+                .summary("PostgreSQL is down")
+                .description("{{ $labels.instance }} has not reached PostgreSQL for 1 minute.")
+                .runbook("Check the postgres container and its disk; logins fail while it is down (expect"
+                        + " authentication errors, not failures).")
+                .dashboard(StandardDashboards.DATABASE)
+                .covers("004 DatabaseDown: up{job=\"postgres\"} == 0; also pg_up == 0 from postgres-exporter (003)")
+                .test(AlertTest.given("exporter up, database gone", "up{" + pgLabels + "}", "1x40")
+                        .and("pg_up{" + pgLabels + "}", "1x10 0x29")
+                        .silentAt("10m")
+                        .firesAt("20m", Map.of("job", POSTGRES_JOB, "instance", "postgres-exporter:9187"), null))
+                .build();
+        String redisLabels = "job=\"" + REDIS_JOB + "\",instance=\"redis-exporter:9121\"";
+        AlertRule redisDown = AlertRule.builder("RedisDown")
+                .expr(c.select("up").eq("job", REDIS_JOB) + " == 0 or " + c.select("redis_up") + " == 0")
+                .forDuration("1m")
+                .severity(Severity.CRITICAL)
+                .label("component", "redis")
+                .summary("Redis is down")
+                .description("{{ $labels.instance }} has not reached Redis for 1 minute.")
+                .runbook("Check the redis container; rate limiting and token revocation lists that live there are"
+                        + " unavailable meanwhile.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers("004 RedisDown: up{job=\"redis\"} == 0; also redis_up == 0 from redis-exporter (003)")
+                .test(AlertTest.given("exporter down", "up{" + redisLabels + "}", "1x10 0x29")
+                        .and("redis_up{" + redisLabels + "}", "1x40")
+                        .silentAt("10m")
+                        .firesAt("20m", Map.of("job", REDIS_JOB, "instance", "redis-exporter:9121"), null))
+                .build();
+        String perInstance = "job, instance";
+        AlertRule memory = AlertRule.builder("HighMemoryUsage")
+                .expr("sum by (" + perInstance + ") ("
+                        + c.select("jvm_memory_used_bytes").eq("jvm_memory_type", "heap")
+                        + ") / sum by (" + perInstance + ") ("
+                        + c.select("jvm_memory_limit_bytes").eq("jvm_memory_type", "heap") + ") > 0.9")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "jvm")
+                .summary("High memory usage")
+                .description("{{ $labels.instance }}: heap is {{ $value | humanizePercentage }} full (threshold 90%).")
+                .runbook("On the JVM dashboard, heap after GC that keeps rising is a leak (take a heap dump), heap"
+                        + " that drops after each GC is only a small -Xmx for the load.")
+                .dashboard(StandardDashboards.JVM)
+                .covers("004 HighMemoryUsage: container_memory_usage_bytes / container_spec_memory_limit_bytes > 0.9;"
+                        + " the stack has no cAdvisor, so JVM heap used / heap limit")
+                .test(AlertTest.given(
+                                "heap fills",
+                                "jvm_memory_used_bytes{" + SVC
+                                        + ",jvm_memory_type=\"heap\",jvm_memory_pool_name=\"G1 Old Gen\"}",
+                                gauge(100, 950))
+                        .and(
+                                "jvm_memory_limit_bytes{" + SVC
+                                        + ",jvm_memory_type=\"heap\",jvm_memory_pool_name=\"G1 Old Gen\"}",
+                                gauge(1000, 1000))
+                        .silentAt("10m")
+                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", "identity-service:8000"), "95%"))
+                .build();
+        AlertRule cpu = AlertRule.builder("HighCPUUsage")
+                .expr("max by (" + perInstance + ") (" + c.select("jvm_cpu_recent_utilization") + ") > 0.8")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "jvm")
+                .summary("High CPU usage")
+                .description("{{ $labels.instance }}: the JVM uses {{ $value | humanizePercentage }} of the CPU"
+                        + " (threshold 80%).")
+                .runbook("Open the CPU flame graph (Pyroscope) on the JVM dashboard; password hashing under a"
+                        + " login burst is expected to dominate, GC threads are not.")
+                .dashboard(StandardDashboards.JVM)
+                .covers("004 HighCPUUsage: rate(container_cpu_usage_seconds_total[5m]) > 0.8; as JVM CPU utilization")
+                .test(AlertTest.given("CPU saturates", "jvm_cpu_recent_utilization{" + SVC + "}", gauge(0.2, 0.95))
+                        .silentAt("10m")
+                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", "identity-service:8000"), "95%"))
+                .build();
+        return new RuleGroup(
+                "infrastructure",
+                "vigil-infrastructure",
+                "30s",
+                List.of(),
+                List.of(serviceDown, databaseDown, redisDown, memory, cpu));
+    }
+
+    private RuleGroup consumers() {
+        AlertRule slow = AlertRule.builder("ConsumerSlowProcessing")
+                .expr(quantile(
+                                0.95,
+                                c.select("consumer_processing_duration_seconds").bucket(),
+                                "job") + " > 1")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "consumer")
+                .summary("Slow message processing (p95 > 1s)")
+                .description(
+                        "{{ $labels.job }}: p95 message processing time is {{ $value | humanize }}s (threshold 1s).")
+                .runbook("Compare with consumer_sink_insert_duration_seconds: a slow sink makes slow processing;"
+                        + " otherwise open a slow 'process <destination>' trace.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers("002 consumer latency: histogram_quantile(0.95, consumer_processing_duration_seconds_bucket),"
+                        + " 'alert if p95 > 1s'")
+                .test(slowHistogram("processing slows down", "consumer_processing_duration_seconds", "")
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "2.425"))
+                .build();
+        AlertRule lag = AlertRule.builder("ConsumerLagHigh")
+                .expr("max by (job) (" + c.select("consumer_lag") + ") > 1000")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "consumer")
+                .summary("Consumer lag is high")
+                .description("{{ $labels.job }}: {{ $value | humanize }} messages waiting (threshold 1000).")
+                .runbook("Consumers fall behind producers: check processing latency and errors first, then add"
+                        + " consumer instances (up to the partition count).")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers("002 consumer lag: consumer_lag, 'alert if lag > 1000'")
+                .test(AlertTest.given("lag grows", "consumer_lag{" + SVC + "}", gauge(10, 5000))
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "5k"))
+                .build();
+        AlertRule errors = AlertRule.builder("ConsumerErrorRate")
+                .expr(sumByJob(rate(c.select("consumer_errors_total"))) + " / "
+                        + sumByJob(rate(c.select("consumer_messages_consumed_total"))) + " > 0.01")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "consumer")
+                .summary("Message processing errors above 1%")
+                .description("{{ $labels.job }}: {{ $value | humanizePercentage }} of consumed messages fail"
+                        + " (threshold 1%).")
+                .runbook("consumer_errors_total by error_type names the exception; the consumer logs"
+                        + " (event_type=\"consumer\", status=\"error\") carry the message ids to replay.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .covers("002 processing errors: rate(consumer_errors_total[5m]), 'alert if error rate > 1%', as a share"
+                        + " of consumed messages")
+                .test(AlertTest.given(
+                                "a poison message type",
+                                "consumer_errors_total{" + SVC + ",error_type=\"JsonParseException\"}",
+                                counter(0, 0.5))
+                        .and("consumer_messages_consumed_total{" + SVC + "}", counter(10, 10))
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_JOB, "5%"))
+                .build();
+        return new RuleGroup("consumers", "vigil-consumers", "30s", List.of(), List.of(slow, lag, errors));
+    }
+
+    private RuleGroup traces() {
+        Selector server = c.select("traces_spanmetrics_calls_total").eq("span_kind", "SPAN_KIND_SERVER");
+        AlertRule traceErrors = AlertRule.builder("HighTraceErrorRate")
+                .expr("sum by (service) (" + rate(server.eq("status_code", "STATUS_CODE_ERROR"))
+                        + ") / sum by (service) (" + rate(server) + ") > 0.05")
+                .forDuration("5m")
+                .severity(Severity.WARNING)
+                .label("component", "tracing")
+                .summary("High error rate in traces")
+                .description("{{ $labels.service }}: {{ $value | humanizePercentage }} of server spans end in error"
+                        + " (threshold 5%).")
+                .runbook("In the traces dashboard, the error traces table ({ status = error }) lists them; the span"
+                        + " events hold the exceptions. Unlike HighErrorRate this also sees errors the HTTP layer"
+                        + " maps to 4xx.")
+                .dashboard(StandardDashboards.TRACES)
+                .covers("001 and 002 'set up alerting on high error rates in traces', from Tempo's span metrics")
+                .test(AlertTest.given(
+                                "error spans",
+                                "traces_spanmetrics_calls_total{job=\"tempo\",service=\"identity-service\","
+                                        + "span_name=\"POST /api/v1/auth/login\",span_kind=\"SPAN_KIND_SERVER\","
+                                        + "status_code=\"STATUS_CODE_ERROR\"}",
+                                counter(0, 1))
+                        .and(
+                                "traces_spanmetrics_calls_total{job=\"tempo\",service=\"identity-service\","
+                                        + "span_name=\"POST /api/v1/auth/login\",span_kind=\"SPAN_KIND_SERVER\","
+                                        + "status_code=\"STATUS_CODE_UNSET\"}",
+                                counter(10, 9))
+                        .silentAt("10m")
+                        .firesAt("30m", Map.of("service", "identity-service"), "10%"))
+                .build();
+        return new RuleGroup("traces", "vigil-traces", "30s", List.of(), List.of(traceErrors));
+    }
+
+    /**
+     * SLO burn-rate alerts after the Google SRE workbook (multiwindow, multi-burn-rate): a fast burn
+     * (14.4x over 1h and 5m, or 6x over 6h and 30m) pages, a slow burn (3x over 1d and 2h, or 1x over
+     * 3d and 6h) opens a ticket. The short window makes an alert stop soon after the burn stops.
+     */
+    private RuleGroup slo() {
+        List<RecordingRule> recording = new java.util.ArrayList<>();
+        for (String w : SLO_WINDOWS) {
+            recording.add(new RecordingRule(
+                    errorRatio(w),
+                    sumByJob("rate("
+                                    + c.select("http_requests_total")
+                                            .re("status_code", "5..")
+                                            .over(w) + ")") + " / "
+                            + sumByJob("rate(" + c.select("http_requests_total").over(w) + ")")));
+        }
+        for (String w : SLO_WINDOWS) {
+            recording.add(new RecordingRule(
+                    slowRatio(w),
+                    "1 - "
+                            + sumByJob("rate("
+                                    + c.select("http_request_duration_seconds")
+                                            .bucket()
+                                            .eq("le", LATENCY_THRESHOLD_SECONDS)
+                                            .over(w)
+                                    + ")")
+                            + " / "
+                            + sumByJob("rate("
+                                    + c.select("http_request_duration_seconds")
+                                            .count()
+                                            .over(w) + ")")));
+        }
+        String availability = percent(AVAILABILITY_OBJECTIVE);
+        String latency = percent(LATENCY_OBJECTIVE);
+        double errorBudget = 1 - AVAILABILITY_OBJECTIVE;
+        double latencyBudget = 1 - LATENCY_OBJECTIVE;
+        List<AlertRule> alerts = List.of(
+                AlertRule.builder("AvailabilityBudgetBurnFast")
+                        .expr(fast(this::errorRatio, errorBudget))
+                        .forDuration("2m")
+                        .severity(Severity.CRITICAL)
+                        .label("component", "slo")
+                        .label("slo", "availability")
+                        .summary("Availability error budget burning fast")
+                        .description("{{ $labels.job }} fails more than 14.4x (1h) or 6x (6h) the error rate its "
+                                + availability + " availability objective allows: at this pace a 30-day budget is"
+                                + " gone in about 2 (or 5) days.")
+                        .runbook("Treat as an outage: find the failing endpoint on the service overview, roll back a"
+                                + " recent deploy, then investigate with exemplar traces.")
+                        .dashboard(StandardDashboards.OVERVIEW)
+                        .covers("SLO on availability (004's KPI table: availability > 99.9%), fast burn")
+                        .test(AlertTest.given(
+                                        "10% of requests fail",
+                                        "http_requests_total{" + SVC
+                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"200\"}",
+                                        counter(10, 9))
+                                .and(
+                                        "http_requests_total{" + SVC
+                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"500\"}",
+                                        counter(0, 1))
+                                .silentAt("10m")
+                                .firesAt("30m", SVC_JOB, null))
+                        .build(),
+                AlertRule.builder("AvailabilityBudgetBurnSlow")
+                        .expr(slow(this::errorRatio, errorBudget))
+                        .forDuration("1h")
+                        .severity(Severity.WARNING)
+                        .label("component", "slo")
+                        .label("slo", "availability")
+                        .summary("Availability error budget burning")
+                        .description("{{ $labels.job }} fails more than 3x (1d) or 1x (3d) the error rate its "
+                                + availability + " availability objective allows; the 30-day budget will not last.")
+                        .runbook("Not an outage: a steady trickle of 5xx. Rank endpoints by errors over the last day"
+                                + " and fix the top one.")
+                        .dashboard(StandardDashboards.OVERVIEW)
+                        .covers("SLO on availability (004's KPI table: availability > 99.9%), slow burn")
+                        .test(AlertTest.given(
+                                        "0.5% of requests fail for hours",
+                                        "http_requests_total{" + SVC
+                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"200\"}",
+                                        "0+597x240")
+                                .and(
+                                        "http_requests_total{" + SVC
+                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"500\"}",
+                                        "0+3x240")
+                                .silentAt("30m")
+                                .firesAt("4h", SVC_JOB, null))
+                        .test(AlertTest.given(
+                                        "healthy for hours",
+                                        "http_requests_total{" + SVC
+                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"200\"}",
+                                        "0+600x240")
+                                .and(
+                                        "http_requests_total{" + SVC
+                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"500\"}",
+                                        "0+0x240")
+                                .silentAt("4h"))
+                        .build(),
+                AlertRule.builder("LatencyBudgetBurnFast")
+                        .expr(fast(this::slowRatio, latencyBudget))
+                        .forDuration("2m")
+                        .severity(Severity.CRITICAL)
+                        .label("component", "slo")
+                        .label("slo", "latency")
+                        .summary("Latency error budget burning fast")
+                        .description("{{ $labels.job }} answers more than 14.4x (1h) or 6x (6h) as many requests slower"
+                                + " than " + LATENCY_THRESHOLD_SECONDS + "s as its " + latency + " latency objective"
+                                + " allows.")
+                        .runbook("Check saturation first: connection pool pending, CPU, GC pauses (JVM dashboard);"
+                                + " then the slowest spans of an exemplar trace.")
+                        .dashboard(StandardDashboards.OVERVIEW)
+                        .covers("SLO on latency (004's KPI table: p99 < 500ms), fast burn")
+                        .test(latencySlo("half the requests become slow", counter(10, 5), counter(10, 10))
+                                .silentAt("10m")
+                                .firesAt("30m", SVC_JOB, null))
+                        .build(),
+                AlertRule.builder("LatencyBudgetBurnSlow")
+                        .expr(slow(this::slowRatio, latencyBudget))
+                        .forDuration("1h")
+                        .severity(Severity.WARNING)
+                        .label("component", "slo")
+                        .label("slo", "latency")
+                        .summary("Latency error budget burning")
+                        .description("{{ $labels.job }} answers more than 3x (1d) or 1x (3d) as many requests slower"
+                                + " than " + LATENCY_THRESHOLD_SECONDS + "s as its " + latency + " latency objective"
+                                + " allows.")
+                        .runbook("A slow drift: compare p99 by endpoint week over week, look for growing tables"
+                                + " (database dashboard) and missing indexes.")
+                        .dashboard(StandardDashboards.OVERVIEW)
+                        .covers("SLO on latency (004's KPI table: p99 < 500ms), slow burn")
+                        .test(latencySlo("5% of requests slow for hours", "0+570x240", "0+600x240")
+                                .silentAt("30m")
+                                .firesAt("4h", SVC_JOB, null))
+                        .test(latencySlo("all requests fast for hours", "0+600x240", "0+600x240")
+                                .silentAt("4h"))
+                        .build());
+        return new RuleGroup("slo", "vigil-slo", "30s", recording, alerts);
+    }
+
+    // ---- expression helpers -------------------------------------------------------------------
+
+    private String errorRatio(String window) {
+        return "job:slo_http_errors:ratio_rate" + window;
+    }
+
+    private String slowRatio(String window) {
+        return "job:slo_http_slow_requests:ratio_rate" + window;
+    }
+
+    private static String fast(java.util.function.Function<String, String> ratio, double budget) {
+        return "(" + ratio.apply("1h") + " > (14.4 * " + num(budget) + ") and " + ratio.apply("5m") + " > (14.4 * "
+                + num(budget) + ")) or (" + ratio.apply("6h") + " > (6 * " + num(budget) + ") and "
+                + ratio.apply("30m") + " > (6 * " + num(budget) + "))";
+    }
+
+    private static String slow(java.util.function.Function<String, String> ratio, double budget) {
+        return "(" + ratio.apply("1d") + " > (3 * " + num(budget) + ") and " + ratio.apply("2h") + " > (3 * "
+                + num(budget) + ")) or (" + ratio.apply("3d") + " > " + num(budget) + " and " + ratio.apply("6h")
+                + " > " + num(budget) + ")";
+    }
+
+    private static String rate(Selector s) {
+        return "rate(" + s.over("5m") + ")";
+    }
+
+    private static String sumByJob(String inner) {
+        return "sum by (job) (" + inner + ")";
+    }
+
+    private static String quantile(double q, Selector bucket, String by) {
+        return "histogram_quantile(" + q + ", sum by (" + by + ", le) (rate(" + bucket.over("5m") + ")))";
+    }
+
+    private static String num(double v) {
+        return BigDecimal.valueOf(v)
+                .round(new java.math.MathContext(6))
+                .stripTrailingZeros()
+                .toPlainString();
+    }
+
+    private static String percent(double objective) {
+        return num(objective * 100) + "%";
+    }
+
+    // ---- test series helpers ------------------------------------------------------------------
+
+    /** A counter rising {@code before}/s for 10 minutes, then {@code after}/s for 30 (one sample a minute). */
+    static String counter(double before, double after) {
+        double a = before * 60;
+        double b = after * 60;
+        return "0+" + num(a) + "x10 " + num(10 * a + b) + "+" + num(b) + "x29";
+    }
+
+    /** A gauge at {@code before} for 10 minutes, then at {@code after} for 30. */
+    static String gauge(double before, double after) {
+        return num(before) + "x10 " + num(after) + "x29";
+    }
+
+    private static String httpLabels() {
+        return "method=\"POST\",endpoint=\"/api/v1/auth/login\"";
+    }
+
+    /**
+     * A histogram whose observations (10/s) all fall under 0.5 s for 10 minutes, then all between 1
+     * and 2.5 s: p95 becomes 2.425 s and p99 2.485 s by linear interpolation in that bucket.
+     */
+    private static AlertTest.Builder slowHistogram(String name, String metric, String labels) {
+        String base = metric + "_bucket{" + SVC + (labels.isEmpty() ? "" : "," + labels) + ",le=\"";
+        return AlertTest.given(name, base + "0.5\"}", counter(10, 0))
+                .and(base + "1\"}", counter(10, 0))
+                .and(base + "2.5\"}", counter(10, 10))
+                .and(base + "+Inf\"}", counter(10, 10));
+    }
+
+    /** HTTP latency series: requests within the latency threshold, and all requests. */
+    private static AlertTest.Builder latencySlo(String name, String withinThreshold, String all) {
+        String labels = SVC + "," + httpLabels();
+        return AlertTest.given(
+                        name,
+                        "http_request_duration_seconds_bucket{" + labels + ",le=\"" + LATENCY_THRESHOLD_SECONDS + "\"}",
+                        withinThreshold)
+                .and("http_request_duration_seconds_count{" + labels + "}", all);
+    }
+
+    private static AlertTest.Builder httpErrors() {
+        return AlertTest.given(
+                        "10% of requests fail",
+                        "http_requests_total{" + SVC
+                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"200\"}",
+                        counter(10, 9))
+                .and(
+                        "http_requests_total{" + SVC
+                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"500\"}",
+                        counter(0, 1));
+    }
+}

@@ -1,0 +1,183 @@
+package io.vigil.dashboards;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The compose file and the services' configurations, checked structurally (no Docker here). */
+class StackConfigTest {
+    private final JsonNode compose = Deploy.yaml("compose.yaml");
+
+    @Test
+    void runsTheWholeStack() {
+        List<String> services = new ArrayList<>();
+        compose.get("services").fieldNames().forEachRemaining(services::add);
+        assertThat(services)
+                .contains(
+                        "identity-service",
+                        "postgres",
+                        "prometheus",
+                        "alertmanager",
+                        "loki",
+                        "tempo",
+                        "pyroscope",
+                        "grafana",
+                        "postgres-exporter");
+    }
+
+    @Test
+    void mountsOnlyFilesThatExistAndVolumesThatAreDeclared() {
+        Set<String> volumes = new HashSet<>();
+        compose.get("volumes").fieldNames().forEachRemaining(volumes::add);
+        compose.get("services").fields().forEachRemaining(service -> {
+            for (JsonNode v : service.getValue().path("volumes")) {
+                String source = v.asText().split(":")[0];
+                if (source.startsWith(".")) {
+                    assertThat(Deploy.file(source))
+                            .as(service.getKey() + " mounts " + source)
+                            .exists();
+                } else {
+                    assertThat(volumes)
+                            .as(service.getKey() + " uses volume " + source)
+                            .contains(source);
+                }
+            }
+        });
+    }
+
+    @Test
+    void buildsTheServiceFromTheRepository() {
+        JsonNode build = compose.get("services").get("identity-service").get("build");
+        Path context = Deploy.file(build.get("context").asText()).normalize();
+        assertThat(context.resolve("pom.xml")).exists();
+        assertThat(context.resolve(build.get("dockerfile").asText())).exists();
+    }
+
+    @Test
+    void publishesEachHostPortOnceAndPinsEveryImage() {
+        Set<Integer> hostPorts = new HashSet<>();
+        compose.get("services").fields().forEachRemaining(service -> {
+            for (JsonNode p : service.getValue().path("ports")) {
+                String[] parts = p.asText().split(":");
+                assertThat(parts).as(p.asText()).hasSize(2);
+                int host = Integer.parseInt(parts[0]);
+                int container = Integer.parseInt(parts[1]);
+                assertThat(host).isBetween(1, 65535);
+                assertThat(container).isBetween(1, 65535);
+                assertThat(hostPorts.add(host))
+                        .as("host port %d published twice", host)
+                        .isTrue();
+            }
+            JsonNode image = service.getValue().get("image");
+            if (image != null) {
+                assertThat(image.asText()).as(service.getKey()).contains(":").doesNotEndWith(":latest");
+            }
+        });
+    }
+
+    @Test
+    void takesEverySecretFromTheEnvironment() {
+        JsonNode secrets = compose.get("secrets");
+        secrets.fields()
+                .forEachRemaining(s -> assertThat(s.getValue().has("environment"))
+                        .as(s.getKey())
+                        .isTrue());
+        compose.get("services").fields().forEachRemaining(service -> {
+            for (JsonNode s : service.getValue().path("secrets")) {
+                assertThat(secrets.has(s.asText()))
+                        .as(service.getKey() + " secret " + s.asText())
+                        .isTrue();
+            }
+        });
+        String alertmanager = Deploy.yaml("alertmanager/alertmanager.yml").toString();
+        for (String file : List.of("slack_webhook_url", "pagerduty_routing_key")) {
+            assertThat(alertmanager).contains("/run/secrets/" + file);
+            assertThat(compose.get("services")
+                            .get("alertmanager")
+                            .get("secrets")
+                            .toString())
+                    .contains(file);
+        }
+    }
+
+    @Test
+    void sendsTracesToTempoWhichWritesSpanMetricsToPrometheus() {
+        JsonNode env = compose.get("services").get("identity-service").get("environment");
+        assertThat(env.get("OTEL_EXPORTER_OTLP_ENDPOINT").asText()).isEqualTo("http://tempo:4317");
+        JsonNode tempo = Deploy.yaml("tempo/tempo.yml");
+        JsonNode otlp = tempo.at("/distributor/receivers/otlp/protocols");
+        assertThat(otlp.at("/grpc/endpoint").asText()).endsWith(":4317");
+        assertThat(otlp.at("/http/endpoint").asText()).endsWith(":4318");
+        assertThat(tempo.at("/metrics_generator/storage/remote_write/0/url").asText())
+                .isEqualTo("http://prometheus:9090/api/v1/write");
+        assertThat(tempo.at("/overrides/defaults/metrics_generator/processors").toString())
+                .contains("service-graphs")
+                .contains("span-metrics");
+        assertThat(compose.at("/services/prometheus/command").toString())
+                .contains("--web.enable-remote-write-receiver")
+                .contains("--enable-feature=exemplar-storage");
+    }
+
+    @Test
+    void keepsLogsThirtyDaysWithCompaction() {
+        JsonNode loki = Deploy.yaml("loki/loki.yml");
+        assertThat(loki.at("/limits_config/retention_period").asText()).isEqualTo("720h");
+        assertThat(loki.at("/compactor/retention_enabled").asBoolean()).isTrue();
+        assertThat(loki.at("/ruler/alertmanager_url").asText()).isEqualTo("http://alertmanager:9093");
+        assertThat(loki.at("/ruler/storage/local/directory").asText()).isEqualTo("/etc/loki/rules");
+        assertThat(compose.at("/services/loki/volumes").toString()).contains("./loki/rules:/etc/loki/rules");
+    }
+
+    @Test
+    void correlatesEverySignalInGrafana() {
+        Map<String, JsonNode> byUid = new java.util.HashMap<>();
+        for (JsonNode ds :
+                Deploy.yaml("grafana/provisioning/datasources/datasources.yml").get("datasources")) {
+            byUid.put(ds.get("uid").asText(), ds);
+        }
+        for (DataSource ds : DataSource.all()) {
+            assertThat(byUid).containsKey(ds.uid());
+            assertThat(byUid.get(ds.uid()).get("type").asText()).isEqualTo(ds.type());
+        }
+        JsonNode tempo = byUid.get("tempo").get("jsonData");
+        assertThat(tempo.at("/tracesToLogsV2/datasourceUid").asText()).isEqualTo("loki");
+        assertThat(tempo.at("/tracesToLogsV2/query").asText()).contains("trace_id=\"$${__trace.traceId}\"");
+        assertThat(tempo.at("/tracesToMetrics/datasourceUid").asText()).isEqualTo("prometheus");
+        assertThat(tempo.at("/tracesToProfiles/datasourceUid").asText()).isEqualTo("pyroscope");
+        assertThat(tempo.at("/serviceMap/datasourceUid").asText()).isEqualTo("prometheus");
+        assertThat(byUid.get("loki")
+                        .at("/jsonData/derivedFields/0/datasourceUid")
+                        .asText())
+                .isEqualTo("tempo");
+        assertThat(byUid.get("loki")
+                        .at("/jsonData/derivedFields/0/matcherRegex")
+                        .asText())
+                .contains("trace_id");
+        assertThat(byUid.get("prometheus")
+                        .at("/jsonData/exemplarTraceIdDestinations/0/datasourceUid")
+                        .asText())
+                .isEqualTo("tempo");
+        // every uid a correlation points at is provisioned
+        for (String uid :
+                Deploy.yaml("grafana/provisioning/datasources/datasources.yml").findValuesAsText("datasourceUid")) {
+            assertThat(byUid).containsKey(uid);
+        }
+    }
+
+    @Test
+    void provisionsTheGeneratedDashboards() {
+        JsonNode provider =
+                Deploy.yaml("grafana/provisioning/dashboards/dashboards.yml").at("/providers/0");
+        String path = provider.at("/options/path").asText();
+        assertThat(compose.at("/services/grafana/volumes").toString()).contains("./grafana/dashboards:" + path);
+        assertThat(Files.isDirectory(Deploy.file("grafana/dashboards"))).isTrue();
+    }
+}

@@ -1,0 +1,229 @@
+package io.vigil.logback;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import ch.qos.logback.core.spi.AppenderAttachable;
+import ch.qos.logback.core.spi.AppenderAttachableImpl;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Hands events to its attached appenders on one background thread through a bounded queue. The
+ * calling thread waits at most {@link #setMaxBlockMillis(long) maxBlockMillis} for room; past that
+ * the event is dropped, counted ({@link #droppedCount()}) and reported by one WARN line once the
+ * queue has drained — never silently, never an unbounded wait.
+ *
+ * <p>Logback's own {@code AsyncAppender} either blocks without bound ({@code neverBlock=false}) or
+ * drops without counting, and by default discards INFO and below when 80% full; this one treats all
+ * levels alike and bounds the wait instead.
+ */
+public class VigilAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
+        implements AppenderAttachable<ILoggingEvent> {
+    private final AppenderAttachableImpl<ILoggingEvent> appenders = new AppenderAttachableImpl<>();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder delivered = new LongAdder();
+    private int queueSize = 8192;
+    private long maxBlockMillis = 20;
+    private long maxFlushMillis = 2000;
+    private ArrayBlockingQueue<ILoggingEvent> queue;
+    private volatile Thread worker;
+    private volatile boolean running;
+    private long reportedDrops;
+
+    /** Capacity of the hand-off queue (default 8192 events). */
+    public void setQueueSize(int queueSize) {
+        if (queueSize < 1) {
+            throw new IllegalArgumentException("queueSize must be positive");
+        }
+        this.queueSize = queueSize;
+    }
+
+    /** Longest a logging thread waits for room before the event is dropped (default 20 ms). */
+    public void setMaxBlockMillis(long maxBlockMillis) {
+        this.maxBlockMillis = Math.max(0, maxBlockMillis);
+    }
+
+    /** Longest {@link #stop()} waits for queued events to reach the appenders (default 2000 ms). */
+    public void setMaxFlushMillis(long maxFlushMillis) {
+        this.maxFlushMillis = Math.max(0, maxFlushMillis);
+    }
+
+    /** Events dropped because the queue stayed full for longer than the bound. */
+    public long droppedCount() {
+        return dropped.sum();
+    }
+
+    /** Events handed to the attached appenders. */
+    public long deliveredCount() {
+        return delivered.sum();
+    }
+
+    /** Events waiting in the queue. */
+    public int queued() {
+        ArrayBlockingQueue<ILoggingEvent> q = queue;
+        return q == null ? 0 : q.size();
+    }
+
+    @Override
+    public void start() {
+        if (isStarted()) {
+            return;
+        }
+        queue = new ArrayBlockingQueue<>(queueSize);
+        running = true;
+        Thread t = new Thread(this::run, "vigil-log-" + (getName() == null ? "async" : getName()));
+        t.setDaemon(true);
+        worker = t;
+        super.start();
+        t.start();
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+        if (Thread.currentThread() == worker) {
+            // An attached appender logging about itself: deliver in place, never wait on our own queue.
+            deliver(event);
+            return;
+        }
+        event.prepareForDeferredProcessing(); // freezes message, MDC, key-value pairs, thread name
+        if (queue.offer(event)) {
+            return;
+        }
+        boolean accepted = false;
+        if (maxBlockMillis > 0) {
+            try {
+                accepted = queue.offer(event, maxBlockMillis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!accepted) {
+            dropped.increment();
+        }
+    }
+
+    private void run() {
+        List<ILoggingEvent> batch = new ArrayList<>(256);
+        while (running || !queue.isEmpty()) {
+            try {
+                ILoggingEvent first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    reportDrops();
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 255);
+                for (ILoggingEvent e : batch) {
+                    deliver(e);
+                }
+                batch.clear();
+                if (queue.isEmpty()) {
+                    reportDrops();
+                }
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+            }
+        }
+        // Whatever is left when stop() gave up waiting is dropped, counted, reported.
+        int left = queue.size();
+        if (left > 0) {
+            queue.clear();
+            dropped.add(left);
+        }
+        reportDrops();
+    }
+
+    private void deliver(ILoggingEvent e) {
+        try {
+            appenders.appendLoopOnAppenders(e);
+            delivered.increment();
+        } catch (RuntimeException ex) {
+            addError("appender failed", ex);
+        }
+    }
+
+    /** One WARN line per overflow episode, written straight to the attached appenders. */
+    private void reportDrops() {
+        long total = dropped.sum();
+        if (total == reportedDrops) {
+            return;
+        }
+        long since = total - reportedDrops;
+        reportedDrops = total;
+        String message = since + " log events were dropped because the log hand-off queue (" + queueSize
+                + " events) stayed full for more than " + maxBlockMillis + " ms; " + total + " dropped in total";
+        addWarn(message);
+        if (getContext() instanceof LoggerContext lc) {
+            Logger logger = lc.getLogger(VigilAsyncAppender.class);
+            LoggingEvent event = new LoggingEvent(Logger.FQCN, logger, Level.WARN, message, null, null);
+            event.addKeyValuePair(new org.slf4j.event.KeyValuePair("dropped_events", since));
+            deliver(event);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (!isStarted()) {
+            return;
+        }
+        super.stop(); // refuse new events first, so none is queued after the worker has gone
+        running = false;
+        Thread t = worker;
+        try {
+            t.join(maxFlushMillis);
+            if (t.isAlive()) {
+                t.interrupt();
+                t.join(500);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        appenders.detachAndStopAllAppenders();
+    }
+
+    @Override
+    public void addAppender(Appender<ILoggingEvent> newAppender) {
+        appenders.addAppender(newAppender);
+    }
+
+    @Override
+    public Iterator<Appender<ILoggingEvent>> iteratorForAppenders() {
+        return appenders.iteratorForAppenders();
+    }
+
+    @Override
+    public Appender<ILoggingEvent> getAppender(String name) {
+        return appenders.getAppender(name);
+    }
+
+    @Override
+    public boolean isAttached(Appender<ILoggingEvent> appender) {
+        return appenders.isAttached(appender);
+    }
+
+    @Override
+    public void detachAndStopAllAppenders() {
+        appenders.detachAndStopAllAppenders();
+    }
+
+    @Override
+    public boolean detachAppender(Appender<ILoggingEvent> appender) {
+        return appenders.detachAppender(appender);
+    }
+
+    @Override
+    public boolean detachAppender(String name) {
+        return appenders.detachAppender(name);
+    }
+}

@@ -1,0 +1,368 @@
+package io.vigil.logback;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.filter.ThresholdFilter;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.Meter;
+import io.vigil.core.LogFormat;
+import io.vigil.core.Scrubber;
+import io.vigil.core.Vigil;
+import io.vigil.core.VigilConfig;
+import io.vigil.logback.internal.OtlpLogAppender;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Installs Vigil's logging into Logback programmatically, replacing whatever configuration Logback
+ * had:
+ *
+ * <pre>
+ * root (LOG_LEVEL)
+ *  ├─ trace context (OpenTelemetry's MDC appender: trace_id/span_id captured on the logging thread)
+ *  │   ├─ bounded hand-off → stdout, JSON ({@link VigilJsonEncoder}) or text ({@link VigilTextEncoder})
+ *  │   └─ bounded hand-off → {@link LokiAppender} (LOKI_ENABLED, level ≥ MIN_LOG_LEVEL_FOR_LOKI)
+ *  └─ OTLP bridge, scrubbed (when an OTLP endpoint is configured and an OpenTelemetry is connected)
+ * </pre>
+ *
+ * <pre>{@code
+ * VigilLogging logging = VigilLogging.install(VigilConfig.fromEnvironment()); // first thing in main
+ * Vigil vigil = Vigil.start();
+ * logging.connect(vigil.openTelemetry());                                       // OTLP sink + metrics
+ * ...
+ * logging.close(); vigil.close();
+ * }</pre>
+ *
+ * With {@code ENABLE_OBSERVABILITY=false} only stdout is configured: nothing leaves the process.
+ */
+public final class VigilLogging implements AutoCloseable {
+    /** Environment variable: spool directory for Loki shipping. */
+    public static final String SPOOL_DIR_ENV = "VIGIL_LOG_SPOOL_DIR";
+    /** Environment variable: spool bound in bytes for Loki shipping. */
+    public static final String SPOOL_MAX_BYTES_ENV = "VIGIL_LOG_SPOOL_MAX_BYTES";
+
+    private static final String INSTRUMENTATION_SCOPE = "io.vigil.logback";
+
+    private final VigilConfig config;
+    private final Scrubber scrubber;
+    private final LoggerContext context;
+    private final Logger root;
+    private final io.opentelemetry.instrumentation.logback.mdc.v1_0.OpenTelemetryAppender traceContext;
+    private final VigilAsyncAppender stdout;
+    private final VigilAsyncAppender lokiHandoff; // null without Loki
+    private final LokiAppender loki; // null without Loki
+    private final List<AutoCloseable> registrations = new ArrayList<>();
+    private OtlpLogAppender otlp;
+
+    private VigilLogging(Builder b) {
+        this.config = b.config;
+        this.scrubber = b.scrubber;
+        this.context = b.context != null ? b.context : (LoggerContext) LoggerFactory.getILoggerFactory();
+        context.reset();
+        root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.toLevel(config.logLevel(), Level.INFO));
+
+        traceContext = new io.opentelemetry.instrumentation.logback.mdc.v1_0.OpenTelemetryAppender();
+        traceContext.setName("VIGIL_TRACE_CONTEXT");
+        traceContext.setContext(context);
+
+        OutputStreamAppender<ILoggingEvent> out;
+        if (b.output != null) {
+            out = new OutputStreamAppender<>();
+            out.setOutputStream(b.output);
+        } else {
+            out = new ConsoleAppender<>();
+        }
+        out.setName("VIGIL_STDOUT_WRITER");
+        out.setContext(context);
+        out.setEncoder(encoder(config, scrubber));
+        out.start();
+        stdout = handoff("stdout", b);
+        stdout.addAppender(out);
+        stdout.start();
+        traceContext.addAppender(stdout);
+
+        if (config.enabled() && config.lokiEnabled()) {
+            loki = new LokiAppender();
+            loki.setName("VIGIL_LOKI");
+            loki.setContext(context);
+            loki.setUrl(config.lokiUrl().toString());
+            loki.setLabelMap(config.lokiLabels());
+            loki.setService(config.serviceName());
+            loki.setEnvironment(config.environment());
+            loki.setBatchIntervalMillis(config.lokiBatchInterval().toMillis());
+            loki.setTimeoutMillis(config.lokiTimeout().toMillis());
+            loki.setScrubber(scrubber);
+            loki.setRetryMaxBackoffMillis(b.lokiRetryMaxBackoff.toMillis());
+            Path dir = b.spoolDirectory != null
+                    ? b.spoolDirectory
+                    : Optional.ofNullable(b.env.get(SPOOL_DIR_ENV))
+                            .filter(s -> !s.isBlank())
+                            .map(Path::of)
+                            .orElse(null);
+            if (dir != null) {
+                loki.setSpoolDirectory(dir.toString());
+            }
+            loki.setSpoolMaxBytes(b.spoolMaxBytes > 0 ? b.spoolMaxBytes : spoolMaxFromEnv(b.env));
+            loki.start();
+            lokiHandoff = handoff("loki", b);
+            ThresholdFilter threshold = new ThresholdFilter();
+            threshold.setLevel(config.minLogLevelForLoki());
+            threshold.start();
+            lokiHandoff.addFilter(threshold);
+            lokiHandoff.addAppender(loki);
+            lokiHandoff.start();
+            traceContext.addAppender(lokiHandoff);
+        } else {
+            loki = null;
+            lokiHandoff = null;
+        }
+        traceContext.start();
+        root.addAppender(traceContext);
+    }
+
+    private VigilAsyncAppender handoff(String name, Builder b) {
+        VigilAsyncAppender a = new VigilAsyncAppender();
+        a.setName(name);
+        a.setContext(context);
+        a.setQueueSize(b.queueSize);
+        a.setMaxBlockMillis(b.maxBlock.toMillis());
+        return a;
+    }
+
+    private static long spoolMaxFromEnv(Map<String, String> env) {
+        String v = env.get(SPOOL_MAX_BYTES_ENV);
+        if (v != null && !v.isBlank()) {
+            try {
+                long parsed = Long.parseLong(v.strip());
+                if (parsed >= 4096) {
+                    return parsed;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            LoggerFactory.getLogger(VigilLogging.class)
+                    .warn(
+                            "{}={} is not a byte count of at least 4096; using the default {}",
+                            SPOOL_MAX_BYTES_ENV,
+                            v,
+                            LokiAppender.DEFAULT_SPOOL_MAX_BYTES);
+        }
+        return LokiAppender.DEFAULT_SPOOL_MAX_BYTES;
+    }
+
+    private static Encoder<ILoggingEvent> encoder(VigilConfig config, Scrubber scrubber) {
+        boolean text = config.logFormat() == LogFormat.TEXT || !config.structuredLoggingEnabled();
+        if (text) {
+            VigilTextEncoder e = new VigilTextEncoder();
+            e.setService(config.serviceName());
+            e.setEnvironment(config.environment());
+            e.setScrubber(scrubber);
+            e.start();
+            return e;
+        }
+        VigilJsonEncoder e = new VigilJsonEncoder();
+        e.setService(config.serviceName());
+        e.setEnvironment(config.environment());
+        e.setScrubber(scrubber);
+        e.start();
+        return e;
+    }
+
+    /** Installs logging for {@code config} into Logback's default context. */
+    public static VigilLogging install(VigilConfig config) {
+        return builder(config).install();
+    }
+
+    /** Installs logging for the runtime's configuration and connects its OpenTelemetry. */
+    public static VigilLogging install(Vigil vigil) {
+        return builder(vigil.config()).install().connect(vigil.openTelemetry());
+    }
+
+    /** A builder for {@code config}. */
+    public static Builder builder(VigilConfig config) {
+        return new Builder(config);
+    }
+
+    /**
+     * Connects an OpenTelemetry instance: log events also go to its logs pipeline (scrubbed) when an
+     * OTLP endpoint is configured, and the logging metrics ({@code vigil_log_spool_dropped_total},
+     * {@code vigil_log_spool_size_bytes}, {@code vigil_log_dropped_total}, …) are registered on it.
+     */
+    public synchronized VigilLogging connect(OpenTelemetry openTelemetry) {
+        Objects.requireNonNull(openTelemetry, "openTelemetry");
+        if (config.otlpExportEnabled() && otlp == null) {
+            otlp = new OtlpLogAppender(openTelemetry, scrubber);
+            otlp.setName("VIGIL_OTLP");
+            otlp.setContext(context);
+            otlp.start();
+            root.addAppender(otlp);
+        }
+        registerMetrics(openTelemetry.getMeter(INSTRUMENTATION_SCOPE));
+        return this;
+    }
+
+    private void registerMetrics(Meter meter) {
+        AttributeKey<String> appenderKey = AttributeKey.stringKey("appender");
+        AttributeKey<String> reason = AttributeKey.stringKey("reason");
+        List<VigilAsyncAppender> handoffs = lokiHandoff == null ? List.of(stdout) : List.of(stdout, lokiHandoff);
+        registrations.add(meter.counterBuilder("vigil.log.dropped")
+                .setDescription("Log events dropped because a hand-off queue stayed full past its bound")
+                .buildWithCallback(m -> {
+                    for (VigilAsyncAppender h : handoffs) {
+                        m.record(h.droppedCount(), Attributes.of(appenderKey, h.getName()));
+                    }
+                }));
+        if (loki == null) {
+            return;
+        }
+        Attributes full = Attributes.of(reason, "spool_full");
+        Attributes rejected = Attributes.of(reason, "rejected_by_loki");
+        registrations.add(meter.counterBuilder("vigil.log.spool.dropped")
+                .setDescription("Log lines not shipped to Loki: spool bound reached, or refused by Loki as invalid")
+                .buildWithCallback(m -> {
+                    m.record(loki.droppedCount(), full);
+                    m.record(loki.rejectedCount(), rejected);
+                }));
+        registrations.add(meter.upDownCounterBuilder("vigil.log.spool.size")
+                .setUnit("By")
+                .setDescription("Bytes the Loki spool occupies on disk")
+                .buildWithCallback(m -> m.record(loki.spoolBytes())));
+        registrations.add(meter.counterBuilder("vigil.log.loki.sent")
+                .setDescription("Log lines Loki has accepted")
+                .buildWithCallback(m -> m.record(loki.sentCount())));
+        registrations.add(meter.counterBuilder("vigil.log.loki.push.failures")
+                .setDescription("Loki pushes that failed and were retried")
+                .buildWithCallback(m -> m.record(loki.failedPushCount())));
+    }
+
+    /** The Loki appender, when Loki shipping is on. */
+    public Optional<LokiAppender> loki() {
+        return Optional.ofNullable(loki);
+    }
+
+    /** The stdout hand-off (for its drop count). */
+    public VigilAsyncAppender stdoutHandoff() {
+        return stdout;
+    }
+
+    /**
+     * Flushes and stops every appender Vigil installed: stdout is drained within a bound, Loki
+     * pushes what it can within {@code LOKI_TIMEOUT} and keeps the rest on disk for the next start.
+     */
+    @Override
+    public synchronized void close() {
+        root.detachAppender(traceContext);
+        if (otlp != null) {
+            root.detachAppender(otlp);
+            otlp.stop();
+        }
+        traceContext.stop(); // stops the hand-offs, which drain, then stop stdout and Loki
+        traceContext.detachAndStopAllAppenders();
+        for (AutoCloseable r : registrations) {
+            try {
+                r.close();
+            } catch (Exception ignored) {
+                // instrument callbacks cannot fail to close in a way that matters here
+            }
+        }
+        registrations.clear();
+    }
+
+    /** Builds a {@link VigilLogging} installation. */
+    public static final class Builder {
+        private final VigilConfig config;
+        private Scrubber scrubber = Scrubber.defaults();
+        private OutputStream output;
+        private Path spoolDirectory;
+        private long spoolMaxBytes;
+        private int queueSize = 8192;
+        private Duration maxBlock = Duration.ofMillis(20);
+        private Duration lokiRetryMaxBackoff = Duration.ofSeconds(30);
+        private LoggerContext context;
+        private Map<String, String> env = System.getenv();
+
+        Builder(VigilConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** Privacy rules for every line and sink (default {@link Scrubber#defaults()}). */
+        public Builder scrubber(Scrubber scrubber) {
+            this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
+            return this;
+        }
+
+        /** Writes the formatted lines here instead of stdout. */
+        public Builder output(OutputStream output) {
+            this.output = Objects.requireNonNull(output, "output");
+            return this;
+        }
+
+        /** Loki spool directory (default {@code VIGIL_LOG_SPOOL_DIR}, else under java.io.tmpdir). */
+        public Builder spoolDirectory(Path spoolDirectory) {
+            this.spoolDirectory = Objects.requireNonNull(spoolDirectory, "spoolDirectory");
+            return this;
+        }
+
+        /** Loki spool bound (default {@code VIGIL_LOG_SPOOL_MAX_BYTES}, else 64 MiB). */
+        public Builder spoolMaxBytes(long spoolMaxBytes) {
+            if (spoolMaxBytes < 4096) {
+                throw new IllegalArgumentException("spoolMaxBytes must be at least 4096");
+            }
+            this.spoolMaxBytes = spoolMaxBytes;
+            return this;
+        }
+
+        /** Capacity of each hand-off queue (default 8192 events). */
+        public Builder queueSize(int queueSize) {
+            if (queueSize < 1) {
+                throw new IllegalArgumentException("queueSize must be positive");
+            }
+            this.queueSize = queueSize;
+            return this;
+        }
+
+        /** Longest a logging thread waits for room in a hand-off queue (default 20 ms). */
+        public Builder maxBlock(Duration maxBlock) {
+            this.maxBlock = Objects.requireNonNull(maxBlock, "maxBlock");
+            return this;
+        }
+
+        /** Longest wait between Loki retries during an outage (default 30 s). */
+        public Builder lokiRetryMaxBackoff(Duration backoff) {
+            this.lokiRetryMaxBackoff = Objects.requireNonNull(backoff, "backoff");
+            return this;
+        }
+
+        /** The Logback context to configure (default: SLF4J's). */
+        public Builder loggerContext(LoggerContext context) {
+            this.context = Objects.requireNonNull(context, "context");
+            return this;
+        }
+
+        /** Environment read for {@code VIGIL_LOG_SPOOL_*} (default the process environment). */
+        public Builder environment(Map<String, String> env) {
+            this.env = Map.copyOf(env);
+            return this;
+        }
+
+        /** Configures Logback and starts the appenders. */
+        public VigilLogging install() {
+            return new VigilLogging(this);
+        }
+    }
+}

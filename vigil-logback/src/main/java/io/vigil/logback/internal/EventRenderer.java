@@ -1,0 +1,324 @@
+package io.vigil.logback.internal;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.vigil.core.Scrubber;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.event.KeyValuePair;
+
+/**
+ * Renders one Logback event in the contract's section-4 shape, scrubbed: as a JSON line or as a
+ * readable text line. Immutable and thread-safe; per-thread buffers are reused.
+ */
+public final class EventRenderer {
+    public static final String TRACE_ID = "trace_id";
+    public static final String SPAN_ID = "span_id";
+    /** Added by OpenTelemetry's MDC appender; the contract has no such field. */
+    public static final String TRACE_FLAGS = "trace_flags";
+
+    /** Field names the schema owns; an MDC entry or key-value pair with one of these is renamed. */
+    public static final Set<String> RESERVED = Set.of(
+            "timestamp",
+            "level",
+            "logger",
+            "message",
+            "service",
+            "environment",
+            "hostname",
+            TRACE_ID,
+            SPAN_ID,
+            "exception.type",
+            "exception.message",
+            "exception.stacktrace");
+
+    /** Prefix for a user field whose name is reserved, so a value can never forge a schema field. */
+    public static final String RENAMED_PREFIX = "field.";
+
+    private static final int MAX_KEYS = 64;
+
+    private final Scrubber scrubber;
+    private final String service;
+    private final String environment;
+    private final String hostname;
+    private final ThreadLocal<State> state = ThreadLocal.withInitial(State::new);
+
+    private static final class State {
+        final JsonLineWriter json = new JsonLineWriter(1024);
+        final IsoTimestamp timestamp = new IsoTimestamp();
+        final String[] written = new String[MAX_KEYS];
+        final StringBuilder text = new StringBuilder(256);
+        // Scrub results by key and value identity: a request's MDC values (and literal field
+        // values) are the same String instances on every line, so each is scrubbed once.
+        final String[] cacheKey = new String[CACHE_SIZE];
+        final String[] cacheValue = new String[CACHE_SIZE];
+        final Object[] cacheResult = new Object[CACHE_SIZE];
+    }
+
+    private static final int CACHE_SIZE = 64;
+
+    private Object scrub(State s, String key, Object value) {
+        if (!(value instanceof String str)) {
+            return scrubber.scrubValue(key, value);
+        }
+        int i = (System.identityHashCode(str) * 31 + System.identityHashCode(key)) & (CACHE_SIZE - 1);
+        if (s.cacheValue[i] == str && s.cacheKey[i] == key) {
+            return s.cacheResult[i];
+        }
+        Object result = scrubber.scrubValue(key, str);
+        s.cacheKey[i] = key;
+        s.cacheValue[i] = str;
+        s.cacheResult[i] = result;
+        return result;
+    }
+
+    public EventRenderer(Scrubber scrubber, String service, String environment, String hostname) {
+        this.scrubber = scrubber;
+        this.service = service;
+        this.environment = environment;
+        this.hostname = hostname;
+    }
+
+    public Scrubber scrubber() {
+        return scrubber;
+    }
+
+    public String service() {
+        return service;
+    }
+
+    public String environment() {
+        return environment;
+    }
+
+    /** The event as one JSON object and a newline, UTF-8. */
+    public byte[] json(ILoggingEvent event) {
+        return writeJson(event).toByteArray();
+    }
+
+    /**
+     * Renders into this thread's buffer and returns it; valid until the thread's next call. For
+     * callers that copy the bytes elsewhere themselves (the spool).
+     */
+    public JsonLineWriter writeJson(ILoggingEvent event) {
+        State s = state.get();
+        JsonLineWriter w = s.json.begin();
+        w.key("timestamp");
+        w.writeByte('"');
+        s.timestamp.write(event.getTimeStamp(), w);
+        w.writeByte('"');
+        w.field("level", event.getLevel().levelStr);
+        w.field("logger", event.getLoggerName());
+        w.field("message", scrubber.scrubText(event.getFormattedMessage()));
+        w.field("service", service);
+        w.field("environment", environment);
+        w.field("hostname", hostname);
+
+        Map<String, String> mdc = event.getMDCPropertyMap();
+        String traceId = mdc == null ? null : mdc.get(TRACE_ID);
+        String spanId = mdc == null ? null : mdc.get(SPAN_ID);
+        if (traceId == null) {
+            // No MDC appender in front: correct only when rendering on the logging thread.
+            SpanContext sc = Span.current().getSpanContext();
+            if (sc.isValid()) {
+                traceId = sc.getTraceId();
+                spanId = sc.getSpanId();
+            }
+        }
+        if (traceId != null) {
+            w.field(TRACE_ID, traceId);
+            w.field(SPAN_ID, spanId);
+        }
+
+        String[] written = s.written;
+        int n = 0;
+        List<KeyValuePair> kvps = event.getKeyValuePairs();
+        if (kvps != null) {
+            for (int i = 0, size = kvps.size(); i < size; i++) {
+                KeyValuePair kv = kvps.get(i);
+                if (kv == null || kv.key == null || contains(written, n, kv.key)) {
+                    continue;
+                }
+                if (n < MAX_KEYS) {
+                    written[n++] = kv.key;
+                }
+                w.typedField(fieldName(kv.key), scrub(s, kv.key, kv.value));
+            }
+        }
+        if (mdc != null && !mdc.isEmpty()) {
+            for (Map.Entry<String, String> e : mdc.entrySet()) {
+                String key = e.getKey();
+                if (key == null
+                        || key.equals(TRACE_ID)
+                        || key.equals(SPAN_ID)
+                        || key.equals(TRACE_FLAGS)
+                        || contains(written, n, key)) {
+                    continue; // a key-value pair on the event is more specific than the MDC
+                }
+                w.field(fieldName(key), (String) scrub(s, key, e.getValue()));
+            }
+        }
+        IThrowableProxy tp = event.getThrowableProxy();
+        if (tp != null) {
+            String message = scrubber.scrubText(tp.getMessage());
+            w.field("exception.type", tp.getClassName());
+            w.field("exception.message", message);
+            w.field("exception.stacktrace", StackTraces.render(tp, message, scrubber));
+        }
+        return w.end();
+    }
+
+    private static String fieldName(String key) {
+        return RESERVED.contains(key) ? RENAMED_PREFIX + key : key;
+    }
+
+    private static boolean contains(String[] keys, int n, String key) {
+        for (int i = 0; i < n; i++) {
+            if (keys[i].equals(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The event as readable, colourless text: {@code timestamp LEVEL [thread] logger - message
+     * key=value …}, then the stack trace with every line indented by a tab. Control characters in
+     * the message and values are shown escaped, so only a new event starts a line at column 0.
+     */
+    public String text(ILoggingEvent event) {
+        State s = state.get();
+        StringBuilder sb = s.text;
+        sb.setLength(0);
+        sb.append(IsoTimestamp.format(event.getTimeStamp())).append(' ');
+        String level = event.getLevel().levelStr;
+        sb.append(level);
+        for (int i = level.length(); i < 5; i++) {
+            sb.append(' ');
+        }
+        sb.append(" [");
+        appendEscaped(sb, event.getThreadName());
+        sb.append("] ").append(event.getLoggerName()).append(" - ");
+        appendEscaped(sb, scrubber.scrubText(event.getFormattedMessage()));
+
+        String[] written = s.written;
+        int n = 0;
+        List<KeyValuePair> kvps = event.getKeyValuePairs();
+        if (kvps != null) {
+            for (KeyValuePair kv : kvps) {
+                if (kv == null || kv.key == null || contains(written, n, kv.key)) {
+                    continue;
+                }
+                if (n < MAX_KEYS) {
+                    written[n++] = kv.key;
+                }
+                appendPair(sb, kv.key, scrub(s, kv.key, kv.value));
+            }
+        }
+        Map<String, String> mdc = event.getMDCPropertyMap();
+        String traceId = null;
+        String spanId = null;
+        if (mdc != null) {
+            traceId = mdc.get(TRACE_ID);
+            spanId = mdc.get(SPAN_ID);
+            for (Map.Entry<String, String> e : mdc.entrySet()) {
+                String key = e.getKey();
+                if (key == null
+                        || key.equals(TRACE_ID)
+                        || key.equals(SPAN_ID)
+                        || key.equals(TRACE_FLAGS)
+                        || contains(written, n, key)) {
+                    continue;
+                }
+                appendPair(sb, key, scrub(s, key, e.getValue()));
+            }
+        }
+        if (traceId == null) {
+            SpanContext sc = Span.current().getSpanContext();
+            if (sc.isValid()) {
+                traceId = sc.getTraceId();
+                spanId = sc.getSpanId();
+            }
+        }
+        if (traceId != null) {
+            sb.append(" trace_id=").append(traceId).append(" span_id=").append(spanId);
+        }
+        sb.append('\n');
+        IThrowableProxy tp = event.getThrowableProxy();
+        if (tp != null) {
+            String trace = StackTraces.render(tp, scrubber.scrubText(tp.getMessage()), scrubber);
+            sb.append('\t');
+            for (int i = 0; i < trace.length(); i++) {
+                char c = trace.charAt(i);
+                if (c == '\n') {
+                    if (i + 1 < trace.length()) {
+                        sb.append("\n\t");
+                    }
+                } else if (c == '\r') {
+                    // dropped: CR alone would let a terminal overwrite the line
+                } else {
+                    sb.append(c);
+                }
+            }
+            sb.append('\n');
+        }
+        String out = sb.toString();
+        if (sb.capacity() > 64 * 1024) {
+            s.text.setLength(0);
+            s.text.trimToSize();
+        }
+        return out;
+    }
+
+    private static void appendPair(StringBuilder sb, String key, Object value) {
+        sb.append(' ');
+        appendEscaped(sb, key);
+        sb.append('=');
+        String v = String.valueOf(value);
+        boolean quote = v.isEmpty() || needsQuotes(v);
+        if (quote) {
+            sb.append('"');
+        }
+        appendEscaped(sb, v);
+        if (quote) {
+            sb.append('"');
+        }
+    }
+
+    private static boolean needsQuotes(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c <= ' ' || c == '"' || c == '=' || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void appendEscaped(StringBuilder sb, String s) {
+        if (s == null) {
+            sb.append("null");
+            return;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package io.vigil.logback;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.vigil.core.ContextPropagation;
+import io.vigil.core.LogFormat;
+import io.vigil.core.VigilConfig;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+
+class VigilLoggingTest {
+    private final LoggerContext context = TestContexts.create();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final SdkTracerProvider tracing = SdkTracerProvider.builder().build();
+    private final Tracer tracer = tracing.get("test");
+    private VigilLogging logging;
+
+    @AfterEach
+    void tearDown() {
+        if (logging != null) {
+            logging.close();
+        }
+        tracing.close();
+        MDC.clear();
+    }
+
+    private Logger install(VigilConfig config) {
+        logging =
+                VigilLogging.builder(config).loggerContext(context).output(out).install();
+        return context.getLogger("io.example.Orders");
+    }
+
+    private VigilConfig.Builder config() {
+        return VigilConfig.builder().serviceName("orders").environment("test");
+    }
+
+    /** Closing drains the hand-off, so everything logged before is in {@code out}. */
+    private List<ObjectNode> lines() {
+        logging.close();
+        return Lines.parse(out);
+    }
+
+    @Test
+    void installWritesJsonLinesAtTheConfiguredLevel() {
+        Logger log = install(config().logLevel("WARN").build());
+
+        log.info("not written");
+        log.warn("written");
+
+        assertThat(lines()).singleElement().satisfies(l -> {
+            assertThat(l.get("message").asText()).isEqualTo("written");
+            assertThat(l.get("level").asText()).isEqualTo("WARN");
+            assertThat(l.get("service").asText()).isEqualTo("orders");
+            assertThat(l.get("environment").asText()).isEqualTo("test");
+        });
+    }
+
+    @Test
+    void traceAndSpanIdsAreThoseOfTheSpanCurrentWhenLogging() {
+        Logger log = install(config().build());
+        Span span = tracer.spanBuilder("work").startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            log.info("inside");
+        } finally {
+            span.end();
+        }
+        log.info("outside");
+
+        List<ObjectNode> lines = lines();
+        assertThat(lines.get(0).get("trace_id").asText())
+                .isEqualTo(span.getSpanContext().getTraceId());
+        assertThat(lines.get(0).get("span_id").asText())
+                .isEqualTo(span.getSpanContext().getSpanId());
+        assertThat(Lines.keys(lines.get(1))).doesNotContain("trace_id", "span_id");
+    }
+
+    @Test
+    void backgroundWorkCarriesTheTraceAndRequestContext() throws Exception {
+        Logger log = install(config().build());
+        ExecutorService pool = ContextPropagation.wrap(Executors.newSingleThreadExecutor());
+        Span span = tracer.spanBuilder("request").startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            MDC.put("request_id", "req-42");
+            MDC.put("user_id", "7");
+            pool.submit(() -> log.atInfo().addKeyValue("task_name", "send_mail").log("background"))
+                    .get(5, TimeUnit.SECONDS);
+        } finally {
+            span.end();
+            MDC.clear();
+            pool.shutdown();
+        }
+
+        ObjectNode line = lines().getFirst();
+        assertThat(line.get("trace_id").asText())
+                .isEqualTo(span.getSpanContext().getTraceId());
+        assertThat(line.get("request_id").asText()).isEqualTo("req-42");
+        assertThat(line.get("user_id").asText()).isEqualTo("7");
+        assertThat(line.get("task_name").asText()).isEqualTo("send_mail");
+    }
+
+    @Test
+    void structuredEventsKeepFieldTypesThroughTheWholePipeline() {
+        Logger log = install(config().build());
+        MDC.put("request_id", "r1");
+
+        log.atInfo()
+                .addKeyValue("event_type", "http_request")
+                .addKeyValue("status_code", 201)
+                .addKeyValue("duration_seconds", 0.042)
+                .log("POST /api/v1/users");
+
+        ObjectNode line = lines().getFirst();
+        assertThat(line.get("event_type").asText()).isEqualTo("http_request");
+        assertThat(line.get("status_code").isInt()).isTrue();
+        assertThat(line.get("duration_seconds").isNumber()).isTrue();
+        assertThat(line.get("request_id").asText()).isEqualTo("r1");
+    }
+
+    @Test
+    void textFormatIsOneReadableLinePerEvent() {
+        Logger log = install(config().logFormat(LogFormat.TEXT).build());
+        MDC.put("request_id", "r1");
+
+        log.atInfo().addKeyValue("status_code", 200).log("done\nforged line");
+        log.error("failed", new IllegalStateException("boom\nINFO forged"));
+
+        logging.close();
+        String text = out.toString(StandardCharsets.UTF_8);
+        String[] physical = text.split("\n");
+        assertThat(physical[0])
+                .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO  \\[.*] io.example.Orders - .*")
+                .contains("done\\nforged line")
+                .contains("status_code=200")
+                .contains("request_id=r1")
+                .doesNotContain("\u001b");
+        assertThat(physical[1]).contains("ERROR").contains("failed");
+        // every further physical line belongs to the stack trace and is indented
+        for (int i = 2; i < physical.length; i++) {
+            assertThat(physical[i]).startsWith("\t");
+        }
+        assertThat(text).contains("\tjava.lang.IllegalStateException: boom").contains("\tINFO forged");
+    }
+
+    @Test
+    void disabledObservabilityStillLogsToStdoutButShipsNothing() {
+        Logger log = install(config().enabled(false).lokiEnabled(true).build());
+
+        log.info("still here");
+
+        assertThat(logging.loki()).isEmpty();
+        assertThat(lines())
+                .singleElement()
+                .satisfies(l -> assertThat(l.get("message").asText()).isEqualTo("still here"));
+    }
+}

@@ -1,0 +1,111 @@
+package io.vigil.profiling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vigil.core.VigilConfig;
+import io.vigil.profiling.ProfilingConfig.SamplingEvent;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProfilingConfigTest {
+    private final VigilConfig vigil = VigilConfig.builder()
+            .serviceName("identity-service")
+            .serviceVersion("2.0.1")
+            .environment("production")
+            .profilingEnabled(true)
+            .build();
+
+    @Test
+    void defaultsAreTheSafeContinuousProfilingSettings() {
+        ProfilingConfig c = ProfilingConfig.fromEnvironment(vigil, Map.of());
+
+        assertThat(c.enabled()).isTrue();
+        assertThat(c.applicationName()).isEqualTo("identity-service");
+        assertThat(c.destination()).isEqualTo(new ProfilingConfig.Server(URI.create("http://localhost:4040")));
+        assertThat(c.labels())
+                .containsExactly(
+                        Map.entry("service", "identity-service"),
+                        Map.entry("version", "2.0.1"),
+                        Map.entry("environment", "production"));
+        assertThat(c.event()).isEqualTo(SamplingEvent.ITIMER);
+        assertThat(c.interval()).isEqualTo(Duration.ofMillis(10));
+        assertThat(c.allocationThresholdBytes()).isEqualTo(512 * 1024);
+        assertThat(c.lockThreshold()).isEqualTo(Duration.ofMillis(10));
+        assertThat(c.stackWalking()).isEqualTo("vm");
+        assertThat(c.uploadInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.queueCapacity()).isEqualTo(8);
+        assertThat(c.warnings()).isEmpty();
+    }
+
+    @Test
+    void profilingIsOffUnlessSwitchedOnAndOffWithTheMasterSwitch() {
+        assertThat(ProfilingConfig.fromEnvironment(VigilConfig.builder().build(), Map.of())
+                        .enabled())
+                .isFalse();
+        assertThat(ProfilingConfig.fromEnvironment(
+                                vigil.toBuilder().enabled(false).build(), Map.of())
+                        .enabled())
+                .isFalse();
+    }
+
+    @Test
+    void pyroscopeVariablesAdjustLabelsEventsAndThresholds() {
+        ProfilingConfig c = ProfilingConfig.fromEnvironment(
+                vigil,
+                Map.of(
+                        "PYROSCOPE_LABELS", "region=eu-west-1, team=identity",
+                        "PYROSCOPE_PROFILER_EVENT", "wall",
+                        "PYROSCOPE_PROFILING_INTERVAL", "20ms",
+                        "PYROSCOPE_PROFILER_ALLOC", "1m",
+                        "PYROSCOPE_PROFILER_LOCK", "0",
+                        "PYROSCOPE_UPLOAD_INTERVAL", "15s"));
+
+        assertThat(c.labels()).containsEntry("region", "eu-west-1").containsEntry("team", "identity");
+        assertThat(c.event()).isEqualTo(SamplingEvent.WALL);
+        assertThat(c.interval()).isEqualTo(Duration.ofMillis(20));
+        assertThat(c.allocationThresholdBytes()).isEqualTo(1 << 20);
+        assertThat(c.lockThreshold()).isZero();
+        assertThat(c.uploadInterval()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.warnings()).isEmpty();
+    }
+
+    @Test
+    void badValuesFallBackToDefaultsWithOneWarningEach() {
+        ProfilingConfig c = ProfilingConfig.fromEnvironment(
+                vigil,
+                Map.of(
+                        "PYROSCOPE_LABELS", "ok=1,bad-name=2,service=other,novalue",
+                        "PYROSCOPE_PROFILER_EVENT", "gpu",
+                        "PYROSCOPE_PROFILING_INTERVAL", "0",
+                        "PYROSCOPE_PROFILER_ALLOC", "lots"));
+
+        assertThat(c.labels()).containsEntry("ok", "1").containsEntry("service", "identity-service");
+        assertThat(c.event()).isEqualTo(SamplingEvent.ITIMER);
+        assertThat(c.interval()).isEqualTo(Duration.ofMillis(10));
+        assertThat(c.allocationThresholdBytes()).isEqualTo(512 * 1024);
+        assertThat(c.warnings()).hasSize(6);
+    }
+
+    @Test
+    void aFileAddressIsADirectoryDestination() {
+        ProfilingConfig c = ProfilingConfig.fromEnvironment(
+                VigilConfig.fromEnvironment(
+                        Map.of("PROFILING_ENABLED", "true", "PYROSCOPE_SERVER_ADDRESS", "file:build/profiles")),
+                Map.of());
+
+        assertThat(c.destination()).isEqualTo(new ProfilingConfig.Directory(Path.of("build/profiles")));
+    }
+
+    @Test
+    void credentialsInTheServerAddressStayOutOfTheLog() {
+        ProfilingConfig c = ProfilingConfig.builder(vigil.toBuilder()
+                        .pyroscopeServerAddress(URI.create("https://123:glc_secret@profiles.grafana.net"))
+                        .build())
+                .build();
+
+        assertThat(c.summary()).doesNotContain("glc_secret").contains("https://***@profiles.grafana.net");
+    }
+}
