@@ -1,0 +1,372 @@
+package io.vigil.http;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerRoute;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerRouteSource;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
+import io.vigil.core.Scrubber;
+import io.vigil.core.Vigil;
+import io.vigil.core.VigilConfig;
+import io.vigil.http.internal.HttpMetrics;
+import io.vigil.http.internal.RequestIds;
+import io.vigil.http.internal.TrustedProxies;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * Framework-neutral HTTP server instrumentation: for each request a server span (OpenTelemetry HTTP
+ * semantic conventions, incoming W3C trace context honoured), the contract's HTTP metrics ({@code
+ * http_requests_total}, {@code http_request_duration_seconds}, {@code http_requests_in_progress},
+ * request/response sizes, {@code http_exceptions_total}), request correlation ({@code
+ * X-Request-ID}/{@code X-Correlation-ID}, MDC) and one access-log event.
+ *
+ * <p>Build one per service and hand it to an adapter:
+ *
+ * <pre>{@code
+ * HttpServerTelemetry http = HttpServerTelemetry.builder(vigil)
+ *         .trustedProxies(List.of("10.0.0.0/8"))
+ *         .successfulRequestLogSampleRate(0.1)
+ *         .build();
+ * Javalin.create(cfg -> cfg.registerPlugin(new VigilJavalinPlugin(http)));
+ * // or: servletContext.addFilter("vigil", new VigilHttpFilter(http))
+ * }</pre>
+ *
+ * <p>Telemetry never changes a response: bad {@code traceparent} or correlation headers are ignored
+ * or replaced, never rejected.
+ */
+public final class HttpServerTelemetry {
+    /** Name of the logger that writes access-log events. */
+    public static final String ACCESS_LOGGER = "vigil.http.access";
+    /** Response header echoing the correlation id. */
+    public static final String REQUEST_ID_HEADER = "X-Request-ID";
+    /** Alternative correlation header, accepted and echoed too. */
+    public static final String CORRELATION_ID_HEADER = "X-Correlation-ID";
+
+    private static final Logger accessLog = LoggerFactory.getLogger(ACCESS_LOGGER);
+    private static final Logger log = LoggerFactory.getLogger(HttpServerTelemetry.class);
+    private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request.id");
+    private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
+    private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
+    private static final int MAX_PATH_LENGTH = 1024;
+    private static final int MAX_USER_AGENT_LENGTH = 256;
+
+    private final Instrumenter<RequestContext, RequestContext> instrumenter;
+    private final HttpMetrics metrics;
+    private final Scrubber scrubber;
+    private final TrustedProxies trustedProxies;
+    private final boolean accessLogEnabled;
+    private final double successSampleRate;
+    private final Set<String> excludedPaths;
+
+    private HttpServerTelemetry(Builder b) {
+        VigilConfig config = b.config;
+        this.scrubber = b.scrubber;
+        this.trustedProxies = b.trustedProxies;
+        this.accessLogEnabled = b.accessLog != null ? b.accessLog : config.enabled();
+        this.successSampleRate = b.successSampleRate;
+        this.excludedPaths = b.excludedPaths != null ? Set.copyOf(b.excludedPaths) : Set.of(config.metricsPath());
+        boolean metricsOn = config.enabled() && config.metricsEnabled() && config.httpMetricsEnabled();
+        this.metrics = new HttpMetrics(b.openTelemetry.getMeter("io.vigil.http"), metricsOn, b.maxEndpoints);
+        ServerAttributes getter = ServerAttributes.INSTANCE;
+        this.instrumenter = Instrumenter.<RequestContext, RequestContext>builder(
+                        b.openTelemetry, "io.vigil.http", HttpSpanNameExtractor.create(getter))
+                .setSpanStatusExtractor(HttpSpanStatusExtractor.create(getter))
+                .addAttributesExtractor(HttpServerAttributesExtractor.create(getter))
+                .addAttributesExtractor(new RequestIdExtractor())
+                .addContextCustomizer(HttpServerRoute.create(getter))
+                .setEnabled(config.enabled() && config.tracingEnabled())
+                .buildServerInstrumenter(getter);
+    }
+
+    /** Instrumentation with the runtime's configuration and privacy rules. */
+    public static HttpServerTelemetry create(Vigil vigil) {
+        return builder(vigil).build();
+    }
+
+    /** A builder using the runtime's OpenTelemetry, configuration and scrubber. */
+    public static Builder builder(Vigil vigil) {
+        return new Builder(vigil.openTelemetry(), vigil.config())
+                .scrubber(vigil.operations().scrubber());
+    }
+
+    /** A builder from parts, for services that build OpenTelemetry themselves. */
+    public static Builder builder(OpenTelemetry openTelemetry, VigilConfig config) {
+        return new Builder(openTelemetry, config);
+    }
+
+    Scrubber scrubber() {
+        return scrubber;
+    }
+
+    /**
+     * Starts instrumenting one request: resolves its correlation id and echoes it on {@code
+     * response}, extracts incoming trace context, starts the server span. The caller must {@link
+     * RequestContext#attach() attach} it around the handler and {@link RequestContext#end() end} it.
+     *
+     * @return the request's context, or {@code null} for an excluded path (e.g. the metrics endpoint)
+     */
+    public <REQ, RES> RequestContext start(REQ request, RES response, HttpServerAccessor<REQ, RES> accessor) {
+        long startNanos = System.nanoTime();
+        String rawPath = accessor.path(request);
+        if (rawPath != null && excludedPaths.contains(rawPath)) {
+            return null;
+        }
+        String requestId = RequestIds.resolve(
+                accessor.requestHeader(request, REQUEST_ID_HEADER),
+                accessor.requestHeader(request, CORRELATION_ID_HEADER));
+        accessor.setResponseHeader(response, REQUEST_ID_HEADER, requestId);
+        accessor.setResponseHeader(response, CORRELATION_ID_HEADER, requestId);
+
+        String peer = accessor.peerAddress(request);
+        String client = trustedProxies.any()
+                ? trustedProxies.clientAddress(peer, accessor.requestHeader(request, "X-Forwarded-For"))
+                : peer;
+        String method = accessor.method(request);
+        int methodIndex = HttpMetrics.methodIndex(method);
+        String methodForLogs = methodIndex != HttpMetrics.OTHER_METHOD_INDEX
+                ? HttpMetrics.methodLabel(methodIndex)
+                : truncate(method, 32);
+        String path = rawPath == null ? "" : scrubber.scrubText(truncate(rawPath, MAX_PATH_LENGTH));
+
+        RequestContext r = new RequestContext(
+                this, accessor, request, response, requestId, client, path, methodForLogs, methodIndex, startNanos);
+        Context parent = Context.current();
+        Context context = parent;
+        try {
+            if (instrumenter.shouldStart(parent, r)) {
+                context = instrumenter.start(parent, r);
+                r.spanStarted = true;
+            }
+        } catch (RuntimeException e) {
+            log.debug("Could not start the server span; serving the request without it", e);
+        }
+        r.context = context.with(RequestContext.KEY, r);
+        return r;
+    }
+
+    void routed(RequestContext r, String template, boolean authoritative) {
+        if (r.spanStarted) {
+            HttpServerRoute.update(
+                    r.context,
+                    authoritative ? HttpServerRouteSource.CONTROLLER : HttpServerRouteSource.SERVER,
+                    template);
+        }
+        if (r.inProgress == null && metrics.enabled()) {
+            HttpMetrics.Series s = metrics.series(r.methodIndex, template);
+            r.inProgress = s;
+            metrics.started(s, r.context);
+        }
+    }
+
+    void finish(RequestContext r, String endpoint, int status, long nanos, Throwable error) {
+        double seconds = nanos / 1e9;
+        long requestBytes = r.accessor.requestBodySize(r.request);
+        long responseBytes = r.accessor.responseBodySize(r.response);
+        // An exception the application turned into a 4xx is an answer, not a fault.
+        Throwable fault = status >= 500 ? error : null;
+        try {
+            if (metrics.enabled()) {
+                HttpMetrics.Series inProgress = r.inProgress;
+                if (inProgress != null) {
+                    metrics.finished(inProgress, r.context);
+                }
+                metrics.record(
+                        metrics.series(r.methodIndex, endpoint),
+                        status,
+                        seconds,
+                        requestBytes,
+                        responseBytes,
+                        fault == null ? null : simpleName(fault),
+                        r.context);
+            }
+            if (accessLogEnabled && shouldLog(status, error)) {
+                try (Scope ignored = r.attach()) {
+                    writeAccessLog(r, endpoint, status, seconds, requestBytes, responseBytes, fault);
+                }
+            }
+            if (r.spanStarted) {
+                if (fault != null) {
+                    recordException(Span.fromContext(r.context), fault);
+                }
+                // The exception is recorded above, scrubbed; the span's ERROR status and error.type
+                // follow from the 5xx status code.
+                instrumenter.end(r.context, r, r, null);
+            }
+        } catch (RuntimeException e) {
+            // Telemetry must never break the response that has already been produced.
+            log.debug("Recording HTTP telemetry failed", e);
+        }
+    }
+
+    private boolean shouldLog(int status, Throwable error) {
+        if (status >= 400 || error != null || successSampleRate >= 1.0) {
+            return true;
+        }
+        return successSampleRate > 0.0 && ThreadLocalRandom.current().nextDouble() < successSampleRate;
+    }
+
+    private void writeAccessLog(
+            RequestContext r,
+            String endpoint,
+            int status,
+            double seconds,
+            long requestBytes,
+            long responseBytes,
+            Throwable fault) {
+        Level level = status >= 500 ? Level.ERROR : status >= 400 ? Level.WARN : Level.INFO;
+        if (!accessLog.isEnabledForLevel(level)) {
+            return;
+        }
+        LoggingEventBuilder event = accessLog
+                .atLevel(level)
+                .addKeyValue("event_type", "http_request")
+                .addKeyValue("status_code", status)
+                .addKeyValue("duration_seconds", seconds);
+        if (requestBytes >= 0) {
+            event = event.addKeyValue("request_size_bytes", requestBytes);
+        }
+        if (responseBytes >= 0) {
+            event = event.addKeyValue("response_size_bytes", responseBytes);
+        }
+        List<String> agent = r.accessor.requestHeader(r.request, "User-Agent");
+        if (!agent.isEmpty()) {
+            event = event.addKeyValue(
+                    "user_agent", scrubber.scrubText(truncate(agent.getFirst(), MAX_USER_AGENT_LENGTH)));
+        }
+        if (fault != null) {
+            event = event.setCause(fault);
+        }
+        event.log("{} {} {}", r.method, endpoint, status);
+    }
+
+    /** The exception as a span event, with message and stack trace passed through the privacy rules. */
+    private void recordException(Span span, Throwable error) {
+        StringWriter stack = new StringWriter();
+        error.printStackTrace(new PrintWriter(stack));
+        AttributesBuilder scrubbed =
+                Attributes.builder().put(EXCEPTION_STACKTRACE, scrubber.scrubText(stack.toString()));
+        if (error.getMessage() != null) {
+            scrubbed.put(EXCEPTION_MESSAGE, scrubber.scrubText(error.getMessage()));
+        }
+        span.recordException(error, scrubbed.build());
+    }
+
+    private static String simpleName(Throwable t) {
+        String name = t.getClass().getSimpleName();
+        return name.isEmpty() ? "anonymous" : name;
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+
+    /** Sets {@code request.id} on the server span as it starts. */
+    private static final class RequestIdExtractor implements AttributesExtractor<RequestContext, RequestContext> {
+        @Override
+        public void onStart(AttributesBuilder attributes, Context parentContext, RequestContext r) {
+            attributes.put(REQUEST_ID, r.requestId);
+        }
+
+        @Override
+        public void onEnd(
+                AttributesBuilder attributes,
+                Context context,
+                RequestContext r,
+                RequestContext response,
+                Throwable error) {
+            if (r.userId() != null) {
+                attributes.put("user.id", r.userId());
+            }
+        }
+    }
+
+    /** Builds an {@link HttpServerTelemetry}. */
+    public static final class Builder {
+        private final OpenTelemetry openTelemetry;
+        private final VigilConfig config;
+        private Scrubber scrubber = Scrubber.defaults();
+        private TrustedProxies trustedProxies = TrustedProxies.none();
+        private Boolean accessLog;
+        private double successSampleRate = 1.0;
+        private Collection<String> excludedPaths;
+        private int maxEndpoints = 500;
+
+        Builder(OpenTelemetry openTelemetry, VigilConfig config) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** Privacy rules for paths, queries and user agents (default: the runtime's). */
+        public Builder scrubber(Scrubber scrubber) {
+            this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
+            return this;
+        }
+
+        /**
+         * Proxies (IP addresses or CIDR ranges) whose {@code X-Forwarded-For} is believed. Default:
+         * none, so the client address is always the TCP peer and cannot be forged.
+         *
+         * @throws IllegalArgumentException for an entry that is not an IP literal or range
+         */
+        public Builder trustedProxies(Collection<String> addressesOrRanges) {
+            this.trustedProxies = TrustedProxies.of(addressesOrRanges);
+            return this;
+        }
+
+        /** Whether to write one access-log event per request (default: on unless observability is off). */
+        public Builder accessLog(boolean enabled) {
+            this.accessLog = enabled;
+            return this;
+        }
+
+        /**
+         * Fraction (0.0–1.0) of successful requests (status below 400, no exception) that get an
+         * access-log event; errors are always logged. Default 1.0.
+         */
+        public Builder successfulRequestLogSampleRate(double rate) {
+            if (!(rate >= 0.0 && rate <= 1.0)) {
+                throw new IllegalArgumentException("sample rate must be within 0.0–1.0: " + rate);
+            }
+            this.successSampleRate = rate;
+            return this;
+        }
+
+        /** Exact paths served without any telemetry (default: the metrics path, so scrapes are not counted). */
+        public Builder excludedPaths(Collection<String> paths) {
+            this.excludedPaths = List.copyOf(paths);
+            return this;
+        }
+
+        /** Upper bound of distinct route templates before further ones are recorded as {@code other} (default 500). */
+        public Builder maxEndpoints(int maxEndpoints) {
+            if (maxEndpoints < 1) {
+                throw new IllegalArgumentException("maxEndpoints must be positive");
+            }
+            this.maxEndpoints = maxEndpoints;
+            return this;
+        }
+
+        public HttpServerTelemetry build() {
+            return new HttpServerTelemetry(this);
+        }
+    }
+}

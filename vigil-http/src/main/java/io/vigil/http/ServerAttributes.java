@@ -1,0 +1,102 @@
+package io.vigil.http;
+
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesGetter;
+import java.util.List;
+
+/**
+ * Feeds the OpenTelemetry HTTP semantic-convention extractors from a {@link RequestContext}. Forwarding
+ * headers are hidden from them: the client address is decided once, by {@code TrustedProxies}, and
+ * not re-derived from headers a client can forge.
+ */
+final class ServerAttributes
+        implements HttpServerAttributesGetter<RequestContext, RequestContext>, TextMapGetter<RequestContext> {
+    static final ServerAttributes INSTANCE = new ServerAttributes();
+
+    private ServerAttributes() {}
+
+    @Override
+    public String getHttpRequestMethod(RequestContext r) {
+        return r.accessor.method(r.request);
+    }
+
+    @Override
+    public List<String> getHttpRequestHeader(RequestContext r, String name) {
+        if (name.equals("x-forwarded-for") || name.equals("forwarded") || name.equals("x-forwarded-proto")) {
+            return List.of();
+        }
+        return r.accessor.requestHeader(r.request, name);
+    }
+
+    @Override
+    public Integer getHttpResponseStatusCode(RequestContext r, RequestContext response, Throwable error) {
+        return r.status;
+    }
+
+    @Override
+    public List<String> getHttpResponseHeader(RequestContext r, RequestContext response, String name) {
+        return r.accessor.responseHeader(r.response, name);
+    }
+
+    @Override
+    public String getUrlScheme(RequestContext r) {
+        return r.accessor.scheme(r.request);
+    }
+
+    @Override
+    public String getUrlPath(RequestContext r) {
+        return r.path;
+    }
+
+    @Override
+    public String getUrlQuery(RequestContext r) {
+        String query = r.accessor.query(r.request);
+        return query == null ? null : r.telemetry.scrubber().scrubText(query);
+    }
+
+    @Override
+    public String getHttpRoute(RequestContext r) {
+        return r.endpoint();
+    }
+
+    @Override
+    public String getClientAddress(RequestContext r) {
+        return r.clientAddress;
+    }
+
+    @Override
+    public String getNetworkPeerAddress(RequestContext r, RequestContext response) {
+        return r.accessor.peerAddress(r.request);
+    }
+
+    @Override
+    public Integer getNetworkPeerPort(RequestContext r, RequestContext response) {
+        return r.accessor.peerPort(r.request);
+    }
+
+    @Override
+    public String getNetworkProtocolName(RequestContext r, RequestContext response) {
+        return "http";
+    }
+
+    @Override
+    public String getNetworkProtocolVersion(RequestContext r, RequestContext response) {
+        return r.accessor.protocolVersion(r.request);
+    }
+
+    // W3C trace context and baggage extraction read headers through the same accessor.
+
+    @Override
+    public Iterable<String> keys(RequestContext r) {
+        return List.of();
+    }
+
+    @Override
+    public String get(RequestContext r, String key) {
+        if (r == null) {
+            return null;
+        }
+        List<String> values = r.accessor.requestHeader(r.request, key);
+        return values.isEmpty() ? null : values.getFirst();
+    }
+}

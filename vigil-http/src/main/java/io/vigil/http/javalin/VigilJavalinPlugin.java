@@ -1,0 +1,128 @@
+package io.vigil.http.javalin;
+
+import io.javalin.config.JavalinState;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.plugin.Plugin;
+import io.javalin.router.Endpoint;
+import io.javalin.router.HandlerWrapper;
+import io.javalin.router.ParsedEndpoint;
+import io.vigil.core.MetricsEndpoint;
+import io.vigil.core.MetricsScrape;
+import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.MetricsAccess;
+import io.vigil.http.RequestContext;
+import io.vigil.http.servlet.VigilHttpFilter;
+import jakarta.servlet.DispatcherType;
+import java.util.EnumSet;
+import java.util.Objects;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+
+/**
+ * Instruments a Javalin 7 application with {@link HttpServerTelemetry}:
+ *
+ * <pre>{@code
+ * Javalin.create(config -> config.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil))));
+ * }</pre>
+ *
+ * <p>Javalin 7 serves through a servlet on Jetty 12, so the plugin installs the same {@link
+ * VigilHttpFilter} a servlet application uses — one implementation, identical telemetry — and adds
+ * what only Javalin knows: the matched route template ({@code ctx.endpoints().matchedHttpEndpoint()})
+ * and exceptions thrown by handlers, which Javalin's exception mapper would otherwise swallow. An
+ * existing {@code config.router.handlerWrapper(...)} keeps working: it is wrapped, not replaced.
+ */
+public final class VigilJavalinPlugin extends Plugin<Void> {
+    private final HttpServerTelemetry telemetry;
+    private MetricsEndpoint metrics;
+    private String metricsPath;
+    private MetricsAccess metricsAccess;
+
+    public VigilJavalinPlugin(HttpServerTelemetry telemetry) {
+        super();
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+    }
+
+    /**
+     * Also serves {@code endpoint} at {@code path} (usually {@code vigil.config().metricsPath()}) on
+     * the application's port, to whoever {@code access} permits. Requests to it carry no HTTP
+     * telemetry of their own (the path is excluded by default).
+     */
+    public VigilJavalinPlugin serveMetrics(MetricsEndpoint endpoint, String path, MetricsAccess access) {
+        this.metrics = Objects.requireNonNull(endpoint, "endpoint");
+        this.metricsPath = Objects.requireNonNull(path, "path");
+        this.metricsAccess = Objects.requireNonNull(access, "access");
+        return this;
+    }
+
+    @Override
+    public void onInitialize(JavalinState state) {
+        VigilHttpFilter filter = new VigilHttpFilter(telemetry);
+        state.jetty.modifyServletContextHandler(
+                handler -> handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST)));
+        if (metrics != null) {
+            MetricsEndpoint endpoint = metrics;
+            MetricsAccess access = metricsAccess;
+            state.routes.get(metricsPath, ctx -> {
+                if (!access.permits(ctx.header("Authorization"))) {
+                    ctx.status(401)
+                            .header("WWW-Authenticate", "Bearer realm=\"metrics\"")
+                            .contentType("application/problem+json")
+                            .result(MetricsAccess.UNAUTHORIZED_BODY);
+                    return;
+                }
+                MetricsScrape scrape = endpoint.scrape(ctx.header("Accept"));
+                ctx.contentType(scrape.contentType()).result(scrape.body());
+            });
+        }
+        // Javalin applies the wrapper when a handler runs, so a wrapper set by the application is
+        // read now and composed with ours. (The getter is Kotlin-internal, hence its name.)
+        HandlerWrapper previous = state.router.getHandlerWrapper$javalin();
+        state.router.handlerWrapper(
+                endpoint -> observe(state, previous != null ? previous.wrap(endpoint) : endpoint.handler));
+    }
+
+    private static Handler observe(JavalinState state, Handler handler) {
+        return ctx -> {
+            RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
+            if (request == null) {
+                handler.handle(ctx);
+                return;
+            }
+            if (request.endpoint() == null) {
+                Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
+                String route = matched != null ? matched.path : lookUpRoute(state, ctx);
+                request.route(route);
+            }
+            try {
+                handler.handle(ctx);
+            } catch (Exception e) {
+                request.exception(e);
+                throw e;
+            }
+        };
+    }
+
+    /**
+     * The route a request will match, for handlers that run before matching ({@code before}
+     * filters such as authentication): a 401 they answer is counted under the route it protects.
+     */
+    private static String lookUpRoute(JavalinState state, Context ctx) {
+        String path = ctx.path();
+        String contextPath = ctx.contextPath();
+        if (contextPath.length() > 1 && path.startsWith(contextPath)) {
+            path = path.substring(contextPath.length());
+        }
+        HandlerType method = ctx.method();
+        ParsedEndpoint entry = state.internalRouter.findFirstHttpHandlerEntry(method, path);
+        if (entry == null && method == HandlerType.HEAD) {
+            entry = state.internalRouter.findFirstHttpHandlerEntry(HandlerType.GET, path);
+        }
+        return entry == null ? null : entry.endpoint.path;
+    }
+
+    @Override
+    public String name() {
+        return "vigil-http";
+    }
+}

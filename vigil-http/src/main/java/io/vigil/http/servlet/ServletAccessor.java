@@ -1,0 +1,135 @@
+package io.vigil.http.servlet;
+
+import io.vigil.http.HttpServerAccessor;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Enumeration;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/** Reads Jakarta Servlet 6 requests and responses for {@link io.vigil.http.HttpServerTelemetry}. */
+final class ServletAccessor implements HttpServerAccessor<HttpServletRequest, HttpServletResponse> {
+    static final ServletAccessor INSTANCE = new ServletAccessor();
+
+    /** Exact byte counts where the container is Jetty 12 (ee10); other containers use Content-Length. */
+    private static final boolean JETTY = jettyPresent();
+
+    private ServletAccessor() {}
+
+    private static boolean jettyPresent() {
+        try {
+            Class.forName(
+                    "org.eclipse.jetty.ee10.servlet.ServletContextResponse",
+                    false,
+                    ServletAccessor.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String method(HttpServletRequest request) {
+        return request.getMethod();
+    }
+
+    @Override
+    public String scheme(HttpServletRequest request) {
+        return request.getScheme();
+    }
+
+    @Override
+    public String path(HttpServletRequest request) {
+        return request.getRequestURI();
+    }
+
+    @Override
+    public String query(HttpServletRequest request) {
+        return request.getQueryString();
+    }
+
+    @Override
+    public List<String> requestHeader(HttpServletRequest request, String name) {
+        Enumeration<String> values = request.getHeaders(name);
+        if (values == null || !values.hasMoreElements()) {
+            return List.of();
+        }
+        String first = values.nextElement();
+        if (!values.hasMoreElements()) {
+            return List.of(first);
+        }
+        List<String> all = new ArrayList<>(2);
+        all.add(first);
+        while (values.hasMoreElements()) {
+            all.add(values.nextElement());
+        }
+        return all;
+    }
+
+    @Override
+    public String peerAddress(HttpServletRequest request) {
+        return request.getRemoteAddr();
+    }
+
+    @Override
+    public Integer peerPort(HttpServletRequest request) {
+        int port = request.getRemotePort();
+        return port > 0 ? port : null;
+    }
+
+    @Override
+    public String protocolVersion(HttpServletRequest request) {
+        String protocol = request.getProtocol(); // "HTTP/1.1"
+        if (protocol != null && protocol.startsWith("HTTP/")) {
+            String v = protocol.substring(5);
+            return v.equals("2.0") ? "2" : v.equals("3.0") ? "3" : v;
+        }
+        return null;
+    }
+
+    @Override
+    public long requestBodySize(HttpServletRequest request) {
+        return request.getContentLengthLong();
+    }
+
+    @Override
+    public int status(HttpServletResponse response) {
+        return response.getStatus();
+    }
+
+    @Override
+    public long responseBodySize(HttpServletResponse response) {
+        if (JETTY) {
+            try {
+                long written = JettyResponseSize.written(response);
+                if (written >= 0) {
+                    return written;
+                }
+            } catch (RuntimeException | LinkageError e) {
+                LoggerFactory.getLogger(ServletAccessor.class).debug("Cannot read Jetty's response size", e);
+            }
+        }
+        String length = response.getHeader("Content-Length");
+        if (length != null) {
+            try {
+                return Long.parseLong(length.strip());
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public List<String> responseHeader(HttpServletResponse response, String name) {
+        Collection<String> values = response.getHeaders(name);
+        return values == null ? List.of() : List.copyOf(values);
+    }
+
+    @Override
+    public void setResponseHeader(HttpServletResponse response, String name, String value) {
+        response.setHeader(name, value);
+    }
+}

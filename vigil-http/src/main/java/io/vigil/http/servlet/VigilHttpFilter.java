@@ -1,0 +1,189 @@
+package io.vigil.http.servlet;
+
+import io.opentelemetry.context.Scope;
+import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.RequestContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletMapping;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.MappingMatch;
+import java.io.IOException;
+import java.util.Objects;
+
+/**
+ * A Jakarta Servlet 6 filter applying {@link HttpServerTelemetry} to every request: server span,
+ * HTTP metrics, correlation headers, MDC and access log. Map it first, on {@code /*}, for {@code
+ * REQUEST} dispatches:
+ *
+ * <pre>{@code
+ * context.addFilter(new FilterHolder(new VigilHttpFilter(http)), "/*", EnumSet.of(DispatcherType.REQUEST));
+ * }</pre>
+ *
+ * <p>The route template ({@code endpoint} label) is, in order: the request attribute {@link
+ * #ROUTE_ATTRIBUTE} set by the application or a framework adapter, Spring MVC's best matching
+ * pattern, or the servlet mapping pattern ({@code /api/*}, but not a catch-all {@code /*}); a request no servlet mapped, or any 404
+ * answered by a mapping pattern alone, is {@code unmatched}. Asynchronous requests end when their
+ * {@code AsyncContext} completes.
+ */
+public final class VigilHttpFilter implements Filter {
+    /** Request attribute holding the route template, for frameworks that know it. */
+    public static final String ROUTE_ATTRIBUTE = "io.vigil.http.route";
+    /** Request attribute holding the {@link RequestContext} of the request. */
+    public static final String CONTEXT_ATTRIBUTE = RequestContext.class.getName();
+
+    private static final String SPRING_PATTERN = "org.springframework.web.servlet.HandlerMapping.bestMatchingPattern";
+
+    /** What the filter does with an exception that escapes the application. */
+    public enum UnhandledExceptions {
+        /**
+         * Answer {@code 500} with an RFC 9457 {@code application/problem+json} body carrying only the
+         * request id (when the response is not yet committed), instead of the container's error page,
+         * which may show the exception message. The default.
+         */
+        ANSWER_PROBLEM,
+        /** Rethrow to the container, for applications with their own error pages. */
+        RETHROW
+    }
+
+    private final HttpServerTelemetry telemetry;
+    private final UnhandledExceptions unhandled;
+
+    /** A filter answering unhandled exceptions with a problem+json 500. */
+    public VigilHttpFilter(HttpServerTelemetry telemetry) {
+        this(telemetry, UnhandledExceptions.ANSWER_PROBLEM);
+    }
+
+    public VigilHttpFilter(HttpServerTelemetry telemetry, UnhandledExceptions unhandled) {
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        this.unhandled = Objects.requireNonNull(unhandled, "unhandled");
+    }
+
+    /**
+     * Names the route template of the current request, for servlets and frameworks that route
+     * themselves; it enters the MDC as {@code endpoint} at once. Setting {@link #ROUTE_ATTRIBUTE}
+     * instead works too, but takes effect only when the request ends.
+     */
+    public static void route(ServletRequest request, String template) {
+        request.setAttribute(ROUTE_ATTRIBUTE, template);
+        if (request.getAttribute(CONTEXT_ATTRIBUTE) instanceof RequestContext context) {
+            context.route(template);
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(req instanceof HttpServletRequest request)
+                || !(res instanceof HttpServletResponse response)
+                || req.getAttribute(CONTEXT_ATTRIBUTE) != null) {
+            chain.doFilter(req, res); // not HTTP, or already instrumented by an outer dispatch
+            return;
+        }
+        RequestContext context = start(request, response);
+        if (context == null) {
+            chain.doFilter(req, res);
+            return;
+        }
+        try (Scope ignored = context.attach()) {
+            chain.doFilter(request, response);
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            context.exception(e);
+            if (response.isCommitted()) {
+                throw e; // too late to answer; the container aborts the response
+            }
+            if (unhandled == UnhandledExceptions.RETHROW || e instanceof Error) {
+                // The container answers 500 after we rethrow; record the status it will send.
+                response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                throw e;
+            }
+            answerProblem(response, context);
+        } finally {
+            routeFromAttributes(request, context);
+            if (request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(new EndOnComplete(request, context));
+            } else {
+                context.end();
+            }
+        }
+    }
+
+    private static void answerProblem(HttpServletResponse response, RequestContext context) throws IOException {
+        response.resetBuffer(); // keeps headers, including the correlation id
+        response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+        response.setContentType("application/problem+json");
+        response.setCharacterEncoding("UTF-8");
+        // The id is [A-Za-z0-9._-] only (validated or generated), so it needs no JSON escaping.
+        String body = "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500,"
+                + "\"request_id\":\"" + context.requestId() + "\"}";
+        response.getOutputStream().write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private RequestContext start(HttpServletRequest request, HttpServletResponse response) {
+        RequestContext context;
+        try {
+            context = telemetry.start(request, response, ServletAccessor.INSTANCE);
+        } catch (RuntimeException e) {
+            return null; // telemetry must not stop the request
+        }
+        if (context != null) {
+            request.setAttribute(CONTEXT_ATTRIBUTE, context);
+            context.provisionalRoute(mappingPattern(request));
+        }
+        return context;
+    }
+
+    /** The servlet mapping as a route template, or {@code null} for the default servlet (no route). */
+    private static String mappingPattern(HttpServletRequest request) {
+        HttpServletMapping mapping = request.getHttpServletMapping();
+        if (mapping == null || mapping.getMappingMatch() == null) {
+            return null;
+        }
+        MappingMatch match = mapping.getMappingMatch();
+        String pattern = mapping.getPattern();
+        if (match == MappingMatch.DEFAULT || "/*".equals(pattern)) {
+            return null; // a catch-all mapping (the default servlet, a framework's front servlet) names no route
+        }
+        return match == MappingMatch.CONTEXT_ROOT || pattern.isEmpty()
+                ? request.getContextPath() + "/"
+                : request.getContextPath() + pattern;
+    }
+
+    private static void routeFromAttributes(HttpServletRequest request, RequestContext context) {
+        Object route = request.getAttribute(ROUTE_ATTRIBUTE);
+        if (route == null) {
+            route = request.getAttribute(SPRING_PATTERN);
+        }
+        if (route instanceof String template) {
+            context.route(template);
+        }
+    }
+
+    /** Ends an asynchronous request when the container completes it. */
+    private record EndOnComplete(HttpServletRequest request, RequestContext context) implements AsyncListener {
+        @Override
+        public void onComplete(AsyncEvent event) {
+            routeFromAttributes(request, context);
+            context.end();
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            context.exception(event.getThrowable());
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {}
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
+        }
+    }
+}

@@ -1,0 +1,377 @@
+package io.vigil.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.test.LogEvent;
+import io.vigil.test.MetricSamples;
+import io.vigil.test.VigilExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The telemetry every adapter must produce, asserted over real HTTP requests against a real server
+ * (each subclass starts its framework serving {@link TestApp}).
+ */
+public abstract class HttpServerContractTest {
+    @RegisterExtension
+    protected final VigilExtension telemetry = VigilExtension.create();
+
+    protected final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    protected URI base;
+
+    /** Starts the framework on a free port with this instrumentation; returns its base URI. */
+    protected abstract URI startServer(HttpServerTelemetry http) throws Exception;
+
+    protected abstract void stopServer() throws Exception;
+
+    /** Adjusts the instrumentation every test of this class uses. */
+    protected HttpServerTelemetry.Builder configure(HttpServerTelemetry.Builder builder) {
+        return builder;
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        base = startServer(
+                configure(HttpServerTelemetry.builder(telemetry.runtime())).build());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        stopServer();
+    }
+
+    protected HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return client.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    protected SpanData serverSpan() {
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> telemetry.spans().stream().anyMatch(s -> s.getKind() == SpanKind.SERVER));
+        List<SpanData> servers = telemetry.spans().stream()
+                .filter(s -> s.getKind() == SpanKind.SERVER)
+                .toList();
+        assertThat(servers).hasSize(1);
+        return servers.getFirst();
+    }
+
+    protected LogEvent accessLog() {
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !telemetry.logs("http_request").isEmpty());
+        return telemetry.logs("http_request").getFirst();
+    }
+
+    protected double requests(String method, String endpoint, String status) {
+        return telemetry
+                .metrics()
+                .value("http_requests_total", Map.of("method", method, "endpoint", endpoint, "status_code", status));
+    }
+
+    protected void awaitRequests(String method, String endpoint, String status, double expected) {
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(
+                        () -> assertThat(requests(method, endpoint, status)).isEqualTo(expected));
+    }
+
+    @Test
+    void matchedRouteIsCountedUnderItsTemplate() throws Exception {
+        assertThat(get("/api/v1/users/42").statusCode()).isEqualTo(200);
+        get("/api/v1/users/43");
+
+        awaitRequests("GET", TestApp.USERS_ROUTE, "200", 2);
+        MetricSamples m = telemetry.metrics();
+        Map<String, String> series = Map.of("method", "GET", "endpoint", TestApp.USERS_ROUTE);
+        assertThat(m.value("http_request_duration_seconds_count", series)).isEqualTo(2);
+        assertThat(m.find("http_request_duration_seconds_bucket", Map.of("le", "0.005")))
+                .isPresent();
+        assertThat(m.value("http_requests_in_progress", series)).isZero();
+        assertThat(m.find("http_requests_in_progress", series)).isPresent();
+        assertThat(m.value("http_response_size_bytes_sum", series)).isEqualTo(2 * "{\"id\":\"42\"}".length());
+        assertThat(m.named("http_requests_total"))
+                .allSatisfy(s -> assertThat(s.labels().get("endpoint")).doesNotContain("42"));
+    }
+
+    @Test
+    void requestSizeIsRecorded() throws Exception {
+        HttpResponse<String> response = client.send(
+                HttpRequest.newBuilder(base.resolve("/api/v1/echo"))
+                        .POST(HttpRequest.BodyPublishers.ofString("hello world"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(response.body()).isEqualTo("hello world");
+
+        awaitRequests("POST", TestApp.ECHO_ROUTE, "201", 1);
+        Map<String, String> series = Map.of("method", "POST", "endpoint", TestApp.ECHO_ROUTE);
+        assertThat(telemetry.metrics().value("http_request_size_bytes_sum", series))
+                .isEqualTo(11);
+        assertThat(telemetry.metrics().value("http_response_size_bytes_sum", series))
+                .isEqualTo(11);
+    }
+
+    @Test
+    void serverSpanFollowsHttpSemanticConventions() throws Exception {
+        HttpResponse<String> response = get("/api/v1/users/7?page=2");
+        SpanData span = serverSpan();
+
+        assertThat(span.getName()).isEqualTo("GET " + TestApp.USERS_ROUTE);
+        assertThat(span.getKind()).isEqualTo(SpanKind.SERVER);
+        var attrs = span.getAttributes().asMap().entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(e -> e.getKey().getKey(), e -> e.getValue()));
+        assertThat(attrs)
+                .containsEntry("http.request.method", "GET")
+                .containsEntry("http.route", TestApp.USERS_ROUTE)
+                .containsEntry("http.response.status_code", 200L)
+                .containsEntry("url.path", "/api/v1/users/7")
+                .containsEntry("url.query", "page=2")
+                .containsEntry("url.scheme", "http")
+                .containsEntry("client.address", "127.0.0.1")
+                .containsEntry(
+                        "request.id",
+                        response.headers().firstValue("X-Request-ID").orElseThrow())
+                .containsEntry("user.id", "u-7");
+        assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+    }
+
+    @Test
+    void incomingTraceContextIsContinued() throws Exception {
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        get("/api/v1/users/1", "traceparent", "00-" + traceId + "-00f067aa0ba902b7-01");
+        SpanData span = serverSpan();
+        assertThat(span.getTraceId()).isEqualTo(traceId);
+        assertThat(span.getParentSpanId()).isEqualTo("00f067aa0ba902b7");
+    }
+
+    @Test
+    void malformedTraceparentStartsANewTraceAndNeverFails() throws Exception {
+        for (String bad : List.of(
+                "00-zzzz-00f067aa0ba902b7-01",
+                "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                "garbage",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-" + "f".repeat(500) + "-01")) {
+            assertThat(get("/api/v1/users/1", "traceparent", bad).statusCode())
+                    .as(bad)
+                    .isEqualTo(200);
+        }
+        awaitRequests("GET", TestApp.USERS_ROUTE, "200", 4);
+        assertThat(telemetry.spans())
+                .filteredOn(s -> s.getKind() == SpanKind.SERVER)
+                .hasSize(4)
+                .allSatisfy(s -> {
+                    assertThat(s.getSpanContext().isValid()).isTrue();
+                    assertThat(s.getParentSpanContext().isValid()).isFalse();
+                });
+    }
+
+    @Test
+    void unmatchedPathsCollapseToUnmatched() throws Exception {
+        assertThat(get("/no/such/path/" + UUID.randomUUID()).statusCode()).isEqualTo(404);
+        awaitRequests("GET", "unmatched", "404", 1);
+        SpanData span = serverSpan();
+        assertThat(span.getName()).isEqualTo("GET");
+        assertThat(accessLog().mdc()).containsEntry("endpoint", "unmatched");
+    }
+
+    @Test
+    void notFoundFromAMatchedRouteKeepsItsTemplate() throws Exception {
+        assertThat(get("/api/v1/missing").statusCode()).isEqualTo(404);
+        awaitRequests("GET", TestApp.MISSING_ROUTE, "404", 1);
+    }
+
+    @Test
+    void serverErrorStatusMarksTheSpanAndTheLog() throws Exception {
+        assertThat(get("/unavailable").statusCode()).isEqualTo(503);
+        awaitRequests("GET", "/unavailable", "503", 1);
+        assertThat(serverSpan().getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        LogEvent log = accessLog();
+        assertThat(log.level()).isEqualTo("ERROR");
+        assertThat(log.field("status_code")).isEqualTo(503);
+        assertThat(telemetry.metrics().named("http_exceptions_total")).isEmpty();
+    }
+
+    @Test
+    void handlerExceptionIsCountedRecordedAndNeverShownToTheClient() throws Exception {
+        HttpResponse<String> response = get("/boom");
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).doesNotContain("IllegalStateException", "kaboom", "at io.vigil");
+
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(telemetry
+                                .metrics()
+                                .value(
+                                        "http_exceptions_total",
+                                        Map.of("exception_type", "IllegalStateException", "endpoint", "/boom")))
+                        .isEqualTo(1));
+        awaitRequests("GET", "/boom", "500", 1);
+        SpanData span = serverSpan();
+        assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(span.getEvents()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("exception");
+            assertThat(e.getAttributes().asMap().toString())
+                    .contains("IllegalStateException")
+                    .contains("j***@example.com")
+                    .doesNotContain("jane.doe@example.com", "hunter2");
+        });
+        LogEvent log = accessLog();
+        assertThat(log.level()).isEqualTo("ERROR");
+        assertThat(log.exceptionType()).isEqualTo(IllegalStateException.class.getName());
+    }
+
+    @Test
+    void correlationIdIsAcceptedEchoedAndBound() throws Exception {
+        String id = "client-id_1.2-" + "x".repeat(50); // 64 characters, all allowed
+        assertThat(id).hasSize(64);
+        HttpResponse<String> response = get("/api/v1/users/5", "X-Request-ID", id);
+
+        assertThat(response.headers().firstValue("X-Request-ID")).contains(id);
+        assertThat(response.headers().firstValue("X-Correlation-ID")).contains(id);
+        assertThat(serverSpan().getAttributes().asMap().toString()).contains(id);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> telemetry.logs().stream().anyMatch(e -> e.message().equals("user loaded")));
+        LogEvent inHandler = telemetry.logs().stream()
+                .filter(e -> e.message().equals("user loaded"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(inHandler.mdc())
+                .containsEntry("request_id", id)
+                .containsEntry("method", "GET")
+                .containsEntry("path", "/api/v1/users/5")
+                .containsEntry("endpoint", TestApp.USERS_ROUTE)
+                .containsEntry("ip_address", "127.0.0.1")
+                .containsEntry("user_id", "u-5");
+        assertThat(inHandler.traceId()).isEqualTo(serverSpan().getTraceId());
+    }
+
+    @Test
+    void correlationHeaderIsAcceptedWhenRequestIdIsAbsent() throws Exception {
+        HttpResponse<String> response = get("/api/v1/users/5", "X-Correlation-ID", "abc12345");
+        assertThat(response.headers().firstValue("X-Request-ID")).contains("abc12345");
+        assertThat(response.headers().firstValue("X-Correlation-ID")).contains("abc12345");
+    }
+
+    @Test
+    void forgedOrOversizedCorrelationIdsAreReplaced() throws Exception {
+        for (String bad : List.of("x".repeat(65), "abc<script>", "a b", "é", "id;drop", "x".repeat(2000))) {
+            HttpResponse<String> response = get("/api/v1/users/5", "X-Request-ID", bad, "X-Correlation-ID", bad);
+            assertThat(response.statusCode()).as(bad).isEqualTo(200);
+            String echoed = response.headers().firstValue("X-Request-ID").orElseThrow();
+            assertThat(echoed).isNotEqualTo(bad).matches("[0-9a-f-]{36}");
+            assertThat(response.headers().firstValue("X-Correlation-ID")).contains(echoed);
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> telemetry.logs("http_request").size() == 6);
+        assertThat(telemetry.everything()).doesNotContain("abc<script>", "id;drop");
+    }
+
+    @Test
+    void generatedIdsAreUniquePerRequest() throws Exception {
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add(get("/api/v1/users/1").headers().firstValue("X-Request-ID").orElseThrow());
+        }
+        assertThat(ids).hasSize(20);
+    }
+
+    @Test
+    void accessLogEventCarriesTheContractFields() throws Exception {
+        HttpResponse<String> response = get("/api/v1/users/9", "User-Agent", "contract-test/1.0");
+        LogEvent log = accessLog();
+        assertThat(log.logger()).isEqualTo(HttpServerTelemetry.ACCESS_LOGGER);
+        assertThat(log.level()).isEqualTo("INFO");
+        assertThat(log.field("event_type")).isEqualTo("http_request");
+        assertThat(log.field("status_code")).isEqualTo(200);
+        assertThat(log.field("duration_seconds")).isInstanceOf(Double.class);
+        assertThat((Double) log.field("duration_seconds")).isPositive();
+        assertThat(log.field("response_size_bytes"))
+                .isEqualTo((long) response.body().length());
+        assertThat(log.field("user_agent")).isEqualTo("contract-test/1.0");
+        assertThat(log.mdc())
+                .containsEntry(
+                        "request_id",
+                        response.headers().firstValue("X-Request-ID").orElseThrow())
+                .containsEntry("method", "GET")
+                .containsEntry("path", "/api/v1/users/9")
+                .containsEntry("endpoint", TestApp.USERS_ROUTE)
+                .containsEntry("ip_address", "127.0.0.1")
+                .containsEntry("user_id", "u-9");
+        assertThat(log.traceId()).isEqualTo(serverSpan().getTraceId());
+        assertThat(telemetry.logs("http_request")).hasSize(1);
+    }
+
+    @Test
+    void logContextIsClearedAfterTheRequest() throws Exception {
+        get("/api/v1/users/3");
+        accessLog();
+        // The next request on a pooled thread starts clean: its handler log has its own id only.
+        HttpResponse<String> second = get("/api/v1/users/4");
+        String secondId = second.headers().firstValue("X-Request-ID").orElseThrow();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> telemetry.logs("http_request").size() == 2);
+        assertThat(telemetry.logs())
+                .filteredOn(e -> e.message().equals("loading user")
+                        && secondId.equals(e.mdc().get("request_id")))
+                .singleElement()
+                .satisfies(e -> assertThat(e.mdc()).doesNotContainKey("user_id"));
+    }
+
+    @Test
+    void emailsInPathsAreMaskedInLogsAndSpans() throws Exception {
+        get("/api/v1/users/jane.doe@example.com");
+        serverSpan();
+        accessLog();
+        assertThat(telemetry.everything()).doesNotContain("jane.doe@example.com");
+        assertThat(accessLog().mdc().get("path")).isEqualTo("/api/v1/users/j***@example.com");
+    }
+
+    @Test
+    void tenThousandDistinctPathsLeaveTheSeriesCountBounded() throws Exception {
+        Semaphore inFlight = new Semaphore(16);
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            String path = i % 2 == 0 ? "/api/v1/users/" + UUID.randomUUID() : "/random/" + UUID.randomUUID();
+            inFlight.acquire();
+            all.add(client.sendAsync(
+                            HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.discarding())
+                    .whenComplete((r, e) -> inFlight.release()));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+        awaitRequests("GET", TestApp.USERS_ROUTE, "200", 5_000);
+        awaitRequests("GET", "unmatched", "404", 5_000);
+
+        MetricSamples m = telemetry.metrics();
+        assertThat(m.named("http_requests_total")).hasSize(2);
+        long httpSeries =
+                m.all().stream().filter(s -> s.name().startsWith("http_")).count();
+        assertThat(httpSeries).isLessThan(100);
+        assertThat(m.text()).doesNotContain("/random/");
+    }
+
+    /** For subclasses that need a differently configured runtime. */
+    protected static VigilExtension extension(UnaryOperator<io.vigil.core.VigilConfig.Builder> config) {
+        return VigilExtension.create(config);
+    }
+}
