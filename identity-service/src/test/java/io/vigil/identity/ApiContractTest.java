@@ -668,9 +668,14 @@ abstract class ApiContractTest {
                             && s.getParentSpanId().equals(auth.getSpanId()))
                     .as("database spans under the authentication")
                     .isNotEmpty();
-            // Then the tokens (siblings under the request's server span, which the HTTP layer adds).
+            // Everything under the request's server span: the authentication, then the tokens.
+            SpanData server = only(spans, "POST /api/v1/auth/login");
+            assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
+            assertThat(auth.getParentSpanId()).isEqualTo(server.getSpanId());
             SpanData access = only(spans, "token.generate.access.create_access_token");
-            only(spans, "token.generate.refresh.create_refresh_token");
+            SpanData refresh = only(spans, "token.generate.refresh.create_refresh_token");
+            assertThat(access.getParentSpanId()).isEqualTo(server.getSpanId());
+            assertThat(refresh.getTraceId()).isEqualTo(server.getTraceId());
             assertThat(access.getStartEpochNanos()).isGreaterThanOrEqualTo(auth.getEndEpochNanos());
 
             Map<String, Object> log = logs.events(Map.of("event_type", "authentication", "auth_type", "login"))

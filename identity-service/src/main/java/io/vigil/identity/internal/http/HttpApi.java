@@ -8,6 +8,9 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson3;
 import io.vigil.core.MetricsScrape;
 import io.vigil.core.Vigil;
+import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.RequestContext;
+import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.AuthService;
@@ -27,7 +30,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,15 +96,11 @@ public final class HttpApi {
             cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
             cfg.jetty.host = config.host();
             cfg.jetty.port = config.port();
-            cfg.routes.before(this::beginRequest);
-            cfg.routes.after(ctx -> MDC.clear());
+            // Server spans, the contract's HTTP metrics, request ids (X-Request-ID / X-Correlation-ID),
+            // the request's MDC context and the access log all come from vigil-http.
+            cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
             for (Route r : routes) {
-                String path = r.path();
-                Handler h = r.handler();
-                cfg.routes.addHttpHandler(r.method(), path, ctx -> {
-                    MDC.put("endpoint", path);
-                    h.handle(ctx);
-                });
+                cfg.routes.addHttpHandler(r.method(), r.path(), r.handler());
             }
             cfg.routes.exception(ApiException.class, this::onApiException);
             cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
@@ -116,7 +114,6 @@ public final class HttpApi {
             });
             cfg.routes.error(404, ctx -> {
                 if (!isProblem(ctx)) {
-                    MDC.put("endpoint", "unmatched");
                     problem(ctx, 404, "not-found", "Not found", "No such resource: " + ctx.path(), null);
                 }
             });
@@ -283,27 +280,6 @@ public final class HttpApi {
 
     // --- request plumbing ----------------------------------------------------------------------
 
-    private void beginRequest(Context ctx) {
-        MDC.clear();
-        String id = acceptedId(ctx.header("X-Request-ID"));
-        if (id == null) {
-            id = acceptedId(ctx.header("X-Correlation-ID"));
-        }
-        if (id == null) {
-            id = UUID.randomUUID().toString();
-        }
-        ctx.header("X-Request-ID", id);
-        ctx.header("X-Correlation-ID", id);
-        MDC.put("request_id", id);
-        MDC.put("method", ctx.method().name());
-        MDC.put("path", ctx.path());
-        MDC.put("ip_address", ctx.ip());
-    }
-
-    private static String acceptedId(String header) {
-        return header != null && REQUEST_ID.matcher(header).matches() ? header : null;
-    }
-
     /** The authenticated caller; 401 without a valid bearer token. */
     private Principal principal(Context ctx) {
         Principal cached = ctx.attribute(PRINCIPAL);
@@ -316,7 +292,7 @@ public final class HttpApi {
         }
         Principal p = auth.authenticate(header.substring(7).trim());
         ctx.attribute(PRINCIPAL, p);
-        MDC.put("user_id", p.userId());
+        RequestContext.current().ifPresent(r -> r.userId(p.userId()));
         return p;
     }
 
@@ -376,7 +352,6 @@ public final class HttpApi {
             default -> status >= 500 ? "internal-error" : "bad-request";
         };
         if (status == 405) {
-            MDC.put("endpoint", "unmatched");
             String allowed = e.getDetails().get("availableMethods");
             if (allowed != null) {
                 ctx.header("Allow", allowed.replaceAll("[\\[\\] ]", ""));
