@@ -227,6 +227,9 @@ public record ProfilingConfig(
     }
 
     /** Builds a {@link ProfilingConfig}; {@link #build()} validates. */
+    /** Whether this JVM is newer than the async-profiler bundled with the Pyroscope agent supports. */
+    static final boolean NEWER_THAN_PROFILER = Runtime.version().feature() >= 25;
+
     public static final class Builder {
         private boolean enabled;
         private String applicationName;
@@ -234,8 +237,11 @@ public record ProfilingConfig(
         private final Map<String, String> labels = new LinkedHashMap<>();
         private SamplingEvent event = SamplingEvent.ITIMER;
         private Duration interval = Duration.ofMillis(10);
-        private long allocationThresholdBytes = 512 * 1024;
-        private Duration lockThreshold = Duration.ofMillis(10);
+        // The bundled async-profiler (4.0) predates JDK 25; there, a GC worker thread crashed the JVM
+        // (SIGSEGV in GCIdMark) in one of four identity-service runs with allocation and lock
+        // profiling on. On JDK 25+ only CPU is profiled unless PYROSCOPE_PROFILER_ALLOC/LOCK ask.
+        private long allocationThresholdBytes = NEWER_THAN_PROFILER ? 0 : 512 * 1024;
+        private Duration lockThreshold = NEWER_THAN_PROFILER ? Duration.ZERO : Duration.ofMillis(10);
         private Duration uploadInterval = Duration.ofSeconds(10);
         private String stackWalking = "vm";
         private int javaStackDepth = 2048;

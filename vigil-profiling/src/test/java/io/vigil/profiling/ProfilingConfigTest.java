@@ -32,8 +32,10 @@ class ProfilingConfigTest {
                         Map.entry("environment", "production"));
         assertThat(c.event()).isEqualTo(SamplingEvent.ITIMER);
         assertThat(c.interval()).isEqualTo(Duration.ofMillis(10));
-        assertThat(c.allocationThresholdBytes()).isEqualTo(512 * 1024);
-        assertThat(c.lockThreshold()).isEqualTo(Duration.ofMillis(10));
+        // Allocation and lock profiling are on by default only where the bundled profiler supports the JVM.
+        assertThat(c.allocationThresholdBytes()).isEqualTo(ProfilingConfig.NEWER_THAN_PROFILER ? 0 : 512 * 1024);
+        assertThat(c.lockThreshold())
+                .isEqualTo(ProfilingConfig.NEWER_THAN_PROFILER ? Duration.ZERO : Duration.ofMillis(10));
         assertThat(c.stackWalking()).isEqualTo("vm");
         assertThat(c.uploadInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.queueCapacity()).isEqualTo(8);
@@ -85,7 +87,7 @@ class ProfilingConfigTest {
         assertThat(c.labels()).containsEntry("ok", "1").containsEntry("service", "identity-service");
         assertThat(c.event()).isEqualTo(SamplingEvent.ITIMER);
         assertThat(c.interval()).isEqualTo(Duration.ofMillis(10));
-        assertThat(c.allocationThresholdBytes()).isEqualTo(512 * 1024);
+        assertThat(c.allocationThresholdBytes()).isEqualTo(ProfilingConfig.NEWER_THAN_PROFILER ? 0 : 512 * 1024);
         assertThat(c.warnings()).hasSize(6);
     }
 
