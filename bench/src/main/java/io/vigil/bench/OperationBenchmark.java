@@ -66,6 +66,10 @@ public class OperationBenchmark {
     @Param({"sampled", "unsampled", "off"})
     public String mode;
 
+    /** {@code off} sets the SDK's exemplar filter to always_off, to see what exemplars cost. */
+    @Param({"on"})
+    public String exemplars;
+
     private Vigil vigil;
     private Operations operations;
     private Tracer tracer;
@@ -80,6 +84,10 @@ public class OperationBenchmark {
         VigilConfig config = VigilConfig.builder()
                 .enabled(!mode.equals("off"))
                 .traceSampleRate(mode.equals("sampled") ? 1.0 : 0.0)
+                .otelProperties(
+                        exemplars.equals("off")
+                                ? java.util.Map.of("otel.metrics.exemplar.filter", "always_off")
+                                : java.util.Map.of())
                 .build();
         vigil = Vigil.builder()
                 .config(config)
