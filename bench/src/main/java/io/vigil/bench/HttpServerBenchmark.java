@@ -3,16 +3,12 @@ package io.vigil.bench;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import io.vigil.http.HttpServerAccessor;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.RequestContext;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -61,8 +57,9 @@ public class HttpServerBenchmark {
                         .traceSampleRate(mode.equals("sampled") ? 1.0 : 0.0)
                         .build())
                 .runtimeMetrics(false)
-                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer((t, cfg) -> t.addSpanProcessor(
-                        BatchSpanProcessor.builder(new DiscardingExporter()).build())))
+                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
+                        (t, cfg) -> t.addSpanProcessor(BatchSpanProcessor.builder(BenchSupport.discardingExporter())
+                                .build())))
                 .build();
         http = HttpServerTelemetry.builder(vigil).accessLog(false).build();
         // The caller's sampling decision travels in the traceparent flags, and the sampler follows it.
@@ -154,22 +151,5 @@ public class HttpServerBenchmark {
 
         @Override
         public void setResponseHeader(FakeExchange r, String name, String value) {}
-    }
-
-    private static final class DiscardingExporter implements SpanExporter {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-        }
     }
 }

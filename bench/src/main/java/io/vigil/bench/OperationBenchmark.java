@@ -1,10 +1,5 @@
 package io.vigil.bench;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.OutputStreamAppender;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
@@ -14,20 +9,14 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.core.Authentication;
 import io.vigil.core.Operation;
 import io.vigil.core.Operations;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
-import java.io.OutputStream;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import net.logstash.logback.encoder.LogstashEncoder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -80,7 +69,7 @@ public class OperationBenchmark {
 
     @Setup(org.openjdk.jmh.annotations.Level.Trial)
     public void setUp() {
-        installJsonLogging();
+        BenchSupport.jsonLogsToNowhere(ch.qos.logback.classic.Level.INFO);
         VigilConfig config = VigilConfig.builder()
                 .enabled(!mode.equals("off"))
                 .traceSampleRate(mode.equals("sampled") ? 1.0 : 0.0)
@@ -93,8 +82,9 @@ public class OperationBenchmark {
                 .config(config)
                 .runtimeMetrics(false)
                 // A real batch pipeline with an exporter that discards: export cost is not measured.
-                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer((t, cfg) -> t.addSpanProcessor(
-                        BatchSpanProcessor.builder(new DiscardingExporter()).build())))
+                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
+                        (t, cfg) -> t.addSpanProcessor(BatchSpanProcessor.builder(BenchSupport.discardingExporter())
+                                .build())))
                 .build();
         operations = vigil.operations();
         tracer = vigil.openTelemetry().getTracer("handstacked");
@@ -169,41 +159,6 @@ public class OperationBenchmark {
             return userId;
         } finally {
             span.end();
-        }
-    }
-
-    /** Every log event, Vigil's and the baseline's, goes through the same JSON encoder to nowhere. */
-    private static void installJsonLogging() {
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.detachAndStopAllAppenders();
-        LogstashEncoder encoder = new LogstashEncoder();
-        encoder.setContext(context);
-        encoder.start();
-        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
-        appender.setContext(context);
-        appender.setEncoder(encoder);
-        appender.setOutputStream(OutputStream.nullOutputStream());
-        appender.setImmediateFlush(false);
-        appender.start();
-        root.addAppender(appender);
-        root.setLevel(Level.INFO);
-    }
-
-    private static final class DiscardingExporter implements SpanExporter {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
         }
     }
 }

@@ -1,0 +1,61 @@
+package io.vigil.bench;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.OutputStreamAppender;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.OutputStream;
+import java.util.Collection;
+import net.logstash.logback.encoder.LogstashEncoder;
+import org.slf4j.LoggerFactory;
+
+/** What the benchmarks share: a JSON log appender writing nowhere, and a span exporter that discards. */
+final class BenchSupport {
+    private BenchSupport() {}
+
+    /**
+     * Every log event at or above {@code rootLevel} is encoded as JSON (logstash-logback-encoder, as
+     * services commonly write it) to a null stream: encoding is measured, console I/O is not.
+     */
+    static LoggerContext jsonLogsToNowhere(Level rootLevel) {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        LogstashEncoder encoder = new LogstashEncoder();
+        encoder.setContext(context);
+        encoder.start();
+        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+        appender.setContext(context);
+        appender.setEncoder(encoder);
+        appender.setOutputStream(OutputStream.nullOutputStream());
+        appender.setImmediateFlush(false);
+        appender.start();
+        root.addAppender(appender);
+        root.setLevel(rootLevel);
+        return context;
+    }
+
+    /** A real batch pipeline's end that discards: export cost is not what is measured. */
+    static SpanExporter discardingExporter() {
+        return new SpanExporter() {
+            @Override
+            public CompletableResultCode export(Collection<SpanData> spans) {
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode flush() {
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode shutdown() {
+                return CompletableResultCode.ofSuccess();
+            }
+        };
+    }
+}
