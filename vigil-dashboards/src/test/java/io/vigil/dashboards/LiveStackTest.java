@@ -102,9 +102,6 @@ class LiveStackTest {
                         + " 127.0.0.1, reach the service");
         NO_DATA_HERE.put(Pattern.compile("db_errors_total"), "database errors; H2 in a temp directory has none");
         NO_DATA_HERE.put(
-                Pattern.compile("job:slo_http_errors:"),
-                "TODO: the error-ratio recording rules are empty while there are no 5xx (0/x has no numerator)");
-        NO_DATA_HERE.put(
                 Pattern.compile("database_operation"),
                 "TODO: identity-service does not emit the repository-level database_operation metrics yet");
         NO_DATA_HERE.put(
