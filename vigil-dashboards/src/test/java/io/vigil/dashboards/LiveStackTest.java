@@ -102,9 +102,6 @@ class LiveStackTest {
                         + " 127.0.0.1, reach the service");
         NO_DATA_HERE.put(Pattern.compile("db_errors_total"), "database errors; H2 in a temp directory has none");
         NO_DATA_HERE.put(
-                Pattern.compile("database_operation"),
-                "TODO: identity-service does not emit the repository-level database_operation metrics yet");
-        NO_DATA_HERE.put(
                 Pattern.compile("vigil_export_failures_total"),
                 "telemetry export failures; nothing is exported (no OTLP endpoint), so none fail");
         NO_DATA_HERE.put(
