@@ -66,7 +66,7 @@ public final class IdentityService implements AutoCloseable {
         Database db = new Database(config, vigil.openTelemetry());
         try {
             IdentityTelemetry telemetry = new IdentityTelemetry(vigil);
-            UserStore users = new UserStore();
+            UserStore users = new UserStore(vigil.operations());
             TokenStore tokens = new TokenStore();
             AuditLog audit = new AuditLog();
             Passwords passwords = new Passwords();

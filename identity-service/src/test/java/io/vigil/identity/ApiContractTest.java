@@ -187,9 +187,24 @@ abstract class ApiContractTest {
     void registeringATakenEmailIsAConflict() {
         String email = uniqueEmail();
         register(email);
+        MetricSamples before = metrics();
         Api.Response r = api.post(
                 API + "/auth/register", Map.of("email", email, "password", PASSWORD, "full_name", "Again"), null);
         assertProblem(r, 409, "email-taken");
+        // The repository-level database operation: the refused insert is a failure, not an error.
+        MetricSamples after = metrics();
+        assertThat(delta(
+                        before,
+                        after,
+                        "database_operations_total",
+                        Map.of("operation", "insert", "table", "users", "status", "failure")))
+                .isEqualTo(1.0);
+        assertThat(delta(
+                        before,
+                        after,
+                        "database_operations_total",
+                        Map.of("operation", "insert", "table", "users", "status", "error")))
+                .isZero();
     }
 
     @Test

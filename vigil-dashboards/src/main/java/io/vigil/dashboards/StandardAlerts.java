@@ -538,13 +538,16 @@ public final class StandardAlerts {
     private RuleGroup slo() {
         List<RecordingRule> recording = new java.util.ArrayList<>();
         for (String w : SLO_WINDOWS) {
+            // "or 0 * all": a service without a single 5xx has an error ratio of 0, not no data
+            // (the burn-rate panels would show "No data" for exactly the healthy case).
+            String all = sumByJob("rate(" + c.select("http_requests_total").over(w) + ")");
             recording.add(new RecordingRule(
                     errorRatio(w),
-                    sumByJob("rate("
+                    "("
+                            + sumByJob("rate("
                                     + c.select("http_requests_total")
                                             .re("status_code", "5..")
-                                            .over(w) + ")") + " / "
-                            + sumByJob("rate(" + c.select("http_requests_total").over(w) + ")")));
+                                            .over(w) + ")") + " or 0 * " + all + ") / " + all));
         }
         for (String w : SLO_WINDOWS) {
             recording.add(new RecordingRule(
