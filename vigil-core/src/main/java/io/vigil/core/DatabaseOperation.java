@@ -18,6 +18,8 @@ public final class DatabaseOperation {
     public static final OperationKind KIND = OperationKind.builder("database_operation")
             .eventType("database")
             .family(OperationKind.MetricFamily.DATABASE)
+            // Several per request: successes are in the metrics and spans, their log lines at DEBUG.
+            .successLogLevel(org.slf4j.event.Level.DEBUG)
             .dimension("operation", "db.operation", "db_operation", OPERATIONS)
             .openDimension("table", "db.sql.table", "table", 128)
             .spanName(op -> "db." + op.value(0) + "." + op.value(1))

@@ -129,6 +129,7 @@ public final class OperationKind {
     private final String subjectSpanAttribute;
     private final List<Instrument> instruments;
     private final List<SpanAttribute> constantSpanAttributes;
+    private final org.slf4j.event.Level successLogLevel;
 
     /** A span attribute every span of the kind carries. */
     public record SpanAttribute(String key, Object value) {}
@@ -148,6 +149,7 @@ public final class OperationKind {
         this.subjectSpanAttribute = b.subjectSpanAttribute;
         this.instruments = List.copyOf(b.instruments);
         this.constantSpanAttributes = List.copyOf(b.constantSpanAttributes);
+        this.successLogLevel = b.successLogLevel;
         for (Instrument i : instruments) {
             for (String label : i.onlyWhen().keySet()) {
                 if (dimensionIndex(label) < 0) {
@@ -237,6 +239,11 @@ public final class OperationKind {
         return constantSpanAttributes;
     }
 
+    /** The level of the log event of a successful operation (failures log WARN, errors ERROR). */
+    public org.slf4j.event.Level successLogLevel() {
+        return successLogLevel;
+    }
+
     String spanName(Operation operation) {
         return spanName.apply(operation);
     }
@@ -286,6 +293,7 @@ public final class OperationKind {
         private String subjectSpanAttribute = "user.id";
         private final List<Instrument> instruments = new ArrayList<>();
         private final List<SpanAttribute> constantSpanAttributes = new ArrayList<>();
+        private org.slf4j.event.Level successLogLevel = org.slf4j.event.Level.INFO;
 
         private Builder(String name) {
             if (!NAME.matcher(name).matches()) {
@@ -391,6 +399,15 @@ public final class OperationKind {
         /** A span attribute every span of this kind carries. */
         public Builder constantSpanAttribute(String key, Object value) {
             constantSpanAttributes.add(new SpanAttribute(key, value));
+            return this;
+        }
+
+        /**
+         * The log level of successful operations (default INFO) — DEBUG for kinds as frequent as
+         * database statements, whose successes the metrics and spans already show.
+         */
+        public Builder successLogLevel(org.slf4j.event.Level level) {
+            this.successLogLevel = Objects.requireNonNull(level);
             return this;
         }
 

@@ -278,7 +278,7 @@ public final class OperationScope implements AutoCloseable {
 
     void writeLog(Logger logger, double seconds) {
         Level level = switch (outcome) {
-            case SUCCESS -> Level.INFO;
+            case SUCCESS -> operation.kind().successLogLevel();
             case FAILURE -> Level.WARN;
             case ERROR -> Level.ERROR;
         };

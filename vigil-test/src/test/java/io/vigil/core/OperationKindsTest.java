@@ -281,4 +281,16 @@ class OperationKindsTest {
                 .text();
         assertThat(openMetrics).contains("trace_id=\"" + span.getTraceId() + "\"");
     }
+
+    @Test
+    void successfulDatabaseOperationsLogAtDebugOnly() {
+        ops().run(DatabaseOperation.of("select", "users", "find_user"), op -> {});
+        assertThat(telemetry.logs("database")).isEmpty(); // root logger at INFO in tests
+        assertThat(telemetry
+                        .metrics()
+                        .value(
+                                "database_operations_total",
+                                Map.of("operation", "select", "table", "users", "status", "success")))
+                .isEqualTo(1);
+    }
 }
