@@ -142,7 +142,7 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         log = getContext() instanceof ch.qos.logback.classic.LoggerContext lc
                 ? lc.getLogger(LokiAppender.class)
                 : LoggerFactory.getLogger(LokiAppender.class);
-        renderer = VigilJsonEncoder.renderer(service, environment, hostname, scrubber);
+        renderer = ContractEncoder.renderer(service, environment, hostname, scrubber);
         Path dir = spoolDirectory != null
                 ? spoolDirectory
                 : Path.of(System.getProperty("java.io.tmpdir"), "vigil-loki-spool", safe(renderer.service()));

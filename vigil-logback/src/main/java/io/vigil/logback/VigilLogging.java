@@ -167,15 +167,7 @@ public final class VigilLogging implements AutoCloseable {
 
     private static Encoder<ILoggingEvent> encoder(VigilConfig config, Scrubber scrubber) {
         boolean text = config.logFormat() == LogFormat.TEXT || !config.structuredLoggingEnabled();
-        if (text) {
-            VigilTextEncoder e = new VigilTextEncoder();
-            e.setService(config.serviceName());
-            e.setEnvironment(config.environment());
-            e.setScrubber(scrubber);
-            e.start();
-            return e;
-        }
-        VigilJsonEncoder e = new VigilJsonEncoder();
+        ContractEncoder e = text ? new VigilTextEncoder() : new VigilJsonEncoder();
         e.setService(config.serviceName());
         e.setEnvironment(config.environment());
         e.setScrubber(scrubber);

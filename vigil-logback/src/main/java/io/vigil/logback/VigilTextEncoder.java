@@ -1,11 +1,7 @@
 package io.vigil.logback;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.encoder.EncoderBase;
-import io.vigil.core.Scrubber;
-import io.vigil.logback.internal.EventRenderer;
 import java.nio.charset.StandardCharsets;
-import java.util.Objects;
 
 /**
  * A Logback encoder for {@code LOG_FORMAT=text}: readable, colourless lines with the same fields and
@@ -18,43 +14,9 @@ import java.util.Objects;
  * Control characters in messages and values are shown escaped ({@code \n}), and stack-trace lines
  * are indented by a tab, so a line starting at column 0 is always a new event.
  */
-public class VigilTextEncoder extends EncoderBase<ILoggingEvent> {
-    private String service;
-    private String environment;
-    private Scrubber scrubber = Scrubber.defaults();
-    private EventRenderer renderer;
-
-    public void setService(String service) {
-        this.service = service;
-    }
-
-    public void setEnvironment(String environment) {
-        this.environment = environment;
-    }
-
-    /** Privacy rules (default {@link Scrubber#defaults()}). */
-    public void setScrubber(Scrubber scrubber) {
-        this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
-    }
-
-    @Override
-    public void start() {
-        renderer = VigilJsonEncoder.renderer(service, environment, null, scrubber);
-        super.start();
-    }
-
-    @Override
-    public byte[] headerBytes() {
-        return null;
-    }
-
+public class VigilTextEncoder extends ContractEncoder {
     @Override
     public byte[] encode(ILoggingEvent event) {
-        return renderer.text(event).getBytes(StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public byte[] footerBytes() {
-        return null;
+        return renderer().text(event).getBytes(StandardCharsets.UTF_8);
     }
 }
