@@ -201,17 +201,13 @@ final class OtlpConverter {
                     long[] counts = p.getBucketCountsList().stream()
                             .mapToLong(Long::longValue)
                             .toArray();
-                    long charged = interner.charged();
-                    Map<String, String> labels = labels(p.getAttributesList());
-                    long labelBytes = Sizes.shallow(labels) + newBytes(charged);
                     sink.point(
                             histogram(
                                     sink,
                                     name,
                                     delta,
                                     service,
-                                    labels,
-                                    labelBytes,
+                                    p.getAttributesList(),
                                     p.getStartTimeUnixNano(),
                                     p.getTimeUnixNano(),
                                     bounds,
@@ -239,17 +235,13 @@ final class OtlpConverter {
                         bounds[i + 1] = Math.pow(base, offset + i + 1);
                         counts[i + 1] = p.getPositive().getBucketCounts(i);
                     }
-                    long charged = interner.charged();
-                    Map<String, String> labels = labels(p.getAttributesList());
-                    long labelBytes = Sizes.shallow(labels) + newBytes(charged);
                     sink.point(
                             histogram(
                                     sink,
                                     name,
                                     delta,
                                     service,
-                                    labels,
-                                    labelBytes,
+                                    p.getAttributesList(),
                                     p.getStartTimeUnixNano(),
                                     p.getTimeUnixNano(),
                                     bounds,
@@ -321,19 +313,22 @@ final class OtlpConverter {
                 Sizes.RECORD + labelBytes);
     }
 
-    private static PointRecord histogram(
+    /** A histogram point (explicit buckets), its labels interned and charged. */
+    private PointRecord histogram(
             Sink sink,
             String name,
             boolean delta,
             String service,
-            Map<String, String> labels,
-            long labelBytes,
+            List<KeyValue> attributes,
             long start,
             long time,
             double[] bounds,
             long[] counts,
             long count,
             double sum) {
+        long charged = interner.charged();
+        Map<String, String> labels = labels(attributes);
+        long labelBytes = Sizes.shallow(labels) + newBytes(charged);
         long bytes = Sizes.RECORD + labelBytes + 32L + 8L * bounds.length + 8L * counts.length;
         return new PointRecord(
                 sink.nextSeq(),
