@@ -11,8 +11,12 @@ import java.util.Objects;
  * {@code description}, {@code runbook}, {@code dashboard}), where it comes from, and the promtool
  * cases that prove it fires when it should and stays silent otherwise.
  *
+ * @param severityReason why this severity: the document that sets it, or the reasoning
  * @param labels extra labels besides {@code severity}
  * @param dashboardUid the Grafana dashboard to open first
+ * @param exemplars PromQL of the histogram whose exemplars lead to example traces of what the alert
+ *     measures (annotation {@code exemplars}; the notification links it in Grafana Explore), or
+ *     {@code null} when the alert's signal has no exemplars
  * @param covers which source-document alert this one implements, and how it was translated
  */
 public record AlertRule(
@@ -20,11 +24,13 @@ public record AlertRule(
         String expr,
         String forDuration,
         Severity severity,
+        String severityReason,
         Map<String, String> labels,
         String summary,
         String description,
         String runbook,
         String dashboardUid,
+        String exemplars,
         String covers,
         List<AlertTest> tests) {
     public AlertRule {
@@ -32,6 +38,7 @@ public record AlertRule(
         Objects.requireNonNull(expr, "expr");
         Objects.requireNonNull(forDuration, "forDuration");
         Objects.requireNonNull(severity, "severity");
+        Objects.requireNonNull(severityReason, "severityReason");
         labels = Map.copyOf(labels);
         Objects.requireNonNull(summary, "summary");
         Objects.requireNonNull(description, "description");
@@ -56,6 +63,9 @@ public record AlertRule(
         a.put("description", description);
         a.put("runbook", runbook);
         a.put("dashboard", "/d/" + dashboardUid);
+        if (exemplars != null) {
+            a.put("exemplars", exemplars);
+        }
         return a;
     }
 
@@ -70,11 +80,13 @@ public record AlertRule(
         private String expr;
         private String forDuration = "5m";
         private Severity severity = Severity.WARNING;
+        private String severityReason = "";
         private final Map<String, String> labels = new LinkedHashMap<>();
         private String summary;
         private String description;
         private String runbook;
         private String dashboardUid;
+        private String exemplars;
         private String covers = "";
         private final List<AlertTest> tests = new ArrayList<>();
 
@@ -92,8 +104,10 @@ public record AlertRule(
             return this;
         }
 
-        public Builder severity(Severity severity) {
+        /** The severity and why: the document that sets it, or the reasoning when documents differ. */
+        public Builder severity(Severity severity, String reason) {
             this.severity = severity;
+            this.severityReason = reason;
             return this;
         }
 
@@ -122,6 +136,12 @@ public record AlertRule(
             return this;
         }
 
+        /** The histogram (PromQL) whose exemplars are example traces of what this alert measures. */
+        public Builder exemplars(String histogramQuery) {
+            this.exemplars = histogramQuery;
+            return this;
+        }
+
         public Builder covers(String source) {
             this.covers = source;
             return this;
@@ -138,11 +158,13 @@ public record AlertRule(
                     expr,
                     forDuration,
                     severity,
+                    severityReason,
                     labels,
                     summary,
                     description,
                     runbook,
                     dashboardUid,
+                    exemplars,
                     covers,
                     tests);
         }

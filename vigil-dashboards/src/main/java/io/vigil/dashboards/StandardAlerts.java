@@ -28,6 +28,8 @@ public final class StandardAlerts {
 
     private static final String SVC = "job=\"" + SERVICE_JOB + "\",instance=\"identity-service:8000\"";
     private static final Map<String, String> SVC_JOB = Map.of("job", SERVICE_JOB);
+    private static final Map<String, String> SVC_INSTANCE =
+            Map.of("job", SERVICE_JOB, "instance", "identity-service:8000");
     private static final List<String> SLO_WINDOWS = List.of("5m", "30m", "1h", "2h", "6h", "1d", "3d");
 
     private final MetricCatalogue c;
@@ -43,14 +45,18 @@ public final class StandardAlerts {
     }
 
     /**
-     * Alerts on logs, for Loki's ruler (LogQL, so promtool cannot test them): the error-log alert
-     * of the source documents.
+     * Alerts on logs, for Loki's ruler (LogQL, so promtool cannot test them): one per log-based alert
+     * class of document 003 that identity-service has, on the contract's stream labels ({@code
+     * service}, {@code environment}, upper-case {@code level}) and JSON fields. 003's payment, GDPR,
+     * LLM and token-usage alerts have no counterpart here (the service has none of those domains).
      */
     public static RuleGroup logAlerts() {
-        AlertRule errors = AlertRule.builder("HighErrorLogRate")
-                .expr("sum by (service) (rate({service=\"" + SERVICE_JOB + "\", level=\"ERROR\"} [5m])) > 0.1")
+        String errors = "{service=\"" + SERVICE_JOB + "\", level=\"ERROR\"}";
+        String warnings = "{service=\"" + SERVICE_JOB + "\", level=\"WARN\"}";
+        AlertRule errorLogs = AlertRule.builder("HighErrorLogRate")
+                .expr("sum by (service) (rate(" + errors + " [5m])) > 0.1")
                 .forDuration("2m")
-                .severity(Severity.CRITICAL)
+                .severity(Severity.CRITICAL, "003 sets critical (PagerDuty + email) for its error-log alert")
                 .label("component", "logs")
                 .summary("Many error logs")
                 .description("{{ $labels.service }} writes {{ $value | humanize }} ERROR lines per second"
@@ -62,16 +68,92 @@ public final class StandardAlerts {
                         "003 Grafana alert HighErrorRate: rate({service=\"revel\", level=\"error\"} |= \"unhandled_exception\""
                                 + " [5m]) > 0.1 for 2m, on our stream labels")
                 .build();
-        return new RuleGroup("vigil-log-alerts", "vigil-logs", "1m", List.of(), List.of(errors));
+        AlertRule databaseErrors = AlertRule.builder("DatabaseErrorLogs")
+                .expr("sum by (service) (count_over_time(" + errors + " | json | event_type=\"database\" [5m])) > 0")
+                .forDuration("1m")
+                .severity(Severity.CRITICAL, "003 lists database errors as critical")
+                .label("component", "database")
+                .summary("Database operations fail")
+                .description("{{ $labels.service }} logged {{ $value | humanize }} failed database operations in 5"
+                        + " minutes.")
+                .runbook("The lines carry exception.type and the table; a DatabaseDown firing at the same time"
+                        + " explains them (and silences this alert). Otherwise open the trace of a line (trace_id).")
+                .dashboard(StandardDashboards.DATABASE)
+                .covers("003 critical alerts (database errors): ERROR lines with event_type=\"database\"")
+                .build();
+        AlertRule authErrors = AlertRule.builder("AuthenticationErrorLogs")
+                .expr("sum by (service) (count_over_time(" + errors
+                        + " | json | event_type=\"authentication\" [5m])) > 0")
+                .forDuration("1m")
+                .severity(Severity.HIGH, "003 puts authentication issues at high")
+                .label("component", "security")
+                .summary("Authentication is failing with errors")
+                .description("{{ $labels.service }} logged {{ $value | humanize }} authentications that ended in an"
+                        + " error (not a wrong password) in 5 minutes.")
+                .runbook("Errors, unlike failures, mean the user store or the signing key is broken: check"
+                        + " exception.type in the lines and the database alerts.")
+                .dashboard(StandardDashboards.AUTH)
+                .covers("003 high alerts (authentication issues): ERROR lines with event_type=\"authentication\"")
+                .build();
+        AlertRule tasks = AlertRule.builder("TaskFailureLogs")
+                .expr("sum by (service, task_name) (count_over_time(" + errors
+                        + " | json | task_name!=\"\" [15m])) > 0")
+                .forDuration("0m")
+                .severity(Severity.WARNING, "003 puts task failures at warning")
+                .label("component", "tasks")
+                .summary("A background task fails")
+                .description("{{ $labels.service }}: task {{ $labels.task_name }} logged {{ $value | humanize }} errors"
+                        + " in 15 minutes.")
+                .runbook("Each line has task_id and exception.type; a task started by a request carries that"
+                        + " request's trace_id.")
+                .dashboard(StandardDashboards.LOGS)
+                .covers("003 warning alerts (task failures): ERROR lines of background work (task_name set by"
+                        + " ContextPropagation.runTask)")
+                .build();
+        AlertRule validation = AlertRule.builder("ValidationErrorLogs")
+                .expr("sum by (service) (rate(" + warnings
+                        + " | json | event_type=\"http_request\" | status_code=~\"400|422\" [5m])) > 1")
+                .forDuration("10m")
+                .severity(Severity.WARNING, "003 puts validation errors at warning")
+                .label("component", "http")
+                .summary("Many requests fail validation")
+                .description("{{ $labels.service }} answers {{ $value | humanize }} requests per second with 400 or"
+                        + " 422 (threshold 1/s).")
+                .runbook("Group the lines by endpoint: one endpoint after a deploy is a client/server contract"
+                        + " change; many endpoints from one ip_address is a scanner.")
+                .dashboard(StandardDashboards.LOGS)
+                .covers("003 warning alerts (validation errors): access-log lines with status_code 400 or 422")
+                .build();
+        AlertRule deletions = AlertRule.builder("BlockedAccountDeletions")
+                .expr("sum by (service) (count_over_time(" + warnings
+                        + " | json | event_type=\"authorization\" | resource=\"user\" | action=\"delete\""
+                        + " | status=\"failure\" [15m])) > 0")
+                .forDuration("0m")
+                .severity(Severity.INFO, "003 puts blocked account deletions at info")
+                .label("component", "users")
+                .summary("Account deletions were refused")
+                .description("{{ $labels.service }} refused {{ $value | humanize }} account deletions in 15 minutes.")
+                .runbook("The lines name the actor (user_id) whose role did not allow it; many from one user is"
+                        + " probing, otherwise nothing to do unless a user asks.")
+                .dashboard(StandardDashboards.USERS)
+                .covers("003 info alerts (blocked account deletions): WARN authorization lines for deleting a"
+                        + " user with status=\"failure\"")
+                .build();
+        return new RuleGroup(
+                "vigil-log-alerts",
+                "vigil-logs",
+                "1m",
+                List.of(),
+                List.of(errorLogs, databaseErrors, authErrors, tasks, validation, deletions));
     }
 
     // ---- groups -------------------------------------------------------------------------------
 
     private RuleGroup identity() {
         AlertRule authFailures = AlertRule.builder("HighAuthenticationFailureRate")
-                .expr(sumByJob(rate(c.select("authentication_attempts_total").eq("status", "failure"))) + " > 10")
+                .expr(perInstance(rate(c.select("authentication_attempts_total").eq("status", "failure"))) + " > 10")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.HIGH, "003 puts authentication issues at high (000 had warning)")
                 .label("component", "security")
                 .summary("High authentication failure rate")
                 .description(
@@ -81,6 +163,7 @@ public final class StandardAlerts {
                         + " invalid_credentials from few ip_address values; rate-limit or block them. A spike of"
                         + " 'error' instead of 'failure' points at the user store, not at attackers.")
                 .dashboard(StandardDashboards.AUTH)
+                .exemplars(exemplarsOf("authentication_duration_seconds", true))
                 .covers("000 (identity service) HighAuthenticationFailureRate:"
                         + " rate(authentication_attempts_total{status=\"failure\"}[5m]) > 10, summed per job")
                 .test(AlertTest.given(
@@ -91,12 +174,12 @@ public final class StandardAlerts {
                                 "authentication_attempts_total{" + SVC + ",auth_type=\"login\",status=\"success\"}",
                                 counter(5, 5))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "15"))
+                        .firesAt("30m", SVC_INSTANCE, "15"))
                 .build();
         AlertRule failedLogins = AlertRule.builder("HighFailedLoginRate")
-                .expr(sumByJob(rate(c.select("failed_login_attempts_total"))) + " > 10")
+                .expr(perInstance(rate(c.select("failed_login_attempts_total"))) + " > 10")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.HIGH, "003 puts authentication issues at high (004 had warning)")
                 .label("component", "security")
                 .summary("High rate of failed login attempts")
                 .description("{{ $labels.job }}: {{ $value | humanize }} failed logins per second (threshold 10/s).")
@@ -104,6 +187,7 @@ public final class StandardAlerts {
                         + " rate_limited or account_locked reasons mean the defences are already working, many"
                         + " invalid_credentials mean they are not yet.")
                 .dashboard(StandardDashboards.AUTH)
+                .exemplars(exemplarsOf("authentication_duration_seconds", true))
                 .covers("004 (HTTP service) HighFailedLoginRate: rate(auth_attempts_total{status=\"failed\"}[5m]) > 10;"
                         + " in our names failed_login_attempts_total (000's failed_login_attempts is this counter)")
                 .test(AlertTest.given(
@@ -111,16 +195,18 @@ public final class StandardAlerts {
                                 "failed_login_attempts_total{" + SVC + ",reason=\"invalid_credentials\"}",
                                 counter(2, 12))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "12"))
+                        .firesAt("30m", SVC_INSTANCE, "12"))
                 .build();
         AlertRule lockouts = AlertRule.builder("AccountLockoutSpike")
-                .expr(sumByJob("increase("
+                .expr(perInstance("increase("
                                 + c.select("security_events_total")
                                         .eq("event_type", "account_locked")
                                         .over("5m") + ")")
                         + " > 5")
                 .forDuration("2m")
-                .severity(Severity.CRITICAL)
+                .severity(
+                        Severity.CRITICAL,
+                        "000 sets critical: legitimate users are locked out, a failure users feel, which is more than 003's high for authentication issues")
                 .label("component", "security")
                 .summary("Multiple account lockouts detected")
                 .description("{{ $labels.job }}: {{ $value | humanize }} accounts locked in 5 minutes (threshold 5).")
@@ -128,6 +214,7 @@ public final class StandardAlerts {
                         + " or a client retrying with a stale password. Check the security events log panel for the"
                         + " ip_address values and block at the edge; unlock legitimate users afterwards.")
                 .dashboard(StandardDashboards.AUTH)
+                .exemplars(exemplarsOf("authentication_duration_seconds", true))
                 .covers(
                         "000 AccountLockoutSpike: increase(security_events_total{event_type=\"account_locked\"}[5m]) > 5")
                 .test(AlertTest.given(
@@ -135,12 +222,14 @@ public final class StandardAlerts {
                                 "security_events_total{" + SVC + ",event_type=\"account_locked\",severity=\"high\"}",
                                 "0x10 1+2x29")
                         .silentAt("10m")
-                        .firesAt("20m", SVC_JOB, "10"))
+                        .firesAt("20m", SVC_INSTANCE, "10"))
                 .build();
         AlertRule forbidden = AlertRule.builder("UnauthorizedAccessAttempts")
-                .expr(sumByJob(rate(c.select("http_requests_total").eq("status_code", "403"))) + " > 5")
+                .expr(perInstance(rate(c.select("http_requests_total").eq("status_code", "403"))) + " > 5")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(
+                        Severity.HIGH,
+                        "003 puts authentication issues at high; refused authorization is one (004 had warning)")
                 .label("component", "security")
                 .summary("High rate of unauthorized access attempts")
                 .description("{{ $labels.job }}: {{ $value | humanize }} responses with status 403 per second"
@@ -149,6 +238,7 @@ public final class StandardAlerts {
                         + " Tempo): a single user probing many resources is an attack, many users on one endpoint"
                         + " is usually a role misconfiguration after a deploy.")
                 .dashboard(StandardDashboards.AUTH)
+                .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers("004 UnauthorizedAccessAttempts: rate(http_requests_total{status_code=\"403\"}[5m]) > 5")
                 .test(AlertTest.given(
                                 "403 burst",
@@ -156,23 +246,47 @@ public final class StandardAlerts {
                                         + ",method=\"DELETE\",endpoint=\"/api/v1/users/{id}\",status_code=\"403\"}",
                                 counter(0, 6))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "6"))
+                        .firesAt("30m", SVC_INSTANCE, "6"))
+                .build();
+        AlertRule signups = AlertRule.builder("SignupSurge")
+                .expr(perInstance(rate(c.select("user_operations_total")
+                                .eq("operation_type", "create")
+                                .eq("status", "success")))
+                        + " > 0.1")
+                .forDuration("10m")
+                .severity(Severity.INFO, "003 puts user behaviour patterns at info: worth knowing, nobody paged")
+                .label("component", "users")
+                .summary("Many new accounts")
+                .description("{{ $labels.job }} ({{ $labels.instance }}): {{ $value | humanize }} accounts created per"
+                        + " second for 10 minutes (threshold 0.1/s).")
+                .runbook("A campaign or a bot signing up: compare with the registration rate limit hits and the"
+                        + " ip_address values of the user_operation create logs; many from few addresses is a bot.")
+                .dashboard(StandardDashboards.USERS)
+                .exemplars(exemplarsOf("user_operation_duration_seconds", true))
+                .covers(
+                        "003 info alerts (user behaviour patterns), on user_operations_total{operation_type=\"create\"}")
+                .test(AlertTest.given(
+                                "a sign-up wave",
+                                "user_operations_total{" + SVC + ",operation_type=\"create\",status=\"success\"}",
+                                counter(0.01, 1))
+                        .silentAt("10m")
+                        .firesAt("30m", SVC_INSTANCE, "1"))
                 .build();
         return new RuleGroup(
                 "identity",
                 "vigil-identity",
                 "30s",
                 List.of(),
-                List.of(authFailures, failedLogins, lockouts, forbidden));
+                List.of(authFailures, failedLogins, lockouts, forbidden, signups));
     }
 
     private RuleGroup http() {
-        String errors = sumByJob(rate(c.select("http_requests_total").re("status_code", "5..")));
-        String all = sumByJob(rate(c.select("http_requests_total")));
+        String errors = perInstance(rate(c.select("http_requests_total").re("status_code", "5..")));
+        String all = perInstance(rate(c.select("http_requests_total")));
         AlertRule errorRatio = AlertRule.builder("HighErrorRate")
                 .expr(errors + " / " + all + " > 0.05")
                 .forDuration("5m")
-                .severity(Severity.CRITICAL)
+                .severity(Severity.CRITICAL, "004 sets critical; 003 lists a high error rate as critical")
                 .label("component", "http")
                 .summary("High HTTP error rate")
                 .description("{{ $labels.job }}: {{ $value | humanizePercentage }} of requests fail with a 5xx"
@@ -181,15 +295,16 @@ public final class StandardAlerts {
                         + " shows why (exception.type). Click an exemplar on the latency graph to open a failing"
                         + " trace. Roll back if it started with a deploy.")
                 .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers(
                         "004 HighErrorRate: rate(http_requests_total{status_code=~\"5..\"}[5m]) / rate(http_requests_total[5m])"
                                 + " > 0.05; also 002's 'alert if error rate > 5%'")
-                .test(httpErrors().silentAt("10m").firesAt("30m", SVC_JOB, "10%"))
+                .test(httpErrors().silentAt("10m").firesAt("30m", SVC_INSTANCE, "10%"))
                 .build();
         AlertRule errorBurst = AlertRule.builder("HighServerErrorRate")
                 .expr(errors + " > 1")
                 .forDuration("5m")
-                .severity(Severity.CRITICAL)
+                .severity(Severity.CRITICAL, "000 sets critical; 003 lists a high error rate as critical")
                 .label("component", "http")
                 .summary("High HTTP 5xx rate")
                 .description(
@@ -197,6 +312,7 @@ public final class StandardAlerts {
                 .runbook("Same as HighErrorRate; this one also fires when traffic is high enough that a small"
                         + " error share is many failing users.")
                 .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers("000 HighErrorRate: rate(http_requests_total{status=~\"5..\"}[5m]) > 1, with the contract's"
                         + " label status_code instead of status")
                 .test(AlertTest.given(
@@ -205,12 +321,12 @@ public final class StandardAlerts {
                                         + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"503\"}",
                                 counter(0, 2))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "2"))
+                        .firesAt("30m", SVC_INSTANCE, "2"))
                 .build();
         AlertRule p99 = AlertRule.builder("SlowResponseTime")
-                .expr(quantile(0.99, c.select("http_request_duration_seconds").bucket(), "job") + " > 1")
+                .expr(quantile(0.99, c.select("http_request_duration_seconds").bucket(), "job, instance") + " > 1")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "004 sets warning: slow, not failing")
                 .label("component", "http")
                 .summary("Slow response time (p99 > 1s)")
                 .description("{{ $labels.job }}: 99th percentile latency is {{ $value | humanize }}s (threshold 1s).")
@@ -218,33 +334,35 @@ public final class StandardAlerts {
                         + " and see which span takes the time: database spans point at the database dashboard,"
                         + " password hashing at CPU (JVM dashboard).")
                 .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers("004 SlowResponseTime: histogram_quantile(0.99, rate(http_request_duration_seconds_bucket[5m]))"
                         + " > 1, aggregated by (job, le) as histogram_quantile needs")
                 .test(slowHistogram("all requests slow down", "http_request_duration_seconds", httpLabels())
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "2.485"))
+                        .firesAt("30m", SVC_INSTANCE, "2.485"))
                 .build();
         AlertRule p95 = AlertRule.builder("SlowResponseTimeP95")
-                .expr(quantile(0.95, c.select("http_request_duration_seconds").bucket(), "job") + " > 1")
+                .expr(quantile(0.95, c.select("http_request_duration_seconds").bucket(), "job, instance") + " > 1")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "002 gives none; latency is a warning as in 004")
                 .label("component", "http")
                 .summary("Slow response time (p95 > 1s)")
                 .description("{{ $labels.job }}: 95th percentile latency is {{ $value | humanize }}s (threshold 1s).")
                 .runbook("As SlowResponseTime: most requests, not just a tail, are slow; suspect a saturated"
                         + " dependency (connection pool pending > 0, database latency) before the code.")
                 .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers(
                         "002 (event pipeline) request latency: histogram_quantile(0.95, …_request_duration_seconds_bucket),"
                                 + " 'alert if p95 > 1s'")
                 .test(slowHistogram("all requests slow down", "http_request_duration_seconds", httpLabels())
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "2.425"))
+                        .firesAt("30m", SVC_INSTANCE, "2.425"))
                 .build();
         AlertRule websockets = AlertRule.builder("HighWebSocketConnections")
-                .expr(sumByJob(c.select("ws_connections_active").toString()) + " > 1000")
+                .expr(perInstance(c.select("ws_connections_active").toString()) + " > 1000")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "004 sets warning")
                 .label("component", "http")
                 .summary("High number of WebSocket connections")
                 .description("{{ $labels.job }}: {{ $value | humanize }} open WebSocket connections (threshold 1000).")
@@ -254,12 +372,12 @@ public final class StandardAlerts {
                 .covers("004 HighWebSocketConnections: ws_connections_active > 1000")
                 .test(AlertTest.given("connections pile up", "ws_connections_active{" + SVC + "}", gauge(100, 1500))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "1.5k"))
+                        .firesAt("30m", SVC_INSTANCE, "1.5k"))
                 .build();
         AlertRule rateLimits = AlertRule.builder("RateLimitAbuse")
-                .expr(sumByJob(rate(c.select("rate_limit_hits_total"))) + " > 100")
+                .expr(perInstance(rate(c.select("rate_limit_hits_total"))) + " > 100")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "004 sets warning: the limits hold, someone should look today")
                 .label("component", "http")
                 .summary("High rate of rate limit hits")
                 .description("{{ $labels.job }}: {{ $value | humanize }} requests refused by rate limits per second"
@@ -267,13 +385,14 @@ public final class StandardAlerts {
                 .runbook("The limits are holding; find the clients (ip_address in the logs of status 429) and block"
                         + " persistent abusers before they exhaust the limiter's memory or the edge.")
                 .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers("004 RateLimitAbuse: rate(rate_limit_hits_total[5m]) > 100")
                 .test(AlertTest.given(
                                 "limiter refusing",
                                 "rate_limit_hits_total{" + SVC + ",limit_type=\"http\"}",
                                 counter(1, 150))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "150"))
+                        .firesAt("30m", SVC_INSTANCE, "150"))
                 .build();
         return new RuleGroup(
                 "http",
@@ -288,9 +407,9 @@ public final class StandardAlerts {
                 .expr(quantile(
                                 0.95,
                                 c.select("database_operation_duration_seconds").bucket(),
-                                "job") + " > 1")
+                                "job, instance") + " > 1")
                 .forDuration("10m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "000 sets warning")
                 .label("component", "database")
                 .summary("Slow database queries detected")
                 .description("{{ $labels.job }}: p95 database operation latency is {{ $value | humanize }}s"
@@ -299,6 +418,7 @@ public final class StandardAlerts {
                         + " the pool's pending connections, then EXPLAIN the statement seen in a slow trace's JDBC"
                         + " span.")
                 .dashboard(StandardDashboards.DATABASE)
+                .exemplars(exemplarsOf("database_operation_duration_seconds", true))
                 .covers(
                         "000 SlowDatabaseQueries: histogram_quantile(0.95, rate(database_operation_duration_seconds_bucket[5m]))"
                                 + " > 1 for 10m")
@@ -307,12 +427,14 @@ public final class StandardAlerts {
                                 "database_operation_duration_seconds",
                                 "operation=\"select\",table=\"users\"")
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "2.425"))
+                        .firesAt("30m", SVC_INSTANCE, "2.425"))
                 .build();
         AlertRule pool = AlertRule.builder("DatabaseConnectionPoolExhausted")
                 .expr(c.select("db_connections_active") + " / " + c.select("db_connections_max") + " > 0.9")
                 .forDuration("5m")
-                .severity(Severity.CRITICAL)
+                .severity(
+                        Severity.CRITICAL,
+                        "004 sets critical; 003 lists database errors as critical, and requests are about to wait for connections")
                 .label("component", "database")
                 .summary("Database connection pool nearly exhausted")
                 .description("{{ $labels.job }} pool {{ $labels.pool }}: {{ $value | humanizePercentage }} of"
@@ -321,6 +443,7 @@ public final class StandardAlerts {
                         + " transactions in slow traces; raise the pool size only if PostgreSQL has headroom"
                         + " (pg_stat_database_numbackends vs max_connections).")
                 .dashboard(StandardDashboards.DATABASE)
+                .exemplars(exemplarsOf("database_operation_duration_seconds", true))
                 .covers("004 DatabaseConnectionPoolExhausted: db_connections_active / db_connections_max > 0.9")
                 .test(AlertTest.given("pool fills up", "db_connections_active{" + SVC + ",pool=\"main\"}", gauge(3, 19))
                         .and("db_connections_max{" + SVC + ",pool=\"main\"}", gauge(20, 20))
@@ -337,7 +460,7 @@ public final class StandardAlerts {
         AlertRule serviceDown = AlertRule.builder("ServiceDown")
                 .expr(c.select("up").nre("job", POSTGRES_JOB + "|" + REDIS_JOB) + " == 0")
                 .forDuration("1m")
-                .severity(Severity.CRITICAL)
+                .severity(Severity.CRITICAL, "004 sets critical")
                 .summary("Service {{ $labels.job }} is down")
                 .description("Prometheus has not been able to scrape {{ $labels.instance }} ({{ $labels.job }}) for"
                         + " 1 minute.")
@@ -354,7 +477,7 @@ public final class StandardAlerts {
         AlertRule databaseDown = AlertRule.builder("DatabaseDown")
                 .expr(c.select("up").eq("job", POSTGRES_JOB) + " == 0 or " + c.select("pg_up") + " == 0")
                 .forDuration("1m")
-                .severity(Severity.CRITICAL)
+                .severity(Severity.CRITICAL, "004 sets critical; 003 lists database errors as critical")
                 .label("component", "database")
                 .summary("PostgreSQL is down")
                 .description("{{ $labels.instance }} has not reached PostgreSQL for 1 minute.")
@@ -371,7 +494,7 @@ public final class StandardAlerts {
         AlertRule redisDown = AlertRule.builder("RedisDown")
                 .expr(c.select("up").eq("job", REDIS_JOB) + " == 0 or " + c.select("redis_up") + " == 0")
                 .forDuration("1m")
-                .severity(Severity.CRITICAL)
+                .severity(Severity.CRITICAL, "004 sets critical")
                 .label("component", "redis")
                 .summary("Redis is down")
                 .description("{{ $labels.instance }} has not reached Redis for 1 minute.")
@@ -391,7 +514,7 @@ public final class StandardAlerts {
                         + ") / sum by (" + perInstance + ") ("
                         + c.select("jvm_memory_limit_bytes").eq("jvm_memory_type", "heap") + ") > 0.9")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "004 sets warning")
                 .label("component", "jvm")
                 .summary("High memory usage")
                 .description("{{ $labels.instance }}: heap is {{ $value | humanizePercentage }} full (threshold 90%).")
@@ -415,7 +538,7 @@ public final class StandardAlerts {
         AlertRule cpu = AlertRule.builder("HighCPUUsage")
                 .expr("max by (" + perInstance + ") (" + c.select("jvm_cpu_recent_utilization") + ") > 0.8")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "004 sets warning")
                 .label("component", "jvm")
                 .summary("High CPU usage")
                 .description("{{ $labels.instance }}: the JVM uses {{ $value | humanizePercentage }} of the CPU"
@@ -441,9 +564,9 @@ public final class StandardAlerts {
                 .expr(quantile(
                                 0.95,
                                 c.select("consumer_processing_duration_seconds").bucket(),
-                                "job") + " > 1")
+                                "job, instance") + " > 1")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "002 gives none; latency is a warning as in 004")
                 .label("component", "consumer")
                 .summary("Slow message processing (p95 > 1s)")
                 .description(
@@ -451,16 +574,17 @@ public final class StandardAlerts {
                 .runbook("Compare with consumer_sink_insert_duration_seconds: a slow sink makes slow processing;"
                         + " otherwise open a slow 'process <destination>' trace.")
                 .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("consumer_processing_duration_seconds", true))
                 .covers("002 consumer latency: histogram_quantile(0.95, consumer_processing_duration_seconds_bucket),"
                         + " 'alert if p95 > 1s'")
                 .test(slowHistogram("processing slows down", "consumer_processing_duration_seconds", "")
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "2.425"))
+                        .firesAt("30m", SVC_INSTANCE, "2.425"))
                 .build();
         AlertRule lag = AlertRule.builder("ConsumerLagHigh")
-                .expr("max by (job) (" + c.select("consumer_lag") + ") > 1000")
+                .expr("max by (job, instance) (" + c.select("consumer_lag") + ") > 1000")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "002 gives none; 003 puts task (background work) failures at warning")
                 .label("component", "consumer")
                 .summary("Consumer lag is high")
                 .description("{{ $labels.job }}: {{ $value | humanize }} messages waiting (threshold 1000).")
@@ -470,13 +594,13 @@ public final class StandardAlerts {
                 .covers("002 consumer lag: consumer_lag, 'alert if lag > 1000'")
                 .test(AlertTest.given("lag grows", "consumer_lag{" + SVC + "}", gauge(10, 5000))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "5k"))
+                        .firesAt("30m", SVC_INSTANCE, "5k"))
                 .build();
         AlertRule errors = AlertRule.builder("ConsumerErrorRate")
-                .expr(sumByJob(rate(c.select("consumer_errors_total"))) + " / "
-                        + sumByJob(rate(c.select("consumer_messages_consumed_total"))) + " > 0.01")
+                .expr(perInstance(rate(c.select("consumer_errors_total"))) + " / "
+                        + perInstance(rate(c.select("consumer_messages_consumed_total"))) + " > 0.01")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(Severity.WARNING, "003 puts task (background work) failures at warning")
                 .label("component", "consumer")
                 .summary("Message processing errors above 1%")
                 .description("{{ $labels.job }}: {{ $value | humanizePercentage }} of consumed messages fail"
@@ -484,6 +608,7 @@ public final class StandardAlerts {
                 .runbook("consumer_errors_total by error_type names the exception; the consumer logs"
                         + " (event_type=\"consumer\", status=\"error\") carry the message ids to replay.")
                 .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("consumer_processing_duration_seconds", true))
                 .covers("002 processing errors: rate(consumer_errors_total[5m]), 'alert if error rate > 1%', as a share"
                         + " of consumed messages")
                 .test(AlertTest.given(
@@ -492,7 +617,7 @@ public final class StandardAlerts {
                                 counter(0, 0.5))
                         .and("consumer_messages_consumed_total{" + SVC + "}", counter(10, 10))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_JOB, "5%"))
+                        .firesAt("30m", SVC_INSTANCE, "5%"))
                 .build();
         return new RuleGroup("consumers", "vigil-consumers", "30s", List.of(), List.of(slow, lag, errors));
     }
@@ -503,7 +628,9 @@ public final class StandardAlerts {
                 .expr("sum by (service) (" + rate(server.eq("status_code", "STATUS_CODE_ERROR"))
                         + ") / sum by (service) (" + rate(server) + ") > 0.05")
                 .forDuration("5m")
-                .severity(Severity.WARNING)
+                .severity(
+                        Severity.WARNING,
+                        "001/002 give none; the 5xx it sees already page through HighErrorRate, this trace view adds errors answered with a 4xx")
                 .label("component", "tracing")
                 .summary("High error rate in traces")
                 .description("{{ $labels.service }}: {{ $value | humanizePercentage }} of server spans end in error"
@@ -573,7 +700,9 @@ public final class StandardAlerts {
                 AlertRule.builder("AvailabilityBudgetBurnFast")
                         .expr(fast(this::errorRatio, errorBudget))
                         .forDuration("2m")
-                        .severity(Severity.CRITICAL)
+                        .severity(
+                                Severity.CRITICAL,
+                                "SRE workbook: a fast burn pages; 003 lists a high error rate as critical")
                         .label("component", "slo")
                         .label("slo", "availability")
                         .summary("Availability error budget burning fast")
@@ -583,6 +712,7 @@ public final class StandardAlerts {
                         .runbook("Treat as an outage: find the failing endpoint on the service overview, roll back a"
                                 + " recent deploy, then investigate with exemplar traces.")
                         .dashboard(StandardDashboards.OVERVIEW)
+                        .exemplars(exemplarsOf("http_request_duration_seconds", false))
                         .covers("SLO on availability (004's KPI table: availability > 99.9%), fast burn")
                         .test(AlertTest.given(
                                         "10% of requests fail",
@@ -599,7 +729,7 @@ public final class StandardAlerts {
                 AlertRule.builder("AvailabilityBudgetBurnSlow")
                         .expr(slow(this::errorRatio, errorBudget))
                         .forDuration("1h")
-                        .severity(Severity.WARNING)
+                        .severity(Severity.WARNING, "SRE workbook: a slow burn is a ticket, not a page")
                         .label("component", "slo")
                         .label("slo", "availability")
                         .summary("Availability error budget burning")
@@ -608,6 +738,7 @@ public final class StandardAlerts {
                         .runbook("Not an outage: a steady trickle of 5xx. Rank endpoints by errors over the last day"
                                 + " and fix the top one.")
                         .dashboard(StandardDashboards.OVERVIEW)
+                        .exemplars(exemplarsOf("http_request_duration_seconds", false))
                         .covers("SLO on availability (004's KPI table: availability > 99.9%), slow burn")
                         .test(AlertTest.given(
                                         "0.5% of requests fail for hours",
@@ -634,7 +765,7 @@ public final class StandardAlerts {
                 AlertRule.builder("LatencyBudgetBurnFast")
                         .expr(fast(this::slowRatio, latencyBudget))
                         .forDuration("2m")
-                        .severity(Severity.CRITICAL)
+                        .severity(Severity.CRITICAL, "SRE workbook: a fast burn pages")
                         .label("component", "slo")
                         .label("slo", "latency")
                         .summary("Latency error budget burning fast")
@@ -644,6 +775,7 @@ public final class StandardAlerts {
                         .runbook("Check saturation first: connection pool pending, CPU, GC pauses (JVM dashboard);"
                                 + " then the slowest spans of an exemplar trace.")
                         .dashboard(StandardDashboards.OVERVIEW)
+                        .exemplars(exemplarsOf("http_request_duration_seconds", false))
                         .covers("SLO on latency (004's KPI table: p99 < 500ms), fast burn")
                         .test(latencySlo("half the requests become slow", counter(10, 5), counter(10, 10))
                                 .silentAt("10m")
@@ -652,7 +784,7 @@ public final class StandardAlerts {
                 AlertRule.builder("LatencyBudgetBurnSlow")
                         .expr(slow(this::slowRatio, latencyBudget))
                         .forDuration("1h")
-                        .severity(Severity.WARNING)
+                        .severity(Severity.WARNING, "SRE workbook: a slow burn is a ticket, not a page")
                         .label("component", "slo")
                         .label("slo", "latency")
                         .summary("Latency error budget burning")
@@ -662,6 +794,7 @@ public final class StandardAlerts {
                         .runbook("A slow drift: compare p99 by endpoint week over week, look for growing tables"
                                 + " (database dashboard) and missing indexes.")
                         .dashboard(StandardDashboards.OVERVIEW)
+                        .exemplars(exemplarsOf("http_request_duration_seconds", false))
                         .covers("SLO on latency (004's KPI table: p99 < 500ms), slow burn")
                         .test(latencySlo("5% of requests slow for hours", "0+570x240", "0+600x240")
                                 .silentAt("30m")
@@ -673,6 +806,18 @@ public final class StandardAlerts {
     }
 
     // ---- expression helpers -------------------------------------------------------------------
+
+    /**
+     * The p99 of a histogram for the alert's target (or its job, for per-job alerts): in Grafana
+     * Explore with exemplars on, each exemplar dot is an example trace of what the alert counts.
+     */
+    private String exemplarsOf(String histogram, boolean perInstance) {
+        Selector s = c.select(histogram).bucket().eq("job", "{{ $labels.job }}");
+        if (perInstance) {
+            s = s.eq("instance", "{{ $labels.instance }}");
+        }
+        return "histogram_quantile(0.99, sum by (le) (rate(" + s.over("5m") + ")))";
+    }
 
     private String errorRatio(String window) {
         return "job:slo_http_errors:ratio_rate" + window;
@@ -700,6 +845,15 @@ public final class StandardAlerts {
 
     private static String sumByJob(String inner) {
         return "sum by (job) (" + inner + ")";
+    }
+
+    /**
+     * Symptoms are per scrape target, as the documents' un-aggregated expressions are: so a firing
+     * ServiceDown silences exactly the symptoms of the instance it names (Alertmanager inhibition
+     * with {@code equal: [job, instance]}).
+     */
+    private static String perInstance(String inner) {
+        return "sum by (job, instance) (" + inner + ")";
     }
 
     private static String quantile(double q, Selector bucket, String by) {

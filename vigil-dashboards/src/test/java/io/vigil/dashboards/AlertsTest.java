@@ -41,6 +41,8 @@ class AlertsTest {
                         "HighCPUUsage",
                         "HighFailedLoginRate",
                         "UnauthorizedAccessAttempts",
+                        // 003 (info: user behaviour patterns)
+                        "SignupSurge",
                         // 002 (event pipeline)
                         "SlowResponseTimeP95",
                         "ConsumerSlowProcessing",
@@ -55,7 +57,13 @@ class AlertsTest {
                         "LatencyBudgetBurnSlow");
         assertThat(StandardAlerts.logAlerts().alerts())
                 .extracting(AlertRule::name)
-                .containsExactly("HighErrorLogRate");
+                .containsExactly(
+                        "HighErrorLogRate",
+                        "DatabaseErrorLogs",
+                        "AuthenticationErrorLogs",
+                        "TaskFailureLogs",
+                        "ValidationErrorLogs",
+                        "BlockedAccountDeletions");
     }
 
     @Test
@@ -109,20 +117,55 @@ class AlertsTest {
     }
 
     @Test
-    void routesEverySeverityThatNotifiesToAReceiver() {
-        JsonNode routes =
-                Deploy.yaml("alertmanager/alertmanager.yml").get("route").get("routes");
-        List<String> matchers = new ArrayList<>();
-        routes.forEach(r -> r.get("matchers").forEach(m -> matchers.add(m.asText())));
-        assertThat(String.join(" ", matchers)).contains("critical").contains("warning");
+    void givesEverySeverityAReasonAndUsesAllFour() {
+        List<AlertRule> all = new ArrayList<>(alerts());
+        all.addAll(StandardAlerts.logAlerts().alerts());
+        for (AlertRule a : all) {
+            assertThat(a.severityReason()).as(a.name()).isNotBlank();
+        }
+        assertThat(all).extracting(AlertRule::severity).contains(Severity.values());
+        assertThat(alerts()).extracting(AlertRule::severity).contains(Severity.values());
+    }
+
+    @Test
+    void putsEverySymptomOnTheTargetThatServiceDownNames() {
+        // ServiceDown silences the alerts of the same job and instance: a symptom summed over a
+        // job would never be silenced.
+        for (AlertRule a : alerts()) {
+            assertThat(a.expr())
+                    .as(a.name())
+                    .doesNotContain("sum by (job) (rate(")
+                    .doesNotContain("by (job, le)");
+        }
+    }
+
+    @Test
+    void linksExampleTracesForAlertsOnSignalsWithExemplars() {
+        for (AlertRule a : alerts()) {
+            if (a.exemplars() != null) {
+                assertThat(a.exemplars()).as(a.name()).contains("_bucket{").contains("{{ $labels.job }}");
+                assertThat(MetricCatalogue.standard()
+                                .select(a.exemplars().replaceAll(".*rate\\((\\w+)_bucket.*", "$1")))
+                        .as(a.name())
+                        .isNotNull();
+            }
+        }
+        assertThat(alerts())
+                .filteredOn(a -> a.name().equals("HighAuthenticationFailureRate"))
+                .singleElement()
+                .satisfies(a -> assertThat(a.annotations()).containsKey("exemplars"));
     }
 
     @Test
     void keepsReceiverSecretsOutOfTheAlertmanagerConfig() throws Exception {
         String config = java.nio.file.Files.readString(Deploy.file("alertmanager/alertmanager.yml"));
+        // every URL, key and password is a file Alertmanager reads or a placeholder the entrypoint fills
         assertThat(config)
-                .doesNotContainPattern("(?m)^\\s*-?\\s*(api_url|routing_key|service_key|auth_password|url):")
-                .contains("api_url_file: /run/secrets/")
-                .contains("routing_key_file: /run/secrets/");
+                .doesNotContainPattern("(?m)^\\s*-?\\s*(api_url|routing_key|service_key|auth_password):")
+                .doesNotContainPattern("(?m)^\\s*(url|webhook_url):\\s*+'?+(?!\\$\\{)")
+                .contains("api_url_file: '${SECRETS_DIR}/slack_webhook_url'")
+                .contains("routing_key_file: '${SECRETS_DIR}/pagerduty_routing_key'")
+                .contains("auth_password_file: '${SECRETS_DIR}/smtp_password'")
+                .contains("webhook_url: '${secret:discord_webhook_url}'");
     }
 }

@@ -39,6 +39,27 @@ final class Deploy {
     }
 
     /**
+     * Renders deploy/alertmanager (configuration and templates) into {@code out} with render.sh, the
+     * container's entrypoint, from {@code env} and the secret files in {@code secrets}; returns the
+     * rendered configuration.
+     */
+    static Path renderAlertmanager(Path out, Path secrets, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb =
+                new ProcessBuilder("sh", file("alertmanager/render.sh").toString()).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> !k.equals("PATH"));
+        pb.environment().putAll(env);
+        pb.environment().put("RENDER_DIR", out.toString());
+        pb.environment().put("SECRETS_DIR", secrets.toString());
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            fail("render.sh failed: " + output);
+        }
+        return out.resolve("alertmanager.yml");
+    }
+
+    /**
      * The path of a command-line tool; when it is missing the test fails where servers and tools
      * are required (CI: -Dvigil.require.servers=true) and is skipped elsewhere.
      */

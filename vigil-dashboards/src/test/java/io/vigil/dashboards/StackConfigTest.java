@@ -84,7 +84,7 @@ class StackConfigTest {
     }
 
     @Test
-    void takesEverySecretFromTheEnvironment() {
+    void takesEverySecretFromTheEnvironment() throws Exception {
         JsonNode secrets = compose.get("secrets");
         secrets.fields()
                 .forEachRemaining(s -> assertThat(s.getValue().has("environment"))
@@ -97,15 +97,33 @@ class StackConfigTest {
                         .isTrue();
             }
         });
-        String alertmanager = Deploy.yaml("alertmanager/alertmanager.yml").toString();
-        for (String file : List.of("slack_webhook_url", "pagerduty_routing_key")) {
-            assertThat(alertmanager).contains("/run/secrets/" + file);
-            assertThat(compose.get("services")
-                            .get("alertmanager")
-                            .get("secrets")
-                            .toString())
-                    .contains(file);
+        String alertmanager = java.nio.file.Files.readString(Deploy.file("alertmanager/alertmanager.yml"));
+        List<String> receiverSecrets = List.of(
+                "pagerduty_routing_key",
+                "smtp_password",
+                "slack_webhook_url",
+                "slack_info_webhook_url",
+                "discord_webhook_url");
+        for (String file : receiverSecrets) {
+            assertThat(alertmanager).containsPattern("(\\$\\{SECRETS_DIR}/|\\$\\{secret:)" + file);
+            assertThat(alertmanager).contains("#@ if " + file);
+            assertThat(compose.at("/services/alertmanager/secrets").toString()).contains(file);
         }
+        // each secret's variable is in .env.example, so that copying it leaves every channel off
+        String example = java.nio.file.Files.readString(Deploy.file(".env.example"));
+        secrets.fields()
+                .forEachRemaining(s -> assertThat(example)
+                        .containsPattern(
+                                "(?m)^" + s.getValue().get("environment").asText() + "="));
+    }
+
+    @Test
+    void rendersTheAlertmanagerConfigAtStartFromTheMountedSource() {
+        JsonNode am = compose.at("/services/alertmanager");
+        assertThat(am.get("entrypoint").toString()).contains("/etc/alertmanager/render.sh");
+        assertThat(am.get("volumes").toString()).contains("./alertmanager:/etc/alertmanager:ro");
+        assertThat(am.get("command").toString()).contains("--config.file=/tmp/alertmanager/alertmanager.yml");
+        assertThat(am.get("tmpfs").toString()).contains("/tmp");
     }
 
     @Test

@@ -60,10 +60,36 @@ class ToolsTest {
     }
 
     @Test
-    void amtoolAcceptsTheAlertmanagerConfig() throws Exception {
-        Result r = run(Deploy.dir(), Deploy.tool("amtool").toString(), "check-config", "alertmanager/alertmanager.yml");
+    void amtoolAcceptsTheAlertmanagerConfigAsItsEntrypointRendersIt(@TempDir Path tmp) throws Exception {
+        Path secrets = Files.createDirectories(tmp.resolve("secrets"));
+        for (String s : List.of("pagerduty_routing_key", "slack_webhook_url", "discord_webhook_url")) {
+            Files.writeString(secrets.resolve(s), "https://example.invalid/" + s);
+        }
+        Path config = Deploy.renderAlertmanager(
+                tmp.resolve("out"),
+                secrets,
+                java.util.Map.of("SMTP_SMARTHOST", "smtp.example.com:587", "ALERT_EMAIL_TO", "ops@example.com"));
+        Result r = run(tmp, Deploy.tool("amtool").toString(), "check-config", config.toString());
         assertThat(r.exit()).as(r.output()).isZero();
-        assertThat(r.output()).contains("SUCCESS");
+        assertThat(r.output()).contains("SUCCESS").contains("5 inhibit rules").contains("1 templates");
+    }
+
+    @Test
+    void theLokiRuleFileHasThePrometheusRuleFormatLokisRulerReads(@TempDir Path tmp) throws Exception {
+        // Loki's ruler reads Prometheus rule groups with LogQL expressions. promtool checks everything
+        // but the expressions (durations, label names, annotation templates) once each LogQL
+        // expression is swapped for a PromQL one; LogQlRulesTest checks the expressions themselves.
+        com.fasterxml.jackson.databind.JsonNode rules = Deploy.yaml("loki/rules/fake/vigil-log-alerts.yml");
+        for (com.fasterxml.jackson.databind.JsonNode group : rules.get("groups")) {
+            for (com.fasterxml.jackson.databind.JsonNode rule : group.get("rules")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) rule).put("expr", "vector(1)");
+            }
+        }
+        Path copy = tmp.resolve("log-alerts.yml");
+        Deploy.YAML.writeValue(copy.toFile(), rules);
+        Result r = run(tmp, Deploy.tool("promtool").toString(), "check", "rules", copy.toString());
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.output()).contains("SUCCESS: 6 rules found");
     }
 
     private static List<String> files(String dir) throws IOException {

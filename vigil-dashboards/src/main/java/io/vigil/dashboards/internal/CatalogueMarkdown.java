@@ -5,6 +5,7 @@ import io.vigil.dashboards.Dashboard;
 import io.vigil.dashboards.Query;
 import io.vigil.dashboards.RecordingRule;
 import io.vigil.dashboards.RuleGroup;
+import io.vigil.dashboards.Severity;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,8 +43,18 @@ public final class CatalogueMarkdown {
             }
             md.append('\n');
         }
+        md.append("## Alert routing\n\n");
+        md.append("Alertmanager (`deploy/alertmanager/`) routes on the `severity` label, grouped by `alertname` and"
+                + " `severity` with a 12 h repeat interval (document 004). A channel whose secret is not set is left"
+                + " out of the configuration at start-up.\n\n| severity | channels |\n|---|---|\n");
+        for (Severity s : Severity.values()) {
+            md.append("| ").append(s.label()).append(" | ").append(s.channels()).append(" |\n");
+        }
+        md.append("\nInhibition: a firing `ServiceDown` silences every other alert of the same `job` and `instance`;"
+                + " a firing `DatabaseDown` silences the `component=\"database\"` alerts; an alert silences its own"
+                + " lower severities (same `alertname` and target; critical > high > warning > info).\n\n");
         md.append("## Prometheus alerts\n\n");
-        md.append("| alert | severity | for | expression | covers |\n|---|---|---|---|---|\n");
+        md.append(HEAD);
         List<RecordingRule> recording = new ArrayList<>();
         for (RuleGroup g : groups) {
             recording.addAll(g.recordingRules());
@@ -53,7 +64,10 @@ public final class CatalogueMarkdown {
         }
         md.append("\nEach alert has `promtool test rules` cases (firing and not firing) in"
                 + " `deploy/prometheus/tests/`.\n\n");
-        md.append("## Loki alerts\n\n| alert | severity | for | expression | covers |\n|---|---|---|---|---|\n");
+        md.append("## Loki alerts\n\nLogQL rules for Loki's ruler (`deploy/loki/rules/fake/`), one per log-based"
+                + " alert class of document 003 that the service has: 003's payment, GDPR, LLM-evaluation and"
+                + " token-usage alerts have no counterpart (identity-service has none of those domains).\n\n");
+        md.append(HEAD);
         for (RuleGroup g : logGroups) {
             for (AlertRule a : g.alerts()) {
                 row(md, a);
@@ -67,14 +81,41 @@ public final class CatalogueMarkdown {
                     .append(cell(r.expr()))
                     .append("` |\n");
         }
+        md.append(
+                "\n## Runbooks\n\nOne heading per alert: a notification's runbook link is `RUNBOOK_URL#<alert name in lower"
+                        + " case>`.\n");
+        List<AlertRule> all = new ArrayList<>();
+        groups.forEach(g -> all.addAll(g.alerts()));
+        logGroups.forEach(g -> all.addAll(g.alerts()));
+        for (AlertRule a : all) {
+            md.append("\n### ")
+                    .append(a.name())
+                    .append("\n\n**")
+                    .append(a.severity().label())
+                    .append("** — ")
+                    .append(a.summary())
+                    .append(". ")
+                    .append(a.runbook())
+                    .append(" Dashboard: `/d/")
+                    .append(a.dashboardUid())
+                    .append("`.\n");
+        }
         return md.toString();
     }
+
+    private static final String HEAD =
+            "| alert | severity (why) | channels | for | expression | covers (source document) |\n"
+                    + "|---|---|---|---|---|---|\n";
 
     private static void row(StringBuilder md, AlertRule a) {
         md.append("| ")
                 .append(a.name())
-                .append(" | ")
+                .append(" | **")
                 .append(a.severity().label())
+                .append("** (")
+                .append(cell(a.severityReason()))
+                .append(") | ")
+                .append(a.severity().channels())
                 .append(" | ")
                 .append(a.forDuration())
                 .append(" | `")
