@@ -117,19 +117,8 @@ class LiveStackTest {
      */
     private static final IdentityConfig.RateLimit LOGIN_LIMIT = new IdentityConfig.RateLimit(20, Duration.ofSeconds(4));
 
-    private static final HttpClient ATTACKER = from("127.0.0.2");
-    private static final HttpClient LOCKOUTS = from("127.0.0.3");
-
-    private static HttpClient from(String address) {
-        try {
-            return HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofSeconds(2))
-                    .localAddress(java.net.InetAddress.getByName(address))
-                    .build();
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final HttpClient ATTACKER = LiveClients.from("127.0.0.2");
+    private static final HttpClient LOCKOUTS = LiveClients.from("127.0.0.3");
 
     @TempDir
     static Path tmp;
@@ -460,25 +449,11 @@ class LiveStackTest {
     }
 
     private static int login(HttpClient client, String email, String password) {
-        try {
-            return post(client, "/api/v1/auth/login", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}")
-                    .statusCode();
-        } catch (IOException e) {
-            return 0;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        }
+        return LiveClients.login(client, serviceUrl, email, password);
     }
 
     private static HttpResponse<String> post(HttpClient client, String path, String json)
             throws IOException, InterruptedException {
-        return client.send(
-                HttpRequest.newBuilder(serviceUrl.resolve(path))
-                        .timeout(Duration.ofSeconds(30))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return LiveClients.post(client, serviceUrl, path, json);
     }
 }
