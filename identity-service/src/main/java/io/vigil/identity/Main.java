@@ -39,7 +39,9 @@ public final class Main {
 
     private static void serve() throws InterruptedException {
         Map<String, String> env = new HashMap<>(System.getenv());
-        // No collector configured: the embedded console receives the telemetry over loopback OTLP.
+        // No collector configured: the embedded console receives the telemetry. Its OTLP endpoint is configured (so
+        // everything is exported as to a collector), but the SDK hands its data to the console in-process instead:
+        // OTLP encoding, loopback HTTP and decoding would cost the service more than the console itself.
         VigilConsole console = startConsoleIfNoCollector(env);
         if (console != null) {
             env.putAll(console.otlpEnvironment());
@@ -49,11 +51,15 @@ public final class Main {
                 .serviceName("identity-service")
                 .serviceVersion(version())
                 .buildFromEnvironment(env);
-        Vigil vigil = Vigil.builder()
-                .config(config)
-                .registerGlobal(true)
-                .customizeSdk(VigilProfiling.customizer(config))
-                .build();
+        Vigil.Builder builder =
+                Vigil.builder().config(config).registerGlobal(true).customizeSdk(VigilProfiling.customizer(config));
+        if (console != null) {
+            builder.exportInProcess(console.spanExporter(), console::metricExporter, console.logRecordExporter());
+        }
+        Vigil vigil = builder.build();
+        if (console != null) {
+            console.registerMetrics(vigil.openTelemetry()); // the console's own CPU time, ingested and dropped items
+        }
         VigilLogging logging = VigilLogging.install(vigil);
         quietLibraries();
         if (console != null) {
