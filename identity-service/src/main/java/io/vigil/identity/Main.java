@@ -51,15 +51,9 @@ public final class Main {
                 .serviceName("identity-service")
                 .serviceVersion(version())
                 .buildFromEnvironment(env);
-        Vigil.Builder builder =
-                Vigil.builder().config(config).registerGlobal(true).customizeSdk(VigilProfiling.customizer(config));
-        if (console != null) {
-            builder.exportInProcess(console.spanExporter(), console::metricExporter, console.logRecordExporter());
-        }
-        Vigil vigil = builder.build();
-        if (console != null) {
-            console.registerMetrics(vigil.openTelemetry()); // the console's own CPU time, ingested and dropped items
-        }
+        Vigil vigil = telemetry(
+                Vigil.builder().config(config).registerGlobal(true).customizeSdk(VigilProfiling.customizer(config)),
+                console);
         VigilLogging logging = VigilLogging.install(vigil);
         quietLibraries();
         if (console != null) {
@@ -89,6 +83,21 @@ public final class Main {
             stopped.countDown();
         }));
         stopped.await();
+    }
+
+    /**
+     * Builds the runtime; with the embedded console, the SDK hands its data to it in-process and the console's own
+     * cost (CPU time, ingested and dropped items) is reported with the service's metrics.
+     */
+    static Vigil telemetry(Vigil.Builder builder, VigilConsole console) {
+        if (console == null) {
+            return builder.build();
+        }
+        Vigil vigil = builder.exportInProcess(
+                        console.spanExporter(), console::metricExporter, console.logRecordExporter())
+                .build();
+        console.registerMetrics(vigil.openTelemetry());
+        return vigil;
     }
 
     /**
