@@ -39,7 +39,9 @@ public final class Main {
 
     private static void serve() throws InterruptedException {
         Map<String, String> env = new HashMap<>(System.getenv());
-        // No collector configured: the embedded console receives the telemetry over loopback OTLP.
+        // No collector configured: the embedded console receives the telemetry. Its OTLP endpoint is configured (so
+        // everything is exported as to a collector), but the SDK hands its data to the console in-process instead:
+        // OTLP encoding, loopback HTTP and decoding would cost the service more than the console itself.
         VigilConsole console = startConsoleIfNoCollector(env);
         if (console != null) {
             env.putAll(console.otlpEnvironment());
@@ -49,11 +51,9 @@ public final class Main {
                 .serviceName("identity-service")
                 .serviceVersion(version())
                 .buildFromEnvironment(env);
-        Vigil vigil = Vigil.builder()
-                .config(config)
-                .registerGlobal(true)
-                .customizeSdk(VigilProfiling.customizer(config))
-                .build();
+        Vigil vigil = telemetry(
+                Vigil.builder().config(config).registerGlobal(true).customizeSdk(VigilProfiling.customizer(config)),
+                console);
         VigilLogging logging = VigilLogging.install(vigil);
         quietLibraries();
         if (console != null) {
@@ -83,6 +83,21 @@ public final class Main {
             stopped.countDown();
         }));
         stopped.await();
+    }
+
+    /**
+     * Builds the runtime; with the embedded console, the SDK hands its data to it in-process and the console's own
+     * cost (CPU time, ingested and dropped items) is reported with the service's metrics.
+     */
+    static Vigil telemetry(Vigil.Builder builder, VigilConsole console) {
+        if (console == null) {
+            return builder.build();
+        }
+        Vigil vigil = builder.exportInProcess(
+                        console.spanExporter(), console::metricExporter, console.logRecordExporter())
+                .build();
+        console.registerMetrics(vigil.openTelemetry());
+        return vigil;
     }
 
     /**

@@ -3,6 +3,10 @@ package io.vigil.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vigil.console.VigilConsole;
+import io.vigil.core.Vigil;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +20,32 @@ class MainTest {
             assertThat(console).isNotNull();
             assertThat(console.uiUrl()).startsWith("http://127.0.0.1:");
             assertThat(console.otlpEnvironment()).containsEntry("OTEL_EXPORTER_OTLP_ENDPOINT", console.httpEndpoint());
+        } finally {
+            console.close();
+        }
+    }
+
+    @Test
+    void theEmbeddedConsoleGetsTheTelemetryInProcessAndReportsItsOwnCost() {
+        VigilConsole console = Main.startConsoleIfNoCollector(Map.of("VIGIL_CONSOLE_PORT", "0"));
+        try {
+            Map<String, String> env = new HashMap<>(console.otlpEnvironment());
+            env.put("SERVICE_NAME", "identity-service");
+            Vigil vigil = Main.telemetry(Vigil.builder().environment(env).runtimeMetrics(false), console);
+            try {
+                vigil.openTelemetry()
+                        .getTracer("test")
+                        .spanBuilder("in-process")
+                        .startSpan()
+                        .end();
+                String metrics =
+                        new String(vigil.metricsEndpoint().scrape("text/plain").body(), StandardCharsets.UTF_8);
+                assertThat(metrics).contains("vigil_console_cpu_seconds_total", "vigil_console_dropped_total");
+            } finally {
+                vigil.close(); // flushes the span to the console
+            }
+            assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(console.stats().spans()).isEqualTo(1);
         } finally {
             console.close();
         }

@@ -1,17 +1,32 @@
 package io.vigil.console;
 
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.sdk.logs.export.LogRecordExporter;
+import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
+import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.vigil.console.internal.ConsoleCpu;
+import io.vigil.console.internal.DirectExporters;
 import io.vigil.console.internal.GrpcReceiver;
 import io.vigil.console.internal.HttpApi;
 import io.vigil.console.internal.Ingest;
 import io.vigil.console.internal.Queries;
+import io.vigil.console.internal.Signal;
 import io.vigil.console.internal.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -36,6 +51,9 @@ public final class VigilConsole implements AutoCloseable {
     private final Ingest ingest;
     private final GrpcReceiver grpc;
     private final HttpApi http;
+    private final DirectExporters direct;
+    private final ConsoleCpu cpu = new ConsoleCpu();
+    private final List<AutoCloseable> instruments = new ArrayList<>();
 
     private record Settings(
             String host, int httpPort, int grpcPort, long maxBytes, Path dataDir, String token, boolean auth) {}
@@ -46,8 +64,8 @@ public final class VigilConsole implements AutoCloseable {
         this.store = new Store(s.maxBytes());
         // The hand-over queue holds at most a sixteenth of the store (at least 4 MiB): a burst is absorbed, a flood
         // is refused with a retryable status instead of piling up in the heap.
-        this.ingest =
-                new Ingest(store::ingest, s.dataDir(), s.maxBytes(), Math.max(4L * 1024 * 1024, s.maxBytes() / 16));
+        this.ingest = new Ingest(
+                store::ingest, store::ingest, s.dataDir(), s.maxBytes(), Math.max(4L * 1024 * 1024, s.maxBytes() / 16));
         GrpcReceiver g = null;
         HttpApi h = null;
         try {
@@ -63,6 +81,7 @@ public final class VigilConsole implements AutoCloseable {
         }
         this.grpc = g;
         this.http = h;
+        this.direct = new DirectExporters(ingest);
     }
 
     private static String randomToken() {
@@ -110,6 +129,74 @@ public final class VigilConsole implements AutoCloseable {
         return grpc != null
                 ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", grpcEndpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
                 : Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", httpEndpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+    }
+
+    /**
+     * A span exporter that hands spans to this console in-process: no OTLP encoding, no loopback HTTP. Its
+     * {@code export} only enqueues (a full queue drops the batch, counted), so put it behind a batch span processor as
+     * you would an OTLP exporter. What the console shows is the same as for the spans sent over OTLP.
+     */
+    public SpanExporter spanExporter() {
+        return direct.spans();
+    }
+
+    /** A log record exporter into this console in-process; see {@link #spanExporter()}. */
+    public LogRecordExporter logRecordExporter() {
+        return direct.logs();
+    }
+
+    /** A metric exporter into this console in-process, cumulative with the SDK's default aggregations. */
+    public MetricExporter metricExporter() {
+        return metricExporter(
+                AggregationTemporalitySelector.alwaysCumulative(), DefaultAggregationSelector.getDefault());
+    }
+
+    /**
+     * A metric exporter into this console in-process with the given temporality and default aggregation (those of the
+     * OTLP exporter it replaces, so the console sees what that one would have sent).
+     */
+    public MetricExporter metricExporter(
+            AggregationTemporalitySelector temporality, DefaultAggregationSelector aggregation) {
+        return direct.metrics(temporality, aggregation);
+    }
+
+    /** CPU time the console's own threads (ingest, HTTP) have used so far: its cost to a host that embeds it. */
+    public Duration cpuTime() {
+        return Duration.ofNanos(cpu.nanos());
+    }
+
+    /**
+     * Reports the console's own cost on {@code openTelemetry}'s meter {@code io.vigil.console}: {@code
+     * vigil.console.cpu} (seconds of its threads' CPU time; Prometheus {@code vigil_console_cpu_seconds_total}), {@code
+     * vigil.console.ingested} and {@code vigil.console.dropped} (items handed over by the in-process exporters, or
+     * dropped because the ingest queue was full, by {@code signal}) and {@code vigil.console.stored} (bytes held).
+     * Stopped by {@link #close()}.
+     */
+    public void registerMetrics(OpenTelemetry openTelemetry) {
+        Meter meter = openTelemetry.getMeter("io.vigil.console");
+        AttributeKey<String> signalKey = AttributeKey.stringKey("signal");
+        Map<Signal, Attributes> bySignal = new LinkedHashMap<>();
+        for (Signal s : Signal.values()) {
+            bySignal.put(s, Attributes.of(signalKey, s.name().toLowerCase(Locale.ROOT)));
+        }
+        synchronized (instruments) {
+            instruments.add(meter.counterBuilder("vigil.console.cpu")
+                    .ofDoubles()
+                    .setUnit("s")
+                    .setDescription("CPU time used by the telemetry console's own threads (ingest, HTTP)")
+                    .buildWithCallback(m -> m.record(cpu.nanos() / 1e9)));
+            instruments.add(meter.counterBuilder("vigil.console.ingested")
+                    .setDescription("Spans, log records and metric points handed to the console in-process")
+                    .buildWithCallback(m -> bySignal.forEach((s, a) -> m.record(direct.accepted(s), a))));
+            instruments.add(meter.counterBuilder("vigil.console.dropped")
+                    .setDescription(
+                            "Spans, log records and metric points the console refused: its ingest queue was full")
+                    .buildWithCallback(m -> bySignal.forEach((s, a) -> m.record(direct.dropped(s), a))));
+            instruments.add(meter.upDownCounterBuilder("vigil.console.stored")
+                    .setUnit("By")
+                    .setDescription("Estimated heap bytes the console's store holds")
+                    .buildWithCallback(m -> m.record(store.bytes())));
+        }
     }
 
     /** The URL to open in a browser: it carries the token, which the UI trades for a cookie. */
@@ -175,6 +262,17 @@ public final class VigilConsole implements AutoCloseable {
     /** Stops the receivers and the UI, then writes out what is queued (with persistence) and closes the data files. */
     @Override
     public void close() {
+        synchronized (instruments) {
+            for (AutoCloseable i : instruments) {
+                try {
+                    i.close();
+                } catch (Exception e) {
+                    // an observable instrument's close does not fail
+                }
+            }
+            instruments.clear();
+        }
+        direct.close();
         http.close();
         if (grpc != null) {
             grpc.close();

@@ -9,6 +9,11 @@ import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.logs.export.LogRecordExporter;
+import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
+import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.core.internal.ExportHealth;
 import io.vigil.core.internal.SdkFactory;
 import java.time.Duration;
@@ -19,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +64,7 @@ public final class Vigil implements AutoCloseable {
             boolean runtimeMetrics,
             Duration shutdownTimeout,
             Scrubber scrubber,
+            SdkFactory.InProcess inProcess,
             java.util.function.Consumer<io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder>
                     sdkCustomizer) {
         this.config = config;
@@ -72,7 +79,7 @@ public final class Vigil implements AutoCloseable {
             log.info(config.summary());
             return;
         }
-        SdkFactory.Built built = SdkFactory.build(config, sdkCustomizer);
+        SdkFactory.Built built = SdkFactory.build(config, inProcess, sdkCustomizer);
         this.sdk = built.sdk();
         this.openTelemetry = sdk;
         this.metricsEndpoint = new MetricsEndpoint(built.prometheus(), appInfoLabels(config));
@@ -235,8 +242,27 @@ public final class Vigil implements AutoCloseable {
         private Scrubber scrubber = Scrubber.defaults();
         private java.util.function.Consumer<io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder>
                 sdkCustomizer = b -> {};
+        private SdkFactory.InProcess inProcess;
 
         Builder() {}
+
+        /**
+         * Exports to these exporters in this process instead of over OTLP — for a viewer embedded in the service (as
+         * identity-service embeds vigil-console), which then costs no OTLP encoding, loopback HTTP or decoding. They
+         * take the OTLP exporters' place only: an OTLP endpoint must still be configured (it decides that telemetry is
+         * exported), and batching, queue bounds and the metric interval stay as configured. {@code metrics} is given
+         * the temporality and default aggregation the OTLP metric exporter would have used.
+         */
+        public Builder exportInProcess(
+                SpanExporter spans,
+                BiFunction<AggregationTemporalitySelector, DefaultAggregationSelector, MetricExporter> metrics,
+                LogRecordExporter logs) {
+            this.inProcess = new SdkFactory.InProcess(
+                    Objects.requireNonNull(spans, "spans"),
+                    Objects.requireNonNull(metrics, "metrics"),
+                    Objects.requireNonNull(logs, "logs"));
+            return this;
+        }
 
         /** The privacy rules for every signal (default {@link Scrubber#defaults()}). */
         public Builder scrubber(Scrubber scrubber) {
@@ -296,6 +322,7 @@ public final class Vigil implements AutoCloseable {
                     runtimeMetrics,
                     shutdownTimeout,
                     scrubber,
+                    inProcess,
                     sdkCustomizer);
         }
     }

@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,10 @@ public final class HttpApi implements AutoCloseable {
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.jetty.host = host;
             config.jetty.port = port;
+            // Named, so the console's CPU share is measured (ConsoleCpu) apart from its host's own threads.
+            QueuedThreadPool pool = new QueuedThreadPool(64, 2, 60_000);
+            pool.setName(ConsoleCpu.THREAD_PREFIX + "http");
+            config.jetty.threadPool = pool;
             config.routes.post("/v1/traces", ctx -> receive(ctx, Signal.TRACES));
             config.routes.post("/v1/logs", ctx -> receive(ctx, Signal.LOGS));
             config.routes.post("/v1/metrics", ctx -> receive(ctx, Signal.METRICS));

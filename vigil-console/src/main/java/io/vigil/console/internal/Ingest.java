@@ -13,6 +13,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,12 +25,16 @@ import org.slf4j.LoggerFactory;
 public final class Ingest implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Ingest.class);
 
-    /** A request to store, or (with a latch) a marker that everything queued before it is stored. */
-    private record Batch(Signal signal, Message request, int size, CountDownLatch marker) {}
+    /**
+     * A request to store — an OTLP {@link Message} from a receiver, or the SDK's own data from an in-process exporter
+     * ({@link DirectBatch}) — or (with a latch) a marker that everything queued before it is stored.
+     */
+    private record Batch(Signal signal, Object request, int size, CountDownLatch marker) {}
 
     private static final Batch STOP = new Batch(Signal.TRACES, null, 0, null);
 
     private final BiConsumer<Signal, Message> store;
+    private final Consumer<DirectBatch> direct;
     private final DiskLog disk;
     private final long maxQueuedBytes;
     private final LinkedBlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
@@ -47,7 +52,30 @@ public final class Ingest implements AutoCloseable {
      */
     public Ingest(BiConsumer<Signal, Message> store, Path dataDir, long maxBytes, long maxQueuedBytes)
             throws IOException {
+        this(
+                store,
+                batch -> {
+                    throw new IllegalStateException("no store for in-process batches");
+                },
+                dataDir,
+                maxBytes,
+                maxQueuedBytes);
+    }
+
+    /**
+     * @param store where parsed requests go, on the ingest thread ({@code Store::ingest})
+     * @param direct where in-process batches go, on the ingest thread ({@code Store::ingest})
+     * @param dataDir where to persist requests, replayed into {@code store} now; null = memory only
+     */
+    public Ingest(
+            BiConsumer<Signal, Message> store,
+            Consumer<DirectBatch> direct,
+            Path dataDir,
+            long maxBytes,
+            long maxQueuedBytes)
+            throws IOException {
         this.store = store;
+        this.direct = direct;
         this.maxQueuedBytes = maxQueuedBytes;
         if (dataDir != null) {
             disk = new DiskLog(dataDir, maxBytes);
@@ -76,7 +104,18 @@ public final class Ingest implements AutoCloseable {
 
     /** Hands a parsed request over; false (and counted as a drop) when the queue is full. Never blocks. */
     public boolean offer(Signal signal, Message request) {
-        int size = request.getSerializedSize();
+        return offer(signal, request, request.getSerializedSize());
+    }
+
+    /**
+     * Hands a batch of SDK data over (an in-process exporter's); {@code size} is its estimated size in bytes. False
+     * (and counted as a drop) when the queue is full. Never blocks.
+     */
+    public boolean offer(Signal signal, DirectBatch batch, int size) {
+        return offer(signal, (Object) batch, size);
+    }
+
+    private boolean offer(Signal signal, Object request, int size) {
         long after = queuedBytes.addAndGet(size);
         if (after > maxQueuedBytes && after != size) {
             queuedBytes.addAndGet(-size);
@@ -113,7 +152,11 @@ public final class Ingest implements AutoCloseable {
             }
             try {
                 persist(b);
-                store.accept(b.signal(), b.request());
+                if (b.request() instanceof DirectBatch d) {
+                    direct.accept(d);
+                } else {
+                    store.accept(b.signal(), (Message) b.request());
+                }
                 storedRequests.incrementAndGet();
             } catch (RuntimeException e) {
                 log.warn("Could not store a {} batch: {}", b.signal(), e.toString());
@@ -128,7 +171,8 @@ public final class Ingest implements AutoCloseable {
             return;
         }
         try {
-            disk.append(b.signal(), b.request().toByteArray());
+            byte[] payload = b.request() instanceof Message m ? m.toByteArray() : ((DirectBatch) b.request()).toOtlp();
+            disk.append(b.signal(), payload);
         } catch (IOException e) {
             // A full or broken disk must not stop the viewer: it carries on in memory only.
             diskFailed = true;

@@ -49,9 +49,14 @@ final class OtlpConverter {
         void point(PointRecord point, String unit, String description);
     }
 
-    private final Interner interner = new Interner();
+    private final Interner interner;
     /** Bytes handed out by the interner for a metric or its resource, not yet charged to a point. */
     private long carry;
+
+    /** @param interner shared with the in-process converter, so both share names and charge them once */
+    OtlpConverter(Interner interner) {
+        this.interner = interner;
+    }
 
     /** The interner's growth since {@code before}, plus anything carried over; clears the carry. */
     private long newBytes(long before) {
@@ -223,18 +228,13 @@ final class OtlpConverter {
                         == AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA;
                 for (ExponentialHistogramDataPoint p :
                         m.getExponentialHistogram().getDataPointsList()) {
-                    // Rewritten as explicit buckets so one quantile routine serves both histogram kinds.
-                    double base = Math.pow(2, Math.pow(2, -p.getScale()));
-                    int offset = p.getPositive().getOffset();
-                    int n = p.getPositive().getBucketCountsCount();
-                    double[] bounds = new double[n + 1];
-                    long[] counts = new long[n + 2];
-                    bounds[0] = 0;
-                    counts[0] = p.getZeroCount();
-                    for (int i = 0; i < n; i++) {
-                        bounds[i + 1] = Math.pow(base, offset + i + 1);
-                        counts[i + 1] = p.getPositive().getBucketCounts(i);
-                    }
+                    Histograms.Buckets buckets = Histograms.exponential(
+                            p.getScale(),
+                            p.getZeroCount(),
+                            p.getPositive().getOffset(),
+                            p.getPositive().getBucketCountsList());
+                    double[] bounds = buckets.bounds();
+                    long[] counts = buckets.counts();
                     sink.point(
                             histogram(
                                     sink,
@@ -352,7 +352,7 @@ final class OtlpConverter {
         return interner.map(attributes(kvs));
     }
 
-    private static String service(Map<String, Object> resource) {
+    static String service(Map<String, Object> resource) {
         Object name = resource.get("service.name");
         return name == null ? UNKNOWN_SERVICE : name.toString();
     }

@@ -31,7 +31,9 @@ import java.util.function.Predicate;
  */
 public final class Store {
     private final long maxBytes;
-    private final OtlpConverter converter = new OtlpConverter();
+    private final Interner interner = new Interner();
+    private final OtlpConverter converter = new OtlpConverter(interner);
+    private final SdkConverter sdkConverter = new SdkConverter(interner);
     private final AtomicLong seq = new AtomicLong();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
@@ -67,6 +69,15 @@ public final class Store {
 
     /** Converts and stores one export request. Called from the ingest thread only. */
     public void ingest(Signal signal, Message request) {
+        insert(signal, request);
+    }
+
+    /** Converts and stores one in-process batch of SDK data. Called from the ingest thread only. */
+    public void ingest(DirectBatch batch) {
+        insert(null, batch);
+    }
+
+    private void insert(Signal signal, Object request) {
         List<Stored> batch = new ArrayList<>();
         List<String[]> meta = new ArrayList<>();
         OtlpConverter.Sink sink = new OtlpConverter.Sink() {
@@ -91,10 +102,14 @@ public final class Store {
                 meta.add(new String[] {unit, description});
             }
         };
-        switch (signal) {
-            case TRACES -> converter.traces((ExportTraceServiceRequest) request, sink);
-            case LOGS -> converter.logs((ExportLogsServiceRequest) request, sink);
-            case METRICS -> converter.metrics((ExportMetricsServiceRequest) request, sink);
+        if (request instanceof DirectBatch direct) {
+            sdkConverter.convert(direct, sink);
+        } else {
+            switch (signal) {
+                case TRACES -> converter.traces((ExportTraceServiceRequest) request, sink);
+                case LOGS -> converter.logs((ExportLogsServiceRequest) request, sink);
+                case METRICS -> converter.metrics((ExportMetricsServiceRequest) request, sink);
+            }
         }
         lock.writeLock().lock();
         try {

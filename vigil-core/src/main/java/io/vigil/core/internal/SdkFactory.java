@@ -11,13 +11,21 @@ import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
+import io.opentelemetry.sdk.logs.export.LogRecordExporter;
+import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
+import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.core.VigilConfig;
+import java.io.Closeable;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.function.BiFunction;
 
 /**
  * Turns a {@link VigilConfig} into a running OpenTelemetry SDK through the SDK's own autoconfigure
@@ -30,6 +38,15 @@ public final class SdkFactory {
     public static final int DEFAULT_CARDINALITY_LIMIT = 2000;
 
     private SdkFactory() {}
+
+    /**
+     * Exporters in this process that take the OTLP exporters' place (an embedded viewer): no OTLP encoding, no
+     * loopback HTTP. {@code metrics} gets the OTLP metric exporter's temporality and default aggregation.
+     */
+    public record InProcess(
+            SpanExporter spans,
+            BiFunction<AggregationTemporalitySelector, DefaultAggregationSelector, MetricExporter> metrics,
+            LogRecordExporter logs) {}
 
     /** What was built: the SDK, the Prometheus reader (if metrics are on) and the export monitors. */
     public record Built(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus, List<ExportHealth> exportHealth) {}
@@ -70,9 +87,14 @@ public final class SdkFactory {
         return p;
     }
 
-    /** Builds and starts the SDK; the caller owns it and must shut it down. */
+    /**
+     * Builds and starts the SDK; the caller owns it and must shut it down. With {@code inProcess} (may be null), its
+     * exporters replace the OTLP ones the configuration asks for.
+     */
     public static Built build(
-            VigilConfig config, java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
+            VigilConfig config,
+            InProcess inProcess,
+            java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
         Map<String, String> properties = properties(config);
         String destination = config.otlpEndpoint().map(Object::toString).orElse("-");
         List<ExportHealth> health = new ArrayList<>();
@@ -101,18 +123,37 @@ public final class SdkFactory {
                 // Standard OTEL_RESOURCE_ATTRIBUTES and the detectors win over Vigil's own values.
                 .addResourceCustomizer(
                         (resource, cfg) -> Resource.create(resourceAttributes).merge(resource))
-                .addSpanExporterCustomizer((exporter, cfg) ->
-                        exporter instanceof OtlpGrpcSpanExporter || exporter instanceof OtlpHttpSpanExporter
-                                ? new MonitoredSpanExporter(exporter, spans)
-                                : exporter)
-                .addMetricExporterCustomizer((exporter, cfg) ->
-                        exporter instanceof OtlpGrpcMetricExporter || exporter instanceof OtlpHttpMetricExporter
-                                ? new MonitoredMetricExporter(exporter, metrics)
-                                : exporter)
-                .addLogRecordExporterCustomizer((exporter, cfg) ->
-                        exporter instanceof OtlpGrpcLogRecordExporter || exporter instanceof OtlpHttpLogRecordExporter
-                                ? new MonitoredLogRecordExporter(exporter, logs)
-                                : exporter)
+                .addSpanExporterCustomizer((exporter, cfg) -> {
+                    if (!(exporter instanceof OtlpGrpcSpanExporter || exporter instanceof OtlpHttpSpanExporter)) {
+                        return exporter;
+                    }
+                    return inProcess == null
+                            ? new MonitoredSpanExporter(exporter, spans)
+                            : replace(exporter, inProcess.spans());
+                })
+                .addMetricExporterCustomizer((exporter, cfg) -> {
+                    if (!(exporter instanceof OtlpGrpcMetricExporter || exporter instanceof OtlpHttpMetricExporter)) {
+                        return exporter;
+                    }
+                    return inProcess == null
+                            ? new MonitoredMetricExporter(exporter, metrics)
+                            : replace(
+                                    exporter,
+                                    inProcess
+                                            .metrics()
+                                            .apply(
+                                                    exporter::getAggregationTemporality,
+                                                    exporter::getDefaultAggregation));
+                })
+                .addLogRecordExporterCustomizer((exporter, cfg) -> {
+                    if (!(exporter instanceof OtlpGrpcLogRecordExporter
+                            || exporter instanceof OtlpHttpLogRecordExporter)) {
+                        return exporter;
+                    }
+                    return inProcess == null
+                            ? new MonitoredLogRecordExporter(exporter, logs)
+                            : replace(exporter, inProcess.logs());
+                })
                 .addMeterProviderCustomizer((meterProvider, cfg) -> {
                     if (prometheus != null) {
                         // Every metric keeps at most this many series; measurements past it are
@@ -124,5 +165,15 @@ public final class SdkFactory {
                 });
         customizer.accept(builder);
         return new Built(builder.build().getOpenTelemetrySdk(), prometheus, List.copyOf(health));
+    }
+
+    /** The replacement, after releasing the unused OTLP exporter (it has sent nothing, so this returns at once). */
+    private static <T> T replace(Closeable otlp, T replacement) {
+        try {
+            otlp.close();
+        } catch (IOException | RuntimeException e) {
+            // nothing was sent through it; there is nothing to lose
+        }
+        return replacement;
     }
 }

@@ -1,0 +1,168 @@
+package io.vigil.console.internal;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.MemoryMode;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
+import io.opentelemetry.sdk.logs.export.LogRecordExporter;
+import io.opentelemetry.sdk.metrics.Aggregation;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
+import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * SDK exporters that hand the SDK's data to the console's ingest queue as it is: no OTLP encoding, no loopback HTTP, no
+ * parsing. {@code export} only enqueues (never blocks; a full queue drops the batch and counts it), so the SDK's batch
+ * processors and metric reader — already off the request threads — stay cheap; conversion and storing happen on the
+ * console's ingest thread. The batch is copied (references only): the SDK's batch processors reuse their list once
+ * {@code export} has returned.
+ */
+public final class DirectExporters {
+    /** Estimated queue bytes per item: about a stored record's size, so the queue bound means the same as for OTLP. */
+    private static final int SPAN_BYTES = 1024;
+
+    private static final int LOG_BYTES = 512;
+    private static final int POINT_BYTES = 256;
+
+    private final Ingest ingest;
+    private final AtomicLongArray accepted = new AtomicLongArray(Signal.values().length);
+    private final AtomicLongArray dropped = new AtomicLongArray(Signal.values().length);
+    private volatile boolean closed;
+
+    public DirectExporters(Ingest ingest) {
+        this.ingest = ingest;
+    }
+
+    /** Items (spans, log records, metric points) of a signal handed to the ingest queue so far. */
+    public long accepted(Signal signal) {
+        return accepted.get(signal.ordinal());
+    }
+
+    /** Items of a signal dropped because the ingest queue was full or the console closed. */
+    public long dropped(Signal signal) {
+        return dropped.get(signal.ordinal());
+    }
+
+    /** After this, exports fail at once (the console is gone) instead of queueing for a stopped thread. */
+    public void close() {
+        closed = true;
+    }
+
+    private CompletableResultCode offer(Signal signal, DirectBatch batch, int items, int itemBytes) {
+        if (items == 0) {
+            return CompletableResultCode.ofSuccess();
+        }
+        int bytes = (int) Math.min(Integer.MAX_VALUE, (long) items * itemBytes);
+        if (!closed && ingest.offer(signal, batch, bytes)) {
+            accepted.addAndGet(signal.ordinal(), items);
+            return CompletableResultCode.ofSuccess();
+        }
+        dropped.addAndGet(signal.ordinal(), items);
+        return CompletableResultCode.ofFailure();
+    }
+
+    /** A span exporter into the console. */
+    public SpanExporter spans() {
+        return new SpanExporter() {
+            @Override
+            public CompletableResultCode export(Collection<SpanData> spans) {
+                return offer(Signal.TRACES, new DirectBatch.Spans(List.copyOf(spans)), spans.size(), SPAN_BYTES);
+            }
+
+            @Override
+            public CompletableResultCode flush() {
+                return CompletableResultCode.ofSuccess(); // handed over is delivered: nothing is buffered here
+            }
+
+            @Override
+            public CompletableResultCode shutdown() {
+                return CompletableResultCode.ofSuccess(); // the console owns the queue and closes it
+            }
+
+            @Override
+            public String toString() {
+                return "VigilConsoleSpanExporter";
+            }
+        };
+    }
+
+    /** A log record exporter into the console. */
+    public LogRecordExporter logs() {
+        return new LogRecordExporter() {
+            @Override
+            public CompletableResultCode export(Collection<LogRecordData> logs) {
+                return offer(Signal.LOGS, new DirectBatch.Logs(List.copyOf(logs)), logs.size(), LOG_BYTES);
+            }
+
+            @Override
+            public CompletableResultCode flush() {
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode shutdown() {
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public String toString() {
+                return "VigilConsoleLogRecordExporter";
+            }
+        };
+    }
+
+    /**
+     * A metric exporter into the console, with the given temporality and default aggregation (pass the OTLP exporter's
+     * to see exactly what it would have sent).
+     */
+    public MetricExporter metrics(AggregationTemporalitySelector temporality, DefaultAggregationSelector aggregation) {
+        return new MetricExporter() {
+            @Override
+            public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
+                return temporality.getAggregationTemporality(instrumentType);
+            }
+
+            @Override
+            public Aggregation getDefaultAggregation(InstrumentType instrumentType) {
+                return aggregation.getDefaultAggregation(instrumentType);
+            }
+
+            @Override
+            public MemoryMode getMemoryMode() {
+                // The data is read later, on the ingest thread: it must not be reused by the next collection.
+                return MemoryMode.IMMUTABLE_DATA;
+            }
+
+            @Override
+            public CompletableResultCode export(Collection<MetricData> metrics) {
+                int points = 0;
+                for (MetricData m : metrics) {
+                    points += m.getData().getPoints().size();
+                }
+                return offer(Signal.METRICS, new DirectBatch.Metrics(List.copyOf(metrics)), points, POINT_BYTES);
+            }
+
+            @Override
+            public CompletableResultCode flush() {
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public CompletableResultCode shutdown() {
+                return CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public String toString() {
+                return "VigilConsoleMetricExporter";
+            }
+        };
+    }
+}

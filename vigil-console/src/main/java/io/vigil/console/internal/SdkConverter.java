@@ -1,0 +1,447 @@
+package io.vigil.console.internal;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.KeyValue;
+import io.opentelemetry.api.common.Value;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.DoublePointData;
+import io.opentelemetry.sdk.metrics.data.ExponentialHistogramPointData;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.metrics.data.PointData;
+import io.opentelemetry.sdk.metrics.data.SumData;
+import io.opentelemetry.sdk.metrics.data.SummaryPointData;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.data.EventData;
+import io.opentelemetry.sdk.trace.data.LinkData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.console.internal.Records.LogRecord;
+import io.vigil.console.internal.Records.MetricType;
+import io.vigil.console.internal.Records.PointRecord;
+import io.vigil.console.internal.Records.SpanEvent;
+import io.vigil.console.internal.Records.SpanLink;
+import io.vigil.console.internal.Records.SpanRecord;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns the SDK's own data (from in-process exporters) into stored records — the same records {@link OtlpConverter}
+ * makes of the same data sent over OTLP, without serialising and parsing protobuf. It follows what the SDK's OTLP
+ * marshalers write (invalid ids as absent, the OTLP kind and status numbers, a missing log body as none) and shares the
+ * interner and the byte accounting with {@link OtlpConverter}. Runs on the single ingest thread.
+ */
+final class SdkConverter {
+    private final Interner interner;
+    /** Resources seen in this batch: the SDK hands the same instance to every item. */
+    private final Map<Resource, Map<String, Object>> resources = new IdentityHashMap<>();
+
+    SdkConverter(Interner interner) {
+        this.interner = interner;
+    }
+
+    void convert(DirectBatch batch, OtlpConverter.Sink sink) {
+        resources.clear();
+        switch (batch) {
+            case DirectBatch.Spans s -> spans(s.items(), sink);
+            case DirectBatch.Logs l -> logs(l.items(), sink);
+            case DirectBatch.Metrics m -> metrics(m.items(), sink);
+        }
+    }
+
+    private void spans(Collection<SpanData> items, OtlpConverter.Sink sink) {
+        long charged = interner.charged();
+        for (SpanData s : items) {
+            Map<String, Object> resource = resource(s.getResource());
+            String service = OtlpConverter.service(resource);
+            String scope = scope(s.getInstrumentationScopeInfo());
+            Map<String, Object> attributes = attributes(s.getAttributes());
+            String name = interner.string(s.getName());
+            List<SpanEvent> events = List.of();
+            long bytes = Sizes.RECORD + 3 * 72 + Sizes.shallow(attributes);
+            if (!s.getEvents().isEmpty()) {
+                List<SpanEvent> list = new ArrayList<>(s.getEvents().size());
+                for (EventData e : s.getEvents()) {
+                    Map<String, Object> ea = attributes(e.getAttributes());
+                    list.add(new SpanEvent(e.getEpochNanos(), interner.string(e.getName()), ea));
+                    bytes += 48 + Sizes.shallow(ea);
+                }
+                events = List.copyOf(list);
+            }
+            List<SpanLink> links = List.of();
+            if (!s.getLinks().isEmpty()) {
+                List<SpanLink> list = new ArrayList<>(s.getLinks().size());
+                for (LinkData l : s.getLinks()) {
+                    list.add(new SpanLink(
+                            l.getSpanContext().getTraceId(), l.getSpanContext().getSpanId()));
+                    bytes += 32 + 2 * 72;
+                }
+                links = List.copyOf(list);
+            }
+            String statusMessage = s.getStatus().getDescription();
+            bytes += Sizes.of(statusMessage);
+            bytes += interner.charged() - charged;
+            charged = interner.charged();
+            sink.span(new SpanRecord(
+                    sink.nextSeq(),
+                    s.getTraceId(),
+                    s.getSpanId(),
+                    s.getParentSpanContext().isValid() ? s.getParentSpanId() : "",
+                    name,
+                    kind(s.getKind()),
+                    service,
+                    s.getStartEpochNanos(),
+                    s.getEndEpochNanos(),
+                    status(s.getStatus().getStatusCode()),
+                    statusMessage,
+                    attributes,
+                    resource,
+                    scope,
+                    events,
+                    links,
+                    bytes));
+        }
+    }
+
+    /** OTLP's {@code Span.SpanKind} numbers. */
+    static int kind(SpanKind kind) {
+        return switch (kind) {
+            case INTERNAL -> 1;
+            case SERVER -> 2;
+            case CLIENT -> 3;
+            case PRODUCER -> 4;
+            case CONSUMER -> 5;
+        };
+    }
+
+    /** OTLP's {@code Status.StatusCode} numbers. */
+    static int status(StatusCode code) {
+        return switch (code) {
+            case UNSET -> 0;
+            case OK -> 1;
+            case ERROR -> 2;
+        };
+    }
+
+    private void logs(Collection<LogRecordData> items, OtlpConverter.Sink sink) {
+        long charged = interner.charged();
+        for (LogRecordData l : items) {
+            Map<String, Object> resource = resource(l.getResource());
+            String service = OtlpConverter.service(resource);
+            String scope = scope(l.getInstrumentationScopeInfo());
+            Map<String, Object> attributes = attributes(l.getAttributes());
+            Value<?> bodyValue = l.getBodyValue();
+            String body;
+            if (bodyValue == null) {
+                body = "";
+            } else if (bodyValue.getValue() instanceof String s) {
+                body = s; // messages are mostly unique: not interned
+            } else {
+                Object v = value(bodyValue);
+                body = v == null ? "" : String.valueOf(v);
+            }
+            long time =
+                    l.getTimestampEpochNanos() != 0 ? l.getTimestampEpochNanos() : l.getObservedTimestampEpochNanos();
+            String severityText = interner.string(l.getSeverityText() == null ? "" : l.getSeverityText());
+            long bytes = Sizes.RECORD + 2 * 72 + Sizes.of(body) + Sizes.shallow(attributes);
+            bytes += interner.charged() - charged;
+            charged = interner.charged();
+            SpanContext sc = l.getSpanContext();
+            sink.log(new LogRecord(
+                    sink.nextSeq(),
+                    time,
+                    l.getSeverity().getSeverityNumber(),
+                    severityText,
+                    body,
+                    service,
+                    sc.isValid() ? sc.getTraceId() : "",
+                    sc.isValid() ? sc.getSpanId() : "",
+                    attributes,
+                    resource,
+                    scope,
+                    bytes));
+        }
+    }
+
+    private void metrics(Collection<MetricData> items, OtlpConverter.Sink sink) {
+        for (MetricData m : items) {
+            long before = interner.charged();
+            Map<String, Object> resource = resource(m.getResource());
+            String service = OtlpConverter.service(resource);
+            String name = interner.string(m.getName());
+            String unit = interner.string(m.getUnit());
+            String description = interner.string(m.getDescription());
+            // The resource and the metric's strings are charged to its first point, as OtlpConverter does.
+            long carry = interner.charged() - before;
+            for (PointRecord p : points(m, name, service, sink)) {
+                if (carry > 0) {
+                    p = withMoreBytes(p, carry);
+                    carry = 0;
+                }
+                sink.point(p, unit, description);
+            }
+        }
+    }
+
+    private List<PointRecord> points(MetricData m, String name, String service, OtlpConverter.Sink sink) {
+        List<PointRecord> out = new ArrayList<>();
+        switch (m.getType()) {
+            case LONG_GAUGE, DOUBLE_GAUGE -> {
+                for (PointData p : m.getData().getPoints()) {
+                    out.add(number(sink, name, MetricType.GAUGE, false, service, p));
+                }
+            }
+            case LONG_SUM, DOUBLE_SUM -> {
+                SumData<? extends PointData> sum =
+                        m.getType() == MetricDataType.LONG_SUM ? m.getLongSumData() : m.getDoubleSumData();
+                MetricType type = sum.isMonotonic() ? MetricType.COUNTER : MetricType.UP_DOWN_COUNTER;
+                boolean delta = sum.getAggregationTemporality() == AggregationTemporality.DELTA;
+                for (PointData p : sum.getPoints()) {
+                    out.add(number(sink, name, type, delta, service, p));
+                }
+            }
+            case HISTOGRAM -> {
+                boolean delta = m.getHistogramData().getAggregationTemporality() == AggregationTemporality.DELTA;
+                for (HistogramPointData p : m.getHistogramData().getPoints()) {
+                    double[] bounds = new double[p.getBoundaries().size()];
+                    for (int i = 0; i < bounds.length; i++) {
+                        bounds[i] = p.getBoundaries().get(i);
+                    }
+                    long[] counts = new long[p.getCounts().size()];
+                    for (int i = 0; i < counts.length; i++) {
+                        counts[i] = p.getCounts().get(i);
+                    }
+                    out.add(histogram(sink, name, delta, service, p, bounds, counts, p.getCount(), p.getSum()));
+                }
+            }
+            case EXPONENTIAL_HISTOGRAM -> {
+                boolean delta =
+                        m.getExponentialHistogramData().getAggregationTemporality() == AggregationTemporality.DELTA;
+                for (ExponentialHistogramPointData p :
+                        m.getExponentialHistogramData().getPoints()) {
+                    Histograms.Buckets b = Histograms.exponential(
+                            p.getScale(),
+                            p.getZeroCount(),
+                            p.getPositiveBuckets().getOffset(),
+                            p.getPositiveBuckets().getBucketCounts());
+                    out.add(histogram(sink, name, delta, service, p, b.bounds(), b.counts(), p.getCount(), p.getSum()));
+                }
+            }
+            case SUMMARY -> {
+                for (SummaryPointData p : m.getSummaryData().getPoints()) {
+                    int n = p.getValues().size();
+                    double[] qs = new double[n];
+                    double[] vs = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        qs[i] = p.getValues().get(i).getQuantile();
+                        vs[i] = p.getValues().get(i).getValue();
+                    }
+                    long charged = interner.charged();
+                    Map<String, String> labels = labels(p.getAttributes());
+                    long bytes = Sizes.RECORD + Sizes.shallow(labels) + interner.charged() - charged + 32L + 16L * n;
+                    out.add(new PointRecord(
+                            sink.nextSeq(),
+                            name,
+                            MetricType.SUMMARY,
+                            false,
+                            service,
+                            labels,
+                            p.getStartEpochNanos(),
+                            p.getEpochNanos(),
+                            0,
+                            qs,
+                            null,
+                            p.getCount(),
+                            p.getSum(),
+                            vs,
+                            bytes));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static PointRecord withMoreBytes(PointRecord p, long more) {
+        return new PointRecord(
+                p.seq(),
+                p.metric(),
+                p.type(),
+                p.delta(),
+                p.service(),
+                p.labels(),
+                p.startNanos(),
+                p.timeNanos(),
+                p.value(),
+                p.bounds(),
+                p.counts(),
+                p.count(),
+                p.sum(),
+                p.values(),
+                p.bytes() + more);
+    }
+
+    private PointRecord number(
+            OtlpConverter.Sink sink, String name, MetricType type, boolean delta, String service, PointData p) {
+        double value = p instanceof LongPointData l ? l.getValue() : ((DoublePointData) p).getValue();
+        long charged = interner.charged();
+        Map<String, String> labels = labels(p.getAttributes());
+        long bytes = Sizes.RECORD + Sizes.shallow(labels) + interner.charged() - charged;
+        return new PointRecord(
+                sink.nextSeq(),
+                name,
+                type,
+                delta,
+                service,
+                labels,
+                p.getStartEpochNanos(),
+                p.getEpochNanos(),
+                value,
+                null,
+                null,
+                0,
+                0,
+                null,
+                bytes);
+    }
+
+    private PointRecord histogram(
+            OtlpConverter.Sink sink,
+            String name,
+            boolean delta,
+            String service,
+            PointData p,
+            double[] bounds,
+            long[] counts,
+            long count,
+            double sum) {
+        long charged = interner.charged();
+        Map<String, String> labels = labels(p.getAttributes());
+        long labelBytes = Sizes.shallow(labels) + interner.charged() - charged;
+        long bytes = Sizes.RECORD + labelBytes + 32L + 8L * bounds.length + 8L * counts.length;
+        return new PointRecord(
+                sink.nextSeq(),
+                name,
+                MetricType.HISTOGRAM,
+                delta,
+                service,
+                labels,
+                p.getStartEpochNanos(),
+                p.getEpochNanos(),
+                0,
+                bounds,
+                counts,
+                count,
+                sum,
+                null,
+                bytes);
+    }
+
+    private Map<String, Object> resource(Resource r) {
+        Map<String, Object> m = resources.get(r);
+        if (m == null) {
+            m = interner.map(attributes(r.getAttributes()));
+            resources.put(r, m);
+        }
+        return m;
+    }
+
+    private String scope(InstrumentationScopeInfo scope) {
+        return interner.string(scope.getName());
+    }
+
+    private Map<String, Object> attributes(Attributes attributes) {
+        if (attributes.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> map = new TreeMap<>();
+        attributes.forEach((k, v) -> {
+            Object o = attribute(k, v);
+            if (o != null) {
+                map.put(interner.string(k.getKey()), o);
+            }
+        });
+        // Map.copyOf keeps no per-entry nodes: the compact form matters at 100k spans.
+        return Map.copyOf(map);
+    }
+
+    private Map<String, String> labels(Attributes attributes) {
+        if (attributes.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> map = new TreeMap<>();
+        attributes.forEach((k, v) -> {
+            Object o = attribute(k, v);
+            map.put(interner.string(k.getKey()), interner.string(o == null ? "" : String.valueOf(o)));
+        });
+        return Map.copyOf(map);
+    }
+
+    /** An attribute value as OtlpConverter stores its OTLP form: strings interned, arrays as lists. */
+    private Object attribute(AttributeKey<?> key, Object v) {
+        return switch (key.getType()) {
+            case STRING -> interner.string((String) v);
+            case BOOLEAN, LONG, DOUBLE -> v;
+            case STRING_ARRAY, BOOLEAN_ARRAY, LONG_ARRAY, DOUBLE_ARRAY -> {
+                List<?> in = (List<?>) v;
+                List<Object> list = new ArrayList<>(in.size());
+                for (Object o : in) {
+                    if (o != null) {
+                        list.add(o instanceof String s ? interner.string(s) : o);
+                    }
+                }
+                yield List.copyOf(list);
+            }
+            case VALUE -> v instanceof Value<?> value ? value(value) : v;
+        };
+    }
+
+    /** A complex value (log bodies, {@code Value} attributes) as OtlpConverter stores its OTLP {@code AnyValue}. */
+    private Object value(Value<?> v) {
+        return switch (v.getType()) {
+            case STRING -> interner.string((String) v.getValue());
+            case BOOLEAN, LONG, DOUBLE -> v.getValue();
+            case BYTES -> {
+                ByteBuffer b = ((ByteBuffer) v.getValue()).duplicate();
+                byte[] bytes = new byte[b.remaining()];
+                b.get(bytes);
+                yield Base64.getEncoder().encodeToString(bytes);
+            }
+            case ARRAY -> {
+                List<Object> list = new ArrayList<>();
+                for (Object item : (List<?>) v.getValue()) {
+                    Object o = value((Value<?>) item);
+                    if (o != null) {
+                        list.add(o);
+                    }
+                }
+                yield List.copyOf(list);
+            }
+            case KEY_VALUE_LIST -> {
+                Map<String, Object> map = new LinkedHashMap<>();
+                for (Object item : (List<?>) v.getValue()) {
+                    KeyValue kv = (KeyValue) item;
+                    Object o = value(kv.getValue());
+                    if (o != null) {
+                        map.put(kv.getKey(), o);
+                    }
+                }
+                yield map;
+            }
+            case EMPTY -> null;
+        };
+    }
+}
