@@ -224,17 +224,16 @@ final class OtlpConverter {
                 for (ExponentialHistogramDataPoint p :
                         m.getExponentialHistogram().getDataPointsList()) {
                     // Rewritten as explicit buckets so one quantile routine serves both histogram kinds.
-                    double base = Math.pow(2, Math.pow(2, -p.getScale()));
-                    int offset = p.getPositive().getOffset();
-                    int n = p.getPositive().getBucketCountsCount();
-                    double[] bounds = new double[n + 1];
-                    long[] counts = new long[n + 2];
-                    bounds[0] = 0;
-                    counts[0] = p.getZeroCount();
-                    for (int i = 0; i < n; i++) {
-                        bounds[i + 1] = Math.pow(base, offset + i + 1);
-                        counts[i + 1] = p.getPositive().getBucketCounts(i);
-                    }
+                    ExponentialBuckets.Explicit explicit = ExponentialBuckets.toExplicit(
+                            p.getScale(),
+                            p.getZeroThreshold(),
+                            p.getZeroCount(),
+                            p.getPositive().getOffset(),
+                            p.getPositive().getBucketCountsList(),
+                            p.getNegative().getOffset(),
+                            p.getNegative().getBucketCountsList());
+                    double[] bounds = explicit.bounds();
+                    long[] counts = explicit.counts();
                     sink.point(
                             histogram(
                                     sink,
