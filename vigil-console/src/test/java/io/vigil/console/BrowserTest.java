@@ -145,11 +145,15 @@ class BrowserTest {
                             .setAttribute(AttributeKey.stringKey("event_type"), "authentication")
                             .setContext(Context.current())
                             .emit();
+                    auth.recordException(new IllegalStateException("invalid credentials"));
                     auth.setStatus(StatusCode.ERROR, "invalid credentials");
                 } finally {
                     auth.end();
                 }
                 tracer.spanBuilder("token.generate.access.create_access_token")
+                        .addLink(
+                                auth.getSpanContext(),
+                                Attributes.of(AttributeKey.stringKey("link.reason"), "after authentication"))
                         .startSpan()
                         .end();
             } finally {
@@ -207,7 +211,26 @@ class BrowserTest {
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("span-details"), "auth.status"));
         assertThat(driver.findElement(By.id("span-details")).getText()).contains("invalid credentials", "failure");
         assertThat(driver.findElements(By.cssSelector("#trace-logs tbody tr"))).hasSize(1);
+        // The exception event: its type, message and stack trace, not "[object HTMLDivElement]".
+        String events = driver.findElement(By.id("span-events")).getText();
+        assertThat(events)
+                .contains("exception", "java.lang.IllegalStateException: invalid credentials", "at io.vigil.console");
+        assertThat(driver.findElement(By.id("span-details")).getText()).doesNotContain("[object");
         screenshot("02-waterfall");
+
+        // The token span's link, with its attributes, leads to the authentication span.
+        driver.findElement(By.cssSelector(
+                        "#waterfall .span-row[data-span-name='token.generate.access.create_access_token']"))
+                .click();
+        WebElement link =
+                waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#span-links .span-link")));
+        assertThat(link.getText()).contains("this trace", "link.reason", "after authentication");
+        link.findElement(By.tagName("a")).click();
+        waiting()
+                .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
+                        "#waterfall .span-row.highlight[data-span-name='auth.login.authenticate_user']")));
+        driver.findElement(By.cssSelector("#waterfall .span-row[data-span-name='auth.login.authenticate_user']"))
+                .click();
 
         // From the span to its logs, and from the log line back to its trace with the span highlighted.
         driver.findElement(By.cssSelector("#span-details a.span-logs-link")).click();

@@ -1,22 +1,26 @@
 package io.vigil.console.internal;
 
+import io.vigil.console.internal.Records.Exemplar;
 import io.vigil.console.internal.Records.LogRecord;
 import io.vigil.console.internal.Records.PointRecord;
 import io.vigil.console.internal.Records.SpanEvent;
+import io.vigil.console.internal.Records.SpanLink;
 import io.vigil.console.internal.Records.SpanRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
 
 /** The query API's logic: filters over the store, shaped as JSON-ready maps. */
 public final class Queries {
@@ -26,7 +30,19 @@ public final class Queries {
         this.store = store;
     }
 
-    /** Span-level filters for the trace search; null fields match everything. */
+    /** How the trace list is ordered: newest start first, or longest first. */
+    public enum TraceSort {
+        START,
+        DURATION
+    }
+
+    /**
+     * The trace search. A trace matches when one of its spans matches every span filter ({@code service}, {@code
+     * name}, {@code status}, {@code attributes}) and the trace as a whole matches every trace filter (its duration
+     * between {@code minDurationNanos} and {@code maxDurationNanos}, its start between {@code startNanos} and {@code
+     * endNanos}, its root span named {@code rootName}). Null fields match everything. {@code cursor} is the {@code
+     * nextCursor} of the previous page.
+     */
     public record TraceQuery(
             String service,
             String name,
@@ -36,7 +52,40 @@ public final class Queries {
             Map<String, String> attributes,
             Long startNanos,
             Long endNanos,
-            int limit) {}
+            int limit,
+            String rootName,
+            TraceSort sort,
+            String cursor) {
+        /** Newest first, no root filter, first page. */
+        public TraceQuery(
+                String service,
+                String name,
+                Long minDurationNanos,
+                Long maxDurationNanos,
+                Integer status,
+                Map<String, String> attributes,
+                Long startNanos,
+                Long endNanos,
+                int limit) {
+            this(
+                    service,
+                    name,
+                    minDurationNanos,
+                    maxDurationNanos,
+                    status,
+                    attributes,
+                    startNanos,
+                    endNanos,
+                    limit,
+                    null,
+                    TraceSort.START,
+                    null);
+        }
+
+        boolean hasSpanFilters() {
+            return service != null || name != null || status != null || !attributes.isEmpty();
+        }
+    }
 
     /** Log filters; {@code level} is exact, {@code minLevel} a floor; null fields match everything. */
     public record LogQuery(
@@ -50,29 +99,134 @@ public final class Queries {
             long afterSeq,
             int limit) {}
 
-    /** A metric time series request. */
+    /**
+     * A metric time series request. {@code stats} picks what is computed per series (null: the type's default —
+     * {@code rate} for counters, {@code value} for gauges and up-down counters, {@code quantiles} for histograms and
+     * summaries); {@code groupBy} (null: no grouping) sums series that share those label values.
+     */
     public record SeriesQuery(
             String metric,
             String service,
             Map<String, String> labels,
             Long startNanos,
             Long endNanos,
-            double[] quantiles) {}
-
-    /** Traces with at least one span that matches every filter, newest first. */
-    public List<Map<String, Object>> traces(TraceQuery q) {
-        Set<String> ids = new LinkedHashSet<>();
-        store.spansNewestFirst(s -> {
-            if (!ids.contains(s.traceId()) && matches(s, q)) {
-                ids.add(s.traceId());
-            }
-            return ids.size() < q.limit();
-        });
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Map.Entry<String, List<SpanRecord>> e : store.traces(ids).entrySet()) {
-            out.add(summary(e.getKey(), e.getValue()));
+            double[] quantiles,
+            List<String> stats,
+            List<String> groupBy) {
+        public SeriesQuery(
+                String metric,
+                String service,
+                Map<String, String> labels,
+                Long startNanos,
+                Long endNanos,
+                double[] quantiles) {
+            this(metric, service, labels, startNanos, endNanos, quantiles, null, null);
         }
-        return out;
+    }
+
+    /** The statistics a series request may ask for. */
+    public static final List<String> STATS = List.of("rate", "value", "count", "sum", "mean", "quantiles");
+
+    /** Traces matching the query, in its order; the first page. */
+    public List<Map<String, Object>> traces(TraceQuery q) {
+        return tracePage(q).traces();
+    }
+
+    /** One page of the trace list and the cursor of the next page (null when this is the last). */
+    public record TracePage(List<Map<String, Object>> traces, String nextCursor) {}
+
+    private record Candidate(long key, String traceId, Map<String, Object> summary) {}
+
+    private static final Comparator<Candidate> ORDER =
+            Comparator.comparingLong(Candidate::key).thenComparing(Candidate::traceId);
+
+    /** Parses a cursor ({@code key:traceId}); throws IllegalArgumentException when it is not one. */
+    static Candidate parseCursor(String cursor) {
+        int i = cursor.indexOf(':');
+        if (i <= 0) {
+            throw new IllegalArgumentException("cursor");
+        }
+        return new Candidate(Long.parseLong(cursor.substring(0, i)), cursor.substring(i + 1), null);
+    }
+
+    /**
+     * One page of traces. Spans are scanned newest arrival first; each trace is judged once, whole, when its first
+     * span is met. Newest-first stops early: a trace not yet met started at most {@link Store#spanLateness()} after
+     * the span being looked at, so once the page is full of later traces nothing older can enter it.
+     */
+    public TracePage tracePage(TraceQuery q) {
+        Candidate after = q.cursor() == null ? null : parseCursor(q.cursor());
+        boolean byStart = q.sort() != TraceSort.DURATION;
+        boolean spanFilters = q.hasSpanFilters();
+        long lateness = store.spanLateness();
+        int want = q.limit() + 1; // one more than the page: whether there is a next page
+        PriorityQueue<Candidate> top = new PriorityQueue<>(ORDER);
+        Set<String> seen = new HashSet<>();
+        store.spansNewestFirst(s -> {
+            if (byStart) {
+                long bound = saturatedAdd(s.startNanos(), lateness); // no trace not yet met started later
+                if (top.size() >= want && top.peek().key() > bound) {
+                    return false;
+                }
+                if (q.startNanos() != null && bound < q.startNanos()) {
+                    return false;
+                }
+            }
+            // A trace is judged at the first of its spans (newest arrival first) that matches the span filters.
+            if ((spanFilters && !matches(s, q)) || !seen.add(s.traceId())) {
+                return true;
+            }
+            Collection<SpanRecord> spans = store.traceWhileVisiting(s.traceId());
+            Map<String, Object> summary = summary(s.traceId(), spans);
+            long start = (long) summary.remove("startNanos");
+            long duration = (long) summary.remove("durationNanos");
+            if (!traceMatches(q, start, duration, (String) summary.get("rootName"))) {
+                return true;
+            }
+            Candidate c = new Candidate(byStart ? start : duration, s.traceId(), summary);
+            if (after != null && ORDER.compare(c, after) >= 0) {
+                return true;
+            }
+            top.add(c);
+            if (top.size() > want) {
+                top.poll();
+            }
+            return true;
+        });
+        List<Candidate> sorted = new ArrayList<>(top);
+        sorted.sort(ORDER.reversed());
+        String next = null;
+        if (sorted.size() > q.limit()) {
+            sorted = sorted.subList(0, q.limit());
+            Candidate last = sorted.get(sorted.size() - 1);
+            next = last.key() + ":" + last.traceId();
+        }
+        List<Map<String, Object>> out = new ArrayList<>(sorted.size());
+        for (Candidate c : sorted) {
+            out.add(c.summary());
+        }
+        return new TracePage(out, next);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+
+    private static boolean traceMatches(TraceQuery q, long start, long duration, String rootName) {
+        if (q.minDurationNanos() != null && duration < q.minDurationNanos()) {
+            return false;
+        }
+        if (q.maxDurationNanos() != null && duration > q.maxDurationNanos()) {
+            return false;
+        }
+        if (q.startNanos() != null && start < q.startNanos()) {
+            return false;
+        }
+        if (q.endNanos() != null && start > q.endNanos()) {
+            return false;
+        }
+        return q.rootName() == null || q.rootName().equals(rootName);
     }
 
     private static boolean matches(SpanRecord s, TraceQuery q) {
@@ -82,20 +236,7 @@ public final class Queries {
         if (q.name() != null && !q.name().equals(s.name())) {
             return false;
         }
-        long d = s.durationNanos();
-        if (q.minDurationNanos() != null && d < q.minDurationNanos()) {
-            return false;
-        }
-        if (q.maxDurationNanos() != null && d > q.maxDurationNanos()) {
-            return false;
-        }
         if (q.status() != null && q.status() != s.status()) {
-            return false;
-        }
-        if (q.startNanos() != null && s.startNanos() < q.startNanos()) {
-            return false;
-        }
-        if (q.endNanos() != null && s.startNanos() > q.endNanos()) {
             return false;
         }
         return attributesMatch(q.attributes(), s.attributes(), s.resource());
@@ -115,7 +256,8 @@ public final class Queries {
         return true;
     }
 
-    private static Map<String, Object> summary(String traceId, List<SpanRecord> spans) {
+    /** A trace's summary; also carries {@code startNanos} and {@code durationNanos} for the caller to take. */
+    private static Map<String, Object> summary(String traceId, Collection<SpanRecord> spans) {
         long start = Long.MAX_VALUE;
         long end = Long.MIN_VALUE;
         int errors = 0;
@@ -146,6 +288,8 @@ public final class Queries {
         m.put("spanCount", spans.size());
         m.put("errorCount", errors);
         m.put("services", List.copyOf(services));
+        m.put("startNanos", start);
+        m.put("durationNanos", end - start);
         return m;
     }
 
@@ -157,6 +301,8 @@ public final class Queries {
         }
         spans.sort(Comparator.comparingLong(SpanRecord::startNanos));
         Map<String, Object> m = summary(traceId, spans);
+        m.remove("startNanos");
+        m.remove("durationNanos");
         long start = spans.get(0).startNanos();
         List<Map<String, Object>> out = new ArrayList<>(spans.size());
         for (SpanRecord s : spans) {
@@ -191,7 +337,15 @@ public final class Queries {
             events.add(em);
         }
         m.put("events", events);
-        m.put("links", s.links());
+        List<Map<String, Object>> links = new ArrayList<>(s.links().size());
+        for (SpanLink l : s.links()) {
+            Map<String, Object> lm = new LinkedHashMap<>();
+            lm.put("traceId", l.traceId());
+            lm.put("spanId", l.spanId());
+            lm.put("attributes", new TreeMap<>(l.attributes()));
+            links.add(lm);
+        }
+        m.put("links", links);
         return m;
     }
 
@@ -245,22 +399,42 @@ public final class Queries {
         return LEVELS.contains(s.toUpperCase(Locale.ROOT));
     }
 
-    /** Log records matching every filter, newest first, plus the newest sequence number for tailing. */
+    private static final Comparator<LogRecord> LOG_ORDER =
+            Comparator.comparingLong(LogRecord::timeNanos).thenComparingLong(LogRecord::seq);
+
+    /**
+     * Log records matching every filter, newest (by their timestamp) first, plus the newest sequence number for
+     * tailing. Scanned newest arrival first until no record not yet seen can be newer than the page (see {@link
+     * Store#logLateness()}).
+     */
     public Map<String, Object> logs(LogQuery q) {
         String level = q.level() == null ? null : q.level().toUpperCase(Locale.ROOT);
         int minLevel = q.minLevel() == null ? -1 : LEVELS.indexOf(q.minLevel().toUpperCase(Locale.ROOT));
-        List<Map<String, Object>> out = new ArrayList<>();
+        long lateness = store.logLateness();
+        PriorityQueue<LogRecord> top = new PriorityQueue<>(LOG_ORDER);
         long[] latest = {q.afterSeq()};
         store.logsNewestFirst(l -> {
             latest[0] = Math.max(latest[0], l.seq());
             if (l.seq() <= q.afterSeq()) {
                 return false;
             }
-            if (matches(l, q, level, minLevel)) {
-                out.add(log(l));
+            if (top.size() >= q.limit() && top.peek().timeNanos() > saturatedAdd(l.timeNanos(), lateness)) {
+                return false;
             }
-            return out.size() < q.limit();
+            if (matches(l, q, level, minLevel)) {
+                top.add(l);
+                if (top.size() > q.limit()) {
+                    top.poll();
+                }
+            }
+            return true;
         });
+        List<LogRecord> sorted = new ArrayList<>(top);
+        sorted.sort(LOG_ORDER.reversed());
+        List<Map<String, Object>> out = new ArrayList<>(sorted.size());
+        for (LogRecord l : sorted) {
+            out.add(log(l));
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("latestSeq", latest[0]);
         m.put("logs", out);
@@ -316,16 +490,9 @@ public final class Queries {
         return m;
     }
 
-    /**
-     * A metric's time series: one series per label set (and per statistic): the per-second rate for counters, the
-     * value for gauges and up-down counters, quantiles for histograms and summaries. Null when the metric is unknown.
-     */
-    public Map<String, Object> series(SeriesQuery q) {
-        Store.MetricInfo info = store.metric(q.metric());
-        if (info == null) {
-            return null;
-        }
-        Map<List<Object>, List<PointRecord>> groups = new LinkedHashMap<>();
+    /** The stored points of a metric that match a series query's service, label and time filters, oldest first. */
+    private List<PointRecord> selected(SeriesQuery q) {
+        List<PointRecord> out = new ArrayList<>();
         store.points(q.metric(), p -> {
             if (q.service() != null && !q.service().equals(p.service())) {
                 return;
@@ -341,25 +508,77 @@ public final class Queries {
                     return;
                 }
             }
+            out.add(p);
+        });
+        return out;
+    }
+
+    /**
+     * A metric's time series: one series per label set (and per statistic): by default the per-second rate for
+     * counters, the value for gauges and up-down counters, quantiles for histograms and summaries. Null when the
+     * metric is unknown.
+     */
+    public Map<String, Object> series(SeriesQuery q) {
+        Store.MetricInfo info = store.metric(q.metric());
+        if (info == null) {
+            return null;
+        }
+        Map<List<Object>, List<PointRecord>> groups = new LinkedHashMap<>();
+        for (PointRecord p : selected(q)) {
             groups.computeIfAbsent(List.of(p.service(), p.labels()), k -> new ArrayList<>())
                     .add(p);
-        });
+        }
+        List<String> stats = q.stats() != null
+                ? q.stats()
+                : switch (info.type) {
+                    case COUNTER -> List.of("rate");
+                    case GAUGE, UP_DOWN_COUNTER -> List.of("value");
+                    case HISTOGRAM, SUMMARY -> List.of("quantiles");
+                };
         List<Map<String, Object>> series = new ArrayList<>();
         for (List<PointRecord> pts : groups.values()) {
             pts.sort(Comparator.comparingLong(PointRecord::timeNanos));
             PointRecord first = pts.get(0);
-            switch (info.type) {
-                case COUNTER -> series.add(seriesOf(first, "rate", rates(pts)));
-                case GAUGE, UP_DOWN_COUNTER -> series.add(seriesOf(first, "value", values(pts)));
-                case HISTOGRAM -> {
-                    for (double quantile : q.quantiles()) {
-                        series.add(seriesOf(first, "p" + pct(quantile), histogramQuantiles(pts, quantile)));
+            boolean distribution = info.type == Records.MetricType.HISTOGRAM || info.type == Records.MetricType.SUMMARY;
+            for (String stat : stats) {
+                switch (stat) {
+                    case "rate" -> {
+                        if (info.type == Records.MetricType.COUNTER) {
+                            series.add(seriesOf(first, "rate", rates(pts, PointRecord::value)));
+                        } else if (distribution) {
+                            series.add(seriesOf(first, "rate", rates(pts, p -> (double) p.count())));
+                        }
                     }
-                }
-                case SUMMARY -> {
-                    for (double quantile : q.quantiles()) {
-                        series.add(seriesOf(first, "p" + pct(quantile), summaryQuantiles(pts, quantile)));
+                    case "value" -> {
+                        if (!distribution) {
+                            series.add(seriesOf(first, "value", values(pts, PointRecord::value)));
+                        }
                     }
+                    case "count" -> {
+                        if (distribution) {
+                            series.add(seriesOf(first, "count", values(pts, p -> (double) p.count())));
+                        }
+                    }
+                    case "sum" -> {
+                        if (distribution) {
+                            series.add(seriesOf(first, "sum", values(pts, PointRecord::sum)));
+                        }
+                    }
+                    case "mean" -> {
+                        if (distribution) {
+                            series.add(seriesOf(first, "mean", means(pts)));
+                        }
+                    }
+                    case "quantiles" -> {
+                        for (double quantile : q.quantiles()) {
+                            if (info.type == Records.MetricType.HISTOGRAM) {
+                                series.add(seriesOf(first, "p" + pct(quantile), histogramQuantiles(pts, quantile)));
+                            } else if (info.type == Records.MetricType.SUMMARY) {
+                                series.add(seriesOf(first, "p" + pct(quantile), summaryQuantiles(pts, quantile)));
+                            }
+                        }
+                    }
+                    default -> {}
                 }
             }
         }
@@ -370,6 +589,74 @@ public final class Queries {
         m.put("description", info.description);
         m.put("series", series);
         return m;
+    }
+
+    /**
+     * A metric's points as stored, oldest first: every field of the data model the console keeps (for checking what
+     * was received, and for heatmaps). Null when the metric is unknown.
+     */
+    public Map<String, Object> points(SeriesQuery q, int limit) {
+        Store.MetricInfo info = store.metric(q.metric());
+        if (info == null) {
+            return null;
+        }
+        List<PointRecord> pts = selected(q);
+        pts.sort(Comparator.comparingLong(PointRecord::timeNanos));
+        if (pts.size() > limit) {
+            pts = pts.subList(pts.size() - limit, pts.size());
+        }
+        List<Map<String, Object>> out = new ArrayList<>(pts.size());
+        for (PointRecord p : pts) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("service", p.service());
+            m.put("labels", new TreeMap<>(p.labels()));
+            m.put("startTimeUnixNano", p.startNanos());
+            m.put("timeUnixNano", p.timeNanos());
+            m.put("timeMs", p.timeNanos() / 1e6);
+            m.put("temporality", p.delta() ? "delta" : "cumulative");
+            switch (p.type()) {
+                case COUNTER, UP_DOWN_COUNTER, GAUGE -> m.put("value", p.value());
+                case HISTOGRAM -> {
+                    m.put("count", p.count());
+                    m.put("sum", p.sum());
+                    m.put("bounds", p.bounds());
+                    m.put("counts", p.counts());
+                }
+                case SUMMARY -> {
+                    m.put("count", p.count());
+                    m.put("sum", p.sum());
+                    List<Map<String, Object>> qv = new ArrayList<>();
+                    for (int i = 0; i < p.bounds().length; i++) {
+                        qv.add(Map.of("quantile", p.bounds()[i], "value", p.values()[i]));
+                    }
+                    m.put("quantileValues", qv);
+                }
+            }
+            if (!p.exemplars().isEmpty()) {
+                m.put("exemplars", exemplars(p));
+            }
+            out.add(m);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("metric", info.name);
+        m.put("type", info.type.name().toLowerCase(Locale.ROOT));
+        m.put("unit", info.unit);
+        m.put("description", info.description);
+        m.put("points", out);
+        return m;
+    }
+
+    private static List<Map<String, Object>> exemplars(PointRecord p) {
+        List<Map<String, Object>> out = new ArrayList<>(p.exemplars().size());
+        for (Exemplar e : p.exemplars()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("timeMs", e.timeNanos() / 1e6);
+            m.put("value", e.value());
+            m.put("traceId", e.traceId());
+            m.put("spanId", e.spanId());
+            out.add(m);
+        }
+        return out;
     }
 
     private static String pct(double q) {
@@ -386,25 +673,40 @@ public final class Queries {
         return m;
     }
 
-    private static List<double[]> values(List<PointRecord> pts) {
+    private static List<double[]> values(List<PointRecord> pts, ToDoubleFunction<PointRecord> f) {
         List<double[]> out = new ArrayList<>(pts.size());
         for (PointRecord p : pts) {
-            out.add(new double[] {p.timeNanos() / 1e6, p.value()});
+            out.add(new double[] {p.timeNanos() / 1e6, f.applyAsDouble(p)});
         }
         return out;
     }
 
-    private static List<double[]> rates(List<PointRecord> pts) {
+    /** Whether {@code p} continues the cumulative run of {@code prev} (same start, nothing reset). */
+    private static boolean sameRun(PointRecord prev, PointRecord p, double prevValue, double value) {
+        return prev != null
+                && !p.delta()
+                && p.startNanos() == prev.startNanos()
+                && p.timeNanos() > prev.timeNanos()
+                && value >= prevValue;
+    }
+
+    /**
+     * Per-second rates. A delta point covers its own interval (start to time); a cumulative point is a rate only
+     * against the previous point of its run, so the first point of a run (a start or a reset) has none: the average
+     * since the process started would be drawn as a spike that flattens the chart.
+     */
+    private static List<double[]> rates(List<PointRecord> pts, ToDoubleFunction<PointRecord> f) {
         List<double[]> out = new ArrayList<>(pts.size());
         PointRecord prev = null;
         for (PointRecord p : pts) {
+            double v = f.applyAsDouble(p);
             double rate = Double.NaN;
-            boolean sameRun = prev != null && !p.delta() && p.startNanos() == prev.startNanos();
-            if (sameRun && p.timeNanos() > prev.timeNanos() && p.value() >= prev.value()) {
-                rate = (p.value() - prev.value()) / ((p.timeNanos() - prev.timeNanos()) / 1e9);
-            } else if (p.startNanos() > 0 && p.timeNanos() > p.startNanos()) {
-                // A delta point, or the first of a cumulative run: the average since its start.
-                rate = p.value() / ((p.timeNanos() - p.startNanos()) / 1e9);
+            if (p.delta()) {
+                if (p.startNanos() > 0 && p.timeNanos() > p.startNanos()) {
+                    rate = v / ((p.timeNanos() - p.startNanos()) / 1e9);
+                }
+            } else if (sameRun(prev, p, f.applyAsDouble(prev == null ? p : prev), v)) {
+                rate = (v - f.applyAsDouble(prev)) / ((p.timeNanos() - prev.timeNanos()) / 1e9);
             }
             if (!Double.isNaN(rate)) {
                 out.add(new double[] {p.timeNanos() / 1e6, rate});
@@ -414,23 +716,72 @@ public final class Queries {
         return out;
     }
 
+    /** The mean observation per interval: sum over count of the interval (of the difference, when cumulative). */
+    private static List<double[]> means(List<PointRecord> pts) {
+        List<double[]> out = new ArrayList<>(pts.size());
+        PointRecord prev = null;
+        for (PointRecord p : pts) {
+            double sum = p.sum();
+            double count = p.count();
+            if (sameRun(prev, p, prev == null ? 0 : prev.count(), count)) {
+                sum -= prev.sum();
+                count -= prev.count();
+            }
+            if (count > 0) {
+                out.add(new double[] {p.timeNanos() / 1e6, sum / count});
+            }
+            prev = p;
+        }
+        return out;
+    }
+
+    /**
+     * The observations of {@code p} within its interval: for a cumulative point, its buckets minus the previous
+     * point's. Buckets are matched by their edges, so an exponential histogram whose range grew between the two
+     * points still subtracts; when a previous bucket has no counterpart the run was reset and {@code p} stands alone.
+     */
+    static long[] intervalCounts(PointRecord prev, PointRecord p) {
+        if (prev == null || p.delta() || p.startNanos() != prev.startNanos() || p.count() < prev.count()) {
+            return p.counts();
+        }
+        long[] counts = p.counts().clone();
+        if (Arrays.equals(p.bounds(), prev.bounds())) {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] -= prev.counts()[i];
+            }
+        } else {
+            Map<Long, Integer> byUpper = new HashMap<>();
+            for (int i = 0; i < counts.length; i++) {
+                byUpper.put(upperKey(p.bounds(), i), i);
+            }
+            for (int j = 0; j < prev.counts().length; j++) {
+                if (prev.counts()[j] == 0) {
+                    continue;
+                }
+                Integer i = byUpper.get(upperKey(prev.bounds(), j));
+                if (i == null) {
+                    return p.counts();
+                }
+                counts[i] -= prev.counts()[j];
+            }
+        }
+        for (long c : counts) {
+            if (c < 0) {
+                return p.counts();
+            }
+        }
+        return counts;
+    }
+
+    private static long upperKey(double[] bounds, int i) {
+        return i < bounds.length ? Double.doubleToLongBits(bounds[i]) : Long.MAX_VALUE;
+    }
+
     private static List<double[]> histogramQuantiles(List<PointRecord> pts, double q) {
         List<double[]> out = new ArrayList<>(pts.size());
         PointRecord prev = null;
         for (PointRecord p : pts) {
-            long[] counts = p.counts();
-            boolean sameRun = prev != null
-                    && !p.delta()
-                    && p.startNanos() == prev.startNanos()
-                    && Arrays.equals(p.bounds(), prev.bounds())
-                    && p.count() >= prev.count();
-            if (sameRun) {
-                counts = counts.clone();
-                for (int i = 0; i < counts.length && i < prev.counts().length; i++) {
-                    counts[i] -= prev.counts()[i];
-                }
-            }
-            double v = quantile(q, p.bounds(), counts);
+            double v = quantile(q, p.bounds(), intervalCounts(prev, p));
             if (!Double.isNaN(v)) {
                 out.add(new double[] {p.timeNanos() / 1e6, v});
             }

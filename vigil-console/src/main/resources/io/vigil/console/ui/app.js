@@ -83,6 +83,15 @@ function kvList(obj) {
   return h('dl', { class: 'kv' }, keys.map((k) => [h('dt', {}, k), h('dd', { class: 'mono' }, fmtValue(obj[k]))]));
 }
 
+// An exception event: type and message first, the stack trace as preformatted text, other attributes below.
+function exceptionView(attrs) {
+  const { 'exception.type': type, 'exception.message': message, 'exception.stacktrace': stack, ...rest } = attrs || {};
+  return h('div', { class: 'exception' },
+    h('div', { class: 'error' }, [type, message].filter((x) => x != null).join(': ')),
+    stack ? h('pre', { class: 'stack mono' }, stack) : null,
+    Object.keys(rest).length ? kvList(rest) : null);
+}
+
 function showError(e) {
   view.replaceChildren(h('p', { class: 'error' }, 'Error: ' + e.message));
 }
@@ -222,7 +231,19 @@ async function traceView(traceId, params) {
         h('a', { href: metricsLinkFor(s), class: 'span-metrics-link' }, 'Metrics of this operation')),
       h('h4', {}, 'Attributes'), kvList(s.attributes),
       h('h4', {}, 'Events'),
-      s.events.length ? s.events.map((e) => h('div', {}, h('strong', {}, e.name), ' ', h('span', { class: 'muted' }, '+' + fmtDuration(e.offsetMs)), kvList(e.attributes))) : h('p', { class: 'muted' }, 'none'),
+      // One container: replaceChildren() does not flatten arrays (an array became "[object HTMLDivElement]").
+      s.events.length
+        ? h('div', { id: 'span-events' }, s.events.map((e) => h('div', { class: 'span-event' },
+          h('strong', {}, e.name), ' ', h('span', { class: 'muted' }, '+' + fmtDuration(e.offsetMs)),
+          e.name === 'exception' ? exceptionView(e.attributes) : kvList(e.attributes))))
+        : h('p', { class: 'muted' }, 'none'),
+      h('h4', {}, 'Links'),
+      s.links.length
+        ? h('div', { id: 'span-links' }, s.links.map((l) => h('div', { class: 'span-link' },
+          h('a', { href: hashFor('trace/' + l.traceId, { span: l.spanId }), class: 'mono' },
+            (l.traceId === s.traceId ? 'this trace' : 'trace ' + l.traceId.slice(0, 8) + '…') + ' · span ' + l.spanId),
+          kvList(l.attributes))))
+        : h('p', { class: 'muted' }, 'none'),
       h('h4', {}, 'Resource'), kvList(s.resource));
   }
 
