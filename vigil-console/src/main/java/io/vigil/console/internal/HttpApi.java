@@ -481,7 +481,8 @@ public final class HttpApi implements AutoCloseable {
             if (!Double.isFinite(ms) || ms < 0) {
                 throw new NumberFormatException();
             }
-            return (long) (ms * 1e6);
+            double whole = Math.floor(ms); // exact for whole milliseconds, which ms * 1e6 is not at today's magnitudes
+            return (long) whole * 1_000_000 + Math.round((ms - whole) * 1e6);
         } catch (NumberFormatException e) {
             throw new BadRequest(name + " must be a non-negative number of milliseconds");
         }

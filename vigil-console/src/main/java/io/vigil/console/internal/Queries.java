@@ -283,8 +283,8 @@ public final class Queries {
         m.put("traceId", traceId);
         m.put("rootName", root == null ? "" : root.name());
         m.put("rootService", root == null ? "" : root.service());
-        m.put("startMs", start / 1e6);
-        m.put("durationMs", (end - start) / 1e6);
+        m.put("startMs", millis(start));
+        m.put("durationMs", millis(end - start));
         m.put("spanCount", spans.size());
         m.put("errorCount", errors);
         m.put("services", List.copyOf(services));
@@ -321,9 +321,9 @@ public final class Queries {
         m.put("kind", kind(s.kind()));
         m.put("service", s.service());
         m.put("scope", s.scope());
-        m.put("startMs", s.startNanos() / 1e6);
-        m.put("offsetMs", (s.startNanos() - traceStart) / 1e6);
-        m.put("durationMs", s.durationNanos() / 1e6);
+        m.put("startMs", millis(s.startNanos()));
+        m.put("offsetMs", millis(s.startNanos() - traceStart));
+        m.put("durationMs", millis(s.durationNanos()));
         m.put("status", status(s.status()));
         m.put("statusMessage", s.statusMessage());
         m.put("attributes", new TreeMap<>(s.attributes()));
@@ -332,7 +332,7 @@ public final class Queries {
         for (SpanEvent e : s.events()) {
             Map<String, Object> em = new LinkedHashMap<>();
             em.put("name", e.name());
-            em.put("offsetMs", (e.timeNanos() - traceStart) / 1e6);
+            em.put("offsetMs", millis(e.timeNanos() - traceStart));
             em.put("attributes", new TreeMap<>(e.attributes()));
             events.add(em);
         }
@@ -347,6 +347,11 @@ public final class Queries {
         }
         m.put("links", links);
         return m;
+    }
+
+    /** Unix nanoseconds as milliseconds; exact for whole milliseconds (nanos / 1e6 is not at today's magnitudes). */
+    static double millis(long nanos) {
+        return nanos / 1_000_000 + (nanos % 1_000_000) / 1e6;
     }
 
     static String kind(int kind) {
@@ -479,7 +484,7 @@ public final class Queries {
     private static Map<String, Object> log(LogRecord l) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seq", l.seq());
-        m.put("timeMs", l.timeNanos() / 1e6);
+        m.put("timeMs", millis(l.timeNanos()));
         m.put("level", level(l));
         m.put("body", l.body());
         m.put("service", l.service());
@@ -612,7 +617,7 @@ public final class Queries {
             m.put("labels", new TreeMap<>(p.labels()));
             m.put("startTimeUnixNano", p.startNanos());
             m.put("timeUnixNano", p.timeNanos());
-            m.put("timeMs", p.timeNanos() / 1e6);
+            m.put("timeMs", millis(p.timeNanos()));
             m.put("temporality", p.delta() ? "delta" : "cumulative");
             switch (p.type()) {
                 case COUNTER, UP_DOWN_COUNTER, GAUGE -> m.put("value", p.value());
@@ -650,7 +655,7 @@ public final class Queries {
         List<Map<String, Object>> out = new ArrayList<>(p.exemplars().size());
         for (Exemplar e : p.exemplars()) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("timeMs", e.timeNanos() / 1e6);
+            m.put("timeMs", millis(e.timeNanos()));
             m.put("value", e.value());
             m.put("traceId", e.traceId());
             m.put("spanId", e.spanId());
@@ -676,7 +681,7 @@ public final class Queries {
     private static List<double[]> values(List<PointRecord> pts, ToDoubleFunction<PointRecord> f) {
         List<double[]> out = new ArrayList<>(pts.size());
         for (PointRecord p : pts) {
-            out.add(new double[] {p.timeNanos() / 1e6, f.applyAsDouble(p)});
+            out.add(new double[] {millis(p.timeNanos()), f.applyAsDouble(p)});
         }
         return out;
     }
@@ -709,7 +714,7 @@ public final class Queries {
                 rate = (v - f.applyAsDouble(prev)) / ((p.timeNanos() - prev.timeNanos()) / 1e9);
             }
             if (!Double.isNaN(rate)) {
-                out.add(new double[] {p.timeNanos() / 1e6, rate});
+                out.add(new double[] {millis(p.timeNanos()), rate});
             }
             prev = p;
         }
@@ -728,7 +733,7 @@ public final class Queries {
                 count -= prev.count();
             }
             if (count > 0) {
-                out.add(new double[] {p.timeNanos() / 1e6, sum / count});
+                out.add(new double[] {millis(p.timeNanos()), sum / count});
             }
             prev = p;
         }
@@ -783,7 +788,7 @@ public final class Queries {
         for (PointRecord p : pts) {
             double v = quantile(q, p.bounds(), intervalCounts(prev, p));
             if (!Double.isNaN(v)) {
-                out.add(new double[] {p.timeNanos() / 1e6, v});
+                out.add(new double[] {millis(p.timeNanos()), v});
             }
             prev = p;
         }
@@ -821,7 +826,7 @@ public final class Queries {
         for (PointRecord p : pts) {
             for (int i = 0; i < p.bounds().length; i++) {
                 if (Math.abs(p.bounds()[i] - q) < 1e-9) {
-                    out.add(new double[] {p.timeNanos() / 1e6, p.values()[i]});
+                    out.add(new double[] {millis(p.timeNanos()), p.values()[i]});
                 }
             }
         }
