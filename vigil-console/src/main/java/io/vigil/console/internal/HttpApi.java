@@ -75,6 +75,9 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/api/metrics/{name}/series", this::series);
             config.routes.get("/api/metrics/{name}/points", this::points);
             config.routes.get("/api/stats", ctx -> json(ctx, this.stats.get()));
+            config.routes.get(
+                    "/api/services",
+                    ctx -> json(ctx, queries.services(millisToNanos(ctx, "start"), millisToNanos(ctx, "end"))));
 
             config.routes.get("/", this::index);
             config.routes.get("/app.js", ctx -> asset(ctx, "app.js", "text/javascript; charset=utf-8"));

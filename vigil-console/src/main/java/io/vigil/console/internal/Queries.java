@@ -540,52 +540,60 @@ public final class Queries {
                     case GAUGE, UP_DOWN_COUNTER -> List.of("value");
                     case HISTOGRAM, SUMMARY -> List.of("quantiles");
                 };
-        List<Map<String, Object>> series = new ArrayList<>();
+        List<Raw> raws = new ArrayList<>();
         for (List<PointRecord> pts : groups.values()) {
             pts.sort(Comparator.comparingLong(PointRecord::timeNanos));
-            PointRecord first = pts.get(0);
             boolean distribution = info.type == Records.MetricType.HISTOGRAM || info.type == Records.MetricType.SUMMARY;
             for (String stat : stats) {
                 switch (stat) {
                     case "rate" -> {
                         if (info.type == Records.MetricType.COUNTER) {
-                            series.add(seriesOf(first, "rate", rates(pts, PointRecord::value)));
+                            raws.add(new Raw(pts, "rate", Double.NaN, rates(pts, PointRecord::value)));
                         } else if (distribution) {
-                            series.add(seriesOf(first, "rate", rates(pts, p -> (double) p.count())));
+                            raws.add(new Raw(pts, "rate", Double.NaN, rates(pts, p -> (double) p.count())));
                         }
                     }
                     case "value" -> {
                         if (!distribution) {
-                            series.add(seriesOf(first, "value", values(pts, PointRecord::value)));
+                            raws.add(new Raw(pts, "value", Double.NaN, values(pts, PointRecord::value)));
                         }
                     }
                     case "count" -> {
                         if (distribution) {
-                            series.add(seriesOf(first, "count", values(pts, p -> (double) p.count())));
+                            raws.add(new Raw(pts, "count", Double.NaN, values(pts, p -> (double) p.count())));
                         }
                     }
                     case "sum" -> {
                         if (distribution) {
-                            series.add(seriesOf(first, "sum", values(pts, PointRecord::sum)));
+                            raws.add(new Raw(pts, "sum", Double.NaN, values(pts, PointRecord::sum)));
                         }
                     }
                     case "mean" -> {
                         if (distribution) {
-                            series.add(seriesOf(first, "mean", means(pts)));
+                            raws.add(new Raw(pts, "mean", Double.NaN, means(pts)));
                         }
                     }
                     case "quantiles" -> {
                         for (double quantile : q.quantiles()) {
+                            String name = "p" + pct(quantile);
                             if (info.type == Records.MetricType.HISTOGRAM) {
-                                series.add(seriesOf(first, "p" + pct(quantile), histogramQuantiles(pts, quantile)));
+                                raws.add(new Raw(pts, name, quantile, histogramQuantiles(pts, quantile)));
                             } else if (info.type == Records.MetricType.SUMMARY) {
-                                series.add(seriesOf(first, "p" + pct(quantile), summaryQuantiles(pts, quantile)));
+                                raws.add(new Raw(pts, name, quantile, summaryQuantiles(pts, quantile)));
                             }
                         }
                     }
                     default -> {}
                 }
             }
+        }
+        List<Map<String, Object>> series = new ArrayList<>();
+        if (q.groupBy() == null) {
+            for (Raw r : raws) {
+                series.add(seriesOf(r.pts().get(0), r.stat(), r.points()));
+            }
+        } else {
+            series.addAll(grouped(raws, q.groupBy(), info.type));
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("metric", info.name);
@@ -660,6 +668,159 @@ public final class Queries {
             m.put("traceId", e.traceId());
             m.put("spanId", e.spanId());
             out.add(m);
+        }
+        return out;
+    }
+
+    /** One computed series before grouping: its points of one label set, the statistic, its values. */
+    private record Raw(List<PointRecord> pts, String stat, double quantile, List<double[]> points) {}
+
+    /**
+     * Series summed by the given labels ({@code service} stands for the service). Each group sums, at every time any
+     * member has a value, the latest value of each member not older than two and a half of its own intervals (a member
+     * that stopped reporting drops out; a gap in all members stays a gap). Histogram quantiles are computed from the
+     * members' summed buckets; summary quantiles cannot be summed and are left out.
+     */
+    private static List<Map<String, Object>> grouped(List<Raw> raws, List<String> by, Records.MetricType type) {
+        Map<List<Object>, List<Raw>> groups = new LinkedHashMap<>();
+        for (Raw r : raws) {
+            if (r.stat().startsWith("p") && type == Records.MetricType.SUMMARY) {
+                continue;
+            }
+            groups.computeIfAbsent(List.of(r.stat(), groupLabels(r.pts().get(0), by)), k -> new ArrayList<>())
+                    .add(r);
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map.Entry<List<Object>, List<Raw>> g : groups.entrySet()) {
+            List<Raw> members = g.getValue();
+            Raw first = members.get(0);
+            List<double[]> points;
+            if (first.stat().startsWith("p") && type == Records.MetricType.HISTOGRAM) {
+                points = groupedQuantiles(members, first.quantile());
+            } else {
+                List<List<double[]>> lists = new ArrayList<>();
+                for (Raw r : members) {
+                    lists.add(r.points());
+                }
+                points = stepSum(lists);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, String> labels = (Map<String, String>) g.getKey().get(1);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("service", labels.containsKey("service") ? labels.get("service") : "");
+            m.put("labels", labels);
+            m.put("stat", first.stat());
+            m.put("members", members.size());
+            m.put("points", points);
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static Map<String, String> groupLabels(PointRecord p, List<String> by) {
+        Map<String, String> labels = new TreeMap<>();
+        for (String key : by) {
+            String v = key.equals("service") ? p.service() : p.labels().get(key);
+            labels.put(key, v == null ? "" : v);
+        }
+        return labels;
+    }
+
+    /** How long a member's last value still counts: two and a half of its median interval (0 with one point). */
+    private static double lookback(List<double[]> points) {
+        if (points.size() < 2) {
+            return 0;
+        }
+        double[] gaps = new double[points.size() - 1];
+        for (int i = 1; i < points.size(); i++) {
+            gaps[i - 1] = points.get(i)[0] - points.get(i - 1)[0];
+        }
+        Arrays.sort(gaps);
+        return 2.5 * gaps[gaps.length / 2];
+    }
+
+    private static List<double[]> stepSum(List<List<double[]>> lists) {
+        TreeSet<Double> times = new TreeSet<>();
+        double[] lookbacks = new double[lists.size()];
+        for (int i = 0; i < lists.size(); i++) {
+            for (double[] p : lists.get(i)) {
+                times.add(p[0]);
+            }
+            lookbacks[i] = lookback(lists.get(i));
+        }
+        int[] at = new int[lists.size()]; // per member: index of its latest point not after t, or -1
+        Arrays.fill(at, -1);
+        List<double[]> out = new ArrayList<>(times.size());
+        for (double t : times) {
+            double sum = 0;
+            boolean any = false;
+            for (int i = 0; i < lists.size(); i++) {
+                List<double[]> l = lists.get(i);
+                while (at[i] + 1 < l.size() && l.get(at[i] + 1)[0] <= t) {
+                    at[i]++;
+                }
+                if (at[i] >= 0 && t - l.get(at[i])[0] <= lookbacks[i]) {
+                    sum += l.get(at[i])[1];
+                    any = true;
+                }
+            }
+            if (any) {
+                out.add(new double[] {t, sum});
+            }
+        }
+        return out;
+    }
+
+    /** Quantiles of the members' summed interval buckets (members with other bucket edges than the first's are left out). */
+    private static List<double[]> groupedQuantiles(List<Raw> members, double q) {
+        double[] bounds = members.get(0).pts().get(0).bounds();
+        List<List<double[]>> perMember = new ArrayList<>(); // [t, counts...] rows
+        for (Raw r : members) {
+            List<double[]> rows = new ArrayList<>();
+            PointRecord prev = null;
+            for (PointRecord p : r.pts()) {
+                if (Arrays.equals(p.bounds(), bounds)) {
+                    long[] c = intervalCounts(prev, p);
+                    double[] row = new double[c.length + 1];
+                    row[0] = millis(p.timeNanos());
+                    for (int i = 0; i < c.length; i++) {
+                        row[i + 1] = c[i];
+                    }
+                    rows.add(row);
+                }
+                prev = p;
+            }
+            perMember.add(rows);
+        }
+        TreeSet<Double> times = new TreeSet<>();
+        double[] lookbacks = new double[perMember.size()];
+        for (int i = 0; i < perMember.size(); i++) {
+            for (double[] row : perMember.get(i)) {
+                times.add(row[0]);
+            }
+            lookbacks[i] = lookback(perMember.get(i));
+        }
+        int[] at = new int[perMember.size()];
+        Arrays.fill(at, -1);
+        List<double[]> out = new ArrayList<>();
+        for (double t : times) {
+            long[] sum = new long[bounds.length + 1];
+            for (int i = 0; i < perMember.size(); i++) {
+                List<double[]> l = perMember.get(i);
+                while (at[i] + 1 < l.size() && l.get(at[i] + 1)[0] <= t) {
+                    at[i]++;
+                }
+                if (at[i] >= 0 && t - l.get(at[i])[0] <= lookbacks[i]) {
+                    double[] row = l.get(at[i]);
+                    for (int b = 0; b < sum.length && b + 1 < row.length; b++) {
+                        sum[b] += (long) row[b + 1];
+                    }
+                }
+            }
+            double v = quantile(q, bounds, sum);
+            if (!Double.isNaN(v)) {
+                out.add(new double[] {t, v});
+            }
         }
         return out;
     }
@@ -831,6 +992,92 @@ public final class Queries {
             }
         }
         return out;
+    }
+
+    /** The overview's default window: the last 15 minutes of the data. */
+    static final long OVERVIEW_WINDOW_NANOS = 15 * 60 * 1_000_000_000L;
+
+    /**
+     * The overview: per service, the rate, error ratio and latency percentiles (RED) of its entry spans — roots, server
+     * and consumer spans, and spans whose parent is in another service — within a window (default: the last 15
+     * minutes up to the newest span); and the service graph, an edge per caller → callee service pair from parent/child
+     * spans across services.
+     */
+    public Map<String, Object> services(Long startNanos, Long endNanos) {
+        long latest = store.latestSpanStart();
+        long end = endNanos != null ? endNanos : latest == Long.MIN_VALUE ? 0 : latest;
+        long start = startNanos != null ? startNanos : end - OVERVIEW_WINDOW_NANOS;
+        long lateness = store.spanLateness();
+        Map<String, List<SpanRecord>> entries = new TreeMap<>();
+        Map<List<String>, long[]> edges =
+                new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+        store.spansNewestFirst(s -> {
+            if (saturatedAdd(s.startNanos(), lateness) < start) {
+                return false;
+            }
+            if (s.startNanos() < start || s.startNanos() > end) {
+                return true;
+            }
+            SpanRecord parent = null;
+            if (!s.parentSpanId().isEmpty()) {
+                for (SpanRecord x : store.traceWhileVisiting(s.traceId())) {
+                    if (x.spanId().equals(s.parentSpanId())) {
+                        parent = x;
+                        break;
+                    }
+                }
+            }
+            boolean crossService = parent != null && !parent.service().equals(s.service());
+            if (s.parentSpanId().isEmpty() || s.kind() == 2 || s.kind() == 5 || crossService) {
+                entries.computeIfAbsent(s.service(), k -> new ArrayList<>()).add(s);
+            }
+            if (crossService) {
+                long[] e = edges.computeIfAbsent(List.of(parent.service(), s.service()), k -> new long[2]);
+                e[0]++;
+                if (s.status() == 2) {
+                    e[1]++;
+                }
+            }
+            return true;
+        });
+        double seconds = Math.max(1e-9, (end - start) / 1e9);
+        List<Map<String, Object>> services = new ArrayList<>();
+        for (Map.Entry<String, List<SpanRecord>> e : entries.entrySet()) {
+            List<SpanRecord> spans = e.getValue();
+            long errors = spans.stream().filter(x -> x.status() == 2).count();
+            long[] durations =
+                    spans.stream().mapToLong(SpanRecord::durationNanos).sorted().toArray();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("service", e.getKey());
+            m.put("requests", spans.size());
+            m.put("ratePerSecond", spans.size() / seconds);
+            m.put("errors", errors);
+            m.put("errorRatio", (double) errors / spans.size());
+            m.put("p50Ms", millis(percentile(durations, 0.5)));
+            m.put("p95Ms", millis(percentile(durations, 0.95)));
+            services.add(m);
+        }
+        List<Map<String, Object>> graph = new ArrayList<>();
+        for (Map.Entry<List<String>, long[]> e : edges.entrySet()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("from", e.getKey().get(0));
+            m.put("to", e.getKey().get(1));
+            m.put("calls", e.getValue()[0]);
+            m.put("errors", e.getValue()[1]);
+            graph.add(m);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("startMs", millis(start));
+        m.put("endMs", millis(end));
+        m.put("services", services);
+        m.put("edges", graph);
+        return m;
+    }
+
+    /** The nearest-rank percentile of sorted values. */
+    private static long percentile(long[] sorted, double q) {
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
     /** The metric list. */

@@ -239,6 +239,16 @@ public final class Store {
         }
     }
 
+    /** The latest span start seen (Unix nanoseconds), or {@code Long.MIN_VALUE} before the first span. */
+    public long latestSpanStart() {
+        lock.readLock().lock();
+        try {
+            return maxSpanStart;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** As {@link #spanLateness()}, for log record timestamps. */
     public long logLateness() {
         lock.readLock().lock();

@@ -418,4 +418,64 @@ class QueriesTest {
     private List<Object> traces(Queries.TraceQuery q) {
         return column(queries.traces(q), "rootName");
     }
+
+    @Test
+    void seriesGroupedByALabelAreSummed() {
+        Sum.Builder sum = Sum.newBuilder()
+                .setIsMonotonic(true)
+                .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        for (String status : List.of("ok", "error")) {
+            for (int i = 0; i < 3; i++) {
+                sum.addDataPoints(NumberDataPoint.newBuilder()
+                        .addAttributes(kv("route", "/a"))
+                        .addAttributes(kv("status", status))
+                        .setStartTimeUnixNano(T0)
+                        .setTimeUnixNano(T0 + (i + 1) * 10_000 * MS)
+                        .setAsInt((status.equals("ok") ? 10 : 1) * (i + 1) * 10L));
+            }
+        }
+        metric(Metric.newBuilder().setName("hits").setSum(sum));
+
+        Map<String, Object> grouped = queries.series(new Queries.SeriesQuery(
+                "hits", null, Map.of(), null, null, new double[] {0.5}, null, List.of("route")));
+
+        List<Map<String, Object>> series = castList(grouped.get("series"));
+        assertThat(series).hasSize(1);
+        assertThat(series.get(0).get("labels")).isEqualTo(Map.of("route", "/a"));
+        // 10/s + 1/s at the second and third points.
+        assertThat(points(grouped, 0)).extracting(p -> p[1]).containsExactly(11.0, 11.0);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOverviewHasRedPerServiceAndTheServiceGraph() {
+        ResourceSpans.Builder front = ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "frontend")))
+                .addScopeSpans(ScopeSpans.newBuilder()
+                        .addSpans(span(1, 1, 0, "GET /", 0, 100).setKind(Span.SpanKind.SPAN_KIND_SERVER))
+                        .addSpans(span(1, 2, 1, "GET backend", 10, 90).setKind(Span.SpanKind.SPAN_KIND_CLIENT)));
+        ResourceSpans.Builder back = ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "backend")))
+                .addScopeSpans(ScopeSpans.newBuilder()
+                        .addSpans(span(1, 3, 2, "GET /data", 20, 80)
+                                .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+                                .setStatus(Status.newBuilder().setCodeValue(2))));
+        store.ingest(
+                Signal.TRACES,
+                ExportTraceServiceRequest.newBuilder()
+                        .addResourceSpans(front)
+                        .addResourceSpans(back)
+                        .build());
+
+        Map<String, Object> overview = queries.services(null, null);
+
+        List<Map<String, Object>> services = (List<Map<String, Object>>) overview.get("services");
+        assertThat(column(services, "service")).containsExactly("backend", "frontend");
+        assertThat(services.get(0)).containsEntry("requests", 1).containsEntry("errors", 1L);
+        assertThat(services.get(0)).containsEntry("p95Ms", 60.0);
+        assertThat(services.get(1)).containsEntry("requests", 1).containsEntry("errors", 0L);
+        assertThat(services.get(1)).containsEntry("p95Ms", 100.0);
+        assertThat((List<Map<String, Object>>) overview.get("edges"))
+                .containsExactly(Map.of("from", "frontend", "to", "backend", "calls", 1L, "errors", 1L));
+    }
 }
