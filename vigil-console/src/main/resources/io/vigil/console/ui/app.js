@@ -419,7 +419,7 @@ async function traceView(traceId, params) {
   const ruler = h('div', { class: 'ruler', id: 'waterfall-ruler' },
     h('div', { class: 'span-name muted' }, 'Span', handle),
     h('div', { class: 'span-track' }, ticks(total).map((t, i, a) => h('span', {
-      class: 'tick', style: i === a.length - 1 ? 'right:0' : `left:${pct(t)}`,
+      class: 'tick' + (i > 0 && i < a.length - 1 ? ' mid' : ''), style: i === a.length - 1 ? 'right:0' : `left:${pct(t)}`,
     }, t === 0 ? '0' : fmtDuration(t)))),
     h('div', { class: 'span-dur muted' }, 'Duration'));
   const waterfall = h('div', { class: 'waterfall', id: 'waterfall' }, ruler, lines);
