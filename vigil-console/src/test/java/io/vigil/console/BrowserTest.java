@@ -192,6 +192,16 @@ class BrowserTest {
                 .merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), service)));
     }
 
+    private static SdkTracerProvider tracers(String endpoint, String service) {
+        return SdkTracerProvider.builder()
+                .setResource(resource(service))
+                .addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
+                                .setEndpoint(endpoint + "/v1/traces")
+                                .build())
+                        .build())
+                .build();
+    }
+
     /**
      * Checkout traces across two services (frontend → backend), durations (i + 1) × 10 ms, every fourth failing, a
      * log line each; the backend's request counter (by region and status, two exports) and duration histogram
@@ -199,20 +209,8 @@ class BrowserTest {
      */
     static List<String> sendCheckouts(String endpoint, int n) {
         List<String> ids = new java.util.ArrayList<>();
-        try (SdkTracerProvider front = SdkTracerProvider.builder()
-                        .setResource(resource("frontend"))
-                        .addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
-                                        .setEndpoint(endpoint + "/v1/traces")
-                                        .build())
-                                .build())
-                        .build();
-                SdkTracerProvider back = SdkTracerProvider.builder()
-                        .setResource(resource("backend"))
-                        .addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
-                                        .setEndpoint(endpoint + "/v1/traces")
-                                        .build())
-                                .build())
-                        .build();
+        try (SdkTracerProvider front = tracers(endpoint, "frontend");
+                SdkTracerProvider back = tracers(endpoint, "backend");
                 SdkLoggerProvider lp = SdkLoggerProvider.builder()
                         .setResource(resource("backend"))
                         .addLogRecordProcessor(BatchLogRecordProcessor.builder(OtlpHttpLogRecordExporter.builder()
@@ -514,6 +512,35 @@ class BrowserTest {
                                 .size()
                         < lines);
         screenshot("09-chart-hover");
+
+        // A gauge that stopped reporting for a while: two lines, not one bridging the gap.
+        long t0 = (System.currentTimeMillis() - 200_000) * 1_000_000L;
+        StringBuilder gauge = new StringBuilder();
+        for (long offset : new long[] {0, 10, 20, 100, 110, 120}) {
+            gauge.append(gauge.length() == 0 ? "" : ",")
+                    .append("{\"timeUnixNano\":\"")
+                    .append(t0 + offset * 1_000_000_000L)
+                    .append("\",\"asInt\":\"")
+                    .append(offset % 7)
+                    .append("\"}");
+        }
+        String body = "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+                + "\"value\":{\"stringValue\":\"backend\"}}]},\"scopeMetrics\":[{\"metrics\":[{\"name\":"
+                + "\"queue_depth\",\"unit\":\"{job}\",\"gauge\":{\"dataPoints\":[" + gauge + "]}}]}]}]}";
+        assertThat(ApiClient.post(
+                                console.httpEndpoint() + "/v1/metrics",
+                                "application/json",
+                                body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                null)
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
+        driver.get(console.httpEndpoint() + "/#/metrics?name=queue_depth");
+        waiting()
+                .until(ExpectedConditions.numberOfElementsToBe(
+                        By.cssSelector(".chart-block[data-metric='queue_depth'] polyline.series-line"), 2));
+        assertThat(driver.findElement(By.cssSelector(".chart-block svg.chart")).getText())
+                .contains("job");
 
         // Summed by region: two series instead of four.
         driver.get(console.httpEndpoint() + "/#/metrics?name=checkout_requests_total&groupBy=region");

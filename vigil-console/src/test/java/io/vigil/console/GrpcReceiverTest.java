@@ -14,10 +14,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import io.vigil.console.internal.GrpcReceiver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,22 +26,6 @@ import org.slf4j.LoggerFactory;
 
 /** OTLP/gRPC: a malformed message is the sender's error, answered INVALID_ARGUMENT and logged in one short line. */
 class GrpcReceiverTest {
-    private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-
     @Test
     void aMalformedRequestIsInvalidArgumentWithOneBoundedLogLineAndNoStackTrace() throws Exception {
         Logger receiverLog = (Logger) LoggerFactory.getLogger("io.vigil.console.internal.GrpcReceiver");
@@ -75,8 +56,9 @@ class GrpcReceiverTest {
                     .usePlaintext()
                     .build();
             try {
-                MethodDescriptor<byte[], byte[]> export =
-                        TraceServiceGrpc.getExportMethod().toBuilder(RAW, RAW).build();
+                MethodDescriptor<byte[], byte[]> export = TraceServiceGrpc.getExportMethod().toBuilder(
+                                GrpcReceiver.BYTES, GrpcReceiver.BYTES)
+                        .build();
                 StatusRuntimeException e = catchThrowableOfType(
                         StatusRuntimeException.class,
                         () -> ClientCalls.blockingUnaryCall(

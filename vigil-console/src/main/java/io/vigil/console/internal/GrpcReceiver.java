@@ -57,7 +57,7 @@ public final class GrpcReceiver implements AutoCloseable {
     }
 
     /** Request bytes as they came: parsed by the service, so a malformed message is the sender's error. */
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    public static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
             return new ByteArrayInputStream(value);

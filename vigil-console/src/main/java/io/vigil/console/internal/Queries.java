@@ -20,6 +20,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import java.util.function.ToDoubleFunction;
 
 /** The query API's logic: filters over the store, shaped as JSON-ready maps. */
@@ -739,42 +740,55 @@ public final class Queries {
         return 2.5 * gaps[gaps.length / 2];
     }
 
-    private static List<double[]> stepSum(List<List<double[]>> lists) {
+    /**
+     * Walks the times at which any member has a row ({@code [ms, …]}, oldest first), handing over the rows current
+     * then: each member's latest row not after that time and not older than its lookback. Times with none are skipped.
+     */
+    private static void aligned(List<List<double[]>> members, BiConsumer<Double, List<double[]>> atTime) {
         TreeSet<Double> times = new TreeSet<>();
-        double[] lookbacks = new double[lists.size()];
-        for (int i = 0; i < lists.size(); i++) {
-            for (double[] p : lists.get(i)) {
-                times.add(p[0]);
+        double[] lookbacks = new double[members.size()];
+        for (int i = 0; i < members.size(); i++) {
+            for (double[] row : members.get(i)) {
+                times.add(row[0]);
             }
-            lookbacks[i] = lookback(lists.get(i));
+            lookbacks[i] = lookback(members.get(i));
         }
-        int[] at = new int[lists.size()]; // per member: index of its latest point not after t, or -1
+        int[] at = new int[members.size()]; // per member: index of its latest row not after t, or -1
         Arrays.fill(at, -1);
-        List<double[]> out = new ArrayList<>(times.size());
+        List<double[]> current = new ArrayList<>(members.size());
         for (double t : times) {
-            double sum = 0;
-            boolean any = false;
-            for (int i = 0; i < lists.size(); i++) {
-                List<double[]> l = lists.get(i);
+            current.clear();
+            for (int i = 0; i < members.size(); i++) {
+                List<double[]> l = members.get(i);
                 while (at[i] + 1 < l.size() && l.get(at[i] + 1)[0] <= t) {
                     at[i]++;
                 }
                 if (at[i] >= 0 && t - l.get(at[i])[0] <= lookbacks[i]) {
-                    sum += l.get(at[i])[1];
-                    any = true;
+                    current.add(l.get(at[i]));
                 }
             }
-            if (any) {
-                out.add(new double[] {t, sum});
+            if (!current.isEmpty()) {
+                atTime.accept(t, current);
             }
         }
+    }
+
+    private static List<double[]> stepSum(List<List<double[]>> lists) {
+        List<double[]> out = new ArrayList<>();
+        aligned(lists, (t, rows) -> {
+            double sum = 0;
+            for (double[] row : rows) {
+                sum += row[1];
+            }
+            out.add(new double[] {t, sum});
+        });
         return out;
     }
 
     /** Quantiles of the members' summed interval buckets (members with other bucket edges than the first's are left out). */
     private static List<double[]> groupedQuantiles(List<Raw> members, double q) {
         double[] bounds = members.get(0).pts().get(0).bounds();
-        List<List<double[]>> perMember = new ArrayList<>(); // [t, counts...] rows
+        List<List<double[]>> perMember = new ArrayList<>(); // rows: [ms, count of bucket 0, count of bucket 1, …]
         for (Raw r : members) {
             List<double[]> rows = new ArrayList<>();
             PointRecord prev = null;
@@ -792,36 +806,19 @@ public final class Queries {
             }
             perMember.add(rows);
         }
-        TreeSet<Double> times = new TreeSet<>();
-        double[] lookbacks = new double[perMember.size()];
-        for (int i = 0; i < perMember.size(); i++) {
-            for (double[] row : perMember.get(i)) {
-                times.add(row[0]);
-            }
-            lookbacks[i] = lookback(perMember.get(i));
-        }
-        int[] at = new int[perMember.size()];
-        Arrays.fill(at, -1);
         List<double[]> out = new ArrayList<>();
-        for (double t : times) {
+        aligned(perMember, (t, rows) -> {
             long[] sum = new long[bounds.length + 1];
-            for (int i = 0; i < perMember.size(); i++) {
-                List<double[]> l = perMember.get(i);
-                while (at[i] + 1 < l.size() && l.get(at[i] + 1)[0] <= t) {
-                    at[i]++;
-                }
-                if (at[i] >= 0 && t - l.get(at[i])[0] <= lookbacks[i]) {
-                    double[] row = l.get(at[i]);
-                    for (int b = 0; b < sum.length && b + 1 < row.length; b++) {
-                        sum[b] += (long) row[b + 1];
-                    }
+            for (double[] row : rows) {
+                for (int b = 0; b < sum.length && b + 1 < row.length; b++) {
+                    sum[b] += (long) row[b + 1];
                 }
             }
             double v = quantile(q, bounds, sum);
             if (!Double.isNaN(v)) {
                 out.add(new double[] {t, v});
             }
-        }
+        });
         return out;
     }
 
