@@ -164,14 +164,12 @@ public final class Queries {
         PriorityQueue<Candidate> top = new PriorityQueue<>(ORDER);
         Set<String> seen = new HashSet<>();
         store.spansNewestFirst(s -> {
-            if (byStart) {
-                long bound = saturatedAdd(s.startNanos(), lateness); // no trace not yet met started later
-                if (top.size() >= want && top.peek().key() > bound) {
-                    return false;
-                }
-                if (q.startNanos() != null && bound < q.startNanos()) {
-                    return false;
-                }
+            long bound = saturatedAdd(s.startNanos(), lateness); // no trace not yet met started later
+            if (byStart && top.size() >= want && top.peek().key() > bound) {
+                return false;
+            }
+            if (q.startNanos() != null && bound < q.startNanos()) {
+                return false; // whatever the order: nothing not yet met is in the time range
             }
             // A trace is judged at the first of its spans (newest arrival first) that matches the span filters.
             if ((spanFilters && !matches(s, q)) || !seen.add(s.traceId())) {
