@@ -661,7 +661,7 @@ async function metricsView(params) {
       const query = { service: f.service, groupBy: f.groupBy, ...labelFilters };
       const data = await api('metrics/' + encodeURIComponent(name) + '/series', query);
       const histo = data.type === 'histogram';
-      const exemplars = histo || data.type === 'counter'
+      const exemplars = histo
         ? (await api('metrics/' + encodeURIComponent(name) + '/points', { ...query, limit: 300 })).points.flatMap((p) => p.exemplars || [])
         : [];
       const hidden = hiddenSeries.get(name) || new Set();
@@ -676,7 +676,7 @@ async function metricsView(params) {
         h('h3', {}, name, ' ', h('span', { class: 'muted' }, `${data.type} · ${what}${data.unit ? ' · ' + data.unit : ''}` +
           (f.groupBy ? ` · summed by ${f.groupBy}` : '') + ` · ${plural(series.length, 'series', 'series')}`)),
         data.description ? h('p', { class: 'muted' }, data.description) : null,
-        chart(series, data.unit, data.type === 'counter', data.type === 'histogram' ? exemplars : []),
+        chart(series, data.unit, data.type === 'counter', exemplars),
         h('div', { class: 'legend' }, series.map((s) => h('span', {
           class: 'legend-item' + (s.hidden ? ' off' : ''), title: 'Click: show/hide · double-click: only this one',
           onclick: () => { if (hidden.has(s.label)) hidden.delete(s.label); else hidden.add(s.label); draw(); },
