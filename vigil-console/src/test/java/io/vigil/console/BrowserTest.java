@@ -16,11 +16,13 @@ import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
+import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
 import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,6 +58,7 @@ class BrowserTest {
     private static VigilConsole console;
     private static WebDriver driver;
     private static String traceId;
+    private static List<String> checkouts;
 
     @BeforeAll
     static void start() throws IOException {
@@ -67,6 +70,7 @@ class BrowserTest {
         }
         console = VigilConsole.builder().httpPort(0).grpcPort(-1).start();
         traceId = sendLogin(console.httpEndpoint());
+        checkouts = sendCheckouts(console.httpEndpoint(), 8);
         assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions()
@@ -85,6 +89,7 @@ class BrowserTest {
                 .usingAnyFreePort()
                 .build();
         driver = new ChromeDriver(service, options);
+        driver.get(console.uiUrl()); // the token becomes a cookie for every test
     }
 
     @AfterAll
@@ -145,11 +150,15 @@ class BrowserTest {
                             .setAttribute(AttributeKey.stringKey("event_type"), "authentication")
                             .setContext(Context.current())
                             .emit();
+                    auth.recordException(new IllegalStateException("invalid credentials"));
                     auth.setStatus(StatusCode.ERROR, "invalid credentials");
                 } finally {
                     auth.end();
                 }
                 tracer.spanBuilder("token.generate.access.create_access_token")
+                        .addLink(
+                                auth.getSpanContext(),
+                                Attributes.of(AttributeKey.stringKey("link.reason"), "after authentication"))
                         .startSpan()
                         .end();
             } finally {
@@ -178,8 +187,118 @@ class BrowserTest {
         }
     }
 
+    private static Resource resource(String service) {
+        return Resource.getDefault()
+                .merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), service)));
+    }
+
+    private static SdkTracerProvider tracers(String endpoint, String service) {
+        return SdkTracerProvider.builder()
+                .setResource(resource(service))
+                .addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
+                                .setEndpoint(endpoint + "/v1/traces")
+                                .build())
+                        .build())
+                .build();
+    }
+
+    /**
+     * Checkout traces across two services (frontend → backend), durations (i + 1) × 10 ms, every fourth failing, a
+     * log line each; the backend's request counter (by region and status, two exports) and duration histogram
+     * (recorded in the server span: exemplars). Returns the trace ids, oldest first.
+     */
+    static List<String> sendCheckouts(String endpoint, int n) {
+        List<String> ids = new java.util.ArrayList<>();
+        try (SdkTracerProvider front = tracers(endpoint, "frontend");
+                SdkTracerProvider back = tracers(endpoint, "backend");
+                SdkLoggerProvider lp = SdkLoggerProvider.builder()
+                        .setResource(resource("backend"))
+                        .addLogRecordProcessor(BatchLogRecordProcessor.builder(OtlpHttpLogRecordExporter.builder()
+                                        .setEndpoint(endpoint + "/v1/logs")
+                                        .build())
+                                .build())
+                        .build();
+                SdkMeterProvider mp = SdkMeterProvider.builder()
+                        .setResource(resource("backend"))
+                        .registerMetricReader(PeriodicMetricReader.builder(OtlpHttpMetricExporter.builder()
+                                        .setEndpoint(endpoint + "/v1/metrics")
+                                        .build())
+                                .setInterval(Duration.ofHours(1))
+                                .build())
+                        .build()) {
+            Tracer ft = front.get("frontend");
+            Tracer bt = back.get("backend");
+            var requests =
+                    mp.get("backend").counterBuilder("checkout_requests_total").build();
+            var duration = mp.get("backend")
+                    .histogramBuilder("checkout_duration_seconds")
+                    .setUnit("s")
+                    .setExplicitBucketBoundariesAdvice(List.of(0.01, 0.025, 0.05, 0.1, 0.25))
+                    .build();
+            long now = System.currentTimeMillis();
+            for (int i = 0; i < n; i++) {
+                long start = now - (n - i) * 2000L;
+                long dur = (i + 1) * 10L;
+                boolean fails = i % 4 == 0;
+                Span root = ft.spanBuilder("POST /checkout")
+                        .setSpanKind(SpanKind.SERVER)
+                        .setStartTimestamp(start, TimeUnit.MILLISECONDS)
+                        .startSpan();
+                try (Scope r = root.makeCurrent()) {
+                    Span call = ft.spanBuilder("POST backend/orders")
+                            .setSpanKind(SpanKind.CLIENT)
+                            .setStartTimestamp(start + 1, TimeUnit.MILLISECONDS)
+                            .startSpan();
+                    try (Scope c = call.makeCurrent()) {
+                        Span server = bt.spanBuilder("POST /orders")
+                                .setSpanKind(SpanKind.SERVER)
+                                .setStartTimestamp(start + 2, TimeUnit.MILLISECONDS)
+                                .startSpan();
+                        try (Scope s = server.makeCurrent()) {
+                            server.addEvent("cache.miss", Attributes.empty(), start + 3, TimeUnit.MILLISECONDS);
+                            lp.get("backend")
+                                    .logRecordBuilder()
+                                    .setTimestamp(start + 4, TimeUnit.MILLISECONDS)
+                                    .setSeverity(fails ? Severity.ERROR : Severity.INFO)
+                                    .setBody(fails ? "Order rejected: card declined" : "Order stored")
+                                    .setContext(Context.current())
+                                    .emit();
+                            Attributes labels = Attributes.of(
+                                    AttributeKey.stringKey("region"),
+                                    i % 2 == 0 ? "eu" : "us",
+                                    AttributeKey.stringKey("status"),
+                                    fails ? "error" : "ok");
+                            requests.add(1, labels);
+                            duration.record(dur / 1000.0, Attributes.of(AttributeKey.stringKey("region"), "eu"));
+                            if (fails) {
+                                server.setStatus(StatusCode.ERROR, "card declined");
+                            }
+                        } finally {
+                            server.end(start + dur - 2, TimeUnit.MILLISECONDS);
+                        }
+                    } finally {
+                        call.end(start + dur - 1, TimeUnit.MILLISECONDS);
+                    }
+                } finally {
+                    root.end(start + dur, TimeUnit.MILLISECONDS);
+                }
+                ids.add(root.getSpanContext().getTraceId());
+                if (i == n / 2) {
+                    mp.forceFlush().join(10, TimeUnit.SECONDS); // a first export: counters become rates at the next
+                }
+            }
+            front.forceFlush().join(10, TimeUnit.SECONDS);
+            back.forceFlush().join(10, TimeUnit.SECONDS);
+            lp.forceFlush().join(10, TimeUnit.SECONDS);
+            mp.forceFlush().join(10, TimeUnit.SECONDS);
+        }
+        return ids;
+    }
+
     private static WebDriverWait waiting() {
-        return new WebDriverWait(driver, Duration.ofSeconds(15));
+        // The metric charts redraw every 5 s: an element found a moment ago may have been replaced.
+        return (WebDriverWait) new WebDriverWait(driver, Duration.ofSeconds(15))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     }
 
     private static void screenshot(String name) throws IOException {
@@ -207,7 +326,29 @@ class BrowserTest {
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("span-details"), "auth.status"));
         assertThat(driver.findElement(By.id("span-details")).getText()).contains("invalid credentials", "failure");
         assertThat(driver.findElements(By.cssSelector("#trace-logs tbody tr"))).hasSize(1);
+        assertThat(driver.findElement(By.cssSelector(".trace-head")).getText())
+                .contains("4 spans", "1 error", "1 service")
+                .doesNotContain("1 errors");
+        // The exception event: its type, message and stack trace, not "[object HTMLDivElement]".
+        String events = driver.findElement(By.id("span-events")).getText();
+        assertThat(events)
+                .contains("exception", "java.lang.IllegalStateException: invalid credentials", "at io.vigil.console");
+        assertThat(driver.findElement(By.id("span-details")).getText()).doesNotContain("[object");
         screenshot("02-waterfall");
+
+        // The token span's link, with its attributes, leads to the authentication span.
+        driver.findElement(By.cssSelector(
+                        "#waterfall .span-row[data-span-name='token.generate.access.create_access_token']"))
+                .click();
+        WebElement link =
+                waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#span-links .span-link")));
+        assertThat(link.getText()).contains("this trace", "link.reason", "after authentication");
+        link.findElement(By.tagName("a")).click();
+        waiting()
+                .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
+                        "#waterfall .span-row.highlight[data-span-name='auth.login.authenticate_user']")));
+        driver.findElement(By.cssSelector("#waterfall .span-row[data-span-name='auth.login.authenticate_user']"))
+                .click();
 
         // From the span to its logs, and from the log line back to its trace with the span highlighted.
         driver.findElement(By.cssSelector("#span-details a.span-logs-link")).click();
@@ -226,7 +367,7 @@ class BrowserTest {
         driver.findElement(By.cssSelector("#span-details a.span-metrics-link")).click();
         waiting()
                 .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
-                        "#metric-charts .chart-block[data-metric='authentication_attempts_total'] svg polyline")));
+                        "#metric-charts .chart-block[data-metric='authentication_attempts_total'] svg.chart")));
         assertThat(driver.findElement(By.id("metric-list")).getText())
                 .contains("authentication_attempts_total", "authentication_duration_seconds");
         screenshot("05-metrics");
@@ -244,5 +385,238 @@ class BrowserTest {
                 .until(d ->
                         d.findElements(By.cssSelector("#log-list tr.log-row")).size() > before);
         screenshot("06-live-tail");
+    }
+
+    @Test
+    void traceListTimeRangeSortLoadMoreAndScatterPlot() throws IOException {
+        driver.get(console.httpEndpoint() + "/#/traces?service=frontend&limit=3");
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#trace-list tr.trace-row"), 3));
+        assertThat(driver.findElement(By.id("trace-count")).getText()).isEqualTo("3 traces shown, more available");
+        // Newest first: the last checkout sent.
+        assertThat(driver.findElement(By.cssSelector("#trace-list tr.trace-row"))
+                        .getAttribute("data-trace-id"))
+                .isEqualTo(checkouts.get(checkouts.size() - 1));
+        assertThat(driver.findElements(By.cssSelector("#trace-scatter circle.dot")))
+                .hasSize(3);
+
+        // "Load more" pages on with the cursor until everything is shown.
+        driver.findElement(By.id("load-more")).click();
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#trace-list tr.trace-row"), 6));
+        driver.findElement(By.id("load-more")).click();
+        waiting()
+                .until(ExpectedConditions.numberOfElementsToBe(
+                        By.cssSelector("#trace-list tr.trace-row"), checkouts.size()));
+        assertThat(driver.findElement(By.id("trace-count")).getText()).isEqualTo(checkouts.size() + " traces shown");
+        assertThat(driver.findElement(By.id("load-more")).isDisplayed()).isFalse();
+        assertThat(driver.findElements(By.cssSelector("#trace-scatter circle.dot.error")))
+                .hasSize(2);
+        screenshot("07-trace-search");
+
+        // Longest first, within the last 5 minutes.
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("trace-sort"))).selectByValue("duration");
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("trace-range"))).selectByValue("5m");
+        driver.findElement(By.cssSelector("#trace-filters button[type=submit]")).click();
+        waiting().until(d -> d.getCurrentUrl().contains("sort=duration"));
+        waiting()
+                .until(ExpectedConditions.attributeToBe(
+                        By.cssSelector("#trace-list tr.trace-row"),
+                        "data-trace-id",
+                        checkouts.get(checkouts.size() - 1)));
+        assertThat(driver.getCurrentUrl()).contains("range=5m");
+
+        // A custom range with nothing in it: the empty state says why.
+        driver.get(console.httpEndpoint()
+                + "/#/traces?range=custom&from=2001-01-01T00:00&to=2001-01-02T00:00&service=frontend");
+        WebElement empty = waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("traces-empty")));
+        assertThat(empty.getText()).contains("No traces match these filters");
+
+        // A dot of the scatter plot opens its trace.
+        driver.get(console.httpEndpoint() + "/#/traces?service=frontend");
+        WebElement dot = waiting()
+                .until(ExpectedConditions.presenceOfElementLocated(
+                        By.cssSelector("#trace-scatter circle.dot[data-trace-id='" + checkouts.get(0) + "']")));
+        new org.openqa.selenium.interactions.Actions(driver)
+                .moveToElement(dot)
+                .click()
+                .perform();
+        waiting().until(d -> d.getCurrentUrl().contains("trace/" + checkouts.get(0)));
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#waterfall .span-row"), 3));
+    }
+
+    @Test
+    void waterfallRulerCollapsibleSubtreesMarkersCriticalPathAndLogsBesideSpans() throws IOException {
+        String id = checkouts.get(checkouts.size() - 1);
+        driver.get(console.httpEndpoint() + "/#/trace/" + id);
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#waterfall .span-row"), 3));
+        assertThat(driver.findElement(By.id("waterfall-ruler")).getText()).contains("0", "40.0 ms", "80.0 ms");
+        // The event and the log line of the backend span, as markers on its bar and the log under it.
+        WebElement backend = driver.findElement(By.cssSelector("#waterfall .span-row[data-span-name='POST /orders']"));
+        assertThat(backend.findElements(By.cssSelector(".event-marker"))).hasSize(1);
+        assertThat(backend.findElements(By.cssSelector(".log-marker"))).hasSize(1);
+        assertThat(backend.getText()).contains("backend", "1 log");
+        WebElement log = driver.findElement(By.cssSelector("#waterfall .span-log"));
+        assertThat(log.getText()).contains("INFO", "Order stored");
+        // Each span waits on its child: all three are on the critical path.
+        assertThat(driver.findElements(By.cssSelector("#waterfall .span-row.critical")))
+                .hasSize(3);
+        assertThat(driver.findElement(By.cssSelector(".trace-head")).getText()).contains("3 spans", "2 services");
+        screenshot("08-waterfall");
+
+        // Collapsing the root hides its subtree and the logs in it; expanding shows them again.
+        WebElement toggle = driver.findElement(
+                By.cssSelector("#waterfall .span-row[data-span-name='POST /checkout'] button.toggle"));
+        toggle.click();
+        waiting().until(ExpectedConditions.invisibilityOf(backend));
+        assertThat(log.isDisplayed()).isFalse();
+        assertThat(toggle.getText()).isEqualTo("▸");
+        toggle.click();
+        waiting().until(ExpectedConditions.visibilityOf(backend));
+
+        // The name column resizes by dragging the ruler's handle.
+        WebElement name = driver.findElement(By.cssSelector("#waterfall .span-row .span-name"));
+        int before = name.getSize().getWidth();
+        new org.openqa.selenium.interactions.Actions(driver)
+                .dragAndDropBy(driver.findElement(By.id("name-col-handle")), 120, 0)
+                .perform();
+        waiting().until(d -> name.getSize().getWidth() > before + 60);
+    }
+
+    @Test
+    void chartsHoverValuesLegendToggleGroupByAndExemplarsToTraces() throws IOException {
+        driver.get(console.httpEndpoint() + "/#/metrics?name=checkout_requests_total");
+        WebElement block = waiting()
+                .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
+                        "#metric-charts .chart-block[data-metric='checkout_requests_total'] svg.chart")));
+        List<WebElement> legend = driver.findElements(By.cssSelector(".chart-block .legend-item"));
+        assertThat(legend).hasSize(3); // eu/ok, eu/error, us/ok
+        assertThat(driver.findElement(By.cssSelector(".chart-block svg.chart")).getText())
+                .contains("/s"); // the y axis: a rate in the metric's unit
+        // Hover: a crosshair and every series' value at that time.
+        new org.openqa.selenium.interactions.Actions(driver)
+                .moveToElement(block)
+                .perform();
+        WebElement tip =
+                waiting().until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".chart-tooltip")));
+        assertThat(tip.getText()).contains("rate backend", "/s");
+        // Legend: a click hides one series.
+        int lines = driver.findElements(
+                        By.cssSelector(".chart-block svg.chart .series-line, .chart-block svg.chart circle"))
+                .size();
+        legend.get(0).click();
+        waiting()
+                .until(ExpectedConditions.attributeContains(
+                        By.cssSelector(".chart-block .legend-item"), "class", "off"));
+        waiting()
+                .until(d -> d.findElements(By.cssSelector(
+                                        ".chart-block svg.chart .series-line, .chart-block svg.chart circle"))
+                                .size()
+                        < lines);
+        screenshot("09-chart-hover");
+
+        // A gauge that stopped reporting for a while: two lines, not one bridging the gap.
+        long t0 = (System.currentTimeMillis() - 200_000) * 1_000_000L;
+        StringBuilder gauge = new StringBuilder();
+        for (long offset : new long[] {0, 10, 20, 100, 110, 120}) {
+            gauge.append(gauge.length() == 0 ? "" : ",")
+                    .append("{\"timeUnixNano\":\"")
+                    .append(t0 + offset * 1_000_000_000L)
+                    .append("\",\"asInt\":\"")
+                    .append(offset % 7)
+                    .append("\"}");
+        }
+        String body = "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+                + "\"value\":{\"stringValue\":\"backend\"}}]},\"scopeMetrics\":[{\"metrics\":[{\"name\":"
+                + "\"queue_depth\",\"unit\":\"{job}\",\"gauge\":{\"dataPoints\":[" + gauge + "]}}]}]}]}";
+        assertThat(ApiClient.post(
+                                console.httpEndpoint() + "/v1/metrics",
+                                "application/json",
+                                body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                null)
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
+        driver.get(console.httpEndpoint() + "/#/metrics?name=queue_depth");
+        waiting()
+                .until(ExpectedConditions.numberOfElementsToBe(
+                        By.cssSelector(".chart-block[data-metric='queue_depth'] polyline.series-line"), 2));
+        assertThat(driver.findElement(By.cssSelector(".chart-block svg.chart")).getText())
+                .contains("job");
+
+        // Summed by region: two series instead of four.
+        driver.get(console.httpEndpoint() + "/#/metrics?name=checkout_requests_total&groupBy=region");
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".chart-block .legend-item"), 2));
+        assertThat(driver.findElement(By.cssSelector(".chart-block h3")).getText())
+                .contains("summed by region", "2 series");
+
+        // A histogram's exemplars lead to the trace that produced them.
+        driver.get(console.httpEndpoint() + "/#/metrics?name=checkout_duration_seconds");
+        WebElement exemplar = waiting()
+                .until(ExpectedConditions.presenceOfElementLocated(
+                        By.cssSelector(".chart-block[data-metric='checkout_duration_seconds'] path.exemplar")));
+        assertThat(driver.findElement(By.cssSelector(".chart-block svg.chart")).getText())
+                .contains("ms"); // seconds shown as durations
+        screenshot("10-histogram-exemplars");
+        String exemplarTrace = exemplar.getAttribute("data-trace-id");
+        assertThat(checkouts).contains(exemplarTrace);
+        new org.openqa.selenium.interactions.Actions(driver)
+                .moveToElement(exemplar)
+                .click()
+                .perform();
+        waiting().until(d -> d.getCurrentUrl().contains("trace/" + exemplarTrace));
+        waiting()
+                .until(ExpectedConditions.presenceOfElementLocated(
+                        By.cssSelector("#waterfall .span-row.highlight[data-span-name='POST /orders']")));
+    }
+
+    @Test
+    void overviewShowsRedPerServiceAndTheServiceGraph() throws IOException {
+        driver.get(console.httpEndpoint() + "/#/overview");
+        WebElement backend = waiting()
+                .until(ExpectedConditions.presenceOfElementLocated(
+                        By.cssSelector("#service-list tr.service-row[data-service='backend']")));
+        assertThat(backend.getText()).contains(checkouts.size() + " requests", "2 errors", "25.0 %");
+        assertThat(driver.findElement(By.cssSelector("#service-list tr.service-row[data-service='frontend']"))
+                        .getText())
+                .contains(checkouts.size() + " requests", "none");
+        assertThat(driver.findElements(By.cssSelector("#service-graph a.node"))).hasSize(3);
+        assertThat(driver.findElement(By.id("service-graph")).getText())
+                .contains(checkouts.size() + " calls · 2 errors");
+        screenshot("11-overview");
+
+        backend.click();
+        waiting().until(d -> d.getCurrentUrl().contains("service=backend"));
+        waiting()
+                .until(ExpectedConditions.numberOfElementsToBe(
+                        By.cssSelector("#trace-list tr.trace-row"), checkouts.size()));
+    }
+
+    @Test
+    void everyViewHasAClearEmptyState() throws IOException {
+        // Cookies do not tell ports apart: the other console's token cookie is restored at the end.
+        try (VigilConsole empty =
+                VigilConsole.builder().httpPort(0).grpcPort(-1).start()) {
+            driver.get(empty.uiUrl());
+            assertThat(waiting()
+                            .until(ExpectedConditions.presenceOfElementLocated(By.id("traces-empty")))
+                            .getText())
+                    .contains("No traces yet", "/v1/traces");
+            screenshot("12-empty-traces");
+            driver.get(empty.httpEndpoint() + "/#/logs");
+            waiting()
+                    .until(ExpectedConditions.textToBePresentInElementLocated(
+                            By.id("logs-status"), "No log records yet"));
+            driver.get(empty.httpEndpoint() + "/#/metrics");
+            assertThat(waiting()
+                            .until(ExpectedConditions.presenceOfElementLocated(By.id("metrics-empty")))
+                            .getText())
+                    .contains("No metrics yet");
+            driver.get(empty.httpEndpoint() + "/#/overview");
+            assertThat(waiting()
+                            .until(ExpectedConditions.presenceOfElementLocated(By.id("overview-empty")))
+                            .getText())
+                    .contains("No services yet");
+        } finally {
+            driver.get(console.uiUrl());
+        }
     }
 }

@@ -142,6 +142,35 @@ class OtlpHttpReceiverTest {
     }
 
     @Test
+    void anOversizedBodyGets413WithAStatusInTheRequestsEncoding() throws IOException {
+        byte[] huge = new byte[16 * 1024 * 1024 + 1];
+
+        HttpResponse<byte[]> protobuf = ApiClient.post(url("/v1/traces"), "application/x-protobuf", huge, null);
+        HttpResponse<byte[]> json = ApiClient.post(url("/v1/logs"), "application/json", huge, null);
+
+        assertThat(protobuf.statusCode()).isEqualTo(413);
+        assertThat(protobuf.headers().firstValue("Content-Type")).hasValue("application/x-protobuf");
+        Status status = Status.parseFrom(protobuf.body());
+        assertThat(status.getCode()).isEqualTo(8); // RESOURCE_EXHAUSTED
+        assertThat(status.getMessage()).contains("exceeds 16777216 bytes");
+        assertThat(json.statusCode()).isEqualTo(413);
+        assertThat(ApiClient.json(new String(json.body(), StandardCharsets.UTF_8))
+                        .get("message")
+                        .asText())
+                .contains("exceeds");
+
+        // A small gzip body that inflates past the limit is refused the same way.
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(zipped)) {
+            gz.write(huge);
+        }
+        HttpResponse<byte[]> bomb =
+                ApiClient.post(url("/v1/traces"), "application/x-protobuf", zipped.toByteArray(), "gzip");
+        assertThat(bomb.statusCode()).isEqualTo(413);
+        assertThat(Status.parseFrom(bomb.body()).getCode()).isEqualTo(8);
+    }
+
+    @Test
     void unsupportedContentTypeGets415() {
         HttpResponse<byte[]> r =
                 ApiClient.post(url("/v1/traces"), "text/plain", "hello".getBytes(StandardCharsets.UTF_8), null);

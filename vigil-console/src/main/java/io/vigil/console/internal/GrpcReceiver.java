@@ -1,25 +1,32 @@
 package io.vigil.console.internal;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** OTLP/gRPC: the three collector services on one port, handing requests to {@link Ingest}. */
 public final class GrpcReceiver implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GrpcReceiver.class);
     static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private final Server server;
@@ -27,40 +34,76 @@ public final class GrpcReceiver implements AutoCloseable {
     public GrpcReceiver(String host, int port, Ingest ingest) throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-                .addService(new TraceServiceGrpc.TraceServiceImplBase() {
-                    @Override
-                    public void export(
-                            ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
-                        answer(
-                                ingest,
-                                Signal.TRACES,
-                                request,
-                                response,
-                                ExportTraceServiceResponse.getDefaultInstance());
-                    }
-                })
-                .addService(new LogsServiceGrpc.LogsServiceImplBase() {
-                    @Override
-                    public void export(
-                            ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> response) {
-                        answer(ingest, Signal.LOGS, request, response, ExportLogsServiceResponse.getDefaultInstance());
-                    }
-                })
-                .addService(new MetricsServiceGrpc.MetricsServiceImplBase() {
-                    @Override
-                    public void export(
-                            ExportMetricsServiceRequest request,
-                            StreamObserver<ExportMetricsServiceResponse> response) {
-                        answer(
-                                ingest,
-                                Signal.METRICS,
-                                request,
-                                response,
-                                ExportMetricsServiceResponse.getDefaultInstance());
-                    }
-                })
+                .addService(service(
+                        TraceServiceGrpc.SERVICE_NAME,
+                        TraceServiceGrpc.getExportMethod(),
+                        ingest,
+                        Signal.TRACES,
+                        ExportTraceServiceResponse.getDefaultInstance()))
+                .addService(service(
+                        LogsServiceGrpc.SERVICE_NAME,
+                        LogsServiceGrpc.getExportMethod(),
+                        ingest,
+                        Signal.LOGS,
+                        ExportLogsServiceResponse.getDefaultInstance()))
+                .addService(service(
+                        MetricsServiceGrpc.SERVICE_NAME,
+                        MetricsServiceGrpc.getExportMethod(),
+                        ingest,
+                        Signal.METRICS,
+                        ExportMetricsServiceResponse.getDefaultInstance()))
                 .build()
                 .start();
+    }
+
+    /** Request bytes as they came: parsed by the service, so a malformed message is the sender's error. */
+    public static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw Status.INTERNAL.withDescription("unreadable request").asRuntimeException();
+            }
+        }
+    };
+
+    /**
+     * One collector service. The generated stubs would parse in gRPC's marshaller, where a malformed message becomes
+     * {@code UNKNOWN} and a SEVERE stack trace; parsing here answers {@code INVALID_ARGUMENT} (OTLP: not retryable)
+     * and logs one short line.
+     */
+    private static <Q, R> ServerServiceDefinition service(
+            String name, MethodDescriptor<Q, R> generated, Ingest ingest, Signal signal, R ok) {
+        MethodDescriptor<byte[], R> method =
+                generated.toBuilder(BYTES, generated.getResponseMarshaller()).build();
+        return ServerServiceDefinition.builder(name)
+                .addMethod(method, ServerCalls.asyncUnaryCall((byte[] bytes, StreamObserver<R> response) -> {
+                    Message request;
+                    try {
+                        request = Ingest.parse(signal, bytes);
+                    } catch (InvalidProtocolBufferException e) {
+                        String why = bounded(e.getMessage());
+                        log.warn("Refused a malformed OTLP/gRPC {} request ({} bytes): {}", signal, bytes.length, why);
+                        response.onError(Status.INVALID_ARGUMENT
+                                .withDescription(
+                                        "Malformed OTLP " + signal.name().toLowerCase(Locale.ROOT) + " request: " + why)
+                                .asRuntimeException());
+                        return;
+                    }
+                    answer(ingest, signal, request, response, ok);
+                }))
+                .build();
+    }
+
+    private static String bounded(String s) {
+        String one = String.valueOf(s).replaceAll("\\s+", " ");
+        return one.length() <= 200 ? one : one.substring(0, 200) + "…";
     }
 
     private static <R> void answer(Ingest ingest, Signal signal, Message request, StreamObserver<R> response, R ok) {

@@ -78,7 +78,11 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/api/logs", this::logs);
             config.routes.get("/api/metrics", this::metrics);
             config.routes.get("/api/metrics/{name}/series", this::series);
+            config.routes.get("/api/metrics/{name}/points", this::points);
             config.routes.get("/api/stats", ctx -> json(ctx, this.stats.get()));
+            config.routes.get(
+                    "/api/services",
+                    ctx -> json(ctx, queries.services(millisToNanos(ctx, "start"), millisToNanos(ctx, "end"))));
 
             config.routes.get("/", this::index);
             config.routes.get("/app.js", ctx -> asset(ctx, "app.js", "text/javascript; charset=utf-8"));
@@ -136,9 +140,16 @@ public final class HttpApi implements AutoCloseable {
             otlpError(ctx, 415, false, "Content-Type must be application/x-protobuf or application/json");
             return;
         }
+        if (ctx.req().getContentLengthLong() > MAX_BODY_BYTES) {
+            otlpError(ctx, 413, json, "Request body exceeds " + MAX_BODY_BYTES + " bytes; send smaller batches");
+            return;
+        }
         byte[] body;
         try {
             body = body(ctx);
+        } catch (TooLarge e) {
+            otlpError(ctx, 413, json, e.getMessage() + "; send smaller batches");
+            return;
         } catch (IOException e) {
             otlpError(ctx, 400, json, "Unreadable body: " + e.getMessage());
             return;
@@ -168,8 +179,25 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
+    /** A body (sent, or once decompressed) over the limit: answered 413. */
+    private static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(String message) {
+            super(message);
+        }
+    }
+
     private static byte[] body(Context ctx) throws IOException {
-        byte[] raw = ctx.bodyAsBytes();
+        // Read here, bounded, rather than through Javalin's size check: a body without a length (chunked) must not
+        // grow without limit either, and the answer must be OTLP's (a google.rpc.Status), not the server's own.
+        byte[] raw;
+        try (InputStream in = ctx.req().getInputStream()) {
+            raw = in.readNBytes(MAX_BODY_BYTES + 1);
+        }
+        if (raw.length > MAX_BODY_BYTES) {
+            throw new TooLarge("Request body exceeds " + MAX_BODY_BYTES + " bytes");
+        }
         String encoding = ctx.header("Content-Encoding");
         if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
             return raw;
@@ -181,15 +209,24 @@ public final class HttpApi implements AutoCloseable {
             // Bounded: a small compressed body must not inflate into the heap without limit.
             byte[] out = in.readNBytes(MAX_BODY_BYTES + 1);
             if (out.length > MAX_BODY_BYTES) {
-                throw new IOException("decompressed body exceeds " + MAX_BODY_BYTES + " bytes");
+                throw new TooLarge("Decompressed body exceeds " + MAX_BODY_BYTES + " bytes");
             }
             return out;
         }
     }
 
+    /** The google.rpc.Code matching an HTTP status, for the Status body OTLP/HTTP answers errors with. */
+    private static int grpcCode(int httpStatus) {
+        return switch (httpStatus) {
+            case 503 -> 14; // UNAVAILABLE
+            case 413 -> 8; // RESOURCE_EXHAUSTED
+            default -> 3; // INVALID_ARGUMENT
+        };
+    }
+
     private static void otlpError(Context ctx, int status, boolean json, String message) {
         Status body = Status.newBuilder()
-                .setCode(status == 503 ? 14 : 3) // UNAVAILABLE / INVALID_ARGUMENT
+                .setCode(grpcCode(status))
                 .setMessage(message)
                 .build();
         ctx.status(status);
@@ -283,6 +320,18 @@ public final class HttpApi implements AutoCloseable {
                 throw new BadRequest("status must be ok, error or unset");
             }
         }
+        String sort = blankToNull(ctx.queryParam("sort"));
+        if (sort != null && !sort.equals("start") && !sort.equals("duration")) {
+            throw new BadRequest("sort must be start or duration");
+        }
+        String cursor = blankToNull(ctx.queryParam("cursor"));
+        if (cursor != null) {
+            try {
+                Queries.parseCursor(cursor);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("cursor must be the nextCursor of a previous answer");
+            }
+        }
         TraceQuery q = new TraceQuery(
                 blankToNull(ctx.queryParam("service")),
                 blankToNull(ctx.queryParam("name")),
@@ -292,8 +341,15 @@ public final class HttpApi implements AutoCloseable {
                 prefixed(ctx, "attr."),
                 millisToNanos(ctx, "start"),
                 millisToNanos(ctx, "end"),
-                limit(ctx, 50));
-        json(ctx, Map.of("traces", queries.traces(q)));
+                limit(ctx, 50),
+                blankToNull(ctx.queryParam("rootName")),
+                "duration".equals(sort) ? Queries.TraceSort.DURATION : Queries.TraceSort.START,
+                cursor);
+        Queries.TracePage page = queries.tracePage(q);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("traces", page.traces());
+        body.put("nextCursor", page.nextCursor());
+        json(ctx, body);
     }
 
     private void trace(Context ctx) {
@@ -350,6 +406,26 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void series(Context ctx) {
+        SeriesQuery q = seriesQuery(ctx);
+        Map<String, Object> series = queries.series(q);
+        if (series == null) {
+            problem(ctx, 404, "Metric not found", "No points of metric " + q.metric() + " are stored.");
+            return;
+        }
+        json(ctx, series);
+    }
+
+    private void points(Context ctx) {
+        SeriesQuery q = seriesQuery(ctx);
+        Map<String, Object> points = queries.points(q, limit(ctx, 1000));
+        if (points == null) {
+            problem(ctx, 404, "Metric not found", "No points of metric " + q.metric() + " are stored.");
+            return;
+        }
+        json(ctx, points);
+    }
+
+    private static SeriesQuery seriesQuery(Context ctx) {
         double[] quantiles = {0.5, 0.9, 0.99};
         String qs = ctx.queryParam("quantiles");
         if (qs != null && !qs.isBlank()) {
@@ -366,19 +442,29 @@ public final class HttpApi implements AutoCloseable {
                 }
             }
         }
-        SeriesQuery q = new SeriesQuery(
+        List<String> stats = list(ctx.queryParam("stats"));
+        if (stats != null && !Queries.STATS.containsAll(stats)) {
+            throw new BadRequest("stats must be a comma-separated list of " + String.join(", ", Queries.STATS));
+        }
+        return new SeriesQuery(
                 ctx.pathParam("name"),
                 blankToNull(ctx.queryParam("service")),
                 prefixed(ctx, "label."),
                 millisToNanos(ctx, "start"),
                 millisToNanos(ctx, "end"),
-                quantiles);
-        Map<String, Object> series = queries.series(q);
-        if (series == null) {
-            problem(ctx, 404, "Metric not found", "No points of metric " + q.metric() + " are stored.");
-            return;
+                quantiles,
+                stats,
+                list(ctx.queryParam("groupBy")));
+    }
+
+    private static List<String> list(String csv) {
+        if (csv == null || csv.isBlank()) {
+            return null;
         }
-        json(ctx, series);
+        return Arrays.stream(csv.split(","))
+                .map(String::trim)
+                .filter(x -> !x.isEmpty())
+                .toList();
     }
 
     private static Map<String, String> prefixed(Context ctx, String prefix) {
@@ -403,7 +489,8 @@ public final class HttpApi implements AutoCloseable {
             if (!Double.isFinite(ms) || ms < 0) {
                 throw new NumberFormatException();
             }
-            return (long) (ms * 1e6);
+            double whole = Math.floor(ms); // exact for whole milliseconds, which ms * 1e6 is not at today's magnitudes
+            return (long) whole * 1_000_000 + Math.round((ms - whole) * 1e6);
         } catch (NumberFormatException e) {
             throw new BadRequest(name + " must be a non-negative number of milliseconds");
         }

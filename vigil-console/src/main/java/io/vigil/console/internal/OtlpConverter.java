@@ -1,5 +1,7 @@
 package io.vigil.console.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
@@ -19,12 +21,14 @@ import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.vigil.console.internal.Records.Exemplar;
 import io.vigil.console.internal.Records.LogRecord;
 import io.vigil.console.internal.Records.MetricType;
 import io.vigil.console.internal.Records.PointRecord;
 import io.vigil.console.internal.Records.SpanEvent;
 import io.vigil.console.internal.Records.SpanLink;
 import io.vigil.console.internal.Records.SpanRecord;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -32,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /** Turns OTLP export requests into stored records. Runs on the single ingest thread (it owns the interner). */
 final class OtlpConverter {
@@ -49,14 +54,48 @@ final class OtlpConverter {
         void point(PointRecord point, String unit, String description);
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Interner interner;
-    /** Bytes handed out by the interner for a metric or its resource, not yet charged to a point. */
-    private long carry;
+    /** Now, in Unix epoch nanoseconds: the time of a log record that carries neither timestamp. */
+    private final LongSupplier clock;
 
     /** @param interner shared with the in-process converter, so both share names and charge them once */
     OtlpConverter(Interner interner) {
-        this.interner = interner;
+        this(interner, () -> {
+            Instant now = Instant.now();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        });
     }
+
+    OtlpConverter(Interner interner, LongSupplier clock) {
+        this.interner = interner;
+        this.clock = clock;
+    }
+
+    /**
+     * A log body as text: a string as it is, a map or an array as JSON (what the sender meant, not Java's
+     * {@code toString}), bytes as base64, nothing as the empty string.
+     */
+    /** A map or list as JSON text, as both converters store structured log bodies. */
+    static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            return String.valueOf(value);
+        }
+    }
+
+    private String body(AnyValue v) {
+        return switch (v.getValueCase()) {
+            case STRING_VALUE -> v.getStringValue(); // messages are mostly unique: not interned
+            case KVLIST_VALUE, ARRAY_VALUE -> json(value(v));
+            case VALUE_NOT_SET -> "";
+            default -> String.valueOf(value(v));
+        };
+    }
+    /** Bytes handed out by the interner for a metric or its resource, not yet charged to a point. */
+    private long carry;
 
     /** The interner's growth since {@code before}, plus anything carried over; clears the carry. */
     private long newBytes(long before) {
@@ -91,8 +130,9 @@ final class OtlpConverter {
                     if (s.getLinksCount() > 0) {
                         List<SpanLink> list = new ArrayList<>(s.getLinksCount());
                         for (Span.Link l : s.getLinksList()) {
-                            list.add(new SpanLink(hex(l.getTraceId()), hex(l.getSpanId())));
-                            bytes += 32 + 2 * 72;
+                            Map<String, Object> la = attributes(l.getAttributesList());
+                            list.add(new SpanLink(hex(l.getTraceId()), hex(l.getSpanId()), la));
+                            bytes += 32 + 2 * 72 + Sizes.shallow(la);
                         }
                         links = List.copyOf(list);
                     }
@@ -131,14 +171,11 @@ final class OtlpConverter {
                 String scope = interner.string(sl.getScope().getName());
                 for (io.opentelemetry.proto.logs.v1.LogRecord l : sl.getLogRecordsList()) {
                     Map<String, Object> attributes = attributes(l.getAttributesList());
-                    String body;
-                    if (l.getBody().hasStringValue()) {
-                        body = l.getBody().getStringValue(); // messages are mostly unique: not interned
-                    } else {
-                        Object bodyValue = value(l.getBody());
-                        body = bodyValue == null ? "" : String.valueOf(bodyValue);
-                    }
-                    long time = l.getTimeUnixNano() != 0 ? l.getTimeUnixNano() : l.getObservedTimeUnixNano();
+                    String body = body(l.getBody());
+                    // The data model makes the timestamp optional: then when the SDK saw it, then when we did.
+                    long time = l.getTimeUnixNano() != 0
+                            ? l.getTimeUnixNano()
+                            : l.getObservedTimeUnixNano() != 0 ? l.getObservedTimeUnixNano() : clock.getAsLong();
                     String severityText = interner.string(l.getSeverityText());
                     long bytes = Sizes.RECORD + 2 * 72 + Sizes.of(body) + Sizes.shallow(attributes);
                     bytes += interner.charged() - charged;
@@ -218,7 +255,8 @@ final class OtlpConverter {
                                     bounds,
                                     counts,
                                     p.getCount(),
-                                    p.getSum()),
+                                    p.getSum(),
+                                    p.getExemplarsList()),
                             unit,
                             description);
                 }
@@ -228,13 +266,17 @@ final class OtlpConverter {
                         == AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA;
                 for (ExponentialHistogramDataPoint p :
                         m.getExponentialHistogram().getDataPointsList()) {
-                    Histograms.Buckets buckets = Histograms.exponential(
+                    // Rewritten as explicit buckets so one quantile routine serves both histogram kinds.
+                    ExponentialBuckets.Explicit explicit = ExponentialBuckets.toExplicit(
                             p.getScale(),
+                            p.getZeroThreshold(),
                             p.getZeroCount(),
                             p.getPositive().getOffset(),
-                            p.getPositive().getBucketCountsList());
-                    double[] bounds = buckets.bounds();
-                    long[] counts = buckets.counts();
+                            p.getPositive().getBucketCountsList(),
+                            p.getNegative().getOffset(),
+                            p.getNegative().getBucketCountsList());
+                    double[] bounds = explicit.bounds();
+                    long[] counts = explicit.counts();
                     sink.point(
                             histogram(
                                     sink,
@@ -247,7 +289,8 @@ final class OtlpConverter {
                                     bounds,
                                     counts,
                                     p.getCount(),
-                                    p.getSum()),
+                                    p.getSum(),
+                                    p.getExemplarsList()),
                             unit,
                             description);
                 }
@@ -295,6 +338,7 @@ final class OtlpConverter {
         long charged = interner.charged();
         Map<String, String> labels = labels(p.getAttributesList());
         long labelBytes = Sizes.shallow(labels) + newBytes(charged);
+        List<Exemplar> ex = exemplars(p.getExemplarsList());
         return new PointRecord(
                 sink.nextSeq(),
                 name,
@@ -310,7 +354,8 @@ final class OtlpConverter {
                 0,
                 0,
                 null,
-                Sizes.RECORD + labelBytes);
+                Sizes.RECORD + labelBytes + EXEMPLAR_BYTES * ex.size(),
+                ex);
     }
 
     /** A histogram point (explicit buckets), its labels interned and charged. */
@@ -325,11 +370,13 @@ final class OtlpConverter {
             double[] bounds,
             long[] counts,
             long count,
-            double sum) {
+            double sum,
+            List<io.opentelemetry.proto.metrics.v1.Exemplar> exemplars) {
         long charged = interner.charged();
         Map<String, String> labels = labels(attributes);
         long labelBytes = Sizes.shallow(labels) + newBytes(charged);
         long bytes = Sizes.RECORD + labelBytes + 32L + 8L * bounds.length + 8L * counts.length;
+        List<Exemplar> ex = exemplars(exemplars);
         return new PointRecord(
                 sink.nextSeq(),
                 name,
@@ -345,7 +392,25 @@ final class OtlpConverter {
                 count,
                 sum,
                 null,
-                bytes);
+                bytes + EXEMPLAR_BYTES * ex.size(),
+                ex);
+    }
+
+    /** Estimated heap bytes of one exemplar: the record, two hex ids. */
+    static final long EXEMPLAR_BYTES = 40 + 2 * 72;
+
+    private static List<Exemplar> exemplars(List<io.opentelemetry.proto.metrics.v1.Exemplar> list) {
+        if (list.isEmpty()) {
+            return List.of();
+        }
+        List<Exemplar> out = new ArrayList<>(list.size());
+        for (io.opentelemetry.proto.metrics.v1.Exemplar e : list) {
+            double v = e.getValueCase() == io.opentelemetry.proto.metrics.v1.Exemplar.ValueCase.AS_INT
+                    ? e.getAsInt()
+                    : e.getAsDouble();
+            out.add(new Exemplar(e.getTimeUnixNano(), v, hex(e.getTraceId()), hex(e.getSpanId())));
+        }
+        return List.copyOf(out);
     }
 
     private Map<String, Object> resource(List<KeyValue> kvs) {

@@ -1,22 +1,27 @@
 package io.vigil.console.internal;
 
+import io.vigil.console.internal.Records.Exemplar;
 import io.vigil.console.internal.Records.LogRecord;
 import io.vigil.console.internal.Records.PointRecord;
 import io.vigil.console.internal.Records.SpanEvent;
+import io.vigil.console.internal.Records.SpanLink;
 import io.vigil.console.internal.Records.SpanRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.function.ToDoubleFunction;
 
 /** The query API's logic: filters over the store, shaped as JSON-ready maps. */
 public final class Queries {
@@ -26,7 +31,19 @@ public final class Queries {
         this.store = store;
     }
 
-    /** Span-level filters for the trace search; null fields match everything. */
+    /** How the trace list is ordered: newest start first, or longest first. */
+    public enum TraceSort {
+        START,
+        DURATION
+    }
+
+    /**
+     * The trace search. A trace matches when one of its spans matches every span filter ({@code service}, {@code
+     * name}, {@code status}, {@code attributes}) and the trace as a whole matches every trace filter (its duration
+     * between {@code minDurationNanos} and {@code maxDurationNanos}, its start between {@code startNanos} and {@code
+     * endNanos}, its root span named {@code rootName}). Null fields match everything. {@code cursor} is the {@code
+     * nextCursor} of the previous page.
+     */
     public record TraceQuery(
             String service,
             String name,
@@ -36,7 +53,40 @@ public final class Queries {
             Map<String, String> attributes,
             Long startNanos,
             Long endNanos,
-            int limit) {}
+            int limit,
+            String rootName,
+            TraceSort sort,
+            String cursor) {
+        /** Newest first, no root filter, first page. */
+        public TraceQuery(
+                String service,
+                String name,
+                Long minDurationNanos,
+                Long maxDurationNanos,
+                Integer status,
+                Map<String, String> attributes,
+                Long startNanos,
+                Long endNanos,
+                int limit) {
+            this(
+                    service,
+                    name,
+                    minDurationNanos,
+                    maxDurationNanos,
+                    status,
+                    attributes,
+                    startNanos,
+                    endNanos,
+                    limit,
+                    null,
+                    TraceSort.START,
+                    null);
+        }
+
+        boolean hasSpanFilters() {
+            return service != null || name != null || status != null || !attributes.isEmpty();
+        }
+    }
 
     /** Log filters; {@code level} is exact, {@code minLevel} a floor; null fields match everything. */
     public record LogQuery(
@@ -50,29 +100,132 @@ public final class Queries {
             long afterSeq,
             int limit) {}
 
-    /** A metric time series request. */
+    /**
+     * A metric time series request. {@code stats} picks what is computed per series (null: the type's default —
+     * {@code rate} for counters, {@code value} for gauges and up-down counters, {@code quantiles} for histograms and
+     * summaries); {@code groupBy} (null: no grouping) sums series that share those label values.
+     */
     public record SeriesQuery(
             String metric,
             String service,
             Map<String, String> labels,
             Long startNanos,
             Long endNanos,
-            double[] quantiles) {}
-
-    /** Traces with at least one span that matches every filter, newest first. */
-    public List<Map<String, Object>> traces(TraceQuery q) {
-        Set<String> ids = new LinkedHashSet<>();
-        store.spansNewestFirst(s -> {
-            if (!ids.contains(s.traceId()) && matches(s, q)) {
-                ids.add(s.traceId());
-            }
-            return ids.size() < q.limit();
-        });
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Map.Entry<String, List<SpanRecord>> e : store.traces(ids).entrySet()) {
-            out.add(summary(e.getKey(), e.getValue()));
+            double[] quantiles,
+            List<String> stats,
+            List<String> groupBy) {
+        public SeriesQuery(
+                String metric,
+                String service,
+                Map<String, String> labels,
+                Long startNanos,
+                Long endNanos,
+                double[] quantiles) {
+            this(metric, service, labels, startNanos, endNanos, quantiles, null, null);
         }
-        return out;
+    }
+
+    /** The statistics a series request may ask for. */
+    public static final List<String> STATS = List.of("rate", "value", "count", "sum", "mean", "quantiles");
+
+    /** Traces matching the query, in its order; the first page. */
+    public List<Map<String, Object>> traces(TraceQuery q) {
+        return tracePage(q).traces();
+    }
+
+    /** One page of the trace list and the cursor of the next page (null when this is the last). */
+    public record TracePage(List<Map<String, Object>> traces, String nextCursor) {}
+
+    private record Candidate(long key, String traceId, Map<String, Object> summary) {}
+
+    private static final Comparator<Candidate> ORDER =
+            Comparator.comparingLong(Candidate::key).thenComparing(Candidate::traceId);
+
+    /** Parses a cursor ({@code key:traceId}); throws IllegalArgumentException when it is not one. */
+    static Candidate parseCursor(String cursor) {
+        int i = cursor.indexOf(':');
+        if (i <= 0) {
+            throw new IllegalArgumentException("cursor");
+        }
+        return new Candidate(Long.parseLong(cursor.substring(0, i)), cursor.substring(i + 1), null);
+    }
+
+    /**
+     * One page of traces. Spans are scanned newest arrival first; each trace is judged once, whole, when its first
+     * span is met. Newest-first stops early: a trace not yet met started at most {@link Store#spanLateness()} after
+     * the span being looked at, so once the page is full of later traces nothing older can enter it.
+     */
+    public TracePage tracePage(TraceQuery q) {
+        Candidate after = q.cursor() == null ? null : parseCursor(q.cursor());
+        boolean byStart = q.sort() != TraceSort.DURATION;
+        boolean spanFilters = q.hasSpanFilters();
+        long lateness = store.spanLateness();
+        int want = q.limit() + 1; // one more than the page: whether there is a next page
+        PriorityQueue<Candidate> top = new PriorityQueue<>(ORDER);
+        Set<String> seen = new HashSet<>();
+        store.spansNewestFirst(s -> {
+            long bound = saturatedAdd(s.startNanos(), lateness); // no trace not yet met started later
+            if (byStart && top.size() >= want && top.peek().key() > bound) {
+                return false;
+            }
+            if (q.startNanos() != null && bound < q.startNanos()) {
+                return false; // whatever the order: nothing not yet met is in the time range
+            }
+            // A trace is judged at the first of its spans (newest arrival first) that matches the span filters.
+            if ((spanFilters && !matches(s, q)) || !seen.add(s.traceId())) {
+                return true;
+            }
+            Collection<SpanRecord> spans = store.traceWhileVisiting(s.traceId());
+            Map<String, Object> summary = summary(s.traceId(), spans);
+            long start = (long) summary.remove("startNanos");
+            long duration = (long) summary.remove("durationNanos");
+            if (!traceMatches(q, start, duration, (String) summary.get("rootName"))) {
+                return true;
+            }
+            Candidate c = new Candidate(byStart ? start : duration, s.traceId(), summary);
+            if (after != null && ORDER.compare(c, after) >= 0) {
+                return true;
+            }
+            top.add(c);
+            if (top.size() > want) {
+                top.poll();
+            }
+            return true;
+        });
+        List<Candidate> sorted = new ArrayList<>(top);
+        sorted.sort(ORDER.reversed());
+        String next = null;
+        if (sorted.size() > q.limit()) {
+            sorted = sorted.subList(0, q.limit());
+            Candidate last = sorted.get(sorted.size() - 1);
+            next = last.key() + ":" + last.traceId();
+        }
+        List<Map<String, Object>> out = new ArrayList<>(sorted.size());
+        for (Candidate c : sorted) {
+            out.add(c.summary());
+        }
+        return new TracePage(out, next);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+
+    private static boolean traceMatches(TraceQuery q, long start, long duration, String rootName) {
+        if (q.minDurationNanos() != null && duration < q.minDurationNanos()) {
+            return false;
+        }
+        if (q.maxDurationNanos() != null && duration > q.maxDurationNanos()) {
+            return false;
+        }
+        if (q.startNanos() != null && start < q.startNanos()) {
+            return false;
+        }
+        if (q.endNanos() != null && start > q.endNanos()) {
+            return false;
+        }
+        return q.rootName() == null || q.rootName().equals(rootName);
     }
 
     private static boolean matches(SpanRecord s, TraceQuery q) {
@@ -82,20 +235,7 @@ public final class Queries {
         if (q.name() != null && !q.name().equals(s.name())) {
             return false;
         }
-        long d = s.durationNanos();
-        if (q.minDurationNanos() != null && d < q.minDurationNanos()) {
-            return false;
-        }
-        if (q.maxDurationNanos() != null && d > q.maxDurationNanos()) {
-            return false;
-        }
         if (q.status() != null && q.status() != s.status()) {
-            return false;
-        }
-        if (q.startNanos() != null && s.startNanos() < q.startNanos()) {
-            return false;
-        }
-        if (q.endNanos() != null && s.startNanos() > q.endNanos()) {
             return false;
         }
         return attributesMatch(q.attributes(), s.attributes(), s.resource());
@@ -115,7 +255,8 @@ public final class Queries {
         return true;
     }
 
-    private static Map<String, Object> summary(String traceId, List<SpanRecord> spans) {
+    /** A trace's summary; also carries {@code startNanos} and {@code durationNanos} for the caller to take. */
+    private static Map<String, Object> summary(String traceId, Collection<SpanRecord> spans) {
         long start = Long.MAX_VALUE;
         long end = Long.MIN_VALUE;
         int errors = 0;
@@ -141,11 +282,13 @@ public final class Queries {
         m.put("traceId", traceId);
         m.put("rootName", root == null ? "" : root.name());
         m.put("rootService", root == null ? "" : root.service());
-        m.put("startMs", start / 1e6);
-        m.put("durationMs", (end - start) / 1e6);
+        m.put("startMs", millis(start));
+        m.put("durationMs", millis(end - start));
         m.put("spanCount", spans.size());
         m.put("errorCount", errors);
         m.put("services", List.copyOf(services));
+        m.put("startNanos", start);
+        m.put("durationNanos", end - start);
         return m;
     }
 
@@ -157,6 +300,8 @@ public final class Queries {
         }
         spans.sort(Comparator.comparingLong(SpanRecord::startNanos));
         Map<String, Object> m = summary(traceId, spans);
+        m.remove("startNanos");
+        m.remove("durationNanos");
         long start = spans.get(0).startNanos();
         List<Map<String, Object>> out = new ArrayList<>(spans.size());
         for (SpanRecord s : spans) {
@@ -175,9 +320,9 @@ public final class Queries {
         m.put("kind", kind(s.kind()));
         m.put("service", s.service());
         m.put("scope", s.scope());
-        m.put("startMs", s.startNanos() / 1e6);
-        m.put("offsetMs", (s.startNanos() - traceStart) / 1e6);
-        m.put("durationMs", s.durationNanos() / 1e6);
+        m.put("startMs", millis(s.startNanos()));
+        m.put("offsetMs", millis(s.startNanos() - traceStart));
+        m.put("durationMs", millis(s.durationNanos()));
         m.put("status", status(s.status()));
         m.put("statusMessage", s.statusMessage());
         m.put("attributes", new TreeMap<>(s.attributes()));
@@ -186,13 +331,26 @@ public final class Queries {
         for (SpanEvent e : s.events()) {
             Map<String, Object> em = new LinkedHashMap<>();
             em.put("name", e.name());
-            em.put("offsetMs", (e.timeNanos() - traceStart) / 1e6);
+            em.put("offsetMs", millis(e.timeNanos() - traceStart));
             em.put("attributes", new TreeMap<>(e.attributes()));
             events.add(em);
         }
         m.put("events", events);
-        m.put("links", s.links());
+        List<Map<String, Object>> links = new ArrayList<>(s.links().size());
+        for (SpanLink l : s.links()) {
+            Map<String, Object> lm = new LinkedHashMap<>();
+            lm.put("traceId", l.traceId());
+            lm.put("spanId", l.spanId());
+            lm.put("attributes", new TreeMap<>(l.attributes()));
+            links.add(lm);
+        }
+        m.put("links", links);
         return m;
+    }
+
+    /** Unix nanoseconds as milliseconds; exact for whole milliseconds (nanos / 1e6 is not at today's magnitudes). */
+    static double millis(long nanos) {
+        return nanos / 1_000_000 + (nanos % 1_000_000) / 1e6;
     }
 
     static String kind(int kind) {
@@ -245,22 +403,42 @@ public final class Queries {
         return LEVELS.contains(s.toUpperCase(Locale.ROOT));
     }
 
-    /** Log records matching every filter, newest first, plus the newest sequence number for tailing. */
+    private static final Comparator<LogRecord> LOG_ORDER =
+            Comparator.comparingLong(LogRecord::timeNanos).thenComparingLong(LogRecord::seq);
+
+    /**
+     * Log records matching every filter, newest (by their timestamp) first, plus the newest sequence number for
+     * tailing. Scanned newest arrival first until no record not yet seen can be newer than the page (see {@link
+     * Store#logLateness()}).
+     */
     public Map<String, Object> logs(LogQuery q) {
         String level = q.level() == null ? null : q.level().toUpperCase(Locale.ROOT);
         int minLevel = q.minLevel() == null ? -1 : LEVELS.indexOf(q.minLevel().toUpperCase(Locale.ROOT));
-        List<Map<String, Object>> out = new ArrayList<>();
+        long lateness = store.logLateness();
+        PriorityQueue<LogRecord> top = new PriorityQueue<>(LOG_ORDER);
         long[] latest = {q.afterSeq()};
         store.logsNewestFirst(l -> {
             latest[0] = Math.max(latest[0], l.seq());
             if (l.seq() <= q.afterSeq()) {
                 return false;
             }
-            if (matches(l, q, level, minLevel)) {
-                out.add(log(l));
+            if (top.size() >= q.limit() && top.peek().timeNanos() > saturatedAdd(l.timeNanos(), lateness)) {
+                return false;
             }
-            return out.size() < q.limit();
+            if (matches(l, q, level, minLevel)) {
+                top.add(l);
+                if (top.size() > q.limit()) {
+                    top.poll();
+                }
+            }
+            return true;
         });
+        List<LogRecord> sorted = new ArrayList<>(top);
+        sorted.sort(LOG_ORDER.reversed());
+        List<Map<String, Object>> out = new ArrayList<>(sorted.size());
+        for (LogRecord l : sorted) {
+            out.add(log(l));
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("latestSeq", latest[0]);
         m.put("logs", out);
@@ -305,7 +483,7 @@ public final class Queries {
     private static Map<String, Object> log(LogRecord l) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seq", l.seq());
-        m.put("timeMs", l.timeNanos() / 1e6);
+        m.put("timeMs", millis(l.timeNanos()));
         m.put("level", level(l));
         m.put("body", l.body());
         m.put("service", l.service());
@@ -316,16 +494,9 @@ public final class Queries {
         return m;
     }
 
-    /**
-     * A metric's time series: one series per label set (and per statistic): the per-second rate for counters, the
-     * value for gauges and up-down counters, quantiles for histograms and summaries. Null when the metric is unknown.
-     */
-    public Map<String, Object> series(SeriesQuery q) {
-        Store.MetricInfo info = store.metric(q.metric());
-        if (info == null) {
-            return null;
-        }
-        Map<List<Object>, List<PointRecord>> groups = new LinkedHashMap<>();
+    /** The stored points of a metric that match a series query's service, label and time filters, oldest first. */
+    private List<PointRecord> selected(SeriesQuery q) {
+        List<PointRecord> out = new ArrayList<>();
         store.points(q.metric(), p -> {
             if (q.service() != null && !q.service().equals(p.service())) {
                 return;
@@ -341,27 +512,87 @@ public final class Queries {
                     return;
                 }
             }
+            out.add(p);
+        });
+        return out;
+    }
+
+    /**
+     * A metric's time series: one series per label set (and per statistic): by default the per-second rate for
+     * counters, the value for gauges and up-down counters, quantiles for histograms and summaries. Null when the
+     * metric is unknown.
+     */
+    public Map<String, Object> series(SeriesQuery q) {
+        Store.MetricInfo info = store.metric(q.metric());
+        if (info == null) {
+            return null;
+        }
+        Map<List<Object>, List<PointRecord>> groups = new LinkedHashMap<>();
+        for (PointRecord p : selected(q)) {
             groups.computeIfAbsent(List.of(p.service(), p.labels()), k -> new ArrayList<>())
                     .add(p);
-        });
-        List<Map<String, Object>> series = new ArrayList<>();
+        }
+        List<String> stats = q.stats() != null
+                ? q.stats()
+                : switch (info.type) {
+                    case COUNTER -> List.of("rate");
+                    case GAUGE, UP_DOWN_COUNTER -> List.of("value");
+                    case HISTOGRAM, SUMMARY -> List.of("quantiles");
+                };
+        List<Raw> raws = new ArrayList<>();
         for (List<PointRecord> pts : groups.values()) {
             pts.sort(Comparator.comparingLong(PointRecord::timeNanos));
-            PointRecord first = pts.get(0);
-            switch (info.type) {
-                case COUNTER -> series.add(seriesOf(first, "rate", rates(pts)));
-                case GAUGE, UP_DOWN_COUNTER -> series.add(seriesOf(first, "value", values(pts)));
-                case HISTOGRAM -> {
-                    for (double quantile : q.quantiles()) {
-                        series.add(seriesOf(first, "p" + pct(quantile), histogramQuantiles(pts, quantile)));
+            boolean distribution = info.type == Records.MetricType.HISTOGRAM || info.type == Records.MetricType.SUMMARY;
+            for (String stat : stats) {
+                switch (stat) {
+                    case "rate" -> {
+                        if (info.type == Records.MetricType.COUNTER) {
+                            raws.add(new Raw(pts, "rate", Double.NaN, rates(pts, PointRecord::value)));
+                        } else if (distribution) {
+                            raws.add(new Raw(pts, "rate", Double.NaN, rates(pts, p -> (double) p.count())));
+                        }
                     }
-                }
-                case SUMMARY -> {
-                    for (double quantile : q.quantiles()) {
-                        series.add(seriesOf(first, "p" + pct(quantile), summaryQuantiles(pts, quantile)));
+                    case "value" -> {
+                        if (!distribution) {
+                            raws.add(new Raw(pts, "value", Double.NaN, values(pts, PointRecord::value)));
+                        }
                     }
+                    case "count" -> {
+                        if (distribution) {
+                            raws.add(new Raw(pts, "count", Double.NaN, values(pts, p -> (double) p.count())));
+                        }
+                    }
+                    case "sum" -> {
+                        if (distribution) {
+                            raws.add(new Raw(pts, "sum", Double.NaN, values(pts, PointRecord::sum)));
+                        }
+                    }
+                    case "mean" -> {
+                        if (distribution) {
+                            raws.add(new Raw(pts, "mean", Double.NaN, means(pts)));
+                        }
+                    }
+                    case "quantiles" -> {
+                        for (double quantile : q.quantiles()) {
+                            String name = "p" + pct(quantile);
+                            if (info.type == Records.MetricType.HISTOGRAM) {
+                                raws.add(new Raw(pts, name, quantile, histogramQuantiles(pts, quantile)));
+                            } else if (info.type == Records.MetricType.SUMMARY) {
+                                raws.add(new Raw(pts, name, quantile, summaryQuantiles(pts, quantile)));
+                            }
+                        }
+                    }
+                    default -> {}
                 }
             }
+        }
+        List<Map<String, Object>> series = new ArrayList<>();
+        if (q.groupBy() == null) {
+            for (Raw r : raws) {
+                series.add(seriesOf(r.pts().get(0), r.stat(), r.points()));
+            }
+        } else {
+            series.addAll(grouped(raws, q.groupBy(), info.type));
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("metric", info.name);
@@ -370,6 +601,223 @@ public final class Queries {
         m.put("description", info.description);
         m.put("series", series);
         return m;
+    }
+
+    /**
+     * A metric's points as stored, oldest first: every field of the data model the console keeps (for checking what
+     * was received, and for heatmaps). Null when the metric is unknown.
+     */
+    public Map<String, Object> points(SeriesQuery q, int limit) {
+        Store.MetricInfo info = store.metric(q.metric());
+        if (info == null) {
+            return null;
+        }
+        List<PointRecord> pts = selected(q);
+        pts.sort(Comparator.comparingLong(PointRecord::timeNanos));
+        if (pts.size() > limit) {
+            pts = pts.subList(pts.size() - limit, pts.size());
+        }
+        List<Map<String, Object>> out = new ArrayList<>(pts.size());
+        for (PointRecord p : pts) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("service", p.service());
+            m.put("labels", new TreeMap<>(p.labels()));
+            m.put("startTimeUnixNano", p.startNanos());
+            m.put("timeUnixNano", p.timeNanos());
+            m.put("timeMs", millis(p.timeNanos()));
+            m.put("temporality", p.delta() ? "delta" : "cumulative");
+            switch (p.type()) {
+                case COUNTER, UP_DOWN_COUNTER, GAUGE -> m.put("value", p.value());
+                case HISTOGRAM -> {
+                    m.put("count", p.count());
+                    m.put("sum", p.sum());
+                    m.put("bounds", p.bounds());
+                    m.put("counts", p.counts());
+                }
+                case SUMMARY -> {
+                    m.put("count", p.count());
+                    m.put("sum", p.sum());
+                    List<Map<String, Object>> qv = new ArrayList<>();
+                    for (int i = 0; i < p.bounds().length; i++) {
+                        qv.add(Map.of("quantile", p.bounds()[i], "value", p.values()[i]));
+                    }
+                    m.put("quantileValues", qv);
+                }
+            }
+            if (!p.exemplars().isEmpty()) {
+                m.put("exemplars", exemplars(p));
+            }
+            out.add(m);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("metric", info.name);
+        m.put("type", info.type.name().toLowerCase(Locale.ROOT));
+        m.put("unit", info.unit);
+        m.put("description", info.description);
+        m.put("points", out);
+        return m;
+    }
+
+    private static List<Map<String, Object>> exemplars(PointRecord p) {
+        List<Map<String, Object>> out = new ArrayList<>(p.exemplars().size());
+        for (Exemplar e : p.exemplars()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("timeMs", millis(e.timeNanos()));
+            m.put("value", e.value());
+            m.put("traceId", e.traceId());
+            m.put("spanId", e.spanId());
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** One computed series before grouping: its points of one label set, the statistic, its values. */
+    private record Raw(List<PointRecord> pts, String stat, double quantile, List<double[]> points) {}
+
+    /**
+     * Series summed by the given labels ({@code service} stands for the service). Each group sums, at every time any
+     * member has a value, the latest value of each member not older than two and a half of its own intervals (a member
+     * that stopped reporting drops out; a gap in all members stays a gap). Histogram quantiles are computed from the
+     * members' summed buckets; summary quantiles cannot be summed and are left out.
+     */
+    private static List<Map<String, Object>> grouped(List<Raw> raws, List<String> by, Records.MetricType type) {
+        Map<List<Object>, List<Raw>> groups = new LinkedHashMap<>();
+        for (Raw r : raws) {
+            if (r.stat().startsWith("p") && type == Records.MetricType.SUMMARY) {
+                continue;
+            }
+            groups.computeIfAbsent(List.of(r.stat(), groupLabels(r.pts().get(0), by)), k -> new ArrayList<>())
+                    .add(r);
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map.Entry<List<Object>, List<Raw>> g : groups.entrySet()) {
+            List<Raw> members = g.getValue();
+            Raw first = members.get(0);
+            List<double[]> points;
+            if (first.stat().startsWith("p") && type == Records.MetricType.HISTOGRAM) {
+                points = groupedQuantiles(members, first.quantile());
+            } else {
+                List<List<double[]>> lists = new ArrayList<>();
+                for (Raw r : members) {
+                    lists.add(r.points());
+                }
+                points = stepSum(lists);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, String> labels = (Map<String, String>) g.getKey().get(1);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("service", labels.containsKey("service") ? labels.get("service") : "");
+            m.put("labels", labels);
+            m.put("stat", first.stat());
+            m.put("members", members.size());
+            m.put("points", points);
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static Map<String, String> groupLabels(PointRecord p, List<String> by) {
+        Map<String, String> labels = new TreeMap<>();
+        for (String key : by) {
+            String v = key.equals("service") ? p.service() : p.labels().get(key);
+            labels.put(key, v == null ? "" : v);
+        }
+        return labels;
+    }
+
+    /** How long a member's last value still counts: two and a half of its median interval (0 with one point). */
+    private static double lookback(List<double[]> points) {
+        if (points.size() < 2) {
+            return 0;
+        }
+        double[] gaps = new double[points.size() - 1];
+        for (int i = 1; i < points.size(); i++) {
+            gaps[i - 1] = points.get(i)[0] - points.get(i - 1)[0];
+        }
+        Arrays.sort(gaps);
+        return 2.5 * gaps[gaps.length / 2];
+    }
+
+    /**
+     * Walks the times at which any member has a row ({@code [ms, …]}, oldest first), handing over the rows current
+     * then: each member's latest row not after that time and not older than its lookback. Times with none are skipped.
+     */
+    private static void aligned(List<List<double[]>> members, BiConsumer<Double, List<double[]>> atTime) {
+        TreeSet<Double> times = new TreeSet<>();
+        double[] lookbacks = new double[members.size()];
+        for (int i = 0; i < members.size(); i++) {
+            for (double[] row : members.get(i)) {
+                times.add(row[0]);
+            }
+            lookbacks[i] = lookback(members.get(i));
+        }
+        int[] at = new int[members.size()]; // per member: index of its latest row not after t, or -1
+        Arrays.fill(at, -1);
+        List<double[]> current = new ArrayList<>(members.size());
+        for (double t : times) {
+            current.clear();
+            for (int i = 0; i < members.size(); i++) {
+                List<double[]> l = members.get(i);
+                while (at[i] + 1 < l.size() && l.get(at[i] + 1)[0] <= t) {
+                    at[i]++;
+                }
+                if (at[i] >= 0 && t - l.get(at[i])[0] <= lookbacks[i]) {
+                    current.add(l.get(at[i]));
+                }
+            }
+            if (!current.isEmpty()) {
+                atTime.accept(t, current);
+            }
+        }
+    }
+
+    private static List<double[]> stepSum(List<List<double[]>> lists) {
+        List<double[]> out = new ArrayList<>();
+        aligned(lists, (t, rows) -> {
+            double sum = 0;
+            for (double[] row : rows) {
+                sum += row[1];
+            }
+            out.add(new double[] {t, sum});
+        });
+        return out;
+    }
+
+    /** Quantiles of the members' summed interval buckets (members with other bucket edges than the first's are left out). */
+    private static List<double[]> groupedQuantiles(List<Raw> members, double q) {
+        double[] bounds = members.get(0).pts().get(0).bounds();
+        List<List<double[]>> perMember = new ArrayList<>(); // rows: [ms, count of bucket 0, count of bucket 1, …]
+        for (Raw r : members) {
+            List<double[]> rows = new ArrayList<>();
+            PointRecord prev = null;
+            for (PointRecord p : r.pts()) {
+                if (Arrays.equals(p.bounds(), bounds)) {
+                    long[] c = intervalCounts(prev, p);
+                    double[] row = new double[c.length + 1];
+                    row[0] = millis(p.timeNanos());
+                    for (int i = 0; i < c.length; i++) {
+                        row[i + 1] = c[i];
+                    }
+                    rows.add(row);
+                }
+                prev = p;
+            }
+            perMember.add(rows);
+        }
+        List<double[]> out = new ArrayList<>();
+        aligned(perMember, (t, rows) -> {
+            long[] sum = new long[bounds.length + 1];
+            for (double[] row : rows) {
+                for (int b = 0; b < sum.length && b + 1 < row.length; b++) {
+                    sum[b] += (long) row[b + 1];
+                }
+            }
+            double v = quantile(q, bounds, sum);
+            if (!Double.isNaN(v)) {
+                out.add(new double[] {t, v});
+            }
+        });
+        return out;
     }
 
     private static String pct(double q) {
@@ -386,53 +834,117 @@ public final class Queries {
         return m;
     }
 
-    private static List<double[]> values(List<PointRecord> pts) {
+    private static List<double[]> values(List<PointRecord> pts, ToDoubleFunction<PointRecord> f) {
         List<double[]> out = new ArrayList<>(pts.size());
         for (PointRecord p : pts) {
-            out.add(new double[] {p.timeNanos() / 1e6, p.value()});
+            out.add(new double[] {millis(p.timeNanos()), f.applyAsDouble(p)});
         }
         return out;
     }
 
-    private static List<double[]> rates(List<PointRecord> pts) {
+    /** Whether {@code p} continues the cumulative run of {@code prev} (same start, nothing reset). */
+    private static boolean sameRun(PointRecord prev, PointRecord p, double prevValue, double value) {
+        return prev != null
+                && !p.delta()
+                && p.startNanos() == prev.startNanos()
+                && p.timeNanos() > prev.timeNanos()
+                && value >= prevValue;
+    }
+
+    /**
+     * Per-second rates. A delta point covers its own interval (start to time); a cumulative point is a rate only
+     * against the previous point of its run, so the first point of a run (a start or a reset) has none: the average
+     * since the process started would be drawn as a spike that flattens the chart.
+     */
+    private static List<double[]> rates(List<PointRecord> pts, ToDoubleFunction<PointRecord> f) {
         List<double[]> out = new ArrayList<>(pts.size());
         PointRecord prev = null;
         for (PointRecord p : pts) {
+            double v = f.applyAsDouble(p);
             double rate = Double.NaN;
-            boolean sameRun = prev != null && !p.delta() && p.startNanos() == prev.startNanos();
-            if (sameRun && p.timeNanos() > prev.timeNanos() && p.value() >= prev.value()) {
-                rate = (p.value() - prev.value()) / ((p.timeNanos() - prev.timeNanos()) / 1e9);
-            } else if (p.startNanos() > 0 && p.timeNanos() > p.startNanos()) {
-                // A delta point, or the first of a cumulative run: the average since its start.
-                rate = p.value() / ((p.timeNanos() - p.startNanos()) / 1e9);
+            if (p.delta()) {
+                if (p.startNanos() > 0 && p.timeNanos() > p.startNanos()) {
+                    rate = v / ((p.timeNanos() - p.startNanos()) / 1e9);
+                }
+            } else if (sameRun(prev, p, f.applyAsDouble(prev == null ? p : prev), v)) {
+                rate = (v - f.applyAsDouble(prev)) / ((p.timeNanos() - prev.timeNanos()) / 1e9);
             }
             if (!Double.isNaN(rate)) {
-                out.add(new double[] {p.timeNanos() / 1e6, rate});
+                out.add(new double[] {millis(p.timeNanos()), rate});
             }
             prev = p;
         }
         return out;
     }
 
+    /** The mean observation per interval: sum over count of the interval (of the difference, when cumulative). */
+    private static List<double[]> means(List<PointRecord> pts) {
+        List<double[]> out = new ArrayList<>(pts.size());
+        PointRecord prev = null;
+        for (PointRecord p : pts) {
+            double sum = p.sum();
+            double count = p.count();
+            if (sameRun(prev, p, prev == null ? 0 : prev.count(), count)) {
+                sum -= prev.sum();
+                count -= prev.count();
+            }
+            if (count > 0) {
+                out.add(new double[] {millis(p.timeNanos()), sum / count});
+            }
+            prev = p;
+        }
+        return out;
+    }
+
+    /**
+     * The observations of {@code p} within its interval: for a cumulative point, its buckets minus the previous
+     * point's. Buckets are matched by their edges, so an exponential histogram whose range grew between the two
+     * points still subtracts; when a previous bucket has no counterpart the run was reset and {@code p} stands alone.
+     */
+    static long[] intervalCounts(PointRecord prev, PointRecord p) {
+        if (prev == null || p.delta() || p.startNanos() != prev.startNanos() || p.count() < prev.count()) {
+            return p.counts();
+        }
+        long[] counts = p.counts().clone();
+        if (Arrays.equals(p.bounds(), prev.bounds())) {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] -= prev.counts()[i];
+            }
+        } else {
+            Map<Long, Integer> byUpper = new HashMap<>();
+            for (int i = 0; i < counts.length; i++) {
+                byUpper.put(upperKey(p.bounds(), i), i);
+            }
+            for (int j = 0; j < prev.counts().length; j++) {
+                if (prev.counts()[j] == 0) {
+                    continue;
+                }
+                Integer i = byUpper.get(upperKey(prev.bounds(), j));
+                if (i == null) {
+                    return p.counts();
+                }
+                counts[i] -= prev.counts()[j];
+            }
+        }
+        for (long c : counts) {
+            if (c < 0) {
+                return p.counts();
+            }
+        }
+        return counts;
+    }
+
+    private static long upperKey(double[] bounds, int i) {
+        return i < bounds.length ? Double.doubleToLongBits(bounds[i]) : Long.MAX_VALUE;
+    }
+
     private static List<double[]> histogramQuantiles(List<PointRecord> pts, double q) {
         List<double[]> out = new ArrayList<>(pts.size());
         PointRecord prev = null;
         for (PointRecord p : pts) {
-            long[] counts = p.counts();
-            boolean sameRun = prev != null
-                    && !p.delta()
-                    && p.startNanos() == prev.startNanos()
-                    && Arrays.equals(p.bounds(), prev.bounds())
-                    && p.count() >= prev.count();
-            if (sameRun) {
-                counts = counts.clone();
-                for (int i = 0; i < counts.length && i < prev.counts().length; i++) {
-                    counts[i] -= prev.counts()[i];
-                }
-            }
-            double v = quantile(q, p.bounds(), counts);
+            double v = quantile(q, p.bounds(), intervalCounts(prev, p));
             if (!Double.isNaN(v)) {
-                out.add(new double[] {p.timeNanos() / 1e6, v});
+                out.add(new double[] {millis(p.timeNanos()), v});
             }
             prev = p;
         }
@@ -470,11 +982,97 @@ public final class Queries {
         for (PointRecord p : pts) {
             for (int i = 0; i < p.bounds().length; i++) {
                 if (Math.abs(p.bounds()[i] - q) < 1e-9) {
-                    out.add(new double[] {p.timeNanos() / 1e6, p.values()[i]});
+                    out.add(new double[] {millis(p.timeNanos()), p.values()[i]});
                 }
             }
         }
         return out;
+    }
+
+    /** The overview's default window: the last 15 minutes of the data. */
+    static final long OVERVIEW_WINDOW_NANOS = 15 * 60 * 1_000_000_000L;
+
+    /**
+     * The overview: per service, the rate, error ratio and latency percentiles (RED) of its entry spans — roots, server
+     * and consumer spans, and spans whose parent is in another service — within a window (default: the last 15
+     * minutes up to the newest span); and the service graph, an edge per caller → callee service pair from parent/child
+     * spans across services.
+     */
+    public Map<String, Object> services(Long startNanos, Long endNanos) {
+        long latest = store.latestSpanStart();
+        long end = endNanos != null ? endNanos : latest == Long.MIN_VALUE ? 0 : latest;
+        long start = startNanos != null ? startNanos : end - OVERVIEW_WINDOW_NANOS;
+        long lateness = store.spanLateness();
+        Map<String, List<SpanRecord>> entries = new TreeMap<>();
+        Map<List<String>, long[]> edges =
+                new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+        store.spansNewestFirst(s -> {
+            if (saturatedAdd(s.startNanos(), lateness) < start) {
+                return false;
+            }
+            if (s.startNanos() < start || s.startNanos() > end) {
+                return true;
+            }
+            SpanRecord parent = null;
+            if (!s.parentSpanId().isEmpty()) {
+                for (SpanRecord x : store.traceWhileVisiting(s.traceId())) {
+                    if (x.spanId().equals(s.parentSpanId())) {
+                        parent = x;
+                        break;
+                    }
+                }
+            }
+            boolean crossService = parent != null && !parent.service().equals(s.service());
+            if (s.parentSpanId().isEmpty() || s.kind() == 2 || s.kind() == 5 || crossService) {
+                entries.computeIfAbsent(s.service(), k -> new ArrayList<>()).add(s);
+            }
+            if (crossService) {
+                long[] e = edges.computeIfAbsent(List.of(parent.service(), s.service()), k -> new long[2]);
+                e[0]++;
+                if (s.status() == 2) {
+                    e[1]++;
+                }
+            }
+            return true;
+        });
+        double seconds = Math.max(1e-9, (end - start) / 1e9);
+        List<Map<String, Object>> services = new ArrayList<>();
+        for (Map.Entry<String, List<SpanRecord>> e : entries.entrySet()) {
+            List<SpanRecord> spans = e.getValue();
+            long errors = spans.stream().filter(x -> x.status() == 2).count();
+            long[] durations =
+                    spans.stream().mapToLong(SpanRecord::durationNanos).sorted().toArray();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("service", e.getKey());
+            m.put("requests", spans.size());
+            m.put("ratePerSecond", spans.size() / seconds);
+            m.put("errors", errors);
+            m.put("errorRatio", (double) errors / spans.size());
+            m.put("p50Ms", millis(percentile(durations, 0.5)));
+            m.put("p95Ms", millis(percentile(durations, 0.95)));
+            services.add(m);
+        }
+        List<Map<String, Object>> graph = new ArrayList<>();
+        for (Map.Entry<List<String>, long[]> e : edges.entrySet()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("from", e.getKey().get(0));
+            m.put("to", e.getKey().get(1));
+            m.put("calls", e.getValue()[0]);
+            m.put("errors", e.getValue()[1]);
+            graph.add(m);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("startMs", millis(start));
+        m.put("endMs", millis(end));
+        m.put("services", services);
+        m.put("edges", graph);
+        return m;
+    }
+
+    /** The nearest-rank percentile of sorted values. */
+    private static long percentile(long[] sorted, double q) {
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
     /** The metric list. */

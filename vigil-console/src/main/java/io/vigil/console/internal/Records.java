@@ -42,8 +42,15 @@ public final class Records {
     /** A span event (an exception is recorded as one named {@code exception}). */
     public record SpanEvent(long timeNanos, String name, Map<String, Object> attributes) {}
 
-    /** A link from a span to another span. */
-    public record SpanLink(String traceId, String spanId) {}
+    /** A link from a span to another span, with the link's own attributes. */
+    public record SpanLink(String traceId, String spanId, Map<String, Object> attributes) {
+        public SpanLink(String traceId, String spanId) {
+            this(traceId, spanId, Map.of());
+        }
+    }
+
+    /** An exemplar of a metric point: a sampled measurement and the span that was current when it was taken. */
+    public record Exemplar(long timeNanos, double value, String traceId, String spanId) {}
 
     /** One log record; {@code severity} is the OTLP severity number (0 when the sender left it unset). */
     public record LogRecord(
@@ -72,7 +79,8 @@ public final class Records {
 
     /**
      * One metric data point. Counters and gauges use {@code value}; histograms use {@code bounds}, {@code counts},
-     * {@code count} and {@code sum}; summaries use {@code bounds} as quantiles and {@code values} as their values.
+     * {@code count} and {@code sum} (exponential histograms as explicit buckets, {@link ExponentialBuckets});
+     * summaries use {@code bounds} as quantiles, {@code values} as their values, {@code count} and {@code sum}.
      */
     public record PointRecord(
             long seq,
@@ -89,6 +97,43 @@ public final class Records {
             long count,
             double sum,
             double[] values,
-            long bytes)
-            implements Stored {}
+            long bytes,
+            List<Exemplar> exemplars)
+            implements Stored {
+        /** A point without exemplars. */
+        public PointRecord(
+                long seq,
+                String metric,
+                MetricType type,
+                boolean delta,
+                String service,
+                Map<String, String> labels,
+                long startNanos,
+                long timeNanos,
+                double value,
+                double[] bounds,
+                long[] counts,
+                long count,
+                double sum,
+                double[] values,
+                long bytes) {
+            this(
+                    seq,
+                    metric,
+                    type,
+                    delta,
+                    service,
+                    labels,
+                    startNanos,
+                    timeNanos,
+                    value,
+                    bounds,
+                    counts,
+                    count,
+                    sum,
+                    values,
+                    bytes,
+                    List.of());
+        }
+    }
 }

@@ -10,9 +10,12 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.DoubleExemplarData;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
+import io.opentelemetry.sdk.metrics.data.ExemplarData;
 import io.opentelemetry.sdk.metrics.data.ExponentialHistogramPointData;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongExemplarData;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
@@ -23,6 +26,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.console.internal.Records.Exemplar;
 import io.vigil.console.internal.Records.LogRecord;
 import io.vigil.console.internal.Records.MetricType;
 import io.vigil.console.internal.Records.PointRecord;
@@ -30,6 +34,7 @@ import io.vigil.console.internal.Records.SpanEvent;
 import io.vigil.console.internal.Records.SpanLink;
 import io.vigil.console.internal.Records.SpanRecord;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -86,9 +91,10 @@ final class SdkConverter {
             if (!s.getLinks().isEmpty()) {
                 List<SpanLink> list = new ArrayList<>(s.getLinks().size());
                 for (LinkData l : s.getLinks()) {
+                    Map<String, Object> la = attributes(l.getAttributes());
                     list.add(new SpanLink(
-                            l.getSpanContext().getTraceId(), l.getSpanContext().getSpanId()));
-                    bytes += 32 + 2 * 72;
+                            l.getSpanContext().getTraceId(), l.getSpanContext().getSpanId(), la));
+                    bytes += 32 + 2 * 72 + Sizes.shallow(la);
                 }
                 links = List.copyOf(list);
             }
@@ -152,10 +158,14 @@ final class SdkConverter {
                 body = s; // messages are mostly unique: not interned
             } else {
                 Object v = value(bodyValue);
-                body = v == null ? "" : String.valueOf(v);
+                body = v == null
+                        ? ""
+                        : v instanceof Map<?, ?> || v instanceof List<?> ? OtlpConverter.json(v) : String.valueOf(v);
             }
-            long time =
-                    l.getTimestampEpochNanos() != 0 ? l.getTimestampEpochNanos() : l.getObservedTimestampEpochNanos();
+            // As OtlpConverter: the record's time, else when it was observed, else now.
+            long time = l.getTimestampEpochNanos() != 0
+                    ? l.getTimestampEpochNanos()
+                    : l.getObservedTimestampEpochNanos() != 0 ? l.getObservedTimestampEpochNanos() : nowNanos();
             String severityText = interner.string(l.getSeverityText() == null ? "" : l.getSeverityText());
             long bytes = Sizes.RECORD + 2 * 72 + Sizes.of(body) + Sizes.shallow(attributes);
             bytes += interner.charged() - charged;
@@ -233,11 +243,15 @@ final class SdkConverter {
                         m.getExponentialHistogramData().getAggregationTemporality() == AggregationTemporality.DELTA;
                 for (ExponentialHistogramPointData p :
                         m.getExponentialHistogramData().getPoints()) {
-                    Histograms.Buckets b = Histograms.exponential(
+                    // The SDK's zero bucket holds exact zeros only: its threshold is 0.
+                    ExponentialBuckets.Explicit b = ExponentialBuckets.toExplicit(
                             p.getScale(),
+                            0,
                             p.getZeroCount(),
                             p.getPositiveBuckets().getOffset(),
-                            p.getPositiveBuckets().getBucketCounts());
+                            p.getPositiveBuckets().getBucketCounts(),
+                            p.getNegativeBuckets().getOffset(),
+                            p.getNegativeBuckets().getBucketCounts());
                     out.add(histogram(sink, name, delta, service, p, b.bounds(), b.counts(), p.getCount(), p.getSum()));
                 }
             }
@@ -291,7 +305,8 @@ final class SdkConverter {
                 p.count(),
                 p.sum(),
                 p.values(),
-                p.bytes() + more);
+                p.bytes() + more,
+                p.exemplars());
     }
 
     private PointRecord number(
@@ -300,6 +315,7 @@ final class SdkConverter {
         long charged = interner.charged();
         Map<String, String> labels = labels(p.getAttributes());
         long bytes = Sizes.RECORD + Sizes.shallow(labels) + interner.charged() - charged;
+        List<Exemplar> ex = exemplars(p.getExemplars());
         return new PointRecord(
                 sink.nextSeq(),
                 name,
@@ -315,7 +331,8 @@ final class SdkConverter {
                 0,
                 0,
                 null,
-                bytes);
+                bytes + OtlpConverter.EXEMPLAR_BYTES * ex.size(),
+                ex);
     }
 
     private PointRecord histogram(
@@ -332,6 +349,7 @@ final class SdkConverter {
         Map<String, String> labels = labels(p.getAttributes());
         long labelBytes = Sizes.shallow(labels) + interner.charged() - charged;
         long bytes = Sizes.RECORD + labelBytes + 32L + 8L * bounds.length + 8L * counts.length;
+        List<Exemplar> ex = exemplars(p.getExemplars());
         return new PointRecord(
                 sink.nextSeq(),
                 name,
@@ -347,7 +365,28 @@ final class SdkConverter {
                 count,
                 sum,
                 null,
-                bytes);
+                bytes + OtlpConverter.EXEMPLAR_BYTES * ex.size(),
+                ex);
+    }
+
+    /** The point's exemplars as OtlpConverter stores them (invalid span contexts as empty ids). */
+    private static List<Exemplar> exemplars(List<? extends ExemplarData> list) {
+        if (list.isEmpty()) {
+            return List.of();
+        }
+        List<Exemplar> out = new ArrayList<>(list.size());
+        for (ExemplarData e : list) {
+            double v = e instanceof LongExemplarData l ? l.getValue() : ((DoubleExemplarData) e).getValue();
+            SpanContext sc = e.getSpanContext();
+            out.add(new Exemplar(
+                    e.getEpochNanos(), v, sc.isValid() ? sc.getTraceId() : "", sc.isValid() ? sc.getSpanId() : ""));
+        }
+        return List.copyOf(out);
+    }
+
+    private static long nowNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     private Map<String, Object> resource(Resource r) {

@@ -11,6 +11,7 @@ import io.vigil.console.internal.Records.SpanRecord;
 import io.vigil.console.internal.Records.Stored;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -45,6 +46,13 @@ public final class Store {
     private final Map<String, MetricInfo> metrics = new HashMap<>();
     private long bytes;
     private long evicted;
+    // Records arrive roughly, not exactly, in time order (batching, several senders, a root span ending last).
+    // The largest time seen so far and the most any record came later than that bound how far back in arrival order
+    // a newest-by-time query must look: every record that arrived before one stamped t is stamped at most t + lateness.
+    private long maxSpanStart = Long.MIN_VALUE;
+    private long spanLateness;
+    private long maxLogTime = Long.MIN_VALUE;
+    private long logLateness;
 
     /** What the store knows about a metric, for the metric list. */
     public static final class MetricInfo {
@@ -121,11 +129,21 @@ public final class Store {
                 }
                 switch (s) {
                     case SpanRecord span -> {
+                        if (span.startNanos() < maxSpanStart) {
+                            spanLateness = Math.max(spanLateness, maxSpanStart - span.startNanos());
+                        }
+                        maxSpanStart = Math.max(maxSpanStart, span.startNanos());
                         spans.addLast(span);
                         traces.computeIfAbsent(span.traceId(), k -> new ArrayDeque<>(4))
                                 .add(span);
                     }
-                    case LogRecord log -> logs.addLast(log);
+                    case LogRecord log -> {
+                        if (log.timeNanos() < maxLogTime) {
+                            logLateness = Math.max(logLateness, maxLogTime - log.timeNanos());
+                        }
+                        maxLogTime = Math.max(maxLogTime, log.timeNanos());
+                        logs.addLast(log);
+                    }
                     case PointRecord point -> {
                         String[] um = meta.get(m++);
                         points.addLast(point);
@@ -221,6 +239,48 @@ public final class Store {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * How much earlier than the latest start seen before it a span has arrived (nanoseconds, never decreasing): a span
+     * that arrived before one starting at {@code t} started at most {@code t + spanLateness()}.
+     */
+    public long spanLateness() {
+        lock.readLock().lock();
+        try {
+            return spanLateness;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The latest span start seen (Unix nanoseconds), or {@code Long.MIN_VALUE} before the first span. */
+    public long latestSpanStart() {
+        lock.readLock().lock();
+        try {
+            return maxSpanStart;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** As {@link #spanLateness()}, for log record timestamps. */
+    public long logLateness() {
+        lock.readLock().lock();
+        try {
+            return logLateness;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The spans of one trace without a copy, for a visitor of {@link #spansNewestFirst} (which holds the read lock);
+     * empty when unknown. Must not escape the visit.
+     */
+    Collection<SpanRecord> traceWhileVisiting(String traceId) {
+        ArrayDeque<SpanRecord> t = traces.get(traceId);
+        return t == null ? List.of() : t;
     }
 
     /** Log records newest first, until the visitor returns false. */

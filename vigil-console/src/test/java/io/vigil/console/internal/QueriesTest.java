@@ -1,0 +1,481 @@
+package io.vigil.console.internal;
+
+import static io.vigil.console.internal.StoreTest.id;
+import static io.vigil.console.internal.StoreTest.kv;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
+import io.opentelemetry.proto.common.v1.KeyValueList;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogram;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Histogram;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.Sum;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The defects of the first version, each at its cause: conversion, store order and the query logic. */
+class QueriesTest {
+    private static final long T0 = 1_700_000_000_000_000_000L;
+    private static final long MS = 1_000_000L;
+    private static final Resource RESOURCE =
+            Resource.newBuilder().addAttributes(kv("service.name", "svc")).build();
+
+    private final Store store = new Store(64L << 20);
+    private final Queries queries = new Queries(store);
+
+    private static String hex(ByteString b) {
+        return OtlpConverter.hex(b);
+    }
+
+    private static Span.Builder span(long trace, long spanId, long parent, String name, long startMs, long endMs) {
+        return Span.newBuilder()
+                .setTraceId(id(1, trace, 16))
+                .setSpanId(id(0, spanId, 8))
+                .setParentSpanId(parent == 0 ? ByteString.EMPTY : id(0, parent, 8))
+                .setName(name)
+                .setStartTimeUnixNano(T0 + startMs * MS)
+                .setEndTimeUnixNano(T0 + endMs * MS);
+    }
+
+    private void spans(Span.Builder... spans) {
+        ScopeSpans.Builder scope = ScopeSpans.newBuilder();
+        for (Span.Builder s : spans) {
+            scope.addSpans(s);
+        }
+        store.ingest(
+                Signal.TRACES,
+                ExportTraceServiceRequest.newBuilder()
+                        .addResourceSpans(
+                                ResourceSpans.newBuilder().setResource(RESOURCE).addScopeSpans(scope))
+                        .build());
+    }
+
+    private void logs(LogRecord.Builder... records) {
+        ScopeLogs.Builder scope = ScopeLogs.newBuilder();
+        for (LogRecord.Builder r : records) {
+            scope.addLogRecords(r);
+        }
+        store.ingest(
+                Signal.LOGS,
+                ExportLogsServiceRequest.newBuilder()
+                        .addResourceLogs(
+                                ResourceLogs.newBuilder().setResource(RESOURCE).addScopeLogs(scope))
+                        .build());
+    }
+
+    private void metric(Metric.Builder m) {
+        store.ingest(
+                Signal.METRICS,
+                ExportMetricsServiceRequest.newBuilder()
+                        .addResourceMetrics(ResourceMetrics.newBuilder()
+                                .setResource(RESOURCE)
+                                .addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(m)))
+                        .build());
+    }
+
+    private Map<String, Object> series(String metric, List<String> stats, double... quantiles) {
+        return queries.series(new Queries.SeriesQuery(
+                metric,
+                null,
+                Map.of(),
+                null,
+                null,
+                quantiles.length == 0 ? new double[] {0.5} : quantiles,
+                stats,
+                null));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<double[]> points(Map<String, Object> series, int i) {
+        return (List<double[]>)
+                ((List<Map<String, Object>>) series.get("series")).get(i).get("points");
+    }
+
+    private static List<Object> column(List<Map<String, Object>> rows, String key) {
+        List<Object> out = new ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            out.add(r.get(key));
+        }
+        return out;
+    }
+
+    // 1
+    @Test
+    void exponentialHistogramQuantilesUseTheBucketEdgesOfScaleAndOffset() {
+        // Ten values in (512, 1024] at scale 0 (bucket index 9); the first version answered p50 = 512.
+        metric(Metric.newBuilder()
+                .setName("latency")
+                .setExponentialHistogram(ExponentialHistogram.newBuilder()
+                        .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA)
+                        .addDataPoints(ExponentialHistogramDataPoint.newBuilder()
+                                .setStartTimeUnixNano(T0)
+                                .setTimeUnixNano(T0 + 1000 * MS)
+                                .setCount(10)
+                                .setSum(7000)
+                                .setScale(0)
+                                .setPositive(ExponentialHistogramDataPoint.Buckets.newBuilder()
+                                        .setOffset(9)
+                                        .addBucketCounts(10)))));
+
+        Map<String, Object> s = series("latency", null, 0.5, 0.99);
+
+        assertThat(points(s, 0).get(0)[1]).isEqualTo(768.0);
+        assertThat(points(s, 1).get(0)[1]).isCloseTo(512 + 512 * 0.99, within(1e-9));
+    }
+
+    // 3
+    @Test
+    @SuppressWarnings("unchecked")
+    void spanLinksKeepTheirAttributes() {
+        spans(span(1, 1, 0, "consume", 0, 10)
+                .addLinks(Span.Link.newBuilder()
+                        .setTraceId(id(1, 9, 16))
+                        .setSpanId(id(0, 99, 8))
+                        .addAttributes(kv("messaging.operation", "publish"))));
+
+        Map<String, Object> trace = queries.trace(hex(id(1, 1, 16)));
+        Map<String, Object> span = ((List<Map<String, Object>>) trace.get("spans")).get(0);
+        Map<String, Object> link = ((List<Map<String, Object>>) span.get("links")).get(0);
+
+        assertThat(link)
+                .containsEntry("traceId", hex(id(1, 9, 16)))
+                .containsEntry("spanId", hex(id(0, 99, 8)))
+                .containsEntry("attributes", new java.util.TreeMap<>(Map.of("messaging.operation", "publish")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> allLogs() {
+        return (List<Map<String, Object>>)
+                queries.logs(new Queries.LogQuery(null, null, null, null, Map.of(), null, null, 0, 100))
+                        .get("logs");
+    }
+
+    // 4
+    @Test
+    void mapAndArrayBodiesAreJson() {
+        AnyValue map = AnyValue.newBuilder()
+                .setKvlistValue(KeyValueList.newBuilder()
+                        .addValues(kv("user", "u-1"))
+                        .addValues(io.opentelemetry.proto.common.v1.KeyValue.newBuilder()
+                                .setKey("attempts")
+                                .setValue(AnyValue.newBuilder().setIntValue(3))))
+                .build();
+        AnyValue array = AnyValue.newBuilder()
+                .setArrayValue(ArrayValue.newBuilder()
+                        .addValues(AnyValue.newBuilder().setStringValue("a"))
+                        .addValues(AnyValue.newBuilder().setBoolValue(true)))
+                .build();
+        logs(
+                LogRecord.newBuilder().setTimeUnixNano(T0).setBody(map),
+                LogRecord.newBuilder().setTimeUnixNano(T0 + MS).setBody(array));
+
+        assertThat(column(allLogs(), "body")).containsExactly("[\"a\",true]", "{\"user\":\"u-1\",\"attempts\":3}");
+    }
+
+    // 5
+    @Test
+    void aLogWithoutTimestampTakesTheObservedTimeThenTheArrivalTime() {
+        long before = System.currentTimeMillis();
+        logs(
+                LogRecord.newBuilder().setObservedTimeUnixNano(T0 + 5 * MS).setBody(str("observed")),
+                LogRecord.newBuilder().setBody(str("neither")));
+        long after = System.currentTimeMillis();
+
+        List<Map<String, Object>> logs = allLogs();
+        assertThat(logs.get(0)).containsEntry("body", "neither");
+        assertThat((double) logs.get(0).get("timeMs")).isBetween((double) before - 1, (double) after + 1);
+        assertThat(logs.get(1)).containsEntry("body", "observed").containsEntry("timeMs", 1_700_000_000_005.0);
+    }
+
+    private static AnyValue str(String s) {
+        return AnyValue.newBuilder().setStringValue(s).build();
+    }
+
+    // 6
+    @Test
+    void logsAreListedByTimeNotArrival() {
+        // A second sender's batch arrives late: its records are older than what arrived before them.
+        logs(
+                LogRecord.newBuilder().setTimeUnixNano(T0 + 30 * MS).setBody(str("c")),
+                LogRecord.newBuilder().setTimeUnixNano(T0 + 40 * MS).setBody(str("d")));
+        logs(
+                LogRecord.newBuilder().setTimeUnixNano(T0 + 10 * MS).setBody(str("a")),
+                LogRecord.newBuilder().setTimeUnixNano(T0 + 35 * MS).setBody(str("b")));
+        // A page of two: the newest two by time, though an older record arrived between them.
+        Map<String, Object> page =
+                queries.logs(new Queries.LogQuery(null, null, null, null, Map.of(), null, null, 0, 2));
+        assertThat(column(castList(page.get("logs")), "body")).containsExactly("d", "b");
+        for (int i = 0; i < 50; i++) {
+            logs(LogRecord.newBuilder().setTimeUnixNano(T0 + (100 + i) * MS).setBody(str("later " + i)));
+        }
+
+        assertThat(column(allLogs(), "body")).startsWith("later 49").endsWith("d", "b", "c", "a");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> castList(Object o) {
+        return (List<Map<String, Object>>) o;
+    }
+
+    @Test
+    void tracesAreListedByStartTimeNotArrival() {
+        // Trace 2 (started at 50 ms) arrives before trace 1 (started at 100 ms): 1 is the newest.
+        spans(span(2, 20, 0, "older", 50, 60));
+        spans(span(1, 10, 0, "newer", 100, 110));
+        spans(span(3, 30, 0, "oldest-arrives-last", 0, 500));
+
+        List<Map<String, Object>> traces =
+                queries.traces(new Queries.TraceQuery(null, null, null, null, null, Map.of(), null, null, 10));
+
+        assertThat(column(traces, "rootName")).containsExactly("newer", "older", "oldest-arrives-last");
+        List<Map<String, Object>> top1 =
+                queries.traces(new Queries.TraceQuery(null, null, null, null, null, Map.of(), null, null, 1));
+        assertThat(column(top1, "rootName")).containsExactly("newer");
+    }
+
+    @Test
+    void traceListSortsByDurationAndPagesWithACursor() {
+        for (int i = 1; i <= 5; i++) {
+            spans(span(i, i, 0, "t" + i, i * 10, i * 10 + (i % 3 + 1) * 100)); // durations 200,300,100,200,300
+        }
+        Queries.TracePage first = queries.tracePage(new Queries.TraceQuery(
+                null, null, null, null, null, Map.of(), null, null, 2, null, Queries.TraceSort.DURATION, null));
+        Queries.TracePage second = queries.tracePage(new Queries.TraceQuery(
+                null,
+                null,
+                null,
+                null,
+                null,
+                Map.of(),
+                null,
+                null,
+                2,
+                null,
+                Queries.TraceSort.DURATION,
+                first.nextCursor()));
+        Queries.TracePage third = queries.tracePage(new Queries.TraceQuery(
+                null,
+                null,
+                null,
+                null,
+                null,
+                Map.of(),
+                null,
+                null,
+                2,
+                null,
+                Queries.TraceSort.DURATION,
+                second.nextCursor()));
+
+        List<Object> names = new ArrayList<>(column(first.traces(), "rootName"));
+        names.addAll(column(second.traces(), "rootName"));
+        names.addAll(column(third.traces(), "rootName"));
+        assertThat(names).containsExactly("t5", "t2", "t4", "t1", "t3");
+        assertThat(third.nextCursor()).isNull();
+
+        Queries.TracePage newest = queries.tracePage(new Queries.TraceQuery(
+                null, null, null, null, null, Map.of(), null, null, 3, null, Queries.TraceSort.START, null));
+        Queries.TracePage rest = queries.tracePage(new Queries.TraceQuery(
+                null,
+                null,
+                null,
+                null,
+                null,
+                Map.of(),
+                null,
+                null,
+                3,
+                null,
+                Queries.TraceSort.START,
+                newest.nextCursor()));
+        assertThat(column(newest.traces(), "rootName")).containsExactly("t5", "t4", "t3");
+        assertThat(column(rest.traces(), "rootName")).containsExactly("t2", "t1");
+        assertThat(rest.nextCursor()).isNull();
+    }
+
+    // 7
+    @Test
+    void aCumulativeCountersFirstPointIsNotARate() {
+        Sum.Builder sum = Sum.newBuilder()
+                .setIsMonotonic(true)
+                .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        // Started an hour before the first export with 36,000 already counted: the average would be a 10/s spike.
+        long start = T0 - 3_600_000 * MS;
+        sum.addDataPoints(NumberDataPoint.newBuilder()
+                .setStartTimeUnixNano(start)
+                .setTimeUnixNano(T0)
+                .setAsInt(36_000));
+        sum.addDataPoints(NumberDataPoint.newBuilder()
+                .setStartTimeUnixNano(start)
+                .setTimeUnixNano(T0 + 10_000 * MS)
+                .setAsInt(36_010));
+        sum.addDataPoints(NumberDataPoint.newBuilder()
+                .setStartTimeUnixNano(start)
+                .setTimeUnixNano(T0 + 20_000 * MS)
+                .setAsInt(36_030));
+        metric(Metric.newBuilder().setName("requests").setSum(sum));
+
+        List<double[]> rates = points(series("requests", null), 0);
+
+        assertThat(rates).hasSize(2);
+        assertThat(rates.get(0)).containsExactly(1_700_000_010_000.0, 1.0);
+        assertThat(rates.get(1)).containsExactly(1_700_000_020_000.0, 2.0);
+    }
+
+    // 9
+    @Test
+    @SuppressWarnings("unchecked")
+    void histogramCountAndSumAreQueryable() {
+        Histogram.Builder h = Histogram.newBuilder()
+                .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        h.addDataPoints(HistogramDataPoint.newBuilder()
+                .setStartTimeUnixNano(T0)
+                .setTimeUnixNano(T0 + 10_000 * MS)
+                .setCount(4)
+                .setSum(2.0)
+                .addExplicitBounds(1.0)
+                .addBucketCounts(4)
+                .addBucketCounts(0));
+        h.addDataPoints(HistogramDataPoint.newBuilder()
+                .setStartTimeUnixNano(T0)
+                .setTimeUnixNano(T0 + 20_000 * MS)
+                .setCount(10)
+                .setSum(8.0)
+                .addExplicitBounds(1.0)
+                .addBucketCounts(8)
+                .addBucketCounts(2));
+        metric(Metric.newBuilder().setName("duration").setUnit("s").setHistogram(h));
+
+        Map<String, Object> s = series("duration", List.of("count", "sum", "mean", "rate"));
+
+        assertThat(points(s, 0)).extracting(p -> p[1]).containsExactly(4.0, 10.0);
+        assertThat(points(s, 1)).extracting(p -> p[1]).containsExactly(2.0, 8.0);
+        assertThat(points(s, 2)).extracting(p -> p[1]).containsExactly(0.5, 1.0); // (8-2)/(10-4)
+        assertThat(points(s, 3)).extracting(p -> p[1]).containsExactly(0.6); // 6 more in 10 s
+        Map<String, Object> raw =
+                queries.points(new Queries.SeriesQuery("duration", null, Map.of(), null, null, new double[0]), 100);
+        Map<String, Object> last = ((List<Map<String, Object>>) raw.get("points")).get(1);
+        assertThat(last).containsEntry("count", 10L).containsEntry("sum", 8.0);
+        assertThat((long[]) last.get("counts")).containsExactly(8, 2);
+    }
+
+    // 10
+    @Test
+    void aTraceMatchesWhenOneOfItsSpansMatchesEverySpanFilterAndTheTraceTheTraceFilters() {
+        // A failed login: the server span is fine (a 401), its authentication child failed; 60 ms in all.
+        spans(
+                span(1, 1, 0, "POST /api/v1/auth/login", 0, 60),
+                span(1, 2, 1, "auth.login", 5, 10).setStatus(Status.newBuilder().setCodeValue(2)),
+                span(2, 3, 0, "GET /health", 100, 101));
+
+        assertThat(traces(q("POST /api/v1/auth/login", null, 2, null))).containsExactly("POST /api/v1/auth/login");
+        // The trace lasted 60 ms though the failing span took 5.
+        assertThat(traces(q(null, null, 2, 50L * MS))).containsExactly("POST /api/v1/auth/login");
+        // Span filters hold on one span: no span is both named auth.login and of another service.
+        assertThat(traces(new Queries.TraceQuery("other", "auth.login", null, null, null, Map.of(), null, null, 10)))
+                .isEmpty();
+        assertThat(traces(q("GET /health", null, 2, null))).isEmpty();
+    }
+
+    private static Queries.TraceQuery q(String rootName, String name, Integer status, Long minDuration) {
+        return new Queries.TraceQuery(
+                null,
+                name,
+                minDuration,
+                null,
+                status,
+                Map.of(),
+                null,
+                null,
+                10,
+                rootName,
+                Queries.TraceSort.START,
+                null);
+    }
+
+    private List<Object> traces(Queries.TraceQuery q) {
+        return column(queries.traces(q), "rootName");
+    }
+
+    @Test
+    void seriesGroupedByALabelAreSummed() {
+        Sum.Builder sum = Sum.newBuilder()
+                .setIsMonotonic(true)
+                .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        for (String status : List.of("ok", "error")) {
+            for (int i = 0; i < 3; i++) {
+                sum.addDataPoints(NumberDataPoint.newBuilder()
+                        .addAttributes(kv("route", "/a"))
+                        .addAttributes(kv("status", status))
+                        .setStartTimeUnixNano(T0)
+                        .setTimeUnixNano(T0 + (i + 1) * 10_000 * MS)
+                        .setAsInt((status.equals("ok") ? 10 : 1) * (i + 1) * 10L));
+            }
+        }
+        metric(Metric.newBuilder().setName("hits").setSum(sum));
+
+        Map<String, Object> grouped = queries.series(new Queries.SeriesQuery(
+                "hits", null, Map.of(), null, null, new double[] {0.5}, null, List.of("route")));
+
+        List<Map<String, Object>> series = castList(grouped.get("series"));
+        assertThat(series).hasSize(1);
+        assertThat(series.get(0).get("labels")).isEqualTo(Map.of("route", "/a"));
+        // 10/s + 1/s at the second and third points.
+        assertThat(points(grouped, 0)).extracting(p -> p[1]).containsExactly(11.0, 11.0);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOverviewHasRedPerServiceAndTheServiceGraph() {
+        ResourceSpans.Builder front = ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "frontend")))
+                .addScopeSpans(ScopeSpans.newBuilder()
+                        .addSpans(span(1, 1, 0, "GET /", 0, 100).setKind(Span.SpanKind.SPAN_KIND_SERVER))
+                        .addSpans(span(1, 2, 1, "GET backend", 10, 90).setKind(Span.SpanKind.SPAN_KIND_CLIENT)));
+        ResourceSpans.Builder back = ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "backend")))
+                .addScopeSpans(ScopeSpans.newBuilder()
+                        .addSpans(span(1, 3, 2, "GET /data", 20, 80)
+                                .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+                                .setStatus(Status.newBuilder().setCodeValue(2))));
+        store.ingest(
+                Signal.TRACES,
+                ExportTraceServiceRequest.newBuilder()
+                        .addResourceSpans(front)
+                        .addResourceSpans(back)
+                        .build());
+
+        Map<String, Object> overview = queries.services(null, null);
+
+        List<Map<String, Object>> services = (List<Map<String, Object>>) overview.get("services");
+        assertThat(column(services, "service")).containsExactly("backend", "frontend");
+        assertThat(services.get(0)).containsEntry("requests", 1).containsEntry("errors", 1L);
+        assertThat(services.get(0)).containsEntry("p95Ms", 60.0);
+        assertThat(services.get(1)).containsEntry("requests", 1).containsEntry("errors", 0L);
+        assertThat(services.get(1)).containsEntry("p95Ms", 100.0);
+        assertThat((List<Map<String, Object>>) overview.get("edges"))
+                .containsExactly(Map.of("from", "frontend", "to", "backend", "calls", 1L, "errors", 1L));
+    }
+}
