@@ -178,7 +178,7 @@ public final class VigilLogging implements AutoCloseable {
         return LokiAppender.DEFAULT_SPOOL_MAX_BYTES;
     }
 
-    private static Encoder<ILoggingEvent> encoder(VigilConfig config, Scrubber scrubber) {
+    static Encoder<ILoggingEvent> encoder(VigilConfig config, Scrubber scrubber) {
         boolean text = config.logFormat() == LogFormat.TEXT || !config.structuredLoggingEnabled();
         ContractEncoder e = text ? new VigilTextEncoder() : new VigilJsonEncoder();
         e.setService(config.serviceName());
