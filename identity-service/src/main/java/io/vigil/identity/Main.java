@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * The executable: {@code java -jar identity-service.jar} serves; {@code java -jar
@@ -34,10 +35,20 @@ public final class Main {
                     + " [--concurrency N] [--admin-email E --admin-password P]]");
             return;
         }
-        serve();
+        try {
+            serve();
+        } catch (Throwable e) {
+            // Whatever stopped the start: report it and exit now. Returning from main is not enough, the
+            // telemetry's and the console's threads would keep a process alive that serves nothing.
+            exitOnFailedStart(e);
+        }
     }
 
     private static void serve() throws InterruptedException {
+        // java.util.logging (the OpenTelemetry SDK's own warnings) goes through the same lines as the rest.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        quietLibraries();
         Map<String, String> env = new HashMap<>(System.getenv());
         // No collector configured: the embedded console receives the telemetry. Its OTLP endpoint is configured (so
         // everything is exported as to a collector), but the SDK hands its data to the console in-process instead:
@@ -51,27 +62,19 @@ public final class Main {
                 .serviceName("identity-service")
                 .serviceVersion(version())
                 .buildFromEnvironment(env);
+        // Logging first, so that the telemetry's own start-up lines have the configured format.
+        VigilLogging logging = VigilLogging.install(config);
+        quietLibraries();
         Vigil vigil = telemetry(
                 Vigil.builder().config(config).registerGlobal(true).customizeSdk(VigilProfiling.customizer(config)),
                 console);
-        VigilLogging logging = VigilLogging.install(vigil);
-        quietLibraries();
+        logging.connect(vigil.openTelemetry());
         if (console != null) {
-            System.out.println("Telemetry console: " + console.uiUrl());
+            // On stderr, for the person at the terminal: stdout is the log stream (JSON lines, maybe shipped),
+            // which must not carry the console's access token.
+            System.err.println("Telemetry console: " + console.uiUrl());
         }
-        IdentityService service;
-        try {
-            service = IdentityService.start(IdentityConfig.fromEnvironment(env), vigil);
-        } catch (IllegalArgumentException e) {
-            System.err.println("identity-service: configuration error: " + e.getMessage());
-            logging.close();
-            vigil.close();
-            if (console != null) {
-                console.close();
-            }
-            System.exit(2);
-            return;
-        }
+        IdentityService service = IdentityService.start(IdentityConfig.fromEnvironment(env), vigil);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();
@@ -134,6 +137,29 @@ public final class Main {
             }
         }
         return null;
+    }
+
+    /**
+     * Ends a start that failed: one ERROR line (a configuration error without a stack trace), the log
+     * lines flushed within a bound, then exit code 2 for a configuration error and 1 for anything
+     * else, at once.
+     */
+    private static void exitOnFailedStart(Throwable e) {
+        boolean configuration = e instanceof IllegalArgumentException;
+        try {
+            org.slf4j.Logger log = LoggerFactory.getLogger(Main.class);
+            if (configuration) {
+                log.error("identity-service cannot start: configuration error: {}", e.getMessage());
+            } else {
+                log.error("identity-service cannot start: {}", e.toString(), e);
+            }
+            // Stops every appender: the stdout hand-off drains (bounded), Loki keeps the rest in its spool.
+            ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+        } catch (Throwable reportFailed) {
+            e.printStackTrace();
+        }
+        // halt, not exit: shutdown hooks belong to a service that started, and could wait on what did not.
+        Runtime.getRuntime().halt(configuration ? 2 : 1);
     }
 
     private static void quietLibraries() {

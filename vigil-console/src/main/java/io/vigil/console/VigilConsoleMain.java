@@ -9,12 +9,20 @@ import java.util.concurrent.CountDownLatch;
  * [--data-dir DIR] [--max-bytes 256m] [--token T] [--no-auth]}. Prints one line with the UI URL and token.
  */
 public final class VigilConsoleMain {
+    /** Netty's {@code io.netty.noUnsafe}, under the package grpc-netty-shaded relocates Netty to. */
+    private static final String NETTY_NO_UNSAFE = "io.grpc.netty.shaded.io.netty.noUnsafe";
+
     private VigilConsoleMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         if (System.getProperty("logback.configurationFile") == null) {
             // Our own quiet configuration, under a name that cannot clash with an embedding application's logback.xml.
             System.setProperty("logback.configurationFile", "io/vigil/console/logback-console.xml");
+        }
+        if (System.getProperty(NETTY_NO_UNSAFE) == null) {
+            // gRPC's Netty would use sun.misc.Unsafe's memory access, which JDK 24+ warns about on every start
+            // (and a later JDK refuses); a local viewer has no use for the speed it buys.
+            System.setProperty(NETTY_NO_UNSAFE, "true");
         }
         VigilConsole.Builder builder = VigilConsole.builder();
         try {

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,7 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     private long appendedSinceWake;
     private boolean spoolFull;
     private long droppedAtFull;
+    private String startFailure;
 
     /** Loki base URL (default {@code http://localhost:3100}). */
     public void setUrl(String url) {
@@ -149,7 +151,7 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         try {
             spool = new DiskSpool(dir, spoolMaxBytes);
         } catch (Exception e) {
-            addError("Cannot open the Loki spool in " + dir + "; Loki shipping is off", e);
+            notStarted("cannot open the spool " + dir, e);
             return;
         }
         List<Map<String, String>> streams = new ArrayList<>();
@@ -160,10 +162,40 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
             stream.put("level", level);
             streams.add(Collections.unmodifiableMap(stream));
         }
-        shipper = new LokiShipper(
-                spool, url, streams, batchInterval, timeout, batchMaxRecords, batchMaxBytes, retryMaxBackoff, log);
+        try {
+            shipper = new LokiShipper(
+                    spool, url, streams, batchInterval, timeout, batchMaxRecords, batchMaxBytes, retryMaxBackoff, log);
+        } catch (RuntimeException | LinkageError e) {
+            // The push client's classes cannot load, e.g. a protobuf runtime older than the push messages'
+            // gencode: Loki stays off, the application does not fail with it.
+            try {
+                spool.close();
+            } catch (Exception ignored) {
+                // nothing was written to it
+            }
+            spool = null;
+            notStarted("cannot create the Loki push client", e);
+            return;
+        }
         shipper.start();
         super.start();
+    }
+
+    private void notStarted(String what, Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        startFailure = what + ": " + root.getClass().getSimpleName() + ": " + root.getMessage();
+        addError("Loki shipping is off: " + startFailure, e);
+    }
+
+    /**
+     * Why {@link #start()} left this appender stopped (the spool cannot be opened, the push client
+     * cannot load), if it did; whoever installed it reports this once and logs on without Loki.
+     */
+    public Optional<String> startFailure() {
+        return Optional.ofNullable(startFailure);
     }
 
     private static String safe(String name) {

@@ -96,18 +96,20 @@ public final class VigilLogging implements AutoCloseable {
         stdout.start();
         traceContext.addAppender(stdout);
 
+        LokiAppender appender = null;
+        String lokiFailure = null;
         if (config.enabled() && config.lokiEnabled()) {
-            loki = new LokiAppender();
-            loki.setName("VIGIL_LOKI");
-            loki.setContext(context);
-            loki.setUrl(config.lokiUrl().toString());
-            loki.setLabelMap(config.lokiLabels());
-            loki.setService(config.serviceName());
-            loki.setEnvironment(config.environment());
-            loki.setBatchIntervalMillis(config.lokiBatchInterval().toMillis());
-            loki.setTimeoutMillis(config.lokiTimeout().toMillis());
-            loki.setScrubber(scrubber);
-            loki.setRetryMaxBackoffMillis(b.lokiRetryMaxBackoff.toMillis());
+            appender = new LokiAppender();
+            appender.setName("VIGIL_LOKI");
+            appender.setContext(context);
+            appender.setUrl(config.lokiUrl().toString());
+            appender.setLabelMap(config.lokiLabels());
+            appender.setService(config.serviceName());
+            appender.setEnvironment(config.environment());
+            appender.setBatchIntervalMillis(config.lokiBatchInterval().toMillis());
+            appender.setTimeoutMillis(config.lokiTimeout().toMillis());
+            appender.setScrubber(scrubber);
+            appender.setRetryMaxBackoffMillis(b.lokiRetryMaxBackoff.toMillis());
             Path dir = b.spoolDirectory != null
                     ? b.spoolDirectory
                     : Optional.ofNullable(b.env.get(SPOOL_DIR_ENV))
@@ -115,24 +117,35 @@ public final class VigilLogging implements AutoCloseable {
                             .map(Path::of)
                             .orElse(null);
             if (dir != null) {
-                loki.setSpoolDirectory(dir.toString());
+                appender.setSpoolDirectory(dir.toString());
             }
-            loki.setSpoolMaxBytes(b.spoolMaxBytes > 0 ? b.spoolMaxBytes : spoolMaxFromEnv(b.env));
-            loki.start();
+            appender.setSpoolMaxBytes(b.spoolMaxBytes > 0 ? b.spoolMaxBytes : spoolMaxFromEnv(b.env));
+            appender.start();
+            if (!appender.isStarted()) {
+                lokiFailure = appender.startFailure().orElse("the Loki appender did not start");
+                appender = null;
+            }
+        }
+        if (appender != null) {
             lokiHandoff = handoff("loki", b);
             ThresholdFilter threshold = new ThresholdFilter();
             threshold.setLevel(config.minLogLevelForLoki());
             threshold.start();
             lokiHandoff.addFilter(threshold);
-            lokiHandoff.addAppender(loki);
+            lokiHandoff.addAppender(appender);
             lokiHandoff.start();
             traceContext.addAppender(lokiHandoff);
         } else {
-            loki = null;
             lokiHandoff = null;
         }
+        this.loki = appender;
         traceContext.start();
         root.addAppender(traceContext);
+        if (lokiFailure != null) {
+            // Reported once, now that there is somewhere to report it; stdout (and OTLP) log on.
+            context.getLogger(VigilLogging.class)
+                    .warn("Loki shipping is off; the service logs on without it: {}", lokiFailure);
+        }
     }
 
     private VigilAsyncAppender handoff(String name, Builder b) {
@@ -165,7 +178,7 @@ public final class VigilLogging implements AutoCloseable {
         return LokiAppender.DEFAULT_SPOOL_MAX_BYTES;
     }
 
-    private static Encoder<ILoggingEvent> encoder(VigilConfig config, Scrubber scrubber) {
+    static Encoder<ILoggingEvent> encoder(VigilConfig config, Scrubber scrubber) {
         boolean text = config.logFormat() == LogFormat.TEXT || !config.structuredLoggingEnabled();
         ContractEncoder e = text ? new VigilTextEncoder() : new VigilJsonEncoder();
         e.setService(config.serviceName());

@@ -20,11 +20,12 @@ import org.xerial.snappy.Snappy;
 /**
  * A test HTTP receiver speaking Loki's push API ({@code POST /loki/api/v1/push}, protobuf +
  * snappy): decodes every body back into stream labels and entries. It can go down (socket closed:
- * connection refused) and come back on the same port.
+ * connection refused) and come back on the same port. Public in the test jar: the shipped-jar
+ * tests (dist-test) point the packaged service at it.
  */
-final class LokiReceiver implements AutoCloseable {
+public final class LokiReceiver implements AutoCloseable {
     /** One received entry. */
-    record Entry(Map<String, String> labels, long epochNanos, String line) {}
+    public record Entry(Map<String, String> labels, long epochNanos, String line) {}
 
     private static final Pattern LABEL = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
@@ -34,7 +35,7 @@ final class LokiReceiver implements AutoCloseable {
     private final int port;
     private HttpServer server;
 
-    LokiReceiver() throws IOException {
+    public LokiReceiver() throws IOException {
         server = start(0);
         port = server.getAddress().getPort();
     }
@@ -77,7 +78,7 @@ final class LokiReceiver implements AutoCloseable {
         return out;
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + port);
     }
 
@@ -95,11 +96,11 @@ final class LokiReceiver implements AutoCloseable {
         }
     }
 
-    List<Entry> entries() {
+    public List<Entry> entries() {
         return List.copyOf(entries);
     }
 
-    List<String> contentTypes() {
+    public List<String> contentTypes() {
         return List.copyOf(contentTypes);
     }
 

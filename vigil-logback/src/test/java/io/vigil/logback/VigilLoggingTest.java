@@ -13,13 +13,17 @@ import io.vigil.core.ContextPropagation;
 import io.vigil.core.LogFormat;
 import io.vigil.core.VigilConfig;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.MDC;
 
 class VigilLoggingTest {
@@ -165,5 +169,33 @@ class VigilLoggingTest {
         assertThat(lines())
                 .singleElement()
                 .satisfies(l -> assertThat(l.get("message").asText()).isEqualTo("still here"));
+    }
+
+    @Test
+    void lokiThatCannotStartIsReportedOnceAndTheRestLogsOn(@TempDir Path tmp) throws Exception {
+        Path notADirectory = Files.writeString(tmp.resolve("spool"), "a file where the spool should be");
+        logging = VigilLogging.builder(config().lokiEnabled(true)
+                        .lokiUrl(URI.create("http://127.0.0.1:9"))
+                        .build())
+                .loggerContext(context)
+                .output(out)
+                .spoolDirectory(notADirectory)
+                .install();
+        Logger log = context.getLogger("io.example.Orders");
+
+        log.info("still here");
+
+        assertThat(logging.loki()).isEmpty();
+        List<ObjectNode> lines = lines();
+        assertThat(lines)
+                .filteredOn(l -> l.get("level").asText().equals("WARN"))
+                .singleElement()
+                .satisfies(l -> {
+                    assertThat(l.get("logger").asText()).isEqualTo(VigilLogging.class.getName());
+                    assertThat(l.get("message").asText())
+                            .contains("Loki shipping is off")
+                            .contains(notADirectory.toString());
+                });
+        assertThat(lines).anySatisfy(l -> assertThat(l.get("message").asText()).isEqualTo("still here"));
     }
 }

@@ -11,12 +11,14 @@ import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
 import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import java.io.Closeable;
 import java.io.IOException;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.function.BiFunction;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a {@link VigilConfig} into a running OpenTelemetry SDK through the SDK's own autoconfigure
@@ -87,15 +90,40 @@ public final class SdkFactory {
         return p;
     }
 
+    /** {@link #properties} without the {@code OTEL_*} variables passed through: only what Vigil set. */
+    private static Map<String, String> ownProperties(VigilConfig config) {
+        return properties(config.toBuilder().otelProperties(Map.of()).build());
+    }
+
     /**
      * Builds and starts the SDK; the caller owns it and must shut it down. With {@code inProcess} (may be null), its
-     * exporters replace the OTLP ones the configuration asks for.
+     * exporters replace the OTLP ones the configuration asks for. An {@code OTEL_*} variable the SDK refuses is
+     * reported once and the SDK is built without the passed-through variables: telemetry must never stop a service
+     * from starting.
      */
     public static Built build(
             VigilConfig config,
             InProcess inProcess,
             java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
-        Map<String, String> properties = properties(config);
+        try {
+            return build(config, properties(config), inProcess, customizer);
+        } catch (ConfigurationException e) {
+            if (config.otelProperties().isEmpty()) {
+                throw e;
+            }
+            LoggerFactory.getLogger(Vigil.class)
+                    .warn(
+                            "Telemetry configuration: {}; the OTEL_* variables are ignored, Vigil's own settings apply",
+                            e.getMessage());
+            return build(config, ownProperties(config), inProcess, customizer);
+        }
+    }
+
+    private static Built build(
+            VigilConfig config,
+            Map<String, String> properties,
+            InProcess inProcess,
+            java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
         String destination = config.otlpEndpoint().map(Object::toString).orElse("-");
         List<ExportHealth> health = new ArrayList<>();
         ExportHealth spans = new ExportHealth("span", destination);

@@ -1,0 +1,177 @@
+package io.vigil.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vigil.console.VigilConsole;
+import io.vigil.logback.LokiReceiver;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code identity-service.jar} as shipped: with every telemetry sink on at once (Loki, OTLP,
+ * profiling to files) it serves, ships to each, and writes only JSON lines to stdout and no warning
+ * to stderr; a start that fails exits non-zero at once instead of lingering without serving.
+ */
+class IdentityServiceJarIT {
+    private static final Pattern LISTENING = Pattern.compile("identity-service listening on .*:(\\d+)$");
+
+    @TempDir
+    Path tmp;
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** What every run shares: its own working directory (the H2 file database), JSON logs, no fixed port. */
+    private Map<String, String> baseEnvironment() {
+        Map<String, String> env = new HashMap<>();
+        env.put("HOST", "127.0.0.1");
+        env.put("PORT", "0");
+        env.put("MANAGEMENT_PORT", "0");
+        env.put("LOG_FORMAT", "json");
+        env.put("VIGIL_CONSOLE_PORT", "0");
+        env.put("VIGIL_LOG_SPOOL_DIR", tmp.resolve("spool").toString());
+        return env;
+    }
+
+    @Test
+    void servesAndShipsLogsTracesAndProfilesWithOnlyJsonOnStdout() throws Exception {
+        try (LokiReceiver loki = new LokiReceiver();
+                VigilConsole otlp =
+                        VigilConsole.builder().httpPort(0).grpcPort(-1).start()) {
+            Path profiles = tmp.resolve("profiles");
+            Map<String, String> env = baseEnvironment();
+            env.put("LOKI_ENABLED", "true");
+            env.put("LOKI_URL", loki.url().toString());
+            env.put("LOKI_BATCH_INTERVAL", "1");
+            env.putAll(otlp.otlpEnvironment());
+            env.put("PROFILING_ENABLED", "true");
+            env.put("PYROSCOPE_SERVER_ADDRESS", "file:" + profiles);
+            env.put("PYROSCOPE_UPLOAD_INTERVAL", "2s");
+
+            try (ShippedJar service =
+                    ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), env)) {
+                int port = awaitListening(service);
+                URI base = URI.create("http://127.0.0.1:" + port);
+
+                assertThat(get(base.resolve("/health")).statusCode()).isEqualTo(200);
+                assertThat(get(base.resolve("/api/v1/users/me")).statusCode()).isEqualTo(401);
+
+                await("log lines pushed to Loki")
+                        .atMost(Duration.ofSeconds(60))
+                        .untilAsserted(() -> assertThat(loki.entries())
+                                .anySatisfy(e -> assertThat(e.labels())
+                                        .containsEntry("service", "identity-service")
+                                        .containsKey("level")));
+                await("spans exported over OTLP")
+                        .atMost(Duration.ofSeconds(60))
+                        .until(() -> otlp.stats().spans() > 0);
+                await("a JFR profile written")
+                        .atMost(Duration.ofSeconds(90))
+                        .until(() -> jfrFiles(profiles).anyMatch(f -> f.toFile().length() > 0));
+
+                service.stop();
+                List<JsonNode> lines = service.jsonLines();
+                assertThat(lines)
+                        .isNotEmpty()
+                        .allSatisfy(l -> assertThat(l.get("service").asText()).isEqualTo("identity-service"));
+                assertThat(lines)
+                        .as("no telemetry component failed to start")
+                        .noneMatch(l -> l.get("level").asText().equals("ERROR"));
+                service.assertNoWarningsOnStderr();
+            }
+        }
+    }
+
+    @Test
+    void aPortInUseEndsTheProcessAtOnceWithExitCode1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Map<String, String> env = baseEnvironment();
+            env.put("PORT", Integer.toString(taken.getLocalPort()));
+            // The in-process console and the Loki spool start threads that used to keep the JVM alive after
+            // main failed.
+            env.put("LOKI_ENABLED", "true");
+            env.put("LOKI_URL", "http://127.0.0.1:9");
+            try (ShippedJar service =
+                    ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), env)) {
+                assertThat(service.awaitExit(ShippedJar.START_TIMEOUT)).isEqualTo(1);
+                assertThat(service.jsonLines())
+                        .filteredOn(l -> l.get("logger").asText().equals("io.vigil.identity.Main"))
+                        .singleElement()
+                        .satisfies(
+                                l -> assertThat(l.get("message").asText()).startsWith("identity-service cannot start"));
+                service.assertNoWarningsOnStderr();
+            }
+        }
+    }
+
+    @Test
+    void aConfigurationErrorEndsTheProcessAtOnceWithExitCode2() throws Exception {
+        Map<String, String> env = baseEnvironment();
+        env.put("LOGIN_RATE_LIMIT", "plenty");
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), env)) {
+            assertThat(service.awaitExit(ShippedJar.START_TIMEOUT)).isEqualTo(2);
+            assertThat(service.jsonLines())
+                    .filteredOn(l -> l.get("level").asText().equals("ERROR"))
+                    .singleElement()
+                    .satisfies(l -> assertThat(l.get("message").asText())
+                            .startsWith("identity-service cannot start")
+                            .contains("configuration error")
+                            .contains("LOGIN_RATE_LIMIT"));
+            service.assertNoWarningsOnStderr();
+        }
+    }
+
+    /** The port the service reports in its "listening" line (it was started on port 0). */
+    private static int awaitListening(ShippedJar service) {
+        return await("identity-service listening")
+                .atMost(ShippedJar.START_TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .failFast("the process ended", () -> !service.isAlive())
+                .until(() -> listeningPort(service), Optional::isPresent)
+                .orElseThrow();
+    }
+
+    private static Optional<Integer> listeningPort(ShippedJar service) {
+        for (String line : service.stdout()) {
+            Matcher m = LISTENING.matcher(line.replaceAll(".*\"message\":\"([^\"]*)\".*", "$1"));
+            if (m.find()) {
+                return Optional.of(Integer.parseInt(m.group(1)));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static Stream<Path> jfrFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return Stream.empty();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".jfr")).toList().stream();
+        }
+    }
+}

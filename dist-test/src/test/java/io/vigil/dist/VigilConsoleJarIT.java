@@ -1,0 +1,103 @@
+package io.vigil.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vigil-console.jar} as shipped: it prints its URL, accepts OTLP exports over HTTP and gRPC
+ * with no JVM warning, and a port in use ends it at once with a non-zero exit code.
+ */
+class VigilConsoleJarIT {
+    private static final Pattern STARTED = Pattern.compile(
+            "^Vigil console: (http://\\S+/\\?token=\\w+) .*OTLP/HTTP (http://[\\d.:]+), OTLP/gRPC (http://[\\d.:]+)\\)$");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void printsItsUrlAndAcceptsOtlpOverHttpAndGrpc() throws Exception {
+        try (ShippedJar console = ShippedJar.start(
+                ShippedJar.jar("vigil-console.jar"), tmp, Map.of(), "--http-port", "0", "--grpc-port", "0")) {
+            Matcher started = await("the console's URL line")
+                    .atMost(ShippedJar.START_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .failFast("the process ended", () -> !console.isAlive())
+                    .until(
+                            () -> console.stdout().stream()
+                                    .map(STARTED::matcher)
+                                    .filter(Matcher::matches)
+                                    .findFirst(),
+                            Optional::isPresent)
+                    .orElseThrow();
+
+            assertThat(export(OtlpHttpSpanExporter.builder()
+                            .setEndpoint(started.group(2) + "/v1/traces")
+                            .build()))
+                    .as("OTLP/HTTP export")
+                    .isTrue();
+            assertThat(export(OtlpGrpcSpanExporter.builder()
+                            .setEndpoint(started.group(3))
+                            .build()))
+                    .as("OTLP/gRPC export")
+                    .isTrue();
+
+            console.stop();
+            console.assertNoWarningsOnStderr();
+        }
+    }
+
+    @Test
+    void aPortInUseEndsTheProcessAtOnceWithExitCode1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ShippedJar console = ShippedJar.start(
+                        ShippedJar.jar("vigil-console.jar"),
+                        tmp,
+                        Map.of(),
+                        "--http-port",
+                        Integer.toString(taken.getLocalPort()),
+                        "--grpc-port",
+                        "0")) {
+            assertThat(console.awaitExit(ShippedJar.START_TIMEOUT)).isEqualTo(1);
+            assertThat(console.stderr()).anySatisfy(l -> assertThat(l).startsWith("vigil-console: cannot start"));
+            console.assertNoWarningsOnStderr();
+        }
+    }
+
+    /** Exports one span through {@code exporter}; whether the console accepted it. */
+    private static boolean export(SpanExporter exporter) {
+        InMemorySpanExporter captured = InMemorySpanExporter.create();
+        try (SdkTracerProvider tracing = SdkTracerProvider.builder()
+                .addSpanProcessor(SimpleSpanProcessor.create(captured))
+                .build()) {
+            tracing.get("dist-test")
+                    .spanBuilder("shipped-jar-check")
+                    .startSpan()
+                    .end();
+        }
+        try {
+            return exporter.export(captured.getFinishedSpanItems())
+                    .join(30, TimeUnit.SECONDS)
+                    .isSuccess();
+        } finally {
+            exporter.shutdown().join(10, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.vigil.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.opentelemetry.api.trace.Span;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@code OTEL_*} variable the SDK refuses (autoconfigure throws) is reported once and ignored:
+ * telemetry starts on Vigil's own settings and the service with it.
+ */
+class UnusableSdkSettingTest {
+
+    @Test
+    void anSdkVariableTheSdkRefusesIsReportedOnceAndIgnored() {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        root.addAppender(events);
+        try (Vigil vigil = Vigil.builder()
+                .environment(Map.of("OTEL_TRACES_SAMPLER", "bogus", "OTEL_METRIC_EXPORT_INTERVAL", "5000"))
+                .build()) {
+            Span span =
+                    vigil.openTelemetry().getTracer("test").spanBuilder("work").startSpan();
+            assertThat(span.isRecording())
+                    .as("traces still sampled by Vigil's own sampler")
+                    .isTrue();
+            span.end();
+            assertThat(events.list)
+                    .filteredOn(e -> e.getLevel() == Level.WARN)
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage())
+                            .contains("otel.traces.sampler")
+                            .contains("bogus"));
+        } finally {
+            root.detachAppender(events);
+        }
+    }
+}
