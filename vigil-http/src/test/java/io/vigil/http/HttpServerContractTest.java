@@ -23,10 +23,14 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The telemetry every adapter must produce, asserted over real HTTP requests against a real server
@@ -44,6 +48,9 @@ public abstract class HttpServerContractTest {
     protected abstract URI startServer(HttpServerTelemetry http) throws Exception;
 
     protected abstract void stopServer() throws Exception;
+
+    /** Sets how long the server's connectors wait for a client's next bytes. */
+    protected abstract void idleTimeout(Duration timeout);
 
     /** Adjusts the instrumentation every test of this class uses. */
     protected HttpServerTelemetry.Builder configure(HttpServerTelemetry.Builder builder) {
@@ -95,6 +102,87 @@ public abstract class HttpServerContractTest {
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(
                         () -> assertThat(requests(method, endpoint, status)).isEqualTo(expected));
+    }
+
+    static Stream<Arguments> requestsTheServerRefuses() {
+        String big = "a".repeat(10_000);
+        String user = "/api/v1/users/1";
+        return Stream.of(
+                Arguments.of(
+                        "a 10 KB header", "GET " + user + " HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431),
+                Arguments.of("a 10 KB URI", "GET " + user + "?q=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+                Arguments.of("a bad % escape", "GET /api/v1/users/%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                Arguments.of("a truncated % escape", "GET /api/v1/users/1%2 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                Arguments.of("a NUL in a header", "GET " + user + " HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 400),
+                Arguments.of("an obs-fold", "GET " + user + " HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400),
+                Arguments.of(
+                        "Content-Length and Transfer-Encoding",
+                        "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                        400),
+                Arguments.of("an unknown HTTP version", "GET " + user + " HTTP/1.2\r\nHost: x\r\n\r\n", 505),
+                Arguments.of(
+                        "an HTML-only Accept",
+                        "GET " + user + " HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nX-A: a\0b\r\n\r\n",
+                        400),
+                Arguments.of(
+                        "a DELETE with a bad header",
+                        "DELETE " + user + " HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+                        400));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requestsTheServerRefuses")
+    void requestsTheServerRefusesAreAnsweredWithProblemJson(String name, String request, int status) throws Exception {
+        RawHttp.Response response = RawHttp.send(base, request, false);
+        response.assertProblem(status);
+        assertThat(response.body()).doesNotContain("<html", "aaaa");
+    }
+
+    @Test
+    void bodyShorterThanItsContentLengthIsAClientErrorNotAServerFault() throws Exception {
+        RawHttp.Response response = RawHttp.send(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                        + "Content-Length: 500\r\n\r\n" + "x".repeat(100),
+                true);
+        assertThat(response.assertProblem(400)).isNotNull().isEqualTo(response.header("X-Request-ID"));
+        awaitRequests("POST", TestApp.ECHO_ROUTE, "400", 1);
+        assertNoServerFault();
+    }
+
+    @Test
+    void expectedBodyThatNeverComesIsAClientErrorNotAServerFault() throws Exception {
+        RawHttp.Response response = RawHttp.send(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                        + "Expect: 100-continue\r\nContent-Length: 10\r\n\r\n",
+                true);
+        assertThat(response.assertProblem(400)).isEqualTo(response.header("X-Request-ID"));
+        awaitRequests("POST", TestApp.ECHO_ROUTE, "400", 1);
+        assertNoServerFault();
+    }
+
+    @Test
+    void bodyThatStopsComingIsARequestTimeout() throws Exception {
+        idleTimeout(Duration.ofMillis(500));
+        RawHttp.Response response = RawHttp.send(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                        + "Content-Length: 10\r\n\r\nabc",
+                false);
+        assertThat(response.assertProblem(408)).isEqualTo(response.header("X-Request-ID"));
+        awaitRequests("POST", TestApp.ECHO_ROUTE, "408", 1);
+        assertNoServerFault();
+    }
+
+    /** No 5xx series, no exception counted, no ERROR line: nothing for a 5xx alert to count. */
+    private void assertNoServerFault() {
+        assertThat(accessLog().level()).isEqualTo("WARN");
+        assertThat(telemetry.metrics().named("http_exceptions_total")).isEmpty();
+        assertThat(telemetry.metrics().named("http_requests_total"))
+                .noneSatisfy(s -> assertThat(s.labels().get("status_code")).startsWith("5"));
+        assertThat(telemetry.logs()).noneSatisfy(e -> assertThat(e.level()).isEqualTo("ERROR"));
     }
 
     @Test

@@ -13,6 +13,8 @@ import io.vigil.core.MetricsScrape;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
+import io.vigil.http.internal.Problems;
+import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.http.servlet.VigilHttpFilter;
 import jakarta.servlet.DispatcherType;
 import java.util.EnumSet;
@@ -31,6 +33,12 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * what only Javalin knows: the matched route template ({@code ctx.endpoints().matchedHttpEndpoint()})
  * and exceptions thrown by handlers, which Javalin's exception mapper would otherwise swallow. An
  * existing {@code config.router.handlerWrapper(...)} keeps working: it is wrapped, not replaced.
+ *
+ * <p>Errors are RFC 9457 {@code application/problem+json} from every layer the plugin reaches: it
+ * installs {@link ProblemJsonErrorHandler} on the Jetty server and context (requests Jetty refuses
+ * itself), and a request whose body ends before its {@code Content-Length} or never comes is
+ * answered 400 (408 when the read timed out) before the application's exception handlers see it —
+ * the client's fault, so neither a 5xx nor an {@code http_exceptions_total}.
  */
 public final class VigilJavalinPlugin extends Plugin<Void> {
     private final HttpServerTelemetry telemetry;
@@ -58,8 +66,14 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
     @Override
     public void onInitialize(JavalinState state) {
         VigilHttpFilter filter = new VigilHttpFilter(telemetry);
-        state.jetty.modifyServletContextHandler(
-                handler -> handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST)));
+        ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
+        state.jetty.modifyServletContextHandler(handler -> {
+            handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+            handler.setErrorHandler(errors);
+        });
+        // What Jetty refuses before Javalin runs (431, 414, bad escapes, 505…) is answered by the
+        // server's error handler: problem+json too, not Jetty's HTML page.
+        state.jetty.modifyServer(server -> server.setErrorHandler(errors));
         if (metrics != null) {
             MetricsEndpoint endpoint = metrics;
             MetricsAccess access = metricsAccess;
@@ -97,6 +111,16 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
             try {
                 handler.handle(ctx);
             } catch (Exception e) {
+                int clientError = Problems.clientErrorStatus(e);
+                if (clientError != 0 && !ctx.res().isCommitted()) {
+                    // The request's fault (a body shorter than its Content-Length, an expected body
+                    // that never came): answered here, before an application's catch-all handler
+                    // turns it into a 500 and an ERROR.
+                    ctx.status(clientError)
+                            .contentType(Problems.CONTENT_TYPE)
+                            .result(Problems.body(clientError, null, request.requestId()));
+                    return;
+                }
                 request.exception(e);
                 throw e;
             }

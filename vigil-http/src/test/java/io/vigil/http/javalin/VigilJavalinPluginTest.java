@@ -13,6 +13,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 
 /** The HTTP contract served by Javalin 7 with {@link VigilJavalinPlugin}. */
@@ -57,6 +58,13 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
     @Override
     protected void stopServer() {
         app.stop();
+    }
+
+    @Override
+    protected void idleTimeout(Duration timeout) {
+        for (var connector : app.jettyServer().server().getConnectors()) {
+            ((ServerConnector) connector).setIdleTimeout(timeout.toMillis());
+        }
     }
 
     @Test
