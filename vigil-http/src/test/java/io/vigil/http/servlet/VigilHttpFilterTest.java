@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.vigil.http.HttpServerContractTest;
 import io.vigil.http.HttpServerTelemetry;
-import io.vigil.http.RawHttp;
 import io.vigil.http.TestApp;
 import io.vigil.http.jetty.ProblemJsonErrorHandler;
+import io.vigil.test.RawHttp;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
@@ -153,7 +153,7 @@ class VigilHttpFilterTest extends HttpServerContractTest {
                     method
                             + " /files/missing.bin HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nConnection: close\r\n\r\n",
                     false);
-            String id = response.assertProblem(method.equals("GET") ? 404 : 405);
+            String id = assertProblem(response, method.equals("GET") ? 404 : 405);
             assertThat(id).isNotNull().isEqualTo(response.header("X-Request-ID"));
         }
     }

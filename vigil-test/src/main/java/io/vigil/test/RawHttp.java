@@ -1,6 +1,4 @@
-package io.vigil.http;
-
-import static org.assertj.core.api.Assertions.assertThat;
+package io.vigil.test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,36 +10,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Hand-written bytes over a socket, for requests no HTTP client would send (malformed, truncated),
- * and the final response read back (interim {@code 100 Continue} skipped).
+ * and the final response read back (interim {@code 100 Continue} skipped): for tests of what a
+ * server answers to hostile clients.
  */
 public final class RawHttp {
-    /** What {@code ProblemJsonErrorHandler} and the adapters write: the RFC 9457 members, in order. */
-    private static final Pattern PROBLEM = Pattern.compile("\\{\"type\":\"about:blank\",\"title\":\"[A-Za-z -]+\","
-            + "\"status\":(\\d{3})(?:,\"detail\":\"(?:[^\"\\\\\\p{Cntrl}]|\\\\[\"\\\\/bfnrtu])*\")?"
-            + "(?:,\"request_id\":\"([A-Za-z0-9._-]{1,64})\")?}");
-
     /** A parsed response. */
     public record Response(int status, Map<String, String> headers, String body) {
+        /** A header's value (names compare case-insensitively), or {@code null}. */
         public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
-        }
-
-        /**
-         * Asserts an {@code application/problem+json} answer with this status whose body is a
-         * problem document for it; returns its {@code request_id} or {@code null}.
-         */
-        public String assertProblem(int expectedStatus) {
-            assertThat(status).as("status of %s", this).isEqualTo(expectedStatus);
-            assertThat(header("Content-Type")).as("content type of %s", this).startsWith("application/problem+json");
-            Matcher m = PROBLEM.matcher(body);
-            assertThat(m.matches()).as("problem+json body: %s", body).isTrue();
-            assertThat(Integer.parseInt(m.group(1))).isEqualTo(expectedStatus);
-            return m.group(2);
         }
     }
 
