@@ -103,11 +103,7 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
     private static Handler observe(JavalinState state, Handler handler) {
         return ctx -> {
             RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
-            if (request == null) {
-                handler.handle(ctx);
-                return;
-            }
-            if (request.endpoint() == null) {
+            if (request != null && request.endpoint() == null) {
                 Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
                 String route = matched != null ? matched.path : lookUpRoute(state, ctx);
                 request.route(route);
@@ -122,10 +118,12 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
                     // turns it into a 500 and an ERROR.
                     ctx.status(clientError)
                             .contentType(Problems.CONTENT_TYPE)
-                            .result(Problems.body(clientError, null, request.requestId()));
+                            .result(Problems.body(clientError, null, request == null ? null : request.requestId()));
                     return;
                 }
-                request.exception(e);
+                if (request != null) {
+                    request.exception(e);
+                }
                 throw e;
             }
         };
