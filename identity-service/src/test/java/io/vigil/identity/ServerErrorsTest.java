@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import io.vigil.test.RawHttp;
+import io.vigil.test.UrlDecoding;
 import java.net.URI;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -113,6 +114,33 @@ class ServerErrorsTest {
             if (r.status() >= 400) {
                 assertThat(r.header("Content-Type")).startsWith("application/problem+json");
             }
+        }
+    }
+
+    @Test
+    void percentEncodedAddressesReachNoSignal() throws Exception {
+        String token = svc.adminToken();
+        svc.spans.reset();
+        try (LogCapture logs = new LogCapture()) {
+            for (String target : new String[] {
+                "/api/v1/users/mario%40mushroom.example?email=mario%40mushroom.example",
+                "/api/v1/users?email=mario%2540mushroom.example&page=1",
+                "/api/v1/users/%6d%61rio%2Bkart%40mushroom.example",
+            }) {
+                RawHttp.Response r = RawHttp.send(
+                        base,
+                        "GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                                + "\r\nConnection: close\r\n\r\n",
+                        false);
+                assertThat(r.status()).as("%s", r).isIn(200, 404);
+            }
+            String signals = String.join("\n", logs.lines()) + "\n"
+                    + svc.spans.getFinishedSpanItems().stream()
+                            .map(span -> span.getName() + " " + span.getAttributes())
+                            .toList()
+                    + "\n" + svc.api.get(svc.vigil.config().metricsPath(), null).text();
+            assertThat(signals).contains("***%40mushroom.example");
+            assertThat(UrlDecoding.everyLayer(signals)).doesNotContain("mario", "kart");
         }
     }
 }
