@@ -61,6 +61,11 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
                 .toList();
     }
 
+    /** Every event recorded so far. */
+    List<ILoggingEvent> all() {
+        return List.copyOf(events);
+    }
+
     boolean any(Predicate<Map<String, Object>> p) {
         return events.stream().map(LogCapture::fields).anyMatch(p);
     }

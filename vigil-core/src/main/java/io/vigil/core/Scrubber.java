@@ -1,6 +1,7 @@
 package io.vigil.core;
 
 import io.vigil.core.internal.DefaultScrubRules;
+import io.vigil.core.internal.EncodedText;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -83,11 +84,28 @@ public final class Scrubber {
         return new Builder();
     }
 
-    /** Scrubs free text; returns the same instance when nothing had to change. */
+    /**
+     * Scrubs free text; returns the same instance when nothing had to change.
+     *
+     * <p>Text holding {@code %} or {@code +} is also scrubbed in its URL-decoded form (escapes in
+     * any case, nested, UTF-8; {@code +} as a space), and what the rules change there is written
+     * back in place: {@code /users/mario%40mushroom.example} becomes {@code
+     * /users/m***%40mushroom.example}. The stretch between the first and the last change appears
+     * decoded; the text before and after keeps its encoding.
+     */
     public String scrubText(String text) {
         if (text == null || text.isEmpty()) {
             return text;
         }
+        String out = applyRules(text);
+        // The cheap check keeps decoding off the common path: most text has neither character.
+        if (out.indexOf('%') >= 0 || out.indexOf('+') >= 0) {
+            out = EncodedText.scrub(out, this::applyRules);
+        }
+        return out;
+    }
+
+    private String applyRules(String text) {
         String out = text;
         for (ScrubRule rule : rules) {
             out = rule.apply(out);
@@ -178,7 +196,9 @@ public final class Scrubber {
         if (at <= 0 || at == email.length() - 1) {
             return REDACTED;
         }
-        return email.charAt(0) + "***" + email.substring(at).toLowerCase(Locale.ROOT);
+        // The first code point, whole: an address may start with a letter outside the BMP.
+        return email.substring(0, email.offsetByCodePoints(0, 1)) + "***"
+                + email.substring(at).toLowerCase(Locale.ROOT);
     }
 
     /** Builds a {@link Scrubber} from the defaults plus what is added. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ScrubberTest {
@@ -127,5 +128,64 @@ class ScrubberTest {
         assertThat(scrubber.scrubText(settings)).isSameAs(settings);
         String frame = "at io.example.TokenService.validate(TokenService.java:42)";
         assertThat(scrubber.scrubText(frame)).isSameAs(frame);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "/api/v1/users/mario%40mushroom.example | /api/v1/users/m***%40mushroom.example",
+                "email=mario%40mushroom.example&page=2 | email=m***%40mushroom.example&page=2",
+                "/users/mario%2540mushroom.example | /users/m***%2540mushroom.example",
+                "/users/mario%252540mushroom.example | /users/m***%252540mushroom.example",
+                "/users/%6d%61%72%69%6f%40mushroom.example | /users/%6d***%40mushroom.example",
+                "/users/%4D%61%52%69%4F%40mushroom.example | /users/%4D***%40mushroom.example",
+                "q=mario%2Bkart%40mushroom.example | q=m***%40mushroom.example",
+                "q=mario+kart%40mushroom.example | q=m***%40mushroom.example",
+                "/users/m%C3%A1rio%40mushroom.example | /users/m***%40mushroom.example",
+                "/users/%C3%A9mile%40mushroom.example | /users/%C3%A9***%40mushroom.example",
+                "/users/%F0%9F%8D%84mario%40mushroom.example | /users/%F0%9F%8D%84m***%40mushroom.example",
+                "/users/%F0%9D%92%9Cmario%40mushroom.example | /users/%F0%9D%92%9C***%40mushroom.example",
+                "a=mario%40mushroom.example&b=luigi%40mushroom.example | a=m***@mushroom.example&b=l***%40mushroom.example",
+                "?password%3Dhunter2&x=1 | ?password%3D[REDACTED]&x=1",
+                "card=4111+1111+1111+1111&x=1 | card=[REDACTED]&x=1",
+                "h=Bearer+abcdefgh12345 | h=Bearer+[REDACTED]",
+            })
+    void findsPersonalDataInItsUrlEncodedFormsAndMasksItInPlace(String text, String expected) {
+        String scrubbed = scrubber.scrubText(text);
+        assertThat(scrubbed).isEqualTo(expected);
+        assertThat(fullyDecoded(scrubbed))
+                .doesNotContain("mario", "ário", "mile@", "luigi", "hunter2", "4111", "abcdefgh");
+    }
+
+    /** What a reader would make of a text after undoing every layer of encoding. */
+    private static String fullyDecoded(String text) {
+        String out = text;
+        for (int i = 0; i < 5 && out.contains("%"); i++) {
+            out = java.net.URLDecoder.decode(out.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "/api/v1/users/42?page=2&sort=name",
+                "100% done",
+                "progress 5%",
+                "bad escapes %zz %4 %",
+                "an overlong %C0%80 and a lone %ED%A0%80 stay",
+                "a+b=c at 2026-11-23T09:18:27.737+01:00",
+                "/files/report%202026.pdf?q=a+b"
+            })
+    void encodedTextWithoutPersonalDataIsTheSameInstance(String text) {
+        assertThat(scrubber.scrubText(text)).isSameAs(text);
+    }
+
+    @Test
+    void internationalisedAddressesAreMaskedWhole() {
+        assertThat(scrubber.scrubText("from mário.rossi@mushroom.example")).isEqualTo("from m***@mushroom.example");
+        assertThat(Scrubber.maskEmail("\uD83C\uDF44kart@mushroom.example"))
+                .isEqualTo("\uD83C\uDF44***@mushroom.example");
     }
 }

@@ -8,6 +8,8 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.vigil.test.LogEvent;
 import io.vigil.test.MetricSamples;
+import io.vigil.test.RawHttp;
+import io.vigil.test.UrlDecoding;
 import io.vigil.test.VigilExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,10 +25,16 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The telemetry every adapter must produce, asserted over real HTTP requests against a real server
@@ -44,6 +52,9 @@ public abstract class HttpServerContractTest {
     protected abstract URI startServer(HttpServerTelemetry http) throws Exception;
 
     protected abstract void stopServer() throws Exception;
+
+    /** Sets how long the server's connectors wait for a client's next bytes. */
+    protected abstract void idleTimeout(Duration timeout);
 
     /** Adjusts the instrumentation every test of this class uses. */
     protected HttpServerTelemetry.Builder configure(HttpServerTelemetry.Builder builder) {
@@ -95,6 +106,101 @@ public abstract class HttpServerContractTest {
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(
                         () -> assertThat(requests(method, endpoint, status)).isEqualTo(expected));
+    }
+
+    /** What {@code ProblemJsonErrorHandler} and the adapters write: the RFC 9457 members, in order. */
+    private static final Pattern PROBLEM = Pattern.compile("\\{\"type\":\"about:blank\",\"title\":\"[A-Za-z -]+\","
+            + "\"status\":(\\d{3})(?:,\"detail\":\"(?:[^\"\\\\\\p{Cntrl}]|\\\\[\"\\\\/bfnrtu])*\")?"
+            + "(?:,\"request_id\":\"([A-Za-z0-9._-]{1,64})\")?}");
+
+    /**
+     * Asserts an {@code application/problem+json} answer with this status whose body is a problem
+     * document for it; returns its {@code request_id} or {@code null}.
+     */
+    public static String assertProblem(RawHttp.Response response, int status) {
+        assertThat(response.status()).as("status of %s", response).isEqualTo(status);
+        assertThat(response.header("Content-Type"))
+                .as("content type of %s", response)
+                .startsWith("application/problem+json");
+        Matcher m = PROBLEM.matcher(response.body());
+        assertThat(m.matches()).as("problem+json body: %s", response.body()).isTrue();
+        assertThat(Integer.parseInt(m.group(1))).isEqualTo(status);
+        return m.group(2);
+    }
+
+    static Stream<Arguments> requestsTheServerRefuses() {
+        String big = "a".repeat(10_000);
+        String user = "/api/v1/users/1";
+        return Stream.of(
+                Arguments.of(
+                        "a 10 KB header", "GET " + user + " HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431),
+                Arguments.of("a 10 KB URI", "GET " + user + "?q=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+                Arguments.of("a bad % escape", "GET /api/v1/users/%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                Arguments.of("a truncated % escape", "GET /api/v1/users/1%2 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                Arguments.of("a NUL in a header", "GET " + user + " HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 400),
+                Arguments.of("an obs-fold", "GET " + user + " HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400),
+                Arguments.of(
+                        "Content-Length and Transfer-Encoding",
+                        "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                        400),
+                Arguments.of("an unknown HTTP version", "GET " + user + " HTTP/1.2\r\nHost: x\r\n\r\n", 505),
+                Arguments.of(
+                        "an HTML-only Accept",
+                        "GET " + user + " HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nX-A: a\0b\r\n\r\n",
+                        400),
+                Arguments.of(
+                        "a DELETE with a bad header",
+                        "DELETE " + user + " HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+                        400));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requestsTheServerRefuses")
+    void requestsTheServerRefusesAreAnsweredWithProblemJson(String name, String request, int status) throws Exception {
+        RawHttp.Response response = RawHttp.send(base, request, false);
+        assertProblem(response, status);
+        assertThat(response.body()).doesNotContain("<html", "aaaa");
+    }
+
+    @Test
+    void bodyShorterThanItsContentLengthIsAClientErrorNotAServerFault() throws Exception {
+        assertBodyFailureIsAClientError("Content-Length: 500\r\n\r\n" + "x".repeat(100), true, 400);
+    }
+
+    @Test
+    void expectedBodyThatNeverComesIsAClientErrorNotAServerFault() throws Exception {
+        assertBodyFailureIsAClientError("Expect: 100-continue\r\nContent-Length: 10\r\n\r\n", true, 400);
+    }
+
+    @Test
+    void bodyThatStopsComingIsARequestTimeout() throws Exception {
+        idleTimeout(Duration.ofMillis(500));
+        assertBodyFailureIsAClientError("Content-Length: 10\r\n\r\nabc", false, 408);
+    }
+
+    /**
+     * POSTs to the echo route with the rest of the headers and a short or missing body ({@code
+     * endBody}: the client then half-closes), and asserts the client-error problem with the
+     * request id, counted under its status, and no server fault.
+     */
+    private void assertBodyFailureIsAClientError(String rest, boolean endBody, int status) throws Exception {
+        RawHttp.Response response = RawHttp.send(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n" + rest,
+                endBody);
+        assertThat(assertProblem(response, status)).isNotNull().isEqualTo(response.header("X-Request-ID"));
+        awaitRequests("POST", TestApp.ECHO_ROUTE, String.valueOf(status), 1);
+        assertNoServerFault();
+    }
+
+    /** No 5xx series, no exception counted, no ERROR line: nothing for a 5xx alert to count. */
+    private void assertNoServerFault() {
+        assertThat(accessLog().level()).isEqualTo("WARN");
+        assertThat(telemetry.metrics().named("http_exceptions_total")).isEmpty();
+        assertThat(telemetry.metrics().named("http_requests_total"))
+                .noneSatisfy(s -> assertThat(s.labels().get("status_code")).startsWith("5"));
+        assertThat(telemetry.logs()).noneSatisfy(e -> assertThat(e.level()).isEqualTo("ERROR"));
     }
 
     @Test
@@ -345,6 +451,40 @@ public abstract class HttpServerContractTest {
         accessLog();
         assertThat(telemetry.everything()).doesNotContain("jane.doe@example.com");
         assertThat(accessLog().mdc().get("path")).isEqualTo("/api/v1/users/j***@example.com");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "/api/v1/users/mario%40mushroom.example?email=mario%40mushroom.example",
+                "/api/v1/users/mario%2540mushroom.example?email=mario%2540mushroom.example",
+                "/api/v1/users/%6D%61rio%40mushroom.example?email=%6d%61%72io%40Mushroom.example",
+                "/api/v1/users/mario%2Bkart%40mushroom.example?email=mario+kart%40mushroom.example",
+                "/api/v1/users/m%C3%A1rio%40mushroom.example?email=m%C3%A1rio%40mushroom.example&page=2",
+            })
+    void percentEncodedPersonalDataIsMaskedInEverySignal(String target) throws Exception {
+        HttpResponse<String> response = get(target);
+        if (response.statusCode() == 400) {
+            // Jetty's servlet layer refuses an encoded '%' in a path as ambiguous, before any filter.
+            assertThat(response.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+            assertThat(UrlDecoding.everyLayer(telemetry.everything())).doesNotContain("mario");
+            return;
+        }
+        assertThat(response.statusCode()).isEqualTo(200);
+        SpanData span = serverSpan();
+        LogEvent access = accessLog();
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("url.path")))
+                .startsWith("/api/v1/users/")
+                .contains("***");
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("url.query")))
+                .startsWith("email=")
+                .contains("***");
+        assertThat(access.mdc().get("path")).startsWith("/api/v1/users/").contains("***");
+        assertThat(telemetry.metrics().named("http_requests_total"))
+                .allSatisfy(s -> assertThat(s.labels().toString()).doesNotContain("mushroom"));
+        // Whatever layer of encoding a reader undoes, the address is not there.
+        assertThat(UrlDecoding.everyLayer(telemetry.everything())).doesNotContain("mario", "ário", "kart");
     }
 
     @Test

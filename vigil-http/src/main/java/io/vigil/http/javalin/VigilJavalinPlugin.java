@@ -8,15 +8,21 @@ import io.javalin.plugin.Plugin;
 import io.javalin.router.Endpoint;
 import io.javalin.router.HandlerWrapper;
 import io.javalin.router.ParsedEndpoint;
+import io.javalin.security.Roles;
 import io.vigil.core.MetricsEndpoint;
 import io.vigil.core.MetricsScrape;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
+import io.vigil.http.internal.Problems;
+import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.http.servlet.VigilHttpFilter;
 import jakarta.servlet.DispatcherType;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
 /**
@@ -31,6 +37,12 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * what only Javalin knows: the matched route template ({@code ctx.endpoints().matchedHttpEndpoint()})
  * and exceptions thrown by handlers, which Javalin's exception mapper would otherwise swallow. An
  * existing {@code config.router.handlerWrapper(...)} keeps working: it is wrapped, not replaced.
+ *
+ * <p>Errors are RFC 9457 {@code application/problem+json} from every layer the plugin reaches: it
+ * installs {@link ProblemJsonErrorHandler} on the Jetty server and context (requests Jetty refuses
+ * itself), and a request whose body ends before its {@code Content-Length} or never comes is
+ * answered 400 (408 when the read timed out) before the application's exception handlers see it —
+ * the client's fault, so neither a 5xx nor an {@code http_exceptions_total}.
  */
 public final class VigilJavalinPlugin extends Plugin<Void> {
     private final HttpServerTelemetry telemetry;
@@ -58,8 +70,14 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
     @Override
     public void onInitialize(JavalinState state) {
         VigilHttpFilter filter = new VigilHttpFilter(telemetry);
-        state.jetty.modifyServletContextHandler(
-                handler -> handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST)));
+        ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
+        state.jetty.modifyServletContextHandler(handler -> {
+            handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+            handler.setErrorHandler(errors);
+        });
+        // What Jetty refuses before Javalin runs (431, 414, bad escapes, 505…) is answered by the
+        // server's error handler: problem+json too, not Jetty's HTML page.
+        state.jetty.modifyServer(server -> server.setErrorHandler(errors));
         if (metrics != null) {
             MetricsEndpoint endpoint = metrics;
             MetricsAccess access = metricsAccess;
@@ -85,11 +103,7 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
     private static Handler observe(JavalinState state, Handler handler) {
         return ctx -> {
             RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
-            if (request == null) {
-                handler.handle(ctx);
-                return;
-            }
-            if (request.endpoint() == null) {
+            if (request != null && request.endpoint() == null) {
                 Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
                 String route = matched != null ? matched.path : lookUpRoute(state, ctx);
                 request.route(route);
@@ -97,10 +111,47 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
             try {
                 handler.handle(ctx);
             } catch (Exception e) {
-                request.exception(e);
+                int clientError = Problems.clientErrorStatus(e);
+                if (clientError != 0 && !ctx.res().isCommitted()) {
+                    // The request's fault (a body shorter than its Content-Length, an expected body
+                    // that never came): answered here, before an application's catch-all handler
+                    // turns it into a 500 and an ERROR.
+                    ctx.status(clientError)
+                            .contentType(Problems.CONTENT_TYPE)
+                            .result(Problems.body(clientError, null, request == null ? null : request.requestId()));
+                    return;
+                }
+                if (request != null) {
+                    request.exception(e);
+                }
                 throw e;
             }
         };
+    }
+
+    /**
+     * Javalin answers {@code HEAD} on any path a GET route pattern matches with an empty 200 without
+     * running the route (so {@code HEAD /users/<anything>} is 200, unauthenticated). Every GET route
+     * without a HEAD route of its own gets one running the GET handler, as a servlet's {@code doHead}
+     * does; Jetty sends the status and headers and drops the body.
+     */
+    @Override
+    public void onStart(JavalinState state) {
+        List<ParsedEndpoint> all = state.internalRouter.allHttpHandlers();
+        Set<String> headPaths = new HashSet<>();
+        for (ParsedEndpoint e : all) {
+            if (e.endpoint.method == HandlerType.HEAD) {
+                headPaths.add(e.endpoint.path);
+            }
+        }
+        for (ParsedEndpoint e : all) {
+            Endpoint get = e.endpoint;
+            if (get.method == HandlerType.GET && headPaths.add(get.path)) {
+                Endpoint head = new Endpoint(HandlerType.HEAD, get.path, get.handler);
+                Roles roles = get.metadata(Roles.class);
+                state.internalRouter.addHttpEndpoint(roles == null ? head : head.withMetadata(roles));
+            }
+        }
     }
 
     /**

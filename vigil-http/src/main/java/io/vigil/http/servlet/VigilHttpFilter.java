@@ -3,6 +3,7 @@ package io.vigil.http.servlet;
 import io.opentelemetry.context.Scope;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.RequestContext;
+import io.vigil.http.internal.Problems;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
@@ -45,7 +46,9 @@ public final class VigilHttpFilter implements Filter {
         /**
          * Answer {@code 500} with an RFC 9457 {@code application/problem+json} body carrying only the
          * request id (when the response is not yet committed), instead of the container's error page,
-         * which may show the exception message. The default.
+         * which may show the exception message. The default. (A failure that is the request's fault —
+         * its body ended before its {@code Content-Length}, or never came — is answered 400 or 408
+         * with such a body whatever this setting, and is no server fault.)
          */
         ANSWER_PROBLEM,
         /** Rethrow to the container, for applications with their own error pages. */
@@ -94,6 +97,12 @@ public final class VigilHttpFilter implements Filter {
         try (Scope ignored = context.attach()) {
             chain.doFilter(request, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
+            int clientError = Problems.clientErrorStatus(e);
+            if (clientError != 0 && !response.isCommitted()) {
+                // The request's fault (its body ended early or never came): a 4xx, not a server fault.
+                answerProblem(response, clientError, context);
+                return;
+            }
             context.exception(e);
             if (response.isCommitted()) {
                 throw e; // too late to answer; the container aborts the response
@@ -103,7 +112,7 @@ public final class VigilHttpFilter implements Filter {
                 response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
                 throw e;
             }
-            answerProblem(response, context);
+            answerProblem(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR, context);
         } finally {
             routeFromAttributes(request, context);
             if (request.isAsyncStarted()) {
@@ -114,15 +123,13 @@ public final class VigilHttpFilter implements Filter {
         }
     }
 
-    private static void answerProblem(HttpServletResponse response, RequestContext context) throws IOException {
+    private static void answerProblem(HttpServletResponse response, int status, RequestContext context)
+            throws IOException {
         response.resetBuffer(); // keeps headers, including the correlation id
-        response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
-        response.setContentType("application/problem+json");
+        response.setStatus(status);
+        response.setContentType(Problems.CONTENT_TYPE);
         response.setCharacterEncoding("UTF-8");
-        // The id is [A-Za-z0-9._-] only (validated or generated), so it needs no JSON escaping.
-        String body = "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500,"
-                + "\"request_id\":\"" + context.requestId() + "\"}";
-        response.getOutputStream().write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        response.getOutputStream().write(Problems.body(status, null, context.requestId()));
     }
 
     private RequestContext start(HttpServletRequest request, HttpServletResponse response) {

@@ -9,10 +9,13 @@ import io.javalin.http.UnauthorizedResponse;
 import io.vigil.http.HttpServerContractTest;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.TestApp;
+import io.vigil.test.RawHttp;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 
 /** The HTTP contract served by Javalin 7 with {@link VigilJavalinPlugin}. */
@@ -59,6 +62,13 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
         app.stop();
     }
 
+    @Override
+    protected void idleTimeout(Duration timeout) {
+        for (var connector : app.jettyServer().server().getConnectors()) {
+            ((ServerConnector) connector).setIdleTimeout(timeout.toMillis());
+        }
+    }
+
     @Test
     void rejectionByABeforeHandlerIsCountedUnderTheMatchedRoute() throws Exception {
         assertThat(get("/api/v1/secure/1").statusCode()).isEqualTo(401);
@@ -66,6 +76,20 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
                 .isEqualTo(200);
         awaitRequests("GET", "/api/v1/secure/{id}", "401", 1);
         awaitRequests("GET", "/api/v1/secure/{id}", "200", 1);
+    }
+
+    @Test
+    void headRunsTheGetRouteAndAnswersItsStatusWithoutABody() throws Exception {
+        for (String path : new String[] {TestApp.MISSING_ROUTE, "/api/v1/secure/1", "/api/v1/users/7", "/nowhere"}) {
+            RawHttp.Response head =
+                    RawHttp.send(base, "HEAD " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false);
+            HttpResponse<String> get = get(path);
+            assertThat(head.status()).as("HEAD %s", path).isEqualTo(get.statusCode());
+            assertThat(head.body()).isEmpty();
+        }
+        awaitRequests("HEAD", TestApp.MISSING_ROUTE, "404", 1);
+        awaitRequests("HEAD", "/api/v1/secure/{id}", "401", 1);
+        awaitRequests("HEAD", TestApp.USERS_ROUTE, "200", 1);
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.vigil.http.HttpServerContractTest;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.TestApp;
+import io.vigil.http.jetty.ProblemJsonErrorHandler;
+import io.vigil.test.RawHttp;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
@@ -46,8 +48,16 @@ class VigilHttpFilterTest extends HttpServerContractTest {
         async.setAsyncSupported(true);
         context.addServlet(async, "/async/*");
         server.setHandler(context);
+        ProblemJsonErrorHandler.install(server);
         server.start();
         return URI.create("http://127.0.0.1:" + connector.getLocalPort());
+    }
+
+    @Override
+    protected void idleTimeout(Duration timeout) {
+        for (var connector : server.getConnectors()) {
+            ((ServerConnector) connector).setIdleTimeout(timeout.toMillis());
+        }
     }
 
     @Override
@@ -133,6 +143,19 @@ class VigilHttpFilterTest extends HttpServerContractTest {
         assertThat(response.body())
                 .isEqualTo("{\"type\":\"about:blank\",\"title\":\"Internal Server Error\",\"status\":500,"
                         + "\"request_id\":\"" + id + "\"}");
+    }
+
+    @Test
+    void sendErrorIsAnsweredWithProblemJsonCarryingTheRequestId() throws Exception {
+        for (String method : new String[] {"GET", "DELETE"}) {
+            RawHttp.Response response = RawHttp.send(
+                    base,
+                    method
+                            + " /files/missing.bin HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\nConnection: close\r\n\r\n",
+                    false);
+            String id = assertProblem(response, method.equals("GET") ? 404 : 405);
+            assertThat(id).isNotNull().isEqualTo(response.header("X-Request-ID"));
+        }
     }
 
     @Test

@@ -1,0 +1,146 @@
+package io.vigil.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import io.vigil.test.RawHttp;
+import io.vigil.test.UrlDecoding;
+import java.net.URI;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What the service answers to hostile clients that the routes never see, over raw sockets: every
+ * error is {@code application/problem+json}, a truncated body is a 400 and no server fault.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ServerErrorsTest {
+    private static final String LOGIN = "/api/v1/auth/login";
+
+    private TestService svc;
+    private URI base;
+
+    @BeforeAll
+    void start() {
+        svc = new TestService(TestDatabases.h2());
+        base = URI.create("http://127.0.0.1:" + svc.service.port());
+    }
+
+    @AfterAll
+    void stop() {
+        if (svc != null) {
+            svc.close();
+        }
+    }
+
+    /** Asserts a problem+json answer with {@code status}; returns the problem. */
+    private static JsonNode problem(RawHttp.Response r, int status) {
+        assertThat(r.status()).as("%s", r).isEqualTo(status);
+        assertThat(r.header("Content-Type")).as("%s", r).startsWith("application/problem+json");
+        JsonNode p = Api.JSON.readTree(r.body());
+        assertThat(p.get("status").asInt()).isEqualTo(status);
+        assertThat(p.get("title").asString()).isNotBlank();
+        assertThat(p.get("type").asString()).isNotBlank();
+        assertThat(r.body()).doesNotContain("<html", "Exception", "\tat ");
+        return p;
+    }
+
+    static Stream<Arguments> refusedRequests() {
+        String big = "a".repeat(10_000);
+        return Stream.of(
+                Arguments.of("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431),
+                Arguments.of("GET /health?" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+                Arguments.of("GET /api/v1/users/%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                Arguments.of("GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 400),
+                Arguments.of("GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400),
+                Arguments.of(
+                        "POST " + LOGIN + " HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                        400),
+                Arguments.of("GET /health HTTP/1.2\r\nHost: x\r\n\r\n", 505));
+    }
+
+    @ParameterizedTest
+    @MethodSource("refusedRequests")
+    void requestsJettyRefusesAreProblems(String request, int status) throws Exception {
+        problem(RawHttp.send(base, request, false), status);
+    }
+
+    @Test
+    void truncatedBodyIsABadRequestAndNoServerFault() throws Exception {
+        try (LogCapture logs = new LogCapture()) {
+            RawHttp.Response r = RawHttp.send(
+                    base,
+                    "POST " + LOGIN + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: 500\r\n\r\n{\"email\":\"" + "x".repeat(80) + "\"",
+                    true);
+            assertThat(problem(r, 400).get("request_id").asString()).isEqualTo(r.header("X-Request-ID"));
+            RawHttp.Response expect = RawHttp.send(
+                    base,
+                    "POST " + LOGIN + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            + "Expect: 100-continue\r\nContent-Length: 40\r\n\r\n",
+                    true);
+            problem(expect, 400);
+            assertThat(logs.all()).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR));
+        }
+        String metrics = svc.api.get(svc.vigil.config().metricsPath(), null).text();
+        assertThat(metrics).doesNotContain("http_exceptions_total{").doesNotContain("status_code=\"500\"");
+    }
+
+    @Test
+    void headAnswersWhatGetAnswersWithoutTheBody() throws Exception {
+        String token = svc.adminToken();
+        String[][] cases = {
+            {"/no/such/thing", null, "404"},
+            {"/api/v1/users/not-a-user", token, "404"},
+            {"/api/v1/users/00000000-0000-0000-0000-000000000000", token, "404"},
+            {"/api/v1/users/me", null, "401"},
+            {"/api/v1/users/me", token, "200"},
+            {"/health", null, "200"},
+        };
+        for (String[] c : cases) {
+            String auth = c[1] == null ? "" : "Authorization: Bearer " + c[1] + "\r\n";
+            RawHttp.Response r = RawHttp.send(
+                    base, "HEAD " + c[0] + " HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n", false);
+            assertThat(r.status()).as("HEAD %s: %s", c[0], r).isEqualTo(Integer.parseInt(c[2]));
+            assertThat(r.body()).isEmpty();
+            if (r.status() >= 400) {
+                assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+            }
+        }
+    }
+
+    @Test
+    void percentEncodedAddressesReachNoSignal() throws Exception {
+        String token = svc.adminToken();
+        svc.spans.reset();
+        try (LogCapture logs = new LogCapture()) {
+            for (String target : new String[] {
+                "/api/v1/users/mario%40mushroom.example?email=mario%40mushroom.example",
+                "/api/v1/users?email=mario%2540mushroom.example&page=1",
+                "/api/v1/users/%6d%61rio%2Bkart%40mushroom.example",
+            }) {
+                RawHttp.Response r = RawHttp.send(
+                        base,
+                        "GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                                + "\r\nConnection: close\r\n\r\n",
+                        false);
+                assertThat(r.status()).as("%s", r).isIn(200, 404);
+            }
+            String signals = String.join("\n", logs.lines()) + "\n"
+                    + svc.spans.getFinishedSpanItems().stream()
+                            .map(span -> span.getName() + " " + span.getAttributes())
+                            .toList()
+                    + "\n" + svc.api.get(svc.vigil.config().metricsPath(), null).text();
+            assertThat(signals).contains("***%40mushroom.example");
+            assertThat(UrlDecoding.everyLayer(signals)).doesNotContain("mario", "kart");
+        }
+    }
+}

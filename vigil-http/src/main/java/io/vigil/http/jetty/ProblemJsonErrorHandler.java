@@ -1,0 +1,77 @@
+package io.vigil.http.jetty;
+
+import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.internal.Problems;
+import java.nio.ByteBuffer;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * A Jetty 12 error handler that answers every error Jetty produces itself — requests it refuses
+ * before any application code runs (431 header too large, 414 URI too long, 400 for a bad {@code %}
+ * escape, a NUL or an obs-fold in a header, both {@code Content-Length} and {@code
+ * Transfer-Encoding}; 505 unknown version) and {@code sendError} from servlets — with an RFC 9457
+ * {@code application/problem+json} body instead of Jetty's HTML page, whatever the request's {@code
+ * Accept}, for every method:
+ *
+ * <pre>{@code
+ * {"type":"about:blank","title":"Request Header Fields Too Large","status":431,"detail":"…","request_id":"…"}
+ * }</pre>
+ *
+ * <p>{@code request_id} is the {@code X-Request-ID} Vigil already answered with, when the request got
+ * that far. {@code detail} is only Jetty's own short reason for a 4xx (e.g. {@code Illegal character
+ * CNTL=0x0}); it never echoes the request and a 5xx never carries one. {@link
+ * io.vigil.http.javalin.VigilJavalinPlugin} installs it; a plain Jetty server calls {@link
+ * #install(Server)} once its handlers are set.
+ */
+public class ProblemJsonErrorHandler extends ErrorHandler {
+    // Jetty's reasons are fixed phrases; anything else (a path, a header value) is not repeated.
+    private static final Pattern PLAIN_REASON = Pattern.compile("[A-Za-z0-9 .,:;=()_-]{1,120}");
+
+    public ProblemJsonErrorHandler() {
+        setShowStacks(false);
+        setShowCauses(false);
+        setShowMessageInTitle(false);
+    }
+
+    /**
+     * Makes {@code server} and each context handler it holds answer errors as problem+json; call it
+     * after {@link Server#setHandler} (a context keeps its own error handler when it has one).
+     */
+    public static void install(Server server) {
+        ProblemJsonErrorHandler handler = new ProblemJsonErrorHandler();
+        server.setErrorHandler(handler);
+        for (ContextHandler context : server.getDescendants(ContextHandler.class)) {
+            context.setErrorHandler(handler);
+        }
+    }
+
+    /** Every method gets a body (Jetty's default only gives GET, POST and HEAD one). */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
+    @Override
+    protected void generateResponse(
+            Request request, Response response, int code, String message, Throwable cause, Callback callback) {
+        String detail = code < 500
+                        && message != null
+                        && !message.equals(HttpStatus.getMessage(code))
+                        && PLAIN_REASON.matcher(message).matches()
+                ? message
+                : null;
+        String requestId = response.getHeaders().get(HttpServerTelemetry.REQUEST_ID_HEADER);
+        byte[] body = Problems.body(code, detail, requestId);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+}
