@@ -47,6 +47,8 @@ public final class HttpApi {
     private static final String PROBLEM_JSON = "application/problem+json";
     private static final String PRINCIPAL = "vigil.principal";
     public static final String API = "/api/v1";
+    /** What a 503 asks the client to wait: about as long as an outage blip or a restart. */
+    static final String RETRY_AFTER_SECONDS = "5";
 
     /** One route of the API: what the OpenAPI document must describe. */
     public record Route(HandlerType method, String path, Handler handler) {}
@@ -106,6 +108,7 @@ public final class HttpApi {
             cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
             cfg.routes.exception(Database.DataAccessException.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Database failure");
+                ctx.header("Retry-After", RETRY_AFTER_SECONDS);
                 problem(ctx, 503, "database-unavailable", "Service unavailable", "The database is unavailable", null);
             });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
@@ -174,6 +177,7 @@ public final class HttpApi {
         if (db.ping()) {
             ctx.json(Map.of("status", "ready", "checks", Map.of("database", "up")));
         } else {
+            ctx.header("Retry-After", RETRY_AFTER_SECONDS);
             problem(ctx, 503, "not-ready", "Service unavailable", "The database does not answer", null);
         }
     }
