@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -72,17 +73,29 @@ public final class Main {
             System.exit(2);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            logging.close();
-            vigil.close();
-            if (console != null) {
-                console.close();
+        // SIGTERM (and Ctrl-C) ask for a graceful stop, run here on the main thread, after which the
+        // process exits 0: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stopRequested.countDown());
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                service.close(); // readiness 503, stop accepting, drain, close the pool
+                LoggerFactory.getLogger(Main.class).info("Shutdown: flushing telemetry");
+                logging.close();
+                vigil.close();
+                if (console != null) {
+                    console.close();
+                }
             }
-            stopped.countDown();
-        }));
-        stopped.await();
+        };
+        // Any other way out (System.exit elsewhere, SIGHUP) still stops in order.
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "identity-shutdown"));
+        stopRequested.await();
+        stop.run();
+        System.exit(0);
     }
 
     /**

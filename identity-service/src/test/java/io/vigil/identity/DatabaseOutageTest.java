@@ -4,7 +4,9 @@ import static io.vigil.identity.ApiContractTest.PASSWORD;
 import static io.vigil.identity.ApiContractTest.assertProblem;
 import static io.vigil.identity.ApiContractTest.uniqueEmail;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.vigil.test.MetricSamples;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -75,5 +77,47 @@ class DatabaseOutageTest {
         Api.Response ready = s.api.get("/health/ready", null);
         assertProblem(ready, 503, "not-ready");
         assertThat(ready.header("Retry-After")).isNotNull();
+    }
+
+    @Test
+    void metricsAnswerAtOnceWithTheLastKnownGaugeValuesAndTheirAge() {
+        // The default connection timeout (5 s): a scrape that waited for the pool would take 10 s.
+        TestService s = start(c -> c);
+        String email = uniqueEmail();
+        s.api.post(API + "/auth/register", Map.of("email", email, "password", PASSWORD, "full_name", "O"), null);
+        s.api.login(email, PASSWORD);
+        s.adminToken();
+        // Two logins: two access and two refresh tokens, once the background count has caught up.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            MetricSamples m = scrape(s);
+            assertThat(m.value("active_tokens", Map.of("token_type", "access"))).isEqualTo(2.0);
+            assertThat(m.value("active_tokens", Map.of("token_type", "refresh")))
+                    .isEqualTo(2.0);
+        });
+
+        database.close();
+
+        for (int i = 0; i < 3; i++) {
+            long start = System.nanoTime();
+            MetricSamples m = scrape(s);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(took).isLessThan(Duration.ofSeconds(2));
+            assertThat(m.value("active_tokens", Map.of("token_type", "access"))).isEqualTo(2.0);
+            assertThat(m.value("active_tokens", Map.of("token_type", "refresh")))
+                    .isEqualTo(2.0);
+            assertThat(m.value("active_tokens_age_seconds", Map.of("token_type", "access")))
+                    .isGreaterThanOrEqualTo(0.0);
+        }
+        // While the database stays away, the values grow older, visibly.
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(
+                                scrape(s).value("active_tokens_age_seconds", Map.of("token_type", "access")))
+                        .isGreaterThanOrEqualTo(2.0));
+    }
+
+    private static MetricSamples scrape(TestService s) {
+        Api.Response r = s.api.get("/metrics", null);
+        assertThat(r.status()).isEqualTo(200);
+        return MetricSamples.parse(r.text());
     }
 }
