@@ -74,10 +74,15 @@ public final class IdentityService implements AutoCloseable {
      * @throws IllegalArgumentException for an unusable setting (signing key, admin password…)
      */
     public static IdentityService start(IdentityConfig config, Vigil vigil) {
+        return start(config, vigil, Clock.systemUTC());
+    }
+
+    /** {@link #start(IdentityConfig, Vigil)} on a given clock (tests move time forward). */
+    static IdentityService start(IdentityConfig config, Vigil vigil, Clock clock) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(vigil, "vigil");
+        Objects.requireNonNull(clock, "clock");
         log.info(config.summary());
-        Clock clock = Clock.systemUTC();
         Database db = new Database(config, vigil.openTelemetry());
         IdentityTelemetry telemetry = null;
         try {
