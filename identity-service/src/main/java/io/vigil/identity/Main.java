@@ -77,7 +77,12 @@ public final class Main {
         // process exits 0: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
         CountDownLatch stopRequested = new CountDownLatch(1);
         for (String name : new String[] {"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stopRequested.countDown());
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stopRequested.countDown());
+            } catch (IllegalArgumentException e) {
+                // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
+                LoggerFactory.getLogger(Main.class).debug("SIG{} not handled: {}", name, e.getMessage());
+            }
         }
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
