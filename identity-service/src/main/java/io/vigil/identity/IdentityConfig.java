@@ -37,6 +37,13 @@ import java.util.regex.Pattern;
  * @param accessTokenTtl {@code ACCESS_TOKEN_TTL}
  * @param refreshTokenTtl {@code REFRESH_TOKEN_TTL}
  * @param maxRequestBytes {@code MAX_REQUEST_SIZE}: larger request bodies get 413
+ * @param databaseConnectionTimeout {@code DATABASE_CONNECTION_TIMEOUT}, default 5s: how long a
+ *     request waits for a database connection before it is answered 503
+ * @param shutdownTimeout {@code SHUTDOWN_TIMEOUT}, default 20s: how long a graceful stop waits for
+ *     in-flight requests before it closes the pool
+ * @param refreshReuseGrace {@code REFRESH_REUSE_GRACE}, default 10s: how long after a rotation the
+ *     rotated refresh token may be presented again (a client retrying a lost answer) and gets the
+ *     same successor; 0 turns the grace off (every second presentation is reuse)
  */
 public record IdentityConfig(
         String host,
@@ -55,7 +62,10 @@ public record IdentityConfig(
         String issuer,
         Duration accessTokenTtl,
         Duration refreshTokenTtl,
-        long maxRequestBytes) {
+        long maxRequestBytes,
+        Duration databaseConnectionTimeout,
+        Duration shutdownTimeout,
+        Duration refreshReuseGrace) {
 
     /** The embedded default: an H2 file database in PostgreSQL mode, so the SQL is the same. */
     public static final String DEFAULT_DATABASE_URL =
@@ -75,6 +85,9 @@ public record IdentityConfig(
         Objects.requireNonNull(issuer, "issuer");
         Objects.requireNonNull(accessTokenTtl, "accessTokenTtl");
         Objects.requireNonNull(refreshTokenTtl, "refreshTokenTtl");
+        Objects.requireNonNull(databaseConnectionTimeout, "databaseConnectionTimeout");
+        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(refreshReuseGrace, "refreshReuseGrace");
         check(port >= 0 && port <= 65535, "PORT must be 0–65535: " + port);
         check(databasePoolSize >= 1, "DATABASE_POOL_SIZE must be at least 1");
         check(lockoutThreshold >= 1, "LOCKOUT_THRESHOLD must be at least 1");
@@ -82,6 +95,16 @@ public record IdentityConfig(
         check(positive(accessTokenTtl), "ACCESS_TOKEN_TTL must be positive");
         check(positive(refreshTokenTtl), "REFRESH_TOKEN_TTL must be positive");
         check(maxRequestBytes >= 1024, "MAX_REQUEST_SIZE must be at least 1024");
+        // HikariCP refuses connection timeouts under 250 ms.
+        check(
+                databaseConnectionTimeout.toMillis() >= 250,
+                "DATABASE_CONNECTION_TIMEOUT must be at least 250ms: " + databaseConnectionTimeout);
+        check(!shutdownTimeout.isNegative(), "SHUTDOWN_TIMEOUT must not be negative");
+        check(!refreshReuseGrace.isNegative(), "REFRESH_REUSE_GRACE must not be negative");
+        // A grace as long as a token's life would make rotation pointless.
+        check(
+                refreshReuseGrace.compareTo(Duration.ofMinutes(5)) <= 0,
+                "REFRESH_REUSE_GRACE must be at most 5 minutes: " + refreshReuseGrace);
         check(adminEmail.isPresent() == adminPassword.isPresent(), "ADMIN_EMAIL and ADMIN_PASSWORD go together");
     }
 
@@ -175,7 +198,9 @@ public record IdentityConfig(
                 + loginRateLimit + " register_rate_limit=" + registerRateLimit + " signing_key="
                 + (signingKeyJwk.isPresent() ? "configured" : "development (stored in database)")
                 + " access_token_ttl=" + accessTokenTtl.toSeconds() + "s refresh_token_ttl="
-                + refreshTokenTtl.toSeconds() + "s admin=" + (adminEmail.isPresent() ? "configured" : "none");
+                + refreshTokenTtl.toSeconds() + "s refresh_reuse_grace=" + refreshReuseGrace.toMillis()
+                + "ms shutdown_timeout=" + shutdownTimeout.toMillis() + "ms admin="
+                + (adminEmail.isPresent() ? "configured" : "none");
     }
 
     private static String redactUrl(String url) {
@@ -212,6 +237,9 @@ public record IdentityConfig(
         private Duration accessTokenTtl = Duration.ofMinutes(15);
         private Duration refreshTokenTtl = Duration.ofDays(14);
         private long maxRequestBytes = 64 * 1024;
+        private Duration databaseConnectionTimeout = Duration.ofSeconds(5);
+        private Duration shutdownTimeout = Duration.ofSeconds(20);
+        private Duration refreshReuseGrace = Duration.ofSeconds(10);
 
         Builder() {}
 
@@ -298,6 +326,21 @@ public record IdentityConfig(
             return this;
         }
 
+        public Builder databaseConnectionTimeout(Duration v) {
+            databaseConnectionTimeout = v;
+            return this;
+        }
+
+        public Builder shutdownTimeout(Duration v) {
+            shutdownTimeout = v;
+            return this;
+        }
+
+        public Builder refreshReuseGrace(Duration v) {
+            refreshReuseGrace = v;
+            return this;
+        }
+
         /** Reads the environment variables on top of the values set so far. */
         public Builder environment(Map<String, String> env) {
             var e = new Env(env);
@@ -326,6 +369,10 @@ public record IdentityConfig(
             e.get("ACCESS_TOKEN_TTL").ifPresent(v -> accessTokenTtl(e.duration("ACCESS_TOKEN_TTL", v)));
             e.get("REFRESH_TOKEN_TTL").ifPresent(v -> refreshTokenTtl(e.duration("REFRESH_TOKEN_TTL", v)));
             e.get("MAX_REQUEST_SIZE").ifPresent(v -> maxRequestBytes(e.integer("MAX_REQUEST_SIZE", v)));
+            e.get("DATABASE_CONNECTION_TIMEOUT")
+                    .ifPresent(v -> databaseConnectionTimeout(e.duration("DATABASE_CONNECTION_TIMEOUT", v)));
+            e.get("SHUTDOWN_TIMEOUT").ifPresent(v -> shutdownTimeout(e.duration("SHUTDOWN_TIMEOUT", v)));
+            e.get("REFRESH_REUSE_GRACE").ifPresent(v -> refreshReuseGrace(e.duration("REFRESH_REUSE_GRACE", v)));
             return this;
         }
 
@@ -347,7 +394,10 @@ public record IdentityConfig(
                     issuer,
                     accessTokenTtl,
                     refreshTokenTtl,
-                    maxRequestBytes);
+                    maxRequestBytes,
+                    databaseConnectionTimeout,
+                    shutdownTimeout,
+                    refreshReuseGrace);
         }
 
         private static final Pattern PG_URL = Pattern.compile("postgres(?:ql)?://(?:([^:@/]*)(?::([^@/]*))?@)?(.*)");

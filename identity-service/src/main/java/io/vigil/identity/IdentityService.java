@@ -16,12 +16,16 @@ import io.vigil.identity.internal.UserStore;
 import io.vigil.identity.internal.http.HttpApi;
 import io.vigil.identity.telemetry.IdentityTelemetry;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,12 +49,23 @@ public final class IdentityService implements AutoCloseable {
     private final Javalin app;
     private final HttpApi api;
     private final ScheduledExecutorService housekeeping;
+    private final IdentityTelemetry telemetry;
+    private final Duration shutdownTimeout;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private IdentityService(Database db, Javalin app, HttpApi api, ScheduledExecutorService housekeeping) {
+    private IdentityService(
+            Database db,
+            Javalin app,
+            HttpApi api,
+            ScheduledExecutorService housekeeping,
+            IdentityTelemetry telemetry,
+            Duration shutdownTimeout) {
         this.db = db;
         this.app = app;
         this.api = api;
         this.housekeeping = housekeeping;
+        this.telemetry = telemetry;
+        this.shutdownTimeout = shutdownTimeout;
     }
 
     /**
@@ -59,13 +74,19 @@ public final class IdentityService implements AutoCloseable {
      * @throws IllegalArgumentException for an unusable setting (signing key, admin password…)
      */
     public static IdentityService start(IdentityConfig config, Vigil vigil) {
+        return start(config, vigil, Clock.systemUTC());
+    }
+
+    /** {@link #start(IdentityConfig, Vigil)} on a given clock (tests move time forward). */
+    static IdentityService start(IdentityConfig config, Vigil vigil, Clock clock) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(vigil, "vigil");
+        Objects.requireNonNull(clock, "clock");
         log.info(config.summary());
-        Clock clock = Clock.systemUTC();
         Database db = new Database(config, vigil.openTelemetry());
+        IdentityTelemetry telemetry = null;
         try {
-            IdentityTelemetry telemetry = new IdentityTelemetry(vigil);
+            telemetry = new IdentityTelemetry(vigil);
             UserStore users = new UserStore(vigil.operations());
             TokenStore tokens = new TokenStore();
             AuditLog audit = new AuditLog();
@@ -112,8 +133,11 @@ public final class IdentityService implements AutoCloseable {
                     10,
                     TimeUnit.MINUTES);
             log.info("identity-service listening on {}:{}", config.host(), app.port());
-            return new IdentityService(db, app, api, housekeeping);
+            return new IdentityService(db, app, api, housekeeping, telemetry, config.shutdownTimeout());
         } catch (RuntimeException e) {
+            if (telemetry != null) {
+                telemetry.close();
+            }
             db.close();
             throw e;
         }
@@ -173,11 +197,40 @@ public final class IdentityService implements AutoCloseable {
                 .toList();
     }
 
-    /** Stops listening and closes the connection pool. */
+    /**
+     * Stops gracefully, logging one line per phase: readiness answers 503; the listener closes, so
+     * new connections are refused; the requests in flight finish (for at most {@code
+     * SHUTDOWN_TIMEOUT}, then they are cut off); then the connection pool closes. Telemetry is the
+     * caller's to flush afterwards, so these requests' spans and logs are part of it. Idempotent.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long start = System.nanoTime();
+        api.stopBeingReady();
+        log.info("Shutdown: readiness answers 503");
         housekeeping.shutdownNow();
-        app.stop();
+        telemetry.close();
+        for (Connector connector : app.jettyServer().server().getConnectors()) {
+            if (connector instanceof NetworkConnector listener) {
+                listener.shutdown(); // closes the listening socket; open connections finish
+            }
+        }
+        log.info(
+                "Shutdown: no longer accepting connections; waiting up to {} ms for {} requests in flight",
+                shutdownTimeout.toMillis(),
+                api.inFlight());
+        app.stop(); // Jetty waits for the requests in flight, bounded by its stop timeout
+        long cut = api.inFlight();
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        if (cut == 0) {
+            log.info("Shutdown: requests in flight finished; HTTP server stopped after {} ms", tookMs);
+        } else {
+            log.warn("Shutdown: {} requests still running after {} ms were cut off", cut, tookMs);
+        }
         db.close();
+        log.info("Shutdown: database pool closed");
     }
 }

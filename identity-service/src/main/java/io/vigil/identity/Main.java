@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
@@ -75,17 +76,34 @@ public final class Main {
             System.err.println("Telemetry console: " + console.uiUrl());
         }
         IdentityService service = IdentityService.start(IdentityConfig.fromEnvironment(env), vigil);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            logging.close();
-            vigil.close();
-            if (console != null) {
-                console.close();
+        // SIGTERM (and Ctrl-C) ask for a graceful stop, run here on the main thread, after which the
+        // process exits 0: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stopRequested.countDown());
+            } catch (IllegalArgumentException e) {
+                // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
+                LoggerFactory.getLogger(Main.class).debug("SIG{} not handled: {}", name, e.getMessage());
             }
-            stopped.countDown();
-        }));
-        stopped.await();
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                service.close(); // readiness 503, stop accepting, drain, close the pool
+                LoggerFactory.getLogger(Main.class).info("Shutdown: flushing telemetry");
+                logging.close();
+                vigil.close();
+                if (console != null) {
+                    console.close();
+                }
+            }
+        };
+        // Any other way out (System.exit elsewhere, SIGHUP) still stops in order.
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "identity-shutdown"));
+        stopRequested.await();
+        stop.run();
+        System.exit(0);
     }
 
     /**

@@ -35,6 +35,27 @@ class IdentityConfigTest {
     }
 
     @Test
+    void shutdownAndRetrySettingsAreDurationsWithTheContractDefaults() {
+        IdentityConfig defaults = IdentityConfig.fromEnvironment(Map.of());
+        assertThat(defaults.shutdownTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(defaults.refreshReuseGrace()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(defaults.databaseConnectionTimeout()).isEqualTo(Duration.ofSeconds(5));
+        IdentityConfig c = IdentityConfig.fromEnvironment(Map.of(
+                "SHUTDOWN_TIMEOUT", "45s",
+                "REFRESH_REUSE_GRACE", "0",
+                "DATABASE_CONNECTION_TIMEOUT", "750ms"));
+        assertThat(c.shutdownTimeout()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(c.refreshReuseGrace()).isZero();
+        assertThat(c.databaseConnectionTimeout()).isEqualTo(Duration.ofMillis(750));
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("SHUTDOWN_TIMEOUT", "soon")))
+                .hasMessageContaining("SHUTDOWN_TIMEOUT");
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("REFRESH_REUSE_GRACE", "1h")))
+                .hasMessageContaining("REFRESH_REUSE_GRACE");
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("DATABASE_CONNECTION_TIMEOUT", "10ms")))
+                .hasMessageContaining("DATABASE_CONNECTION_TIMEOUT");
+    }
+
+    @Test
     void postgresUrlsWithCredentialsBecomeJdbcUrlsAndStayOutOfTheSummary() {
         IdentityConfig c = IdentityConfig.fromEnvironment(
                 Map.of("DATABASE_URL", "postgres://app:s3cret@db.internal:5432/identity"));

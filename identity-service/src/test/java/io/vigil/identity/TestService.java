@@ -5,6 +5,7 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import io.vigil.identity.internal.Jwt;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
@@ -24,6 +25,10 @@ final class TestService implements AutoCloseable {
     final String databaseUrl;
 
     TestService(String databaseUrl, UnaryOperator<IdentityConfig.Builder> customize) {
+        this(databaseUrl, customize, Clock.systemUTC());
+    }
+
+    TestService(String databaseUrl, UnaryOperator<IdentityConfig.Builder> customize, Clock clock) {
         this.databaseUrl = databaseUrl;
         this.vigil = Vigil.builder()
                 .config(VigilConfig.builder().serviceName("identity-service").build())
@@ -45,7 +50,7 @@ final class TestService implements AutoCloseable {
         if (databaseUrl.startsWith("jdbc:postgresql:")) {
             b.databaseUser(TestDatabases.PG_USER);
         }
-        this.service = IdentityService.start(customize.apply(b).build(), vigil);
+        this.service = IdentityService.start(customize.apply(b).build(), vigil, clock);
         this.api = new Api(service.port());
     }
 

@@ -3,6 +3,7 @@ package io.vigil.identity.internal;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.telemetry.IdentityTelemetry;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -14,6 +15,8 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Sign-up, login with lockout and rate limiting, refresh-token rotation with reuse detection,
@@ -33,6 +36,7 @@ public final class AuthService {
     private final RateLimiter rateLimiter;
     private final IdentityTelemetry telemetry;
     private final Clock clock;
+    private final SecretKeySpec successorKey;
 
     /** The tokens a successful login or refresh returns. */
     public record TokenPair(
@@ -59,6 +63,7 @@ public final class AuthService {
         this.rateLimiter = rateLimiter;
         this.telemetry = telemetry;
         this.clock = clock;
+        this.successorKey = new SecretKeySpec(jwt.derivedSecret("refresh-token-successor"), "HmacSHA256");
     }
 
     /** Rejects the request with 429 when {@code key}'s bucket is empty. */
@@ -114,7 +119,7 @@ public final class AuthService {
                 }
             };
         });
-        return db.tx(c -> issuePair(c, user, UUID.randomUUID().toString()));
+        return db.tx(c -> issuePair(c, user, UUID.randomUUID().toString(), randomToken()));
     }
 
     private User fail(IdentityTelemetry.Operation op, String reason, String userId) {
@@ -198,7 +203,12 @@ public final class AuthService {
                 now);
     }
 
-    /** Rotates a refresh token; presenting an already rotated or revoked one revokes its family. */
+    /**
+     * Rotates a refresh token; presenting an already rotated or revoked one revokes its family —
+     * except a retry: the token rotated less than {@code REFRESH_REUSE_GRACE} ago, whose successor
+     * has not been used yet, gets that same successor again (with a new access token). A client
+     * whose answer was lost (a 503 after the commit, a dropped connection) can retry safely.
+     */
     public TokenPair refresh(String refreshToken) {
         return telemetry.authentication("refresh", "refresh_access_token", op -> {
             String hash = sha256(refreshToken);
@@ -210,6 +220,12 @@ public final class AuthService {
                 TokenStore.RefreshToken t = found.get();
                 Instant now = clock.instant();
                 if (t.spent()) {
+                    Optional<TokenPair> again = retryWithinGrace(c, t, refreshToken, now);
+                    if (again.isPresent()) {
+                        op.attribute("refresh_retry", true);
+                        audit.record(c, t.userId(), "refresh_retry", "user:" + t.userId(), "success", null);
+                        return new RefreshResult(again.get(), t, null);
+                    }
                     int revoked = tokens.revokeFamily(c, t.familyId(), now);
                     audit.record(
                             c,
@@ -229,7 +245,7 @@ public final class AuthService {
                     return new RefreshResult(null, t, "account_inactive");
                 }
                 tokens.markRotated(c, t.id(), now);
-                TokenPair pair = issuePair(c, u.get(), t.familyId());
+                TokenPair pair = issuePair(c, u.get(), t.familyId(), successorOf(refreshToken));
                 audit.record(c, t.userId(), "refresh", "user:" + t.userId(), "success", null);
                 return new RefreshResult(pair, t, null);
             });
@@ -249,31 +265,85 @@ public final class AuthService {
         });
     }
 
+    // The same successor as the first rotation, when this presentation is a retry of it: rotated
+    // (not revoked) within the grace, and the successor is live and unused. Anything else is reuse.
+    private Optional<TokenPair> retryWithinGrace(
+            java.sql.Connection c, TokenStore.RefreshToken t, String refreshToken, Instant now)
+            throws java.sql.SQLException {
+        if (t.revokedAt() != null
+                || t.rotatedAt() == null
+                || !now.isBefore(t.rotatedAt().plus(config.refreshReuseGrace()))) {
+            return Optional.empty();
+        }
+        String successor = successorOf(refreshToken);
+        Optional<TokenStore.RefreshToken> next = tokens.refreshByHashForUpdate(c, sha256(successor));
+        if (next.isEmpty()
+                || next.get().spent()
+                || !next.get().familyId().equals(t.familyId())
+                || !next.get().expiresAt().isAfter(now)) {
+            return Optional.empty();
+        }
+        Optional<User> u = users.byId(c, t.userId(), false);
+        if (u.isEmpty() || !u.get().active()) {
+            return Optional.empty();
+        }
+        Jwt.Issued access = issueAccess(c, u.get(), now);
+        return Optional.of(new TokenPair(
+                access.token(), access.expiresAt(), successor, next.get().expiresAt()));
+    }
+
+    /**
+     * The refresh token that replaces {@code refreshToken} at rotation: HMAC-SHA256 of it under a
+     * secret derived from the signing key. Derived rather than stored, so a retry can be given the
+     * same successor while the database still holds only SHA-256 hashes of refresh tokens (a dump
+     * yields no usable token, and no successor can be computed without the key and the presented
+     * token); every instance with the signing key derives the same one.
+     */
+    private String successorOf(String refreshToken) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(successorKey);
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(mac.doFinal(refreshToken.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is unavailable", e);
+        }
+    }
+
+    private static String randomToken() {
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    }
+
     private record RefreshResult(TokenPair pair, TokenStore.RefreshToken token, String failure) {}
 
-    // Issues an access token and a refresh token of the given family, in the caller's transaction.
-    private TokenPair issuePair(java.sql.Connection c, User user, String familyId) {
-        Instant now = clock.instant();
-        Jwt.Issued access = telemetry.tokenOperation("generate", "access", "create_access_token", op -> {
+    private Jwt.Issued issueAccess(java.sql.Connection c, User user, Instant now) {
+        return telemetry.tokenOperation("generate", "access", "create_access_token", op -> {
             op.userId(user.id());
             Jwt.Issued issued = jwt.issue(user.id(), user.role(), now, config.accessTokenTtl());
             sql(() -> tokens.insertAccess(c, issued.tokenId(), user.id(), issued.expiresAt()));
             return issued;
         });
-        String refresh = telemetry.tokenOperation("generate", "refresh", "create_refresh_token", op -> {
+    }
+
+    // Issues an access token and the given refresh token of the given family, in the caller's
+    // transaction; only the refresh token's hash is stored.
+    private TokenPair issuePair(java.sql.Connection c, User user, String familyId, String refresh) {
+        Instant now = clock.instant();
+        Jwt.Issued access = issueAccess(c, user, now);
+        telemetry.tokenOperation("generate", "refresh", "create_refresh_token", op -> {
             op.userId(user.id());
-            byte[] raw = new byte[32];
-            RANDOM.nextBytes(raw);
-            String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
             sql(() -> tokens.insertRefresh(
                     c,
                     UUID.randomUUID().toString(),
-                    sha256(token),
+                    sha256(refresh),
                     familyId,
                     user.id(),
                     now,
                     now.plus(config.refreshTokenTtl())));
-            return token;
+            return null;
         });
         return new TokenPair(access.token(), access.expiresAt(), refresh, now.plus(config.refreshTokenTtl()));
     }

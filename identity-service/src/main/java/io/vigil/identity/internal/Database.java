@@ -10,12 +10,16 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The connection pool (HikariCP), schema migrations (Flyway) and transactions. Every statement goes
  * through the OpenTelemetry JDBC instrumentation, so each one is a database span.
  */
 public final class Database implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+
     private final HikariDataSource pool;
     private final DataSource dataSource;
 
@@ -32,8 +36,8 @@ public final class Database implements AutoCloseable {
         config.databasePassword().ifPresent(hc::setPassword);
         hc.setMaximumPoolSize(config.databasePoolSize());
         hc.setPoolName("identity");
-        // Fail fast rather than queue forever: a request waiting 5 s for a connection gets a 503.
-        hc.setConnectionTimeout(5_000);
+        // Fail fast rather than queue forever: a request waiting this long for a connection gets a 503.
+        hc.setConnectionTimeout(config.databaseConnectionTimeout().toMillis());
         hc.setAutoCommit(true);
         this.pool = new HikariDataSource(hc);
         try {
@@ -59,27 +63,68 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+     * The exception that surfaces is always the one that made the transaction fail; failures of the
+     * clean-up that follows (rollback, auto-commit reset, close on a connection the database already
+     * dropped) are attached to it as suppressed, never thrown in its place. Once the commit has
+     * succeeded, the result is returned even if that clean-up fails: the work is durable, and an
+     * error would make the client retry something that already happened.
+     */
     public <T> T tx(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException | Error e) {
-                try {
-                    c.rollback();
-                } catch (SQLException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+        Connection c;
+        try {
+            c = dataSource.getConnection();
         } catch (SQLException e) {
             throw new DataAccessException(e);
         }
+        Throwable failure = null;
+        try {
+            c.setAutoCommit(false);
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } catch (SQLException e) {
+            DataAccessException thrown = rollback(c, new DataAccessException(e));
+            failure = thrown;
+            throw thrown;
+        } catch (RuntimeException | Error e) {
+            failure = rollback(c, e);
+            throw e;
+        } finally {
+            release(c, failure);
+        }
+    }
+
+    private static <X extends Throwable> X rollback(Connection c, X failure) {
+        try {
+            c.rollback();
+        } catch (SQLException | RuntimeException suppressed) {
+            failure.addSuppressed(suppressed);
+        }
+        return failure;
+    }
+
+    // Hands the connection back. HikariCP resets auto-commit itself and evicts a broken connection,
+    // so a failure here cannot harm the next borrower; it is attached to the transaction's failure
+    // when there is one, and otherwise (a committed transaction) only logged.
+    private static void release(Connection c, Throwable failure) {
+        for (SqlAction step : new SqlAction[] {() -> c.setAutoCommit(true), c::close}) {
+            try {
+                step.run();
+            } catch (SQLException | RuntimeException e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                } else {
+                    log.debug("Releasing a committed transaction's connection failed: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlAction {
+        void run() throws SQLException;
     }
 
     /** Runs {@code work} on one connection in auto-commit mode (single statements, reads). */

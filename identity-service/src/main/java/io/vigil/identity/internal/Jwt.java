@@ -19,13 +19,18 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Signs and verifies access tokens: JWTs of type {@code at+jwt} (RFC 9068), signed with ES256 (EC
@@ -99,6 +104,27 @@ public final class Jwt {
         }
         this.issuer = issuer;
         this.jwks = new JWKSet(key.toPublicJWK()).toJSONObject(true);
+    }
+
+    /**
+     * A 256-bit secret for {@code purpose}, derived from this private key: HMAC-SHA256 keyed with
+     * the private scalar (EC) or exponent (RSA) over the purpose label. Every instance holding the
+     * signing key derives the same secret and nothing else has to be distributed; a different label
+     * gives an unrelated secret, so the signing key itself is never used for anything but signing.
+     */
+    public byte[] derivedSecret(String purpose) {
+        byte[] privatePart = key instanceof ECKey ec
+                ? ec.getD().decode()
+                : ((RSAKey) key).getPrivateExponent().decode();
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(privatePart, "HmacSHA256"));
+            return mac.doFinal(("vigil-identity:" + purpose).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is unavailable", e);
+        } finally {
+            Arrays.fill(privatePart, (byte) 0);
+        }
     }
 
     /** A fresh EC P-256 private key as JWK JSON, for development. */

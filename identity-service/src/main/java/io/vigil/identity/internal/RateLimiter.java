@@ -6,6 +6,7 @@ import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.vigil.identity.IdentityConfig.RateLimit;
+import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
@@ -37,10 +38,26 @@ public final class RateLimiter {
         BucketConfiguration config = BucketConfiguration.builder()
                 .addLimit(b -> b.capacity(limit.capacity()).refillGreedy(limit.capacity(), limit.period()))
                 .build();
-        ConsumptionProbe probe = buckets.builder().build(key, () -> config).tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe probe;
+        try {
+            probe = buckets.builder().build(key, () -> config).tryConsumeAndReturnRemaining(1);
+        } catch (RuntimeException e) {
+            // bucket4j wraps the JDBC failure (BucketExecutionException): unwrapped, it is the
+            // database outage it is (503 + Retry-After), not an unexpected error (500).
+            throw databaseFailure(e);
+        }
         if (probe.isConsumed()) {
             return 0;
         }
         return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L));
+    }
+
+    private static RuntimeException databaseFailure(RuntimeException e) {
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return new Database.DataAccessException(sql);
+            }
+        }
+        return e;
     }
 }

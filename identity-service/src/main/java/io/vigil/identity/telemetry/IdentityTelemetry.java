@@ -14,11 +14,17 @@ import io.vigil.core.SecurityEvent;
 import io.vigil.core.TokenOperation;
 import io.vigil.core.UserOperation;
 import io.vigil.core.Vigil;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -34,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * while the work runs: database spans and nested operations become its children, and the login
  * trace has the contract's shape.
  */
-public final class IdentityTelemetry {
+public final class IdentityTelemetry implements AutoCloseable {
+    /** How often the {@code active_tokens} counts are refreshed without a scrape asking. */
+    private static final Duration REFRESH_PERIOD = Duration.ofSeconds(15);
+
     private static final Logger log = LoggerFactory.getLogger(IdentityTelemetry.class);
     private static final AttributeKey<String> LIMIT_TYPE = AttributeKey.stringKey("limit_type");
     private static final AttributeKey<String> TOKEN_TYPE = AttributeKey.stringKey("token_type");
@@ -53,6 +62,9 @@ public final class IdentityTelemetry {
     // Operations are described once per distinct name; the names are code constants.
     private final Map<String, io.vigil.core.Operation> described = new ConcurrentHashMap<>();
     private final Map<String, Supplier<Long>> activeTokens = new ConcurrentHashMap<>();
+    private final Map<String, Count> lastActiveTokens = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService refresher = newRefresher();
+    private final AtomicBoolean refreshPending = new AtomicBoolean();
 
     /** A seam emitting through {@code vigil}'s operation API and meter. */
     public IdentityTelemetry(Vigil vigil) {
@@ -64,17 +76,65 @@ public final class IdentityTelemetry {
         this.tokenValidations = meter.counterBuilder("token_validation_total")
                 .setDescription("Access token validations by result")
                 .build();
+        // The counts are database queries: they run on the refresher's thread, never in a scrape,
+        // so a database that does not answer cannot stall /metrics. A scrape serves the last counts
+        // and their age, and asks for a fresh count for the next one.
         meter.gaugeBuilder("active_tokens")
-                .setDescription("Issued, unexpired, unrevoked tokens by type")
+                .setDescription("Issued, unexpired, unrevoked tokens by type (last background count)")
                 .ofLongs()
-                .buildWithCallback(m -> activeTokens.forEach((type, count) -> {
-                    try {
-                        m.record(count.get(), Attributes.of(TOKEN_TYPE, type));
-                    } catch (RuntimeException e) {
-                        // A failing count (database down) leaves a gap, never breaks collection.
-                        log.debug("active_tokens for {} unavailable: {}", type, e.getMessage());
-                    }
-                }));
+                .buildWithCallback(m -> {
+                    refreshSoon();
+                    lastActiveTokens.forEach((type, c) -> m.record(c.value(), Attributes.of(TOKEN_TYPE, type)));
+                });
+        meter.gaugeBuilder("active_tokens_age_seconds")
+                .setDescription("Seconds since active_tokens was last counted successfully")
+                .buildWithCallback(m -> {
+                    long now = System.nanoTime();
+                    lastActiveTokens.forEach(
+                            (type, c) -> m.record((now - c.countedAtNanos()) / 1e9, Attributes.of(TOKEN_TYPE, type)));
+                });
+        refresher.scheduleWithFixedDelay(
+                this::refreshActiveTokens, REFRESH_PERIOD.toMillis(), REFRESH_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private record Count(long value, long countedAtNanos) {}
+
+    private static ScheduledExecutorService newRefresher() {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "identity-gauges");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    // At most one count runs or waits at a time; a scrape's request is dropped while one is pending.
+    private void refreshSoon() {
+        if (!refreshPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            refresher.execute(this::refreshActiveTokens);
+        } catch (RejectedExecutionException e) {
+            refreshPending.set(false); // closed
+        }
+    }
+
+    private void refreshActiveTokens() {
+        refreshPending.set(false);
+        activeTokens.forEach((type, count) -> {
+            try {
+                lastActiveTokens.put(type, new Count(count.get(), System.nanoTime()));
+            } catch (RuntimeException e) {
+                // The last count stays, and active_tokens_age_seconds shows how old it is.
+                log.debug("active_tokens for {} unavailable: {}", type, e.getMessage());
+            }
+        });
+    }
+
+    /** Stops the background refresh of the {@code active_tokens} counts. */
+    @Override
+    public void close() {
+        refresher.shutdownNow();
     }
 
     /**
@@ -201,10 +261,12 @@ public final class IdentityTelemetry {
 
     /**
      * Registers the source of the {@code active_tokens} gauge for one token type: a count of issued,
-     * unexpired, unrevoked tokens, read from the database when the gauge is collected.
+     * unexpired, unrevoked tokens, read from the database in the background (at once, every 15 s
+     * and after a scrape), never while a scrape waits.
      */
     public void activeTokens(String tokenType, Supplier<Long> count) {
         activeTokens.put(tokenType, Objects.requireNonNull(count, "count"));
+        refreshSoon();
     }
 
     /** The registered {@code active_tokens} sources, by token type. */

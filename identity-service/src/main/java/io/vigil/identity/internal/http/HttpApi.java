@@ -23,6 +23,8 @@ import io.vigil.identity.internal.UserService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +33,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -47,6 +54,8 @@ public final class HttpApi {
     private static final String PROBLEM_JSON = "application/problem+json";
     private static final String PRINCIPAL = "vigil.principal";
     public static final String API = "/api/v1";
+    /** What a 503 asks the client to wait: about as long as an outage blip or a restart. */
+    static final String RETRY_AFTER_SECONDS = "5";
 
     /** One route of the API: what the OpenAPI document must describe. */
     public record Route(HandlerType method, String path, Handler handler) {}
@@ -60,6 +69,8 @@ public final class HttpApi {
     private final Clock clock;
     private final byte[] openApi;
     private final List<Route> routes = new ArrayList<>();
+    private final DrainingHandler draining = new DrainingHandler();
+    private volatile boolean stopping;
 
     public HttpApi(
             IdentityConfig config,
@@ -96,6 +107,12 @@ public final class HttpApi {
             cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
             cfg.jetty.host = config.host();
             cfg.jetty.port = config.port();
+            // Graceful stop: Server.stop() closes the listener, then waits up to SHUTDOWN_TIMEOUT
+            // for the requests the DrainingHandler counts; the servlet context goes inside it.
+            cfg.jetty.modifyServer(server -> {
+                server.setStopTimeout(config.shutdownTimeout().toMillis());
+                server.setHandler(draining);
+            });
             // Server spans, the contract's HTTP metrics, request ids (X-Request-ID / X-Correlation-ID),
             // the request's MDC context and the access log all come from vigil-http.
             cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
@@ -106,6 +123,7 @@ public final class HttpApi {
             cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
             cfg.routes.exception(Database.DataAccessException.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Database failure");
+                ctx.header("Retry-After", RETRY_AFTER_SECONDS);
                 problem(ctx, 503, "database-unavailable", "Service unavailable", "The database is unavailable", null);
             });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
@@ -170,10 +188,27 @@ public final class HttpApi {
                 ctx -> ctx.json(user(users.unlock(principal(ctx), id(ctx)))));
     }
 
+    /**
+     * The first step of a graceful stop: readiness answers 503 from now on, so load balancers take
+     * this instance out while it still serves what it has.
+     */
+    public void stopBeingReady() {
+        stopping = true;
+    }
+
+    /** Requests being handled right now (the ones a graceful stop waits for). */
+    public long inFlight() {
+        return draining.getCurrentRequestCount();
+    }
+
     private void ready(Context ctx) {
-        if (db.ping()) {
+        if (stopping) {
+            ctx.header("Retry-After", RETRY_AFTER_SECONDS);
+            problem(ctx, 503, "shutting-down", "Service unavailable", "The service is shutting down", null);
+        } else if (db.ping()) {
             ctx.json(Map.of("status", "ready", "checks", Map.of("database", "up")));
         } else {
+            ctx.header("Retry-After", RETRY_AFTER_SECONDS);
             problem(ctx, 503, "not-ready", "Service unavailable", "The database does not answer", null);
         }
     }
@@ -398,6 +433,29 @@ public final class HttpApi {
             body.put("errors", errors);
         }
         ctx.status(status).contentType(PROBLEM_JSON).result(Json.write(body));
+    }
+
+    /**
+     * Jetty's {@link GracefulHandler}, answering a request that arrives on an open connection after
+     * the stop began with a problem document instead of Jetty's HTML error page.
+     */
+    private static final class DrainingHandler extends GracefulHandler {
+        private static final byte[] BODY = ("{\"type\":\"urn:vigil:problem:shutting-down\",\"title\":\"Service"
+                        + " unavailable\",\"status\":503,\"detail\":\"The service is shutting down\"}")
+                .getBytes(StandardCharsets.UTF_8);
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (!isShutdown()) {
+                return super.handle(request, response, callback);
+            }
+            response.setStatus(503);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, PROBLEM_JSON);
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            response.write(true, ByteBuffer.wrap(BODY), callback);
+            return true;
+        }
     }
 
     private static byte[] loadOpenApi() {

@@ -43,6 +43,7 @@ public final class TrafficGenerator {
     private final List<String> users = new CopyOnWriteArrayList<>();
     private final List<String[]> sessions = new CopyOnWriteArrayList<>(); // {access, refresh}
     private final List<String> spentRefreshTokens = new CopyOnWriteArrayList<>();
+    private final Map<String, String> predecessors = new ConcurrentHashMap<>(); // refresh token -> the one it replaced
     private final LongAdder transportErrors = new LongAdder();
     private final String adminEmail;
     private final String adminPassword;
@@ -295,10 +296,17 @@ public final class TrafficGenerator {
         }
         Response r = call("refresh", "POST", "/api/v1/auth/refresh", "{\"refresh_token\":\"" + s[1] + "\"}", null);
         if (r.status == 200) {
-            if (spentRefreshTokens.size() < 1000) {
-                spentRefreshTokens.add(s[1]);
+            // The token s[1] replaced now has a used successor: presenting it again is theft. (s[1]
+            // itself would not be: within REFRESH_REUSE_GRACE it is a retry and gets its successor.)
+            String replaced = predecessors.remove(s[1]);
+            if (replaced != null && spentRefreshTokens.size() < 1000) {
+                spentRefreshTokens.add(replaced);
             }
-            addSession(field(r.body, "access_token"), field(r.body, "refresh_token"));
+            String next = field(r.body, "refresh_token");
+            if (next != null && predecessors.size() < 10_000) {
+                predecessors.put(next, s[1]);
+            }
+            addSession(field(r.body, "access_token"), next);
         }
     }
 
