@@ -37,6 +37,18 @@ import java.util.regex.Pattern;
  * @param accessTokenTtl {@code ACCESS_TOKEN_TTL}
  * @param refreshTokenTtl {@code REFRESH_TOKEN_TTL}
  * @param maxRequestBytes {@code MAX_REQUEST_SIZE}: larger request bodies get 413
+ * @param managementPort {@code MANAGEMENT_PORT}, default 9464: the port of {@code /metrics} and the
+ *     health checks, apart from the public API (0 picks a free one); equal to {@code PORT}, they are
+ *     served on the public port instead, and then only behind {@code METRICS_TOKEN}
+ * @param metricsToken {@code METRICS_TOKEN}: bearer token a scrape must present (required when the
+ *     metrics are on the public port; optional on the management port)
+ * @param passwordChangeRateLimit {@code PASSWORD_CHANGE_RATE_LIMIT}: password changes per user
+ * @param passwordChangeAddressRateLimit {@code PASSWORD_CHANGE_ADDRESS_RATE_LIMIT}: password changes per
+ *     client address
+ * @param passwordHashConcurrency {@code PASSWORD_HASH_CONCURRENCY}: Argon2 computations at once, default
+ *     the number of processors
+ * @param passwordHashMaxWait {@code PASSWORD_HASH_MAX_WAIT}: how long a request waits for an Argon2 slot
+ *     before it is answered 503
  */
 public record IdentityConfig(
         String host,
@@ -55,7 +67,13 @@ public record IdentityConfig(
         String issuer,
         Duration accessTokenTtl,
         Duration refreshTokenTtl,
-        long maxRequestBytes) {
+        long maxRequestBytes,
+        int managementPort,
+        Optional<String> metricsToken,
+        RateLimit passwordChangeRateLimit,
+        RateLimit passwordChangeAddressRateLimit,
+        int passwordHashConcurrency,
+        Duration passwordHashMaxWait) {
 
     /** The embedded default: an H2 file database in PostgreSQL mode, so the SQL is the same. */
     public static final String DEFAULT_DATABASE_URL =
@@ -83,6 +101,26 @@ public record IdentityConfig(
         check(positive(refreshTokenTtl), "REFRESH_TOKEN_TTL must be positive");
         check(maxRequestBytes >= 1024, "MAX_REQUEST_SIZE must be at least 1024");
         check(adminEmail.isPresent() == adminPassword.isPresent(), "ADMIN_EMAIL and ADMIN_PASSWORD go together");
+        Objects.requireNonNull(metricsToken, "metricsToken");
+        Objects.requireNonNull(passwordChangeRateLimit, "passwordChangeRateLimit");
+        Objects.requireNonNull(passwordChangeAddressRateLimit, "passwordChangeAddressRateLimit");
+        Objects.requireNonNull(passwordHashMaxWait, "passwordHashMaxWait");
+        check(managementPort >= 0 && managementPort <= 65535, "MANAGEMENT_PORT must be 0–65535: " + managementPort);
+        check(
+                metricsToken.isEmpty() || metricsToken.get().length() >= 16,
+                "METRICS_TOKEN must have at least 16 characters");
+        // Metrics tell whether guessed passwords were right and which accounts exist: on the public
+        // port they are only served to whoever holds the token.
+        check(
+                !metricsOnServicePort() || metricsToken.isPresent(),
+                "METRICS_TOKEN is required when MANAGEMENT_PORT equals PORT (metrics on the public port)");
+        check(passwordHashConcurrency >= 1, "PASSWORD_HASH_CONCURRENCY must be at least 1");
+        check(!passwordHashMaxWait.isNegative(), "PASSWORD_HASH_MAX_WAIT must not be negative");
+    }
+
+    /** Whether {@code /metrics} and the health checks are served on the public port ({@code MANAGEMENT_PORT == PORT}). */
+    public boolean metricsOnServicePort() {
+        return managementPort == port && port != 0;
     }
 
     /**
@@ -175,7 +213,12 @@ public record IdentityConfig(
                 + loginRateLimit + " register_rate_limit=" + registerRateLimit + " signing_key="
                 + (signingKeyJwk.isPresent() ? "configured" : "development (stored in database)")
                 + " access_token_ttl=" + accessTokenTtl.toSeconds() + "s refresh_token_ttl="
-                + refreshTokenTtl.toSeconds() + "s admin=" + (adminEmail.isPresent() ? "configured" : "none");
+                + refreshTokenTtl.toSeconds() + "s admin=" + (adminEmail.isPresent() ? "configured" : "none")
+                + " management_port=" + (metricsOnServicePort() ? "service port" : Integer.toString(managementPort))
+                + " metrics_token=" + (metricsToken.isPresent() ? "configured" : "none")
+                + " password_change_rate_limit=" + passwordChangeRateLimit + "/user," + passwordChangeAddressRateLimit
+                + "/address password_hash_concurrency=" + passwordHashConcurrency + " password_hash_max_wait="
+                + passwordHashMaxWait.toMillis() + "ms";
     }
 
     private static String redactUrl(String url) {
@@ -212,6 +255,12 @@ public record IdentityConfig(
         private Duration accessTokenTtl = Duration.ofMinutes(15);
         private Duration refreshTokenTtl = Duration.ofDays(14);
         private long maxRequestBytes = 64 * 1024;
+        private int managementPort = 9464;
+        private String metricsToken;
+        private RateLimit passwordChangeRateLimit = new RateLimit(5, Duration.ofMinutes(1));
+        private RateLimit passwordChangeAddressRateLimit = new RateLimit(20, Duration.ofMinutes(1));
+        private int passwordHashConcurrency = Runtime.getRuntime().availableProcessors();
+        private Duration passwordHashMaxWait = Duration.ofSeconds(1);
 
         Builder() {}
 
@@ -298,6 +347,33 @@ public record IdentityConfig(
             return this;
         }
 
+        /** The management port (metrics, health); the value of {@code port} puts them on the public port. */
+        public Builder managementPort(int v) {
+            managementPort = v;
+            return this;
+        }
+
+        public Builder metricsToken(String v) {
+            metricsToken = v;
+            return this;
+        }
+
+        public Builder passwordChangeRateLimit(RateLimit perUser, RateLimit perAddress) {
+            passwordChangeRateLimit = perUser;
+            passwordChangeAddressRateLimit = perAddress;
+            return this;
+        }
+
+        public Builder passwordHashConcurrency(int v) {
+            passwordHashConcurrency = v;
+            return this;
+        }
+
+        public Builder passwordHashMaxWait(Duration v) {
+            passwordHashMaxWait = v;
+            return this;
+        }
+
         /** Reads the environment variables on top of the values set so far. */
         public Builder environment(Map<String, String> env) {
             var e = new Env(env);
@@ -326,6 +402,17 @@ public record IdentityConfig(
             e.get("ACCESS_TOKEN_TTL").ifPresent(v -> accessTokenTtl(e.duration("ACCESS_TOKEN_TTL", v)));
             e.get("REFRESH_TOKEN_TTL").ifPresent(v -> refreshTokenTtl(e.duration("REFRESH_TOKEN_TTL", v)));
             e.get("MAX_REQUEST_SIZE").ifPresent(v -> maxRequestBytes(e.integer("MAX_REQUEST_SIZE", v)));
+            e.get("MANAGEMENT_PORT").ifPresent(v -> managementPort(e.integer("MANAGEMENT_PORT", v)));
+            e.get("METRICS_TOKEN").ifPresent(this::metricsToken);
+            e.get("PASSWORD_CHANGE_RATE_LIMIT")
+                    .ifPresent(v -> passwordChangeRateLimit = e.rateLimit("PASSWORD_CHANGE_RATE_LIMIT", v));
+            e.get("PASSWORD_CHANGE_ADDRESS_RATE_LIMIT")
+                    .ifPresent(
+                            v -> passwordChangeAddressRateLimit = e.rateLimit("PASSWORD_CHANGE_ADDRESS_RATE_LIMIT", v));
+            e.get("PASSWORD_HASH_CONCURRENCY")
+                    .ifPresent(v -> passwordHashConcurrency(e.integer("PASSWORD_HASH_CONCURRENCY", v)));
+            e.get("PASSWORD_HASH_MAX_WAIT")
+                    .ifPresent(v -> passwordHashMaxWait(e.duration("PASSWORD_HASH_MAX_WAIT", v)));
             return this;
         }
 
@@ -347,7 +434,13 @@ public record IdentityConfig(
                     issuer,
                     accessTokenTtl,
                     refreshTokenTtl,
-                    maxRequestBytes);
+                    maxRequestBytes,
+                    managementPort,
+                    Optional.ofNullable(metricsToken).filter(s -> !s.isBlank()),
+                    passwordChangeRateLimit,
+                    passwordChangeAddressRateLimit,
+                    passwordHashConcurrency,
+                    passwordHashMaxWait);
         }
 
         private static final Pattern PG_URL = Pattern.compile("postgres(?:ql)?://(?:([^:@/]*)(?::([^@/]*))?@)?(.*)");

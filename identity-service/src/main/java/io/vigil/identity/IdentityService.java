@@ -43,13 +43,23 @@ public final class IdentityService implements AutoCloseable {
 
     private final Database db;
     private final Javalin app;
+    private final Javalin management; // null when metrics and health are on the public port
     private final HttpApi api;
+    private final Passwords passwords;
     private final ScheduledExecutorService housekeeping;
 
-    private IdentityService(Database db, Javalin app, HttpApi api, ScheduledExecutorService housekeeping) {
+    private IdentityService(
+            Database db,
+            Javalin app,
+            Javalin management,
+            HttpApi api,
+            Passwords passwords,
+            ScheduledExecutorService housekeeping) {
         this.db = db;
         this.app = app;
+        this.management = management;
         this.api = api;
+        this.passwords = passwords;
         this.housekeeping = housekeeping;
     }
 
@@ -64,12 +74,13 @@ public final class IdentityService implements AutoCloseable {
         log.info(config.summary());
         Clock clock = Clock.systemUTC();
         Database db = new Database(config, vigil.openTelemetry());
+        Passwords passwords = new Passwords(config.passwordHashConcurrency(), config.passwordHashMaxWait());
+        Javalin management = null;
         try {
             IdentityTelemetry telemetry = new IdentityTelemetry(vigil);
             UserStore users = new UserStore(vigil.operations());
             TokenStore tokens = new TokenStore();
             AuditLog audit = new AuditLog();
-            Passwords passwords = new Passwords();
             Jwt jwt = new Jwt(signingKey(config, db, tokens), config.issuer());
             AuthService auth = new AuthService(
                     config,
@@ -82,7 +93,7 @@ public final class IdentityService implements AutoCloseable {
                     new RateLimiter(db.dataSource(), config.embeddedDatabase()),
                     telemetry,
                     clock);
-            UserService userService = new UserService(db, users, tokens, audit, passwords, telemetry, clock);
+            UserService userService = new UserService(config, db, users, tokens, audit, passwords, telemetry, clock);
             registerPoolGauges(vigil, db);
             telemetry.activeTokens("access", () -> auth.activeTokens("access"));
             telemetry.activeTokens("refresh", () -> auth.activeTokens("refresh"));
@@ -93,6 +104,9 @@ public final class IdentityService implements AutoCloseable {
                 }
             }
             HttpApi api = new HttpApi(config, vigil, db, auth, userService, jwt, clock);
+            if (!config.metricsOnServicePort()) {
+                management = api.createManagement().start();
+            }
             Javalin app = api.create().start();
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "identity-housekeeping");
@@ -111,9 +125,17 @@ public final class IdentityService implements AutoCloseable {
                     1,
                     10,
                     TimeUnit.MINUTES);
-            log.info("identity-service listening on {}:{}", config.host(), app.port());
-            return new IdentityService(db, app, api, housekeeping);
+            log.info(
+                    "identity-service listening on {}:{}, metrics and health on {}",
+                    config.host(),
+                    app.port(),
+                    management == null ? "the same port (METRICS_TOKEN required)" : "port " + management.port());
+            return new IdentityService(db, app, management, api, passwords, housekeeping);
         } catch (RuntimeException e) {
+            if (management != null) {
+                management.stop();
+            }
+            passwords.close();
             db.close();
             throw e;
         }
@@ -166,6 +188,11 @@ public final class IdentityService implements AutoCloseable {
         return app.port();
     }
 
+    /** The management port (metrics, health); the public port when they are served there. */
+    public int managementPort() {
+        return management == null ? app.port() : management.port();
+    }
+
     /** Every route as {@code METHOD path}, e.g. {@code GET /api/v1/users/{id}}. */
     List<String> routes() {
         return api.routes().stream()
@@ -178,6 +205,10 @@ public final class IdentityService implements AutoCloseable {
     public void close() {
         housekeeping.shutdownNow();
         app.stop();
+        if (management != null) {
+            management.stop();
+        }
+        passwords.close();
         db.close();
     }
 }

@@ -21,6 +21,9 @@ final class TestService implements AutoCloseable {
 
     final IdentityService service;
     final Api api;
+    /** The management port: metrics and health. */
+    final Api management;
+
     final String databaseUrl;
 
     TestService(String databaseUrl, UnaryOperator<IdentityConfig.Builder> customize) {
@@ -34,6 +37,7 @@ final class TestService implements AutoCloseable {
         IdentityConfig.Builder b = IdentityConfig.builder()
                 .host("127.0.0.1")
                 .port(0)
+                .managementPort(0)
                 .databaseUrl(databaseUrl)
                 .databasePoolSize(4)
                 .admin(ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -47,6 +51,7 @@ final class TestService implements AutoCloseable {
         }
         this.service = IdentityService.start(customize.apply(b).build(), vigil);
         this.api = new Api(service.port());
+        this.management = new Api(service.managementPort());
     }
 
     TestService(String databaseUrl) {

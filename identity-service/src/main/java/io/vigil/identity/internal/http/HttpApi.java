@@ -9,6 +9,7 @@ import io.javalin.json.JavalinJackson3;
 import io.vigil.core.MetricsScrape;
 import io.vigil.core.Vigil;
 import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.identity.IdentityConfig;
@@ -16,6 +17,7 @@ import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.AuthService;
 import io.vigil.identity.internal.Database;
 import io.vigil.identity.internal.Jwt;
+import io.vigil.identity.internal.Overloaded;
 import io.vigil.identity.internal.Principal;
 import io.vigil.identity.internal.Role;
 import io.vigil.identity.internal.User;
@@ -31,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -59,6 +62,7 @@ public final class HttpApi {
     private final Jwt jwt;
     private final Clock clock;
     private final byte[] openApi;
+    private final MetricsAccess metricsAccess;
     private final List<Route> routes = new ArrayList<>();
 
     public HttpApi(
@@ -77,6 +81,8 @@ public final class HttpApi {
         this.jwt = jwt;
         this.clock = clock;
         this.openApi = loadOpenApi();
+        this.metricsAccess =
+                config.metricsToken().map(MetricsAccess::bearerToken).orElse(MetricsAccess.open());
         defineRoutes();
     }
 
@@ -104,12 +110,48 @@ public final class HttpApi {
             }
             cfg.routes.exception(ApiException.class, this::onApiException);
             cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
+            cfg.routes.exception(Overloaded.class, (e, ctx) -> {
+                ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+                problem(ctx, 503, "overloaded", "Service unavailable", e.getMessage(), null);
+            });
             cfg.routes.exception(Database.DataAccessException.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Database failure");
                 problem(ctx, 503, "database-unavailable", "Service unavailable", "The database is unavailable", null);
             });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Unhandled error");
+                problem(ctx, 500, "internal-error", "Internal server error", "An unexpected error occurred", null);
+            });
+            cfg.routes.error(404, ctx -> {
+                if (!isProblem(ctx)) {
+                    problem(ctx, 404, "not-found", "Not found", "No such resource: " + ctx.path(), null);
+                }
+            });
+        });
+    }
+
+    /**
+     * Creates the (not yet started) management server: {@code METRICS_ENDPOINT} and the health checks
+     * on {@code MANAGEMENT_PORT}, a port only the scraper and the orchestrator reach. Its requests
+     * carry no HTTP telemetry (probes and scrapes are not traffic), and it has threads of its own, so
+     * it answers even when the public port is saturated.
+     */
+    public Javalin createManagement() {
+        return Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
+            cfg.jetty.host = config.host();
+            cfg.jetty.port = config.managementPort();
+            QueuedThreadPool threads = new QueuedThreadPool(16, 2);
+            threads.setName("management");
+            threads.setDaemon(true);
+            cfg.jetty.threadPool = threads;
+            cfg.routes.get(vigil.config().metricsPath(), this::metrics);
+            cfg.routes.get("/health", HttpApi::health);
+            cfg.routes.get("/health/ready", this::ready);
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.atError().setCause(e).log("Unhandled error on the management port");
                 problem(ctx, 500, "internal-error", "Internal server error", "An unexpected error occurred", null);
             });
             cfg.routes.error(404, ctx -> {
@@ -127,12 +169,13 @@ public final class HttpApi {
     }
 
     private void defineRoutes() {
-        route(HandlerType.GET, "/health", ctx -> ctx.json(Map.of("status", "ok")));
+        route(HandlerType.GET, "/health", HttpApi::health);
         route(HandlerType.GET, "/health/ready", this::ready);
-        route(HandlerType.GET, vigil.config().metricsPath(), ctx -> {
-            MetricsScrape s = vigil.metricsEndpoint().scrape(ctx.header("Accept"));
-            ctx.contentType(s.contentType()).result(s.body());
-        });
+        if (config.metricsOnServicePort()) {
+            // Only when the operator asked for it, and then only behind METRICS_TOKEN (the config
+            // refuses the one without the other).
+            route(HandlerType.GET, vigil.config().metricsPath(), this::metrics);
+        }
         route(HandlerType.GET, "/.well-known/jwks.json", ctx -> ctx.json(jwt.jwks()));
         route(
                 HandlerType.GET,
@@ -168,6 +211,22 @@ public final class HttpApi {
                 HandlerType.POST,
                 API + "/users/{id}/unlock",
                 ctx -> ctx.json(user(users.unlock(principal(ctx), id(ctx)))));
+    }
+
+    private static void health(Context ctx) {
+        ctx.json(Map.of("status", "ok"));
+    }
+
+    // Metrics reveal what the responses hide (which logins succeed, how many accounts lock): served
+    // to whoever MetricsAccess admits, a 401 problem for everyone else.
+    private void metrics(Context ctx) {
+        if (!metricsAccess.permits(ctx.header("Authorization"))) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"metrics\"");
+            problem(ctx, 401, "unauthorized", "Unauthorized", "The metrics need a bearer token", null);
+            return;
+        }
+        MetricsScrape s = vigil.metricsEndpoint().scrape(ctx.header("Accept"));
+        ctx.contentType(s.contentType()).result(s.body());
     }
 
     private void ready(Context ctx) {
@@ -231,6 +290,9 @@ public final class HttpApi {
 
     private void changePassword(Context ctx) {
         Principal p = principal(ctx);
+        // Each attempt costs an Argon2 verification: limited per user and per address, before any.
+        auth.rateLimit("password_change_user", p.userId(), config.passwordChangeRateLimit());
+        auth.rateLimit("password_change", ctx.ip(), config.passwordChangeAddressRateLimit());
         Dto.ChangePasswordRequest req = Json.read(ctx, Dto.ChangePasswordRequest.class, config.maxRequestBytes());
         Validation v = new Validation();
         String current = v.secret("current_password", req.currentPassword());
