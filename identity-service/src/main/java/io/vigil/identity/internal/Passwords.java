@@ -99,14 +99,6 @@ public final class Passwords implements AutoCloseable {
         return ok && hash != null;
     }
 
-    /**
-     * The cost of one verification, without its answer: for attempts whose outcome must not depend
-     * on the password (locked or inactive accounts), so they take as long as any other.
-     */
-    public void verifyDummy(String password) {
-        verify(password, null);
-    }
-
     private static String argon2Hash(String password) {
         return Password.hash(password).addRandomSalt(16).with(ARGON2ID).getResult();
     }
