@@ -111,8 +111,9 @@ public record IdentityConfig(
                 "METRICS_TOKEN must have at least 16 characters");
         // Metrics tell whether guessed passwords were right and which accounts exist: on the public
         // port they are only served to whoever holds the token.
+        // (The fields are not assigned yet in a compact constructor: the parameters decide.)
         check(
-                !metricsOnServicePort() || metricsToken.isPresent(),
+                managementPort != port || port == 0 || metricsToken.isPresent(),
                 "METRICS_TOKEN is required when MANAGEMENT_PORT equals PORT (metrics on the public port)");
         check(passwordHashConcurrency >= 1, "PASSWORD_HASH_CONCURRENCY must be at least 1");
         check(!passwordHashMaxWait.isNegative(), "PASSWORD_HASH_MAX_WAIT must not be negative");

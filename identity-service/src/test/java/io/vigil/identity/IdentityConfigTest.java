@@ -34,8 +34,7 @@ class IdentityConfigTest {
         assertThat(c.managementPort()).isEqualTo(9999);
         assertThat(c.metricsToken()).contains("0123456789abcdef");
         assertThat(c.passwordChangeRateLimit()).isEqualTo(new IdentityConfig.RateLimit(3, Duration.ofHours(1)));
-        assertThat(c.passwordChangeAddressRateLimit())
-                .isEqualTo(new IdentityConfig.RateLimit(30, Duration.ofHours(1)));
+        assertThat(c.passwordChangeAddressRateLimit()).isEqualTo(new IdentityConfig.RateLimit(30, Duration.ofHours(1)));
         assertThat(c.passwordHashConcurrency()).isEqualTo(3);
         assertThat(c.passwordHashMaxWait()).isEqualTo(Duration.ofMillis(250));
         assertThat(c.summary()).doesNotContain("0123456789abcdef");

@@ -26,8 +26,8 @@ class MetricsAccessTest {
     @Test
     void onThePublicPortMetricsNeedTheBearerToken() throws Exception {
         int port = freePort();
-        try (TestService s =
-                new TestService(TestDatabases.h2(), c -> c.port(port).managementPort(port).metricsToken(TOKEN))) {
+        try (TestService s = new TestService(
+                TestDatabases.h2(), c -> c.port(port).managementPort(port).metricsToken(TOKEN))) {
             assertThat(s.service.managementPort()).isEqualTo(s.service.port());
             Api.Response anonymous = s.api.get("/metrics", null);
             assertProblem(anonymous, 401, "unauthorized");

@@ -86,7 +86,8 @@ class StackConfigTest {
     @Test
     void scrapesTheServiceOnItsManagementPortWhichIsPublishedToNoOne() {
         JsonNode service = compose.get("services").get("identity-service");
-        String managementPort = service.get("environment").get("MANAGEMENT_PORT").asText();
+        String managementPort =
+                service.get("environment").get("MANAGEMENT_PORT").asText();
         assertThat(managementPort).isEqualTo("9464");
         JsonNode job = null;
         for (JsonNode sc : Deploy.yaml("prometheus/prometheus.yml").get("scrape_configs")) {

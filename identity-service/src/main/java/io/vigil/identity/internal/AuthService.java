@@ -61,6 +61,11 @@ public final class AuthService {
         this.clock = clock;
     }
 
+    /** Admits a request that needs password hashing, or sheds it (503) when too many are in. */
+    public Passwords.Admission admitPasswordWork() {
+        return passwords.admit();
+    }
+
     /** Rejects the request with 429 when {@code key}'s bucket is empty. */
     public void rateLimit(String name, String clientAddress, IdentityConfig.RateLimit limit) {
         long wait = rateLimiter.tryAcquire(name + ":" + clientAddress, limit);

@@ -62,6 +62,8 @@ public final class Passwords implements AutoCloseable {
     private final Semaphore slots;
     private final ExecutorService hashers;
     private final long maxWaitNanos;
+    private final int maxInFlight;
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     /** At most {@code concurrency} Argon2 computations at once; a request waits at most {@code maxWait}. */
     public Passwords(int concurrency, Duration maxWait) {
@@ -70,6 +72,9 @@ public final class Passwords implements AutoCloseable {
         }
         this.slots = new Semaphore(concurrency, true);
         this.maxWaitNanos = maxWait.toNanos();
+        // Requests that need a hash, in any stage (rate limiting, database, waiting, hashing): more
+        // than a few rounds of hashing can serve within the wait are refused at the door.
+        this.maxInFlight = 8 * concurrency;
         AtomicInteger n = new AtomicInteger();
         this.hashers = Executors.newFixedThreadPool(concurrency, r -> {
             Thread t = new Thread(r, "argon2-" + n.incrementAndGet());
@@ -97,6 +102,28 @@ public final class Passwords implements AutoCloseable {
             }
         });
         return ok && hash != null;
+    }
+
+    /** A request admitted to password work; closing it makes room for the next. */
+    public interface Admission extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Admits a request that will need password hashing, or sheds it at once (503) when {@code 8 ×
+     * concurrency} such requests are already in the service: a flood then costs next to nothing
+     * instead of each request parsing, authenticating and queueing on rate-limit rows and pool
+     * connections only to time out waiting for a hash.
+     *
+     * @throws Overloaded when the service holds as many password requests as it can serve
+     */
+    public Admission admit() {
+        if (inFlight.incrementAndGet() > maxInFlight) {
+            inFlight.decrementAndGet();
+            throw new Overloaded("Too many password operations at once; retry shortly", 1);
+        }
+        return inFlight::decrementAndGet;
     }
 
     private static String argon2Hash(String password) {

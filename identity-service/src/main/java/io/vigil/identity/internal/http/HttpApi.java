@@ -238,25 +238,29 @@ public final class HttpApi {
     }
 
     private void register(Context ctx) {
-        auth.rateLimit("register", ctx.ip(), config.registerRateLimit());
-        Dto.RegisterRequest req = Json.read(ctx, Dto.RegisterRequest.class, config.maxRequestBytes());
-        Validation v = new Validation();
-        String email = v.email("email", req.email(), true);
-        String password = v.secret("password", req.password());
-        String name = v.text("full_name", req.fullName(), 200, true);
-        v.done();
-        User u = users.create(null, email, password, name, Role.USER);
-        ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+        try (var admitted = auth.admitPasswordWork()) {
+            auth.rateLimit("register", ctx.ip(), config.registerRateLimit());
+            Dto.RegisterRequest req = Json.read(ctx, Dto.RegisterRequest.class, config.maxRequestBytes());
+            Validation v = new Validation();
+            String email = v.email("email", req.email(), true);
+            String password = v.secret("password", req.password());
+            String name = v.text("full_name", req.fullName(), 200, true);
+            v.done();
+            User u = users.create(null, email, password, name, Role.USER);
+            ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+        }
     }
 
     private void login(Context ctx) {
-        Dto.LoginRequest req = Json.read(ctx, Dto.LoginRequest.class, config.maxRequestBytes());
-        Validation v = new Validation();
-        String email = v.text("email", req.email(), 254, true);
-        String password = v.secret("password", req.password());
-        v.done();
-        AuthService.TokenPair pair = auth.login(email.toLowerCase(java.util.Locale.ROOT), password, ctx.ip());
-        ctx.header("Cache-Control", "no-store").json(tokens(pair));
+        try (var admitted = auth.admitPasswordWork()) {
+            Dto.LoginRequest req = Json.read(ctx, Dto.LoginRequest.class, config.maxRequestBytes());
+            Validation v = new Validation();
+            String email = v.text("email", req.email(), 254, true);
+            String password = v.secret("password", req.password());
+            v.done();
+            AuthService.TokenPair pair = auth.login(email.toLowerCase(java.util.Locale.ROOT), password, ctx.ip());
+            ctx.header("Cache-Control", "no-store").json(tokens(pair));
+        }
     }
 
     private void refresh(Context ctx) {
@@ -289,30 +293,34 @@ public final class HttpApi {
     }
 
     private void changePassword(Context ctx) {
-        Principal p = principal(ctx);
-        // Each attempt costs an Argon2 verification: limited per user and per address, before any.
-        auth.rateLimit("password_change_user", p.userId(), config.passwordChangeRateLimit());
-        auth.rateLimit("password_change", ctx.ip(), config.passwordChangeAddressRateLimit());
-        Dto.ChangePasswordRequest req = Json.read(ctx, Dto.ChangePasswordRequest.class, config.maxRequestBytes());
-        Validation v = new Validation();
-        String current = v.secret("current_password", req.currentPassword());
-        String next = v.secret("new_password", req.newPassword());
-        v.done();
-        users.changePassword(p, current, next);
-        ctx.status(204);
+        try (var admitted = auth.admitPasswordWork()) {
+            Principal p = principal(ctx);
+            // Each attempt costs an Argon2 verification: limited per user and per address, before any.
+            auth.rateLimit("password_change_user", p.userId(), config.passwordChangeRateLimit());
+            auth.rateLimit("password_change", ctx.ip(), config.passwordChangeAddressRateLimit());
+            Dto.ChangePasswordRequest req = Json.read(ctx, Dto.ChangePasswordRequest.class, config.maxRequestBytes());
+            Validation v = new Validation();
+            String current = v.secret("current_password", req.currentPassword());
+            String next = v.secret("new_password", req.newPassword());
+            v.done();
+            users.changePassword(p, current, next);
+            ctx.status(204);
+        }
     }
 
     private void createUser(Context ctx) {
-        Principal p = principal(ctx);
-        Dto.CreateUserRequest req = Json.read(ctx, Dto.CreateUserRequest.class, config.maxRequestBytes());
-        Validation v = new Validation();
-        String email = v.email("email", req.email(), true);
-        String password = v.secret("password", req.password());
-        String name = v.text("full_name", req.fullName(), 200, true);
-        Role role = v.role("role", req.role());
-        v.done();
-        User u = users.create(p, email, password, name, role == null ? Role.USER : role);
-        ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+        try (var admitted = auth.admitPasswordWork()) {
+            Principal p = principal(ctx);
+            Dto.CreateUserRequest req = Json.read(ctx, Dto.CreateUserRequest.class, config.maxRequestBytes());
+            Validation v = new Validation();
+            String email = v.email("email", req.email(), true);
+            String password = v.secret("password", req.password());
+            String name = v.text("full_name", req.fullName(), 200, true);
+            Role role = v.role("role", req.role());
+            v.done();
+            User u = users.create(p, email, password, name, role == null ? Role.USER : role);
+            ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+        }
     }
 
     private void listUsers(Context ctx) {
