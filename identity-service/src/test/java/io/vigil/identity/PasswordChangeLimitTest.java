@@ -14,14 +14,7 @@ class PasswordChangeLimitTest {
     private static final IdentityConfig.RateLimit PLENTY = new IdentityConfig.RateLimit(10_000, Duration.ofHours(1));
 
     private static String tokenOfNewUser(TestService s) {
-        String email = uniqueEmail();
-        assertThat(s.api.post(
-                                "/api/v1/auth/register",
-                                Map.of("email", email, "password", PASSWORD, "full_name", "Limited"),
-                                null)
-                        .status())
-                .isEqualTo(201);
-        return s.api.login(email, PASSWORD).get("access_token").asString();
+        return s.tokenOfNewUser(uniqueEmail(), PASSWORD);
     }
 
     private static Api.Response wrongChange(TestService s, String token) {

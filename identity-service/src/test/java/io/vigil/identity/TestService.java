@@ -58,6 +58,18 @@ final class TestService implements AutoCloseable {
         this(databaseUrl, b -> b);
     }
 
+    /** Signs up a user with {@code password} and returns an access token of theirs. */
+    String tokenOfNewUser(String email, String password) {
+        Api.Response r = api.post(
+                "/api/v1/auth/register",
+                java.util.Map.of("email", email, "password", password, "full_name", "Test"),
+                null);
+        if (r.status() != 201) {
+            throw new AssertionError("sign-up failed: " + r.status() + " " + r.text());
+        }
+        return api.login(email, password).get("access_token").asString();
+    }
+
     String adminToken() {
         return api.login(ADMIN_EMAIL, ADMIN_PASSWORD).get("access_token").asString();
     }

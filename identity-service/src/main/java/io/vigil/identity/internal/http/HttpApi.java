@@ -1,6 +1,7 @@
 package io.vigil.identity.internal.http;
 
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
@@ -94,14 +95,10 @@ public final class HttpApi {
     /** Creates the (not yet started) Javalin server. */
     public Javalin create() {
         return Javalin.create(cfg -> {
+            server(cfg, config.port());
             cfg.concurrency.useVirtualThreads = true;
-            cfg.startup.showJavalinBanner = false;
-            cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = config.maxRequestBytes();
             cfg.http.prefer405over404 = true;
-            cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
-            cfg.jetty.host = config.host();
-            cfg.jetty.port = config.port();
             // Server spans, the contract's HTTP metrics, request ids (X-Request-ID / X-Correlation-ID),
             // the request's MDC context and the access log all come from vigil-http.
             cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
@@ -138,11 +135,7 @@ public final class HttpApi {
      */
     public Javalin createManagement() {
         return Javalin.create(cfg -> {
-            cfg.startup.showJavalinBanner = false;
-            cfg.startup.showOldJavalinVersionWarning = false;
-            cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
-            cfg.jetty.host = config.host();
-            cfg.jetty.port = config.managementPort();
+            server(cfg, config.managementPort());
             QueuedThreadPool threads = new QueuedThreadPool(16, 2);
             threads.setName("management");
             threads.setDaemon(true);
@@ -160,6 +153,15 @@ public final class HttpApi {
                 }
             });
         });
+    }
+
+    // What both servers share: quiet start-up, the service's JSON, the interface.
+    private void server(JavalinConfig cfg, int port) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
+        cfg.jetty.host = config.host();
+        cfg.jetty.port = port;
     }
 
     // --- routes --------------------------------------------------------------------------------
