@@ -45,7 +45,10 @@ final class TestService implements AutoCloseable {
                 .lockoutThreshold(3)
                 .lockoutDuration(Duration.ofMinutes(10))
                 .loginRateLimit(new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)))
-                .registerRateLimit(new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)));
+                .registerRateLimit(new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)))
+                .passwordChangeRateLimit(
+                        new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)),
+                        new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)));
         if (databaseUrl.startsWith("jdbc:postgresql:")) {
             b.databaseUser(TestDatabases.PG_USER);
         }
@@ -68,6 +71,20 @@ final class TestService implements AutoCloseable {
             throw new AssertionError("sign-up failed: " + r.status() + " " + r.text());
         }
         return api.login(email, password).get("access_token").asString();
+    }
+
+    /** The single number {@code sql} selects from this service's database. */
+    long count(String sql, Object... args) throws java.sql.SQLException {
+        try (java.sql.Connection c = TestDatabases.connect(databaseUrl);
+                java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     String adminToken() {
