@@ -44,6 +44,18 @@ import java.util.regex.Pattern;
  * @param refreshReuseGrace {@code REFRESH_REUSE_GRACE}, default 10s: how long after a rotation the
  *     rotated refresh token may be presented again (a client retrying a lost answer) and gets the
  *     same successor; 0 turns the grace off (every second presentation is reuse)
+ * @param managementPort {@code MANAGEMENT_PORT}, default 9464: the port of {@code /metrics} and the
+ *     health checks, apart from the public API (0 picks a free one); equal to {@code PORT}, they are
+ *     served on the public port instead, and then only behind {@code METRICS_TOKEN}
+ * @param metricsToken {@code METRICS_TOKEN}: bearer token a scrape must present (required when the
+ *     metrics are on the public port; optional on the management port)
+ * @param passwordChangeRateLimit {@code PASSWORD_CHANGE_RATE_LIMIT}: password changes per user
+ * @param passwordChangeAddressRateLimit {@code PASSWORD_CHANGE_ADDRESS_RATE_LIMIT}: password changes per
+ *     client address
+ * @param passwordHashConcurrency {@code PASSWORD_HASH_CONCURRENCY}: Argon2 computations at once, default
+ *     the number of processors
+ * @param passwordHashMaxWait {@code PASSWORD_HASH_MAX_WAIT}: how long a request waits for an Argon2 slot
+ *     before it is answered 503
  */
 public record IdentityConfig(
         String host,
@@ -65,7 +77,13 @@ public record IdentityConfig(
         long maxRequestBytes,
         Duration databaseConnectionTimeout,
         Duration shutdownTimeout,
-        Duration refreshReuseGrace) {
+        Duration refreshReuseGrace,
+        int managementPort,
+        Optional<String> metricsToken,
+        RateLimit passwordChangeRateLimit,
+        RateLimit passwordChangeAddressRateLimit,
+        int passwordHashConcurrency,
+        Duration passwordHashMaxWait) {
 
     /** The embedded default: an H2 file database in PostgreSQL mode, so the SQL is the same. */
     public static final String DEFAULT_DATABASE_URL =
@@ -106,6 +124,27 @@ public record IdentityConfig(
                 refreshReuseGrace.compareTo(Duration.ofMinutes(5)) <= 0,
                 "REFRESH_REUSE_GRACE must be at most 5 minutes: " + refreshReuseGrace);
         check(adminEmail.isPresent() == adminPassword.isPresent(), "ADMIN_EMAIL and ADMIN_PASSWORD go together");
+        Objects.requireNonNull(metricsToken, "metricsToken");
+        Objects.requireNonNull(passwordChangeRateLimit, "passwordChangeRateLimit");
+        Objects.requireNonNull(passwordChangeAddressRateLimit, "passwordChangeAddressRateLimit");
+        Objects.requireNonNull(passwordHashMaxWait, "passwordHashMaxWait");
+        check(managementPort >= 0 && managementPort <= 65535, "MANAGEMENT_PORT must be 0–65535: " + managementPort);
+        check(
+                metricsToken.isEmpty() || metricsToken.get().length() >= 16,
+                "METRICS_TOKEN must have at least 16 characters");
+        // Metrics tell whether guessed passwords were right and which accounts exist: on the public
+        // port they are only served to whoever holds the token.
+        // (The fields are not assigned yet in a compact constructor: the parameters decide.)
+        check(
+                managementPort != port || port == 0 || metricsToken.isPresent(),
+                "METRICS_TOKEN is required when MANAGEMENT_PORT equals PORT (metrics on the public port)");
+        check(passwordHashConcurrency >= 1, "PASSWORD_HASH_CONCURRENCY must be at least 1");
+        check(!passwordHashMaxWait.isNegative(), "PASSWORD_HASH_MAX_WAIT must not be negative");
+    }
+
+    /** Whether {@code /metrics} and the health checks are served on the public port ({@code MANAGEMENT_PORT == PORT}). */
+    public boolean metricsOnServicePort() {
+        return managementPort == port && port != 0;
     }
 
     /**
@@ -200,7 +239,12 @@ public record IdentityConfig(
                 + " access_token_ttl=" + accessTokenTtl.toSeconds() + "s refresh_token_ttl="
                 + refreshTokenTtl.toSeconds() + "s refresh_reuse_grace=" + refreshReuseGrace.toMillis()
                 + "ms shutdown_timeout=" + shutdownTimeout.toMillis() + "ms admin="
-                + (adminEmail.isPresent() ? "configured" : "none");
+                + (adminEmail.isPresent() ? "configured" : "none")
+                + " management_port=" + (metricsOnServicePort() ? "service port" : Integer.toString(managementPort))
+                + " metrics_token=" + (metricsToken.isPresent() ? "configured" : "none")
+                + " password_change_rate_limit=" + passwordChangeRateLimit + "/user," + passwordChangeAddressRateLimit
+                + "/address password_hash_concurrency=" + passwordHashConcurrency + " password_hash_max_wait="
+                + passwordHashMaxWait.toMillis() + "ms";
     }
 
     private static String redactUrl(String url) {
@@ -240,6 +284,12 @@ public record IdentityConfig(
         private Duration databaseConnectionTimeout = Duration.ofSeconds(5);
         private Duration shutdownTimeout = Duration.ofSeconds(20);
         private Duration refreshReuseGrace = Duration.ofSeconds(10);
+        private int managementPort = 9464;
+        private String metricsToken;
+        private RateLimit passwordChangeRateLimit = new RateLimit(5, Duration.ofMinutes(1));
+        private RateLimit passwordChangeAddressRateLimit = new RateLimit(20, Duration.ofMinutes(1));
+        private int passwordHashConcurrency = Runtime.getRuntime().availableProcessors();
+        private Duration passwordHashMaxWait = Duration.ofSeconds(1);
 
         Builder() {}
 
@@ -341,6 +391,33 @@ public record IdentityConfig(
             return this;
         }
 
+        /** The management port (metrics, health); the value of {@code port} puts them on the public port. */
+        public Builder managementPort(int v) {
+            managementPort = v;
+            return this;
+        }
+
+        public Builder metricsToken(String v) {
+            metricsToken = v;
+            return this;
+        }
+
+        public Builder passwordChangeRateLimit(RateLimit perUser, RateLimit perAddress) {
+            passwordChangeRateLimit = perUser;
+            passwordChangeAddressRateLimit = perAddress;
+            return this;
+        }
+
+        public Builder passwordHashConcurrency(int v) {
+            passwordHashConcurrency = v;
+            return this;
+        }
+
+        public Builder passwordHashMaxWait(Duration v) {
+            passwordHashMaxWait = v;
+            return this;
+        }
+
         /** Reads the environment variables on top of the values set so far. */
         public Builder environment(Map<String, String> env) {
             var e = new Env(env);
@@ -373,6 +450,17 @@ public record IdentityConfig(
                     .ifPresent(v -> databaseConnectionTimeout(e.duration("DATABASE_CONNECTION_TIMEOUT", v)));
             e.get("SHUTDOWN_TIMEOUT").ifPresent(v -> shutdownTimeout(e.duration("SHUTDOWN_TIMEOUT", v)));
             e.get("REFRESH_REUSE_GRACE").ifPresent(v -> refreshReuseGrace(e.duration("REFRESH_REUSE_GRACE", v)));
+            e.get("MANAGEMENT_PORT").ifPresent(v -> managementPort(e.integer("MANAGEMENT_PORT", v)));
+            e.get("METRICS_TOKEN").ifPresent(this::metricsToken);
+            e.get("PASSWORD_CHANGE_RATE_LIMIT")
+                    .ifPresent(v -> passwordChangeRateLimit = e.rateLimit("PASSWORD_CHANGE_RATE_LIMIT", v));
+            e.get("PASSWORD_CHANGE_ADDRESS_RATE_LIMIT")
+                    .ifPresent(
+                            v -> passwordChangeAddressRateLimit = e.rateLimit("PASSWORD_CHANGE_ADDRESS_RATE_LIMIT", v));
+            e.get("PASSWORD_HASH_CONCURRENCY")
+                    .ifPresent(v -> passwordHashConcurrency(e.integer("PASSWORD_HASH_CONCURRENCY", v)));
+            e.get("PASSWORD_HASH_MAX_WAIT")
+                    .ifPresent(v -> passwordHashMaxWait(e.duration("PASSWORD_HASH_MAX_WAIT", v)));
             return this;
         }
 
@@ -397,7 +485,13 @@ public record IdentityConfig(
                     maxRequestBytes,
                     databaseConnectionTimeout,
                     shutdownTimeout,
-                    refreshReuseGrace);
+                    refreshReuseGrace,
+                    managementPort,
+                    Optional.ofNullable(metricsToken).filter(s -> !s.isBlank()),
+                    passwordChangeRateLimit,
+                    passwordChangeAddressRateLimit,
+                    passwordHashConcurrency,
+                    passwordHashMaxWait);
         }
 
         private static final Pattern PG_URL = Pattern.compile("postgres(?:ql)?://(?:([^:@/]*)(?::([^@/]*))?@)?(.*)");

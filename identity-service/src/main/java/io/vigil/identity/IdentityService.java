@@ -47,7 +47,9 @@ public final class IdentityService implements AutoCloseable {
 
     private final Database db;
     private final Javalin app;
+    private final Javalin management; // null when metrics and health are on the public port
     private final HttpApi api;
+    private final Passwords passwords;
     private final ScheduledExecutorService housekeeping;
     private final IdentityTelemetry telemetry;
     private final Duration shutdownTimeout;
@@ -56,13 +58,17 @@ public final class IdentityService implements AutoCloseable {
     private IdentityService(
             Database db,
             Javalin app,
+            Javalin management,
             HttpApi api,
+            Passwords passwords,
             ScheduledExecutorService housekeeping,
             IdentityTelemetry telemetry,
             Duration shutdownTimeout) {
         this.db = db;
         this.app = app;
+        this.management = management;
         this.api = api;
+        this.passwords = passwords;
         this.housekeeping = housekeeping;
         this.telemetry = telemetry;
         this.shutdownTimeout = shutdownTimeout;
@@ -85,12 +91,13 @@ public final class IdentityService implements AutoCloseable {
         log.info(config.summary());
         Database db = new Database(config, vigil.openTelemetry());
         IdentityTelemetry telemetry = null;
+        Passwords passwords = new Passwords(config.passwordHashConcurrency(), config.passwordHashMaxWait());
+        Javalin management = null;
         try {
             telemetry = new IdentityTelemetry(vigil);
             UserStore users = new UserStore(vigil.operations());
             TokenStore tokens = new TokenStore();
             AuditLog audit = new AuditLog();
-            Passwords passwords = new Passwords();
             Jwt jwt = new Jwt(signingKey(config, db, tokens), config.issuer());
             AuthService auth = new AuthService(
                     config,
@@ -103,7 +110,7 @@ public final class IdentityService implements AutoCloseable {
                     new RateLimiter(db.dataSource(), config.embeddedDatabase()),
                     telemetry,
                     clock);
-            UserService userService = new UserService(db, users, tokens, audit, passwords, telemetry, clock);
+            UserService userService = new UserService(config, db, users, tokens, audit, passwords, telemetry, clock);
             registerPoolGauges(vigil, db);
             telemetry.activeTokens("access", () -> auth.activeTokens("access"));
             telemetry.activeTokens("refresh", () -> auth.activeTokens("refresh"));
@@ -114,6 +121,9 @@ public final class IdentityService implements AutoCloseable {
                 }
             }
             HttpApi api = new HttpApi(config, vigil, db, auth, userService, jwt, clock);
+            if (!config.metricsOnServicePort()) {
+                management = api.createManagement().start();
+            }
             Javalin app = api.create().start();
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "identity-housekeeping");
@@ -132,12 +142,21 @@ public final class IdentityService implements AutoCloseable {
                     1,
                     10,
                     TimeUnit.MINUTES);
-            log.info("identity-service listening on {}:{}", config.host(), app.port());
-            return new IdentityService(db, app, api, housekeeping, telemetry, config.shutdownTimeout());
+            log.info(
+                    "identity-service listening on {}:{}, metrics and health on {}",
+                    config.host(),
+                    app.port(),
+                    management == null ? "the same port (METRICS_TOKEN required)" : "port " + management.port());
+            return new IdentityService(
+                    db, app, management, api, passwords, housekeeping, telemetry, config.shutdownTimeout());
         } catch (RuntimeException e) {
             if (telemetry != null) {
                 telemetry.close();
             }
+            if (management != null) {
+                management.stop();
+            }
+            passwords.close();
             db.close();
             throw e;
         }
@@ -190,6 +209,11 @@ public final class IdentityService implements AutoCloseable {
         return app.port();
     }
 
+    /** The management port (metrics, health); the public port when they are served there. */
+    public int managementPort() {
+        return management == null ? app.port() : management.port();
+    }
+
     /** Every route as {@code METHOD path}, e.g. {@code GET /api/v1/users/{id}}. */
     List<String> routes() {
         return api.routes().stream()
@@ -230,6 +254,10 @@ public final class IdentityService implements AutoCloseable {
         } else {
             log.warn("Shutdown: {} requests still running after {} ms were cut off", cut, tookMs);
         }
+        if (management != null) {
+            management.stop();
+        }
+        passwords.close();
         db.close();
         log.info("Shutdown: database pool closed");
     }

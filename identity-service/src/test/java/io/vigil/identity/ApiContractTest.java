@@ -124,10 +124,20 @@ abstract class ApiContractTest {
     }
 
     @Test
-    void metricsEndpointServesPrometheusText() {
-        Api.Response r = api.get("/metrics", null);
+    void metricsAndHealthAreOnTheManagementPortAndMetricsNotOnThePublicOne() {
+        Api.Response r = svc.management.get("/metrics", null);
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.text()).contains("app_info");
+        assertThat(svc.service.managementPort()).isNotEqualTo(svc.service.port());
+        assertProblem(api.get("/metrics", null), 404, "not-found");
+        assertThat(svc.management.get("/health", null).status()).isEqualTo(200);
+        assertThat(svc.management
+                        .get("/health/ready", null)
+                        .json()
+                        .get("status")
+                        .asString())
+                .isEqualTo("ready");
+        assertProblem(svc.management.get("/api/v1/users", admin), 404, "not-found");
     }
 
     @Test

@@ -14,6 +14,34 @@ class IdentityConfigTest {
         assertThat(c.port()).isEqualTo(8000);
         assertThat(c.databaseUrl()).startsWith("jdbc:h2:file:./data/");
         assertThat(c.embeddedDatabase()).isTrue();
+        assertThat(c.managementPort()).isEqualTo(9464);
+        assertThat(c.metricsOnServicePort()).isFalse();
+        assertThat(c.metricsToken()).isEmpty();
+        assertThat(c.passwordHashConcurrency()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(c.passwordHashMaxWait()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.passwordChangeRateLimit()).isEqualTo(new IdentityConfig.RateLimit(5, Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void hardeningVariablesAreRead() {
+        IdentityConfig c = IdentityConfig.fromEnvironment(Map.of(
+                "MANAGEMENT_PORT", "9999",
+                "METRICS_TOKEN", "0123456789abcdef",
+                "PASSWORD_CHANGE_RATE_LIMIT", "3/hour",
+                "PASSWORD_CHANGE_ADDRESS_RATE_LIMIT", "30/hour",
+                "PASSWORD_HASH_CONCURRENCY", "3",
+                "PASSWORD_HASH_MAX_WAIT", "250ms"));
+        assertThat(c.managementPort()).isEqualTo(9999);
+        assertThat(c.metricsToken()).contains("0123456789abcdef");
+        assertThat(c.passwordChangeRateLimit()).isEqualTo(new IdentityConfig.RateLimit(3, Duration.ofHours(1)));
+        assertThat(c.passwordChangeAddressRateLimit()).isEqualTo(new IdentityConfig.RateLimit(30, Duration.ofHours(1)));
+        assertThat(c.passwordHashConcurrency()).isEqualTo(3);
+        assertThat(c.passwordHashMaxWait()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.summary()).doesNotContain("0123456789abcdef");
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("PASSWORD_HASH_CONCURRENCY", "0")))
+                .hasMessageContaining("PASSWORD_HASH_CONCURRENCY");
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("MANAGEMENT_PORT", "70000")))
+                .hasMessageContaining("MANAGEMENT_PORT");
     }
 
     @Test

@@ -22,6 +22,9 @@ final class TestService implements AutoCloseable {
 
     final IdentityService service;
     final Api api;
+    /** The management port: metrics and health. */
+    final Api management;
+
     final String databaseUrl;
 
     TestService(String databaseUrl, UnaryOperator<IdentityConfig.Builder> customize) {
@@ -39,6 +42,7 @@ final class TestService implements AutoCloseable {
         IdentityConfig.Builder b = IdentityConfig.builder()
                 .host("127.0.0.1")
                 .port(0)
+                .managementPort(0)
                 .databaseUrl(databaseUrl)
                 .databasePoolSize(4)
                 .admin(ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -46,16 +50,46 @@ final class TestService implements AutoCloseable {
                 .lockoutThreshold(3)
                 .lockoutDuration(Duration.ofMinutes(10))
                 .loginRateLimit(new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)))
-                .registerRateLimit(new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)));
+                .registerRateLimit(new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)))
+                .passwordChangeRateLimit(
+                        new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)),
+                        new IdentityConfig.RateLimit(10_000, Duration.ofMinutes(1)));
         if (databaseUrl.startsWith("jdbc:postgresql:")) {
             b.databaseUser(TestDatabases.PG_USER);
         }
         this.service = IdentityService.start(customize.apply(b).build(), vigil, clock);
         this.api = new Api(service.port());
+        this.management = new Api(service.managementPort());
     }
 
     TestService(String databaseUrl) {
         this(databaseUrl, b -> b);
+    }
+
+    /** Signs up a user with {@code password} and returns an access token of theirs. */
+    String tokenOfNewUser(String email, String password) {
+        Api.Response r = api.post(
+                "/api/v1/auth/register",
+                java.util.Map.of("email", email, "password", password, "full_name", "Test"),
+                null);
+        if (r.status() != 201) {
+            throw new AssertionError("sign-up failed: " + r.status() + " " + r.text());
+        }
+        return api.login(email, password).get("access_token").asString();
+    }
+
+    /** The single number {@code sql} selects from this service's database. */
+    long count(String sql, Object... args) throws java.sql.SQLException {
+        try (java.sql.Connection c = TestDatabases.connect(databaseUrl);
+                java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     String adminToken() {

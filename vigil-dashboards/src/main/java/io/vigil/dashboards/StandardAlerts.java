@@ -26,7 +26,7 @@ public final class StandardAlerts {
     /** The bucket boundary the latency objective counts against; the HTTP histogram must have it. */
     public static final String LATENCY_THRESHOLD_SECONDS = "0.5";
 
-    private static final String SVC = "job=\"" + SERVICE_JOB + "\",instance=\"identity-service:8000\"";
+    private static final String SVC = "job=\"" + SERVICE_JOB + "\",instance=\"identity-service:9464\"";
     private static final Map<String, String> SVC_JOB = Map.of("job", SERVICE_JOB);
     private static final Map<String, String> SVC_INSTANCE =
             Map.of("job", SERVICE_JOB, "instance", "identity-service:8000");
@@ -450,7 +450,7 @@ public final class StandardAlerts {
                         .silentAt("10m")
                         .firesAt(
                                 "30m",
-                                Map.of("job", SERVICE_JOB, "instance", "identity-service:8000", "pool", "main"),
+                                Map.of("job", SERVICE_JOB, "instance", "identity-service:9464", "pool", "main"),
                                 "95%"))
                 .build();
         return new RuleGroup("database", "vigil-database", "30s", List.of(), List.of(slowQueries, pool));
@@ -465,13 +465,14 @@ public final class StandardAlerts {
                 .description("Prometheus has not been able to scrape {{ $labels.instance }} ({{ $labels.job }}) for"
                         + " 1 minute.")
                 .runbook("Check the container (docker compose ps / logs {{ $labels.job }}); if it runs, check that"
-                        + " the metrics endpoint answers (curl http://<host>:8000/metrics).")
+                        + " the metrics endpoint answers (curl http://{{ $labels.instance }}/metrics from inside the"
+                        + " stack's network; identity-service serves it on its management port).")
                 .dashboard(StandardDashboards.OVERVIEW)
                 .covers("004 ServiceDown: up{job=~\"fastapi|keycloak|traefik\"} == 0; here every job but the two"
                         + " data stores, which have their own alerts")
                 .test(AlertTest.given("service stops answering", "up{" + SVC + "}", "1x10 0x29")
                         .silentAt("10m")
-                        .firesAt("20m", Map.of("job", SERVICE_JOB, "instance", "identity-service:8000"), null))
+                        .firesAt("20m", Map.of("job", SERVICE_JOB, "instance", "identity-service:9464"), null))
                 .build();
         String pgLabels = "job=\"" + POSTGRES_JOB + "\",instance=\"postgres-exporter:9187\"";
         AlertRule databaseDown = AlertRule.builder("DatabaseDown")
@@ -533,7 +534,7 @@ public final class StandardAlerts {
                                         + ",jvm_memory_type=\"heap\",jvm_memory_pool_name=\"G1 Old Gen\"}",
                                 gauge(1000, 1000))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", "identity-service:8000"), "95%"))
+                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", "identity-service:9464"), "95%"))
                 .build();
         AlertRule cpu = AlertRule.builder("HighCPUUsage")
                 .expr("max by (" + perInstance + ") (" + c.select("jvm_cpu_recent_utilization") + ") > 0.8")
@@ -549,7 +550,7 @@ public final class StandardAlerts {
                 .covers("004 HighCPUUsage: rate(container_cpu_usage_seconds_total[5m]) > 0.8; as JVM CPU utilization")
                 .test(AlertTest.given("CPU saturates", "jvm_cpu_recent_utilization{" + SVC + "}", gauge(0.2, 0.95))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", "identity-service:8000"), "95%"))
+                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", "identity-service:9464"), "95%"))
                 .build();
         return new RuleGroup(
                 "infrastructure",

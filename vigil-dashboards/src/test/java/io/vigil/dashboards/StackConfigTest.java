@@ -84,6 +84,27 @@ class StackConfigTest {
     }
 
     @Test
+    void scrapesTheServiceOnItsManagementPortWhichIsPublishedToNoOne() {
+        JsonNode service = compose.get("services").get("identity-service");
+        String managementPort =
+                service.get("environment").get("MANAGEMENT_PORT").asText();
+        assertThat(managementPort).isEqualTo("9464");
+        JsonNode job = null;
+        for (JsonNode sc : Deploy.yaml("prometheus/prometheus.yml").get("scrape_configs")) {
+            if (sc.get("job_name").asText().equals("identity-service")) {
+                job = sc;
+            }
+        }
+        assertThat(job).isNotNull();
+        assertThat(job.at("/static_configs/0/targets").toString()).contains("identity-service:" + managementPort);
+        // The metrics reveal which guessed passwords were right: no host port leads to them.
+        for (JsonNode p : service.path("ports")) {
+            assertThat(p.asText().split(":")[1]).isNotEqualTo(managementPort);
+        }
+        assertThat(service.get("environment").has("METRICS_TOKEN")).isFalse();
+    }
+
+    @Test
     void takesEverySecretFromTheEnvironment() throws Exception {
         JsonNode secrets = compose.get("secrets");
         secrets.fields()

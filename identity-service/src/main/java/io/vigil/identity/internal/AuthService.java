@@ -66,6 +66,11 @@ public final class AuthService {
         this.successorKey = new SecretKeySpec(jwt.derivedSecret("refresh-token-successor"), "HmacSHA256");
     }
 
+    /** Admits a request that needs password hashing, or sheds it (503) when too many are in. */
+    public Passwords.Admission admitPasswordWork() {
+        return passwords.admit();
+    }
+
     /** Rejects the request with 429 when {@code key}'s bucket is empty. */
     public void rateLimit(String name, String clientAddress, IdentityConfig.RateLimit limit) {
         long wait = rateLimiter.tryAcquire(name + ":" + clientAddress, limit);
@@ -87,26 +92,29 @@ public final class AuthService {
                 throw e;
             }
             Optional<User> found = db.read(c -> users.byEmail(c, email));
-            // Unknown emails are verified against the dummy hash: same answer, same cost.
+            // Only an active, unlocked account's password is checked. Unknown emails, locked and
+            // inactive accounts get the dummy verification: the same cost, and nothing — metric,
+            // span or log — that depends on whether the guessed password was right.
+            Instant now = clock.instant();
+            boolean checkable =
+                    found.isPresent() && found.get().active() && !found.get().lockedAt(now);
             boolean passwordOk = telemetry.passwordOperation("validate", "verify", p -> {
-                boolean ok =
-                        passwords.verify(password, found.map(User::passwordHash).orElse(null));
+                boolean ok = passwords.verify(password, checkable ? found.get().passwordHash() : null);
                 if (!ok) {
                     p.failure("mismatch");
                 }
                 return ok;
             });
-            if (found.isEmpty()) {
-                return fail(op, "invalid_credentials", null);
+            String userId = found.map(User::id).orElse(null);
+            if (userId != null) {
+                op.userId(userId);
             }
-            String userId = found.get().id();
-            op.userId(userId);
             LoginOutcome outcome = db.tx(c -> recordAttempt(c, userId, passwordOk));
             return switch (outcome.result) {
                 case OK -> outcome.user;
-                case LOCKED -> fail(op, "account_locked", userId);
-                case INACTIVE -> fail(op, "account_inactive", userId);
-                case INVALID -> fail(op, "invalid_credentials", userId);
+                case LOCKED -> fail(op, "account_locked");
+                case INACTIVE -> fail(op, "account_inactive");
+                case INVALID -> fail(op, "invalid_credentials");
                 case LOCKED_NOW -> {
                     telemetry.securityEvent(
                             "account_locked",
@@ -115,22 +123,16 @@ public final class AuthService {
                             Map.of(
                                     "failed_attempts", config.lockoutThreshold(),
                                     "locked_seconds", config.lockoutDuration().toSeconds()));
-                    yield fail(op, "invalid_credentials", userId);
+                    yield fail(op, "invalid_credentials");
                 }
             };
         });
         return db.tx(c -> issuePair(c, user, UUID.randomUUID().toString(), randomToken()));
     }
 
-    private User fail(IdentityTelemetry.Operation op, String reason, String userId) {
+    private User fail(IdentityTelemetry.Operation op, String reason) {
         op.failure(reason);
         telemetry.failedLogin(reason);
-        if (userId == null) {
-            db.tx(c -> {
-                audit.record(c, null, "login", "auth", "failure", reason);
-                return null;
-            });
-        }
         // One answer for every reason: the response never tells which emails exist or are locked.
         throw ApiException.invalidCredentials();
     }
@@ -145,35 +147,38 @@ public final class AuthService {
 
     private record LoginOutcome(Result result, User user) {}
 
-    // Runs with the user's row locked, so concurrent attempts on any instance count exactly.
+    // Runs with the user's row locked, so concurrent attempts on any instance count exactly. An
+    // unknown email (userId null) runs the same statements against an id no user has: the repository
+    // metrics, the spans and the time taken do not tell which emails exist.
     private LoginOutcome recordAttempt(java.sql.Connection c, String userId, boolean passwordOk)
             throws java.sql.SQLException {
-        Optional<User> locked = users.byId(c, userId, true);
+        Instant now = clock.instant();
+        Optional<User> locked = users.byId(c, userId != null ? userId : NO_SUCH_USER, true);
         if (locked.isEmpty()) {
+            users.update(c, nobody(now)); // matches no row
+            audit.record(c, null, "login", "auth", "failure", "invalid_credentials");
             return new LoginOutcome(Result.INVALID, null);
         }
         User u = locked.get();
-        Instant now = clock.instant();
         Result result;
         User next;
         if (u.lockedAt(now)) {
             result = Result.LOCKED;
             next = u;
+        } else if (!u.active()) {
+            // Not counted: an inactive account's password was not checked (see login).
+            result = Result.INACTIVE;
+            next = u;
         } else if (!passwordOk) {
             int attempts = u.failedAttempts() + 1;
             boolean lock = attempts >= config.lockoutThreshold();
             result = lock ? Result.LOCKED_NOW : Result.INVALID;
-            next = copy(u, lock ? 0 : attempts, lock ? now.plus(config.lockoutDuration()) : null, now);
-        } else if (!u.active()) {
-            result = Result.INACTIVE;
-            next = copy(u, 0, null, now);
+            next = u.withFailures(lock ? 0 : attempts, lock ? now.plus(config.lockoutDuration()) : null, now);
         } else {
             result = Result.OK;
-            next = copy(u, 0, null, now);
+            next = u.withFailures(0, null, now);
         }
-        if (next != u) {
-            users.update(c, next);
-        }
+        users.update(c, next); // also when unchanged, so every outcome runs the same statements
         String resource = "user:" + userId;
         switch (result) {
             case OK -> audit.record(c, userId, "login", resource, "success", null);
@@ -188,19 +193,11 @@ public final class AuthService {
         return new LoginOutcome(result, next);
     }
 
-    private static User copy(User u, int failedAttempts, Instant lockedUntil, Instant now) {
-        return new User(
-                u.id(),
-                u.email(),
-                u.fullName(),
-                u.role(),
-                u.active(),
-                u.passwordHash(),
-                failedAttempts,
-                lockedUntil,
-                u.tokensValidAfter(),
-                u.createdAt(),
-                now);
+    /** A user id no row has (not a UUID, which every real id is). */
+    private static final String NO_SUCH_USER = "-";
+
+    private static User nobody(Instant now) {
+        return new User(NO_SUCH_USER, "-", "-", Role.USER, false, "-", 0, null, now, 0, now, now);
     }
 
     /**
@@ -227,6 +224,8 @@ public final class AuthService {
                         return new RefreshResult(again.get(), t, null);
                     }
                     int revoked = tokens.revokeFamily(c, t.familyId(), now);
+                    // The thief may hold the family's access tokens too: they end now, not at expiry.
+                    tokens.revokeAccessOfFamily(c, t.familyId());
                     audit.record(
                             c,
                             t.userId(),
@@ -322,8 +321,8 @@ public final class AuthService {
     private Jwt.Issued issueAccess(java.sql.Connection c, User user, Instant now) {
         return telemetry.tokenOperation("generate", "access", "create_access_token", op -> {
             op.userId(user.id());
-            Jwt.Issued issued = jwt.issue(user.id(), user.role(), now, config.accessTokenTtl());
-            sql(() -> tokens.insertAccess(c, issued.tokenId(), user.id(), issued.expiresAt()));
+            Jwt.Issued issued = jwt.issue(user.id(), user.role(), user.sessionVersion(), now, config.accessTokenTtl());
+            sql(() -> tokens.insertAccess(c, issued.tokenId(), user.id(), familyId, issued.expiresAt()));
             return issued;
         });
     }
@@ -377,10 +376,12 @@ public final class AuthService {
             record Check(Optional<User> user, boolean revoked) {}
             Check check = db.read(
                     c -> new Check(users.byId(c, claims.userId(), false), tokens.accessRevoked(c, claims.tokenId())));
+            // The session version, not the issue time, decides: iat has whole seconds only, and a
+            // token issued in the same second as a password change must be refused too.
             if (check.revoked
                     || check.user.isEmpty()
                     || !check.user.get().active()
-                    || claims.issuedAt().isBefore(check.user.get().tokensValidAfter())) {
+                    || claims.sessionVersion() != check.user.get().sessionVersion()) {
                 op.attribute("validation_status", "invalid");
                 throw ApiException.unauthorized("invalid-token", "The access token has been revoked");
             }

@@ -48,8 +48,15 @@ public final class Jwt {
     private final String issuer;
     private final Map<String, Object> jwks;
 
-    /** A verified access token's claims. */
-    public record Claims(String userId, Role role, String tokenId, Instant issuedAt, Instant expiresAt) {}
+    /** Claim: the user's session version when the token was issued. */
+    private static final String SESSION_VERSION = "sv";
+
+    /**
+     * A verified access token's claims; {@code sessionVersion} is -1 when the token has none (it is
+     * then refused by the database check, as a token of an ended session).
+     */
+    public record Claims(
+            String userId, Role role, String tokenId, Instant issuedAt, Instant expiresAt, long sessionVersion) {}
 
     /** An issued access token. */
     public record Issued(String token, String tokenId, Instant expiresAt) {}
@@ -145,7 +152,8 @@ public final class Jwt {
         return jwks;
     }
 
-    public Issued issue(String userId, Role role, Instant now, Duration ttl) {
+    /** Signs an access token for {@code userId} in session version {@code sessionVersion}. */
+    public Issued issue(String userId, Role role, long sessionVersion, Instant now, Duration ttl) {
         String jti = UUID.randomUUID().toString();
         Instant exp = now.plus(ttl);
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
@@ -157,6 +165,7 @@ public final class Jwt {
                 .expirationTime(Date.from(exp))
                 .jwtID(jti)
                 .claim("role", role.wireName())
+                .claim(SESSION_VERSION, sessionVersion)
                 .build();
         SignedJWT jwt = new SignedJWT(
                 new JWSHeader.Builder(algorithm)
@@ -220,7 +229,9 @@ public final class Jwt {
         if (r == null) {
             throw new InvalidToken("unknown role", false);
         }
-        return new Claims(c.getSubject(), r, c.getJWTID(), c.getIssueTime().toInstant(), exp);
+        Object sv = c.getClaim(SESSION_VERSION);
+        long sessionVersion = sv instanceof Number n && n.longValue() >= 0 ? n.longValue() : -1;
+        return new Claims(c.getSubject(), r, c.getJWTID(), c.getIssueTime().toInstant(), exp, sessionVersion);
     }
 
     private static JWK withKid(JWK k, String kid) {

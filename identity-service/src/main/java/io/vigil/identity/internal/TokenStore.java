@@ -76,14 +76,32 @@ public final class TokenStore {
                 c, "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", now, userId);
     }
 
-    public void insertAccess(Connection c, String jti, String userId, Instant expiresAt) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("INSERT INTO access_tokens (jti, user_id, expires_at) VALUES (?, ?, ?)")) {
+    public void insertAccess(Connection c, String jti, String userId, String familyId, Instant expiresAt)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO access_tokens (jti, user_id, family_id, expires_at) VALUES (?, ?, ?, ?)")) {
             ps.setString(1, jti);
             ps.setString(2, userId);
-            setTime(ps, 3, expiresAt);
+            ps.setString(3, familyId);
+            setTime(ps, 4, expiresAt);
             ps.executeUpdate();
         }
+    }
+
+    /** Revokes every access token issued with a refresh-token family (when the family is stolen). */
+    public int revokeAccessOfFamily(Connection c, String familyId) throws SQLException {
+        int n;
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO revoked_access_tokens (jti, expires_at)"
+                + " SELECT a.jti, a.expires_at FROM access_tokens a WHERE a.family_id = ?"
+                + " AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = a.jti)")) {
+            ps.setString(1, familyId);
+            n = ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM access_tokens WHERE family_id = ?")) {
+            ps.setString(1, familyId);
+            ps.executeUpdate();
+        }
+        return n;
     }
 
     /** Revokes one access token: refused from now on, and no longer counted as active. */

@@ -2,7 +2,10 @@ package io.vigil.identity.internal;
 
 import java.time.Instant;
 
-/** A stored user. The password hash never leaves the service. */
+/**
+ * A stored user. The password hash never leaves the service. {@code sessionVersion} is carried by
+ * every access token issued to the user; incrementing it ends all of them at once.
+ */
 public record User(
         String id,
         String email,
@@ -13,8 +16,26 @@ public record User(
         int failedAttempts,
         Instant lockedUntil,
         Instant tokensValidAfter,
+        long sessionVersion,
         Instant createdAt,
         Instant updatedAt) {
+
+    /** This user with a new failed-login count and lock, as of {@code now}. */
+    public User withFailures(int failedAttempts, Instant lockedUntil, Instant now) {
+        return new User(
+                id,
+                email,
+                fullName,
+                role,
+                active,
+                passwordHash,
+                failedAttempts,
+                lockedUntil,
+                tokensValidAfter,
+                sessionVersion,
+                createdAt,
+                now);
+    }
 
     /** Whether the account is locked at {@code now}. */
     public boolean lockedAt(Instant now) {

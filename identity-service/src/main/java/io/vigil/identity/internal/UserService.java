@@ -1,9 +1,11 @@
 package io.vigil.identity.internal;
 
+import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.telemetry.IdentityTelemetry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.UUID;
  * authorization check and recorded in the audit log in the same transaction as the change.
  */
 public final class UserService {
+    private final IdentityConfig config;
     private final Database db;
     private final UserStore users;
     private final TokenStore tokens;
@@ -32,6 +35,7 @@ public final class UserService {
     public record Changes(String email, String fullName, Role role) {}
 
     public UserService(
+            IdentityConfig config,
             Database db,
             UserStore users,
             TokenStore tokens,
@@ -39,6 +43,7 @@ public final class UserService {
             Passwords passwords,
             IdentityTelemetry telemetry,
             Clock clock) {
+        this.config = config;
         this.db = db;
         this.users = users;
         this.tokens = tokens;
@@ -91,6 +96,7 @@ public final class UserService {
                     0,
                     null,
                     now.truncatedTo(ChronoUnit.SECONDS),
+                    0,
                     now,
                     now);
             op.userId(u.id());
@@ -171,7 +177,7 @@ public final class UserService {
                 "update_user",
                 actor.userId(),
                 id,
-                op -> mutate(actor, id, "update_user", (c, u, now) -> {
+                op -> mutate(actor, id, "update_user", changes.role() == Role.USER, (c, u, now) -> {
                     Role role = changes.role() != null ? changes.role() : u.role();
                     return new User(
                             u.id(),
@@ -184,6 +190,7 @@ public final class UserService {
                             u.lockedUntil(),
                             // A role change must not leave tokens carrying the old role around.
                             role != u.role() ? now.truncatedTo(ChronoUnit.SECONDS) : u.tokensValidAfter(),
+                            role != u.role() ? u.sessionVersion() + 1 : u.sessionVersion(),
                             u.createdAt(),
                             now);
                 }));
@@ -200,6 +207,7 @@ public final class UserService {
                 actor.userId(),
                 id,
                 op -> db.tx(c -> {
+                    requireAnotherAdmin(c, id);
                     if (!users.delete(c, id)) {
                         throw ApiException.notFound("No user with this id");
                     }
@@ -220,7 +228,7 @@ public final class UserService {
                 type + "_user",
                 actor.userId(),
                 id,
-                op -> mutate(actor, id, type + "_user", (c, u, now) -> {
+                op -> mutate(actor, id, type + "_user", !active, (c, u, now) -> {
                     if (!active) {
                         // A deactivated user's sessions end now, on every instance.
                         tokens.revokeAllOfUser(c, u.id(), now);
@@ -236,6 +244,8 @@ public final class UserService {
                             u.failedAttempts(),
                             u.lockedUntil(),
                             active ? u.tokensValidAfter() : now.truncatedTo(ChronoUnit.SECONDS),
+                            // Deactivation ends every session for good: reactivating does not revive them.
+                            active ? u.sessionVersion() : u.sessionVersion() + 1,
                             u.createdAt(),
                             now);
                 }));
@@ -252,6 +262,7 @@ public final class UserService {
                         actor,
                         id,
                         "unlock_user",
+                        false,
                         (c, cur, now) -> new User(
                                 cur.id(),
                                 cur.email(),
@@ -262,27 +273,48 @@ public final class UserService {
                                 0,
                                 null,
                                 cur.tokensValidAfter(),
+                                cur.sessionVersion(),
                                 cur.createdAt(),
                                 now)));
         telemetry.securityEvent("account_unlocked", "low", id, Map.of("actor_id", actor.userId()));
         return u;
     }
 
-    /** Changes the caller's own password and ends all of their sessions. */
+    /**
+     * Changes the caller's own password and ends all of their sessions. A wrong current password
+     * counts towards the lockout, as a failed login does; a locked account is answered 429 without
+     * a password check.
+     */
     public void changePassword(Principal actor, String current, String replacement) {
+        User u = find(actor.userId());
+        Instant locked = u.lockedUntil();
+        if (u.lockedAt(clock.instant())) {
+            long seconds = Math.max(1, Duration.between(clock.instant(), locked).toSeconds() + 1);
+            throw new ApiException(
+                    429,
+                    "account-locked",
+                    "Too many requests",
+                    "The account is locked after too many failed attempts; retry after " + seconds + " s",
+                    List.of(),
+                    Map.of("Retry-After", Long.toString(seconds)));
+        }
         telemetry.passwordOperation("change", "change_password", op -> {
             op.userId(actor.userId());
-            User u = find(actor.userId());
             if (!passwords.verify(current, u.passwordHash())) {
-                db.tx(c -> {
-                    audit.record(c, u.id(), "change_password", "user:" + u.id(), "failure", "invalid_current_password");
-                    return null;
-                });
+                if (db.tx(c -> countFailure(c, u.id()))) {
+                    telemetry.securityEvent(
+                            "account_locked",
+                            "high",
+                            u.id(),
+                            Map.of(
+                                    "failed_attempts", config.lockoutThreshold(),
+                                    "locked_seconds", config.lockoutDuration().toSeconds()));
+                }
                 throw new ApiException(400, "invalid-current-password", "Bad request", "The current password is wrong");
             }
             requirePolicy(replacement, u.email(), "new_password");
             String hash = passwords.hash(replacement);
-            mutate(actor, u.id(), "change_password", (c, cur, now) -> {
+            mutate(actor, u.id(), "change_password", false, (c, cur, now) -> {
                 tokens.revokeAllOfUser(c, cur.id(), now);
                 tokens.forgetAccessOfUser(c, cur.id());
                 return new User(
@@ -295,11 +327,41 @@ public final class UserService {
                         0,
                         cur.lockedUntil(),
                         now.truncatedTo(ChronoUnit.SECONDS),
+                        cur.sessionVersion() + 1,
                         cur.createdAt(),
                         now);
             });
             return null;
         });
+    }
+
+    // A wrong current password, with the row locked: counts towards the lockout like a failed
+    // login; returns whether this failure locked the account.
+    private boolean countFailure(Connection c, String id) throws SQLException {
+        User cur = users.byId(c, id, true).orElseThrow(() -> ApiException.notFound("No user with this id"));
+        Instant now = clock.instant();
+        audit.record(c, id, "change_password", "user:" + id, "failure", "invalid_current_password");
+        if (cur.lockedAt(now)) {
+            return false;
+        }
+        int attempts = cur.failedAttempts() + 1;
+        boolean lock = attempts >= config.lockoutThreshold();
+        users.update(c, cur.withFailures(lock ? 0 : attempts, lock ? now.plus(config.lockoutDuration()) : null, now));
+        if (lock) {
+            audit.record(c, null, "account_locked", "user:" + id, "success", null);
+        }
+        return lock;
+    }
+
+    // Serialises every change that could remove an administrator, on any instance: the active
+    // administrators' rows are locked (in id order) before the target's, and a change that would
+    // leave none is refused. Some administrator always remains, even under concurrent requests.
+    private void requireAnotherAdmin(Connection c, String targetId) throws SQLException {
+        List<String> admins = users.lockActiveAdmins(c);
+        if (admins.size() == 1 && admins.getFirst().equals(targetId)) {
+            throw ApiException.conflict(
+                    "last-admin", "The last active administrator cannot be demoted, deactivated or deleted");
+        }
     }
 
     // --- helpers -------------------------------------------------------------------------------
@@ -313,10 +375,14 @@ public final class UserService {
         User apply(Connection c, User current, Instant now) throws SQLException;
     }
 
-    // Reads the row locked, applies the change, writes it and its audit record in one transaction.
-    private User mutate(Principal actor, String id, String action, Mutation m) {
+    // Reads the row locked, applies the change, writes it and its audit record in one transaction;
+    // with mayRemoveAdmin, first makes sure an administrator remains.
+    private User mutate(Principal actor, String id, String action, boolean mayRemoveAdmin, Mutation m) {
         try {
             return db.tx(c -> {
+                if (mayRemoveAdmin) {
+                    requireAnotherAdmin(c, id);
+                }
                 Optional<User> cur = users.byId(c, id, true);
                 if (cur.isEmpty()) {
                     throw ApiException.notFound("No user with this id");

@@ -23,7 +23,7 @@ import java.util.Optional;
 public final class UserStore {
     private static final String TABLE = "users";
     private static final String COLUMNS = "id, email, full_name, role, active, password_hash, failed_attempts,"
-            + " locked_until, tokens_valid_after, created_at, updated_at";
+            + " locked_until, tokens_valid_after, session_version, created_at, updated_at";
 
     private final Operations operations;
 
@@ -69,6 +69,26 @@ public final class UserStore {
                 () -> one(c, "SELECT " + COLUMNS + " FROM users WHERE email = ?", email));
     }
 
+    /**
+     * Locks the rows of every active administrator, in id order (so concurrent callers cannot
+     * deadlock), and returns their ids.
+     */
+    public List<String> lockActiveAdmins(Connection c) throws SQLException {
+        return observe("select", "lock_active_admins", () -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id FROM users WHERE role = ? AND active = TRUE ORDER BY id FOR UPDATE")) {
+                ps.setString(1, Role.ADMIN.wireName());
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<String> ids = new ArrayList<>();
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                    return ids;
+                }
+            }
+        });
+    }
+
     public void insert(Connection c, User u) throws SQLException {
         observe("insert", "insert_user", () -> {
             insertRow(c, u);
@@ -78,7 +98,7 @@ public final class UserStore {
 
     private void insertRow(Connection c, User u) throws SQLException {
         try (PreparedStatement ps =
-                c.prepareStatement("INSERT INTO users (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                c.prepareStatement("INSERT INTO users (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, u.id());
             ps.setString(2, u.email());
             ps.setString(3, u.fullName());
@@ -88,8 +108,9 @@ public final class UserStore {
             ps.setInt(7, u.failedAttempts());
             setTime(ps, 8, u.lockedUntil());
             setTime(ps, 9, u.tokensValidAfter());
-            setTime(ps, 10, u.createdAt());
-            setTime(ps, 11, u.updatedAt());
+            ps.setLong(10, u.sessionVersion());
+            setTime(ps, 11, u.createdAt());
+            setTime(ps, 12, u.updatedAt());
             ps.executeUpdate();
         }
     }
@@ -105,7 +126,7 @@ public final class UserStore {
     private void updateRow(Connection c, User u) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE users SET email = ?, full_name = ?, role = ?,"
                 + " active = ?, password_hash = ?, failed_attempts = ?, locked_until = ?, tokens_valid_after = ?,"
-                + " updated_at = ? WHERE id = ?")) {
+                + " session_version = ?, updated_at = ? WHERE id = ?")) {
             ps.setString(1, u.email());
             ps.setString(2, u.fullName());
             ps.setString(3, u.role().wireName());
@@ -114,8 +135,9 @@ public final class UserStore {
             ps.setInt(6, u.failedAttempts());
             setTime(ps, 7, u.lockedUntil());
             setTime(ps, 8, u.tokensValidAfter());
-            setTime(ps, 9, u.updatedAt());
-            ps.setString(10, u.id());
+            ps.setLong(9, u.sessionVersion());
+            setTime(ps, 10, u.updatedAt());
+            ps.setString(11, u.id());
             ps.executeUpdate();
         }
     }
@@ -180,6 +202,7 @@ public final class UserStore {
                 rs.getInt("failed_attempts"),
                 time(rs, "locked_until"),
                 time(rs, "tokens_valid_after"),
+                rs.getLong("session_version"),
                 time(rs, "created_at"),
                 time(rs, "updated_at"));
     }

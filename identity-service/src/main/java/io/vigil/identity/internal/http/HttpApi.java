@@ -1,6 +1,7 @@
 package io.vigil.identity.internal.http;
 
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
@@ -9,6 +10,7 @@ import io.javalin.json.JavalinJackson3;
 import io.vigil.core.MetricsScrape;
 import io.vigil.core.Vigil;
 import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.identity.IdentityConfig;
@@ -16,6 +18,7 @@ import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.AuthService;
 import io.vigil.identity.internal.Database;
 import io.vigil.identity.internal.Jwt;
+import io.vigil.identity.internal.Overloaded;
 import io.vigil.identity.internal.Principal;
 import io.vigil.identity.internal.Role;
 import io.vigil.identity.internal.User;
@@ -38,6 +41,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -68,6 +72,7 @@ public final class HttpApi {
     private final Jwt jwt;
     private final Clock clock;
     private final byte[] openApi;
+    private final MetricsAccess metricsAccess;
     private final List<Route> routes = new ArrayList<>();
     private final DrainingHandler draining = new DrainingHandler();
     private volatile boolean stopping;
@@ -88,6 +93,8 @@ public final class HttpApi {
         this.jwt = jwt;
         this.clock = clock;
         this.openApi = loadOpenApi();
+        this.metricsAccess =
+                config.metricsToken().map(MetricsAccess::bearerToken).orElse(MetricsAccess.open());
         defineRoutes();
     }
 
@@ -99,14 +106,10 @@ public final class HttpApi {
     /** Creates the (not yet started) Javalin server. */
     public Javalin create() {
         return Javalin.create(cfg -> {
+            server(cfg, config.port());
             cfg.concurrency.useVirtualThreads = true;
-            cfg.startup.showJavalinBanner = false;
-            cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = config.maxRequestBytes();
             cfg.http.prefer405over404 = true;
-            cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
-            cfg.jetty.host = config.host();
-            cfg.jetty.port = config.port();
             // Graceful stop: Server.stop() closes the listener, then waits up to SHUTDOWN_TIMEOUT
             // for the requests the DrainingHandler counts; the servlet context goes inside it.
             cfg.jetty.modifyServer(server -> {
@@ -121,6 +124,10 @@ public final class HttpApi {
             }
             cfg.routes.exception(ApiException.class, this::onApiException);
             cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
+            cfg.routes.exception(Overloaded.class, (e, ctx) -> {
+                ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+                problem(ctx, 503, "overloaded", "Service unavailable", e.getMessage(), null);
+            });
             cfg.routes.exception(Database.DataAccessException.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Database failure");
                 ctx.header("Retry-After", RETRY_AFTER_SECONDS);
@@ -138,6 +145,43 @@ public final class HttpApi {
         });
     }
 
+    /**
+     * Creates the (not yet started) management server: {@code METRICS_ENDPOINT} and the health checks
+     * on {@code MANAGEMENT_PORT}, a port only the scraper and the orchestrator reach. Its requests
+     * carry no HTTP telemetry (probes and scrapes are not traffic), and it has threads of its own, so
+     * it answers even when the public port is saturated.
+     */
+    public Javalin createManagement() {
+        return Javalin.create(cfg -> {
+            server(cfg, config.managementPort());
+            QueuedThreadPool threads = new QueuedThreadPool(16, 2);
+            threads.setName("management");
+            threads.setDaemon(true);
+            cfg.jetty.threadPool = threads;
+            cfg.routes.get(vigil.config().metricsPath(), this::metrics);
+            cfg.routes.get("/health", HttpApi::health);
+            cfg.routes.get("/health/ready", this::ready);
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.atError().setCause(e).log("Unhandled error on the management port");
+                problem(ctx, 500, "internal-error", "Internal server error", "An unexpected error occurred", null);
+            });
+            cfg.routes.error(404, ctx -> {
+                if (!isProblem(ctx)) {
+                    problem(ctx, 404, "not-found", "Not found", "No such resource: " + ctx.path(), null);
+                }
+            });
+        });
+    }
+
+    // What both servers share: quiet start-up, the service's JSON, the interface.
+    private void server(JavalinConfig cfg, int port) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.jsonMapper(new JavalinJackson3(Json.MAPPER, true));
+        cfg.jetty.host = config.host();
+        cfg.jetty.port = port;
+    }
+
     // --- routes --------------------------------------------------------------------------------
 
     private void route(HandlerType method, String path, Handler handler) {
@@ -145,12 +189,13 @@ public final class HttpApi {
     }
 
     private void defineRoutes() {
-        route(HandlerType.GET, "/health", ctx -> ctx.json(Map.of("status", "ok")));
+        route(HandlerType.GET, "/health", HttpApi::health);
         route(HandlerType.GET, "/health/ready", this::ready);
-        route(HandlerType.GET, vigil.config().metricsPath(), ctx -> {
-            MetricsScrape s = vigil.metricsEndpoint().scrape(ctx.header("Accept"));
-            ctx.contentType(s.contentType()).result(s.body());
-        });
+        if (config.metricsOnServicePort()) {
+            // Only when the operator asked for it, and then only behind METRICS_TOKEN (the config
+            // refuses the one without the other).
+            route(HandlerType.GET, vigil.config().metricsPath(), this::metrics);
+        }
         route(HandlerType.GET, "/.well-known/jwks.json", ctx -> ctx.json(jwt.jwks()));
         route(
                 HandlerType.GET,
@@ -201,6 +246,22 @@ public final class HttpApi {
         return draining.getCurrentRequestCount();
     }
 
+    private static void health(Context ctx) {
+        ctx.json(Map.of("status", "ok"));
+    }
+
+    // Metrics reveal what the responses hide (which logins succeed, how many accounts lock): served
+    // to whoever MetricsAccess admits, a 401 problem for everyone else.
+    private void metrics(Context ctx) {
+        if (!metricsAccess.permits(ctx.header("Authorization"))) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"metrics\"");
+            problem(ctx, 401, "unauthorized", "Unauthorized", "The metrics need a bearer token", null);
+            return;
+        }
+        MetricsScrape s = vigil.metricsEndpoint().scrape(ctx.header("Accept"));
+        ctx.contentType(s.contentType()).result(s.body());
+    }
+
     private void ready(Context ctx) {
         if (stopping) {
             ctx.header("Retry-After", RETRY_AFTER_SECONDS);
@@ -214,25 +275,29 @@ public final class HttpApi {
     }
 
     private void register(Context ctx) {
-        auth.rateLimit("register", ctx.ip(), config.registerRateLimit());
-        Dto.RegisterRequest req = Json.read(ctx, Dto.RegisterRequest.class, config.maxRequestBytes());
-        Validation v = new Validation();
-        String email = v.email("email", req.email(), true);
-        String password = v.secret("password", req.password());
-        String name = v.text("full_name", req.fullName(), 200, true);
-        v.done();
-        User u = users.create(null, email, password, name, Role.USER);
-        ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+        try (var admitted = auth.admitPasswordWork()) {
+            auth.rateLimit("register", ctx.ip(), config.registerRateLimit());
+            Dto.RegisterRequest req = Json.read(ctx, Dto.RegisterRequest.class, config.maxRequestBytes());
+            Validation v = new Validation();
+            String email = v.email("email", req.email(), true);
+            String password = v.secret("password", req.password());
+            String name = v.text("full_name", req.fullName(), 200, true);
+            v.done();
+            User u = users.create(null, email, password, name, Role.USER);
+            ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+        }
     }
 
     private void login(Context ctx) {
-        Dto.LoginRequest req = Json.read(ctx, Dto.LoginRequest.class, config.maxRequestBytes());
-        Validation v = new Validation();
-        String email = v.text("email", req.email(), 254, true);
-        String password = v.secret("password", req.password());
-        v.done();
-        AuthService.TokenPair pair = auth.login(email.toLowerCase(java.util.Locale.ROOT), password, ctx.ip());
-        ctx.header("Cache-Control", "no-store").json(tokens(pair));
+        try (var admitted = auth.admitPasswordWork()) {
+            Dto.LoginRequest req = Json.read(ctx, Dto.LoginRequest.class, config.maxRequestBytes());
+            Validation v = new Validation();
+            String email = v.text("email", req.email(), 254, true);
+            String password = v.secret("password", req.password());
+            v.done();
+            AuthService.TokenPair pair = auth.login(email.toLowerCase(java.util.Locale.ROOT), password, ctx.ip());
+            ctx.header("Cache-Control", "no-store").json(tokens(pair));
+        }
     }
 
     private void refresh(Context ctx) {
@@ -265,27 +330,34 @@ public final class HttpApi {
     }
 
     private void changePassword(Context ctx) {
-        Principal p = principal(ctx);
-        Dto.ChangePasswordRequest req = Json.read(ctx, Dto.ChangePasswordRequest.class, config.maxRequestBytes());
-        Validation v = new Validation();
-        String current = v.secret("current_password", req.currentPassword());
-        String next = v.secret("new_password", req.newPassword());
-        v.done();
-        users.changePassword(p, current, next);
-        ctx.status(204);
+        try (var admitted = auth.admitPasswordWork()) {
+            Principal p = principal(ctx);
+            // Each attempt costs an Argon2 verification: limited per user and per address, before any.
+            auth.rateLimit("password_change_user", p.userId(), config.passwordChangeRateLimit());
+            auth.rateLimit("password_change", ctx.ip(), config.passwordChangeAddressRateLimit());
+            Dto.ChangePasswordRequest req = Json.read(ctx, Dto.ChangePasswordRequest.class, config.maxRequestBytes());
+            Validation v = new Validation();
+            String current = v.secret("current_password", req.currentPassword());
+            String next = v.secret("new_password", req.newPassword());
+            v.done();
+            users.changePassword(p, current, next);
+            ctx.status(204);
+        }
     }
 
     private void createUser(Context ctx) {
-        Principal p = principal(ctx);
-        Dto.CreateUserRequest req = Json.read(ctx, Dto.CreateUserRequest.class, config.maxRequestBytes());
-        Validation v = new Validation();
-        String email = v.email("email", req.email(), true);
-        String password = v.secret("password", req.password());
-        String name = v.text("full_name", req.fullName(), 200, true);
-        Role role = v.role("role", req.role());
-        v.done();
-        User u = users.create(p, email, password, name, role == null ? Role.USER : role);
-        ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+        try (var admitted = auth.admitPasswordWork()) {
+            Principal p = principal(ctx);
+            Dto.CreateUserRequest req = Json.read(ctx, Dto.CreateUserRequest.class, config.maxRequestBytes());
+            Validation v = new Validation();
+            String email = v.email("email", req.email(), true);
+            String password = v.secret("password", req.password());
+            String name = v.text("full_name", req.fullName(), 200, true);
+            Role role = v.role("role", req.role());
+            v.done();
+            User u = users.create(p, email, password, name, role == null ? Role.USER : role);
+            ctx.status(201).header("Location", API + "/users/" + u.id()).json(user(u));
+        }
     }
 
     private void listUsers(Context ctx) {

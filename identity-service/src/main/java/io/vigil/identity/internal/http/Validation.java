@@ -3,20 +3,32 @@ package io.vigil.identity.internal.http;
 import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.ApiException.FieldError;
 import io.vigil.identity.internal.Role;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Collects field errors of one request body and throws them together as one 422 problem. */
+/**
+ * Collects field errors of one request body and throws them together: characters that have no
+ * place in the field (invalid Unicode, control and format characters) as one 400 problem
+ * ({@code invalid-characters}), anything else as one 422 problem.
+ */
 final class Validation {
     private static final Pattern EMAIL =
             Pattern.compile("^[^@\\s\\p{Cntrl}]{1,64}@[^@\\s\\p{Cntrl}]+\\.[^@\\s\\p{Cntrl}]{2,}$");
-    private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
+    private static final int ZWNJ = 0x200C;
+    private static final int ZWJ = 0x200D;
 
     private final List<FieldError> errors = new ArrayList<>();
+    private final List<FieldError> characterErrors = new ArrayList<>();
 
-    /** A normalised (trimmed, lower-case) email, or null after recording an error. */
+    /**
+     * A normalised (NFC, trimmed, lower-case) email, or null after recording an error. Invisible and
+     * direction-changing characters (U+202E, U+200B, U+2028…) are refused: two addresses that look
+     * the same must be the same address.
+     */
     String email(String field, String value, boolean required) {
         if (value == null) {
             if (required) {
@@ -24,7 +36,15 @@ final class Validation {
             }
             return null;
         }
-        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (!wellFormed(field, value)) {
+            return null;
+        }
+        String v = Normalizer.normalize(value, Normalizer.Form.NFC).strip().toLowerCase(Locale.ROOT);
+        if (v.codePoints().anyMatch(cp -> invisible(cp) || Character.isSpaceChar(cp))) {
+            characterErrors.add(
+                    new FieldError(field, "must not contain control, format, separator or unassigned characters"));
+            return null;
+        }
         if (v.length() > 254 || !EMAIL.matcher(v).matches()) {
             errors.add(new FieldError(field, "must be a valid email address"));
             return null;
@@ -32,7 +52,10 @@ final class Validation {
         return v;
     }
 
-    /** A trimmed, non-empty text of at most {@code max} characters without control characters. */
+    /**
+     * A trimmed, non-empty, NFC-normalised text of at most {@code max} characters without control
+     * or format characters (the zero-width joiners some scripts need excepted).
+     */
     String text(String field, String value, int max, boolean required) {
         if (value == null) {
             if (required) {
@@ -40,13 +63,16 @@ final class Validation {
             }
             return null;
         }
-        String v = value.trim();
-        if (v.isEmpty()) {
+        if (!wellFormed(field, value)) {
+            return null;
+        }
+        String v = Normalizer.normalize(value, Normalizer.Form.NFC).strip();
+        if (v.codePoints().anyMatch(Validation::controlOrFormat)) {
+            characterErrors.add(new FieldError(field, "must not contain control or format characters"));
+        } else if (v.isEmpty()) {
             errors.add(new FieldError(field, "must not be empty"));
         } else if (v.length() > max) {
             errors.add(new FieldError(field, "must be at most " + max + " characters"));
-        } else if (CONTROL.matcher(v).find()) {
-            errors.add(new FieldError(field, "must not contain control characters"));
         }
         return v;
     }
@@ -55,6 +81,9 @@ final class Validation {
     String secret(String field, String value) {
         if (value == null || value.isEmpty()) {
             errors.add(new FieldError(field, "is required"));
+            return null;
+        }
+        if (!wellFormed(field, value)) {
             return null;
         }
         if (value.length() > 1024) {
@@ -74,8 +103,55 @@ final class Validation {
     }
 
     void done() {
+        if (!characterErrors.isEmpty()) {
+            throw new ApiException(
+                    400,
+                    "invalid-characters",
+                    "Bad request",
+                    "The request contains characters that are not allowed",
+                    characterErrors,
+                    Map.of());
+        }
         if (!errors.isEmpty()) {
             throw ApiException.validation(errors);
         }
+    }
+
+    // JSON can carry an unpaired surrogate ("\ud800"), which no encoding can store: it would be
+    // written as '?', and two different passwords would hash alike.
+    private boolean wellFormed(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                characterErrors.add(new FieldError(field, "is not valid Unicode (unpaired surrogate)"));
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean controlOrFormat(int cp) {
+        return switch (Character.getType(cp)) {
+            case Character.CONTROL, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> true;
+            case Character.FORMAT -> cp != ZWNJ && cp != ZWJ;
+            default -> false;
+        };
+    }
+
+    private static boolean invisible(int cp) {
+        return switch (Character.getType(cp)) {
+            case Character.CONTROL,
+                    Character.FORMAT,
+                    Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR,
+                    Character.PRIVATE_USE,
+                    Character.UNASSIGNED,
+                    Character.SURROGATE -> true;
+            default -> false;
+        };
     }
 }
