@@ -286,7 +286,7 @@ public final class AuthService {
         if (u.isEmpty() || !u.get().active()) {
             return Optional.empty();
         }
-        Jwt.Issued access = issueAccess(c, u.get(), now);
+        Jwt.Issued access = issueAccess(c, u.get(), t.familyId(), now);
         return Optional.of(new TokenPair(
                 access.token(), access.expiresAt(), successor, next.get().expiresAt()));
     }
@@ -318,7 +318,7 @@ public final class AuthService {
 
     private record RefreshResult(TokenPair pair, TokenStore.RefreshToken token, String failure) {}
 
-    private Jwt.Issued issueAccess(java.sql.Connection c, User user, Instant now) {
+    private Jwt.Issued issueAccess(java.sql.Connection c, User user, String familyId, Instant now) {
         return telemetry.tokenOperation("generate", "access", "create_access_token", op -> {
             op.userId(user.id());
             Jwt.Issued issued = jwt.issue(user.id(), user.role(), user.sessionVersion(), now, config.accessTokenTtl());
@@ -331,7 +331,7 @@ public final class AuthService {
     // transaction; only the refresh token's hash is stored.
     private TokenPair issuePair(java.sql.Connection c, User user, String familyId, String refresh) {
         Instant now = clock.instant();
-        Jwt.Issued access = issueAccess(c, user, now);
+        Jwt.Issued access = issueAccess(c, user, familyId, now);
         telemetry.tokenOperation("generate", "refresh", "create_refresh_token", op -> {
             op.userId(user.id());
             sql(() -> tokens.insertRefresh(
