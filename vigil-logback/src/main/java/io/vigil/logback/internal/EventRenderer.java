@@ -56,15 +56,31 @@ public final class EventRenderer {
         final String[] cacheKey = new String[CACHE_SIZE];
         final String[] cacheValue = new String[CACHE_SIZE];
         final Object[] cacheResult = new Object[CACHE_SIZE];
+        // The JSON writer's caches, by identity as above: each string field scrubbed and encoded
+        // to UTF-8 once ({@code ,"key":"value"}), each field name encoded once ({@code ,"key":}),
+        // and each logger name.
+        final String[] fieldKey = new String[CACHE_SIZE];
+        final String[] fieldValue = new String[CACHE_SIZE];
+        final byte[][] fieldBytes = new byte[CACHE_SIZE][];
+        final String[] nameKey = new String[CACHE_SIZE];
+        final byte[][] nameBytes = new byte[CACHE_SIZE][];
+        final String[] loggerName = new String[CACHE_SIZE];
+        final byte[][] loggerBytes = new byte[CACHE_SIZE][];
+        // Messages are usually new String instances with recurring text: cached by content.
+        final String[] message = new String[CACHE_SIZE];
+        final byte[][] messageBytes = new byte[CACHE_SIZE][];
     }
 
     private static final int CACHE_SIZE = 64;
+    private static final int MAX_CACHED_MESSAGE = 512;
+    private static final byte[] TRACE_ID_KEY = JsonLineWriter.encodeKey(TRACE_ID);
+    private static final byte[] SPAN_ID_KEY = JsonLineWriter.encodeKey(SPAN_ID);
 
     private Object scrub(State s, String key, Object value) {
         if (!(value instanceof String str)) {
             return scrubber.scrubValue(key, value);
         }
-        int i = (System.identityHashCode(str) * 31 + System.identityHashCode(key)) & (CACHE_SIZE - 1);
+        int i = slot(key, str);
         if (s.cacheValue[i] == str && s.cacheKey[i] == key) {
             return s.cacheResult[i];
         }
@@ -75,11 +91,83 @@ public final class EventRenderer {
         return result;
     }
 
+    private static int slot(String key, String value) {
+        return (System.identityHashCode(value) * 31 + System.identityHashCode(key)) & (CACHE_SIZE - 1);
+    }
+
+    /** {@code ,"key":"scrubbed value"}, scrubbed and encoded once per key and value instance. */
+    private byte[] stringField(State s, String key, String value) {
+        int i = slot(key, value);
+        if (s.fieldValue[i] == value && s.fieldKey[i] == key) {
+            return s.fieldBytes[i];
+        }
+        byte[] bytes = JsonLineWriter.encodeField(fieldName(key), (String) scrubber.scrubValue(key, value));
+        s.fieldKey[i] = key;
+        s.fieldValue[i] = value;
+        s.fieldBytes[i] = bytes;
+        return bytes;
+    }
+
+    /** {@code ,"key":} (renamed when the schema owns the name), encoded once per key instance. */
+    private static byte[] encodedKey(State s, String key) {
+        int i = System.identityHashCode(key) & (CACHE_SIZE - 1);
+        if (s.nameKey[i] == key && s.nameBytes[i] != null) {
+            return s.nameBytes[i];
+        }
+        byte[] bytes = JsonLineWriter.encodeKey(fieldName(key));
+        s.nameKey[i] = key;
+        s.nameBytes[i] = bytes;
+        return bytes;
+    }
+
+    /** {@code ,"message":"scrubbed"}: the privacy rules run once per distinct text. */
+    private byte[] messageField(State s, String message) {
+        if (message == null || message.length() > MAX_CACHED_MESSAGE) {
+            return JsonLineWriter.encodeField("message", scrubber.scrubText(message));
+        }
+        int i = message.hashCode() & (CACHE_SIZE - 1);
+        String cached = s.message[i];
+        if (cached != null && (cached == message || message.equals(cached))) {
+            return s.messageBytes[i];
+        }
+        byte[] bytes = JsonLineWriter.encodeField("message", scrubber.scrubText(message));
+        s.message[i] = message;
+        s.messageBytes[i] = bytes;
+        return bytes;
+    }
+
+    private final byte[] constantFields;
+    private final byte[][] levelFields = new byte[6][];
+
     public EventRenderer(Scrubber scrubber, String service, String environment, String hostname) {
         this.scrubber = scrubber;
         this.service = service;
         this.environment = environment;
         this.hostname = hostname;
+        JsonLineWriter w = new JsonLineWriter(128).begin();
+        w.field("timestamp", "")
+                .field("service", service)
+                .field("environment", environment)
+                .field("hostname", hostname);
+        // Everything after the (first) timestamp field: ,"service":…,"environment":…,"hostname":…
+        int skip = "{\"timestamp\":\"\"".length();
+        this.constantFields = java.util.Arrays.copyOfRange(w.buffer(), skip, w.length());
+        String[] levels = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"};
+        for (int i = 0; i < levels.length; i++) {
+            levelFields[i] = JsonLineWriter.encodeField("level", levels[i]);
+        }
+    }
+
+    private byte[] levelField(ch.qos.logback.classic.Level level) {
+        int i = switch (level.levelInt) {
+            case ch.qos.logback.classic.Level.TRACE_INT -> 0;
+            case ch.qos.logback.classic.Level.DEBUG_INT -> 1;
+            case ch.qos.logback.classic.Level.INFO_INT -> 2;
+            case ch.qos.logback.classic.Level.WARN_INT -> 3;
+            case ch.qos.logback.classic.Level.ERROR_INT -> 4;
+            default -> -1;
+        };
+        return i >= 0 ? levelFields[i] : JsonLineWriter.encodeField("level", level.levelStr);
     }
 
     public Scrubber scrubber() {
@@ -110,12 +198,11 @@ public final class EventRenderer {
         w.writeByte('"');
         s.timestamp.write(event.getTimeStamp(), w);
         w.writeByte('"');
-        w.field("level", event.getLevel().levelStr);
-        w.field("logger", event.getLoggerName());
-        w.field("message", scrubber.scrubText(event.getFormattedMessage()));
-        w.field("service", service);
-        w.field("environment", environment);
-        w.field("hostname", hostname);
+        // Fields whose bytes repeat from line to line are appended ready-encoded.
+        w.encoded(levelField(event.getLevel()));
+        w.encoded(loggerField(s, event.getLoggerName()));
+        w.encoded(messageField(s, event.getFormattedMessage()));
+        w.encoded(constantFields);
 
         Map<String, String> mdc = event.getMDCPropertyMap();
         String traceId = mdc == null ? null : mdc.get(TRACE_ID);
@@ -129,8 +216,8 @@ public final class EventRenderer {
             }
         }
         if (traceId != null) {
-            w.field(TRACE_ID, traceId);
-            w.field(SPAN_ID, spanId);
+            w.encoded(TRACE_ID_KEY).value(traceId);
+            w.encoded(SPAN_ID_KEY).value(spanId);
         }
 
         String[] written = s.written;
@@ -145,7 +232,11 @@ public final class EventRenderer {
                 if (n < MAX_KEYS) {
                     written[n++] = kv.key;
                 }
-                w.typedField(fieldName(kv.key), scrub(s, kv.key, kv.value));
+                if (kv.value instanceof String str) {
+                    w.encoded(stringField(s, kv.key, str));
+                } else {
+                    w.encoded(encodedKey(s, kv.key)).value(scrubber.scrubValue(kv.key, kv.value));
+                }
             }
         }
         if (mdc != null && !mdc.isEmpty()) {
@@ -158,7 +249,12 @@ public final class EventRenderer {
                         || contains(written, n, key)) {
                     continue; // a key-value pair on the event is more specific than the MDC
                 }
-                w.field(fieldName(key), (String) scrub(s, key, e.getValue()));
+                String value = e.getValue();
+                if (value == null) {
+                    w.encoded(encodedKey(s, key)).value(null);
+                } else {
+                    w.encoded(stringField(s, key, value));
+                }
             }
         }
         IThrowableProxy tp = event.getThrowableProxy();
@@ -169,6 +265,18 @@ public final class EventRenderer {
             w.field("exception.stacktrace", StackTraces.render(tp, message, scrubber));
         }
         return w.end();
+    }
+
+    private static byte[] loggerField(State s, String name) {
+        int i = System.identityHashCode(name) & (CACHE_SIZE - 1);
+        byte[] bytes = s.loggerBytes[i];
+        if (bytes != null && s.loggerName[i] == name) {
+            return bytes;
+        }
+        bytes = JsonLineWriter.encodeField("logger", name);
+        s.loggerName[i] = name;
+        s.loggerBytes[i] = bytes;
+        return bytes;
     }
 
     private static String fieldName(String key) {
