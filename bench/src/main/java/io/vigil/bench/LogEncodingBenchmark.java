@@ -31,7 +31,9 @@ import org.slf4j.event.KeyValuePair;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class LogEncodingBenchmark {
     private VigilJsonEncoder vigil;
     private LogstashEncoder logstash;
