@@ -39,6 +39,7 @@ public final class Operation {
     final int[] startInstruments;
     final int[] endInstruments;
     final String[] logFields; // alternating name, value: operation_type and the dimensions
+    final org.slf4j.event.Level successLogLevel;
 
     @SuppressWarnings("unchecked")
     Operation(OperationKind kind, String name, String... rawValues) {
@@ -104,6 +105,7 @@ public final class Operation {
             fields.add(values[i]);
         }
         this.logFields = fields.toArray(String[]::new);
+        this.successLogLevel = kind.successLogLevel(this);
     }
 
     private static AttributeKey<String> key(String name) {

@@ -283,7 +283,7 @@ public final class OperationScope implements AutoCloseable {
 
     void writeLog(Logger logger, double seconds) {
         Level level = switch (outcome) {
-            case SUCCESS -> operation.kind().successLogLevel();
+            case SUCCESS -> operation.successLogLevel;
             case FAILURE -> Level.WARN;
             case ERROR -> Level.ERROR;
         };

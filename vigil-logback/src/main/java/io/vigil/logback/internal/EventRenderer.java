@@ -53,70 +53,54 @@ public final class EventRenderer {
         final StringBuilder text = new StringBuilder(256);
         // Scrub results by key and value identity: a request's MDC values (and literal field
         // values) are the same String instances on every line, so each is scrubbed once.
-        final String[] cacheKey = new String[CACHE_SIZE];
-        final String[] cacheValue = new String[CACHE_SIZE];
-        final Object[] cacheResult = new Object[CACHE_SIZE];
+        final IdentityCache<Object> scrubbed = new IdentityCache<>();
         // The JSON writer's caches, by identity as above: each string field scrubbed and encoded
         // to UTF-8 once ({@code ,"key":"value"}), each field name encoded once ({@code ,"key":}),
         // and each logger name.
-        final String[] fieldKey = new String[CACHE_SIZE];
-        final String[] fieldValue = new String[CACHE_SIZE];
-        final byte[][] fieldBytes = new byte[CACHE_SIZE][];
-        final String[] nameKey = new String[CACHE_SIZE];
-        final byte[][] nameBytes = new byte[CACHE_SIZE][];
-        final String[] loggerName = new String[CACHE_SIZE];
-        final byte[][] loggerBytes = new byte[CACHE_SIZE][];
+        final IdentityCache<byte[]> fields = new IdentityCache<>();
+        final IdentityCache<byte[]> names = new IdentityCache<>();
+        final IdentityCache<byte[]> loggers = new IdentityCache<>();
         // Messages are usually new String instances with recurring text: cached by content.
-        final String[] message = new String[CACHE_SIZE];
-        final byte[][] messageBytes = new byte[CACHE_SIZE][];
+        final String[] message = new String[MESSAGE_CACHE_SIZE];
+        final byte[][] messageBytes = new byte[MESSAGE_CACHE_SIZE][];
     }
 
-    private static final int CACHE_SIZE = 64;
+    private static final int MESSAGE_CACHE_SIZE = 64;
     private static final int MAX_CACHED_MESSAGE = 512;
     private static final byte[] TRACE_ID_KEY = JsonLineWriter.encodeKey(TRACE_ID);
     private static final byte[] SPAN_ID_KEY = JsonLineWriter.encodeKey(SPAN_ID);
+    private static final Object NULL = new Object();
 
     private Object scrub(State s, String key, Object value) {
         if (!(value instanceof String str)) {
             return scrubber.scrubValue(key, value);
         }
-        int i = slot(key, str);
-        if (s.cacheValue[i] == str && s.cacheKey[i] == key) {
-            return s.cacheResult[i];
+        Object cached = s.scrubbed.get(key, str);
+        if (cached != null) {
+            return cached == NULL ? null : cached;
         }
         Object result = scrubber.scrubValue(key, str);
-        s.cacheKey[i] = key;
-        s.cacheValue[i] = str;
-        s.cacheResult[i] = result;
+        s.scrubbed.put(key, str, result == null ? NULL : result);
         return result;
-    }
-
-    private static int slot(String key, String value) {
-        return (System.identityHashCode(value) * 31 + System.identityHashCode(key)) & (CACHE_SIZE - 1);
     }
 
     /** {@code ,"key":"scrubbed value"}, scrubbed and encoded once per key and value instance. */
     private byte[] stringField(State s, String key, String value) {
-        int i = slot(key, value);
-        if (s.fieldValue[i] == value && s.fieldKey[i] == key) {
-            return s.fieldBytes[i];
+        byte[] bytes = s.fields.get(key, value);
+        if (bytes == null) {
+            bytes = JsonLineWriter.encodeField(fieldName(key), (String) scrubber.scrubValue(key, value));
+            s.fields.put(key, value, bytes);
         }
-        byte[] bytes = JsonLineWriter.encodeField(fieldName(key), (String) scrubber.scrubValue(key, value));
-        s.fieldKey[i] = key;
-        s.fieldValue[i] = value;
-        s.fieldBytes[i] = bytes;
         return bytes;
     }
 
     /** {@code ,"key":} (renamed when the schema owns the name), encoded once per key instance. */
     private static byte[] encodedKey(State s, String key) {
-        int i = System.identityHashCode(key) & (CACHE_SIZE - 1);
-        if (s.nameKey[i] == key && s.nameBytes[i] != null) {
-            return s.nameBytes[i];
+        byte[] bytes = s.names.get(key, null);
+        if (bytes == null) {
+            bytes = JsonLineWriter.encodeKey(fieldName(key));
+            s.names.put(key, null, bytes);
         }
-        byte[] bytes = JsonLineWriter.encodeKey(fieldName(key));
-        s.nameKey[i] = key;
-        s.nameBytes[i] = bytes;
         return bytes;
     }
 
@@ -125,7 +109,7 @@ public final class EventRenderer {
         if (message == null || message.length() > MAX_CACHED_MESSAGE) {
             return JsonLineWriter.encodeField("message", scrubber.scrubText(message));
         }
-        int i = message.hashCode() & (CACHE_SIZE - 1);
+        int i = message.hashCode() & (MESSAGE_CACHE_SIZE - 1);
         String cached = s.message[i];
         if (cached != null && (cached == message || message.equals(cached))) {
             return s.messageBytes[i];
@@ -268,14 +252,11 @@ public final class EventRenderer {
     }
 
     private static byte[] loggerField(State s, String name) {
-        int i = System.identityHashCode(name) & (CACHE_SIZE - 1);
-        byte[] bytes = s.loggerBytes[i];
-        if (bytes != null && s.loggerName[i] == name) {
-            return bytes;
+        byte[] bytes = s.loggers.get(name, null);
+        if (bytes == null) {
+            bytes = JsonLineWriter.encodeField("logger", name);
+            s.loggers.put(name, null, bytes);
         }
-        bytes = JsonLineWriter.encodeField("logger", name);
-        s.loggerName[i] = name;
-        s.loggerBytes[i] = bytes;
         return bytes;
     }
 
