@@ -17,7 +17,7 @@ import net.logstash.logback.encoder.LogstashEncoder;
  * /api/v1/users/{id}}, served either plain or with {@link VigilJavalinPlugin}.
  *
  * <pre>{@code
- * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled|nolog|off PORT
+ * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled|nolog|off[-logstash] PORT
  * }</pre>
  *
  * In the instrumented modes every request gets its span (sampled: recorded and handed to a batch
@@ -31,11 +31,13 @@ public final class HttpLoadServer {
     private HttpLoadServer() {}
 
     public static void main(String[] args) throws InterruptedException {
-        String mode = args.length > 0 ? args[0] : "sampled";
+        String requested = args.length > 0 ? args[0] : "sampled";
+        // MODE-logstash: the access log through logstash-logback-encoder, as runs before 2026-11-29.
+        boolean logstash = requested.endsWith("-logstash") || "logstash".equals(System.getenv("ACCESS_LOG_ENCODER"));
+        String mode = requested.replace("-logstash", "");
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 8080;
         // The access log's encoder: Vigil's own (what VigilLogging gives a service), or
-        // ACCESS_LOG_ENCODER=logstash for logstash-logback-encoder as the earlier runs used.
-        boolean logstash = "logstash".equals(System.getenv("ACCESS_LOG_ENCODER"));
+        // logstash-logback-encoder as the earlier runs used.
         VigilJsonEncoder vigilEncoder = new VigilJsonEncoder();
         vigilEncoder.setService("bench");
         vigilEncoder.setEnvironment("bench");
