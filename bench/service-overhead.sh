@@ -40,9 +40,9 @@ VARIANTS=${VARIANTS:-$DEFAULT_VARIANTS}
 
 work=$(mktemp -d)
 names=(); pids=(); ports=(); tokens=(); dirs=()
-sink_pid=
+sink_pid= ; launched=
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" ${launched:-}; do kill "$p" 2>/dev/null || true; done
   if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   if [ -f "$work/sink.log" ]; then echo; echo "OTLP receiver got:"; grep -v '^OTLP sink' "$work/sink.log" || true; fi
