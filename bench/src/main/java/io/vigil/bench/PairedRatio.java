@@ -25,6 +25,7 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code operation}: {@link OperationBenchmark} sampled, A = {@code vigil}, B = {@code handStacked};
  *   <li>{@code log}: {@link LogEncodingBenchmark}, A = {@code vigilJson}, B = {@code logstashJson};
+ *   <li>{@code logNewRequest}: the same, each line another request's (no encoder cache hits);
  *   <li>{@code logError}: the same with an exception.
  * </ul>
  */
@@ -109,18 +110,25 @@ public final class PairedRatio {
                 bench.setUp();
                 return new Pair("vigil", bench::vigil, "handStacked", bench::handStacked);
             }
-            case "log", "logError" -> {
+            case "log", "logNewRequest", "logError" -> {
                 LogEncodingBenchmark bench = new LogEncodingBenchmark();
                 bench.setUp();
                 return suite.equals("log")
                         ? new Pair("vigilJson", bench::vigilJson, "logstashJson", bench::logstashJson)
-                        : new Pair(
+                        : suite.equals("logNewRequest")
+                                ? new Pair(
+                                        "vigilJsonNewRequest",
+                                        bench::vigilJsonNewRequest,
+                                        "logstashJsonNewRequest",
+                                        bench::logstashJsonNewRequest)
+                                : new Pair(
                                 "vigilJsonWithException",
                                 bench::vigilJsonWithException,
                                 "logstashJsonWithException",
                                 bench::logstashJsonWithException);
             }
-            default -> throw new IllegalArgumentException("unknown suite " + suite + "; operation, log, logError");
+            default ->
+                throw new IllegalArgumentException("unknown suite " + suite + "; operation, log, logNewRequest, logError");
         }
     }
 
