@@ -54,10 +54,8 @@ public final class EventRenderer {
         // Scrub results by key and value identity: a request's MDC values (and literal field
         // values) are the same String instances on every line, so each is scrubbed once.
         final IdentityCache<Object> scrubbed = new IdentityCache<>();
-        // The JSON writer's caches, by identity as above: each string field scrubbed and encoded
-        // to UTF-8 once ({@code ,"key":"value"}), each field name encoded once ({@code ,"key":}),
-        // and each logger name.
-        final IdentityCache<byte[]> fields = new IdentityCache<>();
+        // The JSON writer's caches, by identity as above: each field name encoded to UTF-8 once
+        // ({@code ,"key":}), and each logger name.
         final IdentityCache<byte[]> names = new IdentityCache<>();
         final IdentityCache<byte[]> loggers = new IdentityCache<>();
         // Messages are usually new String instances with recurring text: cached by content.
@@ -84,14 +82,13 @@ public final class EventRenderer {
         return result;
     }
 
-    /** {@code ,"key":"scrubbed value"}, scrubbed and encoded once per key and value instance. */
-    private byte[] stringField(State s, String key, String value) {
-        byte[] bytes = s.fields.get(key, value);
-        if (bytes == null) {
-            bytes = JsonLineWriter.encodeField(fieldName(key), (String) scrubber.scrubValue(key, value));
-            s.fields.put(key, value, bytes);
-        }
-        return bytes;
+    /**
+     * {@code ,"key":"scrubbed value"}: the name comes encoded from the cache, the value is scrubbed
+     * once per key and value instance and written straight into the line (no copy is made for a
+     * value seen once, e.g. a request id on its request's only line).
+     */
+    private void stringField(JsonLineWriter w, State s, String key, String value) {
+        w.encoded(encodedKey(s, key)).value(scrub(s, key, value));
     }
 
     /** {@code ,"key":} (renamed when the schema owns the name), encoded once per key instance. */
@@ -217,7 +214,7 @@ public final class EventRenderer {
                     written[n++] = kv.key;
                 }
                 if (kv.value instanceof String str) {
-                    w.encoded(stringField(s, kv.key, str));
+                    stringField(w, s, kv.key, str);
                 } else {
                     w.encoded(encodedKey(s, kv.key)).value(scrubber.scrubValue(kv.key, kv.value));
                 }
@@ -237,7 +234,7 @@ public final class EventRenderer {
                 if (value == null) {
                     w.encoded(encodedKey(s, key)).value(null);
                 } else {
-                    w.encoded(stringField(s, key, value));
+                    stringField(w, s, key, value);
                 }
             }
         }
