@@ -69,12 +69,9 @@ public class LogEncodingBenchmark {
     private LoggingEvent nextRequestEvent() {
         long n = ++sequence;
         LoggingEvent e = new LoggingEvent(
-                Logger.FQCN,
-                logger,
-                Level.INFO,
-                "POST /api/v1/auth/login completed in {} ms",
-                null,
-                new Object[] {(int) (n % 97)});
+                Logger.FQCN, logger, Level.INFO, "POST /api/v1/auth/login completed in {} ms", null, new Object[] {
+                    (int) (n % 97)
+                });
         Map<String, String> mdc = new LinkedHashMap<>();
         mdc.put("request_id", "550e8400-e29b-41d4-a716-" + (446655440000L + n));
         mdc.put("method", "POST");

@@ -122,13 +122,14 @@ public final class PairedRatio {
                                         "logstashJsonNewRequest",
                                         bench::logstashJsonNewRequest)
                                 : new Pair(
-                                "vigilJsonWithException",
-                                bench::vigilJsonWithException,
-                                "logstashJsonWithException",
-                                bench::logstashJsonWithException);
+                                        "vigilJsonWithException",
+                                        bench::vigilJsonWithException,
+                                        "logstashJsonWithException",
+                                        bench::logstashJsonWithException);
             }
             default ->
-                throw new IllegalArgumentException("unknown suite " + suite + "; operation, log, logNewRequest, logError");
+                throw new IllegalArgumentException(
+                        "unknown suite " + suite + "; operation, log, logNewRequest, logError");
         }
     }
 
