@@ -188,10 +188,10 @@ for k in "${!names[@]}"; do
   awk -v n="${names[$k]}" -v r="$rps" -v p="$p99" -v c="$cpu" -v a="$alloc" -v s="$start" \
       -v br="$b_rps" -v bp="$b_p99" -v bc="$b_cpu" -v bs="$b_start" \
       'BEGIN {printf "| %-14s | %8.0f | %9.2f | %8.1f | %9.2f | %10.0f | %8.2f | %10.0f | %9.1f | %11.0f | %9s |\n",
-              n, r, r / br, p, p / bp, c, c / bc, a, a * 1024 / r, s, bs > 0 ? sprintf("%.2f", s / bs) : "-"}'
+              n, r, r / br, p, p / bp, c, c / bc, a, a * 1024 / r, s, (bs > 0 ? sprintf("%.2f", s / bs) : "-")}'
 done
 if [ -n "${cpu_of[agent]:-}" ] && [ -n "${cpu_of[vigil-otlp]:-}" ] && [ -n "${cpu_of[off]:-}" ]; then
   awk -v v="${cpu_of[vigil-otlp]}" -v a="${cpu_of[agent]}" -v o="${cpu_of[off]}" 'BEGIN {
     printf "\nCPU per request over off: vigil-otlp +%.0f us, agent +%.0f us; Vigil'"'"'s overhead / the agent'"'"'s = %.2f\n",
-           v - o, a - o, (a - o) > 0 ? (v - o) / (a - o) : 0}'
+           v - o, a - o, ((a - o) > 0 ? (v - o) / (a - o) : 0)}'
 fi
