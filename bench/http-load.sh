@@ -3,6 +3,8 @@
 # loaded with wrk on loopback; rounds interleave the modes so drift hits each alike.
 # Usage: [MODES="plain sampled"] [WARMUP=30] bench/http-load.sh [rounds] [seconds]
 #        (after ./mvnw -pl bench -am package -DskipTests)
+#        A mode written before:MODE runs from $BEFORE_JAR (e.g. a copy of benchmarks.jar built from
+#        the previous commit), so an old and a new build alternate in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
@@ -13,8 +15,10 @@ URL="http://127.0.0.1:$PORT/api/v1/users/42"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 
 run() {
-  local mode=$1
-  "$JAVA" -Xms512m -Xmx512m -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer "$mode" "$PORT" >/dev/null 2>&1 &
+  local label=$1 mode=$1 jar=bench/target/benchmarks.jar
+  if [[ $mode == before:* ]]; then mode=${mode#before:}; jar=${BEFORE_JAR:?BEFORE_JAR is needed for before: modes}; fi
+  # Pre-touched heap: first-touch page faults of a growing heap would be billed to requests.
+  "$JAVA" -Xms512m -Xmx512m -XX:+AlwaysPreTouch -cp "$jar" io.vigil.bench.HttpLoadServer "$mode" "$PORT" >/dev/null 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -fs "$URL" >/dev/null 2>&1 && break; sleep 0.1; done
   # Warm-up long enough for C2 to finish: compilation CPU would otherwise be billed to requests.
@@ -32,7 +36,7 @@ run() {
   # Server CPU per request: robust when other processes share the cores, unlike req/s.
   cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" \
     'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
-  printf '%-10s %10s req/s   p50 %8s   p99 %8s   server CPU %7s us/request\n' "$mode" "$rps" "$p50" "$p99" "$cpu_us"
+  printf '%-16s %10s req/s   p50 %8s   p99 %8s   server CPU %7s us/request\n' "$label" "$rps" "$p50" "$p99" "$cpu_us"
 }
 
 # utime + stime of a process, in clock ticks

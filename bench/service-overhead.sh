@@ -11,6 +11,18 @@
 #   EXTRA_VARIANTS  appended to VARIANTS (same format), e.g. an agent or an older jar.
 #   JAR       the service jar (default identity-service/target/identity-service.jar)
 #   JAVA_OPTS options for every variant (default none: what `./dev run` gives)
+#   COMPARE_AGENT=1  also runs, against one local OTLP receiver (bench's OtlpSink, which discards):
+#             vigil-otlp (Vigil on, exporting OTLP; the console is then off by default) and agent
+#             (ENABLE_OBSERVABILITY=false plus the OpenTelemetry Java agent exporting OTLP). Fetch
+#             the agent first (not committed):
+#               ./mvnw -B -q -N dependency:copy -DoutputDirectory=bench/target/agent \
+#                 -Dartifact=io.opentelemetry.javaagent:opentelemetry-javaagent:2.31.1
+#             AGENT overrides its path; BENCH_JAR the jar holding OtlpSink (bench/target/benchmarks.jar).
+#   STARTUP_RUNS  start-up to the first 200 of /health, each variant started alone (default 3; 0 skips)
+#
+# Besides throughput, p99 and CPU per request it reports each variant's allocation rate during
+# the measured rounds, from its GC log (-Xlog:gc, added to every variant) and its heap in use at
+# the start and end of each round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}; seconds=${2:-10}; warmup=${3:-20}
@@ -27,28 +39,73 @@ VARIANTS=${VARIANTS:-$DEFAULT_VARIANTS}
 [ -n "${EXTRA_VARIANTS:-}" ] && VARIANTS="$VARIANTS"$'\n'"$EXTRA_VARIANTS"
 
 work=$(mktemp -d)
-names=(); pids=(); ports=(); tokens=()
+names=(); pids=(); ports=(); tokens=(); dirs=()
+sink_pid= ; launched=
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" ${launched:-}; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; fi
   wait 2>/dev/null || true
+  if [ -f "$work/sink.log" ]; then echo; echo "OTLP receiver got:"; grep -v '^OTLP sink' "$work/sink.log" || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-i=0
+if [ "${COMPARE_AGENT:-0}" = 1 ]; then
+  AGENT=${AGENT:-$(ls "$PWD"/bench/target/agent/opentelemetry-javaagent-*.jar 2>/dev/null | head -1)}
+  [ -f "$AGENT" ] || { echo "no agent jar: see COMPARE_AGENT in the header" >&2; exit 1; }
+  BENCH_JAR=${BENCH_JAR:-$PWD/bench/target/benchmarks.jar}
+  sink_port=$(free_port)
+  "$java" -Xmx256m -cp "$BENCH_JAR" io.vigil.bench.OtlpSink "$sink_port" > "$work/sink.log" 2>&1 &
+  sink_pid=$!
+  otlp="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$sink_port OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
+  # Both export traces (every request sampled), metrics every 60 s and what each does with logs:
+  # the agent also ships every log record over OTLP; Vigil writes them to stdout as JSON.
+  VARIANTS="$VARIANTS"$'\n'"vigil-otlp|$otlp||"$'\n'"agent|ENABLE_OBSERVABILITY=false $otlp OTEL_SERVICE_NAME=identity-service|-javaagent:$AGENT|"
+fi
+
+# launch NAME ENV OPTS JAR PORT DIR: one variant in the background (pid in $launched)
+launch() {
+  local name=$1 env=$2 opts=$3 jar=$4 port=$5 dir=$6
+  mkdir -p "$dir"
+  # Common to all: a fixed admin, a long token lifetime (the run outlasts the default), the console
+  # on any free port (never another engineer's 4318), a GC log for the allocation rate. $env, $opts
+  # unquoted on purpose: word lists.
+  # shellcheck disable=SC2086
+  (cd "$dir" && exec env PORT="$port" VIGIL_CONSOLE_PORT=0 ACCESS_TOKEN_TTL=4h LOGIN_RATE_LIMIT=100000/60 $env \
+      "$java" ${JAVA_OPTS:-} -Xlog:gc:file=gc.log $opts -jar "${jar:-$JAR}" > out.log 2>&1) &
+  launched=$!
+}
+
+# Start-up to the first 200: each variant alone on the machine (the others are not running yet).
+startup_runs=${STARTUP_RUNS:-3}
+declare -A startup
+if (( startup_runs > 0 )); then
+  echo "$(date -u +%FT%TZ) start-up to the first 200 of /health, each variant alone, $startup_runs runs (load $(cut -d' ' -f1 /proc/loadavg))"
+  for r in $(seq 1 "$startup_runs"); do
+    while IFS='|' read -r name env opts jar; do
+      [ -z "$name" ] && continue
+      port=$(free_port)
+      t0=$(date +%s%N)
+      launch "$name" "$env" "$opts" "$jar" "$port" "$work/startup-$name-$r"
+      ms=
+      for _ in $(seq 1 3000); do
+        if curl -sf -o /dev/null "http://127.0.0.1:$port/health"; then ms=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
+        sleep 0.02
+      done
+      kill "$launched" 2>/dev/null || true; wait "$launched" 2>/dev/null || true
+      startup[$name]+="${ms:-NaN}"$'\n'
+      printf 'start-up %d %-14s %s ms\n' "$r" "$name" "${ms:-did not start}"
+    done <<< "$VARIANTS"
+  done
+fi
+
 while IFS='|' read -r name env opts jar; do
   [ -z "$name" ] && continue
   port=$(free_port)
-  dir=$work/$name; mkdir -p "$dir"
-  # Common to all: a fixed admin, a long token lifetime (the run outlasts the default), the console
-  # on any free port (never another engineer's 4318). $env, $opts unquoted on purpose: word lists.
-  # shellcheck disable=SC2086
-  (cd "$dir" && exec env PORT="$port" VIGIL_CONSOLE_PORT=0 ACCESS_TOKEN_TTL=4h LOGIN_RATE_LIMIT=100000/60 $env \
-      "$java" ${JAVA_OPTS:-} $opts -jar "${jar:-$JAR}" > out.log 2>&1) &
-  names+=("$name"); pids+=($!); ports+=("$port")
-  i=$((i + 1))
+  launch "$name" "$env" "$opts" "$jar" "$port" "$work/$name"
+  names+=("$name"); pids+=("$launched"); ports+=("$port"); dirs+=("$work/$name")
 done <<< "$VARIANTS"
 
 for k in "${!names[@]}"; do
@@ -65,20 +122,33 @@ for k in "${!names[@]}"; do
   tokens+=("$token")
 done
 
-load() { # variant index, seconds -> "rps p99_ms cpu_us_per_request"
-  local k=$1 d=$2 out before after
+# heap in use (KiB) of a JVM; its pid is the java process started by launch
+heap_used() { jcmd "$1" GC.heap_info 2>/dev/null | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub(/K.*/, "", v); print v; exit}}'; }
+
+load() { # variant index, seconds -> "rps p99_ms cpu_us_per_request alloc_MB_per_s"
+  local k=$1 d=$2 out before after used0 used1 gc0 gc1 alloc
+  used0=$(heap_used "${pids[$k]}"); gc0=$(wc -l < "${dirs[$k]}/gc.log")
   before=$(awk '{print $14 + $15}' "/proc/${pids[$k]}/stat")
   out=$(wrk -t2 -c16 -d"${d}s" --latency -H "Authorization: Bearer ${tokens[$k]}" \
       "http://127.0.0.1:${ports[$k]}/api/v1/users/me")
   after=$(awk '{print $14 + $15}' "/proc/${pids[$k]}/stat")
-  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+  used1=$(heap_used "${pids[$k]}"); gc1=$(wc -l < "${dirs[$k]}/gc.log")
+  # Allocated = what each collection found in use minus what the previous one left, plus the growth
+  # since the last; in MB per second of load.
+  alloc=$(sed -n "$((gc0 + 1)),${gc1}p" "${dirs[$k]}/gc.log" | awk -v u0="${used0:-0}" -v u1="${used1:-0}" -v d="$d" '
+    function kib(s,  n) {n = s + 0; return s ~ /G$/ ? n * 1048576 : s ~ /M$/ ? n * 1024 : n}
+    /Pause/ && /->/ {for (i = 1; i <= NF; i++) if ($i ~ /->/) {split($i, h, "->"); sub(/\(.*/, "", h[2]);
+                       total += kib(h[1]) - prev; prev = kib(h[2])}}
+    BEGIN {prev = u0}
+    END {total += u1 - prev; printf "%.1f", total / 1024 / d}')
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v alloc="$alloc" '
     /Requests\/sec/ {rps = $2}
     /requests in/ {n = $1}
     $1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
                  p99 = v * (u == "us" ? 0.001 : u == "s" ? 1000 : u == "m" ? 60000 : 1)}
     /Non-2xx/ {bad = $NF}
     END {if (bad > 0) {print "non-2xx responses: " bad > "/dev/stderr"}
-         printf "%s %.2f %.1f\n", rps, p99, t / hz * 1e6 / n}' <<< "$out"
+         printf "%s %.2f %.1f %s\n", rps, p99, t / hz * 1e6 / n, alloc}' <<< "$out"
 }
 
 echo "$(date -u +%FT%TZ) $(nproc) cores, load average before warm-up: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -93,7 +163,7 @@ for r in $(seq 1 "$rounds"); do
   for k in "${order[@]}"; do
     res=$(load "$k" "$seconds")
     results[$k]+="$res"$'\n'
-    printf 'round %d %-14s %s req/s  p99 %s ms  CPU %s us/request  (load %s)\n' "$r" "${names[$k]}" $res \
+    printf 'round %d %-14s %s req/s  p99 %s ms  CPU %s us/request  alloc %s MB/s  (load %s)\n' "$r" "${names[$k]}" $res \
         "$(cut -d' ' -f1 /proc/loadavg)"
   done
 done
@@ -101,14 +171,27 @@ done
 median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 echo
 echo "medians of $rounds rounds of ${seconds}s, wrk -t2 -c16, GET /api/v1/users/me; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '| %-14s | %8s | %9s | %8s | %9s | %12s | %9s |\n' variant 'req/s' 'tput/base' 'p99 ms' 'p99/base' 'CPU us/req' 'CPU/base'
-printf '|%s|\n' '----------------|----------|-----------|----------|-----------|--------------|-----------'
-b_rps= ; b_p99= ; b_cpu=
+printf '| %-14s | %8s | %9s | %8s | %9s | %10s | %8s | %8s | %9s | %10s | %9s |\n' variant 'req/s' 'tput/base' \
+    'p99 ms' 'p99/base' 'CPU us/req' 'CPU/base' 'alloc MB/s' 'KB/req' 'start-up ms' 'start/base'
+printf '|%s|\n' '----------------|----------|-----------|----------|-----------|------------|----------|------------|-----------|-------------|-----------'
+b_rps= ; b_p99= ; b_cpu= ; b_start=
+declare -A cpu_of
 for k in "${!names[@]}"; do
   rps=$(awk '{print $1}' <<< "${results[$k]}" | grep . | median)
   p99=$(awk '{print $2}' <<< "${results[$k]}" | grep . | median)
   cpu=$(awk '{print $3}' <<< "${results[$k]}" | grep . | median)
-  if [ -z "$b_rps" ]; then b_rps=$rps; b_p99=$p99; b_cpu=$cpu; fi
-  awk -v n="${names[$k]}" -v r="$rps" -v p="$p99" -v c="$cpu" -v br="$b_rps" -v bp="$b_p99" -v bc="$b_cpu" \
-      'BEGIN {printf "| %-14s | %8.0f | %9.2f | %8.1f | %9.2f | %12.0f | %9.2f |\n", n, r, r / br, p, p / bp, c, c / bc}'
+  alloc=$(awk '{print $4}' <<< "${results[$k]}" | grep . | median)
+  start=$(grep -v NaN <<< "${startup[${names[$k]}]:-}" | grep . | median || true)
+  start=${start:-0}
+  cpu_of[${names[$k]}]=$cpu
+  if [ -z "$b_rps" ]; then b_rps=$rps; b_p99=$p99; b_cpu=$cpu; b_start=$start; fi
+  awk -v n="${names[$k]}" -v r="$rps" -v p="$p99" -v c="$cpu" -v a="$alloc" -v s="$start" \
+      -v br="$b_rps" -v bp="$b_p99" -v bc="$b_cpu" -v bs="$b_start" \
+      'BEGIN {printf "| %-14s | %8.0f | %9.2f | %8.1f | %9.2f | %10.0f | %8.2f | %10.0f | %9.1f | %11.0f | %9s |\n",
+              n, r, r / br, p, p / bp, c, c / bc, a, a * 1024 / r, s, (bs > 0 ? sprintf("%.2f", s / bs) : "-")}'
 done
+if [ -n "${cpu_of[agent]:-}" ] && [ -n "${cpu_of[vigil-otlp]:-}" ] && [ -n "${cpu_of[off]:-}" ]; then
+  awk -v v="${cpu_of[vigil-otlp]}" -v a="${cpu_of[agent]}" -v o="${cpu_of[off]}" 'BEGIN {
+    printf "\nCPU per request over off: vigil-otlp +%.0f us, agent +%.0f us; Vigil'"'"'s overhead / the agent'"'"'s = %.2f\n",
+           v - o, a - o, ((a - o) > 0 ? (v - o) / (a - o) : 0)}'
+fi

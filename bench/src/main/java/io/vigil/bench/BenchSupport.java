@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.logs.export.LogRecordExporter;
@@ -24,10 +25,14 @@ final class BenchSupport {
      * services commonly write it) to a null stream: encoding is measured, console I/O is not.
      */
     static LoggerContext jsonLogsToNowhere(Level rootLevel) {
+        return jsonLogsToNowhere(rootLevel, new LogstashEncoder());
+    }
+
+    /** The same with another encoder, e.g. Vigil's {@code VigilJsonEncoder}. */
+    static LoggerContext jsonLogsToNowhere(Level rootLevel, Encoder<ILoggingEvent> encoder) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
-        LogstashEncoder encoder = new LogstashEncoder();
         encoder.setContext(context);
         encoder.start();
         OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();

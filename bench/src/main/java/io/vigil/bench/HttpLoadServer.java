@@ -8,20 +8,22 @@ import io.vigil.core.VigilConfig;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.RequestContext;
 import io.vigil.http.javalin.VigilJavalinPlugin;
+import io.vigil.logback.VigilJsonEncoder;
 import java.util.concurrent.CountDownLatch;
+import net.logstash.logback.encoder.LogstashEncoder;
 
 /**
  * The server of the HTTP overhead load run (bench/README.md): one Javalin route, {@code GET
  * /api/v1/users/{id}}, served either plain or with {@link VigilJavalinPlugin}.
  *
  * <pre>{@code
- * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled|nolog|off PORT
+ * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled|nolog|off[-logstash] PORT
  * }</pre>
  *
  * In the instrumented modes every request gets its span (sampled: recorded and handed to a batch
  * processor whose exporter discards; unsampled: TRACE_SAMPLE_RATE=0), the contract's HTTP metrics,
- * correlation id and MDC, and one JSON access-log line written through logstash-logback-encoder to
- * a null stream — the full per-request cost except the network hop to a collector. {@code nolog}:
+ * correlation id and MDC, and one JSON access-log line written through Vigil's JSON encoder (or
+ * logstash-logback-encoder with {@code ACCESS_LOG_ENCODER=logstash}) to a null stream — the full per-request cost except the network hop to a collector. {@code nolog}:
  * sampled without the access log; {@code off}: the plugin on a runtime with ENABLE_OBSERVABILITY=false
  * (correlation ids and MDC only).
  */
@@ -29,9 +31,17 @@ public final class HttpLoadServer {
     private HttpLoadServer() {}
 
     public static void main(String[] args) throws InterruptedException {
-        String mode = args.length > 0 ? args[0] : "sampled";
+        String requested = args.length > 0 ? args[0] : "sampled";
+        // MODE-logstash: the access log through logstash-logback-encoder, as runs before 2026-11-29.
+        boolean logstash = requested.endsWith("-logstash") || "logstash".equals(System.getenv("ACCESS_LOG_ENCODER"));
+        String mode = requested.replace("-logstash", "");
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 8080;
-        BenchSupport.jsonLogsToNowhere(Level.WARN)
+        // The access log's encoder: Vigil's own (what VigilLogging gives a service), or
+        // logstash-logback-encoder as the earlier runs used.
+        VigilJsonEncoder vigilEncoder = new VigilJsonEncoder();
+        vigilEncoder.setService("bench");
+        vigilEncoder.setEnvironment("bench");
+        BenchSupport.jsonLogsToNowhere(Level.WARN, logstash ? new LogstashEncoder() : vigilEncoder)
                 .getLogger(HttpServerTelemetry.ACCESS_LOGGER)
                 .setLevel(Level.INFO);
         Vigil vigil = Vigil.builder()

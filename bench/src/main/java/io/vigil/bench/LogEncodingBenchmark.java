@@ -31,7 +31,9 @@ import org.slf4j.event.KeyValuePair;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class LogEncodingBenchmark {
     private VigilJsonEncoder vigil;
     private LogstashEncoder logstash;
@@ -51,9 +53,39 @@ public class LogEncodingBenchmark {
         logstash.setContext(context);
         logstash.start();
 
-        Logger logger = context.getLogger("io.example.identity.AuthService");
+        logger = context.getLogger("io.example.identity.AuthService");
         event = event(logger, null);
         error = event(logger, new IllegalStateException("token store unavailable"));
+    }
+
+    private Logger logger;
+    private long sequence;
+
+    /**
+     * A line of another request: the same fields, but every request-scoped value (request id,
+     * path, client address, trace ids, the duration in the message) a new String instance, as when
+     * each request logs once — no encoder cache can recognise them.
+     */
+    private LoggingEvent nextRequestEvent() {
+        long n = ++sequence;
+        LoggingEvent e = new LoggingEvent(
+                Logger.FQCN, logger, Level.INFO, "POST /api/v1/auth/login completed in {} ms", null, new Object[] {
+                    (int) (n % 97)
+                });
+        Map<String, String> mdc = new LinkedHashMap<>();
+        mdc.put("request_id", "550e8400-e29b-41d4-a716-" + (446655440000L + n));
+        mdc.put("method", "POST");
+        mdc.put("path", new String("/api/v1/auth/login"));
+        mdc.put("endpoint", "/api/v1/auth/login");
+        mdc.put("ip_address", "10.1.2." + (n & 0xff));
+        mdc.put("trace_id", "0af7651916cd43dd8448eb21" + Long.toHexString(0x10000000L + (n & 0xfffffff)));
+        mdc.put("span_id", Long.toHexString(0xb7ad6b7100000000L + n));
+        e.setMDCPropertyMap(mdc);
+        e.addKeyValuePair(new KeyValuePair("event_type", "authentication"));
+        e.addKeyValuePair(new KeyValuePair("status", "success"));
+        e.addKeyValuePair(new KeyValuePair("status_code", 200));
+        e.addKeyValuePair(new KeyValuePair("duration_seconds", 0.042));
+        return e;
     }
 
     private static LoggingEvent event(Logger logger, Throwable t) {
@@ -89,6 +121,17 @@ public class LogEncodingBenchmark {
     @Benchmark
     public byte[] logstashJson() {
         return logstash.encode(event);
+    }
+
+    /** Each line another request's (see {@link #nextRequestEvent}); building the event is included. */
+    @Benchmark
+    public byte[] vigilJsonNewRequest() {
+        return vigil.encode(nextRequestEvent());
+    }
+
+    @Benchmark
+    public byte[] logstashJsonNewRequest() {
+        return logstash.encode(nextRequestEvent());
     }
 
     @Benchmark

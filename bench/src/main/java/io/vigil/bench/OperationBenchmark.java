@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 @Measurement(iterations = 5, time = 2)
 @Fork(
         value = 1,
-        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class OperationBenchmark {
     private static final Operation LOGIN = Authentication.login("authenticate_user");
     private static final AttributeKey<String> AUTH_TYPE = AttributeKey.stringKey("auth_type");

@@ -17,6 +17,9 @@ public final class AuthorizationCheck {
             .outcome("is_authorized", "authz.granted", OperationKind.OutcomeEncoding.GRANTED)
             .failureReasons("authz.failure_reason", java.util.Set.of("missing_role", "not_owner", "unauthenticated"))
             .durationSpanAttribute("authz.duration_seconds")
+            // A granted check precedes most requests; the span, authorization_checks_total and the
+            // access log show it. Denials (FAILURE) log at WARN.
+            .successLogLevel(org.slf4j.event.Level.DEBUG)
             .counter(
                     "authorization_checks_total",
                     "Authorization checks by resource, action and decision",

@@ -29,6 +29,17 @@ public final class Operation {
     // Metric attributes per instrument and outcome; reason-/error-labelled ones are filled lazily.
     private final Attributes[][] metricAttributes;
     private final Map<String, Attributes>[] keyedAttributes;
+    // What every call of this operation needs, resolved once: attribute keys (an AttributeKey made
+    // from a String per call allocates), the instruments each trigger records, the log fields.
+    final AttributeKey<String> subjectKey;
+    final AttributeKey<String> outcomeKey;
+    final AttributeKey<Boolean> grantedKey;
+    final AttributeKey<String> failureReasonKey;
+    final AttributeKey<Double> durationKey;
+    final int[] startInstruments;
+    final int[] endInstruments;
+    final String[] logFields; // alternating name, value: operation_type and the dimensions
+    final org.slf4j.event.Level successLogLevel;
 
     @SuppressWarnings("unchecked")
     Operation(OperationKind kind, String name, String... rawValues) {
@@ -73,6 +84,40 @@ public final class Operation {
                 }
             }
         }
+        this.subjectKey = key(kind.subjectSpanAttribute());
+        boolean granted = kind.outcomeEncoding() == OperationKind.OutcomeEncoding.GRANTED;
+        this.outcomeKey = granted ? null : key(kind.outcomeSpanAttribute());
+        this.grantedKey = granted && kind.outcomeSpanAttribute() != null
+                ? AttributeKey.booleanKey(kind.outcomeSpanAttribute())
+                : null;
+        this.failureReasonKey = key(kind.failureReasonSpanAttribute());
+        this.durationKey =
+                kind.durationSpanAttribute() == null ? null : AttributeKey.doubleKey(kind.durationSpanAttribute());
+        this.startInstruments = instrumentsFiring(instruments, true);
+        this.endInstruments = instrumentsFiring(instruments, false);
+        List<String> fields = new java.util.ArrayList<>();
+        if (values.length > 0 && !dims.getFirst().logField().equals("operation_type")) {
+            fields.add("operation_type");
+            fields.add(values[0]);
+        }
+        for (int i = 0; i < values.length; i++) {
+            fields.add(dims.get(i).logField());
+            fields.add(values[i]);
+        }
+        this.logFields = fields.toArray(String[]::new);
+        this.successLogLevel = kind.successLogLevel(this);
+    }
+
+    private static AttributeKey<String> key(String name) {
+        return name == null ? null : AttributeKey.stringKey(name);
+    }
+
+    /** Indices of the instruments that apply to this operation and fire at its start (or else at its end). */
+    private int[] instrumentsFiring(List<OperationKind.Instrument> instruments, boolean atStart) {
+        return java.util.stream.IntStream.range(0, instruments.size())
+                .filter(i -> (instruments.get(i).trigger() == OperationKind.Trigger.START) == atStart
+                        && instruments.get(i).appliesTo(this))
+                .toArray();
     }
 
     private static String dimensionLabels(List<OperationKind.Dimension> dims) {

@@ -130,6 +130,7 @@ public final class OperationKind {
     private final List<Instrument> instruments;
     private final List<SpanAttribute> constantSpanAttributes;
     private final org.slf4j.event.Level successLogLevel;
+    private final Map<String, Set<String>> routineSuccesses;
 
     /** A span attribute every span of the kind carries. */
     public record SpanAttribute(String key, Object value) {}
@@ -150,6 +151,12 @@ public final class OperationKind {
         this.instruments = List.copyOf(b.instruments);
         this.constantSpanAttributes = List.copyOf(b.constantSpanAttributes);
         this.successLogLevel = b.successLogLevel;
+        this.routineSuccesses = Map.copyOf(b.routineSuccesses);
+        for (String label : routineSuccesses.keySet()) {
+            if (dimensionIndex(label) < 0) {
+                throw new IllegalArgumentException("routine successes depend on undeclared dimension " + label);
+            }
+        }
         for (Instrument i : instruments) {
             for (String label : i.onlyWhen().keySet()) {
                 if (dimensionIndex(label) < 0) {
@@ -244,6 +251,16 @@ public final class OperationKind {
         return successLogLevel;
     }
 
+    /** The level of the log event when {@code operation} succeeds: DEBUG for a routine one. */
+    org.slf4j.event.Level successLogLevel(Operation operation) {
+        for (Map.Entry<String, Set<String>> e : routineSuccesses.entrySet()) {
+            if (e.getValue().contains(operation.value(e.getKey()))) {
+                return org.slf4j.event.Level.DEBUG;
+            }
+        }
+        return successLogLevel;
+    }
+
     String spanName(Operation operation) {
         return spanName.apply(operation);
     }
@@ -294,6 +311,7 @@ public final class OperationKind {
         private final List<Instrument> instruments = new ArrayList<>();
         private final List<SpanAttribute> constantSpanAttributes = new ArrayList<>();
         private org.slf4j.event.Level successLogLevel = org.slf4j.event.Level.INFO;
+        private final Map<String, Set<String>> routineSuccesses = new java.util.LinkedHashMap<>();
 
         private Builder(String name) {
             if (!NAME.matcher(name).matches()) {
@@ -408,6 +426,19 @@ public final class OperationKind {
          */
         public Builder successLogLevel(org.slf4j.event.Level level) {
             this.successLogLevel = Objects.requireNonNull(level);
+            return this;
+        }
+
+        /**
+         * Successes of the operations whose dimension {@code label} is one of {@code values} log at
+         * DEBUG: routine steps of nearly every request (a token validated, a profile read) whose
+         * span, metrics and the request's access-log line already say all the log event would.
+         * Their failures still log at WARN, errors at ERROR.
+         */
+        public Builder routineSuccess(String label, String... values) {
+            routineSuccesses
+                    .computeIfAbsent(Objects.requireNonNull(label), l -> new LinkedHashSet<>())
+                    .addAll(List.of(values));
             return this;
         }
 

@@ -38,6 +38,8 @@ public final class OperationScope implements AutoCloseable {
     private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
     private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
     private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
+    private static final AttributeKey<String> ACTOR_ID = AttributeKey.stringKey("user.actor.id");
+    private static final AttributeKey<String> EMAIL = AttributeKey.stringKey("user.email");
 
     private final Operations operations;
     private final Operations.KindTelemetry telemetry;
@@ -118,8 +120,8 @@ public final class OperationScope implements AutoCloseable {
     /** The user the operation is about ({@code user.id}, or {@code user.target.id} for user operations). */
     public OperationScope userId(String userId) {
         this.userId = userId;
-        if (userId != null && operation.kind().subjectSpanAttribute() != null) {
-            span.setAttribute(operation.kind().subjectSpanAttribute(), userId);
+        if (userId != null && operation.subjectKey != null) {
+            span.setAttribute(operation.subjectKey, userId);
         }
         return this;
     }
@@ -128,7 +130,7 @@ public final class OperationScope implements AutoCloseable {
     public OperationScope actorId(String actorId) {
         this.actorId = actorId;
         if (actorId != null) {
-            span.setAttribute("user.actor.id", actorId);
+            span.setAttribute(ACTOR_ID, actorId);
         }
         return this;
     }
@@ -137,7 +139,7 @@ public final class OperationScope implements AutoCloseable {
     public OperationScope email(String email) {
         if (email != null) {
             this.email = Scrubber.maskEmail(email);
-            span.setAttribute("user.email", this.email);
+            span.setAttribute(EMAIL, this.email);
         }
         return this;
     }
@@ -163,9 +165,12 @@ public final class OperationScope implements AutoCloseable {
         if (scrubbed == null) {
             return this;
         }
-        AttributesBuilder b = Attributes.builder();
-        Operation.putTyped(b, key, scrubbed);
-        span.setAllAttributes(b.build());
+        switch (scrubbed) {
+            case Boolean v -> span.setAttribute(key, v);
+            case Long v -> span.setAttribute(key, v);
+            case Double v -> span.setAttribute(key, v);
+            default -> span.setAttribute(key, String.valueOf(scrubbed));
+        }
         if (extraFields == null) {
             extraFields = new ArrayList<>(8);
         }
@@ -230,35 +235,35 @@ public final class OperationScope implements AutoCloseable {
         }
         long durationNanos = System.nanoTime() - startNanos;
         double seconds = durationNanos / 1e9;
-        OperationKind kind = operation.kind();
-        String errorType = error == null ? null : operations.boundedErrorType(error);
-        // Metrics and the log event are recorded inside the span's context, so histograms get
-        // exemplars and the log line carries trace_id/span_id even when ended on another thread.
-        try (Scope ignored =
-                threadScope != null && Context.current() == context ? Scope.noop() : context.makeCurrent()) {
+        try {
             if (span.isRecording()) {
-                annotateSpan(kind, seconds);
+                annotateSpan(seconds);
             }
-            operations.recordEnd(telemetry, operation, outcome, seconds, failureReason, errorType);
-            operations.log(telemetry, this, seconds);
         } finally {
             span.end(startEpochNanos + durationNanos, TimeUnit.NANOSECONDS);
         }
+        String errorType = error == null ? null : operations.boundedErrorType(error);
+        // The histograms get the span as exemplar through the context passed explicitly; the log
+        // event reads trace_id/span_id from the current context, so it is made current when the
+        // operation ends on another thread.
+        try (Scope ignored =
+                threadScope != null && Context.current() == context ? Scope.noop() : context.makeCurrent()) {
+            operations.recordEnd(telemetry, operation, context, outcome, seconds, failureReason, errorType);
+            operations.log(telemetry, this, seconds);
+        }
     }
 
-    private void annotateSpan(OperationKind kind, double seconds) {
-        if (kind.outcomeSpanAttribute() != null) {
-            if (kind.outcomeEncoding() == OperationKind.OutcomeEncoding.GRANTED) {
-                span.setAttribute(kind.outcomeSpanAttribute(), outcome == Outcome.SUCCESS);
-            } else {
-                span.setAttribute(kind.outcomeSpanAttribute(), outcome.label());
-            }
+    private void annotateSpan(double seconds) {
+        if (operation.grantedKey != null) {
+            span.setAttribute(operation.grantedKey, outcome == Outcome.SUCCESS);
+        } else if (operation.outcomeKey != null) {
+            span.setAttribute(operation.outcomeKey, outcome.label());
         }
-        if (failureReason != null && kind.failureReasonSpanAttribute() != null) {
-            span.setAttribute(kind.failureReasonSpanAttribute(), failureReason);
+        if (failureReason != null && operation.failureReasonKey != null) {
+            span.setAttribute(operation.failureReasonKey, failureReason);
         }
-        if (kind.durationSpanAttribute() != null) {
-            span.setAttribute(kind.durationSpanAttribute(), seconds);
+        if (operation.durationKey != null) {
+            span.setAttribute(operation.durationKey, seconds);
         }
         switch (outcome) {
             case SUCCESS -> span.setStatus(StatusCode.OK);
@@ -278,7 +283,7 @@ public final class OperationScope implements AutoCloseable {
 
     void writeLog(Logger logger, double seconds) {
         Level level = switch (outcome) {
-            case SUCCESS -> operation.kind().successLogLevel();
+            case SUCCESS -> operation.successLogLevel;
             case FAILURE -> Level.WARN;
             case ERROR -> Level.ERROR;
         };
@@ -288,12 +293,9 @@ public final class OperationScope implements AutoCloseable {
         OperationKind kind = operation.kind();
         // The code-level operation name is in the message (the span name), not repeated as a field.
         LoggingEventBuilder b = logger.atLevel(level).addKeyValue("event_type", kind.eventType());
-        if (operation.dimensionCount() > 0
-                && !kind.dimensions().getFirst().logField().equals("operation_type")) {
-            b.addKeyValue("operation_type", operation.value(0));
-        }
-        for (int i = 0; i < operation.dimensionCount(); i++) {
-            b.addKeyValue(kind.dimensions().get(i).logField(), operation.value(i));
+        String[] fields = operation.logFields;
+        for (int i = 0; i < fields.length; i += 2) {
+            b.addKeyValue(fields[i], fields[i + 1]);
         }
         b.addKeyValue("status", outcome.label()).addKeyValue("duration_seconds", seconds);
         if (kind.outcomeEncoding() == OperationKind.OutcomeEncoding.GRANTED) {
@@ -319,11 +321,10 @@ public final class OperationScope implements AutoCloseable {
         if (error != null) {
             b.setCause(error);
         }
-        b.log(
-                "{} {}{}",
-                operation.spanName(),
-                outcome.label(),
-                failureReason == null ? "" : " (" + failureReason + ")");
+        // A finished message, not a pattern with arguments: nothing to format per event, and the
+        // same String instance on every line, which the JSON encoder's scrub cache recognises.
+        String message = operation.message(outcome);
+        b.log(failureReason == null ? message : message + " (" + failureReason + ")");
     }
 
     private static String subjectLogField(OperationKind kind) {

@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +69,7 @@ public final class Operations {
     private final Scrubber scrubber;
     private final VigilConfig config;
     private final boolean enabled;
-    private final Clock clock = Clock.getDefault();
+    private final EpochClock epochClock = new EpochClock();
     private final Map<String, OperationKind> kinds = new ConcurrentHashMap<>();
     private final Map<OperationKind, KindTelemetry> telemetry = new ConcurrentHashMap<>();
     private final Set<String> errorTypes = ConcurrentHashMap.newKeySet();
@@ -137,27 +138,51 @@ public final class Operations {
             return new OperationScope(this, null, operation, Span.getInvalid(), null, 0, 0);
         }
         KindTelemetry t = telemetry(operation.kind());
-        long startEpochNanos = clock.now();
-        long startNanos = System.nanoTime();
         Context parent = Context.current();
+        // One reading of the monotonic clock stamps the span's start and starts the duration that
+        // the span's end, the duration attribute, the histograms and the log event all share.
+        long startNanos = System.nanoTime();
+        long startEpochNanos = epochClock.epochNanos(startNanos);
         Span span = tracer.spanBuilder(operation.spanName())
                 .setParent(parent)
                 .setAllAttributes(operation.spanAttributes())
-                .setStartTimestamp(startEpochNanos, java.util.concurrent.TimeUnit.NANOSECONDS)
+                .setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS)
                 .startSpan();
         Context context = parent.with(span);
         if (t.recordsMetrics) {
-            for (int i = 0; i < t.counters.length; i++) {
-                OperationKind.Instrument instrument =
-                        operation.kind().instruments().get(i);
-                if (instrument.trigger() == OperationKind.Trigger.START
-                        && instrument.appliesTo(operation)
-                        && t.counters[i] != null) {
-                    t.counters[i].add(1, operation.metricAttributes(i, Outcome.SUCCESS, null, null), context);
+            for (int i : operation.startInstruments) {
+                if (t.counters[i] != null) {
+                    // Counters carry no exemplar (only duration histograms do, where the contract
+                    // and the dashboards use them): recorded outside the span's context.
+                    t.counters[i].add(1, operation.metricAttributes(i, Outcome.SUCCESS, null, null), Context.root());
                 }
             }
         }
         return new OperationScope(this, t, operation, span, context, startNanos, startEpochNanos);
+    }
+
+    /**
+     * Epoch time from {@link System#nanoTime()} and an anchor, as the SDK's own span clock does, so
+     * an operation reads no wall clock: the anchor is taken again after a second, so the span
+     * timestamps follow wall-clock adjustments as closely as the SDK's per-trace anchors do.
+     */
+    private static final class EpochClock {
+        private record Anchor(long epochNanos, long nanoTime) {}
+
+        private static final long REANCHOR_NANOS = 1_000_000_000L;
+        private final Clock clock = Clock.getDefault();
+        private volatile Anchor anchor = new Anchor(clock.now(), clock.nanoTime());
+
+        long epochNanos(long nanoTime) {
+            Anchor a = anchor;
+            long sinceAnchor = nanoTime - a.nanoTime;
+            if (sinceAnchor >= 0 && sinceAnchor < REANCHOR_NANOS) {
+                return a.epochNanos + sinceAnchor;
+            }
+            Anchor fresh = new Anchor(clock.now(), clock.nanoTime());
+            anchor = fresh; // a race only replaces one fresh anchor with another
+            return fresh.epochNanos + (nanoTime - fresh.nanoTime);
+        }
     }
 
     /** Runs {@code body} as the operation and returns its result. */
@@ -293,27 +318,33 @@ public final class Operations {
     // ---- recording, called by OperationScope ------------------------------------------------
 
     void recordEnd(
-            KindTelemetry t, Operation operation, Outcome outcome, double seconds, String reason, String errorType) {
+            KindTelemetry t,
+            Operation operation,
+            Context context,
+            Outcome outcome,
+            double seconds,
+            String reason,
+            String errorType) {
         if (!t.recordsMetrics) {
             return;
         }
         List<OperationKind.Instrument> instruments = operation.kind().instruments();
-        for (int i = 0; i < instruments.size(); i++) {
-            OperationKind.Instrument instrument = instruments.get(i);
-            boolean due = switch (instrument.trigger()) {
+        for (int i : operation.endInstruments) {
+            boolean due = switch (instruments.get(i).trigger()) {
                 case END -> true;
                 case START -> false;
                 case FAILURE -> outcome == Outcome.FAILURE;
                 case ERROR -> outcome == Outcome.ERROR;
             };
-            if (!due || !instrument.appliesTo(operation)) {
+            if (!due) {
                 continue;
             }
             Attributes attributes = operation.metricAttributes(i, outcome, reason, errorType);
             if (t.histograms[i] != null) {
-                t.histograms[i].record(seconds, attributes);
+                // Inside the span's context: the histogram keeps the trace as an exemplar.
+                t.histograms[i].record(seconds, attributes, context);
             } else {
-                t.counters[i].add(1, attributes);
+                t.counters[i].add(1, attributes, Context.root()); // no exemplar, as above
             }
         }
     }

@@ -31,6 +31,8 @@ public final class TokenOperation {
             .outcome("status", "token.operation.status", OperationKind.OutcomeEncoding.STATUS)
             .failureReasons("token.operation.failure_reason", FAILURE_REASONS)
             .durationSpanAttribute("token.operation.duration_seconds")
+            // Every authenticated request validates its access token.
+            .routineSuccess("operation_type", "validate")
             .counter(
                     "token_operations_total",
                     "Token operations by type, token type and outcome",

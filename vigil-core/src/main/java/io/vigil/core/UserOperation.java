@@ -29,6 +29,8 @@ public final class UserOperation {
             .failureReasons("user.operation.failure_reason", FAILURE_REASONS)
             .durationSpanAttribute("user.operation.duration_seconds")
             .subjectSpanAttribute("user.target.id")
+            // Reads change nothing: the access log already records who read what, when, how fast.
+            .routineSuccess("operation_type", "get")
             .counter("user_operations_total", "User operations by type and outcome", END, "operation_type", "status")
             .durationHistogram("user_operation_duration_seconds", "User operation duration", "operation_type")
             .build();

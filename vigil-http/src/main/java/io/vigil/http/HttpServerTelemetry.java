@@ -173,7 +173,7 @@ public final class HttpServerTelemetry {
         if (r.inProgress == null && metrics.enabled()) {
             HttpMetrics.Series s = metrics.series(r.methodIndex, template);
             r.inProgress = s;
-            metrics.started(s, r.context);
+            metrics.started(s);
         }
     }
 
@@ -184,13 +184,15 @@ public final class HttpServerTelemetry {
         // An exception the application turned into a 4xx is an answer, not a fault.
         Throwable fault = status >= 500 ? error : null;
         try {
+            HttpMetrics.Series series = null;
             if (metrics.enabled()) {
                 HttpMetrics.Series inProgress = r.inProgress;
                 if (inProgress != null) {
-                    metrics.finished(inProgress, r.context);
+                    metrics.finished(inProgress);
                 }
+                series = metrics.series(r.methodIndex, endpoint);
                 metrics.record(
-                        metrics.series(r.methodIndex, endpoint),
+                        series,
                         status,
                         seconds,
                         requestBytes,
@@ -200,7 +202,7 @@ public final class HttpServerTelemetry {
             }
             if (accessLogEnabled && shouldLog(status, error)) {
                 try (Scope ignored = r.attach()) {
-                    writeAccessLog(r, endpoint, status, seconds, requestBytes, responseBytes, fault);
+                    writeAccessLog(r, series, endpoint, status, seconds, requestBytes, responseBytes, fault);
                 }
             }
             if (r.spanStarted) {
@@ -226,6 +228,7 @@ public final class HttpServerTelemetry {
 
     private void writeAccessLog(
             RequestContext r,
+            HttpMetrics.Series series,
             String endpoint,
             int status,
             double seconds,
@@ -255,7 +258,11 @@ public final class HttpServerTelemetry {
         if (fault != null) {
             event = event.setCause(fault);
         }
-        event.log("{} {} {}", r.method, endpoint, status);
+        if (series != null && series.endpoint().equals(endpoint) && r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX) {
+            event.log(series.accessLogMessage(status));
+        } else {
+            event.log("{} {} {}", r.method, endpoint, status);
+        }
     }
 
     /** The exception as a span event, with message and stack trace passed through the privacy rules. */

@@ -133,21 +133,129 @@ public final class DefaultScrubRules {
     static String cardNumbers(String text) {
         // A card is 13–19 digits with at most single spaces or dashes between them; a UUID or a
         // timestamp has digits, but never such a run.
-        if (longestDigitRun(text) < 13) {
+        if (longestDigitRun(text) < 13 || !hasLuhnValidCandidate(text)) {
             return text;
         }
         return replaceAll(CARD, text, m -> luhnValid(m.group()) ? Scrubber.REDACTED : m.group());
     }
 
+    /**
+     * Whether any stretch the card pattern could match — 13 to 19 digits, single spaces or dashes
+     * between them, no digit right before or after — passes the Luhn check. Only then can the
+     * pattern change anything, so ids with long digit runs (a UUID's last group, trace ids) never
+     * reach it.
+     */
+    static boolean hasLuhnValidCandidate(String text) {
+        int n = text.length();
+        int[] digits = new int[n];
+        boolean[] mayStart = new boolean[n];
+        boolean[] mayEnd = new boolean[n];
+        int i = 0;
+        while (i < n) {
+            if (!isDigit(text.charAt(i))) {
+                i++;
+                continue;
+            }
+            // One run: digits with at most one separator between two of them.
+            int count = 0;
+            int j = i;
+            while (true) {
+                digits[count] = text.charAt(j) - '0';
+                mayStart[count] = j == 0 || !isDigit(text.charAt(j - 1));
+                int next = j + 1;
+                mayEnd[count] = next >= n || !isDigit(text.charAt(next));
+                count++;
+                if (next < n && isDigit(text.charAt(next))) {
+                    j = next;
+                } else if (next + 1 < n
+                        && (text.charAt(next) == ' ' || text.charAt(next) == '-')
+                        && isDigit(text.charAt(next + 1))) {
+                    j = next + 1;
+                } else {
+                    break;
+                }
+            }
+            for (int s = 0; s + 12 < count; s++) {
+                if (!mayStart[s]) {
+                    continue;
+                }
+                for (int e = s + 12; e < count && e <= s + 18; e++) {
+                    if (mayEnd[e] && luhnValid(digits, s, e)) {
+                        return true;
+                    }
+                }
+            }
+            i = j + 1;
+        }
+        return false;
+    }
+
+    private static boolean luhnValid(int[] digits, int from, int to) {
+        int sum = 0;
+        boolean doubleIt = false;
+        for (int k = to; k >= from; k--) {
+            int d = digits[k];
+            if (doubleIt) {
+                d *= 2;
+                if (d > 9) {
+                    d -= 9;
+                }
+            }
+            sum += d;
+            doubleIt = !doubleIt;
+        }
+        return sum % 10 == 0;
+    }
+
     static String nationalIds(String text) {
         String out = text;
-        if (longestDigitRun(out) >= 9 && out.indexOf('-') >= 0) {
+        if (longestDigitRun(out) >= 9 && mayHoldSsn(out)) {
             out = replaceAll(US_SSN, out, m -> Scrubber.REDACTED);
         }
-        if (longestDigitRun(out) >= 6) {
+        if (longestDigitRun(out) >= 6 && mayHoldNino(out)) {
             out = replaceAll(UK_NINO, out, m -> Scrubber.REDACTED);
         }
         return out;
+    }
+
+    /** Whether the text has the shape {@code ddd-dd-dddd} anywhere (the SSN pattern's necessary part). */
+    static boolean mayHoldSsn(String t) {
+        for (int d = t.indexOf('-'); d >= 0; d = t.indexOf('-', d + 1)) {
+            if (d >= 3
+                    && d + 7 < t.length()
+                    && t.charAt(d + 3) == '-'
+                    && isDigit(t.charAt(d - 3))
+                    && isDigit(t.charAt(d - 2))
+                    && isDigit(t.charAt(d - 1))
+                    && isDigit(t.charAt(d + 1))
+                    && isDigit(t.charAt(d + 2))
+                    && isDigit(t.charAt(d + 4))
+                    && isDigit(t.charAt(d + 5))
+                    && isDigit(t.charAt(d + 6))
+                    && isDigit(t.charAt(d + 7))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether two capital letters precede a digit (optionally after a space): a NINO's necessary start. */
+    static boolean mayHoldNino(String t) {
+        for (int i = 0; i + 2 < t.length(); i++) {
+            char a = t.charAt(i);
+            char b = t.charAt(i + 1);
+            if (a >= 'A' && a <= 'Z' && b >= 'A' && b <= 'Z') {
+                char c = t.charAt(i + 2);
+                if (isDigit(c) || (c == ' ' && i + 3 < t.length() && isDigit(t.charAt(i + 3)))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /** The longest run of digits in which single spaces or dashes may separate digits. */

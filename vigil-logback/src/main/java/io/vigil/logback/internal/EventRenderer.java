@@ -53,33 +53,102 @@ public final class EventRenderer {
         final StringBuilder text = new StringBuilder(256);
         // Scrub results by key and value identity: a request's MDC values (and literal field
         // values) are the same String instances on every line, so each is scrubbed once.
-        final String[] cacheKey = new String[CACHE_SIZE];
-        final String[] cacheValue = new String[CACHE_SIZE];
-        final Object[] cacheResult = new Object[CACHE_SIZE];
+        final IdentityCache<Object> scrubbed = new IdentityCache<>();
+        // The JSON writer's caches, by identity as above: each field name encoded to UTF-8 once
+        // ({@code ,"key":}), and each logger name.
+        final IdentityCache<byte[]> names = new IdentityCache<>();
+        final IdentityCache<byte[]> loggers = new IdentityCache<>();
+        // Messages are usually new String instances with recurring text: cached by content.
+        final String[] message = new String[MESSAGE_CACHE_SIZE];
+        final byte[][] messageBytes = new byte[MESSAGE_CACHE_SIZE][];
     }
 
-    private static final int CACHE_SIZE = 64;
+    private static final int MESSAGE_CACHE_SIZE = 64;
+    private static final int MAX_CACHED_MESSAGE = 512;
+    private static final byte[] TRACE_ID_KEY = JsonLineWriter.encodeKey(TRACE_ID);
+    private static final byte[] SPAN_ID_KEY = JsonLineWriter.encodeKey(SPAN_ID);
+    private static final Object NULL = new Object();
 
     private Object scrub(State s, String key, Object value) {
         if (!(value instanceof String str)) {
             return scrubber.scrubValue(key, value);
         }
-        int i = (System.identityHashCode(str) * 31 + System.identityHashCode(key)) & (CACHE_SIZE - 1);
-        if (s.cacheValue[i] == str && s.cacheKey[i] == key) {
-            return s.cacheResult[i];
+        Object cached = s.scrubbed.get(key, str);
+        if (cached != null) {
+            return cached == NULL ? null : cached;
         }
         Object result = scrubber.scrubValue(key, str);
-        s.cacheKey[i] = key;
-        s.cacheValue[i] = str;
-        s.cacheResult[i] = result;
+        s.scrubbed.put(key, str, result == null ? NULL : result);
         return result;
     }
+
+    /**
+     * {@code ,"key":"scrubbed value"}: the name comes encoded from the cache, the value is scrubbed
+     * once per key and value instance and written straight into the line (no copy is made for a
+     * value seen once, e.g. a request id on its request's only line).
+     */
+    private void stringField(JsonLineWriter w, State s, String key, String value) {
+        w.encoded(encodedKey(s, key)).value(scrub(s, key, value));
+    }
+
+    /** {@code ,"key":} (renamed when the schema owns the name), encoded once per key instance. */
+    private static byte[] encodedKey(State s, String key) {
+        byte[] bytes = s.names.get(key, null);
+        if (bytes == null) {
+            bytes = JsonLineWriter.encodeKey(fieldName(key));
+            s.names.put(key, null, bytes);
+        }
+        return bytes;
+    }
+
+    /** {@code ,"message":"scrubbed"}: the privacy rules run once per distinct text. */
+    private byte[] messageField(State s, String message) {
+        if (message == null || message.length() > MAX_CACHED_MESSAGE) {
+            return JsonLineWriter.encodeField("message", scrubber.scrubText(message));
+        }
+        int i = message.hashCode() & (MESSAGE_CACHE_SIZE - 1);
+        String cached = s.message[i];
+        if (cached != null && (cached == message || message.equals(cached))) {
+            return s.messageBytes[i];
+        }
+        byte[] bytes = JsonLineWriter.encodeField("message", scrubber.scrubText(message));
+        s.message[i] = message;
+        s.messageBytes[i] = bytes;
+        return bytes;
+    }
+
+    private final byte[] constantFields;
+    private final byte[][] levelFields = new byte[6][];
 
     public EventRenderer(Scrubber scrubber, String service, String environment, String hostname) {
         this.scrubber = scrubber;
         this.service = service;
         this.environment = environment;
         this.hostname = hostname;
+        JsonLineWriter w = new JsonLineWriter(128).begin();
+        w.field("timestamp", "")
+                .field("service", service)
+                .field("environment", environment)
+                .field("hostname", hostname);
+        // Everything after the (first) timestamp field: ,"service":…,"environment":…,"hostname":…
+        int skip = "{\"timestamp\":\"\"".length();
+        this.constantFields = java.util.Arrays.copyOfRange(w.buffer(), skip, w.length());
+        String[] levels = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"};
+        for (int i = 0; i < levels.length; i++) {
+            levelFields[i] = JsonLineWriter.encodeField("level", levels[i]);
+        }
+    }
+
+    private byte[] levelField(ch.qos.logback.classic.Level level) {
+        int i = switch (level.levelInt) {
+            case ch.qos.logback.classic.Level.TRACE_INT -> 0;
+            case ch.qos.logback.classic.Level.DEBUG_INT -> 1;
+            case ch.qos.logback.classic.Level.INFO_INT -> 2;
+            case ch.qos.logback.classic.Level.WARN_INT -> 3;
+            case ch.qos.logback.classic.Level.ERROR_INT -> 4;
+            default -> -1;
+        };
+        return i >= 0 ? levelFields[i] : JsonLineWriter.encodeField("level", level.levelStr);
     }
 
     public Scrubber scrubber() {
@@ -110,12 +179,11 @@ public final class EventRenderer {
         w.writeByte('"');
         s.timestamp.write(event.getTimeStamp(), w);
         w.writeByte('"');
-        w.field("level", event.getLevel().levelStr);
-        w.field("logger", event.getLoggerName());
-        w.field("message", scrubber.scrubText(event.getFormattedMessage()));
-        w.field("service", service);
-        w.field("environment", environment);
-        w.field("hostname", hostname);
+        // Fields whose bytes repeat from line to line are appended ready-encoded.
+        w.encoded(levelField(event.getLevel()));
+        w.encoded(loggerField(s, event.getLoggerName()));
+        w.encoded(messageField(s, event.getFormattedMessage()));
+        w.encoded(constantFields);
 
         Map<String, String> mdc = event.getMDCPropertyMap();
         String traceId = mdc == null ? null : mdc.get(TRACE_ID);
@@ -129,8 +197,8 @@ public final class EventRenderer {
             }
         }
         if (traceId != null) {
-            w.field(TRACE_ID, traceId);
-            w.field(SPAN_ID, spanId);
+            w.encoded(TRACE_ID_KEY).value(traceId);
+            w.encoded(SPAN_ID_KEY).value(spanId);
         }
 
         String[] written = s.written;
@@ -145,7 +213,11 @@ public final class EventRenderer {
                 if (n < MAX_KEYS) {
                     written[n++] = kv.key;
                 }
-                w.typedField(fieldName(kv.key), scrub(s, kv.key, kv.value));
+                if (kv.value instanceof String str) {
+                    stringField(w, s, kv.key, str);
+                } else {
+                    w.encoded(encodedKey(s, kv.key)).value(scrubber.scrubValue(kv.key, kv.value));
+                }
             }
         }
         if (mdc != null && !mdc.isEmpty()) {
@@ -158,7 +230,12 @@ public final class EventRenderer {
                         || contains(written, n, key)) {
                     continue; // a key-value pair on the event is more specific than the MDC
                 }
-                w.field(fieldName(key), (String) scrub(s, key, e.getValue()));
+                String value = e.getValue();
+                if (value == null) {
+                    w.encoded(encodedKey(s, key)).value(null);
+                } else {
+                    stringField(w, s, key, value);
+                }
             }
         }
         IThrowableProxy tp = event.getThrowableProxy();
@@ -169,6 +246,15 @@ public final class EventRenderer {
             w.field("exception.stacktrace", StackTraces.render(tp, message, scrubber));
         }
         return w.end();
+    }
+
+    private static byte[] loggerField(State s, String name) {
+        byte[] bytes = s.loggers.get(name, null);
+        if (bytes == null) {
+            bytes = JsonLineWriter.encodeField("logger", name);
+            s.loggers.put(name, null, bytes);
+        }
+        return bytes;
     }
 
     private static String fieldName(String key) {

@@ -80,6 +80,38 @@ public final class JsonLineWriter {
     }
 
     /**
+     * Appends a field encoded beforehand by {@link #encodeField}/{@link #encodeKey} (it starts with
+     * its comma, so it never comes first in an object).
+     */
+    public JsonLineWriter encoded(byte[] field) {
+        firstField = false;
+        writeRaw(field, 0, field.length);
+        return this;
+    }
+
+    /** {@code ,"key":"value"} as bytes, to append later with {@link #encoded}. */
+    public static byte[] encodeField(String key, String value) {
+        JsonLineWriter w = new JsonLineWriter(key.length() + (value == null ? 4 : value.length()) + 8);
+        w.firstField = false;
+        w.field(key, value);
+        return w.toByteArray();
+    }
+
+    /** {@code ,"key":} as bytes: {@link #encoded} followed by {@link #value}. */
+    public static byte[] encodeKey(String key) {
+        JsonLineWriter w = new JsonLineWriter(key.length() + 4);
+        w.firstField = false;
+        w.key(key);
+        return w.toByteArray();
+    }
+
+    /** Writes a value after {@link #key} or an encoded key, keeping its JSON type as {@link #typedField} does. */
+    public JsonLineWriter value(Object value) {
+        writeValue(value);
+        return this;
+    }
+
+    /**
      * Writes a field keeping the value's JSON type: numbers stay numbers (non-finite ones become
      * strings), booleans stay booleans, anything else is written as its string form.
      */
@@ -161,7 +193,22 @@ public final class JsonLineWriter {
     public void writeEscaped(CharSequence s) {
         int n = s.length();
         ensure(n + 8);
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        if (s instanceof String str) {
+            // The common case, printable ASCII, in a tight loop over locals; the first character
+            // that needs escaping or multi-byte UTF-8 hands over to the general loop below.
+            byte[] b = buf;
+            int l = len;
+            for (; i < n; i++) {
+                char c = str.charAt(i);
+                if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                    break;
+                }
+                b[l++] = (byte) c;
+            }
+            len = l;
+        }
+        for (; i < n; i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
                 if (len == buf.length) {

@@ -1,0 +1,163 @@
+package io.vigil.bench;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * A JMH benchmark's two variants as a paired measurement in one JVM: short phases alternate A and
+ * B (ABBA order) on one thread, each phase's CPU time (of that thread), allocation and operation
+ * count are read, and the result is the median of the per-round ratios A/B with its quartiles.
+ *
+ * <p>Why next to JMH: on the shared 2-core machine JMH runs the variants one after the other, so a
+ * build starting between them moves the ratio by more than the effect measured (a run at load
+ * average 15–20 gave ±200 % errors). Alternating phases of a fraction of a second expose both
+ * variants to the same load, and thread CPU time per operation does not count the time the
+ * thread waited for a core.
+ *
+ * <pre>{@code
+ * java -cp bench/target/benchmarks.jar io.vigil.bench.PairedRatio operation [rounds] [phase-ms]
+ * java -cp bench/target/benchmarks.jar io.vigil.bench.PairedRatio log [rounds] [phase-ms]
+ * }</pre>
+ *
+ * <ul>
+ *   <li>{@code operation}: {@link OperationBenchmark} sampled, A = {@code vigil}, B = {@code handStacked};
+ *   <li>{@code log}: {@link LogEncodingBenchmark}, A = {@code vigilJson}, B = {@code logstashJson};
+ *   <li>{@code logNewRequest}: the same, each line another request's (no encoder cache hits);
+ *   <li>{@code logError}: the same with an exception.
+ * </ul>
+ */
+public final class PairedRatio {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static volatile Object sink;
+
+    private PairedRatio() {}
+
+    private record Pair(String a, Supplier<Object> variantA, String b, Supplier<Object> variantB) {}
+
+    public static void main(String[] args) {
+        String suite = args.length > 0 ? args[0] : "operation";
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+        long phaseNanos = (args.length > 2 ? Long.parseLong(args[2]) : 250) * 1_000_000L;
+        Pair pair = pair(suite);
+        // Warm-up: C2 compiles both variants before anything is counted.
+        for (int i = 0; i < 20; i++) {
+            phase(pair.variantA(), phaseNanos);
+            phase(pair.variantB(), phaseNanos);
+        }
+        List<Double> cpu = new ArrayList<>();
+        List<Double> wall = new ArrayList<>();
+        double[] sumA = new double[3];
+        double[] sumB = new double[3];
+        for (int round = 0; round < rounds; round++) {
+            double[] a;
+            double[] b;
+            if (round % 2 == 0) {
+                a = phase(pair.variantA(), phaseNanos);
+                b = phase(pair.variantB(), phaseNanos);
+            } else {
+                b = phase(pair.variantB(), phaseNanos);
+                a = phase(pair.variantA(), phaseNanos);
+            }
+            cpu.add(a[0] / b[0]);
+            wall.add(a[2] / b[2]);
+            for (int i = 0; i < 3; i++) {
+                sumA[i] += a[i];
+                sumB[i] += b[i];
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "%s: %d rounds of %d ms per variant; per operation: thread CPU ns, allocated B, wall ns (means)%n",
+                suite,
+                rounds,
+                phaseNanos / 1_000_000);
+        System.out.printf(
+                Locale.ROOT,
+                "  %-14s %9.0f ns cpu %8.0f B %9.0f ns wall%n",
+                pair.a(),
+                sumA[0] / rounds,
+                sumA[1] / rounds,
+                sumA[2] / rounds);
+        System.out.printf(
+                Locale.ROOT,
+                "  %-14s %9.0f ns cpu %8.0f B %9.0f ns wall%n",
+                pair.b(),
+                sumB[0] / rounds,
+                sumB[1] / rounds,
+                sumB[2] / rounds);
+        System.out.printf(
+                Locale.ROOT,
+                "  %s/%s CPU per op: median %.3f (quartiles %.3f–%.3f); wall: median %.3f%n",
+                pair.a(),
+                pair.b(),
+                quantile(cpu, 0.5),
+                quantile(cpu, 0.25),
+                quantile(cpu, 0.75),
+                quantile(wall, 0.5));
+        System.exit(0); // the SDKs' daemon threads must not keep the JVM alive
+    }
+
+    private static Pair pair(String suite) {
+        switch (suite) {
+            case "operation" -> {
+                OperationBenchmark bench = new OperationBenchmark();
+                bench.mode = "sampled";
+                bench.exemplars = "on";
+                bench.setUp();
+                return new Pair("vigil", bench::vigil, "handStacked", bench::handStacked);
+            }
+            case "log", "logNewRequest", "logError" -> {
+                LogEncodingBenchmark bench = new LogEncodingBenchmark();
+                bench.setUp();
+                return suite.equals("log")
+                        ? new Pair("vigilJson", bench::vigilJson, "logstashJson", bench::logstashJson)
+                        : suite.equals("logNewRequest")
+                                ? new Pair(
+                                        "vigilJsonNewRequest",
+                                        bench::vigilJsonNewRequest,
+                                        "logstashJsonNewRequest",
+                                        bench::logstashJsonNewRequest)
+                                : new Pair(
+                                        "vigilJsonWithException",
+                                        bench::vigilJsonWithException,
+                                        "logstashJsonWithException",
+                                        bench::logstashJsonWithException);
+            }
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown suite " + suite + "; operation, log, logNewRequest, logError");
+        }
+    }
+
+    /** Runs {@code op} for about {@code nanos}; returns CPU ns, allocated bytes and wall ns per operation. */
+    private static double[] phase(Supplier<Object> op, long nanos) {
+        Object last = null;
+        long ops = 0;
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        long alloc0 = THREADS.getCurrentThreadAllocatedBytes();
+        long start = System.nanoTime();
+        long deadline = start + nanos;
+        long now;
+        do {
+            for (int i = 0; i < 64; i++) {
+                last = op.get(); // kept live through sink, so the work cannot be eliminated
+            }
+            ops += 64;
+            now = System.nanoTime();
+        } while (now < deadline);
+        long alloc = THREADS.getCurrentThreadAllocatedBytes() - alloc0;
+        long cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
+        sink = last;
+        return new double[] {(double) cpu / ops, (double) alloc / ops, (double) (now - start) / ops};
+    }
+
+    private static double quantile(List<Double> values, double q) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(Double::compare);
+        return sorted.get((int) Math.round(q * (sorted.size() - 1)));
+    }
+}
