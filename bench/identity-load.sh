@@ -13,7 +13,7 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 start() { # port, extra environment
   mkdir -p "$work/$1"
-  (cd "$work/$1" && exec env PORT=$1 ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD='root passphrase 2024' \
+  (cd "$work/$1" && exec env PORT=$1 MANAGEMENT_PORT=0 ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD='root passphrase 2024' \
       LOGIN_RATE_LIMIT=100000/60 VIGIL_CONSOLE=false $2 "$java" -Xmx1g -jar "$jar" > out.log 2>&1) &
   pids+=($!)
 }

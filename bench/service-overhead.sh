@@ -70,10 +70,10 @@ launch() {
   local name=$1 env=$2 opts=$3 jar=$4 port=$5 dir=$6
   mkdir -p "$dir"
   # Common to all: a fixed admin, a long token lifetime (the run outlasts the default), the console
-  # on any free port (never another engineer's 4318), a GC log for the allocation rate. $env, $opts
+  # and the management port on any free port (never another engineer's 4318 or 9464), a GC log for the allocation rate. $env, $opts
   # unquoted on purpose: word lists.
   # shellcheck disable=SC2086
-  (cd "$dir" && exec env PORT="$port" VIGIL_CONSOLE_PORT=0 ACCESS_TOKEN_TTL=4h LOGIN_RATE_LIMIT=100000/60 $env \
+  (cd "$dir" && exec env PORT="$port" MANAGEMENT_PORT=0 VIGIL_CONSOLE_PORT=0 ACCESS_TOKEN_TTL=4h LOGIN_RATE_LIMIT=100000/60 $env \
       "$java" ${JAVA_OPTS:-} -Xlog:gc:file=gc.log $opts -jar "${jar:-$JAR}" > out.log 2>&1) &
   launched=$!
 }

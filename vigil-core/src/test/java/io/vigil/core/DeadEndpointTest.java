@@ -79,7 +79,13 @@ class DeadEndpointTest {
     /** Warnings about span export to this port (runtimes of earlier cases may still be stopping). */
     private List<ILoggingEvent> warnings(int port) {
         String destination = "OTLP span export to http://127.0.0.1:" + port + " ";
-        return logs.list.stream()
+        // The exporters' threads append while this polls: copy under the appender's lock (AppenderBase
+        // appends synchronized on itself), or the stream races the writer.
+        List<ILoggingEvent> events;
+        synchronized (logs) {
+            events = List.copyOf(logs.list);
+        }
+        return events.stream()
                 .filter(e ->
                         e.getLevel() == Level.WARN && e.getFormattedMessage().contains(destination))
                 .toList();
