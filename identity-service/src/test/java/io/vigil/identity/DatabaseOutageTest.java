@@ -116,7 +116,7 @@ class DatabaseOutageTest {
     }
 
     private static MetricSamples scrape(TestService s) {
-        Api.Response r = s.api.get("/metrics", null);
+        Api.Response r = s.management.get("/metrics", null);
         assertThat(r.status()).isEqualTo(200);
         return MetricSamples.parse(r.text());
     }
