@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * to stderr; a start that fails exits non-zero at once instead of lingering without serving.
  */
 class IdentityServiceJarIT {
-    private static final Pattern LISTENING = Pattern.compile("identity-service listening on .*:(\\d+)$");
+    private static final Pattern LISTENING = Pattern.compile("identity-service listening on [^:]+:(\\d+)");
 
     @TempDir
     Path tmp;

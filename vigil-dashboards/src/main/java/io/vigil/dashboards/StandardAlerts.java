@@ -26,10 +26,12 @@ public final class StandardAlerts {
     /** The bucket boundary the latency objective counts against; the HTTP histogram must have it. */
     public static final String LATENCY_THRESHOLD_SECONDS = "0.5";
 
-    private static final String SVC = "job=\"" + SERVICE_JOB + "\",instance=\"identity-service:9464\"";
+    /** The scraped instance in the promtool cases: the management port, as deploy/ scrapes it. */
+    private static final String INSTANCE = "identity-service:9464";
+
+    private static final String SVC = "job=\"" + SERVICE_JOB + "\",instance=\"" + INSTANCE + "\"";
     private static final Map<String, String> SVC_JOB = Map.of("job", SERVICE_JOB);
-    private static final Map<String, String> SVC_INSTANCE =
-            Map.of("job", SERVICE_JOB, "instance", "identity-service:8000");
+    private static final Map<String, String> SVC_INSTANCE = Map.of("job", SERVICE_JOB, "instance", INSTANCE);
     private static final List<String> SLO_WINDOWS = List.of("5m", "30m", "1h", "2h", "6h", "1d", "3d");
 
     private final MetricCatalogue c;
@@ -448,10 +450,7 @@ public final class StandardAlerts {
                 .test(AlertTest.given("pool fills up", "db_connections_active{" + SVC + ",pool=\"main\"}", gauge(3, 19))
                         .and("db_connections_max{" + SVC + ",pool=\"main\"}", gauge(20, 20))
                         .silentAt("10m")
-                        .firesAt(
-                                "30m",
-                                Map.of("job", SERVICE_JOB, "instance", "identity-service:9464", "pool", "main"),
-                                "95%"))
+                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", INSTANCE, "pool", "main"), "95%"))
                 .build();
         return new RuleGroup("database", "vigil-database", "30s", List.of(), List.of(slowQueries, pool));
     }
@@ -472,7 +471,7 @@ public final class StandardAlerts {
                         + " data stores, which have their own alerts")
                 .test(AlertTest.given("service stops answering", "up{" + SVC + "}", "1x10 0x29")
                         .silentAt("10m")
-                        .firesAt("20m", Map.of("job", SERVICE_JOB, "instance", "identity-service:9464"), null))
+                        .firesAt("20m", Map.of("job", SERVICE_JOB, "instance", INSTANCE), null))
                 .build();
         String pgLabels = "job=\"" + POSTGRES_JOB + "\",instance=\"postgres-exporter:9187\"";
         AlertRule databaseDown = AlertRule.builder("DatabaseDown")
@@ -534,7 +533,7 @@ public final class StandardAlerts {
                                         + ",jvm_memory_type=\"heap\",jvm_memory_pool_name=\"G1 Old Gen\"}",
                                 gauge(1000, 1000))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", "identity-service:9464"), "95%"))
+                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", INSTANCE), "95%"))
                 .build();
         AlertRule cpu = AlertRule.builder("HighCPUUsage")
                 .expr("max by (" + perInstance + ") (" + c.select("jvm_cpu_recent_utilization") + ") > 0.8")
@@ -550,7 +549,7 @@ public final class StandardAlerts {
                 .covers("004 HighCPUUsage: rate(container_cpu_usage_seconds_total[5m]) > 0.8; as JVM CPU utilization")
                 .test(AlertTest.given("CPU saturates", "jvm_cpu_recent_utilization{" + SVC + "}", gauge(0.2, 0.95))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", "identity-service:9464"), "95%"))
+                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", INSTANCE), "95%"))
                 .build();
         return new RuleGroup(
                 "infrastructure",
