@@ -94,7 +94,12 @@ public final class Vigil implements AutoCloseable {
                 closeables.add(RuntimeTelemetry.create(sdk));
             }
         }
-        log.info(config.summary());
+        // With in-process exporters the OTLP endpoint in the summary is never dialled: say where the data goes.
+        log.info(
+                inProcess == null
+                        ? config.summary()
+                        : config.summary()
+                                + "; OTLP exporters replaced in-process (the embedded receiver gets the data directly)");
     }
 
     /**

@@ -25,6 +25,13 @@ class InProcessExportTest {
         InMemoryLogRecordExporter logs = InMemoryLogRecordExporter.create();
         AtomicReference<AggregationTemporalitySelector> temporality = new AtomicReference<>();
         AtomicReference<InMemoryMetricExporter> metrics = new AtomicReference<>();
+        // The start-up summary must not claim an OTLP destination that is never dialled.
+        ch.qos.logback.classic.Logger vigilLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Vigil.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        vigilLog.addAppender(lines);
         try (OtlpReceiver receiver = OtlpReceiver.http();
                 Vigil vigil = Vigil.builder()
                         .environment(Map.of(
@@ -46,6 +53,15 @@ class InProcessExportTest {
                                 },
                                 logs)
                         .build()) {
+            String thread = Thread.currentThread().getName();
+            synchronized (lines) {
+                assertThat(lines.list)
+                        .filteredOn(e -> e.getThreadName().equals(thread))
+                        .anySatisfy(e -> assertThat(e.getFormattedMessage())
+                                .startsWith("Vigil telemetry: service=in-process-test")
+                                .contains("OTLP exporters replaced in-process"));
+            }
+            vigilLog.detachAppender(lines);
             vigil.openTelemetry()
                     .getTracer("test")
                     .spanBuilder("in-process")
