@@ -45,7 +45,18 @@ final class ApiClient {
     }
 
     static HttpResponse<byte[]> post(String url, String contentType, byte[] body, String encoding) {
+        return post(url, contentType, body, encoding, false);
+    }
+
+    /**
+     * With {@code expectContinue}, the body is sent only once the server asks for it: a server that refuses a
+     * declared length at once (413) answers before the body is on the wire, so the client reliably reads the
+     * answer instead of racing the server's close of a connection it is still writing to.
+     */
+    static HttpResponse<byte[]> post(
+            String url, String contentType, byte[] body, String encoding, boolean expectContinue) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .expectContinue(expectContinue)
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (encoding != null) {

@@ -145,8 +145,8 @@ class OtlpHttpReceiverTest {
     void anOversizedBodyGets413WithAStatusInTheRequestsEncoding() throws IOException {
         byte[] huge = new byte[16 * 1024 * 1024 + 1];
 
-        HttpResponse<byte[]> protobuf = ApiClient.post(url("/v1/traces"), "application/x-protobuf", huge, null);
-        HttpResponse<byte[]> json = ApiClient.post(url("/v1/logs"), "application/json", huge, null);
+        HttpResponse<byte[]> protobuf = ApiClient.post(url("/v1/traces"), "application/x-protobuf", huge, null, true);
+        HttpResponse<byte[]> json = ApiClient.post(url("/v1/logs"), "application/json", huge, null, true);
 
         assertThat(protobuf.statusCode()).isEqualTo(413);
         assertThat(protobuf.headers().firstValue("Content-Type")).hasValue("application/x-protobuf");
