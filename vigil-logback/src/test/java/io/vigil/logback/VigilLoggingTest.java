@@ -194,7 +194,10 @@ class VigilLoggingTest {
                     assertThat(l.get("logger").asText()).isEqualTo(VigilLogging.class.getName());
                     assertThat(l.get("message").asText())
                             .contains("Loki shipping is off")
-                            .contains(notADirectory.toString());
+                            // Not the whole path: JUnit's temp directory name is a long random number, which the
+                            // scrubber rightly redacts when it happens to be Luhn-valid (a card number's shape).
+                            .contains("cannot open the spool")
+                            .contains("FileAlreadyExistsException");
                 });
         assertThat(lines).anySatisfy(l -> assertThat(l.get("message").asText()).isEqualTo("still here"));
     }
