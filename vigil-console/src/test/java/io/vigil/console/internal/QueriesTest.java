@@ -478,4 +478,41 @@ class QueriesTest {
         assertThat((List<Map<String, Object>>) overview.get("edges"))
                 .containsExactly(Map.of("from", "frontend", "to", "backend", "calls", 1L, "errors", 1L));
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOverviewFindsParentsInALargeTraceThroughAnIndex() {
+        // One trace of 20,000 spans, a chain whose services alternate: every span but the root calls across services.
+        int n = 20_000;
+        ScopeSpans.Builder front = ScopeSpans.newBuilder();
+        ScopeSpans.Builder back = ScopeSpans.newBuilder();
+        for (int i = 1; i <= n; i++) {
+            Span.Builder s = span(1, i, i - 1, "op " + i, i, 2L * n - i).setKind(Span.SpanKind.SPAN_KIND_INTERNAL);
+            (i % 2 == 1 ? front : back).addSpans(s);
+        }
+        store.ingest(
+                Signal.TRACES,
+                ExportTraceServiceRequest.newBuilder()
+                        .addResourceSpans(ResourceSpans.newBuilder()
+                                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "frontend")))
+                                .addScopeSpans(front))
+                        .addResourceSpans(ResourceSpans.newBuilder()
+                                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "backend")))
+                                .addScopeSpans(back))
+                        .build());
+
+        Map<String, Object> overview = queries.services(null, null);
+
+        // The complexity, not the clock: the trace was indexed once (a scan per span would visit ~n²/2 = 2e8 spans).
+        assertThat(queries.spansIndexed()).isEqualTo(n);
+        assertThat((List<Map<String, Object>>) overview.get("edges"))
+                .containsExactly(
+                        Map.of("from", "backend", "to", "frontend", "calls", (long) n / 2 - 1, "errors", 0L),
+                        Map.of("from", "frontend", "to", "backend", "calls", (long) n / 2, "errors", 0L));
+        List<Map<String, Object>> services = (List<Map<String, Object>>) overview.get("services");
+        assertThat(column(services, "requests")).containsExactly(n / 2, n / 2);
+        // A second overview indexes the trace again (the index lives for one query: the store may change between).
+        queries.services(null, null);
+        assertThat(queries.spansIndexed()).isEqualTo(2L * n);
+    }
 }
