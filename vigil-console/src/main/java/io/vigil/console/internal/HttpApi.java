@@ -382,6 +382,14 @@ public final class HttpApi implements AutoCloseable {
                 throw new BadRequest("afterSeq must be an integer");
             }
         }
+        String cursor = blankToNull(ctx.queryParam("cursor"));
+        if (cursor != null) {
+            try {
+                Queries.checkLogCursor(cursor);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("cursor must be the nextCursor of a previous answer");
+            }
+        }
         LogQuery q = new LogQuery(
                 blankToNull(ctx.queryParam("service")),
                 level,
@@ -391,7 +399,8 @@ public final class HttpApi implements AutoCloseable {
                 lowerOrNull(ctx.queryParam("traceId")),
                 lowerOrNull(ctx.queryParam("spanId")),
                 afterSeq,
-                limit(ctx, 200));
+                limit(ctx, 200),
+                cursor);
         json(ctx, queries.logs(q));
     }
 

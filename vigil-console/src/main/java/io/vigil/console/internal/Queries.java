@@ -90,7 +90,11 @@ public final class Queries {
         }
     }
 
-    /** Log filters; {@code level} is exact, {@code minLevel} a floor; null fields match everything. */
+    /**
+     * Log filters; {@code level} is exact, {@code minLevel} a floor; null fields match everything. {@code afterSeq}
+     * (tailing) keeps only records that arrived after that sequence number; {@code cursor} (paging) is the {@code
+     * nextCursor} of the previous page.
+     */
     public record LogQuery(
             String service,
             String level,
@@ -100,7 +104,43 @@ public final class Queries {
             String traceId,
             String spanId,
             long afterSeq,
-            int limit) {}
+            int limit,
+            String cursor) {
+        /** The first page. */
+        public LogQuery(
+                String service,
+                String level,
+                String minLevel,
+                String text,
+                Map<String, String> attributes,
+                String traceId,
+                String spanId,
+                long afterSeq,
+                int limit) {
+            this(service, level, minLevel, text, attributes, traceId, spanId, afterSeq, limit, null);
+        }
+    }
+
+    /** A position in the log list: a record's timestamp and sequence number, the list's order. */
+    private record LogCursor(long timeNanos, long seq) {
+        /** Whether {@code l} comes after this position, newest first: older, or as old and arrived earlier. */
+        boolean before(LogRecord l) {
+            return l.timeNanos() < timeNanos || (l.timeNanos() == timeNanos && l.seq() < seq);
+        }
+    }
+
+    /** Parses a log cursor ({@code timeNanos:seq}); throws IllegalArgumentException when it is not one. */
+    static void checkLogCursor(String cursor) {
+        parseLogCursor(cursor);
+    }
+
+    private static LogCursor parseLogCursor(String cursor) {
+        int i = cursor.indexOf(':');
+        if (i <= 0) {
+            throw new IllegalArgumentException("cursor");
+        }
+        return new LogCursor(Long.parseLong(cursor.substring(0, i)), Long.parseLong(cursor.substring(i + 1)));
+    }
 
     /**
      * A metric time series request. {@code stats} picks what is computed per series (null: the type's default —
@@ -409,14 +449,21 @@ public final class Queries {
             Comparator.comparingLong(LogRecord::timeNanos).thenComparingLong(LogRecord::seq);
 
     /**
-     * Log records matching every filter, newest (by their timestamp) first, plus the newest sequence number for
-     * tailing. Scanned newest arrival first until no record not yet seen can be newer than the page (see {@link
-     * Store#logLateness()}).
+     * Log records matching every filter, newest (by their timestamp, then arrival) first, plus the newest sequence
+     * number for tailing and the cursor of the next page ({@code nextCursor}, null on the last). Scanned newest arrival
+     * first until no record not yet seen can be newer than the page (see {@link Store#logLateness()}).
+     *
+     * <p>The cursor is the last record's position in that order ({@code timeNanos:seq}): the next page holds the
+     * records after it, so records that arrive between two pages neither repeat a record nor push one out of the next
+     * page (a newer record belongs before the cursor and is the live tail's; a late one older than the cursor comes on
+     * a later page).
      */
     public Map<String, Object> logs(LogQuery q) {
         String level = q.level() == null ? null : q.level().toUpperCase(Locale.ROOT);
         int minLevel = q.minLevel() == null ? -1 : LEVELS.indexOf(q.minLevel().toUpperCase(Locale.ROOT));
+        LogCursor after = q.cursor() == null ? null : parseLogCursor(q.cursor());
         long lateness = store.logLateness();
+        int want = q.limit() + 1; // one more than the page: whether there is a next page
         PriorityQueue<LogRecord> top = new PriorityQueue<>(LOG_ORDER);
         long[] latest = {q.afterSeq()};
         store.logsNewestFirst(l -> {
@@ -424,12 +471,12 @@ public final class Queries {
             if (l.seq() <= q.afterSeq()) {
                 return false;
             }
-            if (top.size() >= q.limit() && top.peek().timeNanos() > saturatedAdd(l.timeNanos(), lateness)) {
+            if (top.size() >= want && top.peek().timeNanos() > saturatedAdd(l.timeNanos(), lateness)) {
                 return false;
             }
-            if (matches(l, q, level, minLevel)) {
+            if ((after == null || after.before(l)) && matches(l, q, level, minLevel)) {
                 top.add(l);
-                if (top.size() > q.limit()) {
+                if (top.size() > want) {
                     top.poll();
                 }
             }
@@ -437,6 +484,12 @@ public final class Queries {
         });
         List<LogRecord> sorted = new ArrayList<>(top);
         sorted.sort(LOG_ORDER.reversed());
+        String next = null;
+        if (sorted.size() > q.limit()) {
+            sorted = sorted.subList(0, q.limit());
+            LogRecord last = sorted.get(sorted.size() - 1);
+            next = last.timeNanos() + ":" + last.seq(); // as the record's own "cursor"
+        }
         List<Map<String, Object>> out = new ArrayList<>(sorted.size());
         for (LogRecord l : sorted) {
             out.add(log(l));
@@ -444,6 +497,7 @@ public final class Queries {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("latestSeq", latest[0]);
         m.put("logs", out);
+        m.put("nextCursor", next);
         return m;
     }
 
@@ -493,6 +547,7 @@ public final class Queries {
         m.put("spanId", l.spanId());
         m.put("scope", l.scope());
         m.put("attributes", new TreeMap<>(l.attributes()));
+        m.put("cursor", l.timeNanos() + ":" + l.seq()); // its position: the cursor of the records after it
         return m;
     }
 

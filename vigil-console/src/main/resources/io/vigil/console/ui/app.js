@@ -475,6 +475,7 @@ async function logsView(params) {
     h('label', {}, 'Attributes (k=v, …)', h('input', { name: 'attrs', value: f.attrs || '', size: 24 })),
     h('label', {}, 'Trace id', h('input', { name: 'traceId', value: f.traceId || '', size: 34, class: 'mono' })),
     f.spanId ? h('input', { type: 'hidden', name: 'spanId', value: f.spanId }) : null,
+    f.limit ? h('input', { type: 'hidden', name: 'limit', value: f.limit }) : null,
     h('button', { type: 'submit' }, 'Search'),
     h('label', {}, 'Live tail', h('input', { type: 'checkbox', id: 'live-tail', checked: f.tail !== 'off' })));
   form.addEventListener('submit', (ev) => {
@@ -484,12 +485,13 @@ async function logsView(params) {
   const tbody = h('tbody', {});
   const table = h('table', { id: 'log-list' },
     h('thead', {}, h('tr', {}, ['Time', 'Level', 'Service', 'Message', 'Trace'].map((c) => h('th', {}, c)))), tbody);
-  const status = h('p', { class: 'muted' });
-  fill(view, form, status, table);
+  const status = h('p', { class: 'muted', id: 'logs-status' });
+  const more = h('button', { id: 'logs-more', type: 'button', class: 'hidden' }, 'Load older');
+  fill(view, form, status, table, more);
 
-  const { attrs, tail, ...rest } = f;
+  const { attrs, tail, limit, ...rest } = f;
   const query = { ...rest, ...attrParams(attrs, 'attr.') };
-  const row = (l) => h('tr', { class: 'log-row', 'data-seq': l.seq },
+  const row = (l) => h('tr', { class: 'log-row', 'data-seq': l.seq, 'data-cursor': l.cursor },
     h('td', { class: 'mono' }, fmtTime(l.timeMs)),
     h('td', { class: 'level-' + l.level }, l.level),
     h('td', {}, l.service),
@@ -499,14 +501,32 @@ async function logsView(params) {
       ? h('a', { href: hashFor('trace/' + l.traceId, { span: l.spanId }), class: 'log-trace-link mono' }, l.traceId.slice(0, 8) + '…')
       : h('span', { class: 'muted' }, '—')));
 
-  const first = await api('logs', { ...query, limit: 500 });
+  const pageSize = limit || 500;
+  const first = await api('logs', { ...query, limit: pageSize });
   let latest = first.latestSeq;
+  // Older pages continue from the last record shown (its time and sequence number): records that arrive meanwhile
+  // are the live tail's, so a page never repeats a line nor skips one.
+  let cursor = first.nextCursor;
+  let live = false;
   fill(tbody, ...first.logs.map(row));
-  const filtered = Object.keys(f).some((k) => f[k] && k !== 'tail');
-  status.textContent = first.logs.length
-    ? `${plural(first.logs.length, 'log record')} (newest first)`
-    : filtered ? 'No log records match these filters.' : 'No log records yet. Point an OTLP log exporter at this console (/v1/logs or OTLP/gRPC).';
-  status.id = 'logs-status';
+  const filtered = Object.keys(f).some((k) => f[k] && k !== 'tail' && k !== 'limit');
+  const showCount = () => {
+    status.textContent = `${plural(tbody.children.length, 'log record')} (newest first${live ? ', live' : ''})` +
+      (cursor ? ', older ones available' : '');
+    more.classList.toggle('hidden', !cursor);
+  };
+  if (first.logs.length) showCount();
+  else status.textContent = filtered ? 'No log records match these filters.' : 'No log records yet. Point an OTLP log exporter at this console (/v1/logs or OTLP/gRPC).';
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const next = await api('logs', { ...query, limit: pageSize, cursor });
+      cursor = next.nextCursor;
+      tbody.append(...next.logs.map(row));
+      showCount();
+    } catch (e) { status.textContent = 'Could not load older records: ' + e.message; }
+    more.disabled = false;
+  });
 
   let timer = null;
   const poll = async () => {
@@ -515,9 +535,15 @@ async function logsView(params) {
       const next = await api('logs', { ...query, afterSeq: latest, limit: 500 });
       latest = Math.max(latest, next.latestSeq);
       if (next.logs.length) {
+        live = true;
         tbody.prepend(...next.logs.map(row));
-        while (tbody.children.length > 2000) tbody.lastChild.remove();
-        status.textContent = `${plural(tbody.children.length, 'log record')} (newest first, live)`;
+        // Bounded; what is dropped at the bottom can be paged in again from the last record kept.
+        if (tbody.children.length > 2000) {
+          while (tbody.children.length > 2000) tbody.lastChild.remove();
+          const last = tbody.lastChild;
+          cursor = last.dataset.cursor;
+        }
+        showCount();
       }
     } catch (e) { status.textContent = 'Tail paused: ' + e.message; }
   };

@@ -515,4 +515,42 @@ class QueriesTest {
         queries.services(null, null);
         assertThat(queries.spansIndexed()).isEqualTo(2L * n);
     }
+
+    private static LogRecord.Builder logAt(String body, long ms) {
+        return LogRecord.newBuilder().setTimeUnixNano(T0 + ms * MS).setBody(str(body));
+    }
+
+    private Map<String, Object> logPage(int limit, String cursor, long afterSeq) {
+        return queries.logs(
+                new Queries.LogQuery(null, null, null, null, Map.of(), null, null, afterSeq, limit, cursor));
+    }
+
+    @Test
+    void logsPageWithAStableCursorWithoutRepeatsOrGapsWhileNewRecordsArrive() {
+        // Out of arrival order, two at the same time (the later arrival first): g f e d c b a, newest first.
+        logs(logAt("d", 30), logAt("e", 40), logAt("b", 20)); // seq 1, 2, 3
+        logs(logAt("g", 60), logAt("a", 10), logAt("f", 50), logAt("c", 20)); // seq 4, 5, 6, 7
+
+        Map<String, Object> first = logPage(3, null, 0);
+        assertThat(column(castList(first.get("logs")), "body")).containsExactly("g", "f", "e");
+        assertThat(first.get("nextCursor")).isEqualTo((T0 + 40 * MS) + ":2");
+
+        // Between the pages: a newer record (the live tail's), one as old as the cursor's but later (before it in
+        // the order, so also the tail's), and a late one older than the cursor (it belongs on a later page).
+        logs(logAt("h", 70), logAt("x", 40), logAt("y", 25)); // seq 8, 9, 10
+
+        Map<String, Object> second = logPage(3, (String) first.get("nextCursor"), 0);
+        assertThat(column(castList(second.get("logs")), "body")).containsExactly("d", "y", "c");
+        assertThat(second.get("nextCursor")).isEqualTo((T0 + 20 * MS) + ":7");
+        Map<String, Object> third = logPage(3, (String) second.get("nextCursor"), 0);
+        assertThat(column(castList(third.get("logs")), "body")).containsExactly("b", "a");
+        assertThat(third.get("nextCursor")).isNull();
+        // The tail since the first page has the rest: every record shown exactly once.
+        Map<String, Object> tail = logPage(100, null, (long) first.get("latestSeq"));
+        assertThat(column(castList(tail.get("logs")), "body")).containsExactly("h", "x", "y");
+        assertThat(first.get("latestSeq")).isEqualTo(7L);
+        // A page exactly as long as what is left has no next page.
+        assertThat(logPage(2, (String) second.get("nextCursor"), 0).get("nextCursor"))
+                .isNull();
+    }
 }
