@@ -9,6 +9,7 @@ import io.vigil.console.internal.Records.SpanRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -712,6 +713,154 @@ public final class Queries {
         m.put("unit", info.unit);
         m.put("description", info.description);
         m.put("points", out);
+        return m;
+    }
+
+    /** A metric that is not a histogram was asked for a heatmap. */
+    public static final class NotAHistogram extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotAHistogram(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** One histogram point's observations within its interval, for the heatmap. */
+    private record Interval(
+            long startNanos, long timeNanos, double[] bounds, long[] counts, List<Exemplar> exemplars) {}
+
+    /**
+     * A histogram's heatmap: time × bucket, each cell the number of observations in that bucket during one interval
+     * (a delta point's own interval; for a cumulative series the difference from the previous point, so its first
+     * point — counted since its start, perhaps hours ago — has none and is left out, as for rates). Series of the same
+     * time are summed. Rows are the union of the points' bucket edges (explicit and exponential histograms alike,
+     * exponential ones as explicit edges from scale and offset; a coarser bucket counts in the row that shares its
+     * upper edge), from the lowest to the highest bucket with a count. At most {@code limit} newest columns. Null when
+     * the metric is unknown; throws {@link NotAHistogram} for other metric types.
+     *
+     * <p>The answer: {@code buckets} ({@code lower}, {@code upper}; null for an unbounded side), {@code columns}
+     * ({@code startMs}, {@code timeMs}, {@code counts} per bucket, {@code total}), {@code maxCount}, and the
+     * {@code exemplars} of the points shown with their {@code column} and {@code bucket} indexes.
+     */
+    public Map<String, Object> heatmap(SeriesQuery q, int limit) {
+        Store.MetricInfo info = store.metric(q.metric());
+        if (info == null) {
+            return null;
+        }
+        if (info.type != Records.MetricType.HISTOGRAM) {
+            throw new NotAHistogram(q.metric() + " is a " + info.type.name().toLowerCase(Locale.ROOT)
+                    + ", not a histogram: only histograms have a heatmap");
+        }
+        Map<List<Object>, List<PointRecord>> series = new LinkedHashMap<>();
+        for (PointRecord p : selected(q)) {
+            series.computeIfAbsent(List.of(p.service(), p.labels()), k -> new ArrayList<>())
+                    .add(p);
+        }
+        List<Interval> intervals = new ArrayList<>();
+        TreeSet<Double> edges = new TreeSet<>();
+        for (List<PointRecord> pts : series.values()) {
+            pts.sort(Comparator.comparingLong(PointRecord::timeNanos));
+            PointRecord prev = null;
+            for (PointRecord p : pts) {
+                boolean hasInterval = p.delta() || prev != null;
+                if (hasInterval) {
+                    boolean continues = !p.delta() && p.startNanos() == prev.startNanos();
+                    long start = p.delta() || !continues ? p.startNanos() : prev.timeNanos();
+                    intervals.add(
+                            new Interval(start, p.timeNanos(), p.bounds(), intervalCounts(prev, p), p.exemplars()));
+                    for (double b : p.bounds()) {
+                        edges.add(b);
+                    }
+                    edges.add(Double.POSITIVE_INFINITY);
+                }
+                prev = p;
+            }
+        }
+        // Columns: the newest `limit` distinct point times.
+        TreeMap<Long, long[]> columns = new TreeMap<>();
+        TreeMap<Long, Long> starts = new TreeMap<>();
+        List<Double> rows = new ArrayList<>(edges);
+        for (Interval iv : intervals) {
+            columns.computeIfAbsent(iv.timeNanos(), k -> new long[rows.size()]);
+            starts.merge(iv.timeNanos(), iv.startNanos(), Math::min);
+        }
+        while (columns.size() > limit) {
+            starts.remove(columns.pollFirstEntry().getKey());
+        }
+        for (Interval iv : intervals) {
+            long[] column = columns.get(iv.timeNanos());
+            if (column == null) {
+                continue;
+            }
+            for (int i = 0; i < iv.counts().length; i++) {
+                if (iv.counts()[i] != 0) {
+                    double upper = i < iv.bounds().length ? iv.bounds()[i] : Double.POSITIVE_INFINITY;
+                    column[Collections.binarySearch(rows, upper)] += iv.counts()[i];
+                }
+            }
+        }
+        int lo = rows.size();
+        int hi = -1;
+        for (long[] column : columns.values()) {
+            for (int r = 0; r < column.length; r++) {
+                if (column[r] != 0) {
+                    lo = Math.min(lo, r);
+                    hi = Math.max(hi, r);
+                }
+            }
+        }
+        List<Map<String, Object>> buckets = new ArrayList<>();
+        for (int r = lo; r <= hi; r++) {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("lower", r == 0 ? null : rows.get(r - 1));
+            b.put("upper", rows.get(r).isInfinite() ? null : rows.get(r));
+            buckets.add(b);
+        }
+        List<Map<String, Object>> out = new ArrayList<>(columns.size());
+        List<Long> times = new ArrayList<>(columns.keySet());
+        long max = 0;
+        for (Map.Entry<Long, long[]> c : columns.entrySet()) {
+            long[] counts = hi < lo ? new long[0] : Arrays.copyOfRange(c.getValue(), lo, hi + 1);
+            long total = 0;
+            for (long n : counts) {
+                total += n;
+                max = Math.max(max, n);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("startMs", millis(starts.get(c.getKey())));
+            m.put("timeMs", millis(c.getKey()));
+            m.put("counts", counts);
+            m.put("total", total);
+            out.add(m);
+        }
+        List<Map<String, Object>> exemplars = new ArrayList<>();
+        for (Interval iv : intervals) {
+            int column = Collections.binarySearch(times, iv.timeNanos());
+            if (column < 0) {
+                continue;
+            }
+            for (Exemplar e : iv.exemplars()) {
+                // The row whose (lower, upper] holds the value.
+                int row = Collections.binarySearch(rows, e.value());
+                row = row >= 0 ? row : -row - 1;
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("timeMs", millis(e.timeNanos()));
+                m.put("value", e.value());
+                m.put("traceId", e.traceId());
+                m.put("spanId", e.spanId());
+                m.put("column", column);
+                m.put("bucket", Math.max(0, Math.min(hi, row) - lo));
+                exemplars.add(m);
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("metric", info.name);
+        m.put("unit", info.unit);
+        m.put("description", info.description);
+        m.put("buckets", buckets);
+        m.put("columns", out);
+        m.put("maxCount", max);
+        m.put("exemplars", exemplars);
         return m;
     }
 
