@@ -757,7 +757,8 @@ public final class Queries {
                     .add(p);
         }
         List<Interval> intervals = new ArrayList<>();
-        TreeSet<Double> edges = new TreeSet<>();
+        TreeSet<Double> edges = new TreeSet<>(List.of(Double.POSITIVE_INFINITY));
+        double[] edgesAdded = null; // the edges last added: points of a series mostly share theirs
         for (List<PointRecord> pts : series.values()) {
             pts.sort(Comparator.comparingLong(PointRecord::timeNanos));
             PointRecord prev = null;
@@ -768,10 +769,12 @@ public final class Queries {
                     long start = p.delta() || !continues ? p.startNanos() : prev.timeNanos();
                     intervals.add(
                             new Interval(start, p.timeNanos(), p.bounds(), intervalCounts(prev, p), p.exemplars()));
-                    for (double b : p.bounds()) {
-                        edges.add(b);
+                    if (!Arrays.equals(p.bounds(), edgesAdded)) {
+                        edgesAdded = p.bounds();
+                        for (double b : edgesAdded) {
+                            edges.add(b);
+                        }
                     }
-                    edges.add(Double.POSITIVE_INFINITY);
                 }
                 prev = p;
             }
@@ -787,16 +790,23 @@ public final class Queries {
         while (columns.size() > limit) {
             starts.remove(columns.pollFirstEntry().getKey());
         }
+        double[] lastBounds = null;
+        int[] rowOf = null; // per bucket of lastBounds, its row: points of a series mostly share their edges
         for (Interval iv : intervals) {
             long[] column = columns.get(iv.timeNanos());
             if (column == null) {
                 continue;
             }
-            for (int i = 0; i < iv.counts().length; i++) {
-                if (iv.counts()[i] != 0) {
-                    double upper = i < iv.bounds().length ? iv.bounds()[i] : Double.POSITIVE_INFINITY;
-                    column[Collections.binarySearch(rows, upper)] += iv.counts()[i];
+            if (!Arrays.equals(iv.bounds(), lastBounds)) {
+                lastBounds = iv.bounds();
+                rowOf = new int[lastBounds.length + 1];
+                for (int i = 0; i < rowOf.length; i++) {
+                    rowOf[i] = Collections.binarySearch(
+                            rows, i < lastBounds.length ? lastBounds[i] : Double.POSITIVE_INFINITY);
                 }
+            }
+            for (int i = 0; i < Math.min(iv.counts().length, rowOf.length); i++) {
+                column[rowOf[i]] += iv.counts()[i];
             }
         }
         int lo = rows.size();
