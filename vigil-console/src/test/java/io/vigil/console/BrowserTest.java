@@ -512,6 +512,19 @@ class BrowserTest {
                                 .size()
                         < lines);
         screenshot("09-chart-hover");
+        // Legend: a double-click isolates one series (every other one off), a click brings one back.
+        new org.openqa.selenium.interactions.Actions(driver)
+                .doubleClick(driver.findElements(By.cssSelector(".chart-block .legend-item"))
+                        .get(1))
+                .perform();
+        waiting()
+                .until(d -> d.findElements(By.cssSelector(".chart-block .legend-item.off"))
+                                .size()
+                        == 2);
+        assertThat(driver.findElements(By.cssSelector(".chart-block .legend-item"))
+                        .get(1)
+                        .getAttribute("class"))
+                .doesNotContain("off");
 
         // A gauge that stopped reporting for a while: two lines, not one bridging the gap.
         long t0 = (System.currentTimeMillis() - 200_000) * 1_000_000L;
@@ -634,6 +647,12 @@ class BrowserTest {
                     .contains("No intervals yet", "second export");
             assertThat(driver.findElement(By.cssSelector(".heatmap-title")).getText())
                     .contains("0 intervals");
+            driver.get(empty.httpEndpoint() + "/#/metrics?name=gone_total");
+            assertThat(waiting()
+                            .until(ExpectedConditions.presenceOfElementLocated(By.id("metric-missing")))
+                            .getText())
+                    .isEqualTo("No points of gone_total are stored (evicted, or not exported yet); showing 1 other"
+                            + " metric.");
             driver.get(empty.httpEndpoint() + "/#/metrics?name=once_seconds&label.route=%2Fnone");
             assertThat(waiting()
                             .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".chart-block .empty")))

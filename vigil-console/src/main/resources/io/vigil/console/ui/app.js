@@ -222,7 +222,10 @@ async function tracesView(params) {
     more.classList.toggle('hidden', !cursor);
   };
   more.addEventListener('click', async () => {
-    const next = await api('traces', { ...query, cursor });
+    let next;
+    try {
+      next = await api('traces', { ...query, cursor });
+    } catch (e) { count.textContent = 'Could not load more traces: ' + e.message; return; }
     cursor = next.nextCursor;
     all.push(...next.traces);
     maxDur = Math.max(maxDur, ...next.traces.map((t) => t.durationMs));
@@ -785,7 +788,8 @@ async function metricsView(params) {
     fill(list, h('p', { class: 'muted empty', id: 'metrics-empty' }, msg));
     return;
   }
-  const selected = f.name && metrics.some((m) => m.name === f.name) ? [f.name] : metrics.slice(0, 4).map((m) => m.name);
+  const missing = f.name && !metrics.some((m) => m.name === f.name);
+  const selected = f.name && !missing ? [f.name] : metrics.slice(0, 4).map((m) => m.name);
   fill(list, ...metrics.map((m) => h('a', {
     href: hashFor('metrics', { ...f, name: m.name }), class: selected.includes(m.name) ? 'selected' : '',
   }, m.name, h('span', { class: 'type' }, m.type + (m.unit ? ' · ' + m.unit : '')))));
@@ -823,7 +827,8 @@ async function metricsView(params) {
       return block;
     }));
     fill(groupList, ...[...keys].map((k) => h('option', { value: k })));
-    fill(charts, ...blocks);
+    fill(charts, missing ? h('p', { class: 'muted empty', id: 'metric-missing' },
+      `No points of ${f.name} are stored (evicted, or not exported yet); showing ${plural(selected.length, 'other metric')}.`) : null, ...blocks);
   };
   await draw();
   const timer = setInterval(() => draw().catch(() => {}), 5000);
