@@ -1205,6 +1205,9 @@ public final class Queries {
         return out;
     }
 
+    /** Traces up to this many spans are scanned for a parent, larger ones indexed (see {@link #services}). */
+    static final int PARENT_SCAN_LIMIT = 16;
+
     /** The overview's default window: the last 15 minutes of the data. */
     static final long OVERVIEW_WINDOW_NANOS = 15 * 60 * 1_000_000_000L;
 
@@ -1233,8 +1236,20 @@ public final class Queries {
             }
             SpanRecord parent = null;
             if (!s.parentSpanId().isEmpty()) {
-                // Indexed once per trace: scanning the trace for every span's parent is quadratic in its size.
-                parent = byId.computeIfAbsent(s.traceId(), this::spanIndex).get(s.parentSpanId());
+                // Scanning the trace for every span's parent is quadratic in its size: a trace of more than a few
+                // spans is indexed by span id, once per query. A small one is scanned (at most SCAN_LIMIT looks per
+                // span, so still linear overall), which spares a map per trace in the common case.
+                Collection<SpanRecord> trace = store.traceWhileVisiting(s.traceId());
+                if (trace.size() <= PARENT_SCAN_LIMIT) {
+                    for (SpanRecord x : trace) {
+                        if (x.spanId().equals(s.parentSpanId())) {
+                            parent = x;
+                            break;
+                        }
+                    }
+                } else {
+                    parent = byId.computeIfAbsent(s.traceId(), this::spanIndex).get(s.parentSpanId());
+                }
             }
             boolean crossService = parent != null && !parent.service().equals(s.service());
             if (s.parentSpanId().isEmpty() || s.kind() == 2 || s.kind() == 5 || crossService) {

@@ -477,6 +477,7 @@ class QueriesTest {
         assertThat(services.get(1)).containsEntry("p95Ms", 100.0);
         assertThat((List<Map<String, Object>>) overview.get("edges"))
                 .containsExactly(Map.of("from", "frontend", "to", "backend", "calls", 1L, "errors", 1L));
+        assertThat(queries.spansIndexed()).isZero(); // three spans: scanned, no index built
     }
 
     @Test
