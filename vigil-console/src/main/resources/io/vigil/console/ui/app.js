@@ -668,8 +668,8 @@ function fmtBucket(b, unit) {
   return fmtUnit(b.lower, unit) + ' – ' + fmtUnit(b.upper, unit);
 }
 
-// Colour of a cell: dark blue for few observations to yellow for the most (square-root scale, so single
-// observations still show).
+// Colour of a cell: from blue-green for few observations to yellow for the most (square-root scale, so single
+// observations still stand out from the background).
 function heatColor(count, max) {
   const f = Math.sqrt(count / Math.max(1, max));
   return `hsl(${220 - 170 * f}, ${60 + 30 * f}%, ${22 + 40 * f}%)`;
