@@ -517,14 +517,12 @@ class BrowserTest {
                 .doubleClick(driver.findElements(By.cssSelector(".chart-block .legend-item"))
                         .get(1))
                 .perform();
+        // (The double-click's own two clicks toggle it twice on the way: wait for the end state, not a count.)
         waiting()
-                .until(d -> d.findElements(By.cssSelector(".chart-block .legend-item.off"))
-                                .size()
-                        == 2);
-        assertThat(driver.findElements(By.cssSelector(".chart-block .legend-item"))
-                        .get(1)
-                        .getAttribute("class"))
-                .doesNotContain("off");
+                .until(d -> d.findElements(By.cssSelector(".chart-block .legend-item")).stream()
+                        .map(e -> e.getAttribute("class").contains("off"))
+                        .toList()
+                        .equals(List.of(true, false, true)));
 
         // A gauge that stopped reporting for a while: two lines, not one bridging the gap.
         long t0 = (System.currentTimeMillis() - 200_000) * 1_000_000L;
@@ -749,25 +747,30 @@ class BrowserTest {
         assertThat(driver.findElement(By.cssSelector(".heat-scale")).getText()).contains("1 … 9");
 
         // Hover: the interval, the bucket and its count.
-        new org.openqa.selenium.interactions.Actions(driver)
-                .moveToElement(
-                        driver.findElement(By.cssSelector("svg.heatmap rect.cell[data-column='5'][data-bucket='4']")))
-                .perform();
-        WebElement tip =
-                waiting().until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".heatmap-tooltip")));
-        assertThat(tip.getText()).contains("50.0 ms – 100.0 ms: 7 observations of 17");
+        // (Found again on each try: the charts redraw every 5 s.)
+        waiting().until(d -> {
+            new org.openqa.selenium.interactions.Actions(d)
+                    .moveToElement(
+                            d.findElement(By.cssSelector("svg.heatmap rect.cell[data-column='5'][data-bucket='4']")))
+                    .perform();
+            WebElement tip = d.findElement(By.cssSelector(".heatmap-tooltip"));
+            return tip.isDisplayed() && tip.getText().contains("50.0 ms – 100.0 ms: 7 observations of 17");
+        });
         screenshot("13-heatmap");
 
         // An exemplar's cell opens the trace that produced it, the span highlighted.
         String span = ordersSpan(checkouts.get(6));
-        WebElement ring = driver.findElement(
-                By.cssSelector("svg.heatmap circle.heat-exemplar[data-column='7'][data-bucket='4']"));
-        assertThat(ring.getAttribute("data-trace-id")).isEqualTo(checkouts.get(6));
-        new org.openqa.selenium.interactions.Actions(driver)
-                .moveToElement(ring)
-                .click()
-                .perform();
-        waiting().until(d -> d.getCurrentUrl().contains("trace/" + checkouts.get(6)));
+        By ring = By.cssSelector("svg.heatmap circle.heat-exemplar[data-column='7'][data-bucket='4']");
+        assertThat(driver.findElement(ring).getAttribute("data-trace-id")).isEqualTo(checkouts.get(6));
+        waiting().until(d -> {
+            if (!d.getCurrentUrl().contains("trace/")) {
+                new org.openqa.selenium.interactions.Actions(d)
+                        .moveToElement(d.findElement(ring))
+                        .click()
+                        .perform();
+            }
+            return d.getCurrentUrl().contains("trace/" + checkouts.get(6));
+        });
         waiting()
                 .until(ExpectedConditions.presenceOfElementLocated(
                         By.cssSelector("#waterfall .span-row.highlight[data-span-id='" + span + "']")));
