@@ -512,6 +512,17 @@ class BrowserTest {
                                 .size()
                         < lines);
         screenshot("09-chart-hover");
+        // Legend: a double-click isolates one series (every other one off), a click brings one back.
+        new org.openqa.selenium.interactions.Actions(driver)
+                .doubleClick(driver.findElements(By.cssSelector(".chart-block .legend-item"))
+                        .get(1))
+                .perform();
+        // (The double-click's own two clicks toggle it twice on the way: wait for the end state, not a count.)
+        waiting()
+                .until(d -> d.findElements(By.cssSelector(".chart-block .legend-item")).stream()
+                        .map(e -> e.getAttribute("class").contains("off"))
+                        .toList()
+                        .equals(List.of(true, false, true)));
 
         // A gauge that stopped reporting for a while: two lines, not one bridging the gap.
         long t0 = (System.currentTimeMillis() - 200_000) * 1_000_000L;
@@ -615,8 +626,198 @@ class BrowserTest {
                             .until(ExpectedConditions.presenceOfElementLocated(By.id("overview-empty")))
                             .getText())
                     .contains("No services yet");
+            // A trace that is not (or no longer) stored: said so, with the way back.
+            driver.get(empty.httpEndpoint() + "/#/trace/" + "ab".repeat(16));
+            assertThat(waiting()
+                            .until(ExpectedConditions.presenceOfElementLocated(By.id("trace-missing")))
+                            .getText())
+                    .contains("Trace abababab… is not stored", "evicted", "Back to the traces");
+            // A cumulative histogram exported once has no interval yet: the heatmap says why it is empty; label
+            // filters that match no series say so.
+            String point = "{\"startTimeUnixNano\":\"1\",\"timeUnixNano\":\""
+                    + System.currentTimeMillis() * 1_000_000L
+                    + "\",\"count\":\"1\",\"bucketCounts\":[\"1\",\"0\"],\"explicitBounds\":[1]}";
+            postJson(empty, "/v1/metrics", histogramJson("once_seconds", 2, point));
+            driver.get(empty.httpEndpoint() + "/#/metrics?name=once_seconds");
+            assertThat(waiting()
+                            .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".heatmap-empty")))
+                            .getText())
+                    .contains("No intervals yet", "second export");
+            assertThat(driver.findElement(By.cssSelector(".heatmap-title")).getText())
+                    .contains("0 intervals");
+            driver.get(empty.httpEndpoint() + "/#/metrics?name=gone_total");
+            assertThat(waiting()
+                            .until(ExpectedConditions.presenceOfElementLocated(By.id("metric-missing")))
+                            .getText())
+                    .isEqualTo("No points of gone_total are stored (evicted, or not exported yet); showing 1 other"
+                            + " metric.");
+            driver.get(empty.httpEndpoint() + "/#/metrics?name=once_seconds&label.route=%2Fnone");
+            assertThat(waiting()
+                            .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".chart-block .empty")))
+                            .getText())
+                    .isEqualTo("No series match these filters: clear a label filter.");
+            assertThat(driver.findElement(By.cssSelector(".chart-block h3")).getText())
+                    .contains("0 series");
         } finally {
             driver.get(console.uiUrl());
         }
+    }
+
+    /** Bucket counts of the heatmap fixture: ten 10-second intervals, the latency drifting up (no bucket empty). */
+    private static final long[][] DRIFT = {
+        {3, 5, 2, 0, 0, 0, 0},
+        {1, 4, 6, 2, 0, 0, 0},
+        {0, 2, 7, 4, 1, 0, 0},
+        {0, 1, 5, 6, 2, 0, 0},
+        {0, 0, 3, 8, 4, 1, 0},
+        {0, 0, 2, 6, 7, 2, 0},
+        {0, 0, 1, 4, 8, 3, 0},
+        {0, 0, 0, 3, 9, 4, 1},
+        {0, 0, 0, 2, 7, 6, 2},
+        {0, 0, 0, 1, 5, 8, 3}
+    };
+
+    private static void postJson(VigilConsole target, String path, String body) {
+        assertThat(ApiClient.post(
+                                target.httpEndpoint() + path,
+                                "application/json",
+                                body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                null)
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(target.flush(Duration.ofSeconds(10))).isTrue();
+    }
+
+    private static String histogramJson(String name, int temporality, String points) {
+        return "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+                + "\"value\":{\"stringValue\":\"backend\"}}]},\"scopeMetrics\":[{\"metrics\":[{\"name\":\""
+                + name + "\",\"unit\":\"s\",\"histogram\":{\"aggregationTemporality\":" + temporality
+                + ",\"dataPoints\":[" + points + "]}}]}]}]}";
+    }
+
+    /** The span id of a checkout trace's backend server span, from the query API. */
+    private static String ordersSpan(String trace) {
+        for (var span : new ApiClient(console).get("/api/traces/" + trace).get("spans")) {
+            if (span.get("name").asText().equals("POST /orders")) {
+                return span.get("spanId").asText();
+            }
+        }
+        throw new AssertionError("no POST /orders span in " + trace);
+    }
+
+    @Test
+    void histogramHeatmapWithHoverValuesAndExemplarsToTraces() throws IOException {
+        // Ten delta intervals; exemplars in two cells point at checkout traces of about their latency.
+        long t0 = (System.currentTimeMillis() - 120_000) * 1_000_000L;
+        String[] exemplars = new String[DRIFT.length];
+        exemplars[2] = exemplarJson(0.02, t0 + 25_000_000_000L, checkouts.get(1));
+        exemplars[7] = exemplarJson(0.07, t0 + 75_000_000_000L, checkouts.get(6));
+        StringBuilder points = new StringBuilder();
+        for (int k = 0; k < DRIFT.length; k++) {
+            long count = java.util.Arrays.stream(DRIFT[k]).sum();
+            points.append(k == 0 ? "" : ",")
+                    .append("{\"startTimeUnixNano\":\"")
+                    .append(t0 + k * 10_000_000_000L)
+                    .append("\",\"timeUnixNano\":\"")
+                    .append(t0 + (k + 1) * 10_000_000_000L)
+                    .append("\",\"count\":\"")
+                    .append(count)
+                    .append("\",\"bucketCounts\":[")
+                    .append(java.util.Arrays.stream(DRIFT[k])
+                            .mapToObj(c -> "\"" + c + "\"")
+                            .collect(java.util.stream.Collectors.joining(",")))
+                    .append("],\"explicitBounds\":[0.005,0.01,0.025,0.05,0.1,0.25]")
+                    .append(exemplars[k] == null ? "" : ",\"exemplars\":[" + exemplars[k] + "]")
+                    .append("}");
+        }
+        postJson(console, "/v1/metrics", histogramJson("orders_query_duration_seconds", 1, points.toString()));
+
+        driver.get(console.httpEndpoint() + "/#/metrics?name=orders_query_duration_seconds");
+        waiting()
+                .until(ExpectedConditions.numberOfElementsToBe(
+                        By.cssSelector(
+                                ".chart-block[data-metric='orders_query_duration_seconds'] svg.heatmap rect.cell"),
+                        39)); // the non-zero cells
+        assertThat(driver.findElements(By.cssSelector("svg.heatmap circle.heat-exemplar")))
+                .hasSize(2);
+        assertThat(driver.findElement(By.cssSelector(".heatmap-title")).getText())
+                .contains("10 intervals");
+        assertThat(driver.findElement(By.cssSelector("svg.heatmap")).getText())
+                .contains("≤ 5.00 ms", "100.0 ms – 250.0 ms", "> 250.0 ms");
+        assertThat(driver.findElement(By.cssSelector(".heat-scale")).getText()).contains("1 … 9");
+
+        // Hover: the interval, the bucket and its count.
+        // (Found again on each try: the charts redraw every 5 s.)
+        waiting().until(d -> {
+            new org.openqa.selenium.interactions.Actions(d)
+                    .moveToElement(
+                            d.findElement(By.cssSelector("svg.heatmap rect.cell[data-column='5'][data-bucket='4']")))
+                    .perform();
+            WebElement tip = d.findElement(By.cssSelector(".heatmap-tooltip"));
+            return tip.isDisplayed() && tip.getText().contains("50.0 ms – 100.0 ms: 7 observations of 17");
+        });
+        screenshot("13-heatmap");
+
+        // An exemplar's cell opens the trace that produced it, the span highlighted.
+        String span = ordersSpan(checkouts.get(6));
+        By ring = By.cssSelector("svg.heatmap circle.heat-exemplar[data-column='7'][data-bucket='4']");
+        assertThat(driver.findElement(ring).getAttribute("data-trace-id")).isEqualTo(checkouts.get(6));
+        waiting().until(d -> {
+            if (!d.getCurrentUrl().contains("trace/")) {
+                new org.openqa.selenium.interactions.Actions(d)
+                        .moveToElement(d.findElement(ring))
+                        .click()
+                        .perform();
+            }
+            return d.getCurrentUrl().contains("trace/" + checkouts.get(6));
+        });
+        waiting()
+                .until(ExpectedConditions.presenceOfElementLocated(
+                        By.cssSelector("#waterfall .span-row.highlight[data-span-id='" + span + "']")));
+    }
+
+    private static String exemplarJson(double value, long timeNanos, String trace) {
+        return "{\"timeUnixNano\":\"" + timeNanos + "\",\"asDouble\":" + value + ",\"traceId\":\"" + trace
+                + "\",\"spanId\":\"" + ordersSpan(trace) + "\"}";
+    }
+
+    @Test
+    void logsPageOlderWithACursorWithoutRepeatsWhileNewLinesArrive() {
+        driver.get(console.httpEndpoint() + "/#/logs?service=backend&limit=3&tail=off");
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#log-list tr.log-row"), 3));
+        assertThat(driver.findElement(By.id("logs-status")).getText())
+                .isEqualTo("3 log records (newest first), older ones available");
+
+        // A line arrives between two pages: it is newer than the page, so it is the live tail's, not a repeat.
+        postJson(
+                console,
+                "/v1/logs",
+                "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
+                        + "{\"stringValue\":\"backend\"}}]},\"scopeLogs\":[{\"logRecords\":[{\"timeUnixNano\":\""
+                        + System.currentTimeMillis() * 1_000_000L
+                        + "\",\"severityNumber\":9,\"body\":{\"stringValue\":\"arrived between pages\"}}]}]}]}");
+        driver.findElement(By.id("logs-more")).click();
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#log-list tr.log-row"), 6));
+        driver.findElement(By.id("logs-more")).click();
+        waiting()
+                .until(ExpectedConditions.numberOfElementsToBe(
+                        By.cssSelector("#log-list tr.log-row"), checkouts.size()));
+        assertThat(driver.findElement(By.id("logs-more")).isDisplayed()).isFalse();
+        assertThat(driver.findElement(By.id("logs-status")).getText())
+                .isEqualTo(checkouts.size() + " log records (newest first)");
+        List<String> seqs = driver.findElements(By.cssSelector("#log-list tr.log-row")).stream()
+                .map(r -> r.getAttribute("data-seq"))
+                .toList();
+        assertThat(seqs).doesNotHaveDuplicates();
+        assertThat(driver.findElement(By.id("log-list")).getText())
+                .doesNotContain("arrived between pages")
+                .contains("Order rejected: card declined", "Order stored");
+
+        // The live tail brings it in on top.
+        driver.findElement(By.id("live-tail")).click();
+        waiting()
+                .until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.cssSelector("#log-list tr.log-row"), "arrived between pages"));
+        assertThat(driver.findElements(By.cssSelector("#log-list tr.log-row"))).hasSize(checkouts.size() + 1);
     }
 }

@@ -193,6 +193,27 @@ class ConformanceTest {
         assertThat(eq.at("/1/points/0/1").asDouble()).isCloseTo(0.0, within(1e-12)); // rank 5: mid zero bucket
         assertThat(eq.at("/2/points/0/1").asDouble()).isCloseTo(2 * r + (4 - 2 * r) * 2 / 3, within(1e-12));
 
+        // The heatmaps of both, through the API: one delta interval each, rows trimmed to the buckets with a count.
+        JsonNode heat = api.get("/api/metrics/fx.histogram/heatmap?service=" + enc(svc));
+        assertThat(heat.get("buckets").findValuesAsText("upper")).containsExactly("1.0", "5.0", "null");
+        assertThat(heat.at("/buckets/0/lower").isNull()).isTrue();
+        assertThat(heat.at("/buckets/2/upper").isNull()).isTrue();
+        assertThat(doubles(heat.at("/columns/0/counts"))).containsExactly(2.0, 3.0, 1.0);
+        assertThat(heat.at("/columns/0/startMs").asDouble()).isEqualTo(1_699_999_990_000.0);
+        assertThat(heat.at("/columns/0/timeMs").asDouble()).isEqualTo(1_700_000_000_000.0);
+        assertThat(heat.at("/exemplars/0/bucket").asInt()).isEqualTo(1); // 4.2 is in (1, 5]
+        assertThat(heat.at("/exemplars/0/traceId").asText()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+        JsonNode expHeat = api.get("/api/metrics/fx.exphistogram/heatmap?service=" + enc(svc));
+        assertThat(expHeat.get("buckets")).hasSize(6); // from [-√2, -1) to (2√2, 4]
+        assertThat(expHeat.at("/buckets/0/lower").asDouble()).isCloseTo(-r, within(1e-12));
+        assertThat(expHeat.at("/buckets/5/upper").asDouble()).isEqualTo(4.0);
+        assertThat(doubles(expHeat.at("/columns/0/counts"))).containsExactly(4.0, 0.0, 2.0, 0.0, 1.0, 3.0);
+        assertThat(expHeat.get("maxCount").asLong()).isEqualTo(4);
+        assertThat(api.send("/api/metrics/fx.summary/heatmap", true).statusCode())
+                .isEqualTo(400);
+        assertThat(api.send("/api/metrics/fx.nothing/heatmap", true).statusCode())
+                .isEqualTo(404);
+
         JsonNode summary = points("fx.summary", svc).at("/points/0");
         assertThat(summary.get("count").asLong()).isEqualTo(4);
         assertThat(summary.get("sum").asDouble()).isEqualTo(10.0);

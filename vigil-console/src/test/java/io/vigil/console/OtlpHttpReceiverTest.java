@@ -187,6 +187,9 @@ class OtlpHttpReceiverTest {
                 .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
         assertThat(ApiClient.json(r.body()).get("detail").asText()).contains("minDurationMs");
         assertThat(api.send("/api/logs?level=loud", true).statusCode()).isEqualTo(400);
+        assertThat(api.send("/api/logs?cursor=yesterday", true).statusCode()).isEqualTo(400);
+        assertThat(api.send("/api/metrics/x/heatmap?limit=0", true).statusCode())
+                .isEqualTo(400);
         assertThat(api.send("/api/traces/xyz", true).statusCode()).isEqualTo(400);
     }
 }

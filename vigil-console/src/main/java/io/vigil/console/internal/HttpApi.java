@@ -79,6 +79,7 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/api/metrics", this::metrics);
             config.routes.get("/api/metrics/{name}/series", this::series);
             config.routes.get("/api/metrics/{name}/points", this::points);
+            config.routes.get("/api/metrics/{name}/heatmap", this::heatmap);
             config.routes.get("/api/stats", ctx -> json(ctx, this.stats.get()));
             config.routes.get(
                     "/api/services",
@@ -89,6 +90,8 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/app.css", ctx -> asset(ctx, "app.css", "text/css; charset=utf-8"));
 
             config.routes.exception(BadRequest.class, (e, ctx) -> problem(ctx, 400, "Bad request", e.getMessage()));
+            config.routes.exception(
+                    Queries.NotAHistogram.class, (e, ctx) -> problem(ctx, 400, "Not a histogram", e.getMessage()));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 problem(ctx, e.getStatus(), "Request refused", e.getMessage());
             });
@@ -382,6 +385,14 @@ public final class HttpApi implements AutoCloseable {
                 throw new BadRequest("afterSeq must be an integer");
             }
         }
+        String cursor = blankToNull(ctx.queryParam("cursor"));
+        if (cursor != null) {
+            try {
+                Queries.checkLogCursor(cursor);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("cursor must be the nextCursor of a previous answer");
+            }
+        }
         LogQuery q = new LogQuery(
                 blankToNull(ctx.queryParam("service")),
                 level,
@@ -391,7 +402,8 @@ public final class HttpApi implements AutoCloseable {
                 lowerOrNull(ctx.queryParam("traceId")),
                 lowerOrNull(ctx.queryParam("spanId")),
                 afterSeq,
-                limit(ctx, 200));
+                limit(ctx, 200),
+                cursor);
         json(ctx, queries.logs(q));
     }
 
@@ -423,6 +435,16 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         json(ctx, points);
+    }
+
+    private void heatmap(Context ctx) {
+        SeriesQuery q = seriesQuery(ctx);
+        Map<String, Object> heatmap = queries.heatmap(q, limit(ctx, 300));
+        if (heatmap == null) {
+            problem(ctx, 404, "Metric not found", "No points of metric " + q.metric() + " are stored.");
+            return;
+        }
+        json(ctx, heatmap);
     }
 
     private static SeriesQuery seriesQuery(Context ctx) {

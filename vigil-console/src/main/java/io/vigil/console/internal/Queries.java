@@ -9,6 +9,7 @@ import io.vigil.console.internal.Records.SpanRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,12 +21,14 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import java.util.function.ToDoubleFunction;
 
 /** The query API's logic: filters over the store, shaped as JSON-ready maps. */
 public final class Queries {
     private final Store store;
+    private final LongAdder spansIndexed = new LongAdder();
 
     public Queries(Store store) {
         this.store = store;
@@ -88,7 +91,11 @@ public final class Queries {
         }
     }
 
-    /** Log filters; {@code level} is exact, {@code minLevel} a floor; null fields match everything. */
+    /**
+     * Log filters; {@code level} is exact, {@code minLevel} a floor; null fields match everything. {@code afterSeq}
+     * (tailing) keeps only records that arrived after that sequence number; {@code cursor} (paging) is the {@code
+     * nextCursor} of the previous page.
+     */
     public record LogQuery(
             String service,
             String level,
@@ -98,7 +105,43 @@ public final class Queries {
             String traceId,
             String spanId,
             long afterSeq,
-            int limit) {}
+            int limit,
+            String cursor) {
+        /** The first page. */
+        public LogQuery(
+                String service,
+                String level,
+                String minLevel,
+                String text,
+                Map<String, String> attributes,
+                String traceId,
+                String spanId,
+                long afterSeq,
+                int limit) {
+            this(service, level, minLevel, text, attributes, traceId, spanId, afterSeq, limit, null);
+        }
+    }
+
+    /** A position in the log list: a record's timestamp and sequence number, the list's order. */
+    private record LogCursor(long timeNanos, long seq) {
+        /** Whether {@code l} comes after this position, newest first: older, or as old and arrived earlier. */
+        boolean before(LogRecord l) {
+            return l.timeNanos() < timeNanos || (l.timeNanos() == timeNanos && l.seq() < seq);
+        }
+    }
+
+    /** Parses a log cursor ({@code timeNanos:seq}); throws IllegalArgumentException when it is not one. */
+    static void checkLogCursor(String cursor) {
+        parseLogCursor(cursor);
+    }
+
+    private static LogCursor parseLogCursor(String cursor) {
+        int i = cursor.indexOf(':');
+        if (i <= 0) {
+            throw new IllegalArgumentException("cursor");
+        }
+        return new LogCursor(Long.parseLong(cursor.substring(0, i)), Long.parseLong(cursor.substring(i + 1)));
+    }
 
     /**
      * A metric time series request. {@code stats} picks what is computed per series (null: the type's default —
@@ -407,14 +450,21 @@ public final class Queries {
             Comparator.comparingLong(LogRecord::timeNanos).thenComparingLong(LogRecord::seq);
 
     /**
-     * Log records matching every filter, newest (by their timestamp) first, plus the newest sequence number for
-     * tailing. Scanned newest arrival first until no record not yet seen can be newer than the page (see {@link
-     * Store#logLateness()}).
+     * Log records matching every filter, newest (by their timestamp, then arrival) first, plus the newest sequence
+     * number for tailing and the cursor of the next page ({@code nextCursor}, null on the last). Scanned newest arrival
+     * first until no record not yet seen can be newer than the page (see {@link Store#logLateness()}).
+     *
+     * <p>The cursor is the last record's position in that order ({@code timeNanos:seq}): the next page holds the
+     * records after it, so records that arrive between two pages neither repeat a record nor push one out of the next
+     * page (a newer record belongs before the cursor and is the live tail's; a late one older than the cursor comes on
+     * a later page).
      */
     public Map<String, Object> logs(LogQuery q) {
         String level = q.level() == null ? null : q.level().toUpperCase(Locale.ROOT);
         int minLevel = q.minLevel() == null ? -1 : LEVELS.indexOf(q.minLevel().toUpperCase(Locale.ROOT));
+        LogCursor after = q.cursor() == null ? null : parseLogCursor(q.cursor());
         long lateness = store.logLateness();
+        int want = q.limit() + 1; // one more than the page: whether there is a next page
         PriorityQueue<LogRecord> top = new PriorityQueue<>(LOG_ORDER);
         long[] latest = {q.afterSeq()};
         store.logsNewestFirst(l -> {
@@ -422,12 +472,12 @@ public final class Queries {
             if (l.seq() <= q.afterSeq()) {
                 return false;
             }
-            if (top.size() >= q.limit() && top.peek().timeNanos() > saturatedAdd(l.timeNanos(), lateness)) {
+            if (top.size() >= want && top.peek().timeNanos() > saturatedAdd(l.timeNanos(), lateness)) {
                 return false;
             }
-            if (matches(l, q, level, minLevel)) {
+            if ((after == null || after.before(l)) && matches(l, q, level, minLevel)) {
                 top.add(l);
-                if (top.size() > q.limit()) {
+                if (top.size() > want) {
                     top.poll();
                 }
             }
@@ -435,6 +485,12 @@ public final class Queries {
         });
         List<LogRecord> sorted = new ArrayList<>(top);
         sorted.sort(LOG_ORDER.reversed());
+        String next = null;
+        if (sorted.size() > q.limit()) {
+            sorted = sorted.subList(0, q.limit());
+            LogRecord last = sorted.get(sorted.size() - 1);
+            next = last.timeNanos() + ":" + last.seq(); // as the record's own "cursor"
+        }
         List<Map<String, Object>> out = new ArrayList<>(sorted.size());
         for (LogRecord l : sorted) {
             out.add(log(l));
@@ -442,6 +498,7 @@ public final class Queries {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("latestSeq", latest[0]);
         m.put("logs", out);
+        m.put("nextCursor", next);
         return m;
     }
 
@@ -491,6 +548,7 @@ public final class Queries {
         m.put("spanId", l.spanId());
         m.put("scope", l.scope());
         m.put("attributes", new TreeMap<>(l.attributes()));
+        m.put("cursor", l.timeNanos() + ":" + l.seq()); // its position: the cursor of the records after it
         return m;
     }
 
@@ -655,6 +713,164 @@ public final class Queries {
         m.put("unit", info.unit);
         m.put("description", info.description);
         m.put("points", out);
+        return m;
+    }
+
+    /** A metric that is not a histogram was asked for a heatmap. */
+    public static final class NotAHistogram extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotAHistogram(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** One histogram point's observations within its interval, for the heatmap. */
+    private record Interval(
+            long startNanos, long timeNanos, double[] bounds, long[] counts, List<Exemplar> exemplars) {}
+
+    /**
+     * A histogram's heatmap: time × bucket, each cell the number of observations in that bucket during one interval
+     * (a delta point's own interval; for a cumulative series the difference from the previous point, so its first
+     * point — counted since its start, perhaps hours ago — has none and is left out, as for rates). Series of the same
+     * time are summed. Rows are the union of the points' bucket edges (explicit and exponential histograms alike,
+     * exponential ones as explicit edges from scale and offset; a coarser bucket counts in the row that shares its
+     * upper edge), from the lowest to the highest bucket with a count. At most {@code limit} newest columns. Null when
+     * the metric is unknown; throws {@link NotAHistogram} for other metric types.
+     *
+     * <p>The answer: {@code buckets} ({@code lower}, {@code upper}; null for an unbounded side), {@code columns}
+     * ({@code startMs}, {@code timeMs}, {@code counts} per bucket, {@code total}), {@code maxCount}, and the
+     * {@code exemplars} of the points shown with their {@code column} and {@code bucket} indexes.
+     */
+    public Map<String, Object> heatmap(SeriesQuery q, int limit) {
+        Store.MetricInfo info = store.metric(q.metric());
+        if (info == null) {
+            return null;
+        }
+        if (info.type != Records.MetricType.HISTOGRAM) {
+            throw new NotAHistogram(q.metric() + " is a " + info.type.name().toLowerCase(Locale.ROOT)
+                    + ", not a histogram: only histograms have a heatmap");
+        }
+        Map<List<Object>, List<PointRecord>> series = new LinkedHashMap<>();
+        for (PointRecord p : selected(q)) {
+            series.computeIfAbsent(List.of(p.service(), p.labels()), k -> new ArrayList<>())
+                    .add(p);
+        }
+        List<Interval> intervals = new ArrayList<>();
+        TreeSet<Double> edges = new TreeSet<>(List.of(Double.POSITIVE_INFINITY));
+        double[] edgesAdded = null; // the edges last added: points of a series mostly share theirs
+        for (List<PointRecord> pts : series.values()) {
+            pts.sort(Comparator.comparingLong(PointRecord::timeNanos));
+            PointRecord prev = null;
+            for (PointRecord p : pts) {
+                boolean hasInterval = p.delta() || prev != null;
+                if (hasInterval) {
+                    boolean continues = !p.delta() && p.startNanos() == prev.startNanos();
+                    long start = p.delta() || !continues ? p.startNanos() : prev.timeNanos();
+                    intervals.add(
+                            new Interval(start, p.timeNanos(), p.bounds(), intervalCounts(prev, p), p.exemplars()));
+                    if (!Arrays.equals(p.bounds(), edgesAdded)) {
+                        edgesAdded = p.bounds();
+                        for (double b : edgesAdded) {
+                            edges.add(b);
+                        }
+                    }
+                }
+                prev = p;
+            }
+        }
+        // Columns: the newest `limit` distinct point times.
+        TreeMap<Long, long[]> columns = new TreeMap<>();
+        TreeMap<Long, Long> starts = new TreeMap<>();
+        List<Double> rows = new ArrayList<>(edges);
+        for (Interval iv : intervals) {
+            columns.computeIfAbsent(iv.timeNanos(), k -> new long[rows.size()]);
+            starts.merge(iv.timeNanos(), iv.startNanos(), Math::min);
+        }
+        while (columns.size() > limit) {
+            starts.remove(columns.pollFirstEntry().getKey());
+        }
+        double[] lastBounds = null;
+        int[] rowOf = null; // per bucket of lastBounds, its row: points of a series mostly share their edges
+        for (Interval iv : intervals) {
+            long[] column = columns.get(iv.timeNanos());
+            if (column == null) {
+                continue;
+            }
+            if (!Arrays.equals(iv.bounds(), lastBounds)) {
+                lastBounds = iv.bounds();
+                rowOf = new int[lastBounds.length + 1];
+                for (int i = 0; i < rowOf.length; i++) {
+                    rowOf[i] = Collections.binarySearch(
+                            rows, i < lastBounds.length ? lastBounds[i] : Double.POSITIVE_INFINITY);
+                }
+            }
+            for (int i = 0; i < Math.min(iv.counts().length, rowOf.length); i++) {
+                column[rowOf[i]] += iv.counts()[i];
+            }
+        }
+        int lo = rows.size();
+        int hi = -1;
+        for (long[] column : columns.values()) {
+            for (int r = 0; r < column.length; r++) {
+                if (column[r] != 0) {
+                    lo = Math.min(lo, r);
+                    hi = Math.max(hi, r);
+                }
+            }
+        }
+        List<Map<String, Object>> buckets = new ArrayList<>();
+        for (int r = lo; r <= hi; r++) {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("lower", r == 0 ? null : rows.get(r - 1));
+            b.put("upper", rows.get(r).isInfinite() ? null : rows.get(r));
+            buckets.add(b);
+        }
+        List<Map<String, Object>> out = new ArrayList<>(columns.size());
+        List<Long> times = new ArrayList<>(columns.keySet());
+        long max = 0;
+        for (Map.Entry<Long, long[]> c : columns.entrySet()) {
+            long[] counts = hi < lo ? new long[0] : Arrays.copyOfRange(c.getValue(), lo, hi + 1);
+            long total = 0;
+            for (long n : counts) {
+                total += n;
+                max = Math.max(max, n);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("startMs", millis(starts.get(c.getKey())));
+            m.put("timeMs", millis(c.getKey()));
+            m.put("counts", counts);
+            m.put("total", total);
+            out.add(m);
+        }
+        List<Map<String, Object>> exemplars = new ArrayList<>();
+        for (Interval iv : intervals) {
+            int column = Collections.binarySearch(times, iv.timeNanos());
+            if (column < 0) {
+                continue;
+            }
+            for (Exemplar e : iv.exemplars()) {
+                // The row whose (lower, upper] holds the value.
+                int row = Collections.binarySearch(rows, e.value());
+                row = row >= 0 ? row : -row - 1;
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("timeMs", millis(e.timeNanos()));
+                m.put("value", e.value());
+                m.put("traceId", e.traceId());
+                m.put("spanId", e.spanId());
+                m.put("column", column);
+                m.put("bucket", Math.max(0, Math.min(hi, row) - lo));
+                exemplars.add(m);
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("metric", info.name);
+        m.put("unit", info.unit);
+        m.put("description", info.description);
+        m.put("buckets", buckets);
+        m.put("columns", out);
+        m.put("maxCount", max);
+        m.put("exemplars", exemplars);
         return m;
     }
 
@@ -989,6 +1205,9 @@ public final class Queries {
         return out;
     }
 
+    /** Traces up to this many spans are scanned for a parent, larger ones indexed (see {@link #services}). */
+    static final int PARENT_SCAN_LIMIT = 16;
+
     /** The overview's default window: the last 15 minutes of the data. */
     static final long OVERVIEW_WINDOW_NANOS = 15 * 60 * 1_000_000_000L;
 
@@ -1006,6 +1225,8 @@ public final class Queries {
         Map<String, List<SpanRecord>> entries = new TreeMap<>();
         Map<List<String>, long[]> edges =
                 new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+        Map<String, Map<String, SpanRecord>> byId =
+                new HashMap<>(); // per trace: span id → span, built when first needed
         store.spansNewestFirst(s -> {
             if (saturatedAdd(s.startNanos(), lateness) < start) {
                 return false;
@@ -1015,11 +1236,19 @@ public final class Queries {
             }
             SpanRecord parent = null;
             if (!s.parentSpanId().isEmpty()) {
-                for (SpanRecord x : store.traceWhileVisiting(s.traceId())) {
-                    if (x.spanId().equals(s.parentSpanId())) {
-                        parent = x;
-                        break;
+                // Scanning the trace for every span's parent is quadratic in its size: a trace of more than a few
+                // spans is indexed by span id, once per query. A small one is scanned (at most SCAN_LIMIT looks per
+                // span, so still linear overall), which spares a map per trace in the common case.
+                Collection<SpanRecord> trace = store.traceWhileVisiting(s.traceId());
+                if (trace.size() <= PARENT_SCAN_LIMIT) {
+                    for (SpanRecord x : trace) {
+                        if (x.spanId().equals(s.parentSpanId())) {
+                            parent = x;
+                            break;
+                        }
                     }
+                } else {
+                    parent = byId.computeIfAbsent(s.traceId(), this::spanIndex).get(s.parentSpanId());
                 }
             }
             boolean crossService = parent != null && !parent.service().equals(s.service());
@@ -1067,6 +1296,28 @@ public final class Queries {
         m.put("services", services);
         m.put("edges", graph);
         return m;
+    }
+
+    /**
+     * A trace's spans by span id, for the visitor of {@link Store#spansNewestFirst} (which holds the read lock). Counts
+     * the spans it indexes ({@link #spansIndexed()}).
+     */
+    private Map<String, SpanRecord> spanIndex(String traceId) {
+        Collection<SpanRecord> spans = store.traceWhileVisiting(traceId);
+        Map<String, SpanRecord> index = HashMap.newHashMap(spans.size());
+        for (SpanRecord x : spans) {
+            index.putIfAbsent(x.spanId(), x);
+        }
+        spansIndexed.add(spans.size());
+        return index;
+    }
+
+    /**
+     * How many spans the overview's parent lookups have indexed so far (each trace once per overview): linear in the
+     * spans in the window, however large a trace is. For tests that assert the lookup's complexity.
+     */
+    long spansIndexed() {
+        return spansIndexed.sum();
     }
 
     /** The nearest-rank percentile of sorted values. */

@@ -46,7 +46,7 @@ async function api(path, params = {}) {
   const url = '/api/' + path + (q.toString() ? '?' + q : '');
   const r = await fetch(url, { credentials: 'same-origin' });
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(body.detail || body.title || ('HTTP ' + r.status));
+  if (!r.ok) throw Object.assign(new Error(body.detail || body.title || ('HTTP ' + r.status)), { status: r.status });
   return body;
 }
 
@@ -222,7 +222,10 @@ async function tracesView(params) {
     more.classList.toggle('hidden', !cursor);
   };
   more.addEventListener('click', async () => {
-    const next = await api('traces', { ...query, cursor });
+    let next;
+    try {
+      next = await api('traces', { ...query, cursor });
+    } catch (e) { count.textContent = 'Could not load more traces: ' + e.message; return; }
     cursor = next.nextCursor;
     all.push(...next.traces);
     maxDur = Math.max(maxDur, ...next.traces.map((t) => t.durationMs));
@@ -288,10 +291,19 @@ function ticks(total, n = 5) {
 }
 
 async function traceView(traceId, params) {
-  const [trace, logs] = await Promise.all([
-    api('traces/' + encodeURIComponent(traceId)),
-    api('logs', { traceId, limit: 1000 }),
-  ]);
+  let trace;
+  try {
+    trace = await api('traces/' + encodeURIComponent(traceId));
+  } catch (e) {
+    if (e.status !== 404) throw e;
+    fill(view, h('div', { class: 'empty', id: 'trace-missing' },
+      h('p', {}, `Trace ${traceId.slice(0, 8)}… is not stored.`),
+      h('p', { class: 'muted' }, 'It may have been evicted (the store keeps the newest data within its size bound) or not have arrived yet.'),
+      h('p', {}, h('a', { href: hashFor('traces') }, 'Back to the traces'), ' · ',
+        h('a', { href: hashFor('logs', { traceId }) }, 'Its logs, if any'))));
+    return;
+  }
+  const logs = await api('logs', { traceId, limit: 1000 });
   const spans = trace.spans;
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const children = new Map();
@@ -475,6 +487,7 @@ async function logsView(params) {
     h('label', {}, 'Attributes (k=v, …)', h('input', { name: 'attrs', value: f.attrs || '', size: 24 })),
     h('label', {}, 'Trace id', h('input', { name: 'traceId', value: f.traceId || '', size: 34, class: 'mono' })),
     f.spanId ? h('input', { type: 'hidden', name: 'spanId', value: f.spanId }) : null,
+    f.limit ? h('input', { type: 'hidden', name: 'limit', value: f.limit }) : null,
     h('button', { type: 'submit' }, 'Search'),
     h('label', {}, 'Live tail', h('input', { type: 'checkbox', id: 'live-tail', checked: f.tail !== 'off' })));
   form.addEventListener('submit', (ev) => {
@@ -484,12 +497,13 @@ async function logsView(params) {
   const tbody = h('tbody', {});
   const table = h('table', { id: 'log-list' },
     h('thead', {}, h('tr', {}, ['Time', 'Level', 'Service', 'Message', 'Trace'].map((c) => h('th', {}, c)))), tbody);
-  const status = h('p', { class: 'muted' });
-  fill(view, form, status, table);
+  const status = h('p', { class: 'muted', id: 'logs-status' });
+  const more = h('button', { id: 'logs-more', type: 'button', class: 'hidden' }, 'Load older');
+  fill(view, form, status, table, more);
 
-  const { attrs, tail, ...rest } = f;
+  const { attrs, tail, limit, ...rest } = f;
   const query = { ...rest, ...attrParams(attrs, 'attr.') };
-  const row = (l) => h('tr', { class: 'log-row', 'data-seq': l.seq },
+  const row = (l) => h('tr', { class: 'log-row', 'data-seq': l.seq, 'data-cursor': l.cursor },
     h('td', { class: 'mono' }, fmtTime(l.timeMs)),
     h('td', { class: 'level-' + l.level }, l.level),
     h('td', {}, l.service),
@@ -499,14 +513,32 @@ async function logsView(params) {
       ? h('a', { href: hashFor('trace/' + l.traceId, { span: l.spanId }), class: 'log-trace-link mono' }, l.traceId.slice(0, 8) + '…')
       : h('span', { class: 'muted' }, '—')));
 
-  const first = await api('logs', { ...query, limit: 500 });
+  const pageSize = limit || 500;
+  const first = await api('logs', { ...query, limit: pageSize });
   let latest = first.latestSeq;
+  // Older pages continue from the last record shown (its time and sequence number): records that arrive meanwhile
+  // are the live tail's, so a page never repeats a line nor skips one.
+  let cursor = first.nextCursor;
+  let live = false;
   fill(tbody, ...first.logs.map(row));
-  const filtered = Object.keys(f).some((k) => f[k] && k !== 'tail');
-  status.textContent = first.logs.length
-    ? `${plural(first.logs.length, 'log record')} (newest first)`
-    : filtered ? 'No log records match these filters.' : 'No log records yet. Point an OTLP log exporter at this console (/v1/logs or OTLP/gRPC).';
-  status.id = 'logs-status';
+  const filtered = Object.keys(f).some((k) => f[k] && k !== 'tail' && k !== 'limit');
+  const showCount = () => {
+    status.textContent = `${plural(tbody.children.length, 'log record')} (newest first${live ? ', live' : ''})` +
+      (cursor ? ', older ones available' : '');
+    more.classList.toggle('hidden', !cursor);
+  };
+  if (first.logs.length) showCount();
+  else status.textContent = filtered ? 'No log records match these filters.' : 'No log records yet. Point an OTLP log exporter at this console (/v1/logs or OTLP/gRPC).';
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const next = await api('logs', { ...query, limit: pageSize, cursor });
+      cursor = next.nextCursor;
+      tbody.append(...next.logs.map(row));
+      showCount();
+    } catch (e) { status.textContent = 'Could not load older records: ' + e.message; }
+    more.disabled = false;
+  });
 
   let timer = null;
   const poll = async () => {
@@ -515,9 +547,15 @@ async function logsView(params) {
       const next = await api('logs', { ...query, afterSeq: latest, limit: 500 });
       latest = Math.max(latest, next.latestSeq);
       if (next.logs.length) {
+        live = true;
         tbody.prepend(...next.logs.map(row));
-        while (tbody.children.length > 2000) tbody.lastChild.remove();
-        status.textContent = `${plural(tbody.children.length, 'log record')} (newest first, live)`;
+        // Bounded; what is dropped at the bottom can be paged in again from the last record kept.
+        if (tbody.children.length > 2000) {
+          while (tbody.children.length > 2000) tbody.lastChild.remove();
+          const last = tbody.lastChild;
+          cursor = last.dataset.cursor;
+        }
+        showCount();
       }
     } catch (e) { status.textContent = 'Tail paused: ' + e.message; }
   };
@@ -561,7 +599,10 @@ function chart(series, unit, perSecond, exemplars = []) {
   const W = 800; const H = 260; const L = 70; const R = 12; const T = 10; const B = 26;
   const visible = series.filter((s) => !s.hidden);
   const pts = visible.flatMap((s) => s.points);
-  if (!pts.length) return h('p', { class: 'muted empty' }, series.length ? 'Every series is hidden: click a legend entry.' : 'No points in range.');
+  if (!pts.length) {
+    return h('p', { class: 'muted empty' }, !series.length ? 'No series match these filters: clear a label filter.'
+      : visible.length ? 'No points in range.' : 'Every series is hidden: click a legend entry.');
+  }
   const xs = pts.map((p) => p[0]); const ys = pts.map((p) => p[1]).concat(exemplars.map((e) => e.value));
   let x0 = Math.min(...xs, ...exemplars.map((e) => e.timeMs)); let x1 = Math.max(...xs, ...exemplars.map((e) => e.timeMs));
   if (x1 === x0) { x0 -= 30000; x1 += 30000; }
@@ -619,6 +660,103 @@ function chart(series, unit, perSecond, exemplars = []) {
   return wrap;
 }
 
+// A bucket's range in the metric's unit: "≤ 10 ms", "10 ms – 25 ms", "> 250 ms".
+function fmtBucket(b, unit) {
+  if (b.lower == null) return '≤ ' + fmtUnit(b.upper, unit);
+  if (b.upper == null) return '> ' + fmtUnit(b.lower, unit);
+  if (b.lower === b.upper) return fmtUnit(b.upper, unit);
+  return fmtUnit(b.lower, unit) + ' – ' + fmtUnit(b.upper, unit);
+}
+
+// Colour of a cell: from blue-green for few observations to yellow for the most (square-root scale, so single
+// observations still stand out from the background).
+function heatColor(count, max) {
+  const f = Math.sqrt(count / Math.max(1, max));
+  return `hsl(${220 - 170 * f}, ${60 + 30 * f}%, ${22 + 40 * f}%)`;
+}
+
+// A histogram's heatmap (GET /api/metrics/{name}/heatmap): time across, buckets up, each cell coloured by the
+// observations in that bucket during that interval; hover for the numbers; a cell with an exemplar (a ring) opens
+// the trace that produced it.
+function heatmapChart(data) {
+  const rows = data.buckets.length; const cols = data.columns;
+  if (!cols.length || !rows) {
+    return h('p', { class: 'muted empty heatmap-empty' }, cols.length
+      ? 'No observations in these intervals.'
+      : 'No intervals yet: a cumulative histogram has its first interval at its second export.');
+  }
+  const W = 800; const L = 140; const R = 12; const T = 8; const B = 26;
+  const H = Math.min(300, Math.max(120, rows * 16 + T + B));
+  const x0 = Math.min(...cols.map((c, i) => (i === 0 ? Math.min(c.startMs, c.timeMs) : cols[i - 1].timeMs)));
+  let x1 = cols[cols.length - 1].timeMs;
+  if (x1 === x0) x1 = x0 + 1000;
+  const sx = (x) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
+  const rowH = (H - T - B) / rows;
+  const sy = (r) => H - B - (r + 1) * rowH;
+  const byCell = new Map();
+  for (const e of data.exemplars) {
+    const k = e.column + ':' + e.bucket;
+    if (!byCell.has(k)) byCell.set(k, e);
+  }
+  const cells = [];
+  const rings = [];
+  cols.forEach((c, i) => {
+    const from = Math.max(c.startMs, i === 0 ? x0 : cols[i - 1].timeMs);
+    const left = Math.min(sx(from), sx(c.timeMs) - 2);
+    const width = Math.max(2, sx(c.timeMs) - left - 1);
+    c.counts.forEach((n, r) => {
+      const ex = byCell.get(i + ':' + r);
+      if (n === 0 && !ex) return;
+      cells.push(svg('rect', {
+        class: 'cell', x: left.toFixed(1), y: (sy(r) + 0.5).toFixed(1), width: width.toFixed(1), height: Math.max(1, rowH - 1).toFixed(1),
+        fill: n ? heatColor(n, data.maxCount) : 'none', 'data-column': i, 'data-bucket': r, 'data-count': n,
+        'data-trace-id': ex ? ex.traceId : null, 'data-span-id': ex ? ex.spanId : null,
+      }));
+      if (ex) {
+        rings.push(svg('circle', {
+          class: 'heat-exemplar', cx: (left + width / 2).toFixed(1), cy: (sy(r) + rowH / 2).toFixed(1), r: Math.max(2.5, Math.min(5, rowH / 3)),
+          'data-trace-id': ex.traceId, 'data-span-id': ex.spanId, 'data-column': i, 'data-bucket': r,
+        }, svg('title', {}, `exemplar ${fmtUnit(ex.value, data.unit)}: open trace ${ex.traceId.slice(0, 8)}…`)));
+      }
+    });
+  });
+  // Bucket labels: every row when they fit, else every k-th.
+  const every = Math.ceil(12 / rowH);
+  const yLabels = data.buckets.map((b, r) => (r % every === 0
+    ? svg('text', { x: L - 6, y: sy(r) + rowH / 2 + 4, 'text-anchor': 'end', class: 'y-label' }, fmtBucket(b, data.unit)) : null));
+  const xLabels = [0, 0.5, 1].map((f) => svg('text', {
+    x: sx(x0 + f * (x1 - x0)), y: H - 8, 'text-anchor': f === 0 ? 'start' : f === 1 ? 'end' : 'middle', class: 'x-label',
+  }, fmtTime(x0 + f * (x1 - x0)).slice(0, x1 - x0 < 20000 ? 12 : 8)));
+  const el = svg('svg', { class: 'heatmap', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none' },
+    svg('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#2a323c' }), cells, rings, yLabels, xLabels);
+  const tip = h('div', { class: 'chart-tooltip hidden heatmap-tooltip' });
+  el.addEventListener('mousemove', (ev) => {
+    const t = ev.target;
+    if (!t.dataset || t.dataset.column == null) { tip.classList.add('hidden'); return; }
+    const i = +t.dataset.column; const r = +t.dataset.bucket; const c = cols[i];
+    const n = c.counts[r];
+    const ex = byCell.get(i + ':' + r);
+    fill(tip,
+      h('div', { class: 'muted' }, `${fmtTime(Math.max(c.startMs, i === 0 ? x0 : cols[i - 1].timeMs))} – ${fmtTime(c.timeMs)}`),
+      h('div', {}, fmtBucket(data.buckets[r], data.unit), ': ', h('strong', {}, plural(n, 'observation')),
+        h('span', { class: 'muted' }, ` of ${c.total}`)),
+      ex ? h('div', {}, `exemplar ${fmtUnit(ex.value, data.unit)} · click to open its trace`) : null);
+    tip.classList.remove('hidden');
+    const box = el.getBoundingClientRect();
+    const left = ev.clientX - box.left;
+    tip.style.left = (left > box.width / 2 ? left - tip.offsetWidth - 12 : left + 12) + 'px';
+  });
+  el.addEventListener('mouseleave', () => tip.classList.add('hidden'));
+  el.addEventListener('click', (ev) => {
+    const id = ev.target.getAttribute && ev.target.getAttribute('data-trace-id');
+    if (id) location.hash = hashFor('trace/' + id, { span: ev.target.getAttribute('data-span-id') });
+  });
+  const scale = h('div', { class: 'heat-scale muted' }, 'observations per interval: ',
+    [1, 0.25, 0.5, 0.75, 1].map((f, k) => h('i', { style: `background:${heatColor(k === 0 ? 1 : f * data.maxCount, data.maxCount)}` })),
+    ` 1 … ${data.maxCount}`, data.exemplars.length ? ' · ◯ exemplar (click: its trace)' : '');
+  return h('div', { class: 'chart-wrap heatmap-wrap' }, el, tip, scale);
+}
+
 // Per metric: which series the user hid (by label), kept across the 5 s refresh.
 const hiddenSeries = new Map();
 
@@ -650,7 +788,8 @@ async function metricsView(params) {
     fill(list, h('p', { class: 'muted empty', id: 'metrics-empty' }, msg));
     return;
   }
-  const selected = f.name && metrics.some((m) => m.name === f.name) ? [f.name] : metrics.slice(0, 4).map((m) => m.name);
+  const missing = f.name && !metrics.some((m) => m.name === f.name);
+  const selected = f.name && !missing ? [f.name] : metrics.slice(0, 4).map((m) => m.name);
   fill(list, ...metrics.map((m) => h('a', {
     href: hashFor('metrics', { ...f, name: m.name }), class: selected.includes(m.name) ? 'selected' : '',
   }, m.name, h('span', { class: 'type' }, m.type + (m.unit ? ' · ' + m.unit : '')))));
@@ -664,6 +803,7 @@ async function metricsView(params) {
       const exemplars = histo
         ? (await api('metrics/' + encodeURIComponent(name) + '/points', { ...query, limit: 300 })).points.flatMap((p) => p.exemplars || [])
         : [];
+      const heat = histo ? await api('metrics/' + encodeURIComponent(name) + '/heatmap', { service: f.service, ...labelFilters }) : null;
       const hidden = hiddenSeries.get(name) || new Set();
       hiddenSeries.set(name, hidden);
       const series = data.series.map((s, i) => {
@@ -681,11 +821,14 @@ async function metricsView(params) {
           class: 'legend-item' + (s.hidden ? ' off' : ''), title: 'Click: show/hide · double-click: only this one',
           onclick: () => { if (hidden.has(s.label)) hidden.delete(s.label); else hidden.add(s.label); draw(); },
           ondblclick: () => { hidden.clear(); series.forEach((o) => { if (o.label !== s.label) hidden.add(o.label); }); draw(); },
-        }, h('i', { style: `background:${s.color}` }), s.label))));
+        }, h('i', { style: `background:${s.color}` }), s.label))),
+        heat ? [h('h4', { class: 'heatmap-title' }, 'Heatmap ', h('span', { class: 'muted' },
+          `· observations per bucket and interval · ${plural(heat.columns.length, 'interval')}`)), heatmapChart(heat)] : null);
       return block;
     }));
     fill(groupList, ...[...keys].map((k) => h('option', { value: k })));
-    fill(charts, ...blocks);
+    fill(charts, missing ? h('p', { class: 'muted empty', id: 'metric-missing' },
+      `No points of ${f.name} are stored (evicted, or not exported yet); showing ${plural(selected.length, 'other metric')}.`) : null, ...blocks);
   };
   await draw();
   const timer = setInterval(() => draw().catch(() => {}), 5000);

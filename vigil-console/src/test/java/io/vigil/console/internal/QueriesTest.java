@@ -477,5 +477,206 @@ class QueriesTest {
         assertThat(services.get(1)).containsEntry("p95Ms", 100.0);
         assertThat((List<Map<String, Object>>) overview.get("edges"))
                 .containsExactly(Map.of("from", "frontend", "to", "backend", "calls", 1L, "errors", 1L));
+        assertThat(queries.spansIndexed()).isZero(); // three spans: scanned, no index built
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOverviewFindsParentsInALargeTraceThroughAnIndex() {
+        // One trace of 20,000 spans, a chain whose services alternate: every span but the root calls across services.
+        int n = 20_000;
+        ScopeSpans.Builder front = ScopeSpans.newBuilder();
+        ScopeSpans.Builder back = ScopeSpans.newBuilder();
+        for (int i = 1; i <= n; i++) {
+            Span.Builder s = span(1, i, i - 1, "op " + i, i, 2L * n - i).setKind(Span.SpanKind.SPAN_KIND_INTERNAL);
+            (i % 2 == 1 ? front : back).addSpans(s);
+        }
+        store.ingest(
+                Signal.TRACES,
+                ExportTraceServiceRequest.newBuilder()
+                        .addResourceSpans(ResourceSpans.newBuilder()
+                                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "frontend")))
+                                .addScopeSpans(front))
+                        .addResourceSpans(ResourceSpans.newBuilder()
+                                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "backend")))
+                                .addScopeSpans(back))
+                        .build());
+
+        Map<String, Object> overview = queries.services(null, null);
+
+        // The complexity, not the clock: the trace was indexed once (a scan per span would visit ~n²/2 = 2e8 spans).
+        assertThat(queries.spansIndexed()).isEqualTo(n);
+        assertThat((List<Map<String, Object>>) overview.get("edges"))
+                .containsExactly(
+                        Map.of("from", "backend", "to", "frontend", "calls", (long) n / 2 - 1, "errors", 0L),
+                        Map.of("from", "frontend", "to", "backend", "calls", (long) n / 2, "errors", 0L));
+        List<Map<String, Object>> services = (List<Map<String, Object>>) overview.get("services");
+        assertThat(column(services, "requests")).containsExactly(n / 2, n / 2);
+        // A second overview indexes the trace again (the index lives for one query: the store may change between).
+        queries.services(null, null);
+        assertThat(queries.spansIndexed()).isEqualTo(2L * n);
+    }
+
+    private static LogRecord.Builder logAt(String body, long ms) {
+        return LogRecord.newBuilder().setTimeUnixNano(T0 + ms * MS).setBody(str(body));
+    }
+
+    private Map<String, Object> logPage(int limit, String cursor, long afterSeq) {
+        return queries.logs(
+                new Queries.LogQuery(null, null, null, null, Map.of(), null, null, afterSeq, limit, cursor));
+    }
+
+    @Test
+    void logsPageWithAStableCursorWithoutRepeatsOrGapsWhileNewRecordsArrive() {
+        // Out of arrival order, two at the same time (the later arrival first): g f e d c b a, newest first.
+        logs(logAt("d", 30), logAt("e", 40), logAt("b", 20)); // seq 1, 2, 3
+        logs(logAt("g", 60), logAt("a", 10), logAt("f", 50), logAt("c", 20)); // seq 4, 5, 6, 7
+
+        Map<String, Object> first = logPage(3, null, 0);
+        assertThat(column(castList(first.get("logs")), "body")).containsExactly("g", "f", "e");
+        assertThat(first.get("nextCursor")).isEqualTo((T0 + 40 * MS) + ":2");
+
+        // Between the pages: a newer record (the live tail's), one as old as the cursor's but later (before it in
+        // the order, so also the tail's), and a late one older than the cursor (it belongs on a later page).
+        logs(logAt("h", 70), logAt("x", 40), logAt("y", 25)); // seq 8, 9, 10
+
+        Map<String, Object> second = logPage(3, (String) first.get("nextCursor"), 0);
+        assertThat(column(castList(second.get("logs")), "body")).containsExactly("d", "y", "c");
+        assertThat(second.get("nextCursor")).isEqualTo((T0 + 20 * MS) + ":7");
+        Map<String, Object> third = logPage(3, (String) second.get("nextCursor"), 0);
+        assertThat(column(castList(third.get("logs")), "body")).containsExactly("b", "a");
+        assertThat(third.get("nextCursor")).isNull();
+        // The tail since the first page has the rest: every record shown exactly once.
+        Map<String, Object> tail = logPage(100, null, (long) first.get("latestSeq"));
+        assertThat(column(castList(tail.get("logs")), "body")).containsExactly("h", "x", "y");
+        assertThat(first.get("latestSeq")).isEqualTo(7L);
+        // A page exactly as long as what is left has no next page.
+        assertThat(logPage(2, (String) second.get("nextCursor"), 0).get("nextCursor"))
+                .isNull();
+    }
+
+    private static HistogramDataPoint.Builder histogramPoint(String route, long startS, long timeS, long... counts) {
+        HistogramDataPoint.Builder p = HistogramDataPoint.newBuilder()
+                .addAttributes(kv("route", route))
+                .setStartTimeUnixNano(T0 + startS * 1000 * MS)
+                .setTimeUnixNano(T0 + timeS * 1000 * MS)
+                .addExplicitBounds(0.1)
+                .addExplicitBounds(0.5)
+                .addExplicitBounds(1.0);
+        long total = 0;
+        for (long c : counts) {
+            p.addBucketCounts(c);
+            total += c;
+        }
+        return p.setCount(total);
+    }
+
+    private Map<String, Object> heatmap(String metric, int limit) {
+        return queries.heatmap(new Queries.SeriesQuery(metric, null, Map.of(), null, null, new double[0]), limit);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aHistogramHeatmapCountsEachBucketPerIntervalWithItsExemplars() {
+        // A cumulative series (its first point has no interval) and a delta series, on the same bucket edges.
+        metric(Metric.newBuilder()
+                .setName("latency")
+                .setUnit("s")
+                .setHistogram(Histogram.newBuilder()
+                        .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+                        .addDataPoints(histogramPoint("/a", 0, 10, 2, 1, 0, 0))
+                        .addDataPoints(histogramPoint("/a", 0, 20, 5, 3, 1, 0))
+                        .addDataPoints(histogramPoint("/a", 0, 30, 5, 3, 4, 1)
+                                .addExemplars(io.opentelemetry.proto.metrics.v1.Exemplar.newBuilder()
+                                        .setTimeUnixNano(T0 + 25_000 * MS)
+                                        .setAsDouble(0.7)
+                                        .setTraceId(id(1, 42, 16))
+                                        .setSpanId(id(0, 43, 8))))));
+        metric(Metric.newBuilder()
+                .setName("latency")
+                .setUnit("s")
+                .setHistogram(Histogram.newBuilder()
+                        .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA)
+                        .addDataPoints(histogramPoint("/b", 10, 20, 1, 0, 0, 0))
+                        .addDataPoints(histogramPoint("/b", 20, 30, 0, 0, 0, 2))));
+
+        Map<String, Object> heat = heatmap("latency", 300);
+
+        List<Map<String, Object>> buckets = (List<Map<String, Object>>) heat.get("buckets");
+        assertThat(column(buckets, "lower")).containsExactly(null, 0.1, 0.5, 1.0);
+        assertThat(column(buckets, "upper")).containsExactly(0.1, 0.5, 1.0, null);
+        List<Map<String, Object>> columns = (List<Map<String, Object>>) heat.get("columns");
+        assertThat(column(columns, "timeMs")).containsExactly(1_700_000_020_000.0, 1_700_000_030_000.0);
+        assertThat(column(columns, "startMs")).containsExactly(1_700_000_010_000.0, 1_700_000_020_000.0);
+        // At 20 s: /a's 3, 2, 1 since 10 s and /b's 1; at 30 s: /a's 0, 0, 3, 1 and /b's 2 over 1.
+        assertThat((long[]) columns.get(0).get("counts")).containsExactly(4, 2, 1, 0);
+        assertThat((long[]) columns.get(1).get("counts")).containsExactly(0, 0, 3, 3);
+        assertThat(column(columns, "total")).containsExactly(7L, 6L);
+        assertThat(heat.get("maxCount")).isEqualTo(4L);
+        // The exemplar sits in the (0.5, 1] bucket of the 30 s column and leads to its trace.
+        assertThat((List<Map<String, Object>>) heat.get("exemplars"))
+                .singleElement()
+                .satisfies(e -> assertThat(e)
+                        .containsEntry("column", 1)
+                        .containsEntry("bucket", 2)
+                        .containsEntry("value", 0.7)
+                        .containsEntry("traceId", hex(id(1, 42, 16)))
+                        .containsEntry("spanId", hex(id(0, 43, 8))));
+        // The newest column only.
+        List<Map<String, Object>> newest =
+                (List<Map<String, Object>>) heatmap("latency", 1).get("columns");
+        assertThat(column(newest, "total")).containsExactly(6L);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void anExponentialHistogramHeatmapHasRowsFromScaleAndOffset() {
+        ExponentialHistogram.Builder h = ExponentialHistogram.newBuilder()
+                .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA);
+        // Scale 0: bucket i is (2^i, 2^(i+1)]. First (1, 2] ×1 and (2, 4] ×2; then 0 ×1 and (2, 4] ×4.
+        h.addDataPoints(ExponentialHistogramDataPoint.newBuilder()
+                .setStartTimeUnixNano(T0)
+                .setTimeUnixNano(T0 + 10_000 * MS)
+                .setCount(3)
+                .setScale(0)
+                .setPositive(ExponentialHistogramDataPoint.Buckets.newBuilder()
+                        .setOffset(0)
+                        .addBucketCounts(1)
+                        .addBucketCounts(2)));
+        h.addDataPoints(ExponentialHistogramDataPoint.newBuilder()
+                .setStartTimeUnixNano(T0 + 10_000 * MS)
+                .setTimeUnixNano(T0 + 20_000 * MS)
+                .setCount(5)
+                .setZeroCount(1)
+                .setScale(0)
+                .setPositive(ExponentialHistogramDataPoint.Buckets.newBuilder()
+                        .setOffset(1)
+                        .addBucketCounts(4)));
+        metric(Metric.newBuilder().setName("size").setExponentialHistogram(h));
+
+        Map<String, Object> heat = heatmap("size", 300);
+
+        List<Map<String, Object>> buckets = (List<Map<String, Object>>) heat.get("buckets");
+        // The zero bucket [0, 0], then the empty gap (0, 1], then (1, 2] and (2, 4].
+        assertThat(column(buckets, "upper")).containsExactly(0.0, 1.0, 2.0, 4.0);
+        assertThat(column(buckets, "lower")).containsExactly(-0.0, 0.0, 1.0, 2.0);
+        List<Map<String, Object>> columns = (List<Map<String, Object>>) heat.get("columns");
+        assertThat((long[]) columns.get(0).get("counts")).containsExactly(0, 0, 1, 2);
+        assertThat((long[]) columns.get(1).get("counts")).containsExactly(1, 0, 0, 4);
+        assertThat(heat.get("maxCount")).isEqualTo(4L);
+    }
+
+    @Test
+    void onlyHistogramsHaveAHeatmap() {
+        metric(Metric.newBuilder()
+                .setName("queue")
+                .setGauge(io.opentelemetry.proto.metrics.v1.Gauge.newBuilder()
+                        .addDataPoints(
+                                NumberDataPoint.newBuilder().setTimeUnixNano(T0).setAsInt(3))));
+
+        assertThat(heatmap("nothing", 10)).isNull();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> heatmap("queue", 10))
+                .isInstanceOf(Queries.NotAHistogram.class)
+                .hasMessageContaining("gauge");
     }
 }
