@@ -153,6 +153,11 @@ public final class OperationKind {
         this.constantSpanAttributes = List.copyOf(b.constantSpanAttributes);
         this.successLogLevel = b.successLogLevel;
         this.routineSuccesses = Map.copyOf(b.routineSuccesses);
+        // Operations keep a bit per dimension, and a variant per combination of open dimensions.
+        if (dimensions.size() > 16
+                || dimensions.stream().filter(d -> d.values().isEmpty()).count() > 4) {
+            throw new IllegalArgumentException("kind " + name + " declares more than 16 dimensions or 4 open ones");
+        }
         for (String label : routineSuccesses.keySet()) {
             if (dimensionIndex(label) < 0) {
                 throw new IllegalArgumentException("routine successes depend on undeclared dimension " + label);

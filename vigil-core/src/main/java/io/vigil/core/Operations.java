@@ -68,6 +68,7 @@ public final class Operations {
     private final Tracer tracer;
     private final Meter meter;
     private final Scrubber scrubber;
+    private final org.slf4j.ILoggerFactory loggerFactory;
     private final VigilConfig config;
     private final boolean enabled;
     private final EpochClock epochClock = new EpochClock();
@@ -75,7 +76,13 @@ public final class Operations {
     private final Map<OperationKind, KindTelemetry> telemetry = new ConcurrentHashMap<>();
     private final Set<String> errorTypes = ConcurrentHashMap.newKeySet();
 
-    Operations(OpenTelemetry openTelemetry, VigilConfig config, Scrubber scrubber, boolean enabled) {
+    Operations(
+            OpenTelemetry openTelemetry,
+            VigilConfig config,
+            Scrubber scrubber,
+            boolean enabled,
+            org.slf4j.ILoggerFactory loggerFactory) {
+        this.loggerFactory = Objects.requireNonNull(loggerFactory, "loggerFactory");
         this.tracer = openTelemetry.getTracer(SCOPE, VigilVersion.VERSION);
         this.meter = openTelemetry.getMeter(SCOPE);
         this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
@@ -138,6 +145,8 @@ public final class Operations {
             return new OperationScope(this, null, operation, Span.getInvalid(), null, 0, 0);
         }
         KindTelemetry t = telemetry(operation.kind());
+        // This runtime's bounds: open values past its limit are recorded as other, and counted.
+        operation = t.guards.bound(operation);
         Context parent = Context.current();
         // One reading of the monotonic clock stamps the span's start and starts the duration that
         // the span's end, the duration attribute, the histograms and the log event all share.
@@ -416,8 +425,9 @@ public final class Operations {
                 }
             }
         }
-        Logger logger = LoggerFactory.getLogger("vigil.operation." + kind.name());
-        return new KindTelemetry(metricsOn, counters, histograms, logger);
+        // The runtime's logger factory: SLF4J's, or one a test binds to its own logger context.
+        Logger logger = loggerFactory.getLogger("vigil.operation." + kind.name());
+        return new KindTelemetry(metricsOn, counters, histograms, logger, new Operation.DimensionGuards(kind));
     }
 
     private void registerOverflowCounter() {
@@ -426,8 +436,9 @@ public final class Operations {
         meter.counterBuilder("vigil_label_overflow_total")
                 .setDescription("Label values replaced by 'other' because they were outside a bounded set")
                 .buildWithCallback(m -> {
-                    for (OperationKind kind : kinds.values()) {
-                        Operation.DimensionGuards guards = Operation.DimensionGuards.of(kind);
+                    for (Map.Entry<OperationKind, KindTelemetry> e : telemetry.entrySet()) {
+                        OperationKind kind = e.getKey();
+                        Operation.DimensionGuards guards = e.getValue().guards;
                         for (int i = 0; i < kind.dimensions().size(); i++) {
                             long n = guards.overflows[i].sum();
                             if (n > 0) {
@@ -444,7 +455,13 @@ public final class Operations {
                 });
     }
 
-    record KindTelemetry(boolean recordsMetrics, LongCounter[] counters, DoubleHistogram[] histograms, Logger logger) {}
+    /** What this runtime keeps per kind: its instruments, its logger and its dimension bounds. */
+    record KindTelemetry(
+            boolean recordsMetrics,
+            LongCounter[] counters,
+            DoubleHistogram[] histograms,
+            Logger logger,
+            Operation.DimensionGuards guards) {}
 
     @Override
     public String toString() {

@@ -19,7 +19,7 @@ import org.slf4j.MDC;
 /** Background work carries the request's trace and log context, and pooled threads are left clean. */
 class ContextPropagationTest {
     @RegisterExtension
-    final VigilExtension telemetry = VigilExtension.create();
+    final VigilExtension telemetry = VigilExtension.create().capturingApplicationLogs();
 
     @Test
     void virtualThreadTasksRunInTheSubmittersTraceWithItsMdc() throws Exception {
