@@ -47,4 +47,15 @@ class CardinalityTest {
         assertThat(metrics.value("vigil_label_overflow_total", Map.of("kind", "bounded_probe", "label", "target")))
                 .isEqualTo(990);
     }
+
+    @Test
+    void aKindMayDeclareAtMostFourOpenDimensions() {
+        OperationKind.Builder b = OperationKind.builder("too_open").spanName(op -> "too_open");
+        for (int i = 0; i < 5; i++) {
+            b.openDimension("d" + i, "too_open.d" + i, "d" + i, 10);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(b::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("4 open ones");
+    }
 }
