@@ -15,7 +15,13 @@ import java.util.regex.Pattern;
 /**
  * One domain operation of an {@link OperationKind}, with its dimension values bounded and every
  * name its telemetry uses computed once: create operations once, keep them in constants, and pass
- * them to {@link Operations} on every call.
+ * them to {@link Operations} on every call. Immutable and safe to share between threads and between
+ * {@link Operations} runtimes.
+ *
+ * <p>A closed dimension's value outside the declared set is {@code other} here. An open dimension
+ * (one bounded by a number of distinct values) keeps its value here; each runtime admits the first
+ * values it records and records later ones as {@code other} (its {@code
+ * vigil_label_overflow_total}), so what one runtime has admitted never affects another.
  */
 public final class Operation {
     private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
@@ -41,22 +47,78 @@ public final class Operation {
     final String[] logFields; // alternating name, value: operation_type and the dimensions
     final org.slf4j.event.Level successLogLevel;
 
-    @SuppressWarnings("unchecked")
+    // Bounding that is the same for every runtime, done once: a bit per dimension whose value is
+    // {@code other} because it was outside the bounds (counted by the runtime at each recording),
+    // and the indices of the open dimensions whose values each runtime admits or not.
+    final int overflowed;
+    final int[] openDimensions;
+    // The same operation with some open values recorded as other: index = bit j set when open
+    // dimension j was not admitted; built once, when a runtime first needs it (a benign race).
+    private final Operation[] variants;
+
     Operation(OperationKind kind, String name, String... rawValues) {
-        this.kind = kind;
+        this(kind, checkedName(kind, name, rawValues), bound(kind, rawValues), -1);
+    }
+
+    private static String checkedName(OperationKind kind, String name, String[] rawValues) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("operation name must be a short identifier: " + name);
         }
-        this.name = name;
         List<OperationKind.Dimension> dims = kind.dimensions();
         if (rawValues.length != dims.size()) {
             throw new IllegalArgumentException(kind.name() + " operations take " + dims.size() + " dimension values "
                     + dimensionLabels(dims) + ", got " + Arrays.toString(rawValues));
         }
-        this.values = new String[rawValues.length];
+        return name;
+    }
+
+    /** The values bounded as far as no runtime is involved: closed sets, and label-safe open values. */
+    private static String[] bound(OperationKind kind, String[] rawValues) {
+        String[] bounded = new String[rawValues.length];
         for (int i = 0; i < rawValues.length; i++) {
-            values[i] = DimensionGuards.of(kind).bound(i, rawValues[i]);
+            OperationKind.Dimension d = kind.dimensions().get(i);
+            String value = rawValues[i] == null ? "" : rawValues[i].toLowerCase(Locale.ROOT);
+            boolean admissible =
+                    d.values().isEmpty() ? isLabelSafe(value) : d.values().contains(value);
+            bounded[i] = admissible ? value : OTHER_MARK;
         }
+        return bounded;
+    }
+
+    // Marks a value bounded to other before the constructor records which dimension overflowed.
+    private static final String OTHER_MARK = new String(OperationKind.OTHER);
+
+    /**
+     * @param boundedValues values, {@link #OTHER_MARK} where out of bounds
+     * @param deniedOpen for a variant, the open dimensions (bit j: {@code openDimensions[j]}) a runtime
+     *     did not admit; -1 for the operation as described
+     */
+    @SuppressWarnings("unchecked")
+    private Operation(OperationKind kind, String name, String[] boundedValues, int deniedOpen) {
+        this.kind = kind;
+        this.name = name;
+        List<OperationKind.Dimension> dims = kind.dimensions();
+        this.values = new String[boundedValues.length];
+        int overflow = 0;
+        int open = 0;
+        int[] openIndices = new int[boundedValues.length];
+        for (int i = 0; i < boundedValues.length; i++) {
+            if (boundedValues[i] == OTHER_MARK) {
+                overflow |= 1 << i;
+                values[i] = OperationKind.OTHER;
+            } else {
+                values[i] = boundedValues[i];
+                if (dims.get(i).values().isEmpty()) {
+                    if (deniedOpen > 0 && (deniedOpen & (1 << open)) != 0) {
+                        values[i] = OperationKind.OTHER;
+                    }
+                    openIndices[open++] = i;
+                }
+            }
+        }
+        this.overflowed = overflow;
+        this.openDimensions = deniedOpen < 0 ? Arrays.copyOf(openIndices, open) : new int[0];
+        this.variants = deniedOpen < 0 && open > 0 ? new Operation[1 << open] : null;
         this.spanName = kind.spanName(this);
         this.messages = new String[Outcome.values().length];
         for (Outcome o : Outcome.values()) {
@@ -106,6 +168,25 @@ public final class Operation {
         }
         this.logFields = fields.toArray(String[]::new);
         this.successLogLevel = kind.successLogLevel(this);
+    }
+
+    /**
+     * This operation with the open dimensions of {@code denied} (bit j: {@code openDimensions[j]})
+     * recorded as {@code other}; built once per combination and kept.
+     */
+    Operation variant(int denied) {
+        Operation v = variants[denied];
+        if (v == null) {
+            String[] bounded = values.clone();
+            for (int i = 0; i < bounded.length; i++) {
+                if ((overflowed & (1 << i)) != 0) {
+                    bounded[i] = OTHER_MARK;
+                }
+            }
+            v = new Operation(kind, name, bounded, denied);
+            variants[denied] = v;
+        }
+        return v;
     }
 
     private static AttributeKey<String> key(String name) {
@@ -210,16 +291,18 @@ public final class Operation {
         return spanName;
     }
 
-    /** The bounds of each kind's dimensions, shared by all operations of the kind. */
+    /**
+     * One runtime's bounds of a kind's open dimensions — the values admitted so far — and its count
+     * of values recorded as {@code other}. Owned by an {@link Operations} instance, so admissions
+     * and counts never leak between runtimes (or tests).
+     */
     static final class DimensionGuards {
-        private static final Map<OperationKind, DimensionGuards> GUARDS = new ConcurrentHashMap<>();
-
         private final OperationKind kind;
         private final Set<String>[] admitted;
         final LongAdder[] overflows;
 
         @SuppressWarnings("unchecked")
-        private DimensionGuards(OperationKind kind) {
+        DimensionGuards(OperationKind kind) {
             this.kind = kind;
             int n = kind.dimensions().size();
             this.admitted = new Set[n];
@@ -230,38 +313,52 @@ public final class Operation {
             }
         }
 
-        static DimensionGuards of(OperationKind kind) {
-            return GUARDS.computeIfAbsent(kind, DimensionGuards::new);
-        }
-
-        String bound(int index, String raw) {
-            OperationKind.Dimension d = kind.dimensions().get(index);
-            String value = raw == null ? "" : raw.toLowerCase(Locale.ROOT);
-            if (!d.values().isEmpty()) {
-                if (d.values().contains(value)) {
-                    return value;
+        /**
+         * The operation as this runtime records it: open values past the bound become {@code other},
+         * and every value recorded as {@code other} is counted. Allocates nothing once the variant
+         * exists: set lookups and adder increments.
+         */
+        Operation bound(Operation operation) {
+            int overflowed = operation.overflowed;
+            if (overflowed != 0) {
+                for (int i = 0; i < overflows.length; i++) {
+                    if ((overflowed & (1 << i)) != 0) {
+                        overflows[i].increment();
+                    }
                 }
-            } else if (isLabelSafe(value)
-                    && (admitted[index].contains(value)
-                            || (admitted[index].size() < d.maxDistinct() && admitted[index].add(value)))) {
-                return value;
             }
-            overflows[index].increment();
-            return OperationKind.OTHER;
+            int[] open = operation.openDimensions;
+            int denied = 0;
+            for (int j = 0; j < open.length; j++) {
+                int i = open[j];
+                if (!admit(i, operation.value(i))) {
+                    overflows[i].increment();
+                    denied |= 1 << j;
+                }
+            }
+            return denied == 0 ? operation : operation.variant(denied);
         }
 
-        /** Open dimensions admit identifiers only: never an email, path or free text. */
-        private static boolean isLabelSafe(String value) {
-            if (value.isEmpty() || value.length() > 64) {
+        private boolean admit(int index, String value) {
+            Set<String> set = admitted[index];
+            // The size check and the add race: under contention a few more than maxDistinct may be
+            // admitted, which bounds the series just the same.
+            return set.contains(value)
+                    || (set.size() < kind.dimensions().get(index).maxDistinct() && set.add(value));
+        }
+    }
+
+    /** Open dimensions admit identifiers only: never an email, path or free text. */
+    private static boolean isLabelSafe(String value) {
+        if (value.isEmpty() || value.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')) {
                 return false;
             }
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')) {
-                    return false;
-                }
-            }
-            return true;
         }
+        return true;
     }
 }

@@ -12,10 +12,11 @@ import java.util.regex.Pattern;
 /**
  * A kind of domain operation and every name its telemetry uses — span name and attributes, metric
  * instruments and labels, log event fields — declared once, so the three signals cannot drift
- * apart. The standard kinds of the telemetry contract are {@link Authentication}, {@link
- * UserOperation}, {@link TokenOperation}, {@link PasswordOperation}, {@link AuthorizationCheck},
- * {@link SecurityEvent}, {@link DatabaseOperation} and {@link MessageConsumption}; a new kind is one
- * small class holding one {@code OperationKind} built with {@link #builder(String)}.
+ * apart. vigil-core defines the generic kinds {@link DatabaseOperation} and {@link
+ * MessageConsumption}; domain kinds live in convention modules (the identity kinds in {@code
+ * vigil-conventions-identity}) or in the service itself: a new kind is one small class holding one
+ * {@code OperationKind} built with {@link #builder(String)}. A kind is immutable and holds no
+ * runtime state, so one constant serves every {@link Operations} runtime.
  *
  * <p>Every label value comes from a bounded set: a dimension declares its allowed values (or a cap
  * on distinct values), failure reasons are declared, and anything else becomes {@code other}.
@@ -152,6 +153,11 @@ public final class OperationKind {
         this.constantSpanAttributes = List.copyOf(b.constantSpanAttributes);
         this.successLogLevel = b.successLogLevel;
         this.routineSuccesses = Map.copyOf(b.routineSuccesses);
+        // Operations keep a bit per dimension, and a variant per combination of open dimensions.
+        if (dimensions.size() > 16
+                || dimensions.stream().filter(d -> d.values().isEmpty()).count() > 4) {
+            throw new IllegalArgumentException("kind " + name + " declares more than 16 dimensions or 4 open ones");
+        }
         for (String label : routineSuccesses.keySet()) {
             if (dimensionIndex(label) < 0) {
                 throw new IllegalArgumentException("routine successes depend on undeclared dimension " + label);

@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
  * reason; any other exception as an error; both are rethrown unchanged.
  */
 public final class Operations {
+    private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
     private static final String SCOPE = "io.vigil.operations";
     private static final List<Double> SECONDS_BUCKETS =
             List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
@@ -67,6 +68,7 @@ public final class Operations {
     private final Tracer tracer;
     private final Meter meter;
     private final Scrubber scrubber;
+    private final org.slf4j.ILoggerFactory loggerFactory;
     private final VigilConfig config;
     private final boolean enabled;
     private final EpochClock epochClock = new EpochClock();
@@ -74,30 +76,29 @@ public final class Operations {
     private final Map<OperationKind, KindTelemetry> telemetry = new ConcurrentHashMap<>();
     private final Set<String> errorTypes = ConcurrentHashMap.newKeySet();
 
-    Operations(OpenTelemetry openTelemetry, VigilConfig config, Scrubber scrubber, boolean enabled) {
+    Operations(
+            OpenTelemetry openTelemetry,
+            VigilConfig config,
+            Scrubber scrubber,
+            boolean enabled,
+            org.slf4j.ILoggerFactory loggerFactory) {
+        this.loggerFactory = Objects.requireNonNull(loggerFactory, "loggerFactory");
         this.tracer = openTelemetry.getTracer(SCOPE, VigilVersion.VERSION);
         this.meter = openTelemetry.getMeter(SCOPE);
         this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
         this.config = config;
         this.enabled = enabled;
-        standardKinds().forEach(this::register);
         registerOverflowCounter();
     }
 
-    /** The telemetry contract's operation kinds. */
-    public static List<OperationKind> standardKinds() {
-        return List.of(
-                Authentication.KIND,
-                UserOperation.KIND,
-                TokenOperation.KIND,
-                PasswordOperation.KIND,
-                AuthorizationCheck.KIND,
-                SecurityEvent.KIND,
-                DatabaseOperation.KIND,
-                MessageConsumption.KIND);
-    }
-
-    /** Makes a kind known by name (for {@link Observed}) and lists it in the {@link #catalogue()}. */
+    /**
+     * Makes a kind known by name (for {@link Observed}) and lists it in the {@link #catalogue()}.
+     * Nothing is registered in advance: a kind is registered here or by the first operation of it
+     * that runs, so the catalogue lists the kinds this service uses. Registering a kind twice is
+     * harmless; thread-safe.
+     *
+     * @throws IllegalArgumentException if another kind already has the same name
+     */
     public Operations register(OperationKind kind) {
         OperationKind previous = kinds.putIfAbsent(kind.name(), kind);
         if (previous != null && previous != kind) {
@@ -106,7 +107,10 @@ public final class Operations {
         return this;
     }
 
-    /** Every known kind, with the names of its spans, instruments and log fields. */
+    /**
+     * The kinds this runtime knows — registered, or used by an operation that ran — with the names
+     * of their spans, instruments and log fields; an immutable snapshot.
+     */
     public Collection<OperationKind> catalogue() {
         return List.copyOf(kinds.values());
     }
@@ -135,9 +139,14 @@ public final class Operations {
     private OperationScope begin(Operation operation) {
         if (!enabled) {
             // Observability off: the body runs with a scope that records nothing.
+            if (!kinds.containsKey(operation.kind().name())) {
+                registerUsed(operation.kind());
+            }
             return new OperationScope(this, null, operation, Span.getInvalid(), null, 0, 0);
         }
         KindTelemetry t = telemetry(operation.kind());
+        // This runtime's bounds: open values past its limit are recorded as other, and counted.
+        operation = t.guards.bound(operation);
         Context parent = Context.current();
         // One reading of the monotonic clock stamps the span's start and starts the duration that
         // the span's end, the duration attribute, the histograms and the log event all share.
@@ -248,7 +257,12 @@ public final class Operations {
         }
         Objects.requireNonNull(target, "target");
         Map<Method, Operation> operationsByMethod = new ConcurrentHashMap<>();
+        // The interface may be package-private in the service's own package: the calls go through
+        // copies of its methods made accessible once (the proxy's own Method objects are not).
+        Map<Method, Method> callable = new ConcurrentHashMap<>();
         for (Method m : type.getMethods()) {
+            m.trySetAccessible();
+            callable.put(m, m);
             Observed observed = m.getAnnotation(Observed.class);
             if (observed != null) {
                 String name = observed.name().isEmpty() ? snakeCase(m.getName()) : observed.name();
@@ -258,12 +272,12 @@ public final class Operations {
         InvocationHandler handler = (proxy, method, args) -> {
             Operation operation = operationsByMethod.get(method);
             if (operation == null) {
-                return invoke(target, method, args);
+                return invoke(target, callable.getOrDefault(method, method), args);
             }
             if (CompletionStage.class.isAssignableFrom(method.getReturnType())) {
                 return observeAsync(operation, () -> {
                     try {
-                        return (CompletionStage<Object>) invoke(target, method, args);
+                        return (CompletionStage<Object>) invoke(target, callable.get(method), args);
                     } catch (RuntimeException | Error e) {
                         throw e;
                     } catch (Throwable t) {
@@ -273,7 +287,7 @@ public final class Operations {
             }
             try (OperationScope scope = start(operation)) {
                 try {
-                    return invoke(target, method, args);
+                    return invoke(target, callable.getOrDefault(method, method), args);
                 } catch (Throwable t) {
                     fail(scope, t);
                     throw t;
@@ -370,7 +384,20 @@ public final class Operations {
         return t != null ? t : telemetry.computeIfAbsent(kind, this::createTelemetry);
     }
 
+    /**
+     * Lists a kind in the catalogue when its first operation runs. A second kind of the same name
+     * is a programming error, but telemetry never fails the operation: it is recorded and warned
+     * about once (this runs once per kind and runtime).
+     */
+    private void registerUsed(OperationKind kind) {
+        OperationKind previous = kinds.putIfAbsent(kind.name(), kind);
+        if (previous != null && previous != kind) {
+            LOG.warn("two operation kinds are named {}; the catalogue lists the first one registered", kind.name());
+        }
+    }
+
     private KindTelemetry createTelemetry(OperationKind kind) {
+        registerUsed(kind);
         boolean metricsOn = config.metricsEnabled()
                 && switch (kind.family()) {
                     case BUSINESS -> config.businessMetricsEnabled();
@@ -398,8 +425,9 @@ public final class Operations {
                 }
             }
         }
-        Logger logger = LoggerFactory.getLogger("vigil.operation." + kind.name());
-        return new KindTelemetry(metricsOn, counters, histograms, logger);
+        // The runtime's logger factory: SLF4J's, or one a test binds to its own logger context.
+        Logger logger = loggerFactory.getLogger("vigil.operation." + kind.name());
+        return new KindTelemetry(metricsOn, counters, histograms, logger, new Operation.DimensionGuards(kind));
     }
 
     private void registerOverflowCounter() {
@@ -408,8 +436,9 @@ public final class Operations {
         meter.counterBuilder("vigil_label_overflow_total")
                 .setDescription("Label values replaced by 'other' because they were outside a bounded set")
                 .buildWithCallback(m -> {
-                    for (OperationKind kind : kinds.values()) {
-                        Operation.DimensionGuards guards = Operation.DimensionGuards.of(kind);
+                    for (Map.Entry<OperationKind, KindTelemetry> e : telemetry.entrySet()) {
+                        OperationKind kind = e.getKey();
+                        Operation.DimensionGuards guards = e.getValue().guards;
                         for (int i = 0; i < kind.dimensions().size(); i++) {
                             long n = guards.overflows[i].sum();
                             if (n > 0) {
@@ -426,7 +455,13 @@ public final class Operations {
                 });
     }
 
-    record KindTelemetry(boolean recordsMetrics, LongCounter[] counters, DoubleHistogram[] histograms, Logger logger) {}
+    /** What this runtime keeps per kind: its instruments, its logger and its dimension bounds. */
+    record KindTelemetry(
+            boolean recordsMetrics,
+            LongCounter[] counters,
+            DoubleHistogram[] histograms,
+            Logger logger,
+            Operation.DimensionGuards guards) {}
 
     @Override
     public String toString() {

@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
+import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,7 @@ public final class Vigil implements AutoCloseable {
     private final OpenTelemetry openTelemetry;
     private final MetricsEndpoint metricsEndpoint;
     private final Operations operations;
+    private final ILoggerFactory loggerFactory;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<ExportHealth> exportHealth;
     private final Duration shutdownTimeout;
@@ -66,8 +68,10 @@ public final class Vigil implements AutoCloseable {
             Scrubber scrubber,
             SdkFactory.InProcess inProcess,
             java.util.function.Consumer<io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder>
-                    sdkCustomizer) {
+                    sdkCustomizer,
+            ILoggerFactory loggerFactory) {
         this.config = config;
+        this.loggerFactory = loggerFactory;
         this.shutdownTimeout = shutdownTimeout;
         config.warnings().forEach(w -> log.warn("Telemetry configuration: {}", w));
         if (!config.enabled()) {
@@ -75,7 +79,7 @@ public final class Vigil implements AutoCloseable {
             this.openTelemetry = OpenTelemetry.noop();
             this.metricsEndpoint = new MetricsEndpoint(null, Map.of());
             this.exportHealth = List.of();
-            this.operations = new Operations(openTelemetry, config, scrubber, false);
+            this.operations = new Operations(openTelemetry, config, scrubber, false, loggerFactory);
             log.info(config.summary());
             return;
         }
@@ -84,7 +88,7 @@ public final class Vigil implements AutoCloseable {
         this.openTelemetry = sdk;
         this.metricsEndpoint = new MetricsEndpoint(built.prometheus(), appInfoLabels(config));
         this.exportHealth = built.exportHealth();
-        this.operations = new Operations(sdk, config, scrubber, true);
+        this.operations = new Operations(sdk, config, scrubber, true, loggerFactory);
         if (registerGlobal) {
             registerGlobal(sdk);
         }
@@ -133,6 +137,15 @@ public final class Vigil implements AutoCloseable {
     /** The one instrumentation point for domain operations: span, metrics and log event together. */
     public Operations operations() {
         return operations;
+    }
+
+    /**
+     * Where this runtime's telemetry log events go — the operations' events, and those of modules
+     * built on this runtime (vigil-http's access log): SLF4J's factory unless {@link
+     * Builder#loggerFactory(ILoggerFactory)} bound the runtime to another one.
+     */
+    public ILoggerFactory loggerFactory() {
+        return loggerFactory;
     }
 
     /** The Prometheus/OpenMetrics exposition of every metric, to mount on any HTTP server. */
@@ -248,6 +261,7 @@ public final class Vigil implements AutoCloseable {
         private java.util.function.Consumer<io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder>
                 sdkCustomizer = b -> {};
         private SdkFactory.InProcess inProcess;
+        private ILoggerFactory loggerFactory;
 
         Builder() {}
 
@@ -269,7 +283,17 @@ public final class Vigil implements AutoCloseable {
             return this;
         }
 
-        /** The privacy rules for every signal (default {@link Scrubber#defaults()}). */
+        /**
+         * Binds the runtime's telemetry log events (see {@link Vigil#loggerFactory()}) to this
+         * factory instead of SLF4J's — e.g. a logger context of a test's own, so tests running in
+         * parallel each see only their own events (default: {@link LoggerFactory#getILoggerFactory()}).
+         */
+        public Builder loggerFactory(ILoggerFactory loggerFactory) {
+            this.loggerFactory = Objects.requireNonNull(loggerFactory, "loggerFactory");
+            return this;
+        }
+
+        /** Privacy rules for every signal (default {@link Scrubber#defaults()}). */
         public Builder scrubber(Scrubber scrubber) {
             this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
             return this;
@@ -328,7 +352,8 @@ public final class Vigil implements AutoCloseable {
                     shutdownTimeout,
                     scrubber,
                     inProcess,
-                    sdkCustomizer);
+                    sdkCustomizer,
+                    loggerFactory != null ? loggerFactory : LoggerFactory.getILoggerFactory());
         }
     }
 }

@@ -1,7 +1,9 @@
 package io.vigil.dashboards;
 
+import io.vigil.conventions.identity.IdentityConventions;
+import io.vigil.core.DatabaseOperation;
+import io.vigil.core.MessageConsumption;
 import io.vigil.core.OperationKind;
-import io.vigil.core.Operations;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -24,9 +26,21 @@ public final class MetricCatalogue {
         this.metrics = metrics;
     }
 
-    /** The contract's catalogue: {@link Operations#standardKinds()} and {@link PlatformMetrics#all()}. */
+    /** The contract's catalogue: {@link #standardKinds()} and {@link PlatformMetrics#all()}. */
     public static MetricCatalogue standard() {
-        return of(Operations.standardKinds(), PlatformMetrics.all());
+        return of(standardKinds(), PlatformMetrics.all());
+    }
+
+    /**
+     * The contract's operation kinds, which vigil-core no longer pre-registers: the identity
+     * conventions' kinds followed by vigil-core's generic {@link DatabaseOperation} and {@link
+     * MessageConsumption}, in the contract's order.
+     */
+    public static List<OperationKind> standardKinds() {
+        List<OperationKind> kinds = new ArrayList<>(IdentityConventions.kinds());
+        kinds.add(DatabaseOperation.KIND);
+        kinds.add(MessageConsumption.KIND);
+        return List.copyOf(kinds);
     }
 
     /** A catalogue of the given kinds' instruments and further metrics; a name declared twice must agree. */

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The HTTP and platform metrics of the telemetry contract (section 2, second table) and the
  * exporters' metrics the stack scrapes, declared in this one place. The identity-domain metrics
- * come from {@link io.vigil.core.Operations#standardKinds()} instead; when vigil-http publishes its
+ * come from {@link MetricCatalogue#standardKinds()} instead; when vigil-http publishes its
  * own instrument catalogue, its part of this list is replaced by it.
  */
 public final class PlatformMetrics {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vigil.core.OperationKind;
-import io.vigil.core.Operations;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +12,7 @@ class MetricCatalogueTest {
 
     @Test
     void holdsEveryInstrumentOfTheStandardKinds() {
-        for (OperationKind kind : Operations.standardKinds()) {
+        for (OperationKind kind : MetricCatalogue.standardKinds()) {
             for (OperationKind.Instrument i : kind.instruments()) {
                 assertThat(catalogue.metric(i.name()).labels()).containsExactlyElementsOf(i.labels());
             }
@@ -54,7 +53,7 @@ class MetricCatalogueTest {
     @Test
     void refusesTheSameNameDeclaredTwiceDifferently() {
         assertThatThrownBy(() -> MetricCatalogue.of(
-                        Operations.standardKinds(),
+                        MetricCatalogue.standardKinds(),
                         List.of(Metric.counter("db_errors_total", "other labels", "test", "operation"))))
                 .hasMessageContaining("declared twice");
     }

@@ -61,7 +61,8 @@ public final class HttpServerTelemetry {
     /** Alternative correlation header, accepted and echoed too. */
     public static final String CORRELATION_ID_HEADER = "X-Correlation-ID";
 
-    private static final Logger accessLog = LoggerFactory.getLogger(ACCESS_LOGGER);
+    // The runtime's logger factory (a test may bind it to its own logger context).
+    private final Logger accessLog;
     private static final Logger log = LoggerFactory.getLogger(HttpServerTelemetry.class);
     private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request.id");
     private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
@@ -82,6 +83,7 @@ public final class HttpServerTelemetry {
         this.scrubber = b.scrubber;
         this.trustedProxies = b.trustedProxies;
         this.accessLogEnabled = b.accessLog != null ? b.accessLog : config.enabled();
+        this.accessLog = b.loggerFactory.getLogger(ACCESS_LOGGER);
         this.successSampleRate = b.successSampleRate;
         this.excludedPaths = b.excludedPaths != null ? Set.copyOf(b.excludedPaths) : Set.of(config.metricsPath());
         boolean metricsOn = config.enabled() && config.metricsEnabled() && config.httpMetricsEnabled();
@@ -102,10 +104,15 @@ public final class HttpServerTelemetry {
         return builder(vigil).build();
     }
 
-    /** A builder using the runtime's OpenTelemetry, configuration and scrubber. */
+    /**
+     * A builder using the runtime's OpenTelemetry, configuration, scrubber and logger factory (the
+     * access log goes where the runtime's telemetry log events go).
+     */
     public static Builder builder(Vigil vigil) {
-        return new Builder(vigil.openTelemetry(), vigil.config())
+        Builder b = new Builder(vigil.openTelemetry(), vigil.config())
                 .scrubber(vigil.operations().scrubber());
+        b.loggerFactory = vigil.loggerFactory();
+        return b;
     }
 
     /** A builder from parts, for services that build OpenTelemetry themselves. */
@@ -316,6 +323,7 @@ public final class HttpServerTelemetry {
         private double successSampleRate = 1.0;
         private Collection<String> excludedPaths;
         private int maxEndpoints = 500;
+        private org.slf4j.ILoggerFactory loggerFactory = LoggerFactory.getILoggerFactory();
 
         Builder(OpenTelemetry openTelemetry, VigilConfig config) {
             this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");

@@ -42,7 +42,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 public abstract class HttpServerContractTest {
     @RegisterExtension
-    protected final VigilExtension telemetry = VigilExtension.create();
+    // The handler's own log line ("user loaded") comes from an application logger.
+    protected final VigilExtension telemetry = VigilExtension.create().capturingApplicationLogs();
 
     protected final HttpClient client =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -512,6 +513,6 @@ public abstract class HttpServerContractTest {
 
     /** For subclasses that need a differently configured runtime. */
     protected static VigilExtension extension(UnaryOperator<io.vigil.core.VigilConfig.Builder> config) {
-        return VigilExtension.create(config);
+        return VigilExtension.create(config).capturingApplicationLogs();
     }
 }

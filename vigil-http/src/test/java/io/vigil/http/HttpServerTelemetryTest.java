@@ -24,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Options of {@link HttpServerTelemetry}, over real requests to an embedded Jetty. */
 class HttpServerTelemetryTest {
     @RegisterExtension
-    final VigilExtension telemetry = VigilExtension.create();
+    // The handler's own log line ("user loaded") comes from an application logger.
+    final VigilExtension telemetry = VigilExtension.create().capturingApplicationLogs();
 
     private final HttpClient client = HttpClient.newHttpClient();
 

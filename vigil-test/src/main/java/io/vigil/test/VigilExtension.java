@@ -1,6 +1,8 @@
 package io.vigil.test;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.AppenderBase;
@@ -47,34 +49,57 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * Spans are exported synchronously, so they are visible as soon as the operation has ended.
+ *
+ * <p>Log events are captured per test, without touching the JVM's logging: the test's runtime is
+ * bound ({@link Vigil.Builder#loggerFactory}) to a Logback context of the test's own, and its
+ * telemetry log events — operations, and modules built on the runtime such as vigil-http's access
+ * log — go there. Tests using separate extensions may therefore run in parallel, each seeing only
+ * its own events. Events of other loggers (application code, libraries) are captured only with
+ * {@link #capturingApplicationLogs()}, which listens on the global root logger and is therefore
+ * not for tests running in parallel.
  */
 public final class VigilExtension implements BeforeEachCallback, AfterEachCallback {
+    private static final String APPENDER_NAME = "vigil-test-capture";
+
     private final UnaryOperator<VigilConfig.Builder> configure;
     private final Scrubber scrubber;
+    private final boolean applicationLogs;
+    private LoggerContext loggerContext;
+    private CapturingAppender globalAppender;
     private InMemorySpanExporter spans;
     private InMemoryLogRecordExporter otelLogs;
     private final List<LogEvent> logs = new CopyOnWriteArrayList<>();
-    private CapturingAppender appender;
     private Vigil vigil;
 
-    private VigilExtension(UnaryOperator<VigilConfig.Builder> configure, Scrubber scrubber) {
+    private VigilExtension(UnaryOperator<VigilConfig.Builder> configure, Scrubber scrubber, boolean applicationLogs) {
         this.configure = configure;
         this.scrubber = scrubber;
+        this.applicationLogs = applicationLogs;
     }
 
     /** A runtime with the contract's defaults. */
     public static VigilExtension create() {
-        return new VigilExtension(UnaryOperator.identity(), Scrubber.defaults());
+        return new VigilExtension(UnaryOperator.identity(), Scrubber.defaults(), false);
     }
 
     /** A runtime whose configuration is adjusted, e.g. {@code b -> b.traceSampleRate(0.0)}. */
     public static VigilExtension create(UnaryOperator<VigilConfig.Builder> configure) {
-        return new VigilExtension(Objects.requireNonNull(configure), Scrubber.defaults());
+        return new VigilExtension(Objects.requireNonNull(configure), Scrubber.defaults(), false);
     }
 
     /** A runtime with custom privacy rules. */
     public VigilExtension withScrubber(Scrubber scrubber) {
-        return new VigilExtension(configure, scrubber);
+        return new VigilExtension(configure, scrubber, applicationLogs);
+    }
+
+    /**
+     * Also captures the events of every other logger of the JVM — application code, libraries —
+     * through an appender on the global root logger, for tests that assert on them (e.g. a
+     * handler's log line carrying the request's MDC). Such a test sees the events of every test
+     * running at the same time: do not run it in parallel with others.
+     */
+    public VigilExtension capturingApplicationLogs() {
+        return new VigilExtension(configure, scrubber, true);
     }
 
     @Override
@@ -82,6 +107,7 @@ public final class VigilExtension implements BeforeEachCallback, AfterEachCallba
         spans = InMemorySpanExporter.create();
         otelLogs = InMemoryLogRecordExporter.create();
         logs.clear();
+        loggerContext = testLoggerContext(context.getUniqueId());
         VigilConfig config = configure
                 .apply(VigilConfig.builder().serviceName("test-service"))
                 .build();
@@ -89,26 +115,61 @@ public final class VigilExtension implements BeforeEachCallback, AfterEachCallba
                 .config(config)
                 .runtimeMetrics(false)
                 .scrubber(scrubber)
+                .loggerFactory(loggerContext)
                 .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
                                 (tracing, cfg) -> tracing.addSpanProcessor(SimpleSpanProcessor.create(spans)))
                         .addLoggerProviderCustomizer((logging, cfg) ->
                                 logging.addLogRecordProcessor(SimpleLogRecordProcessor.create(otelLogs))))
                 .build();
-        appender = new CapturingAppender(logs);
-        appender.setContext(rootLogger().getLoggerContext());
-        appender.start();
-        rootLogger().addAppender(appender);
+        if (applicationLogs && LoggerFactory.getILoggerFactory() instanceof LoggerContext global) {
+            globalAppender = new CapturingAppender(logs);
+            globalAppender.setName(APPENDER_NAME);
+            globalAppender.setContext(global);
+            globalAppender.start();
+            global.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(globalAppender);
+        }
+    }
+
+    /**
+     * A Logback context of this test's own: its root logger has only the capturing appender, and its
+     * loggers the levels the JVM's logging configuration gives them (so DEBUG events are captured
+     * where the test configuration asks for them, and not otherwise).
+     */
+    private LoggerContext testLoggerContext(String testId) {
+        LoggerContext ctx = new LoggerContext();
+        ctx.setName("vigil-test-" + Integer.toHexString(testId.hashCode()));
+        // The MDC the code under test writes through org.slf4j.MDC (thread-local, not global state).
+        ctx.setMDCAdapter(org.slf4j.MDC.getMDCAdapter());
+        Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext global) {
+            // The levels the test configuration sets (root and per logger) apply here too.
+            for (Logger configured : global.getLoggerList()) {
+                if (configured.getLevel() != null) {
+                    ctx.getLogger(configured.getName()).setLevel(configured.getLevel());
+                }
+            }
+        }
+        CapturingAppender capturing = new CapturingAppender(logs);
+        capturing.setName(APPENDER_NAME);
+        capturing.setContext(ctx);
+        capturing.start();
+        root.addAppender(capturing);
+        ctx.start();
+        return ctx;
     }
 
     @Override
     public void afterEach(ExtensionContext context) {
-        rootLogger().detachAppender(appender);
-        appender.stop();
+        if (globalAppender != null) {
+            ((LoggerContext) LoggerFactory.getILoggerFactory())
+                    .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+                    .detachAppender(globalAppender);
+            globalAppender.stop();
+            globalAppender = null;
+        }
         vigil.close();
-    }
-
-    private static Logger rootLogger() {
-        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        loggerContext.stop();
     }
 
     /** This test's runtime. */

@@ -14,10 +14,18 @@ class CardinalityTest {
 
     @Test
     void closedDimensionsMapUnknownValuesToOther() {
-        telemetry.operations().run(UserOperation.of("impersonate", "impersonate_user"), op -> {});
+        telemetry.operations().run(DatabaseOperation.of("merge", "users", "merge_user"), op -> {});
         assertThat(telemetry
                         .metrics()
-                        .value("user_operations_total", Map.of("operation_type", "other", "status", "success")))
+                        .value(
+                                "database_operations_total",
+                                Map.of("operation", "other", "table", "users", "status", "success")))
+                .isEqualTo(1);
+        assertThat(telemetry
+                        .metrics()
+                        .value(
+                                "vigil_label_overflow_total",
+                                Map.of("kind", "database_operation", "label", "operation")))
                 .isEqualTo(1);
     }
 
@@ -38,5 +46,16 @@ class CardinalityTest {
                 .isEqualTo(990);
         assertThat(metrics.value("vigil_label_overflow_total", Map.of("kind", "bounded_probe", "label", "target")))
                 .isEqualTo(990);
+    }
+
+    @Test
+    void aKindMayDeclareAtMostFourOpenDimensions() {
+        OperationKind.Builder b = OperationKind.builder("too_open").spanName(op -> "too_open");
+        for (int i = 0; i < 5; i++) {
+            b.openDimension("d" + i, "too_open.d" + i, "d" + i, 10);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(b::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("4 open ones");
     }
 }

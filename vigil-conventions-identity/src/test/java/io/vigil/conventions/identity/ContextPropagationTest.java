@@ -1,8 +1,9 @@
-package io.vigil.core;
+package io.vigil.conventions.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.Span;
+import io.vigil.core.ContextPropagation;
 import io.vigil.test.VigilExtension;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -18,7 +19,7 @@ import org.slf4j.MDC;
 /** Background work carries the request's trace and log context, and pooled threads are left clean. */
 class ContextPropagationTest {
     @RegisterExtension
-    final VigilExtension telemetry = VigilExtension.create();
+    final VigilExtension telemetry = VigilExtension.create().capturingApplicationLogs();
 
     @Test
     void virtualThreadTasksRunInTheSubmittersTraceWithItsMdc() throws Exception {
