@@ -3,6 +3,7 @@ package io.vigil.example.notes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -19,17 +20,28 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The notes example as a user runs it: real HTTP, H2, JSON logs; its telemetry, end to end. */
 class NotesServiceTest {
+    private static final String PG = "jdbc:postgresql://127.0.0.1:5432/test";
     private final InMemorySpanExporter spans = InMemorySpanExporter.create();
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -46,12 +58,20 @@ class NotesServiceTest {
                         (tracing, cfg) -> tracing.addSpanProcessor(SimpleSpanProcessor.create(spans))))
                 .build();
         logging = VigilLogging.builder(vigil.config()).output(stdout).install().connect(vigil.openTelemetry());
-        service = NotesService.start(vigil, Map.of("PORT", "0", "MANAGEMENT_PORT", "0"));
+    }
+
+    private void startService(Map<String, String> database) {
+        Map<String, String> env = new HashMap<>(database);
+        env.put("PORT", "0");
+        env.put("MANAGEMENT_PORT", "0");
+        service = NotesService.start(vigil, env);
     }
 
     @AfterEach
     void stop() {
-        service.close();
+        if (service != null) {
+            service.close();
+        }
         logging.close();
         vigil.close();
     }
@@ -61,26 +81,29 @@ class NotesServiceTest {
                 .timeout(Duration.ofSeconds(10));
         b = body == null
                 ? b.method(method, HttpRequest.BodyPublishers.noBody())
-                : b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+                : b.header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofString(body));
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private MetricSamples metrics() throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.managementPort() + "/metrics"))
                 .build();
-        return MetricSamples.parse(http.send(r, HttpResponse.BodyHandlers.ofString()).body());
+        return MetricSamples.parse(
+                http.send(r, HttpResponse.BodyHandlers.ofString()).body());
     }
 
     @Test
     void requestsEmitHttpOperationDatabaseAndPoolTelemetry() throws Exception {
+        startService(Map.of("DATABASE_URL", "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1"));
         HttpResponse<String> created = send("POST", "/notes", "{\"text\":\"buy milk\"}");
         assertThat(created.statusCode()).isEqualTo(201);
         assertThat(created.body()).contains("\"text\":\"buy milk\"");
-        assertThat(send("GET", "/notes/1", null).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/notes/" + id(created), null).statusCode()).isEqualTo(200);
         HttpResponse<String> missing = send("GET", "/notes/999", null);
         assertThat(missing.statusCode()).isEqualTo(404);
-        assertThat(missing.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
-                .startsWith("application/problem+json"));
+        assertThat(missing.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
         assertThat(send("POST", "/notes", "{\"text\":\" \"}").statusCode()).isEqualTo(422);
         assertThat(send("GET", "/notes", null).body()).contains("buy milk");
 
@@ -128,21 +151,64 @@ class NotesServiceTest {
         assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
 
         // JSON log lines on stdout, the operation's and the access log's, with the trace id.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lines())
-                .anySatisfy(line -> assertThat(line)
-                        .contains("\"event_type\":\"http_request\"")
-                        .contains("\"trace_id\":\"" + create.getTraceId() + "\"")));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(lines())
+                        .anySatisfy(line -> assertThat(line)
+                                .contains("\"event_type\":\"http_request\"")
+                                .contains("\"trace_id\":\"" + create.getTraceId() + "\"")));
         assertThat(lines()).allSatisfy(line -> assertThat(line).startsWith("{").endsWith("}"));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lines())
-                .anySatisfy(line -> assertThat(line)
-                        .contains("\"event_type\":\"note\"")
-                        .contains("\"trace_id\":\"")));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(lines())
+                        .anySatisfy(line -> assertThat(line)
+                                .contains("\"event_type\":\"note\"")
+                                .contains("\"trace_id\":\"")));
 
         // Nothing of the reference service leaks into another service's telemetry.
         StringBuilder all = new StringBuilder(metrics().text()).append(stdout.toString(StandardCharsets.UTF_8));
         spans.getFinishedSpanItems()
                 .forEach(s -> all.append(s.getName()).append(s.getAttributes()).append(s.getResource()));
         assertThat(all.toString().toLowerCase(Locale.ROOT)).doesNotContain("identity");
+    }
+
+    @Test
+    void runsOnPostgresqlByEnvironment() throws Exception {
+        String schema = "notes_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection(PG, "postgres", "");
+                Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema);
+        } catch (SQLException e) {
+            if (Boolean.getBoolean("vigil.require.servers")) {
+                Assertions.fail("PostgreSQL at 127.0.0.1:5432 is not available: " + e.getMessage());
+            }
+            Assumptions.abort("PostgreSQL at 127.0.0.1:5432 is not available: " + e.getMessage());
+        }
+        try {
+            startService(Map.of("DATABASE_URL", PG + "?currentSchema=" + schema, "DATABASE_USER", "postgres"));
+            HttpResponse<String> created = send("POST", "/notes", "{\"text\":\"on postgres\"}");
+            assertThat(created.statusCode()).isEqualTo(201);
+            assertThat(send("GET", "/notes/" + id(created), null).body()).contains("on postgres");
+            assertThat(metrics()
+                            .value(
+                                    "database_operations_total",
+                                    Map.of("operation", "select", "table", "notes", "status", "success")))
+                    .isEqualTo(1);
+            assertThat(spans.getFinishedSpanItems())
+                    .filteredOn(sp -> sp.getKind() == SpanKind.CLIENT)
+                    .isNotEmpty()
+                    .allSatisfy(sp -> assertThat(sp.getAttributes().get(AttributeKey.stringKey("db.system")))
+                            .isEqualTo("postgresql"));
+        } finally {
+            try (Connection c = DriverManager.getConnection(PG, "postgres", "");
+                    Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    private static String id(HttpResponse<String> created) {
+        Matcher m = Pattern.compile("\"id\":(\\d+)").matcher(created.body());
+        assertThat(m.find()).as(created.body()).isTrue();
+        return m.group(1);
     }
 
     @Test
