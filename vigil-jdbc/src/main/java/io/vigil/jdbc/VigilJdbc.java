@@ -101,7 +101,8 @@ public final class VigilJdbc {
         }
         // The metrics wrapper sits inside the span wrapper: the statement's span is current while
         // it is timed, so the duration histogram carries that span as its exemplar.
-        DataSource measured = operationMetrics ? new StatementMetrics(operations).wrap(dataSource) : dataSource;
+        DataSource measured =
+                operationMetrics ? new StatementMetrics(operations::recordMetrics).wrap(dataSource) : dataSource;
         return JdbcTelemetry.builder(openTelemetry)
                 .setQuerySanitizationEnabled(querySanitization)
                 .build()

@@ -40,14 +40,21 @@ public final class StatementMetrics {
     private static final int MAX_CACHED_STATEMENTS = 2048;
     private static final String CONSTRAINT_VIOLATION_CLASS = "23";
 
-    private final Operations operations;
+    /** Where a timed statement goes: {@link Operations#recordMetrics} outside tests. */
+    @FunctionalInterface
+    public interface Recorder {
+        /** Records one statement; may throw, which the statement never sees. */
+        void record(Operation operation, Outcome outcome, double seconds, String failureReason, Throwable error);
+    }
+
+    private final Recorder recorder;
     private final Map<String, Operation> bySql = new ConcurrentHashMap<>();
     private final AtomicBoolean failing = new AtomicBoolean();
     private final LongAdder failures = new LongAdder();
 
-    /** Records through {@code operations}. */
-    public StatementMetrics(Operations operations) {
-        this.operations = operations;
+    /** Records through {@code recorder}, e.g. {@code operations::recordMetrics}. */
+    public StatementMetrics(Recorder recorder) {
+        this.recorder = recorder;
     }
 
     /** {@code dataSource} with every statement execution recorded. */
@@ -79,15 +86,15 @@ public final class StatementMetrics {
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             Operation op = operation(sql);
             if (failure == null) {
-                operations.recordMetrics(op, Outcome.SUCCESS, seconds, null, null);
+                recorder.record(op, Outcome.SUCCESS, seconds, null, null);
             } else if (failure instanceof SQLException e
                     && e.getSQLState() != null
                     && e.getSQLState().startsWith(CONSTRAINT_VIOLATION_CLASS)) {
                 // An integrity constraint refused the row: the caller's expected answer (e.g. "email
                 // taken"), a failure like a domain refusal, not a database error.
-                operations.recordMetrics(op, Outcome.FAILURE, seconds, "constraint_violation", null);
+                recorder.record(op, Outcome.FAILURE, seconds, "constraint_violation", null);
             } else {
-                operations.recordMetrics(op, Outcome.ERROR, seconds, null, failure);
+                recorder.record(op, Outcome.ERROR, seconds, null, failure);
             }
             if (failing.compareAndSet(true, false)) {
                 log.info("Database operation metrics are recorded again");
