@@ -243,6 +243,7 @@ public final class Operations {
      * the current context's span as exemplar. Honours the metric switches like {@link
      * #start(Operation)}; never throws for a telemetry failure. Thread-safe.
      *
+     * @param operation the operation, as for {@link #start(Operation)}
      * @param outcome how the operation ended
      * @param seconds its duration in seconds
      * @param failureReason the reason of a {@link Outcome#FAILURE} (bounded by the kind), else null
