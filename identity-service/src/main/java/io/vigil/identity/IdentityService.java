@@ -1,8 +1,6 @@
 package io.vigil.identity;
 
 import io.javalin.Javalin;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
 import io.vigil.core.Vigil;
 import io.vigil.identity.internal.AuditLog;
 import io.vigil.identity.internal.AuthService;
@@ -15,6 +13,7 @@ import io.vigil.identity.internal.UserService;
 import io.vigil.identity.internal.UserStore;
 import io.vigil.identity.internal.http.HttpApi;
 import io.vigil.identity.telemetry.IdentityTelemetry;
+import io.vigil.jdbc.VigilJdbc;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,13 +88,13 @@ public final class IdentityService implements AutoCloseable {
         Objects.requireNonNull(vigil, "vigil");
         Objects.requireNonNull(clock, "clock");
         log.info(config.summary());
-        Database db = new Database(config, vigil.openTelemetry());
+        Database db = new Database(config, VigilJdbc.create(vigil));
         IdentityTelemetry telemetry = null;
         Passwords passwords = new Passwords(config.passwordHashConcurrency(), config.passwordHashMaxWait());
         Javalin management = null;
         try {
             telemetry = new IdentityTelemetry(vigil);
-            UserStore users = new UserStore(vigil.operations());
+            UserStore users = new UserStore();
             TokenStore tokens = new TokenStore();
             AuditLog audit = new AuditLog();
             Jwt jwt = new Jwt(signingKey(config, db, tokens), config.issuer());
@@ -111,7 +110,6 @@ public final class IdentityService implements AutoCloseable {
                     telemetry,
                     clock);
             UserService userService = new UserService(config, db, users, tokens, audit, passwords, telemetry, clock);
-            registerPoolGauges(vigil, db);
             telemetry.activeTokens("access", () -> auth.activeTokens("access"));
             telemetry.activeTokens("refresh", () -> auth.activeTokens("refresh"));
             if (config.adminEmail().isPresent()) {
@@ -160,32 +158,6 @@ public final class IdentityService implements AutoCloseable {
             db.close();
             throw e;
         }
-    }
-
-    /** The contract's {@code db_connections_*{pool}} gauges, read from HikariCP's pool bean. */
-    private static void registerPoolGauges(Vigil vigil, Database db) {
-        if (!vigil.config().databaseMetricsEnabled()) {
-            return;
-        }
-        var meter = vigil.openTelemetry().getMeter("io.vigil.identity");
-        var hikari = db.pool();
-        Attributes pool = Attributes.of(AttributeKey.stringKey("pool"), hikari.getPoolName());
-        meter.gaugeBuilder("db_connections_active")
-                .setDescription("Connections in use")
-                .ofLongs()
-                .buildWithCallback(m -> m.record(hikari.getHikariPoolMXBean().getActiveConnections(), pool));
-        meter.gaugeBuilder("db_connections_idle")
-                .setDescription("Idle connections")
-                .ofLongs()
-                .buildWithCallback(m -> m.record(hikari.getHikariPoolMXBean().getIdleConnections(), pool));
-        meter.gaugeBuilder("db_connections_max")
-                .setDescription("Maximum pool size")
-                .ofLongs()
-                .buildWithCallback(m -> m.record(hikari.getMaximumPoolSize(), pool));
-        meter.gaugeBuilder("db_connections_pending")
-                .setDescription("Threads waiting for a connection")
-                .ofLongs()
-                .buildWithCallback(m -> m.record(hikari.getHikariPoolMXBean().getThreadsAwaitingConnection(), pool));
     }
 
     private static String signingKey(IdentityConfig config, Database db, TokenStore tokens) {

@@ -201,7 +201,7 @@ abstract class ApiContractTest {
         Api.Response r = api.post(
                 API + "/auth/register", Map.of("email", email, "password", PASSWORD, "full_name", "Again"), null);
         assertProblem(r, 409, "email-taken");
-        // The repository-level database operation: the refused insert is a failure, not an error.
+        // The INSERT's database operation (vigil-jdbc): a unique-constraint refusal is a failure, not an error.
         MetricSamples after = metrics();
         assertThat(delta(
                         before,

@@ -3,8 +3,10 @@ package io.vigil.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.opentelemetry.api.OpenTelemetry;
+import io.vigil.core.Vigil;
+import io.vigil.core.VigilConfig;
 import io.vigil.identity.internal.Database;
+import io.vigil.jdbc.VigilJdbc;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
@@ -21,7 +23,10 @@ class DatabaseTest {
                 .databaseUser(TestDatabases.PG_USER)
                 .databasePoolSize(2)
                 .build();
-        try (Database db = new Database(config, OpenTelemetry.noop())) {
+        try (Vigil off = Vigil.builder()
+                        .config(VigilConfig.builder().enabled(false).build())
+                        .build();
+                Database db = new Database(config, VigilJdbc.create(off))) {
             // The server ends this session mid-transaction (an administrator, a failover, a restart).
             Database.DataAccessException e = catchThrowableOfType(
                     Database.DataAccessException.class,

@@ -246,6 +246,42 @@ public final class Operations {
     }
 
     /**
+     * Records the metrics of an operation that was timed elsewhere, without a span or a log event
+     * of its own: for instrumentation that already has its span (vigil-jdbc records {@link
+     * DatabaseOperation} for each statement under the OpenTelemetry JDBC span). The histograms take
+     * the current context's span as exemplar. Honours the metric switches like {@link
+     * #start(Operation)}; never throws for a telemetry failure. Thread-safe.
+     *
+     * @param operation the operation, as for {@link #start(Operation)}
+     * @param outcome how the operation ended
+     * @param seconds its duration in seconds
+     * @param failureReason the reason of a {@link Outcome#FAILURE} (bounded by the kind), else null
+     * @param error the exception of an {@link Outcome#ERROR}, else null
+     */
+    public void recordMetrics(
+            Operation operation, Outcome outcome, double seconds, String failureReason, Throwable error) {
+        Objects.requireNonNull(operation, "operation");
+        Objects.requireNonNull(outcome, "outcome");
+        if (!enabled) {
+            return;
+        }
+        KindTelemetry t = telemetry(operation.kind());
+        if (!t.recordsMetrics) {
+            return;
+        }
+        for (int i : operation.startInstruments) {
+            if (t.counters[i] != null) {
+                t.counters[i].add(1, operation.metricAttributes(i, Outcome.SUCCESS, null, null), Context.root());
+            }
+        }
+        String reason = outcome == Outcome.FAILURE && failureReason != null
+                ? operation.kind().boundedReason(failureReason)
+                : null;
+        String errorType = outcome == Outcome.ERROR && error != null ? boundedErrorType(error) : null;
+        recordEnd(t, operation, Context.current(), outcome, seconds, reason, errorType);
+    }
+
+    /**
      * Returns a proxy of {@code type} that observes every method annotated with {@link Observed}
      * and passes other calls straight to {@code target}. A JDK dynamic proxy: no agent, no build
      * step, and the operation of each method is resolved once.

@@ -2,9 +2,8 @@ package io.vigil.identity.internal;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.instrumentation.jdbc.datasource.JdbcTelemetry;
 import io.vigil.identity.IdentityConfig;
+import io.vigil.jdbc.VigilJdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -14,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The connection pool (HikariCP), schema migrations (Flyway) and transactions. Every statement goes
- * through the OpenTelemetry JDBC instrumentation, so each one is a database span.
+ * The connection pool (HikariCP), schema migrations (Flyway) and transactions. The pool is wrapped
+ * by vigil-jdbc: every statement is a database span and a {@code database_operation}, and the pool
+ * has its {@code db_connections_*{pool="identity"}} gauges.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -29,7 +29,7 @@ public final class Database implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    public Database(IdentityConfig config, OpenTelemetry openTelemetry) {
+    public Database(IdentityConfig config, VigilJdbc telemetry) {
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(config.databaseUrl());
         config.databaseUser().ifPresent(hc::setUsername);
@@ -50,17 +50,12 @@ public final class Database implements AutoCloseable {
             pool.close();
             throw e;
         }
-        this.dataSource = JdbcTelemetry.create(openTelemetry).wrap(pool);
+        this.dataSource = telemetry.wrap(pool);
     }
 
     /** The instrumented data source. */
     public DataSource dataSource() {
         return dataSource;
-    }
-
-    /** The pool itself, for pool gauges. */
-    public HikariDataSource pool() {
-        return pool;
     }
 
     /**
@@ -137,7 +132,7 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * {@link #read} without statement spans: for the service's own bookkeeping (gauge callbacks on
+     * {@link #read} without statement spans or metrics: for the service's own bookkeeping (gauge callbacks on
      * every scrape), which would otherwise fill the trace store with one-span root traces.
      */
     public <T> T readUntraced(Work<T> work) {

@@ -1,8 +1,5 @@
 package io.vigil.identity.internal;
 
-import io.vigil.core.DatabaseOperation;
-import io.vigil.core.OperationScope;
-import io.vigil.core.Operations;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,58 +12,24 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * SQL for the {@code users} table; every method runs on the caller's connection (transaction) and
- * is a repository-level database operation: span {@code db.<operation>.users}, the contract's
- * {@code database_operations_total}, {@code database_operation_duration_seconds} and {@code
- * db_errors_total}.
+ * SQL for the {@code users} table; every method runs on the caller's connection (transaction). The
+ * telemetry is the data source's (vigil-jdbc): a span per statement and the contract's {@code
+ * database_operations_total{operation,table="users",status}} (a unique violation is a failure),
+ * {@code database_operation_duration_seconds} and {@code db_errors_total}.
  */
 public final class UserStore {
-    private static final String TABLE = "users";
     private static final String COLUMNS = "id, email, full_name, role, active, password_hash, failed_attempts,"
             + " locked_until, tokens_valid_after, session_version, created_at, updated_at";
 
-    private final Operations operations;
-
-    public UserStore(Operations operations) {
-        this.operations = operations;
-    }
-
-    @FunctionalInterface
-    private interface Sql<T> {
-        T run() throws SQLException;
-    }
-
-    /** Runs {@code sql} as one database operation; a unique violation is a failure, not an error. */
-    private <T> T observe(String operation, String name, Sql<T> sql) throws SQLException {
-        try (OperationScope scope = operations.start(DatabaseOperation.of(operation, TABLE, name))) {
-            try {
-                return sql.run();
-            } catch (SQLException e) {
-                if ("23505".equals(e.getSQLState())) {
-                    scope.failure("constraint_violation");
-                } else {
-                    scope.error(e);
-                }
-                throw e;
-            } catch (RuntimeException | Error e) {
-                scope.error(e);
-                throw e;
-            }
-        }
-    }
+    /** SQL on the caller's connections; stateless. */
+    public UserStore() {}
 
     public Optional<User> byId(Connection c, String id, boolean forUpdate) throws SQLException {
-        return observe(
-                "select",
-                forUpdate ? "find_user_by_id_for_update" : "find_user_by_id",
-                () -> one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ?" + (forUpdate ? " FOR UPDATE" : ""), id));
+        return one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ?" + (forUpdate ? " FOR UPDATE" : ""), id);
     }
 
     public Optional<User> byEmail(Connection c, String email) throws SQLException {
-        return observe(
-                "select",
-                "find_user_by_email",
-                () -> one(c, "SELECT " + COLUMNS + " FROM users WHERE email = ?", email));
+        return one(c, "SELECT " + COLUMNS + " FROM users WHERE email = ?", email);
     }
 
     /**
@@ -74,29 +37,20 @@ public final class UserStore {
      * deadlock), and returns their ids.
      */
     public List<String> lockActiveAdmins(Connection c) throws SQLException {
-        return observe("select", "lock_active_admins", () -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id FROM users WHERE role = ? AND active = TRUE ORDER BY id FOR UPDATE")) {
-                ps.setString(1, Role.ADMIN.wireName());
-                try (ResultSet rs = ps.executeQuery()) {
-                    List<String> ids = new ArrayList<>();
-                    while (rs.next()) {
-                        ids.add(rs.getString(1));
-                    }
-                    return ids;
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT id FROM users WHERE role = ? AND active = TRUE ORDER BY id FOR UPDATE")) {
+            ps.setString(1, Role.ADMIN.wireName());
+            try (ResultSet rs = ps.executeQuery()) {
+                List<String> ids = new ArrayList<>();
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
                 }
+                return ids;
             }
-        });
+        }
     }
 
     public void insert(Connection c, User u) throws SQLException {
-        observe("insert", "insert_user", () -> {
-            insertRow(c, u);
-            return null;
-        });
-    }
-
-    private void insertRow(Connection c, User u) throws SQLException {
         try (PreparedStatement ps =
                 c.prepareStatement("INSERT INTO users (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, u.id());
@@ -117,13 +71,6 @@ public final class UserStore {
 
     /** Writes every mutable column of {@code u}. */
     public void update(Connection c, User u) throws SQLException {
-        observe("update", "update_user", () -> {
-            updateRow(c, u);
-            return null;
-        });
-    }
-
-    private void updateRow(Connection c, User u) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE users SET email = ?, full_name = ?, role = ?,"
                 + " active = ?, password_hash = ?, failed_attempts = ?, locked_until = ?, tokens_valid_after = ?,"
                 + " session_version = ?, updated_at = ? WHERE id = ?")) {
@@ -143,19 +90,13 @@ public final class UserStore {
     }
 
     public boolean delete(Connection c, String id) throws SQLException {
-        return observe("delete", "delete_user", () -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM users WHERE id = ?")) {
-                ps.setString(1, id);
-                return ps.executeUpdate() == 1;
-            }
-        });
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM users WHERE id = ?")) {
+            ps.setString(1, id);
+            return ps.executeUpdate() == 1;
+        }
     }
 
     public List<User> page(Connection c, int offset, int limit) throws SQLException {
-        return observe("select", "list_users", () -> pageRows(c, offset, limit));
-    }
-
-    private List<User> pageRows(Connection c, int offset, int limit) throws SQLException {
         try (PreparedStatement ps =
                 c.prepareStatement("SELECT " + COLUMNS + " FROM users ORDER BY created_at, id LIMIT ? OFFSET ?")) {
             ps.setInt(1, limit);
@@ -171,10 +112,6 @@ public final class UserStore {
     }
 
     public long count(Connection c) throws SQLException {
-        return observe("select", "count_users", () -> countRows(c));
-    }
-
-    private long countRows(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM users");
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
