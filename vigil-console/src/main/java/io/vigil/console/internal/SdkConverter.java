@@ -403,18 +403,47 @@ final class SdkConverter {
     }
 
     private Map<String, Object> attributes(Attributes attributes) {
-        if (attributes.isEmpty()) {
+        int n = attributes.size();
+        if (n == 0) {
             return Map.of();
         }
-        Map<String, Object> map = new TreeMap<>();
-        attributes.forEach((k, v) -> {
+        // Straight into the stored form: no intermediate sorted map, no copy (these were a fifth of the ingest
+        // thread's samples in identity-service under load).
+        Collector c = collector;
+        c.keysAndValues = new Object[2 * n];
+        c.count = 0;
+        attributes.forEach(c);
+        Object[] kv = c.keysAndValues;
+        c.keysAndValues = null;
+        if (c.count == 0) {
+            return Map.of();
+        }
+        return new AttributeMap(c.count == 2 * n ? kv : java.util.Arrays.copyOf(kv, c.count));
+    }
+
+    private final Collector collector = new Collector();
+
+    /** Collects one {@code Attributes} into key-value pairs; reused, as everything here runs on the ingest thread. */
+    private final class Collector implements java.util.function.BiConsumer<AttributeKey<?>, Object> {
+        Object[] keysAndValues;
+        int count;
+
+        @Override
+        public void accept(AttributeKey<?> k, Object v) {
             Object o = attribute(k, v);
-            if (o != null) {
-                map.put(interner.string(k.getKey()), o);
+            if (o == null) {
+                return;
             }
-        });
-        // Map.copyOf keeps no per-entry nodes: the compact form matters at 100k spans.
-        return Map.copyOf(map);
+            String key = interner.string(k.getKey());
+            for (int i = 0; i < count; i += 2) {
+                if (keysAndValues[i].equals(key)) { // the same name under another type: the last one wins
+                    keysAndValues[i + 1] = o;
+                    return;
+                }
+            }
+            keysAndValues[count++] = key;
+            keysAndValues[count++] = o;
+        }
     }
 
     private Map<String, String> labels(Attributes attributes) {
