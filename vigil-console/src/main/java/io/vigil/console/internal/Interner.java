@@ -70,6 +70,41 @@ final class Interner {
         return s;
     }
 
+    /**
+     * An attribute's string value, shared like {@link #string} unless the values of this key have proved nearly all
+     * new (request ids, user ids, paths with ids): those stop being looked up — hashing and comparing a value that is
+     * never shared was most of the interning cost — and are charged as new. One value in {@value #RECHECK} still
+     * goes through, so a key whose values start to repeat is shared again.
+     */
+    String value(String key, String v) {
+        int[] stats = valueStats.get(key);
+        if (stats == null) {
+            if (valueStats.size() >= MAX_KEYS) {
+                return string(v);
+            }
+            stats = new int[3]; // shared, new, skipped
+            valueStats.put(key, stats);
+        }
+        if (stats[1] >= 256 && stats[0] * 16 < stats[1] && (++stats[2] % RECHECK) != 0) {
+            if (v != null && !v.isEmpty()) {
+                charged += Sizes.of(v);
+            }
+            return v;
+        }
+        long before = charged;
+        String out = string(v);
+        stats[charged == before ? 0 : 1]++;
+        if (stats[1] >= 1 << 20) { // keep the counts recent
+            stats[0] >>= 1;
+            stats[1] >>= 1;
+        }
+        return out;
+    }
+
+    private static final int MAX_KEYS = 4_096;
+    private static final int RECHECK = 1_024;
+    private final Map<String, int[]> valueStats = new HashMap<>();
+
     Map<String, Object> map(Map<String, Object> m) {
         Map<String, Object> existing = maps.putIfAbsent(m, m);
         if (existing != null) {

@@ -1,6 +1,7 @@
 package io.vigil.console.internal;
 
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.AttributeType;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.KeyValue;
 import io.opentelemetry.api.common.Value;
@@ -430,11 +431,14 @@ final class SdkConverter {
 
         @Override
         public void accept(AttributeKey<?> k, Object v) {
-            Object o = attribute(k, v);
+            String key = interner.string(k.getKey());
+            // String values through the per-key interning (ids stop being looked up), the rest as before.
+            Object o = v instanceof String str && k.getType() == AttributeType.STRING
+                    ? interner.value(key, str)
+                    : attribute(k, v);
             if (o == null) {
                 return;
             }
-            String key = interner.string(k.getKey());
             for (int i = 0; i < count; i += 2) {
                 if (keysAndValues[i].equals(key)) { // the same name under another type: the last one wins
                     keysAndValues[i + 1] = o;
