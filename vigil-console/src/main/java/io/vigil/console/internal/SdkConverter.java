@@ -156,7 +156,10 @@ final class SdkConverter {
             if (bodyValue == null) {
                 body = "";
             } else if (bodyValue.getValue() instanceof String s) {
-                body = s; // messages are mostly unique: not interned
+                // Shared while the messages repeat (an access log's "GET /api/v1/users/me 200"), charged as new once
+                // they
+                // prove unique; the interner charges it either way.
+                body = interner.value(BODY, s);
             } else {
                 Object v = value(bodyValue);
                 body = v == null
@@ -168,7 +171,10 @@ final class SdkConverter {
                     ? l.getTimestampEpochNanos()
                     : l.getObservedTimestampEpochNanos() != 0 ? l.getObservedTimestampEpochNanos() : nowNanos();
             String severityText = interner.string(l.getSeverityText() == null ? "" : l.getSeverityText());
-            long bytes = Sizes.RECORD + 2 * 72 + Sizes.of(body) + Sizes.shallow(attributes);
+            long bytes = Sizes.RECORD
+                    + 2 * 72
+                    + (bodyValue != null && bodyValue.getValue() instanceof String ? 0 : Sizes.of(body))
+                    + Sizes.shallow(attributes);
             bytes += interner.charged() - charged;
             charged = interner.charged();
             SpanContext sc = l.getSpanContext();
@@ -423,6 +429,16 @@ final class SdkConverter {
     }
 
     private final Collector collector = new Collector();
+    private static final Long[] SMALL_LONGS = new Long[1024];
+
+    static {
+        for (int i = 0; i < SMALL_LONGS.length; i++) {
+            SMALL_LONGS[i] = (long) i;
+        }
+    }
+
+    /** The interner's statistics key for log bodies: no attribute is named so. */
+    private static final String BODY = "\u0000body";
 
     /** Collects one {@code Attributes} into key-value pairs; reused, as everything here runs on the ingest thread. */
     private final class Collector implements java.util.function.BiConsumer<AttributeKey<?>, Object> {
@@ -432,6 +448,9 @@ final class SdkConverter {
         @Override
         public void accept(AttributeKey<?> k, Object v) {
             String key = interner.string(k.getKey());
+            if (v instanceof Long l && l >= 0 && l < SMALL_LONGS.length) {
+                v = SMALL_LONGS[l.intValue()]; // status codes, sizes, counts: one shared box each
+            }
             // String values through the per-key interning (ids stop being looked up), the rest as before.
             Object o = v instanceof String str && k.getType() == AttributeType.STRING
                     ? interner.value(key, str)
