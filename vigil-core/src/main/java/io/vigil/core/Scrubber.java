@@ -60,7 +60,7 @@ public final class Scrubber {
         PLAIN
     }
 
-    private final List<ScrubRule> rules;
+    private final List<ScrubRule> extraRules;
     private final Set<String> sensitiveKeyParts;
     private final Set<String> emailKeys;
     private final Set<String> allowedKeys;
@@ -68,7 +68,8 @@ public final class Scrubber {
     private final ConcurrentHashMap<String, KeyKind> keyKinds = new ConcurrentHashMap<>();
 
     private Scrubber(Builder b) {
-        this.rules = List.copyOf(b.rules);
+        // The builder starts from the defaults, which run as one (DefaultScrubRules.apply); the rest after them.
+        this.extraRules = List.copyOf(b.rules.subList(DefaultScrubRules.all().size(), b.rules.size()));
         this.sensitiveKeyParts = Set.copyOf(b.sensitiveKeyParts);
         this.emailKeys = Set.copyOf(b.emailKeys);
         this.allowedKeys = Set.copyOf(b.allowedKeys);
@@ -97,17 +98,27 @@ public final class Scrubber {
         if (text == null || text.isEmpty()) {
             return text;
         }
-        String out = applyRules(text);
-        // The cheap check keeps decoding off the common path: most text has neither character.
-        if (out.indexOf('%') >= 0 || out.indexOf('+') >= 0) {
+        // One scan decides which default rules can match and whether the text may be URL-encoded.
+        int candidates = DefaultScrubRules.candidates(text);
+        String out = applyExtraRules(DefaultScrubRules.apply(text, candidates));
+        // Decoding stays off the common path: most text has neither % nor +.
+        boolean encoded = out == text
+                ? (candidates & DefaultScrubRules.ENCODED) != 0
+                : out.indexOf('%') >= 0 || out.indexOf('+') >= 0;
+        if (encoded) {
             out = EncodedText.scrub(out, this::applyRules);
         }
         return out;
     }
 
     private String applyRules(String text) {
+        return applyExtraRules(DefaultScrubRules.apply(text));
+    }
+
+    /** The rules added to the defaults, in the order they were added. */
+    private String applyExtraRules(String text) {
         String out = text;
-        for (ScrubRule rule : rules) {
+        for (ScrubRule rule : extraRules) {
             out = rule.apply(out);
         }
         return out;

@@ -48,6 +48,14 @@ final class Sizes {
     /** A map's own structure, and its values other than strings (strings are charged by the interner). */
     static long shallow(Map<String, ?> map) {
         long n = 32 + 2 * REF * map.size();
+        if (map instanceof AttributeMap a) {
+            for (int i = 0; i < a.size(); i++) {
+                if (!(a.valueAt(i) instanceof String)) {
+                    n += of(a.valueAt(i));
+                }
+            }
+            return n;
+        }
         for (Object v : map.values()) {
             if (!(v instanceof String)) {
                 n += of(v);

@@ -40,6 +40,182 @@ public final class DefaultScrubRules {
                 DefaultScrubRules::nationalIds);
     }
 
+    // Bits of candidates(): which default rule can change a text (a superset of each rule's own
+    // pre-check, so a rule left out could not have changed it), and whether it holds % or +.
+    static final int PEM = 1;
+    static final int AUTH = 1 << 1;
+    static final int JWT_BIT = 1 << 2;
+    static final int SECRET = 1 << 3;
+    static final int EMAIL_BIT = 1 << 4;
+    static final int CARD_BIT = 1 << 5;
+    static final int NATIONAL_ID = 1 << 6;
+    /** The text holds {@code %} or {@code +}: it may be URL-encoded. */
+    public static final int ENCODED = 1 << 7;
+
+    private static final int RULE_BITS = (1 << 7) - 1;
+    private static final List<ScrubRule> RULES = all();
+
+    /**
+     * Runs the default rules in their order ({@link #all()}), each only when {@link
+     * #candidates(String)} says it can change the text: one scan of the text decides, instead of a
+     * pre-check pass per rule (up to ten passes over every value). Same result as applying {@link
+     * #all()} one after the other, and the same instance when nothing changed.
+     */
+    public static String apply(String text) {
+        return apply(text, candidates(text));
+    }
+
+    /** {@link #apply(String)} with the text's {@link #candidates(String)} already known. */
+    public static String apply(String text, int candidates) {
+        int m = candidates & RULE_BITS;
+        if (m == 0) {
+            return text;
+        }
+        String out = text;
+        for (int r = 0; r < 7; r++) {
+            if ((m & (1 << r)) == 0) {
+                continue;
+            }
+            // The scan has measured the digit runs already: the card rule goes straight to Luhn.
+            String next = r == 5 ? cardNumbersAfterScan(out) : RULES.get(r).apply(out);
+            if (next != out) {
+                // The text changed: what the later rules can match is decided on the new text.
+                out = next;
+                m = candidates(out) & RULE_BITS;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One pass over {@code text}: a bit per default rule whose cheap necessary condition holds (the
+     * same conditions the rules check themselves — a PEM header, an authorization scheme word, {@code
+     * eyJ}, an assignment with a secret stem, {@code @}, a 13-digit run, an SSN or NINO shape), plus
+     * {@link #ENCODED}. Zero for almost every id, path, address and message.
+     */
+    public static int candidates(String text) {
+        int n = text.length();
+        int mask = 0;
+        boolean assignment = false;
+        boolean ssnShape = false;
+        boolean ninoShape = false;
+        int run = 0;
+        int best = 0;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            int kind = c < 128 ? KIND[c] : 0;
+            if (kind == DIGIT) {
+                if (++run > best) {
+                    best = run;
+                }
+                continue;
+            }
+            if (kind == 0) { // most letters: nothing starts here
+                run = 0;
+                continue;
+            }
+            if (!((c == ' ' || c == '-') && run > 0 && i + 1 < n && isDigit(text.charAt(i + 1)))) {
+                run = 0; // not a single separator inside a digit run
+            }
+            switch (c) {
+                case '-' -> ssnShape = ssnShape || ssnAt(text, i);
+                case '=', ':' -> assignment = true;
+                case '@' -> mask |= EMAIL_BIT;
+                case '%', '+' -> mask |= ENCODED;
+                case 'b', 'd' -> mask |= scheme(text, i);
+                case 'e' -> {
+                    if (i + 2 < n && text.charAt(i + 1) == 'y' && text.charAt(i + 2) == 'J') {
+                        mask |= JWT_BIT;
+                    }
+                }
+                default -> { // A-Z
+                    if (c == 'B' || c == 'D') {
+                        mask |= scheme(text, i);
+                    } else if (c == 'P' && text.startsWith("PRIVATE KEY-----", i)) {
+                        mask |= PEM;
+                    }
+                    ninoShape = ninoShape || ninoAt(text, i);
+                }
+            }
+        }
+        // The stems only matter next to an assignment, which few values hold: looked for only then.
+        if (assignment && containsSecretStem(text)) {
+            mask |= SECRET;
+        }
+        if (best >= 13) {
+            mask |= CARD_BIT;
+        }
+        if ((best >= 9 && ssnShape) || (best >= 6 && ninoShape)) {
+            mask |= NATIONAL_ID;
+        }
+        return mask;
+    }
+
+    private static final byte DIGIT = 1;
+    private static final byte MARK = 2;
+    /** Per ASCII character: a digit, a character a rule's necessary condition starts at, or neither (0). */
+    private static final byte[] KIND = new byte[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            KIND[c] = DIGIT;
+        }
+        for (char c = 'A'; c <= 'Z'; c++) {
+            KIND[c] = MARK;
+        }
+        for (char c : " -=:@%+bde".toCharArray()) {
+            KIND[c] = MARK;
+        }
+    }
+
+    private static int scheme(String t, int i) {
+        // Hex ids are full of b and d: the second letter (e/a after b, i after d; or any non-ASCII
+        // letter, which may fold to one, as the dotless i does) rules most of them out first.
+        if (i + 1 >= t.length()) {
+            return 0;
+        }
+        char second = t.charAt(i + 1);
+        if (second < 128) {
+            char lower = (char) (second | 0x20);
+            boolean b = t.charAt(i) == 'b' || t.charAt(i) == 'B';
+            if (b ? lower != 'e' && lower != 'a' : lower != 'i') {
+                return 0;
+            }
+        }
+        return t.regionMatches(true, i, "bearer", 0, 6)
+                        || t.regionMatches(true, i, "basic", 0, 5)
+                        || t.regionMatches(true, i, "digest", 0, 6)
+                ? AUTH
+                : 0;
+    }
+
+    private static boolean ssnAt(String t, int d) {
+        return d >= 3
+                && d + 7 < t.length()
+                && t.charAt(d + 3) == '-'
+                && isDigit(t.charAt(d - 3))
+                && isDigit(t.charAt(d - 2))
+                && isDigit(t.charAt(d - 1))
+                && isDigit(t.charAt(d + 1))
+                && isDigit(t.charAt(d + 2))
+                && isDigit(t.charAt(d + 4))
+                && isDigit(t.charAt(d + 5))
+                && isDigit(t.charAt(d + 6))
+                && isDigit(t.charAt(d + 7));
+    }
+
+    private static boolean ninoAt(String t, int i) {
+        if (i + 2 >= t.length()) {
+            return false;
+        }
+        char b = t.charAt(i + 1);
+        if (b < 'A' || b > 'Z') {
+            return false;
+        }
+        char c = t.charAt(i + 2);
+        return isDigit(c) || (c == ' ' && i + 3 < t.length() && isDigit(t.charAt(i + 3)));
+    }
+
     static String privateKeys(String text) {
         if (!text.contains("PRIVATE KEY-----")) {
             return text;
@@ -130,6 +306,13 @@ public final class DefaultScrubRules {
         return replaceAll(EMAIL, text, m -> Scrubber.maskEmail(m.group()));
     }
 
+    private static String cardNumbersAfterScan(String text) {
+        if (!hasLuhnValidCandidate(text)) {
+            return text;
+        }
+        return replaceAll(CARD, text, m -> luhnValid(m.group()) ? Scrubber.REDACTED : m.group());
+    }
+
     static String cardNumbers(String text) {
         // A card is 13–19 digits with at most single spaces or dashes between them; a UUID or a
         // timestamp has digits, but never such a run.
@@ -147,24 +330,18 @@ public final class DefaultScrubRules {
      */
     static boolean hasLuhnValidCandidate(String text) {
         int n = text.length();
-        int[] digits = new int[n];
-        boolean[] mayStart = new boolean[n];
-        boolean[] mayEnd = new boolean[n];
         int i = 0;
         while (i < n) {
             if (!isDigit(text.charAt(i))) {
                 i++;
                 continue;
             }
-            // One run: digits with at most one separator between two of them.
+            // One run: digits with at most one separator between two of them; first only counted.
             int count = 0;
             int j = i;
             while (true) {
-                digits[count] = text.charAt(j) - '0';
-                mayStart[count] = j == 0 || !isDigit(text.charAt(j - 1));
-                int next = j + 1;
-                mayEnd[count] = next >= n || !isDigit(text.charAt(next));
                 count++;
+                int next = j + 1;
                 if (next < n && isDigit(text.charAt(next))) {
                     j = next;
                 } else if (next + 1 < n
@@ -175,36 +352,52 @@ public final class DefaultScrubRules {
                     break;
                 }
             }
-            for (int s = 0; s + 12 < count; s++) {
-                if (!mayStart[s]) {
-                    continue;
-                }
-                for (int e = s + 12; e < count && e <= s + 18; e++) {
-                    if (mayEnd[e] && luhnValid(digits, s, e)) {
-                        return true;
-                    }
-                }
+            if (count >= 13 && luhnValidWindow(text, i, j)) {
+                return true;
             }
             i = j + 1;
         }
         return false;
     }
 
-    private static boolean luhnValid(int[] digits, int from, int to) {
-        int sum = 0;
-        boolean doubleIt = false;
-        for (int k = to; k >= from; k--) {
-            int d = digits[k];
-            if (doubleIt) {
-                d *= 2;
-                if (d > 9) {
-                    d -= 9;
-                }
+    /**
+     * Whether a stretch of the run from {@code from} to {@code to} (char positions) of 13–19
+     * digits, starting and ending where no digit is adjacent, passes Luhn. One forward walk per
+     * start keeps both parities' sums, so every end is checked in O(1) and nothing is allocated.
+     */
+    private static boolean luhnValidWindow(String text, int from, int to) {
+        int n = text.length();
+        for (int p = from; p <= to; p++) {
+            if (!isDigit(text.charAt(p)) || (p > 0 && isDigit(text.charAt(p - 1)))) {
+                continue; // a separator, or a digit right after another: no match starts here
             }
-            sum += d;
-            doubleIt = !doubleIt;
+            int plainEven = 0; // digits at even offsets as they are, odd offsets doubled
+            int plainOdd = 0; // the other way round
+            int m = 0;
+            for (int q = p; q <= to && m <= 18; q++) {
+                char c = text.charAt(q);
+                if (!isDigit(c)) {
+                    continue;
+                }
+                int d = c - '0';
+                int doubled = d * 2 > 9 ? d * 2 - 9 : d * 2;
+                if ((m & 1) == 0) {
+                    plainEven += d;
+                    plainOdd += doubled;
+                } else {
+                    plainEven += doubled;
+                    plainOdd += d;
+                }
+                // Luhn doubles every second digit counted from the last one (offset m).
+                if (m >= 12 && (q + 1 >= n || !isDigit(text.charAt(q + 1)))) {
+                    if (((m & 1) == 0 ? plainEven : plainOdd) % 10 == 0) {
+                        return true;
+                    }
+                }
+                m++;
+            }
         }
-        return sum % 10 == 0;
+        return false;
     }
 
     static String nationalIds(String text) {
