@@ -272,7 +272,10 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         try {
             spool.close();
         } catch (Exception e) {
-            addWarn("Closing the Loki spool", e);
+            log.warn(
+                    "Closing the Loki spool {} failed: {}; it is checked again at the next start",
+                    spool.directory(),
+                    e.toString());
         }
     }
 

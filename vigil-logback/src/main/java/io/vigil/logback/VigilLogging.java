@@ -210,7 +210,7 @@ public final class VigilLogging implements AutoCloseable {
         AttributeKey<String> appenderKey = AttributeKey.stringKey("appender");
         AttributeKey<String> reason = AttributeKey.stringKey("reason");
         List<VigilAsyncAppender> handoffs = lokiHandoff == null ? List.of(stdout) : List.of(stdout, lokiHandoff);
-        registrations.add(meter.counterBuilder("vigil.log.dropped")
+        registrations.add(meter.counterBuilder("vigil_log_dropped_total")
                 .setDescription("Log events dropped because a hand-off queue stayed full past its bound")
                 .buildWithCallback(m -> {
                     for (VigilAsyncAppender h : handoffs) {
@@ -222,20 +222,20 @@ public final class VigilLogging implements AutoCloseable {
         }
         Attributes full = Attributes.of(reason, "spool_full");
         Attributes rejected = Attributes.of(reason, "rejected_by_loki");
-        registrations.add(meter.counterBuilder("vigil.log.spool.dropped")
+        registrations.add(meter.counterBuilder("vigil_log_spool_dropped_total")
                 .setDescription("Log lines not shipped to Loki: spool bound reached, or refused by Loki as invalid")
                 .buildWithCallback(m -> {
                     m.record(loki.droppedCount(), full);
                     m.record(loki.rejectedCount(), rejected);
                 }));
-        registrations.add(meter.upDownCounterBuilder("vigil.log.spool.size")
+        registrations.add(meter.upDownCounterBuilder("vigil_log_spool_size_bytes")
                 .setUnit("By")
                 .setDescription("Bytes the Loki spool occupies on disk")
                 .buildWithCallback(m -> m.record(loki.spoolBytes())));
-        registrations.add(meter.counterBuilder("vigil.log.loki.sent")
+        registrations.add(meter.counterBuilder("vigil_log_loki_sent_total")
                 .setDescription("Log lines Loki has accepted")
                 .buildWithCallback(m -> m.record(loki.sentCount())));
-        registrations.add(meter.counterBuilder("vigil.log.loki.push.failures")
+        registrations.add(meter.counterBuilder("vigil_log_loki_push_failures_total")
                 .setDescription("Loki pushes that failed and were retried")
                 .buildWithCallback(m -> m.record(loki.failedPushCount())));
     }
