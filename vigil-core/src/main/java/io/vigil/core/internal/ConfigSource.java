@@ -21,6 +21,7 @@ public final class ConfigSource {
     private final Map<String, String> env;
     private final List<String> warnings = new ArrayList<>();
 
+    /** A reader of {@code env} (usually {@link System#getenv()}); blank values count as unset. */
     public ConfigSource(Map<String, String> env) {
         this.env = Objects.requireNonNull(env, "env");
     }

@@ -12,6 +12,11 @@ import java.util.function.Function;
  * CoreVariables}, the logging and profiling modules' own), and their builders start from {@link
  * #defaultValue()}: one place for each default. Immutable.
  *
+ * @param name the variable's name, looked up first
+ * @param aliases other names it answers to, in order of precedence
+ * @param parser parses and validates a set value
+ * @param defaultValue the value when nothing sets it (may be {@code null}: "none")
+ * @param shown how a value is written in a warning ({@code using <shown>})
  * @param <T> the parsed type
  */
 public record ConfigVariable<T>(
