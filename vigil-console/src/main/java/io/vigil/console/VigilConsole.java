@@ -167,9 +167,9 @@ public final class VigilConsole implements AutoCloseable {
 
     /**
      * Reports the console's own cost on {@code openTelemetry}'s meter {@code io.vigil.console}: {@code
-     * vigil.console.cpu} (seconds of its threads' CPU time; Prometheus {@code vigil_console_cpu_seconds_total}), {@code
-     * vigil.console.ingested} and {@code vigil.console.dropped} (items handed over by the in-process exporters, or
-     * dropped because the ingest queue was full, by {@code signal}) and {@code vigil.console.stored} (bytes held).
+     * vigil_console_cpu_seconds_total} (seconds of its threads' CPU time), {@code vigil_console_ingested_total} and
+     * {@code vigil_console_dropped_total} (items handed over by the in-process exporters, or dropped because the
+     * ingest queue was full, by {@code signal}) and {@code vigil_console_stored_bytes} (bytes held).
      * Stopped by {@link #close()}.
      */
     public void registerMetrics(OpenTelemetry openTelemetry) {
@@ -180,19 +180,19 @@ public final class VigilConsole implements AutoCloseable {
             bySignal.put(s, Attributes.of(signalKey, s.name().toLowerCase(Locale.ROOT)));
         }
         synchronized (instruments) {
-            instruments.add(meter.counterBuilder("vigil.console.cpu")
+            instruments.add(meter.counterBuilder("vigil_console_cpu_seconds_total")
                     .ofDoubles()
                     .setUnit("s")
                     .setDescription("CPU time used by the telemetry console's own threads (ingest, HTTP)")
                     .buildWithCallback(m -> m.record(cpu.nanos() / 1e9)));
-            instruments.add(meter.counterBuilder("vigil.console.ingested")
+            instruments.add(meter.counterBuilder("vigil_console_ingested_total")
                     .setDescription("Spans, log records and metric points handed to the console in-process")
                     .buildWithCallback(m -> bySignal.forEach((s, a) -> m.record(direct.accepted(s), a))));
-            instruments.add(meter.counterBuilder("vigil.console.dropped")
+            instruments.add(meter.counterBuilder("vigil_console_dropped_total")
                     .setDescription(
                             "Spans, log records and metric points the console refused: its ingest queue was full")
                     .buildWithCallback(m -> bySignal.forEach((s, a) -> m.record(direct.dropped(s), a))));
-            instruments.add(meter.upDownCounterBuilder("vigil.console.stored")
+            instruments.add(meter.upDownCounterBuilder("vigil_console_stored_bytes")
                     .setUnit("By")
                     .setDescription("Estimated heap bytes the console's store holds")
                     .buildWithCallback(m -> m.record(store.bytes())));

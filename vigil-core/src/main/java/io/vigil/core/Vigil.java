@@ -179,7 +179,8 @@ public final class Vigil implements AutoCloseable {
                 try {
                     c.close();
                 } catch (Exception e) {
-                    log.debug("Error closing {}", c, e);
+                    // Once per shutdown; the rest still closes. (Was DEBUG: a part that cannot stop is worth seeing.)
+                    log.warn("Telemetry shutdown: closing {} failed: {}", c, e.toString());
                 }
             }
         }
@@ -201,6 +202,7 @@ public final class Vigil implements AutoCloseable {
                     }
                 });
             } catch (RuntimeException e) {
+                log.warn("Telemetry shutdown failed: {}; unsent telemetry is dropped", e.toString());
                 result.fail();
             }
         });
@@ -237,7 +239,7 @@ public final class Vigil implements AutoCloseable {
         AttributeKey<String> signal = AttributeKey.stringKey("signal");
         for (ExportHealth h : exportHealth) {
             Attributes attrs = Attributes.of(signal, h.signal());
-            meter.counterBuilder("vigil.export.failures")
+            meter.counterBuilder("vigil_export_failures_total")
                     .setDescription("OTLP export batches that failed, by signal")
                     .buildWithCallback(m -> m.record(h.failedExports(), attrs));
         }

@@ -5,8 +5,9 @@ import java.io.InputStream;
 import java.util.Properties;
 
 /** The version of Vigil itself, filtered into a resource at build time. */
-final class VigilVersion {
-    static final String VERSION = load();
+public final class VigilVersion {
+    /** Vigil's version, e.g. {@code 1.4.0}; {@code unknown} in an unfiltered (IDE) build. */
+    public static final String VERSION = load();
 
     private VigilVersion() {}
 

@@ -13,7 +13,8 @@ class VigilConfigTest {
     void defaultsFollowTheContract() {
         VigilConfig c = VigilConfig.fromEnvironment(Map.of());
         assertThat(c.enabled()).isTrue();
-        assertThat(c.serviceName()).isEqualTo("identity-service");
+        // Tests run from classes, not a jar with an Implementation-Title: OpenTelemetry's default.
+        assertThat(c.serviceName()).isEqualTo("unknown_service:java");
         assertThat(c.environment()).isEqualTo("development");
         assertThat(c.tracingEnabled()).isTrue();
         assertThat(c.otlpEndpoint()).isEmpty();
@@ -25,14 +26,14 @@ class VigilConfigTest {
         assertThat(c.businessMetricsEnabled()).isTrue();
         assertThat(c.databaseMetricsEnabled()).isTrue();
         assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(c.logLevel()).isEqualTo("INFO");
+        assertThat(c.logLevel()).isEqualTo(LogLevel.INFO);
         assertThat(c.logFormat()).isEqualTo(LogFormat.JSON);
         assertThat(c.structuredLoggingEnabled()).isTrue();
         assertThat(c.lokiEnabled()).isFalse();
         assertThat(c.lokiUrl()).isEqualTo(URI.create("http://localhost:3100"));
         assertThat(c.lokiBatchInterval()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.lokiTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(c.minLogLevelForLoki()).isEqualTo("INFO");
+        assertThat(c.minLogLevelForLoki()).isEqualTo(LogLevel.INFO);
         assertThat(c.profilingEnabled()).isFalse();
         assertThat(c.pyroscopeServerAddress()).isEqualTo(URI.create("http://localhost:4040"));
         assertThat(c.warnings()).isEmpty();
@@ -81,7 +82,7 @@ class VigilConfigTest {
         assertThat(c.businessMetricsEnabled()).isFalse();
         assertThat(c.databaseMetricsEnabled()).isFalse();
         assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(15));
-        assertThat(c.logLevel()).isEqualTo("WARN");
+        assertThat(c.logLevel()).isEqualTo(LogLevel.WARN);
         assertThat(c.logFormat()).isEqualTo(LogFormat.TEXT);
         assertThat(c.structuredLoggingEnabled()).isFalse();
         assertThat(c.lokiEnabled()).isTrue();
@@ -89,7 +90,7 @@ class VigilConfigTest {
         assertThat(c.lokiLabels()).containsExactly(Map.entry("team", "identity"), Map.entry("region", "eu"));
         assertThat(c.lokiBatchInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.lokiTimeout()).isEqualTo(Duration.ofMillis(2500));
-        assertThat(c.minLogLevelForLoki()).isEqualTo("ERROR");
+        assertThat(c.minLogLevelForLoki()).isEqualTo(LogLevel.ERROR);
         assertThat(c.profilingEnabled()).isTrue();
         assertThat(c.pyroscopeServerAddress()).isEqualTo(URI.create("http://pyroscope:4040"));
         assertThat(c.warnings()).isEmpty();
@@ -175,7 +176,7 @@ class VigilConfigTest {
         assertThat(c.otlpEndpoint()).isEmpty();
         assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.metricsPath()).isEqualTo("/metrics");
-        assertThat(c.logLevel()).isEqualTo("INFO");
+        assertThat(c.logLevel()).isEqualTo(LogLevel.INFO);
         assertThat(c.logFormat()).isEqualTo(LogFormat.JSON);
         assertThat(c.lokiUrl()).isEqualTo(URI.create("http://localhost:3100"));
         assertThat(c.lokiLabels()).containsExactly(Map.entry("ok", "1"));
@@ -240,5 +241,102 @@ class VigilConfigTest {
                 .buildFromEnvironment(Map.of("SERVICE_VERSION", "1.0.1"));
         assertThat(c.serviceName()).isEqualTo("orders");
         assertThat(c.serviceVersion()).isEqualTo("1.0.1");
+    }
+
+    /** A builder with a non-default value for every variable type. */
+    private static VigilConfig.Builder customised() {
+        return VigilConfig.builder()
+                .enabled(false) // boolean
+                .serviceName("orders") // string
+                .otlpEndpoint(URI.create("http://collector:4318")) // URI
+                .logFormat(LogFormat.TEXT) // enum
+                .traceSampleRate(0.25) // double rate
+                .metricsCollectionInterval(Duration.ofSeconds(5)) // duration
+                .lokiLabels(Map.of("team", "payments")) // map/labels
+                .logLevel(LogLevel.DEBUG) // level
+                .minLogLevelForLoki(LogLevel.WARN)
+                .pyroscopeServerAddress(URI.create("file:/var/profiles"));
+    }
+
+    @Test
+    void builderValuesAreDefaultsTheEnvironmentDoesNotTouchWhenUnset() {
+        VigilConfig c = customised().buildFromEnvironment(Map.of("PATH", "/bin"));
+
+        assertThat(c.enabled()).isFalse();
+        assertThat(c.serviceName()).isEqualTo("orders");
+        assertThat(c.otlpEndpoint()).contains(URI.create("http://collector:4318"));
+        assertThat(c.logFormat()).isEqualTo(LogFormat.TEXT);
+        assertThat(c.traceSampleRate()).isEqualTo(0.25);
+        assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.lokiLabels()).containsExactly(Map.entry("team", "payments"));
+        assertThat(c.logLevel()).isEqualTo(LogLevel.DEBUG);
+        assertThat(c.minLogLevelForLoki()).isEqualTo(LogLevel.WARN);
+        assertThat(c.pyroscopeServerAddress()).isEqualTo(URI.create("file:/var/profiles"));
+        assertThat(c.warnings()).isEmpty();
+        assertThat(c).isEqualTo(customised().build());
+    }
+
+    @Test
+    void theEnvironmentOverridesBuilderValuesOfEveryType() {
+        VigilConfig c = customised()
+                .buildFromEnvironment(Map.ofEntries(
+                        Map.entry("ENABLE_OBSERVABILITY", "true"),
+                        Map.entry("SERVICE_NAME", "billing"),
+                        Map.entry("OTEL_EXPORTER_OTLP_ENDPOINT", "http://other:4317"),
+                        Map.entry("LOG_FORMAT", "json"),
+                        Map.entry("TRACE_SAMPLE_RATE", "0.5"),
+                        Map.entry("METRICS_COLLECTION_INTERVAL", "30"),
+                        Map.entry("LOKI_LABELS", "team=billing,region=eu"),
+                        Map.entry("LOG_LEVEL", "error"),
+                        Map.entry("MIN_LOG_LEVEL_FOR_LOKI", "info"),
+                        Map.entry("PYROSCOPE_SERVER_ADDRESS", "http://pyroscope:4040")));
+
+        assertThat(c.enabled()).isTrue();
+        assertThat(c.serviceName()).isEqualTo("billing");
+        assertThat(c.otlpEndpoint()).contains(URI.create("http://other:4317"));
+        assertThat(c.otlpProtocol()).isEqualTo(OtlpProtocol.GRPC); // the port rule applies to the new endpoint
+        assertThat(c.logFormat()).isEqualTo(LogFormat.JSON);
+        assertThat(c.traceSampleRate()).isEqualTo(0.5);
+        assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.lokiLabels()).containsExactly(Map.entry("team", "billing"), Map.entry("region", "eu"));
+        assertThat(c.logLevel()).isEqualTo(LogLevel.ERROR);
+        assertThat(c.minLogLevelForLoki()).isEqualTo(LogLevel.INFO);
+        assertThat(c.pyroscopeServerAddress()).isEqualTo(URI.create("http://pyroscope:4040"));
+        assertThat(c.warnings()).isEmpty();
+    }
+
+    @Test
+    void aBadValueKeepsTheBuilderValueAndSaysSo() {
+        VigilConfig c = customised()
+                .buildFromEnvironment(Map.of(
+                        "ENABLE_OBSERVABILITY", "perhaps",
+                        "TRACE_SAMPLE_RATE", "2",
+                        "METRICS_COLLECTION_INTERVAL", "never",
+                        "LOG_LEVEL", "LOUD",
+                        "LOG_FORMAT", "xml",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT", "nowhere"));
+
+        assertThat(c.enabled()).isFalse();
+        assertThat(c.traceSampleRate()).isEqualTo(0.25);
+        assertThat(c.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.logLevel()).isEqualTo(LogLevel.DEBUG);
+        assertThat(c.logFormat()).isEqualTo(LogFormat.TEXT);
+        assertThat(c.otlpEndpoint()).contains(URI.create("http://collector:4318"));
+        assertThat(c.warnings())
+                .containsExactlyInAnyOrder(
+                        "ENABLE_OBSERVABILITY='perhaps' is not a boolean (true/false); using false",
+                        "TRACE_SAMPLE_RATE='2' is not a number within 0.0–1.0; using 0.25",
+                        "METRICS_COLLECTION_INTERVAL='never' is not a number of seconds between 0 and 86400; using 5s",
+                        "LOG_LEVEL='LOUD' is not a log level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using DEBUG",
+                        "LOG_FORMAT='xml' is neither json nor text; using text",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT='nowhere' is not an http(s)://host[:port] URL; using http://collector:4318");
+    }
+
+    @Test
+    void aValueObjectWithEqualityAndARoundTripThroughItsBuilder() {
+        VigilConfig c = customised().build();
+        assertThat(c.toBuilder().build()).isEqualTo(c).hasSameHashCodeAs(c);
+        assertThat(c.toBuilder().serviceName("other").build()).isNotEqualTo(c);
+        assertThat(c.toString()).contains("serviceName=orders", "logLevel=DEBUG");
     }
 }

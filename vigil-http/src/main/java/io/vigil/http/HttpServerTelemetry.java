@@ -17,6 +17,7 @@ import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor
 import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import io.vigil.core.internal.FailureLog;
 import io.vigil.http.internal.HttpMetrics;
 import io.vigil.http.internal.RequestIds;
 import io.vigil.http.internal.TrustedProxies;
@@ -77,6 +78,9 @@ public final class HttpServerTelemetry {
     private final boolean accessLogEnabled;
     private final double successSampleRate;
     private final Set<String> excludedPaths;
+    // Counted, once per outage at WARN, recovery at INFO: never only DEBUG in the request path.
+    private final FailureLog failures = new FailureLog(
+            log, "http_server", "Recording HTTP telemetry", "requests are served and answered without it");
 
     private HttpServerTelemetry(Builder b) {
         VigilConfig config = b.config;
@@ -88,6 +92,7 @@ public final class HttpServerTelemetry {
         this.excludedPaths = b.excludedPaths != null ? Set.copyOf(b.excludedPaths) : Set.of(config.metricsPath());
         boolean metricsOn = config.enabled() && config.metricsEnabled() && config.httpMetricsEnabled();
         this.metrics = new HttpMetrics(b.openTelemetry.getMeter("io.vigil.http"), metricsOn, b.maxEndpoints);
+        failures.register(b.openTelemetry.getMeter("io.vigil.http"));
         ServerAttributes getter = ServerAttributes.INSTANCE;
         this.instrumenter = Instrumenter.<RequestContext, RequestContext>builder(
                         b.openTelemetry, "io.vigil.http", HttpSpanNameExtractor.create(getter))
@@ -164,7 +169,7 @@ public final class HttpServerTelemetry {
                 r.spanStarted = true;
             }
         } catch (RuntimeException e) {
-            log.debug("Could not start the server span; serving the request without it", e);
+            failures.failed(e); // the request is served without its server span
         }
         r.context = context.with(RequestContext.KEY, r);
         return r;
@@ -220,9 +225,10 @@ public final class HttpServerTelemetry {
                 // follow from the 5xx status code.
                 instrumenter.end(r.context, r, r, null);
             }
+            failures.succeeded();
         } catch (RuntimeException e) {
             // Telemetry must never break the response that has already been produced.
-            log.debug("Recording HTTP telemetry failed", e);
+            failures.failed(e);
         }
     }
 

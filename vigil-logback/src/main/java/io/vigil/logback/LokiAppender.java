@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
 public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
     /** Default spool bound: 64 MiB. */
-    public static final long DEFAULT_SPOOL_MAX_BYTES = 64L << 20;
+    public static final long DEFAULT_SPOOL_MAX_BYTES =
+            io.vigil.logback.internal.LoggingVariables.DEFAULT_SPOOL_MAX_BYTES;
 
     private URI url = URI.create("http://localhost:3100");
     private Map<String, String> labels = new LinkedHashMap<>();
@@ -170,8 +171,8 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
             // gencode: Loki stays off, the application does not fail with it.
             try {
                 spool.close();
-            } catch (Exception ignored) {
-                // nothing was written to it
+            } catch (Exception closing) {
+                e.addSuppressed(closing); // reported with the failure below; nothing was written to the spool
             }
             spool = null;
             notStarted("cannot create the Loki push client", e);
@@ -271,8 +272,21 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         try {
             spool.close();
         } catch (Exception e) {
-            addWarn("Closing the Loki spool", e);
+            log.warn(
+                    "Closing the Loki spool {} failed: {}; it is checked again at the next start",
+                    spool.directory(),
+                    e.toString());
         }
+    }
+
+    /** The spool directory in use, once started. */
+    public Optional<Path> spoolDirectory() {
+        return spool == null ? Optional.empty() : Optional.of(spool.directory());
+    }
+
+    /** The spool bound in bytes. */
+    public long spoolMaxBytes() {
+        return spoolMaxBytes;
     }
 
     /** Lines not shipped because the spool was full. */

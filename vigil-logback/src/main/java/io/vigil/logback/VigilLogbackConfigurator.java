@@ -1,6 +1,5 @@
 package io.vigil.logback;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
@@ -42,7 +41,7 @@ public final class VigilLogbackConfigurator extends ContextAwareBase implements 
         stdout.setEncoder(VigilLogging.encoder(config, Scrubber.defaults()));
         stdout.start();
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.toLevel(config.logLevel(), Level.INFO));
+        root.setLevel(VigilLogging.level(config.logLevel()));
         root.addAppender(stdout);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }

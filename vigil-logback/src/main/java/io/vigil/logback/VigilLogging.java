@@ -13,9 +13,12 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.vigil.core.LogFormat;
+import io.vigil.core.LogLevel;
 import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import io.vigil.core.internal.ConfigSource;
+import io.vigil.logback.internal.LoggingVariables;
 import io.vigil.logback.internal.OtlpLogAppender;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -51,9 +54,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class VigilLogging implements AutoCloseable {
     /** Environment variable: spool directory for Loki shipping. */
-    public static final String SPOOL_DIR_ENV = "VIGIL_LOG_SPOOL_DIR";
+    public static final String SPOOL_DIR_ENV = LoggingVariables.SPOOL_DIR.name();
     /** Environment variable: spool bound in bytes for Loki shipping. */
-    public static final String SPOOL_MAX_BYTES_ENV = "VIGIL_LOG_SPOOL_MAX_BYTES";
+    public static final String SPOOL_MAX_BYTES_ENV = LoggingVariables.SPOOL_MAX_BYTES.name();
 
     private static final String INSTRUMENTATION_SCOPE = "io.vigil.logback";
 
@@ -74,7 +77,7 @@ public final class VigilLogging implements AutoCloseable {
         this.context = b.context != null ? b.context : (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();
         root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.toLevel(config.logLevel(), Level.INFO));
+        root.setLevel(level(config.logLevel()));
 
         traceContext = new io.opentelemetry.instrumentation.logback.mdc.v1_0.OpenTelemetryAppender();
         traceContext.setName("VIGIL_TRACE_CONTEXT");
@@ -98,6 +101,7 @@ public final class VigilLogging implements AutoCloseable {
 
         LokiAppender appender = null;
         String lokiFailure = null;
+        ConfigSource settings = new ConfigSource(b.env);
         if (config.enabled() && config.lokiEnabled()) {
             appender = new LokiAppender();
             appender.setName("VIGIL_LOKI");
@@ -110,16 +114,11 @@ public final class VigilLogging implements AutoCloseable {
             appender.setTimeoutMillis(config.lokiTimeout().toMillis());
             appender.setScrubber(scrubber);
             appender.setRetryMaxBackoffMillis(b.lokiRetryMaxBackoff.toMillis());
-            Path dir = b.spoolDirectory != null
-                    ? b.spoolDirectory
-                    : Optional.ofNullable(b.env.get(SPOOL_DIR_ENV))
-                            .filter(s -> !s.isBlank())
-                            .map(Path::of)
-                            .orElse(null);
+            Path dir = settings.get(LoggingVariables.SPOOL_DIR, b.spoolDirectory);
             if (dir != null) {
                 appender.setSpoolDirectory(dir.toString());
             }
-            appender.setSpoolMaxBytes(b.spoolMaxBytes > 0 ? b.spoolMaxBytes : spoolMaxFromEnv(b.env));
+            appender.setSpoolMaxBytes(settings.get(LoggingVariables.SPOOL_MAX_BYTES, b.spoolMaxBytes));
             appender.start();
             if (!appender.isStarted()) {
                 lokiFailure = appender.startFailure().orElse("the Loki appender did not start");
@@ -129,7 +128,7 @@ public final class VigilLogging implements AutoCloseable {
         if (appender != null) {
             lokiHandoff = handoff("loki", b);
             ThresholdFilter threshold = new ThresholdFilter();
-            threshold.setLevel(config.minLogLevelForLoki());
+            threshold.setLevel(config.minLogLevelForLoki().name());
             threshold.start();
             lokiHandoff.addFilter(threshold);
             lokiHandoff.addAppender(appender);
@@ -141,6 +140,8 @@ public final class VigilLogging implements AutoCloseable {
         this.loki = appender;
         traceContext.start();
         root.addAppender(traceContext);
+        // Reported once, now that there is somewhere to report it.
+        settings.warnings().forEach(w -> context.getLogger(VigilLogging.class).warn("Logging configuration: {}", w));
         if (lokiFailure != null) {
             // Reported once, now that there is somewhere to report it; stdout (and OTLP) log on.
             context.getLogger(VigilLogging.class)
@@ -157,25 +158,9 @@ public final class VigilLogging implements AutoCloseable {
         return a;
     }
 
-    private static long spoolMaxFromEnv(Map<String, String> env) {
-        String v = env.get(SPOOL_MAX_BYTES_ENV);
-        if (v != null && !v.isBlank()) {
-            try {
-                long parsed = Long.parseLong(v.strip());
-                if (parsed >= 4096) {
-                    return parsed;
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-            LoggerFactory.getLogger(VigilLogging.class)
-                    .warn(
-                            "{}={} is not a byte count of at least 4096; using the default {}",
-                            SPOOL_MAX_BYTES_ENV,
-                            v,
-                            LokiAppender.DEFAULT_SPOOL_MAX_BYTES);
-        }
-        return LokiAppender.DEFAULT_SPOOL_MAX_BYTES;
+    /** The Logback level of a configured one. */
+    static Level level(LogLevel level) {
+        return Level.toLevel(level.name(), Level.INFO);
     }
 
     static Encoder<ILoggingEvent> encoder(VigilConfig config, Scrubber scrubber) {
@@ -225,7 +210,7 @@ public final class VigilLogging implements AutoCloseable {
         AttributeKey<String> appenderKey = AttributeKey.stringKey("appender");
         AttributeKey<String> reason = AttributeKey.stringKey("reason");
         List<VigilAsyncAppender> handoffs = lokiHandoff == null ? List.of(stdout) : List.of(stdout, lokiHandoff);
-        registrations.add(meter.counterBuilder("vigil.log.dropped")
+        registrations.add(meter.counterBuilder("vigil_log_dropped_total")
                 .setDescription("Log events dropped because a hand-off queue stayed full past its bound")
                 .buildWithCallback(m -> {
                     for (VigilAsyncAppender h : handoffs) {
@@ -237,20 +222,20 @@ public final class VigilLogging implements AutoCloseable {
         }
         Attributes full = Attributes.of(reason, "spool_full");
         Attributes rejected = Attributes.of(reason, "rejected_by_loki");
-        registrations.add(meter.counterBuilder("vigil.log.spool.dropped")
+        registrations.add(meter.counterBuilder("vigil_log_spool_dropped_total")
                 .setDescription("Log lines not shipped to Loki: spool bound reached, or refused by Loki as invalid")
                 .buildWithCallback(m -> {
                     m.record(loki.droppedCount(), full);
                     m.record(loki.rejectedCount(), rejected);
                 }));
-        registrations.add(meter.upDownCounterBuilder("vigil.log.spool.size")
+        registrations.add(meter.upDownCounterBuilder("vigil_log_spool_size_bytes")
                 .setUnit("By")
                 .setDescription("Bytes the Loki spool occupies on disk")
                 .buildWithCallback(m -> m.record(loki.spoolBytes())));
-        registrations.add(meter.counterBuilder("vigil.log.loki.sent")
+        registrations.add(meter.counterBuilder("vigil_log_loki_sent_total")
                 .setDescription("Log lines Loki has accepted")
                 .buildWithCallback(m -> m.record(loki.sentCount())));
-        registrations.add(meter.counterBuilder("vigil.log.loki.push.failures")
+        registrations.add(meter.counterBuilder("vigil_log_loki_push_failures_total")
                 .setDescription("Loki pushes that failed and were retried")
                 .buildWithCallback(m -> m.record(loki.failedPushCount())));
     }
@@ -281,8 +266,9 @@ public final class VigilLogging implements AutoCloseable {
         for (AutoCloseable r : registrations) {
             try {
                 r.close();
-            } catch (Exception ignored) {
-                // instrument callbacks cannot fail to close in a way that matters here
+            } catch (Exception e) {
+                // An instrument that cannot unregister only keeps reporting this (stopped) installation's counts.
+                context.getLogger(VigilLogging.class).warn("Unregistering a logging metric failed: {}", e.toString());
             }
         }
         registrations.clear();
@@ -294,7 +280,7 @@ public final class VigilLogging implements AutoCloseable {
         private Scrubber scrubber = Scrubber.defaults();
         private OutputStream output;
         private Path spoolDirectory;
-        private long spoolMaxBytes;
+        private long spoolMaxBytes = LoggingVariables.SPOOL_MAX_BYTES.defaultValue();
         private int queueSize = 8192;
         private Duration maxBlock = Duration.ofMillis(20);
         private Duration lokiRetryMaxBackoff = Duration.ofSeconds(30);
@@ -317,13 +303,16 @@ public final class VigilLogging implements AutoCloseable {
             return this;
         }
 
-        /** Loki spool directory (default {@code VIGIL_LOG_SPOOL_DIR}, else under java.io.tmpdir). */
+        /**
+         * Loki spool directory (default {@code <java.io.tmpdir>/vigil-loki-spool/<service>}); {@code
+         * VIGIL_LOG_SPOOL_DIR} overrides it.
+         */
         public Builder spoolDirectory(Path spoolDirectory) {
             this.spoolDirectory = Objects.requireNonNull(spoolDirectory, "spoolDirectory");
             return this;
         }
 
-        /** Loki spool bound (default {@code VIGIL_LOG_SPOOL_MAX_BYTES}, else 64 MiB). */
+        /** Loki spool bound (default 64 MiB); {@code VIGIL_LOG_SPOOL_MAX_BYTES} overrides it. */
         public Builder spoolMaxBytes(long spoolMaxBytes) {
             if (spoolMaxBytes < 4096) {
                 throw new IllegalArgumentException("spoolMaxBytes must be at least 4096");
@@ -359,7 +348,10 @@ public final class VigilLogging implements AutoCloseable {
             return this;
         }
 
-        /** Environment read for {@code VIGIL_LOG_SPOOL_*} (default the process environment). */
+        /**
+         * Environment read for {@code VIGIL_LOG_SPOOL_*} (default the process environment). As
+         * everywhere in Vigil, values set on this builder are defaults that a set variable overrides.
+         */
         public Builder environment(Map<String, String> env) {
             this.env = Map.copyOf(env);
             return this;

@@ -242,4 +242,41 @@ class LokiShippingTest {
                     written, delivered.size(), dropped, bound);
         }
     }
+
+    @Test
+    void anOutageIsCountedWarnedOnceAndItsRecoveryReportedOnce() throws Exception {
+        loki.down();
+        VigilConfig config = config("INFO").toBuilder().metricsEnabled(true).build();
+        try (Vigil vigil = Vigil.builder().config(config).runtimeMetrics(false).build()) {
+            Logger log = install(config, 16L << 20);
+            logging.connect(vigil.openTelemetry());
+            for (int i = 0; i < 20; i++) {
+                logLine(log, i);
+            }
+            LokiAppender appender = logging.loki().orElseThrow();
+            await().atMost(Duration.ofSeconds(10)).until(() -> appender.failedPushCount() >= 3);
+            String during = vigil.metricsEndpoint().scrape("text/plain").text();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("vigil_log_loki_push_failures_total ([0-9.]+)")
+                    .matcher(during);
+            assertThat(m.find()).as(during).isTrue();
+            assertThat(Double.parseDouble(m.group(1))).isGreaterThanOrEqualTo(3);
+
+            loki.up();
+            await().atMost(Duration.ofSeconds(30)).until(() -> testEntries().size() == 20);
+            logging.close(); // drains stdout
+            List<ObjectNode> lines = Lines.parse(stdout).stream()
+                    .filter(l -> l.get("logger").asText().startsWith("io.vigil"))
+                    .toList();
+            assertThat(lines)
+                    .filteredOn(l -> l.get("message").asText().contains("is failing"))
+                    .as("one warning for the whole outage")
+                    .singleElement()
+                    .satisfies(l -> assertThat(l.get("level").asText()).isEqualTo("WARN"));
+            assertThat(lines)
+                    .filteredOn(l -> l.get("message").asText().contains("recovered after"))
+                    .as("one line on recovery")
+                    .singleElement()
+                    .satisfies(l -> assertThat(l.get("level").asText()).isEqualTo("INFO"));
+        }
+    }
 }

@@ -1,7 +1,8 @@
 package io.vigil.profiling;
 
 import io.vigil.core.VigilConfig;
-import io.vigil.profiling.internal.ProfilingEnvironmentReader;
+import io.vigil.core.internal.ConfigSource;
+import io.vigil.profiling.internal.ProfilingVariables;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,7 +108,7 @@ public record ProfilingConfig(
      * warning and the default; nothing throws.
      */
     public static ProfilingConfig fromEnvironment(VigilConfig vigil, Map<String, String> env) {
-        return ProfilingEnvironmentReader.read(vigil, env);
+        return builder(vigil).buildFromEnvironment(env);
     }
 
     /** Reads this process's environment; see {@link #fromEnvironment(VigilConfig, Map)}. */
@@ -226,23 +227,23 @@ public record ProfilingConfig(
         }
     }
 
-    /** Builds a {@link ProfilingConfig}; {@link #build()} validates. */
     /** Whether this JVM is newer than the async-profiler bundled with the Pyroscope agent supports. */
-    static final boolean NEWER_THAN_PROFILER = Runtime.version().feature() >= 25;
+    static final boolean NEWER_THAN_PROFILER = ProfilingVariables.NEWER_THAN_PROFILER;
 
+    /**
+     * Builds a {@link ProfilingConfig}; {@link #build()} validates. Values set here are defaults that
+     * {@link #buildFromEnvironment(Map)} lets set variables override. Not thread-safe.
+     */
     public static final class Builder {
         private boolean enabled;
         private String applicationName;
         private Destination destination;
         private final Map<String, String> labels = new LinkedHashMap<>();
-        private SamplingEvent event = SamplingEvent.ITIMER;
-        private Duration interval = Duration.ofMillis(10);
-        // The bundled async-profiler (4.0) predates JDK 25; there, a GC worker thread crashed the JVM
-        // (SIGSEGV in GCIdMark) in one of four identity-service runs with allocation and lock
-        // profiling on. On JDK 25+ only CPU is profiled unless PYROSCOPE_PROFILER_ALLOC/LOCK ask.
-        private long allocationThresholdBytes = NEWER_THAN_PROFILER ? 0 : 512 * 1024;
-        private Duration lockThreshold = NEWER_THAN_PROFILER ? Duration.ZERO : Duration.ofMillis(10);
-        private Duration uploadInterval = Duration.ofSeconds(10);
+        private SamplingEvent event = ProfilingVariables.EVENT.defaultValue();
+        private Duration interval = ProfilingVariables.INTERVAL.defaultValue();
+        private long allocationThresholdBytes = ProfilingVariables.ALLOC.defaultValue();
+        private Duration lockThreshold = ProfilingVariables.LOCK.defaultValue();
+        private Duration uploadInterval = ProfilingVariables.UPLOAD_INTERVAL.defaultValue();
         private String stackWalking = "vm";
         private int javaStackDepth = 2048;
         private int queueCapacity = 8;
@@ -352,6 +353,26 @@ public record ProfilingConfig(
         public Builder warnings(List<String> warnings) {
             this.warnings = List.copyOf(warnings);
             return this;
+        }
+
+        /**
+         * Reads the Pyroscope variables (see {@link ProfilingConfig#fromEnvironment(VigilConfig, Map)})
+         * on top of the values set so far, which are defaults: a set, good variable overrides its
+         * value ({@code PYROSCOPE_LABELS} label by label); an unset or bad one keeps it (a bad one adds
+         * a warning). Never throws for a bad variable.
+         */
+        public ProfilingConfig buildFromEnvironment(Map<String, String> env) {
+            ConfigSource src = new ConfigSource(env);
+            labels.putAll(src.get(ProfilingVariables.LABELS, Map.of()));
+            event = src.get(ProfilingVariables.EVENT, event);
+            interval = src.get(ProfilingVariables.INTERVAL, interval);
+            uploadInterval = src.get(ProfilingVariables.UPLOAD_INTERVAL, uploadInterval);
+            lockThreshold = src.get(ProfilingVariables.LOCK, lockThreshold);
+            allocationThresholdBytes = src.get(ProfilingVariables.ALLOC, allocationThresholdBytes);
+            List<String> all = new java.util.ArrayList<>(warnings);
+            all.addAll(src.warnings());
+            warnings = List.copyOf(all);
+            return build();
         }
 
         public ProfilingConfig build() {

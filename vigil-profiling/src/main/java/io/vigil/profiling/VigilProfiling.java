@@ -147,7 +147,7 @@ public final class VigilProfiling implements AutoCloseable {
         try {
             PyroscopeAgentRunner.stop();
         } catch (RuntimeException e) {
-            log.debug("Error stopping the profiler", e);
+            log.warn("Stopping the profiler failed: {}", e.toString()); // once: close is idempotent
         } finally {
             ACTIVE.compareAndSet(this, null);
         }

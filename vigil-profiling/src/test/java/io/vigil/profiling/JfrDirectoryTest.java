@@ -42,7 +42,7 @@ class JfrDirectoryTest {
         }
         Path file = jfrFiles().getFirst();
         assertThat(file.getFileName().toString())
-                .startsWith("identity-service-")
+                .startsWith("unknown_service_java-") // the default service name: no service name is configured
                 .endsWith(".jfr");
         List<RecordedEvent> events = RecordingFile.readAllEvents(file);
         assertThat(events).anyMatch(e -> e.getEventType().getName().equals("jdk.ExecutionSample"));

@@ -110,4 +110,87 @@ class ProfilingConfigTest {
 
         assertThat(c.summary()).doesNotContain("glc_secret").contains("https://***@profiles.grafana.net");
     }
+
+    /** A builder with a non-default value for every profiling variable type. */
+    private ProfilingConfig.Builder customised() {
+        return ProfilingConfig.builder(vigil)
+                .label("team", "payments") // labels
+                .event(SamplingEvent.WALL) // enum
+                .interval(Duration.ofMillis(20)) // duration
+                .uploadInterval(Duration.ofSeconds(30))
+                .lockThreshold(Duration.ofMillis(5)) // duration, zero allowed
+                .allocationThresholdBytes(2048); // byte count
+    }
+
+    @Test
+    void builderValuesAreDefaultsKeptWhenNothingIsSet() {
+        ProfilingConfig c = customised().buildFromEnvironment(Map.of("PATH", "/bin"));
+
+        assertThat(c.labels()).containsEntry("team", "payments").containsEntry("service", "identity-service");
+        assertThat(c.event()).isEqualTo(SamplingEvent.WALL);
+        assertThat(c.interval()).isEqualTo(Duration.ofMillis(20));
+        assertThat(c.uploadInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.lockThreshold()).isEqualTo(Duration.ofMillis(5));
+        assertThat(c.allocationThresholdBytes()).isEqualTo(2048);
+        assertThat(c.warnings()).isEmpty();
+        assertThat(c).isEqualTo(customised().build());
+    }
+
+    @Test
+    void setVariablesOverrideBuilderValuesOfEveryType() {
+        ProfilingConfig c = customised()
+                .buildFromEnvironment(Map.of(
+                        "PYROSCOPE_LABELS", "team=billing,region=eu",
+                        "PYROSCOPE_PROFILER_EVENT", "cpu",
+                        "PYROSCOPE_PROFILING_INTERVAL", "50ms",
+                        "PYROSCOPE_UPLOAD_INTERVAL", "1m",
+                        "PYROSCOPE_PROFILER_LOCK", "0",
+                        "PYROSCOPE_PROFILER_ALLOC", "1m"));
+
+        assertThat(c.labels())
+                .containsEntry("team", "billing")
+                .containsEntry("region", "eu")
+                .containsEntry("service", "identity-service");
+        assertThat(c.event()).isEqualTo(SamplingEvent.CPU);
+        assertThat(c.interval()).isEqualTo(Duration.ofMillis(50));
+        assertThat(c.uploadInterval()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.lockThreshold()).isZero();
+        assertThat(c.allocationThresholdBytes()).isEqualTo(1 << 20);
+        assertThat(c.warnings()).isEmpty();
+    }
+
+    @Test
+    void aBadValueKeepsTheBuilderValueAndSaysSo() {
+        ProfilingConfig c = customised()
+                .buildFromEnvironment(Map.of(
+                        "PYROSCOPE_PROFILER_EVENT", "gpu",
+                        "PYROSCOPE_PROFILING_INTERVAL", "often",
+                        "PYROSCOPE_PROFILER_ALLOC", "lots"));
+
+        assertThat(c.event()).isEqualTo(SamplingEvent.WALL);
+        assertThat(c.interval()).isEqualTo(Duration.ofMillis(20));
+        assertThat(c.allocationThresholdBytes()).isEqualTo(2048);
+        assertThat(c.warnings())
+                .containsExactlyInAnyOrder(
+                        "PYROSCOPE_PROFILER_EVENT='gpu' is not itimer, cpu or wall; using wall",
+                        "PYROSCOPE_PROFILING_INTERVAL='often' is not a duration (10ms, 10s); using 20ms",
+                        "PYROSCOPE_PROFILER_ALLOC='lots' is not a byte count (512k, 1m, 0 = off); using 2048");
+    }
+
+    @Test
+    void theSwitchAndTheAddressAreVigilsAndFollowTheSameRule() {
+        VigilConfig.Builder base = VigilConfig.builder()
+                .profilingEnabled(true) // boolean
+                .pyroscopeServerAddress(URI.create("http://pyroscope:4040")); // URI
+        ProfilingConfig kept = ProfilingConfig.fromEnvironment(base.buildFromEnvironment(Map.of()), Map.of());
+        ProfilingConfig overridden = ProfilingConfig.fromEnvironment(
+                base.buildFromEnvironment(
+                        Map.of("PROFILING_ENABLED", "false", "PYROSCOPE_SERVER_ADDRESS", "file:profiles")),
+                Map.of());
+
+        assertThat(kept.enabled()).isTrue();
+        assertThat(kept.destination()).isEqualTo(new ProfilingConfig.Server(URI.create("http://pyroscope:4040")));
+        assertThat(overridden.enabled()).isFalse();
+        assertThat(overridden.destination()).isEqualTo(new ProfilingConfig.Directory(Path.of("profiles")));
+    }
 }

@@ -200,7 +200,8 @@ public final class SdkFactory {
         try {
             otlp.close();
         } catch (IOException | RuntimeException e) {
-            // nothing was sent through it; there is nothing to lose
+            // Nothing was sent through it, so nothing is lost: DEBUG is enough, but not silence.
+            LoggerFactory.getLogger(SdkFactory.class).debug("Releasing the unused OTLP exporter: {}", e.toString());
         }
         return replacement;
     }

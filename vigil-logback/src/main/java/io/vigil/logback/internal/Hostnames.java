@@ -16,8 +16,8 @@ public final class Hostnames {
             if (h == null || h.isBlank()) {
                 try {
                     h = InetAddress.getLocalHost().getHostName();
-                } catch (Exception e) {
-                    h = "unknown";
+                } catch (java.net.UnknownHostException | SecurityException e) {
+                    h = "unknown"; // the line's hostname field says so; nothing else depends on it
                 }
             }
             local = h;

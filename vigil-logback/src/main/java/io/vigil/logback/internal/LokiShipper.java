@@ -91,6 +91,7 @@ public final class LokiShipper implements AutoCloseable {
         this.writer = new ProtobufWriter(capacity, new ByteBufferFactory(false));
         this.thread = new Thread(this::run, "vigil-loki-shipper");
         this.thread.setDaemon(true);
+        this.thread.setUncaughtExceptionHandler(this::died);
     }
 
     public void start() {
@@ -125,9 +126,11 @@ public final class LokiShipper implements AutoCloseable {
                     backoff = retryMinMillis;
                     lastPush = System.nanoTime();
                 }
-            } catch (Throwable t) {
-                // Never let the shipper die: the spool keeps the lines until the next attempt.
-                failedPushes.increment();
+            } catch (Exception | LinkageError e) {
+                // Never let the shipper die of one bad attempt (the spool unreadable for a while, a batch
+                // that cannot be encoded): counted and reported like a failed push, once per outage; the
+                // spool keeps the lines until the next attempt.
+                onFailure(describe(e));
                 LockSupport.parkNanos(backoff * 1_000_000L);
                 backoff = Math.min(retryMaxMillis, backoff * 2);
             }
@@ -141,9 +144,44 @@ public final class LokiShipper implements AutoCloseable {
                     break;
                 }
             }
-        } catch (Throwable ignored) {
-            // what is left is delivered after the next start
+        } catch (Exception | LinkageError e) {
+            // What is left is delivered after the next start; say so, once, as this is the last word.
+            failedPushes.increment();
+            log.atWarn()
+                    .addKeyValue("pending_bytes", pendingOrUnknown())
+                    .log(
+                            "Loki shipping stopped before the spool {} was delivered ({}); the rest is sent after the"
+                                    + " next start",
+                            spool.directory(),
+                            describe(e));
         }
+    }
+
+    private long pendingOrUnknown() {
+        try {
+            return spool.pendingBytes();
+        } catch (RuntimeException e) {
+            return -1; // the spool is what failed; the message above says how
+        }
+    }
+
+    private static String describe(Throwable e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
+    /**
+     * The shipper thread died of what it does not catch (a VirtualMachineError): Loki shipping stops
+     * for this process. Counted and logged at ERROR; stdout logs on and the spool keeps the lines.
+     */
+    private void died(Thread t, Throwable e) {
+        failedPushes.increment();
+        failing = true;
+        log.error(
+                "Loki shipping to {} stopped ({}); log lines stay in the spool {} until the next start",
+                pushUrl,
+                describe(e),
+                spool.directory(),
+                e);
     }
 
     enum Outcome {
@@ -165,7 +203,7 @@ public final class LokiShipper implements AutoCloseable {
         try {
             response = http.send(ByteBuffer.wrap(encode(batch.records())));
         } catch (Exception e) {
-            onFailure(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            onFailure(describe(e));
             return Outcome.RETRY;
         }
         int status = response.status;
@@ -221,7 +259,8 @@ public final class LokiShipper implements AutoCloseable {
                     .addKeyValue("spool_max_bytes", spool.maxBytes())
                     .log(
                             "Loki push to {} is failing ({}); log lines are kept in the spool {} and sent in order when Loki"
-                                    + " is back; the next message comes on recovery",
+                                    + " is back; failures are counted in vigil_log_loki_push_failures_total and the next"
+                                    + " message comes on recovery",
                             pushUrl,
                             reason,
                             spool.directory());
@@ -281,8 +320,9 @@ public final class LokiShipper implements AutoCloseable {
         }
         try {
             http.close();
-        } catch (Exception ignored) {
-            // closing the client cannot lose anything: the spool holds what was not committed
+        } catch (Exception e) {
+            // Cannot lose anything (the spool holds what was not committed), but it is not silent.
+            log.debug("Closing the Loki push client: {}", describe(e));
         }
     }
 }

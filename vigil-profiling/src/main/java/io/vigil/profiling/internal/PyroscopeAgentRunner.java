@@ -71,7 +71,9 @@ public final class PyroscopeAgentRunner {
                 return error != null ? error : "the Pyroscope agent did not start";
             }
             return null;
-        } catch (Throwable e) { // native library load failures are Errors; profiling must not stop start-up
+        } catch (Exception | LinkageError e) {
+            // Native library load failures are LinkageErrors; profiling must not stop start-up. The caller
+            // reports the returned reason once.
             return e.toString();
         }
     }
