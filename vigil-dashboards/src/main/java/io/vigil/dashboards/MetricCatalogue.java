@@ -1,7 +1,6 @@
 package io.vigil.dashboards;
 
 import io.vigil.core.OperationKind;
-import io.vigil.core.Operations;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -24,9 +23,12 @@ public final class MetricCatalogue {
         this.metrics = metrics;
     }
 
-    /** The contract's catalogue: {@link Operations#standardKinds()} and {@link PlatformMetrics#all()}. */
-    public static MetricCatalogue standard() {
-        return of(Operations.standardKinds(), PlatformMetrics.all());
+    /**
+     * The catalogue of a service with these operation kinds, exposing the platform metrics {@link
+     * PlatformMetrics#implied(Collection) implied} by them.
+     */
+    public static MetricCatalogue forKinds(Collection<OperationKind> kinds) {
+        return of(kinds, PlatformMetrics.of(PlatformMetrics.implied(kinds)));
     }
 
     /** A catalogue of the given kinds' instruments and further metrics; a name declared twice must agree. */
@@ -73,6 +75,16 @@ public final class MetricCatalogue {
     /** Whether {@code name} is declared. */
     public boolean contains(String name) {
         return metrics.containsKey(name);
+    }
+
+    /** Whether every one of {@code names} is declared. */
+    public boolean containsAll(String... names) {
+        for (String n : names) {
+            if (!metrics.containsKey(n)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Every declared metric. */

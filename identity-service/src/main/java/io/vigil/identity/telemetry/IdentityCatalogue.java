@@ -1,0 +1,25 @@
+package io.vigil.identity.telemetry;
+
+import io.vigil.core.OperationKind;
+import io.vigil.core.Operations;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The operation kinds identity-service records: the instrument catalogue its dashboards and alert
+ * rules are generated from ({@code io.vigil.dashboards.Generator --kinds
+ * io.vigil.identity.telemetry.IdentityCatalogue --job identity-service --service identity-service}, run
+ * by {@code ./mvnw -pl vigil-dashboards -am -Pregenerate process-classes}). Stateless and
+ * thread-safe; each call returns an immutable list.
+ */
+public final class IdentityCatalogue implements Supplier<Collection<OperationKind>> {
+    /** The catalogue; public so the generator can create it by class name. */
+    public IdentityCatalogue() {}
+
+    /** The identity kinds (authentication, authorization, passwords, security events, tokens, users) and core's. */
+    @Override
+    public Collection<OperationKind> get() {
+        return List.copyOf(Operations.standardKinds());
+    }
+}
