@@ -10,7 +10,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.vigil.core.Authentication;
+import io.vigil.conventions.identity.Authentication;
 import io.vigil.core.Operation;
 import io.vigil.core.Operations;
 import io.vigil.core.Vigil;

@@ -38,7 +38,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.vigil.core.Authentication;
+import io.vigil.conventions.identity.Authentication;
 import io.vigil.core.OperationScope;
 import io.vigil.core.Vigil;
 import java.nio.file.Path;

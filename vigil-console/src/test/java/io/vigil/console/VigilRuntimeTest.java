@@ -3,7 +3,7 @@ package io.vigil.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vigil.core.Authentication;
+import io.vigil.conventions.identity.Authentication;
 import io.vigil.core.OperationScope;
 import io.vigil.core.Vigil;
 import java.time.Duration;

@@ -21,7 +21,11 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
 public @interface Observed {
-    /** The {@link OperationKind#name()} of a kind known to the {@link Operations} instance. */
+    /**
+     * The {@link OperationKind#name()} of a kind known to the {@link Operations} instance: registered
+     * with {@link Operations#register(OperationKind)} (or already run) before {@link
+     * Operations#instrument(Class, Object)} is called.
+     */
     String kind();
 
     /** The kind's dimension values, in the kind's declared order (e.g. {@code "login"}). */

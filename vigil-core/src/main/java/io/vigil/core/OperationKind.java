@@ -12,10 +12,11 @@ import java.util.regex.Pattern;
 /**
  * A kind of domain operation and every name its telemetry uses — span name and attributes, metric
  * instruments and labels, log event fields — declared once, so the three signals cannot drift
- * apart. The standard kinds of the telemetry contract are {@link Authentication}, {@link
- * UserOperation}, {@link TokenOperation}, {@link PasswordOperation}, {@link AuthorizationCheck},
- * {@link SecurityEvent}, {@link DatabaseOperation} and {@link MessageConsumption}; a new kind is one
- * small class holding one {@code OperationKind} built with {@link #builder(String)}.
+ * apart. vigil-core defines the generic kinds {@link DatabaseOperation} and {@link
+ * MessageConsumption}; domain kinds live in convention modules (the identity kinds in {@code
+ * vigil-conventions-identity}) or in the service itself: a new kind is one small class holding one
+ * {@code OperationKind} built with {@link #builder(String)}. A kind is immutable and holds no
+ * runtime state, so one constant serves every {@link Operations} runtime.
  *
  * <p>Every label value comes from a bounded set: a dimension declares its allowed values (or a cap
  * on distinct values), failure reasons are declared, and anything else becomes {@code other}.

@@ -47,6 +47,7 @@ import org.slf4j.LoggerFactory;
  * reason; any other exception as an error; both are rethrown unchanged.
  */
 public final class Operations {
+    private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
     private static final String SCOPE = "io.vigil.operations";
     private static final List<Double> SECONDS_BUCKETS =
             List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
@@ -80,24 +81,17 @@ public final class Operations {
         this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
         this.config = config;
         this.enabled = enabled;
-        standardKinds().forEach(this::register);
         registerOverflowCounter();
     }
 
-    /** The telemetry contract's operation kinds. */
-    public static List<OperationKind> standardKinds() {
-        return List.of(
-                Authentication.KIND,
-                UserOperation.KIND,
-                TokenOperation.KIND,
-                PasswordOperation.KIND,
-                AuthorizationCheck.KIND,
-                SecurityEvent.KIND,
-                DatabaseOperation.KIND,
-                MessageConsumption.KIND);
-    }
-
-    /** Makes a kind known by name (for {@link Observed}) and lists it in the {@link #catalogue()}. */
+    /**
+     * Makes a kind known by name (for {@link Observed}) and lists it in the {@link #catalogue()}.
+     * Nothing is registered in advance: a kind is registered here or by the first operation of it
+     * that runs, so the catalogue lists the kinds this service uses. Registering a kind twice is
+     * harmless; thread-safe.
+     *
+     * @throws IllegalArgumentException if another kind already has the same name
+     */
     public Operations register(OperationKind kind) {
         OperationKind previous = kinds.putIfAbsent(kind.name(), kind);
         if (previous != null && previous != kind) {
@@ -106,7 +100,10 @@ public final class Operations {
         return this;
     }
 
-    /** Every known kind, with the names of its spans, instruments and log fields. */
+    /**
+     * The kinds this runtime knows — registered, or used by an operation that ran — with the names
+     * of their spans, instruments and log fields; an immutable snapshot.
+     */
     public Collection<OperationKind> catalogue() {
         return List.copyOf(kinds.values());
     }
@@ -135,6 +132,9 @@ public final class Operations {
     private OperationScope begin(Operation operation) {
         if (!enabled) {
             // Observability off: the body runs with a scope that records nothing.
+            if (!kinds.containsKey(operation.kind().name())) {
+                registerUsed(operation.kind());
+            }
             return new OperationScope(this, null, operation, Span.getInvalid(), null, 0, 0);
         }
         KindTelemetry t = telemetry(operation.kind());
@@ -248,7 +248,12 @@ public final class Operations {
         }
         Objects.requireNonNull(target, "target");
         Map<Method, Operation> operationsByMethod = new ConcurrentHashMap<>();
+        // The interface may be package-private in the service's own package: the calls go through
+        // copies of its methods made accessible once (the proxy's own Method objects are not).
+        Map<Method, Method> callable = new ConcurrentHashMap<>();
         for (Method m : type.getMethods()) {
+            m.trySetAccessible();
+            callable.put(m, m);
             Observed observed = m.getAnnotation(Observed.class);
             if (observed != null) {
                 String name = observed.name().isEmpty() ? snakeCase(m.getName()) : observed.name();
@@ -258,12 +263,12 @@ public final class Operations {
         InvocationHandler handler = (proxy, method, args) -> {
             Operation operation = operationsByMethod.get(method);
             if (operation == null) {
-                return invoke(target, method, args);
+                return invoke(target, callable.getOrDefault(method, method), args);
             }
             if (CompletionStage.class.isAssignableFrom(method.getReturnType())) {
                 return observeAsync(operation, () -> {
                     try {
-                        return (CompletionStage<Object>) invoke(target, method, args);
+                        return (CompletionStage<Object>) invoke(target, callable.get(method), args);
                     } catch (RuntimeException | Error e) {
                         throw e;
                     } catch (Throwable t) {
@@ -273,7 +278,7 @@ public final class Operations {
             }
             try (OperationScope scope = start(operation)) {
                 try {
-                    return invoke(target, method, args);
+                    return invoke(target, callable.getOrDefault(method, method), args);
                 } catch (Throwable t) {
                     fail(scope, t);
                     throw t;
@@ -370,7 +375,20 @@ public final class Operations {
         return t != null ? t : telemetry.computeIfAbsent(kind, this::createTelemetry);
     }
 
+    /**
+     * Lists a kind in the catalogue when its first operation runs. A second kind of the same name
+     * is a programming error, but telemetry never fails the operation: it is recorded and warned
+     * about once (this runs once per kind and runtime).
+     */
+    private void registerUsed(OperationKind kind) {
+        OperationKind previous = kinds.putIfAbsent(kind.name(), kind);
+        if (previous != null && previous != kind) {
+            LOG.warn("two operation kinds are named {}; the catalogue lists the first one registered", kind.name());
+        }
+    }
+
     private KindTelemetry createTelemetry(OperationKind kind) {
+        registerUsed(kind);
         boolean metricsOn = config.metricsEnabled()
                 && switch (kind.family()) {
                     case BUSINESS -> config.businessMetricsEnabled();

@@ -59,8 +59,8 @@ class DisabledTest {
                 .environment(Map.of("ENABLE_OBSERVABILITY", "false"))
                 .build()) {
             events.list.clear();
-            String result = vigil.operations().observe(Authentication.login("authenticate_user"), op -> {
-                op.userId("u-1").email("a@example.com").failure("invalid_credentials");
+            String result = vigil.operations().observe(DatabaseOperation.of("select", "users", "find_user"), op -> {
+                op.userId("u-1").email("a@example.com").failure("not_found");
                 return "ran";
             });
             assertThat(result).isEqualTo("ran");

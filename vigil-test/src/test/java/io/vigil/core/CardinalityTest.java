@@ -14,10 +14,18 @@ class CardinalityTest {
 
     @Test
     void closedDimensionsMapUnknownValuesToOther() {
-        telemetry.operations().run(UserOperation.of("impersonate", "impersonate_user"), op -> {});
+        telemetry.operations().run(DatabaseOperation.of("merge", "users", "merge_user"), op -> {});
         assertThat(telemetry
                         .metrics()
-                        .value("user_operations_total", Map.of("operation_type", "other", "status", "success")))
+                        .value(
+                                "database_operations_total",
+                                Map.of("operation", "other", "table", "users", "status", "success")))
+                .isEqualTo(1);
+        assertThat(telemetry
+                        .metrics()
+                        .value(
+                                "vigil_label_overflow_total",
+                                Map.of("kind", "database_operation", "label", "operation")))
                 .isEqualTo(1);
     }
 

@@ -17,13 +17,13 @@ class OperationSwitchesTest {
 
         @Test
         void businessKindsStillTraceAndLogButRecordNoMetrics() {
-            telemetry.operations().run(Authentication.login("authenticate_user"), op -> {});
+            telemetry.operations().run(MessageConsumption.of("orders"), op -> {});
             telemetry.operations().run(DatabaseOperation.of("select", "users", "find_user"), op -> {});
             var metrics = telemetry.metrics();
-            assertThat(metrics.named("authentication_attempts_total")).isEmpty();
+            assertThat(metrics.named("consumer_messages_processed_total")).isEmpty();
             assertThat(metrics.named("database_operations_total")).isNotEmpty();
             assertThat(telemetry.spans()).hasSize(2);
-            assertThat(telemetry.logs("authentication")).hasSize(1);
+            assertThat(telemetry.logs("consumer")).hasSize(1);
         }
     }
 
@@ -34,15 +34,13 @@ class OperationSwitchesTest {
 
         @Test
         void metricsAndLogsAreRecordedEvenWhenTheTraceIsNotSampled() {
-            telemetry
-                    .operations()
-                    .run(Authentication.login("authenticate_user"), op -> op.failure("invalid_credentials"));
+            telemetry.operations().run(MessageConsumption.of("orders"), op -> op.failure("invalid_message"));
             assertThat(telemetry.spans()).isEmpty();
             assertThat(telemetry
                             .metrics()
-                            .value("failed_login_attempts_total", java.util.Map.of("reason", "invalid_credentials")))
+                            .value("consumer_messages_processed_total", java.util.Map.of("status", "failure")))
                     .isEqualTo(1);
-            assertThat(telemetry.logs("authentication")).hasSize(1);
+            assertThat(telemetry.logs("consumer")).hasSize(1);
         }
     }
 }

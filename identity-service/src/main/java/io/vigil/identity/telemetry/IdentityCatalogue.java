@@ -1,7 +1,10 @@
 package io.vigil.identity.telemetry;
 
+import io.vigil.conventions.identity.IdentityConventions;
+import io.vigil.core.DatabaseOperation;
+import io.vigil.core.MessageConsumption;
 import io.vigil.core.OperationKind;
-import io.vigil.core.Operations;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Supplier;
@@ -17,9 +20,16 @@ public final class IdentityCatalogue implements Supplier<Collection<OperationKin
     /** The catalogue; public so the generator can create it by class name. */
     public IdentityCatalogue() {}
 
-    /** The identity kinds (authentication, authorization, passwords, security events, tokens, users) and core's. */
+    /**
+     * The identity conventions' kinds (authentication, authorization, passwords, security events,
+     * tokens, users), then vigil-core's database and message-consumption kinds, in the contract's
+     * order.
+     */
     @Override
     public Collection<OperationKind> get() {
-        return List.copyOf(Operations.standardKinds());
+        List<OperationKind> kinds = new ArrayList<>(IdentityConventions.kinds());
+        kinds.add(DatabaseOperation.KIND);
+        kinds.add(MessageConsumption.KIND);
+        return List.copyOf(kinds);
     }
 }

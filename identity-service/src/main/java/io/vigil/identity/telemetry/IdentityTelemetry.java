@@ -4,15 +4,17 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
-import io.vigil.core.Authentication;
-import io.vigil.core.AuthorizationCheck;
+import io.vigil.conventions.identity.Authentication;
+import io.vigil.conventions.identity.AuthorizationCheck;
+import io.vigil.conventions.identity.IdentityConventions;
+import io.vigil.conventions.identity.PasswordOperation;
+import io.vigil.conventions.identity.SecurityEvent;
+import io.vigil.conventions.identity.TokenOperation;
+import io.vigil.conventions.identity.UserOperation;
+import io.vigil.core.DatabaseOperation;
 import io.vigil.core.OperationScope;
 import io.vigil.core.Operations;
 import io.vigil.core.Outcome;
-import io.vigil.core.PasswordOperation;
-import io.vigil.core.SecurityEvent;
-import io.vigil.core.TokenOperation;
-import io.vigil.core.UserOperation;
 import io.vigil.core.Vigil;
 import java.time.Duration;
 import java.util.List;
@@ -68,7 +70,9 @@ public final class IdentityTelemetry implements AutoCloseable {
 
     /** A seam emitting through {@code vigil}'s operation API and meter. */
     public IdentityTelemetry(Vigil vigil) {
-        this.operations = vigil.operations();
+        // The catalogue lists the kinds this service uses from the start, not only once each has run:
+        // the identity conventions here, and the database operations its repositories record.
+        this.operations = IdentityConventions.registerWith(vigil.operations()).register(DatabaseOperation.KIND);
         Meter meter = vigil.openTelemetry().getMeter("io.vigil.identity");
         this.rateLimitHits = meter.counterBuilder("rate_limit_hits_total")
                 .setDescription("Requests refused by a rate limit")

@@ -1,8 +1,9 @@
-package io.vigil.core;
+package io.vigil.conventions.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vigil.core.Scrubber;
 import io.vigil.test.VigilExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,8 +1,9 @@
-package io.vigil.core;
+package io.vigil.conventions.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.Span;
+import io.vigil.core.ContextPropagation;
 import io.vigil.test.VigilExtension;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;

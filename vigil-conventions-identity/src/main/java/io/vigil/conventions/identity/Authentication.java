@@ -1,8 +1,10 @@
-package io.vigil.core;
+package io.vigil.conventions.identity;
 
 import static io.vigil.core.OperationKind.Trigger.END;
 import static io.vigil.core.OperationKind.Trigger.FAILURE;
 
+import io.vigil.core.Operation;
+import io.vigil.core.OperationKind;
 import java.util.Set;
 
 /**

@@ -1,8 +1,9 @@
-package io.vigil.core;
+package io.vigil.conventions.identity;
 
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vigil.core.Operations;
 import io.vigil.test.LogEvent;
 import io.vigil.test.VigilExtension;
 import java.util.Map;

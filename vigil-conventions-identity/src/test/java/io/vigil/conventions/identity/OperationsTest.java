@@ -1,4 +1,4 @@
-package io.vigil.core;
+package io.vigil.conventions.identity;
 
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,6 +7,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.core.DatabaseOperation;
+import io.vigil.core.DomainFailure;
+import io.vigil.core.MessageConsumption;
+import io.vigil.core.Observed;
+import io.vigil.core.Operation;
+import io.vigil.core.OperationKind;
+import io.vigil.core.OperationScope;
 import io.vigil.test.VigilExtension;
 import java.time.Duration;
 import java.util.Map;
@@ -180,6 +187,8 @@ class OperationsTest {
 
     @Test
     void annotatedInterfaceMethodsAreObservedThroughAProxy() {
+        // @Observed names its kind: the kinds are registered first (nothing is pre-registered).
+        IdentityConventions.registerWith(telemetry.operations());
         AuthService auth = telemetry.operations().instrument(AuthService.class, new RealAuthService());
 
         assertThat(auth.authenticateUser("a@example.com", "right")).isEqualTo("u-1");
@@ -234,7 +243,31 @@ class OperationsTest {
     }
 
     @Test
-    void theCatalogueListsEveryStandardKindAndItsInstruments() {
+    void anUnregisteredKindIsUnknownToAnnotationsUntilRegistered() {
+        assertThatThrownBy(() -> telemetry.operations().instrument(AuthService.class, new RealAuthService()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown operation kind authentication");
+        telemetry.operations().register(Authentication.KIND).register(TokenOperation.KIND);
+        assertThat(telemetry.operations().instrument(AuthService.class, new RealAuthService()))
+                .isNotNull();
+    }
+
+    @Test
+    void theCatalogueListsOnlyTheKindsThisServiceUses() {
+        assertThat(telemetry.operations().catalogue()).isEmpty();
+        telemetry.operations().run(LOGIN, op -> {});
+        assertThat(telemetry.operations().catalogue()).containsExactly(Authentication.KIND);
+    }
+
+    @Test
+    void registeringTheIdentityConventionsListsTheirInstruments() {
+        IdentityConventions.registerWith(telemetry.operations())
+                .register(DatabaseOperation.KIND)
+                .register(MessageConsumption.KIND);
+        var expected = new java.util.ArrayList<>(IdentityConventions.kinds());
+        expected.add(DatabaseOperation.KIND);
+        expected.add(MessageConsumption.KIND);
+        assertThat(telemetry.operations().catalogue()).containsExactlyInAnyOrderElementsOf(expected);
         var names = telemetry.operations().catalogue().stream()
                 .flatMap(k -> k.instruments().stream())
                 .map(OperationKind.Instrument::name)

@@ -1,11 +1,14 @@
-package io.vigil.core;
+package io.vigil.conventions.identity;
 
 import static io.vigil.core.OperationKind.Trigger.END;
+
+import io.vigil.core.Operation;
+import io.vigil.core.OperationKind;
 
 /**
  * Authorization checks: span {@code authz.<resource>.<action>} with {@code authz.granted},
  * {@code authorization_checks_total{resource,action,is_authorized}} and a log event with {@code
- * event_type=authorization}. A denied check ends in {@link Outcome#FAILURE}. Resources and actions
+ * event_type=authorization}. A denied check ends in {@link io.vigil.core.Outcome#FAILURE}. Resources and actions
  * are application-defined: the first 64 distinct values of each are kept, later ones become
  * {@code other}.
  */

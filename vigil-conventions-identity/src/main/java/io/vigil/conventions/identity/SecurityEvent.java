@@ -1,7 +1,9 @@
-package io.vigil.core;
+package io.vigil.conventions.identity;
 
 import static io.vigil.core.OperationKind.Trigger.END;
 
+import io.vigil.core.Operation;
+import io.vigil.core.OperationKind;
 import java.util.Set;
 
 /**

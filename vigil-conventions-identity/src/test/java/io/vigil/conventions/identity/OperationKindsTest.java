@@ -1,4 +1,4 @@
-package io.vigil.core;
+package io.vigil.conventions.identity;
 
 import static io.opentelemetry.api.common.AttributeKey.booleanKey;
 import static io.opentelemetry.api.common.AttributeKey.doubleKey;
@@ -7,6 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.core.DatabaseOperation;
+import io.vigil.core.MessageConsumption;
+import io.vigil.core.Operation;
+import io.vigil.core.Operations;
 import io.vigil.test.LogEvent;
 import io.vigil.test.VigilExtension;
 import java.util.Map;
