@@ -601,8 +601,13 @@ public final class StandardAlerts {
     }
 
     private AlertRule serviceDown() {
+        // Generated with the stack's own sources (exporters, Tempo: deploy/), the alert also watches
+        // the stack's targets (Tempo, Loki, Grafana, ...): every job but the two data stores, which
+        // have their own alerts. For one service alone, its job.
+        boolean stack = c.contains("pg_up") || c.contains("redis_up") || c.contains("traces_spanmetrics_calls_total");
+        Selector up = stack ? c.select("up").nre("job", POSTGRES_JOB + "|" + REDIS_JOB) : svc("up");
         return AlertRule.builder("ServiceDown")
-                .expr(svc("up") + " == 0")
+                .expr(up + " == 0")
                 .forDuration("1m")
                 .severity(Severity.CRITICAL, "004 sets critical")
                 .summary("Service {{ $labels.job }} is down")
@@ -612,8 +617,8 @@ public final class StandardAlerts {
                         + " the metrics endpoint answers (curl http://{{ $labels.instance }}/metrics from inside the"
                         + " stack's network; a Vigil service serves it on its management port, MANAGEMENT_PORT).")
                 .dashboard(StandardDashboards.OVERVIEW)
-                .covers("004 ServiceDown: up{job=~\"fastapi|keycloak|traefik\"} == 0; here the service's own job (each"
-                        + " service's rules cover its job; the two data stores have their own alerts)")
+                .covers("004 ServiceDown: up{job=~\"fastapi|keycloak|traefik\"} == 0; here the service's job, or with"
+                        + " the stack's sources every job but the two data stores, which have their own alerts")
                 .test(AlertTest.given("service stops answering", "up{" + svcLabels + "}", "1x10 0x29")
                         .silentAt("10m")
                         .firesAt("20m", svcInstance, null))

@@ -219,112 +219,119 @@ public final class StandardDashboards {
         String requestsTotal = "http_requests_total";
         String duration = "http_request_duration_seconds";
         return row("RED per endpoint")
-                .when(
-                        requestsTotal,
-                        () -> Panel.timeseries(
-                                "Request rate by endpoint",
-                                "reqps",
-                                promql(
-                                                "sum by (method, endpoint) (" + rate(requests()) + ")",
-                                                "{{method}} {{endpoint}}")
-                                        .covering("004 request throughput: rate(http_requests_total[5m]); 000 HTTP"
-                                                + " request rates by endpoint")))
-                .when(
-                        requestsTotal,
-                        () -> Panel.timeseries(
-                                "5xx rate by endpoint",
-                                "reqps",
-                                promql(
-                                                "sum by (method, endpoint, status_code) (" + rate(serverErrors()) + ")",
-                                                "{{method}} {{endpoint}} {{status_code}}")
-                                        .covering(
-                                                "000 HTTP 5xx error rate: rate(http_requests_total{status=~\"5..\"}[5m]),"
-                                                        + " label status_code")))
-                .when(
-                        requestsTotal,
-                        () -> Panel.timeseries(
-                                "Error ratio by endpoint",
-                                "percentunit",
-                                promql(
-                                                "sum by (endpoint) (" + rate(serverErrors()) + ") / sum by (endpoint) ("
-                                                        + rate(requests()) + ")",
-                                                "{{endpoint}}")
-                                        .covering("004 error rate percentage")))
-                .when(
-                        duration,
-                        () -> Panel.timeseries(
-                                "Latency p95 by endpoint",
-                                "s",
-                                promql(quantile(0.95, httpDuration().bucket(), "endpoint"), "p95 {{endpoint}}")
-                                        .withExemplars()
-                                        .covering("004 p99 / percentiles of http_request_duration_seconds"),
-                                promql(quantile(0.99, httpDuration().bucket(), ""), "p99 all")
-                                        .withExemplars(),
-                                promql(quantile(0.5, httpDuration().bucket(), ""), "p50 all")))
-                .when(
-                        duration,
-                        () -> Panel.timeseries(
-                                "Average response time by endpoint",
-                                "s",
-                                promql(
-                                                "sum by (endpoint) ("
-                                                        + rate(httpDuration().sum()) + ") / sum by (endpoint) ("
-                                                        + rate(httpDuration().count()) + ")",
-                                                "{{endpoint}}")
-                                        .covering("004 average response time by endpoint")))
+                .when(requestsTotal, this::requestRateByEndpoint)
+                .when(requestsTotal, this::serverErrorsByEndpoint)
+                .when(requestsTotal, this::errorRatioByEndpoint)
+                .when(duration, this::latencyByEndpoint)
+                .when(duration, this::averageResponseTime)
                 .when(duration, this::apdex)
-                .when(
-                        requestsTotal,
-                        () -> Panel.pie(
-                                "Responses by status code",
-                                "reqps",
-                                promql("sum by (status_code) (" + rate(requests()) + ")", "{{status_code}}")))
-                .when(
-                        "http_requests_in_progress",
-                        () -> Panel.timeseries(
-                                        "Requests in progress",
-                                        "none",
-                                        promql(
-                                                "sum by (endpoint) ("
-                                                        + svc("http_requests_in_progress")
-                                                                .re("endpoint", "$endpoint") + ")",
-                                                "{{endpoint}}"))
-                                .sized(8, 8))
-                .when(
-                        List.of("http_request_size_bytes", "http_response_size_bytes"),
-                        () -> Panel.timeseries(
-                                        "Request / response size p95",
-                                        "bytes",
-                                        promql(
-                                                quantile(
-                                                        0.95,
-                                                        svc("http_request_size_bytes")
-                                                                .bucket(),
-                                                        "endpoint"),
-                                                "request {{endpoint}}"),
-                                        promql(
-                                                quantile(
-                                                        0.95,
-                                                        svc("http_response_size_bytes")
-                                                                .bucket(),
-                                                        "endpoint"),
-                                                "response {{endpoint}}"))
-                                .sized(8, 8))
-                .when(
-                        "http_exceptions_total",
-                        () -> Panel.timeseries(
-                                "Exceptions by type",
-                                "ops",
-                                promql(
-                                        sumBy("exception_type, endpoint", rate(svc("http_exceptions_total"))),
-                                        "{{exception_type}} {{endpoint}}")))
-                .when(
-                        "rate_limit_hits_total",
-                        () -> Panel.timeseries(
-                                "Rate-limit hits by type",
-                                "ops",
-                                promql(sumBy("limit_type", rate(svc("rate_limit_hits_total"))), "{{limit_type}}")
-                                        .covering("004 rate_limit_hits_total{limit_type}")));
+                .when(requestsTotal, this::responsesByStatus)
+                .when("http_requests_in_progress", this::requestsInProgress)
+                .when(List.of("http_request_size_bytes", "http_response_size_bytes"), this::bodySizes)
+                .when("http_exceptions_total", this::exceptionsByType)
+                .when("rate_limit_hits_total", this::rateLimitHits);
+    }
+
+    private Panel requestRateByEndpoint() {
+        return Panel.timeseries(
+                "Request rate by endpoint",
+                "reqps",
+                promql("sum by (method, endpoint) (" + rate(requests()) + ")", "{{method}} {{endpoint}}")
+                        .covering("004 request throughput: rate(http_requests_total[5m]); 000 HTTP"
+                                + " request rates by endpoint"));
+    }
+
+    private Panel serverErrorsByEndpoint() {
+        return Panel.timeseries(
+                "5xx rate by endpoint",
+                "reqps",
+                promql(
+                                "sum by (method, endpoint, status_code) (" + rate(serverErrors()) + ")",
+                                "{{method}} {{endpoint}} {{status_code}}")
+                        .covering("000 HTTP 5xx error rate: rate(http_requests_total{status=~\"5..\"}[5m]),"
+                                + " label status_code"));
+    }
+
+    private Panel errorRatioByEndpoint() {
+        return Panel.timeseries(
+                "Error ratio by endpoint",
+                "percentunit",
+                promql(
+                                "sum by (endpoint) (" + rate(serverErrors()) + ") / sum by (endpoint) ("
+                                        + rate(requests()) + ")",
+                                "{{endpoint}}")
+                        .covering("004 error rate percentage"));
+    }
+
+    private Panel latencyByEndpoint() {
+        return Panel.timeseries(
+                "Latency p95 by endpoint",
+                "s",
+                promql(quantile(0.95, httpDuration().bucket(), "endpoint"), "p95 {{endpoint}}")
+                        .withExemplars()
+                        .covering("004 p99 / percentiles of http_request_duration_seconds"),
+                promql(quantile(0.99, httpDuration().bucket(), ""), "p99 all").withExemplars(),
+                promql(quantile(0.5, httpDuration().bucket(), ""), "p50 all"));
+    }
+
+    private Panel averageResponseTime() {
+        return Panel.timeseries(
+                "Average response time by endpoint",
+                "s",
+                promql(
+                                "sum by (endpoint) ("
+                                        + rate(httpDuration().sum()) + ") / sum by (endpoint) ("
+                                        + rate(httpDuration().count()) + ")",
+                                "{{endpoint}}")
+                        .covering("004 average response time by endpoint"));
+    }
+
+    private Panel responsesByStatus() {
+        return Panel.pie(
+                "Responses by status code",
+                "reqps",
+                promql("sum by (status_code) (" + rate(requests()) + ")", "{{status_code}}"));
+    }
+
+    private Panel requestsInProgress() {
+        return Panel.timeseries(
+                        "Requests in progress",
+                        "none",
+                        promql(
+                                "sum by (endpoint) ("
+                                        + svc("http_requests_in_progress").re("endpoint", "$endpoint") + ")",
+                                "{{endpoint}}"))
+                .sized(8, 8);
+    }
+
+    private Panel bodySizes() {
+        return Panel.timeseries(
+                        "Request / response size p95",
+                        "bytes",
+                        promql(
+                                quantile(0.95, svc("http_request_size_bytes").bucket(), "endpoint"),
+                                "request {{endpoint}}"),
+                        promql(
+                                quantile(0.95, svc("http_response_size_bytes").bucket(), "endpoint"),
+                                "response {{endpoint}}"))
+                .sized(8, 8);
+    }
+
+    private Panel exceptionsByType() {
+        return Panel.timeseries(
+                "Exceptions by type",
+                "ops",
+                promql(
+                        sumBy("exception_type, endpoint", rate(svc("http_exceptions_total"))),
+                        "{{exception_type}} {{endpoint}}"));
+    }
+
+    private Panel rateLimitHits() {
+        return Panel.timeseries(
+                "Rate-limit hits by type",
+                "ops",
+                promql(sumBy("limit_type", rate(svc("rate_limit_hits_total"))), "{{limit_type}}")
+                        .covering("004 rate_limit_hits_total{limit_type}"));
     }
 
     /** The HTTP/WebSocket document's Apdex query as written: T = 0.1 s, tolerating within 4T = 0.4 s. */
