@@ -1,8 +1,5 @@
 package io.vigil.dashboards;
 
-import io.vigil.conventions.identity.IdentityConventions;
-import io.vigil.core.DatabaseOperation;
-import io.vigil.core.MessageConsumption;
 import io.vigil.core.OperationKind;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,21 +23,12 @@ public final class MetricCatalogue {
         this.metrics = metrics;
     }
 
-    /** The contract's catalogue: {@link #standardKinds()} and {@link PlatformMetrics#all()}. */
-    public static MetricCatalogue standard() {
-        return of(standardKinds(), PlatformMetrics.all());
-    }
-
     /**
-     * The contract's operation kinds, which vigil-core no longer pre-registers: the identity
-     * conventions' kinds followed by vigil-core's generic {@link DatabaseOperation} and {@link
-     * MessageConsumption}, in the contract's order.
+     * The catalogue of a service with these operation kinds, exposing the platform metrics {@link
+     * PlatformMetrics#implied(Collection) implied} by them.
      */
-    public static List<OperationKind> standardKinds() {
-        List<OperationKind> kinds = new ArrayList<>(IdentityConventions.kinds());
-        kinds.add(DatabaseOperation.KIND);
-        kinds.add(MessageConsumption.KIND);
-        return List.copyOf(kinds);
+    public static MetricCatalogue forKinds(Collection<OperationKind> kinds) {
+        return of(kinds, PlatformMetrics.of(PlatformMetrics.implied(kinds)));
     }
 
     /** A catalogue of the given kinds' instruments and further metrics; a name declared twice must agree. */
@@ -87,6 +75,16 @@ public final class MetricCatalogue {
     /** Whether {@code name} is declared. */
     public boolean contains(String name) {
         return metrics.containsKey(name);
+    }
+
+    /** Whether every one of {@code names} is declared. */
+    public boolean containsAll(String... names) {
+        for (String n : names) {
+            if (!metrics.containsKey(n)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Every declared metric. */

@@ -1,18 +1,23 @@
 package io.vigil.dashboards;
 
+import io.vigil.core.OperationKind;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The HTTP and platform metrics of the telemetry contract (section 2, second table) and the
- * exporters' metrics the stack scrapes, declared in this one place. The identity-domain metrics
- * come from {@link MetricCatalogue#standardKinds()} instead; when vigil-http publishes its
- * own instrument catalogue, its part of this list is replaced by it.
+ * exporters' metrics the stack scrapes, declared in this one place, each tagged with its source.
+ * A service's catalogue holds the sources it exposes ({@link #of(Collection)}); the domain metrics
+ * come from its operation kinds instead. When vigil-http publishes its own instrument catalogue,
+ * its part of this list is replaced by it.
  */
 public final class PlatformMetrics {
     /** Emitted by the HTTP server module. */
     public static final String HTTP = "vigil-http";
-    /** Emitted by the identity service itself (gauges it owns). */
-    public static final String SERVICE = "identity-service";
+    /** Emitted by a service that issues tokens (the {@code active_tokens} gauge of its token store). */
+    public static final String TOKENS = "token-store";
     /** Emitted by every Vigil runtime ({@code app_info}, JVM runtime metrics, export health). */
     public static final String CORE = "vigil-core";
     /** Emitted by the connection-pool instrumentation. */
@@ -44,8 +49,8 @@ public final class PlatformMetrics {
             Metric.counter("ws_messages_sent_total", "WebSocket messages sent", HTTP),
             Metric.histogram(
                     "ws_message_processing_duration_seconds", "WebSocket message handling duration", HTTP, "pkg_id"),
-            // identity service
-            Metric.gauge("active_tokens", "Issued, unexpired, unrevoked tokens", SERVICE, "token_type"),
+            // token store (identity-service's)
+            Metric.gauge("active_tokens", "Issued, unexpired, unrevoked tokens", TOKENS, "token_type"),
             // connection pool
             Metric.gauge("db_connections_active", "Pool connections in use", POOL, "pool"),
             Metric.gauge("db_connections_idle", "Idle pool connections", POOL, "pool"),
@@ -139,5 +144,44 @@ public final class PlatformMetrics {
     /** Every HTTP, platform and exporter metric, in declaration order. */
     public static List<Metric> all() {
         return ALL;
+    }
+
+    /** Every source name, in declaration order. */
+    public static Set<String> sources() {
+        Set<String> sources = new LinkedHashSet<>();
+        ALL.forEach(m -> sources.add(m.source()));
+        return sources;
+    }
+
+    /** The metrics of the given sources, in declaration order; an unknown source is refused. */
+    public static List<Metric> of(Collection<String> sources) {
+        Set<String> known = sources();
+        for (String s : sources) {
+            if (!known.contains(s)) {
+                throw new IllegalArgumentException("unknown metric source '" + s + "'; known: " + known);
+            }
+        }
+        return ALL.stream().filter(m -> sources.contains(m.source())).toList();
+    }
+
+    /**
+     * The sources a Vigil HTTP service with these operation kinds exposes: the HTTP server module,
+     * the runtime and Prometheus's own {@code up}, plus the connection pool when a kind records
+     * database operations, the consumer gauges when one consumes messages, and the token store when
+     * one issues tokens. Exporters and Tempo belong to a stack, not a service: name them explicitly.
+     */
+    public static Set<String> implied(Collection<OperationKind> kinds) {
+        Set<String> sources = new LinkedHashSet<>(List.of(HTTP, CORE, PROMETHEUS));
+        for (OperationKind kind : kinds) {
+            for (OperationKind.Instrument i : kind.instruments()) {
+                switch (i.name()) {
+                    case "database_operations_total" -> sources.add(POOL);
+                    case "consumer_messages_consumed_total" -> sources.add(CONSUMER);
+                    case "token_operations_total" -> sources.add(TOKENS);
+                    default -> {}
+                }
+            }
+        }
+        return sources;
     }
 }

@@ -1,19 +1,23 @@
 package io.vigil.dashboards;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * The alert rules Vigil ships: every alert of the source documents, translated to the contract's
- * metric names (with their two slips fixed: {@code failed_login_attempts_total} and {@code
- * status_code}), plus multi-window, multi-burn-rate SLO alerts on HTTP availability and latency.
- * Every expression is written through {@link MetricCatalogue#select(String)}; every alert carries
- * promtool cases.
+ * The alert rules Vigil generates for one service: every alert of the source documents, translated
+ * to the contract's metric names (with their two slips fixed: {@code failed_login_attempts_total}
+ * and {@code status_code}), plus multi-window, multi-burn-rate SLO alerts on HTTP availability and
+ * latency. An alert is generated only when the service's {@link MetricCatalogue} holds the metrics it
+ * reads; every expression on the service's own series is scoped by {@code job="<job>"} of its {@link
+ * ServiceTarget} (the exporters' alerts by the exporters' jobs), log alerts by its {@code service}
+ * stream label. Every expression is written through {@link MetricCatalogue#select(String)}; every
+ * alert carries promtool cases, on the target's job and instance.
  */
 public final class StandardAlerts {
-    /** Prometheus job of the identity service (see {@code deploy/prometheus/prometheus.yml}). */
-    public static final String SERVICE_JOB = "identity-service";
     /** Prometheus job of postgres-exporter. */
     public static final String POSTGRES_JOB = "postgres";
     /** Prometheus job of redis-exporter. */
@@ -25,38 +29,149 @@ public final class StandardAlerts {
     public static final double LATENCY_OBJECTIVE = 0.99;
     /** The bucket boundary the latency objective counts against; the HTTP histogram must have it. */
     public static final String LATENCY_THRESHOLD_SECONDS = "0.5";
+    /** The recorded Apdex score per job over 5 minutes (T = 0.1 s, tolerating within 4T = 0.4 s). */
+    public static final String APDEX_RECORD = "job:http_apdex:ratio_rate5m";
 
-    /** The scraped instance in the promtool cases: the management port, as deploy/ scrapes it. */
-    private static final String INSTANCE = "identity-service:9464";
-
-    private static final String SVC = "job=\"" + SERVICE_JOB + "\",instance=\"" + INSTANCE + "\"";
-    private static final Map<String, String> SVC_JOB = Map.of("job", SERVICE_JOB);
-    private static final Map<String, String> SVC_INSTANCE = Map.of("job", SERVICE_JOB, "instance", INSTANCE);
+    private static final String PG_LABELS = "job=\"" + POSTGRES_JOB + "\",instance=\"postgres-exporter:9187\"";
+    private static final String REDIS_LABELS = "job=\"" + REDIS_JOB + "\",instance=\"redis-exporter:9121\"";
     private static final List<String> SLO_WINDOWS = List.of("5m", "30m", "1h", "2h", "6h", "1d", "3d");
 
     private final MetricCatalogue c;
+    private final ServiceTarget target;
+    /** The target's labels in promtool input series. */
+    private final String svcLabels;
 
-    private StandardAlerts(MetricCatalogue catalogue) {
+    private final Map<String, String> svcJob;
+    private final Map<String, String> svcInstance;
+
+    private StandardAlerts(MetricCatalogue catalogue, ServiceTarget target) {
         this.c = catalogue;
+        this.target = target;
+        this.svcLabels = "job=\"" + target.job() + "\",instance=\"" + target.instance() + "\"";
+        this.svcJob = Map.of("job", target.job());
+        this.svcInstance = Map.of("job", target.job(), "instance", target.instance());
     }
 
-    /** The rule groups generated from {@code catalogue}. */
-    public static List<RuleGroup> groups(MetricCatalogue catalogue) {
-        StandardAlerts a = new StandardAlerts(catalogue);
-        return List.of(a.identity(), a.http(), a.database(), a.infrastructure(), a.consumers(), a.traces(), a.slo());
+    /** The non-empty rule groups generated from {@code catalogue} for {@code target}. */
+    public static List<RuleGroup> groups(MetricCatalogue catalogue, ServiceTarget target) {
+        StandardAlerts a = new StandardAlerts(catalogue, target);
+        return List.of(a.identity(), a.http(), a.database(), a.infrastructure(), a.consumers(), a.traces(), a.slo())
+                .stream()
+                .filter(g -> !g.alerts().isEmpty() || !g.recordingRules().isEmpty())
+                .toList();
     }
 
     /**
      * Alerts on logs, for Loki's ruler (LogQL, so promtool cannot test them): one per log-based alert
-     * class of document 003 that identity-service has, on the contract's stream labels ({@code
-     * service}, {@code environment}, upper-case {@code level}) and JSON fields. 003's payment, GDPR,
-     * LLM and token-usage alerts have no counterpart here (the service has none of those domains).
+     * class of document 003 that the service has, on the contract's stream labels ({@code service}
+     * from {@code target}, {@code environment}, upper-case {@code level}) and JSON fields. 003's
+     * payment, GDPR, LLM and token-usage alerts have no counterpart (no Vigil convention has them).
      */
-    public static RuleGroup logAlerts() {
-        String errors = "{service=\"" + SERVICE_JOB + "\", level=\"ERROR\"}";
-        String warnings = "{service=\"" + SERVICE_JOB + "\", level=\"WARN\"}";
-        AlertRule errorLogs = AlertRule.builder("HighErrorLogRate")
-                .expr("sum by (service) (rate(" + errors + " [5m])) > 0.1")
+    public static RuleGroup logAlerts(MetricCatalogue catalogue, ServiceTarget target) {
+        StandardAlerts a = new StandardAlerts(catalogue, target);
+        return new RuleGroup(
+                "vigil-log-alerts",
+                "vigil-logs",
+                "1m",
+                List.of(),
+                a.rules()
+                        .always(a.highErrorLogRate())
+                        .when("database_operations_total", a::databaseErrorLogs)
+                        .when("authentication_attempts_total", a::authenticationErrorLogs)
+                        .always(a.taskFailureLogs())
+                        .when("http_requests_total", a::validationErrorLogs)
+                        .when("authorization_checks_total", a::blockedAccountDeletions)
+                        .list);
+    }
+
+    // ---- groups -------------------------------------------------------------------------------
+
+    /** Alerts of one group, each added only when the catalogue holds the metrics it reads. */
+    private final class Rules {
+        private final List<AlertRule> list = new ArrayList<>();
+
+        Rules when(List<String> metrics, Supplier<AlertRule> alert) {
+            if (c.containsAll(metrics.toArray(String[]::new))) {
+                list.add(alert.get());
+            }
+            return this;
+        }
+
+        Rules when(String metric, Supplier<AlertRule> alert) {
+            return when(List.of(metric), alert);
+        }
+
+        Rules always(AlertRule alert) {
+            list.add(alert);
+            return this;
+        }
+
+        RuleGroup group(String file, String name) {
+            return new RuleGroup(file, name, "30s", List.of(), list);
+        }
+    }
+
+    private Rules rules() {
+        return new Rules();
+    }
+
+    private RuleGroup identity() {
+        return rules().when("authentication_attempts_total", this::highAuthenticationFailureRate)
+                .when("failed_login_attempts_total", this::highFailedLoginRate)
+                .when("security_events_total", this::accountLockoutSpike)
+                // 403s are HTTP's, but only a service that checks authorization tells them apart
+                .when(List.of("http_requests_total", "authorization_checks_total"), this::unauthorizedAccessAttempts)
+                .when("user_operations_total", this::signupSurge)
+                .group("identity", "vigil-identity");
+    }
+
+    private RuleGroup http() {
+        return rules().when("http_requests_total", this::highErrorRate)
+                .when("http_requests_total", this::highServerErrorRate)
+                .when("http_request_duration_seconds", this::slowResponseTime)
+                .when("http_request_duration_seconds", this::slowResponseTimeP95)
+                .when("ws_connections_active", this::highWebSocketConnections)
+                .when("rate_limit_hits_total", this::rateLimitAbuse)
+                .group("http", "vigil-http");
+    }
+
+    private RuleGroup database() {
+        return rules().when("database_operation_duration_seconds", this::slowDatabaseQueries)
+                .when(List.of("db_connections_active", "db_connections_max"), this::databaseConnectionPoolExhausted)
+                .group("database", "vigil-database");
+    }
+
+    private RuleGroup infrastructure() {
+        return rules().when("up", this::serviceDown)
+                .when(List.of("up", "pg_up"), this::databaseDown)
+                .when(List.of("up", "redis_up"), this::redisDown)
+                .when(List.of("jvm_memory_used_bytes", "jvm_memory_limit_bytes"), this::highMemoryUsage)
+                .when("jvm_cpu_recent_utilization", this::highCPUUsage)
+                .group("infrastructure", "vigil-infrastructure");
+    }
+
+    private RuleGroup consumers() {
+        return rules().when("consumer_processing_duration_seconds", this::consumerSlowProcessing)
+                .when("consumer_lag", this::consumerLagHigh)
+                .when(List.of("consumer_errors_total", "consumer_messages_consumed_total"), this::consumerErrorRate)
+                .group("consumers", "vigil-consumers");
+    }
+
+    private RuleGroup traces() {
+        return rules().when("traces_spanmetrics_calls_total", this::highTraceErrorRate)
+                .group("traces", "vigil-traces");
+    }
+
+    // ---- log alerts ---------------------------------------------------------------------------
+
+    /** The service's log stream at {@code level}. */
+    private String stream(String level) {
+        return "{service=\"" + target.service() + "\", level=\"" + level + "\"}";
+    }
+
+    private AlertRule highErrorLogRate() {
+        return AlertRule.builder("HighErrorLogRate")
+                .expr("sum by (service) (rate(" + stream("ERROR") + " [5m])) > 0.1")
                 .forDuration("2m")
                 .severity(Severity.CRITICAL, "003 sets critical (PagerDuty + email) for its error-log alert")
                 .label("component", "logs")
@@ -70,8 +185,12 @@ public final class StandardAlerts {
                         "003 Grafana alert HighErrorRate: rate({service=\"revel\", level=\"error\"} |= \"unhandled_exception\""
                                 + " [5m]) > 0.1 for 2m, on our stream labels")
                 .build();
-        AlertRule databaseErrors = AlertRule.builder("DatabaseErrorLogs")
-                .expr("sum by (service) (count_over_time(" + errors + " | json | event_type=\"database\" [5m])) > 0")
+    }
+
+    private AlertRule databaseErrorLogs() {
+        return AlertRule.builder("DatabaseErrorLogs")
+                .expr("sum by (service) (count_over_time(" + stream("ERROR")
+                        + " | json | event_type=\"database\" [5m])) > 0")
                 .forDuration("1m")
                 .severity(Severity.CRITICAL, "003 lists database errors as critical")
                 .label("component", "database")
@@ -83,8 +202,11 @@ public final class StandardAlerts {
                 .dashboard(StandardDashboards.DATABASE)
                 .covers("003 critical alerts (database errors): ERROR lines with event_type=\"database\"")
                 .build();
-        AlertRule authErrors = AlertRule.builder("AuthenticationErrorLogs")
-                .expr("sum by (service) (count_over_time(" + errors
+    }
+
+    private AlertRule authenticationErrorLogs() {
+        return AlertRule.builder("AuthenticationErrorLogs")
+                .expr("sum by (service) (count_over_time(" + stream("ERROR")
                         + " | json | event_type=\"authentication\" [5m])) > 0")
                 .forDuration("1m")
                 .severity(Severity.HIGH, "003 puts authentication issues at high")
@@ -97,8 +219,11 @@ public final class StandardAlerts {
                 .dashboard(StandardDashboards.AUTH)
                 .covers("003 high alerts (authentication issues): ERROR lines with event_type=\"authentication\"")
                 .build();
-        AlertRule tasks = AlertRule.builder("TaskFailureLogs")
-                .expr("sum by (service, task_name) (count_over_time(" + errors
+    }
+
+    private AlertRule taskFailureLogs() {
+        return AlertRule.builder("TaskFailureLogs")
+                .expr("sum by (service, task_name) (count_over_time(" + stream("ERROR")
                         + " | json | task_name!=\"\" [15m])) > 0")
                 .forDuration("0m")
                 .severity(Severity.WARNING, "003 puts task failures at warning")
@@ -112,8 +237,11 @@ public final class StandardAlerts {
                 .covers("003 warning alerts (task failures): ERROR lines of background work (task_name set by"
                         + " ContextPropagation.runTask)")
                 .build();
-        AlertRule validation = AlertRule.builder("ValidationErrorLogs")
-                .expr("sum by (service) (rate(" + warnings
+    }
+
+    private AlertRule validationErrorLogs() {
+        return AlertRule.builder("ValidationErrorLogs")
+                .expr("sum by (service) (rate(" + stream("WARN")
                         + " | json | event_type=\"http_request\" | status_code=~\"400|422\" [5m])) > 1")
                 .forDuration("10m")
                 .severity(Severity.WARNING, "003 puts validation errors at warning")
@@ -126,8 +254,11 @@ public final class StandardAlerts {
                 .dashboard(StandardDashboards.LOGS)
                 .covers("003 warning alerts (validation errors): access-log lines with status_code 400 or 422")
                 .build();
-        AlertRule deletions = AlertRule.builder("BlockedAccountDeletions")
-                .expr("sum by (service) (count_over_time(" + warnings
+    }
+
+    private AlertRule blockedAccountDeletions() {
+        return AlertRule.builder("BlockedAccountDeletions")
+                .expr("sum by (service) (count_over_time(" + stream("WARN")
                         + " | json | event_type=\"authorization\" | resource=\"user\" | action=\"delete\""
                         + " | status=\"failure\" [15m])) > 0")
                 .forDuration("0m")
@@ -141,19 +272,13 @@ public final class StandardAlerts {
                 .covers("003 info alerts (blocked account deletions): WARN authorization lines for deleting a"
                         + " user with status=\"failure\"")
                 .build();
-        return new RuleGroup(
-                "vigil-log-alerts",
-                "vigil-logs",
-                "1m",
-                List.of(),
-                List.of(errorLogs, databaseErrors, authErrors, tasks, validation, deletions));
     }
 
-    // ---- groups -------------------------------------------------------------------------------
+    // ---- service alerts -----------------------------------------------------------------------
 
-    private RuleGroup identity() {
-        AlertRule authFailures = AlertRule.builder("HighAuthenticationFailureRate")
-                .expr(perInstance(rate(c.select("authentication_attempts_total").eq("status", "failure"))) + " > 10")
+    private AlertRule highAuthenticationFailureRate() {
+        return AlertRule.builder("HighAuthenticationFailureRate")
+                .expr(perInstance(rate(svc("authentication_attempts_total").eq("status", "failure"))) + " > 10")
                 .forDuration("5m")
                 .severity(Severity.HIGH, "003 puts authentication issues at high (000 had warning)")
                 .label("component", "security")
@@ -170,16 +295,21 @@ public final class StandardAlerts {
                         + " rate(authentication_attempts_total{status=\"failure\"}[5m]) > 10, summed per job")
                 .test(AlertTest.given(
                                 "burst of failed logins",
-                                "authentication_attempts_total{" + SVC + ",auth_type=\"login\",status=\"failure\"}",
+                                "authentication_attempts_total{" + svcLabels
+                                        + ",auth_type=\"login\",status=\"failure\"}",
                                 counter(1, 15))
                         .and(
-                                "authentication_attempts_total{" + SVC + ",auth_type=\"login\",status=\"success\"}",
+                                "authentication_attempts_total{" + svcLabels
+                                        + ",auth_type=\"login\",status=\"success\"}",
                                 counter(5, 5))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "15"))
+                        .firesAt("30m", svcInstance, "15"))
                 .build();
-        AlertRule failedLogins = AlertRule.builder("HighFailedLoginRate")
-                .expr(perInstance(rate(c.select("failed_login_attempts_total"))) + " > 10")
+    }
+
+    private AlertRule highFailedLoginRate() {
+        return AlertRule.builder("HighFailedLoginRate")
+                .expr(perInstance(rate(svc("failed_login_attempts_total"))) + " > 10")
                 .forDuration("5m")
                 .severity(Severity.HIGH, "003 puts authentication issues at high (004 had warning)")
                 .label("component", "security")
@@ -194,14 +324,17 @@ public final class StandardAlerts {
                         + " in our names failed_login_attempts_total (000's failed_login_attempts is this counter)")
                 .test(AlertTest.given(
                                 "failed logins climb",
-                                "failed_login_attempts_total{" + SVC + ",reason=\"invalid_credentials\"}",
+                                "failed_login_attempts_total{" + svcLabels + ",reason=\"invalid_credentials\"}",
                                 counter(2, 12))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "12"))
+                        .firesAt("30m", svcInstance, "12"))
                 .build();
-        AlertRule lockouts = AlertRule.builder("AccountLockoutSpike")
+    }
+
+    private AlertRule accountLockoutSpike() {
+        return AlertRule.builder("AccountLockoutSpike")
                 .expr(perInstance("increase("
-                                + c.select("security_events_total")
+                                + svc("security_events_total")
                                         .eq("event_type", "account_locked")
                                         .over("5m") + ")")
                         + " > 5")
@@ -221,13 +354,17 @@ public final class StandardAlerts {
                         "000 AccountLockoutSpike: increase(security_events_total{event_type=\"account_locked\"}[5m]) > 5")
                 .test(AlertTest.given(
                                 "twelve lockouts in a few minutes",
-                                "security_events_total{" + SVC + ",event_type=\"account_locked\",severity=\"high\"}",
+                                "security_events_total{" + svcLabels
+                                        + ",event_type=\"account_locked\",severity=\"high\"}",
                                 "0x10 1+2x29")
                         .silentAt("10m")
-                        .firesAt("20m", SVC_INSTANCE, "10"))
+                        .firesAt("20m", svcInstance, "10"))
                 .build();
-        AlertRule forbidden = AlertRule.builder("UnauthorizedAccessAttempts")
-                .expr(perInstance(rate(c.select("http_requests_total").eq("status_code", "403"))) + " > 5")
+    }
+
+    private AlertRule unauthorizedAccessAttempts() {
+        return AlertRule.builder("UnauthorizedAccessAttempts")
+                .expr(perInstance(rate(svc("http_requests_total").eq("status_code", "403"))) + " > 5")
                 .forDuration("5m")
                 .severity(
                         Severity.HIGH,
@@ -244,14 +381,17 @@ public final class StandardAlerts {
                 .covers("004 UnauthorizedAccessAttempts: rate(http_requests_total{status_code=\"403\"}[5m]) > 5")
                 .test(AlertTest.given(
                                 "403 burst",
-                                "http_requests_total{" + SVC
+                                "http_requests_total{" + svcLabels
                                         + ",method=\"DELETE\",endpoint=\"/api/v1/users/{id}\",status_code=\"403\"}",
                                 counter(0, 6))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "6"))
+                        .firesAt("30m", svcInstance, "6"))
                 .build();
-        AlertRule signups = AlertRule.builder("SignupSurge")
-                .expr(perInstance(rate(c.select("user_operations_total")
+    }
+
+    private AlertRule signupSurge() {
+        return AlertRule.builder("SignupSurge")
+                .expr(perInstance(rate(svc("user_operations_total")
                                 .eq("operation_type", "create")
                                 .eq("status", "success")))
                         + " > 0.1")
@@ -269,24 +409,16 @@ public final class StandardAlerts {
                         "003 info alerts (user behaviour patterns), on user_operations_total{operation_type=\"create\"}")
                 .test(AlertTest.given(
                                 "a sign-up wave",
-                                "user_operations_total{" + SVC + ",operation_type=\"create\",status=\"success\"}",
+                                "user_operations_total{" + svcLabels + ",operation_type=\"create\",status=\"success\"}",
                                 counter(0.01, 1))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "1"))
+                        .firesAt("30m", svcInstance, "1"))
                 .build();
-        return new RuleGroup(
-                "identity",
-                "vigil-identity",
-                "30s",
-                List.of(),
-                List.of(authFailures, failedLogins, lockouts, forbidden, signups));
     }
 
-    private RuleGroup http() {
-        String errors = perInstance(rate(c.select("http_requests_total").re("status_code", "5..")));
-        String all = perInstance(rate(c.select("http_requests_total")));
-        AlertRule errorRatio = AlertRule.builder("HighErrorRate")
-                .expr(errors + " / " + all + " > 0.05")
+    private AlertRule highErrorRate() {
+        return AlertRule.builder("HighErrorRate")
+                .expr(serverErrorRate() + " / " + requestRate() + " > 0.05")
                 .forDuration("5m")
                 .severity(Severity.CRITICAL, "004 sets critical; 003 lists a high error rate as critical")
                 .label("component", "http")
@@ -301,10 +433,13 @@ public final class StandardAlerts {
                 .covers(
                         "004 HighErrorRate: rate(http_requests_total{status_code=~\"5..\"}[5m]) / rate(http_requests_total[5m])"
                                 + " > 0.05; also 002's 'alert if error rate > 5%'")
-                .test(httpErrors().silentAt("10m").firesAt("30m", SVC_INSTANCE, "10%"))
+                .test(httpErrors().silentAt("10m").firesAt("30m", svcInstance, "10%"))
                 .build();
-        AlertRule errorBurst = AlertRule.builder("HighServerErrorRate")
-                .expr(errors + " > 1")
+    }
+
+    private AlertRule highServerErrorRate() {
+        return AlertRule.builder("HighServerErrorRate")
+                .expr(serverErrorRate() + " > 1")
                 .forDuration("5m")
                 .severity(Severity.CRITICAL, "000 sets critical; 003 lists a high error rate as critical")
                 .label("component", "http")
@@ -319,14 +454,17 @@ public final class StandardAlerts {
                         + " label status_code instead of status")
                 .test(AlertTest.given(
                                 "5xx at 2/s",
-                                "http_requests_total{" + SVC
+                                "http_requests_total{" + svcLabels
                                         + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"503\"}",
                                 counter(0, 2))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "2"))
+                        .firesAt("30m", svcInstance, "2"))
                 .build();
-        AlertRule p99 = AlertRule.builder("SlowResponseTime")
-                .expr(quantile(0.99, c.select("http_request_duration_seconds").bucket(), "job, instance") + " > 1")
+    }
+
+    private AlertRule slowResponseTime() {
+        return AlertRule.builder("SlowResponseTime")
+                .expr(quantile(0.99, svc("http_request_duration_seconds").bucket(), "job, instance") + " > 1")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "004 sets warning: slow, not failing")
                 .label("component", "http")
@@ -341,10 +479,13 @@ public final class StandardAlerts {
                         + " > 1, aggregated by (job, le) as histogram_quantile needs")
                 .test(slowHistogram("all requests slow down", "http_request_duration_seconds", httpLabels())
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "2.485"))
+                        .firesAt("30m", svcInstance, "2.485"))
                 .build();
-        AlertRule p95 = AlertRule.builder("SlowResponseTimeP95")
-                .expr(quantile(0.95, c.select("http_request_duration_seconds").bucket(), "job, instance") + " > 1")
+    }
+
+    private AlertRule slowResponseTimeP95() {
+        return AlertRule.builder("SlowResponseTimeP95")
+                .expr(quantile(0.95, svc("http_request_duration_seconds").bucket(), "job, instance") + " > 1")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "002 gives none; latency is a warning as in 004")
                 .label("component", "http")
@@ -359,10 +500,13 @@ public final class StandardAlerts {
                                 + " 'alert if p95 > 1s'")
                 .test(slowHistogram("all requests slow down", "http_request_duration_seconds", httpLabels())
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "2.425"))
+                        .firesAt("30m", svcInstance, "2.425"))
                 .build();
-        AlertRule websockets = AlertRule.builder("HighWebSocketConnections")
-                .expr(perInstance(c.select("ws_connections_active").toString()) + " > 1000")
+    }
+
+    private AlertRule highWebSocketConnections() {
+        return AlertRule.builder("HighWebSocketConnections")
+                .expr(perInstance(svc("ws_connections_active").toString()) + " > 1000")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "004 sets warning")
                 .label("component", "http")
@@ -372,12 +516,16 @@ public final class StandardAlerts {
                         + " reconnect in a loop; scale out or lower the per-client limit.")
                 .dashboard(StandardDashboards.OVERVIEW)
                 .covers("004 HighWebSocketConnections: ws_connections_active > 1000")
-                .test(AlertTest.given("connections pile up", "ws_connections_active{" + SVC + "}", gauge(100, 1500))
+                .test(AlertTest.given(
+                                "connections pile up", "ws_connections_active{" + svcLabels + "}", gauge(100, 1500))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "1.5k"))
+                        .firesAt("30m", svcInstance, "1.5k"))
                 .build();
-        AlertRule rateLimits = AlertRule.builder("RateLimitAbuse")
-                .expr(perInstance(rate(c.select("rate_limit_hits_total"))) + " > 100")
+    }
+
+    private AlertRule rateLimitAbuse() {
+        return AlertRule.builder("RateLimitAbuse")
+                .expr(perInstance(rate(svc("rate_limit_hits_total"))) + " > 100")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "004 sets warning: the limits hold, someone should look today")
                 .label("component", "http")
@@ -391,25 +539,16 @@ public final class StandardAlerts {
                 .covers("004 RateLimitAbuse: rate(rate_limit_hits_total[5m]) > 100")
                 .test(AlertTest.given(
                                 "limiter refusing",
-                                "rate_limit_hits_total{" + SVC + ",limit_type=\"http\"}",
+                                "rate_limit_hits_total{" + svcLabels + ",limit_type=\"http\"}",
                                 counter(1, 150))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "150"))
+                        .firesAt("30m", svcInstance, "150"))
                 .build();
-        return new RuleGroup(
-                "http",
-                "vigil-http",
-                "30s",
-                List.of(),
-                List.of(errorRatio, errorBurst, p99, p95, websockets, rateLimits));
     }
 
-    private RuleGroup database() {
-        AlertRule slowQueries = AlertRule.builder("SlowDatabaseQueries")
-                .expr(quantile(
-                                0.95,
-                                c.select("database_operation_duration_seconds").bucket(),
-                                "job, instance") + " > 1")
+    private AlertRule slowDatabaseQueries() {
+        return AlertRule.builder("SlowDatabaseQueries")
+                .expr(quantile(0.95, svc("database_operation_duration_seconds").bucket(), "job, instance") + " > 1")
                 .forDuration("10m")
                 .severity(Severity.WARNING, "000 sets warning")
                 .label("component", "database")
@@ -429,10 +568,13 @@ public final class StandardAlerts {
                                 "database_operation_duration_seconds",
                                 "operation=\"select\",table=\"users\"")
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "2.425"))
+                        .firesAt("30m", svcInstance, "2.425"))
                 .build();
-        AlertRule pool = AlertRule.builder("DatabaseConnectionPoolExhausted")
-                .expr(c.select("db_connections_active") + " / " + c.select("db_connections_max") + " > 0.9")
+    }
+
+    private AlertRule databaseConnectionPoolExhausted() {
+        return AlertRule.builder("DatabaseConnectionPoolExhausted")
+                .expr(svc("db_connections_active") + " / " + svc("db_connections_max") + " > 0.9")
                 .forDuration("5m")
                 .severity(
                         Severity.CRITICAL,
@@ -447,17 +589,25 @@ public final class StandardAlerts {
                 .dashboard(StandardDashboards.DATABASE)
                 .exemplars(exemplarsOf("database_operation_duration_seconds", true))
                 .covers("004 DatabaseConnectionPoolExhausted: db_connections_active / db_connections_max > 0.9")
-                .test(AlertTest.given("pool fills up", "db_connections_active{" + SVC + ",pool=\"main\"}", gauge(3, 19))
-                        .and("db_connections_max{" + SVC + ",pool=\"main\"}", gauge(20, 20))
+                .test(AlertTest.given(
+                                "pool fills up", "db_connections_active{" + svcLabels + ",pool=\"main\"}", gauge(3, 19))
+                        .and("db_connections_max{" + svcLabels + ",pool=\"main\"}", gauge(20, 20))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", INSTANCE, "pool", "main"), "95%"))
+                        .firesAt(
+                                "30m",
+                                Map.of("job", target.job(), "instance", target.instance(), "pool", "main"),
+                                "95%"))
                 .build();
-        return new RuleGroup("database", "vigil-database", "30s", List.of(), List.of(slowQueries, pool));
     }
 
-    private RuleGroup infrastructure() {
-        AlertRule serviceDown = AlertRule.builder("ServiceDown")
-                .expr(c.select("up").nre("job", POSTGRES_JOB + "|" + REDIS_JOB) + " == 0")
+    private AlertRule serviceDown() {
+        // Generated with the stack's own sources (exporters, Tempo: deploy/), the alert also watches
+        // the stack's targets (Tempo, Loki, Grafana, ...): every job but the two data stores, which
+        // have their own alerts. For one service alone, its job.
+        boolean stack = c.contains("pg_up") || c.contains("redis_up") || c.contains("traces_spanmetrics_calls_total");
+        Selector up = stack ? c.select("up").nre("job", POSTGRES_JOB + "|" + REDIS_JOB) : svc("up");
+        return AlertRule.builder("ServiceDown")
+                .expr(up + " == 0")
                 .forDuration("1m")
                 .severity(Severity.CRITICAL, "004 sets critical")
                 .summary("Service {{ $labels.job }} is down")
@@ -465,16 +615,18 @@ public final class StandardAlerts {
                         + " 1 minute.")
                 .runbook("Check the container (docker compose ps / logs {{ $labels.job }}); if it runs, check that"
                         + " the metrics endpoint answers (curl http://{{ $labels.instance }}/metrics from inside the"
-                        + " stack's network; identity-service serves it on its management port).")
+                        + " stack's network; a Vigil service serves it on its management port, MANAGEMENT_PORT).")
                 .dashboard(StandardDashboards.OVERVIEW)
-                .covers("004 ServiceDown: up{job=~\"fastapi|keycloak|traefik\"} == 0; here every job but the two"
-                        + " data stores, which have their own alerts")
-                .test(AlertTest.given("service stops answering", "up{" + SVC + "}", "1x10 0x29")
+                .covers("004 ServiceDown: up{job=~\"fastapi|keycloak|traefik\"} == 0; here the service's job, or with"
+                        + " the stack's sources every job but the two data stores, which have their own alerts")
+                .test(AlertTest.given("service stops answering", "up{" + svcLabels + "}", "1x10 0x29")
                         .silentAt("10m")
-                        .firesAt("20m", Map.of("job", SERVICE_JOB, "instance", INSTANCE), null))
+                        .firesAt("20m", svcInstance, null))
                 .build();
-        String pgLabels = "job=\"" + POSTGRES_JOB + "\",instance=\"postgres-exporter:9187\"";
-        AlertRule databaseDown = AlertRule.builder("DatabaseDown")
+    }
+
+    private AlertRule databaseDown() {
+        return AlertRule.builder("DatabaseDown")
                 .expr(c.select("up").eq("job", POSTGRES_JOB) + " == 0 or " + c.select("pg_up") + " == 0")
                 .forDuration("1m")
                 .severity(Severity.CRITICAL, "004 sets critical; 003 lists database errors as critical")
@@ -485,13 +637,15 @@ public final class StandardAlerts {
                         + " authentication errors, not failures).")
                 .dashboard(StandardDashboards.DATABASE)
                 .covers("004 DatabaseDown: up{job=\"postgres\"} == 0; also pg_up == 0 from postgres-exporter (003)")
-                .test(AlertTest.given("exporter up, database gone", "up{" + pgLabels + "}", "1x40")
-                        .and("pg_up{" + pgLabels + "}", "1x10 0x29")
+                .test(AlertTest.given("exporter up, database gone", "up{" + PG_LABELS + "}", "1x40")
+                        .and("pg_up{" + PG_LABELS + "}", "1x10 0x29")
                         .silentAt("10m")
                         .firesAt("20m", Map.of("job", POSTGRES_JOB, "instance", "postgres-exporter:9187"), null))
                 .build();
-        String redisLabels = "job=\"" + REDIS_JOB + "\",instance=\"redis-exporter:9121\"";
-        AlertRule redisDown = AlertRule.builder("RedisDown")
+    }
+
+    private AlertRule redisDown() {
+        return AlertRule.builder("RedisDown")
                 .expr(c.select("up").eq("job", REDIS_JOB) + " == 0 or " + c.select("redis_up") + " == 0")
                 .forDuration("1m")
                 .severity(Severity.CRITICAL, "004 sets critical")
@@ -502,17 +656,19 @@ public final class StandardAlerts {
                         + " unavailable meanwhile.")
                 .dashboard(StandardDashboards.OVERVIEW)
                 .covers("004 RedisDown: up{job=\"redis\"} == 0; also redis_up == 0 from redis-exporter (003)")
-                .test(AlertTest.given("exporter down", "up{" + redisLabels + "}", "1x10 0x29")
-                        .and("redis_up{" + redisLabels + "}", "1x40")
+                .test(AlertTest.given("exporter down", "up{" + REDIS_LABELS + "}", "1x10 0x29")
+                        .and("redis_up{" + REDIS_LABELS + "}", "1x40")
                         .silentAt("10m")
                         .firesAt("20m", Map.of("job", REDIS_JOB, "instance", "redis-exporter:9121"), null))
                 .build();
-        String perInstance = "job, instance";
-        AlertRule memory = AlertRule.builder("HighMemoryUsage")
-                .expr("sum by (" + perInstance + ") ("
-                        + c.select("jvm_memory_used_bytes").eq("jvm_memory_type", "heap")
-                        + ") / sum by (" + perInstance + ") ("
-                        + c.select("jvm_memory_limit_bytes").eq("jvm_memory_type", "heap") + ") > 0.9")
+    }
+
+    private AlertRule highMemoryUsage() {
+        return AlertRule.builder("HighMemoryUsage")
+                .expr("sum by (job, instance) ("
+                        + svc("jvm_memory_used_bytes").eq("jvm_memory_type", "heap")
+                        + ") / sum by (job, instance) ("
+                        + svc("jvm_memory_limit_bytes").eq("jvm_memory_type", "heap") + ") > 0.9")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "004 sets warning")
                 .label("component", "jvm")
@@ -525,18 +681,21 @@ public final class StandardAlerts {
                         + " the stack has no cAdvisor, so JVM heap used / heap limit")
                 .test(AlertTest.given(
                                 "heap fills",
-                                "jvm_memory_used_bytes{" + SVC
+                                "jvm_memory_used_bytes{" + svcLabels
                                         + ",jvm_memory_type=\"heap\",jvm_memory_pool_name=\"G1 Old Gen\"}",
                                 gauge(100, 950))
                         .and(
-                                "jvm_memory_limit_bytes{" + SVC
+                                "jvm_memory_limit_bytes{" + svcLabels
                                         + ",jvm_memory_type=\"heap\",jvm_memory_pool_name=\"G1 Old Gen\"}",
                                 gauge(1000, 1000))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", INSTANCE), "95%"))
+                        .firesAt("30m", svcInstance, "95%"))
                 .build();
-        AlertRule cpu = AlertRule.builder("HighCPUUsage")
-                .expr("max by (" + perInstance + ") (" + c.select("jvm_cpu_recent_utilization") + ") > 0.8")
+    }
+
+    private AlertRule highCPUUsage() {
+        return AlertRule.builder("HighCPUUsage")
+                .expr("max by (job, instance) (" + svc("jvm_cpu_recent_utilization") + ") > 0.8")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "004 sets warning")
                 .label("component", "jvm")
@@ -547,24 +706,16 @@ public final class StandardAlerts {
                         + " login burst is expected to dominate, GC threads are not.")
                 .dashboard(StandardDashboards.JVM)
                 .covers("004 HighCPUUsage: rate(container_cpu_usage_seconds_total[5m]) > 0.8; as JVM CPU utilization")
-                .test(AlertTest.given("CPU saturates", "jvm_cpu_recent_utilization{" + SVC + "}", gauge(0.2, 0.95))
+                .test(AlertTest.given(
+                                "CPU saturates", "jvm_cpu_recent_utilization{" + svcLabels + "}", gauge(0.2, 0.95))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("job", SERVICE_JOB, "instance", INSTANCE), "95%"))
+                        .firesAt("30m", svcInstance, "95%"))
                 .build();
-        return new RuleGroup(
-                "infrastructure",
-                "vigil-infrastructure",
-                "30s",
-                List.of(),
-                List.of(serviceDown, databaseDown, redisDown, memory, cpu));
     }
 
-    private RuleGroup consumers() {
-        AlertRule slow = AlertRule.builder("ConsumerSlowProcessing")
-                .expr(quantile(
-                                0.95,
-                                c.select("consumer_processing_duration_seconds").bucket(),
-                                "job, instance") + " > 1")
+    private AlertRule consumerSlowProcessing() {
+        return AlertRule.builder("ConsumerSlowProcessing")
+                .expr(quantile(0.95, svc("consumer_processing_duration_seconds").bucket(), "job, instance") + " > 1")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "002 gives none; latency is a warning as in 004")
                 .label("component", "consumer")
@@ -579,10 +730,13 @@ public final class StandardAlerts {
                         + " 'alert if p95 > 1s'")
                 .test(slowHistogram("processing slows down", "consumer_processing_duration_seconds", "")
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "2.425"))
+                        .firesAt("30m", svcInstance, "2.425"))
                 .build();
-        AlertRule lag = AlertRule.builder("ConsumerLagHigh")
-                .expr("max by (job, instance) (" + c.select("consumer_lag") + ") > 1000")
+    }
+
+    private AlertRule consumerLagHigh() {
+        return AlertRule.builder("ConsumerLagHigh")
+                .expr("max by (job, instance) (" + svc("consumer_lag") + ") > 1000")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "002 gives none; 003 puts task (background work) failures at warning")
                 .label("component", "consumer")
@@ -592,13 +746,16 @@ public final class StandardAlerts {
                         + " consumer instances (up to the partition count).")
                 .dashboard(StandardDashboards.OVERVIEW)
                 .covers("002 consumer lag: consumer_lag, 'alert if lag > 1000'")
-                .test(AlertTest.given("lag grows", "consumer_lag{" + SVC + "}", gauge(10, 5000))
+                .test(AlertTest.given("lag grows", "consumer_lag{" + svcLabels + "}", gauge(10, 5000))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "5k"))
+                        .firesAt("30m", svcInstance, "5k"))
                 .build();
-        AlertRule errors = AlertRule.builder("ConsumerErrorRate")
-                .expr(perInstance(rate(c.select("consumer_errors_total"))) + " / "
-                        + perInstance(rate(c.select("consumer_messages_consumed_total"))) + " > 0.01")
+    }
+
+    private AlertRule consumerErrorRate() {
+        return AlertRule.builder("ConsumerErrorRate")
+                .expr(perInstance(rate(svc("consumer_errors_total"))) + " / "
+                        + perInstance(rate(svc("consumer_messages_consumed_total"))) + " > 0.01")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "003 puts task (background work) failures at warning")
                 .label("component", "consumer")
@@ -613,20 +770,18 @@ public final class StandardAlerts {
                         + " of consumed messages")
                 .test(AlertTest.given(
                                 "a poison message type",
-                                "consumer_errors_total{" + SVC + ",error_type=\"JsonParseException\"}",
+                                "consumer_errors_total{" + svcLabels + ",error_type=\"JsonParseException\"}",
                                 counter(0, 0.5))
-                        .and("consumer_messages_consumed_total{" + SVC + "}", counter(10, 10))
+                        .and("consumer_messages_consumed_total{" + svcLabels + "}", counter(10, 10))
                         .silentAt("10m")
-                        .firesAt("30m", SVC_INSTANCE, "5%"))
+                        .firesAt("30m", svcInstance, "5%"))
                 .build();
-        return new RuleGroup("consumers", "vigil-consumers", "30s", List.of(), List.of(slow, lag, errors));
     }
 
-    private RuleGroup traces() {
-        Selector server = c.select("traces_spanmetrics_calls_total").eq("span_kind", "SPAN_KIND_SERVER");
-        AlertRule traceErrors = AlertRule.builder("HighTraceErrorRate")
-                .expr("sum by (service) (" + rate(server.eq("status_code", "STATUS_CODE_ERROR"))
-                        + ") / sum by (service) (" + rate(server) + ") > 0.05")
+    private AlertRule highTraceErrorRate() {
+        return AlertRule.builder("HighTraceErrorRate")
+                .expr("sum by (service) (" + rate(serverSpans().eq("status_code", "STATUS_CODE_ERROR"))
+                        + ") / sum by (service) (" + rate(serverSpans()) + ") > 0.05")
                 .forDuration("5m")
                 .severity(
                         Severity.WARNING,
@@ -642,170 +797,216 @@ public final class StandardAlerts {
                 .covers("001 and 002 'set up alerting on high error rates in traces', from Tempo's span metrics")
                 .test(AlertTest.given(
                                 "error spans",
-                                "traces_spanmetrics_calls_total{job=\"tempo\",service=\"identity-service\","
+                                "traces_spanmetrics_calls_total{job=\"tempo\",service=\"" + target.service() + "\","
                                         + "span_name=\"POST /api/v1/auth/login\",span_kind=\"SPAN_KIND_SERVER\","
                                         + "status_code=\"STATUS_CODE_ERROR\"}",
                                 counter(0, 1))
                         .and(
-                                "traces_spanmetrics_calls_total{job=\"tempo\",service=\"identity-service\","
+                                "traces_spanmetrics_calls_total{job=\"tempo\",service=\"" + target.service() + "\","
                                         + "span_name=\"POST /api/v1/auth/login\",span_kind=\"SPAN_KIND_SERVER\","
                                         + "status_code=\"STATUS_CODE_UNSET\"}",
                                 counter(10, 9))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("service", "identity-service"), "10%"))
+                        .firesAt("30m", Map.of("service", target.service()), "10%"))
                 .build();
-        return new RuleGroup("traces", "vigil-traces", "30s", List.of(), List.of(traceErrors));
     }
+
+    // ---- SLO ----------------------------------------------------------------------------------
 
     /**
      * SLO burn-rate alerts after the Google SRE workbook (multiwindow, multi-burn-rate): a fast burn
      * (14.4x over 1h and 5m, or 6x over 6h and 30m) pages, a slow burn (3x over 1d and 2h, or 1x over
-     * 3d and 6h) opens a ticket. The short window makes an alert stop soon after the burn stops.
+     * 3d and 6h) opens a ticket. The short window makes an alert stop soon after the burn stops. The
+     * group also records the Apdex score the overview shows.
      */
     private RuleGroup slo() {
-        List<RecordingRule> recording = new java.util.ArrayList<>();
-        for (String w : SLO_WINDOWS) {
-            // "or 0 * all": a service without a single 5xx has an error ratio of 0, not no data
-            // (the burn-rate panels would show "No data" for exactly the healthy case).
-            String all = sumByJob("rate(" + c.select("http_requests_total").over(w) + ")");
-            recording.add(new RecordingRule(
-                    errorRatio(w),
-                    "("
-                            + sumByJob("rate("
-                                    + c.select("http_requests_total")
-                                            .re("status_code", "5..")
-                                            .over(w) + ")") + " or 0 * " + all + ") / " + all));
+        if (!c.containsAll("http_requests_total", "http_request_duration_seconds")) {
+            return new RuleGroup("slo", "vigil-slo", "30s", List.of(), List.of());
         }
-        for (String w : SLO_WINDOWS) {
-            recording.add(new RecordingRule(
-                    slowRatio(w),
-                    "1 - "
-                            + sumByJob("rate("
-                                    + c.select("http_request_duration_seconds")
-                                            .bucket()
-                                            .eq("le", LATENCY_THRESHOLD_SECONDS)
-                                            .over(w)
-                                    + ")")
-                            + " / "
-                            + sumByJob("rate("
-                                    + c.select("http_request_duration_seconds")
-                                            .count()
-                                            .over(w) + ")")));
-        }
-        String availability = percent(AVAILABILITY_OBJECTIVE);
-        String latency = percent(LATENCY_OBJECTIVE);
-        double errorBudget = 1 - AVAILABILITY_OBJECTIVE;
-        double latencyBudget = 1 - LATENCY_OBJECTIVE;
-        List<AlertRule> alerts = List.of(
-                AlertRule.builder("AvailabilityBudgetBurnFast")
-                        .expr(fast(this::errorRatio, errorBudget))
-                        .forDuration("2m")
-                        .severity(
-                                Severity.CRITICAL,
-                                "SRE workbook: a fast burn pages; 003 lists a high error rate as critical")
-                        .label("component", "slo")
-                        .label("slo", "availability")
-                        .summary("Availability error budget burning fast")
-                        .description("{{ $labels.job }} fails more than 14.4x (1h) or 6x (6h) the error rate its "
-                                + availability + " availability objective allows: at this pace a 30-day budget is"
-                                + " gone in about 2 (or 5) days.")
-                        .runbook("Treat as an outage: find the failing endpoint on the service overview, roll back a"
-                                + " recent deploy, then investigate with exemplar traces.")
-                        .dashboard(StandardDashboards.OVERVIEW)
-                        .exemplars(exemplarsOf("http_request_duration_seconds", false))
-                        .covers("SLO on availability (004's KPI table: availability > 99.9%), fast burn")
-                        .test(AlertTest.given(
-                                        "10% of requests fail",
-                                        "http_requests_total{" + SVC
-                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"200\"}",
-                                        counter(10, 9))
-                                .and(
-                                        "http_requests_total{" + SVC
-                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"500\"}",
-                                        counter(0, 1))
-                                .silentAt("10m")
-                                .firesAt("30m", SVC_JOB, null))
-                        .build(),
-                AlertRule.builder("AvailabilityBudgetBurnSlow")
-                        .expr(slow(this::errorRatio, errorBudget))
-                        .forDuration("1h")
-                        .severity(Severity.WARNING, "SRE workbook: a slow burn is a ticket, not a page")
-                        .label("component", "slo")
-                        .label("slo", "availability")
-                        .summary("Availability error budget burning")
-                        .description("{{ $labels.job }} fails more than 3x (1d) or 1x (3d) the error rate its "
-                                + availability + " availability objective allows; the 30-day budget will not last.")
-                        .runbook("Not an outage: a steady trickle of 5xx. Rank endpoints by errors over the last day"
-                                + " and fix the top one.")
-                        .dashboard(StandardDashboards.OVERVIEW)
-                        .exemplars(exemplarsOf("http_request_duration_seconds", false))
-                        .covers("SLO on availability (004's KPI table: availability > 99.9%), slow burn")
-                        .test(AlertTest.given(
-                                        "0.5% of requests fail for hours",
-                                        "http_requests_total{" + SVC
-                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"200\"}",
-                                        "0+597x240")
-                                .and(
-                                        "http_requests_total{" + SVC
-                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"500\"}",
-                                        "0+3x240")
-                                .silentAt("30m")
-                                .firesAt("4h", SVC_JOB, null))
-                        .test(AlertTest.given(
-                                        "healthy for hours",
-                                        "http_requests_total{" + SVC
-                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"200\"}",
-                                        "0+600x240")
-                                .and(
-                                        "http_requests_total{" + SVC
-                                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"500\"}",
-                                        "0+0x240")
-                                .silentAt("4h"))
-                        .build(),
-                AlertRule.builder("LatencyBudgetBurnFast")
-                        .expr(fast(this::slowRatio, latencyBudget))
-                        .forDuration("2m")
-                        .severity(Severity.CRITICAL, "SRE workbook: a fast burn pages")
-                        .label("component", "slo")
-                        .label("slo", "latency")
-                        .summary("Latency error budget burning fast")
-                        .description("{{ $labels.job }} answers more than 14.4x (1h) or 6x (6h) as many requests slower"
-                                + " than " + LATENCY_THRESHOLD_SECONDS + "s as its " + latency + " latency objective"
-                                + " allows.")
-                        .runbook("Check saturation first: connection pool pending, CPU, GC pauses (JVM dashboard);"
-                                + " then the slowest spans of an exemplar trace.")
-                        .dashboard(StandardDashboards.OVERVIEW)
-                        .exemplars(exemplarsOf("http_request_duration_seconds", false))
-                        .covers("SLO on latency (004's KPI table: p99 < 500ms), fast burn")
-                        .test(latencySlo("half the requests become slow", counter(10, 5), counter(10, 10))
-                                .silentAt("10m")
-                                .firesAt("30m", SVC_JOB, null))
-                        .build(),
-                AlertRule.builder("LatencyBudgetBurnSlow")
-                        .expr(slow(this::slowRatio, latencyBudget))
-                        .forDuration("1h")
-                        .severity(Severity.WARNING, "SRE workbook: a slow burn is a ticket, not a page")
-                        .label("component", "slo")
-                        .label("slo", "latency")
-                        .summary("Latency error budget burning")
-                        .description("{{ $labels.job }} answers more than 3x (1d) or 1x (3d) as many requests slower"
-                                + " than " + LATENCY_THRESHOLD_SECONDS + "s as its " + latency + " latency objective"
-                                + " allows.")
-                        .runbook("A slow drift: compare p99 by endpoint week over week, look for growing tables"
-                                + " (database dashboard) and missing indexes.")
-                        .dashboard(StandardDashboards.OVERVIEW)
-                        .exemplars(exemplarsOf("http_request_duration_seconds", false))
-                        .covers("SLO on latency (004's KPI table: p99 < 500ms), slow burn")
-                        .test(latencySlo("5% of requests slow for hours", "0+570x240", "0+600x240")
-                                .silentAt("30m")
-                                .firesAt("4h", SVC_JOB, null))
-                        .test(latencySlo("all requests fast for hours", "0+600x240", "0+600x240")
-                                .silentAt("4h"))
-                        .build());
-        return new RuleGroup("slo", "vigil-slo", "30s", recording, alerts);
+        List<RecordingRule> recording = new ArrayList<>();
+        SLO_WINDOWS.forEach(w -> recording.add(errorRatioRule(w)));
+        SLO_WINDOWS.forEach(w -> recording.add(slowRatioRule(w)));
+        recording.add(apdexRule());
+        return new RuleGroup(
+                "slo",
+                "vigil-slo",
+                "30s",
+                recording,
+                List.of(
+                        availabilityBurnFast(),
+                        availabilityBurnSlow(),
+                        latencyBudgetBurnFast(),
+                        latencyBudgetBurnSlow()));
+    }
+
+    private RecordingRule errorRatioRule(String w) {
+        // "or 0 * all": a service without a single 5xx has an error ratio of 0, not no data
+        // (the burn-rate panels would show "No data" for exactly the healthy case).
+        String all = sumByJob("rate(" + svc("http_requests_total").over(w) + ")");
+        return new RecordingRule(
+                errorRatio(w),
+                "("
+                        + sumByJob("rate("
+                                + svc("http_requests_total")
+                                        .re("status_code", "5..")
+                                        .over(w) + ")") + " or 0 * " + all + ") / " + all);
+    }
+
+    private RecordingRule slowRatioRule(String w) {
+        Selector duration = svc("http_request_duration_seconds");
+        return new RecordingRule(
+                slowRatio(w),
+                "1 - "
+                        + sumByJob("rate("
+                                + duration.bucket()
+                                        .eq("le", LATENCY_THRESHOLD_SECONDS)
+                                        .over(w) + ")") + " / "
+                        + sumByJob("rate(" + duration.count().over(w) + ")"));
+    }
+
+    /**
+     * Apdex as the HTTP/WebSocket document writes it: (satisfied within T = 0.1 s + tolerating within
+     * 4T = 0.4 s) / 2 / all, bucket boundaries the HTTP histogram has.
+     */
+    private RecordingRule apdexRule() {
+        Selector duration = svc("http_request_duration_seconds");
+        String labels = svcLabels + "," + httpLabels();
+        String bucket = "http_request_duration_seconds_bucket{" + labels + ",le=\"";
+        return new RecordingRule(
+                APDEX_RECORD,
+                "("
+                        + sumByJob("rate("
+                                + duration.bucket()
+                                        .eq("le", StandardDashboards.APDEX_T)
+                                        .over("5m") + ")")
+                        + " + "
+                        + sumByJob("rate("
+                                + duration.bucket()
+                                        .eq("le", StandardDashboards.APDEX_4T)
+                                        .over("5m") + ")")
+                        + ") / 2 / " + sumByJob("rate(" + duration.count().over("5m") + ")"),
+                List.of(new RecordingRule.Case(
+                        "60% within T, 90% within 4T",
+                        List.of(
+                                new AlertTest.Series(bucket + StandardDashboards.APDEX_T + "\"}", "0+360x30"),
+                                new AlertTest.Series(bucket + StandardDashboards.APDEX_4T + "\"}", "0+540x30"),
+                                new AlertTest.Series(
+                                        "http_request_duration_seconds_count{" + labels + "}", "0+600x30")),
+                        "20m",
+                        svcJob,
+                        "0.75")));
+    }
+
+    private AlertRule availabilityBurnFast() {
+        return AlertRule.builder("AvailabilityBudgetBurnFast")
+                .expr(fast(w -> ofJob(errorRatio(w)), 1 - AVAILABILITY_OBJECTIVE))
+                .forDuration("2m")
+                .severity(Severity.CRITICAL, "SRE workbook: a fast burn pages; 003 lists a high error rate as critical")
+                .label("component", "slo")
+                .label("slo", "availability")
+                .summary("Availability error budget burning fast")
+                .description("{{ $labels.job }} fails more than 14.4x (1h) or 6x (6h) the error rate its "
+                        + percent(AVAILABILITY_OBJECTIVE) + " availability objective allows: at this pace a 30-day"
+                        + " budget is gone in about 2 (or 5) days.")
+                .runbook("Treat as an outage: find the failing endpoint on the service overview, roll back a"
+                        + " recent deploy, then investigate with exemplar traces.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("http_request_duration_seconds", false))
+                .covers("SLO on availability (004's KPI table: availability > 99.9%), fast burn")
+                .test(httpErrors().silentAt("10m").firesAt("30m", svcJob, null))
+                .build();
+    }
+
+    private AlertRule availabilityBurnSlow() {
+        return AlertRule.builder("AvailabilityBudgetBurnSlow")
+                .expr(slow(w -> ofJob(errorRatio(w)), 1 - AVAILABILITY_OBJECTIVE))
+                .forDuration("1h")
+                .severity(Severity.WARNING, "SRE workbook: a slow burn is a ticket, not a page")
+                .label("component", "slo")
+                .label("slo", "availability")
+                .summary("Availability error budget burning")
+                .description("{{ $labels.job }} fails more than 3x (1d) or 1x (3d) the error rate its "
+                        + percent(AVAILABILITY_OBJECTIVE)
+                        + " availability objective allows; the 30-day budget will not last.")
+                .runbook("Not an outage: a steady trickle of 5xx. Rank endpoints by errors over the last day"
+                        + " and fix the top one.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("http_request_duration_seconds", false))
+                .covers("SLO on availability (004's KPI table: availability > 99.9%), slow burn")
+                .test(usersRequests("0.5% of requests fail for hours", "0+597x240", "0+3x240")
+                        .silentAt("30m")
+                        .firesAt("4h", svcJob, null))
+                .test(usersRequests("healthy for hours", "0+600x240", "0+0x240").silentAt("4h"))
+                .build();
+    }
+
+    private AlertRule latencyBudgetBurnFast() {
+        return AlertRule.builder("LatencyBudgetBurnFast")
+                .expr(fast(w -> ofJob(slowRatio(w)), 1 - LATENCY_OBJECTIVE))
+                .forDuration("2m")
+                .severity(Severity.CRITICAL, "SRE workbook: a fast burn pages")
+                .label("component", "slo")
+                .label("slo", "latency")
+                .summary("Latency error budget burning fast")
+                .description("{{ $labels.job }} answers more than 14.4x (1h) or 6x (6h) as many requests slower"
+                        + " than " + LATENCY_THRESHOLD_SECONDS + "s as its " + percent(LATENCY_OBJECTIVE)
+                        + " latency objective allows.")
+                .runbook("Check saturation first: connection pool pending, CPU, GC pauses (JVM dashboard);"
+                        + " then the slowest spans of an exemplar trace.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("http_request_duration_seconds", false))
+                .covers("SLO on latency (004's KPI table: p99 < 500ms), fast burn")
+                .test(latencySlo("half the requests become slow", counter(10, 5), counter(10, 10))
+                        .silentAt("10m")
+                        .firesAt("30m", svcJob, null))
+                .build();
+    }
+
+    private AlertRule latencyBudgetBurnSlow() {
+        return AlertRule.builder("LatencyBudgetBurnSlow")
+                .expr(slow(w -> ofJob(slowRatio(w)), 1 - LATENCY_OBJECTIVE))
+                .forDuration("1h")
+                .severity(Severity.WARNING, "SRE workbook: a slow burn is a ticket, not a page")
+                .label("component", "slo")
+                .label("slo", "latency")
+                .summary("Latency error budget burning")
+                .description("{{ $labels.job }} answers more than 3x (1d) or 1x (3d) as many requests slower"
+                        + " than " + LATENCY_THRESHOLD_SECONDS + "s as its " + percent(LATENCY_OBJECTIVE)
+                        + " latency objective allows.")
+                .runbook("A slow drift: compare p99 by endpoint week over week, look for growing tables"
+                        + " (database dashboard) and missing indexes.")
+                .dashboard(StandardDashboards.OVERVIEW)
+                .exemplars(exemplarsOf("http_request_duration_seconds", false))
+                .covers("SLO on latency (004's KPI table: p99 < 500ms), slow burn")
+                .test(latencySlo("5% of requests slow for hours", "0+570x240", "0+600x240")
+                        .silentAt("30m")
+                        .firesAt("4h", svcJob, null))
+                .test(latencySlo("all requests fast for hours", "0+600x240", "0+600x240")
+                        .silentAt("4h"))
+                .build();
     }
 
     // ---- expression helpers -------------------------------------------------------------------
+
+    /** A selector on the service's own series: its job. */
+    private Selector svc(String metric) {
+        return c.select(metric).eq("job", target.job());
+    }
+
+    private String serverErrorRate() {
+        return perInstance(rate(svc("http_requests_total").re("status_code", "5..")));
+    }
+
+    private String requestRate() {
+        return perInstance(rate(svc("http_requests_total")));
+    }
+
+    /** Tempo's span metrics of the service's server spans (Tempo is the scrape target; service the label). */
+    private Selector serverSpans() {
+        return c.select("traces_spanmetrics_calls_total")
+                .eq("service", target.service())
+                .eq("span_kind", "SPAN_KIND_SERVER");
+    }
 
     /**
      * The p99 of a histogram for the alert's target (or its job, for per-job alerts): in Grafana
@@ -827,13 +1028,18 @@ public final class StandardAlerts {
         return "job:slo_http_slow_requests:ratio_rate" + window;
     }
 
-    private static String fast(java.util.function.Function<String, String> ratio, double budget) {
+    /** The service's own recorded series: another service's rules record the same names for its job. */
+    private String ofJob(String recorded) {
+        return recorded + "{job=\"" + target.job() + "\"}";
+    }
+
+    private static String fast(Function<String, String> ratio, double budget) {
         return "(" + ratio.apply("1h") + " > (14.4 * " + num(budget) + ") and " + ratio.apply("5m") + " > (14.4 * "
                 + num(budget) + ")) or (" + ratio.apply("6h") + " > (6 * " + num(budget) + ") and "
                 + ratio.apply("30m") + " > (6 * " + num(budget) + "))";
     }
 
-    private static String slow(java.util.function.Function<String, String> ratio, double budget) {
+    private static String slow(Function<String, String> ratio, double budget) {
         return "(" + ratio.apply("1d") + " > (3 * " + num(budget) + ") and " + ratio.apply("2h") + " > (3 * "
                 + num(budget) + ")) or (" + ratio.apply("3d") + " > " + num(budget) + " and " + ratio.apply("6h")
                 + " > " + num(budget) + ")";
@@ -893,8 +1099,8 @@ public final class StandardAlerts {
      * A histogram whose observations (10/s) all fall under 0.5 s for 10 minutes, then all between 1
      * and 2.5 s: p95 becomes 2.425 s and p99 2.485 s by linear interpolation in that bucket.
      */
-    private static AlertTest.Builder slowHistogram(String name, String metric, String labels) {
-        String base = metric + "_bucket{" + SVC + (labels.isEmpty() ? "" : "," + labels) + ",le=\"";
+    private AlertTest.Builder slowHistogram(String name, String metric, String labels) {
+        String base = metric + "_bucket{" + svcLabels + (labels.isEmpty() ? "" : "," + labels) + ",le=\"";
         return AlertTest.given(name, base + "0.5\"}", counter(10, 0))
                 .and(base + "1\"}", counter(10, 0))
                 .and(base + "2.5\"}", counter(10, 10))
@@ -902,8 +1108,8 @@ public final class StandardAlerts {
     }
 
     /** HTTP latency series: requests within the latency threshold, and all requests. */
-    private static AlertTest.Builder latencySlo(String name, String withinThreshold, String all) {
-        String labels = SVC + "," + httpLabels();
+    private AlertTest.Builder latencySlo(String name, String withinThreshold, String all) {
+        String labels = svcLabels + "," + httpLabels();
         return AlertTest.given(
                         name,
                         "http_request_duration_seconds_bucket{" + labels + ",le=\"" + LATENCY_THRESHOLD_SECONDS + "\"}",
@@ -911,15 +1117,14 @@ public final class StandardAlerts {
                 .and("http_request_duration_seconds_count{" + labels + "}", all);
     }
 
-    private static AlertTest.Builder httpErrors() {
-        return AlertTest.given(
-                        "10% of requests fail",
-                        "http_requests_total{" + SVC
-                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"200\"}",
-                        counter(10, 9))
-                .and(
-                        "http_requests_total{" + SVC
-                                + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=\"500\"}",
-                        counter(0, 1));
+    /** 10% of requests fail after 10 minutes. */
+    private AlertTest.Builder httpErrors() {
+        return usersRequests("10% of requests fail", counter(10, 9), counter(0, 1));
+    }
+
+    /** GET /api/v1/users answered with 200 and with 500, in promtool's notation. */
+    private AlertTest.Builder usersRequests(String name, String ok, String failed) {
+        String series = "http_requests_total{" + svcLabels + ",method=\"GET\",endpoint=\"/api/v1/users\",status_code=";
+        return AlertTest.given(name, series + "\"200\"}", ok).and(series + "\"500\"}", failed);
     }
 }

@@ -1,11 +1,20 @@
 package io.vigil.dashboards;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * The seven dashboards Vigil ships, generated from the {@link MetricCatalogue}: service overview
+ * The dashboards Vigil generates for one service from its {@link MetricCatalogue}: service overview
  * (RED per endpoint, SLOs), authentication and security, users and tokens, database and pool, JVM,
- * logs explorer (Loki) and traces (Tempo). Each query notes the source-document query it covers.
+ * logs explorer (Loki) and traces (Tempo). Each dashboard is a list of rows, one per convention
+ * (HTTP, WebSocket, consumers, each identity kind, database, pool, exporters), and a row or panel is
+ * generated only when the catalogue holds its metrics; a dashboard left without panels is not
+ * generated. Every Prometheus query selects the {@code job} and {@code instance} variables, every
+ * Loki, Tempo and Pyroscope query the {@code service} variable. Each query notes the source-document
+ * query it covers.
  */
 public final class StandardDashboards {
     public static final String OVERVIEW = "vigil-service-overview";
@@ -16,209 +25,360 @@ public final class StandardDashboards {
     public static final String LOGS = "vigil-logs";
     public static final String TRACES = "vigil-traces";
 
+    /** The Apdex target T in seconds (satisfied); tolerating is within 4T, a bucket boundary of the HTTP histogram. */
+    public static final String APDEX_T = "0.1";
+    /** 4T, the Apdex tolerating threshold. */
+    public static final String APDEX_4T = "0.4";
+
     private static final String RATE = "$__rate_interval";
     private static final String STREAM = "{service=\"$service\"}";
+    private static final String ERROR_STREAM = "{service=\"$service\", level=\"ERROR\"}";
+    private static final String IN_SERVICE = "resource.service.name = \"$service\"";
 
     private final MetricCatalogue c;
+    private final ServiceTarget target;
 
-    private StandardDashboards(MetricCatalogue catalogue) {
+    private StandardDashboards(MetricCatalogue catalogue, ServiceTarget target) {
         this.c = catalogue;
+        this.target = target;
     }
 
-    /** Every dashboard, in menu order. */
-    public static List<Dashboard> all(MetricCatalogue catalogue) {
-        StandardDashboards d = new StandardDashboards(catalogue);
-        return List.of(d.overview(), d.auth(), d.users(), d.database(), d.jvm(), d.logs(), d.traces());
+    /** Every dashboard with at least one panel for {@code target}'s catalogue, in menu order. */
+    public static List<Dashboard> all(MetricCatalogue catalogue, ServiceTarget target) {
+        StandardDashboards d = new StandardDashboards(catalogue, target);
+        return List.of(d.overview(), d.auth(), d.users(), d.database(), d.jvm(), d.logs(), d.traces()).stream()
+                .filter(x -> x.panels().stream().anyMatch(p -> !p.isRow()))
+                .toList();
     }
 
     // ---- variables ----------------------------------------------------------------------------
 
-    private static Variable job() {
-        return Variable.prometheus("job", "Service", "label_values(app_info, job)", false, "identity-service");
+    private Variable job() {
+        return Variable.prometheus("job", "Job", "label_values(app_info, job)", false, target.job());
+    }
+
+    private static Variable instance() {
+        return Variable.prometheus(
+                "instance", "Instance", "label_values(app_info{job=~\"$job\"}, instance)", true, ".*");
     }
 
     private static Variable endpoint() {
         return Variable.prometheus(
-                "endpoint", "Endpoint", "label_values(http_requests_total{job=~\"$job\"}, endpoint)", true, ".*");
+                "endpoint",
+                "Endpoint",
+                "label_values(http_requests_total{job=~\"$job\", instance=~\"$instance\"}, endpoint)",
+                true,
+                ".*");
     }
 
-    private static Variable service() {
-        return Variable.custom("service", "Service", "identity-service");
+    private Variable service() {
+        return Variable.custom("service", "Service", target.service());
     }
 
-    // ---- dashboards ---------------------------------------------------------------------------
+    private static Variable userId() {
+        return Variable.textbox("user_id", "User id", "", "00000000-0000-0000-0000-000000000000");
+    }
+
+    // ---- assembly -----------------------------------------------------------------------------
+
+    /** Panels of one row, each added only when the catalogue holds the metrics it reads. */
+    private final class Row {
+        private final String title;
+        private final List<Panel> panels = new ArrayList<>();
+
+        private Row(String title) {
+            this.title = title;
+        }
+
+        /** Adds the panel when every one of {@code metrics} is in the catalogue. */
+        Row when(List<String> metrics, Supplier<Panel> panel) {
+            if (c.containsAll(metrics.toArray(String[]::new))) {
+                panels.add(panel.get());
+            }
+            return this;
+        }
+
+        Row when(String metric, Supplier<Panel> panel) {
+            return when(List.of(metric), panel);
+        }
+
+        Row always(Panel panel) {
+            panels.add(panel);
+            return this;
+        }
+    }
+
+    private Row row(String title) {
+        return new Row(title);
+    }
+
+    private static Dashboard dashboard(Dashboard.Builder b, Row... rows) {
+        for (Row r : rows) {
+            if (!r.panels.isEmpty()) {
+                b.row(r.title).add(r.panels.toArray(Panel[]::new));
+            }
+        }
+        return b.build();
+    }
+
+    private Dashboard.Builder prometheusDashboard(String uid, String title, String description) {
+        return Dashboard.builder(uid, title)
+                .description(description)
+                .variable(job())
+                .variable(instance());
+    }
+
+    // ---- service overview ---------------------------------------------------------------------
 
     private Dashboard overview() {
-        Selector requests = svc("http_requests_total").re("endpoint", "$endpoint");
-        Selector errors = requests.re("status_code", "5..");
-        Selector duration = svc("http_request_duration_seconds").re("endpoint", "$endpoint");
-        return Dashboard.builder(OVERVIEW, "Vigil · Service overview")
-                .description("RED per endpoint, SLO burn, WebSocket and consumer health of one service.")
-                .variable(job())
-                .variable(endpoint())
-                .row("Golden signals")
-                .add(
-                        Panel.stat("Requests", "reqps", promql("sum(" + rate(requests) + ")", "requests")),
-                        Panel.stat(
+        return dashboard(
+                prometheusDashboard(
+                                OVERVIEW,
+                                "Vigil · Service overview",
+                                "RED per endpoint, SLO burn, WebSocket and consumer health of one service.")
+                        .variable(endpoint()),
+                goldenSignals(),
+                slo(),
+                redPerEndpoint(),
+                webSocket(),
+                consumers(),
+                runtimeHealth(),
+                row("Dependencies (from traces)")
+                        .when(
+                                "traces_service_graph_request_total",
+                                () -> Panel.nodeGraph("Service graph", Query.serviceMap())));
+    }
+
+    private Selector requests() {
+        return svc("http_requests_total").re("endpoint", "$endpoint");
+    }
+
+    private Selector serverErrors() {
+        return requests().re("status_code", "5..");
+    }
+
+    private Selector httpDuration() {
+        return svc("http_request_duration_seconds").re("endpoint", "$endpoint");
+    }
+
+    private Row goldenSignals() {
+        return row("Golden signals")
+                .when(
+                        "http_requests_total",
+                        () -> Panel.stat("Requests", "reqps", promql("sum(" + rate(requests()) + ")", "requests")))
+                .when(
+                        "http_requests_total",
+                        () -> Panel.stat(
                                 "Error ratio (5xx)",
                                 "percentunit",
-                                promql("sum(" + rate(errors) + ") / sum(" + rate(requests) + ")", "errors")),
-                        Panel.stat("p95 latency", "s", promql(quantile(0.95, duration.bucket(), ""), "p95")),
-                        Panel.stat("Targets up", "none", promql("sum(" + svc("up") + ")", "up")))
-                .row("SLO: " + pct(StandardAlerts.AVAILABILITY_OBJECTIVE) + " available, "
+                                promql("sum(" + rate(serverErrors()) + ") / sum(" + rate(requests()) + ")", "errors")))
+                .when(
+                        "http_request_duration_seconds",
+                        () -> Panel.stat(
+                                "p95 latency",
+                                "s",
+                                promql(quantile(0.95, httpDuration().bucket(), ""), "p95")))
+                .when("up", () -> Panel.stat("Targets up", "none", promql("sum(" + svc("up") + ")", "up")));
+    }
+
+    private Row slo() {
+        List<String> metrics = List.of("http_requests_total", "http_request_duration_seconds");
+        return row("SLO: " + pct(StandardAlerts.AVAILABILITY_OBJECTIVE) + " available, "
                         + pct(StandardAlerts.LATENCY_OBJECTIVE) + " within " + StandardAlerts.LATENCY_THRESHOLD_SECONDS
                         + "s")
-                .add(
-                        Panel.timeseries(
+                .when(
+                        metrics,
+                        () -> burnRate(
                                         "Error budget burn rate",
-                                        "x",
-                                        promql(
-                                                "job:slo_http_errors:ratio_rate1h{job=~\"$job\"} / "
-                                                        + budget(StandardAlerts.AVAILABILITY_OBJECTIVE),
-                                                "availability, 1h"),
-                                        promql(
-                                                "job:slo_http_errors:ratio_rate6h{job=~\"$job\"} / "
-                                                        + budget(StandardAlerts.AVAILABILITY_OBJECTIVE),
-                                                "availability, 6h"))
+                                        "job:slo_http_errors:ratio_rate",
+                                        StandardAlerts.AVAILABILITY_OBJECTIVE,
+                                        "availability")
                                 .describedAs("1 = spending the error budget exactly over 30 days; the fast-burn"
-                                        + " alert pages at 14.4 (1h) or 6 (6h)."),
-                        Panel.timeseries(
+                                        + " alert pages at 14.4 (1h) or 6 (6h)."))
+                .when(
+                        metrics,
+                        () -> burnRate(
                                         "Latency budget burn rate",
-                                        "x",
-                                        promql(
-                                                "job:slo_http_slow_requests:ratio_rate1h{job=~\"$job\"} / "
-                                                        + budget(StandardAlerts.LATENCY_OBJECTIVE),
-                                                "latency, 1h"),
-                                        promql(
-                                                "job:slo_http_slow_requests:ratio_rate6h{job=~\"$job\"} / "
-                                                        + budget(StandardAlerts.LATENCY_OBJECTIVE),
-                                                "latency, 6h"))
+                                        "job:slo_http_slow_requests:ratio_rate",
+                                        StandardAlerts.LATENCY_OBJECTIVE,
+                                        "latency")
                                 .describedAs("Share of requests slower than the objective's threshold, in units of"
-                                        + " the budget."))
-                .row("RED per endpoint")
-                .add(
-                        Panel.timeseries(
-                                "Request rate by endpoint",
-                                "reqps",
-                                promql("sum by (method, endpoint) (" + rate(requests) + ")", "{{method}} {{endpoint}}")
-                                        .covering("004 request throughput: rate(http_requests_total[5m]); 000 HTTP"
-                                                + " request rates by endpoint")),
-                        Panel.timeseries(
-                                "5xx rate by endpoint",
-                                "reqps",
-                                promql(
-                                                "sum by (method, endpoint, status_code) (" + rate(errors) + ")",
-                                                "{{method}} {{endpoint}} {{status_code}}")
-                                        .covering(
-                                                "000 HTTP 5xx error rate: rate(http_requests_total{status=~\"5..\"}[5m]),"
-                                                        + " label status_code")),
-                        Panel.timeseries(
-                                "Error ratio by endpoint",
-                                "percentunit",
-                                promql(
-                                                "sum by (endpoint) (" + rate(errors) + ") / sum by (endpoint) ("
-                                                        + rate(requests) + ")",
-                                                "{{endpoint}}")
-                                        .covering("004 error rate percentage")),
-                        Panel.timeseries(
-                                "Latency p95 by endpoint",
-                                "s",
-                                promql(quantile(0.95, duration.bucket(), "endpoint"), "p95 {{endpoint}}")
-                                        .withExemplars()
-                                        .covering("004 p99 / percentiles of http_request_duration_seconds"),
-                                promql(quantile(0.99, duration.bucket(), ""), "p99 all")
-                                        .withExemplars(),
-                                promql(quantile(0.5, duration.bucket(), ""), "p50 all")),
-                        Panel.timeseries(
-                                "Average response time by endpoint",
-                                "s",
-                                promql(
-                                                "sum by (endpoint) (" + rate(duration.sum()) + ") / sum by (endpoint) ("
-                                                        + rate(duration.count()) + ")",
-                                                "{{endpoint}}")
-                                        .covering("004 average response time by endpoint")),
-                        Panel.timeseries(
-                                        "Apdex (T = 0.1s, tolerating 0.5s)",
-                                        "percentunit",
-                                        promql(
-                                                        "(sum("
-                                                                + rate(duration.bucket()
-                                                                        .eq("le", "0.1")) + ") + sum("
-                                                                + rate(duration.bucket()
-                                                                        .eq("le", "0.5")) + ")) / 2 / sum("
-                                                                + rate(duration.count()) + ")",
-                                                        "apdex")
-                                                .covering("004 Apdex score (tolerating bucket 0.4s -> 0.5s, a boundary"
-                                                        + " the histogram has)"))
-                                .describedAs("(satisfied + (satisfied + tolerating)) / 2 / all; satisfied is within"
-                                        + " 0.1s, tolerating within 0.5s."),
-                        Panel.pie(
-                                "Responses by status code",
-                                "reqps",
-                                promql("sum by (status_code) (" + rate(requests) + ")", "{{status_code}}")),
-                        Panel.timeseries(
-                                        "Requests in progress",
-                                        "none",
-                                        promql(
-                                                "sum by (endpoint) ("
-                                                        + svc("http_requests_in_progress")
-                                                                .re("endpoint", "$endpoint") + ")",
-                                                "{{endpoint}}"))
-                                .sized(8, 8),
-                        Panel.timeseries(
-                                        "Request / response size p95",
-                                        "bytes",
-                                        promql(
-                                                quantile(
-                                                        0.95,
-                                                        svc("http_request_size_bytes")
-                                                                .bucket(),
-                                                        "endpoint"),
-                                                "request {{endpoint}}"),
-                                        promql(
-                                                quantile(
-                                                        0.95,
-                                                        svc("http_response_size_bytes")
-                                                                .bucket(),
-                                                        "endpoint"),
-                                                "response {{endpoint}}"))
-                                .sized(8, 8),
-                        Panel.timeseries(
-                                "Exceptions by type",
-                                "ops",
-                                promql(
-                                        "sum by (exception_type, endpoint) (" + rate(svc("http_exceptions_total"))
-                                                + ")",
-                                        "{{exception_type}} {{endpoint}}")),
-                        Panel.timeseries(
-                                "Rate-limit hits by type",
-                                "ops",
-                                promql(
-                                                "sum by (limit_type) (" + rate(svc("rate_limit_hits_total")) + ")",
-                                                "{{limit_type}}")
-                                        .covering("004 rate_limit_hits_total{limit_type}")))
-                .row("WebSocket")
-                .add(
-                        Panel.stat(
+                                        + " the budget."));
+    }
+
+    /** A recorded SLO ratio over 1h and 6h, in units of the objective's budget. */
+    private static Panel burnRate(String title, String recorded, double objective, String legend) {
+        return Panel.timeseries(
+                title,
+                "x",
+                promql(recorded + "1h{job=~\"$job\"} / " + budget(objective), legend + ", 1h"),
+                promql(recorded + "6h{job=~\"$job\"} / " + budget(objective), legend + ", 6h"));
+    }
+
+    private Row redPerEndpoint() {
+        String requestsTotal = "http_requests_total";
+        String duration = "http_request_duration_seconds";
+        return row("RED per endpoint")
+                .when(requestsTotal, this::requestRateByEndpoint)
+                .when(requestsTotal, this::serverErrorsByEndpoint)
+                .when(requestsTotal, this::errorRatioByEndpoint)
+                .when(duration, this::latencyByEndpoint)
+                .when(duration, this::averageResponseTime)
+                .when(duration, this::apdex)
+                .when(requestsTotal, this::responsesByStatus)
+                .when("http_requests_in_progress", this::requestsInProgress)
+                .when(List.of("http_request_size_bytes", "http_response_size_bytes"), this::bodySizes)
+                .when("http_exceptions_total", this::exceptionsByType)
+                .when("rate_limit_hits_total", this::rateLimitHits);
+    }
+
+    private Panel requestRateByEndpoint() {
+        return Panel.timeseries(
+                "Request rate by endpoint",
+                "reqps",
+                promql("sum by (method, endpoint) (" + rate(requests()) + ")", "{{method}} {{endpoint}}")
+                        .covering("004 request throughput: rate(http_requests_total[5m]); 000 HTTP"
+                                + " request rates by endpoint"));
+    }
+
+    private Panel serverErrorsByEndpoint() {
+        return Panel.timeseries(
+                "5xx rate by endpoint",
+                "reqps",
+                promql(
+                                "sum by (method, endpoint, status_code) (" + rate(serverErrors()) + ")",
+                                "{{method}} {{endpoint}} {{status_code}}")
+                        .covering("000 HTTP 5xx error rate: rate(http_requests_total{status=~\"5..\"}[5m]),"
+                                + " label status_code"));
+    }
+
+    private Panel errorRatioByEndpoint() {
+        return Panel.timeseries(
+                "Error ratio by endpoint",
+                "percentunit",
+                promql(
+                                "sum by (endpoint) (" + rate(serverErrors()) + ") / sum by (endpoint) ("
+                                        + rate(requests()) + ")",
+                                "{{endpoint}}")
+                        .covering("004 error rate percentage"));
+    }
+
+    private Panel latencyByEndpoint() {
+        return Panel.timeseries(
+                "Latency p95 by endpoint",
+                "s",
+                promql(quantile(0.95, httpDuration().bucket(), "endpoint"), "p95 {{endpoint}}")
+                        .withExemplars()
+                        .covering("004 p99 / percentiles of http_request_duration_seconds"),
+                promql(quantile(0.99, httpDuration().bucket(), ""), "p99 all").withExemplars(),
+                promql(quantile(0.5, httpDuration().bucket(), ""), "p50 all"));
+    }
+
+    private Panel averageResponseTime() {
+        return Panel.timeseries(
+                "Average response time by endpoint",
+                "s",
+                promql(
+                                "sum by (endpoint) ("
+                                        + rate(httpDuration().sum()) + ") / sum by (endpoint) ("
+                                        + rate(httpDuration().count()) + ")",
+                                "{{endpoint}}")
+                        .covering("004 average response time by endpoint"));
+    }
+
+    private Panel responsesByStatus() {
+        return Panel.pie(
+                "Responses by status code",
+                "reqps",
+                promql("sum by (status_code) (" + rate(requests()) + ")", "{{status_code}}"));
+    }
+
+    private Panel requestsInProgress() {
+        return Panel.timeseries(
+                        "Requests in progress",
+                        "none",
+                        promql(
+                                "sum by (endpoint) ("
+                                        + svc("http_requests_in_progress").re("endpoint", "$endpoint") + ")",
+                                "{{endpoint}}"))
+                .sized(8, 8);
+    }
+
+    private Panel bodySizes() {
+        return Panel.timeseries(
+                        "Request / response size p95",
+                        "bytes",
+                        promql(
+                                quantile(0.95, svc("http_request_size_bytes").bucket(), "endpoint"),
+                                "request {{endpoint}}"),
+                        promql(
+                                quantile(0.95, svc("http_response_size_bytes").bucket(), "endpoint"),
+                                "response {{endpoint}}"))
+                .sized(8, 8);
+    }
+
+    private Panel exceptionsByType() {
+        return Panel.timeseries(
+                "Exceptions by type",
+                "ops",
+                promql(
+                        sumBy("exception_type, endpoint", rate(svc("http_exceptions_total"))),
+                        "{{exception_type}} {{endpoint}}"));
+    }
+
+    private Panel rateLimitHits() {
+        return Panel.timeseries(
+                "Rate-limit hits by type",
+                "ops",
+                promql(sumBy("limit_type", rate(svc("rate_limit_hits_total"))), "{{limit_type}}")
+                        .covering("004 rate_limit_hits_total{limit_type}"));
+    }
+
+    /** The HTTP/WebSocket document's Apdex query as written: T = 0.1 s, tolerating within 4T = 0.4 s. */
+    private Panel apdex() {
+        Selector bucket = httpDuration().bucket();
+        return Panel.timeseries(
+                        "Apdex (T = " + APDEX_T + "s)",
+                        "percentunit",
+                        promql(
+                                        "(sum(" + rate(bucket.eq("le", APDEX_T)) + ") + sum("
+                                                + rate(bucket.eq("le", APDEX_4T)) + ")) / 2 / sum("
+                                                + rate(httpDuration().count()) + ")",
+                                        "apdex")
+                                .covering("004 Apdex score: (satisfied le=\"0.1\" + tolerating le=\"0.4\") / 2 / total;"
+                                        + " job:http_apdex:ratio_rate5m records it per job"))
+                .describedAs("(satisfied + (satisfied + tolerating)) / 2 / all; satisfied is within " + APDEX_T
+                        + "s, tolerating within " + APDEX_4T + "s (4T).");
+    }
+
+    private Row webSocket() {
+        return row("WebSocket")
+                .when(
+                        "ws_connections_active",
+                        () -> Panel.stat(
                                 "Open connections",
                                 "none",
                                 promql("sum(" + svc("ws_connections_active") + ")", "open")
-                                        .covering("004 ws_connections_active")),
-                        Panel.timeseries(
+                                        .covering("004 ws_connections_active")))
+                .when(
+                        "ws_connections_total",
+                        () -> Panel.timeseries(
                                         "Connections by outcome",
                                         "ops",
-                                        promql(
-                                                        "sum by (status) (" + rate(svc("ws_connections_total")) + ")",
-                                                        "{{status}}")
+                                        promql(sumBy("status", rate(svc("ws_connections_total"))), "{{status}}")
                                                 .covering("004 ws_connections_total{status}"))
-                                .sized(6, 8),
-                        Panel.timeseries(
+                                .sized(6, 8))
+                .when(
+                        List.of("ws_messages_received_total", "ws_messages_sent_total"),
+                        () -> Panel.timeseries(
                                         "Messages",
                                         "ops",
                                         promql("sum(" + rate(svc("ws_messages_received_total")) + ")", "received"),
                                         promql("sum(" + rate(svc("ws_messages_sent_total")) + ")", "sent"))
-                                .sized(6, 8),
-                        Panel.timeseries(
+                                .sized(6, 8))
+                .when(
+                        "ws_message_processing_duration_seconds",
+                        () -> Panel.timeseries(
                                         "Message processing p95 by handler",
                                         "s",
                                         promql(
@@ -228,10 +388,14 @@ public final class StandardDashboards {
                                                                 .bucket(),
                                                         "pkg_id"),
                                                 "{{pkg_id}}"))
-                                .sized(6, 8))
-                .row("Message consumers")
-                .add(
-                        Panel.timeseries(
+                                .sized(6, 8));
+    }
+
+    private Row consumers() {
+        return row("Message consumers")
+                .when(
+                        "consumer_messages_processed_total",
+                        () -> Panel.timeseries(
                                         "Throughput by outcome",
                                         "ops",
                                         promql(
@@ -241,121 +405,159 @@ public final class StandardDashboards {
                                                         "{{status}}")
                                                 .covering(
                                                         "002 Consumer Throughput: rate(consumer_messages_processed_total[1m])"))
-                                .sized(6, 8),
-                        Panel.timeseries(
-                                        "Processing latency",
-                                        "s",
-                                        promql(
-                                                        quantile(
-                                                                0.95,
-                                                                svc("consumer_processing_duration_seconds")
-                                                                        .bucket(),
-                                                                ""),
-                                                        "p95")
-                                                .withExemplars()
-                                                .covering(
-                                                        "002 histogram_quantile(0.95, consumer_processing_duration_seconds_bucket)"),
-                                        promql(
-                                                quantile(
-                                                        0.95,
-                                                        svc("consumer_sink_insert_duration_seconds")
-                                                                .bucket(),
-                                                        ""),
-                                                "sink insert p95"))
-                                .sized(6, 8),
-                        Panel.timeseries(
+                                .sized(6, 8))
+                .when(
+                        "consumer_processing_duration_seconds",
+                        () -> consumerLatency().sized(6, 8))
+                .when(
+                        "consumer_errors_total",
+                        () -> Panel.timeseries(
                                         "Errors by type",
                                         "ops",
                                         promql(
-                                                        "sum by (error_type) (" + rate(svc("consumer_errors_total"))
-                                                                + ")",
+                                                        sumBy("error_type", rate(svc("consumer_errors_total"))),
                                                         "{{error_type}}")
                                                 .covering("002 consumer_errors_total"))
-                                .sized(6, 8),
-                        Panel.timeseries(
+                                .sized(6, 8))
+                .when(
+                        "consumer_lag",
+                        () -> Panel.timeseries(
                                         "Lag",
                                         "none",
                                         promql("max(" + svc("consumer_lag") + ")", "lag")
                                                 .covering("002 consumer_lag"))
-                                .sized(6, 8))
-                .row("Service")
-                .add(
-                        Panel.table(
+                                .sized(6, 8));
+    }
+
+    private Panel consumerLatency() {
+        List<Query> queries = new ArrayList<>();
+        queries.add(promql(
+                        quantile(
+                                0.95,
+                                svc("consumer_processing_duration_seconds").bucket(),
+                                ""),
+                        "p95")
+                .withExemplars()
+                .covering("002 histogram_quantile(0.95, consumer_processing_duration_seconds_bucket)"));
+        if (c.contains("consumer_sink_insert_duration_seconds")) {
+            queries.add(promql(
+                    quantile(0.95, svc("consumer_sink_insert_duration_seconds").bucket(), ""), "sink insert p95"));
+        }
+        return Panel.timeseries("Processing latency", "s", queries.toArray(Query[]::new));
+    }
+
+    private Row runtimeHealth() {
+        return row("Service")
+                .when(
+                        "app_info",
+                        () -> Panel.table(
                                         "Running versions",
                                         promql(svc("app_info").toString(), "")
                                                 .covering("004 app_info{version,environment}"))
-                                .sized(12, 6),
-                        Panel.timeseries(
+                                .sized(12, 6))
+                .when(
+                        List.of("vigil_export_failures_total", "vigil_label_overflow_total"),
+                        () -> Panel.timeseries(
                                         "Telemetry health",
                                         "ops",
                                         promql(
-                                                "sum by (signal) (" + rate(svc("vigil_export_failures_total")) + ")",
+                                                sumBy("signal", rate(svc("vigil_export_failures_total"))),
                                                 "export failures {{signal}}"),
                                         promql(
-                                                "sum by (kind, label) (" + rate(svc("vigil_label_overflow_total"))
-                                                        + ")",
+                                                sumBy("kind, label", rate(svc("vigil_label_overflow_total"))),
                                                 "label overflow {{kind}}.{{label}}"))
-                                .sized(12, 6))
-                .row("Dependencies (from traces)")
-                .add(Panel.nodeGraph("Service graph", Query.serviceMap()))
-                .build();
+                                .sized(12, 6));
     }
 
+    // ---- authentication and security ------------------------------------------------------------
+
     private Dashboard auth() {
-        Selector attempts = svc("authentication_attempts_total");
-        Selector failedLogins = svc("failed_login_attempts_total");
-        Selector security = svc("security_events_total");
-        Selector authz = svc("authorization_checks_total");
-        return Dashboard.builder(AUTH, "Vigil · Authentication & security")
-                .description("Logins, failures by reason, lockouts, authorization denials and security events.")
-                .variable(job())
-                .variable(service())
-                .row("Now")
-                .add(
-                        Panel.stat("Authentications", "ops", promql("sum(" + rate(attempts) + ")", "attempts")),
-                        Panel.stat(
+        return dashboard(
+                prometheusDashboard(
+                                AUTH,
+                                "Vigil · Authentication & security",
+                                "Logins, failures by reason, lockouts, authorization denials and security events.")
+                        .variable(service()),
+                authNow(),
+                authentication(),
+                securityAndAuthorization(),
+                row("Logs")
+                        .when("security_events_total", () -> highSeveritySecurityLogs())
+                        .when("authentication_attempts_total", () -> failedAuthenticationLogs()));
+    }
+
+    private Row authNow() {
+        return row("Now")
+                .when(
+                        "authentication_attempts_total",
+                        () -> Panel.stat(
+                                "Authentications",
+                                "ops",
+                                promql("sum(" + rate(svc("authentication_attempts_total")) + ")", "attempts")))
+                .when(
+                        "failed_login_attempts_total",
+                        () -> Panel.stat(
                                 "Failed logins, last hour",
                                 "none",
-                                promql("sum(increase(" + failedLogins.over("1h") + "))", "failed")
+                                promql(
+                                                "sum(increase("
+                                                        + svc("failed_login_attempts_total")
+                                                                .over("1h") + "))",
+                                                "failed")
                                         .covering(
                                                 "000 Total failed logins in last hour:"
-                                                        + " sum(increase(failed_login_attempts[1h])) -> failed_login_attempts_total")),
-                        Panel.stat(
+                                                        + " sum(increase(failed_login_attempts[1h])) -> failed_login_attempts_total")))
+                .when(
+                        "security_events_total",
+                        () -> Panel.stat(
                                 "Accounts locked, last hour",
                                 "none",
                                 promql(
                                         "sum(increase("
-                                                + security.eq("event_type", "account_locked")
-                                                        .over("1h") + "))",
-                                        "locked")),
-                        Panel.stat(
+                                                + svc("security_events_total")
+                                                        .eq("event_type", "account_locked")
+                                                        .over("1h")
+                                                + "))",
+                                        "locked")))
+                .when(
+                        "authorization_checks_total",
+                        () -> Panel.stat(
                                 "Authorization denials, last hour",
                                 "none",
-                                promql(
-                                                "sum(increase("
-                                                        + authz.eq("is_authorized", "false")
-                                                                .over("1h") + "))",
-                                                "denied")
+                                promql("sum(increase(" + denials().over("1h") + "))", "denied")
                                         .covering(
                                                 "000 Failed authorization checks:"
-                                                        + " sum(increase(authorization_checks_total{is_authorized=\"false\"}[1h]))")))
-                .row("Authentication")
-                .add(
-                        Panel.timeseries(
+                                                        + " sum(increase(authorization_checks_total{is_authorized=\"false\"}[1h]))")));
+    }
+
+    private Selector denials() {
+        return svc("authorization_checks_total").eq("is_authorized", "false");
+    }
+
+    private Row authentication() {
+        Supplier<Selector> attempts = () -> svc("authentication_attempts_total");
+        return row("Authentication")
+                .when(
+                        "authentication_attempts_total",
+                        () -> Panel.timeseries(
                                 "Attempts by type and outcome",
                                 "ops",
-                                promql(
-                                                "sum by (auth_type, status) (" + rate(attempts) + ")",
-                                                "{{auth_type}} {{status}}")
-                                        .covering("000 Authentication attempts")),
-                        Panel.timeseries(
+                                promql(sumBy("auth_type, status", rate(attempts.get())), "{{auth_type}} {{status}}")
+                                        .covering("000 Authentication attempts")))
+                .when(
+                        "authentication_attempts_total",
+                        () -> Panel.timeseries(
                                 "Failure rate",
                                 "ops",
                                 promql(
-                                                "sum by (auth_type) (" + rate(attempts.eq("status", "failure")) + ")",
+                                                sumBy(
+                                                        "auth_type",
+                                                        rate(attempts.get().eq("status", "failure"))),
                                                 "{{auth_type}}")
-                                        .covering("000 rate(authentication_attempts_total{status=\"failure\"}[5m])")),
-                        Panel.timeseries(
+                                        .covering("000 rate(authentication_attempts_total{status=\"failure\"}[5m])")))
+                .when(
+                        "authentication_duration_seconds",
+                        () -> Panel.timeseries(
                                 "Duration p95 / p99",
                                 "s",
                                 promql(
@@ -375,96 +577,111 @@ public final class StandardDashboards {
                                                                 .bucket(),
                                                         "auth_type"),
                                                 "p99 {{auth_type}}")
-                                        .withExemplars()),
-                        Panel.pie(
+                                        .withExemplars()))
+                .when(
+                        "failed_login_attempts_total",
+                        () -> Panel.pie(
                                         "Failed logins by reason",
                                         "none",
                                         promql(
-                                                        "sum by (reason) (increase(" + failedLogins.over("$__range")
-                                                                + "))",
+                                                        "sum by (reason) (increase("
+                                                                + svc("failed_login_attempts_total")
+                                                                        .over("$__range") + "))",
                                                         "{{reason}}")
                                                 .covering("000 Failed login attempts by reason (pie chart)"))
-                                .sized(12, 8))
-                .row("Security and authorization")
-                .add(
-                        Panel.timeseries(
+                                .sized(12, 8));
+    }
+
+    private Row securityAndAuthorization() {
+        return row("Security and authorization")
+                .when(
+                        "security_events_total",
+                        () -> Panel.timeseries(
                                 "Security events by type and severity",
                                 "ops",
                                 promql(
-                                                "sum by (event_type, severity) (" + rate(security) + ")",
+                                                sumBy("event_type, severity", rate(svc("security_events_total"))),
                                                 "{{event_type}} ({{severity}})")
-                                        .covering("000 Security events timeline")),
-                        Panel.timeseries(
+                                        .covering("000 Security events timeline")))
+                .when(
+                        "authorization_checks_total",
+                        () -> Panel.timeseries(
                                 "Authorization denials by resource and action",
                                 "ops",
-                                promql(
-                                        "sum by (resource, action) (" + rate(authz.eq("is_authorized", "false")) + ")",
-                                        "{{resource}} {{action}}")),
-                        Panel.timeseries(
-                                "Password operations",
-                                "ops",
-                                promql(
-                                        "sum by (operation_type, status) (" + rate(svc("password_operations_total"))
-                                                + ")",
-                                        "{{operation_type}} {{status}}")),
-                        Panel.timeseries(
+                                promql(sumBy("resource, action", rate(denials())), "{{resource}} {{action}}")))
+                .when("password_operations_total", this::passwordOperations)
+                .when( // bearer tokens are HTTP's, shown next to the authentications
+                        List.of("token_validation_total", "http_requests_total", "authentication_attempts_total"),
+                        () -> Panel.timeseries(
                                 "Token validations and 403s",
                                 "ops",
-                                promql(
-                                                "sum by (status) (" + rate(svc("token_validation_total")) + ")",
-                                                "validation {{status}}")
+                                promql(sumBy("status", rate(svc("token_validation_total"))), "validation {{status}}")
                                         .covering("004 token_validation_total{status}"),
                                 promql(
                                                 "sum("
                                                         + rate(svc("http_requests_total")
                                                                 .eq("status_code", "403")) + ")",
                                                 "403 responses")
-                                        .covering("004 UnauthorizedAccessAttempts' rate")))
-                .row("Logs")
-                .add(
-                        Panel.logs(
-                                        "High and critical security events",
-                                        logql(
-                                                        STREAM
-                                                                + " | json | event_type=\"security\" | severity=~\"high|critical\"")
-                                                .covering("000 LogQL high severity security events"))
-                                .sized(12, 10),
-                        Panel.logs(
-                                        "Failed authentications",
-                                        logql(STREAM + " | json | event_type=\"authentication\" | status=\"failure\"")
-                                                .covering("000 LogQL all authentication failures"))
-                                .sized(12, 10))
-                .build();
+                                        .covering("004 UnauthorizedAccessAttempts' rate")));
     }
 
+    private Panel passwordOperations() {
+        return Panel.timeseries(
+                "Password operations",
+                "ops",
+                promql(
+                        sumBy("operation_type, status", rate(svc("password_operations_total"))),
+                        "{{operation_type}} {{status}}"));
+    }
+
+    // ---- users and tokens ---------------------------------------------------------------------
+
     private Dashboard users() {
-        Selector userOps = svc("user_operations_total");
-        Selector tokenOps = svc("token_operations_total");
-        return Dashboard.builder(USERS, "Vigil · Users & tokens")
-                .description("User management and the token lifecycle.")
-                .variable(job())
-                .variable(service())
-                .row("Tokens")
-                .add(
-                        Panel.stat(
+        return dashboard(
+                prometheusDashboard(USERS, "Vigil · Users & tokens", "User management and the token lifecycle.")
+                        .variable(service()),
+                tokens(),
+                usersRow(),
+                row("Logs")
+                        .when("user_operations_total", () -> userOperationsTimeline("User operations timeline (logs)"))
+                        .when("token_operations_total", () -> tokenGenerationLogs("Token generation events", 8)));
+    }
+
+    private Row tokens() {
+        Supplier<Selector> tokenOps = () -> svc("token_operations_total");
+        return row("Tokens")
+                .when(
+                        "active_tokens",
+                        () -> Panel.stat(
                                         "Active access tokens",
                                         "none",
                                         promql("sum(" + svc("active_tokens").eq("token_type", "access") + ")", "access")
                                                 .covering("000 active_tokens{token_type=\"access\"}"))
-                                .sized(6, 8),
-                        Panel.timeseries(
+                                .sized(6, 8))
+                .when(
+                        "active_tokens",
+                        () -> Panel.timeseries(
                                         "Active tokens by type",
                                         "none",
-                                        promql("sum by (token_type) (" + svc("active_tokens") + ")", "{{token_type}}")
+                                        promql(
+                                                        sumBy(
+                                                                "token_type",
+                                                                svc("active_tokens")
+                                                                        .toString()),
+                                                        "{{token_type}}")
                                                 .covering("000 Active tokens gauge"))
-                                .sized(6, 8),
-                        Panel.timeseries(
+                                .sized(6, 8))
+                .when(
+                        "token_operations_total",
+                        () -> Panel.timeseries(
                                 "Token operations",
                                 "ops",
                                 promql(
-                                        "sum by (operation_type, token_type, status) (" + rate(tokenOps) + ")",
-                                        "{{operation_type}} {{token_type}} {{status}}")),
-                        Panel.timeseries(
+                                        sumBy("operation_type, token_type, status", rate(tokenOps.get())),
+                                        "{{operation_type}} {{token_type}} {{status}}")))
+                .when(
+                        "token_operation_duration_seconds",
+                        () -> Panel.timeseries(
                                 "Token operation p95",
                                 "s",
                                 promql(
@@ -474,24 +691,34 @@ public final class StandardDashboards {
                                                                 .bucket(),
                                                         "operation_type, token_type"),
                                                 "{{operation_type}} {{token_type}}")
-                                        .withExemplars()),
-                        Panel.timeseries(
+                                        .withExemplars()))
+                .when(
+                        "token_operations_total",
+                        () -> Panel.timeseries(
                                 "Token operation failures",
                                 "ops",
                                 promql(
-                                        "sum by (operation_type, token_type) ("
-                                                + rate(tokenOps.re("status", "failure|error")) + ")",
-                                        "{{operation_type}} {{token_type}}")))
-                .row("Users")
-                .add(
-                        Panel.timeseries(
+                                        sumBy(
+                                                "operation_type, token_type",
+                                                rate(tokenOps.get().re("status", "failure|error"))),
+                                        "{{operation_type}} {{token_type}}")));
+    }
+
+    private Row usersRow() {
+        Supplier<Selector> userOps = () -> svc("user_operations_total");
+        return row("Users")
+                .when(
+                        "user_operations_total",
+                        () -> Panel.timeseries(
                                 "User operations",
                                 "ops",
                                 promql(
-                                                "sum by (operation_type, status) (" + rate(userOps) + ")",
+                                                sumBy("operation_type, status", rate(userOps.get())),
                                                 "{{operation_type}} {{status}}")
-                                        .covering("000 User operations rate")),
-                        Panel.timeseries(
+                                        .covering("000 User operations rate")))
+                .when(
+                        "user_operation_duration_seconds",
+                        () -> Panel.timeseries(
                                 "User operation p95",
                                 "s",
                                 promql(
@@ -501,109 +728,138 @@ public final class StandardDashboards {
                                                                 .bucket(),
                                                         "operation_type"),
                                                 "{{operation_type}}")
-                                        .withExemplars()),
-                        Panel.timeseries(
+                                        .withExemplars()))
+                .when(
+                        "user_operations_total",
+                        () -> Panel.timeseries(
                                 "Failed user operations",
                                 "ops",
                                 promql(
-                                        "sum by (operation_type, status) ("
-                                                + rate(userOps.re("status", "failure|error")) + ")",
-                                        "{{operation_type}} {{status}}")),
-                        Panel.timeseries(
-                                "Password operations",
-                                "ops",
-                                promql(
-                                        "sum by (operation_type, status) (" + rate(svc("password_operations_total"))
-                                                + ")",
+                                        sumBy(
+                                                "operation_type, status",
+                                                rate(userOps.get().re("status", "failure|error"))),
                                         "{{operation_type}} {{status}}")))
-                .row("Logs")
-                .add(
-                        Panel.timeseries(
-                                        "User operations timeline (logs)",
-                                        "none",
-                                        logql(
-                                                        "sum by (operation_type) (count_over_time(" + STREAM
-                                                                + " | json | event_type=\"user_operation\" [$__interval]))",
-                                                        "{{operation_type}}")
-                                                .covering("000 Loki dashboard: User operations timeline"))
-                                .sized(12, 8),
-                        Panel.logs(
-                                        "Token generation events",
-                                        logql(
-                                                        STREAM
-                                                                + " | json | event_type=\"token_operation\" | operation_type=\"generate\"")
-                                                .covering("000 LogQL token generation events"))
-                                .sized(12, 8))
-                .build();
+                .when("password_operations_total", this::passwordOperations);
     }
 
+    // ---- database and pool --------------------------------------------------------------------
+
     private Dashboard database() {
-        Selector ops = svc("database_operations_total");
-        Selector duration = svc("database_operation_duration_seconds");
-        return Dashboard.builder(DATABASE, "Vigil · Database & pool")
-                .description("Repository-level operations, the connection pool, PostgreSQL and Redis.")
-                .variable(job())
-                .row("Operations")
-                .add(
-                        Panel.timeseries(
+        return dashboard(
+                prometheusDashboard(
+                        DATABASE,
+                        "Vigil · Database & pool",
+                        "Repository-level operations, the connection pool, PostgreSQL and Redis."),
+                databaseOperations(),
+                connectionPool(),
+                postgres(),
+                redis());
+    }
+
+    private Row databaseOperations() {
+        Supplier<Selector> ops = () -> svc("database_operations_total");
+        Supplier<Selector> duration = () -> svc("database_operation_duration_seconds");
+        return row("Operations")
+                .when(
+                        "database_operations_total",
+                        () -> Panel.timeseries(
                                 "Operations by type and table",
                                 "ops",
-                                promql("sum by (operation, table) (" + rate(ops) + ")", "{{operation}} {{table}}")
-                                        .covering("000 Database operations: operation counts")),
-                        Panel.timeseries(
+                                promql(sumBy("operation, table", rate(ops.get())), "{{operation}} {{table}}")
+                                        .covering("000 Database operations: operation counts")))
+                .when(
+                        "database_operation_duration_seconds",
+                        () -> Panel.timeseries(
                                 "Latency p50 / p95 / p99",
                                 "s",
-                                promql(quantile(0.5, duration.bucket(), ""), "p50"),
-                                promql(quantile(0.95, duration.bucket(), ""), "p95")
+                                promql(quantile(0.5, duration.get().bucket(), ""), "p50"),
+                                promql(quantile(0.95, duration.get().bucket(), ""), "p95")
                                         .withExemplars(),
-                                promql(quantile(0.99, duration.bucket(), ""), "p99")
+                                promql(quantile(0.99, duration.get().bucket(), ""), "p99")
                                         .withExemplars()
                                         .covering(
                                                 "000 Database query p99 latency:"
-                                                        + " histogram_quantile(0.99, rate(database_operation_duration_seconds_bucket[5m]))")),
-                        Panel.timeseries(
+                                                        + " histogram_quantile(0.99, rate(database_operation_duration_seconds_bucket[5m]))")))
+                .when(
+                        "database_operation_duration_seconds",
+                        () -> Panel.timeseries(
                                 "p95 by table",
                                 "s",
                                 promql(
-                                        quantile(0.95, duration.bucket(), "operation, table"),
-                                        "{{operation}} {{table}}")),
-                        Panel.timeseries(
+                                        quantile(0.95, duration.get().bucket(), "operation, table"),
+                                        "{{operation}} {{table}}")))
+                .when(
+                        List.of("db_errors_total", "database_operations_total"),
+                        () -> Panel.timeseries(
                                 "Errors by operation and type",
                                 "ops",
                                 promql(
-                                                "sum by (operation, error_type) (" + rate(svc("db_errors_total")) + ")",
+                                                sumBy("operation, error_type", rate(svc("db_errors_total"))),
                                                 "{{operation}} {{error_type}}")
                                         .covering("004 db_errors_total{operation,error_type}"),
                                 promql(
-                                        "sum by (operation, status) (" + rate(ops.re("status", "failure|error")) + ")",
-                                        "{{operation}} {{status}}")))
-                .row("Connection pool")
-                .add(
-                        Panel.timeseries(
+                                        sumBy(
+                                                "operation, status",
+                                                rate(ops.get().re("status", "failure|error"))),
+                                        "{{operation}} {{status}}")));
+    }
+
+    private Row connectionPool() {
+        List<String> pool =
+                List.of("db_connections_active", "db_connections_idle", "db_connections_max", "db_connections_pending");
+        return row("Connection pool")
+                .when(
+                        pool,
+                        () -> Panel.timeseries(
                                         "Connections",
                                         "none",
                                         promql(
-                                                        "sum by (pool) (" + svc("db_connections_active") + ")",
+                                                        sumBy(
+                                                                "pool",
+                                                                svc("db_connections_active")
+                                                                        .toString()),
                                                         "active {{pool}}")
                                                 .covering("004 db_connections_active"),
-                                        promql("sum by (pool) (" + svc("db_connections_idle") + ")", "idle {{pool}}"),
-                                        promql("sum by (pool) (" + svc("db_connections_max") + ")", "max {{pool}}"),
                                         promql(
-                                                "sum by (pool) (" + svc("db_connections_pending") + ")",
+                                                sumBy(
+                                                        "pool",
+                                                        svc("db_connections_idle")
+                                                                .toString()),
+                                                "idle {{pool}}"),
+                                        promql(
+                                                sumBy(
+                                                        "pool",
+                                                        svc("db_connections_max")
+                                                                .toString()),
+                                                "max {{pool}}"),
+                                        promql(
+                                                sumBy(
+                                                        "pool",
+                                                        svc("db_connections_pending")
+                                                                .toString()),
                                                 "pending {{pool}}"))
-                                .sized(16, 8),
-                        Panel.gauge(
+                                .sized(16, 8))
+                .when(
+                        pool,
+                        () -> Panel.gauge(
                                         "Pool utilization",
                                         "percentunit",
                                         promql(
                                                 "max by (pool) (" + svc("db_connections_active") + " / "
                                                         + svc("db_connections_max") + ")",
                                                 "{{pool}}"))
-                                .sized(8, 8))
-                .row("PostgreSQL (postgres-exporter)")
-                .add(
-                        Panel.stat("PostgreSQL up", "none", promql("min(" + c.select("pg_up") + ")", "up")),
-                        Panel.stat(
+                                .sized(8, 8));
+    }
+
+    /** postgres-exporter's metrics: the exporter is its own scrape target, so no job/instance variable. */
+    private Row postgres() {
+        return row("PostgreSQL (postgres-exporter)")
+                .when(
+                        "pg_up",
+                        () -> Panel.stat("PostgreSQL up", "none", promql("min(" + c.select("pg_up") + ")", "up")))
+                .when(
+                        List.of("pg_stat_database_blks_hit", "pg_stat_database_blks_read"),
+                        () -> Panel.stat(
                                 "Cache hit ratio",
                                 "percentunit",
                                 promql(
@@ -611,334 +867,459 @@ public final class StandardDashboards {
                                                         + c.select("pg_stat_database_blks_hit") + ") + sum("
                                                         + c.select("pg_stat_database_blks_read") + "))",
                                                 "hit ratio")
-                                        .covering("004 cache hit ratio")),
-                        Panel.timeseries(
+                                        .covering("004 cache hit ratio")))
+                .when(
+                        "pg_stat_database_numbackends",
+                        () -> Panel.timeseries(
                                         "Backends",
                                         "none",
                                         promql(
-                                                        "sum by (datname) (" + c.select("pg_stat_database_numbackends")
-                                                                + ")",
+                                                        sumBy(
+                                                                "datname",
+                                                                c.select("pg_stat_database_numbackends")
+                                                                        .toString()),
                                                         "{{datname}}")
                                                 .covering("004 pg_stat_database_numbackends (active connections)"))
-                                .sized(12, 4),
-                        Panel.timeseries(
+                                .sized(12, 4))
+                .when(
+                        List.of("pg_stat_database_xact_commit", "pg_stat_database_xact_rollback"),
+                        () -> Panel.timeseries(
                                 "Transactions per second",
                                 "ops",
                                 promql(
-                                                "sum by (datname) (rate("
-                                                        + c.select("pg_stat_database_xact_commit")
-                                                                .over(RATE) + "))",
+                                                sumBy(
+                                                        "datname",
+                                                        "rate("
+                                                                + c.select("pg_stat_database_xact_commit")
+                                                                        .over(RATE) + ")"),
                                                 "commit {{datname}}")
                                         .covering("004 rate(pg_stat_database_xact_commit[5m])"),
                                 promql(
-                                        "sum by (datname) (rate("
-                                                + c.select("pg_stat_database_xact_rollback")
-                                                        .over(RATE) + "))",
-                                        "rollback {{datname}}")),
-                        Panel.timeseries(
+                                        sumBy(
+                                                "datname",
+                                                "rate("
+                                                        + c.select("pg_stat_database_xact_rollback")
+                                                                .over(RATE) + ")"),
+                                        "rollback {{datname}}")))
+                .when(
+                        List.of("pg_database_size_bytes", "pg_stat_database_deadlocks"),
+                        () -> Panel.timeseries(
                                 "Database size and deadlocks",
                                 "bytes",
-                                promql("sum by (datname) (" + c.select("pg_database_size_bytes") + ")", "{{datname}}")
+                                promql(
+                                                sumBy(
+                                                        "datname",
+                                                        c.select("pg_database_size_bytes")
+                                                                .toString()),
+                                                "{{datname}}")
                                         .covering("004 pg_database_size_bytes"),
                                 promql(
-                                        "sum by (datname) (increase("
-                                                + c.select("pg_stat_database_deadlocks")
-                                                        .over("1h") + "))",
-                                        "deadlocks/h {{datname}}")))
-                .row("Redis (redis-exporter)")
-                .add(
-                        Panel.stat("Redis up", "none", promql("min(" + c.select("redis_up") + ")", "up")),
-                        Panel.stat(
+                                        sumBy(
+                                                "datname",
+                                                "increase("
+                                                        + c.select("pg_stat_database_deadlocks")
+                                                                .over("1h") + ")"),
+                                        "deadlocks/h {{datname}}")));
+    }
+
+    /** redis-exporter's metrics (its own scrape target). */
+    private Row redis() {
+        return row("Redis (redis-exporter)")
+                .when(
+                        "redis_up",
+                        () -> Panel.stat("Redis up", "none", promql("min(" + c.select("redis_up") + ")", "up")))
+                .when(
+                        "redis_connected_clients",
+                        () -> Panel.stat(
                                 "Connected clients",
                                 "none",
                                 promql("sum(" + c.select("redis_connected_clients") + ")", "clients")
-                                        .covering("004 redis_connected_clients")),
-                        Panel.timeseries(
+                                        .covering("004 redis_connected_clients")))
+                .when(
+                        "redis_memory_used_bytes",
+                        () -> Panel.timeseries(
                                         "Memory used",
                                         "bytes",
                                         promql("sum(" + c.select("redis_memory_used_bytes") + ")", "used")
                                                 .covering("004 redis_memory_used_bytes"))
-                                .sized(12, 4))
-                .build();
+                                .sized(12, 4));
     }
 
+    // ---- JVM ----------------------------------------------------------------------------------
+
     private Dashboard jvm() {
-        Selector heapUsed = svc("jvm_memory_used_bytes").eq("jvm_memory_type", "heap");
-        return Dashboard.builder(JVM, "Vigil · JVM")
-                .description("Memory, garbage collection, threads and CPU (OpenTelemetry runtime metrics), with"
-                        + " continuous profiles.")
-                .variable(job())
-                .variable(service())
-                .row("Memory")
-                .add(
-                        Panel.timeseries(
+        return dashboard(
+                prometheusDashboard(
+                                JVM,
+                                "Vigil · JVM",
+                                "Memory, garbage collection, threads and CPU (OpenTelemetry runtime metrics), with"
+                                        + " continuous profiles.")
+                        .variable(service()),
+                memory(),
+                gcAndThreads(),
+                cpuAndClasses(),
+                profiles());
+    }
+
+    private Row memory() {
+        return row("Memory")
+                .when(
+                        List.of(
+                                "jvm_memory_used_bytes",
+                                "jvm_memory_limit_bytes",
+                                "jvm_memory_used_after_last_gc_bytes"),
+                        () -> Panel.timeseries(
                                 "Heap used / limit",
                                 "bytes",
-                                promql("sum by (instance) (" + heapUsed + ")", "used {{instance}}"),
+                                promql(sumBy("instance", heap("jvm_memory_used_bytes")), "used {{instance}}"),
+                                promql(sumBy("instance", heap("jvm_memory_limit_bytes")), "limit {{instance}}"),
                                 promql(
-                                        "sum by (instance) ("
-                                                + svc("jvm_memory_limit_bytes").eq("jvm_memory_type", "heap") + ")",
-                                        "limit {{instance}}"),
-                                promql(
-                                        "sum by (instance) ("
-                                                + svc("jvm_memory_used_after_last_gc_bytes")
-                                                        .eq("jvm_memory_type", "heap")
-                                                + ")",
-                                        "after GC {{instance}}")),
-                        Panel.timeseries(
+                                        sumBy("instance", heap("jvm_memory_used_after_last_gc_bytes")),
+                                        "after GC {{instance}}")))
+                .when(
+                        "jvm_memory_used_bytes",
+                        () -> Panel.timeseries(
                                 "Memory by pool",
                                 "bytes",
                                 promql(
-                                        "sum by (jvm_memory_type, jvm_memory_pool_name) ("
-                                                + svc("jvm_memory_used_bytes") + ")",
-                                        "{{jvm_memory_type}} {{jvm_memory_pool_name}}")))
-                .row("Garbage collection and threads")
-                .add(
-                        Panel.timeseries(
+                                        sumBy(
+                                                "jvm_memory_type, jvm_memory_pool_name",
+                                                svc("jvm_memory_used_bytes").toString()),
+                                        "{{jvm_memory_type}} {{jvm_memory_pool_name}}")));
+    }
+
+    private String heap(String metric) {
+        return svc(metric).eq("jvm_memory_type", "heap").toString();
+    }
+
+    private Row gcAndThreads() {
+        return row("Garbage collection and threads")
+                .when(
+                        "jvm_gc_duration_seconds",
+                        () -> Panel.timeseries(
                                         "GC time spent",
                                         "percentunit",
                                         promql(
-                                                "sum by (jvm_gc_name) ("
-                                                        + rate(svc("jvm_gc_duration_seconds")
-                                                                .sum()) + ")",
+                                                sumBy(
+                                                        "jvm_gc_name",
+                                                        rate(svc("jvm_gc_duration_seconds")
+                                                                .sum())),
                                                 "{{jvm_gc_name}}"))
-                                .sized(8, 8),
-                        Panel.timeseries(
+                                .sized(8, 8))
+                .when(
+                        "jvm_gc_duration_seconds",
+                        () -> Panel.timeseries(
                                         "Average GC pause",
                                         "s",
                                         promql(
-                                                "sum by (jvm_gc_name) ("
-                                                        + rate(svc("jvm_gc_duration_seconds")
-                                                                .sum())
-                                                        + ") / sum by (jvm_gc_name) ("
-                                                        + rate(svc("jvm_gc_duration_seconds")
-                                                                .count()) + ")",
+                                                sumBy(
+                                                                "jvm_gc_name",
+                                                                rate(svc("jvm_gc_duration_seconds")
+                                                                        .sum())) + " / "
+                                                        + sumBy(
+                                                                "jvm_gc_name",
+                                                                rate(svc("jvm_gc_duration_seconds")
+                                                                        .count())),
                                                 "{{jvm_gc_name}}"))
-                                .sized(8, 8),
-                        Panel.timeseries(
+                                .sized(8, 8))
+                .when(
+                        "jvm_thread_count",
+                        () -> Panel.timeseries(
                                         "Threads by state",
                                         "none",
                                         promql(
-                                                "sum by (jvm_thread_state) (" + svc("jvm_thread_count") + ")",
+                                                sumBy(
+                                                        "jvm_thread_state",
+                                                        svc("jvm_thread_count").toString()),
                                                 "{{jvm_thread_state}}"))
-                                .sized(8, 8))
-                .row("CPU and classes")
-                .add(
-                        Panel.timeseries(
+                                .sized(8, 8));
+    }
+
+    private Row cpuAndClasses() {
+        return row("CPU and classes")
+                .when(
+                        List.of("jvm_cpu_recent_utilization", "jvm_cpu_time_seconds_total", "jvm_cpu_count"),
+                        () -> Panel.timeseries(
                                         "CPU utilization",
                                         "percentunit",
                                         promql(
                                                 "max by (instance) (" + svc("jvm_cpu_recent_utilization") + ")",
                                                 "{{instance}}"),
                                         promql(
-                                                "sum by (instance) (" + rate(svc("jvm_cpu_time_seconds_total"))
-                                                        + ") / sum by (instance) (" + svc("jvm_cpu_count") + ")",
+                                                sumBy("instance", rate(svc("jvm_cpu_time_seconds_total"))) + " / "
+                                                        + sumBy(
+                                                                "instance",
+                                                                svc("jvm_cpu_count")
+                                                                        .toString()),
                                                 "from cpu time {{instance}}"))
-                                .sized(12, 8),
-                        Panel.timeseries(
+                                .sized(12, 8))
+                .when(
+                        List.of("jvm_class_count", "jvm_class_loaded_total", "jvm_class_unloaded_total"),
+                        () -> Panel.timeseries(
                                         "Classes",
                                         "none",
                                         promql("sum(" + svc("jvm_class_count") + ")", "loaded"),
                                         promql("sum(" + rate(svc("jvm_class_loaded_total")) + ")", "loads/s"),
                                         promql("sum(" + rate(svc("jvm_class_unloaded_total")) + ")", "unloads/s"))
-                                .sized(12, 8))
-                .row("Profiles (Pyroscope)")
-                .add(
-                        Panel.flameGraph(
-                                        "CPU",
-                                        Query.profile(
-                                                "process_cpu:cpu:nanoseconds:cpu:nanoseconds",
-                                                "{service_name=\"$service\"}"))
-                                .sized(12, 12),
-                        Panel.flameGraph(
-                                        "Allocations",
-                                        Query.profile(
-                                                "memory:alloc_in_new_tlab_bytes:bytes:space:bytes",
-                                                "{service_name=\"$service\"}"))
-                                .sized(12, 12))
-                .build();
+                                .sized(12, 8));
     }
+
+    /** Pyroscope's profiles of every Vigil runtime (vigil-profiling), by service name. */
+    private Row profiles() {
+        return row("Profiles (Pyroscope)")
+                .when(
+                        "jvm_cpu_time_seconds_total",
+                        () -> flameGraph("CPU", "process_cpu:cpu:nanoseconds:cpu:nanoseconds"))
+                .when(
+                        "jvm_cpu_time_seconds_total",
+                        () -> flameGraph("Allocations", "memory:alloc_in_new_tlab_bytes:bytes:space:bytes"));
+    }
+
+    private static Panel flameGraph(String title, String profileType) {
+        return Panel.flameGraph(title, Query.profile(profileType, "{service_name=\"$service\"}"))
+                .sized(12, 12);
+    }
+
+    // ---- logs (Loki) --------------------------------------------------------------------------
 
     private Dashboard logs() {
-        return Dashboard.builder(LOGS, "Vigil · Logs explorer")
-                .description("Structured logs in Loki: one JSON object per line, filtered with | json.")
-                .variable(service())
-                .variable(Variable.textbox("request_id", "Request id", "", "abc12345"))
-                .variable(Variable.textbox("user_id", "User id", "", "00000000-0000-0000-0000-000000000000"))
-                .row("Volume")
-                .add(
-                        Panel.timeseries(
-                                        "Log volume by level",
-                                        "none",
-                                        logql(
-                                                        "sum by (level) (count_over_time(" + STREAM
-                                                                + " [$__interval]))",
-                                                        "{{level}}")
-                                                .covering("000 Loki dashboard: Log volume by level"))
-                                .option("stacking", "normal")
-                                .sized(12, 8),
-                        Panel.timeseries(
-                                        "Error rate",
-                                        "none",
-                                        logql(
-                                                        "sum(rate({service=\"$service\", level=\"ERROR\"} [$__interval]))",
-                                                        "errors/s")
-                                                .covering(
-                                                        "004 Error rate over time: rate({…} | json | level=\"ERROR\"[5m]);"
-                                                                + " 003 HighErrorRate LogQL"))
-                                .sized(12, 8))
-                .row("Everything")
-                .add(Panel.logs("All logs", logql(STREAM + " | json").covering("000 All logs viewer")))
-                .add(
-                        Panel.logs(
+        return dashboard(
+                Dashboard.builder(LOGS, "Vigil · Logs explorer")
+                        .description("Structured logs in Loki: one JSON object per line, filtered with | json.")
+                        .variable(service())
+                        .variable(Variable.textbox("request_id", "Request id", "", "abc12345"))
+                        .variable(userId()),
+                logVolume(),
+                row("Everything")
+                        .always(Panel.logs("All logs", logql(STREAM + " | json").covering("000 All logs viewer")))
+                        .always(logsWhere(
                                         "One request",
-                                        logql(STREAM + " | json | request_id=\"$request_id\"")
-                                                .covering("004 correlate by request ID; 003 all logs for a request"))
-                                .sized(12, 10),
-                        Panel.logs(
+                                        "request_id=\"$request_id\"",
+                                        "004 correlate by request ID; 003 all logs for a request")
+                                .sized(12, 10))
+                        .always(logsWhere(
                                         "One user",
-                                        logql(STREAM + " | json | user_id=\"$user_id\"")
-                                                .covering(
-                                                        "000 user operations by specific user; 003/004 logs for a user"))
-                                .sized(12, 10))
-                .row("Authentication and security")
-                .add(
-                        Panel.timeseries(
-                                        "Authentication events by status",
-                                        "none",
-                                        logql(
-                                                        "sum by (status) (count_over_time(" + STREAM
-                                                                + " | json | event_type=\"authentication\" [$__interval]))",
-                                                        "{{status}}")
-                                                .covering("000 Loki dashboard: Authentication events by status"))
-                                .sized(12, 8),
-                        Panel.timeseries(
-                                        "Security events by type and severity",
-                                        "none",
-                                        logql(
-                                                        "sum by (security_event_type, severity) (count_over_time("
-                                                                + STREAM
-                                                                + " | json | event_type=\"security\" [$__interval]))",
-                                                        "{{security_event_type}} ({{severity}})")
-                                                .covering("000 Loki dashboard: Security events by type and severity"))
-                                .sized(12, 8),
-                        Panel.logs(
-                                        "Failed authentications",
-                                        logql(STREAM + " | json | event_type=\"authentication\" | status=\"failure\"")
-                                                .covering("000 LogQL all authentication failures"))
-                                .sized(12, 10),
-                        Panel.logs(
-                                        "Account lockouts",
-                                        logql(STREAM + " | json | security_event_type=\"account_locked\"")
-                                                .covering("000 LogQL account lockout events"))
-                                .sized(12, 10),
-                        Panel.logs(
-                                        "High and critical security events",
-                                        logql(
-                                                        STREAM
-                                                                + " | json | event_type=\"security\" | severity=~\"high|critical\"")
-                                                .covering("000 LogQL high severity security events"))
-                                .sized(12, 10),
-                        Panel.logs(
-                                        "Password operations",
-                                        logql(STREAM + " | json | event_type=\"password_operation\"")
-                                                .covering("000 Loki dashboard: Password security events"))
-                                .sized(12, 10))
-                .row("Users and tokens")
-                .add(
-                        Panel.timeseries(
-                                        "User operations timeline",
-                                        "none",
-                                        logql(
-                                                        "sum by (operation_type) (count_over_time(" + STREAM
-                                                                + " | json | event_type=\"user_operation\" [$__interval]))",
-                                                        "{{operation_type}}")
-                                                .covering("000 Loki dashboard: User operations timeline"))
-                                .sized(12, 8),
-                        Panel.timeseries(
-                                        "Token operations by type",
-                                        "none",
-                                        logql(
-                                                        "sum by (operation_type) (count_over_time(" + STREAM
-                                                                + " | json | event_type=\"token_operation\" [$__interval]))",
-                                                        "{{operation_type}}")
-                                                .covering("000 Loki dashboard: Token operations by type"))
-                                .sized(12, 8),
-                        Panel.logs(
-                                        "Failed user operations",
-                                        logql(
-                                                        STREAM
-                                                                + " | json | event_type=\"user_operation\" | status=~\"failure|error\"")
-                                                .covering("000 Loki dashboard: Failed user operations"))
-                                .sized(12, 10),
-                        Panel.logs(
-                                        "Token generation",
-                                        logql(
-                                                        STREAM
-                                                                + " | json | event_type=\"token_operation\" | operation_type=\"generate\"")
-                                                .covering("000 LogQL token generation events"))
-                                .sized(12, 10))
-                .row("Problems")
-                .add(
-                        Panel.logs(
-                                        "Errors",
-                                        logql("{service=\"$service\", level=\"ERROR\"} | json")
-                                                .covering(
-                                                        "000 errors (level=\"ERROR\"); 004 recent error logs; 002 errors only"))
-                                .sized(12, 10),
-                        Panel.logs(
-                                        "Slow operations (> 1 s)",
-                                        logql(STREAM + " | json | duration_seconds > 1")
-                                                .covering("000 LogQL slow operations; 004 duration filter"))
-                                .sized(12, 10),
-                        Panel.table(
-                                        "Top 10 error messages (1h)",
-                                        logql(
-                                                        "topk(10, sum by (message) (count_over_time({service=\"$service\","
-                                                                + " level=\"ERROR\"} | json [1h])))",
-                                                        "{{message}}")
-                                                .covering("004 top 10 error messages"))
-                                .sized(12, 8),
-                        Panel.logs(
-                                        "Rate-limited requests",
-                                        logql(STREAM + " | json | event_type=\"http_request\" | status_code = 429")
-                                                .covering("004 rate limit violations"))
-                                .sized(12, 8),
-                        Panel.logs(
-                                        "Message consumers",
-                                        logql(STREAM + " | json | event_type=\"consumer\"")
-                                                .covering("002 consumer logs"))
-                                .sized(24, 8))
-                .build();
+                                        "user_id=\"$user_id\"",
+                                        "000 user operations by specific user; 003/004 logs for a user")
+                                .sized(12, 10)),
+                authenticationAndSecurityLogs(),
+                userAndTokenLogs(),
+                problemLogs());
     }
 
+    private Row logVolume() {
+        return row("Volume")
+                .always(Panel.timeseries(
+                                "Log volume by level",
+                                "none",
+                                logql("sum by (level) (count_over_time(" + STREAM + " [$__interval]))", "{{level}}")
+                                        .covering("000 Loki dashboard: Log volume by level"))
+                        .option("stacking", "normal")
+                        .sized(12, 8))
+                .always(Panel.timeseries(
+                                "Error rate",
+                                "none",
+                                logql("sum(rate(" + ERROR_STREAM + " [$__interval]))", "errors/s")
+                                        .covering("004 Error rate over time: rate({…} | json | level=\"ERROR\"[5m]);"
+                                                + " 003 HighErrorRate LogQL"))
+                        .sized(12, 8));
+    }
+
+    private Row authenticationAndSecurityLogs() {
+        return row("Authentication and security")
+                .when(
+                        "authentication_attempts_total",
+                        () -> eventTimeline(
+                                "Authentication events by status",
+                                "status",
+                                "authentication",
+                                "{{status}}",
+                                "000 Loki dashboard: Authentication events by status"))
+                .when(
+                        "security_events_total",
+                        () -> eventTimeline(
+                                "Security events by type and severity",
+                                "security_event_type, severity",
+                                "security",
+                                "{{security_event_type}} ({{severity}})",
+                                "000 Loki dashboard: Security events by type and severity"))
+                .when("authentication_attempts_total", StandardDashboards::failedAuthenticationLogs)
+                .when(
+                        "security_events_total",
+                        () -> logsWhere(
+                                        "Account lockouts",
+                                        "security_event_type=\"account_locked\"",
+                                        "000 LogQL account lockout events")
+                                .sized(12, 10))
+                .when("security_events_total", StandardDashboards::highSeveritySecurityLogs)
+                .when(
+                        "password_operations_total",
+                        () -> logsWhere(
+                                        "Password operations",
+                                        "event_type=\"password_operation\"",
+                                        "000 Loki dashboard: Password security events")
+                                .sized(12, 10));
+    }
+
+    private Row userAndTokenLogs() {
+        return row("Users and tokens")
+                .when("user_operations_total", () -> userOperationsTimeline("User operations timeline"))
+                .when(
+                        "token_operations_total",
+                        () -> eventTimeline(
+                                "Token operations by type",
+                                "operation_type",
+                                "token_operation",
+                                "{{operation_type}}",
+                                "000 Loki dashboard: Token operations by type"))
+                .when(
+                        "user_operations_total",
+                        () -> logsWhere(
+                                        "Failed user operations",
+                                        "event_type=\"user_operation\" | status=~\"failure|error\"",
+                                        "000 Loki dashboard: Failed user operations")
+                                .sized(12, 10))
+                .when("token_operations_total", () -> tokenGenerationLogs("Token generation", 10));
+    }
+
+    private Row problemLogs() {
+        return row("Problems")
+                .always(Panel.logs(
+                                "Errors",
+                                logql(ERROR_STREAM + " | json")
+                                        .covering(
+                                                "000 errors (level=\"ERROR\"); 004 recent error logs; 002 errors only"))
+                        .sized(12, 10))
+                .always(logsWhere(
+                                "Slow operations (> 1 s)",
+                                "duration_seconds > 1",
+                                "000 LogQL slow operations; 004 duration filter")
+                        .sized(12, 10))
+                .always(Panel.table(
+                                "Top 10 error messages (1h)",
+                                logql(
+                                                "topk(10, sum by (message) (count_over_time(" + ERROR_STREAM
+                                                        + " | json [1h])))",
+                                                "{{message}}")
+                                        .covering("004 top 10 error messages"))
+                        .sized(12, 8))
+                .when(
+                        "http_requests_total",
+                        () -> logsWhere(
+                                        "Rate-limited requests",
+                                        "event_type=\"http_request\" | status_code = 429",
+                                        "004 rate limit violations")
+                                .sized(12, 8))
+                .when(
+                        "consumer_messages_consumed_total",
+                        () -> logsWhere("Message consumers", "event_type=\"consumer\"", "002 consumer logs")
+                                .sized(24, 8));
+    }
+
+    /** Log lines of the service that pass {@code filter} after {@code | json}. */
+    private static Panel logsWhere(String title, String filter, String covers) {
+        return Panel.logs(title, logql(STREAM + " | json | " + filter).covering(covers));
+    }
+
+    /** Log lines of one event type counted per interval, by {@code by}. */
+    private static Panel eventTimeline(String title, String by, String eventType, String legend, String covers) {
+        return Panel.timeseries(
+                        title,
+                        "none",
+                        logql(
+                                        "sum by (" + by + ") (count_over_time(" + STREAM + " | json | event_type=\""
+                                                + eventType + "\" [$__interval]))",
+                                        legend)
+                                .covering(covers))
+                .sized(12, 8);
+    }
+
+    private static Panel failedAuthenticationLogs() {
+        return logsWhere(
+                        "Failed authentications",
+                        "event_type=\"authentication\" | status=\"failure\"",
+                        "000 LogQL all authentication failures")
+                .sized(12, 10);
+    }
+
+    private static Panel highSeveritySecurityLogs() {
+        return logsWhere(
+                        "High and critical security events",
+                        "event_type=\"security\" | severity=~\"high|critical\"",
+                        "000 LogQL high severity security events")
+                .sized(12, 10);
+    }
+
+    private static Panel userOperationsTimeline(String title) {
+        return eventTimeline(
+                title,
+                "operation_type",
+                "user_operation",
+                "{{operation_type}}",
+                "000 Loki dashboard: User operations timeline");
+    }
+
+    private static Panel tokenGenerationLogs(String title, int height) {
+        return logsWhere(
+                        title,
+                        "event_type=\"token_operation\" | operation_type=\"generate\"",
+                        "000 LogQL token generation events")
+                .sized(12, height);
+    }
+
+    // ---- traces (Tempo) -----------------------------------------------------------------------
+
     private Dashboard traces() {
-        Selector calls = c.select("traces_spanmetrics_calls_total").eq("service", "$service");
-        String inService = "resource.service.name = \"$service\"";
-        return Dashboard.builder(TRACES, "Vigil · Traces")
-                .description("Tempo: service graph, span RED metrics from the metrics generator, and TraceQL searches"
-                        + " (scoped attribute names, as real Tempo requires).")
-                .variable(service())
-                .variable(Variable.textbox("user_id", "User id", "", "00000000-0000-0000-0000-000000000000"))
-                .row("Service graph and span metrics")
-                .add(
-                        Panel.nodeGraph("Service graph", Query.serviceMap()).sized(24, 10),
-                        Panel.timeseries(
+        return dashboard(
+                Dashboard.builder(TRACES, "Vigil · Traces")
+                        .description("Tempo: service graph, span RED metrics from the metrics generator, and TraceQL"
+                                + " searches (scoped attribute names, as real Tempo requires).")
+                        .variable(service())
+                        .variable(userId()),
+                spanMetrics(),
+                searches());
+    }
+
+    private Row spanMetrics() {
+        Supplier<Selector> calls =
+                () -> c.select("traces_spanmetrics_calls_total").eq("service", "$service");
+        return row("Service graph and span metrics")
+                .when(
+                        "traces_service_graph_request_total",
+                        () -> Panel.nodeGraph("Service graph", Query.serviceMap())
+                                .sized(24, 10))
+                .when(
+                        "traces_spanmetrics_calls_total",
+                        () -> Panel.timeseries(
                                         "Span rate by name",
                                         "ops",
-                                        promql("sum by (span_name) (rate(" + calls.over(RATE) + "))", "{{span_name}}")
+                                        promql(
+                                                        sumBy(
+                                                                "span_name",
+                                                                "rate("
+                                                                        + calls.get()
+                                                                                .over(RATE) + ")"),
+                                                        "{{span_name}}")
                                                 .covering("001 trace -> metrics: RED for traced operations"))
-                                .sized(8, 8),
-                        Panel.timeseries(
+                                .sized(8, 8))
+                .when(
+                        "traces_spanmetrics_calls_total",
+                        () -> Panel.timeseries(
                                         "Span errors by name",
                                         "ops",
                                         promql(
-                                                "sum by (span_name) (rate("
-                                                        + calls.eq("status_code", "STATUS_CODE_ERROR")
-                                                                .over(RATE) + "))",
+                                                sumBy(
+                                                        "span_name",
+                                                        "rate("
+                                                                + calls.get()
+                                                                        .eq("status_code", "STATUS_CODE_ERROR")
+                                                                        .over(RATE)
+                                                                + ")"),
                                                 "{{span_name}}"))
-                                .sized(8, 8),
-                        Panel.timeseries(
+                                .sized(8, 8))
+                .when(
+                        "traces_spanmetrics_latency",
+                        () -> Panel.timeseries(
                                         "Span p95 by name",
                                         "s",
                                         promql(
@@ -950,56 +1331,68 @@ public final class StandardDashboards {
                                                                 + ")))",
                                                         "{{span_name}}")
                                                 .withExemplars())
-                                .sized(8, 8))
-                .row("Searches")
-                .add(
-                        Panel.table(
+                                .sized(8, 8));
+    }
+
+    /** TraceQL searches: the generic ones always, one per identity convention when its kind is there. */
+    private Row searches() {
+        return row("Searches")
+                .when(
+                        "authentication_attempts_total",
+                        () -> search(
                                 "Failed logins",
-                                traceql("{ " + inService + " && name = \"auth.login.authenticate_user\""
-                                                + " && span.auth.status = \"failure\" }")
-                                        .covering("000 TraceQL { name=\"auth.login.authenticate_user\" &&"
-                                                + " auth.status=\"failure\" } (scoped)")),
-                        Panel.table(
-                                "Slow operations (> 1 s)",
-                                traceql("{ " + inService + " && duration > 1s }")
-                                        .covering("000 TraceQL { duration > 1s }")),
-                        Panel.table(
-                                "Errors",
-                                traceql("{ " + inService + " && status = error }")
-                                        .covering("000 TraceQL { status=error }")),
-                        Panel.table(
+                                "name = \"auth.login.authenticate_user\" && span.auth.status = \"failure\"",
+                                "000 TraceQL { name=\"auth.login.authenticate_user\" && auth.status=\"failure\" } (scoped)"))
+                .always(search("Slow operations (> 1 s)", "duration > 1s", "000 TraceQL { duration > 1s }"))
+                .always(search("Errors", "status = error", "000 TraceQL { status=error }"))
+                .when(
+                        "authorization_checks_total",
+                        () -> search(
                                 "Authorization denials",
-                                traceql("{ " + inService + " && span.authz.granted = false }")
-                                        .covering("000 TraceQL { authz.granted=false } (scoped)")),
-                        Panel.table(
+                                "span.authz.granted = false",
+                                "000 TraceQL { authz.granted=false } (scoped)"))
+                .when(
+                        "security_events_total",
+                        () -> search(
                                 "High and critical security events",
-                                traceql("{ " + inService + " && (span.security.event.severity = \"high\""
-                                                + " || span.security.event.severity = \"critical\") }")
-                                        .covering("000 TraceQL security.event.severity high || critical (scoped)")),
-                        Panel.table(
-                                "One user's traces",
-                                traceql("{ " + inService + " && span.user.id = \"$user_id\" }")
-                                        .covering("000 TraceQL { user.id=\"<user-uuid>\" } (scoped)")),
-                        Panel.table(
+                                "(span.security.event.severity = \"high\" || span.security.event.severity = \"critical\")",
+                                "000 TraceQL security.event.severity high || critical (scoped)"))
+                .always(search(
+                        "One user's traces",
+                        "span.user.id = \"$user_id\"",
+                        "000 TraceQL { user.id=\"<user-uuid>\" } (scoped)"))
+                .when(
+                        "authentication_attempts_total",
+                        () -> search(
                                 "Login requests",
-                                traceql("{ " + inService + " && name = \"POST /api/v1/auth/login\" }")
-                                        .covering("contract section 3: the login trace")),
-                        Panel.table(
+                                "name = \"POST /api/v1/auth/login\"",
+                                "contract section 3: the login trace"))
+                .when(
+                        "password_operations_total",
+                        () -> search(
                                 "Security-relevant password operations",
-                                traceql("{ " + inService + " && span.security.relevant = true }")
-                                        .covering("000 password operations marked security-relevant")))
-                .build();
+                                "span.security.relevant = true",
+                                "000 password operations marked security-relevant"));
+    }
+
+    private static Panel search(String title, String condition, String covers) {
+        return Panel.table(
+                title, traceql("{ " + IN_SERVICE + " && " + condition + " }").covering(covers));
     }
 
     // ---- query helpers ------------------------------------------------------------------------
 
-    /** A selector on the chosen service's series. */
+    /** A selector on the chosen service's series: the dashboard's job and instance variables. */
     private Selector svc(String metric) {
-        return c.select(metric).re("job", "$job");
+        return c.select(metric).re("job", "$job").re("instance", "$instance");
     }
 
     private static String rate(Selector s) {
         return "rate(" + s.over(RATE) + ")";
+    }
+
+    private static String sumBy(String labels, String inner) {
+        return "sum by (" + labels + ") (" + inner + ")";
     }
 
     private static String quantile(double q, Selector bucket, String by) {
@@ -1024,15 +1417,15 @@ public final class StandardDashboards {
     }
 
     private static String budget(double objective) {
-        return new java.math.BigDecimal(Double.toString(1 - objective))
-                .round(new java.math.MathContext(6))
+        return new BigDecimal(Double.toString(1 - objective))
+                .round(new MathContext(6))
                 .stripTrailingZeros()
                 .toPlainString();
     }
 
     private static String pct(double objective) {
-        return new java.math.BigDecimal(Double.toString(objective * 100))
-                        .round(new java.math.MathContext(6))
+        return new BigDecimal(Double.toString(objective * 100))
+                        .round(new MathContext(6))
                         .stripTrailingZeros()
                         .toPlainString()
                 + "%";

@@ -273,7 +273,7 @@ class AlertDeliveryTest {
                 """.formatted(
                         rules,
                         amPort,
-                        StandardAlerts.SERVICE_JOB,
+                        IdentityStack.JOB,
                         liveTarget,
                         deadTarget,
                         freePort(),
@@ -534,7 +534,7 @@ class AlertDeliveryTest {
         } else {
             assertThat(Long.parseLong(m.group(2))).isGreaterThan(from + 3_600_000);
         }
-        assertThat(url).contains("&var-job=" + StandardAlerts.SERVICE_JOB);
+        assertThat(url).contains("&var-job=" + IdentityStack.JOB);
     }
 
     private static void assertTracesLink(String url, String histogram) {
@@ -549,7 +549,7 @@ class AlertDeliveryTest {
         assertThat(query.get("exemplar").asBoolean()).isTrue();
         assertThat(query.at("/datasource/uid").asText()).isEqualTo("prometheus");
         assertThat(query.get("expr").asText())
-                .contains(histogram + "{job=\"" + StandardAlerts.SERVICE_JOB + "\",instance=\"" + liveTarget + "\"}");
+                .contains(histogram + "{job=\"" + IdentityStack.JOB + "\",instance=\"" + liveTarget + "\"}");
     }
 
     // ---- the receivers -------------------------------------------------------------------------
@@ -690,7 +690,7 @@ class AlertDeliveryTest {
     }
 
     private static ObjectNode alert(String name, String severity, String instance, String component) {
-        AlertRule rule = StandardAlerts.groups(MetricCatalogue.standard()).stream()
+        AlertRule rule = IdentityStack.groups().stream()
                 .flatMap(g -> g.alerts().stream())
                 .filter(a -> a.name().equals(name))
                 .findFirst()
@@ -699,7 +699,7 @@ class AlertDeliveryTest {
         ObjectNode labels = a.putObject("labels");
         labels.put("alertname", name)
                 .put("severity", severity)
-                .put("job", StandardAlerts.SERVICE_JOB)
+                .put("job", IdentityStack.JOB)
                 .put("instance", instance)
                 .put("component", component);
         ObjectNode annotations = a.putObject("annotations");

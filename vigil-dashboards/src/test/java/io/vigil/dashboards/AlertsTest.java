@@ -10,7 +10,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class AlertsTest {
-    private final List<RuleGroup> groups = StandardAlerts.groups(MetricCatalogue.standard());
+    private final List<RuleGroup> groups = IdentityStack.groups();
 
     private List<AlertRule> alerts() {
         List<AlertRule> all = new ArrayList<>();
@@ -55,7 +55,7 @@ class AlertsTest {
                         "AvailabilityBudgetBurnSlow",
                         "LatencyBudgetBurnFast",
                         "LatencyBudgetBurnSlow");
-        assertThat(StandardAlerts.logAlerts().alerts())
+        assertThat(IdentityStack.logAlerts().alerts())
                 .extracting(AlertRule::name)
                 .containsExactly(
                         "HighErrorLogRate",
@@ -75,9 +75,9 @@ class AlertsTest {
     @Test
     void givesEveryAlertSeverityTextRunbookDashboardAndSource() {
         Set<String> uids = new HashSet<>();
-        StandardDashboards.all(MetricCatalogue.standard()).forEach(d -> uids.add(d.uid()));
+        IdentityStack.dashboards().forEach(d -> uids.add(d.uid()));
         List<AlertRule> all = new ArrayList<>(alerts());
-        all.addAll(StandardAlerts.logAlerts().alerts());
+        all.addAll(IdentityStack.logAlerts().alerts());
         for (AlertRule a : all) {
             assertThat(a.allLabels()).as(a.name()).containsKey("severity");
             assertThat(a.summary()).as(a.name()).isNotBlank();
@@ -112,14 +112,13 @@ class AlertsTest {
         for (JsonNode s : Deploy.yaml("prometheus/prometheus.yml").get("scrape_configs")) {
             jobs.add(s.get("job_name").asText());
         }
-        assertThat(jobs)
-                .contains(StandardAlerts.SERVICE_JOB, StandardAlerts.POSTGRES_JOB, StandardAlerts.REDIS_JOB, "tempo");
+        assertThat(jobs).contains(IdentityStack.JOB, StandardAlerts.POSTGRES_JOB, StandardAlerts.REDIS_JOB, "tempo");
     }
 
     @Test
     void givesEverySeverityAReasonAndUsesAllFour() {
         List<AlertRule> all = new ArrayList<>(alerts());
-        all.addAll(StandardAlerts.logAlerts().alerts());
+        all.addAll(IdentityStack.logAlerts().alerts());
         for (AlertRule a : all) {
             assertThat(a.severityReason()).as(a.name()).isNotBlank();
         }
@@ -144,8 +143,7 @@ class AlertsTest {
         for (AlertRule a : alerts()) {
             if (a.exemplars() != null) {
                 assertThat(a.exemplars()).as(a.name()).contains("_bucket{").contains("{{ $labels.job }}");
-                assertThat(MetricCatalogue.standard()
-                                .select(a.exemplars().replaceAll(".*rate\\((\\w+)_bucket.*", "$1")))
+                assertThat(IdentityStack.catalogue().select(a.exemplars().replaceAll(".*rate\\((\\w+)_bucket.*", "$1")))
                         .as(a.name())
                         .isNotNull();
             }

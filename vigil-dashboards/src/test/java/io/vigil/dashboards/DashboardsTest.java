@@ -17,7 +17,7 @@ class DashboardsTest {
     private static final Pattern QUOTED = Pattern.compile("\"[^\"]*\"");
     private static final Pattern RECORDED = Pattern.compile("\\b(\\w+:\\w+:\\w+)\\b");
 
-    private final List<Dashboard> dashboards = StandardDashboards.all(MetricCatalogue.standard());
+    private final List<Dashboard> dashboards = IdentityStack.dashboards();
 
     @Test
     void coversTheSevenDashboardsWithFixedUids() {
@@ -120,8 +120,7 @@ class DashboardsTest {
     @Test
     void readsOnlyRecordingRulesThatAreGenerated() {
         Set<String> recorded = new HashSet<>();
-        StandardAlerts.groups(MetricCatalogue.standard())
-                .forEach(g -> g.recordingRules().forEach(r -> recorded.add(r.record())));
+        IdentityStack.groups().forEach(g -> g.recordingRules().forEach(r -> recorded.add(r.record())));
         for (String q : queries(Query.Language.PROMQL)) {
             Matcher m = RECORDED.matcher(q);
             while (m.find()) {

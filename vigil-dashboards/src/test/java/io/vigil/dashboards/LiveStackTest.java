@@ -377,7 +377,7 @@ class LiveStackTest {
         List<String> checked = new ArrayList<>();
         Map<String, String> excluded = new LinkedHashMap<>();
         Set<Pattern> used = new LinkedHashSet<>();
-        for (Dashboard d : StandardDashboards.all(MetricCatalogue.standard())) {
+        for (Dashboard d : IdentityStack.dashboards()) {
             List<String> exprs = new ArrayList<>();
             for (Query q : d.queries()) {
                 if (q.language() == Query.Language.PROMQL) {

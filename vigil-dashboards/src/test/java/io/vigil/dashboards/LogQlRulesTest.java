@@ -42,7 +42,7 @@ class LogQlRulesTest {
     private static final Pattern MATCHER = Pattern.compile("\\s*(\\w+)\\s*(=~|!~|!=|=)\\s*\"([^\"]*)\"\\s*");
     private static final Pattern FILTER = Pattern.compile("\\|\\s*(\\w+)\\s*(=~|!~|!=|=|>=|<=|>|<)\\s*\"[^\"]*\"");
 
-    private final List<AlertRule> rules = StandardAlerts.logAlerts().alerts();
+    private final List<AlertRule> rules = IdentityStack.logAlerts().alerts();
 
     @Test
     void coversEachLogBasedAlertClassOfDocument003() {
@@ -65,7 +65,7 @@ class LogQlRulesTest {
                 if (l.group(1).equals("level")) {
                     assertThat(LEVELS).as(r.name()).contains(l.group(3));
                 }
-                service |= l.group(1).equals("service") && l.group(3).equals(StandardAlerts.SERVICE_JOB);
+                service |= l.group(1).equals("service") && l.group(3).equals(IdentityStack.JOB);
             }
             assertThat(service).as(r.name() + " selects the service's stream").isTrue();
             assertThat(m.find()).as(r.name() + ": one stream selector").isFalse();

@@ -4,15 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vigil.core.OperationKind;
+import io.vigil.identity.telemetry.IdentityCatalogue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MetricCatalogueTest {
-    private final MetricCatalogue catalogue = MetricCatalogue.standard();
+    private final MetricCatalogue catalogue = IdentityStack.catalogue();
 
     @Test
     void holdsEveryInstrumentOfTheStandardKinds() {
-        for (OperationKind kind : MetricCatalogue.standardKinds()) {
+        for (OperationKind kind : new IdentityCatalogue().get()) {
             for (OperationKind.Instrument i : kind.instruments()) {
                 assertThat(catalogue.metric(i.name()).labels()).containsExactlyElementsOf(i.labels());
             }
@@ -53,7 +54,7 @@ class MetricCatalogueTest {
     @Test
     void refusesTheSameNameDeclaredTwiceDifferently() {
         assertThatThrownBy(() -> MetricCatalogue.of(
-                        MetricCatalogue.standardKinds(),
+                        new IdentityCatalogue().get(),
                         List.of(Metric.counter("db_errors_total", "other labels", "test", "operation"))))
                 .hasMessageContaining("declared twice");
     }

@@ -81,7 +81,7 @@ class PromqlAcceptedTest {
     @Test
     void acceptsEveryDashboardQuery() throws Exception {
         Map<String, String> rejected = new LinkedHashMap<>();
-        for (Dashboard d : StandardDashboards.all(MetricCatalogue.standard())) {
+        for (Dashboard d : IdentityStack.dashboards()) {
             for (Query q : d.queries()) {
                 if (q.language() == Query.Language.PROMQL) {
                     String expr = substitute(q.text(), d);
@@ -109,7 +109,7 @@ class PromqlAcceptedTest {
     void acceptsEveryRuleExpression() throws Exception {
         Map<String, String> rejected = new LinkedHashMap<>();
         List<String> exprs = new ArrayList<>();
-        for (RuleGroup g : StandardAlerts.groups(MetricCatalogue.standard())) {
+        for (RuleGroup g : IdentityStack.groups()) {
             g.recordingRules().forEach(r -> exprs.add(r.expr()));
             g.alerts().forEach(a -> exprs.add(a.expr()));
         }

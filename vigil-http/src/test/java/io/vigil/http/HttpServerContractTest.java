@@ -215,6 +215,13 @@ public abstract class HttpServerContractTest {
         assertThat(m.value("http_request_duration_seconds_count", series)).isEqualTo(2);
         assertThat(m.find("http_request_duration_seconds_bucket", Map.of("le", "0.005")))
                 .isPresent();
+        // The Apdex query of the HTTP/WebSocket document counts le="0.1" and le="0.4" (T and 4T).
+        assertThat(m.named("http_request_duration_seconds_bucket"))
+                .filteredOn(s -> s.labels().get("endpoint").equals(TestApp.USERS_ROUTE))
+                .extracting(s -> s.labels().get("le"))
+                .containsExactly(
+                        "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.4", "0.5", "1.0", "2.5", "5.0", "10.0",
+                        "+Inf");
         assertThat(m.value("http_requests_in_progress", series)).isZero();
         assertThat(m.find("http_requests_in_progress", series)).isPresent();
         assertThat(m.value("http_response_size_bytes_sum", series)).isEqualTo(2 * "{\"id\":\"42\"}".length());

@@ -109,6 +109,17 @@ public final class MetricSamples {
                 .orElse(0.0);
     }
 
+    /**
+     * The value of the first sample with this name whose labels include {@code labels} (the scraped
+     * series may carry more, such as {@code otel_scope_name}); throws an {@link AssertionError}
+     * quoting the exposition when there is none, so a test says what was scraped instead.
+     */
+    public double require(String name, Map<String, String> labels) {
+        return find(name, labels)
+                .orElseThrow(() -> new AssertionError("no sample " + name + labels + " in\n" + text))
+                .value();
+    }
+
     /** The exposition text these samples were parsed from. */
     public String text() {
         return text;

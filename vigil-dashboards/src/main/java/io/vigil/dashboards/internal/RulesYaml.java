@@ -75,14 +75,7 @@ public final class RulesYaml {
                 Map<String, Object> test = new LinkedHashMap<>();
                 test.put("name", a.name() + ": " + t.name());
                 test.put("interval", "1m");
-                List<Map<String, Object>> series = new ArrayList<>();
-                for (AlertTest.Series s : t.input()) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("series", s.series());
-                    m.put("values", s.values());
-                    series.add(m);
-                }
-                test.put("input_series", series);
+                test.put("input_series", series(t.input()));
                 List<Map<String, Object>> checks = new ArrayList<>();
                 for (AlertTest.Check c : t.checks()) {
                     Map<String, Object> check = new LinkedHashMap<>();
@@ -108,11 +101,47 @@ public final class RulesYaml {
                 tests.add(test);
             }
         }
+        for (RecordingRule r : group.recordingRules()) {
+            for (RecordingRule.Case t : r.cases()) {
+                Map<String, Object> test = new LinkedHashMap<>();
+                test.put("name", r.record() + ": " + t.name());
+                test.put("interval", "1m");
+                test.put("input_series", series(t.input()));
+                StringBuilder labels = new StringBuilder(r.record()).append('{');
+                t.labels().entrySet().stream()
+                        .sorted(Map.Entry.comparingByKey())
+                        .forEach(l -> labels.append(labels.charAt(labels.length() - 1) == '{' ? "" : ",")
+                                .append(l.getKey())
+                                .append("=\"")
+                                .append(l.getValue())
+                                .append('"'));
+                Map<String, Object> sample = new LinkedHashMap<>();
+                sample.put("labels", labels.append('}').toString());
+                sample.put("value", Double.parseDouble(t.value())); // a number: promtool reads a float
+                Map<String, Object> check = new LinkedHashMap<>();
+                check.put("expr", r.record());
+                check.put("eval_time", t.evalTime());
+                check.put("exp_samples", List.of(sample));
+                test.put("promql_expr_test", List.of(check));
+                tests.add(test);
+            }
+        }
         Map<String, Object> file = new LinkedHashMap<>();
         file.put("rule_files", List.of(ruleFile));
         file.put("evaluation_interval", "1m");
         file.put("tests", tests);
         return HEADER + write(file);
+    }
+
+    private static List<Map<String, Object>> series(List<AlertTest.Series> input) {
+        List<Map<String, Object>> series = new ArrayList<>();
+        for (AlertTest.Series s : input) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("series", s.series());
+            m.put("values", s.values());
+            series.add(m);
+        }
+        return series;
     }
 
     /**

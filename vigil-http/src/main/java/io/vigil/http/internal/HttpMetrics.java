@@ -32,7 +32,7 @@ public final class HttpMetrics {
     private static final AttributeKey<String> STATUS_CODE = AttributeKey.stringKey("status_code");
     private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception_type");
     private static final List<Double> SECONDS_BUCKETS =
-            List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
+            List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.4, 0.5, 1.0, 2.5, 5.0, 10.0);
     private static final List<Long> BYTES_BUCKETS =
             List.of(100L, 1_000L, 10_000L, 100_000L, 1_000_000L, 10_000_000L, 100_000_000L);
     private static final int MAX_EXCEPTION_TYPES = 64;

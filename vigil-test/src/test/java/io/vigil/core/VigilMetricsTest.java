@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
+import io.vigil.test.MetricSamples;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -28,9 +29,9 @@ class VigilMetricsTest {
     @Test
     void appInfoCarriesVersionJavaVersionAndEnvironment() {
         start(Map.of("SERVICE_VERSION", "3.1.4", "DEPLOYMENT_ENVIRONMENT", "staging"));
-        PrometheusText metrics =
-                PrometheusText.parse(vigil.metricsEndpoint().scrape(null).text());
-        assertThat(metrics.value(
+        MetricSamples metrics =
+                MetricSamples.parse(vigil.metricsEndpoint().scrape(null).text());
+        assertThat(metrics.require(
                         "app_info",
                         Map.of(
                                 "version", "3.1.4",
@@ -42,8 +43,8 @@ class VigilMetricsTest {
     @Test
     void jvmRuntimeMetricsUseSemanticConventionNames() {
         start(Map.of());
-        PrometheusText metrics =
-                PrometheusText.parse(vigil.metricsEndpoint().scrape(null).text());
+        MetricSamples metrics =
+                MetricSamples.parse(vigil.metricsEndpoint().scrape(null).text());
         assertThat(metrics.named("jvm_memory_used_bytes")).isNotEmpty();
         assertThat(metrics.named("jvm_thread_count")).isNotEmpty();
         assertThat(metrics.named("jvm_class_loaded_total")).isNotEmpty();
@@ -53,8 +54,8 @@ class VigilMetricsTest {
     @Test
     void targetInfoCarriesTheResource() {
         start(Map.of("SERVICE_NAME", "orders"));
-        PrometheusText metrics =
-                PrometheusText.parse(vigil.metricsEndpoint().scrape(null).text());
+        MetricSamples metrics =
+                MetricSamples.parse(vigil.metricsEndpoint().scrape(null).text());
         assertThat(metrics.find("target_info", Map.of("service_name", "orders")))
                 .isPresent();
     }
@@ -87,16 +88,16 @@ class VigilMetricsTest {
 
         assertThat(scrape.contentType()).startsWith("application/openmetrics-text");
         assertThat(scrape.text()).endsWith("# EOF\n");
-        PrometheusText metrics = PrometheusText.parse(scrape.text());
-        PrometheusText.Sample bucket = metrics.find("test_operation_duration_seconds_bucket", Map.of("le", "1.0"))
+        MetricSamples metrics = MetricSamples.parse(scrape.text());
+        MetricSamples.Sample bucket = metrics.find("test_operation_duration_seconds_bucket", Map.of("le", "1.0"))
                 .orElseThrow();
         assertThat(bucket.value()).isEqualTo(1.0);
         assertThat(bucket.exemplar())
                 .contains("trace_id=\"" + span.getSpanContext().getTraceId() + "\"")
                 .contains("span_id=\"" + span.getSpanContext().getSpanId() + "\"");
-        assertThat(metrics.value("test_operation_duration_seconds_count", Map.of()))
+        assertThat(metrics.require("test_operation_duration_seconds_count", Map.of()))
                 .isEqualTo(1.0);
-        assertThat(metrics.value("test_operation_duration_seconds_sum", Map.of()))
+        assertThat(metrics.require("test_operation_duration_seconds_sum", Map.of()))
                 .isEqualTo(0.5);
     }
 
@@ -120,10 +121,10 @@ class VigilMetricsTest {
                     io.opentelemetry.api.common.Attributes.of(
                             io.opentelemetry.api.common.AttributeKey.stringKey("id"), "id-" + i));
         }
-        PrometheusText metrics =
-                PrometheusText.parse(vigil.metricsEndpoint().scrape(null).text());
+        MetricSamples metrics =
+                MetricSamples.parse(vigil.metricsEndpoint().scrape(null).text());
         assertThat(metrics.named("unbounded_total")).hasSize(50);
-        double overflowed = metrics.value("unbounded_total", Map.of("otel_metric_overflow", "true"));
+        double overflowed = metrics.require("unbounded_total", Map.of("otel_metric_overflow", "true"));
         assertThat(overflowed).isEqualTo(1_000 - 49);
     }
 }

@@ -10,6 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.vigil.core.internal.ExportHealth;
+import io.vigil.test.MetricSamples;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -138,14 +139,14 @@ class DeadEndpointTest {
         assertThat(Duration.ofNanos(worstNanos)).isLessThan(Duration.ofMillis(1000));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> !warnings(port).isEmpty());
-        PrometheusText metrics =
-                PrometheusText.parse(vigil.metricsEndpoint().scrape(null).text());
+        MetricSamples metrics =
+                MetricSamples.parse(vigil.metricsEndpoint().scrape(null).text());
         double dropped =
-                metrics.value("otel_sdk_processor_span_processed_span_total", Map.of("error_type", "queue_full"));
+                metrics.require("otel_sdk_processor_span_processed_span_total", Map.of("error_type", "queue_full"));
         assertThat(dropped).isGreaterThan(0);
-        assertThat(metrics.value("otel_sdk_processor_span_queue_capacity_span", Map.of()))
+        assertThat(metrics.require("otel_sdk_processor_span_queue_capacity_span", Map.of()))
                 .isEqualTo(QUEUE);
-        assertThat(metrics.value("otel_sdk_processor_span_queue_size_span", Map.of()))
+        assertThat(metrics.require("otel_sdk_processor_span_queue_size_span", Map.of()))
                 .isLessThanOrEqualTo(QUEUE);
 
         // More failing batches: still the one warning, and the failures are counted.
@@ -153,10 +154,10 @@ class DeadEndpointTest {
             tracer.spanBuilder("more").startSpan().end();
         }
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> PrometheusText.parse(
-                                        vigil.metricsEndpoint().scrape(null).text())
-                                .value("vigil_export_failures_total", Map.of("signal", "span"))
-                        >= 2);
+                .until(() ->
+                        MetricSamples.parse(vigil.metricsEndpoint().scrape(null).text())
+                                        .require("vigil_export_failures_total", Map.of("signal", "span"))
+                                >= 2);
         assertThat(warnings(port))
                 .singleElement()
                 .satisfies(e -> assertThat(e.getFormattedMessage())

@@ -1,0 +1,205 @@
+package io.vigil.dashboards;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vigil.core.DatabaseOperation;
+import io.vigil.core.MessageConsumption;
+import io.vigil.core.OperationKind;
+import io.vigil.identity.telemetry.IdentityCatalogue;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Dashboards and rules for a service that is not identity-service: "orders", with core's database
+ * kind, a kind of its own and the HTTP module's metrics. Nothing of identity-service may show up, and
+ * the rules must pass promtool.
+ */
+class OtherServiceTest {
+    static final ServiceTarget ORDERS = ServiceTarget.of("orders", "orders");
+
+    /** The orders service's kinds, as a service names them on the generator's command line. */
+    public static final class OrdersKinds implements Supplier<Collection<OperationKind>> {
+        static final OperationKind ORDER_PLACEMENT = OperationKind.builder("order_placement")
+                .dimension("channel", "order.channel", Set.of("web", "api"))
+                .spanName(op -> "order." + op.value(0) + "." + op.name())
+                .outcome("status", "order.status", OperationKind.OutcomeEncoding.STATUS)
+                .durationSpanAttribute("order.duration_seconds")
+                .counter("orders_placed_total", "Orders placed", OperationKind.Trigger.END, "channel", "status")
+                .durationHistogram("order_placement_duration_seconds", "Order placement duration", "channel")
+                .build();
+
+        @Override
+        public Collection<OperationKind> get() {
+            return List.of(DatabaseOperation.KIND, ORDER_PLACEMENT);
+        }
+    }
+
+    private final List<OperationKind> kinds = List.copyOf(new OrdersKinds().get());
+    /** The command line's default: HTTP, runtime, up, and the pool its database kind implies. */
+    private final MetricCatalogue catalogue = MetricCatalogue.forKinds(kinds);
+
+    /** Every metric identity-service has and orders has not: its kinds' but core's, and its token gauge. */
+    private static Set<String> identityOnlyMetrics() {
+        Set<String> names = new HashSet<>();
+        for (OperationKind k : new IdentityCatalogue().get()) {
+            if (k != DatabaseOperation.KIND && k != MessageConsumption.KIND) {
+                k.instruments().forEach(i -> names.add(i.name()));
+            }
+        }
+        names.add("active_tokens");
+        assertThat(names).contains("authentication_attempts_total", "token_operations_total");
+        return names;
+    }
+
+    @Test
+    void theCatalogueHoldsOnlyWhatTheServiceExposes() {
+        assertThat(PlatformMetrics.implied(kinds))
+                .containsExactlyInAnyOrder(
+                        PlatformMetrics.HTTP, PlatformMetrics.CORE, PlatformMetrics.PROMETHEUS, PlatformMetrics.POOL);
+        assertThat(catalogue.contains("orders_placed_total")).isTrue();
+        assertThat(catalogue.contains("db_connections_active")).isTrue();
+        assertThat(catalogue.contains("consumer_lag")).isFalse();
+        assertThat(catalogue.contains("active_tokens")).isFalse();
+    }
+
+    @Test
+    void generatesNoIdentityRowPanelOrAlert() {
+        Map<String, String> files = Generator.files(catalogue, ORDERS);
+        Set<String> identity = identityOnlyMetrics();
+        files.forEach((path, text) -> {
+            assertThat(text).as(path).doesNotContain("identity-service");
+            for (String metric : identity) {
+                assertThat(text).as(path).doesNotContain(metric);
+            }
+        });
+        List<Dashboard> dashboards = StandardDashboards.all(catalogue, ORDERS);
+        assertThat(dashboards)
+                .extracting(Dashboard::uid)
+                .containsExactly(
+                        StandardDashboards.OVERVIEW,
+                        StandardDashboards.DATABASE,
+                        StandardDashboards.JVM,
+                        StandardDashboards.LOGS,
+                        StandardDashboards.TRACES);
+        List<String> rows = dashboards.stream()
+                .flatMap(d -> d.panels().stream())
+                .filter(Dashboard.Placed::isRow)
+                .map(Dashboard.Placed::title)
+                .toList();
+        assertThat(rows)
+                .contains("Golden signals", "Operations", "Connection pool")
+                .doesNotContain(
+                        "Message consumers",
+                        "Authentication and security",
+                        "Users and tokens",
+                        "PostgreSQL (postgres-exporter)");
+        assertThat(alertNames(StandardAlerts.groups(catalogue, ORDERS)))
+                .contains("HighErrorRate", "ServiceDown", "SlowDatabaseQueries", "DatabaseConnectionPoolExhausted")
+                .doesNotContain(
+                        "HighAuthenticationFailureRate",
+                        "UnauthorizedAccessAttempts",
+                        "SignupSurge",
+                        "DatabaseDown",
+                        "RedisDown",
+                        "ConsumerLagHigh",
+                        "HighTraceErrorRate");
+        assertThat(StandardAlerts.logAlerts(catalogue, ORDERS).alerts())
+                .extracting(AlertRule::name)
+                .containsExactly("HighErrorLogRate", "DatabaseErrorLogs", "TaskFailureLogs", "ValidationErrorLogs");
+    }
+
+    @Test
+    void aServiceWithoutADatabaseGetsNoPoolAlertOrDatabaseDashboard() {
+        MetricCatalogue noDb = MetricCatalogue.forKinds(List.of(OrdersKinds.ORDER_PLACEMENT));
+        assertThat(alertNames(StandardAlerts.groups(noDb, ORDERS)))
+                .doesNotContain("DatabaseConnectionPoolExhausted", "SlowDatabaseQueries");
+        assertThat(StandardDashboards.all(noDb, ORDERS))
+                .extracting(Dashboard::uid)
+                .doesNotContain(StandardDashboards.DATABASE);
+    }
+
+    @Test
+    void scopesEveryQueryAndRuleToTheService() {
+        for (Dashboard d : StandardDashboards.all(catalogue, ORDERS)) {
+            Set<String> variables = d.variables().stream().map(Variable::name).collect(Collectors.toSet());
+            for (Query q : d.queries()) {
+                switch (q.language()) {
+                    case PROMQL -> {
+                        if (q.text().contains("traces_spanmetrics")) {
+                            assertThat(q.text()).as(q.text()).contains("service=\"$service\"");
+                        } else {
+                            assertThat(variables).as(d.uid()).contains("job", "instance");
+                            assertThat(q.text()).as(q.text()).contains("job=~\"$job\"");
+                            if (!q.text().contains("job:")) { // recorded per job
+                                assertThat(q.text()).as(q.text()).contains("instance=~\"$instance\"");
+                            }
+                        }
+                    }
+                    case LOGQL -> assertThat(q.text()).as(q.text()).contains("service=\"$service\"");
+                    case TRACEQL -> assertThat(q.text()).as(q.text()).contains("\"$service\"");
+                    default -> {}
+                }
+            }
+            d.variables().stream()
+                    .filter(v -> v.name().equals("job") || v.name().equals("service"))
+                    .forEach(v -> assertThat(v.value()).as(d.uid()).isEqualTo("orders"));
+        }
+        for (RuleGroup g : StandardAlerts.groups(catalogue, ORDERS)) {
+            g.alerts().forEach(a -> assertThat(a.expr()).as(a.name()).contains("job=\"orders\""));
+            g.recordingRules().forEach(r -> assertThat(r.expr()).as(r.record()).contains("job=\"orders\""));
+        }
+        for (AlertRule a : StandardAlerts.logAlerts(catalogue, ORDERS).alerts()) {
+            assertThat(a.expr()).as(a.name()).contains("{service=\"orders\", level=");
+        }
+    }
+
+    @Test
+    void linksEveryAlertToAGeneratedDashboard() {
+        Set<String> uids = StandardDashboards.all(catalogue, ORDERS).stream()
+                .map(Dashboard::uid)
+                .collect(Collectors.toSet());
+        List<AlertRule> all = new ArrayList<>();
+        StandardAlerts.groups(catalogue, ORDERS).forEach(g -> all.addAll(g.alerts()));
+        all.addAll(StandardAlerts.logAlerts(catalogue, ORDERS).alerts());
+        assertThat(all).allSatisfy(a -> assertThat(uids).as(a.name()).contains(a.dashboardUid()));
+    }
+
+    @Test
+    void promtoolAcceptsTheRulesAndPassesTheirCases(@TempDir Path out) throws Exception {
+        Generator.write(out, catalogue, ORDERS);
+        List<String> check = new ArrayList<>(List.of(Deploy.tool("promtool").toString(), "check", "rules"));
+        List<String> tests = new ArrayList<>(List.of(Deploy.tool("promtool").toString(), "test", "rules"));
+        try (var rules = Files.list(out.resolve("prometheus/rules"))) {
+            rules.sorted().forEach(p -> check.add(p.toString()));
+        }
+        try (var cases = Files.list(out.resolve("prometheus/tests"))) {
+            cases.sorted().forEach(p -> tests.add(p.getFileName().toString()));
+        }
+        assertThat(check).hasSizeGreaterThan(4);
+        ToolsTest.Result checked = ToolsTest.run(out, check.toArray(String[]::new));
+        assertThat(checked.exit()).as(checked.output()).isZero();
+        ToolsTest.Result tested = ToolsTest.run(out.resolve("prometheus/tests"), tests.toArray(String[]::new));
+        assertThat(tested.exit()).as(tested.output()).isZero();
+        assertThat(tested.output()).doesNotContain("FAILED");
+        assertThat(Files.readString(out.resolve("prometheus/tests/slo.test.yml"), StandardCharsets.UTF_8))
+                .contains("job:http_apdex:ratio_rate5m{job=\\\"orders\\\"}");
+    }
+
+    private static List<String> alertNames(List<RuleGroup> groups) {
+        return groups.stream()
+                .flatMap(g -> g.alerts().stream())
+                .map(AlertRule::name)
+                .toList();
+    }
+}
