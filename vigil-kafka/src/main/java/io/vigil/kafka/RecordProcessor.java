@@ -6,6 +6,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaProcessRequest;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaReceiveRequest;
+import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaUtil;
 import io.vigil.kafka.internal.Headers;
 import io.vigil.kafka.internal.KafkaInstruments;
 import io.vigil.kafka.internal.RateLimitedLog;
@@ -79,6 +80,7 @@ public final class RecordProcessor<K, V> {
     private final Serializer<? super V> valueSerializer;
     private final Duration deadLetterTimeout;
     private String group;
+    private String clientId;
 
     private RecordProcessor(Builder<K, V> b) {
         this.consumer = b.consumer;
@@ -99,7 +101,8 @@ public final class RecordProcessor<K, V> {
      * Polls once (waiting at most {@code timeout}), processes each record with {@code handler} and,
      * unless {@link Builder#commitAfterPoll(boolean) turned off}, commits the processed offsets
      * synchronously (at-least-once). A record that cannot be deserialized is handled as a poison
-     * record and skipped (the consumer seeks past it).
+     * record and skipped (the consumer seeks past it). The consumer's own exceptions (a failed
+     * commit after a rebalance, wake-up, authorization) reach the caller unchanged.
      *
      * @return the number of records polled (poison records included)
      */
@@ -154,7 +157,7 @@ public final class RecordProcessor<K, V> {
         KafkaProcessRequest request = null;
         Context context = null;
         try {
-            request = KafkaProcessRequest.create(record, group(), null);
+            request = KafkaProcessRequest.create(record, group(), clientId());
             Context parent = Context.current();
             if (processInstrumenter.shouldStart(parent, request)) {
                 context = processInstrumenter.start(parent, request);
@@ -213,7 +216,7 @@ public final class RecordProcessor<K, V> {
         KafkaReceiveRequest request = null;
         Context context = null;
         try {
-            request = KafkaReceiveRequest.create(records, group(), null);
+            request = KafkaReceiveRequest.create(records, group(), clientId());
             Context parent = Context.current();
             if (batchInstrumenter.shouldStart(parent, request)) {
                 context = batchInstrumenter.start(parent, request);
@@ -431,6 +434,19 @@ public final class RecordProcessor<K, V> {
             group = g == null || g.isEmpty() ? "none" : g;
         }
         return group;
+    }
+
+    private String clientId() {
+        if (clientId == null) {
+            String id = null;
+            try {
+                id = KafkaUtil.getClientId(consumer);
+            } catch (RuntimeException e) {
+                failures.failed("consumer client id", e);
+            }
+            clientId = id == null ? "" : id;
+        }
+        return clientId.isEmpty() ? null : clientId;
     }
 
     private String[] bindMdc(ConsumerRecord<K, V> record) {

@@ -134,7 +134,8 @@ class VigilKafkaTest {
         // The library's old or stable messaging conventions, whichever it is set to emit.
         assertThat(attributes.getOrDefault("messaging.kafka.message.offset", attributes.get("messaging.kafka.offset")))
                 .isEqualTo(0L);
-        assertThat(attributes.getOrDefault("messaging.kafka.consumer.group", attributes.get("messaging.consumer.group.name")))
+        assertThat(attributes.getOrDefault(
+                        "messaging.kafka.consumer.group", attributes.get("messaging.consumer.group.name")))
                 .isEqualTo("g-trace");
 
         Map<String, String> labels = Map.of("topic", topic, "group", "g-trace");
@@ -429,11 +430,48 @@ class VigilKafkaTest {
                                 "consumer_messages_processed_total",
                                 Map.of("topic", topic, "group", "g-broken", "status", "success")))
                 .isEqualTo(3);
+        // The unreadable lag is counted and said once, in the background.
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(consumerSide
+                                .metrics()
+                                .value("consumer_lag_refresh_errors_total", Map.of("group", "g-broken")))
+                        .isGreaterThanOrEqualTo(2));
+        assertThat(consumerSide.logs().stream().filter(e -> e.message().startsWith("consumer_lag cannot be read")))
+                .hasSize(1);
         // Said once per VigilKafka, however many records met the broken part.
         assertThat(producerSide.logs().stream().filter(e -> e.message().startsWith("Kafka telemetry failed")))
                 .hasSize(1);
         assertThat(consumerSide.logs().stream().filter(e -> e.message().startsWith("Kafka telemetry failed")))
                 .hasSize(1);
+    }
+
+    @Test
+    void aFailedSendIsCountedAndItsSpanSaysError() {
+        String topic = "orders-too-large";
+        Map<String, Object> config = broker.producerConfig();
+        config.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1024);
+        Producer<String, String> producer = VigilKafka.create(producerSide.runtime())
+                .producer(closing(new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())));
+        List<Exception> callbacks = new CopyOnWriteArrayList<>();
+
+        var sent = producer.send(new ProducerRecord<>(topic, "k", "x".repeat(4096)), (m, e) -> callbacks.add(e));
+
+        assertThat(sent).failsWithin(Duration.ofSeconds(10));
+        assertThat(callbacks)
+                .singleElement()
+                .isInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
+        assertThat(producerSide
+                        .metrics()
+                        .value(
+                                "producer_errors_total",
+                                Map.of("topic", topic, "error_type", "RecordTooLargeException")))
+                .isEqualTo(1);
+        assertThat(producerSide
+                        .metrics()
+                        .value("producer_messages_sent_total", Map.of("topic", topic, "status", "error")))
+                .isEqualTo(1);
+        assertThat(single(producerSide.spans(), SpanKind.PRODUCER).getStatus().getStatusCode())
+                .isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
     }
 
     @Test

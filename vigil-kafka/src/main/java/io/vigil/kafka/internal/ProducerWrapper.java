@@ -34,6 +34,7 @@ public final class ProducerWrapper implements InvocationHandler {
     private final OpenTelemetry openTelemetry;
     private final KafkaInstruments instruments;
     private final TelemetryFailures failures;
+    private final String clientId;
 
     private ProducerWrapper(
             Producer<?, ?> delegate,
@@ -46,6 +47,22 @@ public final class ProducerWrapper implements InvocationHandler {
         this.openTelemetry = openTelemetry;
         this.instruments = instruments;
         this.failures = failures;
+        this.clientId = clientId(delegate, failures);
+    }
+
+    /** The producer's {@code client.id}, read once from its metric tags (the library reads it per send). */
+    private static String clientId(Producer<?, ?> producer, TelemetryFailures failures) {
+        try {
+            for (var name : producer.metrics().keySet()) {
+                String id = name.tags().get("client-id");
+                if (id != null) {
+                    return id;
+                }
+            }
+        } catch (RuntimeException e) {
+            failures.failed("producer client id", e);
+        }
+        return null;
     }
 
     @SuppressWarnings("unchecked")
@@ -92,7 +109,7 @@ public final class ProducerWrapper implements InvocationHandler {
         try {
             addCorrelationHeaders(record);
             Context parent = Context.current();
-            request = KafkaProducerRequest.create(record, delegate, null);
+            request = KafkaProducerRequest.create(record, clientId, null);
             if (instrumenter.shouldStart(parent, request)) {
                 context = instrumenter.start(parent, request);
                 openTelemetry.getPropagators().getTextMapPropagator().inject(context, record.headers(), Headers.SETTER);
