@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -50,7 +51,15 @@ public final class ConsumerLagMonitor implements AutoCloseable {
         this.logger = logger;
         Admin created = null;
         try {
-            created = Admin.create(new HashMap<>(adminConfig));
+            // Only the Admin client's own keys: the consumer's properties may be passed as they are.
+            Map<String, Object> config = new HashMap<>();
+            adminConfig.forEach((k, v) -> {
+                if (AdminClientConfig.configNames().contains(k)) {
+                    config.put(k, v);
+                }
+            });
+            config.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "vigil-lag-" + group);
+            created = Admin.create(config);
         } catch (RuntimeException e) {
             // A configuration the Admin client refuses (e.g. an unresolvable bootstrap address):
             // the service runs on without lag, said once.
