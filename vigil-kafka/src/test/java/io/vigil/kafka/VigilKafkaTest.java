@@ -475,6 +475,24 @@ class VigilKafkaTest {
     }
 
     @Test
+    void itsConsumerMetricsShareTheExpositionWithTheMessageConsumptionKind() {
+        // A service may observe some consumption through the operation API and some through here.
+        consumerSide.operations().run(io.vigil.core.MessageConsumption.of("legacy_queue"), op -> {});
+        RecordProcessor<String, String> processor = VigilKafka.create(consumerSide.runtime())
+                .processor(stringConsumer("g-both", "unused"))
+                .build();
+        processor.process(new ConsumerRecord<>("orders-both", 0, 7L, "k", "v"), r -> {});
+
+        var metrics = consumerSide.metrics();
+        assertThat(metrics.value(
+                        "consumer_messages_processed_total",
+                        Map.of("topic", "orders-both", "group", "g-both", "status", "success")))
+                .isEqualTo(1);
+        assertThat(metrics.named("consumer_messages_processed_total")).hasSize(2);
+        assertThat(metrics.named("consumer_processing_duration_seconds_count")).hasSize(2);
+    }
+
+    @Test
     void sinkInsertsAreTimedWhetherTheyWorkOrThrow() {
         VigilKafka kafka = VigilKafka.create(consumerSide.runtime());
         assertThat(kafka.sinkInsert("postgres", () -> 42)).isEqualTo(42);
