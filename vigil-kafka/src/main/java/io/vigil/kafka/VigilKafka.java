@@ -1,0 +1,212 @@
+package io.vigil.kafka;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaInstrumenterFactory;
+import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaProcessRequest;
+import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaProducerRequest;
+import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaReceiveRequest;
+import io.vigil.core.Vigil;
+import io.vigil.kafka.internal.Headers;
+import io.vigil.kafka.internal.KafkaInstruments;
+import io.vigil.kafka.internal.ProducerWrapper;
+import io.vigil.kafka.internal.TelemetryFailures;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.ILoggerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka telemetry on a {@link Vigil} runtime, built on OpenTelemetry's kafka-clients
+ * instrumentation (its instrumenters give the spans their messaging semantic conventions):
+ *
+ * <ul>
+ *   <li>{@link #producer(Producer)}: a {@code PRODUCER} span per send whose W3C trace context goes
+ *       into the record's headers, with the {@code message_id} and {@code request_id} headers
+ *       ({@link KafkaHeaders}) and {@code producer_*} metrics;
+ *   <li>{@link #processor(Consumer)}: per-record (or per-batch) {@code CONSUMER} spans continuing
+ *       that trace in the consuming process, the contract's {@code consumer_*} metrics, the record's
+ *       MDC fields and poison-record handling ({@link RecordProcessor});
+ *   <li>{@link #lagMonitor}: {@code consumer_lag} in the background;
+ *   <li>{@link #sinkInsert}: {@code consumer_sink_insert_duration_seconds} around the application's
+ *       own write.
+ * </ul>
+ *
+ * <pre>{@code
+ * VigilKafka kafka = VigilKafka.create(vigil);
+ * Producer<String, String> producer = kafka.producer(new KafkaProducer<>(props));
+ * RecordProcessor<String, String> processor = kafka.processor(new KafkaConsumer<>(consumerProps)).build();
+ * }</pre>
+ *
+ * A telemetry failure never fails a send or a record: it is logged once and skipped. Thread-safe;
+ * create one per runtime. The instruments are listed by {@link KafkaCatalogue}.
+ */
+public final class VigilKafka {
+    private static final String INSTRUMENTATION_NAME = "io.vigil.kafka";
+    private static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
+
+    private final OpenTelemetry openTelemetry;
+    private final Logger logger;
+    private final KafkaInstruments instruments;
+    private final TelemetryFailures failures;
+    private final Instrumenter<KafkaProducerRequest, RecordMetadata> producerInstrumenter;
+    private final Instrumenter<KafkaProcessRequest, Void> processInstrumenter;
+    private final Instrumenter<KafkaReceiveRequest, Void> batchInstrumenter;
+
+    private VigilKafka(Builder b) {
+        this.openTelemetry = b.openTelemetry;
+        this.logger = b.loggerFactory.getLogger("vigil.kafka");
+        this.instruments = new KafkaInstruments(openTelemetry.getMeter(INSTRUMENTATION_NAME));
+        this.failures = new TelemetryFailures(logger);
+        KafkaInstrumenterFactory factory = new KafkaInstrumenterFactory(openTelemetry, INSTRUMENTATION_NAME)
+                // Process spans take the producer's context as parent (not a receive span's).
+                .setMessagingReceiveTelemetryEnabled(false);
+        this.producerInstrumenter = factory.createProducerInstrumenter();
+        this.processInstrumenter = factory.createConsumerProcessInstrumenter(List.of(new MessageIdExtractor()));
+        this.batchInstrumenter = factory.createBatchProcessInstrumenter();
+    }
+
+    /** Kafka telemetry on {@code vigil}'s OpenTelemetry and logger factory. */
+    public static VigilKafka create(Vigil vigil) {
+        return builder(vigil.openTelemetry())
+                .loggerFactory(vigil.loggerFactory())
+                .build();
+    }
+
+    /** Kafka telemetry on any {@link OpenTelemetry}; logs through SLF4J unless told otherwise. */
+    public static Builder builder(OpenTelemetry openTelemetry) {
+        return new Builder(openTelemetry);
+    }
+
+    /**
+     * {@code delegate} with telemetry on every {@code send}; every other method is the delegate's
+     * own. Closing the returned producer closes {@code delegate}.
+     */
+    public <K, V> Producer<K, V> producer(Producer<K, V> delegate) {
+        return ProducerWrapper.wrap(
+                Objects.requireNonNull(delegate, "delegate"),
+                producerInstrumenter,
+                openTelemetry,
+                instruments,
+                failures);
+    }
+
+    /** Starts configuring a {@link RecordProcessor} for records polled from {@code consumer}. */
+    public <K, V> RecordProcessor.Builder<K, V> processor(Consumer<K, V> consumer) {
+        return new RecordProcessor.Builder<>(this, consumer);
+    }
+
+    /**
+     * Starts measuring {@code consumer_lag} of consumer group {@code group} every {@code interval}
+     * (15 s suits a Prometheus scrape), with an Admin client built from {@code adminConfig} (at
+     * least {@code bootstrap.servers}; the consumer's properties do). Close the monitor at shutdown.
+     */
+    public ConsumerLagMonitor lagMonitor(Map<String, Object> adminConfig, String group, Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive: " + interval);
+        }
+        return new ConsumerLagMonitor(
+                instruments,
+                logger,
+                Objects.requireNonNull(adminConfig, "adminConfig"),
+                Objects.requireNonNull(group, "group"),
+                interval);
+    }
+
+    /**
+     * Runs {@code write} — the application's write of processed records to {@code sink} (a short
+     * constant such as {@code postgres}) — and records its duration in {@code
+     * consumer_sink_insert_duration_seconds{sink}}, whether it succeeds or throws.
+     */
+    public <T, E extends Exception> T sinkInsert(String sink, SinkWrite<T, E> write) throws E {
+        long start = System.nanoTime();
+        try {
+            return write.write();
+        } finally {
+            try {
+                instruments.sinkInsertDuration.record(
+                        KafkaInstruments.secondsSince(start), Attributes.of(KafkaInstruments.SINK, sink));
+            } catch (RuntimeException e) {
+                failures.failed("sink metrics", e);
+            }
+        }
+    }
+
+    /** A write to the consumer's sink, timed by {@link #sinkInsert}. */
+    @FunctionalInterface
+    public interface SinkWrite<T, E extends Exception> {
+        /** Writes and returns what the caller needs (or {@code null}). */
+        T write() throws E;
+    }
+
+    Instrumenter<KafkaProcessRequest, Void> processInstrumenter() {
+        return processInstrumenter;
+    }
+
+    Instrumenter<KafkaReceiveRequest, Void> batchInstrumenter() {
+        return batchInstrumenter;
+    }
+
+    KafkaInstruments instruments() {
+        return instruments;
+    }
+
+    TelemetryFailures failures() {
+        return failures;
+    }
+
+    Logger logger() {
+        return logger;
+    }
+
+    /** {@code messaging.message.id} from the {@code message_id} header the producer wrapper adds. */
+    private static final class MessageIdExtractor implements AttributesExtractor<KafkaProcessRequest, Void> {
+        @Override
+        public void onStart(AttributesBuilder attributes, Context parentContext, KafkaProcessRequest request) {
+            String id = Headers.text(request.getRecord().headers(), KafkaHeaders.MESSAGE_ID);
+            if (id != null) {
+                attributes.put(MESSAGE_ID, id);
+            }
+        }
+
+        @Override
+        public void onEnd(
+                AttributesBuilder attributes,
+                Context context,
+                KafkaProcessRequest request,
+                Void response,
+                Throwable error) {}
+    }
+
+    /** Configures a {@link VigilKafka}. Not thread-safe. */
+    public static final class Builder {
+        private final OpenTelemetry openTelemetry;
+        private ILoggerFactory loggerFactory = LoggerFactory.getILoggerFactory();
+
+        private Builder(OpenTelemetry openTelemetry) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+        }
+
+        /** Where vigil-kafka's own log lines go (logger {@code vigil.kafka}); default SLF4J's. */
+        public Builder loggerFactory(ILoggerFactory loggerFactory) {
+            this.loggerFactory = Objects.requireNonNull(loggerFactory, "loggerFactory");
+            return this;
+        }
+
+        /** The Kafka telemetry. */
+        public VigilKafka build() {
+            return new VigilKafka(this);
+        }
+    }
+}
