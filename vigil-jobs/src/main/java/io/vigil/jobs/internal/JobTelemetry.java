@@ -8,6 +8,7 @@ import com.github.kagkarlsson.scheduler.task.Execution;
 import com.github.kagkarlsson.scheduler.task.ExecutionComplete;
 import com.github.kagkarlsson.scheduler.task.ExecutionContext;
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -207,9 +208,11 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
             requestId = envelope.requestId();
             if (!envelope.carrier().isEmpty()) {
                 Context enqueued = propagator.extract(Context.root(), envelope.carrier(), GETTER);
-                if (execution != null && execution.lastSuccess != null) {
-                    // It ran successfully before, so it is a recurring job: each run is a trace of
-                    // its own, linked to the span that scheduled it, not one ever-growing trace.
+                if (RecurringTask.INSTANCE.equals(instance.getId())
+                        || (execution != null && execution.lastSuccess != null)) {
+                    // A recurring job (db-scheduler's recurring instance id, or a job that already
+                    // succeeded once): each run is a trace of its own, linked to the span that
+                    // scheduled it, not one ever-growing trace.
                     link = Span.fromContext(enqueued).getSpanContext();
                     parent = Baggage.fromContext(enqueued).storeInContext(Context.root());
                 } else {
