@@ -53,6 +53,9 @@ public final class JobConventions {
     /** Gauge, seconds since the epoch: when an execution of the task last succeeded in this process. */
     public static final String LAST_SUCCESS = "task_last_success_timestamp_seconds";
 
+    /** Counter: failed counts of the backlog (the database did not answer); logged once per outage. */
+    public static final String BACKLOG_FAILURES = "vigil_jobs_backlog_failures_total";
+
     /** The log field and metric label {@code event_type} of the per-execution log event. */
     public static final String EVENT_TYPE = "task";
 

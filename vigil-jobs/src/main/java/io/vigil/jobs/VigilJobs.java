@@ -102,6 +102,14 @@ public final class VigilJobs implements AutoCloseable {
                                 .forEach((task, n) -> m.record(n.oldestWaitSeconds(), Attributes.of(TASK, task)));
                     }
                 }));
+        instruments.add(meter.counterBuilder(JobConventions.BACKLOG_FAILURES)
+                .setDescription("Failed counts of the job backlog")
+                .buildWithCallback(m -> {
+                    BacklogMonitor monitor = backlog;
+                    if (monitor != null) {
+                        m.record(monitor.failures());
+                    }
+                }));
         instruments.add(meter.gaugeBuilder(withoutSeconds(JobConventions.LAST_SUCCESS))
                 .setDescription("When an execution of the task last succeeded (Unix seconds)")
                 .setUnit("s")

@@ -233,6 +233,29 @@ abstract class JobsContract {
     }
 
     @Test
+    void aFailureHandledByTheApplicationsOwnHandlerCountsAsFailure() {
+        String task = prefix + "import";
+        OneTimeTask<JobData<String>> imp = Tasks.oneTime(task, JobData.<String>type())
+                .onFailure((complete, operations) -> operations.stop())
+                .execute((job, ctx) -> {
+                    throw new IllegalArgumentException("bad row");
+                });
+        Scheduler s = started("own-handler", imp);
+        jobs.enqueue(s, imp, "i-1", "rows");
+
+        await().atMost(AWAIT).until(() -> metric(JobConventions.EXECUTIONS, task, "failure") == 1);
+        assertThat(metric(JobConventions.EXECUTIONS, task, "dead") + metric(JobConventions.EXECUTIONS, task, "retry"))
+                .isZero();
+        SpanData span = consumerSpan(task);
+        assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(span.getAttributes().asMap().toString()).contains("task.status=failure");
+        assertThat(telemetry.logs("task"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.level()).isEqualTo("ERROR"))
+                .satisfies(e -> assertThat(e.fields()).containsEntry("error_type", "IllegalArgumentException"));
+    }
+
+    @Test
     void aJobQueuedWhileNoSchedulerRunsRunsOnceAfterANewOneStarts() {
         String task = prefix + "purge";
         Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
