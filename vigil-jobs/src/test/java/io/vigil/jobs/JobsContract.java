@@ -330,23 +330,40 @@ abstract class JobsContract {
     }
 
     @Test
-    void aRecurringJobRunsInTracesOfItsOwnAndReportsItsLastSuccess() {
+    void aRecurringJobRunsInTracesOfItsOwnLinkedToTheSpanThatScheduledIt() {
         String task = prefix + "cleanup";
         AtomicInteger runs = new AtomicInteger();
-        RecurringTask<Void> cleanup = Tasks.recurring(task, FixedDelay.of(Duration.ofMillis(100)))
+        RecurringTask<JobData<String>> cleanup = Tasks.recurring(
+                        task, FixedDelay.of(Duration.ofMillis(100)), JobData.<String>type())
                 .execute((job, ctx) -> runs.incrementAndGet());
         Scheduler s = scheduler("recurring", 1, cleanup);
         s.start();
-        s.schedule(cleanup.instance(RecurringTask.INSTANCE), Instant.now());
+        Span admin = telemetry
+                .runtime()
+                .openTelemetry()
+                .getTracer("test")
+                .spanBuilder("PUT /admin/cleanup")
+                .startSpan();
+        try (Scope ignored = admin.makeCurrent()) {
+            s.schedule(cleanup.instance(RecurringTask.INSTANCE, jobs.data("tokens")), Instant.now());
+        } finally {
+            admin.end();
+        }
         await().atMost(AWAIT).until(() -> metric(JobConventions.EXECUTIONS, task, "success") >= 2);
 
         List<SpanData> spans = telemetry.spans().stream()
                 .filter(sp -> sp.getName().equals("process " + task))
                 .toList();
         assertThat(spans).hasSizeGreaterThanOrEqualTo(2);
-        assertThat(spans)
-                .allSatisfy(
-                        sp -> assertThat(sp.getParentSpanContext().isValid()).isFalse());
+        assertThat(spans).allSatisfy(sp -> {
+            assertThat(sp.getParentSpanContext().isValid()).isFalse();
+            assertThat(sp.getLinks()).singleElement().satisfies(l -> {
+                assertThat(l.getSpanContext().getTraceId())
+                        .isEqualTo(admin.getSpanContext().getTraceId());
+                assertThat(l.getSpanContext().getSpanId())
+                        .isEqualTo(admin.getSpanContext().getSpanId());
+            });
+        });
         assertThat(spans.get(0).getTraceId()).isNotEqualTo(spans.get(1).getTraceId());
         assertThat(telemetry.metrics().find(JobConventions.LAST_SUCCESS, Map.of("task", task)))
                 .isPresent();

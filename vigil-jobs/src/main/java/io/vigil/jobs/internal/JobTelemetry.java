@@ -171,6 +171,7 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
             job = start(instance, ctx);
         } catch (RuntimeException e) {
             // Telemetry never stops a job from running.
+            restoreMdc(previousMdc);
             LOG.warn("could not start the telemetry of a job execution", e);
             return chain.proceed(instance, ctx);
         }
