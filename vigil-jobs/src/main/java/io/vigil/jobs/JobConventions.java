@@ -18,7 +18,9 @@ import java.util.Set;
  * MetricCatalogue.of(kinds, others)}) lists them with their labels. It is a declaration only:
  * {@link VigilJobs} records these instruments itself, because a job's outcome has four values
  * ({@code success}, {@code failure}, {@code retry}, {@code dead}) and its queue wait is not the
- * duration of an operation. {@link #GAUGES} lists the gauges, which an operation kind cannot
+ * duration of an operation; do not observe operations of this kind through {@code Operations}.
+ * {@link VigilJobs#builder(io.vigil.core.Vigil)} registers it, so {@code Operations.catalogue()}
+ * lists it. {@link #GAUGES} lists the gauges, which an operation kind cannot
  * declare. This class holds constants only and is thread-safe.
  */
 public final class JobConventions {

@@ -126,8 +126,13 @@ public final class VigilJobs implements AutoCloseable {
         return builder(vigil).build();
     }
 
-    /** Starts configuring jobs observed with {@code vigil}'s OpenTelemetry and scrubber. */
+    /**
+     * Starts configuring jobs observed with {@code vigil}'s OpenTelemetry and scrubber, and lists
+     * {@link JobConventions#KIND} in {@code vigil.operations().catalogue()}, where dashboards and
+     * alerts find their instruments.
+     */
     public static Builder builder(Vigil vigil) {
+        vigil.operations().register(JobConventions.KIND);
         return new Builder(vigil.openTelemetry(), vigil.operations().scrubber());
     }
 
@@ -260,6 +265,7 @@ public final class VigilJobs implements AutoCloseable {
             return this;
         }
 
+        /** The configured instance; registers its gauges. */
         public VigilJobs build() {
             return new VigilJobs(this);
         }

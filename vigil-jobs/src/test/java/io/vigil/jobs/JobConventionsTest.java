@@ -3,6 +3,8 @@ package io.vigil.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vigil.core.OperationKind;
+import io.vigil.core.Vigil;
+import io.vigil.core.VigilConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,17 @@ class JobConventionsTest {
                         Map.entry("task_retries_total", List.of("task")));
         assertThat(JobConventions.KIND.eventType()).isEqualTo("task");
         assertThat(JobConventions.STATUSES).containsExactlyInAnyOrder("success", "failure", "retry", "dead");
+    }
+
+    @Test
+    void vigilJobsListsTheKindInTheRuntimesCatalogue() {
+        try (Vigil vigil = Vigil.builder()
+                        .config(VigilConfig.builder().serviceName("catalogue").build())
+                        .runtimeMetrics(false)
+                        .build();
+                VigilJobs ignored = VigilJobs.create(vigil)) {
+            assertThat(vigil.operations().catalogue()).contains(JobConventions.KIND);
+        }
     }
 
     @Test

@@ -42,6 +42,7 @@ public final class BacklogMonitor implements AutoCloseable {
     private final LongAdder failures = new LongAdder();
     private ScheduledExecutorService executor;
 
+    /** Counts {@code table} (db-scheduler's) through {@code dataSource}; the name is checked, it is put into SQL. */
     public BacklogMonitor(DataSource dataSource, String table, BoundedNames taskNames) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         if (!TABLE.matcher(table).matches()) {

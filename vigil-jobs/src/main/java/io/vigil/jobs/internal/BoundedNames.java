@@ -12,6 +12,7 @@ public final class BoundedNames {
     private final Set<String> admitted = ConcurrentHashMap.newKeySet();
     private final int max;
 
+    /** Admits at most {@code max} distinct names. */
     public BoundedNames(int max) {
         this.max = max;
     }

@@ -88,6 +88,7 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
     private final Map<String, Double> lastSuccess = new ConcurrentHashMap<>();
     private final ThreadLocal<InFlight> inFlight = new ThreadLocal<>();
 
+    /** Creates the instruments on {@code meter}; {@code queue} is the {@code queue} field of every job. */
     public JobTelemetry(
             Tracer tracer,
             Meter meter,
