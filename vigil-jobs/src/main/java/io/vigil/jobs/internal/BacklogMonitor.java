@@ -1,0 +1,125 @@
+package io.vigil.jobs.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts, every period on a thread of its own, the jobs that are due and not picked, per task, and
+ * the age of the oldest one, into an atomic snapshot that the gauges serve: a scrape never waits
+ * for the database. A failing count is logged once per outage and counted; the last snapshot stays.
+ * Thread-safe.
+ */
+public final class BacklogMonitor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("vigil.jobs");
+    private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
+
+    /** One task's backlog: due, unpicked jobs and the oldest one's wait in seconds (0 when none). */
+    public record Backlog(long due, double oldestWaitSeconds) {}
+
+    private final DataSource dataSource;
+    private final String sql;
+    private final BoundedNames taskNames;
+    private final AtomicReference<Map<String, Backlog>> latest = new AtomicReference<>(Map.of());
+    private final AtomicBoolean failing = new AtomicBoolean();
+    private final LongAdder failures = new LongAdder();
+    private ScheduledExecutorService executor;
+
+    /** Counts {@code table} (db-scheduler's) through {@code dataSource}; the name is checked, it is put into SQL. */
+    public BacklogMonitor(DataSource dataSource, String table, BoundedNames taskNames) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        if (!TABLE.matcher(table).matches()) {
+            throw new IllegalArgumentException("not a table name: " + table);
+        }
+        this.taskNames = taskNames;
+        // db-scheduler's own index on execution_time serves the range; the group is per task name.
+        this.sql = "SELECT task_name, COUNT(*), MIN(execution_time) FROM " + table
+                + " WHERE picked = ? AND execution_time <= ? GROUP BY task_name";
+    }
+
+    /** Starts counting every {@code period} on a daemon thread, the first count at once. */
+    public synchronized void start(Duration period) {
+        if (executor != null) {
+            return;
+        }
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vigil-jobs-backlog");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.scheduleWithFixedDelay(this::refresh, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Counts now, on the calling thread; never throws. */
+    public void refresh() {
+        Instant now = Instant.now();
+        Map<String, Backlog> counted = new HashMap<>();
+        // Tasks seen before and drained since report 0, not a vanished series.
+        latest.get().keySet().forEach(task -> counted.put(task, new Backlog(0, 0)));
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement(sql)) {
+            s.setBoolean(1, false);
+            s.setTimestamp(2, Timestamp.from(now));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    String task = taskNames.bound(rs.getString(1));
+                    long due = rs.getLong(2);
+                    Timestamp oldest = rs.getTimestamp(3);
+                    double wait = oldest == null
+                            ? 0
+                            : Math.max(
+                                    0, Duration.between(oldest.toInstant(), now).toNanos() / 1e9);
+                    counted.merge(
+                            task,
+                            new Backlog(due, wait),
+                            (a, b) -> new Backlog(
+                                    a.due() + b.due(), Math.max(a.oldestWaitSeconds(), b.oldestWaitSeconds())));
+                }
+            }
+            latest.set(Map.copyOf(counted));
+            if (failing.compareAndSet(true, false)) {
+                LOG.info("job backlog count works again");
+            }
+        } catch (SQLException | RuntimeException e) {
+            failures.increment();
+            if (failing.compareAndSet(false, true)) {
+                LOG.warn("cannot count the job backlog; the gauges keep their last values until it works again", e);
+            }
+        }
+    }
+
+    /** The last snapshot, task label → backlog. */
+    public Map<String, Backlog> latest() {
+        return latest.get();
+    }
+
+    /** Failed counts so far. */
+    public long failures() {
+        return failures.sum();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (executor != null) {
+            executor.shutdownNow();
+            executor = null;
+        }
+    }
+}
