@@ -11,17 +11,12 @@ import io.javalin.websocket.WsContext;
 import io.javalin.websocket.WsErrorHandler;
 import io.javalin.websocket.WsMessageHandler;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Scope;
-import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.RequestContext;
-import io.vigil.http.internal.RequestIds;
 import io.vigil.http.servlet.VigilHttpFilter;
 import io.vigil.http.websocket.Handshake;
 import io.vigil.http.websocket.WebSocketConnection;
 import io.vigil.http.websocket.WebSocketTelemetry;
-import java.util.Collections;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -40,7 +35,8 @@ import java.util.function.Consumer;
  *
  * <p>The handshake span is the upgrade request's HTTP server span from {@link VigilJavalinPlugin}
  * (register it too: it also names the upgrade request's route); its request id and user become the
- * connection's. An exception a wrapped handler throws is handled here — recorded, logged once per
+ * connection's. Without the plugin, a short {@code WS handshake <route>} span continues the upgrade
+ * request's {@code traceparent} instead. An exception a wrapped handler throws is handled here — recorded, logged once per
  * connection, close 1011 — and does not reach Javalin's {@code wsException} mappers; a connect
  * handler throwing Javalin's 401/403 responses refuses the connection ({@code rejected_auth}, close
  * 1008). Thread-safe; one per service.
@@ -135,34 +131,24 @@ public final class VigilJavalinWebSocket {
     private void onConnect(io.javalin.websocket.WsConnectContext ctx, WsConnectHandler app) {
         RequestContext upgrade = ctx.attribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
         Endpoint endpoint = ctx.endpoint();
-        String requestId = upgrade != null
-                ? upgrade.requestId()
-                : RequestIds.resolve(
-                        headerValues(ctx, HttpServerTelemetry.REQUEST_ID_HEADER),
-                        headerValues(ctx, HttpServerTelemetry.CORRELATION_ID_HEADER));
-        String client =
-                upgrade != null ? upgrade.clientAddress() : String.valueOf(ctx.session.getRemoteSocketAddress());
-        SpanContext handshake = upgrade != null && upgrade.context() != null
-                ? Span.fromContext(upgrade.context()).getSpanContext()
-                : SpanContext.getInvalid();
-        WebSocketConnection c = telemetry.connection(
-                new Handshake(
-                        endpoint != null ? endpoint.path : null,
-                        requestId,
-                        client,
-                        upgrade != null ? upgrade.userId() : null,
-                        handshake),
-                ctx::closeSession);
+        String path = endpoint != null ? endpoint.path : null;
+        // Without the plugin no HTTP span covered the upgrade: the core starts a short one from the
+        // upgrade request's headers (Javalin keeps them for the connection).
+        Handshake handshake = upgrade != null
+                ? new Handshake(
+                        path,
+                        upgrade.requestId(),
+                        upgrade.clientAddress(),
+                        upgrade.userId(),
+                        Span.fromContext(upgrade.context()).getSpanContext())
+                : telemetry.handshake(
+                        path, ctx, WsContext::header, String.valueOf(ctx.session.getRemoteSocketAddress()));
+        WebSocketConnection c = telemetry.connection(handshake, ctx::closeSession);
         ctx.attribute(CONNECTION_ATTRIBUTE, c);
         if (!c.admit()) {
             return;
         }
         c.connect(app == null ? null : () -> app.handleConnect(ctx), VigilJavalinWebSocket::isAuthFailure);
-    }
-
-    private static List<String> headerValues(WsContext ctx, String name) {
-        String v = ctx.header(name);
-        return v == null ? Collections.emptyList() : List.of(v);
     }
 
     private static boolean isAuthFailure(Throwable e) {

@@ -1,22 +1,31 @@
 package io.vigil.http.websocket;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.RateLimitTelemetry;
+import io.vigil.http.RequestContext;
 import io.vigil.http.internal.BoundedLabels;
 import io.vigil.http.internal.LogBudget;
+import io.vigil.http.internal.RequestIds;
 import io.vigil.http.internal.WebSocketMetrics;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
@@ -103,6 +112,11 @@ public final class WebSocketTelemetry {
         this.log = b.loggerFactory.getLogger(LOGGER);
     }
 
+    /** Instrumentation with every default: no declared message types, no limits, 64 KiB messages. */
+    public static WebSocketTelemetry create(Vigil vigil) {
+        return builder(vigil).build();
+    }
+
     /** A builder using the runtime's OpenTelemetry, configuration, scrubber and logger factory. */
     public static Builder builder(Vigil vigil) {
         Builder b = new Builder(vigil.openTelemetry(), vigil.config());
@@ -127,6 +141,56 @@ public final class WebSocketTelemetry {
      */
     public WebSocketConnection connection(Handshake handshake, WebSocketConnection.Closer closer) {
         return new WebSocketConnection(this, handshake, closer);
+    }
+
+    /**
+     * The handshake of an upgrade request, for adapters of servers without the HTTP adapter: when
+     * the upgrade runs inside an instrumented HTTP request ({@link RequestContext#current()}), its
+     * request id, client, user and server span; otherwise a short server span {@code WS handshake
+     * <endpoint>} continuing the request's {@code traceparent} (started and ended here), and the
+     * request id from {@code X-Request-ID}/{@code X-Correlation-ID} or a new one.
+     *
+     * @param headers reads one header value of {@code request} (first value, or {@code null})
+     */
+    public <R> Handshake handshake(
+            String endpoint, R request, BiFunction<R, String, String> headers, String clientAddress) {
+        RequestContext http = RequestContext.current().orElse(null);
+        String route = endpoints.bound(endpoint);
+        if (http != null) {
+            http.route(endpoint); // the upgrade request is counted under its WebSocket route
+            return new Handshake(
+                    route,
+                    http.requestId(),
+                    http.clientAddress(),
+                    http.userId(),
+                    Span.fromContext(http.context()).getSpanContext());
+        }
+        String requestId = RequestIds.resolve(
+                values(headers.apply(request, HttpServerTelemetry.REQUEST_ID_HEADER)),
+                values(headers.apply(request, HttpServerTelemetry.CORRELATION_ID_HEADER)));
+        Context parent = propagator.extract(Context.root(), request, new TextMapGetter<R>() {
+            @Override
+            public Iterable<String> keys(R carrier) {
+                return List.of();
+            }
+
+            @Override
+            public String get(R carrier, String key) {
+                return carrier == null ? null : headers.apply(carrier, key);
+            }
+        });
+        Span span = tracer.spanBuilder("WS handshake " + route)
+                .setParent(parent)
+                .setSpanKind(SpanKind.SERVER)
+                .setAttribute("websocket.endpoint", route)
+                .setAttribute("request.id", requestId)
+                .startSpan();
+        span.end();
+        return new Handshake(route, requestId, clientAddress, null, span.getSpanContext());
+    }
+
+    private static List<String> values(String v) {
+        return v == null ? List.of() : List.of(v);
     }
 
     /**

@@ -307,6 +307,35 @@ class VigilJavalinWebSocketTest {
                 .isEqualTo(1);
     }
 
+    @Test
+    void withoutThePluginTheHandshakeSpanStillContinuesTheClientsTrace() throws Exception {
+        VigilJavalinWebSocket ws = new VigilJavalinWebSocket(WebSocketTelemetry.create(telemetry.runtime()));
+        Javalin plain = Javalin.create(config -> config.routes.ws(
+                        "/plain",
+                        ws.instrument(h -> h.onMessage(ctx -> VigilJavalinWebSocket.send(ctx, "message", "ok")))))
+                .start("127.0.0.1", 0);
+        try {
+            Client c = new Client();
+            c.ws = http.newWebSocketBuilder()
+                    .header("traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01")
+                    .header("X-Request-ID", "req-plain")
+                    .buildAsync(URI.create("ws://127.0.0.1:" + plain.port() + "/plain"), c)
+                    .get(10, TimeUnit.SECONDS);
+            c.exchange("hi");
+            c.close(1000);
+        } finally {
+            plain.stop();
+        }
+        SpanData handshake = telemetry.span("WS handshake /plain");
+        assertThat(handshake.getTraceId()).isEqualTo(CLIENT_TRACE);
+        assertThat(handshake.getParentSpanId()).isEqualTo(CLIENT_SPAN);
+        SpanData message = telemetry.span("WS /plain message");
+        assertThat(message.getLinks())
+                .singleElement()
+                .satisfies(l -> assertThat(l.getSpanContext().getSpanId()).isEqualTo(handshake.getSpanId()));
+        assertThat(message.getAttributes().asMap().toString()).contains("req-plain");
+    }
+
     private List<LogEvent> handlerLines() {
         return telemetry.logs().stream()
                 .filter(e -> e.message().startsWith("handling "))
