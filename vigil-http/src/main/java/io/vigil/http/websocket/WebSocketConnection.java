@@ -104,9 +104,9 @@ public final class WebSocketConnection {
     private volatile boolean accepted;
     private volatile boolean refused;
     private volatile String authRejection;
-    private String slotKey;
-    private boolean slotHeld;
-    private MessageRateLimiter limiter;
+    private volatile String slotKey; // written by the connect event, read by the close event
+    private volatile boolean slotHeld;
+    private volatile MessageRateLimiter limiter;
 
     WebSocketConnection(WebSocketTelemetry telemetry, Handshake h, Closer closer) {
         this.t = telemetry;
