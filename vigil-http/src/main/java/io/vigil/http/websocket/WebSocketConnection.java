@@ -11,6 +11,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.vigil.http.RateLimitTelemetry;
 import io.vigil.http.RequestContext;
 import io.vigil.http.internal.MessageRateLimiter;
 import io.vigil.http.internal.RequestIds;
@@ -185,7 +186,7 @@ public final class WebSocketConnection {
         refused = true;
         t.metrics.connection(endpoint, WebSocketTelemetry.REJECTED_LIMIT);
         try (Scope ignored = attach(Context.root().with(handshake), null)) {
-            t.rateLimits.refused(io.vigil.http.RateLimitTelemetry.WEBSOCKET_CONNECTION, endpoint);
+            t.rateLimits.refused(RateLimitTelemetry.WEBSOCKET_CONNECTION, endpoint);
         }
         closer.close(WebSocketTelemetry.CLOSE_POLICY_VIOLATION, "too many connections");
         return false;
