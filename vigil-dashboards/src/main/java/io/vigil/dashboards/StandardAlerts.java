@@ -486,7 +486,7 @@ public final class StandardAlerts {
                 .description("{{ $labels.job }}: 99th percentile latency is {{ $value | humanize }}s (threshold 1s).")
                 .runbook("Find the slow endpoint on the service overview (p99 by endpoint), open an exemplar trace"
                         + " and see which span takes the time: database spans point at the database dashboard,"
-                        + " password hashing at CPU (JVM dashboard).")
+                        + " CPU-bound work at the JVM dashboard's CPU flame graph.")
                 .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers("004 SlowResponseTime: histogram_quantile(0.99, rate(http_request_duration_seconds_bucket[5m]))"
@@ -716,8 +716,9 @@ public final class StandardAlerts {
                 .summary("High CPU usage")
                 .description("{{ $labels.instance }}: the JVM uses {{ $value | humanizePercentage }} of the CPU"
                         + " (threshold 80%).")
-                .runbook("Open the CPU flame graph (Pyroscope) on the JVM dashboard; password hashing under a"
-                        + " login burst is expected to dominate, GC threads are not.")
+                .runbook("Open the CPU flame graph (Pyroscope) on the JVM dashboard: the widest frames are where"
+                        + " the CPU goes. CPU-heavy request work (e.g. hashing) dominating under a traffic burst is"
+                        + " expected; GC threads dominating are memory pressure, not load.")
                 .dashboard(dashboard(StandardDashboards.JVM))
                 .covers("004 HighCPUUsage: rate(container_cpu_usage_seconds_total[5m]) > 0.8; as JVM CPU utilization")
                 .test(AlertTest.given(
@@ -1106,7 +1107,8 @@ public final class StandardAlerts {
     }
 
     private static String httpLabels() {
-        return "method=\"POST\",endpoint=\"/api/v1/auth/login\"";
+        // a neutral endpoint: the cases are every service's, not one domain's
+        return "method=\"POST\",endpoint=\"/api/v1/items\"";
     }
 
     /**
