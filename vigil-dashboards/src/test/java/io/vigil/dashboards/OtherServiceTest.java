@@ -255,6 +255,20 @@ class OtherServiceTest {
     }
 
     @Test
+    void theGeneratorOwnsEveryFileItGeneratesInASharedDirectory() {
+        // write() only replaces and deletes owned() files: a new dashboard or rule group must be listed
+        // in StandardDashboards.NAMES / StandardAlerts.FILES, or its stale file would never be deleted
+        for (ServiceTarget target : List.of(IdentityStack.TARGET, ORDERS)) {
+            List<String> inSharedDirs = Generator.files(IdentityStack.catalogue(), target).keySet().stream()
+                    .filter(path -> Generator.GENERATED_DIRS.stream().anyMatch(dir -> path.startsWith(dir + "/")))
+                    .toList();
+            assertThat(inSharedDirs).hasSizeGreaterThan(20);
+            assertThat(Generator.owned(target)).containsAll(inSharedDirs);
+        }
+        assertThat(Generator.owned(ORDERS)).allSatisfy(path -> assertThat(path).contains("/orders-"));
+    }
+
+    @Test
     void slugsAreValidUidPartsAndDistinct() {
         assertThat(ServiceTarget.of("orders", "orders").slug()).isEqualTo("orders");
         String dotted = ServiceTarget.of("j", "shop.orders:v2").slug();
