@@ -139,6 +139,7 @@ load() { # variant index, seconds -> "rps p99_ms cpu_us_per_request alloc_MB_per
     python3 bench/thread-cpu.py snap "${pids[$k]}" > "$work/threads1"
     python3 bench/thread-cpu.py diff "$work/threads0" "$work/threads1" "$(awk '/requests in/ {print $1}' <<< "$out")" \
         >> "${dirs[$k]}/threads.jsonl"
+    awk '/requests in/ {print $1}' <<< "$out" >> "${dirs[$k]}/requests"
   fi
   used1=$(heap_used "${pids[$k]}"); gc1=$(wc -l < "${dirs[$k]}/gc.log")
   # Allocated = what each collection found in use minus what the previous one left, plus the growth
@@ -201,6 +202,17 @@ done
 if [ "${THREAD_CPU:-0}" = 1 ]; then
   echo
   cols=(); for k in "${!names[@]}"; do cols+=("${names[$k]}=${dirs[$k]}/threads.jsonl"); done
+  python3 bench/thread-cpu.py table "${cols[@]}"
+  # Since each process started, over all its requests (warm-up included): GC cycles that fell outside
+  # the measured rounds count too.
+  echo; echo "since start (incl. start-up and warm-up), per request:"
+  cols=()
+  for k in "${!names[@]}"; do
+    python3 bench/thread-cpu.py snap "${pids[$k]}" > "$work/threads-all"
+    python3 bench/thread-cpu.py diff /dev/null "$work/threads-all" "$(awk '{s += $1} END {print s}' "${dirs[$k]}/requests")" \
+        > "${dirs[$k]}/threads-all.jsonl"
+    cols+=("${names[$k]}=${dirs[$k]}/threads-all.jsonl")
+  done
   python3 bench/thread-cpu.py table "${cols[@]}"
 fi
 if [ -n "${cpu_of[agent]:-}" ] && [ -n "${cpu_of[vigil-otlp]:-}" ] && [ -n "${cpu_of[off]:-}" ]; then
