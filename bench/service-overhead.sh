@@ -19,6 +19,8 @@
 #                 -Dartifact=io.opentelemetry.javaagent:opentelemetry-javaagent:2.31.1
 #             AGENT overrides its path; BENCH_JAR the jar holding OtlpSink (bench/target/benchmarks.jar).
 #   STARTUP_RUNS  start-up to the first 200 of /health, each variant started alone (default 3; 0 skips)
+#   THREAD_CPU=1  also CPU per request by thread group (request threads, GC pauses, GC marking, JIT,
+#             each Vigil thread) from /proc/<pid>/task/*/stat, medians per variant (bench/thread-cpu.py)
 #
 # Besides throughput, p99 and CPU per request it reports each variant's allocation rate during
 # the measured rounds, from its GC log (-Xlog:gc, added to every variant) and its heap in use at
@@ -129,9 +131,16 @@ load() { # variant index, seconds -> "rps p99_ms cpu_us_per_request alloc_MB_per
   local k=$1 d=$2 out before after used0 used1 gc0 gc1 alloc
   used0=$(heap_used "${pids[$k]}"); gc0=$(wc -l < "${dirs[$k]}/gc.log")
   before=$(awk '{print $14 + $15}' "/proc/${pids[$k]}/stat")
+  [ "${THREAD_CPU:-0}" = 1 ] && python3 bench/thread-cpu.py snap "${pids[$k]}" > "$work/threads0"
   out=$(wrk -t2 -c16 -d"${d}s" --latency -H "Authorization: Bearer ${tokens[$k]}" \
       "http://127.0.0.1:${ports[$k]}/api/v1/users/me")
   after=$(awk '{print $14 + $15}' "/proc/${pids[$k]}/stat")
+  if [ "${THREAD_CPU:-0}" = 1 ]; then
+    python3 bench/thread-cpu.py snap "${pids[$k]}" > "$work/threads1"
+    python3 bench/thread-cpu.py diff "$work/threads0" "$work/threads1" "$(awk '/requests in/ {print $1}' <<< "$out")" \
+        >> "${dirs[$k]}/threads.jsonl"
+    awk '/requests in/ {print $1}' <<< "$out" >> "${dirs[$k]}/requests"
+  fi
   used1=$(heap_used "${pids[$k]}"); gc1=$(wc -l < "${dirs[$k]}/gc.log")
   # Allocated = what each collection found in use minus what the previous one left, plus the growth
   # since the last; in MB per second of load.
@@ -153,7 +162,7 @@ load() { # variant index, seconds -> "rps p99_ms cpu_us_per_request alloc_MB_per
 
 echo "$(date -u +%FT%TZ) $(nproc) cores, load average before warm-up: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Warm-up long enough for C2 to finish: compilation CPU would otherwise be billed to requests.
-for k in "${!names[@]}"; do load "$k" "$warmup" > /dev/null; done
+for k in "${!names[@]}"; do load "$k" "$warmup" > /dev/null; rm -f "${dirs[$k]}/threads.jsonl"; done
 
 declare -A results
 for r in $(seq 1 "$rounds"); do
@@ -190,6 +199,22 @@ for k in "${!names[@]}"; do
       'BEGIN {printf "| %-14s | %8.0f | %9.2f | %8.1f | %9.2f | %10.0f | %8.2f | %10.0f | %9.1f | %11.0f | %9s |\n",
               n, r, r / br, p, p / bp, c, c / bc, a, a * 1024 / r, s, (bs > 0 ? sprintf("%.2f", s / bs) : "-")}'
 done
+if [ "${THREAD_CPU:-0}" = 1 ]; then
+  echo
+  cols=(); for k in "${!names[@]}"; do cols+=("${names[$k]}=${dirs[$k]}/threads.jsonl"); done
+  python3 bench/thread-cpu.py table "${cols[@]}"
+  # Since each process started, over all its requests (warm-up included): GC cycles that fell outside
+  # the measured rounds count too.
+  echo; echo "since start (incl. start-up and warm-up), per request:"
+  cols=()
+  for k in "${!names[@]}"; do
+    python3 bench/thread-cpu.py snap "${pids[$k]}" > "$work/threads-all"
+    python3 bench/thread-cpu.py diff /dev/null "$work/threads-all" "$(awk '{s += $1} END {print s}' "${dirs[$k]}/requests")" \
+        > "${dirs[$k]}/threads-all.jsonl"
+    cols+=("${names[$k]}=${dirs[$k]}/threads-all.jsonl")
+  done
+  python3 bench/thread-cpu.py table "${cols[@]}"
+fi
 if [ -n "${cpu_of[agent]:-}" ] && [ -n "${cpu_of[vigil-otlp]:-}" ] && [ -n "${cpu_of[off]:-}" ]; then
   awk -v v="${cpu_of[vigil-otlp]}" -v a="${cpu_of[agent]}" -v o="${cpu_of[off]}" 'BEGIN {
     printf "\nCPU per request over off: vigil-otlp +%.0f us, agent +%.0f us; Vigil'"'"'s overhead / the agent'"'"'s = %.2f\n",

@@ -64,7 +64,8 @@ public final class Main {
                 .serviceVersion(version())
                 .buildFromEnvironment(env);
         // Logging first, so that the telemetry's own start-up lines have the configured format.
-        VigilLogging logging = VigilLogging.install(config);
+        // The OTLP log bridge runs behind its own bounded hand-off: the request thread only enqueues the event.
+        VigilLogging logging = VigilLogging.builder(config).otlpHandoff(true).install();
         quietLibraries();
         Vigil vigil = telemetry(
                 Vigil.builder().config(config).registerGlobal(true).customizeSdk(VigilProfiling.customizer(config)),
@@ -124,7 +125,8 @@ public final class Main {
     /**
      * Starts the in-process console when telemetry is on, no OTLP endpoint is configured and {@code
      * VIGIL_CONSOLE} is not {@code false}; on {@code VIGIL_CONSOLE_PORT} (default 4318), or any free
-     * port when that one is taken. Returns {@code null} when there is none.
+     * port when that one is taken, holding at most {@code VIGIL_CONSOLE_MAX_BYTES} of records (default 64 MiB, a
+     * quarter of the standalone console's bound). Returns {@code null} when there is none.
      */
     static VigilConsole startConsoleIfNoCollector(Map<String, String> env) {
         boolean collector = !env.getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT", "").isBlank()
@@ -145,9 +147,29 @@ public final class Main {
         } catch (NumberFormatException e) {
             System.err.println("identity-service: VIGIL_CONSOLE_PORT is not a port number; using 4318");
         }
+        // The console's records live in this service's heap: a smaller bound than the standalone console's keeps the
+        // collector's work on them small (bench/README, issue 17).
+        long maxBytes = VigilConsole.DEFAULT_EMBEDDED_MAX_BYTES;
+        String configuredMax = env.getOrDefault("VIGIL_CONSOLE_MAX_BYTES", "").strip();
+        if (!configuredMax.isEmpty()) {
+            try {
+                long parsed = VigilConsole.parseBytes(configuredMax);
+                if (parsed < 1024 * 1024) {
+                    throw new IllegalArgumentException("below 1 MiB");
+                }
+                maxBytes = parsed;
+            } catch (IllegalArgumentException e) {
+                System.err.println(
+                        "identity-service: VIGIL_CONSOLE_MAX_BYTES is not a byte count of at least 1m; using 64m");
+            }
+        }
         for (int candidate : new int[] {port, 0}) {
             try {
-                return VigilConsole.builder().httpPort(candidate).grpcPort(-1).start();
+                return VigilConsole.builder()
+                        .httpPort(candidate)
+                        .grpcPort(-1)
+                        .maxBytes(maxBytes)
+                        .start();
             } catch (RuntimeException e) {
                 if (candidate == 0) {
                     System.err.println("identity-service: telemetry console not started: " + e.getMessage());

@@ -26,6 +26,30 @@ class MainTest {
     }
 
     @Test
+    void theEmbeddedConsoleKeepsASmallerBoundInTheServicesHeapUnlessConfigured() {
+        VigilConsole byDefault = Main.startConsoleIfNoCollector(Map.of("VIGIL_CONSOLE_PORT", "0"));
+        try {
+            assertThat(byDefault.stats().maxBytes()).isEqualTo(64L << 20).isLessThan(VigilConsole.DEFAULT_MAX_BYTES);
+        } finally {
+            byDefault.close();
+        }
+        VigilConsole configured =
+                Main.startConsoleIfNoCollector(Map.of("VIGIL_CONSOLE_PORT", "0", "VIGIL_CONSOLE_MAX_BYTES", "32m"));
+        try {
+            assertThat(configured.stats().maxBytes()).isEqualTo(32L << 20);
+        } finally {
+            configured.close();
+        }
+        VigilConsole invalid =
+                Main.startConsoleIfNoCollector(Map.of("VIGIL_CONSOLE_PORT", "0", "VIGIL_CONSOLE_MAX_BYTES", "lots"));
+        try {
+            assertThat(invalid.stats().maxBytes()).isEqualTo(VigilConsole.DEFAULT_EMBEDDED_MAX_BYTES);
+        } finally {
+            invalid.close();
+        }
+    }
+
+    @Test
     void theEmbeddedConsoleGetsTheTelemetryInProcessAndReportsItsOwnCost() {
         VigilConsole console = Main.startConsoleIfNoCollector(Map.of("VIGIL_CONSOLE_PORT", "0"));
         try {

@@ -45,6 +45,13 @@ public final class VigilConsole implements AutoCloseable {
     /** The default byte bound of the store: 256 MiB. */
     public static final long DEFAULT_MAX_BYTES = 256L * 1024 * 1024;
 
+    /**
+     * The suggested bound for a console embedded in a service: 64 MiB. Its records live in the service's heap, where
+     * the collector copies and marks them on every cycle; a quarter of the standalone bound still holds minutes of a
+     * developer's traffic (bench/README, issue 17).
+     */
+    public static final long DEFAULT_EMBEDDED_MAX_BYTES = 64L * 1024 * 1024;
+
     private final Settings settings;
     private final String token;
     private final Store store;
@@ -158,6 +165,16 @@ public final class VigilConsole implements AutoCloseable {
     public MetricExporter metricExporter(
             AggregationTemporalitySelector temporality, DefaultAggregationSelector aggregation) {
         return direct.metrics(temporality, aggregation);
+    }
+
+    /**
+     * Parses a byte count as {@code --max-bytes} takes it: a plain number, or one with a {@code k}/{@code m}/{@code g}
+     * suffix (powers of 1024; {@code 64m}, {@code 64MiB}).
+     *
+     * @throws IllegalArgumentException when {@code s} is not such a count
+     */
+    public static long parseBytes(String s) {
+        return VigilConsoleMain.parseBytes(s);
     }
 
     /** CPU time the console's own threads (ingest, HTTP) have used so far: its cost to a host that embeds it. */

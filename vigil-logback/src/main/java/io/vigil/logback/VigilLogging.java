@@ -69,11 +69,16 @@ public final class VigilLogging implements AutoCloseable {
     private final VigilAsyncAppender lokiHandoff; // null without Loki
     private final LokiAppender loki; // null without Loki
     private final List<AutoCloseable> registrations = new ArrayList<>();
+    private final int queueSize;
+    private final boolean otlpHandoff;
     private OtlpLogAppender otlp;
+    private VigilAsyncAppender otlpQueue; // the OTLP bridge's hand-off, when otlpHandoff
 
     private VigilLogging(Builder b) {
         this.config = b.config;
         this.scrubber = b.scrubber;
+        this.queueSize = b.queueSize;
+        this.otlpHandoff = b.otlpHandoff;
         this.context = b.context != null ? b.context : (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();
         root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -200,7 +205,21 @@ public final class VigilLogging implements AutoCloseable {
             otlp.setName("VIGIL_OTLP");
             otlp.setContext(context);
             otlp.start();
-            root.addAppender(otlp);
+            if (otlpHandoff) {
+                // Behind the trace-context appender, so each event carries its trace and span ids in the MDC, taken
+                // on the logging thread; the bridge re-creates the span context from them on the hand-off's thread.
+                // Never waits for room, like the SDK's own log processor: a full queue drops and counts.
+                otlpQueue = new VigilAsyncAppender();
+                otlpQueue.setName("otlp");
+                otlpQueue.setContext(context);
+                otlpQueue.setQueueSize(queueSize);
+                otlpQueue.setMaxBlockMillis(0);
+                otlpQueue.addAppender(otlp);
+                otlpQueue.start();
+                traceContext.addAppender(otlpQueue);
+            } else {
+                root.addAppender(otlp);
+            }
         }
         registerMetrics(openTelemetry.getMeter(INSTRUMENTATION_SCOPE));
         return this;
@@ -209,7 +228,13 @@ public final class VigilLogging implements AutoCloseable {
     private void registerMetrics(Meter meter) {
         AttributeKey<String> appenderKey = AttributeKey.stringKey("appender");
         AttributeKey<String> reason = AttributeKey.stringKey("reason");
-        List<VigilAsyncAppender> handoffs = lokiHandoff == null ? List.of(stdout) : List.of(stdout, lokiHandoff);
+        List<VigilAsyncAppender> handoffs = new ArrayList<>(List.of(stdout));
+        if (lokiHandoff != null) {
+            handoffs.add(lokiHandoff);
+        }
+        if (otlpQueue != null) {
+            handoffs.add(otlpQueue);
+        }
         registrations.add(meter.counterBuilder("vigil_log_dropped_total")
                 .setDescription("Log events dropped because a hand-off queue stayed full past its bound")
                 .buildWithCallback(m -> {
@@ -245,6 +270,11 @@ public final class VigilLogging implements AutoCloseable {
         return Optional.ofNullable(loki);
     }
 
+    /** The OTLP bridge's hand-off, when {@link Builder#otlpHandoff(boolean)} is on and an OTLP endpoint connected. */
+    public Optional<VigilAsyncAppender> otlpHandoff() {
+        return Optional.ofNullable(otlpQueue);
+    }
+
     /** The stdout hand-off (for its drop count). */
     public VigilAsyncAppender stdoutHandoff() {
         return stdout;
@@ -257,11 +287,11 @@ public final class VigilLogging implements AutoCloseable {
     @Override
     public synchronized void close() {
         root.detachAppender(traceContext);
-        if (otlp != null) {
+        if (otlp != null && otlpQueue == null) {
             root.detachAppender(otlp);
             otlp.stop();
         }
-        traceContext.stop(); // stops the hand-offs, which drain, then stop stdout and Loki
+        traceContext.stop(); // stops the hand-offs, which drain, then stop stdout, Loki and the OTLP bridge
         traceContext.detachAndStopAllAppenders();
         for (AutoCloseable r : registrations) {
             try {
@@ -284,6 +314,7 @@ public final class VigilLogging implements AutoCloseable {
         private int queueSize = 8192;
         private Duration maxBlock = Duration.ofMillis(20);
         private Duration lokiRetryMaxBackoff = Duration.ofSeconds(30);
+        private boolean otlpHandoff;
         private LoggerContext context;
         private Map<String, String> env = System.getenv();
 
@@ -333,6 +364,19 @@ public final class VigilLogging implements AutoCloseable {
         /** Longest a logging thread waits for room in a hand-off queue (default 20 ms). */
         public Builder maxBlock(Duration maxBlock) {
             this.maxBlock = Objects.requireNonNull(maxBlock, "maxBlock");
+            return this;
+        }
+
+        /**
+         * Whether events reach the OpenTelemetry logs pipeline ({@link #connect}) through a bounded hand-off of their
+         * own (queue of {@link #queueSize} events; {@code vigil_log_dropped_total{appender="otlp"}} counts what a full
+         * queue refused, the logging thread never waits): the bridge — event mapping, MDC and key-value capture,
+         * scrubbing — then runs on a background thread instead of the logging thread, with each record's trace and
+         * span ids taken from the logging thread as before. Default {@code false}: the bridge runs on the logging
+         * thread, and a record is in the pipeline when the logging call returns.
+         */
+        public Builder otlpHandoff(boolean otlpHandoff) {
+            this.otlpHandoff = otlpHandoff;
             return this;
         }
 

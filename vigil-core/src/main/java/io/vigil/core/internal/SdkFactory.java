@@ -22,11 +22,14 @@ import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import java.io.Closeable;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import org.slf4j.LoggerFactory;
 
@@ -145,6 +148,11 @@ public final class SdkFactory {
                 .put("deployment.environment.name", config.environment())
                 .build();
 
+        // In-process metric exporter waiting for its reader, and whether that reader is the shared one (which then
+        // takes the Prometheus reader's place in the SDK: the autoconfigured readers are set up before the meter
+        // provider customizer runs, with the same cardinality limit).
+        AtomicReference<MetricExporter> sharedFeed = new AtomicReference<>();
+        AtomicBoolean sharing = new AtomicBoolean();
         AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
                 .disableShutdownHook()
                 .addPropertiesCustomizer(ignored -> properties)
@@ -163,15 +171,31 @@ public final class SdkFactory {
                     if (!(exporter instanceof OtlpGrpcMetricExporter || exporter instanceof OtlpHttpMetricExporter)) {
                         return exporter;
                     }
-                    return inProcess == null
-                            ? new MonitoredMetricExporter(exporter, metrics)
-                            : replace(
-                                    exporter,
-                                    inProcess
-                                            .metrics()
-                                            .apply(
-                                                    exporter::getAggregationTemporality,
-                                                    exporter::getDefaultAggregation));
+                    if (inProcess == null) {
+                        return new MonitoredMetricExporter(exporter, metrics);
+                    }
+                    MetricExporter local = replace(
+                            exporter,
+                            inProcess
+                                    .metrics()
+                                    .apply(exporter::getAggregationTemporality, exporter::getDefaultAggregation));
+                    if (prometheus != null
+                            && SharedMetricReader.canShare(
+                                    prometheus, exporter::getAggregationTemporality, exporter::getDefaultAggregation)) {
+                        // The periodic reader the SDK builds around this exporter next is swapped below for one
+                        // reader shared with Prometheus: one storage per instrument instead of two.
+                        sharedFeed.set(local);
+                    }
+                    return local;
+                })
+                .addMetricReaderCustomizer((reader, cfg) -> {
+                    MetricExporter local = sharedFeed.getAndSet(null);
+                    if (local == null) {
+                        return reader;
+                    }
+                    sharing.set(true);
+                    return new SharedMetricReader(
+                            prometheus, local, cfg.getDuration("otel.metric.export.interval", Duration.ofMinutes(1)));
                 })
                 .addLogRecordExporterCustomizer((exporter, cfg) -> {
                     if (!(exporter instanceof OtlpGrpcLogRecordExporter
@@ -183,7 +207,7 @@ public final class SdkFactory {
                             : replace(exporter, inProcess.logs());
                 })
                 .addMeterProviderCustomizer((meterProvider, cfg) -> {
-                    if (prometheus != null) {
+                    if (prometheus != null && !sharing.get()) {
                         // Every metric keeps at most this many series; measurements past it are
                         // aggregated into one series labelled otel_metric_overflow="true".
                         int limit = cfg.getInt("otel.java.metrics.cardinality.limit", DEFAULT_CARDINALITY_LIMIT);

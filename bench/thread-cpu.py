@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""CPU time of a JVM's threads by group, per request (Linux /proc): which thread pays for what.
+
+  thread-cpu.py snap PID                 > snapshot   (one line per thread: tid, group, ticks)
+  thread-cpu.py diff BEFORE AFTER N      >> rounds    (one JSON line: microseconds per request by group)
+  thread-cpu.py table NAME=ROUNDS ...                 (markdown table of the medians, groups as rows)
+
+A group is the thread's name without its trailing number ("GC Thread#3" -> "GC Thread", C2/C1 compiler
+threads, "ForkJoinPool-1-worker-7" -> the virtual threads' carriers, i.e. the request threads). Threads
+that ended between the snapshots are not counted. Used by service-overhead.sh with THREAD_CPU=1.
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def group(comm):
+    if comm.startswith("ForkJoinPool"):
+        return "request threads (virtual-thread carriers)"
+    if comm.startswith("C2 Compiler") or comm.startswith("C1 Compiler"):
+        return "JIT compilers"
+    if comm.startswith("G1 Conc") or comm.startswith("G1 Main Marker"):
+        return "GC: concurrent marking"
+    if comm.startswith("GC Thread"):
+        return "GC: pauses (workers)"
+    if comm.startswith("G1 "):
+        return "GC: refinement, service"
+    return re.sub(r"[-#]?\d+$", "", comm)
+
+
+def snap(pid):
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                s = f.read()
+        except OSError:
+            continue
+        comm = s[s.index("(") + 1 : s.rindex(")")]
+        fields = s[s.rindex(")") + 2 :].split()
+        print(f"{tid}\t{group(comm)}\t{int(fields[11]) + int(fields[12])}")
+
+
+def read(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            tid, g, ticks = line.rstrip("\n").split("\t")
+            out[tid] = (g, int(ticks))
+    return out
+
+
+def diff(before, after, n):
+    b, a = read(before), read(after)
+    by = {}
+    for tid, (g, ticks) in a.items():
+        by[g] = by.get(g, 0) + ticks - b.get(tid, (g, 0))[1]
+    total = sum(by.values())
+    by["process (these threads)"] = total
+    print(json.dumps({g: round(t / HZ * 1e6 / max(1, int(n)), 1) for g, t in by.items()}))
+
+
+def table(args):
+    cols = []
+    for arg in args:
+        name, path = arg.split("=", 1)
+        rounds = [json.loads(line) for line in open(path) if line.strip()]
+        cols.append((name, rounds))
+    groups = sorted({g for _, rounds in cols for r in rounds for g in r},
+                    key=lambda g: (g.startswith("process"), -max(
+                        statistics.median([r.get(g, 0) for r in rounds]) for _, rounds in cols)))
+    print("| thread group (µs CPU / request, median) | " + " | ".join(n for n, _ in cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for g in groups:
+        meds = [statistics.median([r.get(g, 0) for r in rounds]) for _, rounds in cols]
+        if max(meds) < 1 and not g.startswith("process"):
+            continue
+        print(f"| {g} | " + " | ".join(f"{m:.0f}" for m in meds) + " |")
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "snap":
+        snap(sys.argv[2])
+    elif cmd == "diff":
+        diff(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "table":
+        table(sys.argv[2:])
+    else:
+        sys.exit(__doc__)
