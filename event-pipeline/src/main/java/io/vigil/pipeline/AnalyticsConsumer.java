@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -96,10 +98,15 @@ public final class AnalyticsConsumer implements AutoCloseable {
                 if (polled == 0) {
                     continue;
                 }
-                if (batch.isEmpty() || write(batch)) {
-                    consumer.commitSync();
-                } else {
+                if (!batch.isEmpty() && !write(batch)) {
                     rewind();
+                    continue;
+                }
+                try {
+                    consumer.commitSync();
+                } catch (CommitFailedException | RebalanceInProgressException e) {
+                    // The partitions moved on; their new owner reads from the last commit (inserts are idempotent).
+                    log.warn("offsets not committed ({}); the records are read again", e.toString());
                 }
             }
         } catch (WakeupException e) {
