@@ -1,0 +1,181 @@
+package io.vigil.pipeline;
+
+import io.vigil.core.MetricsServer;
+import io.vigil.core.Vigil;
+import io.vigil.logback.VigilLogging;
+import io.vigil.pipeline.internal.Database;
+import io.vigil.pipeline.internal.EventStore;
+import io.vigil.pipeline.internal.KRaftBroker;
+import io.vigil.pipeline.internal.LocalEventStore;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+
+/**
+ * The event pipeline, the second reference application: the {@link IngestApi} on {@code PORT}, the
+ * {@link AnalyticsConsumer} (unless {@code CONSUMER_ENABLED=false}) and {@code /metrics} on {@code
+ * METRICS_PORT}, on one {@link Vigil} runtime. Without {@code KAFKA_BOOTSTRAP_SERVERS} it starts a
+ * single-node KRaft broker in-process, in {@code DATA_DIR}, so it runs on a machine with nothing
+ * installed; H2 in {@code DATA_DIR} unless {@code DATABASE_URL} is set; raw events in {@code
+ * DATA_DIR/raw} (object storage through the S3 API, {@code S3_ENDPOINT}, is a later part behind
+ * {@code internal.EventStore}). See {@link PipelineConfig} for every variable.
+ */
+public final class EventPipeline implements AutoCloseable {
+    /** The per-dependency status gauges (1 up, 0 down), document 002's names. */
+    public static final List<String> STATUS_GAUGES = List.of("postgres_status", "kafka_status", "minio_status");
+
+    private final List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse order
+    private final PipelineConfig config;
+    private final IngestApi api;
+    private final MetricsServer metrics;
+
+    private EventPipeline(Vigil vigil, PipelineConfig configured) throws IOException {
+        Logger log = vigil.loggerFactory().getLogger(EventPipeline.class.getName());
+        try {
+            PipelineConfig config = configured;
+            if (config.kafkaBootstrapServers() == null) {
+                KRaftBroker broker = KRaftBroker.start(config.dataDir().resolve("kafka"));
+                resources.add(broker);
+                config = config.withKafka(broker.bootstrapServers());
+                log.info("embedded Kafka broker (KRaft) on {}", broker.bootstrapServers());
+            }
+            this.config = config;
+            createTopics(config, log);
+            EventStore store = new LocalEventStore(config.dataDir().resolve("raw"));
+            Database events = new Database(vigil, config, "events");
+            resources.add(events);
+            this.metrics = vigil.startMetricsServer("0.0.0.0", config.metricsPort());
+            resources.add(metrics);
+            if (config.consumerEnabled()) {
+                Database analytics = new Database(vigil, config, "analytics");
+                resources.add(analytics);
+                resources.add(new AnalyticsConsumer(vigil, config, analytics));
+            }
+            this.api = new IngestApi(vigil, config, events, store);
+            resources.add(api);
+            log.info("event-pipeline: API on port {}, metrics on port {}", api.port(), metrics.port());
+        } catch (RuntimeException | IOException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Starts the pipeline on {@code vigil}, configured by {@code env} ({@link PipelineConfig}). */
+    public static EventPipeline start(Vigil vigil, Map<String, String> env) throws IOException {
+        return new EventPipeline(vigil, PipelineConfig.fromEnvironment(env));
+    }
+
+    /** Starts only the analytics consumer on {@code vigil} (another process's role; Kafka must be set). */
+    public static AutoCloseable startConsumer(Vigil vigil, Map<String, String> env) {
+        PipelineConfig config = PipelineConfig.fromEnvironment(env);
+        if (config.kafkaBootstrapServers() == null) {
+            throw new IllegalArgumentException("KAFKA_BOOTSTRAP_SERVERS is required for a consumer of its own");
+        }
+        Database analytics = new Database(vigil, config, "analytics");
+        try {
+            AnalyticsConsumer consumer = new AnalyticsConsumer(vigil, config, analytics);
+            return () -> {
+                consumer.close();
+                analytics.close();
+            };
+        } catch (RuntimeException e) {
+            analytics.close();
+            throw e;
+        }
+    }
+
+    private static void createTopics(PipelineConfig config, Logger log) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.kafkaBootstrapServers()))) {
+            for (String topic : List.of(config.topic(), config.deadLetterTopic())) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)))
+                            .all()
+                            .get(10, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        log.warn("topic {} not created: {}", topic, e.getCause().toString());
+                    }
+                } catch (TimeoutException e) {
+                    log.warn("topic {} not created: the broker did not answer", topic);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The API port. */
+    public int port() {
+        return api.port();
+    }
+
+    /** The port of {@code /metrics}. */
+    public int metricsPort() {
+        return metrics.port();
+    }
+
+    /** The broker in use (the embedded one's address when it was started here). */
+    public String kafkaBootstrapServers() {
+        return config.kafkaBootstrapServers();
+    }
+
+    /** The effective settings. */
+    public PipelineConfig config() {
+        return config;
+    }
+
+    /** Stops the API, the consumer, the metrics server, the pools and the embedded broker, in that order. */
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                // keep closing the rest
+            }
+        }
+        resources.clear();
+    }
+
+    /** Runs the pipeline until SIGTERM. */
+    public static void main(String[] args) throws IOException {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putIfAbsent("SERVICE_NAME", "event-pipeline");
+        Vigil vigil = Vigil.builder().environment(env).build();
+        VigilLogging logging = VigilLogging.install(vigil);
+        quietKafka();
+        EventPipeline pipeline;
+        try {
+            pipeline = start(vigil, env);
+        } catch (RuntimeException | IOException e) {
+            System.err.println("event-pipeline cannot start: " + e.getMessage());
+            logging.close();
+            vigil.close();
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            pipeline.close();
+            logging.close();
+            vigil.close();
+        }));
+    }
+
+    /** The embedded broker and the clients log every configuration at INFO; their warnings are enough. */
+    private static void quietKafka() {
+        for (String name : List.of("kafka", "org.apache.kafka", "state.change.logger")) {
+            if (org.slf4j.LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger l) {
+                l.setLevel(ch.qos.logback.classic.Level.WARN);
+            }
+        }
+    }
+}

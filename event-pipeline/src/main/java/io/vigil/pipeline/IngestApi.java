@@ -1,0 +1,497 @@
+package io.vigil.pipeline;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.opentelemetry.api.metrics.Meter;
+import io.vigil.core.Operation;
+import io.vigil.core.OperationScope;
+import io.vigil.core.Vigil;
+import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.javalin.VigilJavalinPlugin;
+import io.vigil.kafka.VigilKafka;
+import io.vigil.pipeline.internal.Database;
+import io.vigil.pipeline.internal.EventStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+
+/**
+ * The ingest API: {@code POST /api/v1/events} (a JSON event, at most {@code MAX_EVENT_BYTES}; an
+ * optional {@code Idempotency-Key} whose repetition returns the first answer) runs the operation
+ * {@code ingest_event} — the raw event stored ({@code minio_upload}), published to the pipeline
+ * topic through {@link VigilKafka#producer} ({@code kafka_publish}, with the {@code PRODUCER} span
+ * under it), recorded in the {@code events} table ({@code postgres_insert}) — and answers 202 with
+ * the event id. {@code GET /health} probes the database, the broker and the store, each in a span,
+ * and sets the gauges {@code postgres_status}, {@code kafka_status}, {@code minio_status} (1 up, 0
+ * down). Every error is an RFC 9457 problem+json body. Thread-safe; close it to stop.
+ */
+public final class IngestApi implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
+    private static final Set<String> FIELDS = Set.of("event_type", "source", "occurred_at", "payload");
+    private static final long PUBLISH_TIMEOUT_SECONDS = 10;
+
+    private final Vigil vigil;
+    private final PipelineConfig config;
+    private final Database database;
+    private final EventStore store;
+    private final Producer<String, String> producer;
+    private final Admin admin;
+    private final Logger log;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicInteger> status = new LinkedHashMap<>();
+    private final Javalin app;
+
+    IngestApi(Vigil vigil, PipelineConfig config, Database database, EventStore store) {
+        this.vigil = vigil;
+        this.config = config;
+        this.database = database;
+        this.store = store;
+        this.log = vigil.loggerFactory().getLogger(IngestApi.class.getName());
+        Map<String, Object> producerConfig = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 0,
+                // A broker that is down fails the request within the publish timeout, not after a minute.
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        this.producer = VigilKafka.create(vigil)
+                .producer(new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer()));
+        this.admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000));
+        Meter meter = vigil.openTelemetry().getMeter("io.vigil.pipeline");
+        for (String gauge : EventPipeline.STATUS_GAUGES) {
+            AtomicInteger value = new AtomicInteger(0);
+            status.put(gauge, value);
+            meter.gaugeBuilder(gauge)
+                    .setDescription("Whether the dependency answered the last health probe (1) or not (0)")
+                    .ofLongs()
+                    .buildWithCallback(m -> m.record(value.get()));
+        }
+        this.app = Javalin.create(cfg -> {
+                    cfg.startup.showJavalinBanner = false;
+                    cfg.jetty.port = config.port();
+                    cfg.http.prefer405over404 = true;
+                    cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
+                    cfg.routes.post("/api/v1/events", this::ingest);
+                    cfg.routes.get("/health", this::health);
+                    cfg.routes.exception(Problem.class, (e, ctx) -> e.write(ctx));
+                    cfg.routes.exception(Exception.class, (e, ctx) -> {
+                        log.atError().setCause(e).log("Unhandled error");
+                        new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
+                    });
+                    cfg.routes.error(404, ctx -> {
+                        if (!isProblem(ctx)) {
+                            new Problem(404, "not-found", "No such resource: " + ctx.path()).write(ctx);
+                        }
+                    });
+                    cfg.routes.error(405, ctx -> {
+                        if (!isProblem(ctx)) {
+                            new Problem(
+                                            405,
+                                            "method-not-allowed",
+                                            ctx.method().name() + " is not allowed on " + ctx.path())
+                                    .write(ctx);
+                        }
+                    });
+                })
+                .start();
+        probeAll(); // the status gauges start from a real answer
+    }
+
+    /** The API port. */
+    public int port() {
+        return app.port();
+    }
+
+    // --- POST /api/v1/events ---------------------------------------------------------------------
+
+    private void ingest(Context ctx) throws Exception {
+        String contentType = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
+        String mediaType = contentType.split(";", 2)[0].strip();
+        if (!mediaType.equals("application/json") && !mediaType.endsWith("+json")) {
+            throw new Problem(415, "unsupported-media-type", "Send the event as application/json");
+        }
+        byte[] body = readLimited(ctx);
+        String key = ctx.header("Idempotency-Key");
+        if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
+            throw new Problem(400, "invalid-idempotency-key", "Idempotency-Key must be 1-255 visible ASCII characters");
+        }
+        Event event = parse(body);
+        String hash = sha256(body);
+        Accepted accepted = vigil.operations().observe(PipelineOperation.INGEST_EVENT, op -> {
+            op.attribute("pipeline.event_type", event.type());
+            return key == null ? accept(event, body, hash, null, op) : acceptOnce(event, body, hash, key, op);
+        });
+        if (accepted.replayed()) {
+            ctx.header("Idempotent-Replayed", "true");
+        }
+        ctx.status(202).contentType("application/json").result(JSON.writeValueAsString(accepted.body()));
+    }
+
+    private Accepted acceptOnce(Event event, byte[] body, String hash, String key, OperationScope op) throws Exception {
+        Accepted first = previous(key, hash, op);
+        if (first != null) {
+            return first;
+        }
+        if (!inFlight.add(key)) {
+            op.failure("in_progress");
+            throw new Problem(
+                    409, "request-in-progress", "A request with this Idempotency-Key is still being processed");
+        }
+        try {
+            return accept(event, body, hash, key, op);
+        } catch (Duplicate d) {
+            // Another instance recorded the key between our lookup and insert: its answer is the answer.
+            Accepted winner = previous(key, hash, op);
+            if (winner == null) {
+                throw new IllegalStateException("idempotency key vanished", d);
+            }
+            return winner;
+        } finally {
+            inFlight.remove(key);
+        }
+    }
+
+    private Accepted previous(String key, String hash, OperationScope op) throws Problem {
+        try (Connection c = database.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT event_id, request_hash, received_at FROM events WHERE idempotency_key = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                if (!rs.getString(2).equals(hash)) {
+                    op.failure("idempotency_key_reused");
+                    throw new Problem(
+                            422,
+                            "idempotency-key-reused",
+                            "This Idempotency-Key was used with a different request body");
+                }
+                op.attribute("pipeline.idempotent_replay", true);
+                return new Accepted(rs.getString(1), rs.getTimestamp(3).toInstant(), true);
+            }
+        } catch (SQLException e) {
+            throw unavailable("database", e);
+        }
+    }
+
+    private Accepted accept(Event event, byte[] body, String hash, String key, OperationScope op) throws Exception {
+        String eventId = UUID.randomUUID().toString();
+        // Millisecond precision: what every database keeps, so a replayed answer equals the first.
+        Instant receivedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        op.attribute("pipeline.event_id", eventId);
+        String storageKey = step(PipelineOperation.STORE, store.backend(), "storage", () -> store.put(eventId, body));
+        ObjectNode message = JSON.createObjectNode()
+                .put("event_id", eventId)
+                .put("event_type", event.type())
+                .put("source", event.source())
+                .put(
+                        "occurred_at",
+                        event.occurredAt() == null ? null : event.occurredAt().toString())
+                .put("received_at", receivedAt.toString())
+                .put("payload_bytes", body.length)
+                .put("storage_key", storageKey);
+        step(
+                PipelineOperation.PUBLISH,
+                "kafka",
+                "kafka",
+                () -> producer.send(new ProducerRecord<>(config.topic(), eventId, JSON.writeValueAsString(message)))
+                        .get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        step(PipelineOperation.INSERT, database.backend(), "database", () -> {
+            try (Connection c = database.dataSource().getConnection();
+                    PreparedStatement ps = c.prepareStatement(
+                            "INSERT INTO events (event_id, idempotency_key,"
+                                    + " request_hash, event_type, source, received_at, storage_key) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, eventId);
+                ps.setString(2, key);
+                ps.setString(3, hash);
+                ps.setString(4, event.type());
+                ps.setString(5, event.source());
+                ps.setTimestamp(6, Timestamp.from(receivedAt));
+                ps.setString(7, storageKey);
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                if (key != null && Database.isDuplicate(e)) {
+                    throw new Duplicate(e);
+                }
+                throw e;
+            }
+            return null;
+        });
+        return new Accepted(eventId, receivedAt, false);
+    }
+
+    @FunctionalInterface
+    private interface Step<T> {
+        T run() throws Exception;
+    }
+
+    /** One child operation; a dependency's failure becomes a 503 naming it. */
+    private <T> T step(Operation operation, String backend, String dependency, Step<T> body) throws Problem, Duplicate {
+        try {
+            return vigil.operations().observe(operation, scope -> {
+                scope.attribute("pipeline.backend", backend);
+                return body.run();
+            });
+        } catch (Duplicate | Problem e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable(dependency, e);
+        } catch (Exception e) {
+            throw unavailable(dependency, e);
+        }
+    }
+
+    private Problem unavailable(String dependency, Exception cause) {
+        log.atWarn().setCause(cause).log("{} unavailable: {}", dependency, cause.toString());
+        return new Problem(503, dependency + "-unavailable", "The " + dependency + " is unavailable; retry later")
+                .retryAfter(5);
+    }
+
+    private byte[] readLimited(Context ctx) throws IOException, Problem {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > config.maxEventBytes()) {
+            throw tooLarge();
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] body = in.readNBytes(config.maxEventBytes() + 1);
+            if (body.length > config.maxEventBytes()) {
+                throw tooLarge();
+            }
+            return body;
+        }
+    }
+
+    private Problem tooLarge() {
+        return new Problem(413, "payload-too-large", "An event may have at most " + config.maxEventBytes() + " bytes");
+    }
+
+    private static Event parse(byte[] body) throws Problem {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new Problem(400, "malformed-json", "The body is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new Problem(400, "malformed-json", "The body could not be read");
+        }
+        if (root == null || !root.isObject()) {
+            throw new Problem(422, "invalid-event", "The event must be a JSON object")
+                    .errors(List.of("body: must be an object"));
+        }
+        List<String> errors = new ArrayList<>();
+        root.fieldNames().forEachRemaining(f -> {
+            if (!FIELDS.contains(f)) {
+                errors.add(f + ": unknown field");
+            }
+        });
+        JsonNode type = root.path("event_type");
+        if (!type.isTextual() || !EVENT_TYPE.matcher(type.asText()).matches()) {
+            errors.add("event_type: required, lower-case [a-z0-9_.-], at most 64 characters");
+        }
+        JsonNode source = root.path("source");
+        if (!source.isTextual() || source.asText().isBlank() || source.asText().length() > 64) {
+            errors.add("source: required, 1-64 characters");
+        }
+        Instant occurredAt = null;
+        JsonNode occurred = root.path("occurred_at");
+        if (!occurred.isMissingNode() && !occurred.isNull()) {
+            try {
+                occurredAt = OffsetDateTime.parse(occurred.asText()).toInstant();
+            } catch (DateTimeParseException e) {
+                errors.add("occurred_at: an RFC 3339 timestamp");
+            }
+        }
+        JsonNode payload = root.path("payload");
+        if (!payload.isMissingNode() && !payload.isObject()) {
+            errors.add("payload: must be an object");
+        }
+        if (!errors.isEmpty()) {
+            throw new Problem(422, "invalid-event", "The event is not valid").errors(errors);
+        }
+        return new Event(type.asText(), source.asText(), occurredAt);
+    }
+
+    private static String sha256(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // --- GET /health ----------------------------------------------------------------------------
+
+    private void health(Context ctx) throws Exception {
+        Map<String, String> checks = probeAll();
+        boolean healthy = !checks.containsValue("down");
+        ObjectNode body = JSON.createObjectNode();
+        body.put("status", healthy ? "healthy" : "unhealthy");
+        checks.forEach(body.putObject("checks")::put);
+        if (healthy) {
+            ctx.status(200).contentType("application/json").result(JSON.writeValueAsString(body));
+        } else {
+            // An RFC 9457 body with the per-dependency statuses as an extension member.
+            body.put("type", Problem.TYPE_PREFIX + "unhealthy");
+            body.put("title", "Service Unavailable");
+            body.put("status", 503);
+            body.put("detail", "A dependency is down");
+            ctx.status(503).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsString(body));
+        }
+    }
+
+    /** Probes every dependency; updates the status gauges; returns {@code dependency → up|down}. */
+    Map<String, String> probeAll() {
+        Map<String, String> checks = new LinkedHashMap<>();
+        checks.put("database", probe(PipelineOperation.DATABASE_CHECK, "postgres_status", database::probe));
+        checks.put(
+                "kafka",
+                probe(
+                        PipelineOperation.KAFKA_CHECK,
+                        "kafka_status",
+                        () -> admin.describeCluster().nodes().get(2, TimeUnit.SECONDS)));
+        checks.put("storage", probe(PipelineOperation.STORAGE_CHECK, "minio_status", store::probe));
+        return checks;
+    }
+
+    @FunctionalInterface
+    private interface Probe {
+        void run() throws Exception;
+    }
+
+    private String probe(Operation operation, String gauge, Probe probe) {
+        boolean up = vigil.operations().observe(operation, op -> {
+            try {
+                probe.run();
+                return true;
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                op.attribute("pipeline.dependency.error", e.toString());
+                op.failure("unavailable");
+                return false;
+            }
+        });
+        status.get(gauge).set(up ? 1 : 0);
+        return up ? "up" : "down";
+    }
+
+    private static boolean isProblem(Context ctx) {
+        String type = ctx.res().getContentType();
+        return type != null && type.startsWith(Problem.MEDIA_TYPE);
+    }
+
+    /** Stops the HTTP server and closes the producer and the admin client. */
+    @Override
+    public void close() {
+        app.stop();
+        producer.close();
+        admin.close();
+    }
+
+    private record Event(String type, String source, Instant occurredAt) {}
+
+    private record Accepted(String eventId, Instant receivedAt, boolean replayed) {
+        Map<String, Object> body() {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("event_id", eventId);
+            b.put("status", "accepted");
+            b.put("received_at", receivedAt.toString());
+            return b;
+        }
+    }
+
+    /** The idempotency key was recorded concurrently elsewhere. */
+    private static final class Duplicate extends Exception {
+        Duplicate(SQLException cause) {
+            super(cause);
+        }
+    }
+
+    /** An RFC 9457 answer, thrown to end a request. */
+    static final class Problem extends Exception {
+        static final String MEDIA_TYPE = "application/problem+json";
+        static final String TYPE_PREFIX = "urn:vigil:event-pipeline:problem:";
+        private final int status;
+        private final String type;
+        private List<String> errors = List.of();
+        private int retryAfter = -1;
+
+        Problem(int status, String type, String detail) {
+            super(detail, null, false, false);
+            this.status = status;
+            this.type = type;
+        }
+
+        Problem errors(List<String> errors) {
+            this.errors = List.copyOf(errors);
+            return this;
+        }
+
+        Problem retryAfter(int seconds) {
+            this.retryAfter = seconds;
+            return this;
+        }
+
+        void write(Context ctx) {
+            ObjectNode body = JSON.createObjectNode();
+            body.put("type", TYPE_PREFIX + type);
+            body.put("title", io.javalin.http.HttpStatus.forStatus(status).getMessage());
+            body.put("status", status);
+            body.put("detail", getMessage());
+            body.put("instance", ctx.path());
+            if (!errors.isEmpty()) {
+                errors.forEach(body.putArray("errors")::add);
+            }
+            if (retryAfter >= 0) {
+                ctx.header("Retry-After", Integer.toString(retryAfter));
+            }
+            try {
+                ctx.status(status).contentType(MEDIA_TYPE).result(JSON.writeValueAsString(body));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.vigil.pipeline;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The event pipeline's settings, read from environment variables by {@link #fromEnvironment}. A
+ * value that does not parse is reported at start-up (the service does not start on a bad port).
+ *
+ * @param port API port ({@code PORT}, default 8002; 0 = any free port)
+ * @param metricsPort {@code /metrics} port ({@code METRICS_PORT}, default 8001, the contract's)
+ * @param dataDir where raw events, the embedded broker and the default H2 database live ({@code
+ *     DATA_DIR}, default {@code <tmpdir>/vigil-event-pipeline})
+ * @param databaseUrl JDBC URL ({@code DATABASE_URL}; default an H2 file database in {@code dataDir})
+ * @param databaseUser {@code DATABASE_USER} or {@code null}
+ * @param databasePassword {@code DATABASE_PASSWORD} or {@code null}
+ * @param databaseTimeout how long a connection may take before the database counts as down ({@code
+ *     DATABASE_TIMEOUT_MS}, default 2000)
+ * @param kafkaBootstrapServers {@code KAFKA_BOOTSTRAP_SERVERS}; {@code null} = the embedded broker
+ * @param topic the pipeline topic ({@code PIPELINE_TOPIC}, default {@code events})
+ * @param consumerGroup the analytics consumer group ({@code CONSUMER_GROUP}, default {@code
+ *     event-pipeline-analytics})
+ * @param consumerEnabled whether this process also runs the analytics consumer ({@code
+ *     CONSUMER_ENABLED}, default true)
+ * @param maxPollRecords records per consumer poll, hence per analytics batch ({@code
+ *     CONSUMER_MAX_POLL_RECORDS}, default 500)
+ * @param maxEventBytes largest accepted request body ({@code MAX_EVENT_BYTES}, default 65536)
+ */
+public record PipelineConfig(
+        int port,
+        int metricsPort,
+        Path dataDir,
+        String databaseUrl,
+        String databaseUser,
+        String databasePassword,
+        Duration databaseTimeout,
+        String kafkaBootstrapServers,
+        String topic,
+        String consumerGroup,
+        boolean consumerEnabled,
+        int maxPollRecords,
+        int maxEventBytes) {
+
+    /** Validates the values. */
+    public PipelineConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(databaseUrl, "databaseUrl");
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(consumerGroup, "consumerGroup");
+        Objects.requireNonNull(databaseTimeout, "databaseTimeout");
+        if (maxEventBytes < 1 || maxPollRecords < 1) {
+            throw new IllegalArgumentException("MAX_EVENT_BYTES and CONSUMER_MAX_POLL_RECORDS must be positive");
+        }
+    }
+
+    /** The dead-letter topic of {@link #topic()}: {@code <topic>.dlt}. */
+    public String deadLetterTopic() {
+        return topic + ".dlt";
+    }
+
+    /** Reads the settings from {@code env} (e.g. {@code System.getenv()}). */
+    public static PipelineConfig fromEnvironment(Map<String, String> env) {
+        Path dataDir = Path.of(value(env, "DATA_DIR", System.getProperty("java.io.tmpdir") + "/vigil-event-pipeline"));
+        return new PipelineConfig(
+                integer(env, "PORT", 8002),
+                integer(env, "METRICS_PORT", 8001),
+                dataDir,
+                value(
+                        env,
+                        "DATABASE_URL",
+                        "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db/pipeline")),
+                env.get("DATABASE_USER"),
+                env.get("DATABASE_PASSWORD"),
+                Duration.ofMillis(integer(env, "DATABASE_TIMEOUT_MS", 2000)),
+                blankToNull(env.get("KAFKA_BOOTSTRAP_SERVERS")),
+                value(env, "PIPELINE_TOPIC", "events"),
+                value(env, "CONSUMER_GROUP", "event-pipeline-analytics"),
+                Boolean.parseBoolean(value(env, "CONSUMER_ENABLED", "true")),
+                integer(env, "CONSUMER_MAX_POLL_RECORDS", 500),
+                integer(env, "MAX_EVENT_BYTES", 65536));
+    }
+
+    /** A copy using {@code bootstrapServers} (the embedded broker's, once started). */
+    public PipelineConfig withKafka(String bootstrapServers) {
+        return new PipelineConfig(
+                port,
+                metricsPort,
+                dataDir,
+                databaseUrl,
+                databaseUser,
+                databasePassword,
+                databaseTimeout,
+                bootstrapServers,
+                topic,
+                consumerGroup,
+                consumerEnabled,
+                maxPollRecords,
+                maxEventBytes);
+    }
+
+    private static String value(Map<String, String> env, String name, String fallback) {
+        String v = blankToNull(env.get(name));
+        return v == null ? fallback : v;
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    private static int integer(Map<String, String> env, String name, int fallback) {
+        String v = value(env, name, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " is not a number: " + v, e);
+        }
+    }
+}

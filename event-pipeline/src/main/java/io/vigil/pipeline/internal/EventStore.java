@@ -1,0 +1,19 @@
+package io.vigil.pipeline.internal;
+
+import java.io.IOException;
+
+/**
+ * Where raw events are kept (the document's MinIO bucket). The seam for object storage: an S3
+ * implementation (selected by {@code S3_ENDPOINT}) is a later part; today {@link LocalEventStore}.
+ * Implementations are thread-safe.
+ */
+public interface EventStore {
+    /** Stores {@code body} under a key derived from {@code eventId}; returns that key. */
+    String put(String eventId, byte[] body) throws IOException;
+
+    /** Throws when the store cannot take writes (the health probe). */
+    void probe() throws IOException;
+
+    /** Short backend name for span attributes: {@code local}, {@code s3}. */
+    String backend();
+}

@@ -1,0 +1,480 @@
+package io.vigil.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.vigil.core.Vigil;
+import io.vigil.core.VigilConfig;
+import io.vigil.test.MetricSamples;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pipeline as it runs: the API on its embedded default (a real KRaft broker started by the
+ * application, H2), the analytics consumer in a second Vigil runtime as another process would run
+ * it. One broker for the class.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EventPipelineTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PG = "jdbc:postgresql://127.0.0.1:5432/test";
+    private static final String GROUP = "analytics-test";
+
+    @TempDir
+    static Path dataDir;
+
+    private final InMemorySpanExporter apiSpans = InMemorySpanExporter.create();
+    private final InMemorySpanExporter consumerSpans = InMemorySpanExporter.create();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String h2 = "jdbc:h2:mem:pipeline-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+    private Vigil apiVigil;
+    private Vigil consumerVigil;
+    private EventPipeline pipeline;
+    private AutoCloseable consumer;
+
+    @BeforeAll
+    void start() throws Exception {
+        apiVigil = runtime("event-pipeline", apiSpans);
+        consumerVigil = runtime("event-pipeline-consumer", consumerSpans);
+        Map<String, String> env = new HashMap<>();
+        env.put("DATA_DIR", dataDir.toString());
+        env.put("DATABASE_URL", h2);
+        env.put("PORT", "0");
+        env.put("METRICS_PORT", "0");
+        env.put("CONSUMER_ENABLED", "false"); // the consumer runs in its own runtime below
+        env.put("MAX_EVENT_BYTES", "2048");
+        // No KAFKA_BOOTSTRAP_SERVERS: the application starts its embedded broker.
+        pipeline = EventPipeline.start(apiVigil, env);
+        consumer = startConsumer(Map.of());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (consumer != null) {
+            consumer.close();
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        consumerVigil.close();
+        apiVigil.close();
+    }
+
+    private static Vigil runtime(String service, InMemorySpanExporter spans) {
+        return Vigil.builder()
+                .config(VigilConfig.builder().serviceName(service).build())
+                .runtimeMetrics(false)
+                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
+                        (tracing, cfg) -> tracing.addSpanProcessor(SimpleSpanProcessor.create(spans))))
+                .build();
+    }
+
+    private AutoCloseable startConsumer(Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(extra);
+        env.put("DATA_DIR", dataDir.toString());
+        env.put("DATABASE_URL", h2);
+        env.put("KAFKA_BOOTSTRAP_SERVERS", pipeline.kafkaBootstrapServers());
+        env.put("CONSUMER_GROUP", GROUP);
+        return EventPipeline.startConsumer(consumerVigil, env);
+    }
+
+    @Test
+    void aPostMakesOneTraceFromTheApiThroughTheBrokerToTheConsumer() throws Exception {
+        HttpResponse<String> accepted = post(event("page_view"), Map.of());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String eventId = JSON.readTree(accepted.body()).path("event_id").asText();
+
+        SpanData ingest = await().until(
+                        () -> apiSpans.getFinishedSpanItems().stream()
+                                .filter(s -> s.getName().equals("ingest_event")
+                                        && eventId.equals(
+                                                s.getAttributes().get(AttributeKey.stringKey("pipeline.event_id"))))
+                                .findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow();
+        String traceId = ingest.getTraceId();
+        List<SpanData> trace = await().until(
+                        () -> inTrace(apiSpans, traceId),
+                        t -> t.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER));
+        SpanData server = only(trace, s -> s.getKind() == SpanKind.SERVER);
+        assertThat(ingest.getParentSpanId()).isEqualTo(server.getSpanId());
+        SpanData store = only(trace, s -> s.getName().equals("minio_upload"));
+        SpanData publish = only(trace, s -> s.getName().equals("kafka_publish"));
+        SpanData insert = only(trace, s -> s.getName().equals("postgres_insert"));
+        assertThat(List.of(store, publish, insert))
+                .allSatisfy(s -> assertThat(s.getParentSpanId()).isEqualTo(ingest.getSpanId()));
+        assertThat(store.getEndEpochNanos()).isLessThanOrEqualTo(publish.getStartEpochNanos());
+        assertThat(publish.getEndEpochNanos()).isLessThanOrEqualTo(insert.getStartEpochNanos());
+        SpanData producer = only(trace, s -> s.getKind() == SpanKind.PRODUCER);
+        assertThat(producer.getParentSpanId()).isEqualTo(publish.getSpanId());
+        assertThat(producer.getName()).isEqualTo("events publish");
+
+        // The consumer, in another runtime, continues the same trace: its span's parent is the producer span.
+        List<SpanData> consumed = await().until(
+                        () -> inTrace(consumerSpans, traceId),
+                        t -> t.stream().anyMatch(s -> s.getKind() == SpanKind.CONSUMER));
+        SpanData process = only(consumed, s -> s.getKind() == SpanKind.CONSUMER);
+        assertThat(process.getParentSpanId()).isEqualTo(producer.getSpanId());
+        assertThat(process.getName()).isEqualTo("events process");
+        assertThat(process.getResource().getAttribute(AttributeKey.stringKey("service.name")))
+                .isEqualTo("event-pipeline-consumer");
+
+        await().until(() -> count("SELECT count(*) FROM analytics_events WHERE event_id = '" + eventId + "'") == 1);
+        await().untilAsserted(() -> assertThat(consumerMetrics()
+                        .require("consumer_sink_insert_duration_seconds_count", Map.of("sink", "analytics")))
+                .isGreaterThanOrEqualTo(1));
+        assertThat(consumerSpans.getFinishedSpanItems())
+                .anySatisfy(s -> assertThat(s.getName()).isEqualTo("analytics_insert"));
+        assertThat(apiMetrics().require("events_ingested_total", Map.of("status", "success")))
+                .isGreaterThanOrEqualTo(1);
+        // Every kind the catalogue lists (for dashboards) is one the runtime really emitted.
+        assertThat(apiVigil.operations().catalogue()).containsAll(new PipelineCatalogue().get());
+        // The raw event is where the storage key says.
+        try (var files = Files.walk(dataDir.resolve("raw"))) {
+            assertThat(files.map(Path::getFileName).map(Path::toString)).contains(eventId + ".json");
+        }
+    }
+
+    @Test
+    void aRepeatedIdempotencyKeyReturnsTheFirstAnswer() throws Exception {
+        String key = "key-" + UUID.randomUUID();
+        String body = event("signup");
+        HttpResponse<String> first = post(body, Map.of("Idempotency-Key", key));
+        HttpResponse<String> again = post(body, Map.of("Idempotency-Key", key));
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(count("SELECT count(*) FROM events WHERE idempotency_key = '" + key + "'"))
+                .isEqualTo(1);
+
+        HttpResponse<String> other = post(event("other_body"), Map.of("Idempotency-Key", key));
+        assertProblem(other, 422, "idempotency-key-reused");
+    }
+
+    @Test
+    void aPoisonMessageGoesToTheDeadLetterTopic() throws Exception {
+        String key = "poison-" + UUID.randomUUID();
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of("bootstrap.servers", pipeline.kafkaBootstrapServers()),
+                new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>("events", key, "{not json")).get();
+        }
+        try (var dlt = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        "bootstrap.servers",
+                        pipeline.kafkaBootstrapServers(),
+                        "group.id",
+                        "dlt-reader-" + UUID.randomUUID(),
+                        "auto.offset.reset",
+                        "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
+            dlt.subscribe(List.of("events.dlt"));
+            List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                dlt.poll(Duration.ofMillis(200)).forEach(seen::add);
+                return seen.stream().anyMatch(r -> key.equals(r.key()));
+            });
+            assertThat(seen.stream()
+                            .filter(r -> key.equals(r.key()))
+                            .findFirst()
+                            .orElseThrow()
+                            .value())
+                    .isEqualTo("{not json");
+        }
+        await().untilAsserted(() -> assertThat(consumerMetrics()
+                        .require("consumer_errors_total", Map.of("error_type", "InvalidMessageException")))
+                .isGreaterThanOrEqualTo(1));
+    }
+
+    @Test
+    void aConsumerStoppedMidwayAndRestartedLosesAndDuplicatesNothing() throws Exception {
+        consumer.close();
+        consumer = null;
+        try {
+            for (int i = 0; i < 40; i++) {
+                assertThat(post(event("bulk"), Map.of()).statusCode()).isEqualTo(202);
+            }
+            long before = count("SELECT count(*) FROM analytics_events");
+            // Five records a batch, stopped as soon as one batch is in: mid-way through the backlog (or
+            // just after it, on a fast machine; the rewind below makes the redelivery certain either way).
+            AutoCloseable slow = startConsumer(Map.of("CONSUMER_MAX_POLL_RECORDS", "5"));
+            await().until(() -> count("SELECT count(*) FROM analytics_events") > before);
+            slow.close();
+
+            // As a crash before the commit would: the group's offsets go back, so written events come again.
+            TopicPartition events = new TopicPartition("events", 0);
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", pipeline.kafkaBootstrapServers()))) {
+                admin.alterConsumerGroupOffsets(GROUP, Map.of(events, new OffsetAndMetadata(0)))
+                        .all()
+                        .get();
+                consumer = startConsumer(Map.of());
+                long end = admin.listOffsets(Map.of(events, OffsetSpec.latest()))
+                        .all()
+                        .get()
+                        .get(events)
+                        .offset();
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    OffsetAndMetadata committed = admin.listConsumerGroupOffsets(GROUP)
+                            .partitionsToOffsetAndMetadata()
+                            .get()
+                            .get(events);
+                    return committed != null && committed.offset() >= end;
+                });
+            }
+            assertThat(count("SELECT count(*) FROM analytics_events")).isEqualTo(count("SELECT count(*) FROM events"));
+            assertThat(count("SELECT count(*) FROM events e WHERE NOT EXISTS"
+                            + " (SELECT 1 FROM analytics_events a WHERE a.event_id = e.event_id)"))
+                    .isZero();
+            // Every redelivered record was processed without error: the inserts ignored what was there.
+            assertThat(consumerMetrics()
+                            .require(
+                                    "consumer_messages_processed_total",
+                                    Map.of("topic", "events", "status", "success")))
+                    .isGreaterThan(count("SELECT count(*) FROM events"));
+        } finally {
+            if (consumer == null) {
+                consumer = startConsumer(Map.of());
+            }
+        }
+    }
+
+    @Test
+    void healthProbesEachDependencyAndAnswers503WhenTheDatabaseIsDown() throws Exception {
+        HttpResponse<String> healthy = get(pipeline.port(), "/health");
+        assertThat(healthy.statusCode()).as(healthy.body()).isEqualTo(200);
+        JsonNode checks = JSON.readTree(healthy.body()).path("checks");
+        assertThat(checks.path("database").asText()).isEqualTo("up");
+        assertThat(checks.path("kafka").asText()).isEqualTo("up");
+        assertThat(checks.path("storage").asText()).isEqualTo("up");
+        MetricSamples metrics = apiMetrics();
+        for (String gauge : EventPipeline.STATUS_GAUGES) {
+            assertThat(metrics.require(gauge, Map.of())).as(gauge).isEqualTo(1);
+        }
+        String traceId = await().until(
+                        () -> apiSpans.getFinishedSpanItems().stream()
+                                // the request's probes, not the start-up ones (roots of their own)
+                                .filter(s -> s.getName().equals("postgres_check")
+                                        && s.getParentSpanContext().isValid())
+                                .findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow()
+                .getTraceId();
+        assertThat(await().until(() -> inTrace(apiSpans, traceId), t -> t.size() >= 4))
+                .extracting(SpanData::getName)
+                .contains("postgres_check", "kafka_check", "minio_check");
+
+        // The same service whose database does not answer: it starts, and says so.
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        try (Vigil vigil = runtime("event-pipeline", spans);
+                EventPipeline down = EventPipeline.start(
+                        vigil,
+                        Map.of(
+                                "DATA_DIR", dataDir.resolve("down").toString(),
+                                "DATABASE_URL", "jdbc:postgresql://127.0.0.1:1/test",
+                                "DATABASE_TIMEOUT_MS", "250",
+                                "KAFKA_BOOTSTRAP_SERVERS", pipeline.kafkaBootstrapServers(),
+                                "PIPELINE_TOPIC", "events-down",
+                                "CONSUMER_ENABLED", "false",
+                                "PORT", "0",
+                                "METRICS_PORT", "0"))) {
+            HttpResponse<String> unhealthy = get(down.port(), "/health");
+            JsonNode body = assertProblem(unhealthy, 503, "unhealthy");
+            assertThat(body.path("checks").path("database").asText()).isEqualTo("down");
+            assertThat(body.path("checks").path("kafka").asText()).isEqualTo("up");
+            MetricSamples downMetrics = MetricSamples.parse(
+                    vigil.metricsEndpoint().scrape("text/plain").text());
+            assertThat(downMetrics.require("postgres_status", Map.of())).isZero();
+            assertThat(downMetrics.require("kafka_status", Map.of())).isEqualTo(1);
+            assertProblem(post(down.port(), event("x"), Map.of("Idempotency-Key", "k1")), 503, "database-unavailable");
+        }
+    }
+
+    @Test
+    void badInputIsAnsweredWithProblemJson() throws Exception {
+        assertProblem(send("POST", "/api/v1/events", "text/plain", "hello", Map.of()), 415, "unsupported-media-type");
+        assertProblem(
+                post("{\"event_type\":\"x\",\"source\":\"" + "a".repeat(3000) + "\"}", Map.of()),
+                413,
+                "payload-too-large");
+        assertProblem(post("{\"event_type\":", Map.of()), 400, "malformed-json");
+        JsonNode invalid =
+                assertProblem(post("{\"event_type\":\"Not Valid\",\"payload\":[1]}", Map.of()), 422, "invalid-event");
+        assertThat(invalid.path("errors").toString()).contains("event_type", "source", "payload");
+        assertProblem(
+                post(event("x"), Map.of("Idempotency-Key", "bad key with spaces")), 400, "invalid-idempotency-key");
+        assertProblem(send("GET", "/api/v1/events", null, null, Map.of()), 405, "method-not-allowed");
+        assertProblem(send("GET", "/nowhere", null, null, Map.of()), 404, "not-found");
+    }
+
+    @Test
+    void runsOnPostgresqlByEnvironment() throws Exception {
+        String schema =
+                "pipeline_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection(PG, "postgres", "");
+                Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema);
+        } catch (SQLException e) {
+            if (Boolean.getBoolean("vigil.require.servers")) {
+                Assertions.fail("PostgreSQL at 127.0.0.1:5432 is not available: " + e.getMessage());
+            }
+            Assumptions.abort("PostgreSQL at 127.0.0.1:5432 is not available: " + e.getMessage());
+        }
+        String url = PG + "?currentSchema=" + schema;
+        try (Vigil vigil = runtime("event-pipeline", InMemorySpanExporter.create());
+                EventPipeline onPostgres = EventPipeline.start(
+                        vigil,
+                        Map.of(
+                                "DATA_DIR", dataDir.resolve("pg").toString(),
+                                "DATABASE_URL", url,
+                                "DATABASE_USER", "postgres",
+                                "KAFKA_BOOTSTRAP_SERVERS", pipeline.kafkaBootstrapServers(),
+                                "PIPELINE_TOPIC", "events-pg",
+                                "CONSUMER_GROUP", "analytics-pg",
+                                "PORT", "0",
+                                "METRICS_PORT", "0"))) {
+            String key = "pg-" + UUID.randomUUID();
+            HttpResponse<String> first = post(onPostgres.port(), event("on_postgres"), Map.of("Idempotency-Key", key));
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+            assertThat(post(onPostgres.port(), event("on_postgres"), Map.of("Idempotency-Key", key))
+                            .body())
+                    .isEqualTo(first.body());
+            String eventId = JSON.readTree(first.body()).path("event_id").asText();
+            await().until(() -> {
+                try (Connection c = DriverManager.getConnection(url, "postgres", "");
+                        Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery(
+                                "SELECT count(*) FROM analytics_events WHERE event_id = '" + eventId + "'")) {
+                    rs.next();
+                    return rs.getLong(1) == 1;
+                }
+            });
+        } finally {
+            try (Connection c = DriverManager.getConnection(PG, "postgres", "");
+                    Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    // --- helpers -----------------------------------------------------------------------------
+
+    private static String event(String type) {
+        return "{\"event_type\":\"" + type + "\",\"source\":\"web\",\"occurred_at\":\"2026-11-29T10:00:00Z\","
+                + "\"payload\":{\"path\":\"/pricing\"}}";
+    }
+
+    private HttpResponse<String> post(String body, Map<String, String> headers) throws Exception {
+        return post(pipeline.port(), body, headers);
+    }
+
+    private HttpResponse<String> post(int port, String body, Map<String, String> headers) throws Exception {
+        return send(port, "POST", "/api/v1/events", "application/json", body, headers);
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return send(port, "GET", path, null, null, Map.of());
+    }
+
+    private HttpResponse<String> send(String method, String path, String type, String body, Map<String, String> headers)
+            throws Exception {
+        return send(pipeline.port(), method, path, type, body, headers);
+    }
+
+    private HttpResponse<String> send(
+            int port, String method, String path, String type, String body, Map<String, String> headers)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (type != null) {
+            b.header("Content-Type", type);
+        }
+        headers.forEach(b::header);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode assertProblem(HttpResponse<String> response, int status, String type) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.path("type").asText()).isEqualTo("urn:vigil:event-pipeline:problem:" + type);
+        assertThat(body.path("status").asInt()).isEqualTo(status);
+        assertThat(body.path("title").asText()).isNotBlank();
+        return body;
+    }
+
+    private static List<SpanData> inTrace(InMemorySpanExporter spans, String traceId) {
+        return spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getTraceId().equals(traceId))
+                .toList();
+    }
+
+    private static SpanData only(List<SpanData> spans, java.util.function.Predicate<SpanData> which) {
+        List<SpanData> found = spans.stream().filter(which).toList();
+        assertThat(found).as("spans: %s", spans).hasSize(1);
+        return found.get(0);
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(h2);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private MetricSamples apiMetrics() {
+        return MetricSamples.parse(
+                apiVigil.metricsEndpoint().scrape("text/plain").text());
+    }
+
+    private MetricSamples consumerMetrics() {
+        return MetricSamples.parse(
+                consumerVigil.metricsEndpoint().scrape("text/plain").text());
+    }
+}
