@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 
 /** Reads Jakarta Servlet 6 requests and responses for {@link io.vigil.http.HttpServerTelemetry}. */
@@ -15,6 +16,8 @@ final class ServletAccessor implements HttpServerAccessor<HttpServletRequest, Ht
 
     /** Exact byte counts where the container is Jetty 12 (ee10); other containers use Content-Length. */
     private static final boolean JETTY = jettyPresent();
+    /** Set once Jetty's response size proved unreadable on this class path; never reset (see responseBodySize). */
+    private static final AtomicBoolean JETTY_SIZE_UNREADABLE = new AtomicBoolean();
 
     private ServletAccessor() {}
 
@@ -101,14 +104,23 @@ final class ServletAccessor implements HttpServerAccessor<HttpServletRequest, Ht
 
     @Override
     public long responseBodySize(HttpServletResponse response) {
-        if (JETTY) {
+        if (JETTY && !JETTY_SIZE_UNREADABLE.get()) {
             try {
                 long written = JettyResponseSize.written(response);
                 if (written >= 0) {
                     return written;
                 }
             } catch (RuntimeException | LinkageError e) {
-                LoggerFactory.getLogger(ServletAccessor.class).debug("Cannot read Jetty's response size", e);
+                // A failure here means this Jetty's internals differ from the ones we read (a property of the class
+                // path, like JETTY itself): say so once, at WARN, and fall back to Content-Length for good rather than
+                // failing, and logging, on every request.
+                if (JETTY_SIZE_UNREADABLE.compareAndSet(false, true)) {
+                    LoggerFactory.getLogger(ServletAccessor.class)
+                            .warn(
+                                    "Cannot read Jetty's response size ({}); http_response_size_bytes falls back to"
+                                            + " Content-Length from now on",
+                                    e.toString());
+                }
             }
         }
         String length = response.getHeader("Content-Length");
