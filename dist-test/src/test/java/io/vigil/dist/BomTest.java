@@ -66,6 +66,16 @@ class BomTest {
                 .isEqualTo(root.get(OTEL_BOM));
     }
 
+    @Test
+    void pinsItsLifecyclePluginsAtTheRootPomsVersions() throws Exception {
+        Map<String, String> root = Pom.read(ROOT.resolve("pom.xml")).plugins();
+        Map<String, String> bom = Pom.read(ROOT.resolve("vigil-bom/pom.xml")).plugins();
+
+        assertThat(bom).as("vigil-bom's pluginManagement").isNotEmpty();
+        bom.forEach((plugin, version) ->
+                assertThat(root).as("the root pom's version of %s", plugin).containsEntry(plugin, version));
+    }
+
     /** A pom's project element and its properties (with project.version), enough to interpolate versions. */
     private record Pom(Element project, Map<String, String> properties) {
         private static final Pattern PROPERTY = Pattern.compile("\\$\\{([^}]+)}");
@@ -101,6 +111,16 @@ class BomTest {
                         interpolate(text(dependency, "version")));
             }
             return managed;
+        }
+
+        /** artifactId of each build pluginManagement entry to its version. */
+        Map<String, String> plugins() {
+            Map<String, String> plugins = new TreeMap<>();
+            Element managed = child(child(child(project, "build"), "pluginManagement"), "plugins");
+            for (Element plugin : children(managed, "plugin")) {
+                plugins.put(text(plugin, "artifactId"), interpolate(text(plugin, "version")));
+            }
+            return plugins;
         }
 
         private String interpolate(String value) {
