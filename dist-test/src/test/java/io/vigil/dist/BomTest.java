@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,7 +26,7 @@ class BomTest {
     private static final String OTEL_BOM = "io.opentelemetry.instrumentation:opentelemetry-instrumentation-bom-alpha";
 
     /** The repository root: surefire runs in dist-test's directory. */
-    private static final Path ROOT =
+    static final Path ROOT =
             Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
 
     @Test
@@ -33,17 +34,7 @@ class BomTest {
         Pom root = Pom.read(ROOT.resolve("pom.xml"));
         Pom bom = Pom.read(ROOT.resolve("vigil-bom/pom.xml"));
 
-        List<String> libraries = new ArrayList<>();
-        for (Element module : children(child(root.project, "modules"), "module")) {
-            Pom pom = Pom.read(ROOT.resolve(module.getTextContent().trim()).resolve("pom.xml"));
-            String artifactId = text(pom.project, "artifactId");
-            // A module Maven does not publish (dist-test, bench) cannot be imported, so it has no place in the BOM.
-            if (artifactId.startsWith("vigil-")
-                    && !artifactId.equals("vigil-bom")
-                    && !"true".equals(pom.properties.get("maven.deploy.skip"))) {
-                libraries.add(artifactId);
-            }
-        }
+        List<String> libraries = new ArrayList<>(libraryModules().values());
 
         assertThat(libraries).as("the reactor's library modules").contains("vigil-core", "vigil-http");
         Map<String, String> managed = bom.managed();
@@ -53,6 +44,26 @@ class BomTest {
                     .containsEntry("io.vigil:" + library, text(root.project, "version"));
         }
         assertThat(text(bom.project, "version")).as("vigil-bom's version").isEqualTo(text(root.project, "version"));
+    }
+
+    /**
+     * The reactor's library modules, directory to artifactId: every {@code vigil-*} module Maven publishes except
+     * the BOM itself. A module Maven does not publish (dist-test, bench) cannot be imported, so it is not one.
+     */
+    static Map<Path, String> libraryModules() throws Exception {
+        Pom root = Pom.read(ROOT.resolve("pom.xml"));
+        Map<Path, String> libraries = new TreeMap<>();
+        for (Element module : children(child(root.project, "modules"), "module")) {
+            Path dir = ROOT.resolve(module.getTextContent().trim());
+            Pom pom = Pom.read(dir.resolve("pom.xml"));
+            String artifactId = text(pom.project, "artifactId");
+            if (artifactId.startsWith("vigil-")
+                    && !artifactId.equals("vigil-bom")
+                    && !"true".equals(pom.properties.get("maven.deploy.skip"))) {
+                libraries.put(dir, artifactId);
+            }
+        }
+        return libraries;
     }
 
     @Test
@@ -113,12 +124,17 @@ class BomTest {
             return managed;
         }
 
-        /** artifactId of each build pluginManagement entry to its version. */
+        /** artifactId of each build plugin (managed or declared) with a version, to that version. */
         Map<String, String> plugins() {
             Map<String, String> plugins = new TreeMap<>();
-            Element managed = child(child(child(project, "build"), "pluginManagement"), "plugins");
-            for (Element plugin : children(managed, "plugin")) {
-                plugins.put(text(plugin, "artifactId"), interpolate(text(plugin, "version")));
+            Element build = child(project, "build");
+            for (Element list :
+                    Arrays.asList(child(child(build, "pluginManagement"), "plugins"), child(build, "plugins"))) {
+                for (Element plugin : children(list, "plugin")) {
+                    if (child(plugin, "version") != null) {
+                        plugins.put(text(plugin, "artifactId"), interpolate(text(plugin, "version")));
+                    }
+                }
             }
             return plugins;
         }

@@ -205,6 +205,7 @@ public final class Operation {
         return dims.stream().map(OperationKind.Dimension::label).toList().toString();
     }
 
+    /** The kind this operation belongs to, which names all of its telemetry. */
     public OperationKind kind() {
         return kind;
     }

@@ -21,6 +21,7 @@ public record ServiceTarget(String job, String service, String instance) {
     // braces or whitespace, so a value can never change the meaning of an expression.
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:-]*");
 
+    /** Rejects a job, service or instance that is {@code null} or not letters, digits and {@code _ . : -}. */
     public ServiceTarget {
         require("job", job);
         require("service", service);
