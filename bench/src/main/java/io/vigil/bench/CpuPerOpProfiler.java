@@ -35,6 +35,7 @@ public final class CpuPerOpProfiler implements InternalProfiler {
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // JMH's InternalProfiler declares the raw Result in this signature
     public List<? extends Result> afterIteration(
             BenchmarkParams benchmarkParams, IterationParams iterationParams, IterationResult result) {
         long cpu = OS.getProcessCpuTime() - cpuBefore;

@@ -10,6 +10,8 @@ import io.vigil.logback.VigilLogging;
 import io.vigil.profiling.VigilProfiling;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -82,7 +84,7 @@ public final class Main {
         CountDownLatch stopRequested = new CountDownLatch(1);
         for (String name : new String[] {"TERM", "INT"}) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stopRequested.countDown());
+                onSignal(name, stopRequested::countDown);
             } catch (IllegalArgumentException e) {
                 // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
                 LoggerFactory.getLogger(Main.class).debug("SIG{} not handled: {}", name, e.getMessage());
@@ -200,6 +202,41 @@ public final class Main {
         }
         // halt, not exit: shutdown hooks belong to a service that started, and could wait on what did not.
         Runtime.getRuntime().halt(configuration ? 2 : 1);
+    }
+
+    /**
+     * {@code sun.misc.Signal.handle(new Signal(name), s -> action.run())}, looked up at run time: sun.misc.Signal
+     * (module jdk.unsupported) is the JDK's only way to handle SIGTERM, and javac's "internal proprietary API" warning
+     * on a direct reference cannot be suppressed, while the build compiles with -Werror.
+     *
+     * @throws IllegalArgumentException when the signal is unknown or reserved (e.g. -Xrs)
+     */
+    static void onSignal(String name, Runnable action) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+            Object handler = Proxy.newProxyInstance(
+                    Main.class.getClassLoader(),
+                    new Class<?>[] {handlerType},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "handle" -> {
+                            action.run();
+                            yield null;
+                        }
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        default -> "SIG" + name + " handler";
+                    });
+            signal.getMethod("handle", signal, handlerType)
+                    .invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException reserved) {
+                throw reserved;
+            }
+            throw new IllegalArgumentException("SIG" + name + ": " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("sun.misc.Signal unavailable: " + e, e);
+        }
     }
 
     private static void quietLibraries() {

@@ -14,6 +14,10 @@ public final class VigilConsoleMain {
 
     private VigilConsoleMain() {}
 
+    /**
+     * Starts the console with the options above and blocks until the process is stopped; exits with status 2 on a bad
+     * option and 1 when it cannot start (a port in use, an unusable data directory).
+     */
     public static void main(String[] args) throws InterruptedException {
         if (System.getProperty("logback.configurationFile") == null) {
             // Our own quiet configuration, under a name that cannot clash with an embedding application's logback.xml.

@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param body the exposition, UTF-8 text
  */
 public record MetricsScrape(String contentType, byte[] body) {
+    /** Rejects a {@code null} content type or body; the body array is kept as given, not copied. */
     public MetricsScrape {
         Objects.requireNonNull(contentType, "contentType");
         Objects.requireNonNull(body, "body");

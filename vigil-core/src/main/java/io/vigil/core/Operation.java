@@ -134,7 +134,7 @@ public final class Operation {
         this.spanAttributes = span.build();
         List<OperationKind.Instrument> instruments = kind.instruments();
         this.metricAttributes = new Attributes[instruments.size()][];
-        this.keyedAttributes = new Map[instruments.size()];
+        this.keyedAttributes = (Map<String, Attributes>[]) new Map<?, ?>[instruments.size()];
         for (int i = 0; i < instruments.size(); i++) {
             OperationKind.Instrument instrument = instruments.get(i);
             if (instrument.labels().contains("reason") || instrument.labels().contains("error_type")) {
@@ -205,6 +205,7 @@ public final class Operation {
         return dims.stream().map(OperationKind.Dimension::label).toList().toString();
     }
 
+    /** The kind this operation belongs to, which names all of its telemetry. */
     public OperationKind kind() {
         return kind;
     }
@@ -305,7 +306,7 @@ public final class Operation {
         DimensionGuards(OperationKind kind) {
             this.kind = kind;
             int n = kind.dimensions().size();
-            this.admitted = new Set[n];
+            this.admitted = (Set<String>[]) new Set<?>[n];
             this.overflows = new LongAdder[n];
             for (int i = 0; i < n; i++) {
                 admitted[i] = ConcurrentHashMap.newKeySet();

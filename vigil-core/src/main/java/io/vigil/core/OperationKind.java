@@ -71,6 +71,7 @@ public final class OperationKind {
      * @param maxDistinct for open sets: how many distinct values are admitted before {@code other}
      */
     public record Dimension(String label, String spanAttribute, String logField, Set<String> values, int maxDistinct) {
+        /** Rejects {@code null} names and copies {@code values}, so a dimension is immutable. */
         public Dimension {
             Objects.requireNonNull(label, "label");
             Objects.requireNonNull(spanAttribute, "spanAttribute");
@@ -96,6 +97,10 @@ public final class OperationKind {
             List<String> labels,
             Trigger trigger,
             Map<String, String> onlyWhen) {
+        /**
+         * Rejects {@code null} names and types and copies the label list and {@code onlyWhen}, so an instrument is
+         * immutable.
+         */
         public Instrument {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(type, "type");
@@ -196,6 +201,7 @@ public final class OperationKind {
         return new Operation(this, name, values);
     }
 
+    /** The kind's lower snake case name, as given to {@link #builder(String)}; the default {@code event_type}. */
     public String name() {
         return name;
     }
@@ -205,22 +211,27 @@ public final class OperationKind {
         return eventType;
     }
 
+    /** Which per-family switch turns this kind's metrics off (default {@link MetricFamily#BUSINESS}). */
     public MetricFamily family() {
         return family;
     }
 
+    /** The kind's bounded dimensions in declaration order: the order of an operation's values; immutable. */
     public List<Dimension> dimensions() {
         return dimensions;
     }
 
+    /** The metric label carrying the outcome (default {@code status}). */
     public String outcomeLabel() {
         return outcomeLabel;
     }
 
+    /** The span attribute carrying the outcome, encoded by {@link #outcomeEncoding()}. */
     public String outcomeSpanAttribute() {
         return outcomeSpanAttribute;
     }
 
+    /** How the outcome is written as label value and span attribute (default {@link OutcomeEncoding#STATUS}). */
     public OutcomeEncoding outcomeEncoding() {
         return outcomeEncoding;
     }
@@ -230,6 +241,7 @@ public final class OperationKind {
         return failureReasonSpanAttribute;
     }
 
+    /** The declared failure reasons; any other reason is recorded as {@code other}. Immutable, in declaration order. */
     public Set<String> failureReasons() {
         return failureReasons;
     }
@@ -244,10 +256,12 @@ public final class OperationKind {
         return subjectSpanAttribute;
     }
 
+    /** The metric instruments every operation of this kind records; immutable. */
     public List<Instrument> instruments() {
         return instruments;
     }
 
+    /** Span attributes with the same value on every operation of this kind (e.g. {@code db.system}); immutable. */
     public List<SpanAttribute> constantSpanAttributes() {
         return constantSpanAttributes;
     }
@@ -332,6 +346,7 @@ public final class OperationKind {
             return this;
         }
 
+        /** Which per-family switch turns this kind's metrics off (default {@link MetricFamily#BUSINESS}). */
         public Builder family(MetricFamily family) {
             this.family = Objects.requireNonNull(family);
             return this;
@@ -448,6 +463,7 @@ public final class OperationKind {
             return this;
         }
 
+        /** The immutable kind; the builder may be reused but is not thread-safe. */
         public OperationKind build() {
             return new OperationKind(this);
         }

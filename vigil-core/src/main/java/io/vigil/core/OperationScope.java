@@ -149,14 +149,17 @@ public final class OperationScope implements AutoCloseable {
         return field(key, operations.scrubber().scrubValue(key, value));
     }
 
+    /** A whole-number attribute on the span and field on the log event; a value under a sensitive key is redacted. */
     public OperationScope attribute(String key, long value) {
         return field(key, operations.scrubber().scrubValue(key, value));
     }
 
+    /** A decimal attribute on the span and field on the log event; a value under a sensitive key is redacted. */
     public OperationScope attribute(String key, double value) {
         return field(key, operations.scrubber().scrubValue(key, value));
     }
 
+    /** A boolean attribute on the span and field on the log event; a value under a sensitive key is redacted. */
     public OperationScope attribute(String key, boolean value) {
         return field(key, operations.scrubber().scrubValue(key, value));
     }

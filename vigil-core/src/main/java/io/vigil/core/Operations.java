@@ -56,12 +56,16 @@ public final class Operations {
     /** The operation body of the functional API; it may use the scope to add detail. */
     @FunctionalInterface
     public interface Body<T, E extends Exception> {
+        /**
+         * Runs the operation on the calling thread, inside its span; the result is returned to the caller unchanged.
+         */
         T call(OperationScope scope) throws E;
     }
 
     /** A body without a result. */
     @FunctionalInterface
     public interface VoidBody<E extends Exception> {
+        /** Runs the operation on the calling thread, inside its span. */
         void run(OperationScope scope) throws E;
     }
 

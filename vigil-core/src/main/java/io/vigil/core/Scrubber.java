@@ -252,6 +252,7 @@ public final class Scrubber {
             return this;
         }
 
+        /** The immutable, thread-safe scrubber; the builder itself is not thread-safe. */
         public Scrubber build() {
             return new Scrubber(this);
         }

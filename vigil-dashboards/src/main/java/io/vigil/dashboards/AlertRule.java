@@ -33,6 +33,7 @@ public record AlertRule(
         String exemplars,
         String covers,
         List<AlertTest> tests) {
+    /** Requires every text but {@code exemplars} and copies labels and tests, so a rule is immutable. */
     public AlertRule {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(expr, "expr");
@@ -94,11 +95,13 @@ public record AlertRule(
             this.name = name;
         }
 
+        /** The PromQL alert expression, scoped to the service's job by the caller; required. */
         public Builder expr(String expr) {
             this.expr = expr;
             return this;
         }
 
+        /** How long {@code expr} must hold before the alert fires, as a Prometheus duration (default {@code 5m}). */
         public Builder forDuration(String duration) {
             this.forDuration = duration;
             return this;
@@ -111,26 +114,31 @@ public record AlertRule(
             return this;
         }
 
+        /** Adds (or replaces) a label besides {@code severity}. */
         public Builder label(String key, String value) {
             labels.put(key, value);
             return this;
         }
 
+        /** The one-line {@code summary} annotation; it may use {@code $labels} and {@code $value}. Required. */
         public Builder summary(String text) {
             this.summary = text;
             return this;
         }
 
+        /** The {@code description} annotation: what is wrong and its effect on users. Required. */
         public Builder description(String text) {
             this.description = text;
             return this;
         }
 
+        /** The {@code runbook} annotation: the first steps to take. Required. */
         public Builder runbook(String text) {
             this.runbook = text;
             return this;
         }
 
+        /** The uid of the Grafana dashboard to open first (annotation {@code dashboard}). Required. */
         public Builder dashboard(String uid) {
             this.dashboardUid = uid;
             return this;
@@ -142,16 +150,22 @@ public record AlertRule(
             return this;
         }
 
+        /** Which source-document alert this one implements, and how it was translated (default empty). */
         public Builder covers(String source) {
             this.covers = source;
             return this;
         }
 
+        /** Adds a promtool case that the generated rule file must pass. */
         public Builder test(AlertTest.Builder test) {
             tests.add(test.build());
             return this;
         }
 
+        /**
+         * The immutable rule; throws {@link NullPointerException} when a required text is missing. The builder is not
+         * thread-safe.
+         */
         public AlertRule build() {
             return new AlertRule(
                     name,

@@ -11,6 +11,7 @@ import java.util.Objects;
  * alert must not be firing (neither inactive-but-expected nor pending counts as firing).
  */
 public record AlertTest(String name, List<Series> input, List<Check> checks) {
+    /** Requires a name and copies the lists, so a case is immutable. */
     public AlertTest {
         Objects.requireNonNull(name, "name");
         input = List.copyOf(input);
@@ -22,10 +23,12 @@ public record AlertTest(String name, List<Series> input, List<Check> checks) {
 
     /** What is expected at {@code evalTime}; an empty list: not firing. */
     public record Check(String evalTime, List<Expected> alerts) {
+        /** Copies the expected alerts, so a check is immutable. */
         public Check {
             alerts = List.copyOf(alerts);
         }
 
+        /** Whether the alert must be firing at {@code evalTime} (some alert expected). */
         public boolean fires() {
             return !alerts.isEmpty();
         }
@@ -36,6 +39,7 @@ public record AlertTest(String name, List<Series> input, List<Check> checks) {
      * how {@code $value} is rendered in its annotations, or {@code null} when they do not use it.
      */
     public record Expected(Map<String, String> labels, String renderedValue) {
+        /** Copies the labels, so an expectation is immutable. */
         public Expected {
             labels = Map.copyOf(labels);
         }
@@ -74,6 +78,7 @@ public record AlertTest(String name, List<Series> input, List<Check> checks) {
             return this;
         }
 
+        /** The immutable case; the builder is not thread-safe. */
         public AlertTest build() {
             return new AlertTest(name, input, checks);
         }

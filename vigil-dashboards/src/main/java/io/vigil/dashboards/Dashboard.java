@@ -21,6 +21,7 @@ public record Dashboard(
     /** Grafana's grid width. */
     public static final int COLUMNS = 24;
 
+    /** Requires uid, title and description and copies the lists, so a dashboard is immutable. */
     public Dashboard {
         Objects.requireNonNull(uid, "uid");
         Objects.requireNonNull(title, "title");
@@ -77,16 +78,19 @@ public record Dashboard(
             this.title = Objects.requireNonNull(title);
         }
 
+        /** The dashboard's description, shown in Grafana's dashboard list (default empty). */
         public Builder description(String text) {
             this.description = text;
             return this;
         }
 
+        /** Adds a tag besides {@code vigil}, which every dashboard carries. */
         public Builder tag(String tag) {
             tags.add(tag);
             return this;
         }
 
+        /** Adds a template variable; variables appear in the order they are added. */
         public Builder variable(Variable v) {
             variables.add(v);
             return this;
@@ -119,6 +123,7 @@ public record Dashboard(
             lineHeight = 0;
         }
 
+        /** The immutable dashboard with its panels placed so far; the builder is not thread-safe. */
         public Dashboard build() {
             return new Dashboard(uid, title, description, tags, variables, placed);
         }

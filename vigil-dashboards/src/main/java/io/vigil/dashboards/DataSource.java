@@ -17,6 +17,7 @@ public record DataSource(String type, String uid) {
     public static final DataSource PYROSCOPE = new DataSource("grafana-pyroscope-datasource", "pyroscope");
     public static final DataSource ALERTMANAGER = new DataSource("alertmanager", "alertmanager");
 
+    /** Rejects a {@code null} type or uid. */
     public DataSource {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(uid, "uid");

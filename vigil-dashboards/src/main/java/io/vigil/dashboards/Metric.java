@@ -21,6 +21,7 @@ public record Metric(String name, Type type, List<String> labels, String descrip
         HISTOGRAM
     }
 
+    /** Rejects a {@code null} component and names that are not Prometheus metric or label names; copies the labels. */
     public Metric {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");

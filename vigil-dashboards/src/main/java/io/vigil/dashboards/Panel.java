@@ -20,6 +20,10 @@ public record Panel(
         int width,
         int height,
         Map<String, Object> options) {
+    /**
+     * Rejects {@code null} texts and a size outside 1–24 columns wide or under one row high; copies queries and
+     * options.
+     */
     public Panel {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(title, "title");

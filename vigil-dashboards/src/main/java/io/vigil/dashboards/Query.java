@@ -21,6 +21,7 @@ public record Query(Language language, DataSource dataSource, String text, Map<S
         PROFILE
     }
 
+    /** Rejects a {@code null} component and copies {@code fields}, so a query is immutable. */
     public Query {
         Objects.requireNonNull(language, "language");
         Objects.requireNonNull(dataSource, "dataSource");

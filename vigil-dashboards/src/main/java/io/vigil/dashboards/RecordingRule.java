@@ -9,6 +9,7 @@ import java.util.Objects;
  * with the promtool cases that check what it records.
  */
 public record RecordingRule(String record, String expr, List<Case> cases) {
+    /** Requires {@code record} and {@code expr} and copies the cases, so a rule is immutable. */
     public RecordingRule {
         Objects.requireNonNull(record, "record");
         Objects.requireNonNull(expr, "expr");
@@ -26,6 +27,7 @@ public record RecordingRule(String record, String expr, List<Case> cases) {
      */
     public record Case(
             String name, List<AlertTest.Series> input, String evalTime, Map<String, String> labels, String value) {
+        /** Requires a name and copies input and labels, so a case is immutable. */
         public Case {
             Objects.requireNonNull(name, "name");
             input = List.copyOf(input);

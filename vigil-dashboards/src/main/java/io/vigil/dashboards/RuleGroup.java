@@ -12,6 +12,7 @@ import java.util.Objects;
  */
 public record RuleGroup(
         String file, String name, String interval, List<RecordingRule> recordingRules, List<AlertRule> alerts) {
+    /** Requires file, name and interval and copies the rule lists, so a group is immutable. */
     public RuleGroup {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(name, "name");

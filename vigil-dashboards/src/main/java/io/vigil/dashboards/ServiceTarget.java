@@ -34,6 +34,7 @@ public record ServiceTarget(String job, String service, String instance) {
 
     private static final Pattern SLUG = Pattern.compile("[A-Za-z0-9_-]{1," + MAX_SLUG_LENGTH + "}");
 
+    /** Rejects a job, service or instance that is {@code null} or not letters, digits and {@code _ . : -}. */
     public ServiceTarget {
         require("job", job);
         require("service", service);

@@ -21,6 +21,7 @@ public record Variable(
         String value,
         boolean includeAll,
         String sample) {
+    /** Rejects a {@code null} name, label, type, query, value or sample ({@code dataSource} may be {@code null}). */
     public Variable {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(label, "label");

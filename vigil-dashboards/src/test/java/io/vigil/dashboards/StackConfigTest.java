@@ -37,7 +37,7 @@ class StackConfigTest {
     void mountsOnlyFilesThatExistAndVolumesThatAreDeclared() {
         Set<String> volumes = new HashSet<>();
         compose.get("volumes").fieldNames().forEachRemaining(volumes::add);
-        compose.get("services").fields().forEachRemaining(service -> {
+        compose.get("services").properties().forEach(service -> {
             for (JsonNode v : service.getValue().path("volumes")) {
                 String source = v.asText().split(":")[0];
                 if (source.startsWith(".")) {
@@ -64,7 +64,7 @@ class StackConfigTest {
     @Test
     void publishesEachHostPortOnceAndPinsEveryImage() {
         Set<Integer> hostPorts = new HashSet<>();
-        compose.get("services").fields().forEachRemaining(service -> {
+        compose.get("services").properties().forEach(service -> {
             for (JsonNode p : service.getValue().path("ports")) {
                 String[] parts = p.asText().split(":");
                 assertThat(parts).as(p.asText()).hasSize(2);
@@ -107,11 +107,11 @@ class StackConfigTest {
     @Test
     void takesEverySecretFromTheEnvironment() throws Exception {
         JsonNode secrets = compose.get("secrets");
-        secrets.fields()
-                .forEachRemaining(s -> assertThat(s.getValue().has("environment"))
+        secrets.properties()
+                .forEach(s -> assertThat(s.getValue().has("environment"))
                         .as(s.getKey())
                         .isTrue());
-        compose.get("services").fields().forEachRemaining(service -> {
+        compose.get("services").properties().forEach(service -> {
             for (JsonNode s : service.getValue().path("secrets")) {
                 assertThat(secrets.has(s.asText()))
                         .as(service.getKey() + " secret " + s.asText())
@@ -132,8 +132,8 @@ class StackConfigTest {
         }
         // each secret's variable is in .env.example, so that copying it leaves every channel off
         String example = java.nio.file.Files.readString(Deploy.file(".env.example"));
-        secrets.fields()
-                .forEachRemaining(s -> assertThat(example)
+        secrets.properties()
+                .forEach(s -> assertThat(example)
                         .containsPattern(
                                 "(?m)^" + s.getValue().get("environment").asText() + "="));
     }

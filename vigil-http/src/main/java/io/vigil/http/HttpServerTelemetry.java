@@ -386,6 +386,7 @@ public final class HttpServerTelemetry {
             return this;
         }
 
+        /** The immutable, thread-safe telemetry; one instance serves every request of a server. */
         public HttpServerTelemetry build() {
             return new HttpServerTelemetry(this);
         }

@@ -169,6 +169,7 @@ public final class RateLimitTelemetry {
             return this;
         }
 
+        /** The telemetry with these settings; the builder may be reused. */
         public RateLimitTelemetry build() {
             return new RateLimitTelemetry(this);
         }

@@ -102,6 +102,7 @@ public final class JobConventions {
      * @param labels its label names
      */
     public record Gauge(String name, String description, List<String> labels) {
+        /** Validates the components; {@code labels} is copied. */
         public Gauge {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(description, "description");

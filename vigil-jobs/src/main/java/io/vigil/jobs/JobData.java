@@ -23,6 +23,7 @@ public record JobData<T>(Map<String, String> carrier, String requestId, T data) 
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** Copies {@code carrier} (a {@code null} one becomes empty) into an unmodifiable map. */
     public JobData {
         // A HashMap, not Map.copyOf: serializers other than Java's (Jackson, Gson) read it back too.
         carrier = Collections.unmodifiableMap(carrier == null ? new HashMap<>() : new HashMap<>(carrier));

@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param maxRetries retries after the first execution, at least 0
  */
 public record RetryPolicy(Duration firstDelay, double multiplier, int maxRetries) {
+    /** Validates the components (see the class description for the bounds). */
     public RetryPolicy {
         Objects.requireNonNull(firstDelay, "firstDelay");
         if (firstDelay.isNegative() || firstDelay.isZero()) {

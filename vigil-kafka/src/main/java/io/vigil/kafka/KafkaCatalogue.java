@@ -28,6 +28,7 @@ public final class KafkaCatalogue {
      * @param labels its labels, all with bounded values
      */
     public record Instrument(String name, Type type, String description, List<String> labels) {
+        /** Validates the components; {@code labels} is copied. */
         public Instrument {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(type, "type");

@@ -88,14 +88,17 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         this.labels = new LinkedHashMap<>(labels);
     }
 
+    /** The {@code service} stream label and log field (default: the configured service name). */
     public void setService(String service) {
         this.service = service;
     }
 
+    /** The {@code environment} stream label and log field (default: the configured environment). */
     public void setEnvironment(String environment) {
         this.environment = environment;
     }
 
+    /** The {@code hostname} log field (default: this machine's host name); not a stream label. */
     public void setHostname(String hostname) {
         this.hostname = hostname;
     }
@@ -115,10 +118,12 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         this.retryMaxBackoff = Duration.ofMillis(millis);
     }
 
+    /** Most log lines in one push (default 10 000); a full batch is pushed before the batch interval ends. */
     public void setBatchMaxRecords(int batchMaxRecords) {
         this.batchMaxRecords = batchMaxRecords;
     }
 
+    /** Most bytes of log lines in one push, before compression (default 1 MiB). */
     public void setBatchMaxBytes(long batchMaxBytes) {
         this.batchMaxBytes = batchMaxBytes;
     }
@@ -133,6 +138,9 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         this.spoolMaxBytes = spoolMaxBytes;
     }
 
+    /**
+     * Redacts secrets and personal data in each line before it reaches the spool (default {@link Scrubber#defaults()}).
+     */
     public void setScrubber(Scrubber scrubber) {
         this.scrubber = Objects.requireNonNull(scrubber);
     }

@@ -10,6 +10,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import io.vigil.core.Scrubber;
 import io.vigil.core.VigilConfig;
+import java.net.URL;
 
 /**
  * Logback's configuration when the application brings none: the lines logged before {@link
@@ -31,7 +32,11 @@ public final class VigilLogbackConfigurator extends ContextAwareBase implements 
     public ExecutionStatus configure(LoggerContext context) {
         DefaultJoranConfigurator files = new DefaultJoranConfigurator();
         files.setContext(context);
-        if (files.findURLOfDefaultConfigurationFile(false) != null) {
+        // Deprecated in Logback 1.5 without a public replacement (the search it runs is private); using it keeps
+        // exactly Logback's own rules for what counts as a configuration file.
+        @SuppressWarnings("deprecation")
+        URL configurationFile = files.findURLOfDefaultConfigurationFile(false);
+        if (configurationFile != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         VigilConfig config = VigilConfig.fromEnvironment();

@@ -63,6 +63,10 @@ public record ProfilingConfig(
     public static final java.util.Set<String> STACK_WALKING_MODES =
             java.util.Set.of("vm", "vmx", "fp", "dwarf", "lbr", "no");
 
+    /**
+     * Validates every component (positive intervals, non-negative thresholds, a known {@code cstack} mode, positive
+     * depths and bounds, label names and values) and copies the collections, so a config is immutable.
+     */
     public ProfilingConfig {
         Objects.requireNonNull(applicationName, "applicationName");
         Objects.requireNonNull(destination, "destination");
@@ -175,6 +179,7 @@ public record ProfilingConfig(
 
     /** A Pyroscope server (or Grafana Cloud Profiles): profiles are pushed to its {@code /ingest}. */
     public record Server(URI address) implements Destination {
+        /** Rejects a {@code null} address. */
         public Server {
             Objects.requireNonNull(address, "address");
         }
@@ -190,6 +195,7 @@ public record ProfilingConfig(
 
     /** No server: each profile is written as a JFR file into this directory. */
     public record Directory(Path path) implements Destination {
+        /** Rejects a {@code null} path; the directory is created when profiling starts. */
         public Directory {
             Objects.requireNonNull(path, "path");
         }
@@ -281,16 +287,22 @@ public record ProfilingConfig(
             labels.put(key, labelValueAllowed(value) ? value : value.replaceAll("[,={}\"\\\\]", "_"));
         }
 
+        /**
+         * Whether profiling runs at all (default: {@code ENABLE_TELEMETRY} and {@code PROFILING_ENABLED} of the Vigil
+         * config).
+         */
         public Builder enabled(boolean enabled) {
             this.enabled = enabled;
             return this;
         }
 
+        /** The Pyroscope application name (default: the service name). */
         public Builder applicationName(String applicationName) {
             this.applicationName = Objects.requireNonNull(applicationName);
             return this;
         }
 
+        /** Where profiles go (default: the Vigil config's {@code PYROSCOPE_SERVER_ADDRESS}). */
         public Builder destination(Destination destination) {
             this.destination = Objects.requireNonNull(destination);
             return this;
@@ -302,11 +314,13 @@ public record ProfilingConfig(
             return this;
         }
 
+        /** What the main sampler measures (default CPU time via {@code itimer}). */
         public Builder event(SamplingEvent event) {
             this.event = Objects.requireNonNull(event);
             return this;
         }
 
+        /** Time between samples of the event (default 10 ms, i.e. 100 Hz); must be positive. */
         public Builder interval(Duration interval) {
             this.interval = interval;
             return this;
@@ -324,6 +338,7 @@ public record ProfilingConfig(
             return this;
         }
 
+        /** How often a profile is cut and sent or written (default 10 s); must be positive. */
         public Builder uploadInterval(Duration uploadInterval) {
             this.uploadInterval = uploadInterval;
             return this;
@@ -335,21 +350,28 @@ public record ProfilingConfig(
             return this;
         }
 
+        /** Deepest Java stack recorded, in frames (default 2048); deeper stacks are truncated. */
         public Builder javaStackDepth(int javaStackDepth) {
             this.javaStackDepth = javaStackDepth;
             return this;
         }
 
+        /** Profiles held while the server is slow or away (default 8); beyond this the oldest is dropped. */
         public Builder queueCapacity(int queueCapacity) {
             this.queueCapacity = queueCapacity;
             return this;
         }
 
+        /**
+         * JFR files kept in a directory destination (default 360: an hour at the default upload interval); the oldest
+         * is deleted beyond this.
+         */
         public Builder maxFiles(int maxFiles) {
             this.maxFiles = maxFiles;
             return this;
         }
 
+        /** Problems found while reading the environment, reported once when profiling starts (default none). */
         public Builder warnings(List<String> warnings) {
             this.warnings = List.copyOf(warnings);
             return this;
@@ -375,6 +397,10 @@ public record ProfilingConfig(
             return build();
         }
 
+        /**
+         * The validated, immutable config; throws {@link IllegalArgumentException} for a value out of range. The
+         * builder is not thread-safe.
+         */
         public ProfilingConfig build() {
             return new ProfilingConfig(
                     enabled,

@@ -84,6 +84,7 @@ public final class MetricSamples {
         return new Sample(name, labels, value, exemplar);
     }
 
+    /** Every sample of the scrape, in exposition order; immutable. */
     public List<Sample> all() {
         return samples;
     }

@@ -25,7 +25,7 @@ final class AttributeMap extends AbstractMap<String, Object> {
         return keysAndValues.length / 2;
     }
 
-    /** The value of the {@code i}-th entry (0 ≤ i < size), without an entry object. */
+    /** The value of the {@code i}-th entry ({@code 0 ≤ i < size}), without an entry object. */
     Object valueAt(int i) {
         return keysAndValues[2 * i + 1];
     }

@@ -73,10 +73,6 @@ final class OtlpConverter {
         this.clock = clock;
     }
 
-    /**
-     * A log body as text: a string as it is, a map or an array as JSON (what the sender meant, not Java's
-     * {@code toString}), bytes as base64, nothing as the empty string.
-     */
     /** A map or list as JSON text, as both converters store structured log bodies. */
     static String json(Object value) {
         try {
@@ -86,6 +82,10 @@ final class OtlpConverter {
         }
     }
 
+    /**
+     * A log body as text: a string as it is, a map or an array as JSON (what the sender meant, not Java's
+     * {@code toString}), bytes as base64, nothing as the empty string.
+     */
     private String body(AnyValue v) {
         return switch (v.getValueCase()) {
             case STRING_VALUE -> v.getStringValue(); // messages are mostly unique: not interned

@@ -15,7 +15,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 
@@ -58,8 +57,7 @@ final class OtlpJson {
 
     private static void rewriteIds(JsonNode node) {
         if (node instanceof ObjectNode object) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : object.properties()) {
                 if (ID_FIELDS.contains(e.getKey()) && e.getValue().isTextual()) {
                     e.setValue(new TextNode(hexToBase64(e.getKey(), e.getValue().asText())));
                 } else {

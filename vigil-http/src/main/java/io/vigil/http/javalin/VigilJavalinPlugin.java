@@ -50,6 +50,7 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
     private String metricsPath;
     private MetricsAccess metricsAccess;
 
+    /** A plugin recording through {@code telemetry}; register it once per Javalin instance. */
     public VigilJavalinPlugin(HttpServerTelemetry telemetry) {
         super();
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");

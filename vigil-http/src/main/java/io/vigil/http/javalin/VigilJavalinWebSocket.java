@@ -46,6 +46,10 @@ public final class VigilJavalinWebSocket {
 
     private final WebSocketTelemetry telemetry;
 
+    /**
+     * An adapter recording through {@code telemetry}; one per WebSocket endpoint or shared, it keeps no state
+     * of its own beyond the telemetry (thread-safe).
+     */
     public VigilJavalinWebSocket(WebSocketTelemetry telemetry) {
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
     }

@@ -35,6 +35,8 @@ public class ProblemJsonErrorHandler extends ErrorHandler {
     // Jetty's reasons are fixed phrases; anything else (a path, a header value) is not repeated.
     private static final Pattern PLAIN_REASON = Pattern.compile("[A-Za-z0-9 .,:;=()_-]{1,120}");
 
+    /** A handler that never shows stacks, causes or the message in the title; one instance may serve a whole server. */
+    @SuppressWarnings("this-escape") // Jetty's own setters, which only store a flag; no subclass overrides them
     public ProblemJsonErrorHandler() {
         setShowStacks(false);
         setShowCauses(false);

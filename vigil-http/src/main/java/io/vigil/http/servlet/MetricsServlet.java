@@ -24,6 +24,10 @@ public final class MetricsServlet extends HttpServlet {
     private final transient MetricsEndpoint endpoint;
     private final transient MetricsAccess access;
 
+    /**
+     * Serves {@code endpoint} to the requests {@code access} admits; the others are answered 401 with a problem+json
+     * body.
+     */
     public MetricsServlet(MetricsEndpoint endpoint, MetricsAccess access) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.access = Objects.requireNonNull(access, "access");

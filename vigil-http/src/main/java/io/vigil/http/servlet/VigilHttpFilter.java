@@ -63,6 +63,10 @@ public final class VigilHttpFilter implements Filter {
         this(telemetry, UnhandledExceptions.ANSWER_PROBLEM);
     }
 
+    /**
+     * A filter recording through {@code telemetry} that answers, or rethrows, an unhandled exception as {@code
+     * unhandled} says.
+     */
     public VigilHttpFilter(HttpServerTelemetry telemetry, UnhandledExceptions unhandled) {
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.unhandled = Objects.requireNonNull(unhandled, "unhandled");

@@ -301,6 +301,7 @@ public final class WebSocketTelemetry {
             return this;
         }
 
+        /** The telemetry with these settings (its instruments are registered now); the builder may be reused. */
         public WebSocketTelemetry build() {
             if (rateLimits == null) {
                 // Same logger factory as ours: a test's bound context sees the refusal events too.

@@ -25,7 +25,7 @@ public final class IsoTimestamp {
             cachedSecond = second;
         }
         out.writeRaw(cachedPrefix, 0, cachedPrefix.length);
-        int millis = (int) Math.floorMod(epochMillis, 1000);
+        int millis = Math.floorMod(epochMillis, 1000);
         out.writeByte('0' + millis / 100);
         out.writeByte('0' + (millis / 10) % 10);
         out.writeByte('0' + millis % 10);

@@ -27,8 +27,8 @@ public final class OtlpLogAppender extends UnsynchronizedAppenderBase<ILoggingEv
     public OtlpLogAppender(OpenTelemetry openTelemetry, Scrubber scrubber) {
         this.scrubber = scrubber;
         bridge.setOpenTelemetry(openTelemetry);
-        bridge.setCaptureKeyValuePairAttributes(true);
-        bridge.setCaptureMdcAttributes("*");
+        bridge.setKeyValuePairAttributesIncluded("*"); // every key-value pair and MDC entry (glob)
+        bridge.setMdcAttributesIncluded("*");
         bridge.setName("vigil-otlp-bridge");
     }
 
