@@ -91,7 +91,8 @@ public final class JobCost {
                 vigil.openTelemetry().getPropagators().getTextMapPropagator(),
                 Scrubber.defaults(),
                 "scheduled_tasks",
-                new BoundedNames(100));
+                new BoundedNames(100),
+                vigil.loggerFactory().getLogger("vigil.jobs"));
         VigilJobs jobs = VigilJobs.create(vigil);
         JobData<String> data;
         Span request =

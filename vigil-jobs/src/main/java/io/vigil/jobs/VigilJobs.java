@@ -25,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
+import org.slf4j.ILoggerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -68,6 +71,7 @@ public final class VigilJobs implements AutoCloseable {
     private final Duration backlogPeriod;
     private final BoundedNames taskNames = new BoundedNames(MAX_TASKS);
     private final JobTelemetry telemetry;
+    private final Logger log;
     private final List<AutoCloseable> instruments = new ArrayList<>();
     private volatile BacklogMonitor backlog;
 
@@ -82,7 +86,9 @@ public final class VigilJobs implements AutoCloseable {
                 propagator,
                 b.scrubber,
                 b.queue != null ? b.queue : b.table,
-                taskNames);
+                taskNames,
+                b.loggerFactory.getLogger("vigil.jobs"));
+        this.log = b.loggerFactory.getLogger("vigil.jobs");
         instruments.add(meter.gaugeBuilder(JobConventions.DUE_JOBS)
                 .setDescription("Jobs due and not yet picked, per task")
                 .ofLongs()
@@ -133,7 +139,8 @@ public final class VigilJobs implements AutoCloseable {
      */
     public static Builder builder(Vigil vigil) {
         vigil.operations().register(JobConventions.KIND);
-        return new Builder(vigil.openTelemetry(), vigil.operations().scrubber());
+        // The runtime's logger factory: the job events go where the runtime's own events go (a test's context too).
+        return new Builder(vigil.openTelemetry(), vigil.operations().scrubber()).loggerFactory(vigil.loggerFactory());
     }
 
     /** Starts configuring jobs observed with any OpenTelemetry instance and scrubber. */
@@ -202,7 +209,7 @@ public final class VigilJobs implements AutoCloseable {
      */
     public synchronized void monitorBacklog(DataSource dataSource) {
         if (backlog == null) {
-            BacklogMonitor monitor = new BacklogMonitor(dataSource, table, taskNames);
+            BacklogMonitor monitor = new BacklogMonitor(dataSource, table, taskNames, log);
             monitor.start(backlogPeriod);
             backlog = monitor;
         }
@@ -238,6 +245,7 @@ public final class VigilJobs implements AutoCloseable {
         private String table = "scheduled_tasks";
         private String queue;
         private Duration backlogPeriod = Duration.ofSeconds(15);
+        private ILoggerFactory loggerFactory = LoggerFactory.getILoggerFactory();
 
         private Builder(OpenTelemetry openTelemetry, Scrubber scrubber) {
             this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -262,6 +270,15 @@ public final class VigilJobs implements AutoCloseable {
                 throw new IllegalArgumentException("backlogPeriod must be positive: " + period);
             }
             this.backlogPeriod = period;
+            return this;
+        }
+
+        /**
+         * Where the job log events ({@code vigil.jobs}) go; default SLF4J's, {@link #builder(Vigil)} sets the
+         * runtime's ({@link Vigil#loggerFactory()}).
+         */
+        public Builder loggerFactory(ILoggerFactory loggerFactory) {
+            this.loggerFactory = Objects.requireNonNull(loggerFactory, "loggerFactory");
             return this;
         }
 

@@ -51,7 +51,8 @@ abstract class JobsContract {
     private static final Duration AWAIT = Duration.ofSeconds(30);
 
     @RegisterExtension
-    final VigilExtension telemetry = VigilExtension.create();
+    // The job's own lines (application code, on the global logger) are part of what these tests check.
+    final VigilExtension telemetry = VigilExtension.create().capturingApplicationLogs();
 
     private TestDatabase db;
     private VigilJobs jobs;

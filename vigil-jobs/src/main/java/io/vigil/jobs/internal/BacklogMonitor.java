@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Counts, every period on a thread of its own, the jobs that are due and not picked, per task, and
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 public final class BacklogMonitor implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger("vigil.jobs");
+    private final Logger log;
     private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
     /** One task's backlog: due, unpicked jobs and the oldest one's wait in seconds (0 when none). */
@@ -43,7 +42,8 @@ public final class BacklogMonitor implements AutoCloseable {
     private ScheduledExecutorService executor;
 
     /** Counts {@code table} (db-scheduler's) through {@code dataSource}; the name is checked, it is put into SQL. */
-    public BacklogMonitor(DataSource dataSource, String table, BoundedNames taskNames) {
+    public BacklogMonitor(DataSource dataSource, String table, BoundedNames taskNames, Logger log) {
+        this.log = log;
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         if (!TABLE.matcher(table).matches()) {
             throw new IllegalArgumentException("not a table name: " + table);
@@ -95,12 +95,12 @@ public final class BacklogMonitor implements AutoCloseable {
             }
             latest.set(Map.copyOf(counted));
             if (failing.compareAndSet(true, false)) {
-                LOG.info("job backlog count works again");
+                log.info("job backlog count works again");
             }
         } catch (SQLException | RuntimeException e) {
             failures.increment();
             if (failing.compareAndSet(false, true)) {
-                LOG.warn("cannot count the job backlog; the gauges keep their last values until it works again", e);
+                log.warn("cannot count the job backlog; the gauges keep their last values until it works again", e);
             }
         }
     }

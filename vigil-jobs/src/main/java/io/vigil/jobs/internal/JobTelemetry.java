@@ -36,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.slf4j.event.Level;
 
@@ -53,7 +52,7 @@ import org.slf4j.event.Level;
  * thread-local of this instance. Thread-safe.
  */
 public final class JobTelemetry extends AbstractSchedulerListener implements ExecutionInterceptor {
-    private static final Logger LOG = LoggerFactory.getLogger("vigil.jobs");
+    private final Logger log;
     private static final AttributeKey<String> TASK = AttributeKey.stringKey(JobConventions.TASK_LABEL);
     private static final AttributeKey<String> STATUS = AttributeKey.stringKey(JobConventions.STATUS_LABEL);
     private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
@@ -95,7 +94,9 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
             TextMapPropagator propagator,
             Scrubber scrubber,
             String queue,
-            BoundedNames taskNames) {
+            BoundedNames taskNames,
+            Logger log) {
+        this.log = log;
         this.tracer = tracer;
         this.propagator = propagator;
         this.scrubber = scrubber;
@@ -173,7 +174,7 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
         } catch (RuntimeException e) {
             // Telemetry never stops a job from running.
             restoreMdc(previousMdc);
-            LOG.warn("could not start the telemetry of a job execution", e);
+            log.warn("could not start the telemetry of a job execution", e);
             return chain.proceed(instance, ctx);
         }
         long t0 = System.nanoTime();
@@ -330,7 +331,7 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
                 log(job, status, error);
             }
         } catch (RuntimeException e) {
-            LOG.warn("could not record the telemetry of a job execution", e);
+            log.warn("could not record the telemetry of a job execution", e);
         } finally {
             restoreMdc(previousMdc);
         }
@@ -342,10 +343,10 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
             case JobConventions.RETRY -> Level.WARN;
             default -> Level.ERROR;
         };
-        if (!LOG.isEnabledForLevel(level)) {
+        if (!log.isEnabledForLevel(level)) {
             return;
         }
-        var b = LOG.atLevel(level)
+        var b = log.atLevel(level)
                 .addKeyValue("event_type", JobConventions.EVENT_TYPE)
                 .addKeyValue("status", status)
                 .addKeyValue("duration_seconds", job.seconds)
