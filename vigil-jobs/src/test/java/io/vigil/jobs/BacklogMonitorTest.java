@@ -10,7 +10,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The backlog count fails quietly: logged once per outage, counted, the gauges keep their values. */
 class BacklogMonitorTest {
     @RegisterExtension
-    final VigilExtension telemetry = VigilExtension.create();
+    final VigilExtension telemetry = VigilExtension.create().capturingApplicationLogs();
 
     @Test
     void aFailingCountIsLoggedOncePerOutageAndCounted() {

@@ -51,7 +51,7 @@ abstract class JobsContract {
     private static final Duration AWAIT = Duration.ofSeconds(30);
 
     @RegisterExtension
-    final VigilExtension telemetry = VigilExtension.create();
+    final VigilExtension telemetry = VigilExtension.create().capturingApplicationLogs();
 
     private TestDatabase db;
     private VigilJobs jobs;
