@@ -47,13 +47,20 @@ class TaskDashboardsTest {
                 .filter(d -> d.uid().equals(StandardDashboards.OVERVIEW))
                 .findFirst()
                 .orElseThrow();
-        assertThat(overview.panels()).filteredOn(Dashboard.Placed::isRow).extracting(Dashboard.Placed::title)
+        assertThat(overview.panels())
+                .filteredOn(Dashboard.Placed::isRow)
+                .extracting(Dashboard.Placed::title)
                 .contains(ROW);
-        List<String> queries = overview.panels().stream()
-                .filter(p -> !p.isRow() && ROW.equals(p.rowTitle()))
-                .flatMap(p -> p.panel().queries().stream())
-                .map(Query::text)
-                .toList();
+        // The panels placed after the row's header, up to the next row.
+        List<String> queries = new java.util.ArrayList<>();
+        boolean inRow = false;
+        for (Dashboard.Placed p : overview.panels()) {
+            if (p.isRow()) {
+                inRow = ROW.equals(p.title());
+            } else if (inRow) {
+                p.panel().queries().forEach(q -> queries.add(q.text()));
+            }
+        }
         assertThat(String.join("\n", queries))
                 .contains("sum by (task, status) (rate(task_executions_total{")
                 .contains("status=~\"failure|retry|dead\"")
@@ -86,8 +93,12 @@ class TaskDashboardsTest {
         assertThat(StandardDashboards.all(noJobs, target).stream().flatMap(d -> d.panels().stream()))
                 .extracting(Dashboard.Placed::title)
                 .doesNotContain(ROW);
-        assertThat(StandardAlerts.groups(noJobs, target)).extracting(RuleGroup::name).doesNotContain("vigil-tasks");
+        assertThat(StandardAlerts.groups(noJobs, target))
+                .extracting(RuleGroup::name)
+                .doesNotContain("vigil-tasks");
         MetricCatalogue withJobs = MetricCatalogue.forKinds(List.of(DatabaseOperation.KIND, JobConventions.KIND));
-        assertThat(StandardAlerts.groups(withJobs, target)).extracting(RuleGroup::name).contains("vigil-tasks");
+        assertThat(StandardAlerts.groups(withJobs, target))
+                .extracting(RuleGroup::name)
+                .contains("vigil-tasks");
     }
 }
