@@ -104,8 +104,10 @@ public final class BackgroundJobs implements AutoCloseable {
                     int purged = db.tx(c -> tokens.purgeExpired(c, Instant.now()));
                     log.debug("Purged {} expired tokens and revocations", purged);
                 });
-        this.scheduler = jobs.instrument(
-                        Scheduler.create(db.dataSource(), List.of(notify)).startTasks(purge))
+        // The scheduler's own statements (polls every JOB_POLL_INTERVAL, heartbeats, marking jobs done)
+        // are untraced bookkeeping; what a job does runs in its span, on the traced data source.
+        this.scheduler = jobs.instrument(Scheduler.create(db.untracedDataSource(), List.of(notify))
+                        .startTasks(purge))
                 // Two threads: jobs share the request pool's connections and must not starve requests.
                 .threads(2)
                 .pollingInterval(config.jobPollInterval())
@@ -131,7 +133,7 @@ public final class BackgroundJobs implements AutoCloseable {
     /** Starts polling for due jobs and counting the backlog. */
     public void start() {
         scheduler.start();
-        jobs.monitorBacklog(db.dataSource());
+        jobs.monitorBacklog(db.untracedDataSource());
     }
 
     /**
