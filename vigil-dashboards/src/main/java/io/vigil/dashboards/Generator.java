@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  * Writes one service's dashboards and rules: Grafana dashboards, Prometheus rule files and their
  * promtool tests, Loki ruler rules, {@code CATALOGUE.md} and the layout picture, generated from the
  * service's {@link MetricCatalogue} for its {@link ServiceTarget}. Only metrics the catalogue holds
- * get rows, panels and alerts.
+ * get rows, panels and alerts. Uids and file names carry the service, so several services can be
+ * generated into one directory.
  *
  * <p>From the command line:
  *
@@ -41,7 +42,7 @@ import java.util.function.Supplier;
  * committed files differ.
  */
 public final class Generator {
-    /** Directories (relative to the output directory) whose every file is generated. */
+    /** Directories (relative to the output directory) holding generated files of one or more services. */
     public static final List<String> GENERATED_DIRS =
             List.of("grafana/dashboards", "prometheus/rules", "prometheus/tests", "loki/rules/fake");
 
@@ -54,7 +55,8 @@ public final class Generator {
                           with a public no-argument constructor: the service's operation kinds
               --job       the Prometheus job the service is scraped under (alerts are scoped to it)
               --service   the service's service.name (the service label of its logs and span metrics)
-              --out       directory to write into (its generated subdirectories are replaced)
+              --out       directory to write into (this service's generated files there are replaced;
+                          other services' files are kept)
               --platform  comma-separated metric sources it exposes, or 'all'; default: those its kinds imply
                           (%s); known: %s
               --instance  host:port of a scrape target in the promtool cases; default <job>:%d
@@ -62,7 +64,14 @@ public final class Generator {
 
     private Generator() {}
 
-    /** Every generated file for {@code target}, by path relative to the output directory. */
+    /**
+     * Every generated file for {@code target}, by path relative to the output directory. Every name
+     * carries the service's {@link ServiceTarget#slug() slug}, so several services generated into one
+     * directory (one Grafana, one Prometheus, one Loki) never overwrite each other: {@code
+     * grafana/dashboards/<uid>.json}, {@code prometheus/rules/<slug>-<group>.yml} and their {@code
+     * prometheus/tests/<slug>-<group>.test.yml}, {@code loki/rules/fake/<slug>-log-alerts.yml}, and
+     * {@code <slug>/CATALOGUE.md} and {@code <slug>/dashboards-layout.svg}.
+     */
     public static Map<String, String> files(MetricCatalogue catalogue, ServiceTarget target) {
         Map<String, String> files = new TreeMap<>();
         List<Dashboard> dashboards = StandardDashboards.all(catalogue, target);
@@ -71,33 +80,45 @@ public final class Generator {
         }
         List<RuleGroup> groups = StandardAlerts.groups(catalogue, target);
         for (RuleGroup g : groups) {
-            files.put("prometheus/rules/" + g.file() + ".yml", RulesYaml.rules(List.of(g)));
-            files.put(
-                    "prometheus/tests/" + g.file() + ".test.yml", RulesYaml.tests(g, "../rules/" + g.file() + ".yml"));
+            String file = target.slug() + "-" + g.file();
+            files.put("prometheus/rules/" + file + ".yml", RulesYaml.rules(List.of(g)));
+            files.put("prometheus/tests/" + file + ".test.yml", RulesYaml.tests(g, "../rules/" + file + ".yml"));
         }
         RuleGroup logs = StandardAlerts.logAlerts(catalogue, target);
-        files.put("loki/rules/fake/" + logs.file() + ".yml", RulesYaml.rules(List.of(logs)));
-        files.put("CATALOGUE.md", CatalogueMarkdown.render(target, dashboards, groups, List.of(logs)));
-        files.put("dashboards-layout.svg", LayoutSvg.render(dashboards));
+        files.put("loki/rules/fake/" + target.slug() + "-" + logs.file() + ".yml", RulesYaml.rules(List.of(logs)));
+        files.put(target.slug() + "/CATALOGUE.md", CatalogueMarkdown.render(target, dashboards, groups, List.of(logs)));
+        files.put(target.slug() + "/dashboards-layout.svg", LayoutSvg.render(dashboards));
         return files;
     }
 
     /**
-     * Writes {@link #files} under {@code root}, deleting files in {@link #GENERATED_DIRS} that are no
-     * longer generated; returns how many files were written.
+     * Every path in {@link #GENERATED_DIRS} that {@link #files} may produce for {@code target}, with
+     * any catalogue: the files {@link #write} may replace or delete. Other services' files are never
+     * among them.
+     */
+    static Set<String> owned(ServiceTarget target) {
+        Set<String> owned = new LinkedHashSet<>();
+        for (String name : StandardDashboards.NAMES) {
+            owned.add("grafana/dashboards/" + StandardDashboards.uid(target, name) + ".json");
+        }
+        for (String file : StandardAlerts.FILES) {
+            owned.add("prometheus/rules/" + target.slug() + "-" + file + ".yml");
+            owned.add("prometheus/tests/" + target.slug() + "-" + file + ".test.yml");
+            owned.add("loki/rules/fake/" + target.slug() + "-" + file + ".yml");
+        }
+        return owned;
+    }
+
+    /**
+     * Writes {@link #files} under {@code root}, deleting this service's files in {@link
+     * #GENERATED_DIRS} that are no longer generated (a dashboard or group whose metrics left the
+     * catalogue); other files there (other services') are kept. Returns how many files were written.
      */
     public static int write(Path root, MetricCatalogue catalogue, ServiceTarget target) throws IOException {
         Map<String, String> files = files(catalogue, target);
-        for (String dir : GENERATED_DIRS) {
-            Path d = root.resolve(dir);
-            if (Files.isDirectory(d)) {
-                try (var stream = Files.list(d)) {
-                    for (Path p : stream.toList()) {
-                        if (!files.containsKey(root.relativize(p).toString().replace('\\', '/'))) {
-                            Files.delete(p);
-                        }
-                    }
-                }
+        for (String path : owned(target)) {
+            if (!files.containsKey(path)) {
+                Files.deleteIfExists(root.resolve(path));
             }
         }
         for (Map.Entry<String, String> e : files.entrySet()) {

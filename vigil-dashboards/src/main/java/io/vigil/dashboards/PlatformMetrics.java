@@ -16,6 +16,11 @@ import java.util.Set;
 public final class PlatformMetrics {
     /** Emitted by the HTTP server module. */
     public static final String HTTP = "vigil-http";
+    /**
+     * Emitted by the HTTP server module's WebSocket instrumentation, only for a service that serves
+     * WebSocket endpoints: never implied, name it with {@code --platform}.
+     */
+    public static final String WEBSOCKET = "websocket";
     /** Emitted by a service that issues tokens (the {@code active_tokens} gauge of its token store). */
     public static final String TOKENS = "token-store";
     /** Emitted by every Vigil runtime ({@code app_info}, JVM runtime metrics, export health). */
@@ -48,12 +53,16 @@ public final class PlatformMetrics {
             Metric.counter("http_exceptions_total", "Unhandled exceptions by type", HTTP, "exception_type", "endpoint"),
             Metric.counter("token_validation_total", "Bearer token validations", HTTP, "status"),
             Metric.counter("rate_limit_hits_total", "Requests refused by a rate limit", HTTP, "limit_type"),
-            Metric.gauge("ws_connections_active", "Open WebSocket connections", HTTP),
-            Metric.counter("ws_connections_total", "WebSocket connection attempts", HTTP, "status"),
-            Metric.counter("ws_messages_received_total", "WebSocket messages received", HTTP),
-            Metric.counter("ws_messages_sent_total", "WebSocket messages sent", HTTP),
+            // WebSocket: its own source, so an HTTP service without WebSockets gets no WebSocket row or alert
+            Metric.gauge("ws_connections_active", "Open WebSocket connections", WEBSOCKET),
+            Metric.counter("ws_connections_total", "WebSocket connection attempts", WEBSOCKET, "status"),
+            Metric.counter("ws_messages_received_total", "WebSocket messages received", WEBSOCKET),
+            Metric.counter("ws_messages_sent_total", "WebSocket messages sent", WEBSOCKET),
             Metric.histogram(
-                    "ws_message_processing_duration_seconds", "WebSocket message handling duration", HTTP, "pkg_id"),
+                    "ws_message_processing_duration_seconds",
+                    "WebSocket message handling duration",
+                    WEBSOCKET,
+                    "pkg_id"),
             // token store (identity-service's)
             Metric.gauge("active_tokens", "Issued, unexpired, unrevoked tokens", TOKENS, "token_type"),
             // connection pool
@@ -184,7 +193,9 @@ public final class PlatformMetrics {
      * The sources a Vigil HTTP service with these operation kinds exposes: the HTTP server module,
      * the runtime and Prometheus's own {@code up}, plus the connection pool when a kind records
      * database operations, the consumer gauges when one consumes messages, the token store when
-     * one issues tokens, and the task-queue gauges when one runs background jobs. Exporters and Tempo belong to a stack, not a service: name them explicitly.
+     * one issues tokens, and the task-queue gauges when one runs background jobs. WebSocket
+     * endpoints are not visible in the kinds, and exporters and Tempo belong to a stack, not a
+     * service: name them explicitly.
      */
     public static Set<String> implied(Collection<OperationKind> kinds) {
         Set<String> sources = new LinkedHashSet<>(List.of(HTTP, CORE, PROMETHEUS));

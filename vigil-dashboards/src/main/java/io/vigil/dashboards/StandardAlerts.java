@@ -38,6 +38,15 @@ public final class StandardAlerts {
     /** The recorded Apdex score per job over 5 minutes (T = 0.1 s, tolerating within 4T = 0.4 s). */
     public static final String APDEX_RECORD = "job:http_apdex:ratio_rate5m";
 
+    /** The file name (without the service's prefix and extension) of the Loki rules. */
+    public static final String LOG_ALERTS_FILE = "log-alerts";
+    /**
+     * Every rule file name {@link #groups} and {@link #logAlerts} may produce, so the generator knows
+     * which files in a shared directory are this service's.
+     */
+    public static final List<String> FILES =
+            List.of("identity", "http", "database", "infrastructure", "consumers", "traces", "slo", LOG_ALERTS_FILE);
+
     private static final String PG_LABELS = "job=\"" + POSTGRES_JOB + "\",instance=\"postgres-exporter:9187\"";
     private static final String REDIS_LABELS = "job=\"" + REDIS_JOB + "\",instance=\"redis-exporter:9121\"";
     private static final List<String> SLO_WINDOWS = List.of("5m", "30m", "1h", "2h", "6h", "1d", "3d");
@@ -56,6 +65,11 @@ public final class StandardAlerts {
         this.svcLabels = "job=\"" + target.job() + "\",instance=\"" + target.instance() + "\"";
         this.svcJob = Map.of("job", target.job());
         this.svcInstance = Map.of("job", target.job(), "instance", target.instance());
+    }
+
+    /** The uid of this service's dashboard {@code name}, for the alerts' {@code dashboard} links. */
+    private String dashboard(String name) {
+        return StandardDashboards.uid(target, name);
     }
 
     /** The non-empty rule groups generated from {@code catalogue} for {@code target}. */
@@ -84,7 +98,7 @@ public final class StandardAlerts {
     public static RuleGroup logAlerts(MetricCatalogue catalogue, ServiceTarget target) {
         StandardAlerts a = new StandardAlerts(catalogue, target);
         return new RuleGroup(
-                "vigil-log-alerts",
+                LOG_ALERTS_FILE,
                 "vigil-logs",
                 "1m",
                 List.of(),
@@ -203,7 +217,7 @@ public final class StandardAlerts {
                         + " (threshold 0.1/s).")
                 .runbook("Open the logs explorer's Errors panel; exception.type and the trace_id link lead to the"
                         + " failing request.")
-                .dashboard(StandardDashboards.LOGS)
+                .dashboard(dashboard(StandardDashboards.LOGS))
                 .covers(
                         "003 Grafana alert HighErrorRate: rate({service=\"revel\", level=\"error\"} |= \"unhandled_exception\""
                                 + " [5m]) > 0.1 for 2m, on our stream labels")
@@ -222,7 +236,7 @@ public final class StandardAlerts {
                         + " minutes.")
                 .runbook("The lines carry exception.type and the table; a DatabaseDown firing at the same time"
                         + " explains them (and silences this alert). Otherwise open the trace of a line (trace_id).")
-                .dashboard(StandardDashboards.DATABASE)
+                .dashboard(dashboard(StandardDashboards.DATABASE))
                 .covers("003 critical alerts (database errors): ERROR lines with event_type=\"database\"")
                 .build();
     }
@@ -239,7 +253,7 @@ public final class StandardAlerts {
                         + " error (not a wrong password) in 5 minutes.")
                 .runbook("Errors, unlike failures, mean the user store or the signing key is broken: check"
                         + " exception.type in the lines and the database alerts.")
-                .dashboard(StandardDashboards.AUTH)
+                .dashboard(dashboard(StandardDashboards.AUTH))
                 .covers("003 high alerts (authentication issues): ERROR lines with event_type=\"authentication\"")
                 .build();
     }
@@ -256,7 +270,7 @@ public final class StandardAlerts {
                         + " in 15 minutes.")
                 .runbook("Each line has task_id and exception.type; a task started by a request carries that"
                         + " request's trace_id.")
-                .dashboard(StandardDashboards.LOGS)
+                .dashboard(dashboard(StandardDashboards.LOGS))
                 .covers("003 warning alerts (task failures): ERROR lines of background work (task_name set by"
                         + " ContextPropagation.runTask)")
                 .build();
@@ -274,7 +288,7 @@ public final class StandardAlerts {
                         + " 422 (threshold 1/s).")
                 .runbook("Group the lines by endpoint: one endpoint after a deploy is a client/server contract"
                         + " change; many endpoints from one ip_address is a scanner.")
-                .dashboard(StandardDashboards.LOGS)
+                .dashboard(dashboard(StandardDashboards.LOGS))
                 .covers("003 warning alerts (validation errors): access-log lines with status_code 400 or 422")
                 .build();
     }
@@ -291,7 +305,7 @@ public final class StandardAlerts {
                 .description("{{ $labels.service }} refused {{ $value | humanize }} account deletions in 15 minutes.")
                 .runbook("The lines name the actor (user_id) whose role did not allow it; many from one user is"
                         + " probing, otherwise nothing to do unless a user asks.")
-                .dashboard(StandardDashboards.USERS)
+                .dashboard(dashboard(StandardDashboards.USERS))
                 .covers("003 info alerts (blocked account deletions): WARN authorization lines for deleting a"
                         + " user with status=\"failure\"")
                 .build();
@@ -312,7 +326,7 @@ public final class StandardAlerts {
                 .runbook("Look at failed logins by reason and the failure logs: a credential-stuffing burst shows many"
                         + " invalid_credentials from few ip_address values; rate-limit or block them. A spike of"
                         + " 'error' instead of 'failure' points at the user store, not at attackers.")
-                .dashboard(StandardDashboards.AUTH)
+                .dashboard(dashboard(StandardDashboards.AUTH))
                 .exemplars(exemplarsOf("authentication_duration_seconds", true))
                 .covers("000 (identity service) HighAuthenticationFailureRate:"
                         + " rate(authentication_attempts_total{status=\"failure\"}[5m]) > 10, summed per job")
@@ -341,7 +355,7 @@ public final class StandardAlerts {
                 .runbook("Break failed_login_attempts_total down by reason on the authentication dashboard; many"
                         + " rate_limited or account_locked reasons mean the defences are already working, many"
                         + " invalid_credentials mean they are not yet.")
-                .dashboard(StandardDashboards.AUTH)
+                .dashboard(dashboard(StandardDashboards.AUTH))
                 .exemplars(exemplarsOf("authentication_duration_seconds", true))
                 .covers("004 (HTTP service) HighFailedLoginRate: rate(auth_attempts_total{status=\"failed\"}[5m]) > 10;"
                         + " in our names failed_login_attempts_total (000's failed_login_attempts is this counter)")
@@ -371,7 +385,7 @@ public final class StandardAlerts {
                 .runbook("Many lockouts at once is a brute-force or credential-stuffing attack against many accounts,"
                         + " or a client retrying with a stale password. Check the security events log panel for the"
                         + " ip_address values and block at the edge; unlock legitimate users afterwards.")
-                .dashboard(StandardDashboards.AUTH)
+                .dashboard(dashboard(StandardDashboards.AUTH))
                 .exemplars(exemplarsOf("authentication_duration_seconds", true))
                 .covers(
                         "000 AccountLockoutSpike: increase(security_events_total{event_type=\"account_locked\"}[5m]) > 5")
@@ -399,7 +413,7 @@ public final class StandardAlerts {
                 .runbook("Find the endpoint and user_id in the authorization logs ({ span.authz.granted = false } in"
                         + " Tempo): a single user probing many resources is an attack, many users on one endpoint"
                         + " is usually a role misconfiguration after a deploy.")
-                .dashboard(StandardDashboards.AUTH)
+                .dashboard(dashboard(StandardDashboards.AUTH))
                 .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers("004 UnauthorizedAccessAttempts: rate(http_requests_total{status_code=\"403\"}[5m]) > 5")
                 .test(AlertTest.given(
@@ -426,7 +440,7 @@ public final class StandardAlerts {
                         + " second for 10 minutes (threshold 0.1/s).")
                 .runbook("A campaign or a bot signing up: compare with the registration rate limit hits and the"
                         + " ip_address values of the user_operation create logs; many from few addresses is a bot.")
-                .dashboard(StandardDashboards.USERS)
+                .dashboard(dashboard(StandardDashboards.USERS))
                 .exemplars(exemplarsOf("user_operation_duration_seconds", true))
                 .covers(
                         "003 info alerts (user behaviour patterns), on user_operations_total{operation_type=\"create\"}")
@@ -451,7 +465,7 @@ public final class StandardAlerts {
                 .runbook("Open the service overview: errors by endpoint shows where, the logs explorer's error panel"
                         + " shows why (exception.type). Click an exemplar on the latency graph to open a failing"
                         + " trace. Roll back if it started with a deploy.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers(
                         "004 HighErrorRate: rate(http_requests_total{status_code=~\"5..\"}[5m]) / rate(http_requests_total[5m])"
@@ -471,7 +485,7 @@ public final class StandardAlerts {
                         "{{ $labels.job }}: {{ $value | humanize }} responses with a 5xx per second (threshold 1/s).")
                 .runbook("Same as HighErrorRate; this one also fires when traffic is high enough that a small"
                         + " error share is many failing users.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers("000 HighErrorRate: rate(http_requests_total{status=~\"5..\"}[5m]) > 1, with the contract's"
                         + " label status_code instead of status")
@@ -495,8 +509,8 @@ public final class StandardAlerts {
                 .description("{{ $labels.job }}: 99th percentile latency is {{ $value | humanize }}s (threshold 1s).")
                 .runbook("Find the slow endpoint on the service overview (p99 by endpoint), open an exemplar trace"
                         + " and see which span takes the time: database spans point at the database dashboard,"
-                        + " password hashing at CPU (JVM dashboard).")
-                .dashboard(StandardDashboards.OVERVIEW)
+                        + " CPU-bound work at the JVM dashboard's CPU flame graph.")
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers("004 SlowResponseTime: histogram_quantile(0.99, rate(http_request_duration_seconds_bucket[5m]))"
                         + " > 1, aggregated by (job, le) as histogram_quantile needs")
@@ -516,7 +530,7 @@ public final class StandardAlerts {
                 .description("{{ $labels.job }}: 95th percentile latency is {{ $value | humanize }}s (threshold 1s).")
                 .runbook("As SlowResponseTime: most requests, not just a tail, are slow; suspect a saturated"
                         + " dependency (connection pool pending > 0, database latency) before the code.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers(
                         "002 (event pipeline) request latency: histogram_quantile(0.95, …_request_duration_seconds_bucket),"
@@ -537,7 +551,7 @@ public final class StandardAlerts {
                 .description("{{ $labels.job }}: {{ $value | humanize }} open WebSocket connections (threshold 1000).")
                 .runbook("Check ws_connections_total by status for rejected connections and whether clients"
                         + " reconnect in a loop; scale out or lower the per-client limit.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("004 HighWebSocketConnections: ws_connections_active > 1000")
                 .test(AlertTest.given(
                                 "connections pile up", "ws_connections_active{" + svcLabels + "}", gauge(100, 1500))
@@ -557,7 +571,7 @@ public final class StandardAlerts {
                         + " (threshold 100/s).")
                 .runbook("The limits are holding; find the clients (ip_address in the logs of status 429) and block"
                         + " persistent abusers before they exhaust the limiter's memory or the edge.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", true))
                 .covers("004 RateLimitAbuse: rate(rate_limit_hits_total[5m]) > 100")
                 .test(AlertTest.given(
@@ -581,7 +595,7 @@ public final class StandardAlerts {
                 .runbook("The database dashboard shows which operation and table; check pg_stat_database deadlocks and"
                         + " the pool's pending connections, then EXPLAIN the statement seen in a slow trace's JDBC"
                         + " span.")
-                .dashboard(StandardDashboards.DATABASE)
+                .dashboard(dashboard(StandardDashboards.DATABASE))
                 .exemplars(exemplarsOf("database_operation_duration_seconds", true))
                 .covers(
                         "000 SlowDatabaseQueries: histogram_quantile(0.95, rate(database_operation_duration_seconds_bucket[5m]))"
@@ -609,7 +623,7 @@ public final class StandardAlerts {
                 .runbook("Requests will soon wait for connections (db_connections_pending). Look for long"
                         + " transactions in slow traces; raise the pool size only if PostgreSQL has headroom"
                         + " (pg_stat_database_numbackends vs max_connections).")
-                .dashboard(StandardDashboards.DATABASE)
+                .dashboard(dashboard(StandardDashboards.DATABASE))
                 .exemplars(exemplarsOf("database_operation_duration_seconds", true))
                 .covers("004 DatabaseConnectionPoolExhausted: db_connections_active / db_connections_max > 0.9")
                 .test(AlertTest.given(
@@ -639,7 +653,7 @@ public final class StandardAlerts {
                 .runbook("Check the container (docker compose ps / logs {{ $labels.job }}); if it runs, check that"
                         + " the metrics endpoint answers (curl http://{{ $labels.instance }}/metrics from inside the"
                         + " stack's network; a Vigil service serves it on its management port, MANAGEMENT_PORT).")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("004 ServiceDown: up{job=~\"fastapi|keycloak|traefik\"} == 0; here the service's job, or with"
                         + " the stack's sources every job but the two data stores, which have their own alerts")
                 .test(AlertTest.given("service stops answering", "up{" + svcLabels + "}", "1x10 0x29")
@@ -658,7 +672,7 @@ public final class StandardAlerts {
                 .description("{{ $labels.instance }} has not reached PostgreSQL for 1 minute.")
                 .runbook("Check the postgres container and its disk; logins fail while it is down (expect"
                         + " authentication errors, not failures).")
-                .dashboard(StandardDashboards.DATABASE)
+                .dashboard(dashboard(StandardDashboards.DATABASE))
                 .covers("004 DatabaseDown: up{job=\"postgres\"} == 0; also pg_up == 0 from postgres-exporter (003)")
                 .test(AlertTest.given("exporter up, database gone", "up{" + PG_LABELS + "}", "1x40")
                         .and("pg_up{" + PG_LABELS + "}", "1x10 0x29")
@@ -677,7 +691,7 @@ public final class StandardAlerts {
                 .description("{{ $labels.instance }} has not reached Redis for 1 minute.")
                 .runbook("Check the redis container; rate limiting and token revocation lists that live there are"
                         + " unavailable meanwhile.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("004 RedisDown: up{job=\"redis\"} == 0; also redis_up == 0 from redis-exporter (003)")
                 .test(AlertTest.given("exporter down", "up{" + REDIS_LABELS + "}", "1x10 0x29")
                         .and("redis_up{" + REDIS_LABELS + "}", "1x40")
@@ -699,7 +713,7 @@ public final class StandardAlerts {
                 .description("{{ $labels.instance }}: heap is {{ $value | humanizePercentage }} full (threshold 90%).")
                 .runbook("On the JVM dashboard, heap after GC that keeps rising is a leak (take a heap dump), heap"
                         + " that drops after each GC is only a small -Xmx for the load.")
-                .dashboard(StandardDashboards.JVM)
+                .dashboard(dashboard(StandardDashboards.JVM))
                 .covers("004 HighMemoryUsage: container_memory_usage_bytes / container_spec_memory_limit_bytes > 0.9;"
                         + " the stack has no cAdvisor, so JVM heap used / heap limit")
                 .test(AlertTest.given(
@@ -725,9 +739,10 @@ public final class StandardAlerts {
                 .summary("High CPU usage")
                 .description("{{ $labels.instance }}: the JVM uses {{ $value | humanizePercentage }} of the CPU"
                         + " (threshold 80%).")
-                .runbook("Open the CPU flame graph (Pyroscope) on the JVM dashboard; password hashing under a"
-                        + " login burst is expected to dominate, GC threads are not.")
-                .dashboard(StandardDashboards.JVM)
+                .runbook("Open the CPU flame graph (Pyroscope) on the JVM dashboard: the widest frames are where"
+                        + " the CPU goes. CPU-heavy request work (e.g. hashing) dominating under a traffic burst is"
+                        + " expected; GC threads dominating are memory pressure, not load.")
+                .dashboard(dashboard(StandardDashboards.JVM))
                 .covers("004 HighCPUUsage: rate(container_cpu_usage_seconds_total[5m]) > 0.8; as JVM CPU utilization")
                 .test(AlertTest.given(
                                 "CPU saturates", "jvm_cpu_recent_utilization{" + svcLabels + "}", gauge(0.2, 0.95))
@@ -747,7 +762,7 @@ public final class StandardAlerts {
                         "{{ $labels.job }}: p95 message processing time is {{ $value | humanize }}s (threshold 1s).")
                 .runbook("Compare with consumer_sink_insert_duration_seconds: a slow sink makes slow processing;"
                         + " otherwise open a slow 'process <destination>' trace.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("consumer_processing_duration_seconds", true))
                 .covers("002 consumer latency: histogram_quantile(0.95, consumer_processing_duration_seconds_bucket),"
                         + " 'alert if p95 > 1s'")
@@ -767,7 +782,7 @@ public final class StandardAlerts {
                 .description("{{ $labels.job }}: {{ $value | humanize }} messages waiting (threshold 1000).")
                 .runbook("Consumers fall behind producers: check processing latency and errors first, then add"
                         + " consumer instances (up to the partition count).")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("002 consumer lag: consumer_lag, 'alert if lag > 1000'")
                 .test(AlertTest.given("lag grows", "consumer_lag{" + svcLabels + "}", gauge(10, 5000))
                         .silentAt("10m")
@@ -787,7 +802,7 @@ public final class StandardAlerts {
                         + " (threshold 1%).")
                 .runbook("consumer_errors_total by error_type names the exception; the consumer logs"
                         + " (event_type=\"consumer\", status=\"error\") carry the message ids to replay.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("consumer_processing_duration_seconds", true))
                 .covers("002 processing errors: rate(consumer_errors_total[5m]), 'alert if error rate > 1%', as a share"
                         + " of consumed messages")
@@ -900,7 +915,7 @@ public final class StandardAlerts {
                 .runbook("In the traces dashboard, the error traces table ({ status = error }) lists them; the span"
                         + " events hold the exceptions. Unlike HighErrorRate this also sees errors the HTTP layer"
                         + " maps to 4xx.")
-                .dashboard(StandardDashboards.TRACES)
+                .dashboard(dashboard(StandardDashboards.TRACES))
                 .covers("001 and 002 'set up alerting on high error rates in traces', from Tempo's span metrics")
                 .test(AlertTest.given(
                                 "error spans",
@@ -1017,7 +1032,7 @@ public final class StandardAlerts {
                         + " budget is gone in about 2 (or 5) days.")
                 .runbook("Treat as an outage: find the failing endpoint on the service overview, roll back a"
                         + " recent deploy, then investigate with exemplar traces.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", false))
                 .covers("SLO on availability (004's KPI table: availability > 99.9%), fast burn")
                 .test(httpErrors().silentAt("10m").firesAt("30m", svcJob, null))
@@ -1037,7 +1052,7 @@ public final class StandardAlerts {
                         + " availability objective allows; the 30-day budget will not last.")
                 .runbook("Not an outage: a steady trickle of 5xx. Rank endpoints by errors over the last day"
                         + " and fix the top one.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", false))
                 .covers("SLO on availability (004's KPI table: availability > 99.9%), slow burn")
                 .test(usersRequests("0.5% of requests fail for hours", "0+597x240", "0+3x240")
@@ -1060,7 +1075,7 @@ public final class StandardAlerts {
                         + " latency objective allows.")
                 .runbook("Check saturation first: connection pool pending, CPU, GC pauses (JVM dashboard);"
                         + " then the slowest spans of an exemplar trace.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", false))
                 .covers("SLO on latency (004's KPI table: p99 < 500ms), fast burn")
                 .test(latencySlo("half the requests become slow", counter(10, 5), counter(10, 10))
@@ -1082,7 +1097,7 @@ public final class StandardAlerts {
                         + " latency objective allows.")
                 .runbook("A slow drift: compare p99 by endpoint week over week, look for growing tables"
                         + " (database dashboard) and missing indexes.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("http_request_duration_seconds", false))
                 .covers("SLO on latency (004's KPI table: p99 < 500ms), slow burn")
                 .test(latencySlo("5% of requests slow for hours", "0+570x240", "0+600x240")
@@ -1199,7 +1214,8 @@ public final class StandardAlerts {
     }
 
     private static String httpLabels() {
-        return "method=\"POST\",endpoint=\"/api/v1/auth/login\"";
+        // a neutral endpoint: the cases are every service's, not one domain's
+        return "method=\"POST\",endpoint=\"/api/v1/items\"";
     }
 
     /**

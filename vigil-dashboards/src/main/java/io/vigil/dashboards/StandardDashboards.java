@@ -17,13 +17,22 @@ import java.util.function.Supplier;
  * query it covers.
  */
 public final class StandardDashboards {
-    public static final String OVERVIEW = "vigil-service-overview";
-    public static final String AUTH = "vigil-auth-security";
-    public static final String USERS = "vigil-users-tokens";
-    public static final String DATABASE = "vigil-database";
-    public static final String JVM = "vigil-jvm";
-    public static final String LOGS = "vigil-logs";
-    public static final String TRACES = "vigil-traces";
+    /** The service overview's name: its uid is {@link #uid(ServiceTarget, String)} of it. */
+    public static final String OVERVIEW = "overview";
+    /** The authentication and security dashboard's name. */
+    public static final String AUTH = "auth-security";
+    /** The users and tokens dashboard's name. */
+    public static final String USERS = "users-tokens";
+    /** The database and pool dashboard's name. */
+    public static final String DATABASE = "database";
+    /** The JVM dashboard's name. */
+    public static final String JVM = "jvm";
+    /** The logs explorer's name. */
+    public static final String LOGS = "logs";
+    /** The traces dashboard's name. */
+    public static final String TRACES = "traces";
+    /** Every dashboard name, in menu order. */
+    public static final List<String> NAMES = List.of(OVERVIEW, AUTH, USERS, DATABASE, JVM, LOGS, TRACES);
 
     /** The Apdex target T in seconds (satisfied); tolerating is within 4T, a bucket boundary of the HTTP histogram. */
     public static final String APDEX_T = "0.1";
@@ -49,6 +58,19 @@ public final class StandardDashboards {
         return List.of(d.overview(), d.auth(), d.users(), d.database(), d.jvm(), d.logs(), d.traces()).stream()
                 .filter(x -> x.panels().stream().anyMatch(p -> !p.isRow()))
                 .toList();
+    }
+
+    /**
+     * The Grafana uid of the dashboard {@code name} (one of {@link #NAMES}) for {@code target}: {@code
+     * <slug>-<name>}, at most 40 characters of {@code [A-Za-z0-9_-]}, distinct for every service (see
+     * {@link ServiceTarget#slug()}), so several services' dashboards share one Grafana. Alert links
+     * and file names use it.
+     */
+    public static String uid(ServiceTarget target, String name) {
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("no dashboard named '" + name + "'; known: " + NAMES);
+        }
+        return target.slug() + "-" + name;
     }
 
     // ---- variables ----------------------------------------------------------------------------
@@ -121,11 +143,18 @@ public final class StandardDashboards {
         return b.build();
     }
 
-    private Dashboard.Builder prometheusDashboard(String uid, String title, String description) {
-        return Dashboard.builder(uid, title)
-                .description(description)
-                .variable(job())
-                .variable(instance());
+    /**
+     * A dashboard of this service: its uid, its title prefixed with the service name (titles are
+     * unique per Grafana folder), and the service as a tag (the dashboards' menu link lists the
+     * dashboards tagged with it).
+     */
+    private Dashboard.Builder start(String name, String title) {
+        return Dashboard.builder(uid(target, name), target.service() + " · " + title)
+                .tag(target.service());
+    }
+
+    private Dashboard.Builder prometheusDashboard(String name, String title, String description) {
+        return start(name, title).description(description).variable(job()).variable(instance());
     }
 
     // ---- service overview ---------------------------------------------------------------------
@@ -134,7 +163,7 @@ public final class StandardDashboards {
         return dashboard(
                 prometheusDashboard(
                                 OVERVIEW,
-                                "Vigil · Service overview",
+                                "Service overview",
                                 "RED per endpoint, SLO burn, WebSocket and consumer health of one service.")
                         .variable(endpoint()),
                 goldenSignals(),
@@ -590,7 +619,7 @@ public final class StandardDashboards {
         return dashboard(
                 prometheusDashboard(
                                 AUTH,
-                                "Vigil · Authentication & security",
+                                "Authentication & security",
                                 "Logins, failures by reason, lockouts, authorization denials and security events.")
                         .variable(service()),
                 authNow(),
@@ -753,7 +782,7 @@ public final class StandardDashboards {
 
     private Dashboard users() {
         return dashboard(
-                prometheusDashboard(USERS, "Vigil · Users & tokens", "User management and the token lifecycle.")
+                prometheusDashboard(USERS, "Users & tokens", "User management and the token lifecycle.")
                         .variable(service()),
                 tokens(),
                 usersRow(),
@@ -863,7 +892,7 @@ public final class StandardDashboards {
         return dashboard(
                 prometheusDashboard(
                         DATABASE,
-                        "Vigil · Database & pool",
+                        "Database & pool",
                         "Repository-level operations, the connection pool, PostgreSQL and Redis."),
                 databaseOperations(),
                 connectionPool(),
@@ -1066,7 +1095,7 @@ public final class StandardDashboards {
         return dashboard(
                 prometheusDashboard(
                                 JVM,
-                                "Vigil · JVM",
+                                "JVM",
                                 "Memory, garbage collection, threads and CPU (OpenTelemetry runtime metrics), with"
                                         + " continuous profiles.")
                         .variable(service()),
@@ -1199,7 +1228,7 @@ public final class StandardDashboards {
 
     private Dashboard logs() {
         return dashboard(
-                Dashboard.builder(LOGS, "Vigil · Logs explorer")
+                start(LOGS, "Logs explorer")
                         .description("Structured logs in Loki: one JSON object per line, filtered with | json.")
                         .variable(service())
                         .variable(Variable.textbox("request_id", "Request id", "", "abc12345"))
@@ -1386,7 +1415,7 @@ public final class StandardDashboards {
 
     private Dashboard traces() {
         return dashboard(
-                Dashboard.builder(TRACES, "Vigil · Traces")
+                start(TRACES, "Traces")
                         .description("Tempo: service graph, span RED metrics from the metrics generator, and TraceQL"
                                 + " searches (scoped attribute names, as real Tempo requires).")
                         .variable(service())

@@ -95,7 +95,7 @@ class AlertDeliveryTest {
             "discord", Set.of("critical", "high", "warning"),
             "slack-info", Set.of("info"));
 
-    private static final String RUNBOOKS = "https://git.vigil.test/deploy/CATALOGUE.md";
+    private static final String RUNBOOKS = "https://git.vigil.test/deploy/identity-service/CATALOGUE.md";
     private static final String GRAFANA = "http://grafana.vigil.test:3000";
     private static final String ROUTING_KEY = "vigil-test-routing-key";
     private static final String ADMIN_PASSWORD = "delivery check passphrase 2024";
@@ -457,7 +457,10 @@ class AlertDeliveryTest {
         JsonNode details = trigger.at("/payload/custom_details");
         assertThat(details.get("summary").asText()).isEqualTo("Multiple account lockouts detected");
         assertThat(details.get("runbook").asText()).isEqualTo(RUNBOOKS + "#accountlockoutspike");
-        assertDashboardLink(details.get("dashboard").asText(), "/d/" + StandardDashboards.AUTH, true);
+        assertDashboardLink(
+                details.get("dashboard").asText(),
+                "/d/" + StandardDashboards.uid(IdentityStack.TARGET, StandardDashboards.AUTH),
+                true);
         assertTracesLink(details.get("traces").asText(), "authentication_duration_seconds_bucket");
         assertThat(trigger.at("/links/0/href").asText())
                 .isEqualTo(details.get("dashboard").asText());
@@ -486,7 +489,10 @@ class AlertDeliveryTest {
                 .contains("failed logins per second (threshold 10/s)")
                 .contains("Runbook: Break failed_login_attempts_total down by reason")
                 .contains("Runbook link: " + RUNBOOKS + "#highfailedloginrate");
-        assertDashboardLink(line(text, "Dashboard: "), "/d/" + StandardDashboards.AUTH, true);
+        assertDashboardLink(
+                line(text, "Dashboard: "),
+                "/d/" + StandardDashboards.uid(IdentityStack.TARGET, StandardDashboards.AUTH),
+                true);
         assertTracesLink(line(text, "Example traces: "), "authentication_duration_seconds_bucket");
         assertThat(html)
                 .contains("<h3>High rate of failed login attempts (" + liveTarget + ")</h3>")
@@ -505,7 +511,10 @@ class AlertDeliveryTest {
         assertThat(slack.text())
                 .startsWith("channel #alerts\nHigh rate of rate limit hits (" + liveTarget + ")")
                 .contains("Runbook link: " + RUNBOOKS + "#ratelimitabuse");
-        assertDashboardLink(line(slack.text(), "Dashboard: "), "/d/" + StandardDashboards.OVERVIEW, true);
+        assertDashboardLink(
+                line(slack.text(), "Dashboard: "),
+                "/d/" + StandardDashboards.uid(IdentityStack.TARGET, StandardDashboards.OVERVIEW),
+                true);
         assertTracesLink(line(slack.text(), "Example traces: "), "http_request_duration_seconds_bucket");
         assertThat(received)
                 .filteredOn(n -> n.channel().equals("discord") && n.alertname().equals("ServiceDown"))
@@ -520,7 +529,10 @@ class AlertDeliveryTest {
                 .orElseThrow();
         assertThat(resolved.text()).startsWith("channel #alerts\nRESOLVED: High rate of rate limit hits");
         // a resolved alert's dashboard range ends after it did, not "now"
-        assertDashboardLink(line(resolved.text(), "Dashboard: "), "/d/" + StandardDashboards.OVERVIEW, false);
+        assertDashboardLink(
+                line(resolved.text(), "Dashboard: "),
+                "/d/" + StandardDashboards.uid(IdentityStack.TARGET, StandardDashboards.OVERVIEW),
+                false);
     }
 
     private static void assertDashboardLink(String url, String path, boolean firing) {

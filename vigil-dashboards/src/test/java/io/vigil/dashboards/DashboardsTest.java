@@ -20,17 +20,23 @@ class DashboardsTest {
     private final List<Dashboard> dashboards = IdentityStack.dashboards();
 
     @Test
-    void coversTheSevenDashboardsWithFixedUids() {
+    void coversTheSevenDashboardsWithUidsAndTitlesOfTheService() {
         assertThat(dashboards)
                 .extracting(Dashboard::uid)
                 .containsExactly(
-                        "vigil-service-overview",
-                        "vigil-auth-security",
-                        "vigil-users-tokens",
-                        "vigil-database",
-                        "vigil-jvm",
-                        "vigil-logs",
-                        "vigil-traces");
+                        "identity-service-overview",
+                        "identity-service-auth-security",
+                        "identity-service-users-tokens",
+                        "identity-service-database",
+                        "identity-service-jvm",
+                        "identity-service-logs",
+                        "identity-service-traces");
+        assertThat(dashboards).allSatisfy(d -> {
+            assertThat(d.uid()).hasSizeLessThanOrEqualTo(40).matches("[A-Za-z0-9_-]+");
+            assertThat(d.title()).startsWith("identity-service · ");
+            assertThat(d.tags()).containsExactly("vigil", "identity-service");
+        });
+        assertThat(dashboards.get(0).title()).isEqualTo("identity-service · Service overview");
     }
 
     @Test

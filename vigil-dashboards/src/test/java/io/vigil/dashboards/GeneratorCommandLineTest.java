@@ -46,15 +46,16 @@ class GeneratorCommandLineTest {
         Outcome o = run("--kinds", ORDERS_KINDS, "--job", "orders", "--service", "orders", "--out", out.toString());
         assertThat(o.exit()).as(o.err()).isZero();
         assertThat(o.out()).contains("for job orders under " + out);
-        assertThat(out.resolve("grafana/dashboards/vigil-service-overview.json"))
-                .exists();
-        assertThat(out.resolve("grafana/dashboards/vigil-auth-security.json")).doesNotExist();
-        String database = Files.readString(out.resolve("prometheus/rules/database.yml"));
+        assertThat(out.resolve("grafana/dashboards/orders-overview.json")).exists();
+        assertThat(out.resolve("grafana/dashboards/orders-auth-security.json")).doesNotExist();
+        String database = Files.readString(out.resolve("prometheus/rules/orders-database.yml"));
         assertThat(database).contains("DatabaseConnectionPoolExhausted").contains("job=\\\"orders\\\"");
-        assertThat(Files.readString(out.resolve("prometheus/tests/http.test.yml")))
-                .contains("instance=\\\"orders:9464\\\"");
-        assertThat(out.resolve("prometheus/rules/infrastructure.yml")).exists();
-        assertThat(Files.readString(out.resolve("prometheus/rules/infrastructure.yml")))
+        assertThat(Files.readString(out.resolve("prometheus/tests/orders-http.test.yml")))
+                .contains("instance=\\\"orders:9464\\\"")
+                .doesNotContain("HighWebSocketConnections"); // WebSocket is not implied
+        assertThat(out.resolve("orders/CATALOGUE.md")).exists();
+        assertThat(out.resolve("prometheus/rules/orders-infrastructure.yml")).exists();
+        assertThat(Files.readString(out.resolve("prometheus/rules/orders-infrastructure.yml")))
                 .doesNotContain("DatabaseDown");
     }
 
@@ -74,28 +75,62 @@ class GeneratorCommandLineTest {
                 "--instance",
                 "10.0.0.7:8081");
         assertThat(o.exit()).as(o.err()).isZero();
-        String infrastructure = Files.readString(out.resolve("prometheus/rules/infrastructure.yml"));
+        String infrastructure = Files.readString(out.resolve("prometheus/rules/orders-api-infrastructure.yml"));
         assertThat(infrastructure).contains("DatabaseDown");
-        assertThat(out.resolve("prometheus/rules/database.yml")).exists();
-        assertThat(Files.readString(out.resolve("prometheus/rules/database.yml")))
+        assertThat(out.resolve("prometheus/rules/orders-api-database.yml")).exists();
+        assertThat(Files.readString(out.resolve("prometheus/rules/orders-api-database.yml")))
                 .doesNotContain("DatabaseConnectionPoolExhausted"); // db-pool was not named
-        assertThat(Files.readString(out.resolve("prometheus/tests/http.test.yml")))
+        assertThat(Files.readString(out.resolve("prometheus/tests/orders-api-http.test.yml")))
                 .contains("10.0.0.7:8081");
-        assertThat(Files.readString(out.resolve("loki/rules/fake/vigil-log-alerts.yml")))
+        assertThat(out.resolve("grafana/dashboards/orders-api-overview.json")).exists();
+        assertThat(Files.readString(out.resolve("loki/rules/fake/orders-api-log-alerts.yml")))
                 .contains("service=\\\"orders-api\\\"");
     }
 
     @Test
-    void replacesStaleGeneratedFilesOnly(@TempDir Path out) throws Exception {
-        Path stale = Files.createDirectories(out.resolve("prometheus/rules")).resolve("identity.yml");
+    void replacesTheServicesStaleFilesOnly(@TempDir Path out) throws Exception {
+        // a group orders no longer has (no identity kinds), from an earlier generation
+        Path stale = Files.createDirectories(out.resolve("prometheus/rules")).resolve("orders-identity.yml");
         Files.writeString(stale, "groups: []\n");
+        Path staleDashboard =
+                Files.createDirectories(out.resolve("grafana/dashboards")).resolve("orders-auth-security.json");
+        Files.writeString(staleDashboard, "{}\n");
+        // another service's generated files in the same directory, and a hand-written file
+        Path other = out.resolve("prometheus/rules/notes-identity.yml");
+        Files.writeString(other, "groups: []\n");
+        Path otherDashboard = out.resolve("grafana/dashboards/notes-overview.json");
+        Files.writeString(otherDashboard, "{}\n");
         Path own = Files.createDirectories(out.resolve("prometheus")).resolve("prometheus.yml");
         Files.writeString(own, "global: {}\n");
         assertThat(run("--kinds", ORDERS_KINDS, "--job", "orders", "--service", "orders", "--out", out.toString())
                         .exit())
                 .isZero();
         assertThat(stale).doesNotExist();
+        assertThat(staleDashboard).doesNotExist();
+        assertThat(other).exists();
+        assertThat(otherDashboard).exists();
         assertThat(own).hasContent("global: {}");
+    }
+
+    @Test
+    void addsTheWebSocketRowAndAlertOnlyWhenItsSourceIsNamed(@TempDir Path out) throws Exception {
+        Outcome o = run(
+                "--kinds",
+                ORDERS_KINDS,
+                "--job",
+                "orders",
+                "--service",
+                "orders",
+                "--out",
+                out.toString(),
+                "--platform",
+                "vigil-http,websocket,vigil-core,prometheus,db-pool");
+        assertThat(o.exit()).as(o.err()).isZero();
+        assertThat(Files.readString(out.resolve("prometheus/rules/orders-http.yml")))
+                .contains("HighWebSocketConnections");
+        assertThat(Files.readString(out.resolve("grafana/dashboards/orders-overview.json")))
+                .contains("ws_connections_active");
+        assertThat(o.err()).isEmpty();
     }
 
     @ParameterizedTest

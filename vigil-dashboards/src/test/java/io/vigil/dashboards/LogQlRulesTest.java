@@ -127,8 +127,9 @@ class LogQlRulesTest {
         assertThat(loki.at("/ruler/enable_api").asBoolean()).isTrue();
         // auth off: the tenant is "fake", whose directory holds the generated file
         assertThat(loki.get("auth_enabled").asBoolean()).isFalse();
-        assertThat(Deploy.file("loki/rules/fake/vigil-log-alerts.yml")).exists();
-        JsonNode file = Deploy.yaml("loki/rules/fake/vigil-log-alerts.yml");
+        assertThat(Deploy.file("loki/rules/fake/identity-service-log-alerts.yml"))
+                .exists();
+        JsonNode file = Deploy.yaml("loki/rules/fake/identity-service-log-alerts.yml");
         assertThat(file.at("/groups/0/rules").size()).isEqualTo(rules.size());
     }
 

@@ -71,6 +71,7 @@ class OtherServiceTest {
         assertThat(catalogue.contains("db_connections_active")).isTrue();
         assertThat(catalogue.contains("consumer_lag")).isFalse();
         assertThat(catalogue.contains("active_tokens")).isFalse();
+        assertThat(catalogue.contains("ws_connections_active")).isFalse(); // WebSocket is named, never implied
     }
 
     @Test
@@ -86,12 +87,7 @@ class OtherServiceTest {
         List<Dashboard> dashboards = StandardDashboards.all(catalogue, ORDERS);
         assertThat(dashboards)
                 .extracting(Dashboard::uid)
-                .containsExactly(
-                        StandardDashboards.OVERVIEW,
-                        StandardDashboards.DATABASE,
-                        StandardDashboards.JVM,
-                        StandardDashboards.LOGS,
-                        StandardDashboards.TRACES);
+                .containsExactly("orders-overview", "orders-database", "orders-jvm", "orders-logs", "orders-traces");
         List<String> rows = dashboards.stream()
                 .flatMap(d -> d.panels().stream())
                 .filter(Dashboard.Placed::isRow)
@@ -100,6 +96,7 @@ class OtherServiceTest {
         assertThat(rows)
                 .contains("Golden signals", "Operations", "Connection pool")
                 .doesNotContain(
+                        "WebSocket",
                         "Message consumers",
                         "Authentication and security",
                         "Users and tokens",
@@ -113,6 +110,7 @@ class OtherServiceTest {
                         "DatabaseDown",
                         "RedisDown",
                         "ConsumerLagHigh",
+                        "HighWebSocketConnections",
                         "HighTraceErrorRate");
         assertThat(StandardAlerts.logAlerts(catalogue, ORDERS).alerts())
                 .extracting(AlertRule::name)
@@ -126,7 +124,7 @@ class OtherServiceTest {
                 .doesNotContain("DatabaseConnectionPoolExhausted", "SlowDatabaseQueries");
         assertThat(StandardDashboards.all(noDb, ORDERS))
                 .extracting(Dashboard::uid)
-                .doesNotContain(StandardDashboards.DATABASE);
+                .doesNotContain(StandardDashboards.uid(ORDERS, StandardDashboards.DATABASE));
     }
 
     @Test
@@ -178,6 +176,13 @@ class OtherServiceTest {
     @Test
     void promtoolAcceptsTheRulesAndPassesTheirCases(@TempDir Path out) throws Exception {
         Generator.write(out, catalogue, ORDERS);
+        promtoolPasses(out, 1);
+        assertThat(Files.readString(out.resolve("prometheus/tests/orders-slo.test.yml"), StandardCharsets.UTF_8))
+                .contains("job:http_apdex:ratio_rate5m{job=\\\"orders\\\"}");
+    }
+
+    /** promtool accepts every rule file under {@code out} (more than {@code atLeast}) and passes every case. */
+    private static void promtoolPasses(Path out, int atLeast) throws Exception {
         List<String> check = new ArrayList<>(List.of(Deploy.tool("promtool").toString(), "check", "rules"));
         List<String> tests = new ArrayList<>(List.of(Deploy.tool("promtool").toString(), "test", "rules"));
         try (var rules = Files.list(out.resolve("prometheus/rules"))) {
@@ -186,14 +191,100 @@ class OtherServiceTest {
         try (var cases = Files.list(out.resolve("prometheus/tests"))) {
             cases.sorted().forEach(p -> tests.add(p.getFileName().toString()));
         }
-        assertThat(check).hasSizeGreaterThan(4);
+        assertThat(check).hasSizeGreaterThan(3 + atLeast);
         ToolsTest.Result checked = ToolsTest.run(out, check.toArray(String[]::new));
         assertThat(checked.exit()).as(checked.output()).isZero();
         ToolsTest.Result tested = ToolsTest.run(out.resolve("prometheus/tests"), tests.toArray(String[]::new));
         assertThat(tested.exit()).as(tested.output()).isZero();
         assertThat(tested.output()).doesNotContain("FAILED");
-        assertThat(Files.readString(out.resolve("prometheus/tests/slo.test.yml"), StandardCharsets.UTF_8))
-                .contains("job:http_apdex:ratio_rate5m{job=\\\"orders\\\"}");
+    }
+
+    @Test
+    void aServiceWithWebSocketsNamesTheSourceAndGetsItsRowAndAlert() {
+        Set<String> sources = new java.util.LinkedHashSet<>(PlatformMetrics.implied(kinds));
+        sources.add(PlatformMetrics.WEBSOCKET);
+        MetricCatalogue withWs = MetricCatalogue.of(kinds, PlatformMetrics.of(sources));
+        assertThat(alertNames(StandardAlerts.groups(withWs, ORDERS))).contains("HighWebSocketConnections");
+        assertThat(StandardDashboards.all(withWs, ORDERS).get(0).panels())
+                .extracting(Dashboard.Placed::title)
+                .contains("WebSocket", "Open connections");
+        assertThat(PlatformMetrics.of(List.of(PlatformMetrics.HTTP)))
+                .extracting(Metric::name)
+                .contains("http_requests_total")
+                .noneMatch(name -> name.startsWith("ws_"));
+    }
+
+    @Test
+    void twoServicesGeneratedIntoOneDirectoryKeepTheirOwnDashboardsAndRules(@TempDir Path out) throws Exception {
+        Generator.write(out, IdentityStack.catalogue(), IdentityStack.TARGET);
+        Generator.write(out, catalogue, ORDERS);
+        Map<String, String> identity = Generator.files(IdentityStack.catalogue(), IdentityStack.TARGET);
+        Map<String, String> orders = Generator.files(catalogue, ORDERS);
+        assertThat(identity.keySet()).doesNotContainAnyElementsOf(orders.keySet());
+        for (Map<String, String> files : List.of(identity, orders)) {
+            for (Map.Entry<String, String> e : files.entrySet()) {
+                assertThat(out.resolve(e.getKey())).as(e.getKey()).hasContent(e.getValue());
+            }
+        }
+        List<Dashboard> all = new ArrayList<>(StandardDashboards.all(IdentityStack.catalogue(), IdentityStack.TARGET));
+        all.addAll(StandardDashboards.all(catalogue, ORDERS));
+        assertThat(all)
+                .extracting(Dashboard::uid)
+                .doesNotHaveDuplicates()
+                .allSatisfy(uid -> assertThat(uid).hasSizeLessThanOrEqualTo(40).matches("[A-Za-z0-9_-]+"));
+        assertThat(all).extracting(Dashboard::title).doesNotHaveDuplicates();
+        try (var dashboards = Files.list(out.resolve("grafana/dashboards"))) {
+            List<String> uids = new ArrayList<>();
+            for (Path p : dashboards.toList()) {
+                uids.add(Deploy.JSON.readTree(p.toFile()).get("uid").asText());
+            }
+            assertThat(uids).hasSize(all.size()).doesNotHaveDuplicates();
+        }
+        // each service's alerts link to its own dashboards
+        for (RuleGroup g : StandardAlerts.groups(catalogue, ORDERS)) {
+            g.alerts().forEach(a -> assertThat(a.dashboardUid()).as(a.name()).startsWith("orders-"));
+        }
+        for (RuleGroup g : StandardAlerts.groups(IdentityStack.catalogue(), IdentityStack.TARGET)) {
+            g.alerts().forEach(a -> assertThat(a.dashboardUid()).as(a.name()).startsWith("identity-service-"));
+        }
+        promtoolPasses(out, 10);
+        // regenerating one service leaves the other's files alone
+        Generator.write(out, MetricCatalogue.forKinds(List.of(OrdersKinds.ORDER_PLACEMENT)), ORDERS);
+        assertThat(out.resolve("grafana/dashboards/orders-database.json")).doesNotExist();
+        identity.keySet().forEach(path -> assertThat(out.resolve(path)).exists());
+    }
+
+    @Test
+    void theGeneratorOwnsEveryFileItGeneratesInASharedDirectory() {
+        // write() only replaces and deletes owned() files: a new dashboard or rule group must be listed
+        // in StandardDashboards.NAMES / StandardAlerts.FILES, or its stale file would never be deleted
+        for (ServiceTarget target : List.of(IdentityStack.TARGET, ORDERS)) {
+            List<String> inSharedDirs = Generator.files(IdentityStack.catalogue(), target).keySet().stream()
+                    .filter(path -> Generator.GENERATED_DIRS.stream().anyMatch(dir -> path.startsWith(dir + "/")))
+                    .toList();
+            assertThat(inSharedDirs).hasSizeGreaterThan(20);
+            assertThat(Generator.owned(target)).containsAll(inSharedDirs);
+        }
+        assertThat(Generator.owned(ORDERS)).allSatisfy(path -> assertThat(path).contains("/orders-"));
+    }
+
+    @Test
+    void slugsAreValidUidPartsAndDistinct() {
+        assertThat(ServiceTarget.of("orders", "orders").slug()).isEqualTo("orders");
+        String dotted = ServiceTarget.of("j", "shop.orders:v2").slug();
+        String dashed = ServiceTarget.of("j", "shop-orders-v2").slug();
+        assertThat(dotted).matches("shop-orders-v2-[0-9a-f]{8}").isNotEqualTo(dashed);
+        String long1 = ServiceTarget.of("j", "a-very-long-service-name-of-the-payments-team")
+                .slug();
+        String long2 = ServiceTarget.of("j", "a-very-long-service-name-of-the-payments-team2")
+                .slug();
+        assertThat(long1).hasSize(ServiceTarget.MAX_SLUG_LENGTH).isNotEqualTo(long2);
+        for (String name : StandardDashboards.NAMES) {
+            assertThat(StandardDashboards.uid(
+                            ServiceTarget.of("j", "a-very-long-service-name-of-the-payments-team"), name))
+                    .hasSizeLessThanOrEqualTo(40)
+                    .matches("[A-Za-z0-9_-]+");
+        }
     }
 
     private static List<String> alertNames(List<RuleGroup> groups) {

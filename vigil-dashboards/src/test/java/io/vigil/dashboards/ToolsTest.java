@@ -48,13 +48,16 @@ class ToolsTest {
         // Guards the harness itself: a wrong expected value must make promtool fail.
         Path rules = Files.createDirectories(tmp.resolve("rules"));
         Path tests = Files.createDirectories(tmp.resolve("tests"));
-        Files.copy(Deploy.file("prometheus/rules/identity.yml"), rules.resolve("identity.yml"));
-        String test = Files.readString(Deploy.file("prometheus/tests/identity.test.yml"));
+        Files.copy(
+                Deploy.file("prometheus/rules/identity-service-identity.yml"),
+                rules.resolve("identity-service-identity.yml"));
+        String test = Files.readString(Deploy.file("prometheus/tests/identity-service-identity.test.yml"));
         assertThat(test).contains("15 failed authentications");
         Files.writeString(
-                tests.resolve("identity.test.yml"),
+                tests.resolve("identity-service-identity.test.yml"),
                 test.replace("15 failed authentications", "16 failed authentications"));
-        Result r = run(tests, Deploy.tool("promtool").toString(), "test", "rules", "identity.test.yml");
+        Result r =
+                run(tests, Deploy.tool("promtool").toString(), "test", "rules", "identity-service-identity.test.yml");
         assertThat(r.exit()).isNotZero();
         assertThat(r.output()).contains("FAILED").contains("HighAuthenticationFailureRate");
     }
@@ -79,7 +82,7 @@ class ToolsTest {
         // Loki's ruler reads Prometheus rule groups with LogQL expressions. promtool checks everything
         // but the expressions (durations, label names, annotation templates) once each LogQL
         // expression is swapped for a PromQL one; LogQlRulesTest checks the expressions themselves.
-        com.fasterxml.jackson.databind.JsonNode rules = Deploy.yaml("loki/rules/fake/vigil-log-alerts.yml");
+        com.fasterxml.jackson.databind.JsonNode rules = Deploy.yaml("loki/rules/fake/identity-service-log-alerts.yml");
         for (com.fasterxml.jackson.databind.JsonNode group : rules.get("groups")) {
             for (com.fasterxml.jackson.databind.JsonNode rule : group.get("rules")) {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) rule).put("expr", "vector(1)");

@@ -10,7 +10,7 @@ import io.vigil.dashboards.Severity;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Writes {@code deploy/CATALOGUE.md}: every dashboard, panel and alert, and what each one covers. */
+/** Writes a service's {@code <slug>/CATALOGUE.md}: every dashboard, panel and alert, and what each one covers. */
 public final class CatalogueMarkdown {
     private CatalogueMarkdown() {}
 

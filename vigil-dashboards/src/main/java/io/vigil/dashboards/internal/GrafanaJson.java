@@ -43,7 +43,10 @@ public final class GrafanaJson {
         ObjectNode link = root.putArray("links").addObject();
         link.put("title", "Vigil dashboards");
         link.put("type", "dashboards");
-        link.putArray("tags").add("vigil");
+        // all of the dashboard's tags ("vigil" and the service): Grafana lists dashboards having every
+        // one, so the menu shows this service's dashboards, not every service's
+        ArrayNode linkTags = link.putArray("tags");
+        d.tags().forEach(linkTags::add);
         link.put("asDropdown", true);
         link.put("includeVars", true);
         link.put("keepTime", true);

@@ -93,6 +93,14 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
                 ctx.contentType(scrape.contentType()).result(scrape.body());
             });
         }
+        // A WebSocket upgrade request runs no HTTP route: name it by its WebSocket endpoint before
+        // the upgrade ends the request, so its span and metrics carry the route, not "unmatched".
+        state.routes.wsBeforeUpgrade(ctx -> {
+            if (ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE) instanceof RequestContext request
+                    && ctx.endpoint() != null) {
+                request.route(ctx.endpoint().path);
+            }
+        });
         // Javalin applies the wrapper when a handler runs, so a wrapper set by the application is
         // read now and composed with ours. (The getter is Kotlin-internal, hence its name.)
         HandlerWrapper previous = state.router.getHandlerWrapper$javalin();

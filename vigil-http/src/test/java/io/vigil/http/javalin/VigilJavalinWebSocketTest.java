@@ -1,0 +1,410 @@
+package io.vigil.http.javalin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.javalin.Javalin;
+import io.javalin.http.ForbiddenResponse;
+import io.javalin.http.UnauthorizedResponse;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.RequestContext;
+import io.vigil.http.websocket.MessageInfo;
+import io.vigil.http.websocket.WebSocketConnection;
+import io.vigil.http.websocket.WebSocketTelemetry;
+import io.vigil.test.LogEvent;
+import io.vigil.test.VigilExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+
+/** {@link VigilJavalinWebSocket} on a real Javalin 7 server, driven by the JDK's WebSocket client. */
+class VigilJavalinWebSocketTest {
+    private static final String ROUTE = "/ws/chat/{room}";
+    private static final Pattern TYPE = Pattern.compile("\"type\"\\s*:\\s*\"([^\"]*)\"");
+    private static final Pattern TRACEPARENT = Pattern.compile("\"traceparent\"\\s*:\\s*\"([^\"]*)\"");
+    private static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String CLIENT_SPAN = "00f067aa0ba902b7";
+    private static final String MESSAGE_TRACE = "0af7651916cd43dd8448eb211c80319c";
+    private static final String MESSAGE_SPAN = "b7ad6b7169203331";
+
+    @RegisterExtension
+    final VigilExtension telemetry = VigilExtension.create();
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final AtomicInteger handled = new AtomicInteger();
+    private Javalin app;
+
+    @BeforeEach
+    void start() {
+        Logger appLog = telemetry.runtime().loggerFactory().getLogger("app.ws");
+        WebSocketTelemetry wsTelemetry = WebSocketTelemetry.builder(telemetry.runtime())
+                .handlers(Set.of("subscribe", "echo", "boom", "ack"))
+                .classifier(VigilJavalinWebSocketTest::classify)
+                .maxMessageBytes(1024)
+                .maxConnectionsPerKey(2)
+                .connectionKey(WebSocketConnection::userId)
+                .messagesPerSecond(5)
+                .build();
+        VigilJavalinWebSocket ws = new VigilJavalinWebSocket(wsTelemetry);
+        app = Javalin.create(config -> {
+                    config.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(telemetry.runtime())));
+                    // Authentication of the upgrade request, as a service does it.
+                    config.routes.wsBeforeUpgrade(ROUTE, ws.beforeUpgrade(ctx -> {
+                        String user = ctx.header("X-User");
+                        if (user == null) {
+                            throw new UnauthorizedResponse();
+                        }
+                        RequestContext.current().ifPresent(r -> r.userId(user));
+                    }));
+                    config.routes.ws(ROUTE, ws.instrument(h -> {
+                        h.onConnect(ctx -> {
+                            if (ctx.header("X-Forbidden") != null) {
+                                throw new ForbiddenResponse();
+                            }
+                            appLog.info("connected");
+                        });
+                        h.onMessage(ctx -> {
+                            handled.incrementAndGet();
+                            String type = classify(ctx.message()).handler();
+                            appLog.info("handling {}", type);
+                            if ("boom".equals(type)) {
+                                throw new IllegalStateException("handler failed");
+                            }
+                            VigilJavalinWebSocket.send(ctx, "ack", "{\"type\":\"ack\",\"of\":\"" + type + "\"}");
+                        });
+                    }));
+                })
+                .start("127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stop() {
+        app.stop();
+    }
+
+    private static MessageInfo classify(String text) {
+        Matcher type = TYPE.matcher(text);
+        Matcher tp = TRACEPARENT.matcher(text);
+        return new MessageInfo(type.find() ? type.group(1) : null, tp.find() ? tp.group(1) : null, null);
+    }
+
+    @Test
+    void messagesAreCountedTracedAndLoggedWithTheConnectionsIds() throws Exception {
+        Client alice = connect(
+                "X-User", "alice",
+                "X-Request-ID", "req-ws-1",
+                "traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01");
+        alice.exchange("{\"type\":\"subscribe\"}");
+        alice.exchange("{\"type\":\"echo\",\"traceparent\":\"00-" + MESSAGE_TRACE + "-" + MESSAGE_SPAN + "-01\"}");
+        alice.exchange("{\"type\":\"made-up\"}");
+        alice.close(1000);
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1000") == 1);
+        assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(1);
+        assertThat(metric("ws_connections_active")).isZero();
+        assertThat(metric("ws_messages_received_total", "handler", "subscribe")).isEqualTo(1);
+        assertThat(metric("ws_messages_received_total", "handler", "echo")).isEqualTo(1);
+        assertThat(metric("ws_messages_received_total", "handler", "other")).isEqualTo(1);
+        assertThat(metric("ws_messages_sent_total", "handler", "ack")).isEqualTo(3);
+        assertThat(metric("ws_message_processing_duration_seconds_count", "handler", "subscribe"))
+                .isEqualTo(1);
+        assertThat(metric("ws_message_size_bytes_count", "direction", "received"))
+                .isEqualTo(3);
+        assertThat(metric("ws_message_size_bytes_count", "direction", "sent")).isEqualTo(3);
+        assertThat(metric("ws_connection_duration_seconds_count")).isEqualTo(1);
+        // The upgrade request is one HTTP request under its WebSocket route.
+        assertThat(telemetry
+                        .metrics()
+                        .require(
+                                "http_requests_total",
+                                Map.of("method", "GET", "endpoint", ROUTE, "status_code", "101")))
+                .isEqualTo(1);
+
+        // The handshake span continues the client's traceparent; message spans link to it.
+        SpanData handshake = telemetry.span("GET " + ROUTE);
+        assertThat(handshake.getTraceId()).isEqualTo(CLIENT_TRACE);
+        assertThat(handshake.getParentSpanId()).isEqualTo(CLIENT_SPAN);
+        SpanData subscribe = telemetry.span("WS " + ROUTE + " subscribe");
+        assertThat(subscribe.getKind()).isEqualTo(SpanKind.SERVER);
+        assertThat(subscribe.getTraceId()).isNotEqualTo(CLIENT_TRACE);
+        assertThat(subscribe.getLinks())
+                .singleElement()
+                .satisfies(l -> assertThat(l.getSpanContext().getSpanId()).isEqualTo(handshake.getSpanId()));
+        assertThat(subscribe.getAttributes().asMap().toString()).contains("req-ws-1", "alice");
+        SpanData echo = telemetry.span("WS " + ROUTE + " echo");
+        assertThat(echo.getTraceId()).isEqualTo(MESSAGE_TRACE);
+        assertThat(echo.getParentSpanId()).isEqualTo(MESSAGE_SPAN);
+        assertThat(echo.getLinks())
+                .singleElement()
+                .satisfies(l -> assertThat(l.getSpanContext().getSpanId()).isEqualTo(handshake.getSpanId()));
+        assertThat(telemetry.span("WS " + ROUTE + " other").getStatus().getStatusCode())
+                .isEqualTo(StatusCode.UNSET);
+
+        // Every handler log line carries the connection's ids, a message id of its own and the message's trace.
+        List<LogEvent> lines = handlerLines();
+        assertThat(lines).hasSize(3);
+        assertThat(lines).allSatisfy(e -> {
+            assertThat(e.mdc()).containsEntry("request_id", "req-ws-1").containsEntry("user_id", "alice");
+            assertThat(e.mdc()).containsEntry("endpoint", ROUTE).containsKey("message_id");
+        });
+        assertThat(lines.stream().map(e -> e.mdc().get("message_id")).distinct())
+                .hasSize(3);
+        assertThat(lines.get(1).traceId()).isEqualTo(MESSAGE_TRACE);
+        assertThat(lines.get(1).spanId()).isEqualTo(echo.getSpanId());
+        LogEvent connected = telemetry.logs().stream()
+                .filter(e -> e.message().equals("connected"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(connected.mdc()).containsEntry("request_id", "req-ws-1").doesNotContainKey("message_id");
+        assertThat(connected.traceId()).isEqualTo(CLIENT_TRACE);
+
+        // The next connection has its own ids: nothing of alice's is left in the handler's MDC.
+        Client bob = connect("X-User", "bob");
+        bob.exchange("{\"type\":\"subscribe\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> handlerLines().size() == 4);
+        LogEvent bobs = handlerLines().get(3);
+        assertThat(bobs.mdc()).containsEntry("user_id", "bob");
+        assertThat(bobs.mdc().get("request_id")).isNotEqualTo("req-ws-1").isNotBlank();
+        bob.close(1000);
+    }
+
+    @Test
+    void aConnectionBeyondTheLimitPerUserIsRefusedWith1008() throws Exception {
+        Client first = connect("X-User", "carol");
+        Client second = connect("X-User", "carol");
+        first.exchange("{\"type\":\"subscribe\"}");
+        second.exchange("{\"type\":\"subscribe\"}");
+        Client third = connect("X-User", "carol");
+        assertThat(third.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        assertThat(metric("ws_connections_total", "status", "rejected_limit")).isEqualTo(1);
+        assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(2);
+        assertThat(metric("ws_connections_active")).isEqualTo(2);
+        assertThat(telemetry
+                        .metrics()
+                        .require(
+                                "rate_limit_hits_total",
+                                Map.of("limit_type", "websocket_connection", "endpoint", ROUTE)))
+                .isEqualTo(1);
+        LogEvent refusal = telemetry.logs("security").getFirst();
+        assertThat(refusal.level()).isEqualTo("WARN");
+        assertThat(refusal.field("limit_type")).isEqualTo("websocket_connection");
+        assertThat(refusal.mdc()).containsEntry("user_id", "carol");
+
+        // A place freed is a place again.
+        first.close(1000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("ws_connections_active") == 1);
+        Client fourth = connect("X-User", "carol");
+        fourth.exchange("{\"type\":\"subscribe\"}");
+        assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(3);
+        second.close(1000);
+        fourth.close(1000);
+    }
+
+    @Test
+    void aFloodOfMessagesBeyondTheRateIsCountedAndRefused() throws Exception {
+        Client dave = connect("X-User", "dave");
+        int sent = 40;
+        for (int i = 0; i < sent; i++) {
+            dave.ws.sendText("{\"type\":\"subscribe\"}", true).get(10, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_messages_received_total", "handler", "subscribe") == sent);
+        int done = handled.get();
+        assertThat(done).isLessThan(sent).isPositive();
+        assertThat(telemetry
+                        .metrics()
+                        .require("rate_limit_hits_total", Map.of("limit_type", "websocket_message", "endpoint", ROUTE)))
+                .isEqualTo(sent - done);
+        assertThat(metric("ws_message_processing_duration_seconds_count", "handler", "subscribe"))
+                .isEqualTo(done);
+        // Refusal log events are bounded: at most 10 a second, however long the flood.
+        assertThat(telemetry.logs("security")).hasSizeLessThanOrEqualTo(10 * 3);
+        dave.close(1000);
+    }
+
+    @Test
+    void anOversizedMessageClosesWith1009() throws Exception {
+        Client erin = connect("X-User", "erin");
+        erin.ws.sendText("{\"type\":\"echo\",\"pad\":\"" + "x".repeat(2000) + "\"}", true);
+        assertThat(erin.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1009") == 1);
+        assertThat(metric("ws_message_errors_total", "error_type", "too_big")).isEqualTo(1);
+        assertThat(handled.get()).isZero();
+        assertThat(telemetry.logs("websocket"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.mdc()).containsEntry("user_id", "erin"));
+    }
+
+    @Test
+    void aHandlerExceptionClosesWith1011AndIsLoggedOnce() throws Exception {
+        Client frank = connect("X-User", "frank", "X-Request-ID", "req-boom");
+        frank.ws.sendText("{\"type\":\"boom\"}", true);
+        assertThat(frank.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1011);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1011") == 1);
+        assertThat(metric("ws_message_errors_total", "error_type", "handler_error"))
+                .isEqualTo(1);
+        SpanData boom = telemetry.span("WS " + ROUTE + " boom");
+        assertThat(boom.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(boom.getEvents()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("exception"));
+        LogEvent error = telemetry.logs("websocket").getFirst();
+        assertThat(telemetry.logs("websocket")).hasSize(1);
+        assertThat(error.level()).isEqualTo("ERROR");
+        assertThat(error.exceptionType()).isEqualTo(IllegalStateException.class.getName());
+        assertThat(error.mdc()).containsEntry("request_id", "req-boom").containsKey("message_id");
+        assertThat(error.spanId()).isEqualTo(boom.getSpanId());
+    }
+
+    @Test
+    void refusedAuthenticationIsCountedBeforeAndAfterTheUpgrade() throws Exception {
+        // No credentials: the before-upgrade handler answers 401, no WebSocket is opened.
+        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                ExecutionException.class,
+                () -> http.newWebSocketBuilder().buildAsync(uri(), new Client()).get(10, TimeUnit.SECONDS));
+        assertThat(refused.getCause()).isInstanceOf(WebSocketHandshakeException.class);
+        assertThat(((WebSocketHandshakeException) refused.getCause())
+                        .getResponse()
+                        .statusCode())
+                .isEqualTo(401);
+        // Authenticated but not allowed: the connect handler throws 403, the socket closes with 1008.
+        Client mallory = connect("X-User", "mallory", "X-Forbidden", "yes");
+        assertThat(mallory.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_total", "status", "rejected_auth") == 2);
+        assertThat(metric("ws_connections_total", "status", "accepted")).isZero();
+        assertThat(metric("ws_connections_active")).isZero();
+        assertThat(telemetry
+                        .metrics()
+                        .require(
+                                "http_requests_total",
+                                Map.of("method", "GET", "endpoint", ROUTE, "status_code", "401")))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void withoutThePluginTheHandshakeSpanStillContinuesTheClientsTrace() throws Exception {
+        VigilJavalinWebSocket ws = new VigilJavalinWebSocket(WebSocketTelemetry.create(telemetry.runtime()));
+        Javalin plain = Javalin.create(config -> config.routes.ws(
+                        "/plain",
+                        ws.instrument(h -> h.onMessage(ctx -> VigilJavalinWebSocket.send(ctx, "message", "ok")))))
+                .start("127.0.0.1", 0);
+        try {
+            Client c = new Client();
+            c.ws = http.newWebSocketBuilder()
+                    .header("traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01")
+                    .header("X-Request-ID", "req-plain")
+                    .buildAsync(URI.create("ws://127.0.0.1:" + plain.port() + "/plain"), c)
+                    .get(10, TimeUnit.SECONDS);
+            c.exchange("hi");
+            c.close(1000);
+        } finally {
+            plain.stop();
+        }
+        SpanData handshake = telemetry.span("WS handshake /plain");
+        assertThat(handshake.getTraceId()).isEqualTo(CLIENT_TRACE);
+        assertThat(handshake.getParentSpanId()).isEqualTo(CLIENT_SPAN);
+        SpanData message = telemetry.span("WS /plain message");
+        assertThat(message.getLinks())
+                .singleElement()
+                .satisfies(l -> assertThat(l.getSpanContext().getSpanId()).isEqualTo(handshake.getSpanId()));
+        assertThat(message.getAttributes().asMap().toString()).contains("req-plain");
+    }
+
+    private List<LogEvent> handlerLines() {
+        return telemetry.logs().stream()
+                .filter(e -> e.message().startsWith("handling "))
+                .toList();
+    }
+
+    private double metric(String name, String... labels) {
+        Map<String, String> l = new HashMap<>();
+        l.put("endpoint", ROUTE);
+        for (int i = 0; i < labels.length; i += 2) {
+            l.put(labels[i], labels[i + 1]);
+        }
+        return telemetry.metrics().find(name, l).map(s -> s.value()).orElse(0.0);
+    }
+
+    private URI uri() {
+        return URI.create("ws://127.0.0.1:" + app.port() + "/ws/chat/lobby");
+    }
+
+    private Client connect(String... headers) throws Exception {
+        Client c = new Client();
+        WebSocket.Builder b = http.newWebSocketBuilder();
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        c.ws = b.buildAsync(uri(), c).get(10, TimeUnit.SECONDS);
+        return c;
+    }
+
+    /** A WebSocket client collecting whole text messages and the close code it receives. */
+    private static final class Client implements WebSocket.Listener {
+        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final StringBuilder part = new StringBuilder();
+        WebSocket ws;
+
+        /** Sends {@code text} and waits for the server's answer. */
+        String exchange(String text) throws Exception {
+            ws.sendText(text, true).get(10, TimeUnit.SECONDS);
+            String answer = texts.poll(10, TimeUnit.SECONDS);
+            assertThat(answer).as("answer to " + text).isNotNull();
+            return answer;
+        }
+
+        void close(int code) throws Exception {
+            ws.sendClose(code, "bye").get(10, TimeUnit.SECONDS);
+            closed.get(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            part.append(data);
+            if (last) {
+                texts.add(part.toString());
+                part.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.completeExceptionally(error);
+        }
+    }
+}
