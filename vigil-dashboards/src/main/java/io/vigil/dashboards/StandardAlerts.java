@@ -830,7 +830,7 @@ public final class StandardAlerts {
                         + " {{ $labels.task }} fail (threshold " + percent(TASK_FAILURE_RATIO) + ").")
                 .runbook("The task's log events (event_type=\"task\", task_name, status retry/dead) name the error;"
                         + " its 'process <task>' traces lead back to the request that queued the failing job.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("003 task failures raise alerts: failed executions (failure, retry, dead) as a share of all,"
                         + " per task")
                 .test(AlertTest.given(
@@ -857,7 +857,7 @@ public final class StandardAlerts {
                 .runbook("No instance picks due jobs fast enough: check that the schedulers run (a stopped"
                         + " instance, a full pool: db_connections_pending), then the task's duration; add"
                         + " scheduler threads or instances.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("issue 16: backlog age per task, task_queue_oldest_wait_seconds")
                 .test(AlertTest.given(
                                 "jobs pile up",
@@ -884,7 +884,7 @@ public final class StandardAlerts {
                         + " {{ $value | humanizeDuration }} ago and its runs since fail.")
                 .runbook("The task's log events (event_type=\"task\", status=\"failure\") carry the error; a"
                         + " recurring job that stops succeeding leaves its work (e.g. expired tokens) piling up.")
-                .dashboard(StandardDashboards.OVERVIEW)
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("issue 16: a recurring job that has not succeeded within its period,"
                         + " time() - task_last_success_timestamp_seconds")
                 .test(AlertTest.given(

@@ -44,7 +44,7 @@ class TaskDashboardsTest {
     @Test
     void identityServicesOverviewHasATaskRowReadingEveryTaskMetric() {
         Dashboard overview = IdentityStack.dashboards().stream()
-                .filter(d -> d.uid().equals(StandardDashboards.OVERVIEW))
+                .filter(d -> d.uid().equals(StandardDashboards.uid(IdentityStack.TARGET, StandardDashboards.OVERVIEW)))
                 .findFirst()
                 .orElseThrow();
         assertThat(overview.panels())
