@@ -44,8 +44,8 @@ public final class StandardAlerts {
      * Every rule file name {@link #groups} and {@link #logAlerts} may produce, so the generator knows
      * which files in a shared directory are this service's.
      */
-    public static final List<String> FILES =
-            List.of("identity", "http", "database", "infrastructure", "consumers", "traces", "slo", LOG_ALERTS_FILE);
+    public static final List<String> FILES = List.of(
+            "identity", "http", "database", "infrastructure", "consumers", "tasks", "traces", "slo", LOG_ALERTS_FILE);
 
     private static final String PG_LABELS = "job=\"" + POSTGRES_JOB + "\",instance=\"postgres-exporter:9187\"";
     private static final String REDIS_LABELS = "job=\"" + REDIS_JOB + "\",instance=\"redis-exporter:9121\"";
