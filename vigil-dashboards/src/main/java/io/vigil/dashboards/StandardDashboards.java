@@ -479,20 +479,13 @@ public final class StandardDashboards {
                                         "Failed share and dead jobs",
                                         "percentunit",
                                         promql(
-                                                        sumBy(
-                                                                        "task",
-                                                                        rate(svc("task_executions_total")
-                                                                                .re("status", "failure|retry|dead")))
-                                                                + " / "
-                                                                + sumBy("task", rate(svc("task_executions_total"))),
+                                                        taskShare(svc("task_executions_total")
+                                                                .re("status", "failure|retry|dead")),
                                                         "{{task}} failed")
                                                 .covering("003 task failures"),
                                         promql(
-                                                sumBy(
-                                                                "task",
-                                                                rate(svc("task_executions_total")
-                                                                        .eq("status", "dead")))
-                                                        + " / " + sumBy("task", rate(svc("task_executions_total"))),
+                                                taskShare(svc("task_executions_total")
+                                                        .eq("status", "dead")),
                                                 "{{task}} dead"))
                                 .describedAs("Failed executions (failure, retry, dead) and dead jobs (retries"
                                         + " exhausted, dropped) as a share of all executions, per task."))
@@ -571,6 +564,13 @@ public final class StandardDashboards {
                                                         + ")",
                                                 "{{task}} since last success"))
                                 .sized(8, 8));
+    }
+
+    // The share of a task's executions that {@code part} selects; 0, not "no data", while the task
+    // runs without any such execution (the part's series does not exist yet).
+    private String taskShare(Selector part) {
+        String all = sumBy("task", rate(svc("task_executions_total")));
+        return "(" + sumBy("task", rate(part)) + " or " + all + " * 0) / " + all;
     }
 
     private Panel consumerLatency() {
