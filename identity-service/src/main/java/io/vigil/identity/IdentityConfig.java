@@ -1,5 +1,7 @@
 package io.vigil.identity;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +58,15 @@ import java.util.regex.Pattern;
  *     the number of processors
  * @param passwordHashMaxWait {@code PASSWORD_HASH_MAX_WAIT}: how long a request waits for an Argon2 slot
  *     before it is answered 503
+ * @param notifyWebhookUrl {@code NOTIFY_WEBHOOK_URL}: an absolute http(s) URL that security
+ *     notifications (lockout, password change) are POSTed to as JSON; empty = they are written to the
+ *     {@code notification_outbox} table instead
+ * @param notifyRetryDelay {@code NOTIFY_RETRY_DELAY}, default 30s: delay before the first retry of a
+ *     failed notification, doubled for each further one
+ * @param notifyMaxRetries {@code NOTIFY_MAX_RETRIES}, default 5: retries after which a notification is
+ *     dead (dropped, counted {@code task_executions_total{status="dead"}})
+ * @param jobPollInterval {@code JOB_POLL_INTERVAL}, default 10s: how often each instance looks for due
+ *     background jobs (db-scheduler's polling interval)
  */
 public record IdentityConfig(
         String host,
@@ -83,7 +94,11 @@ public record IdentityConfig(
         RateLimit passwordChangeRateLimit,
         RateLimit passwordChangeAddressRateLimit,
         int passwordHashConcurrency,
-        Duration passwordHashMaxWait) {
+        Duration passwordHashMaxWait,
+        Optional<URI> notifyWebhookUrl,
+        Duration notifyRetryDelay,
+        int notifyMaxRetries,
+        Duration jobPollInterval) {
 
     /** The embedded default: an H2 file database in PostgreSQL mode, so the SQL is the same. */
     public static final String DEFAULT_DATABASE_URL =
@@ -128,6 +143,11 @@ public record IdentityConfig(
         Objects.requireNonNull(passwordChangeRateLimit, "passwordChangeRateLimit");
         Objects.requireNonNull(passwordChangeAddressRateLimit, "passwordChangeAddressRateLimit");
         Objects.requireNonNull(passwordHashMaxWait, "passwordHashMaxWait");
+        Objects.requireNonNull(notifyWebhookUrl, "notifyWebhookUrl");
+        notifyWebhookUrl.ifPresent(IdentityConfig::checkWebhook);
+        check(positive(notifyRetryDelay), "NOTIFY_RETRY_DELAY must be positive");
+        check(notifyMaxRetries >= 0, "NOTIFY_MAX_RETRIES must not be negative");
+        check(positive(jobPollInterval), "JOB_POLL_INTERVAL must be positive");
         check(managementPort >= 0 && managementPort <= 65535, "MANAGEMENT_PORT must be 0–65535: " + managementPort);
         check(
                 metricsToken.isEmpty() || metricsToken.get().length() >= 16,
@@ -244,12 +264,22 @@ public record IdentityConfig(
                 + " metrics_token=" + (metricsToken.isPresent() ? "configured" : "none")
                 + " password_change_rate_limit=" + passwordChangeRateLimit + "/user," + passwordChangeAddressRateLimit
                 + "/address password_hash_concurrency=" + passwordHashConcurrency + " password_hash_max_wait="
-                + passwordHashMaxWait.toMillis() + "ms";
+                + passwordHashMaxWait.toMillis() + "ms notify="
+                + (notifyWebhookUrl.isPresent() ? "webhook" : "outbox table") + " notify_retries=" + notifyMaxRetries
+                + "x" + notifyRetryDelay.toMillis() + "ms job_poll_interval=" + jobPollInterval.toMillis() + "ms";
     }
 
     private static String redactUrl(String url) {
         // Credentials may sit in the URL itself (user:password@ or password=...).
         return url.replaceAll("//[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    // Checked at start-up: a typo would otherwise surface as dead notifications hours later.
+    private static void checkWebhook(URI url) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        check(
+                url.isAbsolute() && (scheme.equals("http") || scheme.equals("https")) && url.getHost() != null,
+                "NOTIFY_WEBHOOK_URL must be an absolute http(s) URL with a host: " + redactUrl(url.toString()));
     }
 
     private static boolean positive(Duration d) {
@@ -290,6 +320,10 @@ public record IdentityConfig(
         private RateLimit passwordChangeAddressRateLimit = new RateLimit(20, Duration.ofMinutes(1));
         private int passwordHashConcurrency = Runtime.getRuntime().availableProcessors();
         private Duration passwordHashMaxWait = Duration.ofSeconds(1);
+        private String notifyWebhookUrl;
+        private Duration notifyRetryDelay = Duration.ofSeconds(30);
+        private int notifyMaxRetries = 5;
+        private Duration jobPollInterval = Duration.ofSeconds(10);
 
         Builder() {}
 
@@ -418,6 +452,24 @@ public record IdentityConfig(
             return this;
         }
 
+        /** {@code NOTIFY_WEBHOOK_URL}; {@code null} or blank = the outbox table. */
+        public Builder notifyWebhookUrl(String v) {
+            notifyWebhookUrl = v;
+            return this;
+        }
+
+        /** Retries of a failed notification: first delay (doubled each time) and limit. */
+        public Builder notifyRetries(Duration firstDelay, int maxRetries) {
+            notifyRetryDelay = firstDelay;
+            notifyMaxRetries = maxRetries;
+            return this;
+        }
+
+        public Builder jobPollInterval(Duration v) {
+            jobPollInterval = v;
+            return this;
+        }
+
         /** Reads the environment variables on top of the values set so far. */
         public Builder environment(Map<String, String> env) {
             var e = new Env(env);
@@ -461,6 +513,10 @@ public record IdentityConfig(
                     .ifPresent(v -> passwordHashConcurrency(e.integer("PASSWORD_HASH_CONCURRENCY", v)));
             e.get("PASSWORD_HASH_MAX_WAIT")
                     .ifPresent(v -> passwordHashMaxWait(e.duration("PASSWORD_HASH_MAX_WAIT", v)));
+            e.get("NOTIFY_WEBHOOK_URL").ifPresent(this::notifyWebhookUrl);
+            e.get("NOTIFY_RETRY_DELAY").ifPresent(v -> notifyRetryDelay = e.duration("NOTIFY_RETRY_DELAY", v));
+            e.get("NOTIFY_MAX_RETRIES").ifPresent(v -> notifyMaxRetries = e.integer("NOTIFY_MAX_RETRIES", v));
+            e.get("JOB_POLL_INTERVAL").ifPresent(v -> jobPollInterval(e.duration("JOB_POLL_INTERVAL", v)));
             return this;
         }
 
@@ -491,7 +547,22 @@ public record IdentityConfig(
                     passwordChangeRateLimit,
                     passwordChangeAddressRateLimit,
                     passwordHashConcurrency,
-                    passwordHashMaxWait);
+                    passwordHashMaxWait,
+                    webhook(notifyWebhookUrl),
+                    notifyRetryDelay,
+                    notifyMaxRetries,
+                    jobPollInterval);
+        }
+
+        private static Optional<URI> webhook(String url) {
+            if (url == null || url.isBlank()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new URI(url.trim()));
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("NOTIFY_WEBHOOK_URL is not a URL: " + e.getReason(), e);
+            }
         }
 
         private static final Pattern PG_URL = Pattern.compile("postgres(?:ql)?://(?:([^:@/]*)(?::([^@/]*))?@)?(.*)");

@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.vigil.core.Vigil;
 import io.vigil.identity.internal.AuditLog;
 import io.vigil.identity.internal.AuthService;
+import io.vigil.identity.internal.BackgroundJobs;
 import io.vigil.identity.internal.Database;
 import io.vigil.identity.internal.Jwt;
 import io.vigil.identity.internal.Passwords;
@@ -19,8 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.Connector;
@@ -49,7 +48,7 @@ public final class IdentityService implements AutoCloseable {
     private final Javalin management; // null when metrics and health are on the public port
     private final HttpApi api;
     private final Passwords passwords;
-    private final ScheduledExecutorService housekeeping;
+    private final BackgroundJobs jobs;
     private final IdentityTelemetry telemetry;
     private final Duration shutdownTimeout;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -60,7 +59,7 @@ public final class IdentityService implements AutoCloseable {
             Javalin management,
             HttpApi api,
             Passwords passwords,
-            ScheduledExecutorService housekeeping,
+            BackgroundJobs jobs,
             IdentityTelemetry telemetry,
             Duration shutdownTimeout) {
         this.db = db;
@@ -68,7 +67,7 @@ public final class IdentityService implements AutoCloseable {
         this.management = management;
         this.api = api;
         this.passwords = passwords;
-        this.housekeeping = housekeeping;
+        this.jobs = jobs;
         this.telemetry = telemetry;
         this.shutdownTimeout = shutdownTimeout;
     }
@@ -92,11 +91,15 @@ public final class IdentityService implements AutoCloseable {
         IdentityTelemetry telemetry = null;
         Passwords passwords = new Passwords(config.passwordHashConcurrency(), config.passwordHashMaxWait());
         Javalin management = null;
+        BackgroundJobs jobs = null;
         try {
             telemetry = new IdentityTelemetry(vigil);
             UserStore users = new UserStore();
             TokenStore tokens = new TokenStore();
-            AuditLog audit = new AuditLog();
+            // Expired tokens are purged by a recurring job (any one instance runs it); security
+            // notifications are queued jobs, enqueued with the audit record of the change.
+            jobs = new BackgroundJobs(config, vigil, db, tokens);
+            AuditLog audit = new AuditLog(jobs::notify);
             Jwt jwt = new Jwt(signingKey(config, db, tokens), config.issuer());
             AuthService auth = new AuthService(
                     config,
@@ -123,31 +126,17 @@ public final class IdentityService implements AutoCloseable {
                 management = api.createManagement().start();
             }
             Javalin app = api.create().start();
-            ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "identity-housekeeping");
-                t.setDaemon(true);
-                return t;
-            });
-            // Expired tokens and revocations are dead weight; any instance may purge them.
-            housekeeping.scheduleWithFixedDelay(
-                    () -> {
-                        try {
-                            db.tx(c -> tokens.purgeExpired(c, Instant.now()));
-                        } catch (RuntimeException e) {
-                            log.warn("Purging expired tokens failed: {}", e.getMessage());
-                        }
-                    },
-                    1,
-                    10,
-                    TimeUnit.MINUTES);
+            jobs.start();
             log.info(
                     "identity-service listening on {}:{}, metrics and health on {}",
                     config.host(),
                     app.port(),
                     management == null ? "the same port (METRICS_TOKEN required)" : "port " + management.port());
-            return new IdentityService(
-                    db, app, management, api, passwords, housekeeping, telemetry, config.shutdownTimeout());
+            return new IdentityService(db, app, management, api, passwords, jobs, telemetry, config.shutdownTimeout());
         } catch (RuntimeException e) {
+            if (jobs != null) {
+                jobs.close();
+            }
             if (telemetry != null) {
                 telemetry.close();
             }
@@ -196,7 +185,8 @@ public final class IdentityService implements AutoCloseable {
     /**
      * Stops gracefully, logging one line per phase: readiness answers 503; the listener closes, so
      * new connections are refused; the requests in flight finish (for at most {@code
-     * SHUTDOWN_TIMEOUT}, then they are cut off); then the connection pool closes. Telemetry is the
+     * SHUTDOWN_TIMEOUT}, then they are cut off); the job scheduler stops polling and waits for the
+     * jobs running here (at most {@code SHUTDOWN_TIMEOUT}); then the connection pool closes. Telemetry is the
      * caller's to flush afterwards, so these requests' spans and logs are part of it. Idempotent.
      */
     @Override
@@ -207,7 +197,6 @@ public final class IdentityService implements AutoCloseable {
         long start = System.nanoTime();
         api.stopBeingReady();
         log.info("Shutdown: readiness answers 503");
-        housekeeping.shutdownNow();
         telemetry.close();
         for (Connector connector : app.jettyServer().server().getConnectors()) {
             if (connector instanceof NetworkConnector listener) {
@@ -226,6 +215,13 @@ public final class IdentityService implements AutoCloseable {
         } else {
             log.warn("Shutdown: {} requests still running after {} ms were cut off", cut, tookMs);
         }
+        // After the requests (they may still enqueue jobs), before the pool (jobs running here finish
+        // on it, bounded by SHUTDOWN_TIMEOUT).
+        long jobsStart = System.nanoTime();
+        jobs.close();
+        log.info(
+                "Shutdown: job scheduler stopped; jobs running here finished after {} ms",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - jobsStart));
         if (management != null) {
             management.stop();
         }

@@ -137,6 +137,7 @@ class GracefulShutdownTest {
                         "readiness answers 503",
                         "no longer accepting connections",
                         "requests in flight finished",
+                        "job scheduler stopped",
                         "database pool closed",
                         "flushing telemetry");
     }

@@ -104,4 +104,28 @@ class IdentityConfigTest {
         assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("ADMIN_EMAIL", "a@example.com")))
                 .hasMessageContaining("ADMIN_PASSWORD");
     }
+
+    @Test
+    void theNotificationWebhookIsAnAbsoluteHttpUrlCheckedAtStartUp() {
+        for (String bad : new String[] {"hooks.example.com/x", "ftp://hooks.example.com/x", "http://", "http:// x"}) {
+            assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("NOTIFY_WEBHOOK_URL", bad)))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("NOTIFY_WEBHOOK_URL");
+        }
+        IdentityConfig c = IdentityConfig.fromEnvironment(Map.of(
+                "NOTIFY_WEBHOOK_URL", "https://user:secret@hooks.example.com/identity",
+                "NOTIFY_RETRY_DELAY", "5s",
+                "NOTIFY_MAX_RETRIES", "3",
+                "JOB_POLL_INTERVAL", "2s"));
+        assertThat(c.notifyWebhookUrl())
+                .contains(java.net.URI.create("https://user:secret@hooks.example.com/identity"));
+        assertThat(c.notifyRetryDelay()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(c.notifyMaxRetries()).isEqualTo(3);
+        assertThat(c.jobPollInterval()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(c.summary()).contains("notify=webhook").doesNotContain("secret");
+        assertThat(IdentityConfig.fromEnvironment(Map.of()).notifyWebhookUrl()).isEmpty();
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("NOTIFY_MAX_RETRIES", "-1")))
+                .hasMessageContaining("NOTIFY_MAX_RETRIES");
+    }
 }

@@ -29,6 +29,11 @@ public final class PlatformMetrics {
     public static final String POOL = "db-pool";
     /** Emitted by message consumers. */
     public static final String CONSUMER = "consumer";
+    /**
+     * Emitted by a job scheduler observed by vigil-jobs: the gauges of {@code JobConventions.GAUGES}
+     * (its counters and histograms come from the {@code task_execution} kind).
+     */
+    public static final String TASKS = "task-queue";
     /** Written by Prometheus itself for every scrape target. */
     public static final String PROMETHEUS = "prometheus";
     /** Emitted by postgres-exporter. */
@@ -69,6 +74,17 @@ public final class PlatformMetrics {
             Metric.histogram(
                     "consumer_sink_insert_duration_seconds", "Time to write a processed message to its sink", CONSUMER),
             Metric.gauge("consumer_lag", "Messages not yet consumed", CONSUMER),
+            // job schedulers (vigil-jobs; the rest of their metrics are the task_execution kind's). Every
+            // instance counts the shared job table: aggregate the backlog gauges with max, not sum.
+            Metric.gauge("task_queue_due_jobs", "Jobs due and not yet picked, per task", TASKS, "task"),
+            Metric.gauge(
+                    "task_queue_oldest_wait_seconds", "Age of the oldest due, unpicked job, per task", TASKS, "task"),
+            Metric.gauge(
+                    "task_last_success_timestamp_seconds",
+                    "When an execution of the task last succeeded (Unix seconds)",
+                    TASKS,
+                    "task"),
+            Metric.counter("vigil_jobs_backlog_failures_total", "Failed counts of the job backlog", TASKS),
             // every Vigil runtime
             Metric.gauge(
                     "app_info",
@@ -176,9 +192,10 @@ public final class PlatformMetrics {
     /**
      * The sources a Vigil HTTP service with these operation kinds exposes: the HTTP server module,
      * the runtime and Prometheus's own {@code up}, plus the connection pool when a kind records
-     * database operations, the consumer gauges when one consumes messages, and the token store when
-     * one issues tokens. WebSocket endpoints are not visible in the kinds, and exporters and Tempo
-     * belong to a stack, not a service: name them explicitly.
+     * database operations, the consumer gauges when one consumes messages, the token store when
+     * one issues tokens, and the task-queue gauges when one runs background jobs. WebSocket
+     * endpoints are not visible in the kinds, and exporters and Tempo belong to a stack, not a
+     * service: name them explicitly.
      */
     public static Set<String> implied(Collection<OperationKind> kinds) {
         Set<String> sources = new LinkedHashSet<>(List.of(HTTP, CORE, PROMETHEUS));
@@ -188,6 +205,7 @@ public final class PlatformMetrics {
                     case "database_operations_total" -> sources.add(POOL);
                     case "consumer_messages_consumed_total" -> sources.add(CONSUMER);
                     case "token_operations_total" -> sources.add(TOKENS);
+                    case "task_executions_total" -> sources.add(TASKS);
                     default -> {}
                 }
             }

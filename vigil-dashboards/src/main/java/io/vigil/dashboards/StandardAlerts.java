@@ -29,6 +29,12 @@ public final class StandardAlerts {
     public static final double LATENCY_OBJECTIVE = 0.99;
     /** The bucket boundary the latency objective counts against; the HTTP histogram must have it. */
     public static final String LATENCY_THRESHOLD_SECONDS = "0.5";
+    /** {@code TaskFailureRatio} fires above this share of failed executions of a task. */
+    public static final double TASK_FAILURE_RATIO = 0.1;
+    /** {@code TaskBacklogAge} fires when a task's oldest due job has waited longer (seconds). */
+    public static final int TASK_BACKLOG_SECONDS = 300;
+    /** {@code RecurringTaskNotSucceeding}: how long without a success, while runs fail (seconds). */
+    public static final int RECURRING_TASK_WINDOW_SECONDS = 3600;
     /** The recorded Apdex score per job over 5 minutes (T = 0.1 s, tolerating within 4T = 0.4 s). */
     public static final String APDEX_RECORD = "job:http_apdex:ratio_rate5m";
 
@@ -38,8 +44,8 @@ public final class StandardAlerts {
      * Every rule file name {@link #groups} and {@link #logAlerts} may produce, so the generator knows
      * which files in a shared directory are this service's.
      */
-    public static final List<String> FILES =
-            List.of("identity", "http", "database", "infrastructure", "consumers", "traces", "slo", LOG_ALERTS_FILE);
+    public static final List<String> FILES = List.of(
+            "identity", "http", "database", "infrastructure", "consumers", "tasks", "traces", "slo", LOG_ALERTS_FILE);
 
     private static final String PG_LABELS = "job=\"" + POSTGRES_JOB + "\",instance=\"postgres-exporter:9187\"";
     private static final String REDIS_LABELS = "job=\"" + REDIS_JOB + "\",instance=\"redis-exporter:9121\"";
@@ -69,7 +75,15 @@ public final class StandardAlerts {
     /** The non-empty rule groups generated from {@code catalogue} for {@code target}. */
     public static List<RuleGroup> groups(MetricCatalogue catalogue, ServiceTarget target) {
         StandardAlerts a = new StandardAlerts(catalogue, target);
-        return List.of(a.identity(), a.http(), a.database(), a.infrastructure(), a.consumers(), a.traces(), a.slo())
+        return List.of(
+                        a.identity(),
+                        a.http(),
+                        a.database(),
+                        a.infrastructure(),
+                        a.consumers(),
+                        a.tasks(),
+                        a.traces(),
+                        a.slo())
                 .stream()
                 .filter(g -> !g.alerts().isEmpty() || !g.recordingRules().isEmpty())
                 .toList();
@@ -169,6 +183,15 @@ public final class StandardAlerts {
                 .when("consumer_lag", this::consumerLagHigh)
                 .when(List.of("consumer_errors_total", "consumer_messages_consumed_total"), this::consumerErrorRate)
                 .group("consumers", "vigil-consumers");
+    }
+
+    private RuleGroup tasks() {
+        return rules().when("task_executions_total", this::taskFailureRatio)
+                .when("task_queue_oldest_wait_seconds", this::taskBacklogAge)
+                .when(
+                        List.of("task_executions_total", "task_last_success_timestamp_seconds"),
+                        this::recurringTaskFailing)
+                .group("tasks", "vigil-tasks");
     }
 
     private RuleGroup traces() {
@@ -790,6 +813,90 @@ public final class StandardAlerts {
                         .and("consumer_messages_consumed_total{" + svcLabels + "}", counter(10, 10))
                         .silentAt("10m")
                         .firesAt("30m", svcInstance, "5%"))
+                .build();
+    }
+
+    private AlertRule taskFailureRatio() {
+        String failed =
+                "sum by (job, task) (" + rate(svc("task_executions_total").re("status", "failure|retry|dead")) + ")";
+        return AlertRule.builder("TaskFailureRatio")
+                .expr(failed + " / sum by (job, task) (" + rate(svc("task_executions_total")) + ") > "
+                        + TASK_FAILURE_RATIO)
+                .forDuration("10m")
+                .severity(Severity.WARNING, "003 puts task failures at warning")
+                .label("component", "jobs")
+                .summary("Background job failures above " + percent(TASK_FAILURE_RATIO))
+                .description("{{ $labels.job }}: {{ $value | humanizePercentage }} of the executions of task"
+                        + " {{ $labels.task }} fail (threshold " + percent(TASK_FAILURE_RATIO) + ").")
+                .runbook("The task's log events (event_type=\"task\", task_name, status retry/dead) name the error;"
+                        + " its 'process <task>' traces lead back to the request that queued the failing job.")
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
+                .covers("003 task failures raise alerts: failed executions (failure, retry, dead) as a share of all,"
+                        + " per task")
+                .test(AlertTest.given(
+                                "a task's webhook starts answering 500",
+                                "task_executions_total{" + svcLabels + ",task=\"notify\",status=\"success\"}",
+                                counter(1, 1))
+                        .and(
+                                "task_executions_total{" + svcLabels + ",task=\"notify\",status=\"retry\"}",
+                                counter(0, 0.5))
+                        .silentAt("10m")
+                        .firesAt("30m", Map.of("job", target.job(), "task", "notify"), "33.33%"))
+                .build();
+    }
+
+    private AlertRule taskBacklogAge() {
+        return AlertRule.builder("TaskBacklogAge")
+                .expr("max by (job, task) (" + svc("task_queue_oldest_wait_seconds") + ") > " + TASK_BACKLOG_SECONDS)
+                .forDuration("5m")
+                .severity(Severity.WARNING, "003 puts task (background work) problems at warning")
+                .label("component", "jobs")
+                .summary("Background jobs wait too long")
+                .description("{{ $labels.job }}: the oldest due job of task {{ $labels.task }} has waited"
+                        + " {{ $value | humanizeDuration }} (threshold " + TASK_BACKLOG_SECONDS + "s).")
+                .runbook("No instance picks due jobs fast enough: check that the schedulers run (a stopped"
+                        + " instance, a full pool: db_connections_pending), then the task's duration; add"
+                        + " scheduler threads or instances.")
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
+                .covers("issue 16: backlog age per task, task_queue_oldest_wait_seconds")
+                .test(AlertTest.given(
+                                "jobs pile up",
+                                "task_queue_oldest_wait_seconds{" + svcLabels + ",task=\"notify\"}",
+                                gauge(2, 900))
+                        .silentAt("10m")
+                        .firesAt("30m", Map.of("job", target.job(), "task", "notify"), "15m 0s"))
+                .build();
+    }
+
+    // A recurring job's failed runs are counted status="failure" (its failure handler reschedules it on
+    // its schedule; queued jobs retry instead): fires while it keeps failing and its last success, on
+    // any instance, is older than the window. Recurring jobs with periods up to the window only.
+    private AlertRule recurringTaskFailing() {
+        return AlertRule.builder("RecurringTaskNotSucceeding")
+                .expr("(time() - max by (job, task) (" + svc("task_last_success_timestamp_seconds") + ") > "
+                        + RECURRING_TASK_WINDOW_SECONDS + ") and on (job, task) (sum by (job, task) (increase("
+                        + svc("task_executions_total").eq("status", "failure").over("1h") + ")) > 0)")
+                .forDuration("5m")
+                .severity(Severity.WARNING, "003 puts task failures at warning")
+                .label("component", "jobs")
+                .summary("A recurring job has not succeeded within an hour")
+                .description("{{ $labels.job }}: task {{ $labels.task }} last succeeded"
+                        + " {{ $value | humanizeDuration }} ago and its runs since fail.")
+                .runbook("The task's log events (event_type=\"task\", status=\"failure\") carry the error; a"
+                        + " recurring job that stops succeeding leaves its work (e.g. expired tokens) piling up.")
+                .dashboard(dashboard(StandardDashboards.OVERVIEW))
+                .covers("issue 16: a recurring job that has not succeeded within its period,"
+                        + " time() - task_last_success_timestamp_seconds")
+                .test(AlertTest.given(
+                                "the purge succeeds every minute for 20 minutes, then fails",
+                                "task_last_success_timestamp_seconds{" + svcLabels + ",task=\"purge\"}",
+                                "0+60x20 1200x100")
+                        .and(
+                                "task_executions_total{" + svcLabels + ",task=\"purge\",status=\"failure\"}",
+                                "0x20 1+1x100")
+                        .silentAt("30m")
+                        .silentAt("70m")
+                        .firesAt("100m", Map.of("job", target.job(), "task", "purge"), "1h 20m 0s"))
                 .build();
     }
 

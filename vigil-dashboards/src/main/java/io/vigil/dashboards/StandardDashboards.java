@@ -171,6 +171,7 @@ public final class StandardDashboards {
                 redPerEndpoint(),
                 webSocket(),
                 consumers(),
+                tasks(),
                 runtimeHealth(),
                 row("Dependencies (from traces)")
                         .when(
@@ -456,6 +457,120 @@ public final class StandardDashboards {
                                         promql("max(" + svc("consumer_lag") + ")", "lag")
                                                 .covering("002 consumer_lag"))
                                 .sized(6, 8));
+    }
+
+    // Background jobs (vigil-jobs): one series per task. The backlog gauges are counted by every
+    // instance from the shared job table, hence max, never sum, across instances.
+    private Row tasks() {
+        return row("Background jobs")
+                .when(
+                        "task_executions_total",
+                        () -> Panel.timeseries(
+                                        "Executions by task and outcome",
+                                        "ops",
+                                        promql(
+                                                        sumBy("task, status", rate(svc("task_executions_total"))),
+                                                        "{{task}} {{status}}")
+                                                .covering("003 task metrics (Flower): throughput per task"))
+                                .sized(8, 8))
+                .when(
+                        "task_executions_total",
+                        () -> Panel.timeseries(
+                                        "Failed share and dead jobs",
+                                        "percentunit",
+                                        promql(
+                                                        taskShare(svc("task_executions_total")
+                                                                .re("status", "failure|retry|dead")),
+                                                        "{{task}} failed")
+                                                .covering("003 task failures"),
+                                        promql(
+                                                taskShare(svc("task_executions_total")
+                                                        .eq("status", "dead")),
+                                                "{{task}} dead"))
+                                .describedAs("Failed executions (failure, retry, dead) and dead jobs (retries"
+                                        + " exhausted, dropped) as a share of all executions, per task."))
+                .when(
+                        "task_duration_seconds",
+                        () -> Panel.timeseries(
+                                        "Duration p50 / p95 / p99",
+                                        "s",
+                                        promql(
+                                                quantile(
+                                                        0.5,
+                                                        svc("task_duration_seconds")
+                                                                .bucket(),
+                                                        "task"),
+                                                "{{task}} p50"),
+                                        promql(
+                                                        quantile(
+                                                                0.95,
+                                                                svc("task_duration_seconds")
+                                                                        .bucket(),
+                                                                "task"),
+                                                        "{{task}} p95")
+                                                .withExemplars(),
+                                        promql(
+                                                quantile(
+                                                        0.99,
+                                                        svc("task_duration_seconds")
+                                                                .bucket(),
+                                                        "task"),
+                                                "{{task}} p99"))
+                                .sized(8, 8))
+                .when(
+                        "task_queue_wait_seconds",
+                        () -> Panel.timeseries(
+                                        "Queue wait p50 / p95 / p99 (due → started)",
+                                        "s",
+                                        promql(
+                                                quantile(
+                                                        0.5,
+                                                        svc("task_queue_wait_seconds")
+                                                                .bucket(),
+                                                        "task"),
+                                                "{{task}} p50"),
+                                        promql(
+                                                quantile(
+                                                        0.95,
+                                                        svc("task_queue_wait_seconds")
+                                                                .bucket(),
+                                                        "task"),
+                                                "{{task}} p95"),
+                                        promql(
+                                                quantile(
+                                                        0.99,
+                                                        svc("task_queue_wait_seconds")
+                                                                .bucket(),
+                                                        "task"),
+                                                "{{task}} p99"))
+                                .sized(8, 8))
+                .when(
+                        "task_queue_due_jobs",
+                        () -> Panel.timeseries(
+                                        "Backlog (due, not picked)",
+                                        "none",
+                                        promql("max by (task) (" + svc("task_queue_due_jobs") + ")", "{{task}}"))
+                                .sized(8, 8))
+                .when(
+                        List.of("task_queue_oldest_wait_seconds", "task_last_success_timestamp_seconds"),
+                        () -> Panel.timeseries(
+                                        "Oldest waiting job and time since last success",
+                                        "s",
+                                        promql(
+                                                "max by (task) (" + svc("task_queue_oldest_wait_seconds") + ")",
+                                                "{{task}} oldest waiting"),
+                                        promql(
+                                                "time() - max by (task) (" + svc("task_last_success_timestamp_seconds")
+                                                        + ")",
+                                                "{{task}} since last success"))
+                                .sized(8, 8));
+    }
+
+    // The share of a task's executions that {@code part} selects; 0, not "no data", while the task
+    // runs without any such execution (the part's series does not exist yet).
+    private String taskShare(Selector part) {
+        String all = sumBy("task", rate(svc("task_executions_total")));
+        return "(" + sumBy("task", rate(part)) + " or " + all + " * 0) / " + all;
     }
 
     private Panel consumerLatency() {

@@ -143,6 +143,14 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * The pool without statement spans or metrics, for background bookkeeping that runs on a timer
+     * (the job scheduler's polls, the backlog count): traced, each poll would be a one-span root trace.
+     */
+    public DataSource untracedDataSource() {
+        return pool;
+    }
+
     /** Whether the database answers a trivial query. */
     public boolean ping() {
         try (Connection c = dataSource.getConnection();

@@ -4,6 +4,7 @@ import io.vigil.conventions.identity.IdentityConventions;
 import io.vigil.core.DatabaseOperation;
 import io.vigil.core.MessageConsumption;
 import io.vigil.core.OperationKind;
+import io.vigil.jobs.JobConventions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -23,13 +24,14 @@ public final class IdentityCatalogue implements Supplier<Collection<OperationKin
     /**
      * The identity conventions' kinds (authentication, authorization, passwords, security events,
      * tokens, users), then vigil-core's database and message-consumption kinds, in the contract's
-     * order.
+     * order, and vigil-jobs' task kind.
      */
     @Override
     public Collection<OperationKind> get() {
         List<OperationKind> kinds = new ArrayList<>(IdentityConventions.kinds());
         kinds.add(DatabaseOperation.KIND);
         kinds.add(MessageConsumption.KIND);
+        kinds.add(JobConventions.KIND); // its background jobs (BackgroundJobs)
         return List.copyOf(kinds);
     }
 }

@@ -33,7 +33,8 @@ public final class RulesYaml {
             .disable(YAMLGenerator.Feature.SPLIT_LINES)
             .build());
     private static final Pattern TEMPLATE = Pattern.compile("\\{\\{\\s*(.*?)\\s*}}");
-    private static final Pattern VALUE = Pattern.compile("\\$value(\\s*\\|\\s*(humanize|humanizePercentage))?");
+    private static final Pattern VALUE =
+            Pattern.compile("\\$value(\\s*\\|\\s*(humanize|humanizePercentage|humanizeDuration))?");
     private static final Pattern LABEL = Pattern.compile("\\$labels\\.([a-zA-Z_][a-zA-Z0-9_]*)");
 
     private RulesYaml() {}
