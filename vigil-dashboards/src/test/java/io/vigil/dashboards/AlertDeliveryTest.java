@@ -323,7 +323,9 @@ class AlertDeliveryTest {
         //    symptoms they explain are posted, with a same-named pair of two severities.
         await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(250))
-                .until(() -> activeAlerts().containsAll(List.of("ServiceDown", "DatabaseDown")));
+                // The inhibitors themselves: ServiceDown on the dead instance (not merely tempo's, which may
+                // fire a scrape earlier; a symptom posted before its inhibitor is delivered) and DatabaseDown.
+                .until(() -> activeAlerts().containsAll(List.of("ServiceDown@" + deadTarget, "DatabaseDown")));
         postAlerts();
 
         // 2. The burst, until every driven alert has reached its channels (bounded).
@@ -842,7 +844,10 @@ class AlertDeliveryTest {
                 HttpResponse.BodyHandlers.ofString());
         Set<String> names = new LinkedHashSet<>();
         for (JsonNode a : Deploy.JSON.readTree(r.body())) {
+            // Each alert by name and by name@instance, so a wait can name the one it needs.
             names.add(a.at("/labels/alertname").asText());
+            names.add(a.at("/labels/alertname").asText() + "@"
+                    + a.at("/labels/instance").asText());
         }
         return names;
     }
