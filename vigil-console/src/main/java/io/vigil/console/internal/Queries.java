@@ -23,6 +23,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /** The query API's logic: filters over the store, shaped as JSON-ready maps. */
@@ -235,19 +236,30 @@ public final class Queries {
             }
             return true;
         });
-        List<Candidate> sorted = new ArrayList<>(top);
-        sorted.sort(ORDER.reversed());
-        String next = null;
-        if (sorted.size() > q.limit()) {
-            sorted = sorted.subList(0, q.limit());
-            Candidate last = sorted.get(sorted.size() - 1);
-            next = last.key() + ":" + last.traceId();
-        }
-        List<Map<String, Object>> out = new ArrayList<>(sorted.size());
-        for (Candidate c : sorted) {
+        Page<Candidate> page = newestFirst(top, ORDER, q.limit(), c -> c.key() + ":" + c.traceId());
+        List<Map<String, Object>> out = new ArrayList<>(page.items().size());
+        for (Candidate c : page.items()) {
             out.add(c.summary());
         }
-        return new TracePage(out, next);
+        return new TracePage(out, page.next());
+    }
+
+    /** One page of a listing: its items, newest first, and the cursor of the next page ({@code null}: none). */
+    private record Page<T>(List<T> items, String next) {}
+
+    /**
+     * The page a bounded heap of {@code limit + 1} candidates holds: sorted newest first by {@code order}, cut to
+     * {@code limit}; the extra candidate proves a next page, whose cursor is the last item's.
+     */
+    private static <T> Page<T> newestFirst(
+            Collection<T> top, Comparator<T> order, int limit, Function<T, String> cursorOf) {
+        List<T> sorted = new ArrayList<>(top);
+        sorted.sort(order.reversed());
+        if (sorted.size() <= limit) {
+            return new Page<>(sorted, null);
+        }
+        sorted = sorted.subList(0, limit);
+        return new Page<>(sorted, cursorOf.apply(sorted.get(sorted.size() - 1)));
     }
 
     private static long saturatedAdd(long a, long b) {
@@ -483,22 +495,16 @@ public final class Queries {
             }
             return true;
         });
-        List<LogRecord> sorted = new ArrayList<>(top);
-        sorted.sort(LOG_ORDER.reversed());
-        String next = null;
-        if (sorted.size() > q.limit()) {
-            sorted = sorted.subList(0, q.limit());
-            LogRecord last = sorted.get(sorted.size() - 1);
-            next = last.timeNanos() + ":" + last.seq(); // as the record's own "cursor"
-        }
-        List<Map<String, Object>> out = new ArrayList<>(sorted.size());
-        for (LogRecord l : sorted) {
+        // The next cursor is the last record's own "cursor".
+        Page<LogRecord> page = newestFirst(top, LOG_ORDER, q.limit(), l -> l.timeNanos() + ":" + l.seq());
+        List<Map<String, Object>> out = new ArrayList<>(page.items().size());
+        for (LogRecord l : page.items()) {
             out.add(log(l));
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("latestSeq", latest[0]);
         m.put("logs", out);
-        m.put("nextCursor", next);
+        m.put("nextCursor", page.next());
         return m;
     }
 
