@@ -2,10 +2,10 @@ package io.vigil.pipeline;
 
 import io.vigil.core.MetricsServer;
 import io.vigil.core.Vigil;
+import io.vigil.kafka.embedded.KRaftBroker;
 import io.vigil.logback.VigilLogging;
 import io.vigil.pipeline.internal.Database;
 import io.vigil.pipeline.internal.EventStore;
-import io.vigil.pipeline.internal.KRaftBroker;
 import io.vigil.pipeline.internal.LocalEventStore;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -16,6 +16,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.kafka.embedded.KRaftBroker;
 import io.vigil.test.LogEvent;
 import io.vigil.test.VigilExtension;
 import java.nio.charset.StandardCharsets;

@@ -1,0 +1,221 @@
+package io.vigil.kafka.embedded;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A real single-node Kafka (KRaft: broker and controller in one process) started in this JVM from
+ * the Maven Central artifacts — for tests, and for applications whose default is to run with
+ * nothing installed. Its log directory is formatted once (a random cluster id), so a broker
+ * restarted on the same directory keeps its topics and committed offsets; both listeners are on
+ * the loopback interface, the client listener on a free port unless {@link Builder#port} fixes it
+ * (a test that stops a broker and starts it again where its clients expect it). Topics are
+ * created on first use ({@code auto.create.topics.enable}), one partition each, replication 1.
+ *
+ * <p>Thread-safe; {@link #close()} stops it and, for a broker on a temporary directory, deletes
+ * that directory.
+ */
+public final class KRaftBroker implements AutoCloseable {
+    private final KafkaRaftServer server;
+    private final String bootstrap;
+    private final Path deleteOnClose;
+
+    private KRaftBroker(KafkaRaftServer server, String bootstrap, Path deleteOnClose) {
+        this.server = server;
+        this.bootstrap = bootstrap;
+        this.deleteOnClose = deleteOnClose;
+    }
+
+    /** A broker on a fresh temporary directory, deleted by {@link #close()}; free ports. */
+    public static KRaftBroker start() {
+        return builder().start();
+    }
+
+    /** A broker on {@code dataDir} (created if missing; its data stays after {@link #close()}); free ports. */
+    public static KRaftBroker start(Path dataDir) {
+        return builder().dataDir(dataDir).start();
+    }
+
+    /** Settings for a broker other than the two defaults above. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code 127.0.0.1:<port>} of the client listener. */
+    public String bootstrapServers() {
+        return bootstrap;
+    }
+
+    /** Creates {@code topics} (one partition, replication 1); throws when one cannot be created within 30 s. */
+    public void createTopics(String... topics) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(Stream.of(topics)
+                            .map(t -> new NewTopic(t, 1, (short) 1))
+                            .toList())
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("topics not created: " + e.getMessage(), e);
+        }
+    }
+
+    /** Producer settings for this broker: acks=all, no linger; a new mutable map. */
+    public Map<String, Object> producerConfig() {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        c.put(ProducerConfig.ACKS_CONFIG, "all");
+        return c;
+    }
+
+    /** Consumer settings for {@code group} on this broker: from the earliest offset, no auto-commit; a new mutable map. */
+    public Map<String, Object> consumerConfig(String group) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return c;
+    }
+
+    /** Stops the broker and waits for it; deletes its directory when it was a temporary one. */
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+        if (deleteOnClose != null) {
+            try (Stream<Path> files = Files.walk(deleteOnClose)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** How to start a {@link KRaftBroker}. Not thread-safe; {@link #start()} may be called more than once. */
+    public static final class Builder {
+        private Path dataDir;
+        private int port;
+        private Duration startTimeout = Duration.ofSeconds(60);
+
+        private Builder() {}
+
+        /** The directory of its log and metadata (created if missing, kept after close); default a temporary one. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /** The client listener's loopback port; default 0, a free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** How long {@link #start()} waits for the broker to answer; default 60 s. */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /** Starts the broker and returns once it answers a cluster description; throws when it does not. */
+        public KRaftBroker start() {
+            Path tmp = null;
+            try {
+                Path dir = dataDir;
+                if (dir == null) {
+                    tmp = Files.createTempDirectory("vigil-kraft-");
+                    dir = tmp;
+                }
+                Path logDir = Files.createDirectories(dir.resolve("log"));
+                int brokerPort = port == 0 ? freePort() : port;
+                int controllerPort = freePort();
+                Properties p = new Properties();
+                p.put("process.roles", "broker,controller");
+                p.put("node.id", "1");
+                p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+                p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+                p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+                p.put("controller.listener.names", "CONTROLLER");
+                p.put("inter.broker.listener.name", "PLAINTEXT");
+                p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+                p.put("log.dirs", logDir.toString());
+                p.put("num.partitions", "1");
+                p.put("offsets.topic.replication.factor", "1");
+                p.put("offsets.topic.num.partitions", "1");
+                p.put("transaction.state.log.replication.factor", "1");
+                p.put("transaction.state.log.min.isr", "1");
+                p.put("share.coordinator.state.topic.replication.factor", "1");
+                p.put("share.coordinator.state.topic.min.isr", "1");
+                p.put("group.initial.rebalance.delay.ms", "0");
+                p.put("auto.create.topics.enable", "true");
+                KafkaConfig config = KafkaConfig.fromProps(p, false);
+
+                // Formatted once: a restart keeps the cluster id, the topics and the committed offsets.
+                if (!Files.exists(logDir.resolve("meta.properties"))) {
+                    new Formatter()
+                            .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+                            .setClusterId(Uuid.randomUuid().toString())
+                            .setNodeId(1)
+                            .setControllerListenerName("CONTROLLER")
+                            .setMetadataLogDirectory(logDir.toString())
+                            .setDirectories(List.of(logDir.toString()))
+                            .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                            .run();
+                }
+
+                KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+                server.startup();
+                KRaftBroker broker = new KRaftBroker(server, "127.0.0.1:" + brokerPort, tmp);
+                try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrap))) {
+                    admin.describeCluster().nodes().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    broker.close();
+                    throw e;
+                }
+                return broker;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting the in-process Kafka broker", e);
+            } catch (Exception e) {
+                throw new IllegalStateException("in-process Kafka broker did not start: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+}
