@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -154,21 +155,12 @@ public final class RecordProcessor<K, V> {
     public boolean process(ConsumerRecord<K, V> record, RecordHandler<K, V> handler) {
         Attributes labels = labels(record.topic());
         count(instruments.consumed, 1, labels);
-        KafkaProcessRequest request = null;
-        Context context = null;
-        try {
-            request = KafkaProcessRequest.create(record, group(), clientId());
-            Context parent = Context.current();
-            if (processInstrumenter.shouldStart(parent, request)) {
-                context = processInstrumenter.start(parent, request);
-            }
-        } catch (RuntimeException e) {
-            failures.failed("consumer span", e);
-        }
+        ConsumerSpan<KafkaProcessRequest> span =
+                startSpan(processInstrumenter, () -> KafkaProcessRequest.create(record, group(), clientId()));
         long start = System.nanoTime();
         Exception error = null;
         String[] previous = bindMdc(record);
-        try (Scope ignored = context != null ? context.makeCurrent() : Scope.noop()) {
+        try (Scope ignored = span.makeCurrent()) {
             try {
                 handler.handle(record);
             } catch (Exception e) {
@@ -181,13 +173,7 @@ public final class RecordProcessor<K, V> {
         } finally {
             restoreMdc(previous);
         }
-        if (context != null) {
-            try {
-                processInstrumenter.end(context, request, null, error);
-            } catch (RuntimeException e) {
-                failures.failed("consumer span", e);
-            }
-        }
+        endSpan(span, error);
         return error == null;
     }
 
@@ -213,22 +199,13 @@ public final class RecordProcessor<K, V> {
             String topic, ConsumerRecords<K, V> records, List<ConsumerRecord<K, V>> list, BatchHandler<K, V> handler) {
         Attributes labels = labels(topic);
         count(instruments.consumed, list.size(), labels);
-        KafkaReceiveRequest request = null;
-        Context context = null;
-        try {
-            request = KafkaReceiveRequest.create(records, group(), clientId());
-            Context parent = Context.current();
-            if (batchInstrumenter.shouldStart(parent, request)) {
-                context = batchInstrumenter.start(parent, request);
-            }
-        } catch (RuntimeException e) {
-            failures.failed("consumer span", e);
-        }
+        ConsumerSpan<KafkaReceiveRequest> span =
+                startSpan(batchInstrumenter, () -> KafkaReceiveRequest.create(records, group(), clientId()));
         long start = System.nanoTime();
         Exception error = null;
         String previousTopic = MDC.get(KafkaHeaders.TOPIC);
         MDC.put(KafkaHeaders.TOPIC, topic);
-        try (Scope ignored = context != null ? context.makeCurrent() : Scope.noop()) {
+        try (Scope ignored = span.makeCurrent()) {
             try {
                 handler.handle(List.copyOf(list));
             } catch (Exception e) {
@@ -252,12 +229,47 @@ public final class RecordProcessor<K, V> {
                 MDC.put(KafkaHeaders.TOPIC, previousTopic);
             }
         }
-        if (context != null) {
-            try {
-                batchInstrumenter.end(context, request, null, error);
-            } catch (RuntimeException e) {
-                failures.failed("consumer span", e);
+        endSpan(span, error);
+    }
+
+    /**
+     * A consumer span of either kind (one record's process span, one topic batch's span): its
+     * instrumenter, its request and its context, or no context when it was not started.
+     */
+    private record ConsumerSpan<R>(Instrumenter<R, Void> instrumenter, R request, Context context) {
+        Scope makeCurrent() {
+            return context != null ? context.makeCurrent() : Scope.noop();
+        }
+    }
+
+    /**
+     * Starts a span under the current context when the instrumenter wants one; a failure to build
+     * the request or start the span is counted and the record is processed without a span.
+     */
+    private <R> ConsumerSpan<R> startSpan(Instrumenter<R, Void> instrumenter, Supplier<R> request) {
+        R r = null;
+        Context context = null;
+        try {
+            r = request.get();
+            Context parent = Context.current();
+            if (instrumenter.shouldStart(parent, r)) {
+                context = instrumenter.start(parent, r);
             }
+        } catch (RuntimeException e) {
+            failures.failed("consumer span", e);
+        }
+        return new ConsumerSpan<>(instrumenter, r, context);
+    }
+
+    /** Ends {@code span} (if it was started) with {@code error}; a failure to end it is counted, never thrown. */
+    private <R> void endSpan(ConsumerSpan<R> span, Exception error) {
+        if (span.context() == null) {
+            return;
+        }
+        try {
+            span.instrumenter().end(span.context(), span.request(), null, error);
+        } catch (RuntimeException e) {
+            failures.failed("consumer span", e);
         }
     }
 
