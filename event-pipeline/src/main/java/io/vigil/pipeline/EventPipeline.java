@@ -7,6 +7,7 @@ import io.vigil.logback.VigilLogging;
 import io.vigil.pipeline.internal.Database;
 import io.vigil.pipeline.internal.EventStore;
 import io.vigil.pipeline.internal.LocalEventStore;
+import io.vigil.pipeline.internal.S3EventStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,8 +27,7 @@ import org.slf4j.Logger;
  * METRICS_PORT}, on one {@link Vigil} runtime. Without {@code KAFKA_BOOTSTRAP_SERVERS} it starts a
  * single-node KRaft broker in-process, in {@code DATA_DIR}, so it runs on a machine with nothing
  * installed; H2 in {@code DATA_DIR} unless {@code DATABASE_URL} is set; raw events in {@code
- * DATA_DIR/raw} (object storage through the S3 API, {@code S3_ENDPOINT}, is a later part behind
- * {@code internal.EventStore}). See {@link PipelineConfig} for every variable.
+ * DATA_DIR/raw}, or in S3-compatible object storage when {@code S3_ENDPOINT} is set. See {@link PipelineConfig} for every variable.
  */
 public final class EventPipeline implements AutoCloseable {
     /** The per-dependency status gauges (1 up, 0 down), document 002's names. */
@@ -50,7 +50,15 @@ public final class EventPipeline implements AutoCloseable {
             }
             this.config = config;
             createTopics(config, log);
-            EventStore store = new LocalEventStore(config.dataDir().resolve("raw"));
+            EventStore store;
+            if (config.s3() == null) {
+                store = new LocalEventStore(config.dataDir().resolve("raw"));
+            } else {
+                S3EventStore s3 = new S3EventStore(config.s3());
+                resources.add(s3);
+                store = s3;
+                log.info("raw events in object storage: {}", config.s3());
+            }
             Database events = new Database(vigil, config, "events");
             resources.add(events);
             this.metrics = vigil.startMetricsServer("0.0.0.0", config.metricsPort());
@@ -94,18 +102,23 @@ public final class EventPipeline implements AutoCloseable {
     }
 
     private static void createTopics(PipelineConfig config, Logger log) {
+        List<String> topics = List.of(config.topic(), config.deadLetterTopic());
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.kafkaBootstrapServers()))) {
-            for (String topic : List.of(config.topic(), config.deadLetterTopic())) {
+            // One request for both, bounded: a broker that is down delays the start by 10 s, not more.
+            var results = admin.createTopics(topics.stream()
+                            .map(t -> new NewTopic(t, 1, (short) 1))
+                            .toList())
+                    .values();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (String topic : topics) {
                 try {
-                    admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)))
-                            .all()
-                            .get(10, TimeUnit.SECONDS);
+                    results.get(topic).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         log.warn("topic {} not created: {}", topic, e.getCause().toString());
                     }
                 } catch (TimeoutException e) {
-                    log.warn("topic {} not created: the broker did not answer", topic);
+                    log.warn("topic {} not created: the broker did not answer (it is created on first use)", topic);
                 }
             }
         } catch (InterruptedException e) {

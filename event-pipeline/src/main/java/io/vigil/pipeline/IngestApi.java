@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.vigil.core.Operation;
 import io.vigil.core.OperationScope;
 import io.vigil.core.Vigil;
@@ -29,6 +30,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,10 +53,13 @@ import org.slf4j.Logger;
 /**
  * The ingest API: {@code POST /api/v1/events} (a JSON event, at most {@code MAX_EVENT_BYTES}; an
  * optional {@code Idempotency-Key} whose repetition returns the first answer) runs the operation
- * {@code ingest_event} — the raw event stored ({@code minio_upload}), published to the pipeline
- * topic through {@link VigilKafka#producer} ({@code kafka_publish}, with the {@code PRODUCER} span
- * under it), recorded in the {@code events} table ({@code postgres_insert}) — and answers 202 with
- * the event id. {@code GET /health} probes the database, the broker and the store, each in a span,
+ * {@code ingest_event} — the raw event stored ({@code minio_upload}), recorded in the {@code
+ * events} table together with its {@code event_outbox} entry in one transaction ({@code
+ * postgres_insert}), then published to the pipeline topic through {@link VigilKafka#producer}
+ * ({@code kafka_publish}, with the {@code PRODUCER} span under it) — and answers 202 with the event
+ * id. An event is published if and only if it was recorded: a database that fails answers 503 and
+ * publishes nothing; a broker that fails still answers 202 (the event is recorded) and the {@link
+ * OutboxRelay} publishes it once the broker is back. {@code GET /health} probes the database, the broker and the store, each in a span,
  * and sets the gauges {@code postgres_status}, {@code kafka_status}, {@code minio_status} (1 up, 0
  * down). Every error is an RFC 9457 problem+json body. Thread-safe; close it to stop.
  */
@@ -71,6 +76,7 @@ public final class IngestApi implements AutoCloseable {
     private final EventStore store;
     private final Producer<String, String> producer;
     private final Admin admin;
+    private final OutboxRelay relay;
     private final Logger log;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> status = new LinkedHashMap<>();
@@ -96,6 +102,7 @@ public final class IngestApi implements AutoCloseable {
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000));
+        this.relay = new OutboxRelay(vigil, database, producer, config.topic(), config.outboxPoll());
         Meter meter = vigil.openTelemetry().getMeter("io.vigil.pipeline");
         for (String gauge : EventPipeline.STATUS_GAUGES) {
             AtomicInteger value = new AtomicInteger(0);
@@ -230,25 +237,38 @@ public final class IngestApi implements AutoCloseable {
                 .put("received_at", receivedAt.toString())
                 .put("payload_bytes", body.length)
                 .put("storage_key", storageKey);
-        step(
-                PipelineOperation.PUBLISH,
-                "kafka",
-                "kafka",
-                () -> producer.send(new ProducerRecord<>(config.topic(), eventId, JSON.writeValueAsString(message)))
-                        .get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        String json = JSON.writeValueAsString(message);
+        String traceparent = traceparent(); // the ingest_event span: the relay's late publication continues it
+        boolean inline = !relay.backlogged();
+        // The row and its outbox entry in one transaction: nothing is published that was not recorded.
         step(PipelineOperation.INSERT, database.backend(), "database", () -> {
-            try (Connection c = database.dataSource().getConnection();
-                    PreparedStatement ps = c.prepareStatement(
-                            "INSERT INTO events (event_id, idempotency_key,"
-                                    + " request_hash, event_type, source, received_at, storage_key) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, eventId);
-                ps.setString(2, key);
-                ps.setString(3, hash);
-                ps.setString(4, event.type());
-                ps.setString(5, event.source());
-                ps.setTimestamp(6, Timestamp.from(receivedAt));
-                ps.setString(7, storageKey);
-                ps.executeUpdate();
+            try (Connection c = database.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement row = c.prepareStatement(
+                                "INSERT INTO events (event_id, idempotency_key,"
+                                        + " request_hash, event_type, source, received_at, storage_key) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                        PreparedStatement outbox = c.prepareStatement("INSERT INTO event_outbox (event_id, message,"
+                                + " traceparent, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, 0, ?)")) {
+                    row.setString(1, eventId);
+                    row.setString(2, key);
+                    row.setString(3, hash);
+                    row.setString(4, event.type());
+                    row.setString(5, event.source());
+                    row.setTimestamp(6, Timestamp.from(receivedAt));
+                    row.setString(7, storageKey);
+                    row.executeUpdate();
+                    outbox.setString(1, eventId);
+                    outbox.setString(2, json);
+                    outbox.setString(3, traceparent);
+                    outbox.setTimestamp(4, Timestamp.from(receivedAt));
+                    // Published inline: the relay keeps off it for a lease; left to the relay: due now.
+                    outbox.setTimestamp(5, Timestamp.from(inline ? receivedAt.plus(OutboxRelay.LEASE) : receivedAt));
+                    outbox.executeUpdate();
+                    c.commit();
+                } catch (SQLException | RuntimeException e) {
+                    rollback(c);
+                    throw e;
+                }
             } catch (SQLException e) {
                 if (key != null && Database.isDuplicate(e)) {
                     throw new Duplicate(e);
@@ -257,7 +277,63 @@ public final class IngestApi implements AutoCloseable {
             }
             return null;
         });
+        if (inline) {
+            publishNow(eventId, json);
+        } else {
+            op.attribute("pipeline.publish_deferred", true);
+            relay.wake();
+        }
         return new Accepted(eventId, receivedAt, false);
+    }
+
+    /**
+     * Publishes a recorded event and closes its outbox entry. A broker that fails leaves the entry to
+     * the relay (the request still succeeds: the event is recorded and will be published); an entry
+     * that cannot be deleted is published once more by the relay, which the consumer ignores.
+     */
+    private void publishNow(String eventId, String json) {
+        try {
+            step(
+                    PipelineOperation.PUBLISH,
+                    "kafka",
+                    "kafka",
+                    () -> producer.send(new ProducerRecord<>(config.topic(), eventId, json))
+                            .get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        } catch (Problem | Duplicate e) {
+            outbox(eventId, "UPDATE event_outbox SET next_attempt_at = ? WHERE event_id = ?");
+            relay.wake();
+            return;
+        }
+        outbox(eventId, "DELETE FROM event_outbox WHERE event_id = ?");
+    }
+
+    /** Outbox bookkeeping on the bare pool, best effort: the relay's lease covers a failure. */
+    private void outbox(String eventId, String sql) {
+        try (Connection c = database.bareDataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (sql.startsWith("UPDATE")) {
+                ps.setTimestamp(i++, Timestamp.from(Instant.now()));
+            }
+            ps.setString(i, eventId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            log.warn("outbox entry of {} not updated ({}); the relay takes it after its lease", eventId, e.toString());
+        }
+    }
+
+    private static void rollback(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            // the connection is broken: nothing was committed
+        }
+    }
+
+    private static String traceparent() {
+        Map<String, String> carrier = new HashMap<>();
+        W3CTraceContextPropagator.getInstance().inject(io.opentelemetry.context.Context.current(), carrier, Map::put);
+        return carrier.get("traceparent");
     }
 
     @FunctionalInterface
@@ -426,6 +502,7 @@ public final class IngestApi implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        relay.close();
         producer.close();
         admin.close();
     }

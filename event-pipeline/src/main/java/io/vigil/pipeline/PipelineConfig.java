@@ -27,6 +27,10 @@ import java.util.Objects;
  * @param maxPollRecords records per consumer poll, hence per analytics batch ({@code
  *     CONSUMER_MAX_POLL_RECORDS}, default 500)
  * @param maxEventBytes largest accepted request body ({@code MAX_EVENT_BYTES}, default 65536)
+ * @param outboxPoll how often the outbox relay looks for events left unpublished ({@code
+ *     OUTBOX_POLL_MS}, default 2000)
+ * @param s3 object storage for raw events when {@code S3_ENDPOINT} is set ({@link S3Settings});
+ *     {@code null} = the directory {@code dataDir/raw}
  */
 public record PipelineConfig(
         int port,
@@ -41,7 +45,37 @@ public record PipelineConfig(
         String consumerGroup,
         boolean consumerEnabled,
         int maxPollRecords,
-        int maxEventBytes) {
+        int maxEventBytes,
+        Duration outboxPoll,
+        S3Settings s3) {
+
+    /**
+     * Where raw events go when they go to S3-compatible object storage.
+     *
+     * @param endpoint {@code S3_ENDPOINT}, e.g. {@code http://minio:9000} (path-style requests)
+     * @param bucket {@code S3_BUCKET}, default {@code raw-events} (created on first use if missing)
+     * @param accessKey {@code S3_ACCESS_KEY}, else {@code AWS_ACCESS_KEY_ID}; {@code null} = anonymous
+     * @param secretKey {@code S3_SECRET_KEY}, else {@code AWS_SECRET_ACCESS_KEY}
+     * @param region {@code S3_REGION}, else {@code AWS_REGION}, default {@code us-east-1} (MinIO's)
+     */
+    public record S3Settings(String endpoint, String bucket, String accessKey, String secretKey, String region) {
+        /** Validates the values. */
+        public S3Settings {
+            Objects.requireNonNull(endpoint, "endpoint");
+            Objects.requireNonNull(bucket, "bucket");
+            Objects.requireNonNull(region, "region");
+            if ((accessKey == null) != (secretKey == null)) {
+                throw new IllegalArgumentException("S3_ACCESS_KEY and S3_SECRET_KEY go together");
+            }
+        }
+
+        /** The settings without the secret key. */
+        @Override
+        public String toString() {
+            return "S3Settings[endpoint=" + endpoint + ", bucket=" + bucket + ", accessKey=" + accessKey + ", region="
+                    + region + "]";
+        }
+    }
 
     /** Validates the values. */
     public PipelineConfig {
@@ -50,6 +84,7 @@ public record PipelineConfig(
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(consumerGroup, "consumerGroup");
         Objects.requireNonNull(databaseTimeout, "databaseTimeout");
+        Objects.requireNonNull(outboxPoll, "outboxPoll");
         if (maxEventBytes < 1 || maxPollRecords < 1) {
             throw new IllegalArgumentException("MAX_EVENT_BYTES and CONSUMER_MAX_POLL_RECORDS must be positive");
         }
@@ -79,7 +114,9 @@ public record PipelineConfig(
                 value(env, "CONSUMER_GROUP", "event-pipeline-analytics"),
                 Boolean.parseBoolean(value(env, "CONSUMER_ENABLED", "true")),
                 integer(env, "CONSUMER_MAX_POLL_RECORDS", 500),
-                integer(env, "MAX_EVENT_BYTES", 65536));
+                integer(env, "MAX_EVENT_BYTES", 65536),
+                Duration.ofMillis(integer(env, "OUTBOX_POLL_MS", 2000)),
+                s3(env));
     }
 
     /** A copy using {@code bootstrapServers} (the embedded broker's, once started). */
@@ -97,7 +134,22 @@ public record PipelineConfig(
                 consumerGroup,
                 consumerEnabled,
                 maxPollRecords,
-                maxEventBytes);
+                maxEventBytes,
+                outboxPoll,
+                s3);
+    }
+
+    private static S3Settings s3(Map<String, String> env) {
+        String endpoint = blankToNull(env.get("S3_ENDPOINT"));
+        if (endpoint == null) {
+            return null;
+        }
+        return new S3Settings(
+                endpoint,
+                value(env, "S3_BUCKET", "raw-events"),
+                value(env, "S3_ACCESS_KEY", blankToNull(env.get("AWS_ACCESS_KEY_ID"))),
+                value(env, "S3_SECRET_KEY", blankToNull(env.get("AWS_SECRET_ACCESS_KEY"))),
+                value(env, "S3_REGION", value(env, "AWS_REGION", "us-east-1")));
     }
 
     private static String value(Map<String, String> env, String name, String fallback) {

@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import io.vigil.kafka.embedded.KRaftBroker;
 import io.vigil.test.MetricSamples;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -142,8 +144,9 @@ class EventPipelineTest {
         SpanData insert = only(trace, s -> s.getName().equals("postgres_insert"));
         assertThat(List.of(store, publish, insert))
                 .allSatisfy(s -> assertThat(s.getParentSpanId()).isEqualTo(ingest.getSpanId()));
-        assertThat(store.getEndEpochNanos()).isLessThanOrEqualTo(publish.getStartEpochNanos());
-        assertThat(publish.getEndEpochNanos()).isLessThanOrEqualTo(insert.getStartEpochNanos());
+        // Stored, recorded (row and outbox entry in one transaction), then published: never published unrecorded.
+        assertThat(store.getEndEpochNanos()).isLessThanOrEqualTo(insert.getStartEpochNanos());
+        assertThat(insert.getEndEpochNanos()).isLessThanOrEqualTo(publish.getStartEpochNanos());
         SpanData producer = only(trace, s -> s.getKind() == SpanKind.PRODUCER);
         assertThat(producer.getParentSpanId()).isEqualTo(publish.getSpanId());
         assertThat(producer.getName()).isEqualTo("events publish");
@@ -328,6 +331,154 @@ class EventPipelineTest {
             assertThat(downMetrics.require("postgres_status", Map.of())).isZero();
             assertThat(downMetrics.require("kafka_status", Map.of())).isEqualTo(1);
             assertProblem(post(down.port(), event("x"), Map.of("Idempotency-Key", "k1")), 503, "database-unavailable");
+            // Without an idempotency key too: not recorded, so not published.
+            assertProblem(post(down.port(), event("x"), Map.of()), 503, "database-unavailable");
+            assertThat(endOffset(pipeline.kafkaBootstrapServers(), "events-down"))
+                    .isZero();
+            assertThat(spans.getFinishedSpanItems())
+                    .noneMatch(s -> s.getName().equals("kafka_publish") || s.getKind() == SpanKind.PRODUCER);
+        }
+    }
+
+    @Test
+    void withKafkaDownAnEventIsAcceptedKeptInTheOutboxAndPublishedWhenKafkaIsBack() throws Exception {
+        int port = freePort(); // where the broker will be: nothing listens there yet
+        String h2Down = "jdbc:h2:mem:kafka-down-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        try (Vigil vigil = runtime("event-pipeline", spans);
+                EventPipeline down = EventPipeline.start(
+                        vigil,
+                        Map.of(
+                                "DATA_DIR",
+                                dataDir.resolve("kafka-down").toString(),
+                                "DATABASE_URL",
+                                h2Down,
+                                "KAFKA_BOOTSTRAP_SERVERS",
+                                "127.0.0.1:" + port,
+                                "OUTBOX_POLL_MS",
+                                "200",
+                                "PORT",
+                                "0",
+                                "METRICS_PORT",
+                                "0"))) {
+            HttpResponse<String> first = post(down.port(), event("while_down"), Map.of());
+            HttpResponse<String> second = post(down.port(), event("while_down"), Map.of("Idempotency-Key", "kd-1"));
+            // Recorded, so accepted: the outbox publishes it later (nothing lost, no retry asked of the client).
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+            assertThat(second.statusCode()).as(second.body()).isEqualTo(202);
+            String firstId = JSON.readTree(first.body()).path("event_id").asText();
+            String secondId = JSON.readTree(second.body()).path("event_id").asText();
+            MetricSamples waiting = MetricSamples.parse(
+                    vigil.metricsEndpoint().scrape("text/plain").text());
+            await().untilAsserted(() -> assertThat(MetricSamples.parse(
+                                    vigil.metricsEndpoint().scrape("text/plain").text())
+                            .require("pipeline_outbox_pending", Map.of()))
+                    .isEqualTo(2));
+            assertThat(waiting.require("events_ingested_total", Map.of("status", "success")))
+                    .isEqualTo(2);
+            assertThat(count(h2Down, "SELECT count(*) FROM events")).isEqualTo(2);
+            assertThat(count(h2Down, "SELECT count(*) FROM analytics_events")).isZero();
+
+            try (KRaftBroker broker = KRaftBroker.builder()
+                    .dataDir(dataDir.resolve("late-broker"))
+                    .port(port)
+                    .start()) {
+                // The relay publishes both; the pipeline's own consumer writes them.
+                await().atMost(Duration.ofSeconds(90))
+                        .until(() -> count(
+                                        h2Down,
+                                        "SELECT count(*) FROM analytics_events WHERE event_id IN ('" + firstId + "', '"
+                                                + secondId + "')")
+                                == 2);
+                await().untilAsserted(() -> assertThat(MetricSamples.parse(vigil.metricsEndpoint()
+                                        .scrape("text/plain")
+                                        .text())
+                                .require("pipeline_outbox_pending", Map.of()))
+                        .isZero());
+                assertThat(count(h2Down, "SELECT count(*) FROM event_outbox")).isZero();
+                // The late publication continues the request's trace: its parent is the ingest_event span.
+                SpanData ingest = only(
+                        spans.getFinishedSpanItems(),
+                        s -> s.getName().equals("ingest_event")
+                                && firstId.equals(s.getAttributes().get(AttributeKey.stringKey("pipeline.event_id"))));
+                List<SpanData> trace = await().until(
+                                () -> inTrace(spans, ingest.getTraceId()),
+                                t -> t.stream().anyMatch(s -> s.getKind() == SpanKind.CONSUMER));
+                assertThat(trace).anySatisfy(s -> {
+                    assertThat(s.getName()).isEqualTo("kafka_publish");
+                    assertThat(s.getParentSpanId()).isEqualTo(ingest.getSpanId());
+                    assertThat(s.getStatus().getStatusCode()).isNotEqualTo(StatusCode.ERROR);
+                });
+            }
+        }
+    }
+
+    @Test
+    void withS3EndpointRawEventsGoToS3CompatibleStorageAndItsHealthIsProbed() throws Exception {
+        String h2S3 = "jdbc:h2:mem:s3-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        S3rver s3 = S3rver.start(dataDir.resolve("s3rver"));
+        try (Vigil vigil = runtime("event-pipeline", spans);
+                EventPipeline onS3 = EventPipeline.start(
+                        vigil,
+                        Map.ofEntries(
+                                Map.entry("DATA_DIR", dataDir.resolve("s3").toString()),
+                                Map.entry("DATABASE_URL", h2S3),
+                                Map.entry("KAFKA_BOOTSTRAP_SERVERS", pipeline.kafkaBootstrapServers()),
+                                Map.entry("PIPELINE_TOPIC", "events-s3"),
+                                Map.entry("CONSUMER_ENABLED", "false"),
+                                Map.entry("S3_ENDPOINT", s3.endpoint()),
+                                Map.entry("S3_BUCKET", "raw-events-test"),
+                                Map.entry("S3_ACCESS_KEY", S3rver.KEY),
+                                Map.entry("S3_SECRET_KEY", S3rver.KEY),
+                                Map.entry("PORT", "0"),
+                                Map.entry("METRICS_PORT", "0")))) {
+            String body = event("stored_in_s3");
+            HttpResponse<String> accepted = post(onS3.port(), body, Map.of());
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            String eventId = JSON.readTree(accepted.body()).path("event_id").asText();
+            String key;
+            try (Connection c = DriverManager.getConnection(h2S3);
+                    Statement st = c.createStatement();
+                    ResultSet rs =
+                            st.executeQuery("SELECT storage_key FROM events WHERE event_id = '" + eventId + "'")) {
+                assertThat(rs.next()).isTrue();
+                key = rs.getString(1);
+            }
+            // The object is in the bucket, byte for byte, read back through the S3 API.
+            try (var reader =
+                    new io.vigil.pipeline.internal.S3EventStore(onS3.config().s3())) {
+                assertThat(new String(reader.get(key), java.nio.charset.StandardCharsets.UTF_8))
+                        .isEqualTo(body);
+            }
+            SpanData upload = await().until(
+                            () -> spans.getFinishedSpanItems().stream()
+                                    .filter(s -> s.getName().equals("minio_upload"))
+                                    .findFirst(),
+                            java.util.Optional::isPresent)
+                    .orElseThrow();
+            assertThat(upload.getAttributes().get(AttributeKey.stringKey("pipeline.backend")))
+                    .isEqualTo("s3");
+            assertThat(upload.getStatus().getStatusCode()).isNotEqualTo(StatusCode.ERROR);
+            HttpResponse<String> healthy = get(onS3.port(), "/health");
+            assertThat(healthy.statusCode()).as(healthy.body()).isEqualTo(200);
+            assertThat(MetricSamples.parse(
+                                    vigil.metricsEndpoint().scrape("text/plain").text())
+                            .require("minio_status", Map.of()))
+                    .isEqualTo(1);
+
+            // The server stops: health says so, and an event is refused (503) before anything is recorded.
+            s3.close();
+            JsonNode unhealthy = assertProblem(get(onS3.port(), "/health"), 503, "unhealthy");
+            assertThat(unhealthy.path("checks").path("storage").asText()).isEqualTo("down");
+            assertThat(MetricSamples.parse(
+                                    vigil.metricsEndpoint().scrape("text/plain").text())
+                            .require("minio_status", Map.of()))
+                    .isZero();
+            assertProblem(post(onS3.port(), event("x"), Map.of()), 503, "storage-unavailable");
+            assertThat(count(h2S3, "SELECT count(*) FROM events")).isEqualTo(1);
+        } finally {
+            s3.close();
         }
     }
 
@@ -460,11 +611,32 @@ class EventPipelineTest {
     }
 
     private long count(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(h2);
+        return count(h2, sql);
+    }
+
+    private static long count(String url, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url);
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private static long endOffset(String bootstrap, String topic) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            return admin.listOffsets(Map.of(tp, OffsetSpec.latest()))
+                    .all()
+                    .get()
+                    .get(tp)
+                    .offset();
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 

@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 /**
  * The pipeline's database: a HikariCP pool (H2 or PostgreSQL) wrapped by vigil-jdbc, its two tables
  * ({@code events}: what the API accepted, with the idempotency key; {@code analytics_events}: what
- * the consumer wrote) and the one statement that differs between the dialects. The pool starts even
+ * the consumer wrote; {@code event_outbox}: accepted events not yet published, written in the same
+ * transaction as their {@code events} row) and the one statement that differs between the dialects. The pool starts even
  * when the database is down (health reports it); the schema is created on first success.
  */
 public final class Database implements AutoCloseable {
@@ -54,6 +55,15 @@ public final class Database implements AutoCloseable {
     public DataSource dataSource() throws SQLException {
         ensureSchema();
         return db;
+    }
+
+    /**
+     * The pool without instrumentation: the outbox relay's background bookkeeping (its polls every
+     * few seconds would otherwise be a root span each), never request traffic.
+     */
+    public DataSource bareDataSource() throws SQLException {
+        ensureSchema();
+        return pool;
     }
 
     /** Throws when no connection can be had within the configured timeout. */
@@ -103,6 +113,10 @@ public final class Database implements AutoCloseable {
                         + " event_type VARCHAR(64) NOT NULL, source VARCHAR(64) NOT NULL,"
                         + " occurred_at TIMESTAMP WITH TIME ZONE, received_at TIMESTAMP WITH TIME ZONE NOT NULL,"
                         + " payload_bytes INTEGER NOT NULL, storage_key VARCHAR(255) NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS event_outbox (event_id VARCHAR(36) PRIMARY KEY,"
+                        + " message VARCHAR(4096) NOT NULL, traceparent VARCHAR(64),"
+                        + " created_at TIMESTAMP WITH TIME ZONE NOT NULL, attempts INTEGER NOT NULL,"
+                        + " next_attempt_at TIMESTAMP WITH TIME ZONE NOT NULL)");
             }
             schemaReady = true;
         }

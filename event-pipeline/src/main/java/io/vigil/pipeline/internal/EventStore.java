@@ -3,8 +3,8 @@ package io.vigil.pipeline.internal;
 import java.io.IOException;
 
 /**
- * Where raw events are kept (the document's MinIO bucket). The seam for object storage: an S3
- * implementation (selected by {@code S3_ENDPOINT}) is a later part; today {@link LocalEventStore}.
+ * Where raw events are kept (the document's MinIO bucket): {@link S3EventStore} when {@code
+ * S3_ENDPOINT} is set, else {@link LocalEventStore}.
  * Implementations are thread-safe.
  */
 public interface EventStore {
