@@ -1,0 +1,190 @@
+package io.vigil.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.console.VigilConsole;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code event-pipeline.jar} as shipped, on its no-install defaults (the in-process KRaft broker and
+ * H2 in its data directory): an event posted to the API is consumed by its analytics consumer (the
+ * consumer metrics on {@code METRICS_PORT} say so), the trace {@code ingest_event → kafka_publish →
+ * PRODUCER → CONSUMER} arrives over OTLP, stdout is JSON lines only and stderr has no warning.
+ */
+class EventPipelineJarIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern PORTS = Pattern.compile("API on port (\\d+), metrics on port (\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void ingestsPublishesConsumesAndShipsOneTraceWithOnlyJsonOnStdout() throws Exception {
+        try (VigilConsole otlp = VigilConsole.builder().httpPort(0).grpcPort(-1).start()) {
+            Map<String, String> env = new HashMap<>();
+            env.put("PORT", "0");
+            env.put("METRICS_PORT", "0");
+            env.put("LOG_FORMAT", "json");
+            env.put("DATA_DIR", tmp.resolve("data").toString());
+            env.putAll(otlp.otlpEnvironment());
+            try (ShippedJar service =
+                    ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work"), env)) {
+                int[] ports = awaitPorts(service);
+                URI api = URI.create("http://127.0.0.1:" + ports[0]);
+                URI metrics = URI.create("http://127.0.0.1:" + ports[1] + "/metrics");
+
+                HttpResponse<String> accepted = http.send(
+                        HttpRequest.newBuilder(api.resolve("/api/v1/events"))
+                                .timeout(Duration.ofSeconds(60))
+                                .header("Content-Type", "application/json")
+                                .POST(
+                                        HttpRequest.BodyPublishers.ofString(
+                                                "{\"event_type\":\"page_view\",\"source\":\"web\",\"payload\":{\"path\":\"/\"}}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+                String eventId = JSON.readTree(accepted.body()).path("event_id").asText();
+
+                await("the event consumed (consumer metrics on METRICS_PORT)")
+                        .atMost(Duration.ofSeconds(120))
+                        .until(() ->
+                                sample(get(metrics), "consumer_messages_processed_total", "status=\"success\"") >= 1);
+                assertThat(sample(get(metrics), "events_ingested_total", "status=\"success\""))
+                        .isEqualTo(1);
+                HttpResponse<String> health = http.send(
+                        HttpRequest.newBuilder(api.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+
+                // The trace over OTLP: ingest_event → kafka_publish → PRODUCER → CONSUMER, by parent ids.
+                List<JsonNode> spans = await("the ingest trace exported over OTLP, consumer span included")
+                        .atMost(Duration.ofSeconds(120))
+                        .until(
+                                () -> traceOf(otlp, eventId),
+                                t -> t.stream()
+                                        .anyMatch(s -> s.path("kind").asText().equalsIgnoreCase("consumer")));
+                JsonNode ingest = one(spans, "ingest_event");
+                JsonNode publish = one(spans, "kafka_publish");
+                assertThat(publish.path("parentSpanId").asText())
+                        .isEqualTo(ingest.path("spanId").asText());
+                JsonNode producer = spans.stream()
+                        .filter(s -> s.path("kind").asText().equalsIgnoreCase("producer"))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(producer.path("parentSpanId").asText())
+                        .isEqualTo(publish.path("spanId").asText());
+                JsonNode consumer = spans.stream()
+                        .filter(s -> s.path("kind").asText().equalsIgnoreCase("consumer"))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(consumer.path("parentSpanId").asText())
+                        .isEqualTo(producer.path("spanId").asText());
+                assertThat(consumer.path("name").asText()).isEqualTo("events process");
+
+                service.stop();
+                List<JsonNode> lines = service.jsonLines();
+                assertThat(lines)
+                        .isNotEmpty()
+                        .allSatisfy(l -> assertThat(l.get("service").asText()).isEqualTo("event-pipeline"));
+                assertThat(lines)
+                        .as("nothing failed")
+                        .noneMatch(l -> l.get("level").asText().equals("ERROR"));
+                service.assertNoWarningsOnStderr();
+                assertThat(service.stderr()).as("stderr").isEmpty();
+            }
+        }
+    }
+
+    /** The API and metrics ports from the start-up line (both were 0). */
+    private static int[] awaitPorts(ShippedJar service) {
+        return await("event-pipeline started")
+                .atMost(ShippedJar.START_TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .failFast("the process ended", () -> !service.isAlive())
+                .until(() -> ports(service), Optional::isPresent)
+                .orElseThrow();
+    }
+
+    private static Optional<int[]> ports(ShippedJar service) {
+        for (String line : service.stdout()) {
+            Matcher m = PORTS.matcher(line);
+            if (m.find()) {
+                return Optional.of(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The spans of the trace whose ingest_event carries {@code eventId}, from the console's query API. */
+    private List<JsonNode> traceOf(VigilConsole console, String eventId) throws Exception {
+        JsonNode list = JSON.readTree(consoleGet(console, "/api/traces?name=ingest_event&limit=50"));
+        for (JsonNode summary : list.path("traces")) {
+            JsonNode trace = JSON.readTree(
+                    consoleGet(console, "/api/traces/" + summary.path("traceId").asText()));
+            List<JsonNode> spans = new ArrayList<>();
+            trace.path("spans").forEach(spans::add);
+            boolean ours = spans.stream()
+                    .anyMatch(s -> s.path("name").asText().equals("ingest_event")
+                            && eventId.equals(s.path("attributes")
+                                    .path("pipeline.event_id")
+                                    .asText()));
+            if (ours) {
+                return spans;
+            }
+        }
+        return List.of();
+    }
+
+    private String consoleGet(VigilConsole console, String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(console.httpEndpoint() + path))
+                        .header("Authorization", "Bearer " + console.token())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.body();
+    }
+
+    private static JsonNode one(List<JsonNode> spans, String name) {
+        List<JsonNode> found =
+                spans.stream().filter(s -> s.path("name").asText().equals(name)).toList();
+        assertThat(found).as("%s in %s", name, spans).hasSize(1);
+        return found.get(0);
+    }
+
+    private String get(URI uri) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+
+    /** The sum of the Prometheus samples of {@code name} whose labels contain {@code label}. */
+    private static double sample(String exposition, String name, String label) {
+        double sum = 0;
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(name + "{") && line.contains(label)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+}
