@@ -67,6 +67,12 @@ import java.util.regex.Pattern;
  *     dead (dropped, counted {@code task_executions_total{status="dead"}})
  * @param jobPollInterval {@code JOB_POLL_INTERVAL}, default 10s: how often each instance looks for due
  *     background jobs (db-scheduler's polling interval)
+ * @param kafkaBootstrapServers {@code KAFKA_BOOTSTRAP_SERVERS}: when set, every audit record (logins,
+ *     lockouts, token reuse, role and password changes, …) is also published to Kafka through the
+ *     {@code event_outbox} table; empty = nothing is published
+ * @param auditTopic {@code AUDIT_TOPIC}, default {@code identity.audit}: the topic audit events go to
+ * @param outboxPollInterval {@code OUTBOX_POLL_INTERVAL}, default 1s: how often the outbox is read for
+ *     events to publish (the first retry after a failure waits as long, doubled up to 30s)
  */
 public record IdentityConfig(
         String host,
@@ -98,7 +104,10 @@ public record IdentityConfig(
         Optional<URI> notifyWebhookUrl,
         Duration notifyRetryDelay,
         int notifyMaxRetries,
-        Duration jobPollInterval) {
+        Duration jobPollInterval,
+        Optional<String> kafkaBootstrapServers,
+        String auditTopic,
+        Duration outboxPollInterval) {
 
     /** The embedded default: an H2 file database in PostgreSQL mode, so the SQL is the same. */
     public static final String DEFAULT_DATABASE_URL =
@@ -148,6 +157,13 @@ public record IdentityConfig(
         check(positive(notifyRetryDelay), "NOTIFY_RETRY_DELAY must be positive");
         check(notifyMaxRetries >= 0, "NOTIFY_MAX_RETRIES must not be negative");
         check(positive(jobPollInterval), "JOB_POLL_INTERVAL must be positive");
+        Objects.requireNonNull(kafkaBootstrapServers, "kafkaBootstrapServers");
+        Objects.requireNonNull(auditTopic, "auditTopic");
+        // Kafka's own rule for topic names: refused at start-up rather than by every send.
+        check(
+                auditTopic.matches("[A-Za-z0-9._-]{1,249}") && !auditTopic.equals(".") && !auditTopic.equals(".."),
+                "AUDIT_TOPIC must be 1–249 characters of [A-Za-z0-9._-]: " + auditTopic);
+        check(positive(outboxPollInterval), "OUTBOX_POLL_INTERVAL must be positive");
         check(managementPort >= 0 && managementPort <= 65535, "MANAGEMENT_PORT must be 0–65535: " + managementPort);
         check(
                 metricsToken.isEmpty() || metricsToken.get().length() >= 16,
@@ -266,7 +282,8 @@ public record IdentityConfig(
                 + "/address password_hash_concurrency=" + passwordHashConcurrency + " password_hash_max_wait="
                 + passwordHashMaxWait.toMillis() + "ms notify="
                 + (notifyWebhookUrl.isPresent() ? "webhook" : "outbox table") + " notify_retries=" + notifyMaxRetries
-                + "x" + notifyRetryDelay.toMillis() + "ms job_poll_interval=" + jobPollInterval.toMillis() + "ms";
+                + "x" + notifyRetryDelay.toMillis() + "ms job_poll_interval=" + jobPollInterval.toMillis() + "ms kafka="
+                + (kafkaBootstrapServers.isPresent() ? "configured audit_topic=" + auditTopic : "none");
     }
 
     private static String redactUrl(String url) {
@@ -324,6 +341,9 @@ public record IdentityConfig(
         private Duration notifyRetryDelay = Duration.ofSeconds(30);
         private int notifyMaxRetries = 5;
         private Duration jobPollInterval = Duration.ofSeconds(10);
+        private String kafkaBootstrapServers;
+        private String auditTopic = "identity.audit";
+        private Duration outboxPollInterval = Duration.ofSeconds(1);
 
         Builder() {}
 
@@ -470,6 +490,24 @@ public record IdentityConfig(
             return this;
         }
 
+        /** {@code KAFKA_BOOTSTRAP_SERVERS}; {@code null} or blank = audit events are not published. */
+        public Builder kafkaBootstrapServers(String v) {
+            kafkaBootstrapServers = v;
+            return this;
+        }
+
+        /** The topic audit events are published to. */
+        public Builder auditTopic(String v) {
+            auditTopic = v;
+            return this;
+        }
+
+        /** How often the outbox is read for events to publish. */
+        public Builder outboxPollInterval(Duration v) {
+            outboxPollInterval = v;
+            return this;
+        }
+
         /** Reads the environment variables on top of the values set so far. */
         public Builder environment(Map<String, String> env) {
             var e = new Env(env);
@@ -517,6 +555,9 @@ public record IdentityConfig(
             e.get("NOTIFY_RETRY_DELAY").ifPresent(v -> notifyRetryDelay = e.duration("NOTIFY_RETRY_DELAY", v));
             e.get("NOTIFY_MAX_RETRIES").ifPresent(v -> notifyMaxRetries = e.integer("NOTIFY_MAX_RETRIES", v));
             e.get("JOB_POLL_INTERVAL").ifPresent(v -> jobPollInterval(e.duration("JOB_POLL_INTERVAL", v)));
+            e.get("KAFKA_BOOTSTRAP_SERVERS").ifPresent(this::kafkaBootstrapServers);
+            e.get("AUDIT_TOPIC").ifPresent(this::auditTopic);
+            e.get("OUTBOX_POLL_INTERVAL").ifPresent(v -> outboxPollInterval(e.duration("OUTBOX_POLL_INTERVAL", v)));
             return this;
         }
 
@@ -551,7 +592,10 @@ public record IdentityConfig(
                     webhook(notifyWebhookUrl),
                     notifyRetryDelay,
                     notifyMaxRetries,
-                    jobPollInterval);
+                    jobPollInterval,
+                    Optional.ofNullable(kafkaBootstrapServers).map(String::trim).filter(s -> !s.isEmpty()),
+                    auditTopic,
+                    outboxPollInterval);
         }
 
         private static Optional<URI> webhook(String url) {

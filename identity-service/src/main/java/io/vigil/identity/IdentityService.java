@@ -2,6 +2,7 @@ package io.vigil.identity;
 
 import io.javalin.Javalin;
 import io.vigil.core.Vigil;
+import io.vigil.identity.internal.AuditEvents;
 import io.vigil.identity.internal.AuditLog;
 import io.vigil.identity.internal.AuthService;
 import io.vigil.identity.internal.BackgroundJobs;
@@ -49,6 +50,7 @@ public final class IdentityService implements AutoCloseable {
     private final HttpApi api;
     private final Passwords passwords;
     private final BackgroundJobs jobs;
+    private final AuditEvents auditEvents;
     private final IdentityTelemetry telemetry;
     private final Duration shutdownTimeout;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -60,6 +62,7 @@ public final class IdentityService implements AutoCloseable {
             HttpApi api,
             Passwords passwords,
             BackgroundJobs jobs,
+            AuditEvents auditEvents,
             IdentityTelemetry telemetry,
             Duration shutdownTimeout) {
         this.db = db;
@@ -68,6 +71,7 @@ public final class IdentityService implements AutoCloseable {
         this.api = api;
         this.passwords = passwords;
         this.jobs = jobs;
+        this.auditEvents = auditEvents;
         this.telemetry = telemetry;
         this.shutdownTimeout = shutdownTimeout;
     }
@@ -92,6 +96,7 @@ public final class IdentityService implements AutoCloseable {
         Passwords passwords = new Passwords(config.passwordHashConcurrency(), config.passwordHashMaxWait());
         Javalin management = null;
         BackgroundJobs jobs = null;
+        AuditEvents auditEvents = null;
         try {
             telemetry = new IdentityTelemetry(vigil);
             UserStore users = new UserStore();
@@ -99,7 +104,9 @@ public final class IdentityService implements AutoCloseable {
             // Expired tokens are purged by a recurring job (any one instance runs it); security
             // notifications are queued jobs, enqueued with the audit record of the change.
             jobs = new BackgroundJobs(config, vigil, db, tokens);
-            AuditLog audit = new AuditLog(jobs::notify);
+            // vigil-audit's table and log event; with KAFKA_BOOTSTRAP_SERVERS, also the Kafka outbox.
+            auditEvents = new AuditEvents(config, vigil, db, jobs::notify, clock);
+            AuditLog audit = auditEvents.auditLog();
             Jwt jwt = new Jwt(signingKey(config, db, tokens), config.issuer());
             AuthService auth = new AuthService(
                     config,
@@ -127,13 +134,18 @@ public final class IdentityService implements AutoCloseable {
             }
             Javalin app = api.create().start();
             jobs.start();
+            auditEvents.start();
             log.info(
                     "identity-service listening on {}:{}, metrics and health on {}",
                     config.host(),
                     app.port(),
                     management == null ? "the same port (METRICS_TOKEN required)" : "port " + management.port());
-            return new IdentityService(db, app, management, api, passwords, jobs, telemetry, config.shutdownTimeout());
+            return new IdentityService(
+                    db, app, management, api, passwords, jobs, auditEvents, telemetry, config.shutdownTimeout());
         } catch (RuntimeException e) {
+            if (auditEvents != null) {
+                auditEvents.close();
+            }
             if (jobs != null) {
                 jobs.close();
             }
@@ -222,6 +234,7 @@ public final class IdentityService implements AutoCloseable {
         log.info(
                 "Shutdown: job scheduler stopped; jobs running here finished after {} ms",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - jobsStart));
+        auditEvents.close(); // the batch being published ends; what is left stays in the outbox
         if (management != null) {
             management.stop();
         }

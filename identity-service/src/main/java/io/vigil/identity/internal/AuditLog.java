@@ -1,17 +1,18 @@
 package io.vigil.identity.internal;
 
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
+import io.vigil.audit.AuditEntry;
+import io.vigil.core.Outcome;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.Instant;
-import org.slf4j.MDC;
+import java.util.Objects;
 
 /**
- * The audit trail: who did what to which resource, with what outcome, written on the caller's
- * connection so that it commits or rolls back with the change it records. The request id comes
- * from the request's log context and the trace id from the current span.
+ * The service's audit trail, on vigil-audit: who did what to which resource, with what outcome,
+ * written to {@code audit_log} on the caller's connection so that it commits or rolls back with the
+ * change it records, and logged as an {@code event_type=audit} event; the request id comes from the
+ * request's log context and the trace id from the current span (vigil-audit fills both and scrubs
+ * the values). The service's own steps follow on the same connection: the entry is handed to the
+ * {@link Listener} (the Kafka outbox) and lockouts and password changes to the {@link Notifier}.
  */
 public final class AuditLog {
     /** Told, in the same transaction, of each record that calls for a security notification. */
@@ -21,37 +22,37 @@ public final class AuditLog {
         void notify(Connection c, String event, String userId) throws SQLException;
     }
 
-    private final Notifier notifier;
+    /** Told, in the same transaction, of every entry written. */
+    @FunctionalInterface
+    public interface Listener {
+        /** Nobody listens. */
+        Listener NONE = (c, entry) -> {};
 
-    /** An audit log that notifies nobody. */
-    public AuditLog() {
-        this((c, event, userId) -> {});
+        /** {@code entry} was recorded on {@code c}. */
+        void recorded(Connection c, AuditEntry entry) throws SQLException;
     }
 
+    private final io.vigil.audit.AuditLog trail;
+    private final Notifier notifier;
+    private final Listener listener;
+
     /**
-     * An audit log that hands lockouts and successful password changes to {@code notifier}, on the
-     * record's connection: the notification is queued if and only if the change commits.
+     * An audit log writing through {@code trail}, handing every entry to {@code listener} and
+     * lockouts and successful password changes to {@code notifier}, on the record's connection: what
+     * they queue is queued if and only if the change commits. Unlike the trail's own sinks (whose
+     * failures are counted and skipped), a listener or notifier that throws fails the transaction.
      */
-    public AuditLog(Notifier notifier) {
-        this.notifier = java.util.Objects.requireNonNull(notifier, "notifier");
+    public AuditLog(io.vigil.audit.AuditLog trail, Notifier notifier, Listener listener) {
+        this.trail = Objects.requireNonNull(trail, "trail");
+        this.notifier = Objects.requireNonNull(notifier, "notifier");
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /** Appends one record in the current transaction. */
     public void record(Connection c, String actorId, String action, String resource, String outcome, String error)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_log (occurred_at, actor_id, action,"
-                + " resource, outcome, error, request_id, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            UserStore.setTime(ps, 1, Instant.now());
-            ps.setString(2, actorId);
-            ps.setString(3, action);
-            ps.setString(4, resource);
-            ps.setString(5, outcome);
-            ps.setString(6, error);
-            ps.setString(7, MDC.get("request_id"));
-            SpanContext span = Span.current().getSpanContext();
-            ps.setString(8, span.isValid() ? span.getTraceId() : null);
-            ps.executeUpdate();
-        }
+        AuditEntry entry = trail.record(c, actorId, action, resource, outcome(outcome), error);
+        listener.recorded(c, entry);
         if ("success".equals(outcome) && resource != null && resource.startsWith("user:")) {
             String userId = resource.substring("user:".length());
             switch (action) {
@@ -62,5 +63,13 @@ public final class AuditLog {
                 }
             }
         }
+    }
+
+    private static Outcome outcome(String label) {
+        return switch (label) {
+            case "success" -> Outcome.SUCCESS;
+            case "failure" -> Outcome.FAILURE;
+            default -> Outcome.ERROR;
+        };
     }
 }
