@@ -143,8 +143,7 @@ class VigilJakartaWebSocketTest {
     void start() throws Exception {
         appLog = telemetry.runtime().loggerFactory().getLogger("app.ws");
         WebSocketTelemetry wsTelemetry = WebSocketTelemetry.builder(telemetry.runtime())
-                .handlers(TYPES)
-                .classifier(classifier)
+                .classifier(classifier) // declares its types as the handler label's values
                 .maxMessageBytes(1024)
                 .maxConnectionsPerKey(2)
                 .connectionKey(WebSocketConnection::userId)
