@@ -754,8 +754,8 @@ public final class StandardDashboards {
                                 "ops",
                                 promql(sumBy("resource, action", rate(denials())), "{{resource}} {{action}}")))
                 .when("password_operations_total", this::passwordOperations)
-                .when( // bearer tokens are HTTP's (TokenValidationTelemetry): any service validating them
-                        List.of("token_validation_total", "http_requests_total"),
+                .when( // bearer tokens are HTTP's, shown next to the authentications
+                        List.of("token_validation_total", "http_requests_total", "authentication_attempts_total"),
                         () -> Panel.timeseries(
                                 "Token validations and 403s",
                                 "ops",
