@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  *   <li>{@code operation}: {@link OperationBenchmark} sampled, A = {@code vigil}, B = {@code handStacked};
  *   <li>{@code log}: {@link LogEncodingBenchmark}, A = {@code vigilJson}, B = {@code logstashJson};
  *   <li>{@code logNewRequest}: the same, each line another request's (no encoder cache hits);
- *   <li>{@code logError}: the same with an exception.
+ *   <li>{@code logError}: the same with an exception;
+ *   <li>{@code websocket}: {@link WebSocketMessageBenchmark} sampled, A = {@code instrumented}, B = {@code plain}.
  * </ul>
  */
 public final class PairedRatio {
@@ -127,9 +128,15 @@ public final class PairedRatio {
                                         "logstashJsonWithException",
                                         bench::logstashJsonWithException);
             }
+            case "websocket" -> {
+                WebSocketMessageBenchmark bench = new WebSocketMessageBenchmark();
+                bench.mode = "sampled";
+                bench.setUp();
+                return new Pair("instrumented", bench::instrumented, "plain", bench::plain);
+            }
             default ->
                 throw new IllegalArgumentException(
-                        "unknown suite " + suite + "; operation, log, logNewRequest, logError");
+                        "unknown suite " + suite + "; operation, log, logNewRequest, logError, websocket");
         }
     }
 

@@ -467,7 +467,7 @@ public abstract class HttpServerContractTest {
                 "/api/v1/users/mario%40mushroom.example?email=mario%40mushroom.example",
                 "/api/v1/users/mario%2540mushroom.example?email=mario%2540mushroom.example",
                 "/api/v1/users/%6D%61rio%40mushroom.example?email=%6d%61%72io%40Mushroom.example",
-                "/api/v1/users/mario%2Bkart%40mushroom.example?email=mario+kart%40mushroom.example",
+                "/api/v1/users/mario%2Bluigi%40mushroom.example?email=mario+luigi%40mushroom.example",
                 "/api/v1/users/m%C3%A1rio%40mushroom.example?email=m%C3%A1rio%40mushroom.example&page=2",
             })
     void percentEncodedPersonalDataIsMaskedInEverySignal(String target) throws Exception {
@@ -492,7 +492,7 @@ public abstract class HttpServerContractTest {
         assertThat(telemetry.metrics().named("http_requests_total"))
                 .allSatisfy(s -> assertThat(s.labels().toString()).doesNotContain("mushroom"));
         // Whatever layer of encoding a reader undoes, the address is not there.
-        assertThat(UrlDecoding.everyLayer(telemetry.everything())).doesNotContain("mario", "ário", "kart");
+        assertThat(UrlDecoding.everyLayer(telemetry.everything())).doesNotContain("mario", "ário", "luigi");
     }
 
     @Test

@@ -9,9 +9,13 @@ import io.javalin.http.Context;
 import io.vigil.core.MetricsServer;
 import io.vigil.core.Vigil;
 import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.TokenValidationTelemetry;
+import io.vigil.http.TokenValidationTelemetry.InvalidToken;
 import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.jdbc.VigilJdbc;
 import io.vigil.logback.VigilLogging;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,11 +34,15 @@ import org.slf4j.LoggerFactory;
  * A small notes service built on the Vigil libraries only: {@code POST /notes}, {@code GET
  * /notes/{id}}, {@code GET /notes}; metrics on {@code MANAGEMENT_PORT}. H2 in memory by default,
  * PostgreSQL with {@code DATABASE_URL=jdbc:postgresql://…} (and {@code DATABASE_USER}, {@code
- * DATABASE_PASSWORD}).
+ * DATABASE_PASSWORD}). Writes need {@code Authorization: Bearer <NOTES_API_TOKEN>}, validated
+ * through {@link TokenValidationTelemetry} ({@code token_validation_total{status}}, a {@code
+ * token.validate} span, a security event per refusal).
  */
 public final class NotesService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NotesService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The write token when {@code NOTES_API_TOKEN} is unset (development only). */
+    static final String DEV_TOKEN = "notes-dev-token";
 
     /** One stored note. */
     public record Note(long id, String text) {}
@@ -44,9 +52,18 @@ public final class NotesService implements AutoCloseable {
     private final Vigil vigil;
     private final MetricsServer metrics;
     private final Javalin app;
+    private final TokenValidationTelemetry tokens;
+    private final byte[] apiToken;
 
     private NotesService(Vigil vigil, Map<String, String> env) {
         this.vigil = vigil;
+        this.tokens = TokenValidationTelemetry.create(vigil);
+        String token = env.get("NOTES_API_TOKEN");
+        if (token == null || token.isBlank()) {
+            token = DEV_TOKEN;
+            log.warn("NOTES_API_TOKEN is not set: writes accept the development token");
+        }
+        this.apiToken = token.getBytes(StandardCharsets.UTF_8);
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(env.getOrDefault("DATABASE_URL", "jdbc:h2:mem:notes;DB_CLOSE_DELAY=-1"));
         Optional.ofNullable(env.get("DATABASE_USER")).ifPresent(hc::setUsername);
@@ -82,7 +99,35 @@ public final class NotesService implements AutoCloseable {
         return new NotesService(vigil, env);
     }
 
+    /** The bearer token of a write request, checked in constant time; false (answered 401) when refused. */
+    private boolean authorized(Context ctx) throws Exception {
+        try {
+            tokens.validate(() -> {
+                String header = ctx.header("Authorization");
+                if (header == null || header.isBlank()) {
+                    throw new InvalidToken(TokenValidationTelemetry.MISSING);
+                }
+                if (!header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() == 7) {
+                    throw new InvalidToken(TokenValidationTelemetry.MALFORMED);
+                }
+                byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+                if (!MessageDigest.isEqual(given, apiToken)) {
+                    throw new InvalidToken(TokenValidationTelemetry.INVALID);
+                }
+                return null;
+            });
+            return true;
+        } catch (InvalidToken e) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            problem(ctx, 401, "unauthorized", "A valid bearer token is needed to write notes");
+            return false;
+        }
+    }
+
     private void create(Context ctx) throws Exception {
+        if (!authorized(ctx)) {
+            return;
+        }
         JsonNode text = JSON.readTree(ctx.body()).path("text");
         Note note = vigil.operations().observe(NoteOperation.CREATE, op -> {
             if (!text.isTextual() || text.asText().isBlank()) {

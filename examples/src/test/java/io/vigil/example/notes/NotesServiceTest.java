@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Test;
 /** The notes example as a user runs it: real HTTP, H2, JSON logs; its telemetry, end to end. */
 class NotesServiceTest {
     private static final String PG = "jdbc:postgresql://127.0.0.1:5432/test";
+    private static final String TOKEN = "test-token-" + UUID.randomUUID();
     private final InMemorySpanExporter spans = InMemorySpanExporter.create();
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -64,6 +65,7 @@ class NotesServiceTest {
         Map<String, String> env = new HashMap<>(database);
         env.put("PORT", "0");
         env.put("MANAGEMENT_PORT", "0");
+        env.put("NOTES_API_TOKEN", TOKEN);
         service = NotesService.start(vigil, env);
     }
 
@@ -77,8 +79,15 @@ class NotesServiceTest {
     }
 
     private HttpResponse<String> send(String method, String path, String body) throws Exception {
+        return send(method, path, body, "Bearer " + TOKEN);
+    }
+
+    private HttpResponse<String> send(String method, String path, String body, String authorization) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
                 .timeout(Duration.ofSeconds(10));
+        if (authorization != null) {
+            b = b.header("Authorization", authorization);
+        }
         b = body == null
                 ? b.method(method, HttpRequest.BodyPublishers.noBody())
                 : b.header("Content-Type", "application/json")
@@ -91,6 +100,45 @@ class NotesServiceTest {
                 .build();
         return MetricSamples.parse(
                 http.send(r, HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    @Test
+    void writesNeedTheBearerTokenAndEachValidationIsCounted() throws Exception {
+        startService(Map.of("DATABASE_URL", "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1"));
+        HttpResponse<String> missing = send("POST", "/notes", "{\"text\":\"x\"}", null);
+        assertThat(missing.statusCode()).isEqualTo(401);
+        assertThat(missing.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+        assertThat(missing.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(send("POST", "/notes", "{\"text\":\"x\"}", "Basic abc").statusCode())
+                .isEqualTo(401);
+        assertThat(send("POST", "/notes", "{\"text\":\"x\"}", "Bearer wrong").statusCode())
+                .isEqualTo(401);
+        assertThat(send("POST", "/notes", "{\"text\":\"x\"}").statusCode()).isEqualTo(201);
+        assertThat(send("GET", "/notes", null, null).statusCode()).isEqualTo(200); // reads stay open
+
+        MetricSamples m = metrics();
+        for (String status : List.of("missing", "malformed", "invalid", "valid")) {
+            assertThat(m.value("token_validation_total", Map.of("status", status)))
+                    .as(status)
+                    .isEqualTo(1);
+        }
+        assertThat(m.value("note_operations_total", Map.of("operation_type", "create", "status", "success")))
+                .isEqualTo(1);
+        // The check is a span under the request's; refusals are security events in the JSON log.
+        SpanData check = spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getName().equals("token.validate")
+                        && s.getAttributes().toString().contains("invalid"))
+                .findFirst()
+                .orElseThrow();
+        SpanData post = spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getSpanId().equals(check.getParentSpanId()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(post.getKind()).isEqualTo(SpanKind.SERVER);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> stdout.toString(StandardCharsets.UTF_8).contains("token_validation_failed"));
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain(TOKEN);
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.vigil.core.OperationScope;
 import io.vigil.core.Operations;
 import io.vigil.core.Outcome;
 import io.vigil.core.Vigil;
+import io.vigil.http.TokenValidationTelemetry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,6 @@ public final class IdentityTelemetry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IdentityTelemetry.class);
     private static final AttributeKey<String> LIMIT_TYPE = AttributeKey.stringKey("limit_type");
     private static final AttributeKey<String> TOKEN_TYPE = AttributeKey.stringKey("token_type");
-    private static final AttributeKey<String> STATUS = AttributeKey.stringKey("status");
     private static final Set<String> LIMIT_TYPES = Set.of("http", "websocket_connection", "websocket_message");
 
     /** Outcome statuses of the contract. */
@@ -60,7 +60,7 @@ public final class IdentityTelemetry implements AutoCloseable {
 
     private final Operations operations;
     private final LongCounter rateLimitHits;
-    private final LongCounter tokenValidations;
+    private final TokenValidationTelemetry tokenValidations;
     // Operations are described once per distinct name; the names are code constants.
     private final Map<String, io.vigil.core.Operation> described = new ConcurrentHashMap<>();
     private final Map<String, Supplier<Long>> activeTokens = new ConcurrentHashMap<>();
@@ -77,9 +77,10 @@ public final class IdentityTelemetry implements AutoCloseable {
         this.rateLimitHits = meter.counterBuilder("rate_limit_hits_total")
                 .setDescription("Requests refused by a rate limit")
                 .build();
-        this.tokenValidations = meter.counterBuilder("token_validation_total")
-                .setDescription("Access token validations by result")
-                .build();
+        // The library's convention for bearer tokens; the token operation's own event logs each
+        // validation already, so the convention's refusal event is off.
+        this.tokenValidations =
+                TokenValidationTelemetry.builder(vigil).logEventsPerSecond(0).build();
         // The counts are database queries: they run on the refresher's thread, never in a scrape,
         // so a database that does not answer cannot stall /metrics. A scrape serves the last counts
         // and their age, and asks for a fresh count for the next one.
@@ -182,27 +183,31 @@ public final class IdentityTelemetry implements AutoCloseable {
         if (!"validate".equals(operationType)) {
             return run(described, null, null, body);
         }
-        // Validations also feed the platform counter token_validation_total{status}.
-        String[] status = {"invalid"};
-        try {
-            return run(described, null, null, op -> {
+        // Validations also feed the platform counter token_validation_total{status} (valid, expired,
+        // invalid), recorded while the operation's span is current so it carries the status too.
+        return run(described, null, null, op -> {
+            String status = TokenValidationTelemetry.INVALID;
+            try {
                 T result = body.apply(op);
-                status[0] = ((Scope) op).scope.outcome() == Outcome.SUCCESS ? "valid" : validationStatus((Scope) op);
+                status = ((Scope) op).scope.outcome() == Outcome.SUCCESS
+                        ? TokenValidationTelemetry.VALID
+                        : validationStatus(((Scope) op).reason);
                 return result;
-            });
-        } catch (RuntimeException e) {
-            status[0] = e instanceof io.vigil.core.DomainFailure f
-                            && f.failureReason().contains("expired")
-                    ? "expired"
-                    : "invalid";
-            throw e;
-        } finally {
-            tokenValidations.add(1, Attributes.of(STATUS, status[0]));
-        }
+            } catch (RuntimeException e) {
+                if (e instanceof io.vigil.core.DomainFailure f) {
+                    status = validationStatus(f.failureReason());
+                }
+                throw e;
+            } finally {
+                tokenValidations.record(status);
+            }
+        });
     }
 
-    private static String validationStatus(Scope op) {
-        return op.reason != null && op.reason.contains("expired") ? "expired" : "invalid";
+    private static String validationStatus(String reason) {
+        return reason != null && reason.contains("expired")
+                ? TokenValidationTelemetry.EXPIRED
+                : TokenValidationTelemetry.INVALID;
     }
 
     /** A password operation (change, validate, reset, verify); always security relevant. */

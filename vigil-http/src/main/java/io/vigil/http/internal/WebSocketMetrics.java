@@ -125,7 +125,9 @@ public final class WebSocketMetrics {
     public void received(String endpoint, String handler, long bytes) {
         if (enabled) {
             received.add(1, attrs(endpoint, HANDLER, handler), Context.root());
-            size.record(bytes, attrs(endpoint, DIRECTION, "received"), Context.root());
+            if (bytes >= 0) {
+                size.record(bytes, attrs(endpoint, DIRECTION, "received"), Context.root());
+            }
         }
     }
 

@@ -250,6 +250,15 @@ public final class WebSocketConnection {
         handle(BINARY, null, bytes, handler);
     }
 
+    /**
+     * For adapters: one received message the framework has already decoded (so the classifier cannot
+     * read it), of type {@code type} and {@code bytes} bytes (-1 when unknown: no size recorded, no
+     * size limit applied), handled by {@code handler} unless refused.
+     */
+    public void message(String type, long bytes, Handler handler) {
+        handle(type, null, bytes, handler);
+    }
+
     private void handle(String type, MessageInfo info, long bytes, Handler handler) {
         String label = t.handlers.bound(type);
         t.metrics.received(endpoint, label, bytes);
@@ -322,6 +331,22 @@ public final class WebSocketConnection {
      */
     public void sent(String type, long bytes) {
         t.metrics.sent(endpoint, t.handlers.bound(type), bytes);
+    }
+
+    /**
+     * {@link #sent(String, long)} for a text message typed by the telemetry's {@link
+     * MessageClassifier} (or {@link WebSocketTelemetry#DEFAULT_HANDLER} without one).
+     */
+    public void sentText(String text) {
+        String type;
+        try {
+            type = t.classifier == null
+                    ? WebSocketTelemetry.DEFAULT_HANDLER
+                    : t.classifier.classify(text).handler();
+        } catch (RuntimeException e) {
+            type = null;
+        }
+        sent(type, utf8Length(text));
     }
 
     /** {@link #sent(String, long)} for a text message. */

@@ -248,10 +248,13 @@ public final class WebSocketTelemetry {
         /**
          * Reads each text message's type and trace context (default: every message is {@link
          * #DEFAULT_HANDLER}, without trace context). Binary messages are always {@code binary}
-         * (declare it to keep it).
+         * (declare it to keep it). A {@link JsonMessageClassifier}'s types are declared as handlers too.
          */
         public Builder classifier(MessageClassifier classifier) {
             this.classifier = Objects.requireNonNull(classifier, "classifier");
+            if (classifier instanceof JsonMessageClassifier json) {
+                handlers.addAll(json.types());
+            }
             return this;
         }
 

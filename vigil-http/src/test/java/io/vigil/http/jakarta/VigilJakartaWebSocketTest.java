@@ -1,0 +1,494 @@
+package io.vigil.http.jakarta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.http.websocket.JsonMessageClassifier;
+import io.vigil.http.websocket.WebSocketConnection;
+import io.vigil.http.websocket.WebSocketTelemetry;
+import io.vigil.test.LogEvent;
+import io.vigil.test.VigilExtension;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.HandshakeRequest;
+import jakarta.websocket.server.PathParam;
+import jakarta.websocket.server.ServerEndpoint;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+
+/** {@link VigilJakartaWebSocket} on a real Jetty 12 ee10 Jakarta WebSocket container, driven by the JDK's client. */
+class VigilJakartaWebSocketTest {
+    private static final String ROUTE = "/ws/chat/{room}";
+    private static final String ANNOTATED = "/ws/echo/{name}";
+    private static final Set<String> TYPES = Set.of("subscribe", "echo", "boom", "ack");
+    private static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String CLIENT_SPAN = "00f067aa0ba902b7";
+    private static final String MESSAGE_TRACE = "0af7651916cd43dd8448eb211c80319c";
+    private static final String MESSAGE_SPAN = "b7ad6b7169203331";
+
+    @RegisterExtension
+    final VigilExtension telemetry = VigilExtension.create();
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final AtomicInteger handled = new AtomicInteger();
+    private final JsonMessageClassifier classifier = JsonMessageClassifier.of("type", TYPES);
+    private Server server;
+    private int port;
+    private Logger appLog;
+
+    /** Authentication as a service does it in its configurator: the user goes into the handshake's properties. */
+    static final class Auth extends ServerEndpointConfig.Configurator {
+        @Override
+        public void modifyHandshake(ServerEndpointConfig sec, HandshakeRequest request, HandshakeResponse response) {
+            String user = VigilJakartaWebSocket.header(request, "X-User");
+            if (user != null) {
+                sec.getUserProperties().put(VigilJakartaWebSocket.USER_ID, user);
+            }
+            sec.getUserProperties().put("forbidden", VigilJakartaWebSocket.header(request, "X-Forbidden") != null);
+        }
+    }
+
+    /** A programmatic endpoint, as an application writes it. */
+    final class Chat extends Endpoint {
+        @Override
+        public void onOpen(Session session, EndpointConfig config) {
+            WebSocketConnection c = WebSocketConnection.current().orElseThrow();
+            if (c.userId() == null) {
+                throw new SecurityException("no user");
+            }
+            if (Boolean.TRUE.equals(config.getUserProperties().get("forbidden"))) {
+                c.rejectAuth("forbidden");
+                return;
+            }
+            appLog.info("connected");
+            session.addMessageHandler(String.class, text -> {
+                handled.incrementAndGet();
+                String type = classifier.classify(text).handler();
+                appLog.info("handling {}", type);
+                if ("boom".equals(type)) {
+                    throw new IllegalStateException("handler failed");
+                }
+                try {
+                    VigilJakartaWebSocket.send(session, "ack", "{\"type\":\"ack\",\"of\":\"" + type + "\"}");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
+    /** An annotated endpoint, served through {@link VigilJakartaWebSocket#annotated}. */
+    @ServerEndpoint(ANNOTATED)
+    public static final class Echo {
+        final List<String> events;
+
+        Echo(List<String> events) {
+            this.events = events;
+        }
+
+        @OnOpen
+        public void open(Session session, @PathParam("name") String name) {
+            events.add("open " + name + " " + WebSocketConnection.current().isPresent());
+        }
+
+        @OnMessage
+        public String echo(String text, Session session) {
+            return "{\"type\":\"echo\",\"text\":" + text.length() + "}";
+        }
+
+        @OnClose
+        public void close(CloseReason reason) {
+            events.add("close " + reason.getCloseCode().getCode());
+        }
+    }
+
+    private final List<String> echoEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        appLog = telemetry.runtime().loggerFactory().getLogger("app.ws");
+        WebSocketTelemetry wsTelemetry = WebSocketTelemetry.builder(telemetry.runtime())
+                .classifier(classifier) // declares its types as the handler label's values
+                .maxMessageBytes(1024)
+                .maxConnectionsPerKey(2)
+                .connectionKey(WebSocketConnection::userId)
+                .messagesPerSecond(5)
+                .build();
+        VigilJakartaWebSocket ws = new VigilJakartaWebSocket(wsTelemetry);
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler("/");
+        JakartaWebSocketServletContainerInitializer.configure(context, (servletContext, container) -> {
+            container.addEndpoint(ws.endpoint(ROUTE, Chat::new, b -> b.configurator(new Auth())));
+            container.addEndpoint(ws.annotated(Echo.class, () -> new Echo(echoEvents)));
+        });
+        server.setHandler(context);
+        server.start();
+        port = connector.getLocalPort();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    @Test
+    void messagesAreCountedTracedAndLoggedWithTheConnectionsIds() throws Exception {
+        Client alice = connect(
+                "X-User", "alice",
+                "X-Request-ID", "req-ws-1",
+                "traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01");
+        alice.exchange("{\"type\":\"subscribe\"}");
+        alice.exchange("{\"type\":\"echo\",\"traceparent\":\"00-" + MESSAGE_TRACE + "-" + MESSAGE_SPAN + "-01\"}");
+        alice.exchange("{\"type\":\"made-up\"}");
+        alice.close(1000);
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1000") == 1);
+        assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(1);
+        assertThat(metric("ws_connections_active")).isZero();
+        assertThat(metric("ws_messages_received_total", "handler", "subscribe")).isEqualTo(1);
+        assertThat(metric("ws_messages_received_total", "handler", "echo")).isEqualTo(1);
+        assertThat(metric("ws_messages_received_total", "handler", "other")).isEqualTo(1);
+        assertThat(metric("ws_messages_sent_total", "handler", "ack")).isEqualTo(3);
+        assertThat(metric("ws_message_processing_duration_seconds_count", "handler", "subscribe"))
+                .isEqualTo(1);
+        assertThat(metric("ws_message_size_bytes_count", "direction", "received"))
+                .isEqualTo(3);
+        assertThat(metric("ws_connection_duration_seconds_count")).isEqualTo(1);
+
+        // The handshake span continues the upgrade request's traceparent; message spans link to it.
+        SpanData handshake = telemetry.span("WS handshake " + ROUTE);
+        assertThat(handshake.getTraceId()).isEqualTo(CLIENT_TRACE);
+        assertThat(handshake.getParentSpanId()).isEqualTo(CLIENT_SPAN);
+        assertThat(handshake.getAttributes().asMap().toString()).contains("req-ws-1");
+        SpanData subscribe = telemetry.span("WS " + ROUTE + " subscribe");
+        assertThat(subscribe.getKind()).isEqualTo(SpanKind.SERVER);
+        assertThat(subscribe.getTraceId()).isNotEqualTo(CLIENT_TRACE);
+        assertThat(subscribe.getLinks())
+                .singleElement()
+                .satisfies(l -> assertThat(l.getSpanContext().getSpanId()).isEqualTo(handshake.getSpanId()));
+        assertThat(subscribe.getAttributes().asMap().toString()).contains("req-ws-1", "alice");
+        // A message carrying its own traceparent continues that trace, still linked to the handshake.
+        SpanData echo = telemetry.span("WS " + ROUTE + " echo");
+        assertThat(echo.getTraceId()).isEqualTo(MESSAGE_TRACE);
+        assertThat(echo.getParentSpanId()).isEqualTo(MESSAGE_SPAN);
+        assertThat(echo.getLinks())
+                .singleElement()
+                .satisfies(l -> assertThat(l.getSpanContext().getSpanId()).isEqualTo(handshake.getSpanId()));
+
+        // Every handler log line carries the connection's ids and a message id of its own.
+        List<LogEvent> lines = handlerLines();
+        assertThat(lines).hasSize(3);
+        assertThat(lines).allSatisfy(e -> {
+            assertThat(e.mdc()).containsEntry("request_id", "req-ws-1").containsEntry("user_id", "alice");
+            assertThat(e.mdc()).containsEntry("endpoint", ROUTE).containsKey("message_id");
+        });
+        assertThat(lines.stream().map(e -> e.mdc().get("message_id")).distinct())
+                .hasSize(3);
+        assertThat(lines.get(1).traceId()).isEqualTo(MESSAGE_TRACE);
+        assertThat(lines.get(1).spanId()).isEqualTo(echo.getSpanId());
+        LogEvent connected = telemetry.logs().stream()
+                .filter(e -> e.message().equals("connected"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(connected.mdc()).containsEntry("request_id", "req-ws-1").doesNotContainKey("message_id");
+        assertThat(connected.traceId()).isEqualTo(CLIENT_TRACE);
+
+        // The next connection has ids of its own.
+        Client bob = connect("X-User", "bob");
+        bob.exchange("{\"type\":\"subscribe\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> handlerLines().size() == 4);
+        LogEvent bobs = handlerLines().get(3);
+        assertThat(bobs.mdc()).containsEntry("user_id", "bob");
+        assertThat(bobs.mdc().get("request_id")).isNotEqualTo("req-ws-1").isNotBlank();
+        bob.close(1001);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1001") == 1);
+    }
+
+    @Test
+    void aConnectionBeyondTheLimitPerUserIsRefusedWith1008() throws Exception {
+        Client first = connect("X-User", "carol");
+        Client second = connect("X-User", "carol");
+        first.exchange("{\"type\":\"subscribe\"}");
+        second.exchange("{\"type\":\"subscribe\"}");
+        Client third = connect("X-User", "carol");
+        assertThat(third.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        assertThat(metric("ws_connections_total", "status", "rejected_limit")).isEqualTo(1);
+        assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(2);
+        assertThat(metric("ws_connections_active")).isEqualTo(2);
+        assertThat(telemetry
+                        .metrics()
+                        .require(
+                                "rate_limit_hits_total",
+                                Map.of("limit_type", "websocket_connection", "endpoint", ROUTE)))
+                .isEqualTo(1);
+        LogEvent refusal = telemetry.logs("security").getFirst();
+        assertThat(refusal.field("limit_type")).isEqualTo("websocket_connection");
+        assertThat(refusal.mdc()).containsEntry("user_id", "carol");
+
+        first.close(1000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("ws_connections_active") == 1);
+        Client fourth = connect("X-User", "carol");
+        fourth.exchange("{\"type\":\"subscribe\"}");
+        assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(3);
+        second.close(1000);
+        fourth.close(1000);
+    }
+
+    @Test
+    void aFloodOfMessagesBeyondTheRateIsCountedAndRefused() throws Exception {
+        Client dave = connect("X-User", "dave");
+        int sent = 40;
+        for (int i = 0; i < sent; i++) {
+            dave.ws.sendText("{\"type\":\"subscribe\"}", true).get(10, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_messages_received_total", "handler", "subscribe") == sent);
+        int done = handled.get();
+        assertThat(done).isLessThan(sent).isPositive();
+        assertThat(telemetry
+                        .metrics()
+                        .require("rate_limit_hits_total", Map.of("limit_type", "websocket_message", "endpoint", ROUTE)))
+                .isEqualTo(sent - done);
+        assertThat(metric("ws_message_processing_duration_seconds_count", "handler", "subscribe"))
+                .isEqualTo(done);
+        assertThat(telemetry.logs("security")).hasSizeLessThanOrEqualTo(10 * 3);
+        dave.close(1000);
+    }
+
+    @Test
+    void anOversizedMessageClosesWith1009() throws Exception {
+        Client erin = connect("X-User", "erin");
+        erin.ws.sendText("{\"type\":\"echo\",\"pad\":\"" + "x".repeat(2000) + "\"}", true);
+        assertThat(erin.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1009") == 1);
+        assertThat(metric("ws_message_errors_total", "error_type", "too_big")).isEqualTo(1);
+        assertThat(handled.get()).isZero();
+        assertThat(telemetry.logs("websocket"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.mdc()).containsEntry("user_id", "erin"));
+    }
+
+    @Test
+    void aHandlerExceptionClosesWith1011AndIsLoggedOnce() throws Exception {
+        Client frank = connect("X-User", "frank", "X-Request-ID", "req-boom");
+        frank.ws.sendText("{\"type\":\"boom\"}", true);
+        assertThat(frank.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1011);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1011") == 1);
+        assertThat(metric("ws_message_errors_total", "error_type", "handler_error"))
+                .isEqualTo(1);
+        SpanData boom = telemetry.span("WS " + ROUTE + " boom");
+        assertThat(boom.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(boom.getEvents()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("exception"));
+        assertThat(telemetry.logs("websocket")).hasSize(1);
+        LogEvent error = telemetry.logs("websocket").getFirst();
+        assertThat(error.level()).isEqualTo("ERROR");
+        assertThat(error.exceptionType()).isEqualTo(IllegalStateException.class.getName());
+        assertThat(error.mdc()).containsEntry("request_id", "req-boom").containsKey("message_id");
+        assertThat(error.spanId()).isEqualTo(boom.getSpanId());
+    }
+
+    @Test
+    void refusedAuthenticationClosesWith1008AndIsCounted() throws Exception {
+        Client anonymous = connect(); // onOpen throws SecurityException
+        assertThat(anonymous.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        Client mallory = connect("X-User", "mallory", "X-Forbidden", "yes"); // onOpen calls rejectAuth
+        assertThat(mallory.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_total", "status", "rejected_auth") == 2);
+        assertThat(metric("ws_connections_total", "status", "accepted")).isZero();
+        assertThat(metric("ws_connections_active")).isZero();
+        assertThat(metric("ws_connections_closed_total", "close_code", "1008")).isZero(); // never accepted
+    }
+
+    @Test
+    void anAnnotatedEndpointRunsThroughTheSameInstrumentation() throws Exception {
+        Client c = new Client();
+        c.ws = http.newWebSocketBuilder()
+                .header("X-Request-ID", "req-echo")
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/echo/zoe"), c)
+                .get(10, TimeUnit.SECONDS);
+        assertThat(c.exchange("{\"type\":\"echo\"}")).isEqualTo("{\"type\":\"echo\",\"text\":15}");
+        c.close(1000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> echoEvents.size() == 2);
+        assertThat(echoEvents).containsExactly("open zoe true", "close 1000");
+        Map<String, String> l = Map.of("endpoint", ANNOTATED, "handler", "echo");
+        assertThat(telemetry.metrics().require("ws_messages_received_total", l)).isEqualTo(1);
+        assertThat(telemetry.metrics().require("ws_messages_sent_total", l)).isEqualTo(1);
+        SpanData handshake = telemetry.span("WS handshake " + ANNOTATED);
+        assertThat(telemetry.span("WS " + ANNOTATED + " echo").getLinks())
+                .singleElement()
+                .satisfies(k -> assertThat(k.getSpanContext().getSpanId()).isEqualTo(handshake.getSpanId()));
+        assertThat(telemetry
+                        .metrics()
+                        .require("ws_connections_closed_total", Map.of("endpoint", ANNOTATED, "close_code", "1000")))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void noThreadOutlivesTheServer() throws Exception {
+        Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+        Server other = new Server();
+        ServerConnector connector = new ServerConnector(other);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        other.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler("/");
+        VigilJakartaWebSocket ws = new VigilJakartaWebSocket(WebSocketTelemetry.create(telemetry.runtime()));
+        JakartaWebSocketServletContainerInitializer.configure(
+                context,
+                (sc, container) -> container.addEndpoint(ws.endpoint("/t", () -> new Endpoint() {
+                    @Override
+                    public void onOpen(Session session, EndpointConfig config) {
+                        session.addMessageHandler(new MessageHandler.Whole<String>() {
+                            @Override
+                            public void onMessage(String text) {
+                                if (text.equals("boom")) {
+                                    throw new IllegalStateException("boom");
+                                }
+                                session.getAsyncRemote().sendText(text);
+                            }
+                        });
+                    }
+                })));
+        other.setHandler(context);
+        other.start();
+        for (int i = 0; i < 20; i++) {
+            Client c = new Client();
+            c.ws = http.newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + connector.getLocalPort() + "/t"), c)
+                    .get(10, TimeUnit.SECONDS);
+            if (i % 2 == 0) {
+                c.exchange("hi");
+                c.close(1000);
+            } else {
+                c.ws.sendText("boom", true);
+                assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1011);
+            }
+        }
+        other.stop();
+        await().atMost(Duration.ofSeconds(30)).until(() -> newThreads(before).isEmpty());
+        assertThat(telemetry.metrics().require("ws_connections_active", Map.of("endpoint", "/t")))
+                .isZero();
+    }
+
+    private static List<String> newThreads(Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t) && t.isAlive())
+                .map(Thread::getName)
+                // the JDK client's own threads and the test tools' are not the server's
+                .filter(n ->
+                        !n.startsWith("HttpClient") && !n.startsWith("awaitility") && !n.startsWith("ForkJoinPool"))
+                .collect(Collectors.toList());
+    }
+
+    private List<LogEvent> handlerLines() {
+        return telemetry.logs().stream()
+                .filter(e -> e.message().startsWith("handling "))
+                .toList();
+    }
+
+    private double metric(String name, String... labels) {
+        Map<String, String> l = new HashMap<>();
+        l.put("endpoint", ROUTE);
+        for (int i = 0; i < labels.length; i += 2) {
+            l.put(labels[i], labels[i + 1]);
+        }
+        return telemetry.metrics().find(name, l).map(s -> s.value()).orElse(0.0);
+    }
+
+    private Client connect(String... headers) throws Exception {
+        Client c = new Client();
+        WebSocket.Builder b = http.newWebSocketBuilder();
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        c.ws = b.buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/chat/lobby"), c)
+                .get(10, TimeUnit.SECONDS);
+        return c;
+    }
+
+    /** A WebSocket client collecting whole text messages and the close code it receives. */
+    private static final class Client implements WebSocket.Listener {
+        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final StringBuilder part = new StringBuilder();
+        WebSocket ws;
+
+        String exchange(String text) throws Exception {
+            ws.sendText(text, true).get(10, TimeUnit.SECONDS);
+            String answer = texts.poll(10, TimeUnit.SECONDS);
+            assertThat(answer).as("answer to " + text).isNotNull();
+            return answer;
+        }
+
+        void close(int code) throws Exception {
+            ws.sendClose(code, "bye").get(10, TimeUnit.SECONDS);
+            closed.get(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            part.append(data);
+            if (last) {
+                texts.add(part.toString());
+                part.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.completeExceptionally(error);
+        }
+    }
+}
