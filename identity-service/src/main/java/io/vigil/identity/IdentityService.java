@@ -2,6 +2,7 @@ package io.vigil.identity;
 
 import io.javalin.Javalin;
 import io.vigil.core.Vigil;
+import io.vigil.http.RateLimitTelemetry;
 import io.vigil.identity.internal.AuditLog;
 import io.vigil.identity.internal.AuthService;
 import io.vigil.identity.internal.BackgroundJobs;
@@ -12,6 +13,8 @@ import io.vigil.identity.internal.RateLimiter;
 import io.vigil.identity.internal.TokenStore;
 import io.vigil.identity.internal.UserService;
 import io.vigil.identity.internal.UserStore;
+import io.vigil.identity.internal.feed.BruteForceAlarm;
+import io.vigil.identity.internal.feed.SecurityFeed;
 import io.vigil.identity.internal.http.HttpApi;
 import io.vigil.identity.telemetry.IdentityTelemetry;
 import io.vigil.jdbc.VigilJdbc;
@@ -50,6 +53,7 @@ public final class IdentityService implements AutoCloseable {
     private final Passwords passwords;
     private final BackgroundJobs jobs;
     private final IdentityTelemetry telemetry;
+    private final SecurityFeed feed;
     private final Duration shutdownTimeout;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -61,6 +65,7 @@ public final class IdentityService implements AutoCloseable {
             Passwords passwords,
             BackgroundJobs jobs,
             IdentityTelemetry telemetry,
+            SecurityFeed feed,
             Duration shutdownTimeout) {
         this.db = db;
         this.app = app;
@@ -69,6 +74,7 @@ public final class IdentityService implements AutoCloseable {
         this.passwords = passwords;
         this.jobs = jobs;
         this.telemetry = telemetry;
+        this.feed = feed;
         this.shutdownTimeout = shutdownTimeout;
     }
 
@@ -83,7 +89,17 @@ public final class IdentityService implements AutoCloseable {
 
     /** {@link #start(IdentityConfig, Vigil)} on a given clock (tests move time forward). */
     static IdentityService start(IdentityConfig config, Vigil vigil, Clock clock) {
+        return start(config, SecurityFeedConfig.defaults(), vigil, clock);
+    }
+
+    /** {@link #start(IdentityConfig, Vigil)} with the security feed's settings. */
+    public static IdentityService start(IdentityConfig config, SecurityFeedConfig feedConfig, Vigil vigil) {
+        return start(config, feedConfig, vigil, Clock.systemUTC());
+    }
+
+    static IdentityService start(IdentityConfig config, SecurityFeedConfig feedConfig, Vigil vigil, Clock clock) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(feedConfig, "feedConfig");
         Objects.requireNonNull(vigil, "vigil");
         Objects.requireNonNull(clock, "clock");
         log.info(config.summary());
@@ -92,6 +108,7 @@ public final class IdentityService implements AutoCloseable {
         Passwords passwords = new Passwords(config.passwordHashConcurrency(), config.passwordHashMaxWait());
         Javalin management = null;
         BackgroundJobs jobs = null;
+        SecurityFeed feed = null;
         try {
             telemetry = new IdentityTelemetry(vigil);
             UserStore users = new UserStore();
@@ -109,7 +126,14 @@ public final class IdentityService implements AutoCloseable {
                     audit,
                     passwords,
                     jwt,
-                    new RateLimiter(db.dataSource(), config.embeddedDatabase()),
+                    new RateLimiter(
+                            db.dataSource(),
+                            config.embeddedDatabase(),
+                            // Counted by vigil-http; the WARN event naming the limit is the RateLimiter's.
+                            RateLimitTelemetry.builder(vigil)
+                                    .logEventsPerSecond(0)
+                                    .build(),
+                            new BruteForceAlarm(telemetry)::refused),
                     telemetry,
                     clock);
             UserService userService = new UserService(config, db, users, tokens, audit, passwords, telemetry, clock);
@@ -122,6 +146,9 @@ public final class IdentityService implements AutoCloseable {
                 }
             }
             HttpApi api = new HttpApi(config, vigil, db, auth, userService, jwt, clock);
+            feed = new SecurityFeed(config, feedConfig, vigil, db, auth, telemetry);
+            telemetry.onSecurityEvent(feed::publish);
+            api.extend(feed::install);
             if (!config.metricsOnServicePort()) {
                 management = api.createManagement().start();
             }
@@ -132,8 +159,12 @@ public final class IdentityService implements AutoCloseable {
                     config.host(),
                     app.port(),
                     management == null ? "the same port (METRICS_TOKEN required)" : "port " + management.port());
-            return new IdentityService(db, app, management, api, passwords, jobs, telemetry, config.shutdownTimeout());
+            return new IdentityService(
+                    db, app, management, api, passwords, jobs, telemetry, feed, config.shutdownTimeout());
         } catch (RuntimeException e) {
+            if (feed != null) {
+                feed.close();
+            }
             if (jobs != null) {
                 jobs.close();
             }
@@ -208,6 +239,7 @@ public final class IdentityService implements AutoCloseable {
                 shutdownTimeout.toMillis(),
                 api.inFlight());
         app.stop(); // Jetty waits for the requests in flight, bounded by its stop timeout
+        feed.close();
         long cut = api.inFlight();
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         if (cut == 0) {
