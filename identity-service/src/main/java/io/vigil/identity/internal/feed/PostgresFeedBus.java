@@ -31,6 +31,7 @@ final class PostgresFeedBus implements FeedBus {
     private static final Logger log = LoggerFactory.getLogger(PostgresFeedBus.class);
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration START_WAIT = Duration.ofSeconds(10);
 
     private final IdentityConfig config;
     private final DataSource pool;
