@@ -377,8 +377,14 @@ class LiveStackTest {
                 .buildAsync(
                         URI.create("ws://127.0.0.1:" + service.port() + "/api/v1/ws/security-events"),
                         new WebSocket.Listener() {})
-                .get(10, TimeUnit.SECONDS);
+                .get(30, TimeUnit.SECONDS);
         try {
+            // Messages of each declared kind, and a flood beyond WS_MESSAGES_PER_SECOND (10): the
+            // message and rate-limit panels have data whatever the traffic generator managed.
+            feed.sendText("{\"type\":\"subscribe\"}", true).get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 30; i++) {
+                feed.sendText("{\"type\":\"ping\"}", true).get(10, TimeUnit.SECONDS);
+            }
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> assertThat(alertState(WS_ALERT))

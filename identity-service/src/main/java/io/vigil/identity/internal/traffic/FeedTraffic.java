@@ -30,6 +30,8 @@ final class FeedTraffic {
     private static final int FLOOD = 40;
     private static final int MAX_EXTRA = 20;
     private static final long ROUND_NANOS = TimeUnit.SECONDS.toNanos(4);
+    /** Generous: on a saturated machine an upgrade (token check, a database read) can take seconds. */
+    private static final long HANDSHAKE_TIMEOUT_SECONDS = 30;
 
     /** Where outcomes go: the generator's per-operation statistics. */
     @FunctionalInterface
@@ -132,7 +134,7 @@ final class FeedTraffic {
                     .connectTimeout(Duration.ofSeconds(5))
                     .header("Authorization", authorization)
                     .buildAsync(uri, f)
-                    .get(10, TimeUnit.SECONDS);
+                    .get(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             recorder.record(op, 101, System.nanoTime() - t0);
             return f;
         } catch (ExecutionException e) {
@@ -156,7 +158,7 @@ final class FeedTraffic {
                     .connectTimeout(Duration.ofSeconds(5))
                     .header("Authorization", authorization)
                     .buildAsync(uri, f)
-                    .get(10, TimeUnit.SECONDS);
+                    .get(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             return f;
         } catch (ExecutionException | TimeoutException e) {
             return null;
