@@ -177,7 +177,10 @@ public final class TrafficGenerator {
                 // The security feed's WebSockets: held feeds, messages and each refusal (FeedTraffic).
                 workers.submit(() -> new FeedTraffic(
                                 base,
-                                http,
+                                // A client of its own: its upgrades do not wait behind the mix's requests.
+                                HttpClient.newBuilder()
+                                        .connectTimeout(Duration.ofSeconds(5))
+                                        .build(),
                                 () -> adminToken,
                                 () -> {
                                     String[] s = randomSession();
