@@ -2,6 +2,7 @@ package io.vigil.identity;
 
 import io.javalin.Javalin;
 import io.vigil.core.Vigil;
+import io.vigil.http.RateLimitTelemetry;
 import io.vigil.identity.internal.AuditEvents;
 import io.vigil.identity.internal.AuditLog;
 import io.vigil.identity.internal.AuthService;
@@ -13,6 +14,8 @@ import io.vigil.identity.internal.RateLimiter;
 import io.vigil.identity.internal.TokenStore;
 import io.vigil.identity.internal.UserService;
 import io.vigil.identity.internal.UserStore;
+import io.vigil.identity.internal.feed.BruteForceAlarm;
+import io.vigil.identity.internal.feed.SecurityFeed;
 import io.vigil.identity.internal.http.HttpApi;
 import io.vigil.identity.telemetry.IdentityTelemetry;
 import io.vigil.jdbc.VigilJdbc;
@@ -52,6 +55,7 @@ public final class IdentityService implements AutoCloseable {
     private final BackgroundJobs jobs;
     private final AuditEvents auditEvents;
     private final IdentityTelemetry telemetry;
+    private final SecurityFeed feed;
     private final Duration shutdownTimeout;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -64,6 +68,7 @@ public final class IdentityService implements AutoCloseable {
             BackgroundJobs jobs,
             AuditEvents auditEvents,
             IdentityTelemetry telemetry,
+            SecurityFeed feed,
             Duration shutdownTimeout) {
         this.db = db;
         this.app = app;
@@ -73,6 +78,7 @@ public final class IdentityService implements AutoCloseable {
         this.jobs = jobs;
         this.auditEvents = auditEvents;
         this.telemetry = telemetry;
+        this.feed = feed;
         this.shutdownTimeout = shutdownTimeout;
     }
 
@@ -87,7 +93,17 @@ public final class IdentityService implements AutoCloseable {
 
     /** {@link #start(IdentityConfig, Vigil)} on a given clock (tests move time forward). */
     static IdentityService start(IdentityConfig config, Vigil vigil, Clock clock) {
+        return start(config, SecurityFeedConfig.defaults(), vigil, clock);
+    }
+
+    /** {@link #start(IdentityConfig, Vigil)} with the security feed's settings. */
+    public static IdentityService start(IdentityConfig config, SecurityFeedConfig feedConfig, Vigil vigil) {
+        return start(config, feedConfig, vigil, Clock.systemUTC());
+    }
+
+    static IdentityService start(IdentityConfig config, SecurityFeedConfig feedConfig, Vigil vigil, Clock clock) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(feedConfig, "feedConfig");
         Objects.requireNonNull(vigil, "vigil");
         Objects.requireNonNull(clock, "clock");
         log.info(config.summary());
@@ -97,6 +113,7 @@ public final class IdentityService implements AutoCloseable {
         Javalin management = null;
         BackgroundJobs jobs = null;
         AuditEvents auditEvents = null;
+        SecurityFeed feed = null;
         try {
             telemetry = new IdentityTelemetry(vigil);
             UserStore users = new UserStore();
@@ -116,7 +133,14 @@ public final class IdentityService implements AutoCloseable {
                     audit,
                     passwords,
                     jwt,
-                    new RateLimiter(db.dataSource(), config.embeddedDatabase()),
+                    new RateLimiter(
+                            db.dataSource(),
+                            config.embeddedDatabase(),
+                            // Counted by vigil-http; the WARN event naming the limit is the RateLimiter's.
+                            RateLimitTelemetry.builder(vigil)
+                                    .logEventsPerSecond(0)
+                                    .build(),
+                            new BruteForceAlarm(telemetry)::refused),
                     telemetry,
                     clock);
             UserService userService = new UserService(config, db, users, tokens, audit, passwords, telemetry, clock);
@@ -129,6 +153,9 @@ public final class IdentityService implements AutoCloseable {
                 }
             }
             HttpApi api = new HttpApi(config, vigil, db, auth, userService, jwt, clock);
+            feed = new SecurityFeed(config, feedConfig, vigil, db, auth, telemetry);
+            telemetry.onSecurityEvent(feed::publish);
+            api.extend(feed::install);
             if (!config.metricsOnServicePort()) {
                 management = api.createManagement().start();
             }
@@ -141,8 +168,11 @@ public final class IdentityService implements AutoCloseable {
                     app.port(),
                     management == null ? "the same port (METRICS_TOKEN required)" : "port " + management.port());
             return new IdentityService(
-                    db, app, management, api, passwords, jobs, auditEvents, telemetry, config.shutdownTimeout());
+                    db, app, management, api, passwords, jobs, auditEvents, telemetry, feed, config.shutdownTimeout());
         } catch (RuntimeException e) {
+            if (feed != null) {
+                feed.close();
+            }
             if (auditEvents != null) {
                 auditEvents.close();
             }
@@ -220,6 +250,7 @@ public final class IdentityService implements AutoCloseable {
                 shutdownTimeout.toMillis(),
                 api.inFlight());
         app.stop(); // Jetty waits for the requests in flight, bounded by its stop timeout
+        feed.close();
         long cut = api.inFlight();
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         if (cut == 0) {

@@ -78,7 +78,8 @@ public final class Main {
             // which must not carry the console's access token.
             System.err.println("Telemetry console: " + console.uiUrl());
         }
-        IdentityService service = IdentityService.start(IdentityConfig.fromEnvironment(env), vigil);
+        IdentityService service = IdentityService.start(
+                IdentityConfig.fromEnvironment(env), SecurityFeedConfig.fromEnvironment(env), vigil);
         // SIGTERM (and Ctrl-C) ask for a graceful stop, run here on the main thread, after which the
         // process exits 0: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
         CountDownLatch stopRequested = new CountDownLatch(1);

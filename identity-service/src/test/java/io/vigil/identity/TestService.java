@@ -32,6 +32,16 @@ final class TestService implements AutoCloseable {
     }
 
     TestService(String databaseUrl, UnaryOperator<IdentityConfig.Builder> customize, Clock clock) {
+        this(databaseUrl, customize, clock, SecurityFeedConfig.defaults());
+    }
+
+    /** A service whose security feed has {@code feed}'s settings. */
+    TestService(String databaseUrl, SecurityFeedConfig feed) {
+        this(databaseUrl, b -> b, Clock.systemUTC(), feed);
+    }
+
+    TestService(
+            String databaseUrl, UnaryOperator<IdentityConfig.Builder> customize, Clock clock, SecurityFeedConfig feed) {
         this.databaseUrl = databaseUrl;
         this.vigil = Vigil.builder()
                 .config(VigilConfig.builder().serviceName("identity-service").build())
@@ -57,7 +67,7 @@ final class TestService implements AutoCloseable {
         if (databaseUrl.startsWith("jdbc:postgresql:")) {
             b.databaseUser(TestDatabases.PG_USER);
         }
-        this.service = IdentityService.start(customize.apply(b).build(), vigil, clock);
+        this.service = IdentityService.start(customize.apply(b).build(), feed, vigil, clock);
         this.api = new Api(service.port());
         this.management = new Api(service.managementPort());
     }

@@ -52,17 +52,24 @@ public final class PlatformMetrics {
             Metric.histogram("http_response_size_bytes", "HTTP response body size", HTTP, "method", "endpoint"),
             Metric.counter("http_exceptions_total", "Unhandled exceptions by type", HTTP, "exception_type", "endpoint"),
             Metric.counter("token_validation_total", "Bearer token validations", HTTP, "status"),
-            Metric.counter("rate_limit_hits_total", "Requests refused by a rate limit", HTTP, "limit_type"),
+            Metric.counter(
+                    "rate_limit_hits_total",
+                    "Work refused by a rate or concurrency limit",
+                    HTTP,
+                    "limit_type",
+                    "endpoint"),
             // WebSocket: its own source, so an HTTP service without WebSockets gets no WebSocket row or alert
-            Metric.gauge("ws_connections_active", "Open WebSocket connections", WEBSOCKET),
-            Metric.counter("ws_connections_total", "WebSocket connection attempts", WEBSOCKET, "status"),
-            Metric.counter("ws_messages_received_total", "WebSocket messages received", WEBSOCKET),
-            Metric.counter("ws_messages_sent_total", "WebSocket messages sent", WEBSOCKET),
+            Metric.gauge("ws_connections_active", "Open WebSocket connections", WEBSOCKET, "endpoint"),
+            Metric.counter("ws_connections_total", "WebSocket connection attempts", WEBSOCKET, "endpoint", "status"),
+            Metric.counter(
+                    "ws_messages_received_total", "WebSocket messages received", WEBSOCKET, "endpoint", "handler"),
+            Metric.counter("ws_messages_sent_total", "WebSocket messages sent", WEBSOCKET, "endpoint", "handler"),
             Metric.histogram(
                     "ws_message_processing_duration_seconds",
                     "WebSocket message handling duration",
                     WEBSOCKET,
-                    "pkg_id"),
+                    "endpoint",
+                    "handler"),
             // token store (identity-service's)
             Metric.gauge("active_tokens", "Issued, unexpired, unrevoked tokens", TOKENS, "token_type"),
             // connection pool

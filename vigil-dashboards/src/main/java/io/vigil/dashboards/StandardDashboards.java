@@ -416,8 +416,8 @@ public final class StandardDashboards {
                                                         0.95,
                                                         svc("ws_message_processing_duration_seconds")
                                                                 .bucket(),
-                                                        "pkg_id"),
-                                                "{{pkg_id}}"))
+                                                        "handler"),
+                                                "{{handler}}"))
                                 .sized(6, 8));
     }
 

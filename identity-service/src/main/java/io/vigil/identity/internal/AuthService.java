@@ -73,9 +73,8 @@ public final class AuthService {
 
     /** Rejects the request with 429 when {@code key}'s bucket is empty. */
     public void rateLimit(String name, String clientAddress, IdentityConfig.RateLimit limit) {
-        long wait = rateLimiter.tryAcquire(name + ":" + clientAddress, limit);
+        long wait = rateLimiter.tryAcquire(name, clientAddress, limit); // counts and logs a refusal
         if (wait > 0) {
-            telemetry.rateLimitHit("http", name);
             throw ApiException.tooManyRequests(wait);
         }
     }

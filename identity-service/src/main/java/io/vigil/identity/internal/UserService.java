@@ -172,12 +172,14 @@ public final class UserService {
         if (changes.role() != null) {
             authorize(actor, "change_role", false, id);
         }
-        return telemetry.userOperation(
+        Role[] before = new Role[1];
+        User updated = telemetry.userOperation(
                 "update",
                 "update_user",
                 actor.userId(),
                 id,
                 op -> mutate(actor, id, "update_user", changes.role() == Role.USER, (c, u, now) -> {
+                    before[0] = u.role();
                     Role role = changes.role() != null ? changes.role() : u.role();
                     return new User(
                             u.id(),
@@ -194,6 +196,20 @@ public final class UserService {
                             u.createdAt(),
                             now);
                 }));
+        if (before[0] != null && before[0] != updated.role()) {
+            telemetry.securityEvent(
+                    "role_changed",
+                    "medium",
+                    id,
+                    Map.of(
+                            "actor_id",
+                            actor.userId(),
+                            "old_role",
+                            before[0].wireName(),
+                            "new_role",
+                            updated.role().wireName()));
+        }
+        return updated;
     }
 
     public void delete(Principal actor, String id) {
@@ -223,7 +239,7 @@ public final class UserService {
         if (!active && actor.userId().equals(id)) {
             throw ApiException.conflict("cannot-deactivate-self", "Administrators cannot deactivate themselves");
         }
-        return telemetry.userOperation(
+        User changed = telemetry.userOperation(
                 type,
                 type + "_user",
                 actor.userId(),
@@ -249,6 +265,10 @@ public final class UserService {
                             u.createdAt(),
                             now);
                 }));
+        if (!active) {
+            telemetry.securityEvent("account_deactivated", "medium", id, Map.of("actor_id", actor.userId()));
+        }
+        return changed;
     }
 
     public User unlock(Principal actor, String id) {

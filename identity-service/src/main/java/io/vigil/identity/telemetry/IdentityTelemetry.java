@@ -2,7 +2,6 @@ package io.vigil.identity.telemetry;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.vigil.conventions.identity.Authentication;
 import io.vigil.conventions.identity.AuthorizationCheck;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -48,9 +46,7 @@ public final class IdentityTelemetry implements AutoCloseable {
     private static final Duration REFRESH_PERIOD = Duration.ofSeconds(15);
 
     private static final Logger log = LoggerFactory.getLogger(IdentityTelemetry.class);
-    private static final AttributeKey<String> LIMIT_TYPE = AttributeKey.stringKey("limit_type");
     private static final AttributeKey<String> TOKEN_TYPE = AttributeKey.stringKey("token_type");
-    private static final Set<String> LIMIT_TYPES = Set.of("http", "websocket_connection", "websocket_message");
 
     /** Outcome statuses of the contract. */
     public static final String SUCCESS = "success";
@@ -59,7 +55,6 @@ public final class IdentityTelemetry implements AutoCloseable {
     public static final String ERROR = "error";
 
     private final Operations operations;
-    private final LongCounter rateLimitHits;
     private final TokenValidationTelemetry tokenValidations;
     // Operations are described once per distinct name; the names are code constants.
     private final Map<String, io.vigil.core.Operation> described = new ConcurrentHashMap<>();
@@ -67,6 +62,7 @@ public final class IdentityTelemetry implements AutoCloseable {
     private final Map<String, Count> lastActiveTokens = new ConcurrentHashMap<>();
     private final ScheduledExecutorService refresher = newRefresher();
     private final AtomicBoolean refreshPending = new AtomicBoolean();
+    private volatile SecurityEventListener securityEventListener;
 
     /** A seam emitting through {@code vigil}'s operation API and meter. */
     public IdentityTelemetry(Vigil vigil) {
@@ -74,9 +70,6 @@ public final class IdentityTelemetry implements AutoCloseable {
         // the identity conventions here, and the database operations its repositories record.
         this.operations = IdentityConventions.registerWith(vigil.operations()).register(DatabaseOperation.KIND);
         Meter meter = vigil.openTelemetry().getMeter("io.vigil.identity");
-        this.rateLimitHits = meter.counterBuilder("rate_limit_hits_total")
-                .setDescription("Requests refused by a rate limit")
-                .build();
         // The library's convention for bearer tokens; the token operation's own event logs each
         // validation already, so the convention's refusal event is off.
         this.tokenValidations =
@@ -247,6 +240,26 @@ public final class IdentityTelemetry implements AutoCloseable {
         } catch (RuntimeException e) {
             log.debug("security event telemetry failed", e);
         }
+        SecurityEventListener l = securityEventListener;
+        if (l != null) {
+            try {
+                l.securityEvent(eventType, severity, userId, details);
+            } catch (RuntimeException e) {
+                log.debug("security event listener failed", e);
+            }
+        }
+    }
+
+    /** Told of every {@link #securityEvent} after it is recorded (the live security feed). */
+    @FunctionalInterface
+    public interface SecurityEventListener {
+        /** The event; must not block. */
+        void securityEvent(String eventType, String severity, String userId, Map<String, Object> details);
+    }
+
+    /** Sets the one listener told of every security event (replacing any earlier one). */
+    public void onSecurityEvent(SecurityEventListener listener) {
+        this.securityEventListener = listener;
     }
 
     /**
@@ -255,17 +268,6 @@ public final class IdentityTelemetry implements AutoCloseable {
      */
     public void failedLogin(String reason) {
         // Counted by the Authentication operation kind on failure.
-    }
-
-    /** A request refused by a rate limit ({@code rate_limit_hits_total{limit_type}}). */
-    public void rateLimitHit(String limitType, String limitName) {
-        String type = LIMIT_TYPES.contains(limitType) ? limitType : "other";
-        rateLimitHits.add(1, Attributes.of(LIMIT_TYPE, type));
-        log.atWarn()
-                .addKeyValue("event_type", "security")
-                .addKeyValue("limit_type", type)
-                .addKeyValue("limit_name", limitName)
-                .log("Rate limit hit");
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.Set;
  */
 public final class SecurityEvent {
     public static final Set<String> TYPES = Set.of(
+            "account_deactivated",
             "account_locked",
             "account_unlocked",
             "brute_force_suspected",

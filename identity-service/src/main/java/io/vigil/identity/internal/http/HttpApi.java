@@ -75,6 +75,7 @@ public final class HttpApi {
     private final MetricsAccess metricsAccess;
     private final List<Route> routes = new ArrayList<>();
     private final DrainingHandler draining = new DrainingHandler();
+    private final List<java.util.function.Consumer<JavalinConfig>> extensions = new ArrayList<>();
     private volatile boolean stopping;
 
     public HttpApi(
@@ -103,6 +104,11 @@ public final class HttpApi {
         return List.copyOf(routes);
     }
 
+    /** Adds routes of another part of the service (before {@link #create()}), e.g. a WebSocket endpoint. */
+    public void extend(java.util.function.Consumer<JavalinConfig> routes) {
+        extensions.add(routes);
+    }
+
     /** Creates the (not yet started) Javalin server. */
     public Javalin create() {
         return Javalin.create(cfg -> {
@@ -122,6 +128,7 @@ public final class HttpApi {
             for (Route r : routes) {
                 cfg.routes.addHttpHandler(r.method(), r.path(), r.handler());
             }
+            extensions.forEach(e -> e.accept(cfg)); // e.g. the security feed's WebSocket route
             cfg.routes.exception(ApiException.class, this::onApiException);
             cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
             cfg.routes.exception(Overloaded.class, (e, ctx) -> {

@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
 /**
  * Drives a realistic traffic mix against a running identity service for a bounded time — sign-ups,
  * good and bad logins, lockouts, refreshes (and refresh-token reuse), reads, admin CRUD and
- * forbidden calls — so that every metric, log query and trace of the stack has data; then prints
+ * forbidden calls, and the security feed's WebSockets with each of their refusals ({@link FeedTraffic})
+ * — so that every metric, log query and trace of the stack has data; then prints
  * throughput, status codes and latency percentiles per operation.
  *
  * <p>{@code --mix read} instead sends a read-heavy mix ({@code GET /users/me} and token
@@ -171,6 +172,23 @@ public final class TrafficGenerator {
                         }
                     }
                 });
+            }
+            if (mix.equals("full") && adminToken != null) {
+                // The security feed's WebSockets: held feeds, messages and each refusal (FeedTraffic).
+                workers.submit(() -> new FeedTraffic(
+                                base,
+                                // A client of its own: its upgrades do not wait behind the mix's requests.
+                                HttpClient.newBuilder()
+                                        .connectTimeout(Duration.ofSeconds(5))
+                                        .build(),
+                                () -> adminToken,
+                                () -> {
+                                    String[] s = randomSession();
+                                    return s == null ? null : s[0];
+                                },
+                                (op, status, nanos) -> stats.computeIfAbsent(op, k -> new Stats())
+                                        .record(status, nanos))
+                        .run(deadline));
             }
             workers.shutdown();
             workers.awaitTermination(duration.toSeconds() + 60, TimeUnit.SECONDS);

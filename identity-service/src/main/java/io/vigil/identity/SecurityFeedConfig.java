@@ -1,0 +1,60 @@
+package io.vigil.identity;
+
+import java.util.Map;
+
+/**
+ * Settings of the live security feed ({@code GET /api/v1/ws/security-events}), read from the
+ * environment apart from {@link IdentityConfig} so the feed stays a module of its own.
+ *
+ * @param maxConnectionsPerUser {@code WS_MAX_CONNECTIONS_PER_USER}, default 5: open feed connections
+ *     one administrator may hold; one more is closed with 1008 ({@code ws_connections_total{status="rejected_limit"}})
+ * @param messagesPerSecond {@code WS_MESSAGES_PER_SECOND}, default 10: client messages handled per
+ *     second per connection; the rest are dropped and counted ({@code
+ *     rate_limit_hits_total{limit_type="websocket_message"}})
+ * @param maxMessageBytes {@code WS_MAX_MESSAGE_BYTES}, default 4096: a larger client message closes
+ *     the connection with 1009
+ */
+public record SecurityFeedConfig(int maxConnectionsPerUser, int messagesPerSecond, int maxMessageBytes) {
+    public SecurityFeedConfig {
+        check(maxConnectionsPerUser >= 1, "WS_MAX_CONNECTIONS_PER_USER must be at least 1");
+        check(messagesPerSecond >= 1, "WS_MESSAGES_PER_SECOND must be at least 1");
+        check(maxMessageBytes >= 256, "WS_MAX_MESSAGE_BYTES must be at least 256");
+    }
+
+    /** The defaults: 5 connections per user, 10 messages a second, 4 KiB messages. */
+    public static SecurityFeedConfig defaults() {
+        return new SecurityFeedConfig(5, 10, 4096);
+    }
+
+    /**
+     * Reads {@code WS_MAX_CONNECTIONS_PER_USER}, {@code WS_MESSAGES_PER_SECOND} and {@code
+     * WS_MAX_MESSAGE_BYTES}; absent ones keep their default.
+     *
+     * @throws IllegalArgumentException naming the variable whose value is unusable
+     */
+    public static SecurityFeedConfig fromEnvironment(Map<String, String> env) {
+        SecurityFeedConfig d = defaults();
+        return new SecurityFeedConfig(
+                integer(env, "WS_MAX_CONNECTIONS_PER_USER", d.maxConnectionsPerUser()),
+                integer(env, "WS_MESSAGES_PER_SECOND", d.messagesPerSecond()),
+                integer(env, "WS_MAX_MESSAGE_BYTES", d.maxMessageBytes()));
+    }
+
+    private static int integer(Map<String, String> env, String name, int dflt) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer: " + v, e);
+        }
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package io.vigil.identity;
+
+import static io.vigil.identity.ApiContractTest.PASSWORD;
+import static io.vigil.identity.ApiContractTest.uniqueEmail;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.test.MetricSamples;
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The live security feed ({@code GET /api/v1/ws/security-events}) on the embedded database, driven by
+ * the JDK's WebSocket client: events as they happen, the refusals, the limits, and the telemetry of
+ * each (metrics, spans linked to the handshake, MDC of the handlers' log lines).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SecurityFeedTest {
+    private static final String PATH = FeedClient.PATH;
+    private TestService s;
+    private String admin;
+    private String adminId;
+
+    @BeforeAll
+    void start() {
+        s = new TestService(TestDatabases.h2(), new SecurityFeedConfig(2, 5, 4096));
+        admin = s.adminToken();
+        adminId = s.api.get("/api/v1/users/me", admin).json().get("id").asString();
+    }
+
+    @AfterAll
+    void stop() {
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    private MetricSamples metrics() {
+        return MetricSamples.parse(s.management.get("/metrics", null).text());
+    }
+
+    private double metric(String name, String... labels) {
+        Map<String, String> l = new HashMap<>();
+        l.put("endpoint", PATH);
+        for (int i = 0; i < labels.length; i += 2) {
+            l.put(labels[i], labels[i + 1]);
+        }
+        return metrics().find(name, l).map(MetricSamples.Sample::value).orElse(0.0);
+    }
+
+    private String register(String email) {
+        Api.Response r = s.api.post(
+                "/api/v1/auth/register", Map.of("email", email, "password", PASSWORD, "full_name", "Feed"), null);
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return r.json().get("id").asString();
+    }
+
+    @Test
+    void anAdminSeesALockoutCausedByFailedLoginsAsItHappens() throws Exception {
+        try (LogCapture logs = new LogCapture()) {
+            FeedClient feed = FeedClient.open(
+                    s.service.port(),
+                    "Authorization",
+                    "Bearer " + admin,
+                    "X-Request-ID",
+                    "req-feed-1",
+                    "traceparent",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+            feed.ping();
+            feed.send("{\"type\":\"subscribe\",\"events\":[\"account_locked\",\"role_changed\"]}");
+            JsonNode subscribed = feed.next("subscribed");
+            assertThat(subscribed.get("events").toString()).contains("account_locked", "role_changed");
+
+            String email = uniqueEmail();
+            String id = register(email);
+            for (int i = 0; i < 3; i++) { // the test service locks after 3
+                s.api.post("/api/v1/auth/login", Map.of("email", email, "password", "wrong password!"), null);
+            }
+            JsonNode event = feed.next("event").get("event");
+            assertThat(event.get("type").asString()).isEqualTo("account_locked");
+            assertThat(event.get("severity").asString()).isEqualTo("high");
+            assertThat(event.get("user_id").asString()).isEqualTo(id);
+            assertThat(event.get("request_id").asString()).isNotBlank();
+            assertThat(event.get("details").get("failed_attempts").asInt()).isEqualTo(3);
+
+            // Ping and subscribe ran as message spans linked to the handshake (the upgrade request's span).
+            SpanData ping = connectionSpan("WS " + PATH + " ping", "req-feed-1");
+            String handshakeId = ping.getLinks().getFirst().getSpanContext().getSpanId();
+            SpanData handshake = s.spans.getFinishedSpanItems().stream()
+                    .filter(sp -> sp.getSpanId().equals(handshakeId))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(handshake.getName()).isEqualTo("GET " + PATH);
+            assertThat(handshake.getTraceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+            for (String handler : List.of("ping", "subscribe")) {
+                SpanData m = connectionSpan("WS " + PATH + " " + handler, "req-feed-1");
+                assertThat(m.getKind()).isEqualTo(SpanKind.SERVER);
+                assertThat(m.getLinks())
+                        .singleElement()
+                        .satisfies(
+                                l -> assertThat(l.getSpanContext().getSpanId()).isEqualTo(handshakeId));
+                assertThat(m.getAttributes().asMap().toString()).contains(adminId);
+            }
+            // The subscribe handler's log line carries the connection's request id and user id.
+            ILoggingEvent line = logs.all().stream()
+                    .filter(e -> e.getFormattedMessage().startsWith("Security feed subscription"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(line.getMDCPropertyMap())
+                    .containsEntry("request_id", "req-feed-1")
+                    .containsEntry("user_id", adminId)
+                    .containsKey("message_id");
+            // A type the subscription does not name is not pushed; one it names is.
+            s.api.post("/api/v1/users/" + id + "/deactivate", null, admin);
+            Api.Response promoted = s.api.send(
+                    "PATCH",
+                    "/api/v1/users/" + register(uniqueEmail()),
+                    "{\"role\":\"admin\"}",
+                    "application/json",
+                    admin,
+                    Map.of());
+            assertThat(promoted.status()).as(promoted.text()).isEqualTo(200);
+            assertThat(feed.next("event").get("event").get("type").asString()).isEqualTo("role_changed");
+            feed.close();
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(metric("ws_connections_total", "status", "accepted")).isGreaterThanOrEqualTo(1);
+                assertThat(metric("ws_messages_received_total", "handler", "ping"))
+                        .isGreaterThanOrEqualTo(1);
+                assertThat(metric("ws_messages_received_total", "handler", "subscribe"))
+                        .isGreaterThanOrEqualTo(1);
+                assertThat(metric("ws_messages_sent_total", "handler", "event")).isGreaterThanOrEqualTo(2);
+                assertThat(metric("ws_messages_sent_total", "handler", "pong")).isGreaterThanOrEqualTo(1);
+                assertThat(metric("ws_message_processing_duration_seconds_count", "handler", "ping"))
+                        .isGreaterThanOrEqualTo(1);
+            });
+        }
+    }
+
+    @Test
+    void aBrowserPassesTheTokenAsASubprotocolAndTheServerSelectsTheOtherOne() throws Exception {
+        FeedClient feed =
+                FeedClient.openOffering(s.service.port(), new String[] {"security-events.v1", "bearer." + admin});
+        assertThat(feed.ws.getSubprotocol()).isEqualTo("security-events.v1");
+        feed.ping();
+        feed.close();
+    }
+
+    @Test
+    void noTokenABadTokenAndANonAdminAreRefusedAtTheHandshake() throws Exception {
+        double before = metric("ws_connections_total", "status", "rejected_auth");
+        assertThat(refusedStatus()).isEqualTo(401);
+        assertThat(refusedStatus("Authorization", "Bearer not.a.token")).isEqualTo(401);
+        String user = s.tokenOfNewUser(uniqueEmail(), PASSWORD);
+        assertThat(refusedStatus("Authorization", "Bearer " + user)).isEqualTo(403);
+        // A token in the query string is not read (it would be in every access log).
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                ExecutionException.class,
+                () -> FeedClient.builder()
+                        .buildAsync(
+                                java.net.URI.create(FeedClient.uri(s.service.port()) + "?access_token=" + admin),
+                                new FeedClient())
+                        .get(20, TimeUnit.SECONDS));
+        assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode())
+                .isEqualTo(401);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> metric("ws_connections_total", "status", "rejected_auth") == before + 4);
+        MetricSamples m = metrics();
+        assertThat(m.require("http_requests_total", Map.of("method", "GET", "endpoint", PATH, "status_code", "403")))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(m.require(
+                        "authorization_checks_total",
+                        Map.of("resource", "security_events", "action", "subscribe", "is_authorized", "false")))
+                .isGreaterThanOrEqualTo(1);
+    }
+
+    private int refusedStatus(String... headers) {
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                ExecutionException.class, () -> FeedClient.open(s.service.port(), headers));
+        assertThat(e.getCause()).isInstanceOf(WebSocketHandshakeException.class);
+        WebSocketHandshakeException h = (WebSocketHandshakeException) e.getCause();
+        assertThat(h.getResponse().headers().firstValue("Content-Type"))
+                .hasValueSatisfying(ct -> assertThat(ct).startsWith("application/problem+json"));
+        return h.getResponse().statusCode();
+    }
+
+    @Test
+    void aThirdFeedOfOneAdminIsClosedWith1008() throws Exception {
+        // Another admin, so the other tests' feeds do not count against this one's limit.
+        String email = uniqueEmail();
+        Api.Response created = s.api.post(
+                "/api/v1/users",
+                Map.of("email", email, "password", PASSWORD, "full_name", "Ops", "role", "admin"),
+                admin);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        String token = s.api.login(email, PASSWORD).get("access_token").asString();
+        double limited = metric("ws_connections_total", "status", "rejected_limit");
+        FeedClient one = FeedClient.open(s.service.port(), "Authorization", "Bearer " + token);
+        FeedClient two = FeedClient.open(s.service.port(), "Authorization", "Bearer " + token);
+        one.ping();
+        two.ping();
+        FeedClient three = FeedClient.open(s.service.port(), "Authorization", "Bearer " + token);
+        assertThat(three.closeCode()).isEqualTo(1008);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> metric("ws_connections_total", "status", "rejected_limit") == limited + 1);
+        assertThat(metrics()
+                        .require(
+                                "rate_limit_hits_total",
+                                Map.of("limit_type", "websocket_connection", "endpoint", PATH)))
+                .isGreaterThanOrEqualTo(1);
+        // The demoted admin's open feeds end at once.
+        String id = created.json().get("id").asString();
+        Api.Response demoted =
+                s.api.send("PATCH", "/api/v1/users/" + id, "{\"role\":\"user\"}", "application/json", admin, Map.of());
+        assertThat(demoted.status()).as(demoted.text()).isEqualTo(200);
+        assertThat(one.closeCode()).isEqualTo(1008);
+        assertThat(two.closeCode()).isEqualTo(1008);
+    }
+
+    @Test
+    void aFloodOfMessagesBeyondTheRateIsDroppedAndCounted() throws Exception {
+        FeedClient feed = FeedClient.open(s.service.port(), "Authorization", "Bearer " + admin);
+        double hitsBefore = messageHits();
+        double handledBefore = metric("ws_message_processing_duration_seconds_count", "handler", "ping");
+        double receivedBefore = metric("ws_messages_received_total", "handler", "ping");
+        int sent = 40;
+        for (int i = 0; i < sent; i++) {
+            feed.send("{\"type\":\"ping\"}");
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> metric("ws_messages_received_total", "handler", "ping") == receivedBefore + sent);
+        double handled = metric("ws_message_processing_duration_seconds_count", "handler", "ping") - handledBefore;
+        assertThat(handled).isPositive().isLessThan(sent);
+        assertThat(messageHits() - hitsBefore).isEqualTo(sent - handled);
+        // The connection stays open: messages beyond the rate are dropped, not fatal.
+        assertThat(feed.closed).isNotDone();
+        feed.close();
+    }
+
+    private double messageHits() {
+        return metrics()
+                .find("rate_limit_hits_total", Map.of("limit_type", "websocket_message", "endpoint", PATH))
+                .map(MetricSamples.Sample::value)
+                .orElse(0.0);
+    }
+
+    private SpanData connectionSpan(String name, String requestId) {
+        return s.spans.getFinishedSpanItems().stream()
+                .filter(sp -> sp.getName().equals(name)
+                        && requestId.equals(sp.getAttributes().asMap().entrySet().stream()
+                                .filter(e -> e.getKey().getKey().equals("request.id"))
+                                .map(e -> String.valueOf(e.getValue()))
+                                .findFirst()
+                                .orElse(null)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no span " + name + " of " + requestId));
+    }
+}
