@@ -657,10 +657,12 @@ public final class StandardAlerts {
     }
 
     private AlertRule serviceDown() {
-        // Generated with the stack's own sources (exporters, Tempo: deploy/), the alert also watches
-        // the stack's targets (Tempo, Loki, Grafana, ...): every job but the two data stores, which
-        // have their own alerts. For one service alone, its job.
-        boolean stack = c.contains("pg_up") || c.contains("redis_up") || c.contains("traces_spanmetrics_calls_total");
+        // Generated with the stack's exporters (deploy/'s identity-service), the alert also watches
+        // the stack's targets (Tempo, Loki, Grafana, other services...): every job but the two data
+        // stores, which have their own alerts. For one service alone (even one reading Tempo's span
+        // metrics, as the event pipeline next to it does), its job: one stack-wide rule, not one per
+        // service generated into the same directory.
+        boolean stack = c.contains("pg_up") || c.contains("redis_up");
         Selector up = stack ? c.select("up").nre("job", POSTGRES_JOB + "|" + REDIS_JOB) : svc("up");
         return AlertRule.builder("ServiceDown")
                 .expr(up + " == 0")
