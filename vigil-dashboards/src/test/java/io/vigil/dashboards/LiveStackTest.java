@@ -220,8 +220,8 @@ class LiveStackTest {
                         .loginRateLimit(LOGIN_LIMIT)
                         .registerRateLimit(new IdentityConfig.RateLimit(1_000_000, Duration.ofMinutes(1)))
                         .notifyWebhookUrl(webhook.url().toString())
-                        .notifyRetries(Duration.ofMillis(300), 2)
-                        .jobPollInterval(Duration.ofMillis(300))
+                        .notifyRetries(Duration.ofSeconds(1), 2)
+                        .jobPollInterval(Duration.ofSeconds(1))
                         .build(),
                 vigil);
         serviceUrl = URI.create("http://127.0.0.1:" + service.port());
