@@ -2,10 +2,16 @@ package io.vigil.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vigil.identity.internal.traffic.FlakyWebhook;
 import io.vigil.identity.internal.traffic.TrafficGenerator;
 import io.vigil.test.MetricSamples;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** The {@code traffic} subcommand against a real service. */
@@ -72,5 +78,37 @@ class TrafficCommandTest {
         assertThat(TrafficGenerator.run(new String[] {"--duration", "3"})).isEqualTo(2);
         assertThat(TrafficGenerator.run(new String[] {"--url", "http://127.0.0.1:1", "--duration", "x"}))
                 .isEqualTo(2);
+        assertThat(TrafficGenerator.run(new String[] {"--pipeline-url", "localhost:8002"}))
+                .isEqualTo(2);
+        assertThat(TrafficGenerator.run(
+                        new String[] {"--url", "http://127.0.0.1:1", "--duration", "1", "--webhook-port", "x"}))
+                .isEqualTo(2);
+    }
+
+    @Test
+    void theFlakyWebhookRefusesTheSameNotificationsOnEveryAttempt() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        try (FlakyWebhook hook = FlakyWebhook.start("127.0.0.1", 0, 2)) {
+            List<Integer> first = new ArrayList<>();
+            List<Integer> again = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                ids.add(UUID.randomUUID().toString());
+            }
+            for (List<Integer> round : List.of(first, again)) {
+                for (String id : ids) {
+                    round.add(http.send(
+                                    HttpRequest.newBuilder(hook.url())
+                                            .header("Idempotency-Key", id)
+                                            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode());
+                }
+            }
+            assertThat(again).isEqualTo(first); // a refused notification is refused on its retries too
+            assertThat(first).containsOnly(204, 500).contains(204, 500);
+            assertThat(hook.delivered() + hook.refused()).isEqualTo(40);
+        }
     }
 }

@@ -57,7 +57,8 @@ public final class Generator {
               --service   the service's service.name (the service label of its logs and span metrics)
               --out       directory to write into (this service's generated files there are replaced;
                           other services' files are kept)
-              --platform  comma-separated metric sources it exposes, or 'all'; default: those its kinds imply
+              --platform  comma-separated metric sources it exposes, or 'all' (all but %s);
+                          default: those its kinds imply
                           (%s); known: %s
               --instance  host:port of a scrape target in the promtool cases; default <job>:%d
             """;
@@ -163,6 +164,7 @@ public final class Generator {
 
     private static String usage() {
         return USAGE.formatted(
+                String.join(",", new java.util.TreeSet<>(PlatformMetrics.NAMED_ONLY)),
                 String.join(",", PlatformMetrics.implied(List.of())) + " + db-pool/consumer/token-store by kind",
                 String.join(",", PlatformMetrics.sources()),
                 ServiceTarget.DEFAULT_METRICS_PORT);
@@ -208,7 +210,7 @@ public final class Generator {
                 return PlatformMetrics.implied(kinds);
             }
             if (option.equals("all")) {
-                return PlatformMetrics.sources();
+                return PlatformMetrics.stackSources();
             }
             Set<String> sources = new LinkedHashSet<>();
             Arrays.stream(option.split(",")).map(String::strip).forEach(sources::add);

@@ -30,6 +30,20 @@ public final class PlatformMetrics {
     /** Emitted by message consumers. */
     public static final String CONSUMER = "consumer";
     /**
+     * Emitted by vigil-kafka's consumers (its {@code KafkaCatalogue}): the consumer metrics with their
+     * {@code topic} and {@code group} labels, and the dead-letter and lag-refresh counters. Its four
+     * consumer metrics are also {@code MessageConsumption}'s, without those labels: a service whose
+     * kinds declare them must not name this source.
+     */
+    public static final String KAFKA_CONSUMER = "kafka-consumer";
+    /** Emitted by vigil-kafka's producers (its {@code KafkaCatalogue}). */
+    public static final String KAFKA_PRODUCER = "kafka-producer";
+    /**
+     * Emitted by a service whose health check sets one status gauge per dependency (document 002's
+     * {@code postgres_status}, {@code kafka_status}, {@code minio_status}: 1 up, 0 down).
+     */
+    public static final String DEPENDENCY_STATUS = "dependency-status";
+    /**
      * Emitted by a job scheduler observed by vigil-jobs: the gauges of {@code JobConventions.GAUGES}
      * (its counters and histograms come from the {@code task_execution} kind).
      */
@@ -42,6 +56,12 @@ public final class PlatformMetrics {
     public static final String REDIS_EXPORTER = "redis-exporter";
     /** Written by Tempo's metrics generator through remote write. */
     public static final String TEMPO = "tempo-metrics-generator";
+
+    /**
+     * Sources only a service that has them names with {@code --platform}: not part of {@code all}
+     * ({@link #stackSources()}).
+     */
+    public static final Set<String> NAMED_ONLY = Set.of(KAFKA_CONSUMER, KAFKA_PRODUCER, DEPENDENCY_STATUS);
 
     private static final List<Metric> ALL = List.of(
             // HTTP (contract: status_code, not status; endpoint is the route template)
@@ -79,8 +99,65 @@ public final class PlatformMetrics {
             Metric.gauge("db_connections_pending", "Threads waiting for a connection", POOL, "pool"),
             // message consumers (the rest of their metrics are MessageConsumption's)
             Metric.histogram(
-                    "consumer_sink_insert_duration_seconds", "Time to write a processed message to its sink", CONSUMER),
-            Metric.gauge("consumer_lag", "Messages not yet consumed", CONSUMER),
+                    "consumer_sink_insert_duration_seconds",
+                    "Time to write a processed message to its sink",
+                    CONSUMER,
+                    "sink"),
+            Metric.gauge("consumer_lag", "Messages not yet consumed", CONSUMER, "topic", "partition", "group"),
+            // vigil-kafka (KafkaCatalogue; KafkaMetricsTest checks these against it)
+            Metric.counter("consumer_messages_consumed_total", "Messages consumed", KAFKA_CONSUMER, "topic", "group"),
+            Metric.counter(
+                    "consumer_messages_processed_total",
+                    "Messages processed by outcome",
+                    KAFKA_CONSUMER,
+                    "topic",
+                    "group",
+                    "status"),
+            Metric.histogram(
+                    "consumer_processing_duration_seconds",
+                    "Message processing duration",
+                    KAFKA_CONSUMER,
+                    "topic",
+                    "group"),
+            Metric.counter(
+                    "consumer_errors_total",
+                    "Message processing errors by exception type",
+                    KAFKA_CONSUMER,
+                    "topic",
+                    "group",
+                    "error_type"),
+            Metric.counter(
+                    "consumer_dead_lettered_total",
+                    "Poison messages sent to the dead-letter topic",
+                    KAFKA_CONSUMER,
+                    "topic",
+                    "group",
+                    "status"),
+            Metric.histogram(
+                    "consumer_sink_insert_duration_seconds",
+                    "Time to write a processed message to its sink",
+                    KAFKA_CONSUMER,
+                    "sink"),
+            Metric.gauge("consumer_lag", "Messages not yet consumed", KAFKA_CONSUMER, "topic", "partition", "group"),
+            Metric.counter(
+                    "consumer_lag_refresh_errors_total", "Failed consumer lag refreshes", KAFKA_CONSUMER, "group"),
+            Metric.counter("producer_messages_sent_total", "Messages sent", KAFKA_PRODUCER, "topic", "status"),
+            Metric.counter(
+                    "producer_errors_total",
+                    "Message send errors by exception type",
+                    KAFKA_PRODUCER,
+                    "topic",
+                    "error_type"),
+            Metric.histogram(
+                    "producer_send_duration_seconds", "Time from send to acknowledgement", KAFKA_PRODUCER, "topic"),
+            // per-dependency health (document 002)
+            Metric.gauge(
+                    "postgres_status", "The database answered the last health probe (1) or not (0)", DEPENDENCY_STATUS),
+            Metric.gauge("kafka_status", "The broker answered the last health probe (1) or not (0)", DEPENDENCY_STATUS),
+            Metric.gauge(
+                    "minio_status",
+                    "The object store answered the last health probe (1) or not (0)",
+                    DEPENDENCY_STATUS),
             // job schedulers (vigil-jobs; the rest of their metrics are the task_execution kind's). Every
             // instance counts the shared job table: aggregate the backlog gauges with max, not sum.
             Metric.gauge("task_queue_due_jobs", "Jobs due and not yet picked, per task", TASKS, "task"),
@@ -173,9 +250,22 @@ public final class PlatformMetrics {
 
     private PlatformMetrics() {}
 
-    /** Every HTTP, platform and exporter metric, in declaration order. */
+    /**
+     * Every HTTP, platform and exporter metric, in declaration order (a name may appear under two
+     * sources, identically declared).
+     */
     public static List<Metric> all() {
         return ALL;
+    }
+
+    /**
+     * What {@code --platform all} means: every source except {@link #NAMED_ONLY}, whose metrics are a
+     * service's own clients and gauges rather than the stack's.
+     */
+    public static Set<String> stackSources() {
+        Set<String> sources = sources();
+        sources.removeAll(NAMED_ONLY);
+        return sources;
     }
 
     /** Every source name, in declaration order. */

@@ -31,6 +31,10 @@ public final class StandardAlerts {
     public static final String LATENCY_THRESHOLD_SECONDS = "0.5";
     /** {@code TaskFailureRatio} fires above this share of failed executions of a task. */
     public static final double TASK_FAILURE_RATIO = 0.1;
+    /** {@code ConsumerLagHigh} fires when a group's lag on one topic exceeds this many messages. */
+    public static final int CONSUMER_LAG_THRESHOLD = 1000;
+    /** {@code IngestLatencyHigh} fires when the ingest API's p95 exceeds this (seconds). */
+    public static final int INGEST_P95_SECONDS = 1;
     /** {@code TaskBacklogAge} fires when a task's oldest due job has waited longer (seconds). */
     public static final int TASK_BACKLOG_SECONDS = 300;
     /** {@code RecurringTaskNotSucceeding}: how long without a success, while runs fail (seconds). */
@@ -45,7 +49,16 @@ public final class StandardAlerts {
      * which files in a shared directory are this service's.
      */
     public static final List<String> FILES = List.of(
-            "identity", "http", "database", "infrastructure", "consumers", "tasks", "traces", "slo", LOG_ALERTS_FILE);
+            "identity",
+            "http",
+            "database",
+            "infrastructure",
+            "consumers",
+            "pipeline",
+            "tasks",
+            "traces",
+            "slo",
+            LOG_ALERTS_FILE);
 
     private static final String PG_LABELS = "job=\"" + POSTGRES_JOB + "\",instance=\"postgres-exporter:9187\"";
     private static final String REDIS_LABELS = "job=\"" + REDIS_JOB + "\",instance=\"redis-exporter:9121\"";
@@ -81,6 +94,7 @@ public final class StandardAlerts {
                         a.database(),
                         a.infrastructure(),
                         a.consumers(),
+                        a.pipeline(),
                         a.tasks(),
                         a.traces(),
                         a.slo())
@@ -183,6 +197,11 @@ public final class StandardAlerts {
                 .when("consumer_lag", this::consumerLagHigh)
                 .when(List.of("consumer_errors_total", "consumer_messages_consumed_total"), this::consumerErrorRate)
                 .group("consumers", "vigil-consumers");
+    }
+
+    private RuleGroup pipeline() {
+        return rules().when("event_ingest_duration_seconds", this::ingestLatencyHigh)
+                .group("pipeline", "vigil-pipeline");
     }
 
     private RuleGroup tasks() {
@@ -638,10 +657,12 @@ public final class StandardAlerts {
     }
 
     private AlertRule serviceDown() {
-        // Generated with the stack's own sources (exporters, Tempo: deploy/), the alert also watches
-        // the stack's targets (Tempo, Loki, Grafana, ...): every job but the two data stores, which
-        // have their own alerts. For one service alone, its job.
-        boolean stack = c.contains("pg_up") || c.contains("redis_up") || c.contains("traces_spanmetrics_calls_total");
+        // Generated with the stack's exporters (deploy/'s identity-service), the alert also watches
+        // the stack's targets (Tempo, Loki, Grafana, other services...): every job but the two data
+        // stores, which have their own alerts. For one service alone (even one reading Tempo's span
+        // metrics, as the event pipeline next to it does), its job: one stack-wide rule, not one per
+        // service generated into the same directory.
+        boolean stack = c.contains("pg_up") || c.contains("redis_up");
         Selector up = stack ? c.select("up").nre("job", POSTGRES_JOB + "|" + REDIS_JOB) : svc("up");
         return AlertRule.builder("ServiceDown")
                 .expr(up + " == 0")
@@ -752,17 +773,15 @@ public final class StandardAlerts {
     }
 
     private AlertRule consumerSlowProcessing() {
-        return AlertRule.builder("ConsumerSlowProcessing")
+        return consumerAlert("ConsumerSlowProcessing")
                 .expr(quantile(0.95, svc("consumer_processing_duration_seconds").bucket(), "job, instance") + " > 1")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "002 gives none; latency is a warning as in 004")
-                .label("component", "consumer")
                 .summary("Slow message processing (p95 > 1s)")
                 .description(
                         "{{ $labels.job }}: p95 message processing time is {{ $value | humanize }}s (threshold 1s).")
                 .runbook("Compare with consumer_sink_insert_duration_seconds: a slow sink makes slow processing;"
                         + " otherwise open a slow 'process <destination>' trace.")
-                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("consumer_processing_duration_seconds", true))
                 .covers("002 consumer latency: histogram_quantile(0.95, consumer_processing_duration_seconds_bucket),"
                         + " 'alert if p95 > 1s'")
@@ -773,36 +792,39 @@ public final class StandardAlerts {
     }
 
     private AlertRule consumerLagHigh() {
-        return AlertRule.builder("ConsumerLagHigh")
-                .expr("max by (job, instance) (" + svc("consumer_lag") + ") > 1000")
+        // Every instance of a group reports the group's lag for every partition: max per partition,
+        // then the topic's sum.
+        return consumerAlert("ConsumerLagHigh")
+                .expr("sum by (job, group, topic) (max by (job, group, topic, partition) (" + svc("consumer_lag")
+                        + ")) > " + CONSUMER_LAG_THRESHOLD)
                 .forDuration("5m")
                 .severity(Severity.WARNING, "002 gives none; 003 puts task (background work) failures at warning")
-                .label("component", "consumer")
                 .summary("Consumer lag is high")
-                .description("{{ $labels.job }}: {{ $value | humanize }} messages waiting (threshold 1000).")
+                .description("{{ $labels.job }}: group {{ $labels.group }} has {{ $value | humanize }} messages of"
+                        + " {{ $labels.topic }} waiting (threshold " + CONSUMER_LAG_THRESHOLD + ").")
                 .runbook("Consumers fall behind producers: check processing latency and errors first, then add"
                         + " consumer instances (up to the partition count).")
-                .dashboard(dashboard(StandardDashboards.OVERVIEW))
-                .covers("002 consumer lag: consumer_lag, 'alert if lag > 1000'")
-                .test(AlertTest.given("lag grows", "consumer_lag{" + svcLabels + "}", gauge(10, 5000))
+                .covers("002 consumer lag: consumer_lag, 'alert if lag > 1000', per group and topic")
+                .test(AlertTest.given(
+                                "lag grows",
+                                "consumer_lag{" + svcLabels + ",topic=\"events\",partition=\"0\",group=\"analytics\"}",
+                                gauge(10, 5000))
                         .silentAt("10m")
-                        .firesAt("30m", svcInstance, "5k"))
+                        .firesAt("30m", Map.of("job", target.job(), "group", "analytics", "topic", "events"), "5k"))
                 .build();
     }
 
     private AlertRule consumerErrorRate() {
-        return AlertRule.builder("ConsumerErrorRate")
+        return consumerAlert("ConsumerErrorRate")
                 .expr(perInstance(rate(svc("consumer_errors_total"))) + " / "
                         + perInstance(rate(svc("consumer_messages_consumed_total"))) + " > 0.01")
                 .forDuration("5m")
                 .severity(Severity.WARNING, "003 puts task (background work) failures at warning")
-                .label("component", "consumer")
                 .summary("Message processing errors above 1%")
                 .description("{{ $labels.job }}: {{ $value | humanizePercentage }} of consumed messages fail"
                         + " (threshold 1%).")
                 .runbook("consumer_errors_total by error_type names the exception; the consumer logs"
                         + " (event_type=\"consumer\", status=\"error\") carry the message ids to replay.")
-                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .exemplars(exemplarsOf("consumer_processing_duration_seconds", true))
                 .covers("002 processing errors: rate(consumer_errors_total[5m]), 'alert if error rate > 1%', as a share"
                         + " of consumed messages")
@@ -816,21 +838,67 @@ public final class StandardAlerts {
                 .build();
     }
 
+    /**
+     * An alert on the consumers: component {@code consumer}, linked to the pipeline dashboard when
+     * the service has vigil-kafka's consumer metrics, to the overview's consumer row otherwise.
+     */
+    private AlertRule.Builder consumerAlert(String name) {
+        return AlertRule.builder(name)
+                .label("component", "consumer")
+                .dashboard(dashboard(
+                        c.contains("consumer_dead_lettered_total")
+                                ? StandardDashboards.PIPELINE
+                                : StandardDashboards.OVERVIEW));
+    }
+
+    /** A background-job alert: a warning (as 003 has them), component {@code jobs}, the overview's job row. */
+    private AlertRule.Builder taskAlert(String name) {
+        return AlertRule.builder(name)
+                .severity(Severity.WARNING, "003 puts task failures (background work) at warning")
+                .label("component", "jobs")
+                .dashboard(dashboard(StandardDashboards.OVERVIEW));
+    }
+
+    /** The labels of a task alert firing for {@code task} of this service. */
+    private Map<String, String> taskLabels(String task) {
+        return Map.of("job", target.job(), "task", task);
+    }
+
+    private AlertRule ingestLatencyHigh() {
+        return AlertRule.builder("IngestLatencyHigh")
+                .expr(quantile(0.95, svc("event_ingest_duration_seconds").bucket(), "job, instance") + " > "
+                        + INGEST_P95_SECONDS)
+                .forDuration("5m")
+                .severity(Severity.WARNING, "002 gives none; latency is a warning as in 004")
+                .label("component", "pipeline")
+                .summary("Slow event ingest (p95 > " + INGEST_P95_SECONDS + "s)")
+                .description("{{ $labels.instance }}: p95 ingest time is {{ $value | humanize }}s (threshold "
+                        + INGEST_P95_SECONDS + "s).")
+                .runbook("An ingest stores the raw event, publishes it and records it: the pipeline dashboard's step"
+                        + " latency names the slow one (object storage, broker acknowledgement, database); a slow"
+                        + " ingest_event trace shows it too.")
+                .dashboard(dashboard(StandardDashboards.PIPELINE))
+                .exemplars(exemplarsOf("event_ingest_duration_seconds", true))
+                .covers("002 ingest latency: histogram_quantile(0.95, event_ingest_duration_seconds_bucket),"
+                        + " 'alert if p95 > 1s'")
+                .test(slowHistogram("ingest slows down", "event_ingest_duration_seconds", "")
+                        .silentAt("10m")
+                        .firesAt("30m", svcInstance, "2.425"))
+                .build();
+    }
+
     private AlertRule taskFailureRatio() {
         String failed =
                 "sum by (job, task) (" + rate(svc("task_executions_total").re("status", "failure|retry|dead")) + ")";
-        return AlertRule.builder("TaskFailureRatio")
+        return taskAlert("TaskFailureRatio")
                 .expr(failed + " / sum by (job, task) (" + rate(svc("task_executions_total")) + ") > "
                         + TASK_FAILURE_RATIO)
                 .forDuration("10m")
-                .severity(Severity.WARNING, "003 puts task failures at warning")
-                .label("component", "jobs")
                 .summary("Background job failures above " + percent(TASK_FAILURE_RATIO))
                 .description("{{ $labels.job }}: {{ $value | humanizePercentage }} of the executions of task"
                         + " {{ $labels.task }} fail (threshold " + percent(TASK_FAILURE_RATIO) + ").")
                 .runbook("The task's log events (event_type=\"task\", task_name, status retry/dead) name the error;"
                         + " its 'process <task>' traces lead back to the request that queued the failing job.")
-                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("003 task failures raise alerts: failed executions (failure, retry, dead) as a share of all,"
                         + " per task")
                 .test(AlertTest.given(
@@ -841,30 +909,27 @@ public final class StandardAlerts {
                                 "task_executions_total{" + svcLabels + ",task=\"notify\",status=\"retry\"}",
                                 counter(0, 0.5))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("job", target.job(), "task", "notify"), "33.33%"))
+                        .firesAt("30m", taskLabels("notify"), "33.33%"))
                 .build();
     }
 
     private AlertRule taskBacklogAge() {
-        return AlertRule.builder("TaskBacklogAge")
+        return taskAlert("TaskBacklogAge")
                 .expr("max by (job, task) (" + svc("task_queue_oldest_wait_seconds") + ") > " + TASK_BACKLOG_SECONDS)
                 .forDuration("5m")
-                .severity(Severity.WARNING, "003 puts task (background work) problems at warning")
-                .label("component", "jobs")
                 .summary("Background jobs wait too long")
                 .description("{{ $labels.job }}: the oldest due job of task {{ $labels.task }} has waited"
                         + " {{ $value | humanizeDuration }} (threshold " + TASK_BACKLOG_SECONDS + "s).")
                 .runbook("No instance picks due jobs fast enough: check that the schedulers run (a stopped"
                         + " instance, a full pool: db_connections_pending), then the task's duration; add"
                         + " scheduler threads or instances.")
-                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("issue 16: backlog age per task, task_queue_oldest_wait_seconds")
                 .test(AlertTest.given(
                                 "jobs pile up",
                                 "task_queue_oldest_wait_seconds{" + svcLabels + ",task=\"notify\"}",
                                 gauge(2, 900))
                         .silentAt("10m")
-                        .firesAt("30m", Map.of("job", target.job(), "task", "notify"), "15m 0s"))
+                        .firesAt("30m", taskLabels("notify"), "15m 0s"))
                 .build();
     }
 
@@ -872,19 +937,16 @@ public final class StandardAlerts {
     // its schedule; queued jobs retry instead): fires while it keeps failing and its last success, on
     // any instance, is older than the window. Recurring jobs with periods up to the window only.
     private AlertRule recurringTaskFailing() {
-        return AlertRule.builder("RecurringTaskNotSucceeding")
+        return taskAlert("RecurringTaskNotSucceeding")
                 .expr("(time() - max by (job, task) (" + svc("task_last_success_timestamp_seconds") + ") > "
                         + RECURRING_TASK_WINDOW_SECONDS + ") and on (job, task) (sum by (job, task) (increase("
                         + svc("task_executions_total").eq("status", "failure").over("1h") + ")) > 0)")
                 .forDuration("5m")
-                .severity(Severity.WARNING, "003 puts task failures at warning")
-                .label("component", "jobs")
                 .summary("A recurring job has not succeeded within an hour")
                 .description("{{ $labels.job }}: task {{ $labels.task }} last succeeded"
                         + " {{ $value | humanizeDuration }} ago and its runs since fail.")
                 .runbook("The task's log events (event_type=\"task\", status=\"failure\") carry the error; a"
                         + " recurring job that stops succeeding leaves its work (e.g. expired tokens) piling up.")
-                .dashboard(dashboard(StandardDashboards.OVERVIEW))
                 .covers("issue 16: a recurring job that has not succeeded within its period,"
                         + " time() - task_last_success_timestamp_seconds")
                 .test(AlertTest.given(
@@ -896,7 +958,7 @@ public final class StandardAlerts {
                                 "0x20 1+1x100")
                         .silentAt("30m")
                         .silentAt("70m")
-                        .firesAt("100m", Map.of("job", target.job(), "task", "purge"), "1h 20m 0s"))
+                        .firesAt("100m", taskLabels("purge"), "1h 20m 0s"))
                 .build();
     }
 

@@ -23,6 +23,8 @@ public final class StandardDashboards {
     public static final String AUTH = "auth-security";
     /** The users and tokens dashboard's name. */
     public static final String USERS = "users-tokens";
+    /** The event pipeline's dashboard (ingest, Kafka consumers and producers, dependency health). */
+    public static final String PIPELINE = "pipeline";
     /** The database and pool dashboard's name. */
     public static final String DATABASE = "database";
     /** The JVM dashboard's name. */
@@ -32,7 +34,7 @@ public final class StandardDashboards {
     /** The traces dashboard's name. */
     public static final String TRACES = "traces";
     /** Every dashboard name, in menu order. */
-    public static final List<String> NAMES = List.of(OVERVIEW, AUTH, USERS, DATABASE, JVM, LOGS, TRACES);
+    public static final List<String> NAMES = List.of(OVERVIEW, AUTH, USERS, PIPELINE, DATABASE, JVM, LOGS, TRACES);
 
     /** The Apdex target T in seconds (satisfied); tolerating is within 4T, a bucket boundary of the HTTP histogram. */
     public static final String APDEX_T = "0.1";
@@ -55,7 +57,8 @@ public final class StandardDashboards {
     /** Every dashboard with at least one panel for {@code target}'s catalogue, in menu order. */
     public static List<Dashboard> all(MetricCatalogue catalogue, ServiceTarget target) {
         StandardDashboards d = new StandardDashboards(catalogue, target);
-        return List.of(d.overview(), d.auth(), d.users(), d.database(), d.jvm(), d.logs(), d.traces()).stream()
+        return List.of(d.overview(), d.auth(), d.users(), d.pipeline(), d.database(), d.jvm(), d.logs(), d.traces())
+                .stream()
                 .filter(x -> x.panels().stream().anyMatch(p -> !p.isRow()))
                 .toList();
     }
@@ -611,6 +614,196 @@ public final class StandardDashboards {
                                                 sumBy("kind, label", rate(svc("vigil_label_overflow_total"))),
                                                 "label overflow {{kind}}.{{label}}"))
                                 .sized(12, 6));
+    }
+
+    // ---- event pipeline (document 002) ----------------------------------------------------------
+
+    private Dashboard pipeline() {
+        return dashboard(
+                prometheusDashboard(
+                        PIPELINE,
+                        "Event pipeline",
+                        "Ingest API, Kafka consumers and producers (throughput, latency, errors, dead letters,"
+                                + " lag per partition) and the health of every dependency."),
+                ingest(),
+                kafkaConsumers(),
+                kafkaProducers(),
+                dependencyHealth());
+    }
+
+    private Row ingest() {
+        return row("Ingest")
+                .when(
+                        "events_ingested_total",
+                        () -> Panel.timeseries(
+                                        "Events ingested by outcome",
+                                        "ops",
+                                        promql(sumBy("status", rate(svc("events_ingested_total"))), "{{status}}")
+                                                .covering("002 events_ingested_total"))
+                                .sized(8, 8))
+                .when(
+                        "event_ingest_duration_seconds",
+                        () -> quantiles("Ingest latency p50 / p95 / p99", svc("event_ingest_duration_seconds"), "")
+                                .sized(8, 8))
+                .when(
+                        "pipeline_step_duration_seconds",
+                        () -> Panel.timeseries(
+                                        "Step latency p95 (store, publish, insert)",
+                                        "s",
+                                        promql(
+                                                        quantile(
+                                                                0.95,
+                                                                svc("pipeline_step_duration_seconds")
+                                                                        .bucket(),
+                                                                "step"),
+                                                        "{{step}}")
+                                                .covering("002 trace ingest_event: minio_upload, kafka_publish,"
+                                                        + " postgres_insert"))
+                                .sized(8, 8))
+                .when(
+                        "pipeline_steps_total",
+                        () -> Panel.timeseries(
+                                        "Failed steps",
+                                        "ops",
+                                        promql(
+                                                sumBy(
+                                                        "step",
+                                                        rate(svc("pipeline_steps_total")
+                                                                .ne("status", "success"))),
+                                                "{{step}}"))
+                                .sized(24, 6));
+    }
+
+    private Row kafkaConsumers() {
+        return row("Kafka consumers")
+                .when(
+                        List.of("consumer_messages_consumed_total", "consumer_dead_lettered_total"),
+                        () -> Panel.timeseries(
+                                        "Consumed by topic and group",
+                                        "ops",
+                                        promql(
+                                                        sumBy(
+                                                                "topic, group",
+                                                                rate(svc("consumer_messages_consumed_total"))),
+                                                        "{{topic}} {{group}}")
+                                                .covering("002 consumer_messages_consumed_total"))
+                                .sized(8, 8))
+                .when(
+                        List.of("consumer_messages_processed_total", "consumer_dead_lettered_total"),
+                        () -> Panel.timeseries(
+                                        "Processed by outcome",
+                                        "ops",
+                                        promql(
+                                                        sumBy(
+                                                                "topic, status",
+                                                                rate(svc("consumer_messages_processed_total"))),
+                                                        "{{topic}} {{status}}")
+                                                .covering("002 Consumer Throughput by status"))
+                                .sized(8, 8))
+                .when(
+                        List.of("consumer_processing_duration_seconds", "consumer_dead_lettered_total"),
+                        () -> quantiles(
+                                        "Processing duration p50 / p95 / p99",
+                                        svc("consumer_processing_duration_seconds"),
+                                        "topic")
+                                .sized(8, 8))
+                .when(
+                        List.of("consumer_errors_total", "consumer_dead_lettered_total"),
+                        () -> Panel.timeseries(
+                                        "Errors by type and dead-lettered",
+                                        "ops",
+                                        promql(
+                                                        sumBy("topic, error_type", rate(svc("consumer_errors_total"))),
+                                                        "{{topic}} {{error_type}}")
+                                                .covering("002 consumer_errors_total by error_type"),
+                                        promql(
+                                                sumBy("topic, status", rate(svc("consumer_dead_lettered_total"))),
+                                                "dead-lettered {{topic}} {{status}}"))
+                                .describedAs("Poison records by exception type, and their writes to the dead-letter"
+                                        + " topic (status error: the dead-letter write failed)."))
+                .when(
+                        List.of("consumer_sink_insert_duration_seconds", "consumer_dead_lettered_total"),
+                        () -> quantiles(
+                                        "Sink insert duration p50 / p95 / p99",
+                                        svc("consumer_sink_insert_duration_seconds"),
+                                        "sink")
+                                .sized(8, 8))
+                .when(
+                        List.of("consumer_lag", "consumer_dead_lettered_total"),
+                        () -> Panel.timeseries(
+                                        "Lag by topic, partition and group",
+                                        "none",
+                                        promql(
+                                                        "max by (topic, partition, group) (" + svc("consumer_lag")
+                                                                + ")",
+                                                        "{{topic}}[{{partition}}] {{group}}")
+                                                .covering("002 consumer_lag (end offset - committed offset)"))
+                                .describedAs("Every consumer instance reports its group's lag for every partition:"
+                                        + " max, not sum, across instances.")
+                                .sized(8, 8));
+    }
+
+    private Row kafkaProducers() {
+        return row("Kafka producers")
+                .when(
+                        "producer_messages_sent_total",
+                        () -> Panel.timeseries(
+                                        "Sent by topic and outcome",
+                                        "ops",
+                                        promql(
+                                                sumBy("topic, status", rate(svc("producer_messages_sent_total"))),
+                                                "{{topic}} {{status}}"),
+                                        promql(
+                                                sumBy("topic, error_type", rate(svc("producer_errors_total"))),
+                                                "error {{topic}} {{error_type}}"))
+                                .sized(12, 8))
+                .when(
+                        "producer_send_duration_seconds",
+                        () -> quantiles(
+                                        "Send to acknowledgement p50 / p95 / p99",
+                                        svc("producer_send_duration_seconds"),
+                                        "topic")
+                                .sized(12, 8));
+    }
+
+    private Row dependencyHealth() {
+        return row("Dependencies")
+                .when(
+                        List.of("postgres_status", "kafka_status", "minio_status"),
+                        () -> Panel.timeseries(
+                                        "Dependency status (1 up, 0 down)",
+                                        "none",
+                                        promql("min(" + svc("postgres_status") + ")", "postgres")
+                                                .covering("002 health check: postgres_status, kafka_status,"
+                                                        + " minio_status"),
+                                        promql("min(" + svc("kafka_status") + ")", "kafka"),
+                                        promql("min(" + svc("minio_status") + ")", "object storage"))
+                                .describedAs("Each dependency's answer to the last health probe, the worst across"
+                                        + " instances.")
+                                .sized(12, 8))
+                .when(
+                        "health_checks_total",
+                        () -> Panel.timeseries(
+                                        "Failed probes by dependency",
+                                        "ops",
+                                        promql(
+                                                sumBy(
+                                                        "dependency",
+                                                        rate(svc("health_checks_total")
+                                                                .ne("status", "success"))),
+                                                "{{dependency}}"))
+                                .sized(12, 8));
+    }
+
+    /** p50, p95 (with exemplars) and p99 of a histogram, per {@code by} (or overall when empty). */
+    private static Panel quantiles(String title, Selector histogram, String by) {
+        String prefix = by.isEmpty() ? "" : "{{" + by + "}} ";
+        return Panel.timeseries(
+                title,
+                "s",
+                promql(quantile(0.5, histogram.bucket(), by), prefix + "p50"),
+                promql(quantile(0.95, histogram.bucket(), by), prefix + "p95").withExemplars(),
+                promql(quantile(0.99, histogram.bucket(), by), prefix + "p99"));
     }
 
     // ---- authentication and security ------------------------------------------------------------

@@ -11,13 +11,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** deploy/ holds exactly what the generator writes for identity-service and the event pipeline. */
 class GeneratedFilesTest {
     private static final String HOW =
             "deploy/ is stale: run ./mvnw -pl vigil-dashboards -am -Pregenerate process-classes and commit the result";
 
     @Test
     void committedFilesMatchTheCatalogue() throws IOException {
-        Map<String, String> expected = IdentityStack.files();
+        Map<String, String> expected = PipelineStack.allDeployFiles();
         List<String> stale = new ArrayList<>();
         for (Map.Entry<String, String> e : expected.entrySet()) {
             Path p = Deploy.file(e.getKey());
@@ -30,7 +31,7 @@ class GeneratedFilesTest {
 
     @Test
     void generatedDirectoriesHoldNoLeftoverFiles() throws IOException {
-        Map<String, String> expected = IdentityStack.files();
+        Map<String, String> expected = PipelineStack.allDeployFiles();
         List<String> leftovers = new ArrayList<>();
         for (String dir : Generator.GENERATED_DIRS) {
             try (var files = Files.list(Deploy.file(dir))) {
@@ -48,5 +49,12 @@ class GeneratedFilesTest {
     @Test
     void generationIsDeterministic() {
         assertThat(IdentityStack.files()).isEqualTo(IdentityStack.files());
+        assertThat(PipelineStack.files()).isEqualTo(PipelineStack.files());
+    }
+
+    @Test
+    void theTwoServicesShareNoGeneratedFile() {
+        assertThat(IdentityStack.files().keySet())
+                .doesNotContainAnyElementsOf(PipelineStack.files().keySet());
     }
 }

@@ -12,7 +12,7 @@ final class IdentityStack {
     private IdentityStack() {}
 
     static MetricCatalogue catalogue() {
-        return MetricCatalogue.of(new IdentityCatalogue().get(), PlatformMetrics.all());
+        return MetricCatalogue.of(new IdentityCatalogue().get(), PlatformMetrics.of(PlatformMetrics.stackSources()));
     }
 
     static List<Dashboard> dashboards() {

@@ -5,11 +5,17 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vigil.core.MetricsServer;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.IdentityService;
+import io.vigil.identity.internal.traffic.FlakyWebhook;
+import io.vigil.identity.internal.traffic.PipelineTraffic;
 import io.vigil.identity.internal.traffic.TrafficGenerator;
+import io.vigil.kafka.ConsumerLagMonitor;
+import io.vigil.kafka.VigilKafka;
+import io.vigil.pipeline.EventPipeline;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -23,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,6 +43,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -48,9 +58,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The live check of the stack as code: the reference identity service (in-process, H2 in a temp
  * directory, metrics on {@code /metrics} of its management port) driven by its own traffic generator plus a brute-force
  * burst, scraped every second by Debian's real Prometheus that loads the generated rule files.
- * Asserts that every PromQL query of every generated dashboard returns data (apart from the
+ * Beside it, the event pipeline (in-process on its embedded KRaft broker and H2: the API in one
+ * runtime, its analytics consumer in another, two targets of the {@code event-pipeline} job) driven
+ * by the same traffic generator ({@code --pipeline-url}), plus one poison record. Asserts that
+ * every PromQL query of every generated dashboard of both services returns data (apart from the
  * listed queries whose exporters are not part of this check), that the burst drives the
- * authentication alerts to pending or firing, and that an open security feed (WebSocket) fires the
+ * authentication alerts to pending or firing, that the security notifications a flaky webhook
+ * refuses (retried, then dead) fire TaskFailureRatio, and that stopping the consumer while events
+ * keep coming fires ConsumerLagHigh, and that an open security feed (WebSocket) fires the
  * WebSocket alert under a test-scoped threshold.
  *
  * <p>Needs the {@code prometheus} binary: the test fails without it under {@code
@@ -69,6 +84,14 @@ class LiveStackTest {
      * averaged over five minutes of which the test has lived only a few seconds.
      */
     private static final String BURST_WINDOW = "30s";
+
+    /**
+     * ConsumerLagHigh's threshold in the live rules: the generated rule's {@link
+     * StandardAlerts#CONSUMER_LAG_THRESHOLD} messages would take minutes of ingest on two cores.
+     */
+    private static final int LIVE_LAG_THRESHOLD = 20;
+
+    private static final String PIPELINE_GROUP = "live-analytics";
 
     private static final List<String> AUTH_ALERTS =
             List.of("HighAuthenticationFailureRate", "HighFailedLoginRate", "AccountLockoutSpike");
@@ -117,6 +140,35 @@ class LiveStackTest {
                 "label-set overflow; every label value of the service is from a bounded set");
     }
 
+    /** As {@link #NO_DATA_HERE}, for the event pipeline's dashboards. */
+    private static final Map<Pattern, String> PIPELINE_NO_DATA = new LinkedHashMap<>();
+
+    static {
+        PIPELINE_NO_DATA.put(
+                Pattern.compile("traces_spanmetrics_"),
+                "Tempo's metrics generator writes span metrics; there is no Tempo in this check");
+        PIPELINE_NO_DATA.put(
+                Pattern.compile("status_code=~\"5\\.\\.\""),
+                "5xx responses; the pipeline's traffic causes none (its dependencies are all up)");
+        PIPELINE_NO_DATA.put(
+                Pattern.compile("http_exceptions_total"), "unhandled exceptions; every bad request is answered 4xx");
+        PIPELINE_NO_DATA.put(Pattern.compile("db_errors_total"), "database errors; H2 in memory has none");
+        PIPELINE_NO_DATA.put(
+                Pattern.compile("database_operations_total\\{[^}]*status=~\"failure\\|error\""),
+                "failed database operations; every insert of the pipeline succeeds here");
+        PIPELINE_NO_DATA.put(Pattern.compile("rate_limit_hits_total"), "rate limits; the ingest API has none");
+        PIPELINE_NO_DATA.put(
+                Pattern.compile("(pipeline_steps_total|health_checks_total)\\{[^}]*status!=\"success\""),
+                "failed pipeline steps and health probes; every dependency is up here");
+        PIPELINE_NO_DATA.put(Pattern.compile("producer_errors_total"), "Kafka send errors; the embedded broker is up");
+        PIPELINE_NO_DATA.put(
+                Pattern.compile("vigil_export_failures_total"),
+                "telemetry export failures; nothing is exported (no OTLP endpoint), so none fail");
+        PIPELINE_NO_DATA.put(
+                Pattern.compile("vigil_label_overflow_total"),
+                "label-set overflow; every label value of the service is from a bounded set");
+    }
+
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -143,12 +195,24 @@ class LiveStackTest {
     private static String job;
     private static long started;
     private static CompletableFuture<Integer> traffic;
+    private static CompletableFuture<Integer> pipelineTraffic;
+    private static FlakyWebhook webhook;
+    private static Vigil pipelineVigil;
+    private static Vigil consumerVigil;
+    private static EventPipeline pipeline;
+    private static AutoCloseable consumer;
+    private static MetricsServer consumerMetrics;
+    private static ConsumerLagMonitor lagWatch;
+    private static URI pipelineUrl;
+    private static String pipelineJob;
 
     @BeforeAll
     static void startStack() throws Exception {
         started = System.nanoTime();
         Path binary = Deploy.tool("prometheus");
 
+        // Security notifications go to a webhook that refuses half of them: their jobs retry, then die.
+        webhook = FlakyWebhook.start("127.0.0.1", 0, 2);
         vigil = Vigil.builder()
                 .config(VigilConfig.builder().serviceName("identity-service").build())
                 .build();
@@ -167,9 +231,13 @@ class LiveStackTest {
                         .lockoutDuration(Duration.ofMinutes(10))
                         .loginRateLimit(LOGIN_LIMIT)
                         .registerRateLimit(new IdentityConfig.RateLimit(1_000_000, Duration.ofMinutes(1)))
+                        .notifyWebhookUrl(webhook.url().toString())
+                        .notifyRetries(Duration.ofSeconds(1), 2)
+                        .jobPollInterval(Duration.ofSeconds(1))
                         .build(),
                 vigil);
         serviceUrl = URI.create("http://127.0.0.1:" + service.port());
+        startPipeline();
 
         // The scrape job as deploy/prometheus/prometheus.yml names it: the label the queries select on.
         JsonNode shipped = null;
@@ -181,6 +249,16 @@ class LiveStackTest {
         assertThat(shipped).as("identity-service scrape job in prometheus.yml").isNotNull();
         job = shipped.get("job_name").asText();
         String metricsPath = shipped.path("metrics_path").asText("/metrics");
+        JsonNode shippedPipeline = null;
+        for (JsonNode sc : Deploy.yaml("prometheus/prometheus.yml").get("scrape_configs")) {
+            if (sc.toString().contains("\"event-pipeline:")) {
+                shippedPipeline = sc;
+            }
+        }
+        assertThat(shippedPipeline)
+                .as("event-pipeline scrape job in prometheus.yml")
+                .isNotNull();
+        pipelineJob = shippedPipeline.get("job_name").asText();
 
         Path rules = Files.createDirectories(tmp.resolve("rules"));
         try (Stream<Path> files = Files.list(Deploy.file("prometheus/rules"))) {
@@ -205,7 +283,19 @@ class LiveStackTest {
                     metrics_path: %s
                     static_configs:
                       - targets: ["127.0.0.1:%d"]
-                """.formatted(rules, job, metricsPath, service.managementPort()));
+                  - job_name: %s
+                    metrics_path: %s
+                    static_configs:
+                      - targets: ["127.0.0.1:%d", "127.0.0.1:%d"]
+                """.formatted(
+                        rules,
+                        job,
+                        metricsPath,
+                        service.managementPort(),
+                        pipelineJob,
+                        shippedPipeline.path("metrics_path").asText("/metrics"),
+                        pipeline.metricsPort(),
+                        consumerMetrics.port()));
         prometheus = new ProcessBuilder(
                         binary.toString(),
                         "--config.file=" + config,
@@ -223,7 +313,8 @@ class LiveStackTest {
                         throw new AssertionError(
                                 "prometheus exited: " + Files.readString(tmp.resolve("prometheus.log")));
                     }
-                    return results("up{job=\"" + job + "\"} == 1").size() == 1;
+                    return results("up{job=\"" + job + "\"} == 1").size() == 1
+                            && results("up{job=\"" + pipelineJob + "\"} == 1").size() == 2;
                 });
 
         // The service's own traffic mix, in the background for TRAFFIC_SECONDS.
@@ -241,10 +332,75 @@ class LiveStackTest {
         }));
     }
 
+    /**
+     * The same command drives the pipeline's ingest API ({@code --pipeline-url} alone), once the
+     * burst is over: the burst needs the two cores (Argon2) more than the pipeline needs them early.
+     */
+    private static synchronized void startPipelineTraffic() {
+        if (pipelineTraffic == null) {
+            pipelineTraffic = CompletableFuture.supplyAsync(() -> TrafficGenerator.run(new String[] {
+                "--pipeline-url",
+                pipelineUrl.toString(),
+                "--duration",
+                Integer.toString(TRAFFIC_SECONDS),
+                "--concurrency",
+                "2"
+            }));
+        }
+    }
+
+    /**
+     * The event pipeline as deploy/ runs it, in-process: the API (and its embedded KRaft broker) in
+     * one runtime, the analytics consumer in a second one with a metrics server of its own; both
+     * named event-pipeline, two targets of its job. One poison record gives the consumer's error
+     * and dead-letter series data.
+     */
+    private static void startPipeline() throws Exception {
+        pipelineVigil = Vigil.builder()
+                .config(VigilConfig.builder().serviceName("event-pipeline").build())
+                .build();
+        consumerVigil = Vigil.builder()
+                .config(VigilConfig.builder().serviceName("event-pipeline").build())
+                .build();
+        Map<String, String> env = pipelineEnv();
+        env.put("PORT", "0");
+        env.put("METRICS_PORT", "0");
+        env.put("CONSUMER_ENABLED", "false"); // the consumer runs in its own runtime, below
+        pipeline = EventPipeline.start(pipelineVigil, env);
+        pipelineUrl = URI.create("http://127.0.0.1:" + pipeline.port());
+        consumerMetrics = consumerVigil.startMetricsServer("127.0.0.1", 0);
+        consumer = startConsumer();
+        try (KafkaProducer<String, String> poison = new KafkaProducer<>(
+                Map.of("bootstrap.servers", pipeline.kafkaBootstrapServers()),
+                new StringSerializer(),
+                new StringSerializer())) {
+            poison.send(new ProducerRecord<>(pipeline.config().topic(), "poison", "not an event"))
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Map<String, String> pipelineEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("DATA_DIR", tmp.resolve("pipeline").toString());
+        env.put("DATABASE_URL", "jdbc:h2:mem:live-pipeline;DB_CLOSE_DELAY=-1");
+        env.put("CONSUMER_GROUP", PIPELINE_GROUP);
+        if (pipeline != null) {
+            env.put("KAFKA_BOOTSTRAP_SERVERS", pipeline.kafkaBootstrapServers());
+        }
+        return env;
+    }
+
+    private static AutoCloseable startConsumer() {
+        return EventPipeline.startConsumer(consumerVigil, pipelineEnv());
+    }
+
     @AfterAll
     static void stopStack() throws Exception {
         if (traffic != null) {
             traffic.get(TRAFFIC_SECONDS + 60, TimeUnit.SECONDS);
+        }
+        if (pipelineTraffic != null) {
+            pipelineTraffic.get(TRAFFIC_SECONDS + 60, TimeUnit.SECONDS);
         }
         if (prometheus != null) {
             prometheus.destroy();
@@ -258,6 +414,16 @@ class LiveStackTest {
         if (vigil != null) {
             vigil.close();
         }
+        for (AutoCloseable c :
+                new AutoCloseable[] {lagWatch, consumer, pipeline, consumerVigil, pipelineVigil, webhook}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // keep closing the rest
+                }
+            }
+        }
         System.out.printf("LiveStackTest: %.1f s in all%n", (System.nanoTime() - started) / 1e9);
     }
 
@@ -270,6 +436,12 @@ class LiveStackTest {
                 ObjectNode r = (ObjectNode) rule;
                 if (r.has("for")) {
                     r.put("for", "0s");
+                }
+                if (r.has("alert") && r.get("alert").asText().equals("ConsumerLagHigh")) {
+                    String expr = r.get("expr").asText();
+                    String generated = "> " + StandardAlerts.CONSUMER_LAG_THRESHOLD;
+                    assertThat(expr).endsWith(generated);
+                    r.put("expr", expr.replace(generated, "> " + LIVE_LAG_THRESHOLD));
                 }
                 if (r.has("alert") && AUTH_ALERTS.contains(r.get("alert").asText())) {
                     r.put("expr", r.get("expr").asText().replace("[5m]", "[" + BURST_WINDOW + "]"));
@@ -346,6 +518,7 @@ class LiveStackTest {
                                 .containsAll(AUTH_ALERTS));
             } finally {
                 alertsSeen = true;
+                startPipelineTraffic();
                 burst.get(30, TimeUnit.SECONDS);
             }
         }
@@ -422,7 +595,7 @@ class LiveStackTest {
     /** Alert name to state (pending or firing) for the authentication alerts. */
     private static Map<String, String> alertStates() throws IOException, InterruptedException {
         Map<String, String> states = new LinkedHashMap<>();
-        for (JsonNode a : Deploy.JSON.readTree(get("/api/v1/alerts").body()).at("/data/alerts")) {
+        for (JsonNode a : activeAlerts()) {
             String name = a.at("/labels/alertname").asText();
             String state = a.path("state").asText();
             if (AUTH_ALERTS.contains(name) && (state.equals("pending") || state.equals("firing"))) {
@@ -432,14 +605,41 @@ class LiveStackTest {
         return states;
     }
 
+    private static JsonNode activeAlerts() throws IOException, InterruptedException {
+        return Deploy.JSON.readTree(get("/api/v1/alerts").body()).at("/data/alerts");
+    }
+
+    /** The labels of the firing alert {@code name} of {@code alertJob}, or null. */
+    private static JsonNode firing(String name, String alertJob) throws IOException, InterruptedException {
+        for (JsonNode a : activeAlerts()) {
+            if (a.at("/labels/alertname").asText().equals(name)
+                    && a.at("/labels/job").asText().equals(alertJob)
+                    && a.path("state").asText().equals("firing")) {
+                return a.get("labels");
+            }
+        }
+        return null;
+    }
+
     @Test
     @Order(2)
     void everyDashboardPromqlQueryReturnsData() throws Exception {
         traffic.get(TRAFFIC_SECONDS + 60, TimeUnit.SECONDS);
+        startPipelineTraffic(); // started by the burst's end; here too when the burst did not run
+        assertThat(pipelineTraffic.get(TRAFFIC_SECONDS + 60, TimeUnit.SECONDS))
+                .as("pipeline traffic without 5xx or transport errors")
+                .isZero();
         List<String> checked = new ArrayList<>();
         Map<String, String> excluded = new LinkedHashMap<>();
         Set<Pattern> used = new LinkedHashSet<>();
-        for (Dashboard d : IdentityStack.dashboards()) {
+        Map<Dashboard, String> dashboards = new LinkedHashMap<>();
+        IdentityStack.dashboards().forEach(d -> dashboards.put(d, job));
+        PipelineStack.dashboards().forEach(d -> dashboards.put(d, pipelineJob));
+        Set<Pattern> pipelineUsed = new LinkedHashSet<>();
+        for (Map.Entry<Dashboard, String> entry : dashboards.entrySet()) {
+            Dashboard d = entry.getKey();
+            boolean isPipeline = entry.getValue().equals(pipelineJob);
+            Map<Pattern, String> noData = isPipeline ? PIPELINE_NO_DATA : NO_DATA_HERE;
             List<String> exprs = new ArrayList<>();
             for (Query q : d.queries()) {
                 if (q.language() == Query.Language.PROMQL) {
@@ -452,14 +652,14 @@ class LiveStackTest {
                 }
             }
             for (String e : exprs) {
-                String expr = substitute(e, d);
-                Pattern why = NO_DATA_HERE.keySet().stream()
+                String expr = substitute(e, d, entry.getValue());
+                Pattern why = noData.keySet().stream()
                         .filter(p -> p.matcher(expr).find())
                         .findFirst()
                         .orElse(null);
                 if (why != null) {
-                    used.add(why);
-                    excluded.put(d.uid() + ": " + expr, NO_DATA_HERE.get(why));
+                    (isPipeline ? pipelineUsed : used).add(why);
+                    excluded.put(d.uid() + ": " + expr, noData.get(why));
                 } else {
                     checked.add(d.uid() + "\t" + expr);
                 }
@@ -468,10 +668,14 @@ class LiveStackTest {
         assertThat(used)
                 .as("exclusions that match no query")
                 .containsExactlyInAnyOrderElementsOf(NO_DATA_HERE.keySet());
-        assertThat(checked).hasSizeGreaterThan(50);
+        assertThat(pipelineUsed)
+                .as("pipeline exclusions that match no query")
+                .containsExactlyInAnyOrderElementsOf(PIPELINE_NO_DATA.keySet());
+        assertThat(checked).hasSizeGreaterThan(100);
+        assertThat(checked).anyMatch(c -> c.contains("consumer_lag{") && c.contains(pipelineJob));
         // Rates need two scrapes of a series, rule results an evaluation after them: wait, bounded.
         List<String> empty = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(20))
+        await().atMost(Duration.ofSeconds(40))
                 .pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> {
                     empty.clear();
@@ -488,8 +692,64 @@ class LiveStackTest {
         excluded.forEach((q, reason) -> System.out.println("  " + q + "  -- " + reason));
     }
 
+    @Test
+    @Order(3)
+    void refusedNotificationsRetryDieAndFireTaskFailureRatio() throws Exception {
+        // The burst's and the traffic's lockouts queued security notifications; the webhook refuses
+        // half of them, whose jobs retry twice with backoff and then die.
+        String task = "security_notification";
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(firing("TaskFailureRatio", job))
+                        .as(
+                                "TaskFailureRatio firing; webhook delivered %d, refused %d; executions %s",
+                                webhook.delivered(),
+                                webhook.refused(),
+                                results("sum by (task, status) (task_executions_total{job=\"" + job + "\"})"))
+                        .isNotNull());
+        assertThat(firing("TaskFailureRatio", job).path("task").asText()).isEqualTo(task);
+        for (String status : List.of("retry", "dead")) {
+            assertThat(results("task_executions_total{job=\"" + job + "\",task=\"" + task + "\",status=\"" + status
+                            + "\"} > 0"))
+                    .as(status)
+                    .isNotEmpty();
+        }
+        assertThat(results("task_retries_total{job=\"" + job + "\",task=\"" + task + "\"} > 0"))
+                .isNotEmpty();
+        System.out.printf(
+                "LiveStackTest: webhook delivered %d, refused %d; TaskFailureRatio firing for %s%n",
+                webhook.delivered(), webhook.refused(), task);
+    }
+
+    @Test
+    @Order(4)
+    void stoppedConsumerLetsLagGrowUntilConsumerLagHighFires() throws Exception {
+        // The consumer stops; its group's lag is watched from outside (as a lag exporter would), every
+        // second, while the ingest API keeps taking events.
+        consumer.close();
+        consumer = null;
+        lagWatch = VigilKafka.create(consumerVigil)
+                .lagMonitor(
+                        Map.of("bootstrap.servers", pipeline.kafkaBootstrapServers()),
+                        PIPELINE_GROUP,
+                        Duration.ofSeconds(1));
+        int events = LIVE_LAG_THRESHOLD + 10;
+        assertThat(PipelineTraffic.ingest(pipelineUrl.toString(), events)).isEqualTo(events);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(firing("ConsumerLagHigh", pipelineJob))
+                        .as("ConsumerLagHigh firing; lag %s", results("consumer_lag{job=\"" + pipelineJob + "\"}"))
+                        .isNotNull());
+        JsonNode labels = firing("ConsumerLagHigh", pipelineJob);
+        assertThat(labels.path("group").asText()).isEqualTo(PIPELINE_GROUP);
+        assertThat(labels.path("topic").asText()).isEqualTo(pipeline.config().topic());
+        System.out.printf(
+                "LiveStackTest: ConsumerLagHigh firing after %d events with the consumer stopped: %s%n",
+                events, labels);
+    }
+
     /** Grafana's variables replaced as a dashboard over the last minutes would. */
-    private static String substitute(String expr, Dashboard d) {
+    private static String substitute(String expr, Dashboard d, String job) {
         String s = expr.replace("$__rate_interval", "30s")
                 .replace("$__interval", "15s")
                 .replace("$__range", "5m");

@@ -30,7 +30,10 @@ class StackConfigTest {
                         "tempo",
                         "pyroscope",
                         "grafana",
-                        "postgres-exporter");
+                        "postgres-exporter",
+                        "event-pipeline",
+                        "kafka",
+                        "minio");
     }
 
     @Test
@@ -54,11 +57,101 @@ class StackConfigTest {
     }
 
     @Test
-    void buildsTheServiceFromTheRepository() {
-        JsonNode build = compose.get("services").get("identity-service").get("build");
-        Path context = Deploy.file(build.get("context").asText()).normalize();
-        assertThat(context.resolve("pom.xml")).exists();
-        assertThat(context.resolve(build.get("dockerfile").asText())).exists();
+    void buildsTheServicesFromTheRepository() throws Exception {
+        for (String service : List.of("identity-service", "event-pipeline")) {
+            JsonNode build = compose.get("services").get(service).get("build");
+            Path context = Deploy.file(build.get("context").asText()).normalize();
+            assertThat(context.resolve("pom.xml")).exists();
+            Path dockerfile = context.resolve(build.get("dockerfile").asText());
+            assertThat(dockerfile).exists();
+            assertThat(Files.readString(dockerfile))
+                    .contains("-pl " + service + " ")
+                    .contains(service + ".jar");
+            assertThat(context.resolve(service).resolve("pom.xml")).exists();
+        }
+    }
+
+    @Test
+    void scrapesTheEventPipelineOnItsMetricsPortWhichIsPublishedToNoOne() {
+        JsonNode service = compose.at("/services/event-pipeline");
+        String metricsPort = service.at("/environment/METRICS_PORT").asText();
+        assertThat(metricsPort).isEqualTo("8001"); // the contract's METRICS_PORT
+        JsonNode job = scrapeJob(PipelineStack.JOB);
+        assertThat(job).as("scrape job " + PipelineStack.JOB).isNotNull();
+        assertThat(job.at("/static_configs/0/targets").toString()).contains("event-pipeline:" + metricsPort);
+        for (JsonNode p : service.path("ports")) {
+            assertThat(p.asText().split(":")[1]).isNotEqualTo(metricsPort);
+        }
+        // the generated rules and promtool cases name the same job and instance
+        assertThat(PipelineStack.TARGET.instance()).isEqualTo("event-pipeline:" + metricsPort);
+    }
+
+    @Test
+    void runsKafkaAsOneKraftNodeThatThePipelineAndIdentityServiceUse() {
+        JsonNode kafka = compose.at("/services/kafka");
+        JsonNode env = kafka.get("environment");
+        assertThat(kafka.get("image").asText()).startsWith("apache/kafka:");
+        assertThat(env.get("KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");
+        assertThat(env.get("KAFKA_CONTROLLER_QUORUM_VOTERS").asText()).isEqualTo("1@kafka:9093");
+        assertThat(env.get("KAFKA_NODE_ID").asText()).isEqualTo("1");
+        assertThat(env.toString()).doesNotContainIgnoringCase("zookeeper");
+        for (String factor : List.of(
+                "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR")) {
+            assertThat(env.get(factor).asText()).as(factor).isEqualTo("1");
+        }
+        String advertised = env.get("KAFKA_ADVERTISED_LISTENERS").asText().replace("PLAINTEXT://", "");
+        assertThat(compose.at("/services/event-pipeline/environment/KAFKA_BOOTSTRAP_SERVERS")
+                        .asText())
+                .isEqualTo(advertised);
+        assertThat(compose.at("/services/identity-service/environment/KAFKA_BOOTSTRAP_SERVERS")
+                        .asText())
+                .isEqualTo(advertised);
+        assertThat(compose.at("/services/event-pipeline/depends_on/kafka/condition")
+                        .asText())
+                .isEqualTo("service_healthy");
+        assertThat(kafka.at("/healthcheck/test").toString()).contains("localhost:9092");
+    }
+
+    @Test
+    void storesRawEventsInMinioWithItsPasswordFromASecret() {
+        JsonNode minio = compose.at("/services/minio");
+        assertThat(minio.get("command").toString()).contains("server").contains("/data");
+        assertThat(minio.at("/environment/MINIO_ROOT_PASSWORD_FILE").asText()).isEqualTo("minio_root_password");
+        assertThat(minio.get("secrets").toString()).contains("minio_root_password");
+        JsonNode pipeline = compose.at("/services/event-pipeline/environment");
+        assertThat(pipeline.get("S3_ENDPOINT").asText()).isEqualTo("http://minio:9000");
+        assertThat(pipeline.get("AWS_SECRET_ACCESS_KEY").asText()).contains("MINIO_ROOT_PASSWORD");
+        assertThat(compose.at("/services/event-pipeline/depends_on/minio/condition")
+                        .asText())
+                .isEqualTo("service_healthy");
+    }
+
+    @Test
+    void loadsEveryGeneratedRuleFileOfBothServices() {
+        java.nio.file.FileSystem fs = java.nio.file.FileSystems.getDefault();
+        List<java.nio.file.PathMatcher> globs = new ArrayList<>();
+        for (JsonNode glob : Deploy.yaml("prometheus/prometheus.yml").get("rule_files")) {
+            globs.add(fs.getPathMatcher("glob:" + glob.asText()));
+        }
+        List<String> ruleFiles = PipelineStack.allDeployFiles().keySet().stream()
+                .filter(f -> f.startsWith("prometheus/rules/"))
+                .map(f -> f.substring("prometheus/".length()))
+                .toList();
+        assertThat(ruleFiles).anyMatch(f -> f.startsWith("rules/event-pipeline-"));
+        for (String f : ruleFiles) {
+            assertThat(globs).as(f).anyMatch(g -> g.matches(Path.of(f)));
+        }
+    }
+
+    private static JsonNode scrapeJob(String name) {
+        for (JsonNode sc : Deploy.yaml("prometheus/prometheus.yml").get("scrape_configs")) {
+            if (sc.get("job_name").asText().equals(name)) {
+                return sc;
+            }
+        }
+        return null;
     }
 
     @Test
@@ -218,5 +311,13 @@ class StackConfigTest {
         String path = provider.at("/options/path").asText();
         assertThat(compose.at("/services/grafana/volumes").toString()).contains("./grafana/dashboards:" + path);
         assertThat(Files.isDirectory(Deploy.file("grafana/dashboards"))).isTrue();
+        // both services' dashboards are in the provisioned directory, the pipeline's among them
+        List<String> dashboards = PipelineStack.allDeployFiles().keySet().stream()
+                .filter(f -> f.startsWith("grafana/dashboards/"))
+                .toList();
+        assertThat(dashboards).contains("grafana/dashboards/event-pipeline-pipeline.json");
+        for (String d : dashboards) {
+            assertThat(Deploy.file(d)).as(d).exists();
+        }
     }
 }

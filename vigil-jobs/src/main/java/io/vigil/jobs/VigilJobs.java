@@ -183,10 +183,11 @@ public final class VigilJobs implements AutoCloseable {
     }
 
     /**
-     * db-scheduler's {@code MaxRetriesFailureHandler} around its {@code
+     * db-scheduler's {@code MaxRetriesFailureHandler} logic around its {@code
      * ExponentialBackoffFailureHandler}, configured by {@code policy}, reporting each failure as
-     * {@code retry} or, past the limit, {@code dead} (the job is then removed). Use it as a task's
-     * {@code onFailure}.
+     * {@code retry} or, past the limit, {@code dead} (the job is then removed). Unlike db-scheduler's
+     * handler it logs nothing of its own: a dead job yields exactly one ERROR line, its {@code dead}
+     * log event. Use it as a task's {@code onFailure}.
      */
     public <T> FailureHandler<T> retries(RetryPolicy policy) {
         Objects.requireNonNull(policy, "policy");
@@ -196,10 +197,19 @@ public final class VigilJobs implements AutoCloseable {
             telemetry.mark(complete, JobConventions.RETRY);
             backoff.onFailure(complete, operations);
         };
-        return new FailureHandler.MaxRetriesFailureHandler<>(
-                policy.maxRetries(),
-                countedBackoff,
-                (complete, operations) -> telemetry.mark(complete, JobConventions.DEAD));
+        // db-scheduler's MaxRetriesFailureHandler, but without the ERROR line it logs when the retries
+        // are exhausted: the job's one "dead" log event (JobTelemetry) already says it, with the task
+        // fields, the scrubbed error and the trace; a second ERROR would page twice for one job.
+        int maxRetries = policy.maxRetries();
+        return (complete, operations) -> {
+            int failures = complete.getExecution().consecutiveFailures + 1;
+            if (failures > maxRetries) {
+                operations.stop();
+                telemetry.mark(complete, JobConventions.DEAD);
+            } else {
+                countedBackoff.onFailure(complete, operations);
+            }
+        };
     }
 
     /**

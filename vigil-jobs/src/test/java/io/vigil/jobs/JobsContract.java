@@ -231,6 +231,13 @@ abstract class JobsContract {
                 .containsEntry("error_message", "webhook refused the mail to j***@example.com");
         assertThat(events.getLast().exceptionType()).isEqualTo(IllegalStateException.class.getName());
         assertThat(telemetry.logs()).noneSatisfy(e -> assertThat(e.allText()).contains("j.doe@example.com"));
+        // One dead job, one ERROR line of all the application's (db-scheduler's own logger included):
+        // the dead event; db-scheduler's "Execution has failed 3 times ... Cancelling execution" is not
+        // written twice over it.
+        assertThat(telemetry.logs())
+                .filteredOn(e -> e.level().equals("ERROR"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.field("status")).isEqualTo("dead"));
     }
 
     @Test

@@ -30,6 +30,12 @@ import java.util.regex.Pattern;
  * — so that every metric, log query and trace of the stack has data; then prints
  * throughput, status codes and latency percentiles per operation.
  *
+ * <p>{@code --pipeline-url URL} also drives the event pipeline's ingest API for the same time
+ * ({@link PipelineTraffic}; without {@code --url}, only it). {@code --webhook-port N} runs a
+ * notification webhook on that port that refuses some deliveries ({@link FlakyWebhook}; start the
+ * service with {@code NOTIFY_WEBHOOK_URL=http://localhost:N/notify}), so its background jobs fail,
+ * retry and die.
+ *
  * <p>{@code --mix read} instead sends a read-heavy mix ({@code GET /users/me} and token
  * verification with a few logged-in users), for comparing runs with observability on and off.
  */
@@ -99,7 +105,11 @@ public final class TrafficGenerator {
             return usage("missing value for " + args[args.length - 1]);
         }
         String url = opts.get("url");
-        if (url == null || !url.matches("https?://.+")) {
+        String pipelineUrl = opts.get("pipeline-url");
+        if (pipelineUrl != null && !pipelineUrl.matches("https?://.+")) {
+            return usage("--pipeline-url takes http://host:port");
+        }
+        if ((url == null && pipelineUrl == null) || (url != null && !url.matches("https?://.+"))) {
             return usage("--url http://host:port is required");
         }
         long seconds;
@@ -117,6 +127,9 @@ public final class TrafficGenerator {
         if (!mix.equals("full") && !mix.equals("read")) {
             return usage("--mix is full or read");
         }
+        if (pipelineUrl != null || opts.containsKey("webhook-port")) {
+            return withExtras(opts, url, pipelineUrl, seconds, concurrency, mix);
+        }
         TrafficGenerator g = new TrafficGenerator(
                 url,
                 opts.getOrDefault(
@@ -128,10 +141,60 @@ public final class TrafficGenerator {
         return g.drive(Duration.ofSeconds(seconds), concurrency, mix);
     }
 
+    /** The run with the pipeline's traffic and/or the flaky webhook alongside identity-service's. */
+    private static int withExtras(
+            Map<String, String> opts, String url, String pipelineUrl, long seconds, int concurrency, String mix) {
+        FlakyWebhook webhook = null;
+        try {
+            if (opts.containsKey("webhook-port")) {
+                webhook = FlakyWebhook.start(
+                        "0.0.0.0",
+                        Integer.parseInt(opts.get("webhook-port")),
+                        Integer.parseInt(opts.getOrDefault("webhook-fail-every", "3")));
+                System.out.println("traffic: notification webhook on " + webhook.url() + " (set NOTIFY_WEBHOOK_URL)");
+            }
+        } catch (NumberFormatException e) {
+            return usage("--webhook-port and --webhook-fail-every take integers");
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            return usage("cannot start the webhook: " + e.getMessage());
+        }
+        try {
+            java.util.concurrent.CompletableFuture<Integer> pipeline = pipelineUrl == null
+                    ? java.util.concurrent.CompletableFuture.completedFuture(0)
+                    : java.util.concurrent.CompletableFuture.supplyAsync(
+                            () -> PipelineTraffic.run(pipelineUrl, Duration.ofSeconds(seconds), concurrency));
+            Map<String, String> identityOpts = new TreeMap<>(opts);
+            identityOpts.keySet().removeAll(List.of("pipeline-url", "webhook-port", "webhook-fail-every"));
+            int identity = 0;
+            if (url != null) {
+                List<String> args = new ArrayList<>();
+                identityOpts.forEach((k, v) -> {
+                    args.add("--" + k);
+                    args.add(v);
+                });
+                identity = run(args.toArray(String[]::new));
+            }
+            int code = Math.max(identity, pipeline.join());
+            if (webhook != null) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "traffic: webhook delivered %d, refused %d%n",
+                        webhook.delivered(),
+                        webhook.refused());
+            }
+            return code;
+        } finally {
+            if (webhook != null) {
+                webhook.close();
+            }
+        }
+    }
+
     private static int usage(String problem) {
         System.err.println("traffic: " + problem);
         System.err.println("usage: java -jar identity-service.jar traffic --url URL --duration SECONDS"
-                + " [--concurrency N] [--mix full|read] [--admin-email E --admin-password P]");
+                + " [--concurrency N] [--mix full|read] [--admin-email E --admin-password P]"
+                + " [--pipeline-url URL] [--webhook-port N [--webhook-fail-every K]]");
         return 2;
     }
 
