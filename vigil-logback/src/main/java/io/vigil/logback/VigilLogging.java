@@ -385,7 +385,10 @@ public final class VigilLogging implements AutoCloseable {
          * queue refused, the logging thread never waits): the bridge — event mapping, MDC and key-value capture,
          * scrubbing — then runs on a background thread instead of the logging thread, with each record's trace and
          * span ids taken from the logging thread as before. Default {@code false}: the bridge runs on the logging
-         * thread, and a record is in the pipeline when the logging call returns.
+         * thread, and a record is in the pipeline when the logging call returns. The SDK's batch processor already
+         * keeps export off the logging thread; the hand-off moves only the bridge's own work (the same CPU, on another
+         * thread) behind a second queue that may drop under overload — worth it where request-thread latency matters
+         * more than that guarantee (identity-service turns it on). {@code bench/README.md} has the measurements.
          */
         public Builder otlpHandoff(boolean otlpHandoff) {
             this.otlpHandoff = otlpHandoff;
