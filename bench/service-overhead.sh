@@ -18,6 +18,8 @@
 #               ./mvnw -B -q -N dependency:copy -DoutputDirectory=bench/target/agent \
 #                 -Dartifact=io.opentelemetry.javaagent:opentelemetry-javaagent:2.31.1
 #             AGENT overrides its path; BENCH_JAR the jar holding OtlpSink (bench/target/benchmarks.jar).
+#             In VARIANTS/EXTRA_VARIANTS, @OTLP@ in a variant's environment stands for that receiver's
+#             OTEL_EXPORTER_OTLP_ENDPOINT and protocol (e.g. an older jar, or OTEL_LOGS_EXPORTER=none).
 #   STARTUP_RUNS  start-up to the first 200 of /health, each variant started alone (default 3; 0 skips)
 #   THREAD_CPU=1  also CPU per request by thread group (request threads, GC pauses, GC marking, JIT,
 #             each Vigil thread) from /proc/<pid>/task/*/stat, medians per variant (bench/thread-cpu.py)
@@ -64,6 +66,7 @@ if [ "${COMPARE_AGENT:-0}" = 1 ]; then
   otlp="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$sink_port OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
   # Both export traces (every request sampled), metrics every 60 s and what each does with logs:
   # the agent also ships every log record over OTLP; Vigil writes them to stdout as JSON.
+  VARIANTS=${VARIANTS//@OTLP@/$otlp} # a variant of your own may export to the same receiver: @OTLP@ in its environment
   VARIANTS="$VARIANTS"$'\n'"vigil-otlp|$otlp||"$'\n'"agent|ENABLE_OBSERVABILITY=false $otlp OTEL_SERVICE_NAME=identity-service|-javaagent:$AGENT|"
 fi
 

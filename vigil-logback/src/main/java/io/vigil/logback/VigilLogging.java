@@ -200,7 +200,7 @@ public final class VigilLogging implements AutoCloseable {
      */
     public synchronized VigilLogging connect(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
-        if (config.otlpExportEnabled() && otlp == null) {
+        if (otlpLogsExported(config) && otlp == null) {
             otlp = new OtlpLogAppender(openTelemetry, scrubber);
             otlp.setName("VIGIL_OTLP");
             otlp.setContext(context);
@@ -223,6 +223,18 @@ public final class VigilLogging implements AutoCloseable {
         }
         registerMetrics(openTelemetry.getMeter(INSTRUMENTATION_SCOPE));
         return this;
+    }
+
+    /**
+     * Whether log events go to the OpenTelemetry logs pipeline: an OTLP endpoint is configured and the standard
+     * {@code OTEL_LOGS_EXPORTER} is not {@code none}. With {@code none} the SDK exports no log records, so the bridge
+     * (event mapping, MDC and key-value capture, scrubbing, on every line) is not installed at all: the lines still go
+     * to stdout (and Loki) as configured.
+     */
+    static boolean otlpLogsExported(VigilConfig config) {
+        String exporter = config.otelProperties().get("otel.logs.exporter");
+        return config.otlpExportEnabled()
+                && (exporter == null || !exporter.strip().equalsIgnoreCase("none"));
     }
 
     private void registerMetrics(Meter meter) {
@@ -373,7 +385,10 @@ public final class VigilLogging implements AutoCloseable {
          * queue refused, the logging thread never waits): the bridge — event mapping, MDC and key-value capture,
          * scrubbing — then runs on a background thread instead of the logging thread, with each record's trace and
          * span ids taken from the logging thread as before. Default {@code false}: the bridge runs on the logging
-         * thread, and a record is in the pipeline when the logging call returns.
+         * thread, and a record is in the pipeline when the logging call returns. The SDK's batch processor already
+         * keeps export off the logging thread; the hand-off moves only the bridge's own work (the same CPU, on another
+         * thread) behind a second queue that may drop under overload — worth it where request-thread latency matters
+         * more than that guarantee (identity-service turns it on). {@code bench/README.md} has the measurements.
          */
         public Builder otlpHandoff(boolean otlpHandoff) {
             this.otlpHandoff = otlpHandoff;
