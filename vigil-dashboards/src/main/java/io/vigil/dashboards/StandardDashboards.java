@@ -619,12 +619,18 @@ public final class StandardDashboards {
     // ---- event pipeline (document 002) ----------------------------------------------------------
 
     private Dashboard pipeline() {
+        // A service that only publishes (identity-service's audit outbox) gets the same dashboard,
+        // named for what it shows rather than for a pipeline it is not.
+        boolean ingests = c.contains("events_ingested_total");
         return dashboard(
                 prometheusDashboard(
                         PIPELINE,
-                        "Event pipeline",
-                        "Ingest API, Kafka consumers and producers (throughput, latency, errors, dead letters,"
-                                + " lag per partition) and the health of every dependency."),
+                        ingests ? "Event pipeline" : "Messaging",
+                        ingests
+                                ? "Ingest API, Kafka consumers and producers (throughput, latency, errors, dead letters,"
+                                        + " lag per partition) and the health of every dependency."
+                                : "Kafka consumers and producers (throughput, latency, errors, dead letters,"
+                                        + " lag per partition) and the health of every dependency."),
                 ingest(),
                 kafkaConsumers(),
                 kafkaProducers(),

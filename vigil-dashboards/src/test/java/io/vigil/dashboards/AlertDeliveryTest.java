@@ -704,7 +704,8 @@ class AlertDeliveryTest {
     }
 
     private static ObjectNode alert(String name, String severity, String instance, String component) {
-        AlertRule rule = IdentityStack.groups().stream()
+        // The consumer alerts are the event pipeline's rules; the rest identity-service's.
+        AlertRule rule = Stream.concat(IdentityStack.groups().stream(), PipelineStack.groups().stream())
                 .flatMap(g -> g.alerts().stream())
                 .filter(a -> a.name().equals(name))
                 .findFirst()

@@ -124,8 +124,6 @@ class LiveStackTest {
         NO_DATA_HERE.put(Pattern.compile("\\bpg_"), "postgres-exporter metrics; the service runs on embedded H2 here");
         NO_DATA_HERE.put(Pattern.compile("\\bredis_"), "redis-exporter metrics; there is no Redis here");
         NO_DATA_HERE.put(
-                Pattern.compile("\\bconsumer_"), "message-consumer metrics; identity-service consumes no messages");
-        NO_DATA_HERE.put(
                 Pattern.compile("status_code=~\"5\\.\\.\""),
                 "5xx responses; the driven traffic causes none (a healthy service answers 2xx/4xx)");
         NO_DATA_HERE.put(

@@ -2,7 +2,6 @@ package io.vigil.identity.telemetry;
 
 import io.vigil.conventions.identity.IdentityConventions;
 import io.vigil.core.DatabaseOperation;
-import io.vigil.core.MessageConsumption;
 import io.vigil.core.OperationKind;
 import io.vigil.jobs.JobConventions;
 import java.util.ArrayList;
@@ -23,14 +22,14 @@ public final class IdentityCatalogue implements Supplier<Collection<OperationKin
 
     /**
      * The identity conventions' kinds (authentication, authorization, passwords, security events,
-     * tokens, users), then vigil-core's database and message-consumption kinds, in the contract's
-     * order, and vigil-jobs' task kind.
+     * tokens, users), then vigil-core's database kind and vigil-jobs' task kind. Not vigil-core's
+     * message-consumption kind: identity-service consumes no messages (it only publishes its audit
+     * events), and a catalogue that claimed it would generate consumer panels and alerts nothing feeds.
      */
     @Override
     public Collection<OperationKind> get() {
         List<OperationKind> kinds = new ArrayList<>(IdentityConventions.kinds());
         kinds.add(DatabaseOperation.KIND);
-        kinds.add(MessageConsumption.KIND);
         kinds.add(JobConventions.KIND); // its background jobs (BackgroundJobs)
         return List.copyOf(kinds);
     }
