@@ -176,6 +176,16 @@ class CrossServiceTraceTest {
                         Optional::isPresent)
                 .orElseThrow();
         assertThat(producer.getName()).isEqualTo(auditTopic + " publish");
+        // Not only the trace id: the producer span descends from the request's SERVER span.
+        Map<String, SpanData> byId = new HashMap<>();
+        identitySpans.getFinishedSpanItems().forEach(s -> byId.put(s.getSpanId(), s));
+        SpanData ancestor = producer;
+        while (ancestor != null && !ancestor.getSpanId().equals(server.getSpanId())) {
+            ancestor = byId.get(ancestor.getParentSpanId());
+        }
+        assertThat(ancestor)
+                .as("the PRODUCER span's ancestors include the SERVER span")
+                .isNotNull();
 
         // The pipeline, another runtime: its CONSUMER span continues that trace, the producer span its parent.
         SpanData consumer = await().atMost(AWAIT)
