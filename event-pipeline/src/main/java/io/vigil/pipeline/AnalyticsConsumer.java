@@ -38,14 +38,18 @@ import org.slf4j.Logger;
 
 /**
  * The analytics consumer: one thread of consumer group {@code CONSUMER_GROUP} reading the pipeline
- * topic. Each record is processed in its own {@code CONSUMER} span (a child of the API's {@code
- * PRODUCER} span: one trace from the request to here) which validates it into the poll's batch; a
- * record that is not a valid pipeline message is a poison record, sent to {@code <topic>.dlt}. The
- * batch is then written to {@code analytics_events} in one {@code analytics_insert} operation timed
- * by {@link VigilKafka#sinkInsert} ({@code consumer_sink_insert_duration_seconds{sink="analytics"}})
- * and only then are the offsets committed: at-least-once, with an insert that ignores an event id
- * already written, so a redelivery duplicates nothing. A failed write commits nothing and rewinds
- * to the committed offsets (the batch comes again). {@code consumer_lag} comes from a lag monitor.
+ * topic and, unless {@code AUDIT_TOPIC} is empty, identity-service's audit topic. Each record is
+ * processed in its own {@code CONSUMER} span (a child of the producer's {@code PRODUCER} span — the
+ * pipeline API's or identity-service's outbox publisher's: one trace from the request to here)
+ * which validates it into the poll's batch for its table; a record that is not a valid message of
+ * its topic is a poison record, sent to {@code <PIPELINE_TOPIC>.dlt} (the original topic in the
+ * header {@code dlt_original_topic}). The batch is then written in one {@code analytics_insert}
+ * operation: pipeline events to {@code analytics_events} timed by {@link VigilKafka#sinkInsert}
+ * ({@code consumer_sink_insert_duration_seconds{sink="analytics"}}), audit events to {@code
+ * audit_events} ({@code sink="audit"}); only then are the offsets committed: at-least-once, with
+ * inserts that ignore an event id already written, so a redelivery duplicates nothing. A failed
+ * write commits nothing and rewinds to the committed offsets (the batch comes again). {@code
+ * consumer_lag} comes from a lag monitor.
  */
 public final class AnalyticsConsumer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,6 +63,7 @@ public final class AnalyticsConsumer implements AutoCloseable {
     private final RecordProcessor<String, String> processor;
     private final ConsumerLagMonitor lag;
     private final Logger log;
+    private final String auditTopic; // null: not read
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -67,6 +72,7 @@ public final class AnalyticsConsumer implements AutoCloseable {
         this.database = database;
         this.kafka = VigilKafka.create(vigil);
         this.log = vigil.loggerFactory().getLogger(AnalyticsConsumer.class.getName());
+        this.auditTopic = config.auditTopic();
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
@@ -87,7 +93,7 @@ public final class AnalyticsConsumer implements AutoCloseable {
                 .deadLetterTopic(config.deadLetterTopic(), deadLetters, new StringSerializer(), new StringSerializer())
                 .build();
         this.lag = kafka.lagMonitor(props, config.consumerGroup(), Duration.ofSeconds(15));
-        consumer.subscribe(List.of(config.topic()));
+        consumer.subscribe(auditTopic == null ? List.of(config.topic()) : List.of(config.topic(), auditTopic));
         this.thread = Thread.ofPlatform().name("analytics-consumer").start(this::run);
     }
 
@@ -95,11 +101,18 @@ public final class AnalyticsConsumer implements AutoCloseable {
         try {
             while (running) {
                 List<AnalyticsRow> batch = new ArrayList<>();
-                int polled = processor.pollAndProcess(POLL, record -> batch.add(AnalyticsRow.parse(record.value())));
+                List<AuditRow> audits = new ArrayList<>();
+                int polled = processor.pollAndProcess(POLL, record -> {
+                    if (record.topic().equals(auditTopic)) {
+                        audits.add(AuditRow.parse(record.value()));
+                    } else {
+                        batch.add(AnalyticsRow.parse(record.value()));
+                    }
+                });
                 if (polled == 0) {
                     continue;
                 }
-                if (!batch.isEmpty() && !write(batch)) {
+                if ((!batch.isEmpty() || !audits.isEmpty()) && !write(batch, audits)) {
                     rewind();
                     continue;
                 }
@@ -119,17 +132,52 @@ public final class AnalyticsConsumer implements AutoCloseable {
         }
     }
 
-    private boolean write(List<AnalyticsRow> batch) {
+    private boolean write(List<AnalyticsRow> batch, List<AuditRow> audits) {
         try {
             vigil.operations().run(PipelineOperation.ANALYTICS_INSERT, op -> {
                 op.attribute("pipeline.backend", database.backend());
-                op.attribute("pipeline.batch_size", batch.size());
-                kafka.sinkInsert("analytics", () -> insert(batch));
+                op.attribute("pipeline.batch_size", batch.size() + audits.size());
+                if (!batch.isEmpty()) {
+                    kafka.sinkInsert("analytics", () -> insert(batch));
+                }
+                if (!audits.isEmpty()) {
+                    op.attribute("pipeline.audit_batch_size", audits.size());
+                    kafka.sinkInsert("audit", () -> insertAudit(audits));
+                }
             });
             return true;
         } catch (SQLException | RuntimeException e) {
-            log.atWarn().setCause(e).log("analytics batch of {} not written; it is read again", batch.size());
+            log.atWarn()
+                    .setCause(e)
+                    .log(
+                            "analytics batch of {} (+{} audit events) not written; it is read again",
+                            batch.size(),
+                            audits.size());
             return false;
+        }
+    }
+
+    private int insertAudit(List<AuditRow> audits) throws SQLException {
+        Timestamp now = Timestamp.from(Instant.now());
+        try (Connection c = database.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(database.idempotentAuditInsert())) {
+            for (AuditRow row : audits) {
+                ps.setString(1, row.eventId());
+                ps.setString(2, row.source());
+                ps.setTimestamp(3, Timestamp.from(row.occurredAt()));
+                ps.setTimestamp(4, now);
+                ps.setString(5, row.actorId());
+                ps.setString(6, row.action());
+                ps.setString(7, row.resource());
+                ps.setString(8, row.outcome());
+                ps.setString(9, row.error());
+                ps.setString(10, row.requestId());
+                ps.setString(11, row.traceId());
+                ps.setBoolean(12, row.security());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            return audits.size();
         }
     }
 
@@ -225,7 +273,79 @@ public final class AnalyticsConsumer implements AutoCloseable {
         }
     }
 
-    /** A record that is not a pipeline message: poison, dead-lettered. */
+    /**
+     * One identity-service audit event ({@code AUDIT_TOPIC}), validated: a value that would not fit
+     * its column is refused here (poison, dead-lettered) rather than failing the batch's insert
+     * forever; only {@code error}, free text, is cut.
+     */
+    private record AuditRow(
+            String eventId,
+            String source,
+            Instant occurredAt,
+            String actorId,
+            String action,
+            String resource,
+            String outcome,
+            String error,
+            String requestId,
+            String traceId,
+            boolean security) {
+        static AuditRow parse(String value) throws InvalidMessageException {
+            try {
+                JsonNode m = JSON.readTree(value == null ? "" : value);
+                if (m == null || !m.isObject()) {
+                    throw new InvalidMessageException("not a JSON object");
+                }
+                String id = AnalyticsRow.text(m, "event_id");
+                if (id.length() != 36) {
+                    throw new InvalidMessageException("event_id is not a UUID");
+                }
+                if (!"audit".equals(AnalyticsRow.text(m, "event_type"))) {
+                    throw new InvalidMessageException("event_type is not audit");
+                }
+                JsonNode security = m.path("security");
+                if (!security.isMissingNode() && !security.isNull() && !security.isBoolean()) {
+                    throw new InvalidMessageException("security is not a boolean");
+                }
+                String error = optional(m, "error", Integer.MAX_VALUE);
+                return new AuditRow(
+                        id,
+                        bounded(AnalyticsRow.text(m, "source"), "source", 64),
+                        Instant.parse(AnalyticsRow.text(m, "occurred_at")),
+                        optional(m, "actor_id", 255),
+                        bounded(AnalyticsRow.text(m, "action"), "action", 64),
+                        optional(m, "resource", 255),
+                        bounded(AnalyticsRow.text(m, "outcome"), "outcome", 32),
+                        error == null || error.length() <= 1024 ? error : error.substring(0, 1024),
+                        optional(m, "request_id", 255),
+                        optional(m, "trace_id", 32),
+                        security.asBoolean(false));
+            } catch (IOException | RuntimeException e) {
+                throw new InvalidMessageException(e.toString());
+            }
+        }
+
+        /** The text of {@code field}, or null when missing or null; anything else is invalid. */
+        private static String optional(JsonNode m, String field, int max) throws InvalidMessageException {
+            JsonNode v = m.path(field);
+            if (v.isMissingNode() || v.isNull()) {
+                return null;
+            }
+            if (!v.isTextual()) {
+                throw new InvalidMessageException(field + " is not text");
+            }
+            return bounded(v.asText(), field, max);
+        }
+
+        private static String bounded(String v, String field, int max) throws InvalidMessageException {
+            if (v.length() > max) {
+                throw new InvalidMessageException(field + " longer than " + max);
+            }
+            return v;
+        }
+    }
+
+    /** A record that is not a message of its topic: poison, dead-lettered. */
     static final class InvalidMessageException extends Exception {
         InvalidMessageException(String message) {
             super(message, null, false, false);

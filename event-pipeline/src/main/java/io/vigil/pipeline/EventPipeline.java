@@ -88,6 +88,7 @@ public final class EventPipeline implements AutoCloseable {
         if (config.kafkaBootstrapServers() == null) {
             throw new IllegalArgumentException("KAFKA_BOOTSTRAP_SERVERS is required for a consumer of its own");
         }
+        createTopics(config, vigil.loggerFactory().getLogger(EventPipeline.class.getName()));
         Database analytics = new Database(vigil, config, "analytics");
         try {
             AnalyticsConsumer consumer = new AnalyticsConsumer(vigil, config, analytics);
@@ -102,9 +103,13 @@ public final class EventPipeline implements AutoCloseable {
     }
 
     private static void createTopics(PipelineConfig config, Logger log) {
-        List<String> topics = List.of(config.topic(), config.deadLetterTopic());
+        List<String> topics = new ArrayList<>(List.of(config.topic(), config.deadLetterTopic()));
+        if (config.auditTopic() != null) {
+            // Read before identity-service first publishes: created here if missing (an existing one is kept).
+            topics.add(config.auditTopic());
+        }
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.kafkaBootstrapServers()))) {
-            // One request for both, bounded: a broker that is down delays the start by 10 s, not more.
+            // One request for all, bounded: a broker that is down delays the start by 10 s, not more.
             var results = admin.createTopics(topics.stream()
                             .map(t -> new NewTopic(t, 1, (short) 1))
                             .toList())

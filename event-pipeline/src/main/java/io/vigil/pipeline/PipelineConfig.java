@@ -20,6 +20,9 @@ import java.util.Objects;
  *     DATABASE_TIMEOUT_MS}, default 2000)
  * @param kafkaBootstrapServers {@code KAFKA_BOOTSTRAP_SERVERS}; {@code null} = the embedded broker
  * @param topic the pipeline topic ({@code PIPELINE_TOPIC}, default {@code events})
+ * @param auditTopic identity-service's audit topic, also read by the analytics consumer into {@code
+ *     audit_events} ({@code AUDIT_TOPIC}, default {@code identity.audit}; set but empty = not read,
+ *     {@code null})
  * @param consumerGroup the analytics consumer group ({@code CONSUMER_GROUP}, default {@code
  *     event-pipeline-analytics})
  * @param consumerEnabled whether this process also runs the analytics consumer ({@code
@@ -42,6 +45,7 @@ public record PipelineConfig(
         Duration databaseTimeout,
         String kafkaBootstrapServers,
         String topic,
+        String auditTopic,
         String consumerGroup,
         boolean consumerEnabled,
         int maxPollRecords,
@@ -85,6 +89,9 @@ public record PipelineConfig(
         Objects.requireNonNull(consumerGroup, "consumerGroup");
         Objects.requireNonNull(databaseTimeout, "databaseTimeout");
         Objects.requireNonNull(outboxPoll, "outboxPoll");
+        if (topic.equals(auditTopic)) {
+            throw new IllegalArgumentException("PIPELINE_TOPIC and AUDIT_TOPIC must differ: " + topic);
+        }
         if (maxEventBytes < 1 || maxPollRecords < 1) {
             throw new IllegalArgumentException("MAX_EVENT_BYTES and CONSUMER_MAX_POLL_RECORDS must be positive");
         }
@@ -111,6 +118,7 @@ public record PipelineConfig(
                 Duration.ofMillis(integer(env, "DATABASE_TIMEOUT_MS", 2000)),
                 blankToNull(env.get("KAFKA_BOOTSTRAP_SERVERS")),
                 value(env, "PIPELINE_TOPIC", "events"),
+                env.containsKey("AUDIT_TOPIC") ? blankToNull(env.get("AUDIT_TOPIC")) : "identity.audit",
                 value(env, "CONSUMER_GROUP", "event-pipeline-analytics"),
                 Boolean.parseBoolean(value(env, "CONSUMER_ENABLED", "true")),
                 integer(env, "CONSUMER_MAX_POLL_RECORDS", 500),
@@ -131,6 +139,7 @@ public record PipelineConfig(
                 databaseTimeout,
                 bootstrapServers,
                 topic,
+                auditTopic,
                 consumerGroup,
                 consumerEnabled,
                 maxPollRecords,

@@ -14,8 +14,9 @@ import org.slf4j.Logger;
 /**
  * The pipeline's database: a HikariCP pool (H2 or PostgreSQL) wrapped by vigil-jdbc, its two tables
  * ({@code events}: what the API accepted, with the idempotency key; {@code analytics_events}: what
- * the consumer wrote; {@code event_outbox}: accepted events not yet published, written in the same
- * transaction as their {@code events} row) and the one statement that differs between the dialects. The pool starts even
+ * the consumer wrote; {@code audit_events}: identity-service's audit events the consumer read from
+ * {@code AUDIT_TOPIC}; {@code event_outbox}: accepted events not yet published, written in the same
+ * transaction as their {@code events} row) and the statements that differ between the dialects. The pool starts even
  * when the database is down (health reports it); the schema is created on first success.
  */
 public final class Database implements AutoCloseable {
@@ -89,6 +90,16 @@ public final class Database implements AutoCloseable {
                 : "MERGE INTO analytics_events " + columns + " KEY (event_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
     }
 
+    /** An insert into {@code audit_events} that does nothing when the event id is already there. */
+    public String idempotentAuditInsert() {
+        String columns = "(event_id, source, occurred_at, received_at, actor_id, action, resource, outcome, error,"
+                + " request_id, trace_id, security)";
+        return postgres
+                ? "INSERT INTO audit_events " + columns
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING"
+                : "MERGE INTO audit_events " + columns + " KEY (event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    }
+
     /** Whether {@code e} is a unique-key violation (SQLSTATE 23505 in both dialects). */
     public static boolean isDuplicate(SQLException e) {
         return "23505".equals(e.getSQLState());
@@ -113,6 +124,13 @@ public final class Database implements AutoCloseable {
                         + " event_type VARCHAR(64) NOT NULL, source VARCHAR(64) NOT NULL,"
                         + " occurred_at TIMESTAMP WITH TIME ZONE, received_at TIMESTAMP WITH TIME ZONE NOT NULL,"
                         + " payload_bytes INTEGER NOT NULL, storage_key VARCHAR(255) NOT NULL)");
+                // identity-service's audit trail as the consumer read it (received_at: when it was consumed).
+                s.execute("CREATE TABLE IF NOT EXISTS audit_events (event_id VARCHAR(36) PRIMARY KEY,"
+                        + " source VARCHAR(64) NOT NULL, occurred_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+                        + " received_at TIMESTAMP WITH TIME ZONE NOT NULL, actor_id VARCHAR(255),"
+                        + " action VARCHAR(64) NOT NULL, resource VARCHAR(255), outcome VARCHAR(32) NOT NULL,"
+                        + " error VARCHAR(1024), request_id VARCHAR(255), trace_id VARCHAR(32),"
+                        + " security BOOLEAN NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS event_outbox (event_id VARCHAR(36) PRIMARY KEY,"
                         + " message VARCHAR(4096) NOT NULL, traceparent VARCHAR(64),"
                         + " created_at TIMESTAMP WITH TIME ZONE NOT NULL, attempts INTEGER NOT NULL,"
