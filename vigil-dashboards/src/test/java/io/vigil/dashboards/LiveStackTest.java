@@ -204,6 +204,9 @@ class LiveStackTest {
     private static URI pipelineUrl;
     private static String pipelineJob;
 
+    /** The check's own security feed, open from the start (openFeed). */
+    private static WebSocket feed;
+
     @BeforeAll
     static void startStack() throws Exception {
         started = System.nanoTime();
@@ -235,6 +238,7 @@ class LiveStackTest {
                         .build(),
                 vigil);
         serviceUrl = URI.create("http://127.0.0.1:" + service.port());
+        feed = openFeed();
         startPipeline();
 
         // The scrape job as deploy/prometheus/prometheus.yml names it: the label the queries select on.
@@ -394,6 +398,9 @@ class LiveStackTest {
 
     @AfterAll
     static void stopStack() throws Exception {
+        if (feed != null) {
+            feed.abort();
+        }
         if (traffic != null) {
             traffic.get(TRAFFIC_SECONDS + 60, TimeUnit.SECONDS);
         }
@@ -536,19 +543,6 @@ class LiveStackTest {
     @Test
     @Order(1)
     void anOpenSecurityFeedFiresTheWebSocketAlert() throws Exception {
-        HttpResponse<String> login = post(
-                FEED_CLIENT,
-                "/api/v1/auth/login",
-                "{\"email\":\"" + ADMIN_EMAIL + "\",\"password\":\"" + ADMIN_PASSWORD + "\"}");
-        assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
-        String token = Deploy.JSON.readTree(login.body()).get("access_token").asText();
-        WebSocket feed = FEED_CLIENT
-                .newWebSocketBuilder()
-                .header("Authorization", "Bearer " + token)
-                .buildAsync(
-                        URI.create("ws://127.0.0.1:" + service.port() + "/api/v1/ws/security-events"),
-                        new WebSocket.Listener() {})
-                .get(30, TimeUnit.SECONDS);
         try {
             // Messages of each declared kind, and a flood beyond WS_MESSAGES_PER_SECOND (10): the
             // message and rate-limit panels have data whatever the traffic generator managed.
@@ -563,7 +557,29 @@ class LiveStackTest {
                             .isEqualTo("firing"));
         } finally {
             feed.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+            feed = null;
         }
+    }
+
+    /**
+     * Opens the check's own security feed while the service is quiet. Opened during the burst, when
+     * the feed pushes lockout events right behind its 101 answer, the JDK client's handshake did
+     * not complete in most runs (the server had upgraded and was sending; see issue 14's note).
+     */
+    private static WebSocket openFeed() throws Exception {
+        HttpResponse<String> login = post(
+                FEED_CLIENT,
+                "/api/v1/auth/login",
+                "{\"email\":\"" + ADMIN_EMAIL + "\",\"password\":\"" + ADMIN_PASSWORD + "\"}");
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+        String token = Deploy.JSON.readTree(login.body()).get("access_token").asText();
+        return FEED_CLIENT
+                .newWebSocketBuilder()
+                .header("Authorization", "Bearer " + token)
+                .buildAsync(
+                        URI.create("ws://127.0.0.1:" + service.port() + "/api/v1/ws/security-events"),
+                        new WebSocket.Listener() {})
+                .get(30, TimeUnit.SECONDS);
     }
 
     /** The state of one alert (firing, pending), or "inactive". */
