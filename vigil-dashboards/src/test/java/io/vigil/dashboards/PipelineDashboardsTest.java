@@ -110,4 +110,31 @@ class PipelineDashboardsTest {
                         "histogram_quantile(0.95, sum by (job, instance, le) (rate(event_ingest_duration_seconds_bucket{")
                 .endsWith("> " + StandardAlerts.INGEST_P95_SECONDS);
     }
+
+    /** A service that only publishes gets the same dashboard, named for what it shows. */
+    @Test
+    void aProducerOnlyServicesDashboardIsTitledMessaging() {
+        MetricCatalogue producerOnly = MetricCatalogue.of(
+                List.of(),
+                PlatformMetrics.of(List.of(
+                        PlatformMetrics.HTTP,
+                        PlatformMetrics.CORE,
+                        PlatformMetrics.PROMETHEUS,
+                        PlatformMetrics.KAFKA_PRODUCER)));
+        Dashboard messaging = StandardDashboards.all(producerOnly, ServiceTarget.of("orders", "orders")).stream()
+                .filter(d -> d.uid().equals("orders-pipeline"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(messaging.title()).endsWith("Messaging");
+        assertThat(messaging.panels())
+                .filteredOn(Dashboard.Placed::isRow)
+                .extracting(Dashboard.Placed::title)
+                .containsExactly("Kafka producers");
+        assertThat(PipelineStack.dashboards())
+                .filteredOn(d -> d.uid().equals("event-pipeline-pipeline"))
+                .extracting(Dashboard::title)
+                .singleElement()
+                .asString()
+                .endsWith("Event pipeline");
+    }
 }
