@@ -129,7 +129,8 @@ public final class Main {
      * Starts the in-process console when telemetry is on, no OTLP endpoint is configured and {@code
      * VIGIL_CONSOLE} is not {@code false}; on {@code VIGIL_CONSOLE_PORT} (default 4318), or any free
      * port when that one is taken, holding at most {@code VIGIL_CONSOLE_MAX_BYTES} of records (default 64 MiB, a
-     * quarter of the standalone console's bound). Returns {@code null} when there is none.
+     * quarter of the standalone console's bound) and above {@code VIGIL_CONSOLE_TRACES_PER_SECOND} (default 100, 0 =
+     * all) a sample of whole traces. Returns {@code null} when there is none.
      */
     static VigilConsole startConsoleIfNoCollector(Map<String, String> env) {
         boolean collector = !env.getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT", "").isBlank()
@@ -166,12 +167,31 @@ public final class Main {
                         "identity-service: VIGIL_CONSOLE_MAX_BYTES is not a byte count of at least 1m; using 64m");
             }
         }
+        // Above this many traces a second the console keeps a sample of whole traces (errors and warnings always):
+        // every
+        // kept record lives in this heap until evicted (bench/README, issue 17). 0 keeps everything.
+        int tracesPerSecond = VigilConsole.DEFAULT_EMBEDDED_TRACES_PER_SECOND;
+        String configuredRate =
+                env.getOrDefault("VIGIL_CONSOLE_TRACES_PER_SECOND", "").strip();
+        if (!configuredRate.isEmpty()) {
+            try {
+                tracesPerSecond = Integer.parseInt(configuredRate);
+                if (tracesPerSecond < 0) {
+                    throw new NumberFormatException("negative");
+                }
+            } catch (NumberFormatException e) {
+                tracesPerSecond = VigilConsole.DEFAULT_EMBEDDED_TRACES_PER_SECOND;
+                System.err.println("identity-service: VIGIL_CONSOLE_TRACES_PER_SECOND is not a count >= 0 (0 keeps"
+                        + " every trace); using " + tracesPerSecond);
+            }
+        }
         for (int candidate : new int[] {port, 0}) {
             try {
                 return VigilConsole.builder()
                         .httpPort(candidate)
                         .grpcPort(-1)
                         .maxBytes(maxBytes)
+                        .tracesPerSecond(tracesPerSecond)
                         .start();
             } catch (RuntimeException e) {
                 if (candidate == 0) {

@@ -50,6 +50,32 @@ class MainTest {
     }
 
     @Test
+    void theEmbeddedConsoleSamplesAboveItsTraceRateUnlessConfigured() {
+        VigilConsole byDefault = Main.startConsoleIfNoCollector(Map.of("VIGIL_CONSOLE_PORT", "0"));
+        try {
+            assertThat(byDefault.stats().tracesPerSecond())
+                    .isEqualTo(VigilConsole.DEFAULT_EMBEDDED_TRACES_PER_SECOND)
+                    .isEqualTo(100);
+        } finally {
+            byDefault.close();
+        }
+        VigilConsole all = Main.startConsoleIfNoCollector(
+                Map.of("VIGIL_CONSOLE_PORT", "0", "VIGIL_CONSOLE_TRACES_PER_SECOND", "0"));
+        try {
+            assertThat(all.stats().tracesPerSecond()).isZero();
+        } finally {
+            all.close();
+        }
+        VigilConsole invalid = Main.startConsoleIfNoCollector(
+                Map.of("VIGIL_CONSOLE_PORT", "0", "VIGIL_CONSOLE_TRACES_PER_SECOND", "-3"));
+        try {
+            assertThat(invalid.stats().tracesPerSecond()).isEqualTo(VigilConsole.DEFAULT_EMBEDDED_TRACES_PER_SECOND);
+        } finally {
+            invalid.close();
+        }
+    }
+
+    @Test
     void theEmbeddedConsoleGetsTheTelemetryInProcessAndReportsItsOwnCost() {
         VigilConsole console = Main.startConsoleIfNoCollector(Map.of("VIGIL_CONSOLE_PORT", "0"));
         try {

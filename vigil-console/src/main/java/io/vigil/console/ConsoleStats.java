@@ -13,6 +13,10 @@ package io.vigil.console;
  * @param acceptedRequests export requests accepted
  * @param droppedRequests export requests refused with a retryable status because ingest was overloaded
  * @param diskBytes bytes in the data directory (0 without persistence)
+ * @param tracesPerSecond the in-process exporters' trace rate before sampling (0 = everything kept)
+ * @param keptTraceFraction the fraction of traces the in-process exporters keep now (1 below the rate)
+ * @param skippedSpans spans the in-process exporters did not keep (above the rate)
+ * @param skippedLogs log records the in-process exporters did not keep (above the rate)
  */
 public record ConsoleStats(
         long spans,
@@ -24,4 +28,8 @@ public record ConsoleStats(
         long evicted,
         long acceptedRequests,
         long droppedRequests,
-        long diskBytes) {}
+        long diskBytes,
+        int tracesPerSecond,
+        double keptTraceFraction,
+        long skippedSpans,
+        long skippedLogs) {}

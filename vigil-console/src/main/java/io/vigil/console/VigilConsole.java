@@ -17,6 +17,7 @@ import io.vigil.console.internal.Ingest;
 import io.vigil.console.internal.Queries;
 import io.vigil.console.internal.Signal;
 import io.vigil.console.internal.Store;
+import io.vigil.console.internal.TraceRetention;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -52,6 +53,15 @@ public final class VigilConsole implements AutoCloseable {
      */
     public static final long DEFAULT_EMBEDDED_MAX_BYTES = 64L * 1024 * 1024;
 
+    /**
+     * The suggested trace rate for a console embedded in a service: 100 traces a second kept, a consistent fraction by
+     * trace id above that (errors and WARN logs always). Every kept record lives in the service's heap until evicted;
+     * keeping all of a loaded service's traces cost it 10 % of its throughput and doubled its p99 in collector pauses,
+     * and the byte bound then held only seconds of history (bench/README, issue 17). A hundred traces a second is more
+     * than anyone reads and keeps minutes in view.
+     */
+    public static final int DEFAULT_EMBEDDED_TRACES_PER_SECOND = 100;
+
     private final Settings settings;
     private final String token;
     private final Store store;
@@ -63,7 +73,14 @@ public final class VigilConsole implements AutoCloseable {
     private final List<AutoCloseable> instruments = new ArrayList<>();
 
     private record Settings(
-            String host, int httpPort, int grpcPort, long maxBytes, Path dataDir, String token, boolean auth) {}
+            String host,
+            int httpPort,
+            int grpcPort,
+            long maxBytes,
+            int tracesPerSecond,
+            Path dataDir,
+            String token,
+            boolean auth) {}
 
     private VigilConsole(Settings s) throws IOException {
         this.settings = s;
@@ -88,7 +105,7 @@ public final class VigilConsole implements AutoCloseable {
         }
         this.grpc = g;
         this.http = h;
-        this.direct = new DirectExporters(ingest);
+        this.direct = new DirectExporters(ingest, new TraceRetention(s.tracesPerSecond(), System::nanoTime));
     }
 
     private static String randomToken() {
@@ -186,7 +203,9 @@ public final class VigilConsole implements AutoCloseable {
      * Reports the console's own cost on {@code openTelemetry}'s meter {@code io.vigil.console}: {@code
      * vigil_console_cpu_seconds_total} (seconds of its threads' CPU time), {@code vigil_console_ingested_total} and
      * {@code vigil_console_dropped_total} (items handed over by the in-process exporters, or dropped because the
-     * ingest queue was full, by {@code signal}) and {@code vigil_console_stored_bytes} (bytes held).
+     * ingest queue was full, by {@code signal}), {@code vigil_console_skipped_total} (spans and log records the
+     * in-process exporters did not keep above the trace rate, by {@code signal}) and {@code vigil_console_stored_bytes}
+     * (bytes held).
      * Stopped by {@link #close()}.
      */
     public void registerMetrics(OpenTelemetry openTelemetry) {
@@ -209,6 +228,14 @@ public final class VigilConsole implements AutoCloseable {
                     .setDescription(
                             "Spans, log records and metric points the console refused: its ingest queue was full")
                     .buildWithCallback(m -> bySignal.forEach((s, a) -> m.record(direct.dropped(s), a))));
+            TraceRetention retention = direct.retention();
+            instruments.add(meter.counterBuilder("vigil_console_skipped_total")
+                    .setDescription("Spans and log records the console did not keep: above its trace rate, sampled by"
+                            + " trace id")
+                    .buildWithCallback(m -> {
+                        m.record(retention.skippedSpans(), bySignal.get(Signal.TRACES));
+                        m.record(retention.skippedLogs(), bySignal.get(Signal.LOGS));
+                    }));
             instruments.add(meter.upDownCounterBuilder("vigil_console_stored_bytes")
                     .setUnit("By")
                     .setDescription("Estimated heap bytes the console's store holds")
@@ -257,7 +284,11 @@ public final class VigilConsole implements AutoCloseable {
                 c[4],
                 ingest.acceptedRequests(),
                 ingest.droppedRequests(),
-                ingest.diskBytes());
+                ingest.diskBytes(),
+                direct.retention().tracesPerSecond(),
+                direct.retention().keptFraction(),
+                direct.retention().skippedSpans(),
+                direct.retention().skippedLogs());
     }
 
     private Map<String, Object> statsMap() {
@@ -273,6 +304,10 @@ public final class VigilConsole implements AutoCloseable {
         m.put("acceptedRequests", s.acceptedRequests());
         m.put("droppedRequests", s.droppedRequests());
         m.put("diskBytes", s.diskBytes());
+        m.put("tracesPerSecond", s.tracesPerSecond());
+        m.put("keptTraceFraction", s.keptTraceFraction());
+        m.put("skippedSpans", s.skippedSpans());
+        m.put("skippedLogs", s.skippedLogs());
         return m;
     }
 
@@ -303,6 +338,7 @@ public final class VigilConsole implements AutoCloseable {
         private int httpPort = 4318;
         private int grpcPort = 4317;
         private long maxBytes = DEFAULT_MAX_BYTES;
+        private int tracesPerSecond;
         private Path dataDir;
         private String token;
         private boolean auth = true;
@@ -333,6 +369,23 @@ public final class VigilConsole implements AutoCloseable {
                 throw new IllegalArgumentException("maxBytes must be at least 1 MiB, got " + maxBytes);
             }
             this.maxBytes = maxBytes;
+            return this;
+        }
+
+        /**
+         * Keeps at most about this many traces a second of what the in-process exporters ({@link #spanExporter()},
+         * {@link #logRecordExporter()}) hand over; above it, a fraction of traces chosen by trace id, each whole —
+         * spans with an error status and log records at WARN or above always, and log records outside a trace. 0
+         * (the default) keeps everything. What is not kept is counted ({@link ConsoleStats#skippedSpans()}). Data
+         * received over OTLP is always kept: a sender has its own sampler, and a standalone console's heap is its own.
+         * An embedded console should use {@link #DEFAULT_EMBEDDED_TRACES_PER_SECOND}.
+         */
+        public Builder tracesPerSecond(int tracesPerSecond) {
+            if (tracesPerSecond < 0) {
+                throw new IllegalArgumentException(
+                        "tracesPerSecond must be >= 0 (0 keeps all), got " + tracesPerSecond);
+            }
+            this.tracesPerSecond = tracesPerSecond;
             return this;
         }
 
@@ -367,7 +420,8 @@ public final class VigilConsole implements AutoCloseable {
         /** Binds the ports, replays the data directory if any, and starts receiving. */
         public VigilConsole start() {
             try {
-                return new VigilConsole(new Settings(host, httpPort, grpcPort, maxBytes, dataDir, token, auth));
+                return new VigilConsole(
+                        new Settings(host, httpPort, grpcPort, maxBytes, tracesPerSecond, dataDir, token, auth));
             } catch (IOException e) {
                 throw new UncheckedIOException("vigil-console could not start: " + e.getMessage(), e);
             }

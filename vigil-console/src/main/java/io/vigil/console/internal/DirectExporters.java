@@ -32,12 +32,19 @@ public final class DirectExporters {
     private static final int POINT_BYTES = 256;
 
     private final Ingest ingest;
+    private final TraceRetention retention;
     private final AtomicLongArray accepted = new AtomicLongArray(Signal.values().length);
     private final AtomicLongArray dropped = new AtomicLongArray(Signal.values().length);
     private volatile boolean closed;
 
-    public DirectExporters(Ingest ingest) {
+    public DirectExporters(Ingest ingest, TraceRetention retention) {
         this.ingest = ingest;
+        this.retention = retention;
+    }
+
+    /** What the span and log exporters keep above the console's trace rate. */
+    public TraceRetention retention() {
+        return retention;
     }
 
     /** Items (spans, log records, metric points) of a signal handed to the ingest queue so far. */
@@ -73,7 +80,9 @@ public final class DirectExporters {
         return new SpanExporter() {
             @Override
             public CompletableResultCode export(Collection<SpanData> spans) {
-                return offer(Signal.TRACES, new DirectBatch.Spans(List.copyOf(spans)), spans.size(), SPAN_BYTES);
+                // Sampled out before anything is queued or converted: a trace the console will not keep costs no more.
+                Collection<SpanData> kept = retention.spans(spans);
+                return offer(Signal.TRACES, new DirectBatch.Spans(List.copyOf(kept)), kept.size(), SPAN_BYTES);
             }
 
             @Override
@@ -98,7 +107,8 @@ public final class DirectExporters {
         return new LogRecordExporter() {
             @Override
             public CompletableResultCode export(Collection<LogRecordData> logs) {
-                return offer(Signal.LOGS, new DirectBatch.Logs(List.copyOf(logs)), logs.size(), LOG_BYTES);
+                Collection<LogRecordData> kept = retention.logs(logs);
+                return offer(Signal.LOGS, new DirectBatch.Logs(List.copyOf(kept)), kept.size(), LOG_BYTES);
             }
 
             @Override

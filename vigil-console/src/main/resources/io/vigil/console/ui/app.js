@@ -906,7 +906,8 @@ async function refreshStats() {
     const s = await api('stats');
     document.getElementById('stats').textContent =
       `${plural(s.traces, 'trace')} · ${plural(s.spans, 'span')} · ${plural(s.logs, 'log')} · ${plural(s.points, 'point')} · ${fmtBytes(s.storedBytes)} of ${fmtBytes(s.maxBytes)}` +
-      (s.droppedRequests ? ` · ${s.droppedRequests} dropped` : '');
+      (s.droppedRequests ? ` · ${s.droppedRequests} dropped` : '') +
+      (s.keptTraceFraction < 1 ? ` · keeping ${(100 * s.keptTraceFraction).toFixed(s.keptTraceFraction < 0.1 ? 1 : 0)} % of traces (more than ${s.tracesPerSecond}/s; errors and warnings always)` : '');
   } catch (e) { /* the next tick retries */ }
 }
 

@@ -1,0 +1,150 @@
+package io.vigil.console.internal;
+
+import io.opentelemetry.api.logs.Severity;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Which spans and log records an embedded console keeps when its host serves more traces per second than a viewer
+ * needs. Every record the console keeps lives in the host's heap until it is evicted, where the garbage collector
+ * copies and marks it: at a loaded service's rate (thousands of requests a second, seven records each) that is most of
+ * what the embedded console costs the service (bench/README, issue 17), while its byte bound would hold only seconds of
+ * history. Above the configured rate the console keeps a fraction of traces chosen by trace id — all spans and logs of
+ * a kept trace, none of the others — so what it shows are whole traces, and minutes of them.
+ *
+ * <p>The fraction is re-computed once a second from the local root spans (those without a parent in this process)
+ * seen in the last second: {@code min(1, rate / roots per second)}. Trace ids are random (W3C), so comparing the low 63
+ * bits of the id with a threshold keeps the same trace on every export thread without any per-trace state. Spans with
+ * an error status and log records at WARN or above are always kept, as are log records outside any trace. Metrics are
+ * never sampled (they are aggregates already).
+ *
+ * <p>A rate of 0 keeps everything. Thread-safe: the span and log exporters call it from their own threads.
+ */
+public final class TraceRetention {
+    private static final long WINDOW_NANOS = 1_000_000_000L;
+
+    private final int tracesPerSecond;
+    private final LongSupplier nanoTime;
+    private final AtomicLong skippedSpans = new AtomicLong();
+    private final AtomicLong skippedLogs = new AtomicLong();
+    // Kept iff the trace id's low 63 bits are at most this: Long.MAX_VALUE keeps every trace.
+    private volatile long keepAtMost = Long.MAX_VALUE;
+    private volatile double keptFraction = 1.0;
+    private long windowStart;
+    private long roots;
+
+    /**
+     * @param tracesPerSecond traces per second kept before sampling starts; 0 keeps everything
+     * @param nanoTime a monotonic clock ({@code System::nanoTime}; tests pass their own)
+     */
+    public TraceRetention(int tracesPerSecond, LongSupplier nanoTime) {
+        if (tracesPerSecond < 0) {
+            throw new IllegalArgumentException("tracesPerSecond must be >= 0, got " + tracesPerSecond);
+        }
+        this.tracesPerSecond = tracesPerSecond;
+        this.nanoTime = nanoTime;
+        this.windowStart = nanoTime.getAsLong();
+    }
+
+    /** Traces per second kept before sampling starts; 0 = no sampling. */
+    public int tracesPerSecond() {
+        return tracesPerSecond;
+    }
+
+    /** The fraction of traces kept now (1 while the rate is below the bound). */
+    public double keptFraction() {
+        return keptFraction;
+    }
+
+    /** Spans not kept so far. */
+    public long skippedSpans() {
+        return skippedSpans.get();
+    }
+
+    /** Log records not kept so far. */
+    public long skippedLogs() {
+        return skippedLogs.get();
+    }
+
+    /** The spans of one export batch to keep; {@code spans} itself when all are kept. */
+    public Collection<SpanData> spans(Collection<SpanData> spans) {
+        if (tracesPerSecond == 0) {
+            return spans;
+        }
+        int localRoots = 0;
+        for (SpanData s : spans) {
+            SpanContext parent = s.getParentSpanContext();
+            if (!parent.isValid() || parent.isRemote()) {
+                localRoots++;
+            }
+        }
+        countRoots(localRoots);
+        long threshold = keepAtMost;
+        if (threshold == Long.MAX_VALUE) {
+            return spans;
+        }
+        List<SpanData> kept = new ArrayList<>(spans.size());
+        for (SpanData s : spans) {
+            if (keeps(s.getSpanContext(), threshold) || s.getStatus().getStatusCode() == StatusCode.ERROR) {
+                kept.add(s);
+            }
+        }
+        skippedSpans.addAndGet(spans.size() - kept.size());
+        return kept;
+    }
+
+    /** The log records of one export batch to keep; {@code logs} itself when all are kept. */
+    public Collection<LogRecordData> logs(Collection<LogRecordData> logs) {
+        long threshold = keepAtMost;
+        if (tracesPerSecond == 0 || threshold == Long.MAX_VALUE) {
+            return logs;
+        }
+        List<LogRecordData> kept = new ArrayList<>(logs.size());
+        for (LogRecordData l : logs) {
+            SpanContext c = l.getSpanContext();
+            if (!c.isValid()
+                    || keeps(c, threshold)
+                    || l.getSeverity().getSeverityNumber() >= Severity.WARN.getSeverityNumber()) {
+                kept.add(l);
+            }
+        }
+        skippedLogs.addAndGet(logs.size() - kept.size());
+        return kept;
+    }
+
+    /** Closes the window when a second has passed (the batch at hand starts the next one), then counts its roots. */
+    private synchronized void countRoots(int n) {
+        long now = nanoTime.getAsLong();
+        long elapsed = now - windowStart;
+        if (elapsed >= WINDOW_NANOS) {
+            double perSecond = roots * 1e9 / elapsed;
+            double fraction = perSecond <= tracesPerSecond ? 1.0 : tracesPerSecond / perSecond;
+            keptFraction = fraction;
+            keepAtMost = fraction >= 1.0 ? Long.MAX_VALUE : (long) (fraction * Long.MAX_VALUE);
+            windowStart = now;
+            roots = 0;
+        }
+        roots += n;
+    }
+
+    private static boolean keeps(SpanContext context, long threshold) {
+        return (lowBits(context.getTraceId()) >>> 1) <= threshold;
+    }
+
+    /** The trace id's last 16 hex digits as a long (OpenTelemetry's ids are valid lowercase hex). */
+    static long lowBits(String traceId) {
+        long v = 0;
+        for (int i = traceId.length() - 16; i < traceId.length(); i++) {
+            char c = traceId.charAt(i);
+            v = (v << 4) | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,230 @@
+package io.vigil.console.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.opentelemetry.api.logs.Logger;
+import io.opentelemetry.api.logs.Severity;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.logs.SdkLoggerProvider;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
+import io.opentelemetry.sdk.logs.export.LogRecordExporter;
+import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an embedded console keeps above its trace rate: whole traces by trace id, errors, warnings and logs outside a
+ * trace always, everything below the rate; the fraction follows the rate back up. The clock is the test's own.
+ */
+class TraceRetentionTest {
+    private final List<SpanData> spans = new ArrayList<>();
+    private final List<LogRecordData> logs = new ArrayList<>();
+    private final SdkTracerProvider tracerProvider = SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(new SpanExporter() {
+                @Override
+                public CompletableResultCode export(Collection<SpanData> batch) {
+                    spans.addAll(batch);
+                    return CompletableResultCode.ofSuccess();
+                }
+
+                @Override
+                public CompletableResultCode flush() {
+                    return CompletableResultCode.ofSuccess();
+                }
+
+                @Override
+                public CompletableResultCode shutdown() {
+                    return CompletableResultCode.ofSuccess();
+                }
+            }))
+            .build();
+    private final SdkLoggerProvider loggerProvider = SdkLoggerProvider.builder()
+            .addLogRecordProcessor(SimpleLogRecordProcessor.create(new LogRecordExporter() {
+                @Override
+                public CompletableResultCode export(Collection<LogRecordData> batch) {
+                    logs.addAll(batch);
+                    return CompletableResultCode.ofSuccess();
+                }
+
+                @Override
+                public CompletableResultCode flush() {
+                    return CompletableResultCode.ofSuccess();
+                }
+
+                @Override
+                public CompletableResultCode shutdown() {
+                    return CompletableResultCode.ofSuccess();
+                }
+            }))
+            .build();
+    private final Tracer tracer = tracerProvider.get("test");
+    private final Logger logger = loggerProvider.get("test");
+    private final AtomicLong now = new AtomicLong(1_000_000_000_000L);
+
+    @AfterEach
+    void close() {
+        tracerProvider.close();
+        loggerProvider.close();
+    }
+
+    /** {@code n} traces of a root and two children, each child logging one INFO line; every fifth root fails. */
+    private List<SpanData> traces(int n) {
+        spans.clear();
+        logs.clear();
+        for (int i = 0; i < n; i++) {
+            Span root = tracer.spanBuilder("GET /users/me").startSpan();
+            try (Scope ignored = root.makeCurrent()) {
+                for (int c = 0; c < 2; c++) {
+                    Span child = tracer.spanBuilder("child").startSpan();
+                    try (Scope alsoIgnored = child.makeCurrent()) {
+                        logger.logRecordBuilder()
+                                .setSeverity(Severity.INFO)
+                                .setBody("step")
+                                .emit();
+                    }
+                    child.end();
+                }
+            }
+            if (i % 5 == 0) {
+                root.setStatus(StatusCode.ERROR);
+            }
+            root.end();
+        }
+        return List.copyOf(spans);
+    }
+
+    private void oneSecondLater() {
+        now.addAndGet(1_000_000_000L);
+    }
+
+    @Test
+    void aRateOfZeroKeepsEveryBatchAsItIs() {
+        TraceRetention retention = new TraceRetention(0, now::get);
+        List<SpanData> batch = traces(300);
+        oneSecondLater();
+        assertThat(retention.spans(batch)).isSameAs(batch);
+        List<LogRecordData> logBatch = List.copyOf(logs);
+        assertThat(retention.logs(logBatch)).isSameAs(logBatch);
+        assertThat(retention.keptFraction()).isEqualTo(1.0);
+        assertThat(retention.skippedSpans() + retention.skippedLogs()).isZero();
+    }
+
+    @Test
+    void belowTheRateEverythingIsKept() {
+        TraceRetention retention = new TraceRetention(100, now::get);
+        retention.spans(traces(80));
+        oneSecondLater();
+        List<SpanData> batch = traces(80);
+        assertThat(retention.spans(batch)).hasSameSizeAs(batch);
+        assertThat(retention.keptFraction()).isEqualTo(1.0);
+        assertThat(retention.logs(List.copyOf(logs))).hasSize(160);
+        assertThat(retention.skippedSpans() + retention.skippedLogs()).isZero();
+    }
+
+    @Test
+    void aboveTheRateWholeTracesAreKeptByTraceIdWithEveryErrorAndWarning() {
+        TraceRetention retention = new TraceRetention(100, now::get);
+        retention.spans(traces(1_000)); // 1,000 roots in the first second
+        oneSecondLater();
+        retention.spans(List.of()); // the window closes: a tenth is kept from now on
+        assertThat(retention.keptFraction()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(0.001));
+
+        List<SpanData> batch = traces(1_000);
+        List<LogRecordData> logBatch = new ArrayList<>(logs);
+        Span warnScope = tracer.spanBuilder("warned").startSpan();
+        try (Scope ignored = warnScope.makeCurrent()) {
+            for (int i = 0; i < 50; i++) {
+                logs.clear();
+                logger.logRecordBuilder()
+                        .setSeverity(Severity.WARN)
+                        .setBody("warning")
+                        .emit();
+                logBatch.addAll(logs);
+            }
+        }
+        warnScope.end();
+        logs.clear();
+        try (Scope ignored = Context.root().makeCurrent()) {
+            logger.logRecordBuilder()
+                    .setSeverity(Severity.INFO)
+                    .setBody("outside")
+                    .emit();
+        }
+        logBatch.addAll(logs);
+
+        Collection<SpanData> kept = retention.spans(batch);
+        Set<String> keptTraces = kept.stream()
+                .filter(s -> !s.getParentSpanContext().isValid())
+                .filter(s -> s.getStatus().getStatusCode() != StatusCode.ERROR)
+                .map(SpanData::getTraceId)
+                .collect(Collectors.toSet());
+        // 800 ok traces, a tenth kept: binomial, 80 ± 3 standard deviations
+        assertThat(keptTraces.size()).isBetween(55, 105);
+        Map<String, List<SpanData>> byTrace = batch.stream().collect(Collectors.groupingBy(SpanData::getTraceId));
+        for (String trace : keptTraces) {
+            assertThat(kept).as("every span of a kept trace").containsAll(byTrace.get(trace));
+        }
+        for (SpanData s : batch) {
+            if (s.getStatus().getStatusCode() == StatusCode.ERROR) {
+                assertThat(kept).as("an error span is always kept").contains(s);
+            } else if (!keptTraces.contains(s.getTraceId())
+                    && byTrace.get(s.getTraceId()).stream()
+                            .noneMatch(x -> x.getStatus().getStatusCode() == StatusCode.ERROR)) {
+                assertThat(kept).as("a span of a trace not kept").doesNotContain(s);
+            }
+        }
+        assertThat(retention.skippedSpans()).isEqualTo(batch.size() - kept.size());
+
+        Collection<LogRecordData> keptLogs = retention.logs(logBatch);
+        for (LogRecordData l : logBatch) {
+            long threshold = (long) (retention.keptFraction() * Long.MAX_VALUE);
+            boolean expected = l.getSeverity() == Severity.WARN
+                    || !l.getSpanContext().isValid()
+                    || TraceRetention.lowBits(l.getSpanContext().getTraceId()) >>> 1 <= threshold;
+            assertThat(keptLogs.contains(l)).as("log %s", l.getBodyValue()).isEqualTo(expected);
+        }
+        assertThat(keptLogs).filteredOn(l -> l.getSeverity() == Severity.WARN).hasSize(50);
+        assertThat(keptLogs).filteredOn(l -> !l.getSpanContext().isValid()).hasSize(1);
+        assertThat(retention.skippedLogs()).isEqualTo(logBatch.size() - keptLogs.size());
+    }
+
+    @Test
+    void whenTheRateFallsEverythingIsKeptAgain() {
+        TraceRetention retention = new TraceRetention(100, now::get);
+        retention.spans(traces(1_000));
+        oneSecondLater();
+        retention.spans(List.of());
+        assertThat(retention.keptFraction()).isLessThan(1.0);
+        retention.spans(traces(50));
+        oneSecondLater();
+        retention.spans(List.of());
+        assertThat(retention.keptFraction()).isEqualTo(1.0);
+        List<SpanData> batch = traces(50);
+        assertThat(retention.spans(batch)).isSameAs(batch);
+    }
+
+    @Test
+    void theLowBitsOfATraceIdAreItsLastSixteenHexDigits() {
+        assertThat(TraceRetention.lowBits("0123456789abcdef0123456789abcdef")).isEqualTo(0x0123456789abcdefL);
+        assertThat(TraceRetention.lowBits("00000000000000000000000000000001")).isEqualTo(1L);
+        assertThat(TraceRetention.lowBits("ffffffffffffffffffffffffffffffff")).isEqualTo(-1L);
+        assertThatThrownBy(() -> new TraceRetention(-1, now::get)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
