@@ -192,6 +192,18 @@ class EventPipelineTest {
 
         HttpResponse<String> other = post(event("other_body"), Map.of("Idempotency-Key", key));
         assertProblem(other, 422, "idempotency-key-reused");
+        // The client's misuse is a refusal with its reason, not a fault: no exception on the span (nor an ERROR log).
+        SpanData refused = await().until(
+                        () -> apiSpans.getFinishedSpanItems().stream()
+                                .filter(s -> s.getName().equals("ingest_event")
+                                        && "idempotency_key_reused"
+                                                .equals(s.getAttributes()
+                                                        .get(AttributeKey.stringKey("pipeline.ingest.failure_reason"))))
+                                .findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow();
+        assertThat(refused.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(refused.getEvents()).noneMatch(e -> e.getName().equals("exception"));
     }
 
     @Test

@@ -345,7 +345,15 @@ public final class Operations {
         }
     }
 
+    /**
+     * The outcome of a body that threw: a {@link DomainFailure} is a refusal with its reason; a body that marked a
+     * refusal ({@link OperationScope#failure}) and then threw to answer it (an HTTP problem, say) stays that refusal —
+     * the exception is how it is signalled, not a fault; anything else is an error.
+     */
     private static void fail(OperationScope scope, Throwable t) {
+        if (scope.outcome() == Outcome.FAILURE && !(t instanceof DomainFailure)) {
+            return;
+        }
         if (t instanceof DomainFailure f) {
             scope.failure(f.failureReason());
         } else {

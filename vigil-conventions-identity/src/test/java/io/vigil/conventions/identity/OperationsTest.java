@@ -70,6 +70,28 @@ class OperationsTest {
     }
 
     @Test
+    void aRefusalMarkedBeforeTheBodyThrowsStaysARefusal() {
+        // e.g. a handler that marks the reason, then throws its HTTP problem to answer it
+        assertThatThrownBy(() -> telemetry.operations().observe(LOGIN, op -> {
+                    op.failure("invalid_credentials");
+                    throw new IllegalArgumentException("answered with 401");
+                }))
+                .isInstanceOf(IllegalArgumentException.class);
+        SpanData span = telemetry.span("auth.login.authenticate_user");
+        assertThat(span.getAttributes().get(stringKey("auth.status"))).isEqualTo("failure");
+        assertThat(span.getEvents()).as("no exception event").isEmpty();
+        assertThat(telemetry.metrics().value("failed_login_attempts_total", Map.of("reason", "invalid_credentials")))
+                .isEqualTo(1);
+        assertThat(telemetry.logs())
+                .filteredOn(e -> "invalid_credentials".equals(e.field("failure_reason")))
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.level()).isEqualTo("WARN");
+                    assertThat(e.exceptionType()).isNull();
+                });
+    }
+
+    @Test
     void otherExceptionsAreErrorsRecordedOnTheSpan() {
         assertThatThrownBy(() -> telemetry.operations().observe(LOGIN, op -> {
                     throw new IllegalStateException("database unavailable");
