@@ -4,21 +4,16 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
-import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
-import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.vigil.core.Scrubber;
 import io.vigil.logback.internal.OtlpLogAppender;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.event.KeyValuePair;
 
 /**
@@ -38,25 +33,8 @@ public final class LogBridgeCost {
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int events = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
-        AtomicLong exported = new AtomicLong();
         SdkLoggerProvider loggerProvider = SdkLoggerProvider.builder()
-                .addLogRecordProcessor(BatchLogRecordProcessor.builder(new LogRecordExporter() {
-                            @Override
-                            public CompletableResultCode export(Collection<LogRecordData> logs) {
-                                exported.addAndGet(logs.size());
-                                return CompletableResultCode.ofSuccess();
-                            }
-
-                            @Override
-                            public CompletableResultCode flush() {
-                                return CompletableResultCode.ofSuccess();
-                            }
-
-                            @Override
-                            public CompletableResultCode shutdown() {
-                                return CompletableResultCode.ofSuccess();
-                            }
-                        })
+                .addLogRecordProcessor(BatchLogRecordProcessor.builder(BenchSupport.discardingLogExporter())
                         .setMaxQueueSize(1 << 16)
                         .build())
                 .build();
@@ -94,14 +72,13 @@ public final class LogBridgeCost {
         System.out.printf(
                 Locale.ROOT,
                 "OTLP log bridge, %d rounds of %d events: thread CPU %.0f ns/event (quartiles %.0f–%.0f),"
-                        + " %.0f B/event; exported %d%n",
+                        + " %.0f B/event%n",
                 rounds,
                 events,
                 cpu.get(cpu.size() / 2),
                 cpu.get(cpu.size() / 4),
                 cpu.get(3 * cpu.size() / 4),
-                alloc.get(alloc.size() / 2),
-                exported.get());
+                alloc.get(alloc.size() / 2));
         appender.stop();
         sdk.close();
     }

@@ -10,15 +10,14 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
-import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
+import io.opentelemetry.sdk.testing.exporter.InMemoryLogRecordExporter;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -34,45 +33,13 @@ import org.junit.jupiter.api.Test;
  * trace always, everything below the rate; the fraction follows the rate back up. The clock is the test's own.
  */
 class TraceRetentionTest {
-    private final List<SpanData> spans = new ArrayList<>();
-    private final List<LogRecordData> logs = new ArrayList<>();
+    private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+    private final InMemoryLogRecordExporter logs = InMemoryLogRecordExporter.create();
     private final SdkTracerProvider tracerProvider = SdkTracerProvider.builder()
-            .addSpanProcessor(SimpleSpanProcessor.create(new SpanExporter() {
-                @Override
-                public CompletableResultCode export(Collection<SpanData> batch) {
-                    spans.addAll(batch);
-                    return CompletableResultCode.ofSuccess();
-                }
-
-                @Override
-                public CompletableResultCode flush() {
-                    return CompletableResultCode.ofSuccess();
-                }
-
-                @Override
-                public CompletableResultCode shutdown() {
-                    return CompletableResultCode.ofSuccess();
-                }
-            }))
+            .addSpanProcessor(SimpleSpanProcessor.create(spans))
             .build();
     private final SdkLoggerProvider loggerProvider = SdkLoggerProvider.builder()
-            .addLogRecordProcessor(SimpleLogRecordProcessor.create(new LogRecordExporter() {
-                @Override
-                public CompletableResultCode export(Collection<LogRecordData> batch) {
-                    logs.addAll(batch);
-                    return CompletableResultCode.ofSuccess();
-                }
-
-                @Override
-                public CompletableResultCode flush() {
-                    return CompletableResultCode.ofSuccess();
-                }
-
-                @Override
-                public CompletableResultCode shutdown() {
-                    return CompletableResultCode.ofSuccess();
-                }
-            }))
+            .addLogRecordProcessor(SimpleLogRecordProcessor.create(logs))
             .build();
     private final Tracer tracer = tracerProvider.get("test");
     private final Logger logger = loggerProvider.get("test");
@@ -86,8 +53,8 @@ class TraceRetentionTest {
 
     /** {@code n} traces of a root and two children, each child logging one INFO line; every fifth root fails. */
     private List<SpanData> traces(int n) {
-        spans.clear();
-        logs.clear();
+        spans.reset();
+        logs.reset();
         for (int i = 0; i < n; i++) {
             Span root = tracer.spanBuilder("GET /users/me").startSpan();
             try (Scope ignored = root.makeCurrent()) {
@@ -107,7 +74,7 @@ class TraceRetentionTest {
             }
             root.end();
         }
-        return List.copyOf(spans);
+        return spans.getFinishedSpanItems();
     }
 
     private void oneSecondLater() {
@@ -120,7 +87,7 @@ class TraceRetentionTest {
         List<SpanData> batch = traces(300);
         oneSecondLater();
         assertThat(retention.spans(batch)).isSameAs(batch);
-        List<LogRecordData> logBatch = List.copyOf(logs);
+        List<LogRecordData> logBatch = logs.getFinishedLogRecordItems();
         assertThat(retention.logs(logBatch)).isSameAs(logBatch);
         assertThat(retention.keptFraction()).isEqualTo(1.0);
         assertThat(retention.skippedSpans() + retention.skippedLogs()).isZero();
@@ -134,7 +101,7 @@ class TraceRetentionTest {
         List<SpanData> batch = traces(80);
         assertThat(retention.spans(batch)).hasSameSizeAs(batch);
         assertThat(retention.keptFraction()).isEqualTo(1.0);
-        assertThat(retention.logs(List.copyOf(logs))).hasSize(160);
+        assertThat(retention.logs(logs.getFinishedLogRecordItems())).hasSize(160);
         assertThat(retention.skippedSpans() + retention.skippedLogs()).isZero();
     }
 
@@ -147,27 +114,27 @@ class TraceRetentionTest {
         assertThat(retention.keptFraction()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(0.001));
 
         List<SpanData> batch = traces(1_000);
-        List<LogRecordData> logBatch = new ArrayList<>(logs);
+        List<LogRecordData> logBatch = new ArrayList<>(logs.getFinishedLogRecordItems());
         Span warnScope = tracer.spanBuilder("warned").startSpan();
         try (Scope ignored = warnScope.makeCurrent()) {
             for (int i = 0; i < 50; i++) {
-                logs.clear();
+                logs.reset();
                 logger.logRecordBuilder()
                         .setSeverity(Severity.WARN)
                         .setBody("warning")
                         .emit();
-                logBatch.addAll(logs);
+                logBatch.addAll(logs.getFinishedLogRecordItems());
             }
         }
         warnScope.end();
-        logs.clear();
+        logs.reset();
         try (Scope ignored = Context.root().makeCurrent()) {
             logger.logRecordBuilder()
                     .setSeverity(Severity.INFO)
                     .setBody("outside")
                     .emit();
         }
-        logBatch.addAll(logs);
+        logBatch.addAll(logs.getFinishedLogRecordItems());
 
         Collection<SpanData> kept = retention.spans(batch);
         Set<String> keptTraces = kept.stream()
