@@ -45,6 +45,8 @@ run() { # name env opts
 for v in "$@"; do
   case $v in
     vigil) run vigil-otlp "" "" ;;
-    agent) run agent "ENABLE_OBSERVABILITY=false OTEL_SERVICE_NAME=identity-service" "-javaagent:$AGENT" ;;
+    # The agent's settings (service name, the method spans standing for Vigil's operation spans) are in
+    # bench/agent-identity.properties, shared with service-overhead.sh.
+    agent) run agent "ENABLE_OBSERVABILITY=false" "-javaagent:$AGENT -Dotel.javaagent.configuration-file=$PWD/bench/agent-identity.properties" ;;
   esac
 done

@@ -35,8 +35,11 @@ import javax.sql.DataSource;
  *       collection, so a scrape never waits for (or takes) a connection.
  * </ul>
  *
- * <p>Metrics follow {@code METRICS_ENABLED} and {@code ENABLE_DATABASE_METRICS}; with observability
- * off everything is a no-op. A failure of the telemetry never fails a query. Instances are
+ * <p>Metrics follow {@code METRICS_ENABLED} and {@code ENABLE_DATABASE_METRICS}. With observability
+ * off ({@code ENABLE_OBSERVABILITY=false}) {@link #wrap} returns the data source itself, unwrapped: a
+ * no-op wrapper would still mark each statement as running inside a database client span, and
+ * another JDBC instrumentation underneath (the OpenTelemetry Java agent's on the driver) would then
+ * suppress its own span as nested. A failure of the telemetry never fails a query. Instances are
  * immutable and thread-safe; wrap each data source once (its pool gauges are registered for the
  * life of the runtime).
  */
@@ -46,6 +49,7 @@ public final class VigilJdbc {
 
     private final OpenTelemetry openTelemetry;
     private final Operations operations;
+    private final boolean enabled;
     private final boolean poolMetricsEnabled;
     private final boolean querySanitization;
     private final boolean operationMetrics;
@@ -55,6 +59,7 @@ public final class VigilJdbc {
     private VigilJdbc(Builder b) {
         this.openTelemetry = b.openTelemetry;
         this.operations = b.operations;
+        this.enabled = b.enabled;
         this.poolMetricsEnabled = b.poolMetricsEnabled;
         this.querySanitization = b.querySanitization;
         this.operationMetrics = b.operationMetrics;
@@ -71,7 +76,8 @@ public final class VigilJdbc {
     public static Builder builder(Vigil vigil) {
         Objects.requireNonNull(vigil, "vigil");
         boolean metrics = vigil.config().metricsEnabled() && vigil.config().databaseMetricsEnabled();
-        return new Builder(vigil.openTelemetry(), vigil.operations(), metrics);
+        return new Builder(
+                vigil.openTelemetry(), vigil.operations(), vigil.config().enabled(), metrics);
     }
 
     /**
@@ -82,17 +88,25 @@ public final class VigilJdbc {
         return new Builder(
                 Objects.requireNonNull(openTelemetry, "openTelemetry"),
                 Objects.requireNonNull(operations, "operations"),
+                true,
                 true);
     }
 
     /**
      * Returns {@code dataSource} instrumented (see the class comment); for a HikariCP pool it also
      * registers the pool gauges. The result passes every call to {@code dataSource}, and {@code
-     * unwrap} reaches it (e.g. {@code unwrap(HikariDataSource.class)}). Close the pool itself as
-     * before. Thread-safe.
+     * unwrap} reaches it (e.g. {@code unwrap(HikariDataSource.class)}). With observability off it is
+     * {@code dataSource} itself. Close the pool itself as before. Thread-safe.
      */
     public DataSource wrap(DataSource dataSource) {
         Objects.requireNonNull(dataSource, "dataSource");
+        if (!enabled) {
+            // Not a no-op wrapper: its instrumenter would still put a (non-recording) client span into
+            // the context of every statement, and the OpenTelemetry Java agent's JDBC instrumentation
+            // (which shares that span key through its instrumentation-API bridge) would then see the
+            // driver's statement as nested in a client span and make no span of its own.
+            return dataSource;
+        }
         if (poolMetrics && poolMetricsEnabled && HIKARI_PRESENT) {
             var hikari = HikariPoolGauges.hikari(dataSource);
             if (hikari != null) {
@@ -120,23 +134,27 @@ public final class VigilJdbc {
 
     @Override
     public String toString() {
-        return "VigilJdbc{querySanitization=" + querySanitization + ", operationMetrics=" + operationMetrics
-                + ", poolMetrics=" + (poolMetrics && poolMetricsEnabled) + ", poolName=" + poolName + "}";
+        return "VigilJdbc{enabled=" + enabled + ", querySanitization=" + querySanitization + ", operationMetrics="
+                + operationMetrics + ", poolMetrics=" + (poolMetrics && poolMetricsEnabled) + ", poolName=" + poolName
+                + "}";
     }
 
     /** Configures a {@link VigilJdbc}; not thread-safe, {@link #build()} copies. */
     public static final class Builder {
         private final OpenTelemetry openTelemetry;
         private final Operations operations;
+        private final boolean enabled;
         private final boolean poolMetricsEnabled;
         private boolean querySanitization = true;
         private boolean operationMetrics = true;
         private boolean poolMetrics = true;
         private String poolName;
 
-        private Builder(OpenTelemetry openTelemetry, Operations operations, boolean poolMetricsEnabled) {
+        private Builder(
+                OpenTelemetry openTelemetry, Operations operations, boolean enabled, boolean poolMetricsEnabled) {
             this.openTelemetry = openTelemetry;
             this.operations = operations;
+            this.enabled = enabled;
             this.poolMetricsEnabled = poolMetricsEnabled;
         }
 

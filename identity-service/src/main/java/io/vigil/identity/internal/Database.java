@@ -53,7 +53,10 @@ public final class Database implements AutoCloseable {
         this.dataSource = telemetry.wrap(pool);
     }
 
-    /** The instrumented data source. */
+    /**
+     * The instrumented data source; with observability off the pool itself (so a Java agent's JDBC
+     * instrumentation sees the driver's statements, see {@code VigilJdbc#wrap}).
+     */
     public DataSource dataSource() {
         return dataSource;
     }
