@@ -153,8 +153,10 @@ public final class IdentityService implements AutoCloseable {
                 }
             }
             HttpApi api = new HttpApi(config, vigil, db, auth, userService, jwt, clock);
-            feed = new SecurityFeed(config, feedConfig, vigil, db, auth, telemetry);
+            feed = new SecurityFeed(config, feedConfig, vigil, db, auth, telemetry, clock);
             telemetry.onSecurityEvent(feed::publish);
+            auth.onAccessRevoked(feed::accessRevoked);
+            userService.onAccessRevoked(feed::accessRevoked);
             api.extend(feed::install);
             if (!config.metricsOnServicePort()) {
                 management = api.createManagement().start();
