@@ -219,11 +219,15 @@ public final class IdentityService implements AutoCloseable {
         return management == null ? app.port() : management.port();
     }
 
-    /** Every route as {@code METHOD path}, e.g. {@code GET /api/v1/users/{id}}. */
+    /**
+     * Every route as {@code METHOD path}, e.g. {@code GET /api/v1/users/{id}}; the security feed's
+     * WebSocket upgrade is {@code GET /api/v1/ws/security-events}.
+     */
     List<String> routes() {
-        return api.routes().stream()
-                .map(r -> r.method().name() + " " + r.path())
-                .toList();
+        List<String> all = new java.util.ArrayList<>();
+        api.routes().forEach(r -> all.add(r.method().name() + " " + r.path()));
+        all.add("GET " + SecurityFeed.PATH);
+        return List.copyOf(all);
     }
 
     /**
