@@ -209,6 +209,11 @@ public final class IdentityService implements AutoCloseable {
         });
     }
 
+    /** The live security feed of this instance (for tests: its open feeds and timers). */
+    SecurityFeed feed() {
+        return feed;
+    }
+
     /** The port actually listened on. */
     public int port() {
         return app.port();

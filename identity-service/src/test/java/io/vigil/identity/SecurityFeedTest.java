@@ -293,6 +293,21 @@ class SecurityFeedTest {
             lasting.ping();
             assertThat(lasting.closed).isNotDone();
 
+            // A feed the client closes takes its expiry timer with it: only the periodic recheck and
+            // the lasting feed's timer stay queued.
+            List<FeedClient> brief = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                brief.add(FeedClient.open(shortLived.service.port(), "Authorization", "Bearer " + hour.token()));
+            }
+            for (FeedClient c : brief) {
+                c.ping();
+                c.close();
+            }
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(shortLived.service.feed().connections()).isEqualTo(1);
+                assertThat(shortLived.service.feed().pendingTimers()).isEqualTo(2);
+            });
+
             // Revoked behind the service's back (no bus message): the periodic recheck ends it.
             try (java.sql.Connection c = TestDatabases.connect(shortLived.databaseUrl);
                     java.sql.PreparedStatement ps =
@@ -303,6 +318,8 @@ class SecurityFeedTest {
             }
             assertThat(lasting.closeCode()).isEqualTo(1008);
             assertThat(lasting.closeReason).isEqualTo("token revoked");
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> shortLived.service.feed().pendingTimers() == 1);
             await().atMost(Duration.ofSeconds(20))
                     .until(() -> logs.events(Map.of("security_event_type", "websocket_token_revoked"))
                                     .size()

@@ -207,6 +207,11 @@ public final class SecurityFeed implements AutoCloseable {
         return subscribers.size();
     }
 
+    /** Timers waiting: one per open feed (its token's expiry) and the periodic recheck. */
+    public int pendingTimers() {
+        return timers.getQueue().size();
+    }
+
     // --- the upgrade ---------------------------------------------------------------------------
 
     private void beforeUpgrade(Context ctx) {
