@@ -153,8 +153,10 @@ public final class IdentityService implements AutoCloseable {
                 }
             }
             HttpApi api = new HttpApi(config, vigil, db, auth, userService, jwt, clock);
-            feed = new SecurityFeed(config, feedConfig, vigil, db, auth, telemetry);
+            feed = new SecurityFeed(config, feedConfig, vigil, db, auth, telemetry, clock);
             telemetry.onSecurityEvent(feed::publish);
+            auth.onAccessRevoked(feed::accessRevoked);
+            userService.onAccessRevoked(feed::accessRevoked);
             api.extend(feed::install);
             if (!config.metricsOnServicePort()) {
                 management = api.createManagement().start();
@@ -207,6 +209,11 @@ public final class IdentityService implements AutoCloseable {
         });
     }
 
+    /** The live security feed of this instance (for tests: its open feeds and timers). */
+    SecurityFeed feed() {
+        return feed;
+    }
+
     /** The port actually listened on. */
     public int port() {
         return app.port();
@@ -217,11 +224,15 @@ public final class IdentityService implements AutoCloseable {
         return management == null ? app.port() : management.port();
     }
 
-    /** Every route as {@code METHOD path}, e.g. {@code GET /api/v1/users/{id}}. */
+    /**
+     * Every route as {@code METHOD path}, e.g. {@code GET /api/v1/users/{id}}; the security feed's
+     * WebSocket upgrade is {@code GET /api/v1/ws/security-events}.
+     */
     List<String> routes() {
-        return api.routes().stream()
-                .map(r -> r.method().name() + " " + r.path())
-                .toList();
+        List<String> all = new java.util.ArrayList<>();
+        api.routes().forEach(r -> all.add(r.method().name() + " " + r.path()));
+        all.add("GET " + SecurityFeed.PATH);
+        return List.copyOf(all);
     }
 
     /**

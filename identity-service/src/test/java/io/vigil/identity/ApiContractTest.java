@@ -16,6 +16,8 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.vigil.identity.internal.Jwt;
+import io.vigil.identity.internal.feed.FeedEvent;
+import io.vigil.identity.internal.feed.SecurityFeed;
 import io.vigil.test.MetricSamples;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -153,6 +155,86 @@ abstract class ApiContractTest {
             }
         }
         assertThat(documented).containsExactlyInAnyOrderElementsOf(svc.service.routes());
+    }
+
+    @Test
+    void openApiDocumentIsStrictJsonWhoseReferencesResolve() {
+        // No key twice (a lenient parser silently keeps the last), and every local $ref points somewhere.
+        JsonNode doc = tools.jackson.databind.json.JsonMapper.builder()
+                .enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build()
+                .readTree(api.get("/openapi.json", null).text());
+        List<String> refs = new ArrayList<>();
+        collectRefs(doc, refs);
+        assertThat(refs).isNotEmpty().allSatisfy(ref -> assertThat(ref).startsWith("#/"));
+        for (String ref : refs) {
+            assertThat(doc.at(ref.substring(1)).isMissingNode()).as(ref).isFalse();
+        }
+    }
+
+    private static void collectRefs(JsonNode n, List<String> refs) {
+        if (n.isObject()) {
+            for (Map.Entry<String, JsonNode> e : n.properties()) {
+                if (e.getKey().equals("$ref") && e.getValue().isString()) {
+                    refs.add(e.getValue().asString());
+                } else {
+                    collectRefs(e.getValue(), refs);
+                }
+            }
+        } else if (n.isArray()) {
+            n.forEach(c -> collectRefs(c, refs));
+        }
+    }
+
+    @Test
+    void openApiDocumentDescribesTheSecurityFeedsUpgradeMessagesAndCloseCodes() {
+        JsonNode doc = api.get("/openapi.json", null).json();
+        JsonNode get = doc.get("paths").get(SecurityFeed.PATH).get("get");
+        assertThat(names(get.get("responses"))).containsExactlyInAnyOrder("101", "401", "403", "503");
+        assertThat(get.get("security").toString()).contains("bearerAuth", "bearerSubprotocol");
+        assertThat(doc.get("components")
+                        .get("securitySchemes")
+                        .get("bearerSubprotocol")
+                        .get("name")
+                        .asString())
+                .isEqualTo("Sec-WebSocket-Protocol");
+        JsonNode ws = get.get("x-websocket");
+        assertThat(ws.get("subprotocol").asString()).isEqualTo(SecurityFeed.PROTOCOL);
+        assertThat(names(ws.get("closeCodes"))).contains("1008", "1009", "1011");
+        assertThat(ws.get("closeCodes").get("1008").asString())
+                .contains("too many connections", "no longer authorized", "token expired", "token revoked");
+        // Every message type the feed declares is one of the documented messages, in the right direction.
+        JsonNode schemas = doc.get("components").get("schemas");
+        Set<String> fromClient =
+                names(schemas.get("FeedClientMessage").get("discriminator").get("mapping"));
+        Set<String> fromServer =
+                names(schemas.get("FeedServerMessage").get("discriminator").get("mapping"));
+        assertThat(fromClient).containsExactlyInAnyOrder("ping", "subscribe");
+        Set<String> all = new HashSet<>(fromClient);
+        all.addAll(fromServer);
+        assertThat(all).hasSize(fromClient.size() + fromServer.size()).isEqualTo(SecurityFeed.HANDLERS);
+        List<String> eventTypes = new ArrayList<>();
+        schemas.get("SecurityEventType").get("enum").forEach(t -> eventTypes.add(t.asString()));
+        assertThat(eventTypes).containsExactlyInAnyOrderElementsOf(SecurityFeed.EVENT_TYPES);
+        // The event's fields are the ones the feed sends.
+        String sent =
+                new FeedEvent("id", "account_locked", "high", "u", "2026-01-01T00:00:00Z", "r", "t", Map.of()).toJson();
+        assertThat(names(schemas.get("SecurityFeedEvent").get("properties")))
+                .isEqualTo(names(Api.JSON.readTree(sent)))
+                .isEqualTo(
+                        Set.copyOf(stringList(schemas.get("SecurityFeedEvent").get("required"))));
+    }
+
+    private static Set<String> names(JsonNode object) {
+        Set<String> names = new HashSet<>();
+        object.properties().forEach(e -> names.add(e.getKey()));
+        return names;
+    }
+
+    private static List<String> stringList(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(v -> out.add(v.asString()));
+        return out;
     }
 
     @Test

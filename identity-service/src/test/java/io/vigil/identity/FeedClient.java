@@ -21,6 +21,9 @@ final class FeedClient implements WebSocket.Listener {
 
     final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    /** The reason of the server's close frame, once {@link #closed} completed. */
+    volatile String closeReason;
+
     private final StringBuilder part = new StringBuilder();
     WebSocket ws;
 
@@ -108,6 +111,7 @@ final class FeedClient implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closeReason = reason;
         closed.complete(statusCode);
         return null;
     }

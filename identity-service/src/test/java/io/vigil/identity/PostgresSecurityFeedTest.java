@@ -78,4 +78,15 @@ class PostgresSecurityFeedTest {
             c.close();
         }
     }
+
+    @Test
+    void aLogoutOnInstanceAEndsTheFeedOpenedWithThatTokenOnInstanceB() throws Exception {
+        String token = a.adminToken();
+        FeedClient onB = FeedClient.open(b.service.port(), "Authorization", "Bearer " + token);
+        onB.ping();
+        // Instances recheck feeds every 30 s: a close within the await comes from the bus message.
+        assertThat(a.api.post("/api/v1/auth/logout", null, token).status()).isEqualTo(204);
+        assertThat(onB.closeCode()).isEqualTo(1008);
+        assertThat(onB.closeReason).isEqualTo("token revoked");
+    }
 }

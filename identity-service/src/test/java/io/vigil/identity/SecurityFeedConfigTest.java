@@ -16,6 +16,9 @@ class SecurityFeedConfigTest {
                         "WS_MESSAGES_PER_SECOND", " 50 ",
                         "WS_MAX_MESSAGE_BYTES", "1024")))
                 .isEqualTo(new SecurityFeedConfig(2, 50, 1024));
+        assertThat(SecurityFeedConfig.fromEnvironment(Map.of("WS_TOKEN_RECHECK_SECONDS", "5"))
+                        .tokenRecheckInterval())
+                .isEqualTo(java.time.Duration.ofSeconds(5));
     }
 
     @Test
@@ -26,5 +29,8 @@ class SecurityFeedConfigTest {
         assertThatThrownBy(() -> SecurityFeedConfig.fromEnvironment(Map.of("WS_MAX_CONNECTIONS_PER_USER", "0")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("WS_MAX_CONNECTIONS_PER_USER");
+        assertThatThrownBy(() -> SecurityFeedConfig.fromEnvironment(Map.of("WS_TOKEN_RECHECK_SECONDS", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("WS_TOKEN_RECHECK_SECONDS");
     }
 }

@@ -8,9 +8,12 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.vigil.identity.internal.Jwt;
+import io.vigil.identity.internal.Role;
 import io.vigil.test.MetricSamples;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,6 +231,135 @@ class SecurityFeedTest {
         assertThat(demoted.status()).as(demoted.text()).isEqualTo(200);
         assertThat(one.closeCode()).isEqualTo(1008);
         assertThat(two.closeCode()).isEqualTo(1008);
+    }
+
+    @Test
+    void aFeedEndsWith1008WhenItsAccessTokenExpiresWhileOneOfALongLivedTokenStaysOpen() throws Exception {
+        // Access tokens of 4 s, and every open feed's token checked again every 300 ms (the backstop).
+        try (TestService shortLived = new TestService(
+                        TestDatabases.h2(),
+                        b -> b.accessTokenTtl(Duration.ofSeconds(4)),
+                        java.time.Clock.systemUTC(),
+                        new SecurityFeedConfig(5, 10, 4096, Duration.ofMillis(300)));
+                LogCapture logs = new LogCapture()) {
+            String token = shortLived.adminToken();
+            String id = shortLived
+                    .api
+                    .get("/api/v1/users/me", token)
+                    .json()
+                    .get("id")
+                    .asString();
+            // The same administrator, a token of an hour minted with the service's key and session.
+            Jwt.Issued hour = new Jwt(TestService.SIGNING_KEY, "identity-service")
+                    .issue(id, Role.ADMIN, 0, Instant.now(), Duration.ofHours(1));
+            FeedClient expiring = FeedClient.open(shortLived.service.port(), "Authorization", "Bearer " + token);
+            FeedClient lasting = FeedClient.open(shortLived.service.port(), "Authorization", "Bearer " + hour.token());
+            expiring.ping();
+            lasting.ping();
+            Instant exp = com.nimbusds.jwt.SignedJWT.parse(token)
+                    .getJWTClaimsSet()
+                    .getExpirationTime()
+                    .toInstant();
+
+            assertThat(expiring.closeCode()).isEqualTo(1008);
+            Instant closedAt = Instant.now();
+            assertThat(expiring.closeReason).isEqualTo("token expired");
+            // Not before the token's exp (whole seconds), and soon after it.
+            assertThat(closedAt).isAfterOrEqualTo(exp).isBefore(exp.plusSeconds(5));
+            String path = PATH;
+            await().atMost(Duration.ofSeconds(20))
+                    .untilAsserted(() -> assertThat(MetricSamples.parse(shortLived
+                                            .management
+                                            .get("/metrics", null)
+                                            .text())
+                                    .find("ws_connections_closed_total", Map.of("endpoint", path, "close_code", "1008"))
+                                    .map(MetricSamples.Sample::value)
+                                    .orElse(0.0))
+                            .isEqualTo(1.0));
+            assertThat(logs.events(Map.of("security_event_type", "websocket_token_expired")))
+                    .singleElement()
+                    .satisfies(f -> assertThat(f)
+                            .containsEntry("event_type", "security")
+                            .containsEntry("close_code", 1008));
+            assertThat(logs.all().stream()
+                            .filter(e -> e.getFormattedMessage().startsWith("Security feed closed: its access token"))
+                            .findFirst()
+                            .orElseThrow()
+                            .getMDCPropertyMap())
+                    .containsEntry("user_id", id)
+                    .containsKey("request_id");
+
+            // The feed of the long-lived token outlived it, through several rechecks.
+            lasting.ping();
+            assertThat(lasting.closed).isNotDone();
+
+            // A feed the client closes takes its expiry timer with it: only the periodic recheck and
+            // the lasting feed's timer stay queued.
+            List<FeedClient> brief = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                brief.add(FeedClient.open(shortLived.service.port(), "Authorization", "Bearer " + hour.token()));
+            }
+            for (FeedClient c : brief) {
+                c.ping();
+                c.close();
+            }
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(shortLived.service.feed().connections()).isEqualTo(1);
+                assertThat(shortLived.service.feed().pendingTimers()).isEqualTo(2);
+            });
+
+            // Revoked behind the service's back (no bus message): the periodic recheck ends it.
+            try (java.sql.Connection c = TestDatabases.connect(shortLived.databaseUrl);
+                    java.sql.PreparedStatement ps =
+                            c.prepareStatement("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)")) {
+                ps.setString(1, hour.tokenId());
+                ps.setTimestamp(2, java.sql.Timestamp.from(hour.expiresAt()));
+                ps.executeUpdate();
+            }
+            assertThat(lasting.closeCode()).isEqualTo(1008);
+            assertThat(lasting.closeReason).isEqualTo("token revoked");
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> shortLived.service.feed().pendingTimers() == 1);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> logs.events(Map.of("security_event_type", "websocket_token_revoked"))
+                                    .size()
+                            == 1);
+        }
+    }
+
+    @Test
+    void logoutEndsTheFeedOpenedWithThatTokenAtOnceAndNoOther() throws Exception {
+        String email = uniqueEmail();
+        Api.Response created = s.api.post(
+                "/api/v1/users",
+                Map.of("email", email, "password", PASSWORD, "full_name", "Ops", "role", "admin"),
+                admin);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        String first = s.api.login(email, PASSWORD).get("access_token").asString();
+        String second = s.api.login(email, PASSWORD).get("access_token").asString();
+        FeedClient loggedOut = FeedClient.open(s.service.port(), "Authorization", "Bearer " + first);
+        FeedClient other = FeedClient.open(s.service.port(), "Authorization", "Bearer " + second);
+        loggedOut.ping();
+        other.ping();
+
+        // The service rechecks every 30 s: a close within the await comes from the revocation itself.
+        assertThat(s.api.post("/api/v1/auth/logout", null, first).status()).isEqualTo(204);
+        assertThat(loggedOut.closeCode()).isEqualTo(1008);
+        assertThat(loggedOut.closeReason).isEqualTo("token revoked");
+        other.ping();
+        assertThat(other.closed).isNotDone();
+
+        // A password change ends every session of the user, so the other feed too.
+        Api.Response changed = s.api.send(
+                "PUT",
+                "/api/v1/users/me/password",
+                "{\"current_password\":\"" + PASSWORD + "\",\"new_password\":\"another passphrase 2024\"}",
+                "application/json",
+                second,
+                Map.of());
+        assertThat(changed.status()).as(changed.text()).isEqualTo(204);
+        assertThat(other.closeCode()).isEqualTo(1008);
+        assertThat(other.closeReason).isEqualTo("token revoked");
     }
 
     @Test

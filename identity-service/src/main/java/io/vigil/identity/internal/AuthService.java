@@ -37,6 +37,7 @@ public final class AuthService {
     private final IdentityTelemetry telemetry;
     private final Clock clock;
     private final SecretKeySpec successorKey;
+    private volatile java.util.function.Consumer<String> accessRevoked = userId -> {};
 
     /** The tokens a successful login or refresh returns. */
     public record TokenPair(
@@ -64,6 +65,15 @@ public final class AuthService {
         this.telemetry = telemetry;
         this.clock = clock;
         this.successorKey = new SecretKeySpec(jwt.derivedSecret("refresh-token-successor"), "HmacSHA256");
+    }
+
+    /**
+     * Told, after the commit, of a user whose access tokens were revoked before they expire
+     * (logout of an administrator, refresh-token reuse), so connections opened with one of them —
+     * the security feed — end now rather than at expiry. Must not throw.
+     */
+    public void onAccessRevoked(java.util.function.Consumer<String> listener) {
+        this.accessRevoked = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /** Admits a request that needs password hashing, or sheds it (503) when too many are in. */
@@ -255,6 +265,7 @@ public final class AuthService {
             }
             op.failure(r.failure);
             if ("token_reuse".equals(r.failure)) {
+                accessRevoked.accept(r.token.userId());
                 telemetry.securityEvent(
                         "refresh_token_reuse", "high", r.token.userId(), Map.of("family_id", r.token.familyId()));
             }
@@ -361,39 +372,71 @@ public final class AuthService {
      */
     public Principal authenticate(String token) {
         return telemetry.tokenOperation("validate", "access", "validate_access_token", op -> {
-            Jwt.Claims claims;
-            try {
-                claims = jwt.verify(token, clock.instant());
-            } catch (Jwt.InvalidToken e) {
-                op.attribute("validation_status", e.expired() ? "expired" : "invalid");
-                throw ApiException.unauthorized(
-                        e.expired() ? "token-expired" : "invalid-token",
-                        e.expired() ? "The access token has expired" : "The access token is invalid");
+            Validation v = validate(token, true);
+            if (v.userId() != null) {
+                op.userId(v.userId());
             }
-            op.userId(claims.userId());
-            op.attribute("validation_status", "valid");
-            record Check(Optional<User> user, boolean revoked) {}
-            Check check = db.read(
-                    c -> new Check(users.byId(c, claims.userId(), false), tokens.accessRevoked(c, claims.tokenId())));
-            // The session version, not the issue time, decides: iat has whole seconds only, and a
-            // token issued in the same second as a password change must be refused too.
-            if (check.revoked
-                    || check.user.isEmpty()
-                    || !check.user.get().active()
-                    || claims.sessionVersion() != check.user.get().sessionVersion()) {
-                op.attribute("validation_status", "invalid");
-                throw ApiException.unauthorized("invalid-token", "The access token has been revoked");
+            op.attribute("validation_status", v.failure() == null ? "valid" : v.failure());
+            if (v.failure() == null) {
+                return v.principal();
             }
-            // The role is read from the database, so a demotion takes effect at once.
-            return new Principal(claims.userId(), check.user.get().role(), claims.tokenId(), claims.expiresAt());
+            if ("expired".equals(v.failure())) {
+                throw ApiException.unauthorized("token-expired", "The access token has expired");
+            }
+            throw ApiException.unauthorized(
+                    "invalid-token",
+                    v.userId() == null ? "The access token is invalid" : "The access token has been revoked");
         });
+    }
+
+    /**
+     * Checks again an access token {@link #authenticate} accepted earlier, for a connection that
+     * outlives the request that opened it (the security feed): the same checks, without telemetry
+     * or statement spans, as it runs in the background. Expiry is the caller's to check against the
+     * token's {@code exp} (the signature check allows for clock skew).
+     *
+     * @return the principal now (its role read again), or empty when the token is no longer valid
+     */
+    public Optional<Principal> recheck(String token) {
+        Validation v = validate(token, false);
+        return Optional.ofNullable(v.principal());
+    }
+
+    // failure: null (valid), "expired", or "invalid" (userId set when the token itself was sound but
+    // is revoked or its user is gone, inactive or on a newer session version).
+    private record Validation(Principal principal, String userId, String failure) {}
+
+    private Validation validate(String token, boolean traced) {
+        Jwt.Claims claims;
+        try {
+            claims = jwt.verify(token, clock.instant());
+        } catch (Jwt.InvalidToken e) {
+            return new Validation(null, null, e.expired() ? "expired" : "invalid");
+        }
+        record Check(Optional<User> user, boolean revoked) {}
+        Database.Work<Check> read =
+                c -> new Check(users.byId(c, claims.userId(), false), tokens.accessRevoked(c, claims.tokenId()));
+        Check check = traced ? db.read(read) : db.readUntraced(read);
+        // The session version, not the issue time, decides: iat has whole seconds only, and a
+        // token issued in the same second as a password change must be refused too.
+        if (check.revoked
+                || check.user.isEmpty()
+                || !check.user.get().active()
+                || claims.sessionVersion() != check.user.get().sessionVersion()) {
+            return new Validation(null, claims.userId(), "invalid");
+        }
+        // The role is read from the database, so a demotion takes effect at once.
+        return new Validation(
+                new Principal(claims.userId(), check.user.get().role(), claims.tokenId(), claims.expiresAt()),
+                claims.userId(),
+                null);
     }
 
     /** Revokes the caller's access token and, when given, the refresh token's whole family. */
     public void logout(Principal principal, String refreshToken) {
         telemetry.tokenOperation("revoke", "access", "revoke_tokens", op -> {
             op.userId(principal.userId());
-            return db.tx(c -> {
+            db.tx(c -> {
                 Instant now = clock.instant();
                 tokens.revokeAccess(c, principal.tokenId(), principal.tokenExpiresAt());
                 if (refreshToken != null) {
@@ -406,6 +449,11 @@ public final class AuthService {
                 audit.record(c, principal.userId(), "logout", "user:" + principal.userId(), "success", null);
                 return null;
             });
+            // Only administrators hold connections that outlive a request: no bus message per logout.
+            if (principal.isAdmin()) {
+                accessRevoked.accept(principal.userId());
+            }
+            return null;
         });
     }
 

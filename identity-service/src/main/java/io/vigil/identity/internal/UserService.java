@@ -34,6 +34,8 @@ public final class UserService {
     /** Fields of a partial update; null means unchanged. */
     public record Changes(String email, String fullName, Role role) {}
 
+    private volatile java.util.function.Consumer<String> accessRevoked = userId -> {};
+
     public UserService(
             IdentityConfig config,
             Database db,
@@ -54,6 +56,14 @@ public final class UserService {
     }
 
     // --- authorization -------------------------------------------------------------------------
+
+    /**
+     * Told, after the commit, of a user whose access tokens ended before they expire (password
+     * change, deletion), so connections opened with one of them — the security feed — end now.
+     */
+    public void onAccessRevoked(java.util.function.Consumer<String> listener) {
+        this.accessRevoked = java.util.Objects.requireNonNull(listener, "listener");
+    }
 
     /**
      * Grants admins everything and, where {@code selfAllowed}, a user their own record; every
@@ -231,6 +241,7 @@ public final class UserService {
                     audit.record(c, actor.userId(), "delete_user", "user:" + id, "success", null);
                     return null;
                 }));
+        accessRevoked.accept(id);
     }
 
     public User setActive(Principal actor, String id, boolean active) {
@@ -351,6 +362,10 @@ public final class UserService {
                         cur.createdAt(),
                         now);
             });
+            // Only administrators hold connections that outlive a request (the security feed).
+            if (actor.isAdmin()) {
+                accessRevoked.accept(actor.userId());
+            }
             return null;
         });
     }

@@ -1,6 +1,7 @@
 package io.vigil.identity.internal.feed;
 
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -14,5 +15,20 @@ final class FeedThreads {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * One daemon thread running timers; a cancelled timer leaves the queue at once, so timers of
+     * connections that closed early do not pile up.
+     */
+    static ScheduledThreadPoolExecutor timers(String name) {
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        timers.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return timers;
     }
 }

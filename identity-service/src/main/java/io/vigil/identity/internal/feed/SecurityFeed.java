@@ -8,6 +8,7 @@ import io.javalin.websocket.WsContext;
 import io.javalin.websocket.WsMessageContext;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Scope;
 import io.vigil.conventions.identity.SecurityEvent;
 import io.vigil.core.Vigil;
 import io.vigil.http.RateLimitTelemetry;
@@ -24,15 +25,24 @@ import io.vigil.identity.internal.Database;
 import io.vigil.identity.internal.Principal;
 import io.vigil.identity.internal.http.Json;
 import io.vigil.identity.telemetry.IdentityTelemetry;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -58,6 +68,15 @@ import tools.jackson.databind.JsonNode;
  * may carry {@code traceparent}, which its handler span continues. Server messages: {@code
  * {"type":"event","event":{"id","type","severity","user_id","occurred_at","request_id","trace_id","details"}}}.
  * A feed whose administrator is deactivated or loses the role is closed (1008).
+ *
+ * <p>A feed lives no longer than the access token it was opened with: when the token's {@code exp}
+ * passes, a timer (one thread for all feeds, cancelled when the feed closes) closes it with 1008
+ * {@code "token expired"}. A revoked token (logout, refresh-token reuse, password change, deletion
+ * of the user) closes its feeds with 1008 {@code "token revoked"} at once on every instance (an
+ * {@value #ACCESS_REVOKED} bus message, never pushed to clients, has each instance check its feeds
+ * of that user again); every {@code WS_TOKEN_RECHECK_SECONDS} all open feeds are checked again as a
+ * backstop. Each such close is one {@code event_type=security} log line and counted in {@code
+ * ws_connections_closed_total{close_code="1008"}}.
  */
 public final class SecurityFeed implements AutoCloseable {
     /** The route of the feed. */
@@ -71,8 +90,20 @@ public final class SecurityFeed implements AutoCloseable {
     /** The event types a subscription may name. */
     public static final Set<String> EVENT_TYPES = eventTypes();
 
+    /** The bus message naming a user whose access tokens were revoked; handled, never pushed. */
+    public static final String ACCESS_REVOKED = "access_revoked";
+
     private static final Logger log = LoggerFactory.getLogger(SecurityFeed.class);
     private static final String SUBSCRIBER = "identity.feed.subscriber";
+    private static final String GRANT = "identity.feed.grant";
+    private static final Ending EXPIRED =
+            new Ending("token expired", "websocket_token_expired", "Security feed closed: its access token expired");
+    private static final Ending REVOKED = new Ending(
+            "token revoked", "websocket_token_revoked", "Security feed closed: its access token was revoked");
+    private static final Ending UNAUTHORIZED = new Ending(
+            "no longer authorized",
+            "websocket_authorization_revoked",
+            "Security feed closed: its administrator was deactivated or demoted");
 
     private final AuthService auth;
     private final IdentityTelemetry telemetry;
@@ -80,6 +111,8 @@ public final class SecurityFeed implements AutoCloseable {
     private final VigilJavalinWebSocket adapter;
     private final FeedBus bus;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    private final Clock clock;
+    private final ScheduledThreadPoolExecutor timers = FeedThreads.timers("security-feed-tokens");
 
     /** The feed, its bus started (listening on PostgreSQL); routes are added by {@link #install}. */
     public SecurityFeed(
@@ -88,9 +121,11 @@ public final class SecurityFeed implements AutoCloseable {
             Vigil vigil,
             Database db,
             AuthService auth,
-            IdentityTelemetry telemetry) {
+            IdentityTelemetry telemetry,
+            Clock clock) {
         this.auth = auth;
         this.telemetry = telemetry;
+        this.clock = clock;
         this.ws = WebSocketTelemetry.builder(vigil)
                 .handlers(HANDLERS)
                 .classifier(SecurityFeed::classify)
@@ -102,6 +137,8 @@ public final class SecurityFeed implements AutoCloseable {
                 .build();
         this.adapter = new VigilJavalinWebSocket(ws);
         this.bus = FeedBus.create(config, db, this::deliver);
+        long every = feedConfig.tokenRecheckInterval().toMillis();
+        timers.scheduleWithFixedDelay(() -> recheck(List.copyOf(subscribers)), every, every, TimeUnit.MILLISECONDS);
     }
 
     private static Set<String> eventTypes() {
@@ -141,9 +178,38 @@ public final class SecurityFeed implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes {@code userId}'s feeds on every instance whose token is no longer valid; called after
+     * access tokens of that user were revoked (logout, refresh-token reuse, password change,
+     * deletion). Never throws, never waits for the database.
+     */
+    public void accessRevoked(String userId) {
+        if (userId == null) {
+            return;
+        }
+        try {
+            bus.publish(new FeedEvent(
+                    UUID.randomUUID().toString(),
+                    ACCESS_REVOKED,
+                    "low",
+                    userId,
+                    Instant.now().toString(),
+                    MDC.get(RequestContext.MDC_REQUEST_ID),
+                    null,
+                    Map.of()));
+        } catch (RuntimeException e) {
+            log.debug("Security feed: publishing a revocation failed", e);
+        }
+    }
+
     /** Open feed connections on this instance. */
     public int connections() {
         return subscribers.size();
+    }
+
+    /** Timers waiting: one per open feed (its token's expiry) and the periodic recheck. */
+    public int pendingTimers() {
+        return timers.getQueue().size();
     }
 
     // --- the upgrade ---------------------------------------------------------------------------
@@ -180,6 +246,8 @@ public final class SecurityFeed implements AutoCloseable {
             if (!granted) {
                 throw ApiException.forbidden("The security feed is for administrators");
             }
+            // The connection keeps what it was opened with: it ends with the token.
+            ctx.attribute(GRANT, new Grant(token, p.tokenExpiresAt()));
         } catch (ApiException e) {
             if (e.status() == 401 || e.status() == 403) {
                 ws.rejected(PATH, WebSocketTelemetry.REJECTED_AUTH);
@@ -189,6 +257,17 @@ public final class SecurityFeed implements AutoCloseable {
     }
 
     private record Offered(String selected, String token) {}
+
+    /** The access token a feed was opened with, and when it expires. */
+    private record Grant(String token, Instant expiresAt) {
+        @Override
+        public String toString() {
+            return "Grant[expiresAt=" + expiresAt + "]"; // never the token
+        }
+    }
+
+    /** Why the server closes a feed (1008): close reason, security event type, log message. */
+    private record Ending(String reason, String securityEventType, String message) {}
 
     private static Offered offered(String header) {
         if (header == null) {
@@ -222,14 +301,84 @@ public final class SecurityFeed implements AutoCloseable {
     private void onConnect(WsConnectContext ctx) {
         String userId =
                 WebSocketConnection.current().map(WebSocketConnection::userId).orElse(null);
-        Subscriber s = new Subscriber(ctx, userId);
+        Grant grant = ctx.attribute(GRANT);
+        Subscriber s =
+                new Subscriber(ctx, userId, grant, WebSocketConnection.current().orElse(null));
         ctx.attribute(SUBSCRIBER, s);
         subscribers.add(s);
         log.info("Security feed opened");
+        if (grant == null) { // not through beforeUpgrade: never happens, but never an endless feed
+            end(s, REVOKED);
+        } else {
+            expireAt(s);
+        }
+    }
+
+    // Closes the feed when its token's exp passes. The timer runs on the monotonic clock, so a
+    // wall clock set back (or moved forward, as tests do) is checked again when it fires.
+    private void expireAt(Subscriber s) {
+        long delay = Duration.between(clock.instant(), s.grant.expiresAt()).toMillis();
+        if (delay <= 0) {
+            end(s, EXPIRED);
+            return;
+        }
+        try {
+            s.expiry(timers.schedule(() -> expireAt(s), delay, TimeUnit.MILLISECONDS));
+        } catch (RejectedExecutionException e) {
+            // Shutting down: the server closes the feed.
+        }
+    }
+
+    // Checks the feeds' tokens again: expiry against the clock, revocation and the role against the
+    // database (untraced: background work, no trace of its own per check).
+    private void recheck(Collection<Subscriber> feeds) {
+        try {
+            for (Subscriber s : feeds) {
+                if (s.ending.get() || s.grant == null) {
+                    continue;
+                }
+                if (!clock.instant().isBefore(s.grant.expiresAt())) {
+                    end(s, EXPIRED);
+                    continue;
+                }
+                Optional<Principal> now = auth.recheck(s.grant.token());
+                if (now.isEmpty()) {
+                    end(s, REVOKED);
+                } else if (!now.get().isAdmin()) {
+                    end(s, UNAUTHORIZED);
+                }
+            }
+        } catch (RuntimeException e) {
+            // The database is unreachable: feeds stay open (so does their token's expiry timer);
+            // the next check decides. Never thrown: it would end the periodic check.
+            log.debug("Security feed: checking the feeds' tokens failed: {}", e.getMessage());
+        }
+    }
+
+    // Closes a feed once with 1008, with one security log line in the connection's context.
+    private void end(Subscriber s, Ending why) {
+        if (s.isClosed() || !s.ending.compareAndSet(false, true)) {
+            return;
+        }
+        try (Scope ignored = s.connection != null ? s.connection.attach() : Scope.noop()) {
+            log.atInfo()
+                    .addKeyValue("event_type", "security")
+                    .addKeyValue("security_event_type", why.securityEventType())
+                    .addKeyValue("close_code", WebSocketTelemetry.CLOSE_POLICY_VIOLATION)
+                    .log(why.message());
+        }
+        try {
+            s.ctx.closeSession(WebSocketTelemetry.CLOSE_POLICY_VIOLATION, why.reason());
+        } catch (RuntimeException e) {
+            log.debug("Security feed: closing failed: {}", e.getMessage());
+        }
     }
 
     private void onClose(WsCloseContext ctx) {
         Subscriber s = subscriber(ctx);
+        if (s != null) {
+            s.closed();
+        }
         if (s != null && subscribers.remove(s)) {
             log.info("Security feed closed with {}", ctx.status());
         }
@@ -292,6 +441,19 @@ public final class SecurityFeed implements AutoCloseable {
     // --- delivery ------------------------------------------------------------------------------
 
     private void deliver(FeedEvent event) {
+        if (ACCESS_REVOKED.equals(event.type())) {
+            List<Subscriber> feeds = subscribers.stream()
+                    .filter(s -> event.userId() != null && event.userId().equals(s.userId))
+                    .toList();
+            if (!feeds.isEmpty()) {
+                try {
+                    timers.execute(() -> recheck(feeds)); // the database is read off the bus's thread
+                } catch (RejectedExecutionException e) {
+                    // Shutting down.
+                }
+            }
+            return;
+        }
         String text = "{\"type\":\"event\",\"event\":" + event.toJson() + "}";
         boolean revokes = event.userId() != null
                 && ("account_deactivated".equals(event.type())
@@ -302,14 +464,15 @@ public final class SecurityFeed implements AutoCloseable {
                 s.send("event", text);
             }
             if (revokes && event.userId().equals(s.userId)) {
-                s.ctx.closeSession(WebSocketTelemetry.CLOSE_POLICY_VIOLATION, "no longer authorized");
+                end(s, UNAUTHORIZED);
             }
         }
     }
 
-    /** Stops the bus; open feeds end with the server. */
+    /** Stops the bus and the timers; open feeds end with the server. */
     @Override
     public void close() {
+        timers.shutdownNow();
         bus.close();
     }
 
@@ -341,11 +504,39 @@ public final class SecurityFeed implements AutoCloseable {
     private static final class Subscriber {
         final WsContext ctx;
         final String userId;
+        final Grant grant;
+        final WebSocketConnection connection;
+        final AtomicBoolean ending = new AtomicBoolean();
         volatile Set<String> filter; // null: every type
+        private Future<?> expiry;
+        private boolean closed;
 
-        Subscriber(WsContext ctx, String userId) {
+        Subscriber(WsContext ctx, String userId, Grant grant, WebSocketConnection connection) {
             this.ctx = ctx;
             this.userId = userId;
+            this.grant = grant;
+            this.connection = connection;
+        }
+
+        // The timer of a feed that closed meanwhile is cancelled at once: nothing outlives a feed.
+        synchronized void expiry(Future<?> timer) {
+            if (closed) {
+                timer.cancel(false);
+            } else {
+                expiry = timer;
+            }
+        }
+
+        synchronized boolean isClosed() {
+            return closed;
+        }
+
+        synchronized void closed() {
+            closed = true;
+            if (expiry != null) {
+                expiry.cancel(false);
+                expiry = null;
+            }
         }
 
         boolean wants(String type) {
