@@ -1,6 +1,7 @@
 package io.vigil.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.vigil.identity.internal.traffic.FlakyWebhook;
 import io.vigil.identity.internal.traffic.TrafficGenerator;
@@ -8,6 +9,7 @@ import io.vigil.test.MetricSamples;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,21 @@ class TrafficCommandTest {
                     .isPositive();
             assertThat(m.require("http_requests_total", Map.of("endpoint", feed, "status_code", "403")))
                     .isPositive();
+            // The oversized message: a too_big error, and its feed closed 1009 (counted when the server
+            // sees the close handshake end, which may trail the generator's return: awaited).
+            assertThat(m.require("ws_message_errors_total", Map.of("endpoint", feed, "error_type", "too_big")))
+                    .isPositive();
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .untilAsserted(() -> {
+                        MetricSamples now = MetricSamples.parse(
+                                s.management.get("/metrics", null).text());
+                        assertThat(now.find(
+                                                "ws_connections_closed_total",
+                                                Map.of("endpoint", feed, "close_code", "1009"))
+                                        .map(MetricSamples.Sample::value))
+                                .hasValueSatisfying(v -> assertThat(v).isPositive());
+                    });
         }
     }
 

@@ -90,6 +90,31 @@ public final class PlatformMetrics {
                     WEBSOCKET,
                     "endpoint",
                     "handler"),
+            // beyond the contract's five: what vigil-http's WebSocketMetrics also emits (WebSocketMetricsTest
+            // checks the source against a runtime's scrape)
+            Metric.histogram(
+                    "ws_message_size_bytes",
+                    "WebSocket message payload size by direction (received, sent)",
+                    WEBSOCKET,
+                    "endpoint",
+                    "direction"),
+            Metric.histogram(
+                    "ws_connection_duration_seconds",
+                    "How long accepted WebSocket connections stayed open",
+                    WEBSOCKET,
+                    "endpoint"),
+            Metric.counter(
+                    "ws_connections_closed_total",
+                    "Closed WebSocket connections by close code (RFC 6455; others 'other')",
+                    WEBSOCKET,
+                    "endpoint",
+                    "close_code"),
+            Metric.counter(
+                    "ws_message_errors_total",
+                    "WebSocket errors by type (too_big, bad_frame, handler_error, io_error, error)",
+                    WEBSOCKET,
+                    "endpoint",
+                    "error_type"),
             // token store (identity-service's)
             Metric.gauge("active_tokens", "Issued, unexpired, unrevoked tokens", TOKENS, "token_type"),
             // connection pool

@@ -421,7 +421,54 @@ public final class StandardDashboards {
                                                                 .bucket(),
                                                         "handler"),
                                                 "{{handler}}"))
-                                .sized(6, 8));
+                                .sized(6, 8))
+                .when("ws_connections_closed_total", this::closesByCode)
+                .when("ws_connection_duration_seconds", this::connectionDuration)
+                .when("ws_message_size_bytes", this::messageSizes)
+                .when("ws_message_errors_total", this::webSocketErrors);
+    }
+
+    private Panel closesByCode() {
+        return Panel.timeseries(
+                        "Closes by code",
+                        "ops",
+                        promql(sumBy("close_code", rate(svc("ws_connections_closed_total"))), "{{close_code}}"))
+                .describedAs("Accepted connections closed, by RFC 6455 close code: 1000 normal, 1001 going away,"
+                        + " 1006 abnormal (no close frame), 1008 policy (e.g. access revoked), 1009 message too"
+                        + " big, 1011 server error; other codes are 'other'. Connections refused at connect are"
+                        + " not here but under Connections by outcome.")
+                .sized(6, 8);
+    }
+
+    private Panel connectionDuration() {
+        Selector bucket = svc("ws_connection_duration_seconds").bucket();
+        return Panel.timeseries(
+                        "Connection duration p50 / p95",
+                        "s",
+                        promql(quantile(0.5, bucket, "endpoint"), "{{endpoint}} p50"),
+                        promql(quantile(0.95, bucket, "endpoint"), "{{endpoint}} p95"))
+                .describedAs("How long accepted connections stayed open, measured when they close (an open"
+                        + " connection is not in it yet).")
+                .sized(6, 8);
+    }
+
+    private Panel messageSizes() {
+        return Panel.timeseries(
+                        "Message size p95",
+                        "bytes",
+                        promql(quantile(0.95, svc("ws_message_size_bytes").bucket(), "direction"), "{{direction}} p95"))
+                .sized(6, 8);
+    }
+
+    private Panel webSocketErrors() {
+        return Panel.timeseries(
+                        "Errors by type",
+                        "ops",
+                        promql(sumBy("error_type", rate(svc("ws_message_errors_total"))), "{{error_type}}"))
+                .describedAs("too_big: a message over the size limit (closed 1009); handler_error: the"
+                        + " application's handler threw (closed 1011); bad_frame, io_error, error: reported by"
+                        + " the container.")
+                .sized(6, 8);
     }
 
     private Row consumers() {

@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +67,7 @@ import org.junit.jupiter.api.io.TempDir;
  * authentication alerts to pending or firing, that the security notifications a flaky webhook
  * refuses (retried, then dead) fire TaskFailureRatio, and that stopping the consumer while events
  * keep coming fires ConsumerLagHigh, and that an open security feed (WebSocket) fires the
- * WebSocket alert under a test-scoped threshold.
+ * WebSocket alert under a test-scoped threshold (then a message over the size limit closes it, 1009).
  *
  * <p>Needs the {@code prometheus} binary: the test fails without it under {@code
  * -Dvigil.require.servers=true} (CI) and is skipped elsewhere.
@@ -206,6 +207,12 @@ class LiveStackTest {
 
     /** The check's own security feed, open from the start (openFeed). */
     private static WebSocket feed;
+
+    /** The close code the server sent on {@link #feed}. */
+    private static final CompletableFuture<Integer> FEED_CLOSED = new CompletableFuture<>();
+
+    /** Over the feed's default WS_MAX_MESSAGE_BYTES (4096), under Jetty's own frame limit (64 KiB). */
+    private static final String OVERSIZED = "{\"type\":\"ping\",\"pad\":\"" + "x".repeat(16 * 1024) + "\"}";
 
     @BeforeAll
     static void startStack() throws Exception {
@@ -555,8 +562,18 @@ class LiveStackTest {
                     .untilAsserted(() -> assertThat(alertState(WS_ALERT))
                             .as("%s with a feed open", WS_ALERT)
                             .isEqualTo("firing"));
+            // Then a message over WS_MAX_MESSAGE_BYTES, which the server answers by closing with 1009: the
+            // WebSocket errors (too_big), close-code and connection-duration panels have data even when
+            // the traffic generator's feeds never got through their handshake (one run: its first
+            // upgrade timed out after 30 s, so none of its refusals ran).
+            feed.sendText(OVERSIZED, true).get(10, TimeUnit.SECONDS);
+            assertThat(FEED_CLOSED.get(30, TimeUnit.SECONDS))
+                    .as("close code after a message over the size limit")
+                    .isEqualTo(1009);
         } finally {
-            feed.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+            if (!FEED_CLOSED.isDone()) {
+                feed.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+            }
             feed = null;
         }
     }
@@ -578,7 +595,13 @@ class LiveStackTest {
                 .header("Authorization", "Bearer " + token)
                 .buildAsync(
                         URI.create("ws://127.0.0.1:" + service.port() + "/api/v1/ws/security-events"),
-                        new WebSocket.Listener() {})
+                        new WebSocket.Listener() {
+                            @Override
+                            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                                FEED_CLOSED.complete(statusCode);
+                                return null;
+                            }
+                        })
                 .get(30, TimeUnit.SECONDS);
     }
 

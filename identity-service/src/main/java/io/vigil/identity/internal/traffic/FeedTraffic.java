@@ -19,16 +19,23 @@ import java.util.function.Supplier;
  * /api/v1/ws/security-events}): a few administrator feeds held open for the whole run (so {@code
  * ws_connections_active} is up and they receive the mix's lockouts and refresh-token reuse), pings
  * and subscriptions on them, and every few seconds each refusal once — a bad token (401), a
- * non-administrator (403), one feed more than the per-user limit (closed 1008) and a flood of
- * messages beyond the per-connection rate — so every {@code ws_*} and {@code rate_limit_*} panel
- * has data. Outcomes are recorded as operations {@code ws_*} with HTTP-like statuses (101 opened,
- * 200 sent, 401/403 refused, 429 limited).
+ * non-administrator (403), a message over the size limit on a feed of its own (closed 1009), one
+ * feed more than the per-user limit (closed 1008) and a flood of messages beyond the
+ * per-connection rate — so every {@code ws_*} and {@code rate_limit_*} panel has data. Outcomes are
+ * recorded as operations {@code ws_*} with HTTP-like statuses (101 opened, 200 sent, 401/403
+ * refused, 413 too big, 429 limited).
  */
 final class FeedTraffic {
     static final String PATH = "/api/v1/ws/security-events";
     private static final int HELD = 3;
     private static final int FLOOD = 40;
     private static final int MAX_EXTRA = 20;
+    /**
+     * Over the feed's default WS_MAX_MESSAGE_BYTES (4096) and under the container's own frame limit
+     * (64 KiB in Jetty), so the instrumentation's limit is the one that closes the feed.
+     */
+    private static final String OVERSIZED = "{\"type\":\"ping\",\"pad\":\"" + "x".repeat(16 * 1024) + "\"}";
+
     private static final long ROUND_NANOS = TimeUnit.SECONDS.toNanos(4);
     /** Generous: on a saturated machine an upgrade (token check, a database read) can take seconds. */
     private static final long HANDSHAKE_TIMEOUT_SECONDS = 30;
@@ -98,6 +105,8 @@ final class FeedTraffic {
         if (user != null) {
             open("ws_not_admin", "Bearer " + user);
         }
+        // Before the over-limit feeds, so this one still has a place under the per-user limit.
+        tooBig();
         // One feed more than the per-user limit: opened, then closed 1008 by the server.
         List<Feed> extra = new ArrayList<>();
         for (int i = 0; i < MAX_EXTRA; i++) {
@@ -123,6 +132,24 @@ final class FeedTraffic {
             }
             recorder.record("ws_flood", 429, System.nanoTime() - t0);
         }
+    }
+
+    /**
+     * A message over the size limit on a feed of its own: the server closes it with 1009 (a {@code
+     * too_big} message error, a closed connection with its duration). Recorded as 413, or 429 when
+     * the feed was refused at the per-user limit instead.
+     */
+    private void tooBig() {
+        long t0 = System.nanoTime();
+        Feed f = connect("Bearer " + adminToken.get());
+        if (f == null) {
+            return;
+        }
+        f.sendQuietly(OVERSIZED);
+        Integer code = f.closeCode(Duration.ofSeconds(5));
+        int status = code == null ? 0 : code == 1009 ? 413 : code == 1008 ? 429 : 0;
+        recorder.record("ws_too_big", status, System.nanoTime() - t0);
+        f.close();
     }
 
     /** Opens a feed, recording the outcome under {@code op}; null when refused or failed. */
