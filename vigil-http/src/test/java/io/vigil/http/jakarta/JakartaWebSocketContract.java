@@ -92,6 +92,12 @@ abstract class JakartaWebSocketContract {
         return start(endpoints, null);
     }
 
+    /**
+     * Whether the container tells endpoints the client's address (Jetty: the session's {@code
+     * jakarta.websocket.endpoint.remoteAddress}; Tomcat: no, only an HTTP filter in front of the upgrade sees it).
+     */
+    abstract boolean tellsEndpointsTheClientsAddress();
+
     /** Authentication as a service does it in its configurator: the user goes into the handshake's properties. */
     static final class Auth extends ServerEndpointConfig.Configurator {
         @Override
@@ -431,6 +437,50 @@ abstract class JakartaWebSocketContract {
                 c.close(1000);
             }
             assertThat(events).containsExactly("programmatic 7 vigil.v1 true", "annotated 8 vigil.v1");
+        }
+    }
+
+    @Test
+    void theClientsAddressKeysTheConnectionLimitByDefault() throws Exception {
+        List<String> addresses = new CopyOnWriteArrayList<>();
+        VigilJakartaWebSocket ws = new VigilJakartaWebSocket(WebSocketTelemetry.builder(telemetry.runtime())
+                .maxConnectionsPerKey(1)
+                .build());
+        try (Container other = start(List.of(ws.endpoint("/ws/limited", () -> new Endpoint() {
+            @Override
+            public void onOpen(Session session, EndpointConfig config) {
+                addresses.add(String.valueOf(
+                        WebSocketConnection.current().orElseThrow().clientAddress()));
+                session.addMessageHandler(
+                        String.class, text -> session.getAsyncRemote().sendText(text));
+            }
+        })))) {
+            URI uri = URI.create("ws://127.0.0.1:" + other.port() + "/ws/limited");
+            Client first = new Client();
+            first.ws = http.newWebSocketBuilder().buildAsync(uri, first).get(10, TimeUnit.SECONDS);
+            first.exchange("hi");
+            Client second = new Client();
+            second.ws = http.newWebSocketBuilder().buildAsync(uri, second).get(10, TimeUnit.SECONDS);
+            Map<String, String> refused = Map.of("endpoint", "/ws/limited", "status", "rejected_limit");
+            if (tellsEndpointsTheClientsAddress()) {
+                assertThat(second.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+                assertThat(addresses).containsExactly("127.0.0.1"); // the refused one never reached the application
+                assertThat(telemetry.metrics().require("ws_connections_total", refused))
+                        .isEqualTo(1);
+                assertThat(telemetry.logs("websocket")).isEmpty();
+            } else {
+                // Not limited, and said so once rather than silently.
+                second.exchange("hi");
+                assertThat(addresses).containsExactly("null", "null");
+                assertThat(telemetry.metrics().find("ws_connections_total", refused))
+                        .isEmpty();
+                assertThat(telemetry.logs("websocket")).singleElement().satisfies(e -> {
+                    assertThat(e.level()).isEqualTo("WARN");
+                    assertThat(e.message()).contains("/ws/limited", "not limited per client", "VigilHttpFilter");
+                });
+                second.close(1000);
+            }
+            first.close(1000);
         }
     }
 

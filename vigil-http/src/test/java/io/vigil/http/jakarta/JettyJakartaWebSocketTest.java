@@ -14,6 +14,11 @@ import org.eclipse.jetty.server.ServerConnector;
 /** {@link JakartaWebSocketContract} on Jetty 12 ee10's Jakarta WebSocket container. */
 class JettyJakartaWebSocketTest extends JakartaWebSocketContract {
     @Override
+    boolean tellsEndpointsTheClientsAddress() {
+        return true;
+    }
+
+    @Override
     Container start(List<ServerEndpointConfig> endpoints, Filter front) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
