@@ -23,6 +23,8 @@ import org.apache.tomcat.websocket.server.WsSci;
 
 /** An embedded Tomcat serving Jakarta WebSocket endpoints, as {@link TomcatJakartaWebSocketTest} needs it. */
 final class TomcatContainer implements JakartaWebSocketContract.Container {
+    private static final String CATALINA_BASE = "catalina.base";
+    private static final String CATALINA_HOME = "catalina.home";
     private final Tomcat tomcat;
     private final Connector connector;
     private final Path base;
@@ -38,6 +40,11 @@ final class TomcatContainer implements JakartaWebSocketContract.Container {
      * {@code front} (unless {@code null}) as its first filter.
      */
     static TomcatContainer start(List<ServerEndpointConfig> endpoints, Filter front) throws Exception {
+        // Tomcat records its directories in the JVM-wide catalina.base / catalina.home (as soon as its server is first
+        // asked for), which the next instance would take as its home, recreating this one's directory after close:
+        // they are put back once it has started.
+        String catalinaBase = System.getProperty(CATALINA_BASE);
+        String catalinaHome = System.getProperty(CATALINA_HOME);
         Path base = Files.createTempDirectory("vigil-tomcat");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
@@ -76,8 +83,21 @@ final class TomcatContainer implements JakartaWebSocketContract.Container {
         // The upgrade filter runs in a request's filter chain, which Tomcat builds only for a mapped servlet.
         Tomcat.addServlet(context, "default", new HttpServlet() {});
         context.addServletMapping("/", "default");
-        tomcat.start();
+        try {
+            tomcat.start();
+        } finally {
+            restore(CATALINA_BASE, catalinaBase);
+            restore(CATALINA_HOME, catalinaHome);
+        }
         return new TomcatContainer(tomcat, connector, base);
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
+        }
     }
 
     @Override
