@@ -36,11 +36,14 @@ import java.util.function.Supplier;
  *
  * <p>The upgrade request is the handshake: a short {@code WS handshake <path>} span continues its
  * {@code traceparent} (or, behind {@code VigilHttpFilter}, the HTTP server span is used), its {@code
- * X-Request-ID} and authenticated principal become the connection's request id and user. The
- * endpoint gets a {@link Session} whose message handlers run instrumented: a span per message linked
- * to the handshake span, {@code request_id}/{@code user_id}/{@code message_id} in the MDC, the
- * connection and message limits, close 1009 for a message over the size limit and 1011 for a handler
- * that throws (recorded, logged once per connection; the exception does not reach the container).
+ * X-Request-ID} and authenticated principal become the connection's request id and user. The client's
+ * address (the default connection-limit key) is the one Jetty gives the session; Tomcat gives endpoints
+ * none, so there register {@code VigilHttpFilter} ahead of Tomcat's upgrade filter (not "match after"),
+ * or a connection limit keyed by the address is not applied (logged once). The endpoint gets a {@link
+ * Session} whose message handlers run instrumented: a span per message linked to the handshake span,
+ * {@code request_id}/{@code user_id}/{@code message_id} in the MDC, the connection and message limits,
+ * close 1009 for a message over the size limit and 1011 for a handler that throws (recorded, logged
+ * once per connection; the exception does not reach the container).
  * From {@code onOpen}, {@link WebSocketConnection#current()} gives the connection: {@code
  * rejectAuth(reason)} (or throwing a {@link SecurityException}) refuses it ({@code rejected_auth},
  * close 1008). Send through {@link #send} to count what goes out. Thread-safe; one per service.
@@ -55,7 +58,10 @@ public final class VigilJakartaWebSocket {
 
     static final String HANDSHAKE = Handshake.class.getName();
     static final String CONNECTION = WebSocketConnection.class.getName();
-    /** The session user property Tomcat and Jetty fill with the client's socket address. */
+    /**
+     * The session user property Jetty fills with the client's socket address. Tomcat gives endpoints no address: there
+     * it comes from {@code VigilHttpFilter} ahead of the upgrade, or stays unknown.
+     */
     static final String REMOTE_ADDRESS = "jakarta.websocket.endpoint.remoteAddress";
 
     private final WebSocketTelemetry telemetry;

@@ -179,6 +179,21 @@ public final class WebSocketConnection {
      */
     public boolean admit() {
         slotKey = t.maxConnectionsPerKey > 0 ? t.connectionKey.apply(this) : null;
+        if (slotKey == null
+                && t.connectionKey == WebSocketTelemetry.CLIENT_ADDRESS
+                && t.maxConnectionsPerKey > 0
+                && t.unlimitedLogged.compareAndSet(false, true)) {
+            // A limit that silently does nothing is worse than none: Tomcat, for one, tells WebSocket endpoints
+            // nothing of the client, so only an HTTP filter in front of the upgrade knows its address.
+            t.log.atWarn()
+                    .addKeyValue("event_type", "websocket")
+                    .addKeyValue("limit_type", RateLimitTelemetry.WEBSOCKET_CONNECTION)
+                    .log(
+                            "WebSocket connections to {} are not limited per client: the client's address is unknown"
+                                    + " (run VigilHttpFilter in front of the upgrade request, or set a connectionKey);"
+                                    + " logged once",
+                            endpoint);
+        }
         if (t.acquireSlot(slotKey)) {
             slotHeld = slotKey != null;
             return true;

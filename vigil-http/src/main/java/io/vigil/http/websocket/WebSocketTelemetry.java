@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -85,8 +86,13 @@ public final class WebSocketTelemetry {
     final int messagesPerSecond;
     final Function<WebSocketConnection, String> connectionKey;
     final Logger log;
+    /** Set once a connection left out of the limit for want of the client's address was logged. */
+    final AtomicBoolean unlimitedLogged = new AtomicBoolean();
+
     final LogBudget errorLogBudget = new LogBudget(10);
     private final Map<String, AtomicInteger> connectionsPerKey = new ConcurrentHashMap<>();
+    /** The default connection key. */
+    static final Function<WebSocketConnection, String> CLIENT_ADDRESS = WebSocketConnection::clientAddress;
 
     private WebSocketTelemetry(Builder b) {
         VigilConfig config = b.config;
@@ -232,7 +238,7 @@ public final class WebSocketTelemetry {
         private int maxMessageBytes = 65_536;
         private int maxConnectionsPerKey;
         private int messagesPerSecond;
-        private Function<WebSocketConnection, String> connectionKey = WebSocketConnection::clientAddress;
+        private Function<WebSocketConnection, String> connectionKey = CLIENT_ADDRESS;
 
         Builder(OpenTelemetry openTelemetry, VigilConfig config) {
             this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -279,7 +285,11 @@ public final class WebSocketTelemetry {
             return this;
         }
 
-        /** The key connections are limited by (default: the client address; e.g. {@code WebSocketConnection::userId}). */
+        /**
+         * The key connections are limited by (default: the client address; e.g. {@code WebSocketConnection::userId}).
+         * A connection whose key is {@code null} is not limited; with the default key that happens where the address
+         * is unknown (Tomcat's Jakarta WebSocket without {@code VigilHttpFilter} ahead of the upgrade), logged once.
+         */
         public Builder connectionKey(Function<WebSocketConnection, String> key) {
             this.connectionKey = Objects.requireNonNull(key, "key");
             return this;

@@ -11,6 +11,7 @@ import io.vigil.http.websocket.WebSocketConnection;
 import io.vigil.http.websocket.WebSocketTelemetry;
 import io.vigil.test.LogEvent;
 import io.vigil.test.VigilExtension;
+import jakarta.servlet.Filter;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -36,40 +37,66 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 
-/** {@link VigilJakartaWebSocket} on a real Jetty 12 ee10 Jakarta WebSocket container, driven by the JDK's client. */
-class VigilJakartaWebSocketTest {
+/**
+ * What {@link VigilJakartaWebSocket} promises, on a real Jakarta WebSocket container driven by the JDK's client: the
+ * subclasses run it on Jetty 12 ee10 ({@link JettyJakartaWebSocketTest}) and on Tomcat 11 ({@link
+ * TomcatJakartaWebSocketTest}).
+ */
+abstract class JakartaWebSocketContract {
     private static final String ROUTE = "/ws/chat/{room}";
     private static final String ANNOTATED = "/ws/echo/{name}";
     private static final Set<String> TYPES = Set.of("subscribe", "echo", "boom", "ack");
-    private static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
-    private static final String CLIENT_SPAN = "00f067aa0ba902b7";
+    static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    static final String CLIENT_SPAN = "00f067aa0ba902b7";
     private static final String MESSAGE_TRACE = "0af7651916cd43dd8448eb211c80319c";
     private static final String MESSAGE_SPAN = "b7ad6b7169203331";
 
     @RegisterExtension
     final VigilExtension telemetry = VigilExtension.create();
 
-    private final HttpClient http =
+    final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final AtomicInteger handled = new AtomicInteger();
     private final JsonMessageClassifier classifier = JsonMessageClassifier.of("type", TYPES);
-    private Server server;
+    private Container server;
     private int port;
     private Logger appLog;
+
+    /** A started container: its port, and {@code close} stops it and everything it started. */
+    interface Container extends AutoCloseable {
+        int port();
+
+        @Override
+        void close() throws Exception;
+    }
+
+    /**
+     * Starts the container under test on 127.0.0.1, on a free port, serving {@code endpoints} (added to its {@code
+     * ServerContainer} as an application does at start-up) and, unless {@code null}, running {@code front} on every
+     * request as the application's first filter.
+     */
+    abstract Container start(List<ServerEndpointConfig> endpoints, Filter front) throws Exception;
+
+    final Container start(List<ServerEndpointConfig> endpoints) throws Exception {
+        return start(endpoints, null);
+    }
+
+    /**
+     * Whether the container tells endpoints the client's address (Jetty: the session's {@code
+     * jakarta.websocket.endpoint.remoteAddress}; Tomcat: no, only an HTTP filter in front of the upgrade sees it).
+     */
+    abstract boolean tellsEndpointsTheClientsAddress();
 
     /** Authentication as a service does it in its configurator: the user goes into the handshake's properties. */
     static final class Auth extends ServerEndpointConfig.Configurator {
@@ -137,7 +164,29 @@ class VigilJakartaWebSocketTest {
         }
     }
 
-    private final List<String> echoEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> echoEvents = new CopyOnWriteArrayList<>();
+
+    /** An annotated endpoint declaring the subprotocols it speaks, in its order of preference. */
+    @ServerEndpoint(
+            value = "/ws/versioned/{id}",
+            subprotocols = {"vigil.v2", "vigil.v1"})
+    public static final class Versioned {
+        final List<String> events;
+
+        Versioned(List<String> events) {
+            this.events = events;
+        }
+
+        @OnOpen
+        public void open(Session session, @PathParam("id") String id) {
+            events.add("annotated " + id + " " + session.getNegotiatedSubprotocol());
+        }
+
+        @OnMessage
+        public String echo(String text) {
+            return text;
+        }
+    }
 
     @BeforeEach
     void start() throws Exception {
@@ -150,24 +199,17 @@ class VigilJakartaWebSocketTest {
                 .messagesPerSecond(5)
                 .build();
         VigilJakartaWebSocket ws = new VigilJakartaWebSocket(wsTelemetry);
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler("/");
-        JakartaWebSocketServletContainerInitializer.configure(context, (servletContext, container) -> {
-            container.addEndpoint(ws.endpoint(ROUTE, Chat::new, b -> b.configurator(new Auth())));
-            container.addEndpoint(ws.annotated(Echo.class, () -> new Echo(echoEvents)));
-        });
-        server.setHandler(context);
-        server.start();
-        port = connector.getLocalPort();
+        server = start(List.of(
+                ws.endpoint(ROUTE, Chat::new, b -> b.configurator(new Auth())),
+                ws.annotated(Echo.class, () -> new Echo(echoEvents))));
+        port = server.port();
     }
 
     @AfterEach
     void stop() throws Exception {
-        server.stop();
+        if (server != null) {
+            server.close();
+        }
     }
 
     @Test
@@ -368,37 +410,102 @@ class VigilJakartaWebSocketTest {
     }
 
     @Test
+    void theSubprotocolIsNegotiatedForProgrammaticAndAnnotatedEndpoints() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        VigilJakartaWebSocket ws = new VigilJakartaWebSocket(WebSocketTelemetry.create(telemetry.runtime()));
+        Endpoint plain = new Endpoint() {
+            @Override
+            public void onOpen(Session session, EndpointConfig config) {
+                events.add("programmatic " + session.getPathParameters().get("id") + " "
+                        + session.getNegotiatedSubprotocol() + " "
+                        + WebSocketConnection.current().isPresent());
+                session.addMessageHandler(
+                        String.class, text -> session.getAsyncRemote().sendText(text));
+            }
+        };
+        try (Container other = start(List.of(
+                ws.endpoint("/ws/plain/{id}", () -> plain, b -> b.subprotocols(List.of("vigil.v2", "vigil.v1"))),
+                ws.annotated(Versioned.class, () -> new Versioned(events))))) {
+            for (String path : List.of("/ws/plain/7", "/ws/versioned/8")) {
+                Client c = new Client();
+                c.ws = http.newWebSocketBuilder()
+                        .subprotocols("vigil.v1", "vigil.v0")
+                        .buildAsync(URI.create("ws://127.0.0.1:" + other.port() + path), c)
+                        .get(10, TimeUnit.SECONDS);
+                assertThat(c.ws.getSubprotocol()).as(path).isEqualTo("vigil.v1");
+                assertThat(c.exchange("hi")).isEqualTo("hi");
+                c.close(1000);
+            }
+            assertThat(events).containsExactly("programmatic 7 vigil.v1 true", "annotated 8 vigil.v1");
+        }
+    }
+
+    @Test
+    void theClientsAddressKeysTheConnectionLimitByDefault() throws Exception {
+        List<String> addresses = new CopyOnWriteArrayList<>();
+        VigilJakartaWebSocket ws = new VigilJakartaWebSocket(WebSocketTelemetry.builder(telemetry.runtime())
+                .maxConnectionsPerKey(1)
+                .build());
+        try (Container other = start(List.of(ws.endpoint("/ws/limited", () -> new Endpoint() {
+            @Override
+            public void onOpen(Session session, EndpointConfig config) {
+                addresses.add(String.valueOf(
+                        WebSocketConnection.current().orElseThrow().clientAddress()));
+                session.addMessageHandler(
+                        String.class, text -> session.getAsyncRemote().sendText(text));
+            }
+        })))) {
+            URI uri = URI.create("ws://127.0.0.1:" + other.port() + "/ws/limited");
+            Client first = new Client();
+            first.ws = http.newWebSocketBuilder().buildAsync(uri, first).get(10, TimeUnit.SECONDS);
+            first.exchange("hi");
+            Client second = new Client();
+            second.ws = http.newWebSocketBuilder().buildAsync(uri, second).get(10, TimeUnit.SECONDS);
+            Map<String, String> refused = Map.of("endpoint", "/ws/limited", "status", "rejected_limit");
+            if (tellsEndpointsTheClientsAddress()) {
+                assertThat(second.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+                assertThat(addresses).containsExactly("127.0.0.1"); // the refused one never reached the application
+                assertThat(telemetry.metrics().require("ws_connections_total", refused))
+                        .isEqualTo(1);
+                assertThat(telemetry.logs("websocket")).isEmpty();
+            } else {
+                // Not limited, and said so once rather than silently.
+                second.exchange("hi");
+                assertThat(addresses).containsExactly("null", "null");
+                assertThat(telemetry.metrics().find("ws_connections_total", refused))
+                        .isEmpty();
+                assertThat(telemetry.logs("websocket")).singleElement().satisfies(e -> {
+                    assertThat(e.level()).isEqualTo("WARN");
+                    assertThat(e.message()).contains("/ws/limited", "not limited per client", "VigilHttpFilter");
+                });
+                second.close(1000);
+            }
+            first.close(1000);
+        }
+    }
+
+    @Test
     void noThreadOutlivesTheServer() throws Exception {
         Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
-        Server other = new Server();
-        ServerConnector connector = new ServerConnector(other);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        other.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler("/");
         VigilJakartaWebSocket ws = new VigilJakartaWebSocket(WebSocketTelemetry.create(telemetry.runtime()));
-        JakartaWebSocketServletContainerInitializer.configure(
-                context,
-                (sc, container) -> container.addEndpoint(ws.endpoint("/t", () -> new Endpoint() {
+        Container other = start(List.of(ws.endpoint("/t", () -> new Endpoint() {
+            @Override
+            public void onOpen(Session session, EndpointConfig config) {
+                session.addMessageHandler(new MessageHandler.Whole<String>() {
                     @Override
-                    public void onOpen(Session session, EndpointConfig config) {
-                        session.addMessageHandler(new MessageHandler.Whole<String>() {
-                            @Override
-                            public void onMessage(String text) {
-                                if (text.equals("boom")) {
-                                    throw new IllegalStateException("boom");
-                                }
-                                session.getAsyncRemote().sendText(text);
-                            }
-                        });
+                    public void onMessage(String text) {
+                        if (text.equals("boom")) {
+                            throw new IllegalStateException("boom");
+                        }
+                        session.getAsyncRemote().sendText(text);
                     }
-                })));
-        other.setHandler(context);
-        other.start();
+                });
+            }
+        })));
         for (int i = 0; i < 20; i++) {
             Client c = new Client();
             c.ws = http.newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + connector.getLocalPort() + "/t"), c)
+                    .buildAsync(URI.create("ws://127.0.0.1:" + other.port() + "/t"), c)
                     .get(10, TimeUnit.SECONDS);
             if (i % 2 == 0) {
                 c.exchange("hi");
@@ -408,7 +515,7 @@ class VigilJakartaWebSocketTest {
                 assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1011);
             }
         }
-        other.stop();
+        other.close();
         await().atMost(Duration.ofSeconds(30)).until(() -> newThreads(before).isEmpty());
         assertThat(telemetry.metrics().require("ws_connections_active", Map.of("endpoint", "/t")))
                 .isZero();
@@ -451,7 +558,7 @@ class VigilJakartaWebSocketTest {
     }
 
     /** A WebSocket client collecting whole text messages and the close code it receives. */
-    private static final class Client implements WebSocket.Listener {
+    static final class Client implements WebSocket.Listener {
         final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
         final CompletableFuture<Integer> closed = new CompletableFuture<>();
         private final StringBuilder part = new StringBuilder();
