@@ -35,7 +35,8 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p>The upgrade request is the handshake: a short {@code WS handshake <path>} span continues its
- * {@code traceparent} (or, behind {@code VigilHttpFilter}, the HTTP server span is used), its {@code
+ * {@code traceparent} (or, on Tomcat behind {@code VigilHttpFilter}, the HTTP server span is used; Jetty upgrades
+ * before servlet filters run, so there the handshake span is always this adapter's), its {@code
  * X-Request-ID} and authenticated principal become the connection's request id and user. The client's
  * address (the default connection-limit key) is the one Jetty gives the session; Tomcat gives endpoints
  * none, so there register {@code VigilHttpFilter} ahead of Tomcat's upgrade filter (not "match after"),
