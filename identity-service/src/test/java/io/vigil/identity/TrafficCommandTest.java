@@ -14,6 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The {@code traffic} subcommand against a real service. */
@@ -87,6 +91,53 @@ class TrafficCommandTest {
                                         .map(MetricSamples.Sample::value))
                                 .hasValueSatisfying(v -> assertThat(v).isPositive());
                     });
+        }
+    }
+
+    /**
+     * The JDK's HttpClient completes every WebSocket handshake on the common ForkJoinPool ({@code
+     * sendAsync}'s dependent actions). Run as a task of that pool ({@code
+     * CompletableFuture.supplyAsync}, as the live check ran it), the command held a worker for the
+     * whole run — on two cores the pool's only one — so none of its feeds opened: the server had
+     * answered 101 and was sending events, the client's handshake completion waited in the pool's
+     * queue, and each open ended with status 0 after 30 s.
+     */
+    @Test
+    void theFeedsOpenWhenTheCommandRunsAsATaskOfTheCommonPool() throws Exception {
+        try (TestService s = new TestService(TestDatabases.h2())) {
+            // Every other worker of the pool busy (none on two cores): the run holds the last one.
+            int others = ForkJoinPool.getCommonPoolParallelism() - 1;
+            CountDownLatch busy = new CountDownLatch(others);
+            CountDownLatch release = new CountDownLatch(1);
+            for (int i = 0; i < others; i++) {
+                CompletableFuture.runAsync(() -> {
+                    busy.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            try {
+                assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue();
+                CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> TrafficGenerator.run(new String[] {
+                    "--url",
+                    "http://127.0.0.1:" + s.service.port(),
+                    "--duration",
+                    "2",
+                    "--concurrency",
+                    "1",
+                    "--admin-email",
+                    TestService.ADMIN_EMAIL,
+                    "--admin-password",
+                    TestService.ADMIN_PASSWORD
+                }));
+                // A feed that does not open is a transport error (exit code 1); a stuck one takes 30 s.
+                assertThat(run.get(25, TimeUnit.SECONDS)).isZero();
+            } finally {
+                release.countDown();
+            }
         }
     }
 

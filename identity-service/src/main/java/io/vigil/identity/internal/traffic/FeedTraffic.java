@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * feed more than the per-user limit (closed 1008) and a flood of messages beyond the
  * per-connection rate — so every {@code ws_*} and {@code rate_limit_*} panel has data. Outcomes are
  * recorded as operations {@code ws_*} with HTTP-like statuses (101 opened, 200 sent, 401/403
- * refused, 413 too big, 429 limited).
+ * refused, 413 too big, 429 limited); an upgrade that got no answer (status 0) is also a
+ * transport error of the run.
  */
 final class FeedTraffic {
     static final String PATH = "/api/v1/ws/security-events";
@@ -51,13 +52,21 @@ final class FeedTraffic {
     private final Supplier<String> adminToken;
     private final Supplier<String> userToken;
     private final Recorder recorder;
+    private final Runnable transportError;
 
-    FeedTraffic(String base, HttpClient http, Supplier<String> adminToken, Supplier<String> userToken, Recorder r) {
+    FeedTraffic(
+            String base,
+            HttpClient http,
+            Supplier<String> adminToken,
+            Supplier<String> userToken,
+            Recorder r,
+            Runnable transportError) {
         this.uri = URI.create(base.replaceFirst("^http", "ws") + PATH);
         this.http = http;
         this.adminToken = adminToken;
         this.userToken = userToken;
         this.recorder = r;
+        this.transportError = transportError;
     }
 
     /** Runs until {@code deadline} (System.nanoTime), then closes its feeds. */
@@ -169,9 +178,11 @@ final class FeedTraffic {
                 recorder.record(op, h.getResponse().statusCode(), System.nanoTime() - t0);
             } else {
                 recorder.record(op, 0, System.nanoTime() - t0);
+                transportError.run();
             }
         } catch (TimeoutException e) {
             recorder.record(op, 0, System.nanoTime() - t0);
+            transportError.run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

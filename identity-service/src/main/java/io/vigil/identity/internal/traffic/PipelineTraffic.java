@@ -15,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -60,8 +59,7 @@ public final class PipelineTraffic {
                     }
                 });
             }
-            workers.shutdown();
-            workers.awaitTermination(duration.toSeconds() + 60, TimeUnit.SECONDS);
+            TrafficGenerator.awaitTermination(workers, duration.plusSeconds(60));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -38,6 +39,11 @@ import java.util.regex.Pattern;
  *
  * <p>{@code --mix read} instead sends a read-heavy mix ({@code GET /users/me} and token
  * verification with a few logged-in users), for comparing runs with observability on and off.
+ *
+ * <p>{@link #run} blocks its caller for the run, also on a task of the common {@link ForkJoinPool}
+ * ({@code CompletableFuture.supplyAsync}): it waits as a managed block, so the pool makes up the
+ * worker — the JDK's HttpClient completes every WebSocket handshake there, and would otherwise
+ * wait for the run's end.
  */
 public final class TrafficGenerator {
     private static final Pattern STRING_FIELD = Pattern.compile("\"([a-z_]+)\"\\s*:\\s*\"([^\"]*)\"");
@@ -250,15 +256,38 @@ public final class TrafficGenerator {
                                     return s == null ? null : s[0];
                                 },
                                 (op, status, nanos) -> stats.computeIfAbsent(op, k -> new Stats())
-                                        .record(status, nanos))
+                                        .record(status, nanos),
+                                transportErrors::increment)
                         .run(deadline));
             }
-            workers.shutdown();
-            workers.awaitTermination(duration.toSeconds() + 60, TimeUnit.SECONDS);
+            awaitTermination(workers, duration.plusSeconds(60));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return report((System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Shuts {@code workers} down and waits up to {@code max} for them. On a ForkJoinPool worker the
+     * wait is a managed block, so the pool runs its other tasks on a thread it adds meanwhile: the
+     * JDK's HttpClient completes each WebSocket handshake ({@code sendAsync}) on the common pool, and
+     * a caller holding a worker of it (on two cores its only one) held up every feed the run opened
+     * until the handshake timed out.
+     */
+    static void awaitTermination(ExecutorService workers, Duration max) throws InterruptedException {
+        workers.shutdown();
+        ForkJoinPool.managedBlock(new ForkJoinPool.ManagedBlocker() {
+            @Override
+            public boolean block() throws InterruptedException {
+                workers.awaitTermination(max.toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            }
+
+            @Override
+            public boolean isReleasable() {
+                return workers.isTerminated();
+            }
+        });
     }
 
     private void readStep() {
