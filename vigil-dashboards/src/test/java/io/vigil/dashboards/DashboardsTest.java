@@ -20,13 +20,14 @@ class DashboardsTest {
     private final List<Dashboard> dashboards = IdentityStack.dashboards();
 
     @Test
-    void coversTheSevenDashboardsWithUidsAndTitlesOfTheService() {
+    void coversTheEightDashboardsWithUidsAndTitlesOfTheService() {
         assertThat(dashboards)
                 .extracting(Dashboard::uid)
                 .containsExactly(
                         "identity-service-overview",
                         "identity-service-auth-security",
                         "identity-service-users-tokens",
+                        "identity-service-pipeline", // Messaging: the audit outbox's producer
                         "identity-service-database",
                         "identity-service-jvm",
                         "identity-service-logs",

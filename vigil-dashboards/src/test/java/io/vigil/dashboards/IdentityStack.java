@@ -13,9 +13,9 @@ final class IdentityStack {
     static final ServiceTarget TARGET = ServiceTarget.of(JOB, JOB);
 
     /**
-     * The stack's sources without the message-consumer gauges: identity-service consumes nothing.
-     * (Its audit outbox's vigil-kafka producer metrics, present only with KAFKA_BOOTSTRAP_SERVERS, have
-     * no panels yet.)
+     * The stack's sources without the message-consumer gauges: identity-service consumes nothing. It
+     * publishes its audit outbox through vigil-kafka's producer when KAFKA_BOOTSTRAP_SERVERS is set (as
+     * deploy/compose.yaml and the live check run it), so the producer row is generated.
      */
     static final List<String> SOURCES = List.of(
             PlatformMetrics.HTTP,
@@ -24,6 +24,7 @@ final class IdentityStack {
             PlatformMetrics.CORE,
             PlatformMetrics.POOL,
             PlatformMetrics.TASKS,
+            PlatformMetrics.KAFKA_PRODUCER,
             PlatformMetrics.PROMETHEUS,
             PlatformMetrics.POSTGRES_EXPORTER,
             PlatformMetrics.REDIS_EXPORTER,

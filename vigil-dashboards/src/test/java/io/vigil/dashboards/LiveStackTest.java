@@ -132,6 +132,9 @@ class LiveStackTest {
                 "unhandled exceptions; every failure the traffic provokes is answered with a 4xx, none escapes");
         NO_DATA_HERE.put(Pattern.compile("db_errors_total"), "database errors; H2 in a temp directory has none");
         NO_DATA_HERE.put(
+                Pattern.compile("producer_errors_total"),
+                "Kafka send errors of the audit outbox; the pipeline's embedded broker is up");
+        NO_DATA_HERE.put(
                 Pattern.compile("vigil_export_failures_total"),
                 "telemetry export failures; nothing is exported (no OTLP endpoint), so none fail");
         NO_DATA_HERE.put(
@@ -221,6 +224,8 @@ class LiveStackTest {
 
         // Security notifications go to a webhook that refuses half of them: their jobs retry, then die.
         webhook = FlakyWebhook.start("127.0.0.1", 0, 2);
+        // The pipeline first: its embedded broker takes identity's audit outbox, as deploy/ wires them.
+        startPipeline();
         vigil = Vigil.builder()
                 .config(VigilConfig.builder().serviceName("identity-service").build())
                 .build();
@@ -242,11 +247,11 @@ class LiveStackTest {
                         .notifyWebhookUrl(webhook.url().toString())
                         .notifyRetries(Duration.ofSeconds(1), 2)
                         .jobPollInterval(Duration.ofSeconds(1))
+                        .kafkaBootstrapServers(pipeline.kafkaBootstrapServers())
                         .build(),
                 vigil);
         serviceUrl = URI.create("http://127.0.0.1:" + service.port());
         feed = openFeed();
-        startPipeline();
 
         // The scrape job as deploy/prometheus/prometheus.yml names it: the label the queries select on.
         JsonNode shipped = null;

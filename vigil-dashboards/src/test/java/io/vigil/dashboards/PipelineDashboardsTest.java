@@ -63,8 +63,16 @@ class PipelineDashboardsTest {
         for (String gauge : EventPipeline.STATUS_GAUGES) {
             assertThat(queries).contains("min(" + gauge + "{");
         }
-        // identity-service has none of it: no pipeline dashboard there
-        assertThat(IdentityStack.dashboards()).extracting(Dashboard::uid).doesNotContain("identity-service-pipeline");
+        // identity-service only publishes (its audit outbox): its Messaging dashboard holds the producer row alone
+        Dashboard identity = IdentityStack.dashboards().stream()
+                .filter(d -> d.uid().equals("identity-service-pipeline"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(identity.title()).isEqualTo("identity-service · Messaging");
+        assertThat(identity.panels())
+                .filteredOn(Dashboard.Placed::isRow)
+                .extracting(Dashboard.Placed::title)
+                .containsExactly("Kafka producers");
     }
 
     @Test
