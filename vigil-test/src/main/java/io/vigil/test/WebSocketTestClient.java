@@ -112,7 +112,7 @@ public final class WebSocketTestClient implements AutoCloseable {
 
         /** Connects, waiting for the handshake up to the deadline; fails with an {@link AssertionError} otherwise. */
         public WebSocketTestClient connect() {
-            return client(connectAsync(), uri, timeout, "the handshake");
+            return await(connectAsync(), uri, timeout, "the handshake");
         }
     }
 
@@ -165,7 +165,7 @@ public final class WebSocketTestClient implements AutoCloseable {
 
     /** Sends a whole text message, waiting until it is written (default deadline). */
     public void send(String text) {
-        await(sendAsync(text), timeout, "sending " + abbreviate(text));
+        await(sendAsync(text), uri, timeout, "sending " + abbreviate(text));
     }
 
     /** Sends a whole text message without waiting: for messages the server may answer by closing. */
@@ -180,22 +180,12 @@ public final class WebSocketTestClient implements AutoCloseable {
 
     /** The next whole text message received, waiting up to {@code deadline}; fails if none comes. */
     public String nextMessage(Duration deadline) {
-        String m;
-        try {
-            m = messages.poll(deadline.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted waiting for a message from " + uri, e);
-        }
-        if (m == null) {
-            throw new AssertionError("no message from " + uri + " within " + deadline + closeNote());
-        }
-        return m;
+        return nextMessage(m -> true, deadline);
     }
 
     /**
      * The next message {@code wanted} accepts, dropping the others received before it, waiting up to
-     * {@code deadline} in all.
+     * {@code deadline} in all; fails if none comes.
      */
     public String nextMessage(Predicate<String> wanted, Duration deadline) {
         long end = System.nanoTime() + deadline.toNanos();
@@ -209,7 +199,7 @@ public final class WebSocketTestClient implements AutoCloseable {
                 throw new AssertionError("interrupted waiting for a message from " + uri, e);
             }
             if (m == null) {
-                throw new AssertionError("no matching message from " + uri + " within " + deadline + closeNote());
+                throw new AssertionError("no message wanted from " + uri + " within " + deadline + closeNote());
             }
             if (wanted.test(m)) {
                 return m;
@@ -239,7 +229,7 @@ public final class WebSocketTestClient implements AutoCloseable {
 
     /** Waits up to {@code deadline} for the server's close frame; fails on a timeout or a connection error. */
     public Close awaitClose(Duration deadline) {
-        return await(closed, deadline, "the close");
+        return await(closed, uri, deadline, "the close");
     }
 
     /** Closes normally (1000, "bye") unless already closed, and waits for the server's close. */
@@ -256,7 +246,7 @@ public final class WebSocketTestClient implements AutoCloseable {
     /** Sends a close frame with {@code code} and {@code reason} unless closed already, and waits for the server's. */
     public void close(int code, String reason) {
         if (!closed.isDone() && !ws.isOutputClosed()) {
-            await(ws.sendClose(code, reason), timeout, "sending close " + code);
+            await(ws.sendClose(code, reason), uri, timeout, "sending close " + code);
         }
         awaitClose();
     }
@@ -277,16 +267,7 @@ public final class WebSocketTestClient implements AutoCloseable {
         }
     }
 
-    private <T> T await(CompletableFuture<T> f, Duration deadline, String what) {
-        try {
-            return f.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (Exception e) {
-            throw failure(e, uri, deadline, what);
-        }
-    }
-
-    private static WebSocketTestClient client(
-            CompletableFuture<WebSocketTestClient> f, URI uri, Duration deadline, String what) {
+    private static <T> T await(CompletableFuture<T> f, URI uri, Duration deadline, String what) {
         try {
             return f.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
         } catch (Exception e) {
