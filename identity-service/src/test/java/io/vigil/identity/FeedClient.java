@@ -2,122 +2,89 @@ package io.vigil.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vigil.test.WebSocketTestClient;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 
-/** A JDK WebSocket client of the security feed: collects whole text messages and the close code. */
-final class FeedClient implements WebSocket.Listener {
+/** The security feed over {@link WebSocketTestClient}: its path, its JSON messages and its ping. */
+final class FeedClient {
     static final String PATH = "/api/v1/ws/security-events";
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
 
-    final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
-    final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    /** The reason of the server's close frame, once {@link #closed} completed. */
-    volatile String closeReason;
+    final WebSocketTestClient ws;
 
-    private final StringBuilder part = new StringBuilder();
-    WebSocket ws;
-
-    /** Opens a feed on {@code port}; {@code headers} as name/value pairs. */
-    static FeedClient open(int port, String... headers) throws Exception {
-        return openOffering(port, null, headers);
+    private FeedClient(WebSocketTestClient ws) {
+        this.ws = ws;
     }
 
-    /** Opens a feed offering {@code subprotocols} (may be null). */
-    static FeedClient openOffering(int port, String[] subprotocols, String... headers) throws Exception {
-        FeedClient c = new FeedClient();
-        WebSocket.Builder b = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        if (subprotocols != null) {
-            b.subprotocols(subprotocols[0], java.util.Arrays.copyOfRange(subprotocols, 1, subprotocols.length));
-        }
-        c.ws = b.buildAsync(uri(port), c).get(20, TimeUnit.SECONDS);
-        return c;
+    /** Opens a feed on {@code port}; {@code headers} as name/value pairs. */
+    static FeedClient open(int port, String... headers) {
+        return new FeedClient(to(uri(port)).headers(headers).connect());
+    }
+
+    /** Opens a feed offering {@code subprotocols}. */
+    static FeedClient openOffering(int port, String[] subprotocols, String... headers) {
+        return new FeedClient(
+                to(uri(port)).subprotocols(subprotocols).headers(headers).connect());
+    }
+
+    /** Starts the handshake only: a refused one fails the future with the JDK's handshake exception. */
+    static CompletableFuture<WebSocketTestClient> attempt(URI uri, String... headers) {
+        return to(uri).headers(headers).connectAsync();
     }
 
     static URI uri(int port) {
         return URI.create("ws://127.0.0.1:" + port + PATH);
     }
 
-    static WebSocket.Builder builder() {
-        return HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    private static WebSocketTestClient.Builder to(URI uri) {
+        return WebSocketTestClient.to(uri).timeout(DEADLINE);
     }
 
-    void send(String text) throws Exception {
-        ws.sendText(text, true).get(10, TimeUnit.SECONDS);
+    void send(String text) {
+        ws.send(text);
     }
 
     /** The next message received, parsed (fails after 20 s). */
-    JsonNode next() throws Exception {
-        String t = texts.poll(20, TimeUnit.SECONDS);
-        assertThat(t).as("a message from the feed").isNotNull();
-        return Api.JSON.readTree(t);
+    JsonNode next() {
+        return Api.JSON.readTree(ws.nextMessage(DEADLINE));
     }
 
     /** The next message of {@code type}, skipping others (fails after 20 s). */
-    JsonNode next(String type) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            String t = texts.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (t == null) {
-                break;
-            }
-            JsonNode n = Api.JSON.readTree(t);
-            if (type.equals(n.get("type").asString())) {
-                return n;
-            }
-        }
-        throw new AssertionError("no " + type + " message within 20 s");
+    JsonNode next(String type) {
+        return Api.JSON.readTree(
+                ws.nextMessage(t -> type.equals(Api.JSON.readTree(t).get("type").asString()), DEADLINE));
     }
 
     /** Sends a ping and waits for its pong: afterwards the server has registered the connection. */
-    void ping() throws Exception {
+    void ping() {
         send("{\"type\":\"ping\"}");
         assertThat(next("pong").get("type").asString()).isEqualTo("pong");
     }
 
-    int closeCode() throws Exception {
-        return closed.get(20, TimeUnit.SECONDS);
+    /** The messages received and not read yet. */
+    List<String> pending() {
+        return ws.pendingMessages();
     }
 
-    void close() throws Exception {
-        if (!closed.isDone()) {
-            ws.sendClose(1000, "bye").get(10, TimeUnit.SECONDS);
-            closed.get(20, TimeUnit.SECONDS);
-        }
+    /** Whether the server's close frame has arrived. */
+    boolean isClosed() {
+        return ws.isClosed();
     }
 
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        part.append(data);
-        if (last) {
-            texts.add(part.toString());
-            part.setLength(0);
-        }
-        webSocket.request(1);
-        return null;
+    int closeCode() {
+        return ws.awaitClose(DEADLINE).code();
     }
 
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-        closeReason = reason;
-        closed.complete(statusCode);
-        return null;
+    /** The reason of the server's close frame (waits for it, up to 20 s). */
+    String closeReason() {
+        return ws.awaitClose(DEADLINE).reason();
     }
 
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-        closed.completeExceptionally(error);
+    void close() {
+        ws.close();
     }
 }

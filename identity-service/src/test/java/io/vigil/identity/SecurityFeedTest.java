@@ -157,7 +157,7 @@ class SecurityFeedTest {
     void aBrowserPassesTheTokenAsASubprotocolAndTheServerSelectsTheOtherOne() throws Exception {
         FeedClient feed =
                 FeedClient.openOffering(s.service.port(), new String[] {"security-events.v1", "bearer." + admin});
-        assertThat(feed.ws.getSubprotocol()).isEqualTo("security-events.v1");
+        assertThat(feed.ws.subprotocol()).isEqualTo("security-events.v1");
         feed.ping();
         feed.close();
     }
@@ -172,10 +172,8 @@ class SecurityFeedTest {
         // A token in the query string is not read (it would be in every access log).
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
                 ExecutionException.class,
-                () -> FeedClient.builder()
-                        .buildAsync(
-                                java.net.URI.create(FeedClient.uri(s.service.port()) + "?access_token=" + admin),
-                                new FeedClient())
+                () -> FeedClient.attempt(
+                                java.net.URI.create(FeedClient.uri(s.service.port()) + "?access_token=" + admin))
                         .get(20, TimeUnit.SECONDS));
         assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode())
                 .isEqualTo(401);
@@ -192,7 +190,9 @@ class SecurityFeedTest {
 
     private int refusedStatus(String... headers) {
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
-                ExecutionException.class, () -> FeedClient.open(s.service.port(), headers));
+                ExecutionException.class,
+                () -> FeedClient.attempt(FeedClient.uri(s.service.port()), headers)
+                        .get(20, TimeUnit.SECONDS));
         assertThat(e.getCause()).isInstanceOf(WebSocketHandshakeException.class);
         WebSocketHandshakeException h = (WebSocketHandshakeException) e.getCause();
         assertThat(h.getResponse().headers().firstValue("Content-Type"))
@@ -263,7 +263,7 @@ class SecurityFeedTest {
 
             assertThat(expiring.closeCode()).isEqualTo(1008);
             Instant closedAt = Instant.now();
-            assertThat(expiring.closeReason).isEqualTo("token expired");
+            assertThat(expiring.closeReason()).isEqualTo("token expired");
             // Not before the token's exp (whole seconds), and soon after it.
             assertThat(closedAt).isAfterOrEqualTo(exp).isBefore(exp.plusSeconds(5));
             String path = PATH;
@@ -291,7 +291,7 @@ class SecurityFeedTest {
 
             // The feed of the long-lived token outlived it, through several rechecks.
             lasting.ping();
-            assertThat(lasting.closed).isNotDone();
+            assertThat(lasting.isClosed()).isFalse();
 
             // A feed the client closes takes its expiry timer with it: only the periodic recheck and
             // the lasting feed's timer stay queued.
@@ -317,7 +317,7 @@ class SecurityFeedTest {
                 ps.executeUpdate();
             }
             assertThat(lasting.closeCode()).isEqualTo(1008);
-            assertThat(lasting.closeReason).isEqualTo("token revoked");
+            assertThat(lasting.closeReason()).isEqualTo("token revoked");
             await().atMost(Duration.ofSeconds(20))
                     .until(() -> shortLived.service.feed().pendingTimers() == 1);
             await().atMost(Duration.ofSeconds(20))
@@ -345,9 +345,9 @@ class SecurityFeedTest {
         // The service rechecks every 30 s: a close within the await comes from the revocation itself.
         assertThat(s.api.post("/api/v1/auth/logout", null, first).status()).isEqualTo(204);
         assertThat(loggedOut.closeCode()).isEqualTo(1008);
-        assertThat(loggedOut.closeReason).isEqualTo("token revoked");
+        assertThat(loggedOut.closeReason()).isEqualTo("token revoked");
         other.ping();
-        assertThat(other.closed).isNotDone();
+        assertThat(other.isClosed()).isFalse();
 
         // A password change ends every session of the user, so the other feed too.
         Api.Response changed = s.api.send(
@@ -359,7 +359,7 @@ class SecurityFeedTest {
                 Map.of());
         assertThat(changed.status()).as(changed.text()).isEqualTo(204);
         assertThat(other.closeCode()).isEqualTo(1008);
-        assertThat(other.closeReason).isEqualTo("token revoked");
+        assertThat(other.closeReason()).isEqualTo("token revoked");
     }
 
     @Test
@@ -378,7 +378,7 @@ class SecurityFeedTest {
         assertThat(handled).isPositive().isLessThan(sent);
         assertThat(messageHits() - hitsBefore).isEqualTo(sent - handled);
         // The connection stays open: messages beyond the rate are dropped, not fatal.
-        assertThat(feed.closed).isNotDone();
+        assertThat(feed.isClosed()).isFalse();
         feed.close();
     }
 

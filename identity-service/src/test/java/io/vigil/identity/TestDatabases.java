@@ -1,24 +1,18 @@
 package io.vigil.identity;
 
+import io.vigil.test.TestDatabase;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.UUID;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
-/** Fresh, isolated databases for tests: an in-memory H2, or a new schema on the local PostgreSQL. */
+/** Fresh, isolated databases for tests as JDBC URLs: an in-memory H2, or a new schema on the local PostgreSQL. */
 final class TestDatabases {
-    static final String PG_BASE = "jdbc:postgresql://127.0.0.1:5432/test";
-    static final String PG_USER = "postgres";
+    static final String PG_USER = TestDatabase.PG_USER;
 
     private TestDatabases() {}
 
     /** A private in-memory H2 database in PostgreSQL mode, like the embedded default. */
     static String h2() {
-        return "jdbc:h2:mem:t" + UUID.randomUUID().toString().replace("-", "")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1";
+        return TestDatabase.h2Url("t", "MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
     }
 
     /**
@@ -26,34 +20,15 @@ final class TestDatabases {
      * test when PostgreSQL is not there, unless {@code vigil.require.servers} demands it.
      */
     static String freshPostgresSchema() {
-        String schema = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        try (Connection c = DriverManager.getConnection(PG_BASE, PG_USER, "");
-                Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA " + schema);
-        } catch (SQLException e) {
-            String why = "PostgreSQL at 127.0.0.1:5432 is not available: " + e.getMessage();
-            if (Boolean.getBoolean("vigil.require.servers")) {
-                Assertions.fail(why);
-            }
-            Assumptions.abort(why);
-        }
-        return PG_BASE + "?currentSchema=" + schema;
+        return TestDatabase.freshPostgresSchema("it_");
     }
 
     /** Drops a schema made by {@link #freshPostgresSchema()}. */
     static void dropPostgresSchema(String url) {
-        String schema = url.substring(url.indexOf("currentSchema=") + "currentSchema=".length());
-        try (Connection c = DriverManager.getConnection(PG_BASE, PG_USER, "");
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        } catch (SQLException e) {
-            // Best effort: a leftover schema does not affect other runs, which use their own.
-        }
+        TestDatabase.dropPostgresSchema(url);
     }
 
     static Connection connect(String url) throws SQLException {
-        return url.startsWith("jdbc:postgresql:")
-                ? DriverManager.getConnection(url, PG_USER, "")
-                : DriverManager.getConnection(url);
+        return TestDatabase.connect(url);
     }
 }

@@ -7,6 +7,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import io.vigil.core.Outcome;
 import io.vigil.test.LogEvent;
+import io.vigil.test.TestDatabase;
 import io.vigil.test.VigilExtension;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -46,7 +47,7 @@ abstract class AuditContract {
         // The application's own table first: the audit migration goes into a non-empty schema.
         db.execute("CREATE TABLE accounts (id VARCHAR(36) PRIMARY KEY, name VARCHAR(100))");
         var result = Flyway.configure()
-                .dataSource(db.dataSource)
+                .dataSource(db.dataSource())
                 .locations(AuditSchema.FLYWAY_LOCATION)
                 .table(AuditSchema.FLYWAY_HISTORY_TABLE)
                 .baselineOnMigrate(true)
@@ -65,7 +66,7 @@ abstract class AuditContract {
 
     @BeforeEach
     void auditLog() {
-        sink = JdbcAuditSink.create(db.dataSource);
+        sink = JdbcAuditSink.create(db.dataSource());
         audit = AuditLog.builder(telemetry.runtime()).sink(sink).build();
     }
 
@@ -94,7 +95,7 @@ abstract class AuditContract {
         var tracer = telemetry.runtime().openTelemetry().getTracer("test");
         Span span = tracer.spanBuilder("delete account").startSpan();
         try (Scope ignored = span.makeCurrent();
-                Connection c = db.dataSource.getConnection()) {
+                Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
             MDC.put("request_id", rolledBack);
             insertAccount(c, "gone");
@@ -135,7 +136,7 @@ abstract class AuditContract {
     void aTransactionBoundToTheContextIsUsedWithoutPassingTheConnection() throws Exception {
         String requestId = "req-" + id();
         MDC.put("request_id", requestId);
-        try (Connection c = db.dataSource.getConnection()) {
+        try (Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try (Scope ignored = AuditLog.bindTransaction(c)) {
                 audit.record("u-1", "rename_account", "account:1", Outcome.SUCCESS, null);
@@ -213,7 +214,7 @@ abstract class AuditContract {
 
     @Test
     void aFailingSinkNeverBreaksTheCallersTransactionAndIsCounted() throws Exception {
-        JdbcAuditSink missing = JdbcAuditSink.builder(db.dataSource)
+        JdbcAuditSink missing = JdbcAuditSink.builder(db.dataSource())
                 .table("no_such_audit_table")
                 .build();
         AuditSink throwing = (entry, tx) -> {
@@ -227,7 +228,7 @@ abstract class AuditContract {
                 .sink(sink)
                 .build()) {
             String account = id();
-            try (Connection c = db.dataSource.getConnection()) {
+            try (Connection c = db.dataSource().getConnection()) {
                 c.setAutoCommit(false);
                 AuditEntry e = broken.record(c, "u-9", "create_account", "account:" + account, Outcome.SUCCESS, null);
                 assertThat(e.requestId()).isEqualTo(requestId);
@@ -266,7 +267,7 @@ abstract class AuditContract {
     @Test
     void theShippedSqlIsTheMigrationAndTableNamesAreChecked() {
         assertThat(AuditSchema.createTableSql()).contains("CREATE TABLE audit_log", "audit_log_request_id");
-        assertThatThrownBy(() -> JdbcAuditSink.builder(db.dataSource).table("audit_log; DROP TABLE accounts"))
+        assertThatThrownBy(() -> JdbcAuditSink.builder(db.dataSource()).table("audit_log; DROP TABLE accounts"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -16,6 +16,7 @@ import io.vigil.identity.internal.traffic.TrafficGenerator;
 import io.vigil.kafka.ConsumerLagMonitor;
 import io.vigil.kafka.VigilKafka;
 import io.vigil.pipeline.EventPipeline;
+import io.vigil.test.WebSocketTestClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -37,7 +38,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -209,10 +209,7 @@ class LiveStackTest {
     private static String pipelineJob;
 
     /** The check's own security feed, open from the start (openFeed). */
-    private static WebSocket feed;
-
-    /** The close code the server sent on {@link #feed}. */
-    private static final CompletableFuture<Integer> FEED_CLOSED = new CompletableFuture<>();
+    private static WebSocketTestClient feed;
 
     /** Over the feed's default WS_MAX_MESSAGE_BYTES (4096), under Jetty's own frame limit (64 KiB). */
     private static final String OVERSIZED = "{\"type\":\"ping\",\"pad\":\"" + "x".repeat(16 * 1024) + "\"}";
@@ -558,9 +555,9 @@ class LiveStackTest {
         try {
             // Messages of each declared kind, and a flood beyond WS_MESSAGES_PER_SECOND (10): the
             // message and rate-limit panels have data whatever the traffic generator managed.
-            feed.sendText("{\"type\":\"subscribe\"}", true).get(10, TimeUnit.SECONDS);
+            feed.send("{\"type\":\"subscribe\"}");
             for (int i = 0; i < 30; i++) {
-                feed.sendText("{\"type\":\"ping\"}", true).get(10, TimeUnit.SECONDS);
+                feed.send("{\"type\":\"ping\"}");
             }
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofSeconds(1))
@@ -571,13 +568,13 @@ class LiveStackTest {
             // WebSocket errors (too_big), close-code and connection-duration panels have data even when
             // the traffic generator's feeds never got through their handshake (one run: its first
             // upgrade timed out after 30 s, so none of its refusals ran).
-            feed.sendText(OVERSIZED, true).get(10, TimeUnit.SECONDS);
-            assertThat(FEED_CLOSED.get(30, TimeUnit.SECONDS))
+            feed.send(OVERSIZED);
+            assertThat(feed.awaitClose(Duration.ofSeconds(30)).code())
                     .as("close code after a message over the size limit")
                     .isEqualTo(1009);
         } finally {
-            if (!FEED_CLOSED.isDone()) {
-                feed.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+            if (!feed.isClosed()) {
+                feed.webSocket().sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
             }
             feed = null;
         }
@@ -589,26 +586,18 @@ class LiveStackTest {
      * only worker on two cores the traffic generator, started with {@code supplyAsync}, held for its
      * whole run; the generator now waits as a managed block — TrafficCommandTest.)
      */
-    private static WebSocket openFeed() throws Exception {
+    private static WebSocketTestClient openFeed() throws Exception {
         HttpResponse<String> login = post(
                 FEED_CLIENT,
                 "/api/v1/auth/login",
                 "{\"email\":\"" + ADMIN_EMAIL + "\",\"password\":\"" + ADMIN_PASSWORD + "\"}");
         assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
         String token = Deploy.JSON.readTree(login.body()).get("access_token").asText();
-        return FEED_CLIENT
-                .newWebSocketBuilder()
+        return WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + service.port() + "/api/v1/ws/security-events"))
+                .httpClient(FEED_CLIENT)
                 .header("Authorization", "Bearer " + token)
-                .buildAsync(
-                        URI.create("ws://127.0.0.1:" + service.port() + "/api/v1/ws/security-events"),
-                        new WebSocket.Listener() {
-                            @Override
-                            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-                                FEED_CLOSED.complete(statusCode);
-                                return null;
-                            }
-                        })
-                .get(30, TimeUnit.SECONDS);
+                .timeout(Duration.ofSeconds(30))
+                .connect();
     }
 
     /** The state of one alert (firing, pending), or "inactive". */

@@ -1,42 +1,24 @@
 package io.vigil.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.UUID;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import io.vigil.test.TestDatabase;
 
 /**
  * {@link JdbcTelemetryContract} on the local PostgreSQL (127.0.0.1:5432, database {@code test}),
  * in a fresh schema per test. Skipped without the server unless {@code vigil.require.servers}.
  */
 class PostgresJdbcTelemetryTest extends JdbcTelemetryContract {
-    private static final String BASE = "jdbc:postgresql://127.0.0.1:5432/test";
-    private static final String USER = "postgres";
-    private String schema;
+    private String url;
 
     @Override
     String freshUrl() {
-        schema = "vigil_jdbc_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(BASE, USER, "");
-                Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA " + schema);
-        } catch (SQLException e) {
-            String why = "PostgreSQL at 127.0.0.1:5432 is not available: " + e.getMessage();
-            if (Boolean.getBoolean("vigil.require.servers")) {
-                Assertions.fail(why);
-            }
-            Assumptions.abort(why);
-        }
-        return BASE + "?currentSchema=" + schema;
+        url = TestDatabase.freshPostgresSchema("vigil_jdbc_");
+        return url;
     }
 
     @Override
     void configure(HikariConfig config) {
-        config.setUsername(USER);
+        config.setUsername(TestDatabase.PG_USER);
     }
 
     @Override
@@ -46,14 +28,8 @@ class PostgresJdbcTelemetryTest extends JdbcTelemetryContract {
 
     @Override
     void cleanUp() {
-        if (schema == null) {
-            return;
-        }
-        try (Connection c = DriverManager.getConnection(BASE, USER, "");
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        } catch (SQLException e) {
-            // best effort: other runs use schemas of their own
+        if (url != null) {
+            TestDatabase.dropPostgresSchema(url);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.vigil.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vigil.test.TestDatabase;
 import io.vigil.test.VigilExtension;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -14,11 +15,11 @@ class BacklogMonitorTest {
 
     @Test
     void aFailingCountIsLoggedOncePerOutageAndCounted() {
-        try (TestDatabase db = TestDatabase.h2();
+        try (TestDatabase db = SchedulerTables.h2();
                 VigilJobs jobs = VigilJobs.builder(telemetry.runtime())
                         .tableName("missing_table")
                         .build()) {
-            jobs.monitorBacklog(db.dataSource);
+            jobs.monitorBacklog(db.dataSource());
             jobs.refreshBacklog();
             jobs.refreshBacklog();
 
@@ -42,12 +43,12 @@ class BacklogMonitorTest {
 
     @Test
     void aTableNameThatIsNotOneIsRefused() {
-        try (TestDatabase db = TestDatabase.h2();
+        try (TestDatabase db = SchedulerTables.h2();
                 VigilJobs jobs = VigilJobs.builder(telemetry.runtime())
                         .tableName("t; drop table x")
                         .build()) {
             org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
-                    .isThrownBy(() -> jobs.monitorBacklog(db.dataSource));
+                    .isThrownBy(() -> jobs.monitorBacklog(db.dataSource()));
         }
     }
 }

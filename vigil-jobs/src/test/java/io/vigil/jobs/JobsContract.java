@@ -17,6 +17,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.vigil.core.ContextPropagation;
 import io.vigil.test.LogEvent;
+import io.vigil.test.TestDatabase;
 import io.vigil.test.VigilExtension;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,7 +89,7 @@ abstract class JobsContract {
     }
 
     private Scheduler scheduler(String name, int threads, Task<?>... tasks) {
-        Scheduler s = jobs.instrument(Scheduler.create(db.dataSource, tasks))
+        Scheduler s = jobs.instrument(Scheduler.create(db.dataSource(), tasks))
                 .schedulerName(() -> name)
                 .pollingInterval(Duration.ofMillis(50))
                 .threads(threads)
@@ -203,7 +204,7 @@ abstract class JobsContract {
         assertThat(firstGap).isGreaterThanOrEqualTo(Duration.ofMillis(200));
         assertThat(secondGap).isGreaterThanOrEqualTo(Duration.ofMillis(400));
         // Dead: removed from the table, never run again.
-        assertThat(db.rows(task)).isZero();
+        assertThat(SchedulerTables.rows(db, task)).isZero();
 
         List<SpanData> spans = telemetry.spans().stream()
                 .filter(sp -> sp.getName().equals("process " + task))
@@ -276,12 +277,12 @@ abstract class JobsContract {
             jobs.enqueue(before, purge, "p-" + i, i); // the stopped scheduler still writes to the table
         }
         assertThat(runs).isEmpty();
-        assertThat(db.rows(task)).isEqualTo(10);
+        assertThat(SchedulerTables.rows(db, task)).isEqualTo(10);
 
         // Two new instances share the table: each job runs exactly once, on one of them.
         started("after-restart-1", purge);
         started("after-restart-2", purge);
-        await().atMost(AWAIT).until(() -> db.rows(task) == 0 && runs.size() == 10);
+        await().atMost(AWAIT).until(() -> SchedulerTables.rows(db, task) == 0 && runs.size() == 10);
         assertThat(runs.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
         assertThat(metric(JobConventions.EXECUTIONS, task, "success")).isEqualTo(10);
     }
@@ -375,7 +376,7 @@ abstract class JobsContract {
         assertThat(spans.get(0).getTraceId()).isNotEqualTo(spans.get(1).getTraceId());
         assertThat(telemetry.metrics().find(JobConventions.LAST_SUCCESS, Map.of("task", task)))
                 .isPresent();
-        assertThat(db.rows(task)).isEqualTo(1); // rescheduled, never removed
+        assertThat(SchedulerTables.rows(db, task)).isEqualTo(1); // rescheduled, never removed
     }
 
     @Test
@@ -389,13 +390,13 @@ abstract class JobsContract {
         for (int i = 0; i < 3; i++) {
             jobs.enqueue(s, export, "e-" + i, "x", due);
         }
-        jobs.monitorBacklog(db.dataSource);
+        jobs.monitorBacklog(db.dataSource());
         jobs.refreshBacklog();
         assertThat(metric(JobConventions.DUE_JOBS, task, null)).isEqualTo(3);
         assertThat(metric(JobConventions.OLDEST_WAIT, task, null)).isGreaterThanOrEqualTo(30);
 
         s.start();
-        await().atMost(AWAIT).until(() -> ran.size() == 3 && db.rows(task) == 0);
+        await().atMost(AWAIT).until(() -> ran.size() == 3 && SchedulerTables.rows(db, task) == 0);
         jobs.refreshBacklog();
         assertThat(telemetry.metrics().find(JobConventions.DUE_JOBS, Map.of("task", task)))
                 .hasValueSatisfying(v -> assertThat(v.value()).isZero());

@@ -11,6 +11,7 @@ import io.vigil.http.websocket.WebSocketConnection;
 import io.vigil.http.websocket.WebSocketTelemetry;
 import io.vigil.test.LogEvent;
 import io.vigil.test.VigilExtension;
+import io.vigil.test.WebSocketTestClient;
 import jakarta.servlet.Filter;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
@@ -28,18 +29,12 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -214,7 +209,7 @@ abstract class JakartaWebSocketContract {
 
     @Test
     void messagesAreCountedTracedAndLoggedWithTheConnectionsIds() throws Exception {
-        Client alice = connect(
+        WebSocketTestClient alice = connect(
                 "X-User", "alice",
                 "X-Request-ID", "req-ws-1",
                 "traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01");
@@ -276,7 +271,7 @@ abstract class JakartaWebSocketContract {
         assertThat(connected.traceId()).isEqualTo(CLIENT_TRACE);
 
         // The next connection has ids of its own.
-        Client bob = connect("X-User", "bob");
+        WebSocketTestClient bob = connect("X-User", "bob");
         bob.exchange("{\"type\":\"subscribe\"}");
         await().atMost(Duration.ofSeconds(10)).until(() -> handlerLines().size() == 4);
         LogEvent bobs = handlerLines().get(3);
@@ -289,12 +284,12 @@ abstract class JakartaWebSocketContract {
 
     @Test
     void aConnectionBeyondTheLimitPerUserIsRefusedWith1008() throws Exception {
-        Client first = connect("X-User", "carol");
-        Client second = connect("X-User", "carol");
+        WebSocketTestClient first = connect("X-User", "carol");
+        WebSocketTestClient second = connect("X-User", "carol");
         first.exchange("{\"type\":\"subscribe\"}");
         second.exchange("{\"type\":\"subscribe\"}");
-        Client third = connect("X-User", "carol");
-        assertThat(third.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        WebSocketTestClient third = connect("X-User", "carol");
+        assertThat(third.awaitClose().code()).isEqualTo(1008);
         assertThat(metric("ws_connections_total", "status", "rejected_limit")).isEqualTo(1);
         assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(2);
         assertThat(metric("ws_connections_active")).isEqualTo(2);
@@ -310,7 +305,7 @@ abstract class JakartaWebSocketContract {
 
         first.close(1000);
         await().atMost(Duration.ofSeconds(10)).until(() -> metric("ws_connections_active") == 1);
-        Client fourth = connect("X-User", "carol");
+        WebSocketTestClient fourth = connect("X-User", "carol");
         fourth.exchange("{\"type\":\"subscribe\"}");
         assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(3);
         second.close(1000);
@@ -319,10 +314,10 @@ abstract class JakartaWebSocketContract {
 
     @Test
     void aFloodOfMessagesBeyondTheRateIsCountedAndRefused() throws Exception {
-        Client dave = connect("X-User", "dave");
+        WebSocketTestClient dave = connect("X-User", "dave");
         int sent = 40;
         for (int i = 0; i < sent; i++) {
-            dave.ws.sendText("{\"type\":\"subscribe\"}", true).get(10, TimeUnit.SECONDS);
+            dave.send("{\"type\":\"subscribe\"}");
         }
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> metric("ws_messages_received_total", "handler", "subscribe") == sent);
@@ -340,9 +335,9 @@ abstract class JakartaWebSocketContract {
 
     @Test
     void anOversizedMessageClosesWith1009() throws Exception {
-        Client erin = connect("X-User", "erin");
-        erin.ws.sendText("{\"type\":\"echo\",\"pad\":\"" + "x".repeat(2000) + "\"}", true);
-        assertThat(erin.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
+        WebSocketTestClient erin = connect("X-User", "erin");
+        erin.sendAsync("{\"type\":\"echo\",\"pad\":\"" + "x".repeat(2000) + "\"}");
+        assertThat(erin.awaitClose().code()).isEqualTo(1009);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> metric("ws_connections_closed_total", "close_code", "1009") == 1);
         assertThat(metric("ws_message_errors_total", "error_type", "too_big")).isEqualTo(1);
@@ -354,9 +349,9 @@ abstract class JakartaWebSocketContract {
 
     @Test
     void aHandlerExceptionClosesWith1011AndIsLoggedOnce() throws Exception {
-        Client frank = connect("X-User", "frank", "X-Request-ID", "req-boom");
-        frank.ws.sendText("{\"type\":\"boom\"}", true);
-        assertThat(frank.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1011);
+        WebSocketTestClient frank = connect("X-User", "frank", "X-Request-ID", "req-boom");
+        frank.sendAsync("{\"type\":\"boom\"}");
+        assertThat(frank.awaitClose().code()).isEqualTo(1011);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> metric("ws_connections_closed_total", "close_code", "1011") == 1);
         assertThat(metric("ws_message_errors_total", "error_type", "handler_error"))
@@ -374,10 +369,10 @@ abstract class JakartaWebSocketContract {
 
     @Test
     void refusedAuthenticationClosesWith1008AndIsCounted() throws Exception {
-        Client anonymous = connect(); // onOpen throws SecurityException
-        assertThat(anonymous.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
-        Client mallory = connect("X-User", "mallory", "X-Forbidden", "yes"); // onOpen calls rejectAuth
-        assertThat(mallory.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        WebSocketTestClient anonymous = connect(); // onOpen throws SecurityException
+        assertThat(anonymous.awaitClose().code()).isEqualTo(1008);
+        WebSocketTestClient mallory = connect("X-User", "mallory", "X-Forbidden", "yes"); // onOpen calls rejectAuth
+        assertThat(mallory.awaitClose().code()).isEqualTo(1008);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> metric("ws_connections_total", "status", "rejected_auth") == 2);
         assertThat(metric("ws_connections_total", "status", "accepted")).isZero();
@@ -387,11 +382,10 @@ abstract class JakartaWebSocketContract {
 
     @Test
     void anAnnotatedEndpointRunsThroughTheSameInstrumentation() throws Exception {
-        Client c = new Client();
-        c.ws = http.newWebSocketBuilder()
+        WebSocketTestClient c = WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + port + "/ws/echo/zoe"))
+                .httpClient(http)
                 .header("X-Request-ID", "req-echo")
-                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/echo/zoe"), c)
-                .get(10, TimeUnit.SECONDS);
+                .connect();
         assertThat(c.exchange("{\"type\":\"echo\"}")).isEqualTo("{\"type\":\"echo\",\"text\":15}");
         c.close(1000);
         await().atMost(Duration.ofSeconds(10)).until(() -> echoEvents.size() == 2);
@@ -427,12 +421,11 @@ abstract class JakartaWebSocketContract {
                 ws.endpoint("/ws/plain/{id}", () -> plain, b -> b.subprotocols(List.of("vigil.v2", "vigil.v1"))),
                 ws.annotated(Versioned.class, () -> new Versioned(events))))) {
             for (String path : List.of("/ws/plain/7", "/ws/versioned/8")) {
-                Client c = new Client();
-                c.ws = http.newWebSocketBuilder()
+                WebSocketTestClient c = WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + other.port() + path))
+                        .httpClient(http)
                         .subprotocols("vigil.v1", "vigil.v0")
-                        .buildAsync(URI.create("ws://127.0.0.1:" + other.port() + path), c)
-                        .get(10, TimeUnit.SECONDS);
-                assertThat(c.ws.getSubprotocol()).as(path).isEqualTo("vigil.v1");
+                        .connect();
+                assertThat(c.subprotocol()).as(path).isEqualTo("vigil.v1");
                 assertThat(c.exchange("hi")).isEqualTo("hi");
                 c.close(1000);
             }
@@ -456,14 +449,14 @@ abstract class JakartaWebSocketContract {
             }
         })))) {
             URI uri = URI.create("ws://127.0.0.1:" + other.port() + "/ws/limited");
-            Client first = new Client();
-            first.ws = http.newWebSocketBuilder().buildAsync(uri, first).get(10, TimeUnit.SECONDS);
+            WebSocketTestClient first =
+                    WebSocketTestClient.to(uri).httpClient(http).connect();
             first.exchange("hi");
-            Client second = new Client();
-            second.ws = http.newWebSocketBuilder().buildAsync(uri, second).get(10, TimeUnit.SECONDS);
+            WebSocketTestClient second =
+                    WebSocketTestClient.to(uri).httpClient(http).connect();
             Map<String, String> refused = Map.of("endpoint", "/ws/limited", "status", "rejected_limit");
             if (tellsEndpointsTheClientsAddress()) {
-                assertThat(second.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+                assertThat(second.awaitClose().code()).isEqualTo(1008);
                 assertThat(addresses).containsExactly("127.0.0.1"); // the refused one never reached the application
                 assertThat(telemetry.metrics().require("ws_connections_total", refused))
                         .isEqualTo(1);
@@ -503,16 +496,15 @@ abstract class JakartaWebSocketContract {
             }
         })));
         for (int i = 0; i < 20; i++) {
-            Client c = new Client();
-            c.ws = http.newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + other.port() + "/t"), c)
-                    .get(10, TimeUnit.SECONDS);
+            WebSocketTestClient c = WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + other.port() + "/t"))
+                    .httpClient(http)
+                    .connect();
             if (i % 2 == 0) {
                 c.exchange("hi");
                 c.close(1000);
             } else {
-                c.ws.sendText("boom", true);
-                assertThat(c.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1011);
+                c.sendAsync("boom");
+                assertThat(c.awaitClose().code()).isEqualTo(1011);
             }
         }
         other.close();
@@ -546,56 +538,10 @@ abstract class JakartaWebSocketContract {
         return telemetry.metrics().find(name, l).map(s -> s.value()).orElse(0.0);
     }
 
-    private Client connect(String... headers) throws Exception {
-        Client c = new Client();
-        WebSocket.Builder b = http.newWebSocketBuilder();
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        c.ws = b.buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws/chat/lobby"), c)
-                .get(10, TimeUnit.SECONDS);
-        return c;
-    }
-
-    /** A WebSocket client collecting whole text messages and the close code it receives. */
-    static final class Client implements WebSocket.Listener {
-        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
-        private final StringBuilder part = new StringBuilder();
-        WebSocket ws;
-
-        String exchange(String text) throws Exception {
-            ws.sendText(text, true).get(10, TimeUnit.SECONDS);
-            String answer = texts.poll(10, TimeUnit.SECONDS);
-            assertThat(answer).as("answer to " + text).isNotNull();
-            return answer;
-        }
-
-        void close(int code) throws Exception {
-            ws.sendClose(code, "bye").get(10, TimeUnit.SECONDS);
-            closed.get(10, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            part.append(data);
-            if (last) {
-                texts.add(part.toString());
-                part.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            closed.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            closed.completeExceptionally(error);
-        }
+    private WebSocketTestClient connect(String... headers) {
+        return WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + port + "/ws/chat/lobby"))
+                .httpClient(http)
+                .headers(headers)
+                .connect();
     }
 }

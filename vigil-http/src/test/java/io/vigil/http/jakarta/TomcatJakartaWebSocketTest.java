@@ -8,6 +8,7 @@ import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.servlet.VigilHttpFilter;
 import io.vigil.http.websocket.WebSocketConnection;
 import io.vigil.http.websocket.WebSocketTelemetry;
+import io.vigil.test.WebSocketTestClient;
 import jakarta.servlet.Filter;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -17,7 +18,6 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -62,16 +62,15 @@ class TomcatJakartaWebSocketTest extends JakartaWebSocketContract {
                 })),
                 filter)) {
             URI uri = URI.create("ws://127.0.0.1:" + other.port() + "/ws/behind");
-            Client first = new Client();
-            first.ws = http.newWebSocketBuilder()
+            WebSocketTestClient first = WebSocketTestClient.to(uri)
+                    .httpClient(http)
                     .header("X-Request-ID", "req-behind")
                     .header("traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01")
-                    .buildAsync(uri, first)
-                    .get(10, TimeUnit.SECONDS);
+                    .connect();
             first.exchange("hi");
-            Client second = new Client();
-            second.ws = http.newWebSocketBuilder().buildAsync(uri, second).get(10, TimeUnit.SECONDS);
-            assertThat(second.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            WebSocketTestClient second =
+                    WebSocketTestClient.to(uri).httpClient(http).connect();
+            assertThat(second.awaitClose().code()).isEqualTo(1008);
             first.close(1000);
         }
         assertThat(seen).containsExactly("req-behind 127.0.0.1");

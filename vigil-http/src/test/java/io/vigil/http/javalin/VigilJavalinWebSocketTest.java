@@ -16,20 +16,16 @@ import io.vigil.http.websocket.WebSocketConnection;
 import io.vigil.http.websocket.WebSocketTelemetry;
 import io.vigil.test.LogEvent;
 import io.vigil.test.VigilExtension;
+import io.vigil.test.WebSocketTestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -114,7 +110,7 @@ class VigilJavalinWebSocketTest {
 
     @Test
     void messagesAreCountedTracedAndLoggedWithTheConnectionsIds() throws Exception {
-        Client alice = connect(
+        WebSocketTestClient alice = connect(
                 "X-User", "alice",
                 "X-Request-ID", "req-ws-1",
                 "traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01");
@@ -184,7 +180,7 @@ class VigilJavalinWebSocketTest {
         assertThat(connected.traceId()).isEqualTo(CLIENT_TRACE);
 
         // The next connection has its own ids: nothing of alice's is left in the handler's MDC.
-        Client bob = connect("X-User", "bob");
+        WebSocketTestClient bob = connect("X-User", "bob");
         bob.exchange("{\"type\":\"subscribe\"}");
         await().atMost(Duration.ofSeconds(10)).until(() -> handlerLines().size() == 4);
         LogEvent bobs = handlerLines().get(3);
@@ -195,12 +191,12 @@ class VigilJavalinWebSocketTest {
 
     @Test
     void aConnectionBeyondTheLimitPerUserIsRefusedWith1008() throws Exception {
-        Client first = connect("X-User", "carol");
-        Client second = connect("X-User", "carol");
+        WebSocketTestClient first = connect("X-User", "carol");
+        WebSocketTestClient second = connect("X-User", "carol");
         first.exchange("{\"type\":\"subscribe\"}");
         second.exchange("{\"type\":\"subscribe\"}");
-        Client third = connect("X-User", "carol");
-        assertThat(third.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        WebSocketTestClient third = connect("X-User", "carol");
+        assertThat(third.awaitClose().code()).isEqualTo(1008);
         assertThat(metric("ws_connections_total", "status", "rejected_limit")).isEqualTo(1);
         assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(2);
         assertThat(metric("ws_connections_active")).isEqualTo(2);
@@ -218,7 +214,7 @@ class VigilJavalinWebSocketTest {
         // A place freed is a place again.
         first.close(1000);
         await().atMost(Duration.ofSeconds(10)).until(() -> metric("ws_connections_active") == 1);
-        Client fourth = connect("X-User", "carol");
+        WebSocketTestClient fourth = connect("X-User", "carol");
         fourth.exchange("{\"type\":\"subscribe\"}");
         assertThat(metric("ws_connections_total", "status", "accepted")).isEqualTo(3);
         second.close(1000);
@@ -227,10 +223,10 @@ class VigilJavalinWebSocketTest {
 
     @Test
     void aFloodOfMessagesBeyondTheRateIsCountedAndRefused() throws Exception {
-        Client dave = connect("X-User", "dave");
+        WebSocketTestClient dave = connect("X-User", "dave");
         int sent = 40;
         for (int i = 0; i < sent; i++) {
-            dave.ws.sendText("{\"type\":\"subscribe\"}", true).get(10, TimeUnit.SECONDS);
+            dave.send("{\"type\":\"subscribe\"}");
         }
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> metric("ws_messages_received_total", "handler", "subscribe") == sent);
@@ -249,9 +245,9 @@ class VigilJavalinWebSocketTest {
 
     @Test
     void anOversizedMessageClosesWith1009() throws Exception {
-        Client erin = connect("X-User", "erin");
-        erin.ws.sendText("{\"type\":\"echo\",\"pad\":\"" + "x".repeat(2000) + "\"}", true);
-        assertThat(erin.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
+        WebSocketTestClient erin = connect("X-User", "erin");
+        erin.sendAsync("{\"type\":\"echo\",\"pad\":\"" + "x".repeat(2000) + "\"}");
+        assertThat(erin.awaitClose().code()).isEqualTo(1009);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> metric("ws_connections_closed_total", "close_code", "1009") == 1);
         assertThat(metric("ws_message_errors_total", "error_type", "too_big")).isEqualTo(1);
@@ -263,9 +259,9 @@ class VigilJavalinWebSocketTest {
 
     @Test
     void aHandlerExceptionClosesWith1011AndIsLoggedOnce() throws Exception {
-        Client frank = connect("X-User", "frank", "X-Request-ID", "req-boom");
-        frank.ws.sendText("{\"type\":\"boom\"}", true);
-        assertThat(frank.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1011);
+        WebSocketTestClient frank = connect("X-User", "frank", "X-Request-ID", "req-boom");
+        frank.sendAsync("{\"type\":\"boom\"}");
+        assertThat(frank.awaitClose().code()).isEqualTo(1011);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> metric("ws_connections_closed_total", "close_code", "1011") == 1);
         assertThat(metric("ws_message_errors_total", "error_type", "handler_error"))
@@ -286,15 +282,18 @@ class VigilJavalinWebSocketTest {
         // No credentials: the before-upgrade handler answers 401, no WebSocket is opened.
         ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
                 ExecutionException.class,
-                () -> http.newWebSocketBuilder().buildAsync(uri(), new Client()).get(10, TimeUnit.SECONDS));
+                () -> WebSocketTestClient.to(uri())
+                        .httpClient(http)
+                        .connectAsync()
+                        .get(10, TimeUnit.SECONDS));
         assertThat(refused.getCause()).isInstanceOf(WebSocketHandshakeException.class);
         assertThat(((WebSocketHandshakeException) refused.getCause())
                         .getResponse()
                         .statusCode())
                 .isEqualTo(401);
         // Authenticated but not allowed: the connect handler throws 403, the socket closes with 1008.
-        Client mallory = connect("X-User", "mallory", "X-Forbidden", "yes");
-        assertThat(mallory.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        WebSocketTestClient mallory = connect("X-User", "mallory", "X-Forbidden", "yes");
+        assertThat(mallory.awaitClose().code()).isEqualTo(1008);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> metric("ws_connections_total", "status", "rejected_auth") == 2);
         assertThat(metric("ws_connections_total", "status", "accepted")).isZero();
@@ -315,12 +314,11 @@ class VigilJavalinWebSocketTest {
                         ws.instrument(h -> h.onMessage(ctx -> VigilJavalinWebSocket.send(ctx, "message", "ok")))))
                 .start("127.0.0.1", 0);
         try {
-            Client c = new Client();
-            c.ws = http.newWebSocketBuilder()
+            WebSocketTestClient c = WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + plain.port() + "/plain"))
+                    .httpClient(http)
                     .header("traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01")
                     .header("X-Request-ID", "req-plain")
-                    .buildAsync(URI.create("ws://127.0.0.1:" + plain.port() + "/plain"), c)
-                    .get(10, TimeUnit.SECONDS);
+                    .connect();
             c.exchange("hi");
             c.close(1000);
         } finally {
@@ -355,56 +353,7 @@ class VigilJavalinWebSocketTest {
         return URI.create("ws://127.0.0.1:" + app.port() + "/ws/chat/lobby");
     }
 
-    private Client connect(String... headers) throws Exception {
-        Client c = new Client();
-        WebSocket.Builder b = http.newWebSocketBuilder();
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        c.ws = b.buildAsync(uri(), c).get(10, TimeUnit.SECONDS);
-        return c;
-    }
-
-    /** A WebSocket client collecting whole text messages and the close code it receives. */
-    private static final class Client implements WebSocket.Listener {
-        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
-        final CompletableFuture<Integer> closed = new CompletableFuture<>();
-        private final StringBuilder part = new StringBuilder();
-        WebSocket ws;
-
-        /** Sends {@code text} and waits for the server's answer. */
-        String exchange(String text) throws Exception {
-            ws.sendText(text, true).get(10, TimeUnit.SECONDS);
-            String answer = texts.poll(10, TimeUnit.SECONDS);
-            assertThat(answer).as("answer to " + text).isNotNull();
-            return answer;
-        }
-
-        void close(int code) throws Exception {
-            ws.sendClose(code, "bye").get(10, TimeUnit.SECONDS);
-            closed.get(10, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            part.append(data);
-            if (last) {
-                texts.add(part.toString());
-                part.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            closed.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            closed.completeExceptionally(error);
-        }
+    private WebSocketTestClient connect(String... headers) {
+        return WebSocketTestClient.to(uri()).httpClient(http).headers(headers).connect();
     }
 }
