@@ -203,12 +203,8 @@ class SecurityFeedTest {
     @Test
     void aThirdFeedOfOneAdminIsClosedWith1008() throws Exception {
         // Another admin, so the other tests' feeds do not count against this one's limit.
-        String email = uniqueEmail();
-        Api.Response created = s.api.post(
-                "/api/v1/users",
-                Map.of("email", email, "password", PASSWORD, "full_name", "Ops", "role", "admin"),
-                admin);
-        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        Admin ops = newAdmin();
+        String email = ops.email();
         String token = s.api.login(email, PASSWORD).get("access_token").asString();
         double limited = metric("ws_connections_total", "status", "rejected_limit");
         FeedClient one = FeedClient.open(s.service.port(), "Authorization", "Bearer " + token);
@@ -225,7 +221,7 @@ class SecurityFeedTest {
                                 Map.of("limit_type", "websocket_connection", "endpoint", PATH)))
                 .isGreaterThanOrEqualTo(1);
         // The demoted admin's open feeds end at once.
-        String id = created.json().get("id").asString();
+        String id = ops.id();
         Api.Response demoted =
                 s.api.send("PATCH", "/api/v1/users/" + id, "{\"role\":\"user\"}", "application/json", admin, Map.of());
         assertThat(demoted.status()).as(demoted.text()).isEqualTo(200);
@@ -329,12 +325,8 @@ class SecurityFeedTest {
 
     @Test
     void logoutEndsTheFeedOpenedWithThatTokenAtOnceAndNoOther() throws Exception {
-        String email = uniqueEmail();
-        Api.Response created = s.api.post(
-                "/api/v1/users",
-                Map.of("email", email, "password", PASSWORD, "full_name", "Ops", "role", "admin"),
-                admin);
-        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        Admin ops = newAdmin();
+        String email = ops.email();
         String first = s.api.login(email, PASSWORD).get("access_token").asString();
         String second = s.api.login(email, PASSWORD).get("access_token").asString();
         FeedClient loggedOut = FeedClient.open(s.service.port(), "Authorization", "Bearer " + first);
@@ -380,6 +372,19 @@ class SecurityFeedTest {
         // The connection stays open: messages beyond the rate are dropped, not fatal.
         assertThat(feed.isClosed()).isFalse();
         feed.close();
+    }
+
+    private record Admin(String email, String id) {}
+
+    /** Another admin (created by the first), so the other tests' feeds do not count against its limits. */
+    private Admin newAdmin() {
+        String email = uniqueEmail();
+        Api.Response created = s.api.post(
+                "/api/v1/users",
+                Map.of("email", email, "password", PASSWORD, "full_name", "Ops", "role", "admin"),
+                admin);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        return new Admin(email, created.json().get("id").asString());
     }
 
     private double messageHits() {
