@@ -57,6 +57,7 @@ public final class VigilKafka {
     private static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
 
     private final OpenTelemetry openTelemetry;
+    private final boolean enabled;
     private final Logger logger;
     private final KafkaInstruments instruments;
     private final TelemetryFailures failures;
@@ -66,6 +67,7 @@ public final class VigilKafka {
 
     private VigilKafka(Builder b) {
         this.openTelemetry = b.openTelemetry;
+        this.enabled = b.enabled;
         this.logger = b.loggerFactory.getLogger("vigil.kafka");
         this.instruments = new KafkaInstruments(openTelemetry.getMeter(INSTRUMENTATION_NAME));
         this.failures = new TelemetryFailures(logger);
@@ -79,9 +81,9 @@ public final class VigilKafka {
 
     /** Kafka telemetry on {@code vigil}'s OpenTelemetry and logger factory. */
     public static VigilKafka create(Vigil vigil) {
-        return builder(vigil.openTelemetry())
-                .loggerFactory(vigil.loggerFactory())
-                .build();
+        Builder b = builder(vigil.openTelemetry()).loggerFactory(vigil.loggerFactory());
+        b.enabled = vigil.config().enabled();
+        return b.build();
     }
 
     /** Kafka telemetry on any {@link OpenTelemetry}; logs through SLF4J unless told otherwise. */
@@ -91,9 +93,17 @@ public final class VigilKafka {
 
     /**
      * {@code delegate} with telemetry on every {@code send}; every other method is the delegate's
-     * own. Closing the returned producer closes {@code delegate}.
+     * own. Closing the returned producer closes {@code delegate}. With observability off (a runtime
+     * with {@code ENABLE_OBSERVABILITY=false}) it is {@code delegate} itself.
      */
     public <K, V> Producer<K, V> producer(Producer<K, V> delegate) {
+        if (!enabled) {
+            // Not a no-op wrapper: its instrumenter would still put a (non-recording) producer span into each send's
+            // context, and another Kafka instrumentation (the OpenTelemetry Java agent's, which shares that span key
+            // through its instrumentation-API bridge) would then take the send as nested and make no span of its own
+            // — as vigil-jdbc's no-op wrapper did to the agent's JDBC spans (bench/README).
+            return Objects.requireNonNull(delegate, "delegate");
+        }
         return ProducerWrapper.wrap(
                 Objects.requireNonNull(delegate, "delegate"),
                 producerInstrumenter,
@@ -193,6 +203,7 @@ public final class VigilKafka {
     public static final class Builder {
         private final OpenTelemetry openTelemetry;
         private ILoggerFactory loggerFactory = LoggerFactory.getILoggerFactory();
+        private boolean enabled = true; // false only from a runtime with observability off (create)
 
         private Builder(OpenTelemetry openTelemetry) {
             this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
