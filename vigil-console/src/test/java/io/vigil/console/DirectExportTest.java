@@ -236,6 +236,66 @@ class DirectExportTest {
         }
     }
 
+    /**
+     * Above its trace rate a console keeps a sample of whole traces from its in-process exporters, and says so: the
+     * stats, the API's {@code /api/stats} and what it stores agree; error spans are kept whatever the sample.
+     */
+    @Test
+    void aboveItsTraceRateTheConsoleKeepsASampleOfWholeTracesAndSaysSo() {
+        try (VigilConsole console = VigilConsole.builder()
+                        .httpPort(0)
+                        .grpcPort(-1)
+                        .tracesPerSecond(1)
+                        .start();
+                SdkTracerProvider tp = SdkTracerProvider.builder()
+                        .setResource(RESOURCE)
+                        .addSpanProcessor(SimpleSpanProcessor.create(console.spanExporter()))
+                        .build()) {
+            Tracer tracer = tp.get("sampling-test");
+            // Far more than one trace a second until the console's one-second window closes on them.
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                for (int i = 0; i < 50; i++) {
+                    Span root = tracer.spanBuilder("GET /many")
+                            .setSpanKind(SpanKind.SERVER)
+                            .startSpan();
+                    try (Scope ignored = root.makeCurrent()) {
+                        tracer.spanBuilder("child").startSpan().end();
+                    }
+                    root.end();
+                }
+                return console.stats().keptTraceFraction() < 0.5;
+            });
+            long skippedBefore = console.stats().skippedSpans();
+            String failedTrace = null;
+            for (int i = 0; i < 200; i++) {
+                Span root = tracer.spanBuilder("GET /many")
+                        .setSpanKind(SpanKind.SERVER)
+                        .startSpan();
+                if (i == 0) {
+                    root.setStatus(StatusCode.ERROR, "boom");
+                    failedTrace = root.getSpanContext().getTraceId();
+                }
+                root.end();
+            }
+            assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
+            ConsoleStats stats = console.stats();
+            assertThat(stats.tracesPerSecond()).isEqualTo(1);
+            assertThat(stats.skippedSpans()).isGreaterThan(skippedBefore);
+            JsonNode api = new ApiClient(console).get("/api/stats");
+            assertThat(api.get("tracesPerSecond").asInt()).isEqualTo(1);
+            assertThat(api.get("keptTraceFraction").asDouble()).isLessThan(0.5);
+            assertThat(api.get("skippedSpans").asLong()).isGreaterThanOrEqualTo(stats.skippedSpans());
+            // An error span is kept, whatever the sample.
+            assertThat(new ApiClient(console)
+                            .get("/api/traces/" + failedTrace)
+                            .get("spans")
+                            .get(0)
+                            .get("name")
+                            .asText())
+                    .isEqualTo("GET /many");
+        }
+    }
+
     /** A root server span with events and an error, a child, and a third span linking to the child. */
     private static String emitSpans(SpanExporter exporter) {
         try (SdkTracerProvider tp = SdkTracerProvider.builder()
