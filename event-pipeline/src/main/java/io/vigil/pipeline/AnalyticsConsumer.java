@@ -242,14 +242,8 @@ public final class AnalyticsConsumer implements AutoCloseable {
             String storageKey) {
         static AnalyticsRow parse(String value) throws InvalidMessageException {
             try {
-                JsonNode m = JSON.readTree(value == null ? "" : value);
-                if (m == null || !m.isObject()) {
-                    throw new InvalidMessageException("not a JSON object");
-                }
-                String id = text(m, "event_id");
-                if (id.length() != 36) {
-                    throw new InvalidMessageException("event_id is not a UUID");
-                }
+                JsonNode m = object(value);
+                String id = eventId(m);
                 JsonNode occurred = m.path("occurred_at");
                 return new AnalyticsRow(
                         id,
@@ -262,6 +256,24 @@ public final class AnalyticsConsumer implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 throw new InvalidMessageException(e.toString());
             }
+        }
+
+        /** A message's value as a JSON object; anything else is invalid (poison). */
+        static JsonNode object(String value) throws IOException, InvalidMessageException {
+            JsonNode m = JSON.readTree(value == null ? "" : value);
+            if (m == null || !m.isObject()) {
+                throw new InvalidMessageException("not a JSON object");
+            }
+            return m;
+        }
+
+        /** The message's {@code event_id}, which must be a UUID: the key of its idempotent insert. */
+        static String eventId(JsonNode m) throws InvalidMessageException {
+            String id = text(m, "event_id");
+            if (id.length() != 36) {
+                throw new InvalidMessageException("event_id is not a UUID");
+            }
+            return id;
         }
 
         private static String text(JsonNode m, String field) throws InvalidMessageException {
@@ -292,14 +304,8 @@ public final class AnalyticsConsumer implements AutoCloseable {
             boolean security) {
         static AuditRow parse(String value) throws InvalidMessageException {
             try {
-                JsonNode m = JSON.readTree(value == null ? "" : value);
-                if (m == null || !m.isObject()) {
-                    throw new InvalidMessageException("not a JSON object");
-                }
-                String id = AnalyticsRow.text(m, "event_id");
-                if (id.length() != 36) {
-                    throw new InvalidMessageException("event_id is not a UUID");
-                }
+                JsonNode m = AnalyticsRow.object(value);
+                String id = AnalyticsRow.eventId(m);
                 if (!"audit".equals(AnalyticsRow.text(m, "event_type"))) {
                     throw new InvalidMessageException("event_type is not audit");
                 }
