@@ -8,9 +8,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.vigil.core.Vigil;
-import io.vigil.core.VigilConfig;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.IdentityService;
 import io.vigil.kafka.KafkaHeaders;
@@ -91,8 +89,8 @@ class CrossServiceTraceTest {
     @BeforeAll
     void start() throws Exception {
         broker = KRaftBroker.start();
-        pipelineVigil = runtime("event-pipeline", pipelineSpans);
-        identityVigil = runtime("identity-service", identitySpans);
+        pipelineVigil = EventPipelineTest.runtime("event-pipeline", pipelineSpans);
+        identityVigil = EventPipelineTest.runtime("identity-service", identitySpans);
         Map<String, String> env = new HashMap<>();
         env.put("DATA_DIR", dataDir.toString());
         env.put("DATABASE_URL", pipelineDb);
@@ -136,15 +134,6 @@ class CrossServiceTraceTest {
         if (broker != null) {
             broker.close();
         }
-    }
-
-    private static Vigil runtime(String service, InMemorySpanExporter spans) {
-        return Vigil.builder()
-                .config(VigilConfig.builder().serviceName(service).build())
-                .runtimeMetrics(false)
-                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
-                        (tracing, cfg) -> tracing.addSpanProcessor(SimpleSpanProcessor.create(spans))))
-                .build();
     }
 
     @Test

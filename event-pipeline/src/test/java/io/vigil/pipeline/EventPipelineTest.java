@@ -101,7 +101,8 @@ class EventPipelineTest {
         apiVigil.close();
     }
 
-    private static Vigil runtime(String service, InMemorySpanExporter spans) {
+    /** A runtime named {@code service} whose spans also go, one by one, to {@code spans}. */
+    static Vigil runtime(String service, InMemorySpanExporter spans) {
         return Vigil.builder()
                 .config(VigilConfig.builder().serviceName(service).build())
                 .runtimeMetrics(false)
