@@ -14,6 +14,7 @@ import io.vigil.identity.IdentityService;
 import io.vigil.kafka.KafkaHeaders;
 import io.vigil.kafka.embedded.KRaftBroker;
 import io.vigil.test.MetricSamples;
+import io.vigil.test.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +25,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -319,17 +319,8 @@ class CrossServiceTraceTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private long count(String sql, String... args) throws SQLException {
-        try (Connection c = DriverManager.getConnection(pipelineDb);
-                PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setString(i + 1, args[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+    private long count(String sql, String... args) {
+        return TestDatabase.countAt(pipelineDb, sql, args);
     }
 
     private static String header(ConsumerRecord<?, ?> record, String name) {

@@ -149,7 +149,12 @@ public final class TestDatabase implements AutoCloseable {
 
     /** The number {@code sql} ({@code SELECT COUNT(*) ...}) selects, with {@code args} bound as strings. */
     public long count(String sql, String... args) {
-        try (Connection c = connect(url);
+        return countAt(url, sql, args);
+    }
+
+    /** {@link #count(String, String...)} on any database, by its JDBC URL (one of a service under test, say). */
+    public static long countAt(String jdbcUrl, String sql, String... args) {
+        try (Connection c = connect(jdbcUrl);
                 PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setString(i + 1, args[i]);
