@@ -6,9 +6,12 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import ch.qos.logback.core.spi.AppenderAttachable;
 import ch.qos.logback.core.spi.AppenderAttachableImpl;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -135,6 +138,7 @@ public class VigilAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent
                 ILoggingEvent first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     reportDrops();
+                    flushAttached();
                     continue;
                 }
                 batch.add(first);
@@ -147,6 +151,7 @@ public class VigilAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent
                 if (queue.isEmpty()) {
                     reportDrops();
                 }
+                flushAttached();
                 if (!full && running && lingerNanos > 0) {
                     // Not waiting on the queue, so the next events are queued without waking this thread.
                     LockSupport.parkNanos(this, lingerNanos);
@@ -164,6 +169,25 @@ public class VigilAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent
             dropped.add(left);
         }
         reportDrops();
+    }
+
+    /**
+     * Flushes attached stream appenders that do not flush per event ({@code immediateFlush=false}): a
+     * batch's lines leave in one write instead of one per line. Only this thread writes to them.
+     */
+    private void flushAttached() {
+        for (Iterator<Appender<ILoggingEvent>> it = appenders.iteratorForAppenders(); it.hasNext(); ) {
+            if (it.next() instanceof OutputStreamAppender<ILoggingEvent> out && !out.isImmediateFlush()) {
+                OutputStream stream = out.getOutputStream();
+                if (stream != null) {
+                    try {
+                        stream.flush();
+                    } catch (IOException | RuntimeException ex) {
+                        addError("flushing " + out.getName() + " failed", ex);
+                    }
+                }
+            }
+        }
     }
 
     private void deliver(ILoggingEvent e) {

@@ -5,7 +5,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import io.opentelemetry.api.OpenTelemetry;
@@ -18,6 +17,7 @@ import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import io.vigil.core.internal.ConfigSource;
+import io.vigil.logback.internal.LineBatchingOutputStream;
 import io.vigil.logback.internal.LoggingVariables;
 import io.vigil.logback.internal.OtlpLogAppender;
 import java.io.OutputStream;
@@ -88,13 +88,12 @@ public final class VigilLogging implements AutoCloseable {
         traceContext.setName("VIGIL_TRACE_CONTEXT");
         traceContext.setContext(context);
 
-        OutputStreamAppender<ILoggingEvent> out;
-        if (b.output != null) {
-            out = new OutputStreamAppender<>();
-            out.setOutputStream(b.output);
-        } else {
-            out = new ConsoleAppender<>();
-        }
+        // Lines gathered per hand-off batch and written in one system call (flushed by the hand-off after each
+        // batch), instead of ConsoleAppender's write and flush per line.
+        OutputStreamAppender<ILoggingEvent> out = new OutputStreamAppender<>();
+        out.setOutputStream(
+                b.output != null ? LineBatchingOutputStream.of(b.output) : LineBatchingOutputStream.systemOut());
+        out.setImmediateFlush(false);
         out.setName("VIGIL_STDOUT_WRITER");
         out.setContext(context);
         out.setEncoder(encoder(config, scrubber));

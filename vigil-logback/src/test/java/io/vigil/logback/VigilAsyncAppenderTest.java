@@ -7,6 +7,10 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import ch.qos.logback.core.OutputStreamAppender;
+import io.vigil.logback.internal.LineBatchingOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -97,5 +101,58 @@ class VigilAsyncAppenderTest {
         assertThat(got).hasSize(1000);
         assertThat(got.get(999).getFormattedMessage()).isEqualTo("event 999");
         assertThat(async.droppedCount()).isZero();
+    }
+
+    @Test
+    void aBatchOfLinesReachesAStreamAppenderInFewWritesEachLineWhole() throws Exception {
+        List<String> writes = new CopyOnWriteArrayList<>();
+        OutputStream target = new OutputStream() {
+            @Override
+            public void write(int b) {
+                writes.add(String.valueOf((char) b));
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes.add(new String(b, off, len, StandardCharsets.UTF_8));
+            }
+        };
+        OutputStreamAppender<ILoggingEvent> out = new OutputStreamAppender<>();
+        out.setContext(context);
+        out.setOutputStream(LineBatchingOutputStream.of(target));
+        out.setImmediateFlush(false);
+        ch.qos.logback.classic.encoder.PatternLayoutEncoder encoder =
+                new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%msg%n");
+        encoder.start();
+        out.setEncoder(encoder);
+        out.start();
+        VigilAsyncAppender async = new VigilAsyncAppender();
+        async.setContext(context);
+        async.setLingerMillis(50); // events gather while the worker lingers after the first one
+        async.addAppender(out);
+        async.start();
+        Logger log = context.getLogger("t");
+        log.addAppender(async);
+
+        log.info("first");
+        // Flushed after its batch, without waiting for stop(): the line is out while the service runs.
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> String.join("", writes).equals("first\n"));
+        for (int i = 0; i < 200; i++) {
+            log.info("event {}", i);
+        }
+        async.stop();
+
+        String all = String.join("", writes);
+        StringBuilder expected = new StringBuilder("first\n");
+        for (int i = 0; i < 200; i++) {
+            expected.append("event ").append(i).append('\n');
+        }
+        assertThat(all).isEqualTo(expected.toString());
+        // 201 lines, written in batches: one write per batch or per 4 KiB, never one per line
+        assertThat(writes.size()).isLessThan(20);
+        assertThat(writes).allSatisfy(w -> assertThat(w).endsWith("\n"));
     }
 }
