@@ -145,6 +145,37 @@ class HttpServerTelemetryTest {
     }
 
     @Test
+    void attachingSetsTheRequestsMdcAndDetachingRestoresTheThreadsOwn() {
+        HttpServerTelemetry http = HttpServerTelemetry.create(telemetry.runtime());
+        var request = new FakeAccessor("GET", "/api/v1/things", "mdc-123");
+        RequestContext r = http.start(request, request, request);
+        org.slf4j.MDC.put("tenant", "acme"); // the thread's own entry, e.g. from a job around the call
+        org.slf4j.MDC.put("path", "/outer");
+        try {
+            try (var scope = r.attach()) {
+                assertThat(org.slf4j.MDC.get("request_id")).isEqualTo("mdc-123");
+                assertThat(org.slf4j.MDC.get("method")).isEqualTo("GET");
+                assertThat(org.slf4j.MDC.get("path")).isEqualTo("/api/v1/things");
+                assertThat(org.slf4j.MDC.get("tenant")).isEqualTo("acme");
+                r.userId("u-7");
+                org.slf4j.MDC.put("order_id", "o-1"); // the handler's own, left behind
+                assertThat(org.slf4j.MDC.get("user_id")).isEqualTo("u-7");
+            }
+            assertThat(org.slf4j.MDC.getCopyOfContextMap()).isEqualTo(Map.of("tenant", "acme", "path", "/outer"));
+            org.slf4j.MDC.clear();
+            try (var scope = r.attach()) {
+                assertThat(org.slf4j.MDC.get("user_id")).isEqualTo("u-7"); // later attachments carry the user
+            }
+            // nothing of the request outlives it on a thread that had no MDC: the next request starts clean
+            var left = org.slf4j.MDC.getCopyOfContextMap();
+            assertThat(left == null ? Map.of() : left).isEmpty();
+        } finally {
+            org.slf4j.MDC.clear();
+            r.end();
+        }
+    }
+
+    @Test
     void httpMetricsSwitchTurnsOffOnlyMetrics() throws Exception {
         try (var vigil = io.vigil.core.Vigil.builder()
                 .environment(Map.of("ENABLE_HTTP_METRICS", "false"))
