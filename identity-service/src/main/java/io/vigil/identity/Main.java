@@ -67,7 +67,12 @@ public final class Main {
                 .buildFromEnvironment(env);
         // Logging first, so that the telemetry's own start-up lines have the configured format.
         // The OTLP log bridge runs behind its own bounded hand-off: the request thread only enqueues the event.
-        VigilLogging logging = VigilLogging.builder(config).otlpHandoff(true).install();
+        // With the embedded console, routine log events of traces it will not keep are never bridged (it keeps a
+        // sample of whole traces above VIGIL_CONSOLE_TRACES_PER_SECOND); stdout still gets every line.
+        VigilLogging logging = VigilLogging.builder(config)
+                .otlpHandoff(true)
+                .otlpTraceFilter(console == null ? null : console.logRetention())
+                .install();
         quietLibraries();
         Vigil vigil = telemetry(
                 Vigil.builder().config(config).registerGlobal(true).customizeSdk(VigilProfiling.customizer(config)),

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * The Vigil console: a local OTLP viewer. It receives traces, logs and metrics over OTLP/HTTP (protobuf and JSON) and
@@ -167,6 +168,18 @@ public final class VigilConsole implements AutoCloseable {
     /** A log record exporter into this console in-process; see {@link #spanExporter()}. */
     public LogRecordExporter logRecordExporter() {
         return direct.logs();
+    }
+
+    /**
+     * Whether this console keeps the routine (below WARN) log records of the trace with a given id (32 hex digits),
+     * as decided by its trace sampling ({@code Builder.tracesPerSecond}) at the moment of asking; refusals are counted
+     * as skipped log records. An embedding process puts it ahead of its log pipeline (vigil-logback's {@code
+     * VigilLogging.Builder.otlpTraceFilter}) so that records the console would drop are never built: without it, the
+     * service maps, scrubs and batches every log event only for the console to discard most of them under load.
+     */
+    public Predicate<String> logRetention() {
+        TraceRetention retention = direct.retention();
+        return retention::keepsTraceLog;
     }
 
     /** A metric exporter into this console in-process, cumulative with the SDK's default aggregations. */

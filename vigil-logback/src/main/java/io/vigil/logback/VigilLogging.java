@@ -20,6 +20,7 @@ import io.vigil.core.internal.ConfigSource;
 import io.vigil.logback.internal.LineBatchingOutputStream;
 import io.vigil.logback.internal.LoggingVariables;
 import io.vigil.logback.internal.OtlpLogAppender;
+import io.vigil.logback.internal.TraceLogFilter;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -71,6 +73,7 @@ public final class VigilLogging implements AutoCloseable {
     private final List<AutoCloseable> registrations = new ArrayList<>();
     private final int queueSize;
     private final boolean otlpHandoff;
+    private final Predicate<String> otlpTraceFilter;
     private OtlpLogAppender otlp;
     private VigilAsyncAppender otlpQueue; // the OTLP bridge's hand-off, when otlpHandoff
 
@@ -79,6 +82,7 @@ public final class VigilLogging implements AutoCloseable {
         this.scrubber = b.scrubber;
         this.queueSize = b.queueSize;
         this.otlpHandoff = b.otlpHandoff;
+        this.otlpTraceFilter = b.otlpTraceFilter;
         this.context = b.context != null ? b.context : (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();
         root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -203,6 +207,9 @@ public final class VigilLogging implements AutoCloseable {
             otlp = new OtlpLogAppender(openTelemetry, scrubber);
             otlp.setName("VIGIL_OTLP");
             otlp.setContext(context);
+            if (otlpTraceFilter != null) {
+                otlp.addFilter(TraceLogFilter.of(otlpTraceFilter));
+            }
             otlp.start();
             if (otlpHandoff) {
                 // Behind the trace-context appender, so each event carries its trace and span ids in the MDC, taken
@@ -213,6 +220,10 @@ public final class VigilLogging implements AutoCloseable {
                 otlpQueue.setContext(context);
                 otlpQueue.setQueueSize(queueSize);
                 otlpQueue.setMaxBlockMillis(0);
+                if (otlpTraceFilter != null) {
+                    // Decided on the logging thread before the event is queued: a refused event costs no hand-off.
+                    otlpQueue.addFilter(TraceLogFilter.of(otlpTraceFilter));
+                }
                 otlpQueue.addAppender(otlp);
                 otlpQueue.start();
                 traceContext.addAppender(otlpQueue);
@@ -326,6 +337,7 @@ public final class VigilLogging implements AutoCloseable {
         private Duration maxBlock = Duration.ofMillis(20);
         private Duration lokiRetryMaxBackoff = Duration.ofSeconds(30);
         private boolean otlpHandoff;
+        private Predicate<String> otlpTraceFilter;
         private LoggerContext context;
         private Map<String, String> env = System.getenv();
 
@@ -391,6 +403,19 @@ public final class VigilLogging implements AutoCloseable {
          */
         public Builder otlpHandoff(boolean otlpHandoff) {
             this.otlpHandoff = otlpHandoff;
+            return this;
+        }
+
+        /**
+         * Which traces' routine log events reach the OpenTelemetry logs pipeline ({@link #connect}): an event below WARN
+         * whose trace id (its MDC's {@code trace_id}, 32 hex digits) the filter refuses is not bridged at all — never
+         * mapped, scrubbed, batched or exported. WARN and above, and events outside any trace, always are; stdout and
+         * Loki are not affected. For a destination that keeps a sample of whole traces anyway (the embedded console's
+         * {@code VigilConsole.logRetention()}): the records it would drop then cost nothing. Default: none, every event
+         * is bridged.
+         */
+        public Builder otlpTraceFilter(Predicate<String> keepsTrace) {
+            this.otlpTraceFilter = keepsTrace;
             return this;
         }
 

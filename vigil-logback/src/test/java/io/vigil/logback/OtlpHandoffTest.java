@@ -49,6 +49,10 @@ class OtlpHandoffTest {
     }
 
     private Logger install(int queueSize, LogRecordProcessor gate) {
+        return install(queueSize, gate, null);
+    }
+
+    private Logger install(int queueSize, LogRecordProcessor gate, java.util.function.Predicate<String> traceFilter) {
         // Nothing listens on the endpoint; the in-memory exporter sees what the OTLP exporter would send.
         VigilConfig config = VigilConfig.builder()
                 .serviceName("orders")
@@ -73,6 +77,7 @@ class OtlpHandoffTest {
                 .queueSize(queueSize)
                 .maxBlock(Duration.ofSeconds(5)) // stdout's bound; the OTLP hand-off never waits
                 .otlpHandoff(true)
+                .otlpTraceFilter(traceFilter)
                 .install()
                 .connect(vigil.openTelemetry());
         return context.getLogger("io.example.Orders");
@@ -112,6 +117,51 @@ class OtlpHandoffTest {
         assertThat(emittingThreads).containsExactly("vigil-log-otlp");
         assertThat(logging.otlpHandoff())
                 .hasValueSatisfying(h -> assertThat(h.droppedCount()).isZero());
+    }
+
+    @Test
+    void aTraceFilterKeepsRoutineEventsOfRefusedTracesOutOfThePipelineOnly() {
+        Set<String> asked = ConcurrentHashMap.newKeySet();
+        Logger log = install(64, LogRecordProcessor.composite(), traceId -> {
+            asked.add(traceId);
+            return traceId.endsWith("1");
+        });
+        io.opentelemetry.api.trace.Tracer tracer = vigil.openTelemetry().getTracer("t");
+        // Span ids are random; trace ids ending in 1 are kept. Find one trace of each kind.
+        Span keptSpan = null;
+        Span refusedSpan = null;
+        while (keptSpan == null || refusedSpan == null) {
+            Span s = tracer.spanBuilder("request").startSpan();
+            if (s.getSpanContext().getTraceId().endsWith("1") && keptSpan == null) {
+                keptSpan = s;
+            } else if (!s.getSpanContext().getTraceId().endsWith("1") && refusedSpan == null) {
+                refusedSpan = s;
+            } else {
+                s.end();
+            }
+        }
+        try (Scope ignored = keptSpan.makeCurrent()) {
+            log.info("routine, kept trace");
+        }
+        try (Scope ignored = refusedSpan.makeCurrent()) {
+            log.info("routine, refused trace");
+            log.warn("warning, refused trace");
+        }
+        log.info("outside any trace");
+        keptSpan.end();
+        refusedSpan.end();
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> exported.getFinishedLogRecordItems().size() >= 3);
+        logging.close(); // drains the hand-off: nothing else is still on its way
+        logging = null;
+        assertThat(exported.getFinishedLogRecordItems())
+                .extracting(r -> r.getBodyValue().asString())
+                .containsExactlyInAnyOrder("routine, kept trace", "warning, refused trace", "outside any trace");
+        assertThat(asked)
+                .containsExactlyInAnyOrder(
+                        keptSpan.getSpanContext().getTraceId(),
+                        refusedSpan.getSpanContext().getTraceId());
     }
 
     @Test

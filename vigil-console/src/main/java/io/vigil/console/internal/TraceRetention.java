@@ -3,6 +3,7 @@ package io.vigil.console.internal;
 import io.opentelemetry.api.logs.Severity;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
@@ -117,6 +118,23 @@ public final class TraceRetention {
         }
         skippedLogs.addAndGet(logs.size() - kept.size());
         return kept;
+    }
+
+    /**
+     * Whether a log record below WARN of the trace with this id (32 lowercase hex digits) is kept now — the same
+     * decision {@link #logs} takes, for a filter ahead of the log pipeline so that a record the console would drop is
+     * never built. A refusal is counted as a skipped log record; an invalid id is kept (a record outside any trace).
+     */
+    public boolean keepsTraceLog(String traceId) {
+        long threshold = keepAtMost;
+        if (tracesPerSecond == 0 || threshold == Long.MAX_VALUE || !TraceId.isValid(traceId)) {
+            return true;
+        }
+        if ((lowBits(traceId) >>> 1) <= threshold) {
+            return true;
+        }
+        skippedLogs.incrementAndGet();
+        return false;
     }
 
     /** Closes the window when a second has passed (the batch at hand starts the next one), then counts its roots. */

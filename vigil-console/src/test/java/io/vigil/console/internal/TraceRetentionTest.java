@@ -173,6 +173,36 @@ class TraceRetentionTest {
     }
 
     @Test
+    void theLogFilterAgreesWithTheExportersDecisionAndCountsWhatItRefuses() {
+        TraceRetention retention = new TraceRetention(100, now::get);
+        String[] ids = new String[2_000];
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = io.opentelemetry.api.trace.TraceId.fromLongs(random.nextLong(), random.nextLong());
+        }
+        for (String id : ids) {
+            assertThat(retention.keepsTraceLog(id)).as("below the rate").isTrue();
+        }
+        retention.spans(traces(1_000));
+        oneSecondLater();
+        retention.spans(List.of()); // a tenth kept from now on
+        long threshold = (long) (retention.keptFraction() * Long.MAX_VALUE);
+
+        int kept = 0;
+        for (String id : ids) {
+            boolean expected = TraceRetention.lowBits(id) >>> 1 <= threshold;
+            assertThat(retention.keepsTraceLog(id)).as(id).isEqualTo(expected);
+            kept += expected ? 1 : 0;
+        }
+        assertThat(kept).isBetween(140, 260); // a tenth of 2,000: 200 ± 4 standard deviations
+        assertThat(retention.skippedLogs()).isEqualTo(ids.length - kept);
+        // no trace: a record outside any trace is kept, and not counted
+        assertThat(retention.keepsTraceLog("00000000000000000000000000000000")).isTrue();
+        assertThat(retention.keepsTraceLog("not a trace id")).isTrue();
+        assertThat(retention.skippedLogs()).isEqualTo(ids.length - kept);
+    }
+
+    @Test
     void whenTheRateFallsEverythingIsKeptAgain() {
         TraceRetention retention = new TraceRetention(100, now::get);
         retention.spans(traces(1_000));
