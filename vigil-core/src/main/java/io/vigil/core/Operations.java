@@ -148,7 +148,14 @@ public final class Operations {
             }
             return new OperationScope(this, null, operation, Span.getInvalid(), null, 0, 0);
         }
-        KindTelemetry t = telemetry(operation.kind());
+        RuntimeTelemetry last = operation.lastRuntime;
+        KindTelemetry t;
+        if (last != null && last.runtime() == this) {
+            t = last.telemetry();
+        } else {
+            t = telemetry(operation.kind());
+            operation.lastRuntime = new RuntimeTelemetry(this, t);
+        }
         // This runtime's bounds: open values past its limit are recorded as other, and counted.
         operation = t.guards.bound(operation);
         Context parent = Context.current();
@@ -502,6 +509,9 @@ public final class Operations {
                     }
                 });
     }
+
+    /** A runtime and its telemetry of one kind, as an {@link Operation} remembers the last one that ran it. */
+    record RuntimeTelemetry(Operations runtime, KindTelemetry telemetry) {}
 
     /** What this runtime keeps per kind: its instruments, its logger and its dimension bounds. */
     record KindTelemetry(
