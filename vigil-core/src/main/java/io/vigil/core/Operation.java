@@ -32,7 +32,11 @@ public final class Operation {
     private final String[] values;
     private final String spanName;
     private final String[] messages; // the log message per outcome, built once
-    private final Attributes spanAttributes;
+    // The span's attributes (dimensions and the kind's constants) as parallel arrays: set on the
+    // span builder one by one, without the lambda (an allocation per span) that the builder's
+    // setAllAttributes passes to Attributes.forEach.
+    final AttributeKey<Object>[] spanAttributeKeys;
+    final Object[] spanAttributeValues;
     // Metric attributes per instrument and outcome; reason-/error-labelled ones are filled lazily.
     private final Attributes[][] metricAttributes;
     private final Map<String, Attributes>[] keyedAttributes;
@@ -139,7 +143,14 @@ public final class Operation {
         for (OperationKind.SpanAttribute a : kind.constantSpanAttributes()) {
             putTyped(span, a.key(), a.value());
         }
-        this.spanAttributes = span.build();
+        Attributes spanAttributes = span.build();
+        this.spanAttributeKeys = (AttributeKey<Object>[]) new AttributeKey<?>[spanAttributes.size()];
+        this.spanAttributeValues = new Object[spanAttributes.size()];
+        int[] n = {0};
+        spanAttributes.forEach((k, v) -> {
+            spanAttributeKeys[n[0]] = (AttributeKey<Object>) k;
+            spanAttributeValues[n[0]++] = v;
+        });
         List<OperationKind.Instrument> instruments = kind.instruments();
         this.metricAttributes = new Attributes[instruments.size()][];
         this.keyedAttributes = (Map<String, Attributes>[]) new Map<?, ?>[instruments.size()];
@@ -250,10 +261,6 @@ public final class Operation {
 
     String message(Outcome outcome) {
         return messages[outcome.ordinal()];
-    }
-
-    Attributes spanAttributes() {
-        return spanAttributes;
     }
 
     int dimensionCount() {
