@@ -56,7 +56,8 @@ public final class Operation {
     final org.slf4j.event.Level successLogLevel;
     // The runtime that last ran this operation and its telemetry for the kind, so a call skips the
     // runtime's map lookup. Written racily: the holder is immutable, and another runtime's holder
-    // only sends that runtime back to its map.
+    // only sends that runtime back to its map. It keeps that runtime reachable until another one
+    // runs the operation: a service has one; a test suite keeps at most one closed one per constant.
     Operations.RuntimeTelemetry lastRuntime;
 
     // Bounding that is the same for every runtime, done once: a bit per dimension whose value is
