@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
+import org.slf4j.event.KeyValuePair;
 
 /**
  * One domain operation of an {@link OperationKind}, with its dimension values bounded and every
@@ -31,7 +32,11 @@ public final class Operation {
     private final String[] values;
     private final String spanName;
     private final String[] messages; // the log message per outcome, built once
-    private final Attributes spanAttributes;
+    // The span's attributes (dimensions and the kind's constants) as parallel arrays: set on the
+    // span builder one by one, without the lambda (an allocation per span) that the builder's
+    // setAllAttributes passes to Attributes.forEach.
+    final AttributeKey<Object>[] spanAttributeKeys;
+    final Object[] spanAttributeValues;
     // Metric attributes per instrument and outcome; reason-/error-labelled ones are filled lazily.
     private final Attributes[][] metricAttributes;
     private final Map<String, Attributes>[] keyedAttributes;
@@ -44,8 +49,16 @@ public final class Operation {
     final AttributeKey<Double> durationKey;
     final int[] startInstruments;
     final int[] endInstruments;
-    final String[] logFields; // alternating name, value: operation_type and the dimensions
+    // The log event's leading fields (event_type, operation_type, the dimensions) as key-value pairs: immutable, so
+    // every event of this operation shares them instead of allocating its own.
+    final KeyValuePair[] constantLogPairs;
+    final String subjectLogField; // user_id, or target_user_id for user operations
     final org.slf4j.event.Level successLogLevel;
+    // The runtime that last ran this operation and its telemetry for the kind, so a call skips the
+    // runtime's map lookup. Written racily: the holder is immutable, and another runtime's holder
+    // only sends that runtime back to its map. It keeps that runtime reachable until another one
+    // runs the operation: a service has one; a test suite keeps at most one closed one per constant.
+    Operations.RuntimeTelemetry lastRuntime;
 
     // Bounding that is the same for every runtime, done once: a bit per dimension whose value is
     // {@code other} because it was outside the bounds (counted by the runtime at each recording),
@@ -131,7 +144,14 @@ public final class Operation {
         for (OperationKind.SpanAttribute a : kind.constantSpanAttributes()) {
             putTyped(span, a.key(), a.value());
         }
-        this.spanAttributes = span.build();
+        Attributes spanAttributes = span.build();
+        this.spanAttributeKeys = (AttributeKey<Object>[]) new AttributeKey<?>[spanAttributes.size()];
+        this.spanAttributeValues = new Object[spanAttributes.size()];
+        int[] n = {0};
+        spanAttributes.forEach((k, v) -> {
+            spanAttributeKeys[n[0]] = (AttributeKey<Object>) k;
+            spanAttributeValues[n[0]++] = v;
+        });
         List<OperationKind.Instrument> instruments = kind.instruments();
         this.metricAttributes = new Attributes[instruments.size()][];
         this.keyedAttributes = (Map<String, Attributes>[]) new Map<?, ?>[instruments.size()];
@@ -166,7 +186,13 @@ public final class Operation {
             fields.add(dims.get(i).logField());
             fields.add(values[i]);
         }
-        this.logFields = fields.toArray(String[]::new);
+        String[] logFields = fields.toArray(String[]::new); // alternating name, value
+        this.constantLogPairs = new KeyValuePair[1 + logFields.length / 2];
+        constantLogPairs[0] = new KeyValuePair("event_type", kind.eventType());
+        for (int i = 0; i < logFields.length; i += 2) {
+            constantLogPairs[1 + i / 2] = new KeyValuePair(logFields[i], logFields[i + 1]);
+        }
+        this.subjectLogField = "user.target.id".equals(kind.subjectSpanAttribute()) ? "target_user_id" : "user_id";
         this.successLogLevel = kind.successLogLevel(this);
     }
 
@@ -236,10 +262,6 @@ public final class Operation {
 
     String message(Outcome outcome) {
         return messages[outcome.ordinal()];
-    }
-
-    Attributes spanAttributes() {
-        return spanAttributes;
     }
 
     int dimensionCount() {

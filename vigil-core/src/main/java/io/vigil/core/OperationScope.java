@@ -13,7 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
+import org.slf4j.Marker;
+import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
+import org.slf4j.event.LoggingEvent;
+import org.slf4j.spi.LoggingEventAware;
 import org.slf4j.spi.LoggingEventBuilder;
 
 /**
@@ -40,6 +44,15 @@ public final class OperationScope implements AutoCloseable {
     private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
     private static final AttributeKey<String> ACTOR_ID = AttributeKey.stringKey("user.actor.id");
     private static final AttributeKey<String> EMAIL = AttributeKey.stringKey("user.email");
+    private static final KeyValuePair[] STATUS_PAIRS = new KeyValuePair[Outcome.values().length];
+    private static final KeyValuePair GRANTED = new KeyValuePair("granted", true);
+    private static final KeyValuePair NOT_GRANTED = new KeyValuePair("granted", false);
+
+    static {
+        for (Outcome o : Outcome.values()) {
+            STATUS_PAIRS[o.ordinal()] = new KeyValuePair("status", o.label());
+        }
+    }
 
     private final Operations operations;
     private final Operations.KindTelemetry telemetry;
@@ -239,7 +252,9 @@ public final class OperationScope implements AutoCloseable {
         long durationNanos = System.nanoTime() - startNanos;
         double seconds = durationNanos / 1e9;
         try {
-            if (span.isRecording()) {
+            // A sampled span records (isRecording would take the span's lock once more to say so);
+            // if the body ended it already, the SDK ignores these as it ignores the end below.
+            if (span.getSpanContext().isSampled() || span.isRecording()) {
                 annotateSpan(seconds);
             }
         } finally {
@@ -295,43 +310,120 @@ public final class OperationScope implements AutoCloseable {
         }
         OperationKind kind = operation.kind();
         // The code-level operation name is in the message (the span name), not repeated as a field.
-        LoggingEventBuilder b = logger.atLevel(level).addKeyValue("event_type", kind.eventType());
-        String[] fields = operation.logFields;
-        for (int i = 0; i < fields.length; i += 2) {
-            b.addKeyValue(fields[i], fields[i + 1]);
+        KeyValuePair[] constant = operation.constantLogPairs;
+        boolean granted = kind.outcomeEncoding() == OperationKind.OutcomeEncoding.GRANTED;
+        int size = constant.length
+                + 2 // status, duration_seconds
+                + (granted ? 1 : 0)
+                + (failureReason != null ? 1 : 0)
+                + (userId != null ? 1 : 0)
+                + (actorId != null ? 1 : 0)
+                + (email != null ? 1 : 0)
+                + (extraFields != null ? extraFields.size() / 2 : 0);
+        List<KeyValuePair> pairs = new ArrayList<>(size);
+        for (KeyValuePair p : constant) {
+            pairs.add(p);
         }
-        b.addKeyValue("status", outcome.label()).addKeyValue("duration_seconds", seconds);
-        if (kind.outcomeEncoding() == OperationKind.OutcomeEncoding.GRANTED) {
-            b.addKeyValue("granted", outcome == Outcome.SUCCESS);
+        pairs.add(STATUS_PAIRS[outcome.ordinal()]);
+        pairs.add(new KeyValuePair("duration_seconds", seconds));
+        if (granted) {
+            pairs.add(outcome == Outcome.SUCCESS ? GRANTED : NOT_GRANTED);
         }
         if (failureReason != null) {
-            b.addKeyValue("failure_reason", failureReason);
+            pairs.add(new KeyValuePair("failure_reason", failureReason));
         }
         if (userId != null) {
-            b.addKeyValue(subjectLogField(kind), userId);
+            pairs.add(new KeyValuePair(operation.subjectLogField, userId));
         }
         if (actorId != null) {
-            b.addKeyValue("actor_id", actorId);
+            pairs.add(new KeyValuePair("actor_id", actorId));
         }
         if (email != null) {
-            b.addKeyValue("email", email);
+            pairs.add(new KeyValuePair("email", email));
         }
         if (extraFields != null) {
             for (int i = 0; i < extraFields.size(); i += 2) {
-                b.addKeyValue((String) extraFields.get(i), extraFields.get(i + 1));
+                pairs.add(new KeyValuePair((String) extraFields.get(i), extraFields.get(i + 1)));
             }
-        }
-        if (error != null) {
-            b.setCause(error);
         }
         // A finished message, not a pattern with arguments: nothing to format per event, and the
         // same String instance on every line, which the JSON encoder's scrub cache recognises.
         String message = operation.message(outcome);
-        b.log(failureReason == null ? message : message + " (" + failureReason + ")");
+        if (failureReason != null) {
+            message = message + " (" + failureReason + ")";
+        }
+        if (logger instanceof LoggingEventAware aware) {
+            // Logback takes the event as it is (its key-value list included): no fluent builder, no
+            // list grown pair by pair, and the operation's constant pairs shared between events.
+            aware.log(new Event(level, logger.getName(), message, pairs, error));
+        } else {
+            LoggingEventBuilder b = logger.atLevel(level);
+            for (KeyValuePair p : pairs) {
+                b.addKeyValue(p.key, p.value);
+            }
+            if (error != null) {
+                b.setCause(error);
+            }
+            b.log(message);
+        }
     }
 
-    private static String subjectLogField(OperationKind kind) {
-        return "user.target.id".equals(kind.subjectSpanAttribute()) ? "target_user_id" : "user_id";
+    /**
+     * The operation's log event as SLF4J's fluent builder would have made it (no arguments, no
+     * markers; time, thread and caller are the logging backend's, the caller being {@link
+     * #writeLog}).
+     */
+    private record Event(Level level, String loggerName, String message, List<KeyValuePair> pairs, Throwable cause)
+            implements LoggingEvent {
+        @Override
+        public Level getLevel() {
+            return level;
+        }
+
+        @Override
+        public String getLoggerName() {
+            return loggerName;
+        }
+
+        @Override
+        public String getMessage() {
+            return message;
+        }
+
+        @Override
+        public List<Object> getArguments() {
+            return null;
+        }
+
+        @Override
+        public Object[] getArgumentArray() {
+            return null;
+        }
+
+        @Override
+        public List<Marker> getMarkers() {
+            return null;
+        }
+
+        @Override
+        public List<KeyValuePair> getKeyValuePairs() {
+            return pairs;
+        }
+
+        @Override
+        public Throwable getThrowable() {
+            return cause;
+        }
+
+        @Override
+        public long getTimeStamp() {
+            return 0;
+        }
+
+        @Override
+        public String getThreadName() {
+            return null;
+        }
     }
 
     private static String stackTrace(Throwable t) {

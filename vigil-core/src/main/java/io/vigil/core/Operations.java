@@ -7,6 +7,7 @@ import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.Clock;
@@ -148,7 +149,14 @@ public final class Operations {
             }
             return new OperationScope(this, null, operation, Span.getInvalid(), null, 0, 0);
         }
-        KindTelemetry t = telemetry(operation.kind());
+        RuntimeTelemetry last = operation.lastRuntime;
+        KindTelemetry t;
+        if (last != null && last.runtime() == this) {
+            t = last.telemetry();
+        } else {
+            t = telemetry(operation.kind());
+            operation.lastRuntime = new RuntimeTelemetry(this, t);
+        }
         // This runtime's bounds: open values past its limit are recorded as other, and counted.
         operation = t.guards.bound(operation);
         Context parent = Context.current();
@@ -156,11 +164,14 @@ public final class Operations {
         // the span's end, the duration attribute, the histograms and the log event all share.
         long startNanos = System.nanoTime();
         long startEpochNanos = epochClock.epochNanos(startNanos);
-        Span span = tracer.spanBuilder(operation.spanName())
-                .setParent(parent)
-                .setAllAttributes(operation.spanAttributes())
-                .setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS)
-                .startSpan();
+        SpanBuilder builder = tracer.spanBuilder(operation.spanName()).setParent(parent);
+        AttributeKey<Object>[] keys = operation.spanAttributeKeys;
+        Object[] values = operation.spanAttributeValues;
+        for (int i = 0; i < keys.length; i++) {
+            builder.setAttribute(keys[i], values[i]);
+        }
+        Span span =
+                builder.setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS).startSpan();
         Context context = parent.with(span);
         if (t.recordsMetrics) {
             for (int i : operation.startInstruments) {
@@ -502,6 +513,9 @@ public final class Operations {
                     }
                 });
     }
+
+    /** A runtime and its telemetry of one kind, as an {@link Operation} remembers the last one that ran it. */
+    record RuntimeTelemetry(Operations runtime, KindTelemetry telemetry) {}
 
     /** What this runtime keeps per kind: its instruments, its logger and its dimension bounds. */
     record KindTelemetry(

@@ -61,6 +61,26 @@ class RuntimeGuardsTest {
     }
 
     @Test
+    void anOperationAlternatingBetweenRuntimesRecordsInTheOneThatRunsIt() {
+        // An Operation remembers the last runtime that ran it (to skip a lookup): alternating
+        // runtimes must still each get their own instruments, logger and bounds.
+        Operation a = TARGETS.getFirst();
+        for (int i = 0; i < 3; i++) {
+            first.operations().run(a, s -> {});
+            second.operations().run(a, s -> {});
+            second.operations().run(a, s -> {});
+        }
+        assertThat(first.metrics().value("guarded_probe_calls_total", Map.of("target", "a", "status", "success")))
+                .isEqualTo(3);
+        assertThat(second.metrics().value("guarded_probe_calls_total", Map.of("target", "a", "status", "success")))
+                .isEqualTo(6);
+        assertThat(first.spans()).hasSize(3);
+        assertThat(second.spans()).hasSize(6);
+        assertThat(first.logs("guarded_probe")).hasSize(3);
+        assertThat(second.logs("guarded_probe")).hasSize(6);
+    }
+
+    @Test
     void closedValuesOutsideTheSetAreCountedByTheRuntimeThatRecordsThem() {
         Operation merge = DatabaseOperation.of("merge", "users", "merge_user");
         first.operations().run(merge, s -> {});
