@@ -134,7 +134,7 @@ public final class Main {
      * Starts the in-process console when telemetry is on, no OTLP endpoint is configured and {@code
      * VIGIL_CONSOLE} is not {@code false}; on {@code VIGIL_CONSOLE_PORT} (default 4318), or any free
      * port when that one is taken, holding at most {@code VIGIL_CONSOLE_MAX_BYTES} of records (default 64 MiB, a
-     * quarter of the standalone console's bound) and above {@code VIGIL_CONSOLE_TRACES_PER_SECOND} (default 100, 0 =
+     * quarter of the standalone console's bound) and above {@code VIGIL_CONSOLE_TRACES_PER_SECOND} (default 20, 0 =
      * all) a sample of whole traces. Returns {@code null} when there is none.
      */
     static VigilConsole startConsoleIfNoCollector(Map<String, String> env) {

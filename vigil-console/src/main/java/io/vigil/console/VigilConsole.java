@@ -55,13 +55,14 @@ public final class VigilConsole implements AutoCloseable {
     public static final long DEFAULT_EMBEDDED_MAX_BYTES = 64L * 1024 * 1024;
 
     /**
-     * The suggested trace rate for a console embedded in a service: 100 traces a second kept, a consistent fraction by
-     * trace id above that (errors and WARN logs always). Every kept record lives in the service's heap until evicted;
-     * keeping all of a loaded service's traces cost it 10 % of its throughput and doubled its p99 in collector pauses,
-     * and the byte bound then held only seconds of history (bench/README, issue 17). A hundred traces a second is more
-     * than anyone reads and keeps minutes in view.
+     * The suggested trace rate for a console embedded in a service: 20 traces a second kept, a consistent fraction by
+     * trace id above that (errors and WARN logs always). Every kept record lives in the service's heap until evicted,
+     * copied by every young collection until it is promoted: keeping all of a loaded service's traces cost it 10 % of
+     * its throughput and doubled its p99 in collector pauses, and at 100 a second the young pauses were still about
+     * twice console-off's, while the byte bound held 1.5 minutes (bench/README, issue 17). Twenty traces a second is
+     * more than anyone reads, keeps several minutes in view, and brings the pauses back near console-off's.
      */
-    public static final int DEFAULT_EMBEDDED_TRACES_PER_SECOND = 100;
+    public static final int DEFAULT_EMBEDDED_TRACES_PER_SECOND = 20;
 
     private final Settings settings;
     private final String token;
