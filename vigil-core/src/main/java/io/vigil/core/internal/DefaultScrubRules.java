@@ -100,66 +100,56 @@ public final class DefaultScrubRules {
         boolean assignment = false;
         boolean ssnShape = false;
         boolean ninoShape = false;
-        // The current digit run (digits, single separators between them): its start, its digit
-        // count and its Luhn sums — digits at even offsets plain and odd ones doubled, and the
-        // other way round — so that where it ends the card check costs nothing more.
+        // The current digit run (digits, single separators between them): its start and its digit
+        // count, so that where a long one ends the card check looks at that run alone.
         int run = 0;
         int runStart = 0;
-        int luhnEven = 0;
-        int luhnOdd = 0;
         int best = 0;
         for (int i = 0; i < n; i++) {
             char c = text.charAt(i);
             int kind = c < 128 ? KIND[c] : 0;
             if (kind == DIGIT) {
-                int d = c - '0';
                 if (run == 0) {
                     runStart = i;
-                    luhnEven = d;
-                    luhnOdd = DOUBLED[d];
-                } else if ((run & 1) == 0) {
-                    luhnEven += d;
-                    luhnOdd += DOUBLED[d];
-                } else {
-                    luhnEven += DOUBLED[d];
-                    luhnOdd += d;
                 }
                 if (++run > best) {
                     best = run;
                 }
                 continue;
             }
-            if (kind == 0) { // most letters: nothing starts here
+            // Anything else but a single separator inside a digit run ends the run.
+            if (run != 0 && !((c == ' ' || c == '-') && i + 1 < n && isDigit(text.charAt(i + 1)))) {
                 if (run >= 13) {
-                    mask |= cardsInRun(text, runStart, i, run, luhnEven, luhnOdd);
+                    mask |= cardsInRun(text, runStart, i, run);
                 }
                 run = 0;
-                continue;
             }
-            if (!((c == ' ' || c == '-') && run > 0 && i + 1 < n && isDigit(text.charAt(i + 1)))) {
-                if (run >= 13) {
-                    mask |= cardsInRun(text, runStart, i, run, luhnEven, luhnOdd);
-                }
-                run = 0; // not a single separator inside a digit run
-            }
-            switch (c) {
-                case '-' -> ssnShape = ssnShape || ssnAt(text, i);
-                case '=', ':' -> assignment = true;
-                case '@' -> mask |= EMAIL_BIT;
-                case '%', '+' -> mask |= ENCODED;
-                case 'b', 'd' -> mask |= scheme(text, i);
-                case 'e' -> {
-                    if (i + 2 < n && text.charAt(i + 1) == 'y' && text.charAt(i + 2) == 'J') {
+            // Dispatched on the class, not on the character: ids are hex, full of b, d and e.
+            switch (kind) {
+                case 0 -> {} // most letters: nothing starts here
+                case LOWER -> {
+                    if (c != 'e') {
+                        mask |= scheme(text, i);
+                    } else if (i + 2 < n && text.charAt(i + 1) == 'y' && text.charAt(i + 2) == 'J') {
                         mask |= JWT_BIT;
                     }
                 }
-                default -> { // A-Z
+                case UPPER -> {
                     if (c == 'B' || c == 'D') {
                         mask |= scheme(text, i);
                     } else if (c == 'P' && text.startsWith("PRIVATE KEY-----", i)) {
                         mask |= PEM;
                     }
                     ninoShape = ninoShape || ninoAt(text, i);
+                }
+                default -> { // MARK
+                    switch (c) {
+                        case '-' -> ssnShape = ssnShape || ssnAt(text, i);
+                        case '=', ':' -> assignment = true;
+                        case '@' -> mask |= EMAIL_BIT;
+                        case '%', '+' -> mask |= ENCODED;
+                        default -> {} // a space
+                    }
                 }
             }
         }
@@ -168,7 +158,7 @@ public final class DefaultScrubRules {
             mask |= SECRET;
         }
         if (run >= 13) {
-            mask |= cardsInRun(text, runStart, n, run, luhnEven, luhnOdd);
+            mask |= cardsInRun(text, runStart, n, run);
         }
         if ((best >= 9 && ssnShape) || (best >= 6 && ninoShape)) {
             mask |= NATIONAL_ID;
@@ -178,7 +168,12 @@ public final class DefaultScrubRules {
 
     private static final byte DIGIT = 1;
     private static final byte MARK = 2;
-    /** Per ASCII character: a digit, a character a rule's necessary condition starts at, or neither (0). */
+    private static final byte LOWER = 3;
+    private static final byte UPPER = 4;
+    /**
+     * Per ASCII character: a digit, punctuation a rule's necessary condition starts at ({@code
+     * " -=:@%+"}), {@code b d e}, a capital letter, or none of these (0).
+     */
     private static final byte[] KIND = new byte[128];
 
     static {
@@ -186,10 +181,13 @@ public final class DefaultScrubRules {
             KIND[c] = DIGIT;
         }
         for (char c = 'A'; c <= 'Z'; c++) {
+            KIND[c] = UPPER;
+        }
+        for (char c : " -=:@%+".toCharArray()) {
             KIND[c] = MARK;
         }
-        for (char c : " -=:@%+bde".toCharArray()) {
-            KIND[c] = MARK;
+        for (char c : "bde".toCharArray()) {
+            KIND[c] = LOWER;
         }
     }
 
@@ -331,22 +329,17 @@ public final class DefaultScrubRules {
         return replaceAll(EMAIL, text, m -> Scrubber.maskEmail(m.group()));
     }
 
-    /** Each digit doubled as Luhn doubles it (the digits of the product added up). */
-    private static final int[] DOUBLED = {0, 2, 4, 6, 8, 1, 3, 5, 7, 9};
-
     /**
      * {@link #CARD_BIT} when a match of the card pattern in the digit run {@code [from, to)} of
      * {@code digits} digits passes Luhn. A run of 13–19 digits is the pattern's only match there
      * (it starts after a non-digit, the greedy repetitions take it whole, no digit follows), so its
-     * sums decide; a longer run is matched as the pattern would.
+     * Luhn check decides; a longer run is matched as the pattern would.
      */
-    private static int cardsInRun(String text, int from, int to, int digits, int luhnEven, int luhnOdd) {
+    private static int cardsInRun(String text, int from, int to, int digits) {
         if (digits > 19) {
             return cardsIn(text, from, to);
         }
-        // Luhn counts from the last digit (offset digits - 1), which is added plain.
-        int sum = ((digits - 1) & 1) == 0 ? luhnEven : luhnOdd;
-        return sum % 10 == 0 ? CARD_BIT : 0;
+        return luhnValid(text, from, to) ? CARD_BIT : 0;
     }
 
     /** {@link #CARD_BIT} when a match of the card pattern inside the digit run {@code [from, to)} passes Luhn. */
