@@ -23,7 +23,6 @@ public final class DefaultScrubRules {
     private static final Pattern EMAIL =
             Pattern.compile("[\\p{L}\\p{M}\\p{N}._%+-]+@[\\p{L}\\p{M}\\p{N}.-]+\\.[\\p{L}\\p{M}]{2,}");
 
-    private static final Pattern CARD = Pattern.compile("(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])");
     private static final Pattern US_SSN = Pattern.compile("(?<![0-9])[0-9]{3}-[0-9]{2}-[0-9]{4}(?![0-9])");
     private static final Pattern UK_NINO =
             Pattern.compile("\\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\\b");
@@ -76,8 +75,8 @@ public final class DefaultScrubRules {
             if ((m & (1 << r)) == 0) {
                 continue;
             }
-            // The scan has measured the digit runs already: the card rule goes straight to Luhn.
-            String next = r == 5 ? cardNumbersAfterScan(out) : RULES.get(r).apply(out);
+            // The scan has found a Luhn-valid match already: the card rule goes straight to replacing.
+            String next = r == 5 ? replaceCards(out) : RULES.get(r).apply(out);
             if (next != out) {
                 // The text changed: what the later rules can match is decided on the new text.
                 out = next;
@@ -90,7 +89,9 @@ public final class DefaultScrubRules {
     /**
      * One pass over {@code text}: a bit per default rule whose cheap necessary condition holds (the
      * same conditions the rules check themselves — a PEM header, an authorization scheme word, {@code
-     * eyJ}, an assignment with a secret stem, {@code @}, a 13-digit run, an SSN or NINO shape), plus
+     * eyJ}, an assignment with a secret stem, {@code @}, a card number match that passes Luhn (checked
+     * on each run of 13 or more digits where the run ends, as the card pattern would match it), an
+     * SSN or NINO shape), plus
      * {@link #ENCODED}. Zero for almost every id, path, address and message.
      */
     public static int candidates(String text) {
@@ -99,36 +100,41 @@ public final class DefaultScrubRules {
         boolean assignment = false;
         boolean ssnShape = false;
         boolean ninoShape = false;
+        // The current digit run (digits, single separators between them): its start and its digit
+        // count, so that where a long one ends the card check looks at that run alone.
         int run = 0;
+        int runStart = 0;
         int best = 0;
         for (int i = 0; i < n; i++) {
             char c = text.charAt(i);
             int kind = c < 128 ? KIND[c] : 0;
             if (kind == DIGIT) {
+                if (run == 0) {
+                    runStart = i;
+                }
                 if (++run > best) {
                     best = run;
                 }
                 continue;
             }
-            if (kind == 0) { // most letters: nothing starts here
+            // Anything else but a single separator inside a digit run ends the run.
+            if (run != 0 && !((c == ' ' || c == '-') && i + 1 < n && isDigit(text.charAt(i + 1)))) {
+                if (run >= 13) {
+                    mask |= cardsInRun(text, runStart, i, run);
+                }
                 run = 0;
-                continue;
             }
-            if (!((c == ' ' || c == '-') && run > 0 && i + 1 < n && isDigit(text.charAt(i + 1)))) {
-                run = 0; // not a single separator inside a digit run
-            }
-            switch (c) {
-                case '-' -> ssnShape = ssnShape || ssnAt(text, i);
-                case '=', ':' -> assignment = true;
-                case '@' -> mask |= EMAIL_BIT;
-                case '%', '+' -> mask |= ENCODED;
-                case 'b', 'd' -> mask |= scheme(text, i);
-                case 'e' -> {
-                    if (i + 2 < n && text.charAt(i + 1) == 'y' && text.charAt(i + 2) == 'J') {
+            // Dispatched on the class, not on the character: ids are hex, full of b, d and e.
+            switch (kind) {
+                case 0 -> {} // most letters: nothing starts here
+                case LOWER -> {
+                    if (c != 'e') {
+                        mask |= scheme(text, i);
+                    } else if (i + 2 < n && text.charAt(i + 1) == 'y' && text.charAt(i + 2) == 'J') {
                         mask |= JWT_BIT;
                     }
                 }
-                default -> { // A-Z
+                case UPPER -> {
                     if (c == 'B' || c == 'D') {
                         mask |= scheme(text, i);
                     } else if (c == 'P' && text.startsWith("PRIVATE KEY-----", i)) {
@@ -136,14 +142,23 @@ public final class DefaultScrubRules {
                     }
                     ninoShape = ninoShape || ninoAt(text, i);
                 }
+                default -> { // MARK
+                    switch (c) {
+                        case '-' -> ssnShape = ssnShape || ssnAt(text, i);
+                        case '=', ':' -> assignment = true;
+                        case '@' -> mask |= EMAIL_BIT;
+                        case '%', '+' -> mask |= ENCODED;
+                        default -> {} // a space
+                    }
+                }
             }
         }
         // The stems only matter next to an assignment, which few values hold: looked for only then.
         if (assignment && containsSecretStem(text)) {
             mask |= SECRET;
         }
-        if (best >= 13) {
-            mask |= CARD_BIT;
+        if (run >= 13) {
+            mask |= cardsInRun(text, runStart, n, run);
         }
         if ((best >= 9 && ssnShape) || (best >= 6 && ninoShape)) {
             mask |= NATIONAL_ID;
@@ -153,7 +168,12 @@ public final class DefaultScrubRules {
 
     private static final byte DIGIT = 1;
     private static final byte MARK = 2;
-    /** Per ASCII character: a digit, a character a rule's necessary condition starts at, or neither (0). */
+    private static final byte LOWER = 3;
+    private static final byte UPPER = 4;
+    /**
+     * Per ASCII character: a digit, punctuation a rule's necessary condition starts at ({@code
+     * " -=:@%+"}), {@code b d e}, a capital letter, or none of these (0).
+     */
     private static final byte[] KIND = new byte[128];
 
     static {
@@ -161,10 +181,13 @@ public final class DefaultScrubRules {
             KIND[c] = DIGIT;
         }
         for (char c = 'A'; c <= 'Z'; c++) {
+            KIND[c] = UPPER;
+        }
+        for (char c : " -=:@%+".toCharArray()) {
             KIND[c] = MARK;
         }
-        for (char c : " -=:@%+bde".toCharArray()) {
-            KIND[c] = MARK;
+        for (char c : "bde".toCharArray()) {
+            KIND[c] = LOWER;
         }
     }
 
@@ -306,98 +329,147 @@ public final class DefaultScrubRules {
         return replaceAll(EMAIL, text, m -> Scrubber.maskEmail(m.group()));
     }
 
-    private static String cardNumbersAfterScan(String text) {
-        if (!hasLuhnValidCandidate(text)) {
-            return text;
+    /**
+     * {@link #CARD_BIT} when a match of the card pattern in the digit run {@code [from, to)} of
+     * {@code digits} digits passes Luhn. A run of 13–19 digits is the pattern's only match there
+     * (it starts after a non-digit, the greedy repetitions take it whole, no digit follows), so its
+     * Luhn check decides; a longer run is matched as the pattern would.
+     */
+    private static int cardsInRun(String text, int from, int to, int digits) {
+        if (digits > 19) {
+            return cardsIn(text, from, to);
         }
-        return replaceAll(CARD, text, m -> luhnValid(m.group()) ? Scrubber.REDACTED : m.group());
+        return luhnValid(text, from, to) ? CARD_BIT : 0;
+    }
+
+    /** {@link #CARD_BIT} when a match of the card pattern inside the digit run {@code [from, to)} passes Luhn. */
+    private static int cardsIn(String text, int from, int to) {
+        for (int p = from; p < to; ) {
+            int end = cardMatchEnd(text, p);
+            if (end < 0) {
+                p = nextCardStart(text, p + 1, to);
+            } else if (luhnValid(text, p, end)) {
+                return CARD_BIT;
+            } else {
+                p = nextCardStart(text, end, to);
+            }
+        }
+        return 0;
     }
 
     static String cardNumbers(String text) {
-        // A card is 13–19 digits with at most single spaces or dashes between them; a UUID or a
-        // timestamp has digits, but never such a run.
-        if (longestDigitRun(text) < 13 || !hasLuhnValidCandidate(text)) {
-            return text;
-        }
-        return replaceAll(CARD, text, m -> luhnValid(m.group()) ? Scrubber.REDACTED : m.group());
+        return replaceCards(text);
     }
 
     /**
-     * Whether any stretch the card pattern could match — 13 to 19 digits, single spaces or dashes
-     * between them, no digit right before or after — passes the Luhn check. Only then can the
-     * pattern change anything, so ids with long digit runs (a UUID's last group, trace ids) never
-     * reach it.
+     * The card rule: every match of {@code (?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])} (13–19
+     * digits, single spaces or dashes between them, no digit right before or after) that passes
+     * Luhn is redacted. Matched by hand, exactly as {@link java.util.regex.Matcher#find()} would
+     * find them one after the other (leftmost start, greedy, backing off to before a separator):
+     * the pattern ran on every UUID-bearing value, whose {@code a716-446655440000} tail is such a
+     * run, and the regular expression machinery cost more than the walk. {@code
+     * DefaultScrubRulesTest} checks it against the pattern itself on random text.
      */
-    static boolean hasLuhnValidCandidate(String text) {
+    static String replaceCards(String text) {
         int n = text.length();
-        int i = 0;
-        while (i < n) {
-            if (!isDigit(text.charAt(i))) {
-                i++;
+        StringBuilder sb = null;
+        int last = 0;
+        for (int p = nextCardStart(text, 0, n); p < n; ) {
+            int end = cardMatchEnd(text, p);
+            if (end < 0) {
+                p = nextCardStart(text, p + 1, n);
                 continue;
             }
-            // One run: digits with at most one separator between two of them; first only counted.
-            int count = 0;
-            int j = i;
-            while (true) {
-                count++;
-                int next = j + 1;
-                if (next < n && isDigit(text.charAt(next))) {
-                    j = next;
-                } else if (next + 1 < n
-                        && (text.charAt(next) == ' ' || text.charAt(next) == '-')
-                        && isDigit(text.charAt(next + 1))) {
-                    j = next + 1;
-                } else {
-                    break;
+            if (luhnValid(text, p, end)) {
+                if (sb == null) {
+                    sb = new StringBuilder(n);
                 }
+                sb.append(text, last, p).append(Scrubber.REDACTED);
+                last = end;
             }
-            if (count >= 13 && luhnValidWindow(text, i, j)) {
-                return true;
-            }
-            i = j + 1;
+            p = nextCardStart(text, end, n); // find() goes on from the end of the match
         }
-        return false;
+        // Callers rely on getting the same instance back when nothing was sensitive.
+        return sb == null ? text : sb.append(text, last, n).toString();
+    }
+
+    /** The first position at or after {@code from} (before {@code to}) where a card match may start: a digit after a non-digit. */
+    private static int nextCardStart(String t, int from, int to) {
+        for (int p = from; p < to; p++) {
+            if (isDigit(t.charAt(p)) && (p == 0 || !isDigit(t.charAt(p - 1)))) {
+                return p;
+            }
+        }
+        return to;
     }
 
     /**
-     * Whether a stretch of the run from {@code from} to {@code to} (char positions) of 13–19
-     * digits, starting and ending where no digit is adjacent, passes Luhn. One forward walk per
-     * start keeps both parities' sums, so every end is checked in O(1) and nothing is allocated.
+     * Where the card pattern's match starting at {@code p} (a digit after a non-digit) ends, or -1:
+     * each repetition of {@code [ -]?[0-9]} can go only one way (a digit, or a separator and a
+     * digit), so the greedy match takes up to 18 of them and backs off from there until no digit
+     * follows — which after 12 or more repetitions happens only just before a separator or where
+     * the run ends.
      */
-    private static boolean luhnValidWindow(String text, int from, int to) {
-        int n = text.length();
-        for (int p = from; p <= to; p++) {
-            if (!isDigit(text.charAt(p)) || (p > 0 && isDigit(text.charAt(p - 1)))) {
-                continue; // a separator, or a digit right after another: no match starts here
+    private static int cardMatchEnd(String t, int p) {
+        int n = t.length();
+        int e = p + 1;
+        int reps = 0;
+        while (reps < 18) {
+            int next;
+            if (e < n && isDigit(t.charAt(e))) {
+                next = e + 1;
+            } else if (e + 1 < n && (t.charAt(e) == ' ' || t.charAt(e) == '-') && isDigit(t.charAt(e + 1))) {
+                next = e + 2;
+            } else {
+                break;
             }
-            int plainEven = 0; // digits at even offsets as they are, odd offsets doubled
-            int plainOdd = 0; // the other way round
-            int m = 0;
-            for (int q = p; q <= to && m <= 18; q++) {
-                char c = text.charAt(q);
-                if (!isDigit(c)) {
-                    continue;
-                }
-                int d = c - '0';
-                int doubled = d * 2 > 9 ? d * 2 - 9 : d * 2;
-                if ((m & 1) == 0) {
-                    plainEven += d;
-                    plainOdd += doubled;
-                } else {
-                    plainEven += doubled;
-                    plainOdd += d;
-                }
-                // Luhn doubles every second digit counted from the last one (offset m).
-                if (m >= 12 && (q + 1 >= n || !isDigit(text.charAt(q + 1)))) {
-                    if (((m & 1) == 0 ? plainEven : plainOdd) % 10 == 0) {
-                        return true;
-                    }
-                }
-                m++;
+            reps++;
+            e = next;
+        }
+        if (reps < 12) {
+            return -1;
+        }
+        if (e >= n || !isDigit(t.charAt(e))) {
+            return e; // the run ended (or the next character is a separator)
+        }
+        // 18 repetitions and the run goes on: back off one repetition at a time; a shorter match
+        // can end only where its next character is not a digit, i.e. before a separator.
+        while (reps > 12) {
+            e = isDigit(t.charAt(e - 2)) ? e - 1 : e - 2; // drop the last repetition
+            reps--;
+            if (!isDigit(t.charAt(e))) {
+                return e;
             }
         }
-        return false;
+        return -1;
+    }
+
+    /**
+     * Whether any stretch the card pattern matches passes the Luhn check: only then can the card
+     * rule change anything, so ids with long digit runs (a UUID's last group, trace ids) never get
+     * past it.
+     */
+    static boolean hasLuhnValidCandidate(String text) {
+        return cardsIn(text, nextCardStart(text, 0, text.length()), text.length()) != 0;
+    }
+
+    /** Luhn over the digits of {@code text} from {@code from} to {@code to} (separators skipped), counted from the last. */
+    private static boolean luhnValid(String text, int from, int to) {
+        int sum = 0;
+        boolean doubleIt = false;
+        for (int i = to - 1; i >= from; i--) {
+            char c = text.charAt(i);
+            if (!isDigit(c)) {
+                continue;
+            }
+            int d = c - '0';
+            if (doubleIt) {
+                d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+            }
+            sum += d;
+            doubleIt = !doubleIt;
+        }
+        return sum % 10 == 0;
     }
 
     static String nationalIds(String text) {

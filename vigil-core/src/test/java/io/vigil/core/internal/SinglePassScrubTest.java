@@ -101,10 +101,10 @@ class SinglePassScrubTest {
 
     @Test
     void commonValuesAreNoCandidateForAnyRule() {
-        // A UUID's "a716-446655440000" is a 15-digit run: a card candidate, which the Luhn check then rejects.
-        assertThat(DefaultScrubRules.candidates("550e8400-e29b-41d4-a716-446655440000"))
-                .isEqualTo(DefaultScrubRules.CARD_BIT);
+        // A UUID's "a716-446655440000" is a 15-digit run the card pattern matches; the scan checks
+        // Luhn on it where the run ends, so it is no card candidate either.
         for (String value : new String[] {
+            "550e8400-e29b-41d4-a716-446655440000",
             "0af7651916cd43dd8448eb211c80319c",
             "b7ad6b7169203331",
             "/api/v1/auth/login",

@@ -101,20 +101,28 @@ public final class EventRenderer {
         return bytes;
     }
 
-    /** {@code ,"message":"scrubbed"}: the privacy rules run once per distinct text. */
-    private byte[] messageField(State s, String message) {
+    /**
+     * {@code ,"message":"scrubbed"}: the privacy rules run once per distinct text. A text not in
+     * the cache is written straight into the line and its bytes copied from there for the cache.
+     */
+    private void messageField(JsonLineWriter w, State s, String message) {
         if (message == null || message.length() > MAX_CACHED_MESSAGE) {
-            return JsonLineWriter.encodeField("message", scrubber.scrubText(message));
+            w.field("message", scrubber.scrubText(message));
+            return;
         }
-        int i = message.hashCode() & (MESSAGE_CACHE_SIZE - 1);
+        int hash = message.hashCode();
+        int i = hash & (MESSAGE_CACHE_SIZE - 1);
         String cached = s.message[i];
-        if (cached != null && (cached == message || message.equals(cached))) {
-            return s.messageBytes[i];
+        // The hashes first: another request's message in the slot is as long as this one and
+        // differs only near its end, where equals would find out last.
+        if (cached != null && (cached == message || (cached.hashCode() == hash && message.equals(cached)))) {
+            w.encoded(s.messageBytes[i]);
+            return;
         }
-        byte[] bytes = JsonLineWriter.encodeField("message", scrubber.scrubText(message));
+        int start = w.length();
+        w.field("message", scrubber.scrubText(message));
         s.message[i] = message;
-        s.messageBytes[i] = bytes;
-        return bytes;
+        s.messageBytes[i] = java.util.Arrays.copyOfRange(w.buffer(), start, w.length());
     }
 
     private final byte[] constantFields;
@@ -182,7 +190,7 @@ public final class EventRenderer {
         // Fields whose bytes repeat from line to line are appended ready-encoded.
         w.encoded(levelField(event.getLevel()));
         w.encoded(loggerField(s, event.getLoggerName()));
-        w.encoded(messageField(s, event.getFormattedMessage()));
+        messageField(w, s, event.getFormattedMessage());
         w.encoded(constantFields);
 
         Map<String, String> mdc = event.getMDCPropertyMap();
@@ -223,11 +231,7 @@ public final class EventRenderer {
         if (mdc != null && !mdc.isEmpty()) {
             for (Map.Entry<String, String> e : mdc.entrySet()) {
                 String key = e.getKey();
-                if (key == null
-                        || key.equals(TRACE_ID)
-                        || key.equals(SPAN_ID)
-                        || key.equals(TRACE_FLAGS)
-                        || contains(written, n, key)) {
+                if (key == null || isTraceKey(key) || contains(written, n, key)) {
                     continue; // a key-value pair on the event is more specific than the MDC
                 }
                 String value = e.getValue();
@@ -261,13 +265,29 @@ public final class EventRenderer {
         return RESERVED.contains(key) ? RENAMED_PREFIX + key : key;
     }
 
+    // Keys are compared by their (cached) hashes before their text: most keys differ, many have
+    // the same length ("method" and "status"), and equals then compares them char by char.
     private static boolean contains(String[] keys, int n, String key) {
+        int hash = key.hashCode();
         for (int i = 0; i < n; i++) {
-            if (keys[i].equals(key)) {
+            String k = keys[i];
+            if (k == key || (k.hashCode() == hash && k.equals(key))) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static final int TRACE_ID_HASH = TRACE_ID.hashCode();
+    private static final int SPAN_ID_HASH = SPAN_ID.hashCode();
+    private static final int TRACE_FLAGS_HASH = TRACE_FLAGS.hashCode();
+
+    /** Whether an MDC key is one of the trace fields written from the span context. */
+    private static boolean isTraceKey(String key) {
+        int hash = key.hashCode();
+        return (hash == TRACE_ID_HASH && key.equals(TRACE_ID))
+                || (hash == SPAN_ID_HASH && key.equals(SPAN_ID))
+                || (hash == TRACE_FLAGS_HASH && key.equals(TRACE_FLAGS));
     }
 
     /**
@@ -312,11 +332,7 @@ public final class EventRenderer {
             spanId = mdc.get(SPAN_ID);
             for (Map.Entry<String, String> e : mdc.entrySet()) {
                 String key = e.getKey();
-                if (key == null
-                        || key.equals(TRACE_ID)
-                        || key.equals(SPAN_ID)
-                        || key.equals(TRACE_FLAGS)
-                        || contains(written, n, key)) {
+                if (key == null || isTraceKey(key) || contains(written, n, key)) {
                     continue;
                 }
                 appendPair(sb, key, scrub(s, key, e.getValue()));

@@ -16,7 +16,13 @@ final class IdentityCache<V> {
     private final Object[] values = new Object[SIZE];
 
     private static int home(Object a, Object b) {
-        int h = System.identityHashCode(a) * 31 + (b == null ? 0 : System.identityHashCode(b));
+        // A string's slot comes from its length, not its identity hash: a value seen for the first
+        // time (a new request's id) has none yet, and making one is a call into the VM that cost
+        // more than the rest of the lookup. Values of one key and length share a home slot (and
+        // the probes after it), so the newest of them is the one kept — the one its request's
+        // next line asks for.
+        int hb = b == null ? 0 : b instanceof String s ? s.length() * 0x9E3779B9 : System.identityHashCode(b);
+        int h = System.identityHashCode(a) * 31 + hb;
         return (h ^ (h >>> 16)) & (SIZE - 1);
     }
 
