@@ -55,7 +55,7 @@ class MainTest {
         try {
             assertThat(byDefault.stats().tracesPerSecond())
                     .isEqualTo(VigilConsole.DEFAULT_EMBEDDED_TRACES_PER_SECOND)
-                    .isEqualTo(100);
+                    .isEqualTo(20);
         } finally {
             byDefault.close();
         }
