@@ -9,8 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.OutputStreamAppender;
 import io.vigil.logback.internal.LineBatchingOutputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import io.vigil.logback.internal.RecordingOutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -105,18 +104,8 @@ class VigilAsyncAppenderTest {
 
     @Test
     void aBatchOfLinesReachesAStreamAppenderInFewWritesEachLineWhole() throws Exception {
-        List<String> writes = new CopyOnWriteArrayList<>();
-        OutputStream target = new OutputStream() {
-            @Override
-            public void write(int b) {
-                writes.add(String.valueOf((char) b));
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                writes.add(new String(b, off, len, StandardCharsets.UTF_8));
-            }
-        };
+        RecordingOutputStream target = new RecordingOutputStream();
+        List<String> writes = target.writes;
         OutputStreamAppender<ILoggingEvent> out = new OutputStreamAppender<>();
         out.setContext(context);
         out.setOutputStream(LineBatchingOutputStream.of(target));

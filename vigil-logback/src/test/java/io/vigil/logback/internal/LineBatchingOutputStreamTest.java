@@ -4,41 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LineBatchingOutputStreamTest {
-    /** Records each write call the batching stream makes, as the kernel would see them. */
-    private static final class Calls extends OutputStream {
-        final List<String> writes = new ArrayList<>();
-        int flushes;
-
-        @Override
-        public void write(int b) {
-            writes.add(String.valueOf((char) b));
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            writes.add(new String(b, off, len, StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void flush() {
-            flushes++;
-        }
-    }
-
     private static byte[] line(int length, char c) {
         return (String.valueOf(c).repeat(length - 1) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
     void linesWaitForTheFlushAndLeaveInOneWrite() throws IOException {
-        Calls target = new Calls();
+        RecordingOutputStream target = new RecordingOutputStream();
         LineBatchingOutputStream out = LineBatchingOutputStream.of(target);
         for (int i = 0; i < 5; i++) {
             out.write(("{\"line\":" + i + "}\n").getBytes(StandardCharsets.UTF_8));
@@ -49,14 +25,14 @@ class LineBatchingOutputStreamTest {
 
         assertThat(target.writes)
                 .containsExactly("{\"line\":0}\n{\"line\":1}\n{\"line\":2}\n{\"line\":3}\n{\"line\":4}\n");
-        assertThat(target.flushes).isEqualTo(1);
+        assertThat(target.flushes()).isEqualTo(1);
         out.flush(); // nothing buffered: no empty write
         assertThat(target.writes).hasSize(1);
     }
 
     @Test
     void noWriteExceedsAChunkAndNoLineIsCut() throws IOException {
-        Calls target = new Calls();
+        RecordingOutputStream target = new RecordingOutputStream();
         LineBatchingOutputStream out = LineBatchingOutputStream.of(target);
         StringBuilder expected = new StringBuilder();
         for (int i = 0; i < 40; i++) {
@@ -76,7 +52,7 @@ class LineBatchingOutputStreamTest {
 
     @Test
     void aLineLongerThanAChunkGoesOutWholeAfterTheLinesBeforeIt() throws IOException {
-        Calls target = new Calls();
+        RecordingOutputStream target = new RecordingOutputStream();
         LineBatchingOutputStream out = LineBatchingOutputStream.of(target);
         out.write(line(10, 'a'));
         byte[] big = line(LineBatchingOutputStream.MAX_CHUNK * 3, 'b');
