@@ -317,11 +317,13 @@ public final class SecurityFeed implements AutoCloseable {
     // Closes the feed when its token's exp passes. The timer runs on the monotonic clock, so a
     // wall clock set back (or moved forward, as tests do) is checked again when it fires.
     private void expireAt(Subscriber s) {
-        long delay = Duration.between(clock.instant(), s.grant.expiresAt()).toMillis();
-        if (delay <= 0) {
+        Duration left = Duration.between(clock.instant(), s.grant.expiresAt());
+        if (left.isNegative() || left.isZero()) {
             end(s, EXPIRED);
             return;
         }
+        // Rounded up: truncated to whole milliseconds, the last sub-millisecond ended the feed before its exp.
+        long delay = TimeUnit.NANOSECONDS.toMillis(left.toNanos() + 999_999);
         try {
             s.expiry(timers.schedule(() -> expireAt(s), delay, TimeUnit.MILLISECONDS));
         } catch (RejectedExecutionException e) {
