@@ -207,7 +207,8 @@ public final class VigilLogging implements AutoCloseable {
             otlp = new OtlpLogAppender(openTelemetry, scrubber);
             otlp.setName("VIGIL_OTLP");
             otlp.setContext(context);
-            if (otlpTraceFilter != null) {
+            if (otlpTraceFilter != null && !otlpHandoff) {
+                // On the logging thread; behind a hand-off the hand-off filters instead (below), once per event.
                 otlp.addFilter(TraceLogFilter.of(otlpTraceFilter));
             }
             otlp.start();
