@@ -130,7 +130,7 @@ public final class TraceRetention {
         if (tracesPerSecond == 0 || threshold == Long.MAX_VALUE || !TraceId.isValid(traceId)) {
             return true;
         }
-        if ((lowBits(traceId) >>> 1) <= threshold) {
+        if (keeps(traceId, threshold)) {
             return true;
         }
         skippedLogs.incrementAndGet();
@@ -153,7 +153,11 @@ public final class TraceRetention {
     }
 
     private static boolean keeps(SpanContext context, long threshold) {
-        return (lowBits(context.getTraceId()) >>> 1) <= threshold;
+        return keeps(context.getTraceId(), threshold);
+    }
+
+    private static boolean keeps(String traceId, long threshold) {
+        return (lowBits(traceId) >>> 1) <= threshold;
     }
 
     /** The trace id's last 16 hex digits as a long (OpenTelemetry's ids are valid lowercase hex). */
