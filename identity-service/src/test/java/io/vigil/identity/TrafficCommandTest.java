@@ -22,21 +22,26 @@ import org.junit.jupiter.api.Test;
 
 /** The {@code traffic} subcommand against a real service. */
 class TrafficCommandTest {
+    /** The command line against {@code s}, logged in as its administrator. */
+    private static String[] args(TestService s, int seconds, int concurrency) {
+        return new String[] {
+            "--url",
+            "http://127.0.0.1:" + s.service.port(),
+            "--duration",
+            String.valueOf(seconds),
+            "--concurrency",
+            String.valueOf(concurrency),
+            "--admin-email",
+            TestService.ADMIN_EMAIL,
+            "--admin-password",
+            TestService.ADMIN_PASSWORD
+        };
+    }
+
     @Test
     void aShortRunDrivesEveryFlowWithoutServerErrors() {
         try (TestService s = new TestService(TestDatabases.h2())) {
-            int rc = TrafficGenerator.run(new String[] {
-                "--url",
-                "http://127.0.0.1:" + s.service.port(),
-                "--duration",
-                "3",
-                "--concurrency",
-                "2",
-                "--admin-email",
-                TestService.ADMIN_EMAIL,
-                "--admin-password",
-                TestService.ADMIN_PASSWORD
-            });
+            int rc = TrafficGenerator.run(args(s, 3, 2));
             assertThat(rc).isZero();
         }
     }
@@ -44,18 +49,7 @@ class TrafficCommandTest {
     @Test
     void theMixOpensSecurityFeedsAndProvokesEachWebSocketRefusal() {
         try (TestService s = new TestService(TestDatabases.h2())) {
-            int rc = TrafficGenerator.run(new String[] {
-                "--url",
-                "http://127.0.0.1:" + s.service.port(),
-                "--duration",
-                "3",
-                "--concurrency",
-                "1",
-                "--admin-email",
-                TestService.ADMIN_EMAIL,
-                "--admin-password",
-                TestService.ADMIN_PASSWORD
-            });
+            int rc = TrafficGenerator.run(args(s, 3, 1));
             assertThat(rc).isZero();
             MetricSamples m =
                     MetricSamples.parse(s.management.get("/metrics", null).text());
@@ -121,18 +115,8 @@ class TrafficCommandTest {
             }
             try {
                 assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue();
-                CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> TrafficGenerator.run(new String[] {
-                    "--url",
-                    "http://127.0.0.1:" + s.service.port(),
-                    "--duration",
-                    "2",
-                    "--concurrency",
-                    "1",
-                    "--admin-email",
-                    TestService.ADMIN_EMAIL,
-                    "--admin-password",
-                    TestService.ADMIN_PASSWORD
-                }));
+                CompletableFuture<Integer> run =
+                        CompletableFuture.supplyAsync(() -> TrafficGenerator.run(args(s, 2, 1)));
                 // A feed that does not open is a transport error (exit code 1); a stuck one takes 30 s.
                 assertThat(run.get(25, TimeUnit.SECONDS)).isZero();
             } finally {
