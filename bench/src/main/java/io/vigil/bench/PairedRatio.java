@@ -27,7 +27,11 @@ import java.util.function.Supplier;
  *   <li>{@code log}: {@link LogEncodingBenchmark}, A = {@code vigilJson}, B = {@code logstashJson};
  *   <li>{@code logNewRequest}: the same, each line another request's (no encoder cache hits);
  *   <li>{@code logError}: the same with an exception;
- *   <li>{@code websocket}: {@link WebSocketMessageBenchmark} sampled, A = {@code instrumented}, B = {@code plain}.
+ *   <li>{@code websocket}: {@link WebSocketMessageBenchmark} sampled, A = {@code instrumented}, B = {@code plain};
+ *   <li>{@code http}: {@link HttpServerBenchmark} sampled, A = {@code request}, B = {@link OperationBenchmark}'s
+ *       {@code handStacked} as a yardstick: code the HTTP instrumentation does not touch, so the ratio from a jar
+ *       built before an HTTP change and the one from a jar built after it compare, each measured under the same load
+ *       as its yardstick.
  * </ul>
  */
 public final class PairedRatio {
@@ -134,9 +138,19 @@ public final class PairedRatio {
                 bench.setUp();
                 return new Pair("instrumented", bench::instrumented, "plain", bench::plain);
             }
+            case "http" -> {
+                HttpServerBenchmark bench = new HttpServerBenchmark();
+                bench.mode = "sampled";
+                bench.setUp();
+                OperationBenchmark yardstick = new OperationBenchmark();
+                yardstick.mode = "sampled";
+                yardstick.exemplars = "on";
+                yardstick.setUp();
+                return new Pair("httpRequest", bench::request, "yardstick", yardstick::handStacked);
+            }
             default ->
                 throw new IllegalArgumentException(
-                        "unknown suite " + suite + "; operation, log, logNewRequest, logError, websocket");
+                        "unknown suite " + suite + "; operation, log, logNewRequest, logError, websocket, http");
         }
     }
 

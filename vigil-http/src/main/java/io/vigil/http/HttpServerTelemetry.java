@@ -7,13 +7,6 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
-import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
-import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesExtractor;
-import io.opentelemetry.instrumentation.api.semconv.http.HttpServerRoute;
-import io.opentelemetry.instrumentation.api.semconv.http.HttpServerRouteSource;
-import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
-import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
 import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
@@ -65,13 +58,12 @@ public final class HttpServerTelemetry {
     // The runtime's logger factory (a test may bind it to its own logger context).
     private final Logger accessLog;
     private static final Logger log = LoggerFactory.getLogger(HttpServerTelemetry.class);
-    private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request.id");
     private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
     private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
     private static final int MAX_PATH_LENGTH = 1024;
     private static final int MAX_USER_AGENT_LENGTH = 256;
 
-    private final Instrumenter<RequestContext, RequestContext> instrumenter;
+    private final ServerSpans spans;
     private final HttpMetrics metrics;
     private final Scrubber scrubber;
     private final TrustedProxies trustedProxies;
@@ -93,15 +85,7 @@ public final class HttpServerTelemetry {
         boolean metricsOn = config.enabled() && config.metricsEnabled() && config.httpMetricsEnabled();
         this.metrics = new HttpMetrics(b.openTelemetry.getMeter("io.vigil.http"), metricsOn, b.maxEndpoints);
         failures.register(b.openTelemetry.getMeter("io.vigil.http"));
-        ServerAttributes getter = ServerAttributes.INSTANCE;
-        this.instrumenter = Instrumenter.<RequestContext, RequestContext>builder(
-                        b.openTelemetry, "io.vigil.http", HttpSpanNameExtractor.create(getter))
-                .setSpanStatusExtractor(HttpSpanStatusExtractor.create(getter))
-                .addAttributesExtractor(HttpServerAttributesExtractor.create(getter))
-                .addAttributesExtractor(new RequestIdExtractor())
-                .addContextCustomizer(HttpServerRoute.create(getter))
-                .setEnabled(config.enabled() && config.tracingEnabled())
-                .buildServerInstrumenter(getter);
+        this.spans = new ServerSpans(b.openTelemetry, config.enabled() && config.tracingEnabled());
     }
 
     /** Instrumentation with the runtime's configuration and privacy rules. */
@@ -164,8 +148,8 @@ public final class HttpServerTelemetry {
         Context parent = Context.current();
         Context context = parent;
         try {
-            if (instrumenter.shouldStart(parent, r)) {
-                context = instrumenter.start(parent, r);
+            if (spans.enabled()) {
+                context = spans.start(parent, r);
                 r.spanStarted = true;
             }
         } catch (RuntimeException e) {
@@ -175,12 +159,9 @@ public final class HttpServerTelemetry {
         return r;
     }
 
-    void routed(RequestContext r, String template, boolean authoritative) {
+    void routed(RequestContext r, String template) {
         if (r.spanStarted) {
-            HttpServerRoute.update(
-                    r.context,
-                    authoritative ? HttpServerRouteSource.CONTROLLER : HttpServerRouteSource.SERVER,
-                    template);
+            ServerSpans.routed(r, template);
         }
         if (r.inProgress == null && metrics.enabled()) {
             HttpMetrics.Series s = metrics.series(r.methodIndex, template);
@@ -223,7 +204,7 @@ public final class HttpServerTelemetry {
                 }
                 // The exception is recorded above, scrubbed; the span's ERROR status and error.type
                 // follow from the 5xx status code.
-                instrumenter.end(r.context, r, r, null);
+                spans.end(r);
             }
             failures.succeeded();
         } catch (RuntimeException e) {
@@ -297,26 +278,6 @@ public final class HttpServerTelemetry {
 
     private static String truncate(String s, int max) {
         return s == null || s.length() <= max ? s : s.substring(0, max);
-    }
-
-    /** Sets {@code request.id} on the server span as it starts. */
-    private static final class RequestIdExtractor implements AttributesExtractor<RequestContext, RequestContext> {
-        @Override
-        public void onStart(AttributesBuilder attributes, Context parentContext, RequestContext r) {
-            attributes.put(REQUEST_ID, r.requestId);
-        }
-
-        @Override
-        public void onEnd(
-                AttributesBuilder attributes,
-                Context context,
-                RequestContext r,
-                RequestContext response,
-                Throwable error) {
-            if (r.userId() != null) {
-                attributes.put("user.id", r.userId());
-            }
-        }
     }
 
     /** Builds an {@link HttpServerTelemetry}. */

@@ -189,7 +189,7 @@ public final class RequestContext {
             return;
         }
         route = template;
-        routeKnown(template, true);
+        routeKnown(template);
     }
 
     /**
@@ -201,15 +201,15 @@ public final class RequestContext {
             return;
         }
         provisionalRoute = template;
-        routeKnown(template, false);
+        routeKnown(template);
     }
 
-    private void routeKnown(String template, boolean authoritative) {
+    private void routeKnown(String template) {
         endpointForLogs = template;
         if (MDC.get(MDC_REQUEST_ID) != null && requestId.equals(MDC.get(MDC_REQUEST_ID))) {
             MDC.put(MDC_ENDPOINT, template); // attached on this thread
         }
-        telemetry.routed(this, template, authoritative);
+        telemetry.routed(this, template);
     }
 
     /** An exception escaped the application's handler (whether or not the framework then mapped it). */
