@@ -194,8 +194,12 @@ public final class HttpServerTelemetry {
                         r.context);
             }
             if (accessLogEnabled && shouldLog(status, error)) {
-                try (Scope ignored = r.attach()) {
+                if (r.attachedHere(endpoint)) {
                     writeAccessLog(r, series, endpoint, status, seconds, requestBytes, responseBytes, fault);
+                } else {
+                    try (Scope ignored = r.attach()) {
+                        writeAccessLog(r, series, endpoint, status, seconds, requestBytes, responseBytes, fault);
+                    }
                 }
             }
             if (r.spanStarted) {

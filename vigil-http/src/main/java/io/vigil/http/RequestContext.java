@@ -172,6 +172,21 @@ public final class RequestContext {
         };
     }
 
+    /**
+     * Whether this request is attached on the calling thread with its MDC intact (the adapter ends a synchronous
+     * request before detaching it), so its access-log event needs no attachment of its own; the final route, known
+     * only now, is put into the MDC. False after a handler cleared or replaced the MDC, or on another thread.
+     */
+    boolean attachedHere(String finalEndpoint) {
+        if (Context.current().get(KEY) != this || !requestId.equals(MDC.get(MDC_REQUEST_ID))) {
+            return false;
+        }
+        if (!finalEndpoint.equals(MDC.get(MDC_ENDPOINT))) {
+            MDC.put(MDC_ENDPOINT, finalEndpoint);
+        }
+        return true;
+    }
+
     private static void putField(Map<String, String> fields, String key, String value) {
         if (value != null) {
             fields.put(key, value);

@@ -453,6 +453,33 @@ public abstract class HttpServerContractTest {
     }
 
     @Test
+    void aHandlerThatClearsTheMdcStillGetsAFullAccessLogEvent() throws Exception {
+        HttpResponse<String> response = get("/api/v1/users/" + TestApp.CLEARS_MDC);
+        assertThat(accessLog().mdc())
+                .containsEntry(
+                        "request_id",
+                        response.headers().firstValue("X-Request-ID").orElseThrow())
+                .containsEntry("method", "GET")
+                .containsEntry("endpoint", TestApp.USERS_ROUTE)
+                .containsEntry("ip_address", "127.0.0.1")
+                .containsEntry("user_id", "u-" + TestApp.CLEARS_MDC);
+    }
+
+    @Test
+    void fieldsAHandlerPutsIntoTheMdcReachTheAccessLogAndEndWithTheRequest() throws Exception {
+        get("/api/v1/users/" + TestApp.TAGS_MDC);
+        assertThat(accessLog().mdc()).containsEntry("tenant", "t-1");
+        HttpResponse<String> next = get("/api/v1/users/5");
+        String nextId = next.headers().firstValue("X-Request-ID").orElseThrow();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> telemetry.logs("http_request").size() == 2);
+        assertThat(telemetry.logs())
+                .filteredOn(e -> nextId.equals(e.mdc().get("request_id")))
+                .isNotEmpty()
+                .allSatisfy(e -> assertThat(e.mdc()).doesNotContainKey("tenant"));
+    }
+
+    @Test
     void emailsInPathsAreMaskedInLogsAndSpans() throws Exception {
         get("/api/v1/users/jane.doe@example.com");
         serverSpan();

@@ -98,7 +98,10 @@ public final class VigilHttpFilter implements Filter {
             chain.doFilter(req, res);
             return;
         }
-        try (Scope ignored = context.attach()) {
+        // Attached until the request has ended, so that a synchronous request's access-log event is written in the
+        // MDC it already has instead of a second swap in and out.
+        Scope attached = context.attach();
+        try {
             chain.doFilter(request, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
             int clientError = Problems.clientErrorStatus(e);
@@ -118,11 +121,15 @@ public final class VigilHttpFilter implements Filter {
             }
             answerProblem(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR, context);
         } finally {
-            routeFromAttributes(request, context);
-            if (request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(new EndOnComplete(request, context));
-            } else {
-                context.end();
+            try {
+                routeFromAttributes(request, context);
+                if (request.isAsyncStarted()) {
+                    request.getAsyncContext().addListener(new EndOnComplete(request, context));
+                } else {
+                    context.end();
+                }
+            } finally {
+                attached.close();
             }
         }
     }
