@@ -414,6 +414,8 @@ public final class WebSocketConnection {
     }
 
     private Scope attach(Context context, String messageId) {
+        // Key by key, unlike RequestContext's whole-map swap: with four keys over a mostly empty MDC the swap measured
+        // slower per message (PairedRatio websocket: 1,317–1,338 → 1,376–1,406 ns, +400 B; bench/README).
         Scope otel = context.with(KEY, this).makeCurrent();
         String[] previous = new String[MDC_KEYS.length];
         for (int i = 0; i < MDC_KEYS.length; i++) {
