@@ -235,7 +235,7 @@ public final class VigilConsole implements AutoCloseable {
      * vigil_console_cpu_seconds_total} (seconds of its threads' CPU time), {@code vigil_console_ingested_total} and
      * {@code vigil_console_dropped_total} (items handed over by the in-process exporters, or dropped because the
      * ingest queue was full, by {@code signal}), {@code vigil_console_skipped_total} (spans and log records the
-     * in-process exporters did not keep above the trace rate, by {@code signal}) and {@code vigil_console_stored_bytes}
+     * in-process exporters, or the filters ahead of them, did not keep above the trace rate, by {@code signal}) and {@code vigil_console_stored_bytes}
      * (bytes held).
      * Stopped by {@link #close()}.
      */
