@@ -175,9 +175,9 @@ public final class VigilConsole implements AutoCloseable {
      * only for the exporter to drop it — above the rate, that is nearly every span of a loaded service. The decisions
      * and the counts ({@link ConsoleStats#skippedSpans()}) are the exporter's own, which then leaves them to the filter.
      * Any other processor (one whose exporter also feeds other exporters included) is returned as it is, as is every
-     * processor when the console keeps all traces. An embedding process passes it as {@code
-     * Vigil.Builder.exportInProcess(…, console::filterSpans)}, or to the SDK autoconfigure's {@code
-     * addSpanProcessorCustomizer}.
+     * processor when the console keeps all traces. Give that exporter to that one batch processor only: behind the
+     * filter it no longer samples. An embedding process passes it as {@code Vigil.Builder.exportInProcess(…,
+     * console::filterSpans)}, or to the SDK autoconfigure's {@code addSpanProcessorCustomizer}.
      */
     public SpanProcessor filterSpans(SpanProcessor processor) {
         return direct.filterAhead(processor);
@@ -235,8 +235,8 @@ public final class VigilConsole implements AutoCloseable {
      * vigil_console_cpu_seconds_total} (seconds of its threads' CPU time), {@code vigil_console_ingested_total} and
      * {@code vigil_console_dropped_total} (items handed over by the in-process exporters, or dropped because the
      * ingest queue was full, by {@code signal}), {@code vigil_console_skipped_total} (spans and log records the
-     * in-process exporters, or the filters ahead of them, did not keep above the trace rate, by {@code signal}) and {@code vigil_console_stored_bytes}
-     * (bytes held).
+     * in-process exporters, or the filters ahead of them, did not keep above the trace rate, by {@code signal}) and
+     * {@code vigil_console_stored_bytes} (bytes held).
      * Stopped by {@link #close()}.
      */
     public void registerMetrics(OpenTelemetry openTelemetry) {

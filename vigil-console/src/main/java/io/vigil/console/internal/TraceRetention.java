@@ -28,8 +28,8 @@ import java.util.function.LongSupplier;
  * an error status and log records at WARN or above are always kept, as are log records outside any trace. Metrics are
  * never sampled (they are aggregates already).
  *
- * <p>A rate of 0 keeps everything. Thread-safe: the span and log exporters call it from their own threads, the span filter ahead of
- * the batch processor ({@link RetainingSpanProcessor}) from the threads that end spans.
+ * <p>A rate of 0 keeps everything. Thread-safe: the span and log exporters call it from their own threads, the span
+ * filter ahead of the batch processor ({@link RetainingSpanProcessor}) from the threads that end spans.
  */
 public final class TraceRetention {
     private static final long WINDOW_NANOS = 1_000_000_000L;
