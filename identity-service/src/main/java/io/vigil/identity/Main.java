@@ -123,8 +123,13 @@ public final class Main {
         if (console == null) {
             return builder.build();
         }
+        // Spans of traces the console will not keep stop as they end, before the batch processor
+        // (console::filterSpans).
         Vigil vigil = builder.exportInProcess(
-                        console.spanExporter(), console::metricExporter, console.logRecordExporter())
+                        console.spanExporter(),
+                        console::metricExporter,
+                        console.logRecordExporter(),
+                        console::filterSpans)
                 .build();
         console.registerMetrics(vigil.openTelemetry());
         return vigil;

@@ -8,6 +8,8 @@ import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
 import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.console.internal.ConsoleCpu;
 import io.vigil.console.internal.DirectExporters;
@@ -166,6 +168,21 @@ public final class VigilConsole implements AutoCloseable {
         return direct.spans();
     }
 
+    /**
+     * {@code processor} with this console's trace sampling ({@link Builder#tracesPerSecond}) ahead of it, when it is a
+     * {@link BatchSpanProcessor} exporting to one of this console's {@link #spanExporter() span exporters}: a span of a
+     * trace the console will not keep is refused as it ends, before the batch processor queues, copies and batches it
+     * only for the exporter to drop it — above the rate, that is nearly every span of a loaded service. The decisions
+     * and the counts ({@link ConsoleStats#skippedSpans()}) are the exporter's own, which then leaves them to the filter.
+     * Any other processor (one whose exporter also feeds other exporters included) is returned as it is, as is every
+     * processor when the console keeps all traces. Give that exporter to that one batch processor only: behind the
+     * filter it no longer samples. An embedding process passes it as {@code Vigil.Builder.exportInProcess(…,
+     * console::filterSpans)}, or to the SDK autoconfigure's {@code addSpanProcessorCustomizer}.
+     */
+    public SpanProcessor filterSpans(SpanProcessor processor) {
+        return direct.filterAhead(processor);
+    }
+
     /** A log record exporter into this console in-process; see {@link #spanExporter()}. */
     public LogRecordExporter logRecordExporter() {
         return direct.logs();
@@ -218,8 +235,8 @@ public final class VigilConsole implements AutoCloseable {
      * vigil_console_cpu_seconds_total} (seconds of its threads' CPU time), {@code vigil_console_ingested_total} and
      * {@code vigil_console_dropped_total} (items handed over by the in-process exporters, or dropped because the
      * ingest queue was full, by {@code signal}), {@code vigil_console_skipped_total} (spans and log records the
-     * in-process exporters did not keep above the trace rate, by {@code signal}) and {@code vigil_console_stored_bytes}
-     * (bytes held).
+     * in-process exporters, or the filters ahead of them, did not keep above the trace rate, by {@code signal}) and
+     * {@code vigil_console_stored_bytes} (bytes held).
      * Stopped by {@link #close()}.
      */
     public void registerMetrics(OpenTelemetry openTelemetry) {

@@ -13,6 +13,7 @@ import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
 import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.core.internal.ExportHealth;
 import io.vigil.core.internal.SdkFactory;
@@ -25,6 +26,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -278,10 +280,25 @@ public final class Vigil implements AutoCloseable {
                 SpanExporter spans,
                 BiFunction<AggregationTemporalitySelector, DefaultAggregationSelector, MetricExporter> metrics,
                 LogRecordExporter logs) {
+            return exportInProcess(spans, metrics, logs, UnaryOperator.identity());
+        }
+
+        /**
+         * {@link #exportInProcess(SpanExporter, BiFunction, LogRecordExporter)}, with {@code spanFilter} applied to the
+         * batch span processor that feeds {@code spans} (and to no other processor): a receiver that samples puts its
+         * filter ahead of the batch processor there, so that the spans it would drop are never queued or batched
+         * (vigil-console's {@code console::filterSpans}). It returns the processor to use in its place.
+         */
+        public Builder exportInProcess(
+                SpanExporter spans,
+                BiFunction<AggregationTemporalitySelector, DefaultAggregationSelector, MetricExporter> metrics,
+                LogRecordExporter logs,
+                UnaryOperator<SpanProcessor> spanFilter) {
             this.inProcess = new SdkFactory.InProcess(
                     Objects.requireNonNull(spans, "spans"),
                     Objects.requireNonNull(metrics, "metrics"),
-                    Objects.requireNonNull(logs, "logs"));
+                    Objects.requireNonNull(logs, "logs"),
+                    Objects.requireNonNull(spanFilter, "spanFilter"));
             return this;
         }
 

@@ -11,7 +11,9 @@ import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
 import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
 import java.util.List;
@@ -77,29 +79,58 @@ public final class DirectExporters {
 
     /** A span exporter into the console. */
     public SpanExporter spans() {
-        return new SpanExporter() {
-            @Override
-            public CompletableResultCode export(Collection<SpanData> spans) {
-                // Sampled out before anything is queued or converted: a trace the console will not keep costs no more.
-                Collection<SpanData> kept = retention.spans(spans);
-                return offer(Signal.TRACES, new DirectBatch.Spans(List.copyOf(kept)), kept.size(), SPAN_BYTES);
-            }
+        return new ConsoleSpanExporter();
+    }
 
-            @Override
-            public CompletableResultCode flush() {
-                return CompletableResultCode.ofSuccess(); // handed over is delivered: nothing is buffered here
-            }
+    /**
+     * {@code processor} with the console's trace sampling ahead of it when it is a batch span processor exporting to one
+     * of this console's span exporters (see {@link RetainingSpanProcessor}); that exporter then passes on everything
+     * it is given, the decisions having been taken, and counted, once. Any other processor is returned as it is — one
+     * whose exporter also feeds others (a composite) included, since their spans must not be sampled — as is every
+     * processor when the console keeps all traces.
+     */
+    public SpanProcessor filterAhead(SpanProcessor processor) {
+        if (retention.tracesPerSecond() == 0
+                || !(processor instanceof BatchSpanProcessor batch)
+                || !(batch.getSpanExporter() instanceof ConsoleSpanExporter exporter)
+                || exporter.owner() != this) {
+            return processor;
+        }
+        exporter.filteredAhead = true;
+        return new RetainingSpanProcessor(batch, retention);
+    }
 
-            @Override
-            public CompletableResultCode shutdown() {
-                return CompletableResultCode.ofSuccess(); // the console owns the queue and closes it
-            }
+    private final class ConsoleSpanExporter implements SpanExporter {
+        // Set once, while the SDK is built (before any span), when a filter ahead of this exporter's batch processor
+        // has taken over the sampling: filtering again here would count the batch's roots a second time, and could
+        // cut a kept trace in two if the kept fraction changed between a span's end and its export.
+        private volatile boolean filteredAhead;
 
-            @Override
-            public String toString() {
-                return "VigilConsoleSpanExporter";
-            }
-        };
+        DirectExporters owner() {
+            return DirectExporters.this;
+        }
+
+        @Override
+        public CompletableResultCode export(Collection<SpanData> spans) {
+            // Sampled out before anything is queued or converted: a trace the console will not keep costs no more.
+            Collection<SpanData> kept = filteredAhead ? spans : retention.spans(spans);
+            return offer(Signal.TRACES, new DirectBatch.Spans(List.copyOf(kept)), kept.size(), SPAN_BYTES);
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return CompletableResultCode.ofSuccess(); // handed over is delivered: nothing is buffered here
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return CompletableResultCode.ofSuccess(); // the console owns the queue and closes it
+        }
+
+        @Override
+        public String toString() {
+            return "VigilConsoleSpanExporter";
+        }
     }
 
     /** A log record exporter into the console. */

@@ -5,11 +5,13 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -26,14 +28,16 @@ import java.util.function.LongSupplier;
  * an error status and log records at WARN or above are always kept, as are log records outside any trace. Metrics are
  * never sampled (they are aggregates already).
  *
- * <p>A rate of 0 keeps everything. Thread-safe: the span and log exporters call it from their own threads.
+ * <p>A rate of 0 keeps everything. Thread-safe: the span and log exporters call it from their own threads, the span
+ * filter ahead of the batch processor ({@link RetainingSpanProcessor}) from the threads that end spans.
  */
 public final class TraceRetention {
     private static final long WINDOW_NANOS = 1_000_000_000L;
 
     private final int tracesPerSecond;
     private final LongSupplier nanoTime;
-    private final AtomicLong skippedSpans = new AtomicLong();
+    // Counted on the request threads when the filter sits ahead of the batch processor: no shared hot counter.
+    private final LongAdder skippedSpans = new LongAdder();
     private final AtomicLong skippedLogs = new AtomicLong();
     // Kept iff the trace id's low 63 bits are at most this: Long.MAX_VALUE keeps every trace.
     private volatile long keepAtMost = Long.MAX_VALUE;
@@ -66,7 +70,7 @@ public final class TraceRetention {
 
     /** Spans not kept so far. */
     public long skippedSpans() {
-        return skippedSpans.get();
+        return skippedSpans.sum();
     }
 
     /** Log records not kept so far. */
@@ -97,8 +101,40 @@ public final class TraceRetention {
                 kept.add(s);
             }
         }
-        skippedSpans.addAndGet(spans.size() - kept.size());
+        skippedSpans.add(spans.size() - kept.size());
         return kept;
+    }
+
+    /**
+     * Whether an ending span goes on to the console: the decision {@link #spans} takes for it in an export batch, taken
+     * as the span ends instead — ahead of the batch span processor, so that a span of a trace the console will not keep
+     * is never queued, copied or batched. A local root counts into the rate's window; the span is kept when its trace
+     * is kept or its status is ERROR; a refusal counts as a skipped span. An unsampled span is passed on uncounted: the
+     * batch processor drops it itself, so the exporter never counted it either.
+     */
+    public boolean keepsEndedSpan(ReadableSpan span) {
+        if (tracesPerSecond == 0) {
+            return true;
+        }
+        SpanContext context = span.getSpanContext();
+        if (!context.isSampled()) {
+            return true;
+        }
+        SpanContext parent = span.getParentSpanContext();
+        if (!parent.isValid() || parent.isRemote()) {
+            countRoots(1);
+        }
+        long threshold = keepAtMost;
+        if (threshold == Long.MAX_VALUE || keeps(context, threshold)) {
+            return true;
+        }
+        // Only a refused span pays for its status, which a ReadableSpan shows only through its data: on an ended span
+        // that is one small wrapper around the span's own fields, no copy.
+        if (span.toSpanData().getStatus().getStatusCode() == StatusCode.ERROR) {
+            return true;
+        }
+        skippedSpans.increment();
+        return false;
     }
 
     /** The log records of one export batch to keep; {@code logs} itself when all are kept. */

@@ -17,6 +17,8 @@ import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
 import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
@@ -31,6 +33,7 @@ import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -47,12 +50,14 @@ public final class SdkFactory {
 
     /**
      * Exporters in this process that take the OTLP exporters' place (an embedded viewer): no OTLP encoding, no
-     * loopback HTTP. {@code metrics} gets the OTLP metric exporter's temporality and default aggregation.
+     * loopback HTTP. {@code metrics} gets the OTLP metric exporter's temporality and default aggregation; {@code
+     * spanFilter} is given the batch span processor that feeds {@code spans}, and returns the processor to use instead.
      */
     public record InProcess(
             SpanExporter spans,
             BiFunction<AggregationTemporalitySelector, DefaultAggregationSelector, MetricExporter> metrics,
-            LogRecordExporter logs) {}
+            LogRecordExporter logs,
+            UnaryOperator<SpanProcessor> spanFilter) {}
 
     /** What was built: the SDK, the Prometheus reader (if metrics are on) and the export monitors. */
     public record Built(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus, List<ExportHealth> exportHealth) {}
@@ -167,6 +172,13 @@ public final class SdkFactory {
                             ? new MonitoredSpanExporter(exporter, spans)
                             : replace(exporter, inProcess.spans());
                 })
+                // The batch processor around the in-process span exporter (the one that replaced the OTLP exporter:
+                // not one the test kit or the application added): the receiver's filter goes ahead of it.
+                .addSpanProcessorCustomizer((processor, cfg) -> inProcess != null
+                                && processor instanceof BatchSpanProcessor batch
+                                && batch.getSpanExporter() == inProcess.spans()
+                        ? inProcess.spanFilter().apply(processor)
+                        : processor)
                 .addMetricExporterCustomizer((exporter, cfg) -> {
                     if (!(exporter instanceof OtlpGrpcMetricExporter || exporter instanceof OtlpHttpMetricExporter)) {
                         return exporter;
