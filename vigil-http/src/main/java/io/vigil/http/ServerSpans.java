@@ -72,7 +72,7 @@ final class ServerSpans {
                 .setSpanKind(SpanKind.SERVER)
                 .setParent(upstream);
         // Attributes are on the builder before the span starts, so a sampler sees them.
-        semconv.onStart(new SpanBuilderAttributes(builder), upstream, r);
+        semconv.onStart(DirectAttributes.of(builder), upstream, r);
         builder.setAttribute(REQUEST_ID, r.requestId);
         return upstream.with(builder.startSpan());
     }
@@ -86,7 +86,7 @@ final class ServerSpans {
     /** Ends the span with the response's attributes and status ({@code r.status} is set). */
     void end(RequestContext r) {
         Span span = Span.fromContext(r.context);
-        semconv.onEnd(new SpanAttributes(span), r.context, r, r, null);
+        semconv.onEnd(DirectAttributes.of(span), r.context, r, r, null);
         String route = r.endpoint();
         if (route != null) {
             span.setAttribute(HTTP_ROUTE, route);
@@ -99,12 +99,44 @@ final class ServerSpans {
         span.end();
     }
 
-    /** The extractors' {@code put}s as span-builder attributes: no map in between. */
-    private record SpanBuilderAttributes(SpanBuilder builder) implements AttributesBuilder {
+    /** The extractors' {@code put}s straight into a span builder or a span: no map in between. */
+    private abstract static class DirectAttributes implements AttributesBuilder {
+        static DirectAttributes of(SpanBuilder builder) {
+            return new DirectAttributes() {
+                @Override
+                <T> void set(AttributeKey<T> key, T value) {
+                    builder.setAttribute(key, value);
+                }
+
+                @Override
+                void setAll(Attributes attributes) {
+                    builder.setAllAttributes(attributes);
+                }
+            };
+        }
+
+        static DirectAttributes of(Span span) {
+            return new DirectAttributes() {
+                @Override
+                <T> void set(AttributeKey<T> key, T value) {
+                    span.setAttribute(key, value);
+                }
+
+                @Override
+                void setAll(Attributes attributes) {
+                    span.setAllAttributes(attributes);
+                }
+            };
+        }
+
+        abstract <T> void set(AttributeKey<T> key, T value);
+
+        abstract void setAll(Attributes attributes);
+
         @Override
         public <T> AttributesBuilder put(AttributeKey<T> key, T value) {
             if (key != null && value != null) {
-                builder.setAttribute(key, value);
+                set(key, value);
             }
             return this;
         }
@@ -116,44 +148,7 @@ final class ServerSpans {
 
         @Override
         public AttributesBuilder putAll(Attributes attributes) {
-            builder.setAllAttributes(attributes);
-            return this;
-        }
-
-        @Override
-        public Attributes build() {
-            throw new UnsupportedOperationException("attributes go straight to the span builder");
-        }
-
-        @Override
-        public <T> AttributesBuilder remove(AttributeKey<T> key) {
-            throw new UnsupportedOperationException("attributes go straight to the span builder");
-        }
-
-        @Override
-        public AttributesBuilder removeIf(Predicate<AttributeKey<?>> filter) {
-            throw new UnsupportedOperationException("attributes go straight to the span builder");
-        }
-    }
-
-    /** The extractors' {@code put}s as attributes of the started span. */
-    private record SpanAttributes(Span span) implements AttributesBuilder {
-        @Override
-        public <T> AttributesBuilder put(AttributeKey<T> key, T value) {
-            if (key != null && value != null) {
-                span.setAttribute(key, value);
-            }
-            return this;
-        }
-
-        @Override
-        public <T> AttributesBuilder put(AttributeKey<Long> key, int value) {
-            return put(key, (long) value);
-        }
-
-        @Override
-        public AttributesBuilder putAll(Attributes attributes) {
-            span.setAllAttributes(attributes);
+            setAll(attributes);
             return this;
         }
 
