@@ -119,6 +119,10 @@ public class VigilAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEvent
         }
         event.prepareForDeferredProcessing(); // freezes message, MDC, key-value pairs, thread name
         if (queue.offer(event)) {
+            if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
+                // A warning or error does not wait for the linger: it may be the last line of a process about to die.
+                LockSupport.unpark(worker);
+            }
             return;
         }
         LockSupport.unpark(worker); // lingering with a full queue: take it now

@@ -163,7 +163,18 @@ public final class VigilLogging implements AutoCloseable {
         a.setContext(context);
         a.setQueueSize(b.queueSize);
         a.setMaxBlockMillis(b.maxBlock.toMillis());
+        stoppedWithTheContext(a);
         return a;
+    }
+
+    /**
+     * A {@code LoggerContext.stop()} (what a service calls before it halts, e.g. identity-service when it cannot start)
+     * stops the root logger's appenders, but the trace-context appender they hang behind does not stop its own: without
+     * this the hand-offs were never drained, and the last lines — the reason the service is exiting — were lost with the
+     * daemon thread that was letting them gather. Registered, the context stops them first (its reset), and they drain.
+     */
+    private void stoppedWithTheContext(VigilAsyncAppender handoff) {
+        context.register(handoff);
     }
 
     /** The Logback level of a configured one. */
@@ -221,6 +232,7 @@ public final class VigilLogging implements AutoCloseable {
                 otlpQueue.setContext(context);
                 otlpQueue.setQueueSize(queueSize);
                 otlpQueue.setMaxBlockMillis(0);
+                stoppedWithTheContext(otlpQueue);
                 if (otlpTraceFilter != null) {
                     // Decided on the logging thread before the event is queued: a refused event costs no hand-off.
                     otlpQueue.addFilter(TraceLogFilter.of(otlpTraceFilter));

@@ -59,6 +59,21 @@ class VigilLoggingTest {
     }
 
     @Test
+    void stoppingTheLoggerContextDrainsTheHandOffsSoTheLastLinesAreWritten() {
+        Logger log = install(config().build());
+        log.info("routine line, gathering behind the linger");
+        log.error("the reason the process is exiting");
+        // What a service does before Runtime.halt: no VigilLogging.close(), only the context's stop.
+        context.stop();
+        assertThat(logging.stdoutHandoff().isStarted())
+                .as("the hand-off stopped, hence drained")
+                .isFalse();
+        assertThat(Lines.parse(out))
+                .extracting(l -> l.get("message").asText())
+                .containsSubsequence("routine line, gathering behind the linger", "the reason the process is exiting");
+    }
+
+    @Test
     void installWritesJsonLinesAtTheConfiguredLevel() {
         Logger log = install(config().logLevel("WARN").build());
 
