@@ -194,12 +194,8 @@ public final class HttpServerTelemetry {
                         r.context);
             }
             if (accessLogEnabled && shouldLog(status, error)) {
-                if (r.attachedHere(endpoint)) {
+                try (Scope ignored = r.attachedHere(endpoint) ? Scope.noop() : r.attach()) {
                     writeAccessLog(r, series, endpoint, status, seconds, requestBytes, responseBytes, fault);
-                } else {
-                    try (Scope ignored = r.attach()) {
-                        writeAccessLog(r, series, endpoint, status, seconds, requestBytes, responseBytes, fault);
-                    }
                 }
             }
             if (r.spanStarted) {

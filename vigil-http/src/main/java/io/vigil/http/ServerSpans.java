@@ -37,7 +37,6 @@ import java.util.function.Predicate;
  */
 final class ServerSpans {
     static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request.id");
-    static final AttributeKey<String> USER_ID = AttributeKey.stringKey("user.id");
     static final AttributeKey<String> HTTP_ROUTE = AttributeKey.stringKey("http.route");
 
     private final Tracer tracer;
@@ -90,10 +89,6 @@ final class ServerSpans {
         String route = r.endpoint();
         if (route != null) {
             span.setAttribute(HTTP_ROUTE, route);
-        }
-        String userId = r.userId();
-        if (userId != null) {
-            span.setAttribute(USER_ID, userId);
         }
         status.extract(new StatusOf(span), r, r, null);
         span.end();
