@@ -85,8 +85,7 @@ public final class TraceRetention {
         }
         int localRoots = 0;
         for (SpanData s : spans) {
-            SpanContext parent = s.getParentSpanContext();
-            if (!parent.isValid() || parent.isRemote()) {
+            if (isLocalRoot(s.getParentSpanContext())) {
                 localRoots++;
             }
         }
@@ -120,8 +119,7 @@ public final class TraceRetention {
         if (!context.isSampled()) {
             return true;
         }
-        SpanContext parent = span.getParentSpanContext();
-        if (!parent.isValid() || parent.isRemote()) {
+        if (isLocalRoot(span.getParentSpanContext())) {
             countRoots(1);
         }
         long threshold = keepAtMost;
@@ -186,6 +184,11 @@ public final class TraceRetention {
             roots = 0;
         }
         roots += n;
+    }
+
+    /** A span without a parent in this process: the start of a trace here, what the rate counts. */
+    private static boolean isLocalRoot(SpanContext parent) {
+        return !parent.isValid() || parent.isRemote();
     }
 
     private static boolean keeps(SpanContext context, long threshold) {
