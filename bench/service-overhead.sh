@@ -10,7 +10,11 @@
 #             the first one is the baseline the ratios refer to. Default: the list below.
 #   EXTRA_VARIANTS  appended to VARIANTS (same format), e.g. an agent or an older jar.
 #   JAR       the service jar (default identity-service/target/identity-service.jar)
-#   JAVA_OPTS options for every variant (default none: what `./dev run` gives)
+#   JAVA_OPTS options for every variant (default -Xms1g -Xmx1g; JAVA_OPTS= for none, what `./dev run` gives).
+#             A fixed heap because G1 sizes a default heap (1/64 to 1/4 of RAM) by each JVM's own history:
+#             in one run the same jar got an 86 MB or a 128 MB eden, hence 2.4x the young collections, and a
+#             concurrent marking cycle fell inside the measured rounds of some variants only; either moved a
+#             variant's ratio by 10-20 % (bench/README, eighth session).
 #   COMPARE_AGENT=1  also runs, against one local OTLP receiver (bench's OtlpSink, which discards):
 #             vigil-otlp (Vigil on, exporting OTLP; the console is then off by default) and agent
 #             (ENABLE_OBSERVABILITY=false plus the OpenTelemetry Java agent exporting OTLP, configured by
@@ -83,7 +87,7 @@ launch() {
   # unquoted on purpose: word lists.
   # shellcheck disable=SC2086
   (cd "$dir" && exec env PORT="$port" MANAGEMENT_PORT=0 VIGIL_CONSOLE_PORT=0 ACCESS_TOKEN_TTL=4h LOGIN_RATE_LIMIT=100000/60 $env \
-      "$java" ${JAVA_OPTS:-} -Xlog:gc:file=gc.log $opts -jar "${jar:-$JAR}" > out.log 2>&1) &
+      "$java" ${JAVA_OPTS--Xms1g -Xmx1g} -Xlog:gc:file=gc.log $opts -jar "${jar:-$JAR}" > out.log 2>&1) &
   launched=$!
 }
 
@@ -167,7 +171,7 @@ load() { # variant index, seconds -> "rps p99_ms cpu_us_per_request alloc_MB_per
          printf "%s %.2f %.1f %s\n", rps, p99, t / hz * 1e6 / n, alloc}' <<< "$out"
 }
 
-echo "$(date -u +%FT%TZ) $(nproc) cores, load average before warm-up: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$(date -u +%FT%TZ) $(nproc) cores, load average before warm-up: $(cut -d' ' -f1-3 /proc/loadavg); JVM options of every variant: ${JAVA_OPTS--Xms1g -Xmx1g}"
 # Warm-up long enough for C2 to finish: compilation CPU would otherwise be billed to requests.
 for k in "${!names[@]}"; do load "$k" "$warmup" > /dev/null; rm -f "${dirs[$k]}/threads.jsonl"; done
 
