@@ -1,12 +1,13 @@
 package io.vigil.jdbc;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.instrumentation.jdbc.datasource.JdbcTelemetry;
 import io.vigil.core.DatabaseOperation;
 import io.vigil.core.Operations;
 import io.vigil.core.Vigil;
 import io.vigil.jdbc.internal.HikariPoolGauges;
+import io.vigil.jdbc.internal.InstrumentedDataSource;
 import io.vigil.jdbc.internal.StatementMetrics;
+import io.vigil.jdbc.internal.StatementSpans;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -113,14 +114,10 @@ public final class VigilJdbc {
                 HikariPoolGauges.register(openTelemetry.getMeter(SCOPE), hikari, poolName);
             }
         }
-        // The metrics wrapper sits inside the span wrapper: the statement's span is current while
-        // it is timed, so the duration histogram carries that span as its exemplar.
-        DataSource measured =
-                operationMetrics ? new StatementMetrics(operations::recordMetrics).wrap(dataSource) : dataSource;
-        return JdbcTelemetry.builder(openTelemetry)
-                .setQuerySanitizationEnabled(querySanitization)
-                .build()
-                .wrap(measured);
+        // One layer: the span (OpenTelemetry's JDBC semantic conventions) and the operation metrics around the
+        // same driver call, the span current while the metrics are recorded (the histogram's exemplar).
+        StatementMetrics metrics = operationMetrics ? new StatementMetrics(operations::recordMetrics) : null;
+        return new InstrumentedDataSource(dataSource, new StatementSpans(openTelemetry, querySanitization), metrics);
     }
 
     private static boolean classPresent(String name) {
