@@ -59,8 +59,8 @@ final class InstrumentedConnection implements Connection {
     }
 
     @Override
-    public Array createArrayOf(String name, Object[] objects) throws SQLException {
-        return delegate.createArrayOf(name, objects);
+    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+        return delegate.createArrayOf(typeName, elements);
     }
 
     @Override
@@ -101,8 +101,8 @@ final class InstrumentedConnection implements Connection {
     }
 
     @Override
-    public Struct createStruct(String name, Object[] objects) throws SQLException {
-        return delegate.createStruct(name, objects);
+    public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
+        return delegate.createStruct(typeName, attributes);
     }
 
     @Override
@@ -176,8 +176,8 @@ final class InstrumentedConnection implements Connection {
     }
 
     @Override
-    public boolean isValid(int value) throws SQLException {
-        return delegate.isValid(value);
+    public boolean isValid(int timeout) throws SQLException {
+        return delegate.isValid(timeout);
     }
 
     @Override
@@ -266,8 +266,8 @@ final class InstrumentedConnection implements Connection {
     }
 
     @Override
-    public void setAutoCommit(boolean enable) throws SQLException {
-        delegate.setAutoCommit(enable);
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        delegate.setAutoCommit(autoCommit);
     }
 
     @Override
@@ -276,8 +276,8 @@ final class InstrumentedConnection implements Connection {
     }
 
     @Override
-    public void setClientInfo(String name, String name2) throws SQLClientInfoException {
-        delegate.setClientInfo(name, name2);
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        delegate.setClientInfo(name, value);
     }
 
     @Override
@@ -286,18 +286,18 @@ final class InstrumentedConnection implements Connection {
     }
 
     @Override
-    public void setHoldability(int value) throws SQLException {
-        delegate.setHoldability(value);
+    public void setHoldability(int holdability) throws SQLException {
+        delegate.setHoldability(holdability);
     }
 
     @Override
-    public void setNetworkTimeout(Executor executor, int value) throws SQLException {
-        delegate.setNetworkTimeout(executor, value);
+    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        delegate.setNetworkTimeout(executor, milliseconds);
     }
 
     @Override
-    public void setReadOnly(boolean enable) throws SQLException {
-        delegate.setReadOnly(enable);
+    public void setReadOnly(boolean readOnly) throws SQLException {
+        delegate.setReadOnly(readOnly);
     }
 
     @Override
@@ -316,8 +316,8 @@ final class InstrumentedConnection implements Connection {
     }
 
     @Override
-    public void setShardingKey(ShardingKey shardingKey, ShardingKey shardingKey2) throws SQLException {
-        delegate.setShardingKey(shardingKey, shardingKey2);
+    public void setShardingKey(ShardingKey shardingKey, ShardingKey superShardingKey) throws SQLException {
+        delegate.setShardingKey(shardingKey, superShardingKey);
     }
 
     @Override
@@ -326,19 +326,19 @@ final class InstrumentedConnection implements Connection {
     }
 
     @Override
-    public boolean setShardingKeyIfValid(ShardingKey shardingKey, int value) throws SQLException {
-        return delegate.setShardingKeyIfValid(shardingKey, value);
+    public boolean setShardingKeyIfValid(ShardingKey shardingKey, int timeout) throws SQLException {
+        return delegate.setShardingKeyIfValid(shardingKey, timeout);
     }
 
     @Override
-    public boolean setShardingKeyIfValid(ShardingKey shardingKey, ShardingKey shardingKey2, int value)
+    public boolean setShardingKeyIfValid(ShardingKey shardingKey, ShardingKey superShardingKey, int timeout)
             throws SQLException {
-        return delegate.setShardingKeyIfValid(shardingKey, shardingKey2, value);
+        return delegate.setShardingKeyIfValid(shardingKey, superShardingKey, timeout);
     }
 
     @Override
-    public void setTransactionIsolation(int value) throws SQLException {
-        delegate.setTransactionIsolation(value);
+    public void setTransactionIsolation(int level) throws SQLException {
+        delegate.setTransactionIsolation(level);
     }
 
     @Override

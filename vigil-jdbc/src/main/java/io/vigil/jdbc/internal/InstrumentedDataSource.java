@@ -66,7 +66,11 @@ public final class InstrumentedDataSource implements DataSource, AutoCloseable {
         if (spans != null && dbInfo == null) {
             // Once per data source, from its first connection (as the library's data source did): the URL comes
             // from the driver's metadata, so a pool's connection answers it too.
-            dbInfo = JdbcUtils.computeDbInfo(connection);
+            try {
+                dbInfo = JdbcUtils.computeDbInfo(connection);
+            } catch (RuntimeException | LinkageError e) {
+                spansFailed(e); // tried again with the next connection
+            }
         }
         return new InstrumentedConnection(connection, this);
     }

@@ -94,18 +94,18 @@ class InstrumentedStatement<S extends Statement> implements Statement {
     }
 
     @Override
-    public String enquoteIdentifier(String name, boolean enable) throws SQLException {
-        return delegate.enquoteIdentifier(name, enable);
+    public String enquoteIdentifier(String identifier, boolean alwaysQuote) throws SQLException {
+        return delegate.enquoteIdentifier(identifier, alwaysQuote);
     }
 
     @Override
-    public String enquoteLiteral(String name) throws SQLException {
-        return delegate.enquoteLiteral(name);
+    public String enquoteLiteral(String val) throws SQLException {
+        return delegate.enquoteLiteral(val);
     }
 
     @Override
-    public String enquoteNCharLiteral(String name) throws SQLException {
-        return delegate.enquoteNCharLiteral(name);
+    public String enquoteNCharLiteral(String val) throws SQLException {
+        return delegate.enquoteNCharLiteral(val);
     }
 
     @Override
@@ -364,8 +364,8 @@ class InstrumentedStatement<S extends Statement> implements Statement {
     }
 
     @Override
-    public boolean getMoreResults(int value) throws SQLException {
-        return delegate.getMoreResults(value);
+    public boolean getMoreResults(int current) throws SQLException {
+        return delegate.getMoreResults(current);
     }
 
     @Override
@@ -419,8 +419,8 @@ class InstrumentedStatement<S extends Statement> implements Statement {
     }
 
     @Override
-    public boolean isSimpleIdentifier(String name) throws SQLException {
-        return delegate.isSimpleIdentifier(name);
+    public boolean isSimpleIdentifier(String identifier) throws SQLException {
+        return delegate.isSimpleIdentifier(identifier);
     }
 
     @Override

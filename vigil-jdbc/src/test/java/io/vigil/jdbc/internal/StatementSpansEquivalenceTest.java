@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.instrumentation.api.internal.SemconvStability;
 import io.opentelemetry.instrumentation.jdbc.datasource.JdbcTelemetry;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -254,6 +256,16 @@ class StatementSpansEquivalenceTest {
         MetricSamples m0 = reference.metrics();
         MetricSamples m1 = direct.metrics();
         assertThat(counts(m1)).as("metric points").isEqualTo(counts(m0)).isNotEmpty();
+        // Which conventions ran (the pom runs this class under both): the stable ones add their own duration metric.
+        boolean stable = SemconvStability.emitStableDatabaseSemconv();
+        assertThat(stable)
+                .isEqualTo(String.valueOf(System.getProperty("otel.semconv-stability.opt-in"))
+                        .contains("database"));
+        assertThat(actual.getFirst().getAttributes().asMap().keySet())
+                .extracting(AttributeKey::getKey)
+                .contains(stable ? "db.system.name" : "db.system");
+        assertThat(counts(m1).keySet().stream().anyMatch(k -> k.startsWith("db_client_operation_duration")))
+                .isEqualTo(stable);
         if (shape.sanitize()) {
             assertThat(direct.everything()).doesNotContain("alice@example.com");
         }
