@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * user from the JDBC URL) — is read once, from the first connection, as the OpenTelemetry JDBC library's data source
  * did; what depends on the text (span name, start attributes, the operation's verb and table) once per SQL text, up
  * to {@value #MAX_CACHED_STATEMENTS} texts, then on each call (ad-hoc SQL with inlined values must not grow memory).
- * A failure of the telemetry is logged once per outage and never reaches the caller.
+ * A failure of the telemetry never reaches the caller: the metrics' are counted and logged once per outage ({@link
+ * StatementMetrics}), the spans' logged once.
  */
 public final class InstrumentedDataSource implements DataSource, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InstrumentedDataSource.class);
