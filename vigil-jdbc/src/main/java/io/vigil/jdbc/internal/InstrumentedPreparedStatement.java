@@ -22,7 +22,7 @@ import java.sql.SQLXML;
 import java.sql.Time;
 import java.sql.Timestamp;
 import java.util.Calendar;
-import java.util.List;
+import java.util.Collections;
 
 /**
  * A prepared statement of an {@link InstrumentedConnection}: its SQL text is described once, when it is prepared;
@@ -53,7 +53,7 @@ class InstrumentedPreparedStatement<S extends PreparedStatement> extends Instrum
     final Execution startBatch() {
         long size = batchSize;
         clearBatchState();
-        return connection.dataSource.startBatch(List.of(query), size, true, sql);
+        return connection.dataSource.startBatch(Collections.singletonList(query), size, true, sql);
     }
 
     @Override

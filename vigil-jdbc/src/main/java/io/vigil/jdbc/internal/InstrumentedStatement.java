@@ -40,7 +40,7 @@ class InstrumentedStatement<S extends Statement> implements Statement {
     /** A plain statement's batch: the texts added; its metrics count as the first text's operation. */
     Execution startBatch() {
         InstrumentedDataSource dataSource = connection.dataSource;
-        List<String> texts = batch != null ? List.copyOf(batch) : List.of();
+        List<String> texts = batch != null ? new ArrayList<>(batch) : List.of();
         clearBatchState(); // as the library: the batch is gone whether executeBatch succeeds or not
         return dataSource.startBatch(
                 texts, texts.size(), false, dataSource.sql(texts.isEmpty() ? null : texts.get(0), false));
