@@ -32,6 +32,8 @@ import java.util.function.Supplier;
  *       {@code handStacked} as a yardstick: code the HTTP instrumentation does not touch, so the ratio from a jar
  *       built before an HTTP change and the one from a jar built after it compare, each measured under the same load
  *       as its yardstick.
+ *   <li>{@code jdbc}: {@link JdbcBenchmark} sampled, A = {@code instrumented}, B = {@code plain} (the same statement
+ *       on the unwrapped pool, which a vigil-jdbc change does not touch).
  * </ul>
  */
 public final class PairedRatio {
@@ -148,9 +150,15 @@ public final class PairedRatio {
                 yardstick.setUp();
                 return new Pair("httpRequest", bench::request, "yardstick", yardstick::handStacked);
             }
+            case "jdbc" -> {
+                JdbcBenchmark bench = new JdbcBenchmark();
+                bench.mode = "sampled";
+                bench.setUp();
+                return new Pair("jdbcStatement", bench::instrumented, "plainStatement", bench::plain);
+            }
             default ->
                 throw new IllegalArgumentException(
-                        "unknown suite " + suite + "; operation, log, logNewRequest, logError, websocket, http");
+                        "unknown suite " + suite + "; operation, log, logNewRequest, logError, websocket, http, jdbc");
         }
     }
 

@@ -1,12 +1,13 @@
 package io.vigil.jdbc;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.instrumentation.jdbc.datasource.JdbcTelemetry;
 import io.vigil.core.DatabaseOperation;
 import io.vigil.core.Operations;
 import io.vigil.core.Vigil;
 import io.vigil.jdbc.internal.HikariPoolGauges;
+import io.vigil.jdbc.internal.InstrumentedDataSource;
 import io.vigil.jdbc.internal.StatementMetrics;
+import io.vigil.jdbc.internal.StatementSpans;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -20,9 +21,10 @@ import javax.sql.DataSource;
  * <p>The returned data source gives:
  *
  * <ul>
- *   <li>a client span per statement from the OpenTelemetry JDBC instrumentation, a child of the
- *       current span, with {@code db.system} (from the JDBC URL) and the statement text sanitised
- *       (literals replaced by {@code ?});
+ *   <li>a client span per statement as the OpenTelemetry JDBC library makes it (its semantic-convention
+ *       code, its scope {@code io.opentelemetry.jdbc}, without its wrapper: one layer of Vigil's own), a
+ *       child of the current span, with {@code db.system} (from the JDBC URL) and the statement text
+ *       sanitised (literals replaced by {@code ?});
  *   <li>the contract's {@link DatabaseOperation} metrics per statement: {@code
  *       database_operations_total{operation,table,status}}, {@code
  *       database_operation_duration_seconds{operation,table}} (exemplar: the statement's span) and
@@ -101,8 +103,9 @@ public final class VigilJdbc {
     public DataSource wrap(DataSource dataSource) {
         Objects.requireNonNull(dataSource, "dataSource");
         if (!enabled) {
-            // Not a no-op wrapper: its instrumenter would still put a (non-recording) client span into
-            // the context of every statement, and the OpenTelemetry Java agent's JDBC instrumentation
+            // Not a no-op wrapper: it would still put a (non-recording) client span into the context of
+            // every statement, under the instrumentation API's database-client span key, and the OpenTelemetry Java
+            // agent's JDBC instrumentation
             // (which shares that span key through its instrumentation-API bridge) would then see the
             // driver's statement as nested in a client span and make no span of its own.
             return dataSource;
@@ -113,14 +116,10 @@ public final class VigilJdbc {
                 HikariPoolGauges.register(openTelemetry.getMeter(SCOPE), hikari, poolName);
             }
         }
-        // The metrics wrapper sits inside the span wrapper: the statement's span is current while
-        // it is timed, so the duration histogram carries that span as its exemplar.
-        DataSource measured =
-                operationMetrics ? new StatementMetrics(operations::recordMetrics).wrap(dataSource) : dataSource;
-        return JdbcTelemetry.builder(openTelemetry)
-                .setQuerySanitizationEnabled(querySanitization)
-                .build()
-                .wrap(measured);
+        // One layer: the span (OpenTelemetry's JDBC semantic conventions) and the operation metrics around the
+        // same driver call, the span current while the metrics are recorded (the histogram's exemplar).
+        StatementMetrics metrics = operationMetrics ? new StatementMetrics(operations::recordMetrics) : null;
+        return new InstrumentedDataSource(dataSource, new StatementSpans(openTelemetry, querySanitization), metrics);
     }
 
     private static boolean classPresent(String name) {
