@@ -94,7 +94,7 @@ public final class VigilLogging implements AutoCloseable {
 
         // Lines gathered per hand-off batch and written in one system call (flushed by the hand-off after each
         // batch), instead of ConsoleAppender's write and flush per line.
-        OutputStreamAppender<ILoggingEvent> out = new OutputStreamAppender<>();
+        OutputStreamAppender<ILoggingEvent> out = new RenderedLineAppender();
         out.setOutputStream(
                 b.output != null ? LineBatchingOutputStream.of(b.output) : LineBatchingOutputStream.systemOut());
         out.setImmediateFlush(false);
