@@ -313,18 +313,15 @@ public final class EventRenderer {
                 }
             }
         }
-        if (mdc != null && !mdc.isEmpty()) {
+        if (mdc instanceof TraceContextMdc traced) {
+            // The trace-context appender's view: its entries in order, without an entry object each.
+            Object[] kv = traced.ordered();
+            for (int i = 0; i < kv.length; i += 2) {
+                mdcField(w, s, written, n, (String) kv[i], (String) kv[i + 1]);
+            }
+        } else if (mdc != null && !mdc.isEmpty()) {
             for (Map.Entry<String, String> e : mdc.entrySet()) {
-                String key = e.getKey();
-                if (key == null || isTraceKey(key) || contains(written, n, key)) {
-                    continue; // a key-value pair on the event is more specific than the MDC
-                }
-                String value = e.getValue();
-                if (value == null) {
-                    otherField(w, s, key, null);
-                } else {
-                    stringField(w, s, key, value);
-                }
+                mdcField(w, s, written, n, e.getKey(), e.getValue());
             }
         }
         IThrowableProxy tp = event.getThrowableProxy();
@@ -335,6 +332,18 @@ public final class EventRenderer {
             w.field("exception.stacktrace", StackTraces.render(tp, message, scrubber));
         }
         return w.end();
+    }
+
+    /** One MDC entry, unless a key-value pair on the event (more specific) or the trace fields have its name. */
+    private void mdcField(JsonLineWriter w, State s, String[] written, int n, String key, String value) {
+        if (key == null || isTraceKey(key) || contains(written, n, key)) {
+            return;
+        }
+        if (value == null) {
+            otherField(w, s, key, null);
+        } else {
+            stringField(w, s, key, value);
+        }
     }
 
     private static byte[] loggerField(State s, String name) {
