@@ -315,9 +315,24 @@ public final class EventRenderer {
         }
         if (mdc instanceof TraceContextMdc traced) {
             // The trace-context appender's view: its entries in order, without an entry object each.
+            // Unless the MDC has keys named like them, the trace fields are the view's own constants.
             Object[] kv = traced.ordered();
+            boolean named = traced.hasTraceNamedKeys();
             for (int i = 0; i < kv.length; i += 2) {
-                mdcField(w, s, written, n, (String) kv[i], (String) kv[i + 1]);
+                String key = (String) kv[i];
+                if (key == TRACE_ID || key == SPAN_ID || key == TRACE_FLAGS) {
+                    continue;
+                }
+                if (named) {
+                    mdcField(w, s, written, n, key, (String) kv[i + 1]);
+                } else if (key != null && !contains(written, n, key)) {
+                    String value = (String) kv[i + 1];
+                    if (value == null) {
+                        otherField(w, s, key, null);
+                    } else {
+                        stringField(w, s, key, value);
+                    }
+                }
             }
         } else if (mdc != null && !mdc.isEmpty()) {
             for (Map.Entry<String, String> e : mdc.entrySet()) {

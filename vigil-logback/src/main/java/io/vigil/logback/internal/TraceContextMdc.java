@@ -27,8 +27,15 @@ public final class TraceContextMdc extends AbstractMap<String, String> {
     private final String traceId; // null: outside a span, no trace fields
     private final String spanId;
     private final String traceFlags;
-    // [key0, value0, key1, value1, …] in iteration order; made on first use, immutable once published
-    private volatile Object[] ordered;
+    // The entries in iteration order; made on first use, immutable once published.
+    private volatile Order order;
+
+    /**
+     * {@code kv}: keys and values alternately, in iteration order. {@code traceNamedKeys}: whether the MDC itself has
+     * a key named like a trace field (its span fields are then replaced, or kept outside a span): without one, the
+     * trace fields are exactly the entries whose key is one of the three constants, by identity.
+     */
+    private record Order(Object[] kv, boolean traceNamedKeys) {}
 
     TraceContextMdc(Map<String, String> mdc, String traceId, String spanId, String traceFlags) {
         this.mdc = mdc;
@@ -69,6 +76,11 @@ public final class TraceContextMdc extends AbstractMap<String, String> {
         return ordered().length / 2;
     }
 
+    /** Whether the MDC itself has a key named {@code trace_id}, {@code span_id} or {@code trace_flags}. */
+    boolean hasTraceNamedKeys() {
+        return order().traceNamedKeys();
+    }
+
     @Override
     public boolean isEmpty() {
         return size() == 0;
@@ -76,15 +88,24 @@ public final class TraceContextMdc extends AbstractMap<String, String> {
 
     /** Keys and values alternately, in iteration order; not to be modified. */
     Object[] ordered() {
-        Object[] o = ordered;
+        return order().kv();
+    }
+
+    private Order order() {
+        Order o = order;
         if (o == null) {
-            o = order();
-            ordered = o;
+            boolean named = mdc != null
+                    && !mdc.isEmpty()
+                    && (mdc.containsKey(EventRenderer.SPAN_ID)
+                            || mdc.containsKey(EventRenderer.TRACE_FLAGS)
+                            || mdc.containsKey(EventRenderer.TRACE_ID));
+            o = new Order(computeOrder(named), named);
+            order = o;
         }
         return o;
     }
 
-    private Object[] order() {
+    private Object[] computeOrder(boolean traceNamedKeys) {
         int s = mdc == null ? 0 : mdc.size();
         Object[] kv = new Object[2 * (s + TRACE_KEYS.length)];
         int n = 0;
@@ -105,7 +126,7 @@ public final class TraceContextMdc extends AbstractMap<String, String> {
         if (traceId != null) {
             String[] values = {traceId, spanId, traceFlags};
             for (int t = 0; t < TRACE_KEYS.length; t++) {
-                int at = indexOf(kv, n, TRACE_KEYS[t]);
+                int at = traceNamedKeys ? indexOf(kv, n, TRACE_KEYS[t]) : -1;
                 if (at >= 0) {
                     kv[at + 1] = values[t]; // a put over an existing key keeps its place
                     continue;
