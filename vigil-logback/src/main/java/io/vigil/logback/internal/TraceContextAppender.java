@@ -59,6 +59,9 @@ public final class TraceContextAppender extends UnsynchronizedAppenderBase<ILogg
                 ? new TraceContextMdc(
                         mdc, sc.getTraceId(), sc.getSpanId(), sc.getTraceFlags().asHex())
                 : new TraceContextMdc(mdc, null, null, null);
+        // Ordered here, where the MDC Logback has just copied is in this core's cache, rather than on the hand-off's
+        // thread, which would read every entry of it from memory again: it renders lines in batches, long after.
+        map.ordered();
         LoggerContextVO vo = event.getLoggerContextVO();
         MDC_MAP.set((LoggingEvent) event, map);
         ((LoggingEvent) event)

@@ -17,7 +17,8 @@ import java.util.Set;
  * putAll(mdc)}, then the three puts), so every line is the same, field for field, as before: a {@code HashMap}
  * iterates by bucket — the spread hash modulo its final capacity, which follows from the number of entries — and in
  * each bucket in insertion order. With so many entries that a bucket could turn into a tree the order is taken from
- * such a {@code HashMap} itself. The order is worked out once, by whichever thread first iterates.
+ * such a {@code HashMap} itself. The order is worked out once, by the appender on the logging thread (or whichever
+ * thread first iterates).
  */
 public final class TraceContextMdc extends AbstractMap<String, String> {
     private static final String[] TRACE_KEYS = {EventRenderer.TRACE_ID, EventRenderer.SPAN_ID, EventRenderer.TRACE_FLAGS
