@@ -183,14 +183,15 @@ public final class DefaultScrubRules {
      */
     static boolean nothingToLookAt(String text) {
         int n = text.length();
-        int seen = 0;
         int run = 0;
         int best = 0;
         int previousDigit = 0;
         for (int i = 0; i < n; i++) {
             char c = text.charAt(i);
             int k = QUICK[c & 0x7f] | ((c >> 7) << 2); // a non-ASCII character sets a bit above the two counted
-            seen |= k;
+            if ((k & ~(QUICK_DIGIT | QUICK_SEPARATOR)) != 0) {
+                return false; // rarely taken in an id, and at once in text: the full scan follows
+            }
             int digit = k & QUICK_DIGIT;
             // A separator after a digit keeps the run: a separator not followed by a digit ends it at the next
             // character without a digit counted in between, so the longest run is the one candidates() finds.
@@ -200,7 +201,7 @@ public final class DefaultScrubRules {
             best = Math.max(best, run);
             previousDigit = digit;
         }
-        return (seen & ~(QUICK_DIGIT | QUICK_SEPARATOR)) == 0 && best < 9;
+        return best < 9;
     }
 
     private static final byte QUICK_DIGIT = 1;

@@ -84,25 +84,30 @@ public final class EventRenderer {
         final boolean redactsNonStrings;
         int lookups;
         int hits;
+        int uncached; // values left to write without the cache before the next trial
 
         FieldKey(byte[] encoded, boolean redactsNonStrings) {
             this.encoded = encoded;
             this.redactsNonStrings = redactsNonStrings;
         }
 
-        /** Whether values seen under this key are worth keeping: most recur, or the trial is not over. */
+        /**
+         * Whether to look this value up and keep it: yes during a trial and while values recur; after a
+         * trial in which almost none did (a request id), not for the next {@code 16 × VALUE_TRIAL} values,
+         * then a new trial — what a key carries may change.
+         */
         boolean cachesValues() {
-            if (lookups < VALUE_TRIAL) {
-                return true;
+            if (uncached > 0) {
+                uncached--;
+                return false;
             }
-            if (hits * 8 >= lookups) {
-                return true;
-            }
-            if (lookups > 16 * VALUE_TRIAL) {
-                lookups = 0; // a new trial now and then: what a key carries may change
+            if (lookups >= VALUE_TRIAL && hits * 8 < lookups) {
+                lookups = 0;
                 hits = 0;
+                uncached = 16 * VALUE_TRIAL;
+                return false;
             }
-            return false;
+            return true;
         }
     }
 
@@ -134,7 +139,7 @@ public final class EventRenderer {
     private void stringField(JsonLineWriter w, State s, String key, String value) {
         FieldKey k = fieldKey(s, key);
         w.encoded(k.encoded);
-        if (value.length() > MAX_CACHED_VALUE) {
+        if (value.length() > MAX_CACHED_VALUE || !k.cachesValues()) {
             w.value(scrubber.scrubValue(key, value));
             return;
         }
@@ -152,11 +157,9 @@ public final class EventRenderer {
         }
         int start = w.length();
         w.value(scrubber.scrubValue(key, value));
-        if (k.cachesValues()) {
-            s.valueKeys[i] = key;
-            s.valueTexts[i] = value;
-            s.valueBytes[i] = java.util.Arrays.copyOfRange(w.buffer(), start, w.length());
-        }
+        s.valueKeys[i] = key;
+        s.valueTexts[i] = value;
+        s.valueBytes[i] = java.util.Arrays.copyOfRange(w.buffer(), start, w.length());
     }
 
     /** The rendering of one field name, made once per key instance. */
