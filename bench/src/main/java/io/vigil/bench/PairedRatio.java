@@ -31,9 +31,13 @@ import java.util.function.Supplier;
  *   <li>{@code http}: {@link HttpServerBenchmark} sampled, A = {@code request}, B = {@link OperationBenchmark}'s
  *       {@code handStacked} as a yardstick: code the HTTP instrumentation does not touch, so the ratio from a jar
  *       built before an HTTP change and the one from a jar built after it compare, each measured under the same load
- *       as its yardstick.
+ *       as its yardstick;
  *   <li>{@code jdbc}: {@link JdbcBenchmark} sampled, A = {@code instrumented}, B = {@code plain} (the same statement
- *       on the unwrapped pool, which a vigil-jdbc change does not touch).
+ *       on the unwrapped pool, which a vigil-jdbc change does not touch);
+ *   <li>{@code accessLog}: {@link AccessLogBenchmark}, A = a request with its access-log line through VigilLogging's
+ *       installed chain to a null stream, B = the same request without the line (the yardstick); CPU time and
+ *       allocation of the stdout hand-off's thread, which encodes and writes the lines, are added to the caller's,
+ *       and each phase ends when the hand-off has delivered all its lines. A − B is one line's cost, all threads.
  * </ul>
  */
 public final class PairedRatio {
@@ -43,7 +47,18 @@ public final class PairedRatio {
 
     private PairedRatio() {}
 
-    private record Pair(String a, Supplier<Object> variantA, String b, Supplier<Object> variantB) {}
+    private record Pair(
+            String a, Supplier<Object> variantA, String b, Supplier<Object> variantB, Background background) {
+        Pair(String a, Supplier<Object> variantA, String b, Supplier<Object> variantB) {
+            this(a, variantA, b, variantB, null);
+        }
+    }
+
+    /**
+     * Work the variants leave to other threads: {@code settle} waits until it is done, and the threads' CPU time and
+     * allocation are counted with the caller's.
+     */
+    private record Background(Runnable settle, long[] threadIds) {}
 
     public static void main(String[] args) {
         String suite = args.length > 0 ? args[0] : "operation";
@@ -52,8 +67,8 @@ public final class PairedRatio {
         Pair pair = pair(suite);
         // Warm-up: C2 compiles both variants before anything is counted.
         for (int i = 0; i < 20; i++) {
-            phase(pair.variantA(), phaseNanos);
-            phase(pair.variantB(), phaseNanos);
+            phase(pair.variantA(), phaseNanos, pair.background());
+            phase(pair.variantB(), phaseNanos, pair.background());
         }
         List<Double> cpu = new ArrayList<>();
         List<Double> wall = new ArrayList<>();
@@ -63,11 +78,11 @@ public final class PairedRatio {
             double[] a;
             double[] b;
             if (round % 2 == 0) {
-                a = phase(pair.variantA(), phaseNanos);
-                b = phase(pair.variantB(), phaseNanos);
+                a = phase(pair.variantA(), phaseNanos, pair.background());
+                b = phase(pair.variantB(), phaseNanos, pair.background());
             } else {
-                b = phase(pair.variantB(), phaseNanos);
-                a = phase(pair.variantA(), phaseNanos);
+                b = phase(pair.variantB(), phaseNanos, pair.background());
+                a = phase(pair.variantA(), phaseNanos, pair.background());
             }
             cpu.add(a[0] / b[0]);
             wall.add(a[2] / b[2]);
@@ -156,18 +171,39 @@ public final class PairedRatio {
                 bench.setUp();
                 return new Pair("jdbcStatement", bench::instrumented, "plainStatement", bench::plain);
             }
+            case "accessLog" -> {
+                AccessLogBenchmark bench = new AccessLogBenchmark();
+                bench.setUp();
+                long[] handoff = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName()
+                                .equals("vigil-log-" + bench.handoff().getName()))
+                        .mapToLong(Thread::threadId)
+                        .toArray();
+                if (handoff.length != 1) {
+                    throw new IllegalStateException("expected one stdout hand-off thread, found " + handoff.length);
+                }
+                return new Pair(
+                        "accessLog",
+                        bench::withAccessLog,
+                        "noAccessLog",
+                        bench::withoutAccessLog,
+                        new Background(bench::awaitDelivered, handoff));
+            }
             default ->
-                throw new IllegalArgumentException(
-                        "unknown suite " + suite + "; operation, log, logNewRequest, logError, websocket, http, jdbc");
+                throw new IllegalArgumentException("unknown suite " + suite
+                        + "; operation, log, logNewRequest, logError, websocket, http, jdbc, accessLog");
         }
     }
 
     /** Runs {@code op} for about {@code nanos}; returns CPU ns, allocated bytes and wall ns per operation. */
-    private static double[] phase(Supplier<Object> op, long nanos) {
+    private static double[] phase(Supplier<Object> op, long nanos, Background background) {
         Object last = null;
         long ops = 0;
-        long cpu0 = THREADS.getCurrentThreadCpuTime();
-        long alloc0 = THREADS.getCurrentThreadAllocatedBytes();
+        if (background != null) {
+            background.settle().run(); // the other variant's leftovers are not billed to this one
+        }
+        long cpu0 = THREADS.getCurrentThreadCpuTime() + backgroundCpu(background);
+        long alloc0 = THREADS.getCurrentThreadAllocatedBytes() + backgroundAllocation(background);
         long start = System.nanoTime();
         long deadline = start + nanos;
         long now;
@@ -178,10 +214,33 @@ public final class PairedRatio {
             ops += 64;
             now = System.nanoTime();
         } while (now < deadline);
-        long alloc = THREADS.getCurrentThreadAllocatedBytes() - alloc0;
-        long cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
+        if (background != null) {
+            background.settle().run();
+        }
+        long alloc = THREADS.getCurrentThreadAllocatedBytes() + backgroundAllocation(background) - alloc0;
+        long cpu = THREADS.getCurrentThreadCpuTime() + backgroundCpu(background) - cpu0;
         sink = last;
         return new double[] {(double) cpu / ops, (double) alloc / ops, (double) (now - start) / ops};
+    }
+
+    private static long backgroundCpu(Background background) {
+        long sum = 0;
+        if (background != null) {
+            for (long id : background.threadIds()) {
+                sum += Math.max(0, THREADS.getThreadCpuTime(id));
+            }
+        }
+        return sum;
+    }
+
+    private static long backgroundAllocation(Background background) {
+        long sum = 0;
+        if (background != null) {
+            for (long id : background.threadIds()) {
+                sum += Math.max(0, THREADS.getThreadAllocatedBytes(id));
+            }
+        }
+        return sum;
     }
 
     private static double quantile(List<Double> values, double q) {

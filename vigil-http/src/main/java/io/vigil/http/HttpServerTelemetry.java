@@ -11,6 +11,7 @@ import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import io.vigil.core.internal.FailureLog;
+import io.vigil.http.internal.AccessLogEvent;
 import io.vigil.http.internal.HttpMetrics;
 import io.vigil.http.internal.RequestIds;
 import io.vigil.http.internal.TrustedProxies;
@@ -24,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
+import org.slf4j.spi.LoggingEventAware;
 import org.slf4j.spi.LoggingEventBuilder;
 
 /**
@@ -233,6 +235,37 @@ public final class HttpServerTelemetry {
         if (!accessLog.isEnabledForLevel(level)) {
             return;
         }
+        List<String> agent = r.accessor.requestHeader(r.request, "User-Agent");
+        String userAgent =
+                agent.isEmpty() ? null : scrubbedUserAgent(truncate(agent.getFirst(), MAX_USER_AGENT_LENGTH));
+        boolean templated =
+                series != null && series.endpoint().equals(endpoint) && r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX;
+        if (accessLog instanceof LoggingEventAware logger) {
+            // Logback: the event the fluent API below would build, made directly (AccessLogEvent).
+            AccessLogEvent event = new AccessLogEvent(level, accessLog.getName(), 6)
+                    .add("event_type", "http_request")
+                    .add("status_code", status)
+                    .add("duration_seconds", seconds);
+            if (requestBytes >= 0) {
+                event.add("request_size_bytes", requestBytes);
+            }
+            if (responseBytes >= 0) {
+                event.add("response_size_bytes", responseBytes);
+            }
+            if (userAgent != null) {
+                event.add("user_agent", userAgent);
+            }
+            if (fault != null) {
+                event.setCause(fault);
+            }
+            if (templated) {
+                event.message(series.accessLogMessage(status));
+            } else {
+                event.message("{} {} {}", r.method, endpoint, status);
+            }
+            logger.log(event);
+            return;
+        }
         LoggingEventBuilder event = accessLog
                 .atLevel(level)
                 .addKeyValue("event_type", "http_request")
@@ -244,19 +277,44 @@ public final class HttpServerTelemetry {
         if (responseBytes >= 0) {
             event = event.addKeyValue("response_size_bytes", responseBytes);
         }
-        List<String> agent = r.accessor.requestHeader(r.request, "User-Agent");
-        if (!agent.isEmpty()) {
-            event = event.addKeyValue(
-                    "user_agent", scrubber.scrubText(truncate(agent.getFirst(), MAX_USER_AGENT_LENGTH)));
+        if (userAgent != null) {
+            event = event.addKeyValue("user_agent", userAgent);
         }
         if (fault != null) {
             event = event.setCause(fault);
         }
-        if (series != null && series.endpoint().equals(endpoint) && r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX) {
+        if (templated) {
             event.log(series.accessLogMessage(status));
         } else {
             event.log("{} {} {}", r.method, endpoint, status);
         }
+    }
+
+    /** A user agent and what the privacy rules made of it. */
+    private record ScrubbedText(String raw, String scrubbed) {}
+
+    private static final int USER_AGENT_CACHE_SIZE = 64; // a power of two
+
+    // The scrubbed user agents seen last, by their text: a service sees a few clients' agents again and again, each
+    // a new String per request, and scrubbing one (up to 256 characters of free text) cost more than the rest of the
+    // access-log line's fields together. Shared by the serving threads without locking: a slot holds an immutable
+    // record, so a thread reads a whole old entry, a whole new one or none, and a lost update costs one scrub.
+    private final ScrubbedText[] userAgents = new ScrubbedText[USER_AGENT_CACHE_SIZE];
+
+    /** {@code scrubber.scrubText(agent)}, from the cache when the same text was scrubbed before. */
+    private String scrubbedUserAgent(String agent) {
+        if (agent == null) {
+            return null;
+        }
+        int h = agent.hashCode();
+        int i = (h ^ (h >>> 16)) & (USER_AGENT_CACHE_SIZE - 1);
+        ScrubbedText cached = userAgents[i];
+        if (cached != null && cached.raw().equals(agent)) {
+            return cached.scrubbed();
+        }
+        String scrubbed = scrubber.scrubText(agent);
+        userAgents[i] = new ScrubbedText(agent, scrubbed);
+        return scrubbed;
     }
 
     /** The exception as a span event, with message and stack trace passed through the privacy rules. */

@@ -20,6 +20,7 @@ import io.vigil.core.internal.ConfigSource;
 import io.vigil.logback.internal.LineBatchingOutputStream;
 import io.vigil.logback.internal.LoggingVariables;
 import io.vigil.logback.internal.OtlpLogAppender;
+import io.vigil.logback.internal.TraceContextAppender;
 import io.vigil.logback.internal.TraceLogFilter;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * root (LOG_LEVEL)
- *  ├─ trace context (OpenTelemetry's MDC appender: trace_id/span_id captured on the logging thread)
+ *  ├─ trace context (trace_id/span_id captured on the logging thread, as OpenTelemetry's MDC appender does)
  *  │   ├─ bounded hand-off → stdout, JSON ({@link VigilJsonEncoder}) or text ({@link VigilTextEncoder})
  *  │   └─ bounded hand-off → {@link LokiAppender} (LOKI_ENABLED, level ≥ MIN_LOG_LEVEL_FOR_LOKI)
  *  └─ OTLP bridge, scrubbed (when an OTLP endpoint is configured and an OpenTelemetry is connected)
@@ -66,7 +67,7 @@ public final class VigilLogging implements AutoCloseable {
     private final Scrubber scrubber;
     private final LoggerContext context;
     private final Logger root;
-    private final io.opentelemetry.instrumentation.logback.mdc.v1_0.OpenTelemetryAppender traceContext;
+    private final TraceContextAppender traceContext;
     private final VigilAsyncAppender stdout;
     private final VigilAsyncAppender lokiHandoff; // null without Loki
     private final LokiAppender loki; // null without Loki
@@ -88,13 +89,14 @@ public final class VigilLogging implements AutoCloseable {
         root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(level(config.logLevel()));
 
-        traceContext = new io.opentelemetry.instrumentation.logback.mdc.v1_0.OpenTelemetryAppender();
+        // What OpenTelemetry's MDC appender did, field for field, without a copy of the MDC per event.
+        traceContext = new TraceContextAppender();
         traceContext.setName("VIGIL_TRACE_CONTEXT");
         traceContext.setContext(context);
 
         // Lines gathered per hand-off batch and written in one system call (flushed by the hand-off after each
         // batch), instead of ConsoleAppender's write and flush per line.
-        OutputStreamAppender<ILoggingEvent> out = new OutputStreamAppender<>();
+        OutputStreamAppender<ILoggingEvent> out = new RenderedLineAppender();
         out.setOutputStream(
                 b.output != null ? LineBatchingOutputStream.of(b.output) : LineBatchingOutputStream.systemOut());
         out.setImmediateFlush(false);

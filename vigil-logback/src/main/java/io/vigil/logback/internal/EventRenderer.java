@@ -55,8 +55,12 @@ public final class EventRenderer {
         // values) are the same String instances on every line, so each is scrubbed once.
         final IdentityCache<Object> scrubbed = new IdentityCache<>();
         // The JSON writer's caches, by identity as above: each field name encoded to UTF-8 once
-        // ({@code ,"key":}), and each logger name.
-        final IdentityCache<byte[]> names = new IdentityCache<>();
+        // ({@code ,"key":}, with what the privacy rules do to its values), and each logger name.
+        final IdentityCache<FieldKey> names = new IdentityCache<>();
+        // Scrubbed and encoded values by key and text (see stringField).
+        final Object[] valueKeys = new Object[VALUE_CACHE_SIZE];
+        final String[] valueTexts = new String[VALUE_CACHE_SIZE];
+        final byte[][] valueBytes = new byte[VALUE_CACHE_SIZE][];
         final IdentityCache<byte[]> loggers = new IdentityCache<>();
         // Messages are usually new String instances with recurring text: cached by content.
         final String[] message = new String[MESSAGE_CACHE_SIZE];
@@ -64,6 +68,49 @@ public final class EventRenderer {
     }
 
     private static final int MESSAGE_CACHE_SIZE = 64;
+    private static final int VALUE_CACHE_SIZE = 512; // a power of two
+    private static final int MAX_CACHED_VALUE = 256;
+    // A key's values are content-cached while they recur: after this many lookups, a key with
+    // almost no hits (a request id, new on every line) stops copying its values into the cache.
+    private static final int VALUE_TRIAL = 64;
+
+    /**
+     * One field name as this thread renders it: {@code ,"key":} encoded (renamed when the schema
+     * owns the name), whether the privacy rules redact a non-string value under it (a number under a
+     * sensitive or email key), and how often its string values recur.
+     */
+    private static final class FieldKey {
+        final byte[] encoded;
+        final boolean redactsNonStrings;
+        int lookups;
+        int hits;
+        int uncached; // values left to write without the cache before the next trial
+
+        FieldKey(byte[] encoded, boolean redactsNonStrings) {
+            this.encoded = encoded;
+            this.redactsNonStrings = redactsNonStrings;
+        }
+
+        /**
+         * Whether to look this value up and keep it: yes during a trial and while values recur; after a
+         * trial in which almost none did (a request id), not for the next {@code 16 × VALUE_TRIAL} values,
+         * then a new trial — what a key carries may change.
+         */
+        boolean cachesValues() {
+            if (uncached > 0) {
+                uncached--;
+                return false;
+            }
+            if (lookups >= VALUE_TRIAL && hits * 8 < lookups) {
+                lookups = 0;
+                hits = 0;
+                uncached = 16 * VALUE_TRIAL;
+                return false;
+            }
+            return true;
+        }
+    }
+
     private static final int MAX_CACHED_MESSAGE = 512;
     private static final byte[] TRACE_ID_KEY = JsonLineWriter.encodeKey(TRACE_ID);
     private static final byte[] SPAN_ID_KEY = JsonLineWriter.encodeKey(SPAN_ID);
@@ -83,22 +130,63 @@ public final class EventRenderer {
     }
 
     /**
-     * {@code ,"key":"scrubbed value"}: the name comes encoded from the cache, the value is scrubbed
-     * once per key and value instance and written straight into the line (no copy is made for a
-     * value seen once, e.g. a request id on its request's only line).
+     * {@code ,"key":"scrubbed value"}: the name comes encoded from the cache; the value, scrubbed and
+     * encoded, from a cache by key instance and value text — a request's path, address and user agent
+     * are new String instances on every request, but their text recurs, and the privacy rules' result
+     * depends on nothing else. A value not found is scrubbed and written straight into the line, and
+     * its bytes copied from there into the cache unless its key's values do not recur (a request id).
      */
     private void stringField(JsonLineWriter w, State s, String key, String value) {
-        w.encoded(encodedKey(s, key)).value(scrub(s, key, value));
+        FieldKey k = fieldKey(s, key);
+        w.encoded(k.encoded);
+        if (value.length() > MAX_CACHED_VALUE || !k.cachesValues()) {
+            w.value(scrubber.scrubValue(key, value));
+            return;
+        }
+        int hash = value.hashCode();
+        int h = System.identityHashCode(key) * 31 + hash;
+        int i = (h ^ (h >>> 16)) & (VALUE_CACHE_SIZE - 1);
+        k.lookups++;
+        String cached = s.valueTexts[i];
+        if (s.valueKeys[i] == key
+                && cached != null
+                && (cached == value || (cached.hashCode() == hash && cached.equals(value)))) {
+            k.hits++;
+            w.raw(s.valueBytes[i]);
+            return;
+        }
+        int start = w.length();
+        w.value(scrubber.scrubValue(key, value));
+        s.valueKeys[i] = key;
+        s.valueTexts[i] = value;
+        s.valueBytes[i] = java.util.Arrays.copyOfRange(w.buffer(), start, w.length());
     }
 
-    /** {@code ,"key":} (renamed when the schema owns the name), encoded once per key instance. */
-    private static byte[] encodedKey(State s, String key) {
-        byte[] bytes = s.names.get(key, null);
-        if (bytes == null) {
-            bytes = JsonLineWriter.encodeKey(fieldName(key));
-            s.names.put(key, null, bytes);
+    /** The rendering of one field name, made once per key instance. */
+    private FieldKey fieldKey(State s, String key) {
+        FieldKey k = s.names.get(key, null);
+        if (k == null) {
+            Object probe = new Object();
+            k = new FieldKey(JsonLineWriter.encodeKey(fieldName(key)), scrubber.scrubValue(key, probe) != probe);
+            s.names.put(key, null, k);
         }
-        return bytes;
+        return k;
+    }
+
+    /**
+     * {@code ,"key":value} for a value that is not a string: the privacy rules return such a value
+     * as it is, or redact it whole (under a sensitive or email key) — decided once per key.
+     */
+    private void otherField(JsonLineWriter w, State s, String key, Object value) {
+        FieldKey k = fieldKey(s, key);
+        w.encoded(k.encoded);
+        if (value == null) {
+            w.value(null);
+        } else if (k.redactsNonStrings) {
+            w.value(scrubber.scrubValue(key, value));
+        } else {
+            w.value(value);
+        }
     }
 
     /**
@@ -224,22 +312,34 @@ public final class EventRenderer {
                 if (kv.value instanceof String str) {
                     stringField(w, s, kv.key, str);
                 } else {
-                    w.encoded(encodedKey(s, kv.key)).value(scrubber.scrubValue(kv.key, kv.value));
+                    otherField(w, s, kv.key, kv.value);
                 }
             }
         }
-        if (mdc != null && !mdc.isEmpty()) {
+        if (mdc instanceof TraceContextMdc traced) {
+            // The trace-context appender's view: its entries in order, without an entry object each.
+            // Unless the MDC has keys named like them, the trace fields are the view's own constants.
+            Object[] kv = traced.ordered();
+            boolean named = traced.hasTraceNamedKeys();
+            for (int i = 0; i < kv.length; i += 2) {
+                String key = (String) kv[i];
+                if (key == TRACE_ID || key == SPAN_ID || key == TRACE_FLAGS) {
+                    continue;
+                }
+                if (named) {
+                    mdcField(w, s, written, n, key, (String) kv[i + 1]);
+                } else if (key != null && !contains(written, n, key)) {
+                    String value = (String) kv[i + 1];
+                    if (value == null) {
+                        otherField(w, s, key, null);
+                    } else {
+                        stringField(w, s, key, value);
+                    }
+                }
+            }
+        } else if (mdc != null && !mdc.isEmpty()) {
             for (Map.Entry<String, String> e : mdc.entrySet()) {
-                String key = e.getKey();
-                if (key == null || isTraceKey(key) || contains(written, n, key)) {
-                    continue; // a key-value pair on the event is more specific than the MDC
-                }
-                String value = e.getValue();
-                if (value == null) {
-                    w.encoded(encodedKey(s, key)).value(null);
-                } else {
-                    stringField(w, s, key, value);
-                }
+                mdcField(w, s, written, n, e.getKey(), e.getValue());
             }
         }
         IThrowableProxy tp = event.getThrowableProxy();
@@ -250,6 +350,18 @@ public final class EventRenderer {
             w.field("exception.stacktrace", StackTraces.render(tp, message, scrubber));
         }
         return w.end();
+    }
+
+    /** One MDC entry, unless a key-value pair on the event (more specific) or the trace fields have its name. */
+    private void mdcField(JsonLineWriter w, State s, String[] written, int n, String key, String value) {
+        if (key == null || isTraceKey(key) || contains(written, n, key)) {
+            return;
+        }
+        if (value == null) {
+            otherField(w, s, key, null);
+        } else {
+            stringField(w, s, key, value);
+        }
     }
 
     private static byte[] loggerField(State s, String name) {

@@ -89,6 +89,12 @@ public final class JsonLineWriter {
         return this;
     }
 
+    /** Appends bytes encoded beforehand as a whole JSON value (e.g. a quoted, escaped string). */
+    public JsonLineWriter raw(byte[] value) {
+        writeRaw(value, 0, value.length);
+        return this;
+    }
+
     /** {@code ,"key":"value"} as bytes, to append later with {@link #encoded}. */
     public static byte[] encodeField(String key, String value) {
         JsonLineWriter w = new JsonLineWriter(key.length() + (value == null ? 4 : value.length()) + 8);
@@ -147,9 +153,23 @@ public final class JsonLineWriter {
             writeLong((long) d);
             writeAscii(".0");
         } else {
-            writeAscii(Double.toString(d)); // e.g. 0.0123 or 1.0E-5: both valid JSON numbers
+            // Double.toString's digits (e.g. 0.0123 or 1.0E-5: both valid JSON numbers), through a reused builder:
+            // StringBuilder.append(double) writes the same shortest representation without a String per number.
+            StringBuilder sb = digits;
+            if (sb == null) {
+                sb = digits = new StringBuilder(32);
+            }
+            sb.setLength(0);
+            sb.append(d);
+            int n = sb.length();
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                buf[len++] = (byte) sb.charAt(i);
+            }
         }
     }
+
+    private StringBuilder digits;
 
     /** Writes a long in decimal without allocating. */
     public void writeLong(long v) {
