@@ -14,14 +14,27 @@ public final class DefaultScrubRules {
             Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)");
     private static final Pattern AUTH_SCHEME =
             Pattern.compile("(?i)\\b(bearer|basic|digest)\\s+[A-Za-z0-9._~+/=:-]{4,}");
-    private static final Pattern JWT = Pattern.compile("\\beyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*");
+    /**
+     * A JWT, or (group 1 absent) a run that starts like one and is not: such a run is consumed whole, so the
+     * search goes on after it. Without that, every {@code eyJ} at a word boundary inside one long run (say
+     * {@code -eyJ} repeated) rescanned the rest of the run: quadratic, minutes for 70 KB of log text. The
+     * segments are possessive: none can hold a {@code .}, so giving characters back never finds one.
+     */
+    private static final Pattern JWT =
+            Pattern.compile("\\beyJ(?:[A-Za-z0-9_-]{5,}+(\\.[A-Za-z0-9_-]{5,}+\\.[A-Za-z0-9_-]*+)?|[A-Za-z0-9_-]*+)");
     /** {@code password=x}, {@code "token": "x"}, {@code api_key: x}, {@code ?secret=x&...}. */
     private static final Pattern SECRET_ASSIGNMENT = Pattern.compile(
             "(?i)((?<![A-Za-z0-9_.-])[\"']?[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|authorization|cookie|credential|private[_-]?key)[A-Za-z0-9_-]{0,40}[\"']?\\s*[:=]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&,;}\"']+)");
 
     /** Addresses with internationalised parts too ({@code mário@…}): letters, marks and digits of any script. */
-    private static final Pattern EMAIL =
-            Pattern.compile("[\\p{L}\\p{M}\\p{N}._%+-]+@[\\p{L}\\p{M}\\p{N}.-]+\\.[\\p{L}\\p{M}]{2,}");
+    /*
+     * A match starts only where the local part's run starts (or where the previous match ended, as before):
+     * a start inside the run reaches the same '@' and fails the same way, but the search used to try every
+     * one of them, each rescanning the run — quadratic on a long run of letters before an '@' (70 KB took
+     * minutes). The local part is possessive: it cannot hold the '@', so giving characters back never helps.
+     */
+    private static final Pattern EMAIL = Pattern.compile(
+            "(?:(?<![\\p{L}\\p{M}\\p{N}._%+-])|\\G)[\\p{L}\\p{M}\\p{N}._%+-]++@[\\p{L}\\p{M}\\p{N}.-]+\\.[\\p{L}\\p{M}]{2,}");
 
     private static final Pattern US_SSN = Pattern.compile("(?<![0-9])[0-9]{3}-[0-9]{2}-[0-9]{4}(?![0-9])");
     private static final Pattern UK_NINO =
@@ -316,7 +329,7 @@ public final class DefaultScrubRules {
         if (!text.contains("eyJ")) {
             return text;
         }
-        return replaceAll(JWT, text, m -> Scrubber.REDACTED);
+        return replaceAll(JWT, text, m -> m.group(1) == null ? m.group() : Scrubber.REDACTED);
     }
 
     /**
