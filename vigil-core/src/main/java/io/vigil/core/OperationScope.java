@@ -7,18 +7,15 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.vigil.core.internal.DirectLogEvent;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
-import org.slf4j.Marker;
 import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
-import org.slf4j.event.LoggingEvent;
-import org.slf4j.spi.LoggingEventAware;
-import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * One running domain operation: its span is current on the thread that started it until {@link
@@ -352,78 +349,9 @@ public final class OperationScope implements AutoCloseable {
         if (failureReason != null) {
             message = message + " (" + failureReason + ")";
         }
-        if (logger instanceof LoggingEventAware aware) {
-            // Logback takes the event as it is (its key-value list included): no fluent builder, no
-            // list grown pair by pair, and the operation's constant pairs shared between events.
-            aware.log(new Event(level, logger.getName(), message, pairs, error));
-        } else {
-            LoggingEventBuilder b = logger.atLevel(level);
-            for (KeyValuePair p : pairs) {
-                b.addKeyValue(p.key, p.value);
-            }
-            if (error != null) {
-                b.setCause(error);
-            }
-            b.log(message);
-        }
-    }
-
-    /**
-     * The operation's log event as SLF4J's fluent builder would have made it (no arguments, no
-     * markers; time, thread and caller are the logging backend's, the caller being {@link
-     * #writeLog}).
-     */
-    private record Event(Level level, String loggerName, String message, List<KeyValuePair> pairs, Throwable cause)
-            implements LoggingEvent {
-        @Override
-        public Level getLevel() {
-            return level;
-        }
-
-        @Override
-        public String getLoggerName() {
-            return loggerName;
-        }
-
-        @Override
-        public String getMessage() {
-            return message;
-        }
-
-        @Override
-        public List<Object> getArguments() {
-            return null;
-        }
-
-        @Override
-        public Object[] getArgumentArray() {
-            return null;
-        }
-
-        @Override
-        public List<Marker> getMarkers() {
-            return null;
-        }
-
-        @Override
-        public List<KeyValuePair> getKeyValuePairs() {
-            return pairs;
-        }
-
-        @Override
-        public Throwable getThrowable() {
-            return cause;
-        }
-
-        @Override
-        public long getTimeStamp() {
-            return 0;
-        }
-
-        @Override
-        public String getThreadName() {
-            return null;
-        }
+        // Logback takes the event as it is (its key-value list included): no fluent builder, no list grown
+        // pair by pair, and the operation's constant pairs shared between events.
+        DirectLogEvent.log(logger, level, pairs, error, message);
     }
 
     private static String stackTrace(Throwable t) {

@@ -10,13 +10,14 @@ import io.opentelemetry.context.Scope;
 import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import io.vigil.core.internal.DirectLogEvent;
 import io.vigil.core.internal.FailureLog;
-import io.vigil.http.internal.AccessLogEvent;
 import io.vigil.http.internal.HttpMetrics;
 import io.vigil.http.internal.RequestIds;
 import io.vigil.http.internal.TrustedProxies;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -24,9 +25,8 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
-import org.slf4j.spi.LoggingEventAware;
-import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * Framework-neutral HTTP server instrumentation: for each request a server span (OpenTelemetry HTTP
@@ -240,53 +240,25 @@ public final class HttpServerTelemetry {
                 agent.isEmpty() ? null : scrubbedUserAgent(truncate(agent.getFirst(), MAX_USER_AGENT_LENGTH));
         boolean templated =
                 series != null && series.endpoint().equals(endpoint) && r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX;
-        if (accessLog instanceof LoggingEventAware logger) {
-            // Logback: the event the fluent API below would build, made directly (AccessLogEvent).
-            AccessLogEvent event = new AccessLogEvent(level, accessLog.getName(), 6)
-                    .add("event_type", "http_request")
-                    .add("status_code", status)
-                    .add("duration_seconds", seconds);
-            if (requestBytes >= 0) {
-                event.add("request_size_bytes", requestBytes);
-            }
-            if (responseBytes >= 0) {
-                event.add("response_size_bytes", responseBytes);
-            }
-            if (userAgent != null) {
-                event.add("user_agent", userAgent);
-            }
-            if (fault != null) {
-                event.setCause(fault);
-            }
-            if (templated) {
-                event.message(series.accessLogMessage(status));
-            } else {
-                event.message("{} {} {}", r.method, endpoint, status);
-            }
-            logger.log(event);
-            return;
-        }
-        LoggingEventBuilder event = accessLog
-                .atLevel(level)
-                .addKeyValue("event_type", "http_request")
-                .addKeyValue("status_code", status)
-                .addKeyValue("duration_seconds", seconds);
+        // The pairs once, to their size; Logback takes the event as it is (DirectLogEvent), other backends get
+        // the same through SLF4J's fluent builder.
+        List<KeyValuePair> pairs = new ArrayList<>(6);
+        pairs.add(new KeyValuePair("event_type", "http_request"));
+        pairs.add(new KeyValuePair("status_code", status));
+        pairs.add(new KeyValuePair("duration_seconds", seconds));
         if (requestBytes >= 0) {
-            event = event.addKeyValue("request_size_bytes", requestBytes);
+            pairs.add(new KeyValuePair("request_size_bytes", requestBytes));
         }
         if (responseBytes >= 0) {
-            event = event.addKeyValue("response_size_bytes", responseBytes);
+            pairs.add(new KeyValuePair("response_size_bytes", responseBytes));
         }
         if (userAgent != null) {
-            event = event.addKeyValue("user_agent", userAgent);
-        }
-        if (fault != null) {
-            event = event.setCause(fault);
+            pairs.add(new KeyValuePair("user_agent", userAgent));
         }
         if (templated) {
-            event.log(series.accessLogMessage(status));
+            DirectLogEvent.log(accessLog, level, pairs, fault, series.accessLogMessage(status));
         } else {
-            event.log("{} {} {}", r.method, endpoint, status);
+            DirectLogEvent.log(accessLog, level, pairs, fault, "{} {} {}", r.method, endpoint, status);
         }
     }
 
