@@ -238,6 +238,10 @@ public final class InstrumentedDataSource implements DataSource, AutoCloseable {
         if (x.context != null) {
             try {
                 spans.end(x.context, x.request, failure, end);
+                if (spansFailing.get() && spansFailing.compareAndSet(true, false)) {
+                    // Logged once per outage, as the metrics side does: the next outage gets its own warning.
+                    log.info("Database statement spans are made again");
+                }
             } catch (RuntimeException | LinkageError e) {
                 spansFailed(e);
             }
