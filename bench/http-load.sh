@@ -5,6 +5,10 @@
 #        (after ./mvnw -pl bench -am package -DskipTests)
 #        A mode written before:MODE runs from $BEFORE_JAR (e.g. a copy of benchmarks.jar built from
 #        the previous commit), so an old and a new build alternate in one run.
+#        otlp: Vigil exporting spans and log records over OTLP/HTTP to a local receiver (bench's OtlpSink, which
+#        discards), as a service with a collector runs; agent: the plain route with the OpenTelemetry Java agent
+#        exporting to the same receiver (AGENT: its jar, fetched as bench/service-overhead.sh's header says).
+#        Every mode logs through VigilLogging's chain to stdout, which goes to /dev/null (HttpLoadServer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
@@ -14,13 +18,33 @@ PORT=18080
 URL="http://127.0.0.1:$PORT/api/v1/users/42"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 
+sink_pid=
+cleanup() { if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; fi; }
+trap cleanup EXIT
+if [[ " ${MODES:-} " == *" agent "* || " ${MODES:-} " == *otlp* ]]; then
+  SINK_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$JAVA" -Xmx256m -cp bench/target/benchmarks.jar io.vigil.bench.OtlpSink "$SINK_PORT" >/dev/null 2>&1 &
+  sink_pid=$!
+fi
+
 run() {
-  local label=$1 mode=$1 jar=bench/target/benchmarks.jar
+  local label=$1 mode=$1 jar=bench/target/benchmarks.jar agent=() env=()
   if [[ $mode == before:* ]]; then mode=${mode#before:}; jar=${BEFORE_JAR:?BEFORE_JAR is needed for before: modes}; fi
+  if [[ $mode == agent || $mode == otlp ]]; then
+    env=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)
+  fi
+  if [[ $mode == agent ]]; then
+    local agent_jar=${AGENT:-$(ls "$PWD"/bench/target/agent/opentelemetry-javaagent-*.jar 2>/dev/null | head -1)}
+    [ -f "$agent_jar" ] || { echo "no agent jar: see COMPARE_AGENT in bench/service-overhead.sh" >&2; exit 1; }
+    # Every request sampled, spans and the HTTP server metrics exported as Vigil's otlp mode does; the route logs
+    # nothing, so the agent's log bridge has nothing to send.
+    agent=(-javaagent:"$agent_jar" -Dotel.service.name=bench -Dotel.traces.sampler=always_on)
+    mode=plain
+  fi
   # Pre-touched heap: first-touch page faults of a growing heap would be billed to requests.
-  "$JAVA" -Xms512m -Xmx512m -XX:+AlwaysPreTouch -cp "$jar" io.vigil.bench.HttpLoadServer "$mode" "$PORT" >/dev/null 2>&1 &
+  env "${env[@]}" "$JAVA" -Xms512m -Xmx512m -XX:+AlwaysPreTouch "${agent[@]}" -cp "$jar" io.vigil.bench.HttpLoadServer "$mode" "$PORT" >/dev/null 2>&1 &
   local pid=$!
-  for _ in $(seq 1 100); do curl -fs "$URL" >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 1 300); do curl -fs "$URL" >/dev/null 2>&1 && break; sleep 0.1; done
   # Warm-up long enough for C2 to finish: compilation CPU would otherwise be billed to requests.
   wrk -t1 -c16 -d"${WARMUP:-30}s" "$URL" >/dev/null
   local out cpu_before cpu_after

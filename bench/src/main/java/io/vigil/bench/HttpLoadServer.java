@@ -9,6 +9,7 @@ import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.RequestContext;
 import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.logback.VigilJsonEncoder;
+import io.vigil.logback.VigilLogging;
 import java.util.concurrent.CountDownLatch;
 import net.logstash.logback.encoder.LogstashEncoder;
 
@@ -17,15 +18,20 @@ import net.logstash.logback.encoder.LogstashEncoder;
  * /api/v1/users/{id}}, served either plain or with {@link VigilJavalinPlugin}.
  *
  * <pre>{@code
- * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled|nolog|off[-logstash] PORT
+ * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled|nolog|off|otlp PORT
  * }</pre>
  *
  * In the instrumented modes every request gets its span (sampled: recorded and handed to a batch
- * processor whose exporter discards; unsampled: TRACE_SAMPLE_RATE=0), the contract's HTTP metrics,
- * correlation id and MDC, and one JSON access-log line written through Vigil's JSON encoder (or
- * logstash-logback-encoder with {@code ACCESS_LOG_ENCODER=logstash}) to a null stream — the full per-request cost except the network hop to a collector. {@code nolog}:
- * sampled without the access log; {@code off}: the plugin on a runtime with ENABLE_OBSERVABILITY=false
- * (correlation ids and MDC only).
+ * processor whose exporter discards; unsampled: TRACE_SAMPLE_RATE=0; otlp: recorded and exported, spans and log
+ * records, over OTLP to {@code OTEL_EXPORTER_OTLP_ENDPOINT}, as a service with a collector runs), the contract's
+ * HTTP metrics, correlation id and MDC, and one JSON access-log line. {@code nolog}: sampled without the access log;
+ * {@code off}: the plugin on a runtime with ENABLE_OBSERVABILITY=false (correlation ids and MDC only). Every mode,
+ * {@code plain} included, logs through what {@link VigilLogging#install(Vigil)} gives a service: the trace-context
+ * appender, the bounded hand-off and the JSON encoder on stdout (the load script sends it to {@code /dev/null}).
+ * Runs before 2026-11-30 wrote the access log through a synchronous encoder on the serving thread instead; {@code
+ * ACCESS_LOG=sync} still does ({@code ACCESS_LOG_ENCODER=logstash} or a {@code -logstash} mode suffix: with
+ * logstash-logback-encoder, as runs before 2026-11-29). The {@code agent} mode of the load script is {@code plain}
+ * with the OpenTelemetry Java agent.
  */
 public final class HttpLoadServer {
     private HttpLoadServer() {}
@@ -36,24 +42,32 @@ public final class HttpLoadServer {
         boolean logstash = requested.endsWith("-logstash") || "logstash".equals(System.getenv("ACCESS_LOG_ENCODER"));
         String mode = requested.replace("-logstash", "");
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 8080;
-        // The access log's encoder: Vigil's own (what VigilLogging gives a service), or
-        // logstash-logback-encoder as the earlier runs used.
-        VigilJsonEncoder vigilEncoder = new VigilJsonEncoder();
-        vigilEncoder.setService("bench");
-        vigilEncoder.setEnvironment("bench");
-        BenchSupport.jsonLogsToNowhere(Level.WARN, logstash ? new LogstashEncoder() : vigilEncoder)
-                .getLogger(HttpServerTelemetry.ACCESS_LOGGER)
-                .setLevel(Level.INFO);
-        Vigil vigil = Vigil.builder()
-                .config(VigilConfig.builder()
-                        .enabled(!mode.equals("off"))
-                        .traceSampleRate(mode.equals("unsampled") ? 0.0 : 1.0)
-                        .build())
-                .runtimeMetrics(false)
-                .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
-                        (t, cfg) -> t.addSpanProcessor(BatchSpanProcessor.builder(BenchSupport.discardingExporter())
-                                .build())))
+        boolean sync = logstash || "sync".equals(System.getenv("ACCESS_LOG"));
+        if (sync) {
+            // The access log's encoder on the serving thread: Vigil's own, or logstash-logback-encoder as the earlier
+            // runs used.
+            VigilJsonEncoder vigilEncoder = new VigilJsonEncoder();
+            vigilEncoder.setService("bench");
+            vigilEncoder.setEnvironment("bench");
+            BenchSupport.jsonLogsToNowhere(Level.WARN, logstash ? new LogstashEncoder() : vigilEncoder)
+                    .getLogger(HttpServerTelemetry.ACCESS_LOGGER)
+                    .setLevel(Level.INFO);
+        }
+        boolean otlp = mode.equals("otlp");
+        // From the environment (OTEL_EXPORTER_OTLP_ENDPOINT for the otlp mode), as a service reads it.
+        VigilConfig vigilConfig = VigilConfig.fromEnvironment().toBuilder()
+                .serviceName("bench")
+                .enabled(!mode.equals("off"))
+                .traceSampleRate(mode.equals("unsampled") ? 0.0 : 1.0)
                 .build();
+        Vigil.Builder builder = Vigil.builder().config(vigilConfig).runtimeMetrics(false);
+        if (!otlp) {
+            builder.customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
+                    (t, cfg) -> t.addSpanProcessor(BatchSpanProcessor.builder(BenchSupport.discardingExporter())
+                            .build())));
+        }
+        Vigil vigil = builder.build();
+        VigilLogging logging = sync ? null : VigilLogging.install(vigil);
         HttpServerTelemetry http = HttpServerTelemetry.builder(vigil)
                 .accessLog(!mode.equals("nolog") && !mode.equals("off"))
                 .build();
@@ -72,6 +86,9 @@ public final class HttpLoadServer {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop();
             vigil.close();
+            if (logging != null) {
+                logging.close();
+            }
             stop.countDown();
         }));
         stop.await();
