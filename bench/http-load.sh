@@ -8,6 +8,7 @@
 #        otlp: Vigil exporting spans and log records over OTLP/HTTP to a local receiver (bench's OtlpSink, which
 #        discards), as a service with a collector runs; agent: the plain route with the OpenTelemetry Java agent
 #        exporting to the same receiver (AGENT: its jar, fetched as bench/service-overhead.sh's header says).
+#        THREAD_CPU=1: also CPU per request by thread group (bench/thread-cpu.py), a table of medians at the end.
 #        Every mode logs through VigilLogging's chain to stdout, which goes to /dev/null (HttpLoadServer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,8 @@ URL="http://127.0.0.1:$PORT/api/v1/users/42"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 
 sink_pid=
-cleanup() { if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; fi; }
+threads_dir=$(mktemp -d)
+cleanup() { if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; fi; rm -rf "$threads_dir"; }
 trap cleanup EXIT
 if [[ " ${MODES:-} " == *" agent "* || " ${MODES:-} " == *otlp* ]]; then
   SINK_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -49,8 +51,14 @@ run() {
   wrk -t1 -c16 -d"${WARMUP:-30}s" "$URL" >/dev/null
   local out cpu_before cpu_after
   cpu_before=$(cpu_ticks "$pid")
+  [ "${THREAD_CPU:-0}" = 1 ] && python3 bench/thread-cpu.py snap "$pid" > "$threads_dir/before"
   out=$(wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" --latency "$URL")
   cpu_after=$(cpu_ticks "$pid")
+  if [ "${THREAD_CPU:-0}" = 1 ]; then
+    python3 bench/thread-cpu.py snap "$pid" > "$threads_dir/after"
+    python3 bench/thread-cpu.py diff "$threads_dir/before" "$threads_dir/after" \
+        "$(awk '/requests in/ {print $1}' <<<"$out")" >> "$threads_dir/$label.jsonl"
+  fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
   local rps p50 p99 requests cpu_us
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -72,3 +80,9 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "round $round"
   for mode in ${MODES:-plain sampled unsampled nolog off}; do run "$mode"; done
 done
+if [ "${THREAD_CPU:-0}" = 1 ]; then
+  echo
+  cols=()
+  for mode in ${MODES:-plain sampled unsampled nolog off}; do cols+=("$mode=$threads_dir/$mode.jsonl"); done
+  python3 bench/thread-cpu.py table "${cols[@]}"
+fi

@@ -21,6 +21,8 @@ HZ = os.sysconf("SC_CLK_TCK")
 def group(comm):
     if comm.startswith("ForkJoinPool"):
         return "request threads (virtual-thread carriers)"
+    if comm.startswith("JettyServerThr") or comm.startswith("qtp"):
+        return "request threads (Jetty's pool)"
     if comm.startswith("C2 Compiler") or comm.startswith("C1 Compiler"):
         return "JIT compilers"
     if comm.startswith("G1 Conc") or comm.startswith("G1 Main Marker"):
@@ -76,9 +78,9 @@ def table(args):
     print("|---|" + "---|" * len(cols))
     for g in groups:
         meds = [statistics.median([r.get(g, 0) for r in rounds]) for _, rounds in cols]
-        if max(meds) < 1 and not g.startswith("process"):
+        if max(meds) < 0.5 and not g.startswith("process"):
             continue
-        print(f"| {g} | " + " | ".join(f"{m:.0f}" for m in meds) + " |")
+        print(f"| {g} | " + " | ".join(f"{m:.1f}" for m in meds) + " |")
 
 
 if __name__ == "__main__":
