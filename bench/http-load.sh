@@ -7,7 +7,8 @@
 #        the previous commit), so an old and a new build alternate in one run.
 #        otlp: Vigil exporting spans and log records over OTLP/HTTP to a local receiver (bench's OtlpSink, which
 #        discards), as a service with a collector runs; agent: the plain route with the OpenTelemetry Java agent
-#        exporting to the same receiver (AGENT: its jar, fetched as bench/service-overhead.sh's header says).
+#        exporting to the same receiver (AGENT: its jar, fetched as bench/service-overhead.sh's header says);
+#        otlp-nologs: otlp with OTEL_LOGS_EXPORTER=none, exporting what the agent exports here (spans, metrics).
 #        THREAD_CPU=1: also CPU per request by thread group (bench/thread-cpu.py), a table of medians at the end.
 #        Every mode logs through VigilLogging's chain to stdout, which goes to /dev/null (HttpLoadServer).
 set -euo pipefail
@@ -32,8 +33,12 @@ fi
 run() {
   local label=$1 mode=$1 jar=bench/target/benchmarks.jar agent=() env=()
   if [[ $mode == before:* ]]; then mode=${mode#before:}; jar=${BEFORE_JAR:?BEFORE_JAR is needed for before: modes}; fi
-  if [[ $mode == agent || $mode == otlp ]]; then
+  if [[ $mode == agent || $mode == otlp* ]]; then
     env=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)
+  fi
+  if [[ $mode == otlp-nologs ]]; then
+    # What the agent exports here: spans and metrics, no log records (the access line still goes to stdout).
+    env+=(OTEL_LOGS_EXPORTER=none); mode=otlp
   fi
   if [[ $mode == agent ]]; then
     local agent_jar=${AGENT:-$(ls "$PWD"/bench/target/agent/opentelemetry-javaagent-*.jar 2>/dev/null | head -1)}
