@@ -1,6 +1,7 @@
 package io.vigil.core.internal;
 
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
@@ -49,6 +50,8 @@ public final class SdkFactory {
     /** The SDK's own default series limit per metric. */
     public static final int DEFAULT_CARDINALITY_LIMIT = 2000;
 
+    private static final String SDK_TELEMETRY_VERSION = "otel.experimental.sdk.telemetry.version";
+
     private SdkFactory() {}
 
     /**
@@ -95,8 +98,10 @@ public final class SdkFactory {
                 "otel.metric.export.interval",
                 Long.toString(config.metricsCollectionInterval().toMillis()));
         // The SDK's own health metrics in their semantic-convention form: queue sizes, processed and
-        // dropped spans and log records (error.type=queue_full), exported items by outcome.
-        p.put("otel.experimental.sdk.telemetry.version", "latest");
+        // dropped spans and log records (error.type=queue_full), exported items by outcome. (The tracer's and
+        // logger provider's per-span and per-record counters that come with them stay off unless the environment
+        // asks for this version itself: see build.)
+        p.put(SDK_TELEMETRY_VERSION, "latest");
         p.putAll(config.otelProperties());
         return p;
     }
@@ -159,6 +164,10 @@ public final class SdkFactory {
         // In-process metric exporter waiting for its reader, and whether that reader is the shared one (which then
         // takes the Prometheus reader's place in the SDK: the autoconfigured readers are set up before the meter
         // provider customizer runs, with the same cardinality limit).
+        boolean perItemSdkMetrics = "latest"
+                .equalsIgnoreCase(config.otelProperties()
+                        .getOrDefault(SDK_TELEMETRY_VERSION, "")
+                        .strip());
         AtomicReference<MetricExporter> sharedFeed = new AtomicReference<>();
         AtomicBoolean sharing = new AtomicBoolean();
         AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
@@ -226,8 +235,17 @@ public final class SdkFactory {
                 // access log exported, bench/README): the configuration cannot change, so the limits are read once.
                 .addLoggerProviderCustomizer((loggerProvider, cfg) -> {
                     LogLimits limits = logLimits(cfg);
-                    return loggerProvider.setLogLimits(() -> limits);
+                    loggerProvider.setLogLimits(() -> limits);
+                    return perItemSdkMetrics ? loggerProvider : loggerProvider.setMeterProvider(MeterProvider::noop);
                 })
+                // The "latest" SDK telemetry Vigil turns on for the processors' and exporters' health also makes the
+                // tracer count every span twice as it starts and once as it ends (otel.sdk.span.started,
+                // otel.sdk.span.live) and the logger provider every record (otel.sdk.log.created), each measurement
+                // offered to an exemplar reservoir on the request thread: ≈ 10 % of Vigil's whole CPU in
+                // identity-service (bench/README, ninth session), for counts Vigil's own metrics already give. Kept
+                // when the environment sets OTEL_EXPERIMENTAL_SDK_TELEMETRY_VERSION=latest itself.
+                .addTracerProviderCustomizer((tracerProvider, cfg) ->
+                        perItemSdkMetrics ? tracerProvider : tracerProvider.setMeterProvider(MeterProvider::noop))
                 .addMeterProviderCustomizer((meterProvider, cfg) -> {
                     if (prometheus != null && !sharing.get()) {
                         // Every metric keeps at most this many series; measurements past it are
