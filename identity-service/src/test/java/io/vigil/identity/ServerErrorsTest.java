@@ -73,6 +73,12 @@ class ServerErrorsTest {
         problem(RawHttp.send(base, request, false), status);
     }
 
+    @ParameterizedTest
+    @MethodSource("refusedRequests")
+    void requestsJettyRefusesOnTheManagementPortAreProblemsToo(String request, int status) throws Exception {
+        problem(RawHttp.send(URI.create("http://127.0.0.1:" + svc.service.managementPort()), request, false), status);
+    }
+
     @Test
     void truncatedBodyIsABadRequestAndNoServerFault() throws Exception {
         try (LogCapture logs = new LogCapture()) {

@@ -13,6 +13,7 @@ import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.javalin.VigilJavalinPlugin;
+import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.AuthService;
@@ -165,6 +166,11 @@ public final class HttpApi {
             threads.setName("management");
             threads.setDaemon(true);
             cfg.jetty.threadPool = threads;
+            // What Jetty refuses itself (a bad % escape, 431, 414, 505) is problem+json here too, as on the API
+            // port, where VigilJavalinPlugin installs the handler; this port has no HTTP telemetry, hence no plugin.
+            ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
+            cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
             cfg.routes.get(vigil.config().metricsPath(), this::metrics);
             cfg.routes.get("/health", HttpApi::health);
             cfg.routes.get("/health/ready", this::ready);
@@ -511,7 +517,9 @@ public final class HttpApi {
         if (errors != null && !errors.isEmpty()) {
             body.put("errors", errors);
         }
-        ctx.status(status).contentType(PROBLEM_JSON).result(Json.write(body));
+        // As bytes: Javalin encodes a String result in the content type's charset, and Jetty's default for
+        // application/problem+json is ISO-8859-1, which turned any non-ASCII detail into '?' or invalid UTF-8.
+        ctx.status(status).contentType(PROBLEM_JSON).result(Json.write(body).getBytes(StandardCharsets.UTF_8));
     }
 
     /**
