@@ -74,6 +74,7 @@ public final class HttpApi {
     private final Clock clock;
     private final byte[] openApi;
     private final MetricsAccess metricsAccess;
+    private final String metricsPath;
     private final List<Route> routes = new ArrayList<>();
     private final DrainingHandler draining = new DrainingHandler();
     private final List<java.util.function.Consumer<JavalinConfig>> extensions = new ArrayList<>();
@@ -97,6 +98,7 @@ public final class HttpApi {
         this.openApi = loadOpenApi();
         this.metricsAccess =
                 config.metricsToken().map(MetricsAccess::bearerToken).orElse(MetricsAccess.open());
+        this.metricsPath = metricsPath(vigil.config().metricsPath());
         defineRoutes();
     }
 
@@ -171,7 +173,7 @@ public final class HttpApi {
             ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
             cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
             cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
-            cfg.routes.get(vigil.config().metricsPath(), this::metrics);
+            cfg.routes.get(metricsPath, this::metrics);
             cfg.routes.get("/health", HttpApi::health);
             cfg.routes.get("/health/ready", this::ready);
             cfg.routes.exception(Exception.class, (e, ctx) -> {
@@ -197,6 +199,27 @@ public final class HttpApi {
 
     // --- routes --------------------------------------------------------------------------------
 
+    /**
+     * {@code METRICS_ENDPOINT}, unless it names a path the service answers itself (a health check, the
+     * API): a telemetry setting never stops the service from starting (it did, as a duplicate route),
+     * so that one is reported and the metrics stay on {@code /metrics}.
+     */
+    private static String metricsPath(String configured) {
+        boolean taken = configured.equals("/health")
+                || configured.equals("/health/ready")
+                || configured.equals("/openapi.json")
+                || configured.equals("/.well-known/jwks.json")
+                || configured.equals(API)
+                || configured.startsWith(API + "/");
+        if (!taken) {
+            return configured;
+        }
+        log.warn(
+                "Telemetry configuration: METRICS_ENDPOINT='{}' is a path the service answers itself; using /metrics",
+                configured);
+        return "/metrics";
+    }
+
     private void route(HandlerType method, String path, Handler handler) {
         routes.add(new Route(method, path, handler));
     }
@@ -207,7 +230,7 @@ public final class HttpApi {
         if (config.metricsOnServicePort()) {
             // Only when the operator asked for it, and then only behind METRICS_TOKEN (the config
             // refuses the one without the other).
-            route(HandlerType.GET, vigil.config().metricsPath(), this::metrics);
+            route(HandlerType.GET, metricsPath, this::metrics);
         }
         route(HandlerType.GET, "/.well-known/jwks.json", ctx -> ctx.json(jwt.jwks()));
         route(
