@@ -79,6 +79,7 @@ public final class HttpApi {
     private final DrainingHandler draining = new DrainingHandler();
     private final List<java.util.function.Consumer<JavalinConfig>> extensions = new ArrayList<>();
     private volatile boolean stopping;
+    private volatile org.eclipse.jetty.ee10.servlet.SessionHandler sessionHandler;
 
     public HttpApi(
             IdentityConfig config,
@@ -125,6 +126,20 @@ public final class HttpApi {
                 server.setStopTimeout(config.shutdownTimeout().toMillis());
                 server.setHandler(draining);
             });
+            // Javalin opens an HTTP session for every WebSocket upgrade request, before any handler (authentication
+            // included) runs, and Jetty kept each for ever: unauthenticated upgrade attempts grew the heap without
+            // bound. The service keeps nothing in sessions, so one leaves the cache when its request ends.
+            cfg.jetty.modifyServletContextHandler(handler -> {
+                org.eclipse.jetty.ee10.servlet.SessionHandler sessions = handler.getSessionHandler();
+                sessionHandler = sessions;
+                if (sessions != null) {
+                    org.eclipse.jetty.session.DefaultSessionCache cache =
+                            new org.eclipse.jetty.session.DefaultSessionCache(sessions);
+                    cache.setEvictionPolicy(org.eclipse.jetty.session.SessionCache.EVICT_ON_SESSION_EXIT);
+                    cache.setSessionDataStore(new org.eclipse.jetty.session.NullSessionDataStore());
+                    sessions.setSessionCache(cache);
+                }
+            });
             // Server spans, the contract's HTTP metrics, request ids (X-Request-ID / X-Correlation-ID),
             // the request's MDC context and the access log all come from vigil-http.
             cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
@@ -134,6 +149,16 @@ public final class HttpApi {
             extensions.forEach(e -> e.accept(cfg)); // e.g. the security feed's WebSocket route
             cfg.routes.exception(ApiException.class, this::onApiException);
             cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
+            // Jetty's refusals raised inside a handler, e.g. a WebSocket upgrade without Sec-WebSocket-Key: their
+            // status, not a 500 with an ERROR line.
+            cfg.routes.exception(org.eclipse.jetty.http.HttpException.RuntimeException.class, (e, ctx) -> {
+                if (e.getCode() >= 500) {
+                    log.atError().setCause(e).log("Unhandled error");
+                    problem(ctx, 500, "internal-error", "Internal server error", "An unexpected error occurred", null);
+                } else {
+                    problem(ctx, e.getCode(), "bad-request", statusTitle(e.getCode()), e.getReason(), null);
+                }
+            });
             cfg.routes.exception(Overloaded.class, (e, ctx) -> {
                 ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
                 problem(ctx, 503, "overloaded", "Service unavailable", e.getMessage(), null);
@@ -275,6 +300,14 @@ public final class HttpApi {
      */
     public void stopBeingReady() {
         stopping = true;
+    }
+
+    /** HTTP sessions the API server holds in memory now (none outlive their request; the service uses none). */
+    public long sessionsHeld() {
+        org.eclipse.jetty.ee10.servlet.SessionHandler sessions = sessionHandler;
+        return sessions != null && sessions.getSessionCache() instanceof org.eclipse.jetty.session.DefaultSessionCache c
+                ? c.getSessionsCurrent()
+                : 0;
     }
 
     /** Requests being handled right now (the ones a graceful stop waits for). */
@@ -542,7 +575,18 @@ public final class HttpApi {
         }
         // As bytes: Javalin encodes a String result in the content type's charset, and Jetty's default for
         // application/problem+json is ISO-8859-1, which turned any non-ASCII detail into '?' or invalid UTF-8.
-        ctx.status(status).contentType(PROBLEM_JSON).result(Json.write(body).getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+        ctx.status(status).contentType(PROBLEM_JSON).result(bytes);
+        if ("websocket".equalsIgnoreCase(ctx.header("Upgrade")) && !ctx.res().isCommitted()) {
+            // Javalin writes no result on the WebSocket upgrade path: a refused upgrade went out with an empty body.
+            try {
+                ctx.res().setContentLength(bytes.length);
+                ctx.res().getOutputStream().write(bytes);
+                ctx.res().flushBuffer();
+            } catch (IOException e) {
+                log.debug("The refused upgrade's client is gone: {}", e.toString());
+            }
+        }
     }
 
     /**
