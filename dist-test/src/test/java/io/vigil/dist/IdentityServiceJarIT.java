@@ -140,6 +140,51 @@ class IdentityServiceJarIT {
         }
     }
 
+    /**
+     * With Kafka unreachable the service serves and says so once (README: one WARN per outage); the Kafka
+     * client's own reconnect warnings (two a second) used to flood the log around that one line.
+     */
+    @Test
+    void anUnreachableKafkaIsOneWarningNotAFlood() throws Exception {
+        Map<String, String> env = baseEnvironment();
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + closed);
+        env.put("VIGIL_CONSOLE", "false");
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), env)) {
+            int port = awaitListening(service);
+            URI base = URI.create("http://127.0.0.1:" + port);
+            // A refused login is an audit event, which the outbox publisher then tries to send.
+            HttpResponse<String> login = http.send(
+                    HttpRequest.newBuilder(base.resolve("/api/v1/auth/login"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"email\":\"nobody@example.com\",\"password\":\"not the password 1\"}"))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(login.statusCode()).isEqualTo(401);
+            await("the publisher's warning")
+                    .atMost(Duration.ofSeconds(120))
+                    .until(() ->
+                            service.stdout().stream().anyMatch(l -> l.contains("Publishing audit events to Kafka")));
+            assertThat(get(base.resolve("/health")).statusCode()).isEqualTo(200);
+            service.stop();
+            List<JsonNode> warnings = service.jsonLines().stream()
+                    .filter(l -> l.get("level").asText().equals("WARN")
+                            && (l.get("logger").asText().startsWith("org.apache.kafka")
+                                    || l.get("logger").asText().endsWith("OutboxPublisher")))
+                    .toList();
+            assertThat(warnings)
+                    .as("Kafka warnings")
+                    .singleElement()
+                    .satisfies(
+                            l -> assertThat(l.get("message").asText()).startsWith("Publishing audit events to Kafka"));
+        }
+    }
+
     /** The port the service reports in its "listening" line (it was started on port 0). */
     private static int awaitListening(ShippedJar service) {
         return await("identity-service listening")

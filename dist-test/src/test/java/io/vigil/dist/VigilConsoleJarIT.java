@@ -11,6 +11,9 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -59,8 +62,22 @@ class VigilConsoleJarIT {
                     .as("OTLP/gRPC export")
                     .isTrue();
 
+            // A client that speaks no gRPC at all (a port scanner, an HTTP/1 probe): refused, and not a stack trace.
+            URI grpc = URI.create(started.group(3));
+            try (Socket probe = new Socket(grpc.getHost(), grpc.getPort())) {
+                probe.setSoTimeout(30_000);
+                probe.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                probe.getInputStream().readAllBytes();
+            }
+            assertThat(export(OtlpGrpcSpanExporter.builder()
+                            .setEndpoint(started.group(3))
+                            .build()))
+                    .as("OTLP/gRPC export after the probe")
+                    .isTrue();
+
             console.stop();
             console.assertNoWarningsOnStderr();
+            assertThat(console.stderr()).as("stderr").noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception"));
         }
     }
 

@@ -452,7 +452,7 @@ public final class IngestApi implements AutoCloseable {
             body.put("title", "Service Unavailable");
             body.put("status", 503);
             body.put("detail", "A dependency is down");
-            ctx.status(503).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsString(body));
+            ctx.status(503).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
         }
     }
 
@@ -565,7 +565,8 @@ public final class IngestApi implements AutoCloseable {
                 ctx.header("Retry-After", Integer.toString(retryAfter));
             }
             try {
-                ctx.status(status).contentType(MEDIA_TYPE).result(JSON.writeValueAsString(body));
+                // Bytes: a String result is encoded in Jetty's default for this media type, ISO-8859-1, not UTF-8.
+                ctx.status(status).contentType(MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }

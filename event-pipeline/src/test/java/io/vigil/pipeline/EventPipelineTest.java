@@ -506,6 +506,13 @@ class EventPipelineTest {
         JsonNode invalid =
                 assertProblem(post("{\"event_type\":\"Not Valid\",\"payload\":[1]}", Map.of()), 422, "invalid-event");
         assertThat(invalid.path("errors").toString()).contains("event_type", "source", "payload");
+        JsonNode unknown = assertProblem(
+                post("{\"event_type\":\"x\",\"source\":\"web\",\"payload\":{},\"gr\u00f6\u00dfe\":1}", Map.of()),
+                422,
+                "invalid-event");
+        assertThat(unknown.path("errors").toString())
+                .as("a problem document is UTF-8: the field it names comes back as sent")
+                .contains("gr\u00f6\u00dfe: unknown field");
         assertProblem(
                 post(event("x"), Map.of("Idempotency-Key", "bad key with spaces")), 400, "invalid-idempotency-key");
         assertProblem(send("GET", "/api/v1/events", null, null, Map.of()), 405, "method-not-allowed");

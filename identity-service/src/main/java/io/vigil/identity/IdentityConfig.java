@@ -130,6 +130,12 @@ public record IdentityConfig(
         Objects.requireNonNull(databaseConnectionTimeout, "databaseConnectionTimeout");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(refreshReuseGrace, "refreshReuseGrace");
+        // Checked here, so a URL no driver takes is a configuration error naming the variable, not the pool's
+        // "Failed to get driver instance" with a stack trace at exit 1.
+        check(
+                driverAccepts(databaseUrl),
+                "DATABASE_URL is not a database URL this service can use (jdbc:h2:..., jdbc:postgresql://host[:port]/db"
+                        + " or postgres://user:password@host[:port]/db): " + redactUrl(databaseUrl));
         check(port >= 0 && port <= 65535, "PORT must be 0–65535: " + port);
         check(databasePoolSize >= 1, "DATABASE_POOL_SIZE must be at least 1");
         check(lockoutThreshold >= 1, "LOCKOUT_THRESHOLD must be at least 1");
@@ -297,6 +303,15 @@ public record IdentityConfig(
         check(
                 url.isAbsolute() && (scheme.equals("http") || scheme.equals("https")) && url.getHost() != null,
                 "NOTIFY_WEBHOOK_URL must be an absolute http(s) URL with a host: " + redactUrl(url.toString()));
+    }
+
+    private static boolean driverAccepts(String jdbcUrl) {
+        try {
+            java.sql.DriverManager.getDriver(jdbcUrl);
+            return true;
+        } catch (java.sql.SQLException e) {
+            return false;
+        }
     }
 
     private static boolean positive(Duration d) {

@@ -219,6 +219,11 @@ public final class IdentityService implements AutoCloseable {
         return app.port();
     }
 
+    /** HTTP sessions the API server holds now: none outlive their request. */
+    long sessionsHeld() {
+        return api.sessionsHeld();
+    }
+
     /** The management port (metrics, health); the public port when they are served there. */
     public int managementPort() {
         return management == null ? app.port() : management.port();

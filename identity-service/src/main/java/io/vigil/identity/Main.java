@@ -272,9 +272,14 @@ public final class Main {
 
     private static void quietLibraries() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        for (String name : new String[] {"org.eclipse.jetty", "com.zaxxer.hikari", "org.flywaydb", "io.javalin"}) {
+        for (String name :
+                new String[] {"org.eclipse.jetty", "com.zaxxer.hikari", "org.flywaydb", "io.javalin", "org.apache.kafka"
+                }) {
             context.getLogger(name).setLevel(Level.WARN);
         }
+        // The Kafka client warns twice a second for as long as the broker is unreachable; the outbox publisher
+        // reports that outage once (and its end), so the client's reconnect warnings would only bury that line.
+        context.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(Level.ERROR);
     }
 
     /** This build's version, filtered in by Maven. */

@@ -614,7 +614,11 @@ abstract class ApiContractTest {
         }
         assertThat(ids).hasSize(first.get("items").size() + second.get("items").size());
         assertProblem(api.get(API + "/users?page_size=1000", admin), 400, "invalid-query-parameter");
-        assertProblem(api.get(API + "/users?page=abc", admin), 400, "invalid-query-parameter");
+        Api.Response bad = api.get(API + "/users?page=abc", admin);
+        assertProblem(bad, 400, "invalid-query-parameter");
+        assertThat(bad.json().get("detail").asString())
+                .as("a problem document is UTF-8 like every JSON answer")
+                .endsWith("1–1000000");
     }
 
     @Test

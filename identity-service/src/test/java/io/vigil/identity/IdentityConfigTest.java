@@ -44,6 +44,24 @@ class IdentityConfigTest {
                 .hasMessageContaining("MANAGEMENT_PORT");
     }
 
+    /**
+     * A database URL no driver here takes is a configuration error naming DATABASE_URL (exit 2, one line), not a
+     * pool failure with a stack trace at exit 1; its credentials are not repeated.
+     */
+    @Test
+    void aDatabaseUrlNoDriverTakesIsAConfigurationError() {
+        for (String url : new String[] {"postgres://app:s3cret@db-host", "jdbc:mysql://db-host/app", "db-host:5432"}) {
+            assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("DATABASE_URL", url)))
+                    .as(url)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("DATABASE_URL")
+                    .hasMessageNotContaining("s3cret");
+        }
+        assertThat(IdentityConfig.fromEnvironment(Map.of("DATABASE_URL", "postgres://app:s3cret@db-host:5432/app"))
+                        .databaseUrl())
+                .isEqualTo("jdbc:postgresql://db-host:5432/app");
+    }
+
     @Test
     void environmentVariablesAreRead() {
         IdentityConfig c = IdentityConfig.fromEnvironment(Map.of(

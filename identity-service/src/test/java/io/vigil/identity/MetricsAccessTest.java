@@ -63,4 +63,25 @@ class MetricsAccessTest {
             assertThat(s.management.get("/health", null).status()).isEqualTo(200);
         }
     }
+
+    /**
+     * METRICS_ENDPOINT is a telemetry setting: one naming a path the service answers itself (a health
+     * check) is reported and replaced by {@code /metrics}; it used to stop the start (a duplicate route).
+     */
+    @Test
+    void aMetricsPathTheServiceAnswersItselfIsReportedAndReplacedNotFatal() {
+        try (LogCapture logs = new LogCapture();
+                TestService s = new TestService(TestDatabases.h2(), c -> c, t -> t.metricsPath("/health"))) {
+            assertThat(s.management.get("/health", null).json().get("status").asString())
+                    .isEqualTo("ok");
+            Api.Response scraped = s.management.get("/metrics", null);
+            assertThat(scraped.status()).isEqualTo(200);
+            assertThat(scraped.text()).contains("app_info");
+            assertThat(logs.all())
+                    .filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN
+                            && e.getFormattedMessage().contains("METRICS_ENDPOINT"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("/health", "/metrics"));
+        }
+    }
 }

@@ -73,6 +73,53 @@ class ServerErrorsTest {
         problem(RawHttp.send(base, request, false), status);
     }
 
+    @ParameterizedTest
+    @MethodSource("refusedRequests")
+    void requestsJettyRefusesOnTheManagementPortAreProblemsToo(String request, int status) throws Exception {
+        problem(RawHttp.send(URI.create("http://127.0.0.1:" + svc.service.managementPort()), request, false), status);
+    }
+
+    private static final String UPGRADE = "GET /api/v1/ws/security-events HTTP/1.1\r\nHost: x\r\n"
+            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n";
+    private static final String KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+
+    /** A refused WebSocket upgrade is a whole problem document, like every other refusal (it was an empty body). */
+    @Test
+    void aRefusedWebSocketUpgradeIsAProblemDocument() throws Exception {
+        JsonNode p = problem(RawHttp.send(base, UPGRADE + KEY + "Connection: close\r\n\r\n", false), 401);
+        assertThat(p.get("type").asString()).isEqualTo("urn:vigil:problem:missing-token");
+    }
+
+    /** An upgrade without Sec-WebSocket-Key is the client's mistake: 400, not a 500 and an ERROR line. */
+    @Test
+    void anUpgradeWithoutItsKeyIsABadRequestAndNoServerFault() throws Exception {
+        String admin = svc.adminToken();
+        try (LogCapture logs = new LogCapture()) {
+            problem(
+                    RawHttp.send(
+                            base, UPGRADE + "Authorization: Bearer " + admin + "\r\nConnection: close\r\n\r\n", false),
+                    400);
+            assertThat(logs.all()).noneMatch(e -> e.getLevel() == Level.ERROR);
+        }
+    }
+
+    /**
+     * Javalin opens an HTTP session for every upgrade request, before any handler runs; Jetty kept each for ever,
+     * so unauthenticated upgrade attempts grew the heap without bound. None may outlive its request.
+     */
+    @Test
+    void webSocketUpgradeAttemptsLeaveNoSessionBehind() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            assertThat(RawHttp.send(base, UPGRADE + KEY + "Connection: close\r\n\r\n", false)
+                            .status())
+                    .isEqualTo(401);
+        }
+        // The last one leaves the cache as its request ends, just after its answer went out.
+        org.awaitility.Awaitility.await("no session held")
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> svc.service.sessionsHeld() == 0);
+    }
+
     @Test
     void truncatedBodyIsABadRequestAndNoServerFault() throws Exception {
         try (LogCapture logs = new LogCapture()) {

@@ -42,9 +42,28 @@ final class TestService implements AutoCloseable {
 
     TestService(
             String databaseUrl, UnaryOperator<IdentityConfig.Builder> customize, Clock clock, SecurityFeedConfig feed) {
+        this(databaseUrl, customize, clock, feed, t -> t);
+    }
+
+    /** A service whose telemetry configuration {@code telemetry} adjusts. */
+    TestService(
+            String databaseUrl,
+            UnaryOperator<IdentityConfig.Builder> customize,
+            UnaryOperator<VigilConfig.Builder> telemetry) {
+        this(databaseUrl, customize, Clock.systemUTC(), SecurityFeedConfig.defaults(), telemetry);
+    }
+
+    private TestService(
+            String databaseUrl,
+            UnaryOperator<IdentityConfig.Builder> customize,
+            Clock clock,
+            SecurityFeedConfig feed,
+            UnaryOperator<VigilConfig.Builder> telemetry) {
         this.databaseUrl = databaseUrl;
         this.vigil = Vigil.builder()
-                .config(VigilConfig.builder().serviceName("identity-service").build())
+                .config(telemetry
+                        .apply(VigilConfig.builder().serviceName("identity-service"))
+                        .build())
                 .runtimeMetrics(false)
                 .customizeSdk(sdk -> sdk.addTracerProviderCustomizer(
                         (tracing, cfg) -> tracing.addSpanProcessor(SimpleSpanProcessor.create(spans))))

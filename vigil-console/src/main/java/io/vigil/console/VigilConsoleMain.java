@@ -12,6 +12,14 @@ public final class VigilConsoleMain {
     /** Netty's {@code io.netty.noUnsafe}, under the package grpc-netty-shaded relocates Netty to. */
     private static final String NETTY_NO_UNSAFE = "io.grpc.netty.shaded.io.netty.noUnsafe";
 
+    /**
+     * gRPC's Netty transport, which logs (java.util.logging, INFO, with the whole stack trace on stderr) every
+     * connection that does not speak HTTP/2 — anyone who can reach the port could fill the terminal with them. Held
+     * here because java.util.logging keeps loggers only weakly, and with them the level set on them.
+     */
+    private static final java.util.logging.Logger GRPC_TRANSPORT =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerTransport");
+
     private VigilConsoleMain() {}
 
     /**
@@ -28,6 +36,8 @@ public final class VigilConsoleMain {
             // (and a later JDK refuses); a local viewer has no use for the speed it buys.
             System.setProperty(NETTY_NO_UNSAFE, "true");
         }
+        // A client's broken connection is the client's business: real transport problems are WARNING and still shown.
+        GRPC_TRANSPORT.setLevel(java.util.logging.Level.WARNING);
         VigilConsole.Builder builder = VigilConsole.builder();
         try {
             for (int i = 0; i < args.length; i++) {

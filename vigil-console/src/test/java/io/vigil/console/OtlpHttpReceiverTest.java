@@ -192,4 +192,40 @@ class OtlpHttpReceiverTest {
                 .isEqualTo(400);
         assertThat(api.send("/api/traces/xyz", true).statusCode()).isEqualTo(400);
     }
+
+    /** Requests Jetty refuses before any route runs: problem+json like the console's own refusals, no HTML page. */
+    @Test
+    void requestsTheServerRefusesItselfGetAProblemDocument() throws IOException {
+        for (String request : new String[] {
+            "GET /api/metrics/%ff/series HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n",
+            "GET /?" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.2\r\nHost: x\r\n\r\n"
+        }) {
+            String response = raw(request);
+            String head = response.substring(0, Math.max(0, response.indexOf("\r\n\r\n")));
+            String body = response.substring(head.length()).strip();
+            assertThat(head).as(response).matches("(?s)HTTP/1\\.1 (4|5)\\d\\d .*");
+            assertThat(head.toLowerCase(java.util.Locale.ROOT))
+                    .as(response)
+                    .contains("content-type: application/problem+json");
+            JsonNode problem = ApiClient.json(body);
+            assertThat(problem.get("status").asInt()).isEqualTo(Integer.parseInt(head.substring(9, 12)));
+            assertThat(problem.get("title").asText()).isNotBlank();
+            assertThat(body).doesNotContain("<html", "Exception");
+        }
+    }
+
+    /** One request on a fresh connection, its whole answer as text (the server closes after an error). */
+    private static String raw(String request) throws IOException {
+        java.net.URI uri = java.net.URI.create(console.httpEndpoint());
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream()
+                    .write(request.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -13,8 +14,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A tiny standalone HTTP server for services that have none of their own: it serves one {@link
- * MetricsEndpoint} on one path and answers 404 elsewhere. One daemon thread; stop it with {@link
- * #close()}.
+ * MetricsEndpoint} on one path and answers 404 (405 for a method other than GET and HEAD) elsewhere,
+ * with an RFC 9457 {@code application/problem+json} body. Each exchange runs on a virtual thread of
+ * its own, so a client that never finishes its request holds only that thread, never the scrapes;
+ * stop it with {@link #close()}.
  */
 public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
@@ -38,11 +41,10 @@ public final class MetricsServer implements AutoCloseable {
         }
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
-            ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "vigil-metrics-server");
-                t.setDaemon(true);
-                return t;
-            });
+            // Not one platform thread: the JDK server reads a request's headers on the executor's thread with no time
+            // limit, so one connection that stops half-way through them blocked every later scrape.
+            ExecutorService executor = Executors.newThreadPerTaskExecutor(
+                    Thread.ofVirtual().name("vigil-metrics-server").factory());
             server.setExecutor(executor);
             server.createContext("/", exchange -> handle(exchange, endpoint, path));
             server.start();
@@ -55,13 +57,13 @@ public final class MetricsServer implements AutoCloseable {
     private static void handle(HttpExchange exchange, MetricsEndpoint endpoint, String path) throws IOException {
         try (exchange) {
             if (!exchange.getRequestURI().getPath().equals(path)) {
-                exchange.sendResponseHeaders(404, -1);
+                problem(exchange, 404, "Not Found");
                 return;
             }
             String method = exchange.getRequestMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                exchange.sendResponseHeaders(405, -1);
+                problem(exchange, 405, "Method Not Allowed");
                 return;
             }
             MetricsScrape scrape = endpoint.scrape(exchange.getRequestHeaders().getFirst("Accept"));
@@ -74,6 +76,20 @@ public final class MetricsServer implements AutoCloseable {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(scrape.body());
             }
+        }
+    }
+
+    private static void problem(HttpExchange exchange, int status, String title) throws IOException {
+        byte[] body = ("{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + "}")
+                .getBytes(StandardCharsets.US_ASCII);
+        exchange.getResponseHeaders().set("Content-Type", "application/problem+json");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The effective telemetry configuration: immutable, validated, built by {@link #builder()} or read
@@ -719,7 +720,8 @@ public final class VigilConfig {
             pyroscopeServerAddress = src.get(CoreVariables.PYROSCOPE_SERVER_ADDRESS, pyroscopeServerAddress);
 
             Map<String, String> props = new LinkedHashMap<>(otelProperties);
-            props.putAll(otelPropertiesOf(env));
+            // Without the OTEL_* values Vigil validated and refused: it uses its fallback for them.
+            props.putAll(otelPropertiesOf(env, src.rejected()));
             otelProperties = props;
             List<String> all = new java.util.ArrayList<>(warnings);
             all.addAll(src.warnings());
@@ -732,11 +734,12 @@ public final class VigilConfig {
             return new VigilConfig(this);
         }
 
-        /** Every {@code OTEL_*} variable as the SDK property it stands for ({@code otel.foo.bar}). */
-        private static Map<String, String> otelPropertiesOf(Map<String, String> env) {
+        /** Every {@code OTEL_*} variable but the {@code refused} ones as the SDK property it stands for ({@code otel.foo.bar}). */
+        private static Map<String, String> otelPropertiesOf(Map<String, String> env, Set<String> refused) {
             Map<String, String> props = new LinkedHashMap<>();
             env.entrySet().stream()
                     .filter(e -> e.getKey().startsWith("OTEL_")
+                            && !refused.contains(e.getKey())
                             && e.getValue() != null
                             && !e.getValue().isBlank())
                     .sorted(Map.Entry.comparingByKey())

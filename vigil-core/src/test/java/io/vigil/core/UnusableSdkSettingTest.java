@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.opentelemetry.api.trace.Span;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,30 @@ class UnusableSdkSettingTest {
                     .satisfies(e -> assertThat(e.getFormattedMessage())
                             .contains("otel.traces.sampler")
                             .contains("bogus"));
+        } finally {
+            root.detachAppender(events);
+        }
+    }
+
+    @Test
+    void aBadValueOfAVariableVigilValidatesItselfCostsOnlyThatVariable() {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        root.addAppender(events);
+        try (Vigil vigil = Vigil.builder()
+                .environment(Map.of("OTEL_TRACES_SAMPLER_ARG", "2", "OTEL_RESOURCE_ATTRIBUTES", "team=checkout"))
+                .build()) {
+            assertThat(vigil.config().traceSampleRate()).isEqualTo(1.0);
+            assertThat(new String(vigil.metricsEndpoint().scrape(null).body(), StandardCharsets.UTF_8))
+                    .as("the other OTEL_* variables still reach the SDK")
+                    .containsPattern("target_info\\{[^}]*team=\"checkout\"");
+            assertThat(events.list)
+                    .filteredOn(e -> e.getLevel() == Level.WARN
+                            && e.getThreadName().equals(Thread.currentThread().getName()))
+                    .as("one warning, Vigil's own: the raw value is not passed on for the SDK to refuse")
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("OTEL_TRACES_SAMPLER_ARG='2'"));
         } finally {
             root.detachAppender(events);
         }

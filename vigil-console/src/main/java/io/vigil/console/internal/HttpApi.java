@@ -68,6 +68,9 @@ public final class HttpApi implements AutoCloseable {
             QueuedThreadPool pool = new QueuedThreadPool(64, 2, 60_000);
             pool.setName(ConsoleCpu.THREAD_PREFIX + "http");
             config.jetty.threadPool = pool;
+            ProblemErrorHandler errors = new ProblemErrorHandler();
+            config.jetty.modifyServer(server -> server.setErrorHandler(errors));
+            config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
             config.routes.post("/v1/traces", ctx -> receive(ctx, Signal.TRACES));
             config.routes.post("/v1/logs", ctx -> receive(ctx, Signal.LOGS));
             config.routes.post("/v1/metrics", ctx -> receive(ctx, Signal.METRICS));

@@ -1,9 +1,11 @@
 package io.vigil.core.internal;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The one reader of environment variables for every Vigil module (core, logging, profiling): looks
@@ -20,6 +22,7 @@ public final class ConfigSource {
 
     private final Map<String, String> env;
     private final List<String> warnings = new ArrayList<>();
+    private final Set<String> rejected = new LinkedHashSet<>();
 
     /** A reader of {@code env} (usually {@link System#getenv()}); blank values count as unset. */
     public ConfigSource(Map<String, String> env) {
@@ -61,6 +64,7 @@ public final class ConfigSource {
             return variable.parser()
                     .parse(raw.strip(), (entry, problem) -> warn(name, entry, problem, "entry ignored"));
         } catch (ConfigVariable.Invalid e) {
+            rejected.add(name);
             warn(name, raw, e.getMessage(), variable.shown().apply(fallback));
             return fallback;
         }
@@ -79,6 +83,15 @@ public final class ConfigSource {
     /** The warnings so far, in the order found. */
     public List<String> warnings() {
         return List.copyOf(warnings);
+    }
+
+    /**
+     * The names whose value was refused (and replaced by the fallback). A refused {@code OTEL_*}
+     * variable must not also reach the SDK raw: the SDK would refuse it too, and with it every other
+     * {@code OTEL_*} setting.
+     */
+    public Set<String> rejected() {
+        return Set.copyOf(rejected);
     }
 
     /** Values are echoed for the operator, shortened and stripped of control characters. */

@@ -13,6 +13,7 @@ import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.javalin.VigilJavalinPlugin;
+import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.AuthService;
@@ -73,10 +74,12 @@ public final class HttpApi {
     private final Clock clock;
     private final byte[] openApi;
     private final MetricsAccess metricsAccess;
+    private final String metricsPath;
     private final List<Route> routes = new ArrayList<>();
     private final DrainingHandler draining = new DrainingHandler();
     private final List<java.util.function.Consumer<JavalinConfig>> extensions = new ArrayList<>();
     private volatile boolean stopping;
+    private volatile org.eclipse.jetty.ee10.servlet.SessionHandler sessionHandler;
 
     public HttpApi(
             IdentityConfig config,
@@ -96,6 +99,7 @@ public final class HttpApi {
         this.openApi = loadOpenApi();
         this.metricsAccess =
                 config.metricsToken().map(MetricsAccess::bearerToken).orElse(MetricsAccess.open());
+        this.metricsPath = metricsPath(vigil.config().metricsPath());
         defineRoutes();
     }
 
@@ -122,6 +126,20 @@ public final class HttpApi {
                 server.setStopTimeout(config.shutdownTimeout().toMillis());
                 server.setHandler(draining);
             });
+            // Javalin opens an HTTP session for every WebSocket upgrade request, before any handler (authentication
+            // included) runs, and Jetty kept each for ever: unauthenticated upgrade attempts grew the heap without
+            // bound. The service keeps nothing in sessions, so one leaves the cache when its request ends.
+            cfg.jetty.modifyServletContextHandler(handler -> {
+                org.eclipse.jetty.ee10.servlet.SessionHandler sessions = handler.getSessionHandler();
+                sessionHandler = sessions;
+                if (sessions != null) {
+                    org.eclipse.jetty.session.DefaultSessionCache cache =
+                            new org.eclipse.jetty.session.DefaultSessionCache(sessions);
+                    cache.setEvictionPolicy(org.eclipse.jetty.session.SessionCache.EVICT_ON_SESSION_EXIT);
+                    cache.setSessionDataStore(new org.eclipse.jetty.session.NullSessionDataStore());
+                    sessions.setSessionCache(cache);
+                }
+            });
             // Server spans, the contract's HTTP metrics, request ids (X-Request-ID / X-Correlation-ID),
             // the request's MDC context and the access log all come from vigil-http.
             cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
@@ -131,6 +149,16 @@ public final class HttpApi {
             extensions.forEach(e -> e.accept(cfg)); // e.g. the security feed's WebSocket route
             cfg.routes.exception(ApiException.class, this::onApiException);
             cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
+            // Jetty's refusals raised inside a handler, e.g. a WebSocket upgrade without Sec-WebSocket-Key: their
+            // status, not a 500 with an ERROR line.
+            cfg.routes.exception(org.eclipse.jetty.http.HttpException.RuntimeException.class, (e, ctx) -> {
+                if (e.getCode() >= 500) {
+                    log.atError().setCause(e).log("Unhandled error");
+                    problem(ctx, 500, "internal-error", "Internal server error", "An unexpected error occurred", null);
+                } else {
+                    problem(ctx, e.getCode(), "bad-request", statusTitle(e.getCode()), e.getReason(), null);
+                }
+            });
             cfg.routes.exception(Overloaded.class, (e, ctx) -> {
                 ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
                 problem(ctx, 503, "overloaded", "Service unavailable", e.getMessage(), null);
@@ -165,7 +193,12 @@ public final class HttpApi {
             threads.setName("management");
             threads.setDaemon(true);
             cfg.jetty.threadPool = threads;
-            cfg.routes.get(vigil.config().metricsPath(), this::metrics);
+            // What Jetty refuses itself (a bad % escape, 431, 414, 505) is problem+json here too, as on the API
+            // port, where VigilJavalinPlugin installs the handler; this port has no HTTP telemetry, hence no plugin.
+            ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
+            cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
+            cfg.routes.get(metricsPath, this::metrics);
             cfg.routes.get("/health", HttpApi::health);
             cfg.routes.get("/health/ready", this::ready);
             cfg.routes.exception(Exception.class, (e, ctx) -> {
@@ -191,6 +224,27 @@ public final class HttpApi {
 
     // --- routes --------------------------------------------------------------------------------
 
+    /**
+     * {@code METRICS_ENDPOINT}, unless it names a path the service answers itself (a health check, the
+     * API): a telemetry setting never stops the service from starting (it did, as a duplicate route),
+     * so that one is reported and the metrics stay on {@code /metrics}.
+     */
+    private static String metricsPath(String configured) {
+        boolean taken = configured.equals("/health")
+                || configured.equals("/health/ready")
+                || configured.equals("/openapi.json")
+                || configured.equals("/.well-known/jwks.json")
+                || configured.equals(API)
+                || configured.startsWith(API + "/");
+        if (!taken) {
+            return configured;
+        }
+        log.warn(
+                "Telemetry configuration: METRICS_ENDPOINT='{}' is a path the service answers itself; using /metrics",
+                configured);
+        return "/metrics";
+    }
+
     private void route(HandlerType method, String path, Handler handler) {
         routes.add(new Route(method, path, handler));
     }
@@ -201,7 +255,7 @@ public final class HttpApi {
         if (config.metricsOnServicePort()) {
             // Only when the operator asked for it, and then only behind METRICS_TOKEN (the config
             // refuses the one without the other).
-            route(HandlerType.GET, vigil.config().metricsPath(), this::metrics);
+            route(HandlerType.GET, metricsPath, this::metrics);
         }
         route(HandlerType.GET, "/.well-known/jwks.json", ctx -> ctx.json(jwt.jwks()));
         route(
@@ -246,6 +300,14 @@ public final class HttpApi {
      */
     public void stopBeingReady() {
         stopping = true;
+    }
+
+    /** HTTP sessions the API server holds in memory now (none outlive their request; the service uses none). */
+    public long sessionsHeld() {
+        org.eclipse.jetty.ee10.servlet.SessionHandler sessions = sessionHandler;
+        return sessions != null && sessions.getSessionCache() instanceof org.eclipse.jetty.session.DefaultSessionCache c
+                ? c.getSessionsCurrent()
+                : 0;
     }
 
     /** Requests being handled right now (the ones a graceful stop waits for). */
@@ -511,7 +573,20 @@ public final class HttpApi {
         if (errors != null && !errors.isEmpty()) {
             body.put("errors", errors);
         }
-        ctx.status(status).contentType(PROBLEM_JSON).result(Json.write(body));
+        // As bytes: Javalin encodes a String result in the content type's charset, and Jetty's default for
+        // application/problem+json is ISO-8859-1, which turned any non-ASCII detail into '?' or invalid UTF-8.
+        byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+        ctx.status(status).contentType(PROBLEM_JSON).result(bytes);
+        if ("websocket".equalsIgnoreCase(ctx.header("Upgrade")) && !ctx.res().isCommitted()) {
+            // Javalin writes no result on the WebSocket upgrade path: a refused upgrade went out with an empty body.
+            try {
+                ctx.res().setContentLength(bytes.length);
+                ctx.res().getOutputStream().write(bytes);
+                ctx.res().flushBuffer();
+            } catch (IOException e) {
+                log.debug("The refused upgrade's client is gone: {}", e.toString());
+            }
+        }
     }
 
     /**
