@@ -29,6 +29,12 @@ import java.util.function.Predicate;
  * The in-memory store: spans, log records and metric points in insertion order, bounded by an estimate of their heap
  * bytes. When a batch would exceed the bound the oldest records of any signal go first. One ingest thread writes;
  * queries read under a read lock.
+ *
+ * <p>Each record is kept as one {@code byte[]} ({@link RecordCodec}) and decoded when a query visits it: an embedded
+ * console lives in the service's heap, and records kept as objects (a score each) were copied by every young
+ * collection until promoted, for as long as the store kept growing — the tail latency the embedded console cost
+ * identity-service (bench/README, issue 17). The bound counts the arrays, their slots and the trace index as they are
+ * in the heap, and the codec's dictionary.
  */
 public final class Store {
     private final long maxBytes;
@@ -38,13 +44,15 @@ public final class Store {
     private final AtomicLong seq = new AtomicLong();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
-    private final ArrayDeque<SpanRecord> spans = new ArrayDeque<>();
-    private final ArrayDeque<LogRecord> logs = new ArrayDeque<>();
-    private final ArrayDeque<PointRecord> points = new ArrayDeque<>();
+    private final RecordCodec codec;
+    private final ArrayDeque<byte[]> spans = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> logs = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> points = new ArrayDeque<>();
     // Per trace, spans in arrival order: eviction (also in arrival order) takes from the front in O(1).
-    private final Map<String, ArrayDeque<SpanRecord>> traces = new HashMap<>();
+    private final Map<String, ArrayDeque<byte[]>> traces = new HashMap<>();
     private final Map<String, MetricInfo> metrics = new HashMap<>();
     private long bytes;
+    private long version; // moves on with every write: what a reader decoded before is stale
     private long evicted;
     // Records arrive roughly, not exactly, in time order (batching, several senders, a root span ending last).
     // The largest time seen so far and the most any record came later than that bound how far back in arrival order
@@ -73,6 +81,8 @@ public final class Store {
 
     public Store(long maxBytes) {
         this.maxBytes = maxBytes;
+        // A quarter of the bound at most for shared strings and resources: records always fit in the rest.
+        this.codec = new RecordCodec(maxBytes / 4);
     }
 
     /** Converts and stores one export request. Called from the ingest thread only. */
@@ -121,41 +131,55 @@ public final class Store {
         }
         lock.writeLock().lock();
         try {
+            version++;
             int m = 0;
             for (Stored s : batch) {
+                String[] um = s instanceof PointRecord ? meta.get(m++) : null;
                 if (s.bytes() > maxBytes) {
                     evicted++; // larger than the whole store: never kept
                     continue;
                 }
+                long dictionary = codec.dictionaryBytes();
+                long size;
                 switch (s) {
                     case SpanRecord span -> {
                         if (span.startNanos() < maxSpanStart) {
                             spanLateness = Math.max(spanLateness, maxSpanStart - span.startNanos());
                         }
                         maxSpanStart = Math.max(maxSpanStart, span.startNanos());
-                        spans.addLast(span);
-                        traces.computeIfAbsent(span.traceId(), k -> new ArrayDeque<>(4))
-                                .add(span);
+                        byte[] b = codec.encode(span);
+                        spans.addLast(b);
+                        size = size(b);
+                        ArrayDeque<byte[]> trace = traces.get(span.traceId());
+                        if (trace == null) {
+                            trace = new ArrayDeque<>(4);
+                            traces.put(span.traceId(), trace);
+                            bytes += TRACE_ENTRY;
+                        }
+                        trace.add(b);
                     }
                     case LogRecord log -> {
                         if (log.timeNanos() < maxLogTime) {
                             logLateness = Math.max(logLateness, maxLogTime - log.timeNanos());
                         }
                         maxLogTime = Math.max(maxLogTime, log.timeNanos());
-                        logs.addLast(log);
+                        byte[] b = codec.encode(log);
+                        logs.addLast(b);
+                        size = size(b);
                     }
                     case PointRecord point -> {
-                        String[] um = meta.get(m++);
-                        points.addLast(point);
+                        byte[] b = codec.encode(point);
+                        points.addLast(b);
+                        size = size(b);
                         MetricInfo info = metrics.computeIfAbsent(
                                 point.metric(), k -> new MetricInfo(k, point.type(), um[0], um[1]));
                         info.points++;
                         info.services.add(point.service());
                     }
                 }
-                bytes += s.bytes();
-                while (bytes > maxBytes) {
-                    evictOldest();
+                bytes += size + (codec.dictionaryBytes() - dictionary);
+                while (bytes > maxBytes && evictOldest()) {
+                    // oldest first, of any signal
                 }
             }
         } finally {
@@ -163,16 +187,29 @@ public final class Store {
         }
     }
 
-    private void evictOldest() {
-        SpanRecord s = spans.peekFirst();
-        LogRecord l = logs.peekFirst();
-        PointRecord p = points.peekFirst();
-        long ss = s == null ? Long.MAX_VALUE : s.seq();
-        long ls = l == null ? Long.MAX_VALUE : l.seq();
-        long ps = p == null ? Long.MAX_VALUE : p.seq();
+    /**
+     * What a record's array takes in the heap (header, content, padding) and its slots: one in its signal's queue, one
+     * in its trace's; uncompressed, so the queues' spare capacity is covered.
+     */
+    static long size(byte[] b) {
+        return ((16 + b.length + 7) & ~7L) + 2 * Sizes.REF;
+    }
+
+    /** A trace's entry in the index: map node, id string, its queue (charged while the trace has spans). */
+    static final long TRACE_ENTRY = 48 + 88 + 64 + 2 * Sizes.REF;
+
+    /** Evicts the oldest record of any signal; false when none is left. */
+    private boolean evictOldest() {
+        byte[] s = spans.peekFirst();
+        byte[] l = logs.peekFirst();
+        byte[] p = points.peekFirst();
+        long ss = s == null ? Long.MAX_VALUE : codec.seq(s);
+        long ls = l == null ? Long.MAX_VALUE : codec.seq(l);
+        long ps = p == null ? Long.MAX_VALUE : codec.seq(p);
         if (ss <= ls && ss <= ps && s != null) {
             spans.pollFirst();
-            ArrayDeque<SpanRecord> trace = traces.get(s.traceId());
+            String traceId = codec.traceId(s);
+            ArrayDeque<byte[]> trace = traces.get(traceId);
             if (trace != null) {
                 if (trace.peekFirst() == s) {
                     trace.pollFirst();
@@ -180,25 +217,27 @@ public final class Store {
                     trace.removeFirstOccurrence(s);
                 }
                 if (trace.isEmpty()) {
-                    traces.remove(s.traceId());
+                    traces.remove(traceId);
+                    bytes -= TRACE_ENTRY;
                 }
             }
-            bytes -= s.bytes();
+            bytes -= size(s);
         } else if (ls <= ps && l != null) {
             logs.pollFirst();
-            bytes -= l.bytes();
+            bytes -= size(l);
         } else if (p != null) {
             points.pollFirst();
-            MetricInfo info = metrics.get(p.metric());
+            String metric = codec.metric(p);
+            MetricInfo info = metrics.get(metric);
             if (info != null && --info.points == 0) {
-                metrics.remove(p.metric());
+                metrics.remove(metric);
             }
-            bytes -= p.bytes();
+            bytes -= size(p);
         } else {
-            bytes = 0;
-            return;
+            return false;
         }
         evicted++;
+        return true;
     }
 
     /** Bytes held now (estimate, an upper bound). */
@@ -231,8 +270,8 @@ public final class Store {
     public void spansNewestFirst(Predicate<SpanRecord> visitor) {
         lock.readLock().lock();
         try {
-            for (Iterator<SpanRecord> it = spans.descendingIterator(); it.hasNext(); ) {
-                if (!visitor.test(it.next())) {
+            for (Iterator<byte[]> it = spans.descendingIterator(); it.hasNext(); ) {
+                if (!visitor.test(codec.span(it.next()))) {
                     return;
                 }
             }
@@ -279,16 +318,43 @@ public final class Store {
      * empty when unknown. Must not escape the visit.
      */
     Collection<SpanRecord> traceWhileVisiting(String traceId) {
-        ArrayDeque<SpanRecord> t = traces.get(traceId);
-        return t == null ? List.of() : t;
+        ArrayDeque<byte[]> trace = traces.get(traceId);
+        if (trace == null) {
+            return List.of();
+        }
+        // A visitor asks for the same trace once per span of it (the overview looks up parents): decoded once. No
+        // writer runs under the read lock, and any write moves the version on, so a stale entry is never used.
+        Decoded last = lastDecoded;
+        if (last != null && last.trace == trace && last.version == version) {
+            return last.spans;
+        }
+        List<SpanRecord> spans = decode(trace);
+        lastDecoded = new Decoded(trace, version, spans);
+        return spans;
+    }
+
+    private record Decoded(ArrayDeque<byte[]> trace, long version, List<SpanRecord> spans) {}
+
+    private volatile Decoded lastDecoded;
+
+    private List<SpanRecord> decode(ArrayDeque<byte[]> trace) {
+        if (trace == null) {
+            return List.of();
+        }
+        SpanRecord[] out = new SpanRecord[trace.size()];
+        int i = 0;
+        for (byte[] b : trace) {
+            out[i++] = codec.span(b);
+        }
+        return List.of(out);
     }
 
     /** Log records newest first, until the visitor returns false. */
     public void logsNewestFirst(Predicate<LogRecord> visitor) {
         lock.readLock().lock();
         try {
-            for (Iterator<LogRecord> it = logs.descendingIterator(); it.hasNext(); ) {
-                if (!visitor.test(it.next())) {
+            for (Iterator<byte[]> it = logs.descendingIterator(); it.hasNext(); ) {
+                if (!visitor.test(codec.log(it.next()))) {
                     return;
                 }
             }
@@ -301,9 +367,9 @@ public final class Store {
     public void points(String metric, Consumer<PointRecord> consumer) {
         lock.readLock().lock();
         try {
-            for (PointRecord p : points) {
-                if (p.metric().equals(metric)) {
-                    consumer.accept(p);
+            for (byte[] p : points) {
+                if (codec.metric(p).equals(metric)) {
+                    consumer.accept(codec.point(p));
                 }
             }
         } finally {
@@ -315,8 +381,7 @@ public final class Store {
     public List<SpanRecord> trace(String traceId) {
         lock.readLock().lock();
         try {
-            ArrayDeque<SpanRecord> t = traces.get(traceId);
-            return t == null ? List.of() : List.copyOf(t);
+            return decode(traces.get(traceId));
         } finally {
             lock.readLock().unlock();
         }
@@ -328,9 +393,9 @@ public final class Store {
         try {
             Map<String, List<SpanRecord>> out = new LinkedHashMap<>();
             for (String id : traceIds) {
-                ArrayDeque<SpanRecord> t = traces.get(id);
+                ArrayDeque<byte[]> t = traces.get(id);
                 if (t != null) {
-                    out.put(id, List.copyOf(t));
+                    out.put(id, decode(t));
                 }
             }
             return out;

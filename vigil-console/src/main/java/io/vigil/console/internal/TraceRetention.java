@@ -23,7 +23,9 @@ import java.util.function.LongSupplier;
  * a kept trace, none of the others — so what it shows are whole traces, and minutes of them.
  *
  * <p>The fraction is re-computed once a second from the local root spans (those without a parent in this process)
- * seen in the last second: {@code min(1, rate / roots per second)}. Trace ids are random (W3C), so comparing the low 63
+ * seen in the last second: {@code min(1, rate / roots per second)}; within the second, once more roots have come than
+ * the rate at that fraction allows, it falls to {@code rate / roots so far}, so a burst after a quiet second keeps about
+ * {@code rate × (1 + ln(roots / rate))} traces, not all of them. Trace ids are random (W3C), so comparing the low 63
  * bits of the id with a threshold keeps the same trace on every export thread without any per-trace state. Spans with
  * an error status and log records at WARN or above are always kept, as are log records outside any trace. Metrics are
  * never sampled (they are aggregates already).
@@ -78,27 +80,42 @@ public final class TraceRetention {
         return skippedLogs.get();
     }
 
-    /** The spans of one export batch to keep; {@code spans} itself when all are kept. */
+    /**
+     * The spans of one export batch to keep; {@code spans} itself when all are kept. Taken span by span in the batch's
+     * order (the order they ended), each local root counted as it comes — the decisions {@link #keepsEndedSpan} takes
+     * for the same spans ahead of the batch processor.
+     */
     public Collection<SpanData> spans(Collection<SpanData> spans) {
         if (tracesPerSecond == 0) {
             return spans;
         }
-        int localRoots = 0;
+        countRoots(0); // an export closes a window that is over, even with no root in it
+        List<SpanData> kept = null; // the spans itself until one is refused
+        int i = 0;
         for (SpanData s : spans) {
             if (isLocalRoot(s.getParentSpanContext())) {
-                localRoots++;
+                countRoots(1);
             }
-        }
-        countRoots(localRoots);
-        long threshold = keepAtMost;
-        if (threshold == Long.MAX_VALUE) {
-            return spans;
-        }
-        List<SpanData> kept = new ArrayList<>(spans.size());
-        for (SpanData s : spans) {
-            if (keeps(s.getSpanContext(), threshold) || s.getStatus().getStatusCode() == StatusCode.ERROR) {
+            long threshold = keepAtMost;
+            boolean keep = threshold == Long.MAX_VALUE
+                    || keeps(s.getSpanContext(), threshold)
+                    || s.getStatus().getStatusCode() == StatusCode.ERROR;
+            if (!keep && kept == null) {
+                kept = new ArrayList<>(spans.size());
+                int j = 0;
+                for (SpanData earlier : spans) {
+                    if (j++ == i) {
+                        break;
+                    }
+                    kept.add(earlier);
+                }
+            } else if (keep && kept != null) {
                 kept.add(s);
             }
+            i++;
+        }
+        if (kept == null) {
+            return spans;
         }
         skippedSpans.add(spans.size() - kept.size());
         return kept;
@@ -184,6 +201,15 @@ public final class TraceRetention {
             roots = 0;
         }
         roots += n;
+        // More roots in this window than the rate, at the fraction still in force: the last window's rate no longer
+        // holds — typically a burst after a quiet spell, whose window said "keep everything" (a service that was idle
+        // for 30 s and is loaded again kept every trace of its first loaded second: 150 times the rate, all of it
+        // stored for minutes, issue 17). Until the window closes, keep no more than the rate would of the roots seen.
+        if (roots * keptFraction > tracesPerSecond) {
+            double fraction = (double) tracesPerSecond / roots;
+            keptFraction = fraction;
+            keepAtMost = (long) (fraction * Long.MAX_VALUE);
+        }
     }
 
     /** A span without a parent in this process: the start of a trace here, what the rate counts. */

@@ -17,6 +17,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -95,6 +96,78 @@ class StoreTest {
         List<Map<String, Object>> newest =
                 q.traces(new Queries.TraceQuery(null, null, null, null, null, Map.of(), null, null, 1));
         assertThat(newest.get(0).get("traceId")).isEqualTo(hex(id(7, 499 * 10 + 9, 16)));
+    }
+
+    @Test
+    void recordsReadBackEqualToWhatTheConverterMade() {
+        ExportTraceServiceRequest traces = spans(3);
+        ExportLogsServiceRequest logs = logs(3);
+        List<Records.SpanRecord> spans = new ArrayList<>();
+        List<Records.LogRecord> logRecords = new ArrayList<>();
+        long[] seq = {0};
+        OtlpConverter.Sink sink = new OtlpConverter.Sink() {
+            @Override
+            public long nextSeq() {
+                return ++seq[0];
+            }
+
+            @Override
+            public void span(Records.SpanRecord span) {
+                spans.add(span);
+            }
+
+            @Override
+            public void log(Records.LogRecord log) {
+                logRecords.add(log);
+            }
+
+            @Override
+            public void point(Records.PointRecord point, String unit, String description) {}
+        };
+        OtlpConverter converter = new OtlpConverter(new Interner());
+        converter.traces(traces, sink);
+        converter.logs(logs, sink);
+
+        Store store = new Store(64L << 20);
+        store.ingest(Signal.TRACES, traces);
+        store.ingest(Signal.LOGS, logs);
+        List<Records.SpanRecord> storedSpans = new ArrayList<>();
+        store.spansNewestFirst(storedSpans::add);
+        List<Records.LogRecord> storedLogs = new ArrayList<>();
+        store.logsNewestFirst(storedLogs::add);
+        assertThat(storedSpans.reversed()).isEqualTo(spans);
+        assertThat(storedLogs.reversed()).isEqualTo(logRecords);
+        assertThat(store.trace(spans.get(0).traceId()))
+                .isEqualTo(spans.stream()
+                        .filter(s -> s.traceId().equals(spans.get(0).traceId()))
+                        .toList());
+    }
+
+    @Test
+    void evictionTakesTheOldestOfAnySignalLeavingTheNewestWithoutGaps() {
+        Store store = new Store(1L << 20);
+        for (long b = 0; b < 200; b++) {
+            if (b % 3 == 0) {
+                store.ingest(Signal.LOGS, logs(b));
+            } else {
+                store.ingest(Signal.TRACES, spans(b));
+            }
+            assertThat(store.bytes()).isLessThanOrEqualTo(store.maxBytes());
+        }
+        List<Long> seqs = new ArrayList<>();
+        store.spansNewestFirst(s -> seqs.add(s.seq()));
+        store.logsNewestFirst(l -> seqs.add(l.seq()));
+        seqs.sort(null);
+        long[] counts = store.counts();
+        assertThat(counts[4]).as("evicted").isPositive();
+        // 200 batches of 100 records: the store holds exactly the last ones, whichever signal they were.
+        assertThat(seqs.getLast()).isEqualTo(20_000L);
+        assertThat(seqs.getLast() - seqs.getFirst() + 1).isEqualTo(seqs.size());
+        assertThat(counts[4] + seqs.size()).isEqualTo(20_000L);
+        // The trace index holds exactly the traces of the spans left.
+        List<String> traceIds = new ArrayList<>();
+        store.spansNewestFirst(s -> traceIds.add(s.traceId()));
+        assertThat(counts[3]).isEqualTo(traceIds.stream().distinct().count());
     }
 
     private static String hex(ByteString b) {

@@ -136,6 +136,7 @@ class TraceRetentionTest {
         }
         logBatch.addAll(logs.getFinishedLogRecordItems());
 
+        long skippedBefore = retention.skippedSpans(); // the first second's burst was sampled too
         Collection<SpanData> kept = retention.spans(batch);
         Set<String> keptTraces = kept.stream()
                 .filter(s -> !s.getParentSpanContext().isValid())
@@ -157,7 +158,7 @@ class TraceRetentionTest {
                 assertThat(kept).as("a span of a trace not kept").doesNotContain(s);
             }
         }
-        assertThat(retention.skippedSpans()).isEqualTo(batch.size() - kept.size());
+        assertThat(retention.skippedSpans() - skippedBefore).isEqualTo(batch.size() - kept.size());
 
         Collection<LogRecordData> keptLogs = retention.logs(logBatch);
         for (LogRecordData l : logBatch) {
@@ -215,6 +216,31 @@ class TraceRetentionTest {
         assertThat(retention.keptFraction()).isEqualTo(1.0);
         List<SpanData> batch = traces(50);
         assertThat(retention.spans(batch)).isSameAs(batch);
+    }
+
+    @Test
+    void aBurstAfterAQuietSpellKeepsAboutTheRateNotEverything() {
+        TraceRetention retention = new TraceRetention(100, now::get);
+        retention.spans(traces(1_000));
+        oneSecondLater();
+        retention.spans(List.of());
+        assertThat(retention.keptFraction()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(0.001));
+        now.addAndGet(30_000_000_000L); // idle: the next window measures no roots at all
+        int kept = 0;
+        for (int i = 0; i < 100; i++) { // then 1,000 roots within one second, in batches of ten
+            now.addAndGet(1_000_000L);
+            for (SpanData s : retention.spans(traces(10))) {
+                if (!s.getParentSpanContext().isValid() && s.getStatus().getStatusCode() != StatusCode.ERROR) {
+                    kept++;
+                }
+            }
+        }
+        // rate × (1 + ln 10) ≈ 330 of the 800 roots without an error; before, every one of them was kept.
+        assertThat(kept).isBetween(100, 400);
+        assertThat(retention.keptFraction()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(0.001));
+        oneSecondLater();
+        retention.spans(List.of());
+        assertThat(retention.keptFraction()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(0.01));
     }
 
     @Test
