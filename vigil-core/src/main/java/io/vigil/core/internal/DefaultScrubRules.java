@@ -409,7 +409,7 @@ public final class DefaultScrubRules {
         if (digits > 19) {
             return cardsIn(text, from, to);
         }
-        return luhnValid(text, from, to) ? CARD_BIT : 0;
+        return luhnValid(text, from, to) && !insideUuid(text, from, to) ? CARD_BIT : 0;
     }
 
     /** {@link #CARD_BIT} when a match of the card pattern inside the digit run {@code [from, to)} passes Luhn. */
@@ -418,7 +418,7 @@ public final class DefaultScrubRules {
             int end = cardMatchEnd(text, p);
             if (end < 0) {
                 p = nextCardStart(text, p + 1, to);
-            } else if (luhnValid(text, p, end)) {
+            } else if (luhnValid(text, p, end) && !insideUuid(text, p, end)) {
                 return CARD_BIT;
             } else {
                 p = nextCardStart(text, end, to);
@@ -434,7 +434,7 @@ public final class DefaultScrubRules {
     /**
      * The card rule: every match of {@code (?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])} (13–19
      * digits, single spaces or dashes between them, no digit right before or after) that passes
-     * Luhn is redacted. Matched by hand, exactly as {@link java.util.regex.Matcher#find()} would
+     * Luhn is redacted, unless it lies inside a UUID ({@link #insideUuid}). Matched by hand, exactly as {@link java.util.regex.Matcher#find()} would
      * find them one after the other (leftmost start, greedy, backing off to before a separator):
      * the pattern ran on every UUID-bearing value, whose {@code a716-446655440000} tail is such a
      * run, and the regular expression machinery cost more than the walk. {@code
@@ -450,7 +450,7 @@ public final class DefaultScrubRules {
                 p = nextCardStart(text, p + 1, n);
                 continue;
             }
-            if (luhnValid(text, p, end)) {
+            if (luhnValid(text, p, end) && !insideUuid(text, p, end)) {
                 if (sb == null) {
                     sb = new StringBuilder(n);
                 }
@@ -461,6 +461,35 @@ public final class DefaultScrubRules {
         }
         // Callers rely on getting the same instance back when nothing was sensitive.
         return sb == null ? text : sb.append(text, last, n).toString();
+    }
+
+    /**
+     * Whether {@code [from, to)} lies inside a UUID in its canonical form (8-4-4-4-12 hex digits): no card
+     * number is part of one, while one UUID in a few hundred has a Luhn-valid run of 13 or more digits (a
+     * digit-only last group, and the digits before its dash) that the card pattern matches — redacting it
+     * broke the very ids (user, request) that correlate the telemetry.
+     */
+    static boolean insideUuid(String t, int from, int to) {
+        for (int a = Math.max(0, to - 36); a <= from && a + 36 <= t.length(); a++) {
+            if (isUuidAt(t, a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isUuidAt(String t, int a) {
+        for (int i = 0; i < 36; i++) {
+            char c = t.charAt(a + i);
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    return false;
+                }
+            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The first position at or after {@code from} (before {@code to}) where a card match may start: a digit after a non-digit. */
