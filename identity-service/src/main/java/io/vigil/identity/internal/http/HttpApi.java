@@ -193,6 +193,8 @@ public final class HttpApi {
             threads.setName("management");
             threads.setDaemon(true);
             cfg.jetty.threadPool = threads;
+            // POST /metrics is a wrong method on a path that exists, as on the API port: 405 with Allow, not 404.
+            cfg.http.prefer405over404 = true;
             // What Jetty refuses itself (a bad % escape, 431, 414, 505) is problem+json here too, as on the API
             // port, where VigilJavalinPlugin installs the handler; this port has no HTTP telemetry, hence no plugin.
             ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
@@ -201,6 +203,7 @@ public final class HttpApi {
             cfg.routes.get(metricsPath, this::metrics);
             cfg.routes.get("/health", HttpApi::health);
             cfg.routes.get("/health/ready", this::ready);
+            cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Unhandled error on the management port");
                 problem(ctx, 500, "internal-error", "Internal server error", "An unexpected error occurred", null);
