@@ -27,6 +27,7 @@ import io.vigil.identity.internal.UserService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -484,6 +485,7 @@ public final class HttpApi {
     }
 
     private static int intParam(Context ctx, String name, int dflt, int min, int max) {
+        checkEscapes(ctx, name);
         String raw = ctx.queryParam(name);
         if (raw == null) {
             return dflt;
@@ -498,6 +500,39 @@ public final class HttpApi {
         }
         throw ApiException.badRequest(
                 "invalid-query-parameter", "Query parameter '" + name + "' must be an integer in " + min + "–" + max);
+    }
+
+    /**
+     * Refuses a malformed percent-escape ({@code ?page=%zz}) in the parameter {@code name}: the framework's query
+     * parsing drops such a parameter, so the request was answered as if it had not been sent.
+     */
+    private static void checkEscapes(Context ctx, String name) {
+        String query = ctx.queryString();
+        if (query == null || query.indexOf('%') < 0) {
+            return;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            String value = eq < 0 ? "" : pair.substring(eq + 1);
+            if (!decodes(key)) {
+                continue; // not a parameter this API reads by that name
+            }
+            if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name) && !decodes(value)) {
+                throw ApiException.badRequest(
+                        "invalid-query-parameter",
+                        "Query parameter '" + name + "' is not valid percent-encoding (a % must start %XX)");
+            }
+        }
+    }
+
+    private static boolean decodes(String s) {
+        try {
+            URLDecoder.decode(s, StandardCharsets.UTF_8);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private Dto.UserResponse user(User u) {
