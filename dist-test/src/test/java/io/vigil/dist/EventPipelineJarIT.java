@@ -145,6 +145,38 @@ class EventPipelineJarIT {
     }
 
     /**
+     * A start that fails after the embedded broker started (the API port is taken) ends at once with exit code 1 and
+     * one ERROR line, and stderr stays empty: stopping the broker used to print JDK 24+'s four-line {@code
+     * sun.misc.Unsafe::invokeCleaner} warning (Kafka unmapping its index files), on every stop.
+     */
+    @Test
+    void aPortInUseEndsTheProcessWithExitCode1AndNothingOnStderr() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("0.0.0.0"))) {
+            Map<String, String> env = new HashMap<>();
+            env.put("PORT", Integer.toString(taken.getLocalPort()));
+            env.put("METRICS_PORT", "0");
+            env.put("LOG_FORMAT", "json");
+            env.put("DATA_DIR", tmp.resolve("data").toString());
+            try (ShippedJar service =
+                    ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work"), env)) {
+                assertThat(service.awaitExit(ShippedJar.START_TIMEOUT)).isEqualTo(1);
+                List<JsonNode> lines = service.jsonLines();
+                assertThat(lines)
+                        .as("the broker had started")
+                        .anyMatch(l -> l.get("message").asText().contains("embedded Kafka broker"));
+                assertThat(lines)
+                        .filteredOn(l -> l.get("logger").asText().equals("io.vigil.pipeline.EventPipeline")
+                                && l.get("level").asText().equals("ERROR"))
+                        .singleElement()
+                        .satisfies(l -> assertThat(l.get("message").asText())
+                                .startsWith("event-pipeline cannot start")
+                                .contains("Port already in use"));
+                assertThat(service.stderr()).as("stderr").isEmpty();
+            }
+        }
+    }
+
+    /**
      * With Kafka unreachable the pipeline starts, its health says so, and the log says it once: the Kafka clients'
      * reconnect warnings (two a second per client, five clients) used to flood it, and one warning per topic.
      */
