@@ -115,6 +115,108 @@ class EventPipelineJarIT {
         }
     }
 
+    /**
+     * A bad value is one ERROR line naming the variable and exit code 2, as identity-service does, and it is found
+     * before anything starts: {@code METRICS_PORT=-1} used to be noticed only after the embedded broker had started
+     * (plain text on stderr, exit 1, and the broker's shutdown on the way out).
+     */
+    @Test
+    void aConfigurationErrorIsOneLineAndExitCode2BeforeAnythingStarts() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "0");
+        env.put("METRICS_PORT", "-1");
+        env.put("LOG_FORMAT", "json");
+        env.put("DATA_DIR", tmp.resolve("data").toString());
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work"), env)) {
+            assertThat(service.awaitExit(ShippedJar.START_TIMEOUT)).isEqualTo(2);
+            List<JsonNode> lines = service.jsonLines();
+            assertThat(lines)
+                    .filteredOn(l -> l.get("level").asText().equals("ERROR"))
+                    .singleElement()
+                    .satisfies(l -> assertThat(l.get("message").asText())
+                            .startsWith("event-pipeline cannot start: configuration error")
+                            .contains("METRICS_PORT"));
+            assertThat(lines)
+                    .as("nothing started")
+                    .noneMatch(l -> l.get("message").asText().contains("embedded Kafka broker"))
+                    .noneMatch(l -> l.get("logger").asText().startsWith("com.zaxxer.hikari"));
+            assertThat(service.stderr()).as("stderr").isEmpty();
+        }
+    }
+
+    /**
+     * A start that fails after the embedded broker started (the API port is taken) ends at once with exit code 1 and
+     * one ERROR line, and stderr stays empty: stopping the broker used to print JDK 24+'s four-line {@code
+     * sun.misc.Unsafe::invokeCleaner} warning (Kafka unmapping its index files), on every stop.
+     */
+    @Test
+    void aPortInUseEndsTheProcessWithExitCode1AndNothingOnStderr() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("0.0.0.0"))) {
+            Map<String, String> env = new HashMap<>();
+            env.put("PORT", Integer.toString(taken.getLocalPort()));
+            env.put("METRICS_PORT", "0");
+            env.put("LOG_FORMAT", "json");
+            env.put("DATA_DIR", tmp.resolve("data").toString());
+            try (ShippedJar service =
+                    ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work"), env)) {
+                assertThat(service.awaitExit(ShippedJar.START_TIMEOUT)).isEqualTo(1);
+                List<JsonNode> lines = service.jsonLines();
+                assertThat(lines)
+                        .as("the broker had started")
+                        .anyMatch(l -> l.get("message").asText().contains("embedded Kafka broker"));
+                assertThat(lines)
+                        .filteredOn(l -> l.get("logger").asText().equals("io.vigil.pipeline.EventPipeline")
+                                && l.get("level").asText().equals("ERROR"))
+                        .singleElement()
+                        .satisfies(l -> assertThat(l.get("message").asText())
+                                .startsWith("event-pipeline cannot start")
+                                .contains("Port already in use"));
+                assertThat(service.stderr()).as("stderr").isEmpty();
+            }
+        }
+    }
+
+    /**
+     * With Kafka unreachable the pipeline starts, its health says so, and the log says it once: the Kafka clients'
+     * reconnect warnings (two a second per client, five clients) used to flood it, and one warning per topic.
+     */
+    @Test
+    void anUnreachableKafkaIsOneWarningNotAFlood() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "0");
+        env.put("METRICS_PORT", "0");
+        env.put("LOG_FORMAT", "json");
+        env.put("DATA_DIR", tmp.resolve("data").toString());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + closed);
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work"), env)) {
+            int[] ports = awaitPorts(service);
+            URI api = URI.create("http://127.0.0.1:" + ports[0]);
+            HttpResponse<String> health = http.send(
+                    HttpRequest.newBuilder(api.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).as(health.body()).isEqualTo(503);
+            assertThat(health.body()).contains("kafka");
+            service.stop();
+            List<JsonNode> lines = service.jsonLines();
+            assertThat(lines)
+                    .as("Kafka client warnings")
+                    .noneMatch(l -> l.get("level").asText().equals("WARN")
+                            && l.get("logger").asText().startsWith("org.apache.kafka"));
+            assertThat(lines)
+                    .filteredOn(l -> l.get("level").asText().equals("WARN")
+                            && l.get("message").asText().contains("not created"))
+                    .singleElement()
+                    .satisfies(l -> assertThat(l.get("message").asText())
+                            .contains("events")
+                            .contains("events.dlt")
+                            .contains("identity.audit"));
+            service.assertNoWarningsOnStderr();
+        }
+    }
+
     /** The API and metrics ports from the start-up line (both were 0). */
     private static int[] awaitPorts(ShippedJar service) {
         return await("event-pipeline started")

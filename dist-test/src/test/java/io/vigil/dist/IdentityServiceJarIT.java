@@ -141,6 +141,38 @@ class IdentityServiceJarIT {
     }
 
     /**
+     * Bad embedded-console settings are telemetry configuration warnings like any other (one WARN line each in the
+     * log, the documented fallback used); they used to be plain stderr text, {@code VIGIL_CONSOLE=maybe} was read as
+     * true silently and a bad {@code OTEL_EXPORTER_OTLP_PROTOCOL} was overwritten without a word.
+     */
+    @Test
+    void badConsoleSettingsAreConfigurationWarningsInTheLog() throws Exception {
+        Map<String, String> env = baseEnvironment();
+        env.put("VIGIL_CONSOLE", "maybe");
+        env.put("VIGIL_CONSOLE_TRACES_PER_SECOND", "many");
+        env.put("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon");
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), env)) {
+            awaitListening(service);
+            service.stop();
+            List<String> warnings = service.jsonLines().stream()
+                    .filter(l -> l.get("level").asText().equals("WARN"))
+                    .map(l -> l.get("message").asText())
+                    .toList();
+            assertThat(warnings)
+                    .contains(
+                            "Telemetry configuration: VIGIL_CONSOLE=maybe is not a boolean (true/false); using true",
+                            "Telemetry configuration: VIGIL_CONSOLE_TRACES_PER_SECOND=many is not a count >= 0 (0"
+                                    + " keeps every trace); using 20",
+                            "Telemetry configuration: OTEL_EXPORTER_OTLP_PROTOCOL=carrier-pigeon is not a supported"
+                                    + " protocol (grpc, http/protobuf); using the embedded console");
+            assertThat(service.stderr())
+                    .as("stderr: only the console's address")
+                    .singleElement()
+                    .satisfies(l -> assertThat(l).startsWith("Telemetry console: http://127.0.0.1:"));
+        }
+    }
+
+    /**
      * With Kafka unreachable the service serves and says so once (README: one WARN per outage); the Kafka
      * client's own reconnect warnings (two a second) used to flood the log around that one line.
      */

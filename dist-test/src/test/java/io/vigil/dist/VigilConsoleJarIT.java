@@ -98,6 +98,21 @@ class VigilConsoleJarIT {
         }
     }
 
+    /** A bad option value is one line naming the option, exit code 2 (it was Java's "For input string: …"). */
+    @Test
+    void aBadPortIsOneLineNamingTheOptionAndExitCode2() throws Exception {
+        try (ShippedJar console =
+                ShippedJar.start(ShippedJar.jar("vigil-console.jar"), tmp, Map.of(), "--http-port", "abc")) {
+            assertThat(console.awaitExit(ShippedJar.START_TIMEOUT)).isEqualTo(2);
+            assertThat(console.stderr())
+                    .singleElement()
+                    .satisfies(l -> assertThat(l)
+                            .startsWith("vigil-console: --http-port: not a port number")
+                            .endsWith(": abc (see --help)"));
+            assertThat(console.stdout()).isEmpty();
+        }
+    }
+
     /** Exports one span through {@code exporter}; whether the console accepted it. */
     private static boolean export(SpanExporter exporter) {
         InMemorySpanExporter captured = InMemorySpanExporter.create();

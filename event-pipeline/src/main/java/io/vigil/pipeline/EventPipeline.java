@@ -9,6 +9,7 @@ import io.vigil.pipeline.internal.EventStore;
 import io.vigil.pipeline.internal.LocalEventStore;
 import io.vigil.pipeline.internal.S3EventStore;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -108,13 +109,15 @@ public final class EventPipeline implements AutoCloseable {
             // Read before identity-service first publishes: created here if missing (an existing one is kept).
             topics.add(config.auditTopic());
         }
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.kafkaBootstrapServers()))) {
+        Admin admin = Admin.create(Map.of("bootstrap.servers", config.kafkaBootstrapServers()));
+        try {
             // One request for all, bounded: a broker that is down delays the start by 10 s, not more.
             var results = admin.createTopics(topics.stream()
                             .map(t -> new NewTopic(t, 1, (short) 1))
                             .toList())
                     .values();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            List<String> unanswered = new ArrayList<>();
             for (String topic : topics) {
                 try {
                     results.get(topic).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -123,11 +126,20 @@ public final class EventPipeline implements AutoCloseable {
                         log.warn("topic {} not created: {}", topic, e.getCause().toString());
                     }
                 } catch (TimeoutException e) {
-                    log.warn("topic {} not created: the broker did not answer (it is created on first use)", topic);
+                    unanswered.add(topic);
                 }
+            }
+            if (!unanswered.isEmpty()) {
+                // One line for the one outage, not one per topic.
+                log.warn(
+                        "topics {} not created: the broker did not answer (they are created on first use)", unanswered);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            // Not close(): it waits for the requests still pending, up to the client's default API timeout (60 s),
+            // which made an unreachable broker delay the start by more than a minute.
+            admin.close(Duration.ZERO);
         }
     }
 
@@ -165,7 +177,7 @@ public final class EventPipeline implements AutoCloseable {
     }
 
     /** Runs the pipeline until SIGTERM. */
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("SERVICE_NAME", "event-pipeline");
         Vigil vigil = Vigil.builder().environment(env).build();
@@ -174,11 +186,8 @@ public final class EventPipeline implements AutoCloseable {
         EventPipeline pipeline;
         try {
             pipeline = start(vigil, env);
-        } catch (RuntimeException | IOException e) {
-            System.err.println("event-pipeline cannot start: " + e.getMessage());
-            logging.close();
-            vigil.close();
-            System.exit(1);
+        } catch (Throwable e) {
+            exitOnFailedStart(vigil, logging, e);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -188,12 +197,40 @@ public final class EventPipeline implements AutoCloseable {
         }));
     }
 
+    /**
+     * Ends a start that failed as identity-service does: one ERROR line (a configuration error names its variable,
+     * without a stack trace), the log lines and telemetry flushed, then exit code 2 for a configuration error and 1
+     * for anything else.
+     */
+    private static void exitOnFailedStart(Vigil vigil, VigilLogging logging, Throwable e) {
+        boolean configuration = e instanceof IllegalArgumentException;
+        try {
+            Logger log = vigil.loggerFactory().getLogger(EventPipeline.class.getName());
+            if (configuration) {
+                log.error("event-pipeline cannot start: configuration error: {}", e.getMessage());
+            } else {
+                log.error("event-pipeline cannot start: {}", e.toString(), e);
+            }
+            logging.close();
+            vigil.close();
+        } catch (Throwable reportFailed) {
+            e.printStackTrace();
+        }
+        System.exit(configuration ? 2 : 1);
+    }
+
     /** The embedded broker and the clients log every configuration at INFO; their warnings are enough. */
     private static void quietKafka() {
         for (String name : List.of("kafka", "org.apache.kafka", "state.change.logger")) {
             if (org.slf4j.LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger l) {
                 l.setLevel(ch.qos.logback.classic.Level.WARN);
             }
+        }
+        // As in identity-service: the client warns twice a second for as long as a broker is unreachable; the
+        // health check (kafka_status) and the publish failures already say so, the reconnect warnings only bury them.
+        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient")
+                instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(ch.qos.logback.classic.Level.ERROR);
         }
     }
 }

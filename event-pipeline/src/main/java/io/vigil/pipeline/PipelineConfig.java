@@ -1,9 +1,13 @@
 package io.vigil.pipeline;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The event pipeline's settings, read from environment variables by {@link #fromEnvironment}. A
@@ -13,9 +17,10 @@ import java.util.Objects;
  * @param metricsPort {@code /metrics} port ({@code METRICS_PORT}, default 8001, the contract's)
  * @param dataDir where raw events, the embedded broker and the default H2 database live ({@code
  *     DATA_DIR}, default {@code <tmpdir>/vigil-event-pipeline})
- * @param databaseUrl JDBC URL ({@code DATABASE_URL}; default an H2 file database in {@code dataDir})
- * @param databaseUser {@code DATABASE_USER} or {@code null}
- * @param databasePassword {@code DATABASE_PASSWORD} or {@code null}
+ * @param databaseUrl JDBC URL ({@code DATABASE_URL}, a JDBC URL or {@code postgres://user:password@host[:port]/db};
+ *     default an H2 file database in {@code dataDir})
+ * @param databaseUser {@code DATABASE_USER}, else the user of a {@code postgres://} URL, or {@code null}
+ * @param databasePassword {@code DATABASE_PASSWORD}, else the password of a {@code postgres://} URL, or {@code null}
  * @param databaseTimeout how long a connection may take before the database counts as down ({@code
  *     DATABASE_TIMEOUT_MS}, default 2000)
  * @param kafkaBootstrapServers {@code KAFKA_BOOTSTRAP_SERVERS}; {@code null} = the embedded broker
@@ -89,12 +94,42 @@ public record PipelineConfig(
         Objects.requireNonNull(consumerGroup, "consumerGroup");
         Objects.requireNonNull(databaseTimeout, "databaseTimeout");
         Objects.requireNonNull(outboxPoll, "outboxPoll");
+        check(port >= 0 && port <= 65535, "PORT must be 0–65535: " + port);
+        check(metricsPort >= 0 && metricsPort <= 65535, "METRICS_PORT must be 0–65535: " + metricsPort);
+        // Checked here, before the broker or a pool starts: a URL no driver takes is a configuration error naming
+        // the variable, not the pool's "Failed to get driver instance" later.
+        check(
+                driverAccepts(databaseUrl),
+                "DATABASE_URL is not a database URL this service can use (jdbc:h2:..., jdbc:postgresql://host[:port]/db"
+                        + " or postgres://user:password@host[:port]/db): " + redactUrl(databaseUrl));
+        check(databaseTimeout.toMillis() > 0, "DATABASE_TIMEOUT_MS must be positive: " + databaseTimeout.toMillis());
+        check(outboxPoll.toMillis() > 0, "OUTBOX_POLL_MS must be positive: " + outboxPoll.toMillis());
         if (topic.equals(auditTopic)) {
             throw new IllegalArgumentException("PIPELINE_TOPIC and AUDIT_TOPIC must differ: " + topic);
         }
         if (maxEventBytes < 1 || maxPollRecords < 1) {
             throw new IllegalArgumentException("MAX_EVENT_BYTES and CONSUMER_MAX_POLL_RECORDS must be positive");
         }
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private static boolean driverAccepts(String jdbcUrl) {
+        try {
+            java.sql.DriverManager.getDriver(jdbcUrl);
+            return true;
+        } catch (java.sql.SQLException e) {
+            return false;
+        }
+    }
+
+    private static String redactUrl(String url) {
+        // Credentials may sit in the URL itself (user:password@ or password=...).
+        return url.replaceAll("//[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
     /** The dead-letter topic of {@link #topic()}: {@code <topic>.dlt}. */
@@ -105,22 +140,22 @@ public record PipelineConfig(
     /** Reads the settings from {@code env} (e.g. {@code System.getenv()}). */
     public static PipelineConfig fromEnvironment(Map<String, String> env) {
         Path dataDir = Path.of(value(env, "DATA_DIR", System.getProperty("java.io.tmpdir") + "/vigil-event-pipeline"));
+        String databaseUrl = value(
+                env, "DATABASE_URL", "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db/pipeline"));
         return new PipelineConfig(
                 integer(env, "PORT", 8002),
                 integer(env, "METRICS_PORT", 8001),
                 dataDir,
-                value(
-                        env,
-                        "DATABASE_URL",
-                        "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db/pipeline")),
-                env.get("DATABASE_USER"),
-                env.get("DATABASE_PASSWORD"),
+                toJdbcUrl(databaseUrl),
+                // The URL's user and password unless the variables say otherwise (as identity-service reads them).
+                value(env, "DATABASE_USER", userInfo(databaseUrl, 0)),
+                value(env, "DATABASE_PASSWORD", userInfo(databaseUrl, 1)),
                 Duration.ofMillis(integer(env, "DATABASE_TIMEOUT_MS", 2000)),
                 blankToNull(env.get("KAFKA_BOOTSTRAP_SERVERS")),
                 value(env, "PIPELINE_TOPIC", "events"),
                 env.containsKey("AUDIT_TOPIC") ? blankToNull(env.get("AUDIT_TOPIC")) : "identity.audit",
                 value(env, "CONSUMER_GROUP", "event-pipeline-analytics"),
-                Boolean.parseBoolean(value(env, "CONSUMER_ENABLED", "true")),
+                bool(env, "CONSUMER_ENABLED", true),
                 integer(env, "CONSUMER_MAX_POLL_RECORDS", 500),
                 integer(env, "MAX_EVENT_BYTES", 65536),
                 Duration.ofMillis(integer(env, "OUTBOX_POLL_MS", 2000)),
@@ -159,6 +194,35 @@ public record PipelineConfig(
                 value(env, "S3_ACCESS_KEY", blankToNull(env.get("AWS_ACCESS_KEY_ID"))),
                 value(env, "S3_SECRET_KEY", blankToNull(env.get("AWS_SECRET_ACCESS_KEY"))),
                 value(env, "S3_REGION", value(env, "AWS_REGION", "us-east-1")));
+    }
+
+    // identity-service's form of DATABASE_URL too: postgres://user:password@host[:port]/db (Heroku, Render, ...).
+    private static final Pattern PG_URL = Pattern.compile("postgres(?:ql)?://(?:([^:@/]*)(?::([^@/]*))?@)?(.*)");
+
+    /** {@code postgres://user:password@host/db} as the JDBC URL {@code jdbc:postgresql://host/db}; others unchanged. */
+    static String toJdbcUrl(String url) {
+        Matcher m = PG_URL.matcher(url);
+        return m.matches() ? "jdbc:postgresql://" + m.group(3) : url;
+    }
+
+    /** The user (part 0) or password (part 1) of a {@code postgres://} URL, decoded; else {@code null}. */
+    private static String userInfo(String url, int part) {
+        Matcher m = PG_URL.matcher(url);
+        if (!m.matches() || m.group(part + 1) == null || m.group(part + 1).isEmpty()) {
+            return null;
+        }
+        return URLDecoder.decode(m.group(part + 1), StandardCharsets.UTF_8);
+    }
+
+    private static boolean bool(Map<String, String> env, String name, boolean fallback) {
+        String v = value(env, name, null);
+        if (v == null) {
+            return fallback;
+        }
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new IllegalArgumentException(name + " must be true or false: " + v);
     }
 
     private static String value(Map<String, String> env, String name, String fallback) {

@@ -272,21 +272,26 @@ public record IdentityConfig(
         return databaseUrl.startsWith("jdbc:h2:");
     }
 
-    /** This configuration without secrets, for the start-up log. */
+    /**
+     * This configuration without secrets, for the start-up log. The log's scrubber redacts the value of every key
+     * naming a secret ({@code password…=}, {@code …token=}, {@code …key=}), which would hide settings that are not
+     * secrets (limits, Argon2 parameters, whether a key is configured): their keys here say what they are instead
+     * ({@code …_status}, {@code password_change_rate_limits[per_user=…]}), and no secret value is in the line.
+     */
     public String summary() {
         return "identity-service: port=" + port + " database=" + redactUrl(databaseUrl) + " pool=" + databasePoolSize
                 + " lockout=" + lockoutThreshold + "/" + lockoutDuration.toSeconds() + "s login_rate_limit="
-                + loginRateLimit + " register_rate_limit=" + registerRateLimit + " signing_key="
+                + loginRateLimit + " register_rate_limit=" + registerRateLimit + " signing_key_status="
                 + (signingKeyJwk.isPresent() ? "configured" : "development (stored in database)")
                 + " access_token_ttl=" + accessTokenTtl.toSeconds() + "s refresh_token_ttl="
                 + refreshTokenTtl.toSeconds() + "s refresh_reuse_grace=" + refreshReuseGrace.toMillis()
                 + "ms shutdown_timeout=" + shutdownTimeout.toMillis() + "ms admin="
                 + (adminEmail.isPresent() ? "configured" : "none")
                 + " management_port=" + (metricsOnServicePort() ? "service port" : Integer.toString(managementPort))
-                + " metrics_token=" + (metricsToken.isPresent() ? "configured" : "none")
-                + " password_change_rate_limit=" + passwordChangeRateLimit + "/user," + passwordChangeAddressRateLimit
-                + "/address password_hash_concurrency=" + passwordHashConcurrency + " password_hash_max_wait="
-                + passwordHashMaxWait.toMillis() + "ms notify="
+                + " metrics_token_status=" + (metricsToken.isPresent() ? "configured" : "none")
+                + " password_change_rate_limits[per_user=" + passwordChangeRateLimit + ", per_address="
+                + passwordChangeAddressRateLimit + "] password_hashing[concurrency=" + passwordHashConcurrency
+                + ", max_wait=" + passwordHashMaxWait.toMillis() + "ms] notify="
                 + (notifyWebhookUrl.isPresent() ? "webhook" : "outbox table") + " notify_retries=" + notifyMaxRetries
                 + "x" + notifyRetryDelay.toMillis() + "ms job_poll_interval=" + jobPollInterval.toMillis() + "ms kafka="
                 + (kafkaBootstrapServers.isPresent() ? "configured audit_topic=" + auditTopic : "none");

@@ -12,8 +12,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -56,15 +58,18 @@ public final class Main {
         // No collector configured: the embedded console receives the telemetry. Its OTLP endpoint is configured (so
         // everything is exported as to a collector), but the SDK hands its data to the console in-process instead:
         // OTLP encoding, loopback HTTP and decoding would cost the service more than the console itself.
-        VigilConsole console = startConsoleIfNoCollector(env);
+        List<String> consoleWarnings = new ArrayList<>();
+        VigilConsole console = startConsoleIfNoCollector(env, consoleWarnings);
         if (console != null) {
             env.putAll(console.otlpEnvironment());
             env.putIfAbsent("METRICS_COLLECTION_INTERVAL", "10"); // lively charts
         }
-        VigilConfig config = VigilConfig.builder()
-                .serviceName("identity-service")
-                .serviceVersion(version())
-                .buildFromEnvironment(env);
+        VigilConfig config = withWarnings(
+                VigilConfig.builder()
+                        .serviceName("identity-service")
+                        .serviceVersion(version())
+                        .buildFromEnvironment(env),
+                consoleWarnings);
         // Logging first, so that the telemetry's own start-up lines have the configured format.
         // The OTLP log bridge runs behind its own bounded hand-off: the request thread only enqueues the event.
         // With the embedded console, routine log events of traces it will not keep are never bridged (it keeps a
@@ -116,6 +121,19 @@ public final class Main {
     }
 
     /**
+     * {@code config} with the embedded console's configuration warnings added to its own, so that they are reported
+     * as every telemetry setting's are: one WARN line each ({@code Telemetry configuration: …}) once logging is set up.
+     */
+    static VigilConfig withWarnings(VigilConfig config, List<String> warnings) {
+        if (warnings.isEmpty()) {
+            return config;
+        }
+        List<String> all = new ArrayList<>(config.warnings());
+        all.addAll(warnings);
+        return config.toBuilder().warnings(all).build();
+    }
+
+    /**
      * Builds the runtime; with the embedded console, the SDK hands its data to it in-process and the console's own
      * cost (CPU time, ingested and dropped items) is reported with the service's metrics.
      */
@@ -143,23 +161,35 @@ public final class Main {
      * all) a sample of whole traces. Returns {@code null} when there is none.
      */
     static VigilConsole startConsoleIfNoCollector(Map<String, String> env) {
+        return startConsoleIfNoCollector(env, new ArrayList<>());
+    }
+
+    /**
+     * {@link #startConsoleIfNoCollector(Map)}, adding to {@code warnings} one line per setting it could not use, in
+     * the telemetry configuration's form ({@code NAME=value problem; using fallback}): telemetry settings never stop
+     * the service, but none is ignored silently.
+     */
+    static VigilConsole startConsoleIfNoCollector(Map<String, String> env, List<String> warnings) {
         boolean collector = !env.getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT", "").isBlank()
                 || !env.getOrDefault("TEMPO_ENDPOINT", "").isBlank();
-        boolean off = "false"
-                        .equalsIgnoreCase(
-                                env.getOrDefault("ENABLE_OBSERVABILITY", "true").strip())
-                || "false"
-                        .equalsIgnoreCase(
-                                env.getOrDefault("VIGIL_CONSOLE", "true").strip());
+        // ENABLE_OBSERVABILITY's own warning comes from the telemetry configuration, which reads it too.
+        boolean off = !bool(env, "ENABLE_OBSERVABILITY", true, new ArrayList<>())
+                || !bool(env, "VIGIL_CONSOLE", true, collector ? new ArrayList<>() : warnings);
         if (collector || off) {
             return null;
         }
         int port = 4318;
-        try {
-            port = Integer.parseInt(
-                    env.getOrDefault("VIGIL_CONSOLE_PORT", "4318").strip());
-        } catch (NumberFormatException e) {
-            System.err.println("identity-service: VIGIL_CONSOLE_PORT is not a port number; using 4318");
+        String configuredPort = env.getOrDefault("VIGIL_CONSOLE_PORT", "").strip();
+        if (!configuredPort.isEmpty()) {
+            try {
+                port = Integer.parseInt(configuredPort);
+                if (port < 0 || port > 65535) {
+                    throw new NumberFormatException("out of range");
+                }
+            } catch (NumberFormatException e) {
+                port = 4318;
+                warnings.add("VIGIL_CONSOLE_PORT=" + configuredPort + " is not a port number (0–65535); using 4318");
+            }
         }
         // The console's records live in this service's heap: a smaller bound than the standalone console's keeps the
         // collector's work on them small (bench/README, issue 17).
@@ -173,13 +203,12 @@ public final class Main {
                 }
                 maxBytes = parsed;
             } catch (IllegalArgumentException e) {
-                System.err.println(
-                        "identity-service: VIGIL_CONSOLE_MAX_BYTES is not a byte count of at least 1m; using 64m");
+                warnings.add(
+                        "VIGIL_CONSOLE_MAX_BYTES=" + configuredMax + " is not a byte count of at least 1m; using 64m");
             }
         }
         // Above this many traces a second the console keeps a sample of whole traces (errors and warnings always):
-        // every
-        // kept record lives in this heap until evicted (bench/README, issue 17). 0 keeps everything.
+        // every kept record lives in this heap until evicted (bench/README, issue 17). 0 keeps everything.
         int tracesPerSecond = VigilConsole.DEFAULT_EMBEDDED_TRACES_PER_SECOND;
         String configuredRate =
                 env.getOrDefault("VIGIL_CONSOLE_TRACES_PER_SECOND", "").strip();
@@ -191,25 +220,48 @@ public final class Main {
                 }
             } catch (NumberFormatException e) {
                 tracesPerSecond = VigilConsole.DEFAULT_EMBEDDED_TRACES_PER_SECOND;
-                System.err.println("identity-service: VIGIL_CONSOLE_TRACES_PER_SECOND is not a count >= 0 (0 keeps"
-                        + " every trace); using " + tracesPerSecond);
+                warnings.add("VIGIL_CONSOLE_TRACES_PER_SECOND=" + configuredRate
+                        + " is not a count >= 0 (0 keeps every trace); using " + tracesPerSecond);
             }
         }
         for (int candidate : new int[] {port, 0}) {
             try {
-                return VigilConsole.builder()
+                VigilConsole console = VigilConsole.builder()
                         .httpPort(candidate)
                         .grpcPort(-1)
                         .maxBytes(maxBytes)
                         .tracesPerSecond(tracesPerSecond)
                         .start();
+                // The console's OTLP settings replace the environment's: a protocol that was wrong anyway is said.
+                String protocol =
+                        env.getOrDefault("OTEL_EXPORTER_OTLP_PROTOCOL", "").strip();
+                if (!protocol.isEmpty() && !protocol.equals("grpc") && !protocol.equals("http/protobuf")) {
+                    warnings.add("OTEL_EXPORTER_OTLP_PROTOCOL=" + protocol
+                            + " is not a supported protocol (grpc, http/protobuf); using the embedded console");
+                }
+                return console;
             } catch (RuntimeException e) {
                 if (candidate == 0) {
-                    System.err.println("identity-service: telemetry console not started: " + e.getMessage());
+                    warnings.add("VIGIL_CONSOLE: the telemetry console could not start (" + e.getMessage()
+                            + "); using none");
                 }
             }
         }
         return null;
+    }
+
+    /** {@code true/1/yes/on} or {@code false/0/no/off}, as the telemetry configuration reads booleans. */
+    private static boolean bool(Map<String, String> env, String name, boolean fallback, List<String> warnings) {
+        String v = env.getOrDefault(name, "").strip();
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "" -> fallback;
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> {
+                warnings.add(name + "=" + v + " is not a boolean (true/false); using " + fallback);
+                yield fallback;
+            }
+        };
     }
 
     /**

@@ -19,6 +19,7 @@ import io.vigil.identity.internal.Jwt;
 import io.vigil.identity.internal.feed.FeedEvent;
 import io.vigil.identity.internal.feed.SecurityFeed;
 import io.vigil.test.MetricSamples;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -619,6 +620,32 @@ abstract class ApiContractTest {
         assertThat(bad.json().get("detail").asString())
                 .as("a problem document is UTF-8 like every JSON answer")
                 .endsWith("1–1000000");
+        // Well-formed escapes still decode.
+        assertThat(api.get(API + "/users?page=%31&page_size=%32", admin).json().get("items"))
+                .hasSize(2);
+    }
+
+    /**
+     * A malformed percent-escape in a query parameter the API reads is refused naming the parameter, as a value that
+     * is not a number is (the framework dropped the parameter: 200 with the first page). Over a raw socket: Java's
+     * URI refuses to send such a request.
+     */
+    @Test
+    void aMalformedEscapeInAQueryParameterIsA400NamingIt() throws Exception {
+        URI base = URI.create("http://127.0.0.1:" + svc.service.port());
+        for (String query : List.of("page=%zz", "page_size=1%", "page=1&page_size=%G1")) {
+            io.vigil.test.RawHttp.Response r = io.vigil.test.RawHttp.send(
+                    base,
+                    "GET " + API + "/users?" + query + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin
+                            + "\r\nConnection: close\r\n\r\n",
+                    false);
+            assertThat(r.status()).as("%s: %s", query, r).isEqualTo(400);
+            assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+            JsonNode p = Api.JSON.readTree(r.body());
+            assertThat(p.get("type").asString()).isEqualTo("urn:vigil:problem:invalid-query-parameter");
+            String name = query.contains("page_size") ? "'page_size'" : "'page'";
+            assertThat(p.get("detail").asString()).as(query).contains(name);
+        }
     }
 
     @Test

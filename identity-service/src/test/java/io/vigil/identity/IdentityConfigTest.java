@@ -22,6 +22,36 @@ class IdentityConfigTest {
         assertThat(c.passwordChangeRateLimit()).isEqualTo(new IdentityConfig.RateLimit(5, Duration.ofMinutes(1)));
     }
 
+    /**
+     * The start-up summary goes through the log's scrubber: limits and Argon2 parameters are not secrets and stay
+     * readable (they were {@code password_change_rate_limit=[REDACTED]}), while secrets stay out or redacted.
+     */
+    @Test
+    void theSummaryShowsLimitsAndArgon2ParametersThroughTheScrubberButNoSecret() {
+        IdentityConfig c = IdentityConfig.fromEnvironment(Map.of(
+                "DATABASE_URL", "postgres://app:hunter2hunter2@db.example/identity",
+                "METRICS_TOKEN", "0123456789abcdef",
+                "ADMIN_EMAIL", "admin@example.com",
+                "ADMIN_PASSWORD", "correct horse battery 42",
+                "PASSWORD_CHANGE_RATE_LIMIT", "3/hour",
+                "PASSWORD_CHANGE_ADDRESS_RATE_LIMIT", "30/hour",
+                "PASSWORD_HASH_CONCURRENCY", "3",
+                "PASSWORD_HASH_MAX_WAIT", "250ms"));
+        String logged = io.vigil.core.Scrubber.defaults().scrubText(c.summary());
+        assertThat(logged)
+                .isEqualTo(c.summary())
+                .doesNotContain(io.vigil.core.Scrubber.REDACTED)
+                .contains("password_change_rate_limits[per_user=" + c.passwordChangeRateLimit() + ", per_address="
+                        + c.passwordChangeAddressRateLimit() + "]")
+                .contains("password_hashing[concurrency=3, max_wait=250ms]")
+                .contains("metrics_token_status=configured")
+                .contains("signing_key_status=development (stored in database)")
+                .doesNotContain("hunter2hunter2", "0123456789abcdef", "correct horse");
+        // The global rules are as strict as before: a key naming a password still has its value redacted.
+        assertThat(io.vigil.core.Scrubber.defaults().scrubText("password_change_rate_limit=5/60s db_password=x1"))
+                .isEqualTo("password_change_rate_limit=[REDACTED] db_password=[REDACTED]");
+    }
+
     @Test
     void hardeningVariablesAreRead() {
         IdentityConfig c = IdentityConfig.fromEnvironment(Map.of(

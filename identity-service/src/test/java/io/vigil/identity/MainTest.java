@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vigil.console.VigilConsole;
 import io.vigil.core.Vigil;
+import io.vigil.core.VigilConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +102,37 @@ class MainTest {
         } finally {
             console.close();
         }
+    }
+
+    @Test
+    void badConsoleSettingsAreConfigurationWarningsWithTheirFallback() {
+        List<String> warnings = new ArrayList<>();
+        VigilConsole console = Main.startConsoleIfNoCollector(
+                Map.of(
+                        "VIGIL_CONSOLE", "maybe",
+                        "VIGIL_CONSOLE_PORT", "0",
+                        "VIGIL_CONSOLE_MAX_BYTES", "lots",
+                        "OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"),
+                warnings);
+        try {
+            assertThat(console).as("VIGIL_CONSOLE defaults to true").isNotNull();
+            assertThat(warnings)
+                    .containsExactly(
+                            "VIGIL_CONSOLE=maybe is not a boolean (true/false); using true",
+                            "VIGIL_CONSOLE_MAX_BYTES=lots is not a byte count of at least 1m; using 64m",
+                            "OTEL_EXPORTER_OTLP_PROTOCOL=carrier-pigeon is not a supported protocol (grpc,"
+                                    + " http/protobuf); using the embedded console");
+            // Reported as the telemetry configuration's own warnings are (Vigil logs each as one WARN line).
+            VigilConfig config = Main.withWarnings(
+                    VigilConfig.builder().buildFromEnvironment(Map.of("LOG_LEVEL", "loud")), warnings);
+            assertThat(config.warnings()).hasSize(4).containsAll(warnings);
+        } finally {
+            console.close();
+        }
+        List<String> none = new ArrayList<>();
+        assertThat(Main.startConsoleIfNoCollector(Map.of("VIGIL_CONSOLE", "off"), none))
+                .isNull();
+        assertThat(none).isEmpty();
     }
 
     @Test

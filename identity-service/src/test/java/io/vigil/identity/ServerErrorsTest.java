@@ -79,6 +79,25 @@ class ServerErrorsTest {
         problem(RawHttp.send(URI.create("http://127.0.0.1:" + svc.service.managementPort()), request, false), status);
     }
 
+    /** A wrong method on a path the management port serves is 405 with {@code Allow}, as on the API port (was 404). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/metrics", "/health", "/health/ready"})
+    void aWrongMethodOnTheManagementPortIs405WithAllow(String path) throws Exception {
+        RawHttp.Response r = RawHttp.send(
+                URI.create("http://127.0.0.1:" + svc.service.managementPort()),
+                "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                false);
+        JsonNode p = problem(r, 405);
+        assertThat(p.get("type").asString()).endsWith("method-not-allowed");
+        assertThat(r.header("Allow")).isEqualTo("GET");
+        problem(
+                RawHttp.send(
+                        URI.create("http://127.0.0.1:" + svc.service.managementPort()),
+                        "GET /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                        false),
+                404);
+    }
+
     private static final String UPGRADE = "GET /api/v1/ws/security-events HTTP/1.1\r\nHost: x\r\n"
             + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n";
     private static final String KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";

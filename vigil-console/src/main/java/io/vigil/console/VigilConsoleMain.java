@@ -43,8 +43,8 @@ public final class VigilConsoleMain {
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 switch (arg) {
-                    case "--http-port" -> builder.httpPort(Integer.parseInt(value(args, ++i, arg)));
-                    case "--grpc-port" -> builder.grpcPort(Integer.parseInt(value(args, ++i, arg)));
+                    case "--http-port" -> builder.httpPort(port(value(args, ++i, arg), arg, 0));
+                    case "--grpc-port" -> builder.grpcPort(port(value(args, ++i, arg), arg, -1));
                     case "--host" -> builder.host(value(args, ++i, arg));
                     case "--data-dir" -> builder.dataDir(Path.of(value(args, ++i, arg)));
                     case "--max-bytes" -> builder.maxBytes(parseBytes(value(args, ++i, arg)));
@@ -58,8 +58,8 @@ public final class VigilConsoleMain {
                 }
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("vigil-console: " + e.getMessage());
-            System.err.println(usage());
+            // One line naming the option, and where to look (the usage is --help's).
+            System.err.println("vigil-console: " + e.getMessage() + " (see --help)");
             System.exit(2);
             return;
         }
@@ -88,6 +88,20 @@ public final class VigilConsoleMain {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
+    }
+
+    /** A port number from {@code min} (0 = any free port, -1 = off) to 65535, else an error naming {@code option}. */
+    static int port(String value, String option, int min) {
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port >= min && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the option's name
+        }
+        throw new IllegalArgumentException(option + ": not a port number (" + min + "–65535"
+                + (min < 0 ? ", -1 = off" : ", 0 = any free port") + "): " + value);
     }
 
     /** Parses a byte count: a plain number, or one with a k/m/g suffix (powers of 1024). */

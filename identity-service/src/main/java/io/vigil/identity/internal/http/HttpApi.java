@@ -27,6 +27,7 @@ import io.vigil.identity.internal.UserService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -193,6 +194,8 @@ public final class HttpApi {
             threads.setName("management");
             threads.setDaemon(true);
             cfg.jetty.threadPool = threads;
+            // POST /metrics is a wrong method on a path that exists, as on the API port: 405 with Allow, not 404.
+            cfg.http.prefer405over404 = true;
             // What Jetty refuses itself (a bad % escape, 431, 414, 505) is problem+json here too, as on the API
             // port, where VigilJavalinPlugin installs the handler; this port has no HTTP telemetry, hence no plugin.
             ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
@@ -201,6 +204,7 @@ public final class HttpApi {
             cfg.routes.get(metricsPath, this::metrics);
             cfg.routes.get("/health", HttpApi::health);
             cfg.routes.get("/health/ready", this::ready);
+            cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Unhandled error on the management port");
                 problem(ctx, 500, "internal-error", "Internal server error", "An unexpected error occurred", null);
@@ -481,6 +485,7 @@ public final class HttpApi {
     }
 
     private static int intParam(Context ctx, String name, int dflt, int min, int max) {
+        checkEscapes(ctx, name);
         String raw = ctx.queryParam(name);
         if (raw == null) {
             return dflt;
@@ -495,6 +500,39 @@ public final class HttpApi {
         }
         throw ApiException.badRequest(
                 "invalid-query-parameter", "Query parameter '" + name + "' must be an integer in " + min + "–" + max);
+    }
+
+    /**
+     * Refuses a malformed percent-escape ({@code ?page=%zz}) in the parameter {@code name}: the framework's query
+     * parsing drops such a parameter, so the request was answered as if it had not been sent.
+     */
+    private static void checkEscapes(Context ctx, String name) {
+        String query = ctx.queryString();
+        if (query == null || query.indexOf('%') < 0) {
+            return;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            String value = eq < 0 ? "" : pair.substring(eq + 1);
+            if (!decodes(key)) {
+                continue; // not a parameter this API reads by that name
+            }
+            if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name) && !decodes(value)) {
+                throw ApiException.badRequest(
+                        "invalid-query-parameter",
+                        "Query parameter '" + name + "' is not valid percent-encoding (a % must start %XX)");
+            }
+        }
+    }
+
+    private static boolean decodes(String s) {
+        try {
+            URLDecoder.decode(s, StandardCharsets.UTF_8);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private Dto.UserResponse user(User u) {
