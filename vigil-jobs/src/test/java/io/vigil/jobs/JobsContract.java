@@ -192,7 +192,15 @@ abstract class JobsContract {
         Scheduler s = started("instance-a", notify);
         jobs.enqueue(s, notify, "n-1", "payload");
 
-        await().atMost(AWAIT).until(() -> metric(JobConventions.EXECUTIONS, task, "dead") == 1);
+        // The dead attempt's metric, span and log event are written one after the other on the scheduler's thread:
+        // wait for all three, not the first alone.
+        await().atMost(AWAIT)
+                .until(() -> metric(JobConventions.EXECUTIONS, task, "dead") == 1
+                        && telemetry.logs("task").size() == 3
+                        && telemetry.spans().stream()
+                                        .filter(sp -> sp.getName().equals("process " + task))
+                                        .count()
+                                == 3);
         assertThat(attempts).hasSize(3);
         assertThat(metric(JobConventions.EXECUTIONS, task, "retry")).isEqualTo(2);
         assertThat(metric(JobConventions.EXECUTIONS, task, "success")).isZero();

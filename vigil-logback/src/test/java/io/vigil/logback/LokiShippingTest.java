@@ -263,6 +263,10 @@ class LokiShippingTest {
 
             loki.up();
             await().atMost(Duration.ofSeconds(30)).until(() -> testEntries().size() == 20);
+            // The shipper reports the recovery after Loki has answered the push that brought the entries: wait for
+            // the line itself, or close() may stop the appenders between the two.
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> stdout.toString(StandardCharsets.UTF_8).contains("recovered after"));
             logging.close(); // drains stdout
             List<ObjectNode> lines = Lines.parse(stdout).stream()
                     .filter(l -> l.get("logger").asText().startsWith("io.vigil"))
