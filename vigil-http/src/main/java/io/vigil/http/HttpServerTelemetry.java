@@ -162,11 +162,13 @@ public final class HttpServerTelemetry {
     }
 
     void routed(RequestContext r, String template) {
+        HttpMetrics.Series s =
+                r.inProgress == null && metrics.enabled() ? metrics.series(r.methodIndex, template) : null;
         if (r.spanStarted) {
-            ServerSpans.routed(r, template);
+            // The series names the span ("GET /users/{id}", built once), unless the template overflowed into "other".
+            ServerSpans.routed(r, template, s != null && s.endpoint().equals(template) ? s.spanName() : null);
         }
-        if (r.inProgress == null && metrics.enabled()) {
-            HttpMetrics.Series s = metrics.series(r.methodIndex, template);
+        if (s != null) {
             r.inProgress = s;
             metrics.started(s);
         }

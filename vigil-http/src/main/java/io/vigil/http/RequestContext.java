@@ -1,5 +1,6 @@
 package io.vigil.http;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
@@ -40,6 +41,7 @@ public final class RequestContext {
     /** MDC key of the authenticated user. */
     public static final String MDC_USER_ID = "user_id";
 
+    private static final AttributeKey<String> USER_ID = AttributeKey.stringKey("user.id");
     static final ContextKey<RequestContext> KEY = ContextKey.named("io.vigil.http.request");
     private static final int MAX_USER_ID_LENGTH = 128;
 
@@ -139,7 +141,7 @@ public final class RequestContext {
         String id = userId.length() > MAX_USER_ID_LENGTH ? userId.substring(0, MAX_USER_ID_LENGTH) : userId;
         id = telemetry.scrubber().scrubText(id); // an email used as a user id is still an email
         this.userId = id;
-        Span.fromContext(context).setAttribute("user.id", id);
+        Span.fromContext(context).setAttribute(USER_ID, id);
         MDC.put(MDC_USER_ID, id);
     }
 
@@ -151,10 +153,26 @@ public final class RequestContext {
      */
     public Scope attach() {
         Scope otel = context.makeCurrent();
-        // The MDC is replaced and restored as a whole: one copy in, one out, instead of a get, put and remove per key
-        // (each a thread-local lookup and a copy-on-write invalidation in Logback's adapter), twice per request.
         Map<String, String> previous = MDC.getCopyOfContextMap();
-        Map<String, String> fields = previous == null ? new HashMap<>(16) : new HashMap<>(previous);
+        if (previous == null || previous.isEmpty()) {
+            // A serving thread between requests has no MDC (the usual case): the fields go straight into the map the
+            // adapter makes for them, and the request leaves nothing behind. A map of ours handed to setContextMap
+            // would be copied into another one, twice the maps and entries for the same six fields.
+            putField(MDC_REQUEST_ID, requestId);
+            putField(MDC_METHOD, method);
+            putField(MDC_PATH, path);
+            putField(MDC_ENDPOINT, endpointForLogs);
+            putField(MDC_IP_ADDRESS, clientAddress);
+            putField(MDC_USER_ID, userId);
+            return () -> {
+                otel.close();
+                MDC.clear();
+            };
+        }
+        // Fields of an enclosing scope: the MDC is replaced and restored as a whole, one copy in and one out, instead
+        // of a get, put and remove per key (each a thread-local lookup and a copy-on-write invalidation in Logback's
+        // adapter).
+        Map<String, String> fields = new HashMap<>(previous);
         putField(fields, MDC_REQUEST_ID, requestId);
         putField(fields, MDC_METHOD, method);
         putField(fields, MDC_PATH, path);
@@ -164,11 +182,7 @@ public final class RequestContext {
         MDC.setContextMap(fields);
         return () -> {
             otel.close();
-            if (previous == null || previous.isEmpty()) {
-                MDC.clear();
-            } else {
-                MDC.setContextMap(previous);
-            }
+            MDC.setContextMap(previous);
         };
     }
 
@@ -185,6 +199,12 @@ public final class RequestContext {
             MDC.put(MDC_ENDPOINT, finalEndpoint);
         }
         return true;
+    }
+
+    private static void putField(String key, String value) {
+        if (value != null) {
+            MDC.put(key, value);
+        }
     }
 
     private static void putField(Map<String, String> fields, String key, String value) {

@@ -76,10 +76,20 @@ final class ServerSpans {
         return upstream.with(builder.startSpan());
     }
 
-    /** The route template is known: the span is named by it ({@code "GET /users/{id}"}). */
-    static void routed(RequestContext r, String template) {
-        String method = r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX ? r.method : "HTTP";
-        Span.fromContext(r.context).updateName(method + " " + template);
+    /**
+     * The route template is known: the span is named by it ({@code "GET /users/{id}"}); {@code name} is that name
+     * when the caller has it made already, else {@code null}.
+     */
+    static void routed(RequestContext r, String template, String name) {
+        if (name == null) {
+            name = spanName(r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX ? r.method : null, template);
+        }
+        Span.fromContext(r.context).updateName(name);
+    }
+
+    /** The server span's name once routed: {@code "GET /users/{id}"}; {@code "HTTP …"} for a method outside the set. */
+    static String spanName(String knownMethod, String template) {
+        return (knownMethod != null ? knownMethod : "HTTP") + " " + template;
     }
 
     /** Ends the span with the response's attributes and status ({@code r.status} is set). */

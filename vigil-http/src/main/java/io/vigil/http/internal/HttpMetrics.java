@@ -221,6 +221,7 @@ public final class HttpMetrics {
         final String method;
         final String endpoint;
         final Attributes base;
+        private final String spanName;
         private final Attributes[] byStatus = new Attributes[600];
         private final String[] messages = new String[600];
         private final Map<String, Attributes> byException = new ConcurrentHashMap<>();
@@ -229,6 +230,13 @@ public final class HttpMetrics {
             this.method = method;
             this.endpoint = endpoint;
             this.base = Attributes.of(METHOD, method, ENDPOINT, endpoint);
+            // As ServerSpans names a routed span; built once here instead of per request.
+            this.spanName = (method.equals(OTHER) ? "HTTP" : method) + " " + endpoint;
+        }
+
+        /** The server span's name for this method and route, {@code "GET /users/{id}"} ({@code "HTTP …"} for other). */
+        public String spanName() {
+            return spanName;
         }
 
         /** The route template this series records (may be {@code other} after overflow). */

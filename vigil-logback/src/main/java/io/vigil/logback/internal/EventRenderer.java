@@ -8,6 +8,8 @@ import io.vigil.core.Scrubber;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.event.KeyValuePair;
 
 /**
@@ -44,9 +46,21 @@ public final class EventRenderer {
     private final String service;
     private final String environment;
     private final String hostname;
+    // A platform thread keeps its state (the hand-offs' threads, a pool's serving threads). A virtual thread lives for
+    // one request, so its state would be built, caches and all, for every line it renders: virtual threads borrow one
+    // of a few shared states instead (see acquire).
     private final ThreadLocal<State> state = ThreadLocal.withInitial(State::new);
+    private final AtomicReferenceArray<State> shared = new AtomicReferenceArray<>(SHARED_STATES);
+    private final LongAdder borrowedStatesMade = new LongAdder();
+    private static final int SHARED_STATES = sharedStates();
+
+    private static int sharedStates() {
+        int n = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2;
+        return Math.min(64, Math.max(4, n));
+    }
 
     private static final class State {
+        boolean borrowed; // from the shared states, to be given back
         final JsonLineWriter json = new JsonLineWriter(1024);
         final IsoTimestamp timestamp = new IsoTimestamp();
         final String[] written = new String[MAX_KEYS];
@@ -259,17 +273,81 @@ public final class EventRenderer {
         return environment;
     }
 
-    /** The event as one JSON object and a newline, UTF-8. */
+    /** The event as one JSON object and a newline, UTF-8; on any thread, virtual ones included. */
     public byte[] json(ILoggingEvent event) {
-        return writeJson(event).toByteArray();
+        State s = acquire();
+        try {
+            return writeJson(s, event).toByteArray();
+        } finally {
+            release(s);
+        }
+    }
+
+    /**
+     * This thread's state, or for a virtual thread one of the shared states nobody holds (a new one when all are
+     * held): give it back with {@link #release}.
+     */
+    private State acquire() {
+        Thread t = Thread.currentThread();
+        if (!t.isVirtual()) {
+            return state.get();
+        }
+        int mask = SHARED_STATES - 1;
+        int start = (int) t.threadId() & mask;
+        for (int i = 0; i < SHARED_STATES; i++) {
+            int slot = (start + i) & mask;
+            State s = shared.getPlain(slot);
+            if (s != null && shared.compareAndSet(slot, s, null)) {
+                return s;
+            }
+        }
+        State s = new State();
+        s.borrowed = true;
+        borrowedStatesMade.increment();
+        return s;
+    }
+
+    private void release(State s) {
+        if (!s.borrowed) {
+            return;
+        }
+        int mask = SHARED_STATES - 1;
+        int start = (int) Thread.currentThread().threadId() & mask;
+        for (int i = 0; i < SHARED_STATES; i++) {
+            int slot = (start + i) & mask;
+            if (shared.getPlain(slot) == null && shared.compareAndSet(slot, null, s)) {
+                return;
+            }
+        }
+        // Every slot full: this one was made while all were held, and goes.
+    }
+
+    /** How many states virtual threads have had made, all told (for tests: bounded by how many render at once). */
+    long borrowedStatesMade() {
+        return borrowedStatesMade.sum();
+    }
+
+    /** How many shared states virtual threads have given back (for tests). */
+    int sharedStatesHeld() {
+        int n = 0;
+        for (int i = 0; i < SHARED_STATES; i++) {
+            if (shared.get(i) != null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**
      * Renders into this thread's buffer and returns it; valid until the thread's next call. For
-     * callers that copy the bytes elsewhere themselves (the spool).
+     * callers on platform threads that copy the bytes elsewhere themselves (the hand-offs' writers,
+     * the spool); on a virtual thread use {@link #json}.
      */
     public JsonLineWriter writeJson(ILoggingEvent event) {
-        State s = state.get();
+        return writeJson(state.get(), event);
+    }
+
+    private JsonLineWriter writeJson(State s, ILoggingEvent event) {
         JsonLineWriter w = s.json.begin();
         w.key("timestamp");
         w.writeByte('"');
@@ -408,7 +486,15 @@ public final class EventRenderer {
      * the message and values are shown escaped, so only a new event starts a line at column 0.
      */
     public String text(ILoggingEvent event) {
-        State s = state.get();
+        State s = acquire();
+        try {
+            return text(s, event);
+        } finally {
+            release(s);
+        }
+    }
+
+    private String text(State s, ILoggingEvent event) {
         StringBuilder sb = s.text;
         sb.setLength(0);
         sb.append(IsoTimestamp.format(event.getTimeStamp())).append(' ');

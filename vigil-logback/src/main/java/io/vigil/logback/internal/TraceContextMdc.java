@@ -165,12 +165,27 @@ public final class TraceContextMdc extends AbstractMap<String, String> {
      * checked at the smallest capacity the map had, where the buckets are fullest.
      */
     private static boolean fewPerBucket(Object[] kv, int n, int capacity) {
-        if (n / 2 < 8) {
+        int entries = n / 2;
+        if (entries < 8) {
+            return true;
+        }
+        int mask = capacity - 1;
+        if (entries <= 16) {
+            // A request's MDC and the trace fields are about this many: counted pairwise, without an array per event.
+            for (int i = 0; i < n; i += 2) {
+                int b = bucket(kv[i], mask);
+                int same = 0;
+                for (int j = i; j < n; j += 2) {
+                    if (bucket(kv[j], mask) == b && ++same >= 8) {
+                        return false;
+                    }
+                }
+            }
             return true;
         }
         int[] counts = new int[capacity];
         for (int i = 0; i < n; i += 2) {
-            if (++counts[bucket(kv[i], capacity - 1)] >= 8) {
+            if (++counts[bucket(kv[i], mask)] >= 8) {
                 return false;
             }
         }
