@@ -4,7 +4,8 @@
 # Usage: [MODES="plain sampled"] [WARMUP=30] bench/http-load.sh [rounds] [seconds]
 #        (after ./mvnw -pl bench -am package -DskipTests)
 #        A mode written before:MODE runs from $BEFORE_JAR (e.g. a copy of benchmarks.jar built from
-#        the previous commit), so an old and a new build alternate in one run.
+#        the previous commit), so an old and a new build alternate in one run; other:MODE likewise from $OTHER_JAR
+#        (a third build, e.g. an experiment's).
 #        otlp: Vigil exporting spans and log records over OTLP/HTTP to a local receiver (bench's OtlpSink, which
 #        discards), as a service with a collector runs; agent: the plain route with the OpenTelemetry Java agent
 #        exporting to the same receiver (AGENT: its jar, fetched as bench/service-overhead.sh's header says);
@@ -33,6 +34,7 @@ fi
 run() {
   local label=$1 mode=$1 jar=bench/target/benchmarks.jar agent=() env=()
   if [[ $mode == before:* ]]; then mode=${mode#before:}; jar=${BEFORE_JAR:?BEFORE_JAR is needed for before: modes}; fi
+  if [[ $mode == other:* ]]; then mode=${mode#other:}; jar=${OTHER_JAR:?OTHER_JAR is needed for other: modes}; fi
   if [[ $mode == agent || $mode == otlp* ]]; then
     env=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)
   fi

@@ -163,7 +163,7 @@ public final class HttpServerTelemetry {
 
     void routed(RequestContext r, String template) {
         HttpMetrics.Series s =
-                r.inProgress == null && metrics.enabled() ? metrics.series(r.methodIndex, template) : null;
+                r.inProgress == null && metrics.enabled() ? metrics.series(r.methodIndex, template, false) : null;
         if (r.spanStarted) {
             // The series names the span ("GET /users/{id}", built once), unless the template overflowed into "other".
             ServerSpans.routed(r, template, s != null && s.endpoint().equals(template) ? s.spanName() : null);

@@ -214,6 +214,35 @@ class HttpServerTelemetryTest {
     }
 
     @Test
+    void routesPastTheBoundAreRecordedAsOtherAndCountedOncePerRequest() {
+        HttpServerTelemetry http =
+                HttpServerTelemetry.builder(telemetry.runtime()).maxEndpoints(2).build();
+        String[] routes = {"/a/{id}", "/b/{id}", "/c/{id}", "/d/{id}", "/c/{id}"};
+        for (String route : routes) {
+            var request = new FakeAccessor("GET", route.replace("{id}", "1"), "ovf-1");
+            RequestContext r = http.start(request, request, request);
+            r.route(route);
+            r.end();
+        }
+        MetricSamples samples = MetricSamples.parse(
+                telemetry.runtime().metricsEndpoint().scrape("text/plain").text());
+        assertThat(samples.require("http_requests_total", Map.of("endpoint", "/a/{id}")))
+                .isEqualTo(1.0);
+        assertThat(samples.require("http_requests_total", Map.of("endpoint", "/b/{id}")))
+                .isEqualTo(1.0);
+        assertThat(samples.require("http_requests_total", Map.of("endpoint", "other")))
+                .isEqualTo(3.0);
+        assertThat(samples.find("http_requests_total", Map.of("endpoint", "/c/{id}")))
+                .isEmpty();
+        // Three requests were recorded under "other": each once, though its route was looked up when routed and
+        // again when it ended.
+        assertThat(samples.require("vigil_http_endpoint_overflow_total", Map.of()))
+                .isEqualTo(3.0);
+        // The span keeps its real route: only the metric label is bounded.
+        assertThat(telemetry.spans()).extracting(s -> s.getName()).contains("GET /c/{id}", "GET /d/{id}");
+    }
+
+    @Test
     void badTrustedProxyIsRejectedAtBuildTime() {
         assertThatThrownBy(() ->
                         HttpServerTelemetry.builder(telemetry.runtime()).trustedProxies(List.of("proxy.internal")))

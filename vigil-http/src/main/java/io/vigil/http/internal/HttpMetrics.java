@@ -135,10 +135,21 @@ public final class HttpMetrics {
      * generated at run time) further templates are recorded as {@code other}.
      */
     public Series series(int methodIndex, String endpoint) {
+        return series(methodIndex, endpoint, true);
+    }
+
+    /**
+     * {@link #series(int, String)}; {@code countOverflow}: whether a template recorded as {@code other} counts a
+     * request in {@code vigil_http_endpoint_overflow_total} — a request's series is looked up when it is routed and
+     * again when it ends, and only the second lookup counts it.
+     */
+    public Series series(int methodIndex, String endpoint, boolean countOverflow) {
         Series[] byMethod = endpoints.get(endpoint);
         if (byMethod == null) {
             if (endpoints.size() >= maxEndpoints) {
-                endpointOverflows.increment();
+                if (countOverflow) {
+                    endpointOverflows.increment();
+                }
                 if (overflowWarned.compareAndSet(false, true)) {
                     log.warn(
                             "More than {} distinct HTTP route templates; further ones are recorded as endpoint=\"other\"",
