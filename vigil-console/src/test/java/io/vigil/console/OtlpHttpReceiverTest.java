@@ -186,6 +186,14 @@ class OtlpHttpReceiverTest {
         assertThat(r.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
         assertThat(ApiClient.json(r.body()).get("detail").asText()).contains("minDurationMs");
+        // type about:blank: the title is the status's own phrase (RFC 9457 §4.2.1), what went wrong is the detail
+        assertThat(r.body())
+                .startsWith("{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,\"detail\":\"")
+                .endsWith(",\"instance\":\"/api/traces\"}");
+        HttpResponse<String> missing = api.send("/api/traces/1234567890abcdef1234567890abcdef", true);
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(ApiClient.json(missing.body()).get("title").asText()).isEqualTo("Not Found");
+        assertThat(ApiClient.json(missing.body()).get("detail").asText()).startsWith("No trace 1234567890abcdef");
         assertThat(api.send("/api/logs?level=loud", true).statusCode()).isEqualTo(400);
         assertThat(api.send("/api/logs?cursor=yesterday", true).statusCode()).isEqualTo(400);
         assertThat(api.send("/api/metrics/x/heatmap?limit=0", true).statusCode())

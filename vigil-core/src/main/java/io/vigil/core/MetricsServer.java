@@ -2,11 +2,11 @@ package io.vigil.core;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.vigil.core.internal.ProblemJson;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,13 +57,13 @@ public final class MetricsServer implements AutoCloseable {
     private static void handle(HttpExchange exchange, MetricsEndpoint endpoint, String path) throws IOException {
         try (exchange) {
             if (!exchange.getRequestURI().getPath().equals(path)) {
-                problem(exchange, 404, "Not Found");
+                problem(exchange, 404);
                 return;
             }
             String method = exchange.getRequestMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                problem(exchange, 405, "Method Not Allowed");
+                problem(exchange, 405);
                 return;
             }
             MetricsScrape scrape = endpoint.scrape(exchange.getRequestHeaders().getFirst("Accept"));
@@ -79,10 +79,9 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
-    private static void problem(HttpExchange exchange, int status, String title) throws IOException {
-        byte[] body = ("{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + "}")
-                .getBytes(StandardCharsets.US_ASCII);
-        exchange.getResponseHeaders().set("Content-Type", "application/problem+json");
+    private static void problem(HttpExchange exchange, int status) throws IOException {
+        byte[] body = ProblemJson.of(status).toBytes();
+        exchange.getResponseHeaders().set("Content-Type", ProblemJson.CONTENT_TYPE);
         if (exchange.getRequestMethod().equals("HEAD")) {
             exchange.sendResponseHeaders(status, -1);
             return;

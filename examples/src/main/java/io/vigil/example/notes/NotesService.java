@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import io.vigil.core.MetricsServer;
 import io.vigil.core.Vigil;
 import io.vigil.http.HttpServerTelemetry;
@@ -23,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -195,11 +197,14 @@ public final class NotesService implements AutoCloseable {
     }
 
     private static void problem(Context ctx, int status, String type, String detail) throws Exception {
-        Map<String, Object> body = new HashMap<>();
+        // RFC 9457: the standard members in their order, with a title; bytes, because a String result is encoded
+        // in Jetty's default charset for this media type (ISO-8859-1), not UTF-8.
+        Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "urn:notes:problem:" + type);
+        body.put("title", HttpStatus.forStatus(status).getMessage());
         body.put("status", status);
         body.put("detail", detail);
-        ctx.status(status).contentType("application/problem+json").result(JSON.writeValueAsString(body));
+        ctx.status(status).contentType("application/problem+json").result(JSON.writeValueAsBytes(body));
     }
 
     @FunctionalInterface

@@ -152,6 +152,9 @@ class NotesServiceTest {
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(missing.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(missing.body())
+                .isEqualTo("{\"type\":\"urn:notes:problem:not-found\",\"title\":\"Not Found\",\"status\":404,"
+                        + "\"detail\":\"No note 999\"}");
         assertThat(send("POST", "/notes", "{\"text\":\" \"}").statusCode()).isEqualTo(422);
         assertThat(send("GET", "/notes", null).body()).contains("buy milk");
 

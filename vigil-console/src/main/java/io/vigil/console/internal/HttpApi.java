@@ -39,7 +39,6 @@ public final class HttpApi implements AutoCloseable {
     static final String COOKIE = "vigil_console_token";
     private static final String PROTOBUF = "application/x-protobuf";
     private static final String JSON = "application/json";
-    private static final String PROBLEM = "application/problem+json";
     private static final String UI = "/io/vigil/console/ui/";
 
     private final Ingest ingest;
@@ -92,19 +91,18 @@ public final class HttpApi implements AutoCloseable {
             config.routes.get("/app.js", ctx -> asset(ctx, "app.js", "text/javascript; charset=utf-8"));
             config.routes.get("/app.css", ctx -> asset(ctx, "app.css", "text/css; charset=utf-8"));
 
-            config.routes.exception(BadRequest.class, (e, ctx) -> problem(ctx, 400, "Bad request", e.getMessage()));
-            config.routes.exception(
-                    Queries.NotAHistogram.class, (e, ctx) -> problem(ctx, 400, "Not a histogram", e.getMessage()));
+            config.routes.exception(BadRequest.class, (e, ctx) -> problem(ctx, 400, e.getMessage()));
+            config.routes.exception(Queries.NotAHistogram.class, (e, ctx) -> problem(ctx, 400, e.getMessage()));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
-                problem(ctx, e.getStatus(), "Request refused", e.getMessage());
+                problem(ctx, e.getStatus(), e.getMessage());
             });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 log.warn("Request {} {} failed", ctx.method(), ctx.path(), e);
-                problem(ctx, 500, "Internal error", "The console could not answer this request.");
+                problem(ctx, 500, "The console could not answer this request.");
             });
             config.routes.error(404, ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
-                    problem(ctx, 404, "Not found", "No resource at " + ctx.path());
+                    problem(ctx, 404, "No resource at " + ctx.path());
                 }
             });
         });
@@ -278,8 +276,7 @@ public final class HttpApi implements AutoCloseable {
             problem(
                     ctx,
                     401,
-                    "Token required",
-                    "Use the URL printed at start-up, or send Authorization: Bearer <token>.");
+                    "Token required: use the URL printed at start-up, or send Authorization: Bearer <token>.");
             ctx.skipRemainingHandlers();
         }
     }
@@ -304,7 +301,7 @@ public final class HttpApi implements AutoCloseable {
 
     private void asset(Context ctx, String name, String type) {
         if (!authorized(ctx)) {
-            problem(ctx, 401, "Token required", "Open the URL printed at start-up.");
+            problem(ctx, 401, "Token required: open the URL printed at start-up.");
             return;
         }
         ctx.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
@@ -365,7 +362,7 @@ public final class HttpApi implements AutoCloseable {
         }
         Map<String, Object> trace = queries.trace(id);
         if (trace == null) {
-            problem(ctx, 404, "Trace not found", "No trace " + id + " is stored (it may have been evicted).");
+            problem(ctx, 404, "No trace " + id + " is stored (it may have been evicted).");
             return;
         }
         json(ctx, trace);
@@ -424,7 +421,7 @@ public final class HttpApi implements AutoCloseable {
         SeriesQuery q = seriesQuery(ctx);
         Map<String, Object> series = queries.series(q);
         if (series == null) {
-            problem(ctx, 404, "Metric not found", "No points of metric " + q.metric() + " are stored.");
+            problem(ctx, 404, "No points of metric " + q.metric() + " are stored.");
             return;
         }
         json(ctx, series);
@@ -434,7 +431,7 @@ public final class HttpApi implements AutoCloseable {
         SeriesQuery q = seriesQuery(ctx);
         Map<String, Object> points = queries.points(q, limit(ctx, 1000));
         if (points == null) {
-            problem(ctx, 404, "Metric not found", "No points of metric " + q.metric() + " are stored.");
+            problem(ctx, 404, "No points of metric " + q.metric() + " are stored.");
             return;
         }
         json(ctx, points);
@@ -444,7 +441,7 @@ public final class HttpApi implements AutoCloseable {
         SeriesQuery q = seriesQuery(ctx);
         Map<String, Object> heatmap = queries.heatmap(q, limit(ctx, 300));
         if (heatmap == null) {
-            problem(ctx, 404, "Metric not found", "No points of metric " + q.metric() + " are stored.");
+            problem(ctx, 404, "No points of metric " + q.metric() + " are stored.");
             return;
         }
         json(ctx, heatmap);
@@ -553,18 +550,10 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private void problem(Context ctx, int status, String title, String detail) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("type", "about:blank");
-        p.put("title", title);
-        p.put("status", status);
-        p.put("detail", detail);
-        p.put("instance", ctx.path());
-        try {
-            ctx.status(status).contentType(PROBLEM).result(mapper.writeValueAsBytes(p));
-        } catch (JsonProcessingException e) {
-            ctx.status(status).result(title);
-        }
+    private static void problem(Context ctx, int status, String detail) {
+        // Bytes: a String result would be encoded in Jetty's default for this media type, ISO-8859-1.
+        byte[] body = ProblemErrorHandler.body(status, detail, ctx.path());
+        ctx.status(status).contentType(ProblemErrorHandler.CONTENT_TYPE).result(body);
     }
 
     @Override

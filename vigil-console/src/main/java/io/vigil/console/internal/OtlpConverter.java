@@ -38,7 +38,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
-/** Turns OTLP export requests into stored records. Runs on the single ingest thread (it owns the interner). */
+/**
+ * Turns OTLP export requests into records for the store, which encodes each at once ({@link RecordCodec}): the records
+ * are short-lived, so nothing here shares strings or estimates sizes. Runs on the single ingest thread.
+ */
 final class OtlpConverter {
     private static final HexFormat HEX = HexFormat.of();
     static final String UNKNOWN_SERVICE = "unknown_service";
@@ -56,20 +59,17 @@ final class OtlpConverter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Interner interner;
     /** Now, in Unix epoch nanoseconds: the time of a log record that carries neither timestamp. */
     private final LongSupplier clock;
 
-    /** @param interner shared with the in-process converter, so both share names and charge them once */
-    OtlpConverter(Interner interner) {
-        this(interner, () -> {
+    OtlpConverter() {
+        this(() -> {
             Instant now = Instant.now();
             return now.getEpochSecond() * 1_000_000_000L + now.getNano();
         });
     }
 
-    OtlpConverter(Interner interner, LongSupplier clock) {
-        this.interner = interner;
+    OtlpConverter(LongSupplier clock) {
         this.clock = clock;
     }
 
@@ -88,41 +88,27 @@ final class OtlpConverter {
      */
     private String body(AnyValue v) {
         return switch (v.getValueCase()) {
-            case STRING_VALUE -> v.getStringValue(); // messages are mostly unique: not interned
+            case STRING_VALUE -> v.getStringValue();
             case KVLIST_VALUE, ARRAY_VALUE -> json(value(v));
             case VALUE_NOT_SET -> "";
             default -> String.valueOf(value(v));
         };
     }
-    /** Bytes handed out by the interner for a metric or its resource, not yet charged to a point. */
-    private long carry;
-
-    /** The interner's growth since {@code before}, plus anything carried over; clears the carry. */
-    private long newBytes(long before) {
-        long n = interner.charged() - before + carry;
-        carry = 0;
-        return n;
-    }
 
     void traces(ExportTraceServiceRequest request, Sink sink) {
         for (ResourceSpans rs : request.getResourceSpansList()) {
-            // The resource (and the scope name) are charged to the first record that refers to them.
-            long charged = interner.charged();
             Map<String, Object> resource = resource(rs.getResource().getAttributesList());
             String service = service(resource);
             for (ScopeSpans ss : rs.getScopeSpansList()) {
-                String scope = interner.string(ss.getScope().getName());
+                String scope = ss.getScope().getName();
                 for (Span s : ss.getSpansList()) {
                     Map<String, Object> attributes = attributes(s.getAttributesList());
-                    String name = interner.string(s.getName());
                     List<SpanEvent> events = List.of();
-                    long bytes = Sizes.RECORD + 3 * 72 + Sizes.shallow(attributes);
                     if (s.getEventsCount() > 0) {
                         List<SpanEvent> list = new ArrayList<>(s.getEventsCount());
                         for (Span.Event e : s.getEventsList()) {
                             Map<String, Object> ea = attributes(e.getAttributesList());
-                            list.add(new SpanEvent(e.getTimeUnixNano(), interner.string(e.getName()), ea));
-                            bytes += 48 + Sizes.shallow(ea);
+                            list.add(new SpanEvent(e.getTimeUnixNano(), e.getName(), ea));
                         }
                         events = List.copyOf(list);
                     }
@@ -132,19 +118,15 @@ final class OtlpConverter {
                         for (Span.Link l : s.getLinksList()) {
                             Map<String, Object> la = attributes(l.getAttributesList());
                             list.add(new SpanLink(hex(l.getTraceId()), hex(l.getSpanId()), la));
-                            bytes += 32 + 2 * 72 + Sizes.shallow(la);
                         }
                         links = List.copyOf(list);
                     }
-                    bytes += Sizes.of(s.getStatus().getMessage());
-                    bytes += interner.charged() - charged;
-                    charged = interner.charged();
                     sink.span(new SpanRecord(
                             sink.nextSeq(),
                             hex(s.getTraceId()),
                             hex(s.getSpanId()),
                             hex(s.getParentSpanId()),
-                            name,
+                            s.getName(),
                             s.getKindValue(),
                             service,
                             s.getStartTimeUnixNano(),
@@ -155,8 +137,7 @@ final class OtlpConverter {
                             resource,
                             scope,
                             events,
-                            links,
-                            bytes));
+                            links));
                 }
             }
         }
@@ -164,11 +145,10 @@ final class OtlpConverter {
 
     void logs(ExportLogsServiceRequest request, Sink sink) {
         for (ResourceLogs rl : request.getResourceLogsList()) {
-            long charged = interner.charged();
             Map<String, Object> resource = resource(rl.getResource().getAttributesList());
             String service = service(resource);
             for (ScopeLogs sl : rl.getScopeLogsList()) {
-                String scope = interner.string(sl.getScope().getName());
+                String scope = sl.getScope().getName();
                 for (io.opentelemetry.proto.logs.v1.LogRecord l : sl.getLogRecordsList()) {
                     Map<String, Object> attributes = attributes(l.getAttributesList());
                     String body = body(l.getBody());
@@ -176,23 +156,18 @@ final class OtlpConverter {
                     long time = l.getTimeUnixNano() != 0
                             ? l.getTimeUnixNano()
                             : l.getObservedTimeUnixNano() != 0 ? l.getObservedTimeUnixNano() : clock.getAsLong();
-                    String severityText = interner.string(l.getSeverityText());
-                    long bytes = Sizes.RECORD + 2 * 72 + Sizes.of(body) + Sizes.shallow(attributes);
-                    bytes += interner.charged() - charged;
-                    charged = interner.charged();
                     sink.log(new LogRecord(
                             sink.nextSeq(),
                             time,
                             l.getSeverityNumberValue(),
-                            severityText,
+                            l.getSeverityText(),
                             body,
                             service,
                             hex(l.getTraceId()),
                             hex(l.getSpanId()),
                             attributes,
                             resource,
-                            scope,
-                            bytes));
+                            scope));
                 }
             }
         }
@@ -200,11 +175,8 @@ final class OtlpConverter {
 
     void metrics(ExportMetricsServiceRequest request, Sink sink) {
         for (ResourceMetrics rm : request.getResourceMetricsList()) {
-            long charged = interner.charged();
             Map<String, Object> resource = resource(rm.getResource().getAttributesList());
             String service = service(resource);
-            // The resource is charged to the next point (with the metric's name, unit and description).
-            carry = interner.charged() - charged;
             for (ScopeMetrics sm : rm.getScopeMetricsList()) {
                 for (Metric m : sm.getMetricsList()) {
                     metric(m, service, sink);
@@ -214,11 +186,9 @@ final class OtlpConverter {
     }
 
     private void metric(Metric m, String service, Sink sink) {
-        long before = interner.charged();
-        String name = interner.string(m.getName());
-        String unit = interner.string(m.getUnit());
-        String description = interner.string(m.getDescription());
-        carry += interner.charged() - before;
+        String name = m.getName();
+        String unit = m.getUnit();
+        String description = m.getDescription();
         switch (m.getDataCase()) {
             case GAUGE -> {
                 for (NumberDataPoint p : m.getGauge().getDataPointsList()) {
@@ -304,9 +274,7 @@ final class OtlpConverter {
                         qs[i] = p.getQuantileValues(i).getQuantile();
                         vs[i] = p.getQuantileValues(i).getValue();
                     }
-                    long charged = interner.charged();
                     Map<String, String> labels = labels(p.getAttributesList());
-                    long bytes = Sizes.RECORD + Sizes.shallow(labels) + newBytes(charged) + 32L + 16L * n;
                     sink.point(
                             new PointRecord(
                                     sink.nextSeq(),
@@ -322,8 +290,7 @@ final class OtlpConverter {
                                     null,
                                     p.getCount(),
                                     p.getSum(),
-                                    vs,
-                                    bytes),
+                                    vs),
                             unit,
                             description);
                 }
@@ -335,9 +302,7 @@ final class OtlpConverter {
     private PointRecord number(
             Sink sink, String name, MetricType type, boolean delta, String service, NumberDataPoint p) {
         double value = p.getValueCase() == NumberDataPoint.ValueCase.AS_INT ? p.getAsInt() : p.getAsDouble();
-        long charged = interner.charged();
         Map<String, String> labels = labels(p.getAttributesList());
-        long labelBytes = Sizes.shallow(labels) + newBytes(charged);
         List<Exemplar> ex = exemplars(p.getExemplarsList());
         return new PointRecord(
                 sink.nextSeq(),
@@ -354,11 +319,10 @@ final class OtlpConverter {
                 0,
                 0,
                 null,
-                Sizes.RECORD + labelBytes + EXEMPLAR_BYTES * ex.size(),
                 ex);
     }
 
-    /** A histogram point (explicit buckets), its labels interned and charged. */
+    /** A histogram point (explicit buckets). */
     private PointRecord histogram(
             Sink sink,
             String name,
@@ -372,10 +336,7 @@ final class OtlpConverter {
             long count,
             double sum,
             List<io.opentelemetry.proto.metrics.v1.Exemplar> exemplars) {
-        long charged = interner.charged();
         Map<String, String> labels = labels(attributes);
-        long labelBytes = Sizes.shallow(labels) + newBytes(charged);
-        long bytes = Sizes.RECORD + labelBytes + 32L + 8L * bounds.length + 8L * counts.length;
         List<Exemplar> ex = exemplars(exemplars);
         return new PointRecord(
                 sink.nextSeq(),
@@ -392,12 +353,8 @@ final class OtlpConverter {
                 count,
                 sum,
                 null,
-                bytes + EXEMPLAR_BYTES * ex.size(),
                 ex);
     }
-
-    /** Estimated heap bytes of one exemplar: the record, two hex ids. */
-    static final long EXEMPLAR_BYTES = 40 + 2 * 72;
 
     private static List<Exemplar> exemplars(List<io.opentelemetry.proto.metrics.v1.Exemplar> list) {
         if (list.isEmpty()) {
@@ -414,7 +371,7 @@ final class OtlpConverter {
     }
 
     private Map<String, Object> resource(List<KeyValue> kvs) {
-        return interner.map(attributes(kvs));
+        return attributes(kvs);
     }
 
     static String service(Map<String, Object> resource) {
@@ -426,32 +383,49 @@ final class OtlpConverter {
         if (kvs.isEmpty()) {
             return Map.of();
         }
-        Map<String, Object> map = new TreeMap<>();
+        TreeMap<String, Object> map = new TreeMap<>();
         for (KeyValue kv : kvs) {
             Object v = value(kv.getValue());
             if (v != null) {
-                map.put(interner.string(kv.getKey()), v);
+                map.put(kv.getKey(), v);
             }
         }
-        // Map.copyOf keeps no per-entry nodes: the compact form matters at 100k spans.
-        return Map.copyOf(map);
+        return sorted(map);
     }
 
     private Map<String, String> labels(List<KeyValue> kvs) {
         if (kvs.isEmpty()) {
             return Map.of();
         }
-        Map<String, String> map = new TreeMap<>();
+        TreeMap<String, String> map = new TreeMap<>();
         for (KeyValue kv : kvs) {
             Object v = value(kv.getValue());
-            map.put(interner.string(kv.getKey()), interner.string(v == null ? "" : String.valueOf(v)));
+            map.put(kv.getKey(), v == null ? "" : String.valueOf(v));
         }
-        return Map.copyOf(map);
+        return sorted(map);
+    }
+
+    /**
+     * The map's entries in key order as the form the codec hands back ({@link AttributeMap}): no hashed copy, which
+     * the record, encoded at once, would not outlive; the same order as the SDK's own attributes.
+     */
+    @SuppressWarnings("unchecked")
+    static <V> Map<String, V> sorted(TreeMap<String, V> map) {
+        if (map.isEmpty()) {
+            return Map.of();
+        }
+        Object[] kv = new Object[2 * map.size()];
+        int i = 0;
+        for (Map.Entry<String, V> e : map.entrySet()) {
+            kv[i++] = e.getKey();
+            kv[i++] = e.getValue();
+        }
+        return (Map<String, V>) (Map<String, ?>) new AttributeMap(kv);
     }
 
     private Object value(AnyValue v) {
         return switch (v.getValueCase()) {
-            case STRING_VALUE -> interner.string(v.getStringValue());
+            case STRING_VALUE -> v.getStringValue();
             case BOOL_VALUE -> v.getBoolValue();
             case INT_VALUE -> v.getIntValue();
             case DOUBLE_VALUE -> v.getDoubleValue();

@@ -1,5 +1,6 @@
 package io.vigil.console.internal;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpHeader;
@@ -16,6 +17,11 @@ import org.eclipse.jetty.util.Callback;
  * request is echoed, no stack or cause is shown.
  */
 final class ProblemErrorHandler extends ErrorHandler {
+    /** The media type of every problem document the console writes. */
+    static final String CONTENT_TYPE = "application/problem+json";
+
+    private static final JsonStringEncoder JSON = JsonStringEncoder.getInstance();
+
     @SuppressWarnings("this-escape") // Jetty's own setters, which only store a flag
     ProblemErrorHandler() {
         setShowStacks(false);
@@ -31,11 +37,33 @@ final class ProblemErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(
             Request request, Response response, int code, String message, Throwable cause, Callback callback) {
-        byte[] body = ("{\"type\":\"about:blank\",\"title\":\"" + HttpStatus.getMessage(code) + "\",\"status\":" + code
-                        + "}")
-                .getBytes(StandardCharsets.UTF_8);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
+        byte[] body = body(code, null, null);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    /**
+     * The console's problem document: {@code type} {@code about:blank} with the status's own phrase as
+     * its title (RFC 9457 §4.2.1; what went wrong is the detail), then {@code detail} and {@code instance}
+     * when not {@code null}, as UTF-8 bytes.
+     *
+     * <p>The same members, order and escaping as vigil-core's {@code ProblemJson}, which the console
+     * cannot call: it depends on vigil-core only in its tests, so that {@code vigil-console.jar} and an
+     * embedding application do not get the OTLP exporter, OkHttp, Kotlin and Prometheus with it.
+     */
+    static byte[] body(int status, String detail, String instance) {
+        StringBuilder sb = new StringBuilder(128)
+                .append("{\"type\":\"about:blank\",\"title\":\"")
+                .append(HttpStatus.getMessage(status))
+                .append("\",\"status\":")
+                .append(status);
+        if (detail != null) {
+            sb.append(",\"detail\":\"").append(JSON.quoteAsString(detail)).append('"');
+        }
+        if (instance != null) {
+            sb.append(",\"instance\":\"").append(JSON.quoteAsString(instance)).append('"');
+        }
+        return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 }

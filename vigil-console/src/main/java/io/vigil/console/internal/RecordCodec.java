@@ -23,8 +23,12 @@ import java.util.Map;
  * <p>Strings that recur (names, attribute keys, services, scopes, repeating values) and resources are written as
  * numbers into a dictionary of their own, which only grows ({@link #MAX_ENTRIES} entries of at most
  * {@link #MAX_SHARED_LENGTH} characters, plus resources); its bytes count towards the store's bound
- * ({@link #dictionaryBytes()}). Lowercase hex ids are written as their bytes. Everything else is written in full, so
- * a decoded record equals the one encoded (arrays by content).
+ * ({@link #dictionaryBytes()}). Because it never gives an entry back, a value of an attribute, a log body or a status
+ * message is admitted only once it has been seen in a second trace (a second record, for a log outside any trace):
+ * per-request values — request ids, user ids of one request, exception messages — recur, if at all, only within their
+ * own trace and would otherwise fill the dictionary until values that do recur found no room. Lowercase hex ids are
+ * written as their bytes. Everything else is written in full, so a decoded record equals the one encoded (arrays by
+ * content).
  *
  * <p>Encoding runs under the store's write lock, decoding under its read lock: the dictionary needs no locking of its
  * own.
@@ -62,8 +66,15 @@ final class RecordCodec {
     private Object[] entries = new Object[256];
     private int size;
     private long dictionaryBytes;
-    /** Per attribute key: values shared, values new, lookups skipped (as {@link Interner#value}). */
+    /** Per attribute key: values shared, values not shared, lookups skipped ({@link #writeValueString}). */
     private final Map<String, int[]> valueStats = new HashMap<>();
+
+    // The values seen lately and where (see recurs): a fixed table, so a flood of unique values costs no memory.
+    private static final int SIGHTINGS = 1 << 14;
+    private final int[] sightingHash = new int[SIGHTINGS];
+    private final int[] sightingContext = new int[SIGHTINGS];
+    /** The trace (or, for a log outside any, the record) being encoded: a value recurs when seen in another. */
+    private int context;
 
     private final long maxDictionaryBytes;
     private byte[] buf = new byte[1024];
@@ -84,12 +95,18 @@ final class RecordCodec {
         return size;
     }
 
+    /** Whether the dictionary holds {@code s} (for tests). */
+    boolean inDictionary(String s) {
+        return ids.containsKey(s);
+    }
+
     // ---- encoding ----
 
     byte[] encode(SpanRecord s) {
         pos = 0;
         writeByte(SPAN);
         writeVarLong(s.seq());
+        context = s.traceId() == null ? 0 : s.traceId().hashCode();
         writeString(s.traceId(), false);
         writeString(s.spanId(), false);
         writeString(s.parentSpanId(), false);
@@ -99,7 +116,7 @@ final class RecordCodec {
         writeLong(s.startNanos());
         writeLong(s.endNanos());
         writeVarInt(s.status());
-        writeString(s.statusMessage(), true);
+        writeValueString(STATUS_MESSAGE, s.statusMessage());
         writeMap(s.attributes());
         writeSharedMap(s.resource());
         writeString(s.scope(), true);
@@ -115,7 +132,6 @@ final class RecordCodec {
             writeString(l.spanId(), false);
             writeMap(l.attributes());
         }
-        writeVarLong(s.bytes());
         return Arrays.copyOf(buf, pos);
     }
 
@@ -123,6 +139,9 @@ final class RecordCodec {
         pos = 0;
         writeByte(LOG);
         writeVarLong(l.seq());
+        context = l.traceId() == null || l.traceId().isEmpty()
+                ? (int) (l.seq() * 0x9E3779B9L)
+                : l.traceId().hashCode();
         writeLong(l.timeNanos());
         writeVarInt(l.severity());
         writeString(l.severityText(), true);
@@ -133,7 +152,6 @@ final class RecordCodec {
         writeMap(l.attributes());
         writeSharedMap(l.resource());
         writeString(l.scope(), true);
-        writeVarLong(l.bytes());
         return Arrays.copyOf(buf, pos);
     }
 
@@ -165,7 +183,6 @@ final class RecordCodec {
         writeVarLong(p.count());
         writeDouble(p.sum());
         writeDoubles(p.values());
-        writeVarLong(p.bytes());
         writeVarInt(p.exemplars().size());
         for (Exemplar e : p.exemplars()) {
             writeLong(e.timeNanos());
@@ -176,8 +193,10 @@ final class RecordCodec {
         return Arrays.copyOf(buf, pos);
     }
 
-    /** The interner's statistics key for log bodies: no attribute is named so. */
+    /** The statistics keys of log bodies and status messages: no attribute is named so. */
     private static final String BODY = "\u0000body";
+
+    private static final String STATUS_MESSAGE = "\u0000status";
 
     private void writeDoubles(double[] a) {
         if (a == null) {
@@ -278,31 +297,66 @@ final class RecordCodec {
     }
 
     /**
-     * A string value of an attribute: shared unless this key's values have proved nearly all new (request ids, user
-     * ids), which then stop being looked up; one in {@value #RECHECK} still is, so a key whose values start to repeat
-     * is shared again.
+     * A string value of an attribute (or a log body, a status message): by number when the dictionary has it, else
+     * admitted only when it {@link #recurs}. A key whose values have proved nearly all unshared (request ids, user
+     * ids) stops being looked up — hashing and comparing a value that is never shared was most of the cost — except
+     * one value in {@value #RECHECK} and any value seen in another trace, so a key whose values start to recur is
+     * shared again.
      */
     private void writeValueString(String key, String v) {
-        int[] stats = valueStats.get(key);
-        if (stats == null) {
-            if (valueStats.size() >= MAX_KEYS) {
-                writeString(v, true);
-                return;
-            }
-            stats = new int[3];
-            valueStats.put(key, stats);
-        }
-        if (stats[1] >= 256 && stats[0] * 16 < stats[1] && (++stats[2] % RECHECK) != 0) {
+        if (v == null || v.isEmpty() || v.length() > MAX_SHARED_LENGTH) {
             writeString(v, false);
             return;
         }
-        int before = size;
-        boolean shared = writeString(v, true);
-        stats[shared && size == before ? 0 : 1]++;
-        if (stats[1] >= 1 << 20) {
-            stats[0] >>= 1;
-            stats[1] >>= 1;
+        int[] stats = valueStats.get(key);
+        if (stats == null && valueStats.size() < MAX_KEYS) {
+            stats = new int[3]; // shared, not shared, skipped
+            valueStats.put(key, stats);
         }
+        boolean recurs = recurs(key, v);
+        if (!recurs && stats != null && stats[1] >= 256 && stats[0] * 16 < stats[1] && (++stats[2] % RECHECK) != 0) {
+            writeString(v, false);
+            return;
+        }
+        Integer id = ids.get(v);
+        if (id == null && recurs) {
+            long cost = Sizes.of(v) + 48; // the string and its node in the lookup map
+            if (room(cost)) {
+                id = add(v, cost);
+            }
+        }
+        if (id != null) {
+            writeVarLong(((long) id << 3) | S_DICT);
+        } else {
+            writeString(v, false);
+        }
+        if (stats != null) {
+            stats[id != null ? 0 : 1]++;
+            if (stats[1] >= 1 << 20) { // keep the counts recent
+                stats[0] >>= 1;
+                stats[1] >>= 1;
+            }
+        }
+    }
+
+    /**
+     * Whether {@code v} (a value of {@code key}) was seen before in another trace than the one being encoded; notes
+     * this sighting. A fixed table of hashes, the newest sighting per slot: a value pushed out before it came back is
+     * admitted one sighting later; a collision at worst admits a value early.
+     */
+    private boolean recurs(String key, String v) {
+        int h = v.hashCode() * 31 + key.hashCode();
+        h ^= h >>> 16;
+        h *= 0x45d9f3b;
+        h ^= h >>> 16;
+        h |= 1; // 0 is an empty slot
+        int slot = (h >>> 1) & (SIGHTINGS - 1);
+        if (sightingHash[slot] == h) {
+            return sightingContext[slot] != context;
+        }
+        sightingHash[slot] = h;
+        sightingContext[slot] = context;
+        return false;
     }
 
     private static final int MAX_KEYS = 4_096;
@@ -473,7 +527,6 @@ final class RecordCodec {
             }
             links = List.of(a);
         }
-        long bytes = r.varLong();
         return new SpanRecord(
                 seq,
                 traceId,
@@ -490,8 +543,7 @@ final class RecordCodec {
                 resource,
                 scope,
                 events,
-                links,
-                bytes);
+                links);
     }
 
     LogRecord log(byte[] b) {
@@ -507,8 +559,7 @@ final class RecordCodec {
                 r.string(),
                 r.map(),
                 r.sharedMap(),
-                r.string(),
-                r.varLong());
+                r.string());
     }
 
     @SuppressWarnings("unchecked")
@@ -543,7 +594,6 @@ final class RecordCodec {
         long count = r.varLong();
         double sum = r.dbl();
         double[] values = r.doubles();
-        long bytes = r.varLong();
         int nx = r.varInt();
         List<Exemplar> exemplars = List.of();
         if (nx > 0) {
@@ -555,7 +605,7 @@ final class RecordCodec {
         }
         return new PointRecord(
                 seq, metric, type, delta, service, labels, start, time, value, bounds, counts, count, sum, values,
-                bytes, exemplars);
+                exemplars);
     }
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();

@@ -7,11 +7,9 @@ import java.util.Map;
 public final class Records {
     private Records() {}
 
-    /** Anything the store holds: an insertion sequence number and an estimate of its heap footprint. */
+    /** Anything the store holds, with its insertion sequence number. */
     public sealed interface Stored permits SpanRecord, LogRecord, PointRecord {
         long seq();
-
-        long bytes();
     }
 
     /** One span. Ids are lowercase hex; times are Unix epoch nanoseconds; status 0 unset, 1 ok, 2 error. */
@@ -31,8 +29,7 @@ public final class Records {
             Map<String, Object> resource,
             String scope,
             List<SpanEvent> events,
-            List<SpanLink> links,
-            long bytes)
+            List<SpanLink> links)
             implements Stored {
         public long durationNanos() {
             return Math.max(0, endNanos - startNanos);
@@ -64,8 +61,7 @@ public final class Records {
             String spanId,
             Map<String, Object> attributes,
             Map<String, Object> resource,
-            String scope,
-            long bytes)
+            String scope)
             implements Stored {}
 
     /** The kinds of OTLP metric data. */
@@ -97,7 +93,6 @@ public final class Records {
             long count,
             double sum,
             double[] values,
-            long bytes,
             List<Exemplar> exemplars)
             implements Stored {
         /** A point without exemplars. */
@@ -115,8 +110,7 @@ public final class Records {
                 long[] counts,
                 long count,
                 double sum,
-                double[] values,
-                long bytes) {
+                double[] values) {
             this(
                     seq,
                     metric,
@@ -132,7 +126,6 @@ public final class Records {
                     count,
                     sum,
                     values,
-                    bytes,
                     List.of());
         }
     }

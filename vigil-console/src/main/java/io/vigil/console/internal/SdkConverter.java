@@ -1,7 +1,6 @@
 package io.vigil.console.internal;
 
 import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.AttributeType;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.KeyValue;
 import io.opentelemetry.api.common.Value;
@@ -48,17 +47,12 @@ import java.util.TreeMap;
 /**
  * Turns the SDK's own data (from in-process exporters) into stored records — the same records {@link OtlpConverter}
  * makes of the same data sent over OTLP, without serialising and parsing protobuf. It follows what the SDK's OTLP
- * marshalers write (invalid ids as absent, the OTLP kind and status numbers, a missing log body as none) and shares the
- * interner and the byte accounting with {@link OtlpConverter}. Runs on the single ingest thread.
+ * marshalers write (invalid ids as absent, the OTLP kind and status numbers, a missing log body as none). The records are
+ * encoded at once by the store, so nothing here shares strings or estimates sizes. Runs on the single ingest thread.
  */
 final class SdkConverter {
-    private final Interner interner;
     /** Resources seen in this batch: the SDK hands the same instance to every item. */
     private final Map<Resource, Map<String, Object>> resources = new IdentityHashMap<>();
-
-    SdkConverter(Interner interner) {
-        this.interner = interner;
-    }
 
     void convert(DirectBatch batch, OtlpConverter.Sink sink) {
         resources.clear();
@@ -70,21 +64,17 @@ final class SdkConverter {
     }
 
     private void spans(Collection<SpanData> items, OtlpConverter.Sink sink) {
-        long charged = interner.charged();
         for (SpanData s : items) {
             Map<String, Object> resource = resource(s.getResource());
             String service = OtlpConverter.service(resource);
             String scope = scope(s.getInstrumentationScopeInfo());
             Map<String, Object> attributes = attributes(s.getAttributes());
-            String name = interner.string(s.getName());
             List<SpanEvent> events = List.of();
-            long bytes = Sizes.RECORD + 3 * 72 + Sizes.shallow(attributes);
             if (!s.getEvents().isEmpty()) {
                 List<SpanEvent> list = new ArrayList<>(s.getEvents().size());
                 for (EventData e : s.getEvents()) {
                     Map<String, Object> ea = attributes(e.getAttributes());
-                    list.add(new SpanEvent(e.getEpochNanos(), interner.string(e.getName()), ea));
-                    bytes += 48 + Sizes.shallow(ea);
+                    list.add(new SpanEvent(e.getEpochNanos(), e.getName(), ea));
                 }
                 events = List.copyOf(list);
             }
@@ -95,20 +85,16 @@ final class SdkConverter {
                     Map<String, Object> la = attributes(l.getAttributes());
                     list.add(new SpanLink(
                             l.getSpanContext().getTraceId(), l.getSpanContext().getSpanId(), la));
-                    bytes += 32 + 2 * 72 + Sizes.shallow(la);
                 }
                 links = List.copyOf(list);
             }
             String statusMessage = s.getStatus().getDescription();
-            bytes += Sizes.of(statusMessage);
-            bytes += interner.charged() - charged;
-            charged = interner.charged();
             sink.span(new SpanRecord(
                     sink.nextSeq(),
                     s.getTraceId(),
                     s.getSpanId(),
                     s.getParentSpanContext().isValid() ? s.getParentSpanId() : "",
-                    name,
+                    s.getName(),
                     kind(s.getKind()),
                     service,
                     s.getStartEpochNanos(),
@@ -119,8 +105,7 @@ final class SdkConverter {
                     resource,
                     scope,
                     events,
-                    links,
-                    bytes));
+                    links));
         }
     }
 
@@ -145,7 +130,6 @@ final class SdkConverter {
     }
 
     private void logs(Collection<LogRecordData> items, OtlpConverter.Sink sink) {
-        long charged = interner.charged();
         for (LogRecordData l : items) {
             Map<String, Object> resource = resource(l.getResource());
             String service = OtlpConverter.service(resource);
@@ -156,10 +140,7 @@ final class SdkConverter {
             if (bodyValue == null) {
                 body = "";
             } else if (bodyValue.getValue() instanceof String s) {
-                // Shared while the messages repeat (an access log's "GET /api/v1/users/me 200"), charged as new once
-                // they
-                // prove unique; the interner charges it either way.
-                body = interner.value(BODY, s);
+                body = s;
             } else {
                 Object v = value(bodyValue);
                 body = v == null
@@ -170,13 +151,7 @@ final class SdkConverter {
             long time = l.getTimestampEpochNanos() != 0
                     ? l.getTimestampEpochNanos()
                     : l.getObservedTimestampEpochNanos() != 0 ? l.getObservedTimestampEpochNanos() : nowNanos();
-            String severityText = interner.string(l.getSeverityText() == null ? "" : l.getSeverityText());
-            long bytes = Sizes.RECORD
-                    + 2 * 72
-                    + (bodyValue != null && bodyValue.getValue() instanceof String ? 0 : Sizes.of(body))
-                    + Sizes.shallow(attributes);
-            bytes += interner.charged() - charged;
-            charged = interner.charged();
+            String severityText = l.getSeverityText() == null ? "" : l.getSeverityText();
             SpanContext sc = l.getSpanContext();
             sink.log(new LogRecord(
                     sink.nextSeq(),
@@ -189,27 +164,16 @@ final class SdkConverter {
                     sc.isValid() ? sc.getSpanId() : "",
                     attributes,
                     resource,
-                    scope,
-                    bytes));
+                    scope));
         }
     }
 
     private void metrics(Collection<MetricData> items, OtlpConverter.Sink sink) {
         for (MetricData m : items) {
-            long before = interner.charged();
             Map<String, Object> resource = resource(m.getResource());
             String service = OtlpConverter.service(resource);
-            String name = interner.string(m.getName());
-            String unit = interner.string(m.getUnit());
-            String description = interner.string(m.getDescription());
-            // The resource and the metric's strings are charged to its first point, as OtlpConverter does.
-            long carry = interner.charged() - before;
-            for (PointRecord p : points(m, name, service, sink)) {
-                if (carry > 0) {
-                    p = withMoreBytes(p, carry);
-                    carry = 0;
-                }
-                sink.point(p, unit, description);
+            for (PointRecord p : points(m, m.getName(), service, sink)) {
+                sink.point(p, m.getUnit(), m.getDescription());
             }
         }
     }
@@ -271,9 +235,7 @@ final class SdkConverter {
                         qs[i] = p.getValues().get(i).getQuantile();
                         vs[i] = p.getValues().get(i).getValue();
                     }
-                    long charged = interner.charged();
                     Map<String, String> labels = labels(p.getAttributes());
-                    long bytes = Sizes.RECORD + Sizes.shallow(labels) + interner.charged() - charged + 32L + 16L * n;
                     out.add(new PointRecord(
                             sink.nextSeq(),
                             name,
@@ -288,40 +250,17 @@ final class SdkConverter {
                             null,
                             p.getCount(),
                             p.getSum(),
-                            vs,
-                            bytes));
+                            vs));
                 }
             }
         }
         return out;
     }
 
-    private static PointRecord withMoreBytes(PointRecord p, long more) {
-        return new PointRecord(
-                p.seq(),
-                p.metric(),
-                p.type(),
-                p.delta(),
-                p.service(),
-                p.labels(),
-                p.startNanos(),
-                p.timeNanos(),
-                p.value(),
-                p.bounds(),
-                p.counts(),
-                p.count(),
-                p.sum(),
-                p.values(),
-                p.bytes() + more,
-                p.exemplars());
-    }
-
     private PointRecord number(
             OtlpConverter.Sink sink, String name, MetricType type, boolean delta, String service, PointData p) {
         double value = p instanceof LongPointData l ? l.getValue() : ((DoublePointData) p).getValue();
-        long charged = interner.charged();
         Map<String, String> labels = labels(p.getAttributes());
-        long bytes = Sizes.RECORD + Sizes.shallow(labels) + interner.charged() - charged;
         List<Exemplar> ex = exemplars(p.getExemplars());
         return new PointRecord(
                 sink.nextSeq(),
@@ -338,7 +277,6 @@ final class SdkConverter {
                 0,
                 0,
                 null,
-                bytes + OtlpConverter.EXEMPLAR_BYTES * ex.size(),
                 ex);
     }
 
@@ -352,10 +290,7 @@ final class SdkConverter {
             long[] counts,
             long count,
             double sum) {
-        long charged = interner.charged();
         Map<String, String> labels = labels(p.getAttributes());
-        long labelBytes = Sizes.shallow(labels) + interner.charged() - charged;
-        long bytes = Sizes.RECORD + labelBytes + 32L + 8L * bounds.length + 8L * counts.length;
         List<Exemplar> ex = exemplars(p.getExemplars());
         return new PointRecord(
                 sink.nextSeq(),
@@ -372,7 +307,6 @@ final class SdkConverter {
                 count,
                 sum,
                 null,
-                bytes + OtlpConverter.EXEMPLAR_BYTES * ex.size(),
                 ex);
     }
 
@@ -399,14 +333,14 @@ final class SdkConverter {
     private Map<String, Object> resource(Resource r) {
         Map<String, Object> m = resources.get(r);
         if (m == null) {
-            m = interner.map(attributes(r.getAttributes()));
+            m = attributes(r.getAttributes());
             resources.put(r, m);
         }
         return m;
     }
 
     private String scope(InstrumentationScopeInfo scope) {
-        return interner.string(scope.getName());
+        return scope.getName();
     }
 
     private Map<String, Object> attributes(Attributes attributes) {
@@ -429,16 +363,6 @@ final class SdkConverter {
     }
 
     private final Collector collector = new Collector();
-    private static final Long[] SMALL_LONGS = new Long[1024];
-
-    static {
-        for (int i = 0; i < SMALL_LONGS.length; i++) {
-            SMALL_LONGS[i] = (long) i;
-        }
-    }
-
-    /** The interner's statistics key for log bodies: no attribute is named so. */
-    private static final String BODY = "\u0000body";
 
     /** Collects one {@code Attributes} into key-value pairs; reused, as everything here runs on the ingest thread. */
     private final class Collector implements java.util.function.BiConsumer<AttributeKey<?>, Object> {
@@ -447,14 +371,8 @@ final class SdkConverter {
 
         @Override
         public void accept(AttributeKey<?> k, Object v) {
-            String key = interner.string(k.getKey());
-            if (v instanceof Long l && l >= 0 && l < SMALL_LONGS.length) {
-                v = SMALL_LONGS[l.intValue()]; // status codes, sizes, counts: one shared box each
-            }
-            // String values through the per-key interning (ids stop being looked up), the rest as before.
-            Object o = v instanceof String str && k.getType() == AttributeType.STRING
-                    ? interner.value(key, str)
-                    : attribute(k, v);
+            String key = k.getKey();
+            Object o = attribute(k, v);
             if (o == null) {
                 return;
             }
@@ -473,25 +391,24 @@ final class SdkConverter {
         if (attributes.isEmpty()) {
             return Map.of();
         }
-        Map<String, String> map = new TreeMap<>();
+        TreeMap<String, String> map = new TreeMap<>();
         attributes.forEach((k, v) -> {
             Object o = attribute(k, v);
-            map.put(interner.string(k.getKey()), interner.string(o == null ? "" : String.valueOf(o)));
+            map.put(k.getKey(), o == null ? "" : String.valueOf(o));
         });
-        return Map.copyOf(map);
+        return OtlpConverter.sorted(map);
     }
 
-    /** An attribute value as OtlpConverter stores its OTLP form: strings interned, arrays as lists. */
+    /** An attribute value as OtlpConverter stores its OTLP form: arrays as lists. */
     private Object attribute(AttributeKey<?> key, Object v) {
         return switch (key.getType()) {
-            case STRING -> interner.string((String) v);
-            case BOOLEAN, LONG, DOUBLE -> v;
+            case STRING, BOOLEAN, LONG, DOUBLE -> v;
             case STRING_ARRAY, BOOLEAN_ARRAY, LONG_ARRAY, DOUBLE_ARRAY -> {
                 List<?> in = (List<?>) v;
                 List<Object> list = new ArrayList<>(in.size());
                 for (Object o : in) {
                     if (o != null) {
-                        list.add(o instanceof String s ? interner.string(s) : o);
+                        list.add(o);
                     }
                 }
                 yield List.copyOf(list);
@@ -503,7 +420,7 @@ final class SdkConverter {
     /** A complex value (log bodies, {@code Value} attributes) as OtlpConverter stores its OTLP {@code AnyValue}. */
     private Object value(Value<?> v) {
         return switch (v.getType()) {
-            case STRING -> interner.string((String) v.getValue());
+            case STRING -> v.getValue();
             case BOOLEAN, LONG, DOUBLE -> v.getValue();
             case BYTES -> {
                 ByteBuffer b = ((ByteBuffer) v.getValue()).duplicate();

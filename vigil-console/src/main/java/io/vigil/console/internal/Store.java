@@ -26,8 +26,8 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * The in-memory store: spans, log records and metric points in insertion order, bounded by an estimate of their heap
- * bytes. When a batch would exceed the bound the oldest records of any signal go first. One ingest thread writes;
+ * The in-memory store: spans, log records and metric points in insertion order, bounded by the heap bytes of their
+ * encoded form. When a batch would exceed the bound the oldest records of any signal go first. One ingest thread writes;
  * queries read under a read lock.
  *
  * <p>Each record is kept as one {@code byte[]} ({@link RecordCodec}) and decoded when a query visits it: an embedded
@@ -38,9 +38,9 @@ import java.util.function.Predicate;
  */
 public final class Store {
     private final long maxBytes;
-    private final Interner interner = new Interner();
-    private final OtlpConverter converter = new OtlpConverter(interner);
-    private final SdkConverter sdkConverter = new SdkConverter(interner);
+    // The converters make short-lived records: each is encoded at once, so nothing is interned or estimated.
+    private final OtlpConverter converter = new OtlpConverter();
+    private final SdkConverter sdkConverter = new SdkConverter();
     private final AtomicLong seq = new AtomicLong();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
@@ -135,21 +135,28 @@ public final class Store {
             int m = 0;
             for (Stored s : batch) {
                 String[] um = s instanceof PointRecord ? meta.get(m++) : null;
-                if (s.bytes() > maxBytes) {
+                long dictionary = codec.dictionaryBytes();
+                byte[] b = switch (s) {
+                    case SpanRecord span -> codec.encode(span);
+                    case LogRecord log -> codec.encode(log);
+                    case PointRecord point -> codec.encode(point);
+                };
+                // The dictionary keeps what it took in even from a record that is not kept: charged either way.
+                bytes += codec.dictionaryBytes() - dictionary;
+                long size = size(b);
+                if (size > maxBytes) {
                     evicted++; // larger than the whole store: never kept
+                    evictToBound();
                     continue;
                 }
-                long dictionary = codec.dictionaryBytes();
-                long size;
+                bytes += size;
                 switch (s) {
                     case SpanRecord span -> {
                         if (span.startNanos() < maxSpanStart) {
                             spanLateness = Math.max(spanLateness, maxSpanStart - span.startNanos());
                         }
                         maxSpanStart = Math.max(maxSpanStart, span.startNanos());
-                        byte[] b = codec.encode(span);
                         spans.addLast(b);
-                        size = size(b);
                         ArrayDeque<byte[]> trace = traces.get(span.traceId());
                         if (trace == null) {
                             trace = new ArrayDeque<>(4);
@@ -163,24 +170,17 @@ public final class Store {
                             logLateness = Math.max(logLateness, maxLogTime - log.timeNanos());
                         }
                         maxLogTime = Math.max(maxLogTime, log.timeNanos());
-                        byte[] b = codec.encode(log);
                         logs.addLast(b);
-                        size = size(b);
                     }
                     case PointRecord point -> {
-                        byte[] b = codec.encode(point);
                         points.addLast(b);
-                        size = size(b);
                         MetricInfo info = metrics.computeIfAbsent(
                                 point.metric(), k -> new MetricInfo(k, point.type(), um[0], um[1]));
                         info.points++;
                         info.services.add(point.service());
                     }
                 }
-                bytes += size + (codec.dictionaryBytes() - dictionary);
-                while (bytes > maxBytes && evictOldest()) {
-                    // oldest first, of any signal
-                }
+                evictToBound();
             }
         } finally {
             lock.writeLock().unlock();
@@ -197,6 +197,13 @@ public final class Store {
 
     /** A trace's entry in the index: map node, id string, its queue (charged while the trace has spans). */
     static final long TRACE_ENTRY = 48 + 88 + 64 + 2 * Sizes.REF;
+
+    /** Evicts the oldest records, of any signal, until the store is within its bound (or empty). */
+    private void evictToBound() {
+        while (bytes > maxBytes && evictOldest()) {
+            // oldest first, of any signal
+        }
+    }
 
     /** Evicts the oldest record of any signal; false when none is left. */
     private boolean evictOldest() {

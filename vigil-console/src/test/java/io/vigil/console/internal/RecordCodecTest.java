@@ -38,8 +38,7 @@ class RecordCodecTest {
                 "io.vigil.http",
                 List.of(new SpanEvent(
                         1_700_000_000_000_500_000L, "exception", Map.of("exception.type", "java.io.IOException"))),
-                List.of(new SpanLink("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", Map.of("k", 1L))),
-                777);
+                List.of(new SpanLink("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", Map.of("k", 1L))));
     }
 
     private static final List<String> STRINGS = List.of(
@@ -104,14 +103,13 @@ class RecordCodecTest {
         long seq = 0;
         for (String str : STRINGS) {
             SpanRecord s = new SpanRecord(
-                    ++seq, str, str, str, str, 1, str, seq, seq, 0, str, Map.of(), Map.of(), str, List.of(), List.of(),
-                    1);
+                    ++seq, str, str, str, str, 1, str, seq, seq, 0, str, Map.of(), Map.of(), str, List.of(), List.of());
             assertThat(codec.span(codec.encode(s))).isEqualTo(s);
-            LogRecord l = new LogRecord(++seq, seq, 9, str, str, str, str, str, Map.of("k", str), RESOURCE, str, 5);
+            LogRecord l = new LogRecord(++seq, seq, 9, str, str, str, str, str, Map.of("k", str), RESOURCE, str);
             assertThat(codec.log(codec.encode(l))).isEqualTo(l);
         }
         SpanRecord nulls = new SpanRecord(
-                ++seq, "", "", "", "n", 1, "svc", 0, 0, 0, null, Map.of(), RESOURCE, null, List.of(), List.of(), 1);
+                ++seq, "", "", "", "n", 1, "svc", 0, 0, 0, null, Map.of(), RESOURCE, null, List.of(), List.of());
         assertThat(codec.span(codec.encode(nulls))).isEqualTo(nulls);
     }
 
@@ -133,7 +131,6 @@ class RecordCodecTest {
                 8,
                 0.42,
                 null,
-                99,
                 List.of(new Exemplar(15, 0.02, "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")));
         PointRecord summary = new PointRecord(
                 4,
@@ -149,10 +146,9 @@ class RecordCodecTest {
                 null,
                 3,
                 1.5,
-                new double[] {0.2, 0.9},
-                50);
+                new double[] {0.2, 0.9});
         PointRecord gauge = new PointRecord(
-                5, "jvm.threads", MetricType.GAUGE, false, "svc", Map.of(), 0, 20, -3.25, null, null, 0, 0, null, 40);
+                5, "jvm.threads", MetricType.GAUGE, false, "svc", Map.of(), 0, 20, -3.25, null, null, 0, 0, null);
         for (PointRecord p : List.of(histogram, summary, gauge)) {
             byte[] b = codec.encode(p);
             PointRecord back = codec.point(b);
@@ -168,14 +164,14 @@ class RecordCodecTest {
     }
 
     @Test
-    void recurringStringsAreWrittenOnceAndUniqueValuesStopBeingLookedUp() {
+    void recurringStringsAreWrittenOnceAndUniqueValuesNeverEnterTheDictionary() {
         RecordCodec codec = new RecordCodec(1 << 20);
         Random random = new Random(1);
         int last = 0;
+        String requestId = null;
         for (int i = 0; i < 2_000; i++) {
-            String requestId = Long.toHexString(random.nextLong()) + "-req";
-            SpanRecord s =
-                    span(i + 1, "4bf92f3577b34da6a3ce929d0e0e4736", Map.of("request.id", requestId, "route", "/me"));
+            requestId = Long.toHexString(random.nextLong()) + "-req";
+            SpanRecord s = span(i + 1, traceId(i / 4), Map.of("request.id", requestId, "route", "/me"));
             byte[] b = codec.encode(s);
             assertThat(codec.span(b)).isEqualTo(s);
             last = b.length;
@@ -183,8 +179,50 @@ class RecordCodecTest {
         // Names, keys, services, the resource, the event and the link by number, the ids as their bytes: the
         // request id (20 characters) is most of what is left.
         assertThat(last).isLessThan(150);
-        // Unique request ids went into the dictionary only until they proved unique.
-        assertThat(codec.dictionarySize()).isLessThan(400);
+        assertThat(codec.inDictionary("/me")).isTrue();
+        // Unique request ids never went into the dictionary.
+        assertThat(codec.inDictionary(requestId)).isFalse();
+        assertThat(codec.dictionarySize()).isLessThan(30);
+    }
+
+    private static String traceId(long n) {
+        return String.format("%032x", n + 1);
+    }
+
+    /**
+     * The dictionary never gives an entry back: per-request values (the same request id in every span of its trace,
+     * never again) must not take the room that values recurring across traces need, even one that starts to recur
+     * late.
+     */
+    @Test
+    void perRequestValuesDoNotCrowdOutValuesThatRecur() {
+        RecordCodec codec = new RecordCodec(20_000); // room for about a hundred entries
+        Map<String, String> requestIds = new LinkedHashMap<>();
+        for (int t = 0; t < 20_000; t++) {
+            String requestId = "req-" + t;
+            requestIds.put(traceId(t), requestId);
+            String route = t < 10_000 ? "/api/v1/users/" + (t % 5) : "/api/v2/late"; // recurs from halfway
+            for (int i = 0; i < 3; i++) {
+                Map<String, Object> attributes = Map.of(
+                        "request.id", requestId, "user.id", "user-" + (t % 50), "http.route", route, "n", (long) i);
+                SpanRecord s = span(3L * t + i + 1, traceId(t), attributes);
+                assertThat(codec.span(codec.encode(s))).isEqualTo(s);
+            }
+            LogRecord log = new LogRecord(
+                    t, t, 9, "INFO", "request " + requestId + " done", "svc", traceId(t), "", Map.of(), RESOURCE, "s");
+            assertThat(codec.log(codec.encode(log))).isEqualTo(log);
+        }
+        assertThat(requestIds.values()).noneMatch(codec::inDictionary);
+        assertThat(codec.inDictionary("/api/v2/late"))
+                .as("a value that recurs late still finds room")
+                .isTrue();
+        assertThat(codec.inDictionary("/api/v1/users/3")).isTrue();
+        assertThat(codec.inDictionary("user-49")).isTrue();
+        assertThat(codec.dictionaryBytes()).isLessThan(20_000 / 2);
+        // By number once admitted: shorter than a span whose route (of the same length) was never seen before.
+        byte[] late = codec.encode(span(1, traceId(1), Map.of("http.route", "/api/v2/late")));
+        byte[] unseen = codec.encode(span(2, traceId(2), Map.of("http.route", "/api/v2/xxxx")));
+        assertThat(late.length).isLessThan(unseen.length - 8);
     }
 
     @Test
@@ -210,8 +248,7 @@ class RecordCodecTest {
                     resource,
                     "scope",
                     List.of(),
-                    List.of(),
-                    1);
+                    List.of());
             spans.add(s);
             encoded.add(codec.encode(s));
         }

@@ -124,7 +124,7 @@ class StoreTest {
             @Override
             public void point(Records.PointRecord point, String unit, String description) {}
         };
-        OtlpConverter converter = new OtlpConverter(new Interner());
+        OtlpConverter converter = new OtlpConverter();
         converter.traces(traces, sink);
         converter.logs(logs, sink);
 

@@ -1,8 +1,8 @@
 package io.vigil.http.internal;
 
+import io.vigil.core.internal.ProblemJson;
 import java.io.IOException;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -11,7 +11,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Problems {
     /** The media type of every error body. */
-    public static final String CONTENT_TYPE = "application/problem+json";
+    public static final String CONTENT_TYPE = ProblemJson.CONTENT_TYPE;
 
     private static final int MAX_DETAIL = 200;
     private static final int MAX_CAUSES = 10;
@@ -24,22 +24,17 @@ public final class Problems {
 
     /**
      * A problem document: {@code type} {@code about:blank}, the status's title, an optional detail
-     * (JSON-escaped, at most 200 characters) and the request id when there is one.
+     * (at most 200 characters; blank is left out) and the request id when it is a valid one.
      */
     public static byte[] body(int status, String detail, String requestId) {
-        StringBuilder sb = new StringBuilder(160)
-                .append("{\"type\":\"about:blank\",\"title\":\"")
-                .append(title(status))
-                .append("\",\"status\":")
-                .append(status);
+        ProblemJson problem = ProblemJson.of(status);
         if (detail != null && !detail.isBlank()) {
-            sb.append(",\"detail\":");
-            appendJsonString(sb, detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) : detail);
+            problem.detail(detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) : detail);
         }
         if (requestId != null && RequestIds.isValid(requestId)) {
-            sb.append(",\"request_id\":\"").append(requestId).append('"');
+            problem.member("request_id", requestId);
         }
-        return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        return problem.toBytes();
     }
 
     /**
@@ -72,56 +67,6 @@ public final class Problems {
         } catch (ReflectiveOperationException | RuntimeException e) {
             return 0;
         }
-    }
-
-    /** The reason phrase of a status (RFC 9110), for the problem's title. */
-    public static String title(int status) {
-        return switch (status) {
-            case 400 -> "Bad Request";
-            case 401 -> "Unauthorized";
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            case 405 -> "Method Not Allowed";
-            case 406 -> "Not Acceptable";
-            case 408 -> "Request Timeout";
-            case 409 -> "Conflict";
-            case 411 -> "Length Required";
-            case 413 -> "Content Too Large";
-            case 414 -> "URI Too Long";
-            case 415 -> "Unsupported Media Type";
-            case 417 -> "Expectation Failed";
-            case 421 -> "Misdirected Request";
-            case 422 -> "Unprocessable Content";
-            case 426 -> "Upgrade Required";
-            case 429 -> "Too Many Requests";
-            case 431 -> "Request Header Fields Too Large";
-            case 500 -> "Internal Server Error";
-            case 501 -> "Not Implemented";
-            case 502 -> "Bad Gateway";
-            case 503 -> "Service Unavailable";
-            case 504 -> "Gateway Timeout";
-            case 505 -> "HTTP Version Not Supported";
-            default -> status >= 500 ? "Server Error" : "Client Error";
-        };
-    }
-
-    private static void appendJsonString(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) || c == '\u2028' || c == '\u2029') {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
     }
 
     private static Class<?> load(String name) {
