@@ -22,6 +22,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code event-pipeline.jar} as shipped, on its no-install defaults (the in-process KRaft broker and
@@ -101,11 +103,32 @@ class EventPipelineJarIT {
                         .isEqualTo(producer.path("spanId").asText());
                 assertThat(consumer.path("name").asText()).isEqualTo("events process");
 
-                service.stop();
+                // SIGTERM is an orderly stop and a success, as identity-service's: exit 0 (it was the JVM's 143), the
+                // parts stopped in order, the consumer's last batch committed, then the telemetry flushed.
+                long stopStart = System.nanoTime();
+                assertThat(service.stop()).as("exit code after SIGTERM").isZero();
+                assertThat(Duration.ofNanos(System.nanoTime() - stopStart)).isLessThan(Duration.ofSeconds(60));
                 List<JsonNode> lines = service.jsonLines();
                 assertThat(lines)
                         .isNotEmpty()
                         .allSatisfy(l -> assertThat(l.get("service").asText()).isEqualTo("event-pipeline"));
+                List<String> messages =
+                        lines.stream().map(l -> l.get("message").asText()).toList();
+                assertThat(messages.stream()
+                                .filter(m -> m.startsWith("Shutdown:"))
+                                .toList())
+                        .as("the stop lines in %s", messages)
+                        .containsSubsequence(
+                                "Shutdown: health answers 503",
+                                "Shutdown: outbox relay stopped",
+                                "Shutdown: Kafka producer closed",
+                                "Shutdown: analytics consumer stopped; its last batch written and committed",
+                                "Shutdown: metrics server stopped",
+                                "Shutdown: events database pool closed",
+                                "Shutdown: embedded Kafka broker stopped",
+                                "Shutdown: flushing telemetry");
+                assertThat(messages)
+                        .anyMatch(m -> m.startsWith("Shutdown: requests in flight finished; API stopped after"));
                 assertThat(lines)
                         .as("nothing failed")
                         .noneMatch(l -> l.get("level").asText().equals("ERROR"));
@@ -145,16 +168,19 @@ class EventPipelineJarIT {
     }
 
     /**
-     * A start that fails after the embedded broker started (the API port is taken) ends at once with exit code 1 and
-     * one ERROR line, and stderr stays empty: stopping the broker used to print JDK 24+'s four-line {@code
-     * sun.misc.Unsafe::invokeCleaner} warning (Kafka unmapping its index files), on every stop.
+     * A start that fails after the embedded broker started (the API or the metrics port is taken) ends at once with
+     * exit code 1 and exactly one ERROR line naming the variable and the port, without a stack trace (Javalin's own
+     * "Failed to start Javalin" ERROR came first, and ours carried the bind's stack trace); stderr stays empty:
+     * stopping the broker used to print JDK 24+'s four-line {@code sun.misc.Unsafe::invokeCleaner} warning.
      */
-    @Test
-    void aPortInUseEndsTheProcessWithExitCode1AndNothingOnStderr() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"PORT", "METRICS_PORT"})
+    void aPortInUseIsOneLineNamingItsVariableAndExitCode1(String variable) throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("0.0.0.0"))) {
             Map<String, String> env = new HashMap<>();
-            env.put("PORT", Integer.toString(taken.getLocalPort()));
+            env.put("PORT", "0");
             env.put("METRICS_PORT", "0");
+            env.put(variable, Integer.toString(taken.getLocalPort()));
             env.put("LOG_FORMAT", "json");
             env.put("DATA_DIR", tmp.resolve("data").toString());
             try (ShippedJar service =
@@ -165,12 +191,18 @@ class EventPipelineJarIT {
                         .as("the broker had started")
                         .anyMatch(l -> l.get("message").asText().contains("embedded Kafka broker"));
                 assertThat(lines)
-                        .filteredOn(l -> l.get("logger").asText().equals("io.vigil.pipeline.EventPipeline")
-                                && l.get("level").asText().equals("ERROR"))
+                        .filteredOn(l -> l.get("level").asText().equals("ERROR"))
                         .singleElement()
-                        .satisfies(l -> assertThat(l.get("message").asText())
-                                .startsWith("event-pipeline cannot start")
-                                .contains("Port already in use"));
+                        .satisfies(l -> {
+                            assertThat(l.get("logger").asText()).isEqualTo("io.vigil.pipeline.EventPipeline");
+                            assertThat(l.get("message").asText())
+                                    .isEqualTo("event-pipeline cannot start: " + variable + "=" + taken.getLocalPort()
+                                            + ": the port is already in use by another process; set " + variable
+                                            + " to a free port (0 = any)");
+                            assertThat(l.has("exception.stacktrace"))
+                                    .as("a stack trace")
+                                    .isFalse();
+                        });
                 assertThat(service.stderr()).as("stderr").isEmpty();
             }
         }

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code identity-service.jar} as shipped: with every telemetry sink on at once (Loki, OTLP,
@@ -101,11 +103,17 @@ class IdentityServiceJarIT {
         }
     }
 
-    @Test
-    void aPortInUseEndsTheProcessAtOnceWithExitCode1() throws Exception {
+    /**
+     * A port in use (the public or the management one) ends the process at once with exit code 1 and exactly one
+     * ERROR line naming the variable and the port, without a stack trace: Javalin's own "Failed to start Javalin"
+     * ERROR came first, and ours carried the bind's stack trace.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"PORT", "MANAGEMENT_PORT"})
+    void aPortInUseIsOneLineNamingItsVariableAndExitCode1(String variable) throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Map<String, String> env = baseEnvironment();
-            env.put("PORT", Integer.toString(taken.getLocalPort()));
+            env.put(variable, Integer.toString(taken.getLocalPort()));
             // The in-process console and the Loki spool start threads that used to keep the JVM alive after
             // main failed.
             env.put("LOKI_ENABLED", "true");
@@ -114,10 +122,49 @@ class IdentityServiceJarIT {
                     ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), env)) {
                 assertThat(service.awaitExit(ShippedJar.START_TIMEOUT)).isEqualTo(1);
                 assertThat(service.jsonLines())
-                        .filteredOn(l -> l.get("logger").asText().equals("io.vigil.identity.Main"))
+                        .filteredOn(l -> l.get("level").asText().equals("ERROR"))
                         .singleElement()
-                        .satisfies(
-                                l -> assertThat(l.get("message").asText()).startsWith("identity-service cannot start"));
+                        .satisfies(l -> {
+                            assertThat(l.get("logger").asText()).isEqualTo("io.vigil.identity.Main");
+                            assertThat(l.get("message").asText())
+                                    .isEqualTo("identity-service cannot start: " + variable + "="
+                                            + taken.getLocalPort()
+                                            + ": the port is already in use by another process; set " + variable
+                                            + " to a free port (0 = any)");
+                            assertThat(l.has("exception.stacktrace"))
+                                    .as("a stack trace")
+                                    .isFalse();
+                        });
+                service.assertNoWarningsOnStderr();
+                assertThat(service.stderr()).as("stderr").noneMatch(l -> l.startsWith("\tat "));
+            }
+        }
+    }
+
+    /**
+     * With the embedded console's port taken, the console moves to a free port and nothing is an error: Javalin's own
+     * "Failed to start Javalin" ERROR used to come first, on every start on a machine where 4318 was in use.
+     */
+    @Test
+    void aTakenConsolePortIsNoErrorTheConsoleMovesToAFreePort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Map<String, String> env = baseEnvironment();
+            env.put("VIGIL_CONSOLE_PORT", Integer.toString(taken.getLocalPort()));
+            try (ShippedJar service =
+                    ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), env)) {
+                awaitListening(service);
+                assertThat(service.stderr())
+                        .anySatisfy(l -> assertThat(l)
+                                .startsWith("Telemetry console: http://127.0.0.1:")
+                                .doesNotContain(":" + taken.getLocalPort() + "/"));
+                assertThat(service.stop()).as("exit code after SIGTERM").isZero();
+                List<JsonNode> lines = service.jsonLines();
+                assertThat(lines)
+                        .as("errors")
+                        .noneMatch(l -> l.get("level").asText().equals("ERROR"));
+                assertThat(lines)
+                        .as("the orderly stop")
+                        .anyMatch(l -> l.get("message").asText().equals("Shutdown: flushing telemetry"));
                 service.assertNoWarningsOnStderr();
             }
         }

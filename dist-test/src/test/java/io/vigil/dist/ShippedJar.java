@@ -114,13 +114,20 @@ final class ShippedJar implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Asks the process to stop (SIGTERM) and waits for it and for the last of its output. */
-    void stop() throws InterruptedException {
-        process.destroy();
+    /**
+     * Asks the process to stop (SIGTERM) and waits for it and for the last of its output; its exit code (137 when it
+     * had to be killed after 60 s).
+     */
+    int stop() throws InterruptedException {
+        // SIGTERM through the process handle: Process.destroy() sends the same signal but then closes this side of
+        // the child's stdout and stderr pipes at once, so everything the process says while it stops (its shutdown
+        // lines, a stack trace, a JVM warning) was lost, and a write to the closed pipe failed in the child.
+        process.toHandle().destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         joinReaders();
+        return process.exitValue();
     }
 
     private void joinReaders() throws InterruptedException {

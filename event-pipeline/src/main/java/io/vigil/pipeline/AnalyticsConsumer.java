@@ -217,19 +217,35 @@ public final class AnalyticsConsumer implements AutoCloseable {
         }
     }
 
-    /** Stops polling (mid-way if need be: uncommitted records come again), closes the clients. */
+    /**
+     * Stops polling after the batch in hand is written and committed (a poll lasts {@code 200 ms}; a batch whose
+     * write takes longer than {@link #FINISH_BATCH} is cut short instead, and comes again on restart), closes the
+     * consumer (leaving its group at once) and the other clients. Logs one line saying which.
+     */
     @Override
     public void close() {
+        if (!running) {
+            return;
+        }
         running = false;
-        consumer.wakeup();
         try {
-            thread.join(Duration.ofSeconds(15));
+            thread.join(FINISH_BATCH);
+            if (thread.isAlive()) {
+                consumer.wakeup();
+                thread.join(Duration.ofSeconds(10));
+                log.warn("Shutdown: analytics consumer stopped mid-batch; its uncommitted records are read again");
+            } else {
+                log.info("Shutdown: analytics consumer stopped; its last batch written and committed");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         lag.close();
-        deadLetters.close();
+        deadLetters.close(Duration.ofSeconds(5));
     }
+
+    /** How long close() lets the batch in hand finish before it cuts it short. */
+    private static final Duration FINISH_BATCH = Duration.ofSeconds(10);
 
     /** One pipeline message, validated. */
     private record AnalyticsRow(

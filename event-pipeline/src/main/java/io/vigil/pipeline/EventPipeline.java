@@ -6,17 +6,22 @@ import io.vigil.kafka.embedded.KRaftBroker;
 import io.vigil.logback.VigilLogging;
 import io.vigil.pipeline.internal.Database;
 import io.vigil.pipeline.internal.EventStore;
+import io.vigil.pipeline.internal.JavalinStartFailureFilter;
 import io.vigil.pipeline.internal.LocalEventStore;
+import io.vigil.pipeline.internal.PortInUseException;
 import io.vigil.pipeline.internal.S3EventStore;
+import io.vigil.pipeline.internal.Signals;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -34,18 +39,26 @@ public final class EventPipeline implements AutoCloseable {
     /** The per-dependency status gauges (1 up, 0 down), document 002's names. */
     public static final List<String> STATUS_GAUGES = List.of("postgres_status", "kafka_status", "minio_status");
 
-    private final List<AutoCloseable> resources = new ArrayList<>(); // closed in reverse order
+    /** How long SIGTERM may take before the process gives up on an orderly stop (each part is bounded below it). */
+    static final Duration STOP_BOUND = Duration.ofSeconds(60);
+
+    private final List<Part> resources = new ArrayList<>(); // closed in reverse order
+    private final Logger log;
     private final PipelineConfig config;
     private final IngestApi api;
     private final MetricsServer metrics;
 
+    /** One part of the pipeline, and the line that says it stopped. */
+    private record Part(AutoCloseable resource, String stopped) {}
+
     private EventPipeline(Vigil vigil, PipelineConfig configured) throws IOException {
         Logger log = vigil.loggerFactory().getLogger(EventPipeline.class.getName());
+        this.log = log;
         try {
             PipelineConfig config = configured;
             if (config.kafkaBootstrapServers() == null) {
                 KRaftBroker broker = KRaftBroker.start(config.dataDir().resolve("kafka"));
-                resources.add(broker);
+                resources.add(new Part(broker, "Shutdown: embedded Kafka broker stopped"));
                 config = config.withKafka(broker.bootstrapServers());
                 log.info("embedded Kafka broker (KRaft) on {}", broker.bootstrapServers());
             }
@@ -56,21 +69,28 @@ public final class EventPipeline implements AutoCloseable {
                 store = new LocalEventStore(config.dataDir().resolve("raw"));
             } else {
                 S3EventStore s3 = new S3EventStore(config.s3());
-                resources.add(s3);
+                resources.add(new Part(s3, "Shutdown: object storage client closed"));
                 store = s3;
                 log.info("raw events in object storage: {}", config.s3());
             }
             Database events = new Database(vigil, config, "events");
-            resources.add(events);
-            this.metrics = vigil.startMetricsServer("0.0.0.0", config.metricsPort());
-            resources.add(metrics);
+            resources.add(new Part(events, "Shutdown: events database pool closed"));
+            try {
+                this.metrics = vigil.startMetricsServer("0.0.0.0", config.metricsPort());
+            } catch (java.io.UncheckedIOException e) {
+                if (e.getCause() instanceof java.net.BindException) {
+                    throw new PortInUseException("METRICS_PORT", config.metricsPort(), e);
+                }
+                throw e;
+            }
+            resources.add(new Part(metrics, "Shutdown: metrics server stopped"));
             if (config.consumerEnabled()) {
                 Database analytics = new Database(vigil, config, "analytics");
-                resources.add(analytics);
-                resources.add(new AnalyticsConsumer(vigil, config, analytics));
+                resources.add(new Part(analytics, "Shutdown: analytics database pool closed"));
+                resources.add(new Part(new AnalyticsConsumer(vigil, config, analytics), null));
             }
             this.api = new IngestApi(vigil, config, events, store);
-            resources.add(api);
+            resources.add(new Part(api, null));
             log.info("event-pipeline: API on port {}, metrics on port {}", api.port(), metrics.port());
         } catch (RuntimeException | IOException e) {
             close();
@@ -163,14 +183,26 @@ public final class EventPipeline implements AutoCloseable {
         return config;
     }
 
-    /** Stops the API, the consumer, the metrics server, the pools and the embedded broker, in that order. */
+    /**
+     * Stops the API (in-flight requests finish, then the outbox relay and the producer), the consumer (its last batch
+     * written and committed), the metrics server, the pools and the embedded broker, in that order, one line each.
+     * Every part is bounded in time; one that fails is logged and the rest still stop. Idempotent.
+     */
     @Override
     public void close() {
         for (int i = resources.size() - 1; i >= 0; i--) {
+            Part part = resources.get(i);
             try {
-                resources.get(i).close();
+                part.resource().close();
+                if (part.stopped() != null) {
+                    log.info(part.stopped());
+                }
             } catch (Exception e) {
                 // keep closing the rest
+                log.warn(
+                        "Shutdown: {} did not stop cleanly: {}",
+                        part.resource().getClass().getSimpleName(),
+                        e.toString());
             }
         }
         resources.clear();
@@ -182,7 +214,7 @@ public final class EventPipeline implements AutoCloseable {
         env.putIfAbsent("SERVICE_NAME", "event-pipeline");
         Vigil vigil = Vigil.builder().environment(env).build();
         VigilLogging logging = VigilLogging.install(vigil);
-        quietKafka();
+        quietLibraries();
         EventPipeline pipeline;
         try {
             pipeline = start(vigil, env);
@@ -190,11 +222,47 @@ public final class EventPipeline implements AutoCloseable {
             exitOnFailedStart(vigil, logging, e);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            pipeline.close();
-            logging.close();
-            vigil.close();
-        }));
+        // SIGTERM (and Ctrl-C) ask for an orderly stop, run here on the main thread, after which the process exits 0,
+        // as identity-service does: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signals.onSignal(name, stopRequested::countDown);
+            } catch (IllegalArgumentException e) {
+                // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
+                pipeline.log.debug("SIG{} not handled: {}", name, e.getMessage());
+            }
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                pipeline.log.info("Shutdown: stopping (at most {} s)", STOP_BOUND.toSeconds());
+                pipeline.close();
+                pipeline.log.info("Shutdown: flushing telemetry");
+                logging.close();
+                vigil.close();
+            }
+        };
+        // Any other way out (System.exit elsewhere, SIGHUP) still stops in order.
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "event-pipeline-shutdown"));
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Each part is bounded on its own; this bounds their sum, should one of them hang regardless.
+        Thread.ofPlatform().daemon().name("event-pipeline-stop-bound").start(() -> {
+            try {
+                Thread.sleep(STOP_BOUND);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println("event-pipeline: the orderly stop took longer than " + STOP_BOUND.toSeconds()
+                    + " s; exiting without it");
+            Runtime.getRuntime().halt(1);
+        });
+        stop.run();
+        System.exit(0);
     }
 
     /**
@@ -208,6 +276,9 @@ public final class EventPipeline implements AutoCloseable {
             Logger log = vigil.loggerFactory().getLogger(EventPipeline.class.getName());
             if (configuration) {
                 log.error("event-pipeline cannot start: configuration error: {}", e.getMessage());
+            } else if (e instanceof PortInUseException) {
+                // The port and the variable are all there is to say: no stack trace.
+                log.error("event-pipeline cannot start: {}", e.getMessage());
             } else {
                 log.error("event-pipeline cannot start: {}", e.toString(), e);
             }
@@ -219,9 +290,20 @@ public final class EventPipeline implements AutoCloseable {
         System.exit(configuration ? 2 : 1);
     }
 
-    /** The embedded broker and the clients log every configuration at INFO; their warnings are enough. */
-    private static void quietKafka() {
-        for (String name : List.of("kafka", "org.apache.kafka", "state.change.logger")) {
+    /**
+     * The embedded broker and the clients log every configuration at INFO, Jetty, Javalin and the pools every start
+     * and stop; their warnings are enough (as in identity-service). Javalin's own "Failed to start" line goes: the
+     * start's failure is reported once, naming the port's variable.
+     */
+    private static void quietLibraries() {
+        JavalinStartFailureFilter.install();
+        for (String name : List.of(
+                "kafka",
+                "org.apache.kafka",
+                "state.change.logger",
+                "org.eclipse.jetty",
+                "io.javalin",
+                "com.zaxxer.hikari")) {
             if (org.slf4j.LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger l) {
                 l.setLevel(ch.qos.logback.classic.Level.WARN);
             }

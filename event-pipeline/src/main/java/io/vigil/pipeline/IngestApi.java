@@ -16,6 +16,7 @@ import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.kafka.VigilKafka;
 import io.vigil.pipeline.internal.Database;
 import io.vigil.pipeline.internal.EventStore;
+import io.vigil.pipeline.internal.PortInUseException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -79,6 +80,10 @@ public final class IngestApi implements AutoCloseable {
     private final OutboxRelay relay;
     private final Logger log;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Requests being handled: close() waits for them (bounded) after the listener is closed. */
+    private final AtomicInteger requests = new AtomicInteger();
+
+    private volatile boolean stopping;
     private final Map<String, AtomicInteger> status = new LinkedHashMap<>();
     private final Javalin app;
 
@@ -112,34 +117,42 @@ public final class IngestApi implements AutoCloseable {
                     .ofLongs()
                     .buildWithCallback(m -> m.record(value.get()));
         }
-        this.app = Javalin.create(cfg -> {
-                    cfg.startup.showJavalinBanner = false;
-                    cfg.jetty.port = config.port();
-                    cfg.http.prefer405over404 = true;
-                    cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
-                    cfg.routes.post("/api/v1/events", this::ingest);
-                    cfg.routes.get("/health", this::health);
-                    cfg.routes.exception(Problem.class, (e, ctx) -> e.write(ctx));
-                    cfg.routes.exception(Exception.class, (e, ctx) -> {
-                        log.atError().setCause(e).log("Unhandled error");
-                        new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
-                    });
-                    cfg.routes.error(404, ctx -> {
-                        if (!isProblem(ctx)) {
-                            new Problem(404, "not-found", "No such resource: " + ctx.path()).write(ctx);
-                        }
-                    });
-                    cfg.routes.error(405, ctx -> {
-                        if (!isProblem(ctx)) {
-                            new Problem(
-                                            405,
-                                            "method-not-allowed",
-                                            ctx.method().name() + " is not allowed on " + ctx.path())
-                                    .write(ctx);
-                        }
-                    });
-                })
-                .start();
+        Javalin app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.jetty.port = config.port();
+            cfg.http.prefer405over404 = true;
+            cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
+            cfg.routes.post("/api/v1/events", counted(this::ingest));
+            cfg.routes.get("/health", counted(this::health));
+            cfg.routes.exception(Problem.class, (e, ctx) -> e.write(ctx));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.atError().setCause(e).log("Unhandled error");
+                new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
+            });
+            cfg.routes.error(404, ctx -> {
+                if (!isProblem(ctx)) {
+                    new Problem(404, "not-found", "No such resource: " + ctx.path()).write(ctx);
+                }
+            });
+            cfg.routes.error(405, ctx -> {
+                if (!isProblem(ctx)) {
+                    new Problem(405, "method-not-allowed", ctx.method().name() + " is not allowed on " + ctx.path())
+                            .write(ctx);
+                }
+            });
+        });
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            relay.close();
+            producer.close(java.time.Duration.ZERO);
+            admin.close(java.time.Duration.ZERO);
+            if (e instanceof io.javalin.util.JavalinBindException) {
+                throw new PortInUseException("PORT", config.port(), e);
+            }
+            throw e;
+        }
+        this.app = app;
         probeAll(); // the status gauges start from a real answer
     }
 
@@ -438,7 +451,32 @@ public final class IngestApi implements AutoCloseable {
 
     // --- GET /health ----------------------------------------------------------------------------
 
+    private io.javalin.http.Handler counted(io.javalin.http.Handler handler) {
+        return ctx -> {
+            requests.incrementAndGet();
+            try {
+                handler.handle(ctx);
+            } finally {
+                if (requests.decrementAndGet() == 0) {
+                    synchronized (requests) {
+                        requests.notifyAll(); // close() may be waiting for the last one
+                    }
+                }
+            }
+        };
+    }
+
     private void health(Context ctx) throws Exception {
+        if (stopping) {
+            // Readiness first: the orchestrator sends no more traffic while the requests in flight finish.
+            ObjectNode body = JSON.createObjectNode();
+            body.put("type", Problem.TYPE_PREFIX + "stopping");
+            body.put("title", "Service Unavailable");
+            body.put("status", 503);
+            body.put("detail", "The pipeline is stopping");
+            ctx.status(503).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
+            return;
+        }
         Map<String, String> checks = probeAll();
         boolean healthy = !checks.containsValue("down");
         ObjectNode body = JSON.createObjectNode();
@@ -498,14 +536,59 @@ public final class IngestApi implements AutoCloseable {
         return type != null && type.startsWith(Problem.MEDIA_TYPE);
     }
 
-    /** Stops the HTTP server and closes the producer and the admin client. */
+    /**
+     * Stops in order, one line per step: health answers 503; the listener closes (new connections are refused); the
+     * requests in flight finish (at most {@link #DRAIN}); the HTTP server stops; the outbox relay stops (what it has
+     * not published stays in {@code event_outbox} for the next start); the producer sends what it holds (bounded);
+     * the admin client closes. Idempotent.
+     */
     @Override
     public void close() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        log.info("Shutdown: health answers 503");
+        long start = System.nanoTime();
+        for (org.eclipse.jetty.server.Connector connector :
+                app.jettyServer().server().getConnectors()) {
+            if (connector instanceof org.eclipse.jetty.server.NetworkConnector listener) {
+                listener.shutdown(); // closes the listening socket; open connections finish
+            }
+        }
+        log.info(
+                "Shutdown: API no longer accepting connections; waiting up to {} ms for {} requests in flight",
+                DRAIN.toMillis(),
+                requests.get());
+        long deadline = start + DRAIN.toNanos();
+        synchronized (requests) {
+            long left;
+            while (requests.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(requests, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        int cut = requests.get();
         app.stop();
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        if (cut == 0) {
+            log.info("Shutdown: requests in flight finished; API stopped after {} ms", tookMs);
+        } else {
+            log.warn("Shutdown: {} requests still running after {} ms were cut off", cut, tookMs);
+        }
         relay.close();
-        producer.close();
-        admin.close();
+        log.info("Shutdown: outbox relay stopped");
+        producer.close(java.time.Duration.ofSeconds(5));
+        admin.close(java.time.Duration.ofSeconds(2));
+        log.info("Shutdown: Kafka producer closed");
     }
+
+    /** How long close() waits for the requests in flight (a publish is bounded by 10 s, a request by its client). */
+    static final java.time.Duration DRAIN = java.time.Duration.ofSeconds(15);
 
     private record Event(String type, String source, Instant occurredAt) {}
 

@@ -10,6 +10,7 @@ import io.vigil.identity.internal.BackgroundJobs;
 import io.vigil.identity.internal.Database;
 import io.vigil.identity.internal.Jwt;
 import io.vigil.identity.internal.Passwords;
+import io.vigil.identity.internal.PortInUseException;
 import io.vigil.identity.internal.RateLimiter;
 import io.vigil.identity.internal.TokenStore;
 import io.vigil.identity.internal.UserService;
@@ -159,9 +160,9 @@ public final class IdentityService implements AutoCloseable {
             userService.onAccessRevoked(feed::accessRevoked);
             api.extend(feed::install);
             if (!config.metricsOnServicePort()) {
-                management = api.createManagement().start();
+                management = listen(api.createManagement(), "MANAGEMENT_PORT", config.managementPort());
             }
-            Javalin app = api.create().start();
+            Javalin app = listen(api.create(), "PORT", config.port());
             jobs.start();
             auditEvents.start();
             log.info(
@@ -190,6 +191,15 @@ public final class IdentityService implements AutoCloseable {
             passwords.close();
             db.close();
             throw e;
+        }
+    }
+
+    /** Starts {@code server}; a port in use is one clear error naming {@code variable}, not Javalin's stack trace. */
+    private static Javalin listen(Javalin server, String variable, int port) {
+        try {
+            return server.start();
+        } catch (io.javalin.util.JavalinBindException e) {
+            throw new PortInUseException(variable, port, e);
         }
     }
 

@@ -5,6 +5,8 @@ import ch.qos.logback.classic.LoggerContext;
 import io.vigil.console.VigilConsole;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import io.vigil.identity.internal.JavalinStartFailureFilter;
+import io.vigil.identity.internal.PortInUseException;
 import io.vigil.identity.internal.traffic.TrafficGenerator;
 import io.vigil.logback.VigilLogging;
 import io.vigil.profiling.VigilProfiling;
@@ -275,6 +277,9 @@ public final class Main {
             org.slf4j.Logger log = LoggerFactory.getLogger(Main.class);
             if (configuration) {
                 log.error("identity-service cannot start: configuration error: {}", e.getMessage());
+            } else if (e instanceof PortInUseException) {
+                // The port and the variable are all there is to say: no stack trace.
+                log.error("identity-service cannot start: {}", e.getMessage());
             } else {
                 log.error("identity-service cannot start: {}", e.toString(), e);
             }
@@ -324,6 +329,10 @@ public final class Main {
 
     private static void quietLibraries() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        // Javalin's own "Failed to start" line: the start's failure is reported once, naming the port's variable.
+        if (context.getTurboFilterList().stream().noneMatch(f -> f instanceof JavalinStartFailureFilter)) {
+            JavalinStartFailureFilter.install();
+        }
         for (String name :
                 new String[] {"org.eclipse.jetty", "com.zaxxer.hikari", "org.flywaydb", "io.javalin", "org.apache.kafka"
                 }) {

@@ -1,5 +1,6 @@
 package io.vigil.console;
 
+import io.vigil.console.internal.PortInUseException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -66,6 +67,13 @@ public final class VigilConsoleMain {
         VigilConsole console;
         try {
             console = builder.start();
+        } catch (PortInUseException e) {
+            // The option to change, and to what: the bind's stack trace says nothing more.
+            System.err.println("vigil-console: cannot start: " + (e.grpc() ? "--grpc-port " : "--http-port ") + e.port()
+                    + ": the port is already in use by another process; choose another (0 = any free port"
+                    + (e.grpc() ? ", -1 = off)" : ")"));
+            System.exit(1);
+            return;
         } catch (RuntimeException e) {
             // A port in use or an unusable data directory: one clear line, not a stack trace.
             System.err.println("vigil-console: cannot start: " + e.getMessage());

@@ -7,23 +7,46 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A tiny standalone HTTP server for services that have none of their own: it serves one {@link
  * MetricsEndpoint} on one path and answers 404 (405 for a method other than GET and HEAD) elsewhere,
  * with an RFC 9457 {@code application/problem+json} body. Each exchange runs on a virtual thread of
- * its own, so a client that never finishes its request holds only that thread, never the scrapes;
- * stop it with {@link #close()}.
+ * its own, so a client that never finishes its request holds only that thread, never the scrapes.
+ * A client that has not sent its request line and headers within {@value #REQUEST_READ_SECONDS} s has its
+ * connection closed, and of the clients still sending their request only the {@value #MAX_READING} latest are kept
+ * (a new one closes the oldest), so stalled clients neither pile up nor keep a scrape out. An exchange ends within
+ * {@value #EXCHANGE_SECONDS} s in all, and at most {@value #MAX_EXCHANGES} run at once: the connections beyond
+ * are closed at once. These bounds belong to this server alone (the JDK's own, {@code sun.net.httpserver.*}, are
+ * JVM-wide system properties, which this library leaves to the application). Stop it with {@link #close()}.
  */
 public final class MetricsServer implements AutoCloseable {
-    private final HttpServer server;
-    private final ExecutorService executor;
+    /** Seconds a client has to send the request line and headers. */
+    static final int REQUEST_READ_SECONDS = 10;
+    /** Seconds an exchange may take in all: the request, the scrape and the response. */
+    static final int EXCHANGE_SECONDS = 60;
+    /** Exchanges still reading their request at once; a new one closes the oldest beyond. */
+    static final int MAX_READING = 16;
+    /** Exchanges at once, in all; the connections beyond are closed at once. */
+    static final int MAX_EXCHANGES = 128;
 
-    private MetricsServer(HttpServer server, ExecutorService executor) {
+    private final HttpServer server;
+    private final ExchangeExecutor executor;
+
+    private MetricsServer(HttpServer server, ExchangeExecutor executor) {
         this.server = server;
         this.executor = executor;
     }
@@ -34,6 +57,27 @@ public final class MetricsServer implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound
      */
     public static MetricsServer start(MetricsEndpoint endpoint, String host, int port, String path) {
+        return start(
+                endpoint,
+                host,
+                port,
+                path,
+                Duration.ofSeconds(REQUEST_READ_SECONDS),
+                Duration.ofSeconds(EXCHANGE_SECONDS),
+                MAX_READING,
+                MAX_EXCHANGES);
+    }
+
+    /** {@link #start(MetricsEndpoint, String, int, String)} with other bounds (tests). */
+    static MetricsServer start(
+            MetricsEndpoint endpoint,
+            String host,
+            int port,
+            String path,
+            Duration requestRead,
+            Duration exchange,
+            int maxReading,
+            int maxExchanges) {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(path, "path");
         if (!path.startsWith("/")) {
@@ -42,12 +86,20 @@ public final class MetricsServer implements AutoCloseable {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
             // Not one platform thread: the JDK server reads a request's headers on the executor's thread with no time
-            // limit, so one connection that stops half-way through them blocked every later scrape.
-            ExecutorService executor = Executors.newThreadPerTaskExecutor(
-                    Thread.ofVirtual().name("vigil-metrics-server").factory());
+            // limit, so one connection that stops half-way through them blocked every later scrape. The executor
+            // bounds that read (and the whole exchange) itself, per exchange.
+            ExchangeExecutor executor = new ExchangeExecutor(requestRead, exchange, maxReading, maxExchanges);
             server.setExecutor(executor);
-            server.createContext("/", exchange -> handle(exchange, endpoint, path));
-            server.start();
+            server.createContext("/", ex -> {
+                ExchangeExecutor.requestRead();
+                handle(ex, endpoint, path);
+            });
+            try {
+                server.start();
+            } catch (RuntimeException e) {
+                executor.close();
+                throw e;
+            }
             return new MetricsServer(server, executor);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind metrics server to " + host + ":" + port, e);
@@ -100,11 +152,142 @@ public final class MetricsServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        executor.close();
+    }
+
+    /**
+     * Runs each exchange on a virtual thread of its own, with deadlines: the JDK server reads the request line and
+     * headers on that thread, in blocking mode on the connection's channel, with no time limit of its own (but for
+     * the JVM-wide {@code sun.net.httpserver.maxReqTime}). Interrupting a thread blocked on an interruptible channel
+     * closes the channel, so a deadline ends the exchange and closes its connection; the server then forgets it.
+     *
+     * <p>Of the exchanges still reading their request, at most {@code maxReading} are kept: a new one closes the
+     * oldest (a scrape's request is read at once, so the oldest is a client that stalls), so many stalled clients
+     * cannot keep a scrape out. Beyond {@code maxExchanges} in all, a new connection is refused, which makes the
+     * server close it at once: a bound on the threads and sockets held.
+     */
+    private static final class ExchangeExecutor implements Executor {
+        /** The deadline of the exchange this thread runs (a virtual thread runs one exchange, then ends). */
+        private static final ThreadLocal<Deadline> CURRENT = new ThreadLocal<>();
+
+        private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("vigil-metrics-server").factory());
+        private final ScheduledThreadPoolExecutor timer;
+        private final Duration requestRead;
+        private final Duration exchange;
+        private final int maxReading;
+        private final Semaphore slots;
+        /** The exchanges still reading their request, oldest first. Guarded by itself. */
+        private final Set<Deadline> reading = new LinkedHashSet<>();
+
+        ExchangeExecutor(Duration requestRead, Duration exchange, int maxReading, int maxExchanges) {
+            this.requestRead = requestRead;
+            this.exchange = exchange;
+            this.maxReading = maxReading;
+            this.slots = new Semaphore(maxExchanges);
+            this.timer = new ScheduledThreadPoolExecutor(
+                    1,
+                    Thread.ofPlatform().daemon().name("vigil-metrics-deadlines").factory());
+            timer.setRemoveOnCancelPolicy(true);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            if (!slots.tryAcquire()) {
+                throw new RejectedExecutionException("too many exchanges at once");
+            }
+            try {
+                threads.execute(() -> {
+                    Deadline deadline = new Deadline(Thread.currentThread());
+                    CURRENT.set(deadline);
+                    try {
+                        synchronized (reading) {
+                            Iterator<Deadline> oldest = reading.iterator();
+                            while (reading.size() >= maxReading && oldest.hasNext()) {
+                                oldest.next().thread.interrupt();
+                                oldest.remove();
+                            }
+                            reading.add(deadline);
+                        }
+                        deadline.schedule(Math.min(requestRead.toNanos(), exchange.toNanos()));
+                        task.run();
+                    } catch (RejectedExecutionException closing) {
+                        // the timer is shut down: the server is stopping and interrupts the exchanges itself
+                    } finally {
+                        deadline.cancel();
+                        synchronized (reading) {
+                            reading.remove(deadline);
+                        }
+                        CURRENT.remove();
+                        slots.release();
+                    }
+                });
+            } catch (RuntimeException e) {
+                slots.release();
+                throw e;
+            }
+        }
+
+        /** The request line and headers are in: from now on the exchange's own, longer deadline applies. */
+        static void requestRead() {
+            Deadline deadline = CURRENT.get();
+            if (deadline != null) {
+                deadline.owner().requestRead(deadline);
+            }
+        }
+
+        private void requestRead(Deadline deadline) {
+            synchronized (reading) {
+                reading.remove(deadline);
+            }
+            deadline.reschedule(exchange.toNanos());
+        }
+
+        void close() {
+            threads.shutdownNow(); // interrupts the exchanges: their channels close
+            timer.shutdownNow();
+            try {
+                threads.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** One exchange's deadline: interrupts its thread when it passes. */
+        private final class Deadline {
+            private final Thread thread;
+            private final long start = System.nanoTime();
+            private ScheduledFuture<?> pending;
+
+            Deadline(Thread thread) {
+                this.thread = thread;
+            }
+
+            ExchangeExecutor owner() {
+                return ExchangeExecutor.this;
+            }
+
+            /** Interrupts the thread {@code nanos} after the exchange started. */
+            synchronized void schedule(long nanos) {
+                long delay = Math.max(0, start + nanos - System.nanoTime());
+                pending = timer.schedule(thread::interrupt, delay, TimeUnit.NANOSECONDS);
+            }
+
+            synchronized void reschedule(long nanos) {
+                if (pending != null && pending.cancel(false)) {
+                    try {
+                        schedule(nanos);
+                    } catch (RejectedExecutionException closing) {
+                        pending = null; // the server is stopping; close() interrupts the exchange itself
+                    }
+                }
+            }
+
+            synchronized void cancel() {
+                if (pending != null) {
+                    pending.cancel(false);
+                }
+            }
         }
     }
 }

@@ -2,14 +2,19 @@ package io.vigil.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +83,100 @@ class MetricsServerTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(scrape.statusCode()).isEqualTo(200);
             assertThat(scrape.body()).contains("app_info{");
+        }
+    }
+
+    /**
+     * A client that sends half a request and stalls has its connection closed once the request-read deadline passes
+     * (it held a thread and a socket for ever), and a scrape meanwhile is served at once.
+     */
+    @Test
+    void aStalledRequestIsClosedAtTheReadDeadlineWhileScrapesAreServed() throws Exception {
+        try (Vigil vigil = Vigil.builder().environment(Map.of()).build();
+                MetricsServer server = MetricsServer.start(
+                        vigil.metricsEndpoint(),
+                        "127.0.0.1",
+                        0,
+                        "/metrics",
+                        Duration.ofMillis(500),
+                        Duration.ofSeconds(60),
+                        MetricsServer.MAX_READING,
+                        MetricsServer.MAX_EXCHANGES);
+                Socket stalled = new Socket("127.0.0.1", server.port())) {
+            stalled.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            stalled.getOutputStream().flush();
+            long start = System.nanoTime();
+            HttpResponse<String> scrape = client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(scrape.statusCode()).isEqualTo(200);
+
+            stalled.setSoTimeout(20_000); // a bound for the test, far above the server's 500 ms
+            assertThat(closedByServer(stalled))
+                    .as("the stalled connection closed by the server")
+                    .isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        }
+    }
+
+    /**
+     * Many clients stalled half-way through their requests (more than the server keeps) neither keep a scrape out
+     * nor stay open: each new request closes the oldest stalled one, long before any read deadline.
+     */
+    @Test
+    void manyStalledClientsDoNotKeepAScrapeOutAndTheOldestAreClosed() throws Exception {
+        int maxReading = 4;
+        List<Socket> stalled = new ArrayList<>();
+        try (Vigil vigil = Vigil.builder().environment(Map.of()).build();
+                MetricsServer server = MetricsServer.start(
+                        vigil.metricsEndpoint(),
+                        "127.0.0.1",
+                        0,
+                        "/metrics",
+                        Duration.ofMinutes(5), // the deadline plays no part here
+                        Duration.ofMinutes(5),
+                        maxReading,
+                        MetricsServer.MAX_EXCHANGES)) {
+            for (int i = 0; i < 3 * maxReading; i++) {
+                Socket s = new Socket("127.0.0.1", server.port());
+                stalled.add(s);
+                s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            }
+            HttpResponse<String> scrape = client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(scrape.statusCode()).isEqualTo(200);
+            assertThat(scrape.body()).contains("app_info{");
+
+            // All but the newest few were closed (which ones exactly depends on when the server read each).
+            int closed = 0;
+            for (Socket s : stalled) {
+                s.setSoTimeout(500);
+                if (closedByServer(s)) {
+                    closed++;
+                }
+            }
+            assertThat(closed).isGreaterThanOrEqualTo(stalled.size() - maxReading);
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
+    /** Whether the server closed {@code socket} (end of stream or reset) before its read timeout. */
+    private static boolean closedByServer(Socket socket) throws IOException {
+        try {
+            return socket.getInputStream().read() == -1;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (SocketException e) {
+            return true; // reset
         }
     }
 

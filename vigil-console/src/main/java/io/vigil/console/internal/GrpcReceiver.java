@@ -32,7 +32,32 @@ public final class GrpcReceiver implements AutoCloseable {
     private final Server server;
 
     public GrpcReceiver(String host, int port, Ingest ingest) throws IOException {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        try {
+            server = start(host, port, ingest);
+        } catch (IOException e) {
+            if (addressInUse(e)) {
+                throw new PortInUseException(true, host, port, e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Whether the bind failed because the port is taken: a {@link java.net.BindException} with the NIO transport,
+     * Netty's own native exception (not a BindException) with epoll, so the operating system's message is what tells.
+     */
+    private static boolean addressInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && message.contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Server start(String host, int port, Ingest ingest) throws IOException {
+        return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .addService(service(
                         TraceServiceGrpc.SERVICE_NAME,

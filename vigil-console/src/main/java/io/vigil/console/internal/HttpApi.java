@@ -106,7 +106,11 @@ public final class HttpApi implements AutoCloseable {
                 }
             });
         });
-        app.start();
+        try {
+            app.start();
+        } catch (io.javalin.util.JavalinBindException e) {
+            throw new PortInUseException(false, host, port, e);
+        }
     }
 
     public int port() {
