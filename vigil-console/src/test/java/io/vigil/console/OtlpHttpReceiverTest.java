@@ -201,6 +201,25 @@ class OtlpHttpReceiverTest {
         assertThat(api.send("/api/traces/xyz", true).statusCode()).isEqualTo(400);
     }
 
+    @Test
+    void aWrongMethodOnAPathThatExistsIs405() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        for (String[] call : new String[][] {{"GET", "/v1/traces"}, {"DELETE", "/api/traces"}, {"POST", "/api/logs"}}) {
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(call[1])))
+                    .header("Authorization", "Bearer " + console.token())
+                    .method(call[0], java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .build();
+            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(call[0] + " " + call[1]).isEqualTo(405);
+            assertThat(r.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+            assertThat(ApiClient.json(r.body()).get("title").asText()).isEqualTo("Method Not Allowed");
+            assertThat(ApiClient.json(r.body()).get("detail").asText()).contains(call[0]);
+        }
+        // A path that does not exist at all is still 404.
+        assertThat(api.send("/api/nothing-here", true).statusCode()).isEqualTo(404);
+    }
+
     /** Requests Jetty refuses before any route runs: problem+json like the console's own refusals, no HTML page. */
     @Test
     void requestsTheServerRefusesItselfGetAProblemDocument() throws IOException {

@@ -61,6 +61,8 @@ public final class HttpApi implements AutoCloseable {
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY_BYTES;
+            // A wrong method on a path that exists (GET /v1/traces, DELETE /api/traces) is 405, not "no resource".
+            config.http.prefer405over404 = true;
             config.jetty.host = host;
             config.jetty.port = port;
             // Named, so the console's CPU share is measured (ConsoleCpu) apart from its host's own threads.
@@ -105,6 +107,9 @@ public final class HttpApi implements AutoCloseable {
                     problem(ctx, 404, "No resource at " + ctx.path());
                 }
             });
+            // Javalin's own 405 carries a plain-text body: replaced, as only routes answer 405 here.
+            config.routes.error(
+                    405, ctx -> problem(ctx, 405, ctx.method().name() + " is not allowed on " + ctx.path()));
         });
         try {
             app.start();
