@@ -249,6 +249,100 @@ class EventPipelineJarIT {
         }
     }
 
+    /**
+     * {@code METRICS_PORT} answers every error as RFC 9457 problem+json, those of its HTTP server included: the JDK
+     * server it ran on answered a bad request line, a bad {@code %} escape or conflicting headers with its own HTML
+     * page before any handler ran. Sent raw, as a broken client or a scanner sends them; a scrape still works.
+     */
+    @Test
+    void theMetricsPortAnswersMalformedRequestsWithProblemJson() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "0");
+        env.put("METRICS_PORT", "0");
+        env.put("LOG_FORMAT", "json");
+        env.put("DATA_DIR", tmp.resolve("data").toString());
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work"), env)) {
+            int port = awaitPorts(service)[1];
+            Map<String, String> refused = Map.of(
+                    "a bad request line",
+                    "GARBAGE\r\n\r\n",
+                    "a bad escape",
+                    "GET /%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                    "conflicting Content-Length",
+                    "POST /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n"
+                            + "Connection: close\r\n\r\nxx",
+                    "OPTIONS *",
+                    "OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                    "Content-Length and Transfer-Encoding",
+                    "GET /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n"
+                            + "Connection: close\r\n\r\n",
+                    "a bad Content-Length",
+                    "GET /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\nConnection: close\r\n\r\n",
+                    "another path",
+                    "GET /nope HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                    "another method",
+                    "DELETE /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            refused.forEach((what, request) -> {
+                String response = raw(port, request);
+                assertThat(response).as(what).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
+                assertThat(response.toLowerCase(java.util.Locale.ROOT))
+                        .as(what)
+                        .contains("\r\ncontent-type: application/problem+json")
+                        .doesNotContain("<html")
+                        .contains("\"status\":4");
+            });
+            assertThat(raw(port, "GET /nope HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 404 ");
+            assertThat(raw(port, "DELETE /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 405 ")
+                    .containsIgnoringCase("\r\nAllow: GET, HEAD");
+
+            // The scrape and its content negotiation, unchanged.
+            URI metrics = URI.create("http://127.0.0.1:" + port + "/metrics");
+            HttpResponse<String> text =
+                    http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(text.statusCode()).isEqualTo(200);
+            assertThat(text.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+            assertThat(text.body()).contains("# TYPE ");
+            HttpResponse<String> open = http.send(
+                    HttpRequest.newBuilder(metrics)
+                            .header("Accept", "application/openmetrics-text; version=1.0.0")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(open.statusCode()).isEqualTo(200);
+            assertThat(open.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("application/openmetrics-text"));
+            assertThat(open.body()).endsWith("# EOF\n");
+            HttpResponse<Void> head = http.send(
+                    HttpRequest.newBuilder(metrics)
+                            .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+
+            assertThat(service.stop()).as("exit code after SIGTERM").isZero();
+            assertThat(service.jsonLines())
+                    .as("a refused request is the client's fault, not an error of the service")
+                    .noneMatch(l -> l.get("level").asText().equals("ERROR"));
+            service.assertNoWarningsOnStderr();
+        }
+    }
+
+    /** Sends {@code request} as is and reads the response until the server closes the connection. */
+    private static String raw(int port, String request) {
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The API and metrics ports from the start-up line (both were 0). */
     private static int[] awaitPorts(ShippedJar service) {
         return await("event-pipeline started")

@@ -1,6 +1,5 @@
 package io.vigil.pipeline;
 
-import io.vigil.core.MetricsServer;
 import io.vigil.core.Vigil;
 import io.vigil.kafka.embedded.KRaftBroker;
 import io.vigil.logback.VigilLogging;
@@ -46,7 +45,7 @@ public final class EventPipeline implements AutoCloseable {
     private final Logger log;
     private final PipelineConfig config;
     private final IngestApi api;
-    private final MetricsServer metrics;
+    private final MetricsPort metrics;
 
     /** One part of the pipeline, and the line that says it stopped. */
     private record Part(AutoCloseable resource, String stopped) {}
@@ -75,14 +74,8 @@ public final class EventPipeline implements AutoCloseable {
             }
             Database events = new Database(vigil, config, "events");
             resources.add(new Part(events, "Shutdown: events database pool closed"));
-            try {
-                this.metrics = vigil.startMetricsServer("0.0.0.0", config.metricsPort());
-            } catch (java.io.UncheckedIOException e) {
-                if (e.getCause() instanceof java.net.BindException) {
-                    throw new PortInUseException("METRICS_PORT", config.metricsPort(), e);
-                }
-                throw e;
-            }
+            // Jetty, as identity-service's management port: problem+json for every error, Jetty's refusals included.
+            this.metrics = MetricsPort.start(vigil, "0.0.0.0", config.metricsPort());
             resources.add(new Part(metrics, "Shutdown: metrics server stopped"));
             if (config.consumerEnabled()) {
                 Database analytics = new Database(vigil, config, "analytics");

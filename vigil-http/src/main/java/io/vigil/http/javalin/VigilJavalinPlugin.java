@@ -10,7 +10,6 @@ import io.javalin.router.HandlerWrapper;
 import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.Roles;
 import io.vigil.core.MetricsEndpoint;
-import io.vigil.core.MetricsScrape;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
@@ -80,19 +79,7 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         // server's error handler: problem+json too, not Jetty's HTML page.
         state.jetty.modifyServer(server -> server.setErrorHandler(errors));
         if (metrics != null) {
-            MetricsEndpoint endpoint = metrics;
-            MetricsAccess access = metricsAccess;
-            state.routes.get(metricsPath, ctx -> {
-                if (!access.permits(ctx.header("Authorization"))) {
-                    ctx.status(401)
-                            .header("WWW-Authenticate", "Bearer realm=\"metrics\"")
-                            .contentType("application/problem+json")
-                            .result(MetricsAccess.UNAUTHORIZED_BODY);
-                    return;
-                }
-                MetricsScrape scrape = endpoint.scrape(ctx.header("Accept"));
-                ctx.contentType(scrape.contentType()).result(scrape.body());
-            });
+            state.routes.get(metricsPath, ManagementPort.metrics(metrics, metricsAccess));
         }
         // A WebSocket upgrade request runs no HTTP route: name it by its WebSocket endpoint before
         // the upgrade ends the request, so its span and metrics carry the route, not "unmatched".

@@ -12,8 +12,8 @@ import io.vigil.core.Vigil;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
+import io.vigil.http.javalin.ManagementPort;
 import io.vigil.http.javalin.VigilJavalinPlugin;
-import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.AuthService;
@@ -43,7 +43,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -190,17 +189,10 @@ public final class HttpApi {
     public Javalin createManagement() {
         return Javalin.create(cfg -> {
             server(cfg, config.managementPort());
-            QueuedThreadPool threads = new QueuedThreadPool(16, 2);
-            threads.setName("management");
-            threads.setDaemon(true);
-            cfg.jetty.threadPool = threads;
-            // POST /metrics is a wrong method on a path that exists, as on the API port: 405 with Allow, not 404.
-            cfg.http.prefer405over404 = true;
-            // What Jetty refuses itself (a bad % escape, 431, 414, 505) is problem+json here too, as on the API
-            // port, where VigilJavalinPlugin installs the handler; this port has no HTTP telemetry, hence no plugin.
-            ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
-            cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
-            cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
+            // Threads of its own, 405 over 404, and what Jetty refuses itself (a bad % escape, 431, 414, 505) as
+            // problem+json, as on the API port, where VigilJavalinPlugin installs the handler; this port has no HTTP
+            // telemetry, hence no plugin. event-pipeline's METRICS_PORT is configured by the same call.
+            ManagementPort.configure(cfg, "management");
             cfg.routes.get(metricsPath, this::metrics);
             cfg.routes.get("/health", HttpApi::health);
             cfg.routes.get("/health/ready", this::ready);

@@ -1,0 +1,70 @@
+package io.vigil.http.javalin;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Handler;
+import io.vigil.core.MetricsEndpoint;
+import io.vigil.core.MetricsScrape;
+import io.vigil.http.MetricsAccess;
+import io.vigil.http.jetty.ProblemJsonErrorHandler;
+import java.util.Objects;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * A Javalin 7 server for a management port (metrics, health checks: a port only the scraper and the orchestrator
+ * reach), configured as Vigil's services configure theirs, without HTTP telemetry (probes and scrapes are not
+ * traffic):
+ *
+ * <pre>{@code
+ * Javalin.create(config -> {
+ *     ManagementPort.configure(config, "management");
+ *     config.routes.get("/metrics", ManagementPort.metrics(vigil.metricsEndpoint(), MetricsAccess.open()));
+ * });
+ * }</pre>
+ *
+ * <p>{@link #configure} gives the server threads of its own (at most 16, daemon), so it answers even when the
+ * application's port is saturated; a wrong method on a path that exists is a 405, not a 404; and what Jetty refuses
+ * before any handler runs (a bad request line, a bad {@code %} escape, conflicting {@code Content-Length} headers,
+ * 431, 414, 505) is answered by {@link ProblemJsonErrorHandler}: RFC 9457 problem+json, not Jetty's HTML page. The
+ * application still maps Javalin's own 404 and 405 to the problem documents of its choice.
+ */
+public final class ManagementPort {
+    private static final int MAX_THREADS = 16;
+    private static final int MIN_THREADS = 2;
+
+    private ManagementPort() {}
+
+    /** Configures {@code config} as a management port whose Jetty threads are named {@code threadName}. */
+    public static void configure(JavalinConfig config, String threadName) {
+        Objects.requireNonNull(threadName, "threadName");
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
+        threads.setName(threadName);
+        threads.setDaemon(true);
+        config.jetty.threadPool = threads;
+        config.http.prefer405over404 = true;
+        // The server's handler answers what Jetty refuses before the servlet runs; the context's, sendError inside.
+        ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
+        config.jetty.modifyServer(server -> server.setErrorHandler(errors));
+        config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
+    }
+
+    /**
+     * A handler serving {@code endpoint} (Prometheus text or OpenMetrics, by {@code Accept}) to the requests {@code
+     * access} admits; the others are answered 401 with {@link MetricsAccess#UNAUTHORIZED_BODY}. Register it for GET
+     * and HEAD (Javalin answers a HEAD without a route of its own with an empty 200, without the content type).
+     */
+    public static Handler metrics(MetricsEndpoint endpoint, MetricsAccess access) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(access, "access");
+        return ctx -> {
+            if (!access.permits(ctx.header("Authorization"))) {
+                ctx.status(401)
+                        .header("WWW-Authenticate", "Bearer realm=\"metrics\"")
+                        .contentType("application/problem+json")
+                        .result(MetricsAccess.UNAUTHORIZED_BODY);
+                return;
+            }
+            MetricsScrape scrape = endpoint.scrape(ctx.header("Accept"));
+            ctx.contentType(scrape.contentType()).result(scrape.body());
+        };
+    }
+}

@@ -1,0 +1,104 @@
+package io.vigil.http.javalin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.javalin.Javalin;
+import io.vigil.http.MetricsAccess;
+import io.vigil.test.VigilExtension;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A management port: threads of its own, 405 over 404, Jetty's refusals as problem+json; the metrics handler. */
+class ManagementPortTest {
+    private static final String TOKEN = "s3cret-scrape-token-0123456789";
+
+    @RegisterExtension
+    final VigilExtension telemetry = VigilExtension.create();
+
+    private final AtomicReference<String> handlerThread = new AtomicReference<>();
+    private Javalin app;
+
+    private int start() {
+        app = Javalin.create(config -> {
+                    ManagementPort.configure(config, "mgmt-test");
+                    config.routes.get(
+                            "/metrics",
+                            ManagementPort.metrics(
+                                    telemetry.runtime().metricsEndpoint(), MetricsAccess.bearerToken(TOKEN)));
+                    config.routes.get("/health", ctx -> {
+                        handlerThread.set(Thread.currentThread().getName());
+                        ctx.result("ok");
+                    });
+                })
+                .start("127.0.0.1", 0);
+        return app.port();
+    }
+
+    @AfterEach
+    void stop() {
+        app.stop();
+    }
+
+    @Test
+    void jettysRefusalsAreProblemJsonNotHtml() {
+        int port = start();
+        for (String request : new String[] {
+            "GARBAGE\r\n\r\n",
+            "GET /%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            "POST /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx"
+        }) {
+            String response = raw(port, request);
+            assertThat(response)
+                    .as(request)
+                    .startsWith("HTTP/1.1 400 ")
+                    .contains("\r\nContent-Type: application/problem+json");
+            assertThat(response).as(request).doesNotContainIgnoringCase("<html");
+        }
+    }
+
+    @Test
+    void aWrongMethodIs405AndTheHandlersRunOnTheirOwnThreads() {
+        int port = start();
+        assertThat(raw(
+                        port,
+                        "POST /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+                .startsWith("HTTP/1.1 405 ");
+        assertThat(raw(port, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+                .startsWith("HTTP/1.1 200 ");
+        assertThat(handlerThread.get()).startsWith("mgmt-test");
+    }
+
+    @Test
+    void theMetricsHandlerServesWhomItsAccessAdmits() {
+        int port = start();
+        assertThat(raw(port, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+                .startsWith("HTTP/1.1 401 ")
+                .contains("\r\nWWW-Authenticate: Bearer realm=\"metrics\"")
+                .contains("\r\nContent-Type: application/problem+json");
+        assertThat(
+                        raw(
+                                port,
+                                "GET /metrics HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TOKEN
+                                        + "\r\nAccept: application/openmetrics-text; version=1.0.0\r\nConnection: close\r\n\r\n"))
+                .startsWith("HTTP/1.1 200 ")
+                .contains("\r\nContent-Type: application/openmetrics-text")
+                .contains("# EOF\n");
+    }
+
+    private static String raw(int port, String request) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
