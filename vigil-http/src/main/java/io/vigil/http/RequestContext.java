@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import org.slf4j.MDC;
 
 /**
@@ -158,12 +159,7 @@ public final class RequestContext {
             // A serving thread between requests has no MDC (the usual case): the fields go straight into the map the
             // adapter makes for them, and the request leaves nothing behind. A map of ours handed to setContextMap
             // would be copied into another one, twice the maps and entries for the same six fields.
-            putField(MDC_REQUEST_ID, requestId);
-            putField(MDC_METHOD, method);
-            putField(MDC_PATH, path);
-            putField(MDC_ENDPOINT, endpointForLogs);
-            putField(MDC_IP_ADDRESS, clientAddress);
-            putField(MDC_USER_ID, userId);
+            forEachField(RequestContext::putField);
             return () -> {
                 otel.close();
                 MDC.clear();
@@ -173,12 +169,7 @@ public final class RequestContext {
         // of a get, put and remove per key (each a thread-local lookup and a copy-on-write invalidation in Logback's
         // adapter).
         Map<String, String> fields = new HashMap<>(previous);
-        putField(fields, MDC_REQUEST_ID, requestId);
-        putField(fields, MDC_METHOD, method);
-        putField(fields, MDC_PATH, path);
-        putField(fields, MDC_ENDPOINT, endpointForLogs);
-        putField(fields, MDC_IP_ADDRESS, clientAddress);
-        putField(fields, MDC_USER_ID, userId);
+        forEachField((key, value) -> putField(fields, key, value));
         MDC.setContextMap(fields);
         return () -> {
             otel.close();
@@ -199,6 +190,16 @@ public final class RequestContext {
             MDC.put(MDC_ENDPOINT, finalEndpoint);
         }
         return true;
+    }
+
+    /** This request's MDC fields, each key with its value (null when not known yet): the one list of them. */
+    private void forEachField(BiConsumer<String, String> action) {
+        action.accept(MDC_REQUEST_ID, requestId);
+        action.accept(MDC_METHOD, method);
+        action.accept(MDC_PATH, path);
+        action.accept(MDC_ENDPOINT, endpointForLogs);
+        action.accept(MDC_IP_ADDRESS, clientAddress);
+        action.accept(MDC_USER_ID, userId);
     }
 
     private static void putField(String key, String value) {

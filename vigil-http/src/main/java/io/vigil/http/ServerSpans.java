@@ -82,14 +82,9 @@ final class ServerSpans {
      */
     static void routed(RequestContext r, String template, String name) {
         if (name == null) {
-            name = spanName(r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX ? r.method : null, template);
+            name = HttpMetrics.spanName(HttpMetrics.methodLabel(r.methodIndex), template);
         }
         Span.fromContext(r.context).updateName(name);
-    }
-
-    /** The server span's name once routed: {@code "GET /users/{id}"}; {@code "HTTP …"} for a method outside the set. */
-    static String spanName(String knownMethod, String template) {
-        return (knownMethod != null ? knownMethod : "HTTP") + " " + template;
     }
 
     /** Ends the span with the response's attributes and status ({@code r.status} is set). */

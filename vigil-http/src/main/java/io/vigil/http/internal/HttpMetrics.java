@@ -117,6 +117,14 @@ public final class HttpMetrics {
     /** The index of {@code other}. */
     public static final int OTHER_METHOD_INDEX = 9;
 
+    /**
+     * A routed server span's name: {@code "GET /users/{id}"}, or {@code "HTTP /users/{id}"} for a method outside the
+     * known set (its {@code method} label is {@link #OTHER}), as the semantic conventions name it.
+     */
+    public static String spanName(String methodLabel, String template) {
+        return (methodLabel.equals(OTHER) ? "HTTP" : methodLabel) + " " + template;
+    }
+
     /** The label for a {@link #methodIndex(String)}. */
     public static String methodLabel(int index) {
         return Methods.LABELS[index];
@@ -241,11 +249,11 @@ public final class HttpMetrics {
             this.method = method;
             this.endpoint = endpoint;
             this.base = Attributes.of(METHOD, method, ENDPOINT, endpoint);
-            // As ServerSpans names a routed span; built once here instead of per request.
-            this.spanName = (method.equals(OTHER) ? "HTTP" : method) + " " + endpoint;
+            // Built once here instead of per request.
+            this.spanName = HttpMetrics.spanName(method, endpoint);
         }
 
-        /** The server span's name for this method and route, {@code "GET /users/{id}"} ({@code "HTTP …"} for other). */
+        /** The server span's name for this method and route, {@link HttpMetrics#spanName(String, String)}. */
         public String spanName() {
             return spanName;
         }
