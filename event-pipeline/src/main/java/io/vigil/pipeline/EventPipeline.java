@@ -1,26 +1,24 @@
 package io.vigil.pipeline;
 
 import io.vigil.core.Vigil;
+import io.vigil.http.javalin.OrderlyShutdown;
+import io.vigil.http.javalin.PortInUseException;
 import io.vigil.kafka.embedded.KRaftBroker;
+import io.vigil.logback.JavalinStartFailureFilter;
 import io.vigil.logback.VigilLogging;
 import io.vigil.pipeline.internal.Database;
 import io.vigil.pipeline.internal.EventStore;
-import io.vigil.pipeline.internal.JavalinStartFailureFilter;
 import io.vigil.pipeline.internal.LocalEventStore;
-import io.vigil.pipeline.internal.PortInUseException;
 import io.vigil.pipeline.internal.S3EventStore;
-import io.vigil.pipeline.internal.Signals;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -216,46 +214,17 @@ public final class EventPipeline implements AutoCloseable {
             return;
         }
         // SIGTERM (and Ctrl-C) ask for an orderly stop, run here on the main thread, after which the process exits 0,
-        // as identity-service does: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                Signals.onSignal(name, stopRequested::countDown);
-            } catch (IllegalArgumentException e) {
-                // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
-                pipeline.log.debug("SIG{} not handled: {}", name, e.getMessage());
-            }
-        }
-        AtomicBoolean stopped = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (stopped.compareAndSet(false, true)) {
-                pipeline.log.info("Shutdown: stopping (at most {} s)", STOP_BOUND.toSeconds());
-                pipeline.close();
-                pipeline.log.info("Shutdown: flushing telemetry");
-                logging.close();
-                vigil.close();
-            }
-        };
-        // Any other way out (System.exit elsewhere, SIGHUP) still stops in order.
-        Runtime.getRuntime().addShutdownHook(new Thread(stop, "event-pipeline-shutdown"));
-        try {
-            stopRequested.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // Each part is bounded on its own; this bounds their sum, should one of them hang regardless.
-        Thread.ofPlatform().daemon().name("event-pipeline-stop-bound").start(() -> {
-            try {
-                Thread.sleep(STOP_BOUND);
-            } catch (InterruptedException e) {
-                return;
-            }
-            System.err.println("event-pipeline: the orderly stop took longer than " + STOP_BOUND.toSeconds()
-                    + " s; exiting without it");
-            Runtime.getRuntime().halt(1);
-        });
-        stop.run();
-        System.exit(0);
+        // as identity-service does: a requested stop is a success. Left to the JVM, SIGTERM would exit 143. Any other
+        // way out (System.exit elsewhere, SIGHUP) still stops in order (a shutdown hook). Each part is bounded on its
+        // own; STOP_BOUND bounds their sum, should one of them hang regardless.
+        OrderlyShutdown.install("event-pipeline", () -> {
+                    pipeline.log.info("Shutdown: stopping (at most {} s)", STOP_BOUND.toSeconds());
+                    pipeline.close();
+                    pipeline.log.info("Shutdown: flushing telemetry");
+                    logging.close();
+                    vigil.close();
+                })
+                .awaitThenExit(STOP_BOUND);
     }
 
     /**

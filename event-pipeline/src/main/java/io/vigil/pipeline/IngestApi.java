@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -12,11 +13,11 @@ import io.vigil.core.Operation;
 import io.vigil.core.OperationScope;
 import io.vigil.core.Vigil;
 import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.javalin.PortBinding;
 import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.kafka.VigilKafka;
 import io.vigil.pipeline.internal.Database;
 import io.vigil.pipeline.internal.EventStore;
-import io.vigil.pipeline.internal.PortInUseException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -129,27 +130,14 @@ public final class IngestApi implements AutoCloseable {
                 log.atError().setCause(e).log("Unhandled error");
                 new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
             });
-            cfg.routes.error(404, ctx -> {
-                if (!isProblem(ctx)) {
-                    new Problem(404, "not-found", "No such resource: " + ctx.path()).write(ctx);
-                }
-            });
-            cfg.routes.error(405, ctx -> {
-                if (!isProblem(ctx)) {
-                    new Problem(405, "method-not-allowed", ctx.method().name() + " is not allowed on " + ctx.path())
-                            .write(ctx);
-                }
-            });
+            Problem.unrouted(cfg.routes, null);
         });
         try {
-            app.start();
+            PortBinding.start(app, "PORT", config.port());
         } catch (RuntimeException e) {
             relay.close();
             producer.close(java.time.Duration.ZERO);
             admin.close(java.time.Duration.ZERO);
-            if (e instanceof io.javalin.util.JavalinBindException) {
-                throw new PortInUseException("PORT", config.port(), e);
-            }
             throw e;
         }
         this.app = app;
@@ -531,11 +519,6 @@ public final class IngestApi implements AutoCloseable {
         return up ? "up" : "down";
     }
 
-    private static boolean isProblem(Context ctx) {
-        String type = ctx.res().getContentType();
-        return type != null && type.startsWith(Problem.MEDIA_TYPE);
-    }
-
     /**
      * Stops in order, one line per step: health answers 503; the listener closes (new connections are refused); the
      * requests in flight finish (at most {@link #DRAIN}); the HTTP server stops; the outbox relay stops (what it has
@@ -632,6 +615,33 @@ public final class IngestApi implements AutoCloseable {
         Problem retryAfter(int seconds) {
             this.retryAfter = seconds;
             return this;
+        }
+
+        /**
+         * Javalin's own 404 (no route for the path) and 405 (a route with another method) as problem documents, on
+         * the API and the metrics port alike; {@code allow}, unless null, is the 405's {@code Allow} header. A 404 or
+         * 405 that a handler answered with a problem document of its own is left as it is.
+         */
+        static void unrouted(RoutesConfig routes, String allow) {
+            routes.error(404, ctx -> {
+                if (!isProblem(ctx)) {
+                    new Problem(404, "not-found", "No such resource: " + ctx.path()).write(ctx);
+                }
+            });
+            routes.error(405, ctx -> {
+                if (!isProblem(ctx)) {
+                    if (allow != null) {
+                        ctx.header("Allow", allow);
+                    }
+                    new Problem(405, "method-not-allowed", ctx.method().name() + " is not allowed on " + ctx.path())
+                            .write(ctx);
+                }
+            });
+        }
+
+        private static boolean isProblem(Context ctx) {
+            String type = ctx.res().getContentType();
+            return type != null && type.startsWith(MEDIA_TYPE);
         }
 
         void write(Context ctx) {

@@ -1,13 +1,12 @@
 package io.vigil.pipeline;
 
 import io.javalin.Javalin;
-import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.vigil.core.Vigil;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.javalin.ManagementPort;
+import io.vigil.http.javalin.PortBinding;
 import io.vigil.pipeline.IngestApi.Problem;
-import io.vigil.pipeline.internal.PortInUseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,30 +42,9 @@ final class MetricsPort implements AutoCloseable {
                 log.atError().setCause(e).log("Unhandled error on the metrics port");
                 new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
             });
-            cfg.routes.error(404, ctx -> {
-                if (!isProblem(ctx)) {
-                    new Problem(404, "not-found", "No such resource: " + ctx.path()).write(ctx);
-                }
-            });
-            cfg.routes.error(405, ctx -> {
-                if (!isProblem(ctx)) {
-                    ctx.header("Allow", "GET, HEAD"); // the one path there is
-                    new Problem(405, "method-not-allowed", ctx.method().name() + " is not allowed on " + ctx.path())
-                            .write(ctx);
-                }
-            });
+            Problem.unrouted(cfg.routes, "GET, HEAD"); // the one path there is
         });
-        try {
-            server.start();
-        } catch (io.javalin.util.JavalinBindException e) {
-            throw new PortInUseException("METRICS_PORT", port, e);
-        }
-        return new MetricsPort(server);
-    }
-
-    private static boolean isProblem(Context ctx) {
-        String type = ctx.res().getContentType();
-        return type != null && type.startsWith(Problem.MEDIA_TYPE);
+        return new MetricsPort(PortBinding.start(server, "METRICS_PORT", port));
     }
 
     /** The port actually listened on. */

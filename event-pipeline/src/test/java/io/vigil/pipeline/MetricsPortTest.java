@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.vigil.core.Vigil;
-import io.vigil.pipeline.internal.PortInUseException;
+import io.vigil.http.javalin.PortInUseException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -3,6 +3,7 @@ package io.vigil.identity;
 import io.javalin.Javalin;
 import io.vigil.core.Vigil;
 import io.vigil.http.RateLimitTelemetry;
+import io.vigil.http.javalin.PortBinding;
 import io.vigil.identity.internal.AuditEvents;
 import io.vigil.identity.internal.AuditLog;
 import io.vigil.identity.internal.AuthService;
@@ -10,7 +11,6 @@ import io.vigil.identity.internal.BackgroundJobs;
 import io.vigil.identity.internal.Database;
 import io.vigil.identity.internal.Jwt;
 import io.vigil.identity.internal.Passwords;
-import io.vigil.identity.internal.PortInUseException;
 import io.vigil.identity.internal.RateLimiter;
 import io.vigil.identity.internal.TokenStore;
 import io.vigil.identity.internal.UserService;
@@ -160,9 +160,9 @@ public final class IdentityService implements AutoCloseable {
             userService.onAccessRevoked(feed::accessRevoked);
             api.extend(feed::install);
             if (!config.metricsOnServicePort()) {
-                management = listen(api.createManagement(), "MANAGEMENT_PORT", config.managementPort());
+                management = PortBinding.start(api.createManagement(), "MANAGEMENT_PORT", config.managementPort());
             }
-            Javalin app = listen(api.create(), "PORT", config.port());
+            Javalin app = PortBinding.start(api.create(), "PORT", config.port());
             jobs.start();
             auditEvents.start();
             log.info(
@@ -191,15 +191,6 @@ public final class IdentityService implements AutoCloseable {
             passwords.close();
             db.close();
             throw e;
-        }
-    }
-
-    /** Starts {@code server}; a port in use is one clear error naming {@code variable}, not Javalin's stack trace. */
-    private static Javalin listen(Javalin server, String variable, int port) {
-        try {
-            return server.start();
-        } catch (io.javalin.util.JavalinBindException e) {
-            throw new PortInUseException(variable, port, e);
         }
     }
 

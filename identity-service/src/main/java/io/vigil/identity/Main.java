@@ -5,23 +5,20 @@ import ch.qos.logback.classic.LoggerContext;
 import io.vigil.console.VigilConsole;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
-import io.vigil.identity.internal.JavalinStartFailureFilter;
-import io.vigil.identity.internal.PortInUseException;
+import io.vigil.http.javalin.OrderlyShutdown;
+import io.vigil.http.javalin.PortInUseException;
 import io.vigil.identity.internal.traffic.TrafficGenerator;
+import io.vigil.logback.JavalinStartFailureFilter;
 import io.vigil.logback.VigilLogging;
 import io.vigil.profiling.VigilProfiling;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
@@ -51,7 +48,7 @@ public final class Main {
         }
     }
 
-    private static void serve() throws InterruptedException {
+    private static void serve() {
         // java.util.logging (the OpenTelemetry SDK's own warnings) goes through the same lines as the rest.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
@@ -94,32 +91,17 @@ public final class Main {
                 IdentityConfig.fromEnvironment(env), SecurityFeedConfig.fromEnvironment(env), vigil);
         // SIGTERM (and Ctrl-C) ask for a graceful stop, run here on the main thread, after which the
         // process exits 0: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                onSignal(name, stopRequested::countDown);
-            } catch (IllegalArgumentException e) {
-                // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
-                LoggerFactory.getLogger(Main.class).debug("SIG{} not handled: {}", name, e.getMessage());
-            }
-        }
-        AtomicBoolean stopped = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (stopped.compareAndSet(false, true)) {
-                service.close(); // readiness 503, stop accepting, drain, close the pool
-                LoggerFactory.getLogger(Main.class).info("Shutdown: flushing telemetry");
-                logging.close();
-                vigil.close();
-                if (console != null) {
-                    console.close();
-                }
-            }
-        };
-        // Any other way out (System.exit elsewhere, SIGHUP) still stops in order.
-        Runtime.getRuntime().addShutdownHook(new Thread(stop, "identity-shutdown"));
-        stopRequested.await();
-        stop.run();
-        System.exit(0);
+        // Any other way out (System.exit elsewhere, SIGHUP) still stops in order (a shutdown hook).
+        OrderlyShutdown.install("identity", () -> {
+                    service.close(); // readiness 503, stop accepting, drain, close the pool
+                    LoggerFactory.getLogger(Main.class).info("Shutdown: flushing telemetry");
+                    logging.close();
+                    vigil.close();
+                    if (console != null) {
+                        console.close();
+                    }
+                })
+                .awaitThenExit();
     }
 
     /**
@@ -292,47 +274,10 @@ public final class Main {
         Runtime.getRuntime().halt(configuration ? 2 : 1);
     }
 
-    /**
-     * {@code sun.misc.Signal.handle(new Signal(name), s -> action.run())}, looked up at run time: sun.misc.Signal
-     * (module jdk.unsupported) is the JDK's only way to handle SIGTERM, and javac's "internal proprietary API" warning
-     * on a direct reference cannot be suppressed, while the build compiles with -Werror.
-     *
-     * @throws IllegalArgumentException when the signal is unknown or reserved (e.g. -Xrs)
-     */
-    static void onSignal(String name, Runnable action) {
-        try {
-            Class<?> signal = Class.forName("sun.misc.Signal");
-            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-            Object handler = Proxy.newProxyInstance(
-                    Main.class.getClassLoader(),
-                    new Class<?>[] {handlerType},
-                    (proxy, method, args) -> switch (method.getName()) {
-                        case "handle" -> {
-                            action.run();
-                            yield null;
-                        }
-                        case "hashCode" -> System.identityHashCode(proxy);
-                        case "equals" -> proxy == args[0];
-                        default -> "SIG" + name + " handler";
-                    });
-            signal.getMethod("handle", signal, handlerType)
-                    .invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof IllegalArgumentException reserved) {
-                throw reserved;
-            }
-            throw new IllegalArgumentException("SIG" + name + ": " + e.getCause(), e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException("sun.misc.Signal unavailable: " + e, e);
-        }
-    }
-
     private static void quietLibraries() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         // Javalin's own "Failed to start" line: the start's failure is reported once, naming the port's variable.
-        if (context.getTurboFilterList().stream().noneMatch(f -> f instanceof JavalinStartFailureFilter)) {
-            JavalinStartFailureFilter.install();
-        }
+        JavalinStartFailureFilter.install(); // once: a second call finds it there
         for (String name :
                 new String[] {"org.eclipse.jetty", "com.zaxxer.hikari", "org.flywaydb", "io.javalin", "org.apache.kafka"
                 }) {
