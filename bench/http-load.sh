@@ -12,6 +12,9 @@
 #        otlp-nologs: otlp with OTEL_LOGS_EXPORTER=none, exporting what the agent exports here (spans, metrics).
 #        THREAD_CPU=1: also CPU per request by thread group (bench/thread-cpu.py), a table of medians at the end.
 #        Every mode logs through VigilLogging's chain to stdout, which goes to /dev/null (HttpLoadServer).
+#        RATE=N: the measured rounds send a fixed N requests per second (bench/paced.lua) instead of as many as the
+#        server answers; every mode then serves the same load in the same I/O regime (each request finds the server
+#        idle, as in production), so CPU per request and latency compare. Without RATE: closed-loop, saturating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
@@ -59,7 +62,9 @@ run() {
   local out cpu_before cpu_after
   cpu_before=$(cpu_ticks "$pid")
   [ "${THREAD_CPU:-0}" = 1 ] && python3 bench/thread-cpu.py snap "$pid" > "$threads_dir/before"
-  out=$(wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" --latency "$URL")
+  local paced=()
+  [ -n "${RATE:-}" ] && paced=(-s bench/paced.lua)
+  out=$(RATE=${RATE:-} wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" --latency "${paced[@]}" "$URL")
   cpu_after=$(cpu_ticks "$pid")
   if [ "${THREAD_CPU:-0}" = 1 ]; then
     python3 bench/thread-cpu.py snap "$pid" > "$threads_dir/after"

@@ -63,6 +63,7 @@ class ProfilingTest {
                         IdentityConfig.builder()
                                 .host("127.0.0.1")
                                 .port(0)
+                                .managementPort(0) // the default 9464 may be taken on a shared machine
                                 .databaseUrl(TestDatabases.h2())
                                 .admin(TestService.ADMIN_EMAIL, TestService.ADMIN_PASSWORD)
                                 .signingKeyJwk(TestService.SIGNING_KEY)
