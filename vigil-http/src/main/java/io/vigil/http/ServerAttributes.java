@@ -2,6 +2,7 @@ package io.vigil.http;
 
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesGetter;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,7 +26,21 @@ final class ServerAttributes
         if (name.equals("x-forwarded-for") || name.equals("forwarded") || name.equals("x-forwarded-proto")) {
             return List.of();
         }
-        return r.accessor.requestHeader(r.request, name);
+        List<String> values = r.accessor.requestHeader(r.request, name);
+        if (values.isEmpty()) {
+            return values;
+        }
+        // What the extractors read here becomes span attributes (user_agent.original, server.address from Host, any
+        // captured header): client text, so it passes the privacy rules as the access log's fields do, and the user
+        // agent is bounded as there — a token or an address in a User-Agent must not reach the span raw.
+        if (name.equals("user-agent")) {
+            return List.of(r.telemetry.userAgent(values.getFirst()));
+        }
+        List<String> scrubbed = new ArrayList<>(values.size());
+        for (String value : values) {
+            scrubbed.add(r.telemetry.scrubber().scrubText(value));
+        }
+        return scrubbed;
     }
 
     @Override

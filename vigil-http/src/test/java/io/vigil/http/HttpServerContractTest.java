@@ -488,6 +488,22 @@ public abstract class HttpServerContractTest {
         assertThat(accessLog().mdc().get("path")).isEqualTo("/api/v1/users/j***@example.com");
     }
 
+    @Test
+    void personalDataInTheUserAgentIsScrubbedInTheSpanAsInTheAccessLog() throws Exception {
+        String jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
+        String agent =
+                "probe/1.0 jane.doe@example.com Bearer " + jwt + " card 4111 1111 1111 1111 " + "x".repeat(2_000);
+        get("/api/v1/users/9", "User-Agent", agent);
+        String spanAgent = serverSpan()
+                .getAttributes()
+                .get(io.opentelemetry.api.common.AttributeKey.stringKey("user_agent.original"));
+        // The span gets what the access log gets: scrubbed and bounded, not the raw header.
+        assertThat(spanAgent).startsWith("probe/1.0 j***@example.com").hasSizeLessThanOrEqualTo(256);
+        assertThat(spanAgent).isEqualTo(accessLog().field("user_agent"));
+        assertThat(telemetry.everything())
+                .doesNotContain("jane.doe@example.com", "c2lnbmF0dXJl", "4111 1111 1111 1111", "x".repeat(300));
+    }
+
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(
             strings = {
