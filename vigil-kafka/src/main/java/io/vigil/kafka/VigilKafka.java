@@ -11,10 +11,12 @@ import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.Kafka
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaProcessRequest;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaProducerRequest;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaReceiveRequest;
+import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.kafka.internal.Headers;
 import io.vigil.kafka.internal.KafkaInstruments;
 import io.vigil.kafka.internal.ProducerWrapper;
+import io.vigil.kafka.internal.ScrubbedMessageKey;
 import io.vigil.kafka.internal.TelemetryFailures;
 import java.time.Duration;
 import java.util.List;
@@ -74,14 +76,19 @@ public final class VigilKafka {
         KafkaInstrumenterFactory factory = new KafkaInstrumenterFactory(openTelemetry, INSTRUMENTATION_NAME)
                 // Process spans take the producer's context as parent (not a receive span's).
                 .setMessagingReceiveTelemetryEnabled(false);
-        this.producerInstrumenter = factory.createProducerInstrumenter();
-        this.processInstrumenter = factory.createConsumerProcessInstrumenter(List.of(new MessageIdExtractor()));
+        this.producerInstrumenter = factory.createProducerInstrumenter(
+                List.of(new ScrubbedMessageKey<>(b.scrubber, r -> r.getRecord().key())));
+        this.processInstrumenter = factory.createConsumerProcessInstrumenter(List.of(
+                new MessageIdExtractor(),
+                new ScrubbedMessageKey<>(b.scrubber, r -> r.getRecord().key())));
         this.batchInstrumenter = factory.createBatchProcessInstrumenter();
     }
 
     /** Kafka telemetry on {@code vigil}'s OpenTelemetry and logger factory. */
     public static VigilKafka create(Vigil vigil) {
-        Builder b = builder(vigil.openTelemetry()).loggerFactory(vigil.loggerFactory());
+        Builder b = builder(vigil.openTelemetry())
+                .loggerFactory(vigil.loggerFactory())
+                .scrubber(vigil.operations().scrubber());
         b.enabled = vigil.config().enabled();
         return b.build();
     }
@@ -203,6 +210,7 @@ public final class VigilKafka {
     public static final class Builder {
         private final OpenTelemetry openTelemetry;
         private ILoggerFactory loggerFactory = LoggerFactory.getILoggerFactory();
+        private Scrubber scrubber = Scrubber.defaults();
         private boolean enabled = true; // false only from a runtime with observability off (create)
 
         private Builder(OpenTelemetry openTelemetry) {
@@ -212,6 +220,12 @@ public final class VigilKafka {
         /** Where vigil-kafka's own log lines go (logger {@code vigil.kafka}); default SLF4J's. */
         public Builder loggerFactory(ILoggerFactory loggerFactory) {
             this.loggerFactory = Objects.requireNonNull(loggerFactory, "loggerFactory");
+            return this;
+        }
+
+        /** Privacy rules for what the spans keep of a record (its key); default the contract's. */
+        public Builder scrubber(Scrubber scrubber) {
+            this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
             return this;
         }
 
