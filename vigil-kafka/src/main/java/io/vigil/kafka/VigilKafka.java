@@ -66,6 +66,7 @@ public final class VigilKafka {
     private final Instrumenter<KafkaProducerRequest, RecordMetadata> producerInstrumenter;
     private final Instrumenter<KafkaProcessRequest, Void> processInstrumenter;
     private final Instrumenter<KafkaReceiveRequest, Void> batchInstrumenter;
+    private final Scrubber scrubber;
 
     private VigilKafka(Builder b) {
         this.openTelemetry = b.openTelemetry;
@@ -73,6 +74,7 @@ public final class VigilKafka {
         this.logger = b.loggerFactory.getLogger("vigil.kafka");
         this.instruments = new KafkaInstruments(openTelemetry.getMeter(INSTRUMENTATION_NAME));
         this.failures = new TelemetryFailures(logger);
+        this.scrubber = b.scrubber;
         KafkaInstrumenterFactory factory = new KafkaInstrumenterFactory(openTelemetry, INSTRUMENTATION_NAME)
                 // Process spans take the producer's context as parent (not a receive span's).
                 .setMessagingReceiveTelemetryEnabled(false);
@@ -116,7 +118,8 @@ public final class VigilKafka {
                 producerInstrumenter,
                 openTelemetry,
                 instruments,
-                failures);
+                failures,
+                scrubber);
     }
 
     /** Starts configuring a {@link RecordProcessor} for records polled from {@code consumer}. */
@@ -175,6 +178,10 @@ public final class VigilKafka {
         return batchInstrumenter;
     }
 
+    Scrubber scrubber() {
+        return scrubber;
+    }
+
     KafkaInstruments instruments() {
         return instruments;
     }
@@ -223,7 +230,10 @@ public final class VigilKafka {
             return this;
         }
 
-        /** Privacy rules for what the spans keep of a record (its key); default the contract's. */
+        /**
+         * Privacy rules for what the spans keep of a record (its key) and of an exception (its message and stack
+         * trace); default the contract's.
+         */
         public Builder scrubber(Scrubber scrubber) {
             this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
             return this;

@@ -188,6 +188,37 @@ class VigilKafkaTest {
     }
 
     @Test
+    void aHandlersExceptionQuotingTheRecordIsScrubbedInTheConsumerSpan() throws Exception {
+        String topic = "orders-refused";
+        broker.createTopics(topic);
+        Producer<String, String> producer =
+                VigilKafka.create(producerSide.runtime()).producer(stringProducer());
+        producer.send(new ProducerRecord<>(topic, "k", "jane.doe@example.com")).get(10, TimeUnit.SECONDS);
+        RecordProcessor<String, String> processor = VigilKafka.create(consumerSide.runtime())
+                .processor(stringConsumer("g-refused", topic))
+                .build();
+        List<String> calls = new CopyOnWriteArrayList<>();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            processor.pollAndProcess(Duration.ofMillis(100), r -> {
+                calls.add(r.value());
+                throw new IllegalArgumentException("no account for " + r.value());
+            });
+            assertThat(calls).hasSize(1);
+        });
+
+        SpanData process = single(consumerSide.spans(), SpanKind.CONSUMER);
+        assertThat(process.getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
+        assertThat(process.getEvents()).singleElement().satisfies(e -> {
+            assertThat(e.getName()).isEqualTo("exception");
+            assertThat(e.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.type")))
+                    .isEqualTo(IllegalArgumentException.class.getName());
+            assertThat(e.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.message")))
+                    .isEqualTo("no account for j***@example.com");
+        });
+        assertThat(consumerSide.everything()).doesNotContain("jane.doe");
+    }
+
+    @Test
     void aBatchSpanLinksEveryProducerSpan() throws Exception {
         String topic = "orders-batch";
         broker.createTopics(topic);

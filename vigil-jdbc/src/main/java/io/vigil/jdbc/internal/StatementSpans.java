@@ -31,8 +31,7 @@ import io.opentelemetry.instrumentation.api.internal.SpanKey;
 import io.opentelemetry.instrumentation.jdbc.internal.DbRequest;
 import io.opentelemetry.instrumentation.jdbc.internal.JdbcAttributesGetter;
 import io.vigil.core.Scrubber;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.vigil.core.internal.ScrubbedExceptions;
 
 /**
  * The statement spans of the OpenTelemetry JDBC library ({@code opentelemetry-jdbc}'s {@code JdbcTelemetry}: its
@@ -64,8 +63,6 @@ import java.io.StringWriter;
 public final class StatementSpans {
     static final String INSTRUMENTATION_NAME = "io.opentelemetry.jdbc";
     private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
-    private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
-    private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
     private static final SpanKey DB_CLIENT = SpanKey.DB_CLIENT;
 
     private final Tracer tracer;
@@ -162,7 +159,7 @@ public final class StatementSpans {
             error = ErrorCauseExtractor.getDefault().extract(error);
             // A driver's message quotes the values it refused: "duplicate key … Key (email)=(jane@example.com)",
             // H2's "… VALUES ( /* 2 */ 'jane@example.com' )". The statement text is sanitised; its error must be too.
-            Attributes exception = scrubbedException(error);
+            Attributes exception = ScrubbedExceptions.attributes(scrubber, error);
             if (SemconvExceptionSignal.emitExceptionAsSpanEvents()) {
                 span.recordException(error, exception);
             }
@@ -186,20 +183,6 @@ public final class StatementSpans {
             durations.onEnd(context, end, endNanos);
         }
         span.end();
-    }
-
-    /**
-     * The exception's message and stack trace through the privacy rules: given to {@code recordException}, they take
-     * the place of the raw ones the SDK writes (it adds the type itself).
-     */
-    private Attributes scrubbedException(Throwable error) {
-        StringWriter stack = new StringWriter();
-        error.printStackTrace(new PrintWriter(stack));
-        AttributesBuilder b = Attributes.builder().put(EXCEPTION_STACKTRACE, scrubber.scrubText(stack.toString()));
-        if (error.getMessage() != null) {
-            b.put(EXCEPTION_MESSAGE, scrubber.scrubText(error.getMessage()));
-        }
-        return b.build();
     }
 
     private record StatusOf(Span span) implements SpanStatusBuilder {
