@@ -2,6 +2,7 @@ package io.vigil.http;
 
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesGetter;
+import io.vigil.http.internal.HttpMetrics;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,7 +19,12 @@ final class ServerAttributes
 
     @Override
     public String getHttpRequestMethod(RequestContext r) {
-        return r.accessor.method(r.request);
+        // The method as the access log has it: a known one as it is, any other at most 32 characters. The extractor
+        // keeps an unknown method as http.request.method_original, and a client may send kilobytes of token
+        // characters as a method.
+        return r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX
+                ? r.method
+                : r.telemetry.scrubber().scrubText(r.method);
     }
 
     @Override

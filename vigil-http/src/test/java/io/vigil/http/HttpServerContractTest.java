@@ -504,6 +504,23 @@ public abstract class HttpServerContractTest {
                 .doesNotContain("jane.doe@example.com", "c2lnbmF0dXJl", "4111 1111 1111 1111", "x".repeat(300));
     }
 
+    @Test
+    void anUnknownMethodIsBoundedInTheSpanAsInTheAccessLog() throws Exception {
+        String method = "PURGE" + "X".repeat(3_000);
+        RawHttp.Response response =
+                RawHttp.send(base, method + " /api/v1/users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false);
+        assertThat(response.status()).isBetween(400, 599);
+        SpanData span = serverSpan();
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("http.request.method")))
+                .isEqualTo("_OTHER");
+        // Not kilobytes of whatever a client sends as a method: what the access log keeps of it.
+        assertThat(span.getAttributes()
+                        .get(io.opentelemetry.api.common.AttributeKey.stringKey("http.request.method_original")))
+                .isEqualTo(method.substring(0, 32))
+                .isEqualTo(accessLog().mdc().get("method"));
+        assertThat(telemetry.everything()).doesNotContain("X".repeat(100));
+    }
+
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(
             strings = {
