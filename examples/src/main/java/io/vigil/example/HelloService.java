@@ -1,10 +1,12 @@
 package io.vigil.example;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.vigil.core.MetricsScrape;
 import io.vigil.core.Vigil;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
@@ -17,30 +19,55 @@ public final class HelloService {
         SLF4JBridgeHandler.install(); // OpenTelemetry logs through java.util.logging
         Vigil vigil = Vigil.start();
         Runtime.getRuntime().addShutdownHook(new Thread(vigil::close));
-        Tracer tracer = vigil.openTelemetry().getTracer("hello");
-
         int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8000"));
-        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/hello", exchange -> {
-            Span span = tracer.spanBuilder("GET /hello").startSpan();
-            byte[] body =
-                    ("hello, trace " + span.getSpanContext().getTraceId() + "\n").getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-            span.end();
-        });
-        server.createContext(vigil.config().metricsPath(), exchange -> {
-            MetricsScrape scrape =
-                    vigil.metricsEndpoint().scrape(exchange.getRequestHeaders().getFirst("Accept"));
-            exchange.getResponseHeaders().set("Content-Type", scrape.contentType());
-            exchange.sendResponseHeaders(200, scrape.body().length);
-            exchange.getResponseBody().write(scrape.body());
-            exchange.close();
-        });
-        server.start();
+        serve(vigil, port);
         System.out.println("Listening on http://localhost:" + port + "/hello and "
                 + vigil.config().metricsPath());
+    }
+
+    /** Serves {@code GET /hello} and the metrics on {@code port} (0: any free one); returns the started server. */
+    static HttpServer serve(Vigil vigil, int port) throws IOException {
+        Tracer tracer = vigil.openTelemetry().getTracer("hello");
+        String metricsPath = vigil.config().metricsPath();
+        HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        // One context for every path: the JDK's contexts match by prefix (/hellooo, /metrics/x) and answer what
+        // none matches with an HTML page; errors here are problem+json like the rest of Vigil's.
+        server.createContext("/", exchange -> {
+            String path = exchange.getRequestURI().getRawPath();
+            if (!path.equals("/hello") && !path.equals(metricsPath)) {
+                problem(exchange, 404, "Not Found");
+            } else if (!exchange.getRequestMethod().equals("GET")) {
+                exchange.getResponseHeaders().set("Allow", "GET");
+                problem(exchange, 405, "Method Not Allowed");
+            } else if (path.equals("/hello")) {
+                Span span = tracer.spanBuilder("GET /hello").startSpan();
+                byte[] body =
+                        ("hello, trace " + span.getSpanContext().getTraceId() + "\n").getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+                span.end();
+            } else {
+                MetricsScrape scrape = vigil.metricsEndpoint()
+                        .scrape(exchange.getRequestHeaders().getFirst("Accept"));
+                exchange.getResponseHeaders().set("Content-Type", scrape.contentType());
+                exchange.sendResponseHeaders(200, scrape.body().length);
+                exchange.getResponseBody().write(scrape.body());
+                exchange.close();
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    /** An RFC 9457 problem document with just the status. */
+    private static void problem(HttpExchange exchange, int status, String title) throws IOException {
+        byte[] body = ("{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status + "}")
+                .getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/problem+json");
+        exchange.sendResponseHeaders(status, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
     }
 }

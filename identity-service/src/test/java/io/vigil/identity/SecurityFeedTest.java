@@ -163,6 +163,18 @@ class SecurityFeedTest {
     }
 
     @Test
+    void aSubprotocolTheFeedDoesNotSpeakIsNeverSelected() throws Exception {
+        FeedClient feed = FeedClient.openOffering(s.service.port(), new String[] {"chat.v9", "bearer." + admin});
+        assertThat(feed.ws.subprotocol()).isEmpty();
+        feed.ping();
+        feed.close();
+        FeedClient both = FeedClient.openOffering(
+                s.service.port(), new String[] {"chat.v9", "bearer." + admin, "security-events.v1"});
+        assertThat(both.ws.subprotocol()).isEqualTo("security-events.v1");
+        both.close();
+    }
+
+    @Test
     void noTokenABadTokenAndANonAdminAreRefusedAtTheHandshake() throws Exception {
         double before = metric("ws_connections_total", "status", "rejected_auth");
         assertThat(refusedStatus()).isEqualTo(401);

@@ -87,6 +87,18 @@ class ScrubberTest {
     }
 
     @Test
+    void redactsSessionIdsCarriedInUrlsAndText() {
+        assertThat(scrubber.scrubText("/api/v1/users;jsessionid=0F3A9C2E77B1"))
+                .isEqualTo("/api/v1/users;jsessionid=" + Scrubber.REDACTED);
+        assertThat(scrubber.scrubText("PHPSESSID=abc123&page=2&session_id=def456&sessionId=ghi789"))
+                .isEqualTo("PHPSESSID=" + Scrubber.REDACTED + "&page=2&session_id=" + Scrubber.REDACTED + "&sessionId="
+                        + Scrubber.REDACTED);
+        // Keys that only name a session's properties stay as they are.
+        String described = "session_version=3 session_timeout=30";
+        assertThat(scrubber.scrubText(described)).isSameAs(described);
+    }
+
+    @Test
     void redactsLuhnValidCardNumbersOnly() {
         assertThat(scrubber.scrubText("card 4111 1111 1111 1111 declined")).isEqualTo("card [REDACTED] declined");
         assertThat(scrubber.scrubText("card 4111-1111-1111-1111")).isEqualTo("card [REDACTED]");

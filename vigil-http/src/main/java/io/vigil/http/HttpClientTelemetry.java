@@ -14,6 +14,7 @@ import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor
 import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import io.vigil.core.internal.ScrubbedExceptions;
 import java.io.IOException;
 import java.net.Authenticator;
 import java.net.CookieHandler;
@@ -97,6 +98,11 @@ public final class HttpClientTelemetry {
         return copy.build();
     }
 
+    /** {@code context} for ending a failed call: its span records the exception through the privacy rules. */
+    private Context scrubbing(Context context) {
+        return ScrubbedExceptions.recordingScrubbed(context, scrubber);
+    }
+
     private final class InstrumentedClient extends HttpClient {
         private final HttpClient delegate;
 
@@ -117,7 +123,7 @@ public final class HttpClientTelemetry {
             try {
                 response = delegate.send(outgoing, handler);
             } catch (IOException | InterruptedException | RuntimeException | Error e) {
-                instrumenter.end(context, outgoing, null, e);
+                instrumenter.end(scrubbing(context), outgoing, null, e);
                 throw e;
             }
             instrumenter.end(context, outgoing, response, null);
@@ -145,11 +151,11 @@ public final class HttpClientTelemetry {
             try {
                 future = delegate.sendAsync(outgoing, handler, pushPromiseHandler);
             } catch (RuntimeException | Error e) {
-                instrumenter.end(context, outgoing, null, e);
+                instrumenter.end(scrubbing(context), outgoing, null, e);
                 throw e;
             }
             return future.whenComplete((response, error) -> instrumenter.end(
-                    context,
+                    error == null ? context : scrubbing(context),
                     outgoing,
                     response,
                     error instanceof java.util.concurrent.CompletionException && error.getCause() != null

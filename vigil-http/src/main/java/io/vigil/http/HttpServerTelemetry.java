@@ -238,8 +238,7 @@ public final class HttpServerTelemetry {
             return;
         }
         List<String> agent = r.accessor.requestHeader(r.request, "User-Agent");
-        String userAgent =
-                agent.isEmpty() ? null : scrubbedUserAgent(truncate(agent.getFirst(), MAX_USER_AGENT_LENGTH));
+        String userAgent = agent.isEmpty() ? null : userAgent(agent.getFirst());
         boolean templated =
                 series != null && series.endpoint().equals(endpoint) && r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX;
         // The pairs once, to their size; Logback takes the event as it is (DirectLogEvent), other backends get
@@ -274,6 +273,14 @@ public final class HttpServerTelemetry {
     // access-log line's fields together. Shared by the serving threads without locking: a slot holds an immutable
     // record, so a thread reads a whole old entry, a whole new one or none, and a lost update costs one scrub.
     private final ScrubbedText[] userAgents = new ScrubbedText[USER_AGENT_CACHE_SIZE];
+
+    /**
+     * A client's user agent as every signal records it (the access log's {@code user_agent}, the server span's
+     * {@code user_agent.original}): at most {@value #MAX_USER_AGENT_LENGTH} characters, through the privacy rules.
+     */
+    String userAgent(String raw) {
+        return scrubbedUserAgent(truncate(raw, MAX_USER_AGENT_LENGTH));
+    }
 
     /** {@code scrubber.scrubText(agent)}, from the cache when the same text was scrubbed before. */
     private String scrubbedUserAgent(String agent) {

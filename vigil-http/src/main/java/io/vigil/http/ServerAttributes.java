@@ -2,6 +2,8 @@ package io.vigil.http;
 
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesGetter;
+import io.vigil.http.internal.HttpMetrics;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,7 +19,12 @@ final class ServerAttributes
 
     @Override
     public String getHttpRequestMethod(RequestContext r) {
-        return r.accessor.method(r.request);
+        // The method as the access log has it: a known one as it is, any other at most 32 characters. The extractor
+        // keeps an unknown method as http.request.method_original, and a client may send kilobytes of token
+        // characters as a method.
+        return r.methodIndex != HttpMetrics.OTHER_METHOD_INDEX
+                ? r.method
+                : r.telemetry.scrubber().scrubText(r.method);
     }
 
     @Override
@@ -25,7 +32,21 @@ final class ServerAttributes
         if (name.equals("x-forwarded-for") || name.equals("forwarded") || name.equals("x-forwarded-proto")) {
             return List.of();
         }
-        return r.accessor.requestHeader(r.request, name);
+        List<String> values = r.accessor.requestHeader(r.request, name);
+        if (values.isEmpty()) {
+            return values;
+        }
+        // What the extractors read here becomes span attributes (user_agent.original, server.address from Host, any
+        // captured header): client text, so it passes the privacy rules as the access log's fields do, and the user
+        // agent is bounded as there — a token or an address in a User-Agent must not reach the span raw.
+        if (name.equals("user-agent")) {
+            return List.of(r.telemetry.userAgent(values.getFirst()));
+        }
+        List<String> scrubbed = new ArrayList<>(values.size());
+        for (String value : values) {
+            scrubbed.add(r.telemetry.scrubber().scrubText(value));
+        }
+        return scrubbed;
     }
 
     @Override

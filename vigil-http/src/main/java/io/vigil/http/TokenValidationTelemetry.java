@@ -10,8 +10,10 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import io.vigil.core.internal.ScrubbedExceptions;
 import io.vigil.http.internal.BoundedLabels;
 import io.vigil.http.internal.LogBudget;
 import java.util.HashSet;
@@ -108,6 +110,7 @@ public final class TokenValidationTelemetry {
     private final Logger log;
     private final LogBudget logBudget;
     private final int logEventsPerSecond;
+    private final Scrubber scrubber;
 
     private TokenValidationTelemetry(Builder b) {
         VigilConfig config = b.config;
@@ -125,6 +128,7 @@ public final class TokenValidationTelemetry {
         this.log = b.loggerFactory.getLogger(LOGGER);
         this.logEventsPerSecond = b.logEventsPerSecond;
         this.logBudget = new LogBudget(b.logEventsPerSecond);
+        this.scrubber = b.scrubber;
     }
 
     /** Token-validation telemetry on the runtime's OpenTelemetry, configuration and logger factory. */
@@ -136,6 +140,7 @@ public final class TokenValidationTelemetry {
     public static Builder builder(Vigil vigil) {
         Builder b = new Builder(vigil.openTelemetry(), vigil.config());
         b.loggerFactory = vigil.loggerFactory();
+        b.scrubber = vigil.operations().scrubber();
         return b;
     }
 
@@ -161,7 +166,8 @@ public final class TokenValidationTelemetry {
             throw e;
         } catch (RuntimeException | Error e) {
             span.setStatus(StatusCode.ERROR);
-            span.recordException(e);
+            // Scrubbed: a token library's message may quote what it could not parse.
+            span.recordException(e, ScrubbedExceptions.attributes(scrubber, e));
             throw e;
         } finally {
             record(span, status);
@@ -207,6 +213,7 @@ public final class TokenValidationTelemetry {
         private final Set<String> statuses = new HashSet<>(STATUSES);
         private int logEventsPerSecond = 10;
         private ILoggerFactory loggerFactory = LoggerFactory.getILoggerFactory();
+        private Scrubber scrubber = Scrubber.defaults(); // the runtime's, from builder(vigil)
 
         Builder(OpenTelemetry openTelemetry, VigilConfig config) {
             this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");

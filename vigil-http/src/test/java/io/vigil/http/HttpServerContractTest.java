@@ -488,6 +488,39 @@ public abstract class HttpServerContractTest {
         assertThat(accessLog().mdc().get("path")).isEqualTo("/api/v1/users/j***@example.com");
     }
 
+    @Test
+    void personalDataInTheUserAgentIsScrubbedInTheSpanAsInTheAccessLog() throws Exception {
+        String jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
+        String agent =
+                "probe/1.0 jane.doe@example.com Bearer " + jwt + " card 4111 1111 1111 1111 " + "x".repeat(2_000);
+        get("/api/v1/users/9", "User-Agent", agent);
+        String spanAgent = serverSpan()
+                .getAttributes()
+                .get(io.opentelemetry.api.common.AttributeKey.stringKey("user_agent.original"));
+        // The span gets what the access log gets: scrubbed and bounded, not the raw header.
+        assertThat(spanAgent).startsWith("probe/1.0 j***@example.com").hasSizeLessThanOrEqualTo(256);
+        assertThat(spanAgent).isEqualTo(accessLog().field("user_agent"));
+        assertThat(telemetry.everything())
+                .doesNotContain("jane.doe@example.com", "c2lnbmF0dXJl", "4111 1111 1111 1111", "x".repeat(300));
+    }
+
+    @Test
+    void anUnknownMethodIsBoundedInTheSpanAsInTheAccessLog() throws Exception {
+        String method = "PURGE" + "X".repeat(3_000);
+        RawHttp.Response response =
+                RawHttp.send(base, method + " /api/v1/users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false);
+        assertThat(response.status()).isBetween(400, 599);
+        SpanData span = serverSpan();
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("http.request.method")))
+                .isEqualTo("_OTHER");
+        // Not kilobytes of whatever a client sends as a method: what the access log keeps of it.
+        assertThat(span.getAttributes()
+                        .get(io.opentelemetry.api.common.AttributeKey.stringKey("http.request.method_original")))
+                .isEqualTo(method.substring(0, 32))
+                .isEqualTo(accessLog().mdc().get("method"));
+        assertThat(telemetry.everything()).doesNotContain("X".repeat(100));
+    }
+
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(
             strings = {

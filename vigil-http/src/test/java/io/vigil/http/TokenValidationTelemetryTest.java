@@ -69,6 +69,23 @@ class TokenValidationTelemetryTest {
     }
 
     @Test
+    void aCheckThatFailsWithTheTokenInItsMessageRecordsItScrubbed() {
+        TokenValidationTelemetry tokens = TokenValidationTelemetry.create(telemetry.runtime());
+        String jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJqYW5lIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
+        assertThatThrownBy(() -> tokens.validate(() -> {
+                    throw new IllegalStateException("cannot parse " + jwt + " of jane.doe@example.com");
+                }))
+                .isInstanceOf(IllegalStateException.class);
+        SpanData check = telemetry.span("token.validate");
+        assertThat(check.getEvents())
+                .singleElement()
+                .satisfies(e -> assertThat(e.getAttributes()
+                                .get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.message")))
+                        .isEqualTo("cannot parse [REDACTED] of j***@example.com"));
+        assertThat(telemetry.everything()).doesNotContain("c2lnbmF0dXJl", "jane.doe");
+    }
+
+    @Test
     void statusesAreBoundedAndLogEventsRateLimited() {
         TokenValidationTelemetry tokens = TokenValidationTelemetry.builder(telemetry.runtime())
                 .statuses(Set.of("wrong_audience"))

@@ -119,7 +119,8 @@ public final class VigilJdbc {
         // One layer: the span (OpenTelemetry's JDBC semantic conventions) and the operation metrics around the
         // same driver call, the span current while the metrics are recorded (the histogram's exemplar).
         StatementMetrics metrics = operationMetrics ? new StatementMetrics(operations::recordMetrics) : null;
-        return new InstrumentedDataSource(dataSource, new StatementSpans(openTelemetry, querySanitization), metrics);
+        return new InstrumentedDataSource(
+                dataSource, new StatementSpans(openTelemetry, querySanitization, operations.scrubber()), metrics);
     }
 
     private static boolean classPresent(String name) {

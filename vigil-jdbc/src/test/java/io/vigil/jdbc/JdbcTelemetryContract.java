@@ -120,6 +120,34 @@ abstract class JdbcTelemetryContract {
     }
 
     @Test
+    void aDriverErrorQuotingTheRefusedValueIsScrubbedInTheSpan() throws SQLException {
+        DataSource db = VigilJdbc.create(telemetry.runtime()).wrap(pool("refused", 1));
+        try (Connection c = db.getConnection()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE people (email VARCHAR(200) PRIMARY KEY)");
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO people (email) VALUES (?)")) {
+                ps.setString(1, "jane.doe@example.com");
+                ps.executeUpdate();
+                // The database's message names the duplicate value; the application still gets it whole.
+                assertThatThrownBy(ps::executeUpdate)
+                        .isInstanceOf(SQLException.class)
+                        .hasMessageContaining("jane.doe@example.com");
+            }
+        }
+        SpanData refused = telemetry.spans().stream()
+                .filter(sp -> sp.getKind() == SpanKind.CLIENT && !sp.getEvents().isEmpty())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no failed client span: " + telemetry.spans()));
+        assertThat(refused.getEvents()).singleElement().satisfies(e -> {
+            assertThat(e.getName()).isEqualTo("exception");
+            assertThat(e.getAttributes().get(stringKey("exception.type"))).endsWith("Exception");
+            assertThat(e.getAttributes().get(stringKey("exception.message"))).contains("j***@example.com");
+        });
+        assertThat(telemetry.everything()).doesNotContain("jane.doe");
+    }
+
+    @Test
     void eachStatementRecordsTheDatabaseOperationMetrics() throws SQLException {
         DataSource db = VigilJdbc.create(telemetry.runtime()).wrap(pool("metrics", 2));
         try (Connection c = db.getConnection()) {

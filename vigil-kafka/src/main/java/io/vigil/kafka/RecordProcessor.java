@@ -7,6 +7,8 @@ import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaProcessRequest;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaReceiveRequest;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaUtil;
+import io.vigil.core.Scrubber;
+import io.vigil.core.internal.ScrubbedExceptions;
 import io.vigil.kafka.internal.Headers;
 import io.vigil.kafka.internal.KafkaInstruments;
 import io.vigil.kafka.internal.RateLimitedLog;
@@ -73,6 +75,7 @@ public final class RecordProcessor<K, V> {
     private final Instrumenter<KafkaReceiveRequest, Void> batchInstrumenter;
     private final KafkaInstruments instruments;
     private final TelemetryFailures failures;
+    private final Scrubber scrubber;
     private final RateLimitedLog poisonLog;
     private final boolean commitAfterPoll;
     private final String deadLetterTopic;
@@ -89,6 +92,7 @@ public final class RecordProcessor<K, V> {
         this.batchInstrumenter = b.kafka.batchInstrumenter();
         this.instruments = b.kafka.instruments();
         this.failures = b.kafka.failures();
+        this.scrubber = b.kafka.scrubber();
         this.poisonLog = new RateLimitedLog(b.kafka.logger(), b.poisonLogInterval.toNanos());
         this.commitAfterPoll = b.commitAfterPoll;
         this.deadLetterTopic = b.deadLetterTopic;
@@ -267,7 +271,10 @@ public final class RecordProcessor<K, V> {
             return;
         }
         try {
-            span.instrumenter().end(span.context(), span.request(), null, error);
+            // The handler's exception is recorded scrubbed: its message may quote the record it refused.
+            Context context =
+                    error == null ? span.context() : ScrubbedExceptions.recordingScrubbed(span.context(), scrubber);
+            span.instrumenter().end(context, span.request(), null, error);
         } catch (RuntimeException e) {
             failures.failed("consumer span", e);
         }

@@ -11,10 +11,12 @@ import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.Kafka
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaProcessRequest;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaProducerRequest;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaReceiveRequest;
+import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.kafka.internal.Headers;
 import io.vigil.kafka.internal.KafkaInstruments;
 import io.vigil.kafka.internal.ProducerWrapper;
+import io.vigil.kafka.internal.ScrubbedMessageKey;
 import io.vigil.kafka.internal.TelemetryFailures;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +66,7 @@ public final class VigilKafka {
     private final Instrumenter<KafkaProducerRequest, RecordMetadata> producerInstrumenter;
     private final Instrumenter<KafkaProcessRequest, Void> processInstrumenter;
     private final Instrumenter<KafkaReceiveRequest, Void> batchInstrumenter;
+    private final Scrubber scrubber;
 
     private VigilKafka(Builder b) {
         this.openTelemetry = b.openTelemetry;
@@ -71,17 +74,23 @@ public final class VigilKafka {
         this.logger = b.loggerFactory.getLogger("vigil.kafka");
         this.instruments = new KafkaInstruments(openTelemetry.getMeter(INSTRUMENTATION_NAME));
         this.failures = new TelemetryFailures(logger);
+        this.scrubber = b.scrubber;
         KafkaInstrumenterFactory factory = new KafkaInstrumenterFactory(openTelemetry, INSTRUMENTATION_NAME)
                 // Process spans take the producer's context as parent (not a receive span's).
                 .setMessagingReceiveTelemetryEnabled(false);
-        this.producerInstrumenter = factory.createProducerInstrumenter();
-        this.processInstrumenter = factory.createConsumerProcessInstrumenter(List.of(new MessageIdExtractor()));
+        this.producerInstrumenter = factory.createProducerInstrumenter(
+                List.of(new ScrubbedMessageKey<>(b.scrubber, r -> r.getRecord().key())));
+        this.processInstrumenter = factory.createConsumerProcessInstrumenter(List.of(
+                new MessageIdExtractor(),
+                new ScrubbedMessageKey<>(b.scrubber, r -> r.getRecord().key())));
         this.batchInstrumenter = factory.createBatchProcessInstrumenter();
     }
 
     /** Kafka telemetry on {@code vigil}'s OpenTelemetry and logger factory. */
     public static VigilKafka create(Vigil vigil) {
-        Builder b = builder(vigil.openTelemetry()).loggerFactory(vigil.loggerFactory());
+        Builder b = builder(vigil.openTelemetry())
+                .loggerFactory(vigil.loggerFactory())
+                .scrubber(vigil.operations().scrubber());
         b.enabled = vigil.config().enabled();
         return b.build();
     }
@@ -109,7 +118,8 @@ public final class VigilKafka {
                 producerInstrumenter,
                 openTelemetry,
                 instruments,
-                failures);
+                failures,
+                scrubber);
     }
 
     /** Starts configuring a {@link RecordProcessor} for records polled from {@code consumer}. */
@@ -168,6 +178,10 @@ public final class VigilKafka {
         return batchInstrumenter;
     }
 
+    Scrubber scrubber() {
+        return scrubber;
+    }
+
     KafkaInstruments instruments() {
         return instruments;
     }
@@ -203,6 +217,7 @@ public final class VigilKafka {
     public static final class Builder {
         private final OpenTelemetry openTelemetry;
         private ILoggerFactory loggerFactory = LoggerFactory.getILoggerFactory();
+        private Scrubber scrubber = Scrubber.defaults();
         private boolean enabled = true; // false only from a runtime with observability off (create)
 
         private Builder(OpenTelemetry openTelemetry) {
@@ -212,6 +227,15 @@ public final class VigilKafka {
         /** Where vigil-kafka's own log lines go (logger {@code vigil.kafka}); default SLF4J's. */
         public Builder loggerFactory(ILoggerFactory loggerFactory) {
             this.loggerFactory = Objects.requireNonNull(loggerFactory, "loggerFactory");
+            return this;
+        }
+
+        /**
+         * Privacy rules for what the spans keep of a record (its key) and of an exception (its message and stack
+         * trace); default the contract's.
+         */
+        public Builder scrubber(Scrubber scrubber) {
+            this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
             return this;
         }
 

@@ -155,6 +155,70 @@ class VigilKafkaTest {
     }
 
     @Test
+    void aRecordKeyHoldingAnEmailIsMaskedInTheProducerAndConsumerSpans() throws Exception {
+        String topic = "orders-by-user";
+        broker.createTopics(topic);
+        Producer<String, String> producer =
+                VigilKafka.create(producerSide.runtime()).producer(stringProducer());
+        producer.send(new ProducerRecord<>(topic, "user:jane.doe@example.com", "v"))
+                .get(10, TimeUnit.SECONDS);
+        RecordProcessor<String, String> processor = VigilKafka.create(consumerSide.runtime())
+                .processor(stringConsumer("g-key", topic))
+                .build();
+        List<String> keys = new CopyOnWriteArrayList<>();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            processor.pollAndProcess(Duration.ofMillis(100), r -> keys.add(r.key()));
+            assertThat(keys).hasSize(1);
+        });
+
+        // The application still gets its key; the spans keep it masked, as every other signal would.
+        assertThat(keys).containsExactly("user:jane.doe@example.com");
+        io.opentelemetry.api.common.AttributeKey<String> key =
+                io.opentelemetry.api.common.AttributeKey.stringKey("messaging.kafka.message.key");
+        assertThat(single(producerSide.spans(), SpanKind.PRODUCER)
+                        .getAttributes()
+                        .get(key))
+                .isEqualTo("user:j***@example.com");
+        assertThat(single(consumerSide.spans(), SpanKind.CONSUMER)
+                        .getAttributes()
+                        .get(key))
+                .isEqualTo("user:j***@example.com");
+        assertThat(producerSide.everything()).doesNotContain("jane.doe");
+        assertThat(consumerSide.everything()).doesNotContain("jane.doe");
+    }
+
+    @Test
+    void aHandlersExceptionQuotingTheRecordIsScrubbedInTheConsumerSpan() throws Exception {
+        String topic = "orders-refused";
+        broker.createTopics(topic);
+        Producer<String, String> producer =
+                VigilKafka.create(producerSide.runtime()).producer(stringProducer());
+        producer.send(new ProducerRecord<>(topic, "k", "jane.doe@example.com")).get(10, TimeUnit.SECONDS);
+        RecordProcessor<String, String> processor = VigilKafka.create(consumerSide.runtime())
+                .processor(stringConsumer("g-refused", topic))
+                .build();
+        List<String> calls = new CopyOnWriteArrayList<>();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            processor.pollAndProcess(Duration.ofMillis(100), r -> {
+                calls.add(r.value());
+                throw new IllegalArgumentException("no account for " + r.value());
+            });
+            assertThat(calls).hasSize(1);
+        });
+
+        SpanData process = single(consumerSide.spans(), SpanKind.CONSUMER);
+        assertThat(process.getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
+        assertThat(process.getEvents()).singleElement().satisfies(e -> {
+            assertThat(e.getName()).isEqualTo("exception");
+            assertThat(e.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.type")))
+                    .isEqualTo(IllegalArgumentException.class.getName());
+            assertThat(e.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("exception.message")))
+                    .isEqualTo("no account for j***@example.com");
+        });
+        assertThat(consumerSide.everything()).doesNotContain("jane.doe");
+    }
+
+    @Test
     void aBatchSpanLinksEveryProducerSpan() throws Exception {
         String topic = "orders-batch";
         broker.createTopics(topic);

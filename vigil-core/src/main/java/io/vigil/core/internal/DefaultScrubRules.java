@@ -22,9 +22,13 @@ public final class DefaultScrubRules {
      */
     private static final Pattern JWT =
             Pattern.compile("\\beyJ(?:[A-Za-z0-9_-]{5,}+(\\.[A-Za-z0-9_-]{5,}+\\.[A-Za-z0-9_-]*+)?|[A-Za-z0-9_-]*+)");
-    /** {@code password=x}, {@code "token": "x"}, {@code api_key: x}, {@code ?secret=x&...}. */
+    /**
+     * {@code password=x}, {@code "token": "x"}, {@code api_key: x}, {@code ?secret=x&...}; and session ids ({@code
+     * ;jsessionid=x}, {@code PHPSESSID=x}, {@code session_id=x}): a session cookie carried in a URL is as good as the
+     * cookie.
+     */
     private static final Pattern SECRET_ASSIGNMENT = Pattern.compile(
-            "(?i)((?<![A-Za-z0-9_.-])[\"']?[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|authorization|cookie|credential|private[_-]?key)[A-Za-z0-9_-]{0,40}[\"']?\\s*[:=]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&,;}\"']+)");
+            "(?i)((?<![A-Za-z0-9_.-])[\"']?[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|authorization|cookie|credential|private[_-]?key|sess(?:ion)?[_-]?id)[A-Za-z0-9_-]{0,40}[\"']?\\s*[:=]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&,;}\"']+)");
 
     /** Addresses with internationalised parts too ({@code mário@…}): letters, marks and digits of any script. */
     /*
@@ -361,7 +365,7 @@ public final class DefaultScrubRules {
 
     /** Stems of the secret keys the assignment pattern looks for; checked before it runs. */
     private static final String[] SECRET_STEMS = {
-        "pass", "pwd", "secret", "token", "key", "auth", "cookie", "credential"
+        "pass", "pwd", "secret", "token", "key", "auth", "cookie", "credential", "sess"
     };
 
     /** Whether a normalized key (lower-case letters and digits) only describes a secret. */

@@ -52,6 +52,19 @@ public final class SdkFactory {
 
     private static final String SDK_TELEMETRY_VERSION = "otel.experimental.sdk.telemetry.version";
 
+    // OpenTelemetry's baggage parser logs a WARNING with the whole stack trace for every malformed member of an
+    // incoming `baggage` header, then skips the member. That header is the client's: one 8 KB header of bad members
+    // made 800 such records, 2.8 MB of log lines (or of stderr, where java.util.logging is not bridged) from a single
+    // request. A malformed member is skipped either way; what a peer sends must not drive the log volume. JUL holds
+    // loggers weakly: this strong reference keeps the level in force.
+    private static final java.util.logging.Logger BAGGAGE_PARSER = quieten("io.opentelemetry.api.baggage.propagation");
+
+    private static java.util.logging.Logger quieten(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.OFF);
+        return logger;
+    }
+
     private SdkFactory() {}
 
     /**

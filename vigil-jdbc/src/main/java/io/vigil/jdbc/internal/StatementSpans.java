@@ -1,6 +1,7 @@
 package io.vigil.jdbc.internal;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.impl.InstrumentationUtil;
@@ -29,6 +30,8 @@ import io.opentelemetry.instrumentation.api.internal.SemconvStability;
 import io.opentelemetry.instrumentation.api.internal.SpanKey;
 import io.opentelemetry.instrumentation.jdbc.internal.DbRequest;
 import io.opentelemetry.instrumentation.jdbc.internal.JdbcAttributesGetter;
+import io.vigil.core.Scrubber;
+import io.vigil.core.internal.ScrubbedExceptions;
 
 /**
  * The statement spans of the OpenTelemetry JDBC library ({@code opentelemetry-jdbc}'s {@code JdbcTelemetry}: its
@@ -59,6 +62,7 @@ import io.opentelemetry.instrumentation.jdbc.internal.JdbcAttributesGetter;
  */
 public final class StatementSpans {
     static final String INSTRUMENTATION_NAME = "io.opentelemetry.jdbc";
+    private static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
     private static final SpanKey DB_CLIENT = SpanKey.DB_CLIENT;
 
     private final Tracer tracer;
@@ -66,9 +70,14 @@ public final class StatementSpans {
     private final AttributesExtractor<DbRequest, Void> attributes;
     private final io.opentelemetry.api.logs.Logger exceptionLogs; // null unless exceptions go to logs
     private final OperationListener durations; // null unless the stable database conventions are on
+    private final Scrubber scrubber;
 
-    /** Spans on {@code openTelemetry}'s tracer; statement texts sanitised when {@code querySanitization}. */
-    public StatementSpans(OpenTelemetry openTelemetry, boolean querySanitization) {
+    /**
+     * Spans on {@code openTelemetry}'s tracer; statement texts sanitised when {@code querySanitization}; exception
+     * messages and stack traces through {@code scrubber}.
+     */
+    public StatementSpans(OpenTelemetry openTelemetry, boolean querySanitization, Scrubber scrubber) {
+        this.scrubber = scrubber;
         JdbcAttributesGetter getter = new JdbcAttributesGetter();
         String version = EmbeddedInstrumentationProperties.findVersion(INSTRUMENTATION_NAME);
         TracerBuilder tracerBuilder = openTelemetry.getTracerProvider().tracerBuilder(INSTRUMENTATION_NAME);
@@ -148,15 +157,19 @@ public final class StatementSpans {
         Attributes end = Attributes.empty();
         if (error != null) {
             error = ErrorCauseExtractor.getDefault().extract(error);
+            // A driver's message quotes the values it refused: "duplicate key … Key (email)=(jane@example.com)",
+            // H2's "… VALUES ( /* 2 */ 'jane@example.com' )". The statement text is sanitised; its error must be too.
+            Attributes exception = ScrubbedExceptions.attributes(scrubber, error);
             if (SemconvExceptionSignal.emitExceptionAsSpanEvents()) {
-                span.recordException(error);
+                span.recordException(error, exception);
             }
             if (exceptionLogs != null) {
                 LogRecordBuilder log = exceptionLogs.logRecordBuilder();
                 log.setContext(context);
                 log.setEventName("db.client.operation.exception");
                 log.setSeverity(Severity.WARN);
-                log.setException(error);
+                log.setAttribute(EXCEPTION_TYPE, error.getClass().getName());
+                log.setAllAttributes(exception);
                 log.emit();
             }
             // The end attributes (error.type under the stable conventions); on success the extractor adds none.

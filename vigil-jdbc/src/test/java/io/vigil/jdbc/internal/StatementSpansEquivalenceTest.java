@@ -386,7 +386,9 @@ class StatementSpansEquivalenceTest {
             e.getAttributes()
                     .forEach((k, v) -> m.put(
                             k.getKey(), k.getKey().equals("exception.stacktrace") ? firstLine(String.valueOf(v)) : v));
-            m.put("totalAttributeCount", e.getTotalAttributeCount());
+            // The attributes, not how many were put: Vigil's span gives recordException the scrubbed message and stack
+            // trace, which take the place of the SDK's raw ones (two puts more in the event's count). These statements'
+            // errors hold nothing the privacy rules change, so the texts must agree.
             events.add(m);
         }
         return events;

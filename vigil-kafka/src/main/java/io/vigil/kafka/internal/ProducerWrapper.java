@@ -5,6 +5,8 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.opentelemetry.instrumentation.kafkaclients.common.v0_11.internal.KafkaProducerRequest;
+import io.vigil.core.Scrubber;
+import io.vigil.core.internal.ScrubbedExceptions;
 import io.vigil.kafka.KafkaHeaders;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -34,6 +36,7 @@ public final class ProducerWrapper implements InvocationHandler {
     private final OpenTelemetry openTelemetry;
     private final KafkaInstruments instruments;
     private final TelemetryFailures failures;
+    private final Scrubber scrubber;
     private final String clientId;
 
     private ProducerWrapper(
@@ -41,12 +44,14 @@ public final class ProducerWrapper implements InvocationHandler {
             Instrumenter<KafkaProducerRequest, RecordMetadata> instrumenter,
             OpenTelemetry openTelemetry,
             KafkaInstruments instruments,
-            TelemetryFailures failures) {
+            TelemetryFailures failures,
+            Scrubber scrubber) {
         this.delegate = delegate;
         this.instrumenter = instrumenter;
         this.openTelemetry = openTelemetry;
         this.instruments = instruments;
         this.failures = failures;
+        this.scrubber = scrubber;
         this.clientId = clientId(delegate, failures);
     }
 
@@ -71,11 +76,12 @@ public final class ProducerWrapper implements InvocationHandler {
             Instrumenter<KafkaProducerRequest, RecordMetadata> instrumenter,
             OpenTelemetry openTelemetry,
             KafkaInstruments instruments,
-            TelemetryFailures failures) {
+            TelemetryFailures failures,
+            Scrubber scrubber) {
         return (Producer<K, V>) Proxy.newProxyInstance(
                 ProducerWrapper.class.getClassLoader(),
                 new Class<?>[] {Producer.class},
-                new ProducerWrapper(delegate, instrumenter, openTelemetry, instruments, failures));
+                new ProducerWrapper(delegate, instrumenter, openTelemetry, instruments, failures, scrubber));
     }
 
     @Override
@@ -123,7 +129,12 @@ public final class ProducerWrapper implements InvocationHandler {
             try {
                 recordSent(topic, start, exception);
                 if (ctx != null) {
-                    instrumenter.end(ctx, req, metadata, exception);
+                    // A failed send's exception is recorded scrubbed (its message may quote the record).
+                    instrumenter.end(
+                            exception == null ? ctx : ScrubbedExceptions.recordingScrubbed(ctx, scrubber),
+                            req,
+                            metadata,
+                            exception);
                 }
             } catch (RuntimeException e) {
                 failures.failed("producer span", e);
@@ -146,7 +157,7 @@ public final class ProducerWrapper implements InvocationHandler {
             try {
                 recordSent(topic, start, e);
                 if (ctx != null) {
-                    instrumenter.end(ctx, req, null, e);
+                    instrumenter.end(ScrubbedExceptions.recordingScrubbed(ctx, scrubber), req, null, e);
                 }
             } catch (RuntimeException t) {
                 failures.failed("producer span", t);

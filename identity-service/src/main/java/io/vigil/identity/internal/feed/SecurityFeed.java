@@ -281,7 +281,9 @@ public final class SecurityFeed implements AutoCloseable {
                 if (token == null && v.length() > BEARER_PROTOCOL.length()) {
                     token = v.substring(BEARER_PROTOCOL.length());
                 }
-            } else if (selected == null && !v.isEmpty()) {
+            } else if (v.equals(PROTOCOL)) {
+                // Only the protocol the feed speaks is selected: echoing whatever a client offered first would agree
+                // to a protocol the server does not speak (and repeat the client's text in the response).
                 selected = v;
             }
         }

@@ -1,0 +1,71 @@
+package io.vigil.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.vigil.test.VigilExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The smallest service answers its two paths, and everything else with problem+json, not the JDK's HTML. */
+class HelloServiceTest {
+    @RegisterExtension
+    final VigilExtension telemetry = VigilExtension.create();
+
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private HttpServer server;
+    private URI base;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HelloService.serve(telemetry.runtime(), 0);
+        base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private HttpResponse<String> send(String method, String path) throws Exception {
+        return client.send(
+                HttpRequest.newBuilder(base.resolve(path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void helloAndMetricsAnswer() throws Exception {
+        HttpResponse<String> hello = send("GET", "/hello");
+        assertThat(hello.statusCode()).isEqualTo(200);
+        assertThat(hello.body()).startsWith("hello, trace ");
+        HttpResponse<String> metrics = send("GET", "/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("app_info");
+    }
+
+    @Test
+    void otherPathsAndMethodsAreProblemJson() throws Exception {
+        for (String path : new String[] {"/", "/nope", "/hellooo", "/hello/x", "/metrics/x", "/metricsXYZ"}) {
+            HttpResponse<String> r = send("GET", path);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            assertThat(r.headers().firstValue("Content-Type")).as(path).hasValue("application/problem+json");
+            assertThat(r.body()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404}");
+        }
+        HttpResponse<String> delete = send("DELETE", "/hello");
+        assertThat(delete.statusCode()).isEqualTo(405);
+        assertThat(delete.headers().firstValue("Allow")).hasValue("GET");
+        assertThat(delete.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(send("POST", "/metrics").statusCode()).isEqualTo(405);
+    }
+}
