@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
@@ -154,8 +155,14 @@ public final class Main {
      * the service, but none is ignored silently.
      */
     static VigilConsole startConsoleIfNoCollector(Map<String, String> env, List<String> warnings) {
-        boolean collector = !env.getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT", "").isBlank()
-                || !env.getOrDefault("TEMPO_ENDPOINT", "").isBlank();
+        // A signal's own endpoint counts: its signal goes to that collector, and the console would show a part.
+        boolean collector = Stream.of(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        "TEMPO_ENDPOINT",
+                        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                        "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")
+                .anyMatch(name -> !env.getOrDefault(name, "").isBlank());
         // ENABLE_OBSERVABILITY's own warning comes from the telemetry configuration, which reads it too.
         boolean off = !bool(env, "ENABLE_OBSERVABILITY", true, new ArrayList<>())
                 || !bool(env, "VIGIL_CONSOLE", true, collector ? new ArrayList<>() : warnings);

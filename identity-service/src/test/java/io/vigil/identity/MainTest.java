@@ -141,6 +141,10 @@ class MainTest {
                 .isNull();
         assertThat(Main.startConsoleIfNoCollector(Map.of("TEMPO_ENDPOINT", "http://tempo:4317")))
                 .isNull();
+        // A signal's own collector: that signal goes there, so the console would show only part of the telemetry.
+        assertThat(Main.startConsoleIfNoCollector(
+                        Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://tempo:4318/v1/traces")))
+                .isNull();
         assertThat(Main.startConsoleIfNoCollector(Map.of("VIGIL_CONSOLE", "false")))
                 .isNull();
         assertThat(Main.startConsoleIfNoCollector(Map.of("ENABLE_OBSERVABILITY", "false")))

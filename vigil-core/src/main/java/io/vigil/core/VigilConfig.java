@@ -129,6 +129,24 @@ public final class VigilConfig {
         return otlpEndpoint;
     }
 
+    /**
+     * Where {@code signal} is exported over OTLP: its own endpoint ({@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}, {@code
+     * …_METRICS_…}, {@code …_LOGS_…}, used as given, as OpenTelemetry defines it), else {@link #otlpEndpoint()}; empty:
+     * that signal is not exported over OTLP. A signal's own endpoint exports it even without the general one (traces to
+     * Tempo, metrics scraped, say).
+     */
+    public Optional<URI> otlpEndpoint(OtlpSignal signal) {
+        String own = otelProperties.get(signal.endpointProperty());
+        if (own != null && !own.isBlank()) {
+            try {
+                return Optional.of(new URI(own.strip()));
+            } catch (java.net.URISyntaxException e) {
+                return otlpEndpoint; // the SDK refuses it too, and Vigil's own settings apply then
+            }
+        }
+        return otlpEndpoint;
+    }
+
     /** The OTLP protocol ({@code OTEL_EXPORTER_OTLP_PROTOCOL}); unless set, gRPC on port 4317, else HTTP/protobuf. */
     public OtlpProtocol otlpProtocol() {
         return otlpProtocol;
@@ -370,9 +388,19 @@ public final class VigilConfig {
         return new Builder(this);
     }
 
-    /** Whether anything is exported over OTLP. */
+    /** Whether anything is exported over OTLP: an endpoint, the general one or a signal's own, is configured. */
     public boolean otlpExportEnabled() {
-        return enabled && otlpEndpoint.isPresent();
+        for (OtlpSignal signal : OtlpSignal.values()) {
+            if (otlpExportEnabled(signal)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code signal} is exported over OTLP: {@link #otlpEndpoint(OtlpSignal)} is set. */
+    public boolean otlpExportEnabled(OtlpSignal signal) {
+        return enabled && otlpEndpoint(signal).isPresent();
     }
 
     /** One readable line describing the effective configuration, for the start-up log. */
@@ -380,7 +408,7 @@ public final class VigilConfig {
         if (!enabled) {
             return "Vigil telemetry disabled (ENABLE_OBSERVABILITY=false): no-op, nothing exported";
         }
-        String otlp = otlpEndpoint
+        String otlp = otlpEndpoint(OtlpSignal.TRACES)
                 .map(e -> "otlp " + otlpProtocol.otelName() + " " + e)
                 .orElse("no otlp export");
         String traces = tracingEnabled
@@ -388,8 +416,9 @@ public final class VigilConfig {
                 : "traces[off]";
         String metrics = metricsEnabled
                 ? "metrics[prometheus " + metricsPath
-                        + otlpEndpoint
-                                .map(e -> ", otlp every " + seconds(metricsCollectionInterval))
+                        + otlpEndpoint(OtlpSignal.METRICS)
+                                .map(e -> ", otlp every " + seconds(metricsCollectionInterval)
+                                        + (e.equals(otlpEndpoint.orElse(null)) ? "" : " to " + e))
                                 .orElse("")
                         + "]"
                 : "metrics[off]";
@@ -689,6 +718,11 @@ public final class VigilConfig {
             tracingEnabled = src.get(CoreVariables.TRACING_ENABLED, tracingEnabled);
             otlpEndpoint = src.get(CoreVariables.OTLP_ENDPOINT, otlpEndpoint);
             otlpProtocol = src.get(CoreVariables.OTLP_PROTOCOL, otlpProtocol);
+            // A signal's own endpoint reaches the SDK as its otel.* property (below); read here only to be validated,
+            // so a bad one is one warning and left out, as the general endpoint's is.
+            src.get(CoreVariables.OTLP_TRACES_ENDPOINT);
+            src.get(CoreVariables.OTLP_METRICS_ENDPOINT);
+            src.get(CoreVariables.OTLP_LOGS_ENDPOINT);
             String sampler = src.get(CoreVariables.TRACES_SAMPLER);
             boolean ratioSampler = sampler == null || sampler.endsWith("traceidratio");
             traceSampleRate = src.get(

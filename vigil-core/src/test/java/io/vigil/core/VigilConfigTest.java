@@ -192,6 +192,39 @@ class VigilConfigTest {
     }
 
     @Test
+    void aSignalsOwnOtlpEndpointExportsThatSignalWithOrWithoutTheGeneralOne() {
+        VigilConfig alone = VigilConfig.fromEnvironment(
+                Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://tempo:4318/v1/traces"));
+        assertThat(alone.warnings()).isEmpty();
+        assertThat(alone.otlpEndpoint()).isEmpty();
+        assertThat(alone.otlpEndpoint(OtlpSignal.TRACES)).contains(URI.create("http://tempo:4318/v1/traces"));
+        assertThat(alone.otlpEndpoint(OtlpSignal.METRICS)).isEmpty();
+        assertThat(alone.otlpExportEnabled()).isTrue();
+        assertThat(alone.otlpExportEnabled(OtlpSignal.LOGS)).isFalse();
+        assertThat(alone.summary()).contains("traces[otlp http/protobuf http://tempo:4318/v1/traces");
+        assertThat(io.vigil.core.internal.SdkFactory.properties(alone))
+                .containsEntry("otel.traces.exporter", "otlp")
+                .containsEntry("otel.metrics.exporter", "none")
+                .containsEntry("otel.logs.exporter", "none")
+                .containsEntry("otel.exporter.otlp.traces.endpoint", "http://tempo:4318/v1/traces")
+                .doesNotContainKey("otel.exporter.otlp.endpoint");
+
+        VigilConfig refined = VigilConfig.fromEnvironment(Map.of(
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318",
+                "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://logs:4318/v1/logs"));
+        assertThat(refined.warnings()).isEmpty();
+        assertThat(refined.otlpEndpoint(OtlpSignal.LOGS)).contains(URI.create("http://logs:4318/v1/logs"));
+        assertThat(refined.otlpEndpoint(OtlpSignal.TRACES)).contains(URI.create("http://collector:4318"));
+
+        VigilConfig bad = VigilConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "collector:4318"));
+        assertThat(bad.warnings())
+                .containsExactly("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT='collector:4318' is not an http(s)://host[:port]"
+                        + " URL; using OTEL_EXPORTER_OTLP_ENDPOINT's");
+        assertThat(bad.otlpExportEnabled()).isFalse();
+        assertThat(bad.otelProperties()).doesNotContainKey("otel.exporter.otlp.metrics.endpoint");
+    }
+
+    @Test
     void pyroscopeServerAddressAcceptsAFileDirectoryForLocalProfiles() {
         VigilConfig absolute = VigilConfig.fromEnvironment(Map.of("PYROSCOPE_SERVER_ADDRESS", "file:///var/profiles"));
         VigilConfig relative = VigilConfig.fromEnvironment(Map.of("PYROSCOPE_SERVER_ADDRESS", "file:profiles"));

@@ -95,4 +95,46 @@ class VigilExportTest {
             assertThat(receiver.spans()).hasSize(100);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aSignalsOwnEndpointAloneExportsThatSignalAndNoOther() throws Exception {
+        try (OtlpReceiver receiver = OtlpReceiver.http();
+                Vigil vigil = Vigil.builder()
+                        .environment(Map.of(
+                                // As OpenTelemetry defines it: the URL as given, path included; no general endpoint.
+                                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint() + "/v1/traces",
+                                "OTEL_BSP_SCHEDULE_DELAY", "50",
+                                "OTEL_BLRP_SCHEDULE_DELAY", "50",
+                                "OTEL_METRIC_EXPORT_INTERVAL", "100"))
+                        .runtimeMetrics(false)
+                        .build()) {
+            assertThat(vigil.config().warnings()).isEmpty();
+            assertThat(vigil.config().otlpExportEnabled(OtlpSignal.TRACES)).isTrue();
+            assertThat(vigil.config().otlpExportEnabled(OtlpSignal.METRICS)).isFalse();
+            assertThat(vigil.config().otlpExportEnabled(OtlpSignal.LOGS)).isFalse();
+            vigil.openTelemetry()
+                    .getTracer("test")
+                    .spanBuilder("to-tempo")
+                    .startSpan()
+                    .end();
+            vigil.openTelemetry()
+                    .getMeter("test")
+                    .counterBuilder("scraped_only_total")
+                    .build()
+                    .add(1);
+            vigil.openTelemetry()
+                    .getLogsBridge()
+                    .get("test")
+                    .logRecordBuilder()
+                    .setBody("stdout only")
+                    .emit();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.spans().isEmpty());
+            assertThat(receiver.spans().getFirst().span().getName()).isEqualTo("to-tempo");
+            // Flushing everything leaves nothing else on the way: metrics and logs were never sent.
+            assertThat(vigil.shutdown(Duration.ofSeconds(5))).isTrue();
+            assertThat(receiver.metrics()).isEmpty();
+            assertThat(receiver.logs()).isEmpty();
+        }
+    }
 }

@@ -13,6 +13,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.vigil.core.LogFormat;
 import io.vigil.core.LogLevel;
+import io.vigil.core.OtlpSignal;
 import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
@@ -251,14 +252,15 @@ public final class VigilLogging implements AutoCloseable {
     }
 
     /**
-     * Whether log events go to the OpenTelemetry logs pipeline: an OTLP endpoint is configured and the standard
+     * Whether log events go to the OpenTelemetry logs pipeline: an OTLP endpoint for logs (the general one or {@code
+     * OTEL_EXPORTER_OTLP_LOGS_ENDPOINT}) is configured and the standard
      * {@code OTEL_LOGS_EXPORTER} is not {@code none}. With {@code none} the SDK exports no log records, so the bridge
      * (event mapping, MDC and key-value capture, scrubbing, on every line) is not installed at all: the lines still go
      * to stdout (and Loki) as configured.
      */
     static boolean otlpLogsExported(VigilConfig config) {
         String exporter = config.otelProperties().get("otel.logs.exporter");
-        return config.otlpExportEnabled()
+        return config.otlpExportEnabled(OtlpSignal.LOGS)
                 && (exporter == null || !exporter.strip().equalsIgnoreCase("none"));
     }
 

@@ -53,6 +53,20 @@ public final class CoreVariables {
     public static final ConfigVariable<URI> OTLP_ENDPOINT = ConfigVariable.of(
                     "OTEL_EXPORTER_OTLP_ENDPOINT", httpUri(), (URI) null, "TEMPO_ENDPOINT")
             .shownAs(v -> v == null ? "no OTLP export" : v.toString());
+    /**
+     * A signal's own endpoint, used as given (with its path, e.g. {@code http://tempo:4318/v1/traces}), as OpenTelemetry
+     * defines it; it exports that signal over OTLP with or without the general endpoint. {@code null}: the general one.
+     */
+    public static final ConfigVariable<URI> OTLP_TRACES_ENDPOINT = signalEndpoint("TRACES");
+
+    public static final ConfigVariable<URI> OTLP_METRICS_ENDPOINT = signalEndpoint("METRICS");
+    public static final ConfigVariable<URI> OTLP_LOGS_ENDPOINT = signalEndpoint("LOGS");
+
+    private static ConfigVariable<URI> signalEndpoint(String signal) {
+        return ConfigVariable.of("OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT", httpUri(), (URI) null)
+                .shownAs(v -> v == null ? "OTEL_EXPORTER_OTLP_ENDPOINT's" : v.toString());
+    }
+
     /** {@code null}: chosen by the endpoint's port (4317 gRPC, else HTTP/protobuf). */
     public static final ConfigVariable<OtlpProtocol> OTLP_PROTOCOL = ConfigVariable.of(
                     "OTEL_EXPORTER_OTLP_PROTOCOL",

@@ -24,6 +24,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.vigil.core.OtlpSignal;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import java.io.Closeable;
@@ -85,21 +86,24 @@ public final class SdkFactory {
     public static Map<String, String> properties(VigilConfig config) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("otel.service.name", config.serviceName());
-        boolean otlp = config.otlpEndpoint().isPresent();
+        // Each signal by its own endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, passed through below) or the general
+        // one.
         StringJoiner traces = new StringJoiner(",");
-        if (config.tracingEnabled() && otlp) {
+        if (config.tracingEnabled() && config.otlpExportEnabled(OtlpSignal.TRACES)) {
             traces.add("otlp");
         }
         if (config.tracingEnabled() && config.traceConsoleExport()) {
             traces.add("console");
         }
         p.put("otel.traces.exporter", traces.length() == 0 ? "none" : traces.toString());
-        p.put("otel.metrics.exporter", config.metricsEnabled() && otlp ? "otlp" : "none");
-        p.put("otel.logs.exporter", otlp ? "otlp" : "none");
-        config.otlpEndpoint().ifPresent(endpoint -> {
-            p.put("otel.exporter.otlp.endpoint", endpoint.toString());
+        p.put(
+                "otel.metrics.exporter",
+                config.metricsEnabled() && config.otlpExportEnabled(OtlpSignal.METRICS) ? "otlp" : "none");
+        p.put("otel.logs.exporter", config.otlpExportEnabled(OtlpSignal.LOGS) ? "otlp" : "none");
+        config.otlpEndpoint().ifPresent(endpoint -> p.put("otel.exporter.otlp.endpoint", endpoint.toString()));
+        if (config.otlpExportEnabled()) {
             p.put("otel.exporter.otlp.protocol", config.otlpProtocol().otelName());
-        });
+        }
         if (config.tracingEnabled()) {
             p.put("otel.traces.sampler", "parentbased_traceidratio");
             p.put("otel.traces.sampler.arg", Double.toString(config.traceSampleRate()));
@@ -117,6 +121,11 @@ public final class SdkFactory {
         p.put(SDK_TELEMETRY_VERSION, "latest");
         p.putAll(config.otelProperties());
         return p;
+    }
+
+    /** Where {@code signal} goes, for the export-outage lines: its endpoint, or {@code -}. */
+    private static String destination(VigilConfig config, OtlpSignal signal) {
+        return config.otlpEndpoint(signal).map(Object::toString).orElse("-");
     }
 
     /** {@link #properties} without the {@code OTEL_*} variables passed through: only what Vigil set. */
@@ -153,11 +162,10 @@ public final class SdkFactory {
             Map<String, String> properties,
             InProcess inProcess,
             java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
-        String destination = config.otlpEndpoint().map(Object::toString).orElse("-");
         List<ExportHealth> health = new ArrayList<>();
-        ExportHealth spans = new ExportHealth("span", destination);
-        ExportHealth metrics = new ExportHealth("metric", destination);
-        ExportHealth logs = new ExportHealth("log", destination);
+        ExportHealth spans = new ExportHealth("span", destination(config, OtlpSignal.TRACES));
+        ExportHealth metrics = new ExportHealth("metric", destination(config, OtlpSignal.METRICS));
+        ExportHealth logs = new ExportHealth("log", destination(config, OtlpSignal.LOGS));
         health.add(spans);
         health.add(metrics);
         health.add(logs);
