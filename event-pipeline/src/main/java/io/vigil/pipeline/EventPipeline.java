@@ -11,6 +11,7 @@ import io.vigil.pipeline.internal.PortInUseException;
 import io.vigil.pipeline.internal.S3EventStore;
 import io.vigil.pipeline.internal.Signals;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -202,7 +203,35 @@ public final class EventPipeline implements AutoCloseable {
     }
 
     /** Runs the pipeline until SIGTERM. */
+    static final String USAGE = "usage: java -jar event-pipeline.jar   (the ingest API and the consumer; configured by"
+            + " environment variables: PORT, METRICS_PORT, KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, …, see README)";
+
+    /**
+     * What the command line asks for: -1 to start the pipeline, else the exit code once answered. The pipeline takes
+     * no arguments: {@code --help} used to start it (and a port in use then made it exit 1).
+     */
+    static int commandLine(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            return -1;
+        }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            out.println(USAGE);
+            return 0;
+        }
+        err.println("event-pipeline: unexpected argument " + args[0]
+                + " (the pipeline is configured by environment variables; see --help)");
+        err.println(USAGE);
+        return 2;
+    }
+
     public static void main(String[] args) {
+        int code = commandLine(args, System.out, System.err);
+        if (code == 0) {
+            return;
+        }
+        if (code > 0) {
+            System.exit(code);
+        }
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("SERVICE_NAME", "event-pipeline");
         Vigil vigil = Vigil.builder().environment(env).build();

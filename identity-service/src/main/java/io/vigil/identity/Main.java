@@ -12,6 +12,7 @@ import io.vigil.logback.VigilLogging;
 import io.vigil.profiling.VigilProfiling;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -37,10 +38,12 @@ public final class Main {
         if (args.length > 0 && args[0].equals("traffic")) {
             System.exit(TrafficGenerator.run(Arrays.copyOfRange(args, 1, args.length)));
         }
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("usage: java -jar identity-service.jar [traffic --url URL --duration SECONDS"
-                    + " [--concurrency N] [--admin-email E --admin-password P]]");
+        int code = commandLine(args, System.out, System.err);
+        if (code == 0) {
             return;
+        }
+        if (code > 0) {
+            System.exit(code);
         }
         try {
             serve();
@@ -49,6 +52,30 @@ public final class Main {
             // telemetry's and the console's threads would keep a process alive that serves nothing.
             exitOnFailedStart(e);
         }
+    }
+
+    static final String USAGE = "usage: java -jar identity-service.jar          (the service; configured by environment"
+            + " variables: PORT, DATABASE_URL, ADMIN_EMAIL, …, see README)\n"
+            + "       java -jar identity-service.jar traffic --url URL --duration SECONDS [options]"
+            + " (traffic --help lists them)";
+
+    /**
+     * What the command line (other than {@code traffic}) asks for: -1 to start the service, else the exit code once
+     * answered. The service takes no arguments, so one given ({@code --port 9000}) was silently ignored: now it is one
+     * line and exit code 2, as a bad setting is.
+     */
+    static int commandLine(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            return -1;
+        }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            out.println(USAGE);
+            return 0;
+        }
+        err.println("identity-service: unexpected argument " + args[0]
+                + " (the service is configured by environment variables; see --help)");
+        err.println(USAGE);
+        return 2;
     }
 
     private static void serve() throws InterruptedException {
