@@ -689,6 +689,20 @@ public final class VigilConfig {
             tracingEnabled = src.get(CoreVariables.TRACING_ENABLED, tracingEnabled);
             otlpEndpoint = src.get(CoreVariables.OTLP_ENDPOINT, otlpEndpoint);
             otlpProtocol = src.get(CoreVariables.OTLP_PROTOCOL, otlpProtocol);
+            if (otlpEndpoint == null) {
+                // Export is switched on by the general endpoint only; a signal's own endpoint alone used to be dropped
+                // without a word (the SDK never sees it: its exporters are "none"), which reads as a broken collector.
+                for (String signal : new String[] {"TRACES", "METRICS", "LOGS"}) {
+                    String name = "OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT";
+                    if (src.raw(name) != null) {
+                        src.warn(
+                                name,
+                                src.raw(name),
+                                "is only used with OTEL_EXPORTER_OTLP_ENDPOINT (or TEMPO_ENDPOINT) set",
+                                "no OTLP export");
+                    }
+                }
+            }
             String sampler = src.get(CoreVariables.TRACES_SAMPLER);
             boolean ratioSampler = sampler == null || sampler.endsWith("traceidratio");
             traceSampleRate = src.get(

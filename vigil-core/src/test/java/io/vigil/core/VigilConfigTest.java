@@ -192,6 +192,24 @@ class VigilConfigTest {
     }
 
     @Test
+    void aSignalsOwnOtlpEndpointAloneIsReportedNotSilentlyDropped() {
+        VigilConfig alone = VigilConfig.fromEnvironment(
+                Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:4318/v1/traces"));
+        assertThat(alone.otlpEndpoint()).isEmpty();
+        assertThat(alone.warnings())
+                .containsExactly(
+                        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT='http://collector:4318/v1/traces' is only used with"
+                                + " OTEL_EXPORTER_OTLP_ENDPOINT (or TEMPO_ENDPOINT) set; using no OTLP export");
+        // With the general endpoint set, it refines that signal's destination as the SDK defines: no warning.
+        VigilConfig refined = VigilConfig.fromEnvironment(Map.of(
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318",
+                "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://logs:4318/v1/logs"));
+        assertThat(refined.warnings()).isEmpty();
+        assertThat(refined.otelProperties())
+                .containsEntry("otel.exporter.otlp.logs.endpoint", "http://logs:4318/v1/logs");
+    }
+
+    @Test
     void pyroscopeServerAddressAcceptsAFileDirectoryForLocalProfiles() {
         VigilConfig absolute = VigilConfig.fromEnvironment(Map.of("PYROSCOPE_SERVER_ADDRESS", "file:///var/profiles"));
         VigilConfig relative = VigilConfig.fromEnvironment(Map.of("PYROSCOPE_SERVER_ADDRESS", "file:profiles"));
