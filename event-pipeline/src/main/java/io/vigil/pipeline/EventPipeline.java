@@ -232,11 +232,26 @@ public final class EventPipeline implements AutoCloseable {
         if (code > 0) {
             System.exit(code);
         }
+        // SIGTERM (and Ctrl-C) ask for an orderly stop, run on the main thread, after which the process exits 0, as
+        // identity-service does: a requested stop is a success. Left to the JVM, SIGTERM would exit 143 — also while
+        // starting, when no shutdown hook ran at all and the start's last log lines were lost. So the handlers come
+        // before anything logs; a stop asked for while starting is honoured once the start is done.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        List<String> unhandled = new ArrayList<>();
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signals.onSignal(name, stopRequested::countDown);
+            } catch (IllegalArgumentException e) {
+                // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
+                unhandled.add("SIG" + name + " not handled: " + e.getMessage());
+            }
+        }
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("SERVICE_NAME", "event-pipeline");
         Vigil vigil = Vigil.builder().environment(env).build();
         VigilLogging logging = VigilLogging.install(vigil);
         quietLibraries();
+        unhandled.forEach(vigil.loggerFactory().getLogger(EventPipeline.class.getName())::debug);
         EventPipeline pipeline;
         try {
             pipeline = start(vigil, env);
@@ -244,16 +259,8 @@ public final class EventPipeline implements AutoCloseable {
             exitOnFailedStart(vigil, logging, e);
             return;
         }
-        // SIGTERM (and Ctrl-C) ask for an orderly stop, run here on the main thread, after which the process exits 0,
-        // as identity-service does: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                Signals.onSignal(name, stopRequested::countDown);
-            } catch (IllegalArgumentException e) {
-                // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
-                pipeline.log.debug("SIG{} not handled: {}", name, e.getMessage());
-            }
+        if (stopRequested.getCount() == 0) {
+            pipeline.log.info("Shutdown: requested while starting; stopping now");
         }
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {

@@ -79,6 +79,19 @@ public final class Main {
     }
 
     private static void serve() throws InterruptedException {
+        // SIGTERM (and Ctrl-C) ask for a graceful stop, run on the main thread, after which the process exits 0: a
+        // requested stop is a success. Left to the JVM, SIGTERM would exit 143 — also before the service is up, when
+        // it ran no shutdown hook at all: the start's last log lines, still in the hand-off, were lost with it. So the
+        // handlers come first; a stop asked for while starting is honoured once the start is done.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                onSignal(name, stopRequested::countDown);
+            } catch (IllegalArgumentException e) {
+                // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
+                LoggerFactory.getLogger(Main.class).debug("SIG{} not handled: {}", name, e.getMessage());
+            }
+        }
         // java.util.logging (the OpenTelemetry SDK's own warnings) goes through the same lines as the rest.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
@@ -119,16 +132,8 @@ public final class Main {
         }
         IdentityService service = IdentityService.start(
                 IdentityConfig.fromEnvironment(env), SecurityFeedConfig.fromEnvironment(env), vigil);
-        // SIGTERM (and Ctrl-C) ask for a graceful stop, run here on the main thread, after which the
-        // process exits 0: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                onSignal(name, stopRequested::countDown);
-            } catch (IllegalArgumentException e) {
-                // Reserved (-Xrs, or ignored by the parent): the shutdown hook below still stops in order.
-                LoggerFactory.getLogger(Main.class).debug("SIG{} not handled: {}", name, e.getMessage());
-            }
+        if (stopRequested.getCount() == 0) {
+            LoggerFactory.getLogger(Main.class).info("Shutdown: requested while starting; stopping now");
         }
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
