@@ -5,21 +5,31 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.vigil.core.MetricsScrape;
 import io.vigil.core.Vigil;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** The smallest Vigil service: one traced endpoint and {@code /metrics}, configured by the environment. */
 public final class HelloService {
+    private HelloService() {}
+
     public static void main(String[] args) throws Exception {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install(); // OpenTelemetry logs through java.util.logging
         Vigil vigil = Vigil.start();
         Runtime.getRuntime().addShutdownHook(new Thread(vigil::close));
-        Tracer tracer = vigil.openTelemetry().getTracer("hello");
-
         int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8000"));
+        HttpServer server = serve(vigil, port);
+        System.out.println(
+                "Listening on http://localhost:" + server.getAddress().getPort() + "/hello and " + metricsPath(vigil));
+    }
+
+    /** Starts the service on {@code port} (0: any free one): {@code /hello} and the metrics path. */
+    static HttpServer serve(Vigil vigil, int port) throws IOException {
+        Tracer tracer = vigil.openTelemetry().getTracer("hello");
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/hello", exchange -> {
@@ -31,7 +41,7 @@ public final class HelloService {
             exchange.close();
             span.end();
         });
-        server.createContext(vigil.config().metricsPath(), exchange -> {
+        server.createContext(metricsPath(vigil), exchange -> {
             MetricsScrape scrape =
                     vigil.metricsEndpoint().scrape(exchange.getRequestHeaders().getFirst("Accept"));
             exchange.getResponseHeaders().set("Content-Type", scrape.contentType());
@@ -40,7 +50,20 @@ public final class HelloService {
             exchange.close();
         });
         server.start();
-        System.out.println("Listening on http://localhost:" + port + "/hello and "
-                + vigil.config().metricsPath());
+        return server;
+    }
+
+    /**
+     * {@code METRICS_ENDPOINT}, unless it names {@code /hello}: the JDK server refused a second context on that path
+     * and the service died with a stack trace, while a telemetry setting must never stop a service.
+     */
+    static String metricsPath(Vigil vigil) {
+        String path = vigil.config().metricsPath();
+        if (path.equals("/hello")) {
+            LoggerFactory.getLogger(HelloService.class)
+                    .warn("METRICS_ENDPOINT=/hello is this service's own path; serving the metrics at /metrics");
+            return "/metrics";
+        }
+        return path;
     }
 }
