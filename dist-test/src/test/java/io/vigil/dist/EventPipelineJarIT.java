@@ -139,6 +139,35 @@ class EventPipelineJarIT {
     }
 
     /**
+     * SIGTERM while the pipeline is still starting (its embedded broker, its schema): it was the JVM's default, exit
+     * code 143 without any shutdown hook, the start's last log lines lost. Now the start finishes and the pipeline
+     * stops in order, exit code 0. (Sent at the first log line; should the start win the race, this is the ordinary
+     * stop, which must end the same way.)
+     */
+    @Test
+    void aStopAskedForWhileStartingEndsInOrderWithExitCode0() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "0");
+        env.put("METRICS_PORT", "0");
+        env.put("LOG_FORMAT", "json");
+        env.put("DATA_DIR", tmp.resolve("data").toString());
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work"), env)) {
+            await("the first log line")
+                    .atMost(ShippedJar.START_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(5))
+                    .failFast("the process ended", () -> !service.isAlive())
+                    .until(() -> !service.stdout().isEmpty());
+            assertThat(service.stop())
+                    .as("exit code; stdout %s", service.stdout())
+                    .isZero();
+            assertThat(service.jsonLines())
+                    .extracting(l -> l.get("message").asText())
+                    .contains("Shutdown: flushing telemetry");
+            service.assertNoWarningsOnStderr();
+        }
+    }
+
+    /**
      * A bad value is one ERROR line naming the variable and exit code 2, as identity-service does, and it is found
      * before anything starts: {@code METRICS_PORT=-1} used to be noticed only after the embedded broker had started
      * (plain text on stderr, exit 1, and the broker's shutdown on the way out).

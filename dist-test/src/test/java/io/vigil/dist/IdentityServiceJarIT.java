@@ -170,6 +170,32 @@ class IdentityServiceJarIT {
         }
     }
 
+    /**
+     * SIGTERM while the service is still starting (a rollout, a liveness probe giving up): it was the JVM's default,
+     * exit code 143 without any shutdown hook, and the start's last log lines still in the hand-off were lost. Now the
+     * start finishes and the service stops in order, exit code 0. (The signal is sent at the first log line, before the
+     * database is migrated and the port opens; on a machine that starts faster than the signal arrives, this is the
+     * ordinary stop, which must end the same way.)
+     */
+    @Test
+    void aStopAskedForWhileStartingEndsInOrderWithExitCode0() throws Exception {
+        try (ShippedJar service =
+                ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), baseEnvironment())) {
+            await("the first log line")
+                    .atMost(ShippedJar.START_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(5))
+                    .failFast("the process ended", () -> !service.isAlive())
+                    .until(() -> !service.stdout().isEmpty());
+            assertThat(service.stop())
+                    .as("exit code; stdout %s", service.stdout())
+                    .isZero();
+            assertThat(service.jsonLines())
+                    .extracting(l -> l.get("message").asText())
+                    .contains("Shutdown: flushing telemetry");
+            service.assertNoWarningsOnStderr();
+        }
+    }
+
     @Test
     void aConfigurationErrorEndsTheProcessAtOnceWithExitCode2() throws Exception {
         Map<String, String> env = baseEnvironment();

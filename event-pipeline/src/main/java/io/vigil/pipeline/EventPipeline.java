@@ -11,6 +11,7 @@ import io.vigil.pipeline.internal.EventStore;
 import io.vigil.pipeline.internal.LocalEventStore;
 import io.vigil.pipeline.internal.S3EventStore;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -200,7 +201,40 @@ public final class EventPipeline implements AutoCloseable {
     }
 
     /** Runs the pipeline until SIGTERM. */
+    static final String USAGE = "usage: java -jar event-pipeline.jar   (the ingest API and the consumer; configured by"
+            + " environment variables: PORT, METRICS_PORT, KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, …, see README)";
+
+    /**
+     * What the command line asks for: -1 to start the pipeline, else the exit code once answered. The pipeline takes
+     * no arguments: {@code --help} used to start it (and a port in use then made it exit 1).
+     */
+    static int commandLine(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            return -1;
+        }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            out.println(USAGE);
+            return 0;
+        }
+        err.println("event-pipeline: unexpected argument " + args[0]
+                + " (the pipeline is configured by environment variables; see --help)");
+        err.println(USAGE);
+        return 2;
+    }
+
     public static void main(String[] args) {
+        int code = commandLine(args, System.out, System.err);
+        if (code == 0) {
+            return;
+        }
+        if (code > 0) {
+            System.exit(code);
+        }
+        // SIGTERM (and Ctrl-C) ask for an orderly stop, run on the main thread, after which the process exits 0, as
+        // identity-service does: a requested stop is a success. Left to the JVM, SIGTERM would exit 143 — also while
+        // starting, when no shutdown hook ran at all and the start's last log lines were lost. So the handlers come
+        // before anything logs; a stop asked for while starting is honoured once the start is done.
+        OrderlyShutdown shutdown = OrderlyShutdown.listen("event-pipeline");
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("SERVICE_NAME", "event-pipeline");
         Vigil vigil = Vigil.builder().environment(env).build();
@@ -213,11 +247,10 @@ public final class EventPipeline implements AutoCloseable {
             exitOnFailedStart(vigil, logging, e);
             return;
         }
-        // SIGTERM (and Ctrl-C) ask for an orderly stop, run here on the main thread, after which the process exits 0,
-        // as identity-service does: a requested stop is a success. Left to the JVM, SIGTERM would exit 143. Any other
-        // way out (System.exit elsewhere, SIGHUP) still stops in order (a shutdown hook). Each part is bounded on its
-        // own; STOP_BOUND bounds their sum, should one of them hang regardless.
-        OrderlyShutdown.install("event-pipeline", () -> {
+        // Any other way out (System.exit elsewhere, SIGHUP) still stops in order (a shutdown hook). Each part is
+        // bounded
+        // on its own; STOP_BOUND bounds their sum, should one of them hang regardless.
+        shutdown.stopWith(() -> {
                     pipeline.log.info("Shutdown: stopping (at most {} s)", STOP_BOUND.toSeconds());
                     pipeline.close();
                     pipeline.log.info("Shutdown: flushing telemetry");

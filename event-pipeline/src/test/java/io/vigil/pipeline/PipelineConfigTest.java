@@ -3,6 +3,9 @@ package io.vigil.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -49,5 +52,25 @@ class PipelineConfigTest {
         assertThat(PipelineConfig.fromEnvironment(Map.of("CONSUMER_ENABLED", "FALSE"))
                         .consumerEnabled())
                 .isFalse();
+    }
+
+    @Test
+    void helpIsAnsweredAndAnArgumentIsAUsageErrorNotIgnored() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertThat(EventPipeline.commandLine(new String[0], o, e)).isEqualTo(-1); // no arguments: serve
+        assertThat(EventPipeline.commandLine(new String[] {"--help"}, o, e)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .startsWith("usage: java -jar event-pipeline.jar")
+                .contains("environment");
+        assertThat(err.size()).isZero();
+        // was ignored: the service started as if nothing had been said
+        assertThat(EventPipeline.commandLine(new String[] {"--port", "9000"}, o, e))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("event-pipeline: unexpected argument --port")
+                .contains("usage:");
     }
 }

@@ -10,25 +10,42 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** The smallest Vigil service: one traced endpoint and {@code /metrics}, configured by the environment. */
 public final class HelloService {
+    private HelloService() {}
+
     public static void main(String[] args) throws Exception {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install(); // OpenTelemetry logs through java.util.logging
         Vigil vigil = Vigil.start();
         Runtime.getRuntime().addShutdownHook(new Thread(vigil::close));
         int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8000"));
-        serve(vigil, port);
-        System.out.println("Listening on http://localhost:" + port + "/hello and "
-                + vigil.config().metricsPath());
+        HttpServer server = serve(vigil, port);
+        System.out.println(
+                "Listening on http://localhost:" + server.getAddress().getPort() + "/hello and " + metricsPath(vigil));
+    }
+
+    /**
+     * {@code METRICS_ENDPOINT}, unless it names {@code /hello}: the service's own path would hide the metrics, while a
+     * telemetry setting must never break a service.
+     */
+    static String metricsPath(Vigil vigil) {
+        String path = vigil.config().metricsPath();
+        if (path.equals("/hello")) {
+            LoggerFactory.getLogger(HelloService.class)
+                    .warn("METRICS_ENDPOINT=/hello is this service's own path; serving the metrics at /metrics");
+            return "/metrics";
+        }
+        return path;
     }
 
     /** Serves {@code GET /hello} and the metrics on {@code port} (0: any free one); returns the started server. */
     static HttpServer serve(Vigil vigil, int port) throws IOException {
         Tracer tracer = vigil.openTelemetry().getTracer("hello");
-        String metricsPath = vigil.config().metricsPath();
+        String metricsPath = metricsPath(vigil);
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         // One context for every path: the JDK's contexts match by prefix (/hellooo, /metrics/x) and answer what

@@ -3,12 +3,14 @@ package io.vigil.example;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.vigil.core.Vigil;
 import io.vigil.test.VigilExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,12 +24,10 @@ class HelloServiceTest {
     private final HttpClient client =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private HttpServer server;
-    private URI base;
 
     @BeforeEach
     void start() throws Exception {
         server = HelloService.serve(telemetry.runtime(), 0);
-        base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
     @AfterEach
@@ -35,9 +35,10 @@ class HelloServiceTest {
         server.stop(0);
     }
 
-    private HttpResponse<String> send(String method, String path) throws Exception {
+    private HttpResponse<String> send(HttpServer on, String method, String path) throws Exception {
         return client.send(
-                HttpRequest.newBuilder(base.resolve(path))
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + on.getAddress().getPort() + path))
                         .method(method, HttpRequest.BodyPublishers.noBody())
                         .timeout(Duration.ofSeconds(10))
                         .build(),
@@ -46,10 +47,10 @@ class HelloServiceTest {
 
     @Test
     void helloAndMetricsAnswer() throws Exception {
-        HttpResponse<String> hello = send("GET", "/hello");
+        HttpResponse<String> hello = send(server, "GET", "/hello");
         assertThat(hello.statusCode()).isEqualTo(200);
         assertThat(hello.body()).startsWith("hello, trace ");
-        HttpResponse<String> metrics = send("GET", "/metrics");
+        HttpResponse<String> metrics = send(server, "GET", "/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("app_info");
     }
@@ -57,15 +58,32 @@ class HelloServiceTest {
     @Test
     void otherPathsAndMethodsAreProblemJson() throws Exception {
         for (String path : new String[] {"/", "/nope", "/hellooo", "/hello/x", "/metrics/x", "/metricsXYZ"}) {
-            HttpResponse<String> r = send("GET", path);
+            HttpResponse<String> r = send(server, "GET", path);
             assertThat(r.statusCode()).as(path).isEqualTo(404);
             assertThat(r.headers().firstValue("Content-Type")).as(path).hasValue("application/problem+json");
             assertThat(r.body()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404}");
         }
-        HttpResponse<String> delete = send("DELETE", "/hello");
+        HttpResponse<String> delete = send(server, "DELETE", "/hello");
         assertThat(delete.statusCode()).isEqualTo(405);
         assertThat(delete.headers().firstValue("Allow")).hasValue("GET");
         assertThat(delete.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-        assertThat(send("POST", "/metrics").statusCode()).isEqualTo(405);
+        assertThat(send(server, "POST", "/metrics").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void aMetricsEndpointOnItsOwnPathIsNoReasonToDie() throws Exception {
+        // METRICS_ENDPOINT=/hello ended main with IllegalArgumentException: cannot add context to list
+        try (Vigil vigil = Vigil.builder()
+                .environment(Map.of("METRICS_ENDPOINT", "/hello"))
+                .runtimeMetrics(false)
+                .build()) {
+            HttpServer other = HelloService.serve(vigil, 0);
+            try {
+                assertThat(send(other, "GET", "/hello").body()).startsWith("hello, trace ");
+                assertThat(send(other, "GET", "/metrics").body()).contains("app_info");
+            } finally {
+                other.stop(0);
+            }
+        }
     }
 }

@@ -13,6 +13,7 @@ import io.vigil.logback.VigilLogging;
 import io.vigil.profiling.VigilProfiling;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -35,10 +36,12 @@ public final class Main {
         if (args.length > 0 && args[0].equals("traffic")) {
             System.exit(TrafficGenerator.run(Arrays.copyOfRange(args, 1, args.length)));
         }
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println("usage: java -jar identity-service.jar [traffic --url URL --duration SECONDS"
-                    + " [--concurrency N] [--admin-email E --admin-password P]]");
+        int code = commandLine(args, System.out, System.err);
+        if (code == 0) {
             return;
+        }
+        if (code > 0) {
+            System.exit(code);
         }
         try {
             serve();
@@ -49,7 +52,36 @@ public final class Main {
         }
     }
 
+    static final String USAGE = "usage: java -jar identity-service.jar          (the service; configured by environment"
+            + " variables: PORT, DATABASE_URL, ADMIN_EMAIL, …, see README)\n"
+            + "       java -jar identity-service.jar traffic --url URL --duration SECONDS [options]"
+            + " (traffic --help lists them)";
+
+    /**
+     * What the command line (other than {@code traffic}) asks for: -1 to start the service, else the exit code once
+     * answered. The service takes no arguments, so one given ({@code --port 9000}) was silently ignored: now it is one
+     * line and exit code 2, as a bad setting is.
+     */
+    static int commandLine(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            return -1;
+        }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            out.println(USAGE);
+            return 0;
+        }
+        err.println("identity-service: unexpected argument " + args[0]
+                + " (the service is configured by environment variables; see --help)");
+        err.println(USAGE);
+        return 2;
+    }
+
     private static void serve() {
+        // SIGTERM (and Ctrl-C) ask for a graceful stop, run on the main thread, after which the process exits 0: a
+        // requested stop is a success. Left to the JVM, SIGTERM would exit 143 — also before the service is up, when
+        // it ran no shutdown hook at all: the start's last log lines, still in the hand-off, were lost with it. So the
+        // handlers come first; a stop asked for while starting is honoured once the start is done.
+        OrderlyShutdown shutdown = OrderlyShutdown.listen("identity");
         // java.util.logging (the OpenTelemetry SDK's own warnings) goes through the same lines as the rest.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
@@ -90,10 +122,8 @@ public final class Main {
         }
         IdentityService service = IdentityService.start(
                 IdentityConfig.fromEnvironment(env), SecurityFeedConfig.fromEnvironment(env), vigil);
-        // SIGTERM (and Ctrl-C) ask for a graceful stop, run here on the main thread, after which the
-        // process exits 0: a requested stop is a success. Left to the JVM, SIGTERM would exit 143.
         // Any other way out (System.exit elsewhere, SIGHUP) still stops in order (a shutdown hook).
-        OrderlyShutdown.install("identity", () -> {
+        shutdown.stopWith(() -> {
                     service.close(); // readiness 503, stop accepting, drain, close the pool
                     LoggerFactory.getLogger(Main.class).info("Shutdown: flushing telemetry");
                     logging.close();

@@ -89,6 +89,30 @@ abstract class ApiContractTest {
         return r.json().get("id").asString();
     }
 
+    @Test
+    void aUserReadBackHasTheTimestampsItsCreationAndUpdateAnswered() {
+        Api.Response created = api.post(
+                API + "/users",
+                Map.of("email", uniqueEmail(), "password", PASSWORD, "full_name", "Time Keeper"),
+                admin);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        String id = created.json().get("id").asString();
+        Api.Response read = api.get(API + "/users/" + id, admin);
+        // were ….195940869Z in the answer and ….195941Z read back: the database keeps microseconds
+        assertThat(read.json().get("created_at").asString())
+                .isEqualTo(created.json().get("created_at").asString());
+        Api.Response patched = api.send(
+                "PATCH",
+                API + "/users/" + id,
+                "{\"full_name\":\"Time Keeper II\"}",
+                "application/json",
+                admin,
+                Map.of());
+        assertThat(patched.status()).as(patched.text()).isEqualTo(200);
+        assertThat(api.get(API + "/users/" + id, admin).json().get("updated_at").asString())
+                .isEqualTo(patched.json().get("updated_at").asString());
+    }
+
     String tokenOf(String email) {
         return api.login(email, PASSWORD).get("access_token").asString();
     }

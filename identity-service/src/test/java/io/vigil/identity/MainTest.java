@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vigil.console.VigilConsole;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -149,5 +151,24 @@ class MainTest {
                 .isNull();
         assertThat(Main.startConsoleIfNoCollector(Map.of("ENABLE_OBSERVABILITY", "false")))
                 .isNull();
+    }
+
+    @Test
+    void helpIsAnsweredAndAnArgumentIsAUsageErrorNotIgnored() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertThat(Main.commandLine(new String[0], o, e)).isEqualTo(-1); // no arguments: serve
+        assertThat(Main.commandLine(new String[] {"--help"}, o, e)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .startsWith("usage: java -jar identity-service.jar")
+                .contains("environment");
+        assertThat(err.size()).isZero();
+        // was ignored: the service started as if nothing had been said
+        assertThat(Main.commandLine(new String[] {"--port", "9000"}, o, e)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("identity-service: unexpected argument --port")
+                .contains("usage:");
     }
 }

@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.vigil.identity.internal.traffic.FlakyWebhook;
 import io.vigil.identity.internal.traffic.TrafficGenerator;
 import io.vigil.test.MetricSamples;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,6 +147,53 @@ class TrafficCommandTest {
         assertThat(TrafficGenerator.run(
                         new String[] {"--url", "http://127.0.0.1:1", "--duration", "1", "--webhook-port", "x"}))
                 .isEqualTo(2);
+    }
+
+    @Test
+    void helpIsAnAnswerAndAMisspeltOptionIsAnError() {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int help;
+        int misspelt;
+        try {
+            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
+            help = TrafficGenerator.run(new String[] {"--help"});
+            // was accepted and ignored: the run went on for the default 30 s
+            misspelt = TrafficGenerator.run(new String[] {"--url", "http://127.0.0.1:1", "--durration", "1"});
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        assertThat(help).isZero();
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .startsWith("usage: java -jar identity-service.jar traffic");
+        assertThat(misspelt).isEqualTo(2);
+        assertThat(errors.toString(StandardCharsets.UTF_8))
+                .startsWith("traffic: unknown option --durration")
+                .doesNotContain("missing value");
+    }
+
+    @Test
+    void theWebhookOnEveryInterfaceNamesAUrlTheServiceCanUse() throws Exception {
+        try (FlakyWebhook hook = FlakyWebhook.start("0.0.0.0", 0, 2)) {
+            // was http://0:0:0:0:0:0:0:0:<port>/notify, which NOTIFY_WEBHOOK_URL refuses
+            assertThat(hook.url().toString()).matches("http://localhost:\\d+/notify");
+            HttpResponse<Void> answer = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(hook.url())
+                                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding());
+            assertThat(answer.statusCode()).isIn(204, 500);
+        }
+        try (FlakyWebhook hook = FlakyWebhook.start("::1", 0, 2)) {
+            assertThat(hook.url().toString()).matches("http://\\[[0-9:]+\\]:\\d+/notify");
+        } catch (java.net.SocketException e) {
+            // no IPv6 loopback on this machine: nothing to check
+        }
     }
 
     @Test

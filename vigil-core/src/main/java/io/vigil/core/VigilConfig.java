@@ -422,7 +422,10 @@ public final class VigilConfig {
                                 .orElse("")
                         + "]"
                 : "metrics[off]";
-        String logs = "logs[" + logFormat.name().toLowerCase(Locale.ROOT) + " " + logLevel
+        // STRUCTURED_LOGGING_ENABLED=false means text lines whatever LOG_FORMAT says (VigilLogging): the line said
+        // json.
+        String format = structuredLoggingEnabled ? logFormat.name().toLowerCase(Locale.ROOT) : "text";
+        String logs = "logs[" + format + " " + logLevel
                 + (lokiEnabled ? ", loki " + lokiUrl + " >= " + minLogLevelForLoki : "")
                 + "]";
         String profiles = profilingEnabled ? "profiling[" + pyroscopeServerAddress + "]" : "profiling[off]";

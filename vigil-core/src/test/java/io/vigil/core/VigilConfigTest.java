@@ -264,6 +264,11 @@ class VigilConfigTest {
         assertThat(VigilConfig.fromEnvironment(Map.of("ENABLE_OBSERVABILITY", "false"))
                         .summary())
                 .contains("disabled");
+        assertThat(c.summary()).contains("logs[json INFO]");
+        // the lines are text then (VigilLogging), and the summary said json
+        assertThat(VigilConfig.fromEnvironment(Map.of("STRUCTURED_LOGGING_ENABLED", "false"))
+                        .summary())
+                .contains("logs[text INFO]");
     }
 
     @Test

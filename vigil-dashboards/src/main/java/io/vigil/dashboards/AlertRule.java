@@ -57,6 +57,18 @@ public record AlertRule(
         return all;
     }
 
+    /**
+     * The annotations in a stable order, with {@code catalogue}: the path, relative to the generated directory, of the
+     * {@code CATALOGUE.md} whose "Runbooks" section has this alert's heading ({@code <slug>/CATALOGUE.md}). The
+     * notification template links the runbook there: one {@code RUNBOOK_URL} served every service's alerts from the
+     * first service's catalogue, where the others' headings do not exist.
+     */
+    public Map<String, String> annotations(String catalogue) {
+        Map<String, String> a = annotations();
+        a.put("catalogue", Objects.requireNonNull(catalogue, "catalogue"));
+        return a;
+    }
+
     /** The annotations in a stable order. */
     public Map<String, String> annotations() {
         Map<String, String> a = new LinkedHashMap<>();

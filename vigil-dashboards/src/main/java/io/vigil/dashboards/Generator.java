@@ -66,6 +66,14 @@ public final class Generator {
     private Generator() {}
 
     /**
+     * The service's catalogue, {@code <slug>/CATALOGUE.md}, relative to the generated directory: its "Runbooks" section
+     * has one heading per alert, and every alert names it in its {@code catalogue} annotation.
+     */
+    public static String catalogueFile(ServiceTarget target) {
+        return target.slug() + "/CATALOGUE.md";
+    }
+
+    /**
      * Every generated file for {@code target}, by path relative to the output directory. Every name
      * carries the service's {@link ServiceTarget#slug() slug}, so several services generated into one
      * directory (one Grafana, one Prometheus, one Loki) never overwrite each other: {@code
@@ -80,14 +88,19 @@ public final class Generator {
             files.put("grafana/dashboards/" + d.uid() + ".json", GrafanaJson.render(d));
         }
         List<RuleGroup> groups = StandardAlerts.groups(catalogue, target);
+        String runbooks = catalogueFile(target);
         for (RuleGroup g : groups) {
             String file = target.slug() + "-" + g.file();
-            files.put("prometheus/rules/" + file + ".yml", RulesYaml.rules(List.of(g)));
-            files.put("prometheus/tests/" + file + ".test.yml", RulesYaml.tests(g, "../rules/" + file + ".yml"));
+            files.put("prometheus/rules/" + file + ".yml", RulesYaml.rules(List.of(g), runbooks));
+            files.put(
+                    "prometheus/tests/" + file + ".test.yml",
+                    RulesYaml.tests(g, "../rules/" + file + ".yml", runbooks));
         }
         RuleGroup logs = StandardAlerts.logAlerts(catalogue, target);
-        files.put("loki/rules/fake/" + target.slug() + "-" + logs.file() + ".yml", RulesYaml.rules(List.of(logs)));
-        files.put(target.slug() + "/CATALOGUE.md", CatalogueMarkdown.render(target, dashboards, groups, List.of(logs)));
+        files.put(
+                "loki/rules/fake/" + target.slug() + "-" + logs.file() + ".yml",
+                RulesYaml.rules(List.of(logs), runbooks));
+        files.put(runbooks, CatalogueMarkdown.render(target, dashboards, groups, List.of(logs)));
         files.put(target.slug() + "/dashboards-layout.svg", LayoutSvg.render(dashboards));
         return files;
     }

@@ -416,6 +416,11 @@ class AlertDeliveryTest {
             }
             if (n.alertname().equals("ConsumerLagHigh")) {
                 assertThat(n.text()).contains("other-instance:8000").doesNotContain(deadTarget);
+                // the event pipeline's runbook is in its own catalogue: identity-service's has no such heading
+                assertThat(n.text())
+                        .contains("Runbook link: "
+                                + RUNBOOKS.replace("identity-service/CATALOGUE.md", "event-pipeline/CATALOGUE.md")
+                                + "#consumerlaghigh");
             }
             // the dead instance's own ServiceDown is delivered, not a symptom of it
             if (n.text().contains(deadTarget)) {
@@ -705,11 +710,16 @@ class AlertDeliveryTest {
 
     private static ObjectNode alert(String name, String severity, String instance, String component) {
         // The consumer alerts are the event pipeline's rules; the rest identity-service's.
+        boolean pipeline = PipelineStack.groups().stream()
+                .flatMap(g -> g.alerts().stream())
+                .anyMatch(a ->
+                        a.name().equals(name) && a.labels().get("component").equals("consumer"));
         AlertRule rule = Stream.concat(IdentityStack.groups().stream(), PipelineStack.groups().stream())
                 .flatMap(g -> g.alerts().stream())
                 .filter(a -> a.name().equals(name))
                 .findFirst()
                 .orElseThrow();
+        String catalogue = Generator.catalogueFile(pipeline ? PipelineStack.TARGET : IdentityStack.TARGET);
         ObjectNode a = Deploy.JSON.createObjectNode();
         ObjectNode labels = a.putObject("labels");
         labels.put("alertname", name)
@@ -718,7 +728,8 @@ class AlertDeliveryTest {
                 .put("instance", instance)
                 .put("component", component);
         ObjectNode annotations = a.putObject("annotations");
-        rule.annotations().forEach((k, v) -> annotations.put(k, v.replace("{{ $labels.instance }}", instance)));
+        rule.annotations(catalogue)
+                .forEach((k, v) -> annotations.put(k, v.replace("{{ $labels.instance }}", instance)));
         a.put("startsAt", Instant.now().toString());
         a.put("endsAt", Instant.now().plus(Duration.ofMinutes(10)).toString());
         return a;

@@ -255,6 +255,42 @@ class OtherServiceTest {
     }
 
     @Test
+    void everyAlertNamesTheCatalogueThatHoldsItsRunbook(@TempDir Path out) throws Exception {
+        // One RUNBOOK_URL served every service's alerts from the first service's catalogue, where the others'
+        // headings do not exist: each alert now names its own, and the notification template links that one.
+        Generator.write(out, IdentityStack.catalogue(), IdentityStack.TARGET);
+        Generator.write(out, catalogue, ORDERS);
+        int alerts = 0;
+        for (String dir : List.of("prometheus/rules", "loki/rules/fake")) {
+            try (var files = Files.list(out.resolve(dir))) {
+                for (Path file : files.toList()) {
+                    for (com.fasterxml.jackson.databind.JsonNode g :
+                            Deploy.YAML.readTree(file.toFile()).get("groups")) {
+                        for (com.fasterxml.jackson.databind.JsonNode rule : g.get("rules")) {
+                            if (!rule.has("alert")) {
+                                continue;
+                            }
+                            alerts++;
+                            String service = file.getFileName().toString().startsWith("orders-")
+                                    ? "orders"
+                                    : IdentityStack.TARGET.slug();
+                            String catalogueFile =
+                                    rule.at("/annotations/catalogue").asText();
+                            assertThat(catalogueFile)
+                                    .as(rule.get("alert").asText())
+                                    .isEqualTo(service + "/CATALOGUE.md");
+                            assertThat(Files.readString(out.resolve(catalogueFile)))
+                                    .as(rule.get("alert").asText())
+                                    .contains("\n### " + rule.get("alert").asText() + "\n");
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(alerts).isGreaterThan(20);
+    }
+
+    @Test
     void theGeneratorOwnsEveryFileItGeneratesInASharedDirectory() {
         // write() only replaces and deletes owned() files: a new dashboard or rule group must be listed
         // in StandardDashboards.NAMES / StandardAlerts.FILES, or its stale file would never be deleted

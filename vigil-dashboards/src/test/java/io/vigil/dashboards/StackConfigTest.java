@@ -177,6 +177,30 @@ class StackConfigTest {
     }
 
     @Test
+    void givesEachServiceTheTimeItsGracefulStopTakesBeforeDockerKillsIt() {
+        // Docker sends SIGKILL 10 s after SIGTERM unless told otherwise: both services stop in order for longer
+        // (identity-service: SHUTDOWN_TIMEOUT 20 s to drain + 20 s for running jobs + 5 s telemetry flush;
+        // event-pipeline: EventPipeline.STOP_BOUND, 60 s), so a default grace period cut them off mid-stop.
+        assertThat(seconds(compose.at("/services/identity-service/stop_grace_period")))
+                .isGreaterThanOrEqualTo(45);
+        assertThat(seconds(compose.at("/services/event-pipeline/stop_grace_period")))
+                .isGreaterThan(60);
+    }
+
+    /** A compose duration such as {@code 50s} or {@code 1m5s}, in seconds. */
+    private static long seconds(JsonNode duration) {
+        assertThat(duration.isMissingNode()).as("stop_grace_period is set").isFalse();
+        String text = duration.asText();
+        assertThat(text).matches("(\\d+m)?(\\d+s)?").isNotEmpty();
+        long total = 0;
+        for (String part : text.split("(?<=[ms])")) {
+            long n = Long.parseLong(part.substring(0, part.length() - 1));
+            total += part.endsWith("m") ? n * 60 : n;
+        }
+        return total;
+    }
+
+    @Test
     void scrapesTheServiceOnItsManagementPortWhichIsPublishedToNoOne() {
         JsonNode service = compose.get("services").get("identity-service");
         String managementPort =

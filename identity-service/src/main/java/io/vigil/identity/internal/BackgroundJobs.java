@@ -1,8 +1,10 @@
 package io.vigil.identity.internal;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerBuilder;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
+import com.github.kagkarlsson.scheduler.jdbc.DefaultJdbcCustomization;
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
@@ -57,6 +59,8 @@ public final class BackgroundJobs implements AutoCloseable {
     public static final Duration PURGE_PERIOD = Duration.ofMinutes(10);
 
     private static final org.slf4j.Logger log = LoggerFactory.getLogger(BackgroundJobs.class);
+    /** What db-scheduler's autodetection picks for H2 (instants as local timestamps), without its warning. */
+    private static final DefaultJdbcCustomization H2_TIMESTAMPS = new DefaultJdbcCustomization(false);
 
     private final Database db;
     private final VigilJobs jobs;
@@ -106,8 +110,10 @@ public final class BackgroundJobs implements AutoCloseable {
                 });
         // The scheduler's own statements (polls every JOB_POLL_INTERVAL, heartbeats, marking jobs done)
         // are untraced bookkeeping; what a job does runs in its span, on the traced data source.
-        this.scheduler = jobs.instrument(Scheduler.create(db.untracedDataSource(), List.of(notify))
-                        .startTasks(purge))
+        this.scheduler = jobs.instrument(jdbc(
+                        Scheduler.create(db.untracedDataSource(), List.of(notify))
+                                .startTasks(purge),
+                        config))
                 // Two threads: jobs share the request pool's connections and must not starve requests.
                 .threads(2)
                 .pollingInterval(config.jobPollInterval())
@@ -121,8 +127,19 @@ public final class BackgroundJobs implements AutoCloseable {
         // that transaction's connection, and db-scheduler neither commits nor closes it (auto-commit
         // is off and commitWhenAutocommitDisabled is false), so the job commits or rolls back with
         // the change it reports.
-        this.inTransaction = SchedulerClient.Builder.create(new TransactionDataSource(db.dataSource()), notify)
-                .build();
+        SchedulerClient.Builder client =
+                SchedulerClient.Builder.create(new TransactionDataSource(db.dataSource()), notify);
+        this.inTransaction = (config.embeddedDatabase() ? client.jdbcCustomization(H2_TIMESTAMPS) : client).build();
+    }
+
+    /**
+     * On H2, db-scheduler's autodetection falls back to its default customization and logs a WARN, once per scheduler
+     * and client, that it assumes {@code TIMESTAMP WITH TIME ZONE} columns: two WARN lines on every default start. The
+     * assumption holds ({@code V4__background_jobs.sql} declares every time column so), so it is said here instead;
+     * PostgreSQL keeps the autodetected customization.
+     */
+    private static SchedulerBuilder jdbc(SchedulerBuilder builder, IdentityConfig config) {
+        return config.embeddedDatabase() ? builder.jdbcCustomization(H2_TIMESTAMPS) : builder;
     }
 
     private static String hostName() {

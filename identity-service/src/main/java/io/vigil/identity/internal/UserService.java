@@ -52,7 +52,10 @@ public final class UserService {
         this.audit = audit;
         this.passwords = passwords;
         this.telemetry = telemetry;
-        this.clock = clock;
+        // Microseconds, what PostgreSQL and H2 store: with the clock's nanoseconds, the user a create or update
+        // answered
+        // with (created_at ….195940869Z) differed from the same user read back (….195941Z, rounded by the database).
+        this.clock = Clock.tick(clock, Duration.ofNanos(1_000));
     }
 
     // --- authorization -------------------------------------------------------------------------

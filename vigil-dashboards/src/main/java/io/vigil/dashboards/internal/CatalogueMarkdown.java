@@ -88,7 +88,8 @@ public final class CatalogueMarkdown {
         }
         md.append(
                 "\n## Runbooks\n\nOne heading per alert: a notification's runbook link is `RUNBOOK_URL#<alert name in lower"
-                        + " case>`.\n");
+                        + " case>`, with `RUNBOOK_URL`'s last two path steps (`<service>/CATALOGUE.md`) replaced by"
+                        + " this file's, `" + target.slug() + "/CATALOGUE.md` (the alert's `catalogue` annotation).\n");
         List<AlertRule> all = new ArrayList<>();
         groups.forEach(g -> all.addAll(g.alerts()));
         logGroups.forEach(g -> all.addAll(g.alerts()));

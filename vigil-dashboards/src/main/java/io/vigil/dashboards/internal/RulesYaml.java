@@ -41,6 +41,14 @@ public final class RulesYaml {
 
     /** A rule file holding {@code groups}. */
     public static String rules(List<RuleGroup> groups) {
+        return rules(groups, null);
+    }
+
+    /**
+     * A rule file holding {@code groups}, whose alerts name {@code catalogue} (the {@code CATALOGUE.md} with their
+     * runbooks, relative to the generated directory) in an annotation; {@code null}: none.
+     */
+    public static String rules(List<RuleGroup> groups, String catalogue) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (RuleGroup g : groups) {
             Map<String, Object> group = new LinkedHashMap<>();
@@ -59,7 +67,7 @@ public final class RulesYaml {
                 rule.put("expr", a.expr());
                 rule.put("for", a.forDuration());
                 rule.put("labels", a.allLabels());
-                rule.put("annotations", a.annotations());
+                rule.put("annotations", catalogue == null ? a.annotations() : a.annotations(catalogue));
                 rules.add(rule);
             }
             group.put("rules", rules);
@@ -70,6 +78,11 @@ public final class RulesYaml {
 
     /** A promtool test file for {@code group}, whose rules are at {@code ruleFile} relative to it. */
     public static String tests(RuleGroup group, String ruleFile) {
+        return tests(group, ruleFile, null);
+    }
+
+    /** {@link #tests(RuleGroup, String)} for rules written with {@link #rules(List, String)}'s {@code catalogue}. */
+    public static String tests(RuleGroup group, String ruleFile, String catalogue) {
         List<Map<String, Object>> tests = new ArrayList<>();
         for (AlertRule a : group.alerts()) {
             for (AlertTest t : a.tests()) {
@@ -89,7 +102,8 @@ public final class RulesYaml {
                                 .sorted(Map.Entry.comparingByKey())
                                 .forEach(l -> labels.put(l.getKey(), l.getValue()));
                         Map<String, Object> annotations = new LinkedHashMap<>();
-                        a.annotations().forEach((k, v) -> annotations.put(k, render(v, e, a.name())));
+                        (catalogue == null ? a.annotations() : a.annotations(catalogue))
+                                .forEach((k, v) -> annotations.put(k, render(v, e, a.name())));
                         Map<String, Object> alert = new LinkedHashMap<>();
                         alert.put("exp_labels", labels);
                         alert.put("exp_annotations", annotations);

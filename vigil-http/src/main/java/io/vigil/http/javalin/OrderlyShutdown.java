@@ -3,6 +3,7 @@ package io.vigil.http.javalin;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -16,10 +17,16 @@ import org.slf4j.LoggerFactory;
  * (Ctrl-C) request an orderly stop, which runs on the thread waiting in {@link #awaitThenExit}, after which the
  * process exits 0 (a requested stop is a success; left to the JVM, SIGTERM would exit 143). A shutdown hook runs the
  * same stop for any other way out (System.exit elsewhere, SIGHUP, a signal that could not be handled), and the stop
- * runs once, whichever asks first:
+ * runs once, whichever asks first.
+ *
+ * <p>Listen first, before anything logs: a SIGTERM while the service is still starting would otherwise end the
+ * process with 143 and no hook at all, losing the start's last log lines still in the hand-off. A stop requested
+ * while starting is honoured once the start is done:
  *
  * <pre>{@code
- * OrderlyShutdown.install("my-service", () -> {
+ * OrderlyShutdown shutdown = OrderlyShutdown.listen("my-service");
+ * // … start telemetry, logging, the service …
+ * shutdown.stopWith(() -> {
  *     service.close(); // readiness 503, stop accepting, drain
  *     logging.close();
  *     vigil.close();
@@ -31,43 +38,69 @@ public final class OrderlyShutdown {
     private static final List<String> STOP_SIGNALS = List.of("TERM", "INT");
 
     private final String name;
-    private final Runnable stop;
     private final IntConsumer exit;
     private final IntConsumer halt;
     private final CountDownLatch requested = new CountDownLatch(1);
     private final AtomicBoolean stopped = new AtomicBoolean();
+    private final List<String> unhandled = new ArrayList<>();
+    private volatile Runnable stop;
 
-    OrderlyShutdown(String name, Runnable stop, IntConsumer exit, IntConsumer halt) {
+    OrderlyShutdown(String name, IntConsumer exit, IntConsumer halt) {
         this.name = Objects.requireNonNull(name, "name");
-        this.stop = Objects.requireNonNull(stop, "stop");
         this.exit = exit;
         this.halt = halt;
     }
 
     /**
-     * Handles SIGTERM and SIGINT by requesting the stop, and adds a shutdown hook (thread {@code name-shutdown}) that
-     * runs it. A signal that cannot be handled (reserved with {@code -Xrs}) is left to the JVM, whose shutdown hooks
-     * still stop in order; that is logged at DEBUG.
+     * Handles SIGTERM and SIGINT from now on by requesting the stop; {@link #stopWith} says what the stop is, once
+     * there is something to stop. A signal that cannot be handled (reserved with {@code -Xrs}) is left to the JVM,
+     * whose shutdown hooks still stop in order; that is logged at DEBUG once the stop is known (logging is set up by
+     * then).
      *
      * @param name the process's short name, for the threads' names and the line of {@link #awaitThenExit(Duration)}
-     * @param stop the orderly stop: every step, in order; it runs once
-     * @return the installed shutdown, to wait on
+     * @return the shutdown, to be given its stop
      */
-    public static OrderlyShutdown install(String name, Runnable stop) {
-        return install(new OrderlyShutdown(name, stop, System::exit, Runtime.getRuntime()::halt), STOP_SIGNALS);
+    public static OrderlyShutdown listen(String name) {
+        return listen(new OrderlyShutdown(name, System::exit, Runtime.getRuntime()::halt), STOP_SIGNALS);
     }
 
-    static OrderlyShutdown install(OrderlyShutdown shutdown, List<String> signals) {
+    /** {@link #listen(String)} and {@link #stopWith(Runnable)} at once, for a process that has nothing to start first. */
+    public static OrderlyShutdown install(String name, Runnable stop) {
+        return listen(name).stopWith(stop);
+    }
+
+    static OrderlyShutdown listen(OrderlyShutdown shutdown, List<String> signals) {
         for (String signal : signals) {
             try {
                 onSignal(signal, shutdown::request);
             } catch (IllegalArgumentException e) {
                 // Reserved (-Xrs, or ignored by the parent): the shutdown hook still stops in order.
-                log.debug("SIG{} not handled: {}", signal, e.getMessage());
+                shutdown.unhandled.add("SIG" + signal + " not handled: " + e.getMessage());
             }
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(shutdown::stop, shutdown.name + "-shutdown"));
         return shutdown;
+    }
+
+    /**
+     * The orderly stop: every step, in order; it runs once. Adds the shutdown hook (thread {@code name-shutdown}) that
+     * runs it on any other way out.
+     *
+     * @throws IllegalStateException when the stop was given already
+     */
+    public OrderlyShutdown stopWith(Runnable stop) {
+        Objects.requireNonNull(stop, "stop");
+        synchronized (this) {
+            if (this.stop != null) {
+                throw new IllegalStateException("the stop of " + name + " is given already");
+            }
+            this.stop = stop;
+        }
+        unhandled.forEach(log::debug);
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, name + "-shutdown"));
+        if (requested.getCount() == 0) {
+            log.info("Shutdown: requested while starting; stopping now");
+        }
+        return this;
     }
 
     /** Requests the stop, as SIGTERM does: {@link #awaitThenExit} goes on. */
@@ -76,15 +109,16 @@ public final class OrderlyShutdown {
     }
 
     /**
-     * Runs the stop unless it ran already (or is running).
+     * Runs the stop unless it ran already (or is running), or none was given yet.
      *
      * @return whether this call ran it
      */
     public boolean stop() {
-        if (!stopped.compareAndSet(false, true)) {
+        Runnable s = stop;
+        if (s == null || !stopped.compareAndSet(false, true)) {
             return false;
         }
-        stop.run();
+        s.run();
         return true;
     }
 
@@ -100,8 +134,12 @@ public final class OrderlyShutdown {
      * @param bound at most this long for the whole stop (each step should be bounded on its own; this bounds their
      *     sum, should one hang regardless): past it, one line on stderr and the process halts with status 1; {@code
      *     null} for no bound
+     * @throws IllegalStateException when no stop was given ({@link #stopWith})
      */
     public void awaitThenExit(Duration bound) {
+        if (stop == null) {
+            throw new IllegalStateException("no stop given for " + name + ": call stopWith first");
+        }
         try {
             requested.await();
         } catch (InterruptedException e) {

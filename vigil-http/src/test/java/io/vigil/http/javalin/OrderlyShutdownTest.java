@@ -43,17 +43,17 @@ class OrderlyShutdownTest {
     void theSignalRequestsTheStopWhichRunsOnTheWaitingThreadThenExitsZero() throws Exception {
         AtomicInteger exit = new AtomicInteger(-1);
         AtomicInteger halt = new AtomicInteger(-1);
-        OrderlyShutdown shutdown = OrderlyShutdown.install(
-                new OrderlyShutdown(
-                        "test",
-                        () -> steps.add("stop on " + Thread.currentThread().getName()),
-                        code -> {
-                            steps.add("exit " + code);
-                            exit.set(code);
-                        },
-                        halt::set),
-                // SEGV cannot be handled: logged, not thrown; the other signal still is.
-                List.of("SEGV", "WINCH"));
+        OrderlyShutdown shutdown = OrderlyShutdown.listen(
+                        new OrderlyShutdown(
+                                "test",
+                                code -> {
+                                    steps.add("exit " + code);
+                                    exit.set(code);
+                                },
+                                halt::set),
+                        // SEGV cannot be handled: logged, not thrown; the other signal still is.
+                        List.of("SEGV", "WINCH"))
+                .stopWith(() -> steps.add("stop on " + Thread.currentThread().getName()));
         Thread waiting = Thread.ofPlatform().name("waiting").start(() -> shutdown.awaitThenExit(Duration.ofHours(1)));
         assertThat(waiting.join(Duration.ofMillis(200)))
                 .as("waits for the request")
@@ -73,7 +73,7 @@ class OrderlyShutdownTest {
     @Test
     void aStopThatRanAlreadyDoesNotRunAgain() {
         AtomicInteger runs = new AtomicInteger();
-        OrderlyShutdown shutdown = new OrderlyShutdown("test", runs::incrementAndGet, code -> {}, code -> {});
+        OrderlyShutdown shutdown = new OrderlyShutdown("test", code -> {}, code -> {}).stopWith(runs::incrementAndGet);
         assertThat(shutdown.stop()).isTrue();
         shutdown.request();
         shutdown.awaitThenExit();
@@ -85,17 +85,13 @@ class OrderlyShutdownTest {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger halt = new AtomicInteger(-1);
         AtomicInteger exit = new AtomicInteger(-1);
-        OrderlyShutdown shutdown = new OrderlyShutdown(
-                "test",
-                () -> {
-                    try {
-                        release.await(); // a step that hangs
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                },
-                exit::set,
-                halt::set);
+        OrderlyShutdown shutdown = new OrderlyShutdown("test", exit::set, halt::set).stopWith(() -> {
+            try {
+                release.await(); // a step that hangs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         shutdown.request();
         Thread waiting = Thread.ofPlatform().start(() -> shutdown.awaitThenExit(Duration.ofMillis(100)));
         try {
@@ -105,6 +101,26 @@ class OrderlyShutdownTest {
             release.countDown();
             waiting.join(Duration.ofSeconds(30));
         }
+    }
+
+    @Test
+    void aStopRequestedBeforeTheStopIsGivenIsHonouredOnceItIs() throws Exception {
+        AtomicInteger exit = new AtomicInteger(-1);
+        OrderlyShutdown shutdown =
+                OrderlyShutdown.listen(new OrderlyShutdown("test", exit::set, code -> {}), List.of("WINCH"));
+        raise("WINCH"); // while "starting": nothing to stop yet
+        assertThat(shutdown.stop()).as("no stop given yet").isFalse();
+        assertThatThrownBy(shutdown::awaitThenExit).isInstanceOf(IllegalStateException.class);
+
+        shutdown.stopWith(() -> steps.add("stopped"));
+        Thread waiting = Thread.ofPlatform().start(shutdown::awaitThenExit);
+
+        assertThat(waiting.join(Duration.ofSeconds(30)))
+                .as("the earlier request is kept")
+                .isTrue();
+        assertThat(steps).containsExactly("stopped");
+        assertThat(exit.get()).isZero();
+        assertThatThrownBy(() -> shutdown.stopWith(() -> {})).isInstanceOf(IllegalStateException.class);
     }
 
     /** {@code sun.misc.Signal.raise(new Signal(name))}, reflectively (as OrderlyShutdown handles it). */

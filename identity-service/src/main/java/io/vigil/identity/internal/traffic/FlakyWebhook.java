@@ -48,8 +48,15 @@ public final class FlakyWebhook implements AutoCloseable {
 
     /** The URL to set as {@code NOTIFY_WEBHOOK_URL}. */
     public URI url() {
-        return URI.create("http://" + server.getAddress().getHostString() + ":"
-                + server.getAddress().getPort() + "/notify");
+        InetSocketAddress address = server.getAddress();
+        // Bound to every interface (0.0.0.0, ::): printed as-is that was "http://0:0:0:0:0:0:0:0:9099/notify", which
+        // is no URL at all; the service reaches a wildcard listener at localhost. An IPv6 literal needs brackets.
+        String host = address.getAddress().isAnyLocalAddress()
+                ? "localhost"
+                : address.getAddress() instanceof java.net.Inet6Address
+                        ? "[" + address.getAddress().getHostAddress() + "]"
+                        : address.getHostString();
+        return URI.create("http://" + host + ":" + address.getPort() + "/notify");
     }
 
     /** Deliveries answered 204. */

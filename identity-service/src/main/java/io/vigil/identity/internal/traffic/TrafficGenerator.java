@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +49,19 @@ import java.util.regex.Pattern;
 public final class TrafficGenerator {
     private static final Pattern STRING_FIELD = Pattern.compile("\"([a-z_]+)\"\\s*:\\s*\"([^\"]*)\"");
     private static final String PASSWORD = "traffic passphrase 2024";
+    private static final Set<String> OPTIONS = Set.of(
+            "url",
+            "duration",
+            "concurrency",
+            "mix",
+            "admin-email",
+            "admin-password",
+            "pipeline-url",
+            "webhook-port",
+            "webhook-fail-every");
+    private static final String USAGE = "usage: java -jar identity-service.jar traffic --url URL --duration SECONDS"
+            + " [--concurrency N] [--mix full|read] [--admin-email E --admin-password P]"
+            + " [--pipeline-url URL] [--webhook-port N [--webhook-fail-every K]]";
 
     private final String base;
     private final HttpClient http =
@@ -101,14 +115,22 @@ public final class TrafficGenerator {
     /** Runs the generator with command-line arguments; returns the process exit code. */
     public static int run(String[] args) {
         Map<String, String> opts = new TreeMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
+        for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("--help") || args[i].equals("-h")) {
+                System.out.println(USAGE); // asked for: stdout and success, not "missing value for --help"
+                return 0;
+            }
             if (!args[i].startsWith("--")) {
                 return usage("unexpected argument: " + args[i]);
             }
+            // A misspelt option (--durration 5) was taken and ignored: the run went on with the default.
+            if (!OPTIONS.contains(args[i].substring(2))) {
+                return usage("unknown option " + args[i]);
+            }
+            if (i + 1 == args.length) {
+                return usage("missing value for " + args[i]);
+            }
             opts.put(args[i].substring(2), args[i + 1]);
-        }
-        if (args.length % 2 != 0) {
-            return usage("missing value for " + args[args.length - 1]);
         }
         String url = opts.get("url");
         String pipelineUrl = opts.get("pipeline-url");
@@ -198,9 +220,7 @@ public final class TrafficGenerator {
 
     private static int usage(String problem) {
         System.err.println("traffic: " + problem);
-        System.err.println("usage: java -jar identity-service.jar traffic --url URL --duration SECONDS"
-                + " [--concurrency N] [--mix full|read] [--admin-email E --admin-password P]"
-                + " [--pipeline-url URL] [--webhook-port N [--webhook-fail-every K]]");
+        System.err.println(USAGE);
         return 2;
     }
 
