@@ -230,9 +230,8 @@ public final class DefaultScrubRules {
                                                     || text.charAt(i - 1) == 't'
                                                     || (i >= 4 && text.charAt(i - 4) == 'x')));
                         }
-                        case '_' ->
-                            vendorHint = vendorHint
-                                    || (i >= 2 && text.charAt(i - 1) < 128 && PREFIX_END[text.charAt(i - 1)]);
+                        // gh?_, sk_/rk_, npm_, github_: not the r_ or e_ of snake_case names.
+                        case '_' -> vendorHint = vendorHint || (i >= 2 && underscorePrefixAt(text, i));
                         case '=', ':' -> assignment = true;
                         case '@' -> mask |= EMAIL_BIT;
                         case '%', '+' -> mask |= ENCODED;
@@ -315,13 +314,11 @@ public final class DefaultScrubRules {
         }
     }
 
-    /** The letters a vendor token's prefix ends with before its {@code _} (see {@link #vendorTokenAt}). */
-    private static final boolean[] PREFIX_END = new boolean[128];
-
-    static {
-        for (char c : "kmbposur".toCharArray()) {
-            PREFIX_END[c] = true;
-        }
+    /** Whether the two characters before the {@code _} at {@code i} (at least 2) may end a vendor prefix. */
+    private static boolean underscorePrefixAt(String t, int i) {
+        char p = t.charAt(i - 1);
+        char q = t.charAt(i - 2);
+        return q == 'h' || p == 'k' || (p == 'm' && q == 'p') || (p == 'b' && q == 'u');
     }
 
     private static final byte DIGIT = 1;
@@ -590,15 +587,20 @@ public final class DefaultScrubRules {
     static boolean containsParameterStem(String t) {
         int n = t.length();
         for (int i = 0; i + 2 < n; i++) {
-            char c = (char) (t.charAt(i) | 0x20);
-            boolean found = switch (c) {
-                case 'o' -> t.regionMatches(true, i + 1, "tp", 0, 2);
-                case 'p' -> t.regionMatches(true, i + 1, "in", 0, 2);
-                case 'c' -> (i == 0 || isParameterStart(t.charAt(i - 1))) && t.regionMatches(true, i + 1, "ode", 0, 3);
+            boolean found = switch (lowerAt(t, i)) {
+                case 'o' -> lowerAt(t, i + 1) == 't' && lowerAt(t, i + 2) == 'p';
+                case 'p' -> lowerAt(t, i + 1) == 'i' && lowerAt(t, i + 2) == 'n';
+                case 'c' ->
+                    (i == 0 || isParameterStart(t.charAt(i - 1)))
+                            && i + 3 < n
+                            && lowerAt(t, i + 1) == 'o'
+                            && lowerAt(t, i + 2) == 'd'
+                            && lowerAt(t, i + 3) == 'e';
                 case 's' ->
                     i > 0
                             && (isParameterStart(t.charAt(i - 1)) || t.charAt(i - 1) == '-')
-                            && t.regionMatches(true, i + 1, "ig", 0, 2);
+                            && lowerAt(t, i + 1) == 'i'
+                            && lowerAt(t, i + 2) == 'g';
                 default -> false;
             };
             if (found) {
@@ -606,6 +608,14 @@ public final class DefaultScrubRules {
             }
         }
         return false;
+    }
+
+    /**
+     * The character at {@code i} with the ASCII case bit set: a capital ASCII letter becomes small, and nothing else
+     * becomes an ASCII letter — as the patterns' {@code (?i)}, which folds ASCII only.
+     */
+    private static char lowerAt(String t, int i) {
+        return (char) (t.charAt(i) | 0x20);
     }
 
     private static boolean isParameterStart(char c) {
