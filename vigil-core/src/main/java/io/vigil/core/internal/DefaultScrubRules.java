@@ -240,10 +240,10 @@ public final class DefaultScrubRules {
                 }
             }
         }
-        // The stems only matter next to an assignment, which few values hold: looked for only then.
         if (vendorHint && mayHoldVendorToken(text)) {
             mask |= VENDOR;
         }
+        // The stems only matter next to an assignment, which few values hold: looked for only then.
         if (assignment) {
             if (containsSecretStem(text)) {
                 mask |= SECRET;
