@@ -15,13 +15,33 @@ import java.util.concurrent.ConcurrentHashMap;
  * attributes and events, log messages and fields, exception messages and stack traces.
  *
  * <ul>
- *   <li>values of sensitive keys (password, token, secret, api key, authorization, cookie,
- *       credential, private key, card number, national id…) are replaced by {@value #REDACTED};
+ *   <li>values of sensitive keys are replaced by {@value #REDACTED}: any key containing password,
+ *       passwd, pwd, passphrase, passcode, secret ({@code client_secret}), token ({@code
+ *       access_token}, {@code refresh_token}, {@code id_token}), api key, authorization, cookie,
+ *       credential, private key, signing key, card number, credit card, cvv/cvc, ssn, national id or
+ *       iban; and keys whose last word is {@code otp}, {@code totp}, {@code hotp}, {@code pin},
+ *       {@code sig} or {@code signature} ({@code user.pin}, {@code X-Amz-Signature}, but not {@code
+ *       spin} or {@code signature_algorithm}), or {@code code} after {@code otp}, {@code mfa}, {@code
+ *       pin}, {@code sms} or {@code verification}. A plain {@code code} ({@code status_code}, {@code
+ *       error_code}, {@code code.function}) is not a secret. Keys that only describe a secret
+ *       ({@code token.type}, {@code pin_length}) are kept;
  *   <li>values of email keys are masked ({@code j***@example.com});
- *   <li>free text is searched for emails (masked), bearer/basic credentials, JWTs, {@code
- *       password=…}-style assignments, PEM private keys, card numbers (Luhn-checked) and national
- *       ids (US SSN, UK NINO), which are redacted.
+ *   <li>free text is searched for emails (masked), and redacted are: bearer/basic/digest
+ *       credentials, JWTs, {@code password=…}-style assignments (and {@code otp=}, {@code pin=};
+ *       {@code code=}, {@code sig=}, {@code signature=}, {@code X-Amz-Signature=} only as query or
+ *       form parameters), PEM and OpenPGP private keys (to the end of the text if cut off), vendor
+ *       credentials by their documented shapes — GitHub {@code ghp_ gho_ ghu_ ghs_ ghr_
+ *       github_pat_}, GitLab {@code glpat-}, Stripe {@code sk_live_ sk_test_ rk_live_ rk_test_}
+ *       (publishable {@code pk_} keys are public and kept), Slack {@code xox[abpors]-}, AWS access
+ *       key ids {@code AKIA}/{@code ASIA}, Google API keys {@code AIza}, npm {@code npm_},
+ *       OpenAI-style {@code sk-} keys of 32 or more characters that mix capitals, small letters and
+ *       digits — card numbers (Luhn-checked) and national ids (US SSN, UK NINO). AWS secret access
+ *       keys have no shape of their own: they are redacted as the value of a secret-named key
+ *       ({@code aws_secret_access_key=…}).
  * </ul>
+ *
+ * <p>Every text rule has a cheap necessary condition (a prefix, a character class) checked in one
+ * scan of the text before any pattern runs, so ids, numbers and ordinary messages cost no pattern.
  *
  * <p>Immutable and thread-safe. {@link #defaults()} is what Vigil uses unless configured otherwise;
  * {@link #builder()} adds rules and keys on top of the defaults.
@@ -34,6 +54,8 @@ public final class Scrubber {
             "password",
             "passwd",
             "pwd",
+            "passphrase",
+            "passcode",
             "secret",
             "token",
             "apikey",
@@ -49,6 +71,15 @@ public final class Scrubber {
             "nationalid",
             "iban",
             "signingkey");
+    /**
+     * Credential names too short or too common to look for inside other names ({@code spin}, {@code
+     * shipping}, {@code footprint}): a key is sensitive when its last word is one of these.
+     */
+    private static final Set<String> CREDENTIAL_WORDS = Set.of("otp", "totp", "hotp", "pin", "sig", "signature");
+    /** Words that make a following {@code code} a one-time code ({@code mfa_code}, {@code otpCode}). */
+    private static final Set<String> ONE_TIME_CODE_WORDS =
+            Set.of("otp", "totp", "hotp", "mfa", "pin", "sms", "verification");
+
     private static final Set<String> DEFAULT_EMAIL_KEYS = Set.of("email", "emailaddress", "mail");
 
     private static final Scrubber DEFAULTS = builder().build();
@@ -178,10 +209,57 @@ public final class Scrubber {
                 return KeyKind.SENSITIVE;
             }
         }
+        if (endsWithCredentialWord(key.substring(key.lastIndexOf('.') + 1))) {
+            return KeyKind.SENSITIVE;
+        }
         if (emailKeys.contains(last) || last.endsWith("email")) {
             return KeyKind.EMAIL;
         }
         return KeyKind.PLAIN;
+    }
+
+    /**
+     * Whether the last word of {@code segment} (words split at non-letters-or-digits and at a capital
+     * after a small letter) is a {@link #CREDENTIAL_WORDS credential word}, or {@code code} after a
+     * {@link #ONE_TIME_CODE_WORDS one-time word}.
+     */
+    static boolean endsWithCredentialWord(String segment) {
+        int end = segment.length();
+        while (end > 0 && !Character.isLetterOrDigit(segment.charAt(end - 1))) {
+            end--;
+        }
+        int start = wordStart(segment, end);
+        String word = segment.substring(start, end).toLowerCase(Locale.ROOT);
+        if (CREDENTIAL_WORDS.contains(word)) {
+            return true;
+        }
+        if (!word.equals("code")) {
+            return false;
+        }
+        int before = start;
+        while (before > 0 && !Character.isLetterOrDigit(segment.charAt(before - 1))) {
+            before--;
+        }
+        return before > 0
+                && ONE_TIME_CODE_WORDS.contains(
+                        segment.substring(wordStart(segment, before), before).toLowerCase(Locale.ROOT));
+    }
+
+    /** Where the word ending at {@code end} starts. */
+    private static int wordStart(String s, int end) {
+        int i = end;
+        while (i > 0) {
+            char c = s.charAt(i - 1);
+            if (!Character.isLetterOrDigit(c)) {
+                break;
+            }
+            // camelCase: a capital after a small letter begins a word ("otpCode", "userPin").
+            if (Character.isUpperCase(c) && i - 1 > 0 && Character.isLowerCase(s.charAt(i - 2))) {
+                return i - 1;
+            }
+            i--;
+        }
+        return i;
     }
 
     private static String letters(String s) {

@@ -200,4 +200,200 @@ class ScrubberTest {
         assertThat(Scrubber.maskEmail("\uD83C\uDF44kart@mushroom.example"))
                 .isEqualTo("\uD83C\uDF44***@mushroom.example");
     }
+    // Fake credentials in the vendors' documented shapes, assembled so that no scanner mistakes the source for a leak.
+    private static final String B62_36 = "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+    static final String GITHUB = "ghp" + "_" + B62_36;
+    static final String STRIPE = "sk" + "_live_" + "4eC39HqLyjWDarjtT1zdp7dc";
+    static final String AWS_KEY_ID = "AKIA" + "IOSFODNN7EXAMPLE";
+    static final String OPENAI = "sk-" + "proj-" + "Xy7kPq2Lm9Nw4Rt8Vb6Zc3Hj5Gf1Ds0A";
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(
+            strings = {
+                "ghp_" + B62_36,
+                "gho_" + B62_36,
+                "ghu_" + B62_36,
+                "ghs_" + B62_36,
+                "ghr_" + B62_36,
+                "github_pat_" + "11ABCDEFG0123456789abc_"
+                        + "defghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab",
+                "glpat-" + "xK9mP2vL8qR4tN7wZ3yB",
+                "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+                "sk_test_" + "4eC39HqLyjWDarjtT1zdp7dc",
+                "rk_live_" + "51H8abcdEFGHijklMNOPqrst",
+                "rk_test_" + "51H8abcdEFGHijklMNOPqrst",
+                "xoxb-" + "2634890123-4851234567890-Ab3dEf6hIj9kLm2nOp5qRs8t",
+                "xoxp-" + "2634890123-2634890124-4851234567890-0123456789abcdef0123456789abcdef",
+                "AKIA" + "IOSFODNN7EXAMPLE",
+                "ASIA" + "Y34FZKBOKMUTVV7A",
+                "AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+                "npm_" + B62_36,
+                "sk-" + "Xy7kPq2Lm9Nw4Rt8Vb6Zc3Hj5Gf1Ds0AeRtYu",
+                "sk-" + "proj-" + "Xy7kPq2Lm9Nw4Rt8Vb6Zc3Hj5Gf1Ds0A_bC-dE",
+                "sk-" + "abcdefghijklmnopT3BlbkFJqrstuvwxyzabcdef"
+            })
+    void redactsVendorTokensByTheirShapeWherever(String token) {
+        for (String text : new String[] {
+            token,
+            "deploy failed with " + token + ", retrying",
+            "{\"key\":\"" + token + "\"}",
+            "/hooks/" + token + "/run",
+            "key=" + token + "&x=1"
+        }) {
+            String scrubbed = scrubber.scrubText(text);
+            assertThat(scrubbed).as(text).doesNotContain(token).contains(Scrubber.REDACTED);
+        }
+        assertThat(scrubber.scrubText("deploy failed with " + token + ", retrying"))
+                .isEqualTo("deploy failed with " + Scrubber.REDACTED + ", retrying");
+        // Under a plain key too: the value is text.
+        assertThat(scrubber.scrubValue("note", "using " + token)).isEqualTo("using " + Scrubber.REDACTED);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(
+            strings = {
+                "GET /api/v1/users/{id} 200",
+                "status_code=200",
+                "error_code=E1042 retry",
+                "http.status_code: 404",
+                "550e8400-e29b-41d4-a716-446655440000",
+                "trace 4bf92f3577b34da6a3ce929d0e0e4736 span 00f067aa0ba902b7",
+                "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+                // publishable Stripe keys are meant for browsers
+                "pk_live_51H8abcdEFGHijklMNOPqrstUVWX",
+                "pk_test_51H8abcdEFGHijklMNOPqrstUVWX",
+                // words that start like a key
+                "sk-learn",
+                "sk-learn-compatible-gradient-boosting-models-for-tabular-data",
+                "ask-the-team-about-the-reconciliation-job-before-friday-2026",
+                "task_live_1234567890abcdefghijk",
+                // a prefix without the documented length, or inside a longer word
+                "ghp_short",
+                "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r" /* 35 */,
+                "xAKIA" + "IOSFODNN7EXAMPLE",
+                "AKIA" + "IOSFODNN7EXAMPLEX",
+                "AKIAbcd",
+                "AIzaSy too short",
+                "npm_install_failed",
+                "xoxb-short",
+                "glpat-short",
+                // parameters that only contain the short names
+                "zip_code=94107&country_code=US",
+                "spin=3 shipping=fast pin_length=4 otp_ttl=30",
+                "code.function=validate code.namespace=io.example.Auth",
+                "signature_algorithm=SHA256withRSA"
+            })
+    void leavesLookalikesAndOrdinaryValuesAlone(String text) {
+        assertThat(scrubber.scrubText(text)).isSameAs(text);
+    }
+
+    @Test
+    void redactsCredentialParametersByName() {
+        String r = Scrubber.REDACTED;
+        assertThat(scrubber.scrubText("otp=123456 pin: 4321")).isEqualTo("otp=" + r + " pin: " + r);
+        assertThat(scrubber.scrubText("{\"user.pin\": \"4321\", \"mfa_otp_code\": 654321, \"totp\": \"999000\"}"))
+                .isEqualTo("{\"user.pin\": \"" + r + "\", \"mfa_otp_code\": " + r + ", \"totp\": \"" + r + "\"}");
+        assertThat(scrubber.scrubText("passphrase=correct-horse ssh_passcode=77"))
+                .isEqualTo("passphrase=" + r + " ssh_passcode=" + r);
+        assertThat(scrubber.scrubText(
+                        "client_secret=s3cr3t&refresh_token=rt1&id_token=it1&access_token=at1&private_key=pk1"))
+                .isEqualTo("client_secret=" + r + "&refresh_token=" + r + "&id_token=" + r + "&access_token=" + r
+                        + "&private_key=" + r);
+        // An OAuth authorization code, as a query or form parameter only.
+        assertThat(scrubber.scrubText("/oauth/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz"))
+                .isEqualTo("/oauth/callback?code=" + r + "&state=xyz");
+        assertThat(scrubber.scrubText("code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=https://app.example/cb"))
+                .isEqualTo("code=" + r + "&redirect_uri=https://app.example/cb");
+        assertThat(scrubber.scrubText("grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA"))
+                .isEqualTo("grant_type=authorization_code&code=" + r);
+        String status = "status_code=200 error_code=E42 code=404";
+        assertThat(scrubber.scrubText(status)).isSameAs(status);
+        // Pre-signed URLs: S3 (v4 and v2), Google Cloud Storage, Azure SAS.
+        String s3 = "https://bucket.s3.amazonaws.com/k.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                + "&X-Amz-Credential=ASIAY34FZKBOKMUTVV7A%2F20261130%2Fus-east-1%2Fs3%2Faws4_request"
+                + "&X-Amz-Date=20261130T110000Z&X-Amz-Expires=900&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEJr"
+                + "&X-Amz-SignedHeaders=host&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024";
+        String scrubbedS3 = scrubber.scrubText(s3);
+        assertThat(scrubbedS3)
+                .contains("X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Date=20261130T110000Z", "X-Amz-SignedHeaders=host")
+                .contains("X-Amz-Credential=" + r, "X-Amz-Security-Token=" + r, "X-Amz-Signature=" + r)
+                .doesNotContain("ASIAY34FZKBOKMUTVV7A", "IQoJb3JpZ2luX2VjEJr", "fe5f80f77d5fa3");
+        assertThat(
+                        scrubber.scrubText(
+                                "/k.txt?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D"))
+                .isEqualTo("/k.txt?AWSAccessKeyId=" + r + "&Expires=1&Signature=" + r);
+        assertThat(scrubber.scrubText("/o?X-Goog-Signature=8a3f01&sv=2022-11-02&sig=Zm9vYmFy%3D"))
+                .isEqualTo("/o?X-Goog-Signature=" + r + "&sv=2022-11-02&sig=" + r);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "otp",
+                "totp",
+                "pin",
+                "user.pin",
+                "cardPin",
+                "card_pin",
+                "mfa_code",
+                "otpCode",
+                "verification-code",
+                "sig",
+                "signature",
+                "X-Amz-Signature",
+                "X-Amz-Credential",
+                "X-Amz-Security-Token",
+                "passphrase",
+                "ssh_passphrase",
+                "passcode",
+                "id_token",
+                "private_key",
+                "aws_secret_access_key"
+            })
+    void redactsValuesOfCredentialKeys(String key) {
+        assertThat(scrubber.scrubValue(key, "123456")).isEqualTo(Scrubber.REDACTED);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "status_code",
+                "error_code",
+                "code",
+                "code.function",
+                "zip_code",
+                "spin",
+                "shipping",
+                "pinned",
+                "footprint",
+                "signature_algorithm",
+                "pin_length",
+                "otp.valid",
+                "design"
+            })
+    void keepsKeysThatOnlyResembleCredentialNames(String key) {
+        assertThat(scrubber.scrubValue(key, "E42")).isEqualTo("E42");
+    }
+
+    @Test
+    void redactsAwsSecretsAndPrivateKeysInEveryForm() {
+        String r = Scrubber.REDACTED;
+        String secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        assertThat(scrubber.scrubText("aws_access_key_id=AKIAIOSFODNN7EXAMPLE aws_secret_access_key=" + secret))
+                .isEqualTo("aws_access_key_id=" + r + " aws_secret_access_key=" + r);
+        assertThat(scrubber.scrubText("{\"AWS_SECRET_ACCESS_KEY\": \"" + secret + "\"}"))
+                .isEqualTo("{\"AWS_SECRET_ACCESS_KEY\": \"" + r + "\"}");
+        assertThat(scrubber.scrubText("key: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+                        + "-----END OPENSSH PRIVATE KEY----- loaded"))
+                .isEqualTo("key: " + r + " loaded");
+        assertThat(scrubber.scrubText(
+                        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF4\n-----END PGP PRIVATE KEY BLOCK-----"))
+                .isEqualTo(r);
+        // Cut off by a length limit before its end line: redacted to the end of the value.
+        assertThat(scrubber.scrubText("loaded -----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTAp"))
+                .isEqualTo("loaded " + r);
+        // A certificate is public.
+        String cert = "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----";
+        assertThat(scrubber.scrubText(cert)).isSameAs(cert);
+    }
 }

@@ -505,6 +505,28 @@ public abstract class HttpServerContractTest {
     }
 
     @Test
+    void vendorTokensAndCredentialParametersAreRedactedInSpansAndTheAccessLog() throws Exception {
+        // Fake credentials in the vendors' documented shapes (assembled, so that no scanner mistakes them for leaks).
+        String github = "ghp" + "_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+        String stripe = "sk" + "_live_4eC39HqLyjWDarjtT1zdp7dc";
+        String signature = "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024";
+        get(
+                "/api/v1/users/9?code=SplxlOBeZQQYbYS6WxSbIA&state=s1&X-Amz-Signature=" + signature + "&key=" + stripe,
+                "User-Agent",
+                "deploy-bot/2.0 (" + github + ")");
+        SpanData span = serverSpan();
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("url.query")))
+                // OpenTelemetry's URL extractor also redacts X-Amz-Signature, as REDACTED: either way it is gone.
+                .matches("code=\\[REDACTED]&state=s1&X-Amz-Signature=\\[?REDACTED]?&key=\\[REDACTED]");
+        String spanAgent =
+                span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("user_agent.original"));
+        assertThat(spanAgent)
+                .isEqualTo("deploy-bot/2.0 ([REDACTED])")
+                .isEqualTo(accessLog().field("user_agent"));
+        assertThat(telemetry.everything()).doesNotContain(github, stripe, signature, "SplxlOBeZQQYbYS6WxSbIA");
+    }
+
+    @Test
     void anUnknownMethodIsBoundedInTheSpanAsInTheAccessLog() throws Exception {
         String method = "PURGE" + "X".repeat(3_000);
         RawHttp.Response response =

@@ -22,8 +22,23 @@ class PrivacyTest {
     static final String TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJlLXZhbHVl";
     static final String CARD = "4111 1111 1111 1111";
     static final String SSN = "123-45-6789";
-    static final List<String> SECRETS =
-            List.of(EMAIL, PASSWORD, TOKEN, CARD, "4111111111111111", SSN, "opaque-api-key-123");
+    // Vendor credentials in their documented shapes (assembled, so that no scanner mistakes them for leaks).
+    static final String GITHUB = "ghp" + "_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+    static final String SLACK = "xoxb" + "-2634890123-4851234567890-Ab3dEf6hIj9kLm2nOp5qRs8t";
+    static final String AWS_KEY_ID = "AKIA" + "IOSFODNN7EXAMPLE";
+    static final String OTP = "918273";
+    static final List<String> SECRETS = List.of(
+            EMAIL,
+            PASSWORD,
+            TOKEN,
+            CARD,
+            "4111111111111111",
+            SSN,
+            "opaque-api-key-123",
+            GITHUB,
+            SLACK,
+            AWS_KEY_ID,
+            OTP);
 
     private final LoggerContext context = TestContexts.create();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -51,12 +66,19 @@ class PrivacyTest {
                 .addKeyValue("password", PASSWORD)
                 .addKeyValue("api_key", "opaque-api-key-123")
                 .addKeyValue("note", "card " + CARD + " ssn " + SSN)
-                .log("login for {} with password={} and header Authorization: Bearer {}", EMAIL, PASSWORD, TOKEN);
+                .addKeyValue("webhook", "posting with " + SLACK)
+                .addKeyValue("otp", OTP)
+                .log(
+                        "login for {} with password={} and header Authorization: Bearer {}, deploy key {}",
+                        EMAIL,
+                        PASSWORD,
+                        TOKEN,
+                        GITHUB);
         log.error(
                 "payment failed",
                 new IllegalStateException(
                         "charge of card " + CARD + " for " + EMAIL + " failed",
-                        new RuntimeException("token=" + TOKEN)));
+                        new RuntimeException("token=" + TOKEN + " signed by " + AWS_KEY_ID)));
     }
 
     private String output() {
@@ -88,9 +110,12 @@ class PrivacyTest {
         assertThat(line.get("api_key").asText()).isEqualTo(Scrubber.REDACTED);
         assertThat(line.get("authorization").asText()).isEqualTo(Scrubber.REDACTED);
         assertThat(line.get("note").asText()).isEqualTo("card [REDACTED] ssn [REDACTED]");
+        assertThat(line.get("webhook").asText()).isEqualTo("posting with [REDACTED]");
+        assertThat(line.get("otp").asText()).isEqualTo(Scrubber.REDACTED);
         assertThat(line.get("message").asText())
                 .startsWith("login for j***@example.com with password=[REDACTED] and header Authorization: ")
-                .doesNotContain(TOKEN);
+                .endsWith(", deploy key [REDACTED]")
+                .doesNotContain(TOKEN, GITHUB);
     }
 
     @Test
@@ -103,7 +128,7 @@ class PrivacyTest {
                 .isEqualTo("charge of card [REDACTED] for j***@example.com failed");
         assertThat(error.get("exception.stacktrace").asText())
                 .contains("java.lang.IllegalStateException: charge of card [REDACTED] for j***@example.com failed")
-                .contains("Caused by: java.lang.RuntimeException: token=[REDACTED]");
+                .contains("Caused by: java.lang.RuntimeException: token=[REDACTED] signed by [REDACTED]");
     }
 
     @Test

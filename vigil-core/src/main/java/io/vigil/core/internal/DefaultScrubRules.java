@@ -10,8 +10,34 @@ import java.util.regex.Pattern;
 public final class DefaultScrubRules {
     private DefaultScrubRules() {}
 
-    private static final Pattern PEM_PRIVATE_KEY =
-            Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)");
+    /**
+     * A PEM or OpenPGP private key ({@code -----BEGIN RSA PRIVATE KEY-----}, {@code -----BEGIN OPENSSH PRIVATE
+     * KEY-----}, {@code -----BEGIN PGP PRIVATE KEY BLOCK-----}…) through its end line, or to the end of the text when
+     * the value was cut off before it.
+     */
+    private static final Pattern PEM_PRIVATE_KEY = Pattern.compile(
+            "-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\\s\\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)");
+    /**
+     * Vendor credentials by their documented shapes, each a whole token (nothing of the token's alphabet right before
+     * or after it): GitHub ({@code ghp_ gho_ ghu_ ghs_ ghr_} + 36 or more base62, {@code github_pat_…}), GitLab
+     * ({@code glpat-…}), Stripe secret and restricted keys ({@code sk_live_ sk_test_ rk_live_ rk_test_}; the
+     * publishable {@code pk_} keys are public), Slack ({@code xoxa- xoxb- xoxp- xoxo- xoxr- xoxs-}), AWS access key
+     * ids ({@code AKIA}/{@code ASIA} + 16 capitals or digits), Google API keys ({@code AIza} + 35), npm ({@code npm_}
+     * + 36) and OpenAI-style keys ({@code sk-} + 32 or more, group 1: checked further by {@link #looksLikeKey}).
+     * Every repetition is possessive and a match starts only where a token can start, so a long run is read once.
+     */
+    private static final Pattern VENDOR_TOKEN = Pattern.compile("(?<![A-Za-z0-9_-])(?:"
+            + "gh[pousr]_[A-Za-z0-9]{36,251}+"
+            + "|github_pat_[A-Za-z0-9_]{36,251}+"
+            + "|glpat-[A-Za-z0-9_-]{20,251}+(?:\\.[A-Za-z0-9_-]++)*+"
+            + "|[sr]k_(?:live|test)_[A-Za-z0-9]{16,251}+"
+            + "|xox[abpors]-[A-Za-z0-9-]{10,251}+"
+            + "|A(?:KIA|SIA)[A-Z0-9]{16}+"
+            + "|AIza[A-Za-z0-9_-]{35}+"
+            + "|npm_[A-Za-z0-9]{36}+"
+            + "|(sk-[A-Za-z0-9_-]{32,}+)"
+            + ")(?![A-Za-z0-9_-])");
+
     private static final Pattern AUTH_SCHEME =
             Pattern.compile("(?i)\\b(bearer|basic|digest)\\s+[A-Za-z0-9._~+/=:-]{4,}");
     /**
@@ -28,7 +54,22 @@ public final class DefaultScrubRules {
      * cookie.
      */
     private static final Pattern SECRET_ASSIGNMENT = Pattern.compile(
-            "(?i)((?<![A-Za-z0-9_.-])[\"']?[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|authorization|cookie|credential|private[_-]?key|sess(?:ion)?[_-]?id)[A-Za-z0-9_-]{0,40}[\"']?\\s*[:=]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&,;}\"']+)");
+            "(?i)((?<![A-Za-z0-9_.-])[\"']?[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|authorization|cookie|credential|private[_-]?key|passphrase|passcode|sess(?:ion)?[_-]?id)[A-Za-z0-9_-]{0,40}[\"']?\\s*[:=]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s&,;}\"']+)");
+
+    /**
+     * Credential parameters whose names are too short or too common to look for inside longer names: one-time
+     * passwords and PINs under their own name or as the last part of one ({@code otp=}, {@code "pin": …}, {@code
+     * user.pin=}, {@code mfa_otp_code=}; not {@code spin=} or {@code pin_length=}); and, in a query or a form only
+     * (right after {@code ?}, {@code &} or {@code ;}, or a form's first parameter when another follows), an OAuth
+     * authorization {@code code=} and URL signatures ({@code sig=} of Azure SAS, {@code signature=}, {@code
+     * X-Amz-Signature=}, {@code X-Goog-Signature=}) — never {@code status_code=} or {@code error_code=}. Group 1 is
+     * the name and separator, group 2 the value.
+     */
+    private static final Pattern CREDENTIAL_PARAMETER = Pattern.compile("(?i)("
+            + "(?<![A-Za-z0-9_.-])[\"']?(?:[A-Za-z0-9_.-]{0,40}[._-])?(?:otp|totp|hotp|pin)(?:[_-]?code)?[\"']?\\s*[:=]\\s*"
+            + "|(?<=[?&;])(?:code|sig|signature|x-amz-signature|x-goog-signature)="
+            + "|^code=(?=[^&\\s#]+&)"
+            + ")(\"[^\"]*\"|'[^']*'|[^\\s&,;}\"'#]+)");
 
     /** Addresses with internationalised parts too ({@code mário@…}): letters, marks and digits of any script. */
     /*
@@ -50,7 +91,9 @@ public final class DefaultScrubRules {
                 DefaultScrubRules::privateKeys,
                 DefaultScrubRules::authorizationSchemes,
                 DefaultScrubRules::jwts,
+                DefaultScrubRules::vendorTokens,
                 DefaultScrubRules::secretAssignments,
+                DefaultScrubRules::credentialParameters,
                 DefaultScrubRules::emails,
                 DefaultScrubRules::cardNumbers,
                 DefaultScrubRules::nationalIds);
@@ -61,14 +104,19 @@ public final class DefaultScrubRules {
     static final int PEM = 1;
     static final int AUTH = 1 << 1;
     static final int JWT_BIT = 1 << 2;
-    static final int SECRET = 1 << 3;
-    static final int EMAIL_BIT = 1 << 4;
-    static final int CARD_BIT = 1 << 5;
-    static final int NATIONAL_ID = 1 << 6;
-    /** The text holds {@code %} or {@code +}: it may be URL-encoded. */
-    public static final int ENCODED = 1 << 7;
+    static final int VENDOR = 1 << 3;
+    static final int SECRET = 1 << 4;
+    static final int PARAMETER = 1 << 5;
+    static final int EMAIL_BIT = 1 << 6;
+    private static final int CARD_RULE = 7;
+    static final int CARD_BIT = 1 << CARD_RULE;
+    static final int NATIONAL_ID = 1 << 8;
 
-    private static final int RULE_BITS = (1 << 7) - 1;
+    private static final int RULE_COUNT = 9;
+    /** The text holds {@code %} or {@code +}: it may be URL-encoded. */
+    public static final int ENCODED = 1 << RULE_COUNT;
+
+    private static final int RULE_BITS = (1 << RULE_COUNT) - 1;
     private static final List<ScrubRule> RULES = all();
 
     /**
@@ -88,12 +136,12 @@ public final class DefaultScrubRules {
             return text;
         }
         String out = text;
-        for (int r = 0; r < 7; r++) {
+        for (int r = 0; r < RULE_COUNT; r++) {
             if ((m & (1 << r)) == 0) {
                 continue;
             }
             // The scan has found a Luhn-valid match already: the card rule goes straight to replacing.
-            String next = r == 5 ? replaceCards(out) : RULES.get(r).apply(out);
+            String next = r == CARD_RULE ? replaceCards(out) : RULES.get(r).apply(out);
             if (next != out) {
                 // The text changed: what the later rules can match is decided on the new text.
                 out = next;
@@ -106,7 +154,8 @@ public final class DefaultScrubRules {
     /**
      * One pass over {@code text}: a bit per default rule whose cheap necessary condition holds (the
      * same conditions the rules check themselves — a PEM header, an authorization scheme word, {@code
-     * eyJ}, an assignment with a secret stem, {@code @}, a card number match that passes Luhn (checked
+     * eyJ}, a vendor token's prefix ({@link #vendorTokenAt}), an assignment with a secret stem or a credential
+     * parameter's stem, {@code @}, a card number match that passes Luhn (checked
      * on each run of 13 or more digits where the run ends, as the card pattern would match it), an
      * SSN or NINO shape), plus
      * {@link #ENCODED}. Zero for almost every id, path, address and message.
@@ -122,6 +171,10 @@ public final class DefaultScrubRules {
         boolean assignment = false;
         boolean ssnShape = false;
         boolean ninoShape = false;
+        // A separator or capital a vendor token's prefix ends or starts with: the prefixes are looked at after the
+        // loop, where a call costs nothing to the characters of ordinary text (inside the loop, it cost a path
+        // holding a UUID half as much again).
+        boolean vendorHint = false;
         // The current digit run (digits, single separators between them): its start and its digit
         // count, so that where a long one ends the card check looks at that run alone.
         int run = 0;
@@ -159,14 +212,26 @@ public final class DefaultScrubRules {
                 case UPPER -> {
                     if (c == 'B' || c == 'D') {
                         mask |= scheme(text, i);
-                    } else if (c == 'P' && text.startsWith("PRIVATE KEY-----", i)) {
-                        mask |= PEM;
+                    } else if (c == 'P') {
+                        mask |= pemAt(text, i);
+                    } else if (c == 'A') {
+                        vendorHint = vendorHint || awsOrGoogleKeyAt(text, i) != 0;
                     }
                     ninoShape = ninoShape || ninoAt(text, i);
                 }
                 default -> { // MARK
                     switch (c) {
-                        case '-' -> ssnShape = ssnShape || ssnAt(text, i);
+                        case '-' -> {
+                            ssnShape = ssnShape || ssnAt(text, i);
+                            // glpat-, xox?-, sk-: never after the hex digit a UUID's dashes follow.
+                            vendorHint = vendorHint
+                                    || (i >= 2
+                                            && (text.charAt(i - 1) == 'k'
+                                                    || text.charAt(i - 1) == 't'
+                                                    || (i >= 4 && text.charAt(i - 4) == 'x')));
+                        }
+                        // gh?_, sk_/rk_, npm_, github_: not the r_ or e_ of snake_case names.
+                        case '_' -> vendorHint = vendorHint || (i >= 2 && underscorePrefixAt(text, i));
                         case '=', ':' -> assignment = true;
                         case '@' -> mask |= EMAIL_BIT;
                         case '%', '+' -> mask |= ENCODED;
@@ -175,9 +240,17 @@ public final class DefaultScrubRules {
                 }
             }
         }
+        if (vendorHint && mayHoldVendorToken(text)) {
+            mask |= VENDOR;
+        }
         // The stems only matter next to an assignment, which few values hold: looked for only then.
-        if (assignment && containsSecretStem(text)) {
-            mask |= SECRET;
+        if (assignment) {
+            if (containsSecretStem(text)) {
+                mask |= SECRET;
+            }
+            if (containsParameterStem(text)) {
+                mask |= PARAMETER;
+            }
         }
         if (run >= 13) {
             mask |= cardsInRun(text, runStart, n, run);
@@ -190,9 +263,10 @@ public final class DefaultScrubRules {
 
     /**
      * Whether {@code text} is plain ASCII without a character any rule's condition starts from — no
-     * capital letter (PEM, NINO, JWT's {@code eyJ}, a capitalised scheme), no {@code r}, {@code s} or
-     * {@code g} (the schemes {@code bearer}, {@code basic}, {@code digest} need one), none of {@code
-     * =:@%+} — and without a digit run (digits, single separators between them, counted as {@link
+     * capital letter (PEM, NINO, JWT's {@code eyJ}, a capitalised scheme, AWS and Google keys), no {@code r},
+     * {@code s} or {@code g} (the schemes {@code bearer}, {@code basic}, {@code digest} need one, as do the
+     * GitHub, GitLab, Stripe and OpenAI-style tokens), no {@code x} or {@code _} (Slack's {@code xox…-}, npm's
+     * {@code npm_}), none of {@code =:@%+} — and without a digit run (digits, single separators between them, counted as {@link
      * #candidates} counts them) of 9 or more (an SSN or a card number needs one): then {@link
      * #candidates} is 0. Request and trace ids, addresses and numbers are such text; a scan without a
      * branch that depends on each character costs a fraction of the full one, which mispredicted on
@@ -235,9 +309,16 @@ public final class DefaultScrubRules {
         for (char c = 'A'; c <= 'Z'; c++) {
             QUICK[c] = QUICK_STOP;
         }
-        for (char c : "rsg=:@%+".toCharArray()) {
+        for (char c : "rsgx_=:@%+".toCharArray()) {
             QUICK[c] = QUICK_STOP;
         }
+    }
+
+    /** Whether the two characters before the {@code _} at {@code i} (at least 2) may end a vendor prefix. */
+    private static boolean underscorePrefixAt(String t, int i) {
+        char p = t.charAt(i - 1);
+        char q = t.charAt(i - 2);
+        return q == 'h' || p == 'k' || (p == 'm' && q == 'p') || (p == 'b' && q == 'u');
     }
 
     private static final byte DIGIT = 1;
@@ -246,7 +327,7 @@ public final class DefaultScrubRules {
     private static final byte UPPER = 4;
     /**
      * Per ASCII character: a digit, punctuation a rule's necessary condition starts at ({@code
-     * " -=:@%+"}), {@code b d e}, a capital letter, or none of these (0).
+     * " -_=:@%+"}), {@code b d e}, a capital letter, or none of these (0).
      */
     private static final byte[] KIND = new byte[128];
 
@@ -257,7 +338,7 @@ public final class DefaultScrubRules {
         for (char c = 'A'; c <= 'Z'; c++) {
             KIND[c] = UPPER;
         }
-        for (char c : " -=:@%+".toCharArray()) {
+        for (char c : " -_=:@%+".toCharArray()) {
             KIND[c] = MARK;
         }
         for (char c : "bde".toCharArray()) {
@@ -313,8 +394,95 @@ public final class DefaultScrubRules {
         return isDigit(c) || (c == ' ' && i + 3 < t.length() && isDigit(t.charAt(i + 3)));
     }
 
+    /** {@link #PEM} where a private key's armor line ends at {@code i} ({@code PRIVATE KEY-----}, {@code PRIVATE KEY BLOCK-----}). */
+    private static int pemAt(String t, int i) {
+        return t.startsWith("PRIVATE KEY", i) && (t.startsWith("-----", i + 11) || t.startsWith(" BLOCK-----", i + 11))
+                ? PEM
+                : 0;
+    }
+
+    /** {@link #VENDOR} where an AWS access key id ({@code AKIA}, {@code ASIA}) or a Google API key ({@code AIza}) may start at {@code i}. */
+    private static int awsOrGoogleKeyAt(String t, int i) {
+        return t.startsWith("KIA", i + 1) || t.startsWith("SIA", i + 1) || t.startsWith("Iza", i + 1) ? VENDOR : 0;
+    }
+
+    /**
+     * {@link #VENDOR} where the {@code _} or {@code -} at {@code j} ends a vendor token's prefix: {@code gh?_},
+     * {@code github_}, {@code sk_live_}/{@code rk_test_}…, {@code npm_}, {@code glpat-}, {@code xox?-}, {@code sk-}.
+     * Dispatched on the character before it: the dashes of a UUID follow hex digits, which end no prefix but
+     * Slack's {@code xoxa}/{@code xoxb}, told apart by the {@code x} three places earlier.
+     */
+    static int vendorTokenAt(String t, int j) {
+        if (j < 2) {
+            return 0;
+        }
+        char p = t.charAt(j - 1);
+        boolean underscore = t.charAt(j) == '_';
+        boolean found = switch (p) {
+            case 'k' ->
+                (t.charAt(j - 2) == 's' || t.charAt(j - 2) == 'r')
+                        && (!underscore || t.startsWith("live_", j + 1) || t.startsWith("test_", j + 1));
+            case 't' -> !underscore && j >= 5 && t.startsWith("glpa", j - 5);
+            case 'm' -> underscore && j >= 3 && t.charAt(j - 3) == 'n' && t.charAt(j - 2) == 'p';
+            case 'b' -> underscore ? j >= 6 && t.startsWith("githu", j - 6) : xoxAt(t, j);
+            case 'a' -> !underscore && xoxAt(t, j);
+            case 'p', 'o', 'u', 's', 'r' ->
+                underscore ? j >= 3 && t.charAt(j - 3) == 'g' && t.charAt(j - 2) == 'h' : p != 'u' && xoxAt(t, j);
+            default -> false;
+        };
+        return found ? VENDOR : 0;
+    }
+
+    /** Whether {@code xox} precedes the character before {@code j}. */
+    private static boolean xoxAt(String t, int j) {
+        return j >= 4 && t.charAt(j - 4) == 'x' && t.charAt(j - 3) == 'o' && t.charAt(j - 2) == 'x';
+    }
+
+    /** Whether any position holds a vendor token's prefix: the rule's own pre-check, as {@link #scan} checks it. */
+    static boolean mayHoldVendorToken(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (((c == '_' || c == '-') && vendorTokenAt(t, i) != 0) || (c == 'A' && awsOrGoogleKeyAt(t, i) != 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String vendorTokens(String text) {
+        if (!mayHoldVendorToken(text)) {
+            return text;
+        }
+        return replaceAll(
+                VENDOR_TOKEN,
+                text,
+                m -> m.group(1) == null || looksLikeKey(m.group(1), 3) ? Scrubber.REDACTED : m.group());
+    }
+
+    /**
+     * Whether the {@code sk-} candidate's body (from {@code from}) looks like generated key material rather than a
+     * long hyphenated word ({@code sk-learn-…}): it holds OpenAI's marker {@code T3BlbkFJ} ("OpenAI" in base64), or
+     * lower-case letters, capitals and digits all three. A random base62 body of 48 lacks one of them once in
+     * 5,000; a slug of words has no capital and digit both.
+     */
+    static boolean looksLikeKey(String token, int from) {
+        if (token.indexOf("T3BlbkFJ", from) >= 0) {
+            return true;
+        }
+        boolean lower = false;
+        boolean upper = false;
+        boolean digit = false;
+        for (int i = from; i < token.length(); i++) {
+            char c = token.charAt(i);
+            lower |= c >= 'a' && c <= 'z';
+            upper |= c >= 'A' && c <= 'Z';
+            digit |= c >= '0' && c <= '9';
+        }
+        return lower && upper && digit;
+    }
+
     static String privateKeys(String text) {
-        if (!text.contains("PRIVATE KEY-----")) {
+        if (!text.contains("PRIVATE KEY-----") && !text.contains("PRIVATE KEY BLOCK-----")) {
             return text;
         }
         return replaceAll(PEM_PRIVATE_KEY, text, m -> Scrubber.REDACTED);
@@ -394,6 +562,81 @@ public final class DefaultScrubRules {
             boolean quoted = value.startsWith("\"") || value.startsWith("'");
             return m.group(1) + (quoted ? value.charAt(0) + Scrubber.REDACTED + value.charAt(0) : Scrubber.REDACTED);
         });
+    }
+
+    static String credentialParameters(String text) {
+        if ((text.indexOf('=') < 0 && text.indexOf(':') < 0) || !containsParameterStem(text)) {
+            return text;
+        }
+        return replaceAll(CREDENTIAL_PARAMETER, text, m -> {
+            String value = m.group(2);
+            if (value.equals(Scrubber.REDACTED) || value.equals("\"" + Scrubber.REDACTED + "\"")) {
+                return m.group();
+            }
+            boolean quoted = value.startsWith("\"") || value.startsWith("'");
+            return m.group(1) + (quoted ? value.charAt(0) + Scrubber.REDACTED + value.charAt(0) : Scrubber.REDACTED);
+        });
+    }
+
+    /**
+     * Whether the text holds what every name {@link #CREDENTIAL_PARAMETER} looks for holds, in any case: {@code otp}
+     * or {@code pin} anywhere, {@code code} at the start or after {@code ?&;}, {@code sig} after {@code ?&;-} (the
+     * {@code -} of {@code X-Amz-Signature}); {@code status_code=200} and {@code signature_algorithm=…} are no
+     * candidates. Looked for from the few places {@code String.indexOf} finds (a {@code p}, a separator), not by
+     * a look at every character: that pass cost a 60-character log line with {@code =} a fifth more.
+     */
+    static boolean containsParameterStem(String t) {
+        return otpOrPinAround(t, 'p')
+                || otpOrPinAround(t, 'P')
+                || startsWithAsciiIgnoreCase(t, 0, "code")
+                || parameterAfter(t, '?')
+                || parameterAfter(t, '&')
+                || parameterAfter(t, ';')
+                || parameterAfter(t, '-');
+    }
+
+    /** Whether an {@code ot} precedes or an {@code in} follows some {@code p} ({@code otp}, {@code pin}). */
+    private static boolean otpOrPinAround(String t, char p) {
+        int n = t.length();
+        for (int i = t.indexOf(p); i >= 0; i = t.indexOf(p, i + 1)) {
+            if ((i >= 2 && lowerAt(t, i - 2) == 'o' && lowerAt(t, i - 1) == 't')
+                    || (i + 2 < n && lowerAt(t, i + 1) == 'i' && lowerAt(t, i + 2) == 'n')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code sig} (or, after anything but {@code -}, {@code code}) follows some {@code separator}. */
+    private static boolean parameterAfter(String t, char separator) {
+        for (int i = t.indexOf(separator); i >= 0; i = t.indexOf(separator, i + 1)) {
+            if (startsWithAsciiIgnoreCase(t, i + 1, "sig")
+                    || (separator != '-' && startsWithAsciiIgnoreCase(t, i + 1, "code"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code t.regionMatches(true, i, lower, …)} for a small ASCII {@code lower}, folding ASCII only as {@code (?i)} does. */
+    private static boolean startsWithAsciiIgnoreCase(String t, int i, String lower) {
+        if (i + lower.length() > t.length()) {
+            return false;
+        }
+        for (int k = 0; k < lower.length(); k++) {
+            if (lowerAt(t, i + k) != lower.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The character at {@code i} with the ASCII case bit set: a capital ASCII letter becomes small, and nothing else
+     * becomes an ASCII letter — as the patterns' {@code (?i)}, which folds ASCII only.
+     */
+    private static char lowerAt(String t, int i) {
+        return (char) (t.charAt(i) | 0x20);
     }
 
     static String emails(String text) {

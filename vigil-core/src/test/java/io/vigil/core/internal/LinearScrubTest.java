@@ -47,6 +47,15 @@ class LinearScrubTest {
             "123-45-".repeat(LENGTH / 7), // almost a social security number, again and again
             "4111 ".repeat(LENGTH / 5), // a card number's digits that never end
             "AB 12 ".repeat(LENGTH / 6), // almost a national insurance number
+            "sk-" + "a".repeat(LENGTH), // an OpenAI-style key's start, a body that is no key
+            "sk-".repeat(LENGTH / 3), // a key's start again and again
+            "ghp_".repeat(LENGTH / 4), // a GitHub prefix again and again, never its length
+            "ghp_" + "A".repeat(LENGTH), // a GitHub prefix, then too long a body
+            "AKIA".repeat(LENGTH / 4), // AWS key ids run together
+            "glpat-" + "a.".repeat(LENGTH / 2), // dotted GitLab segments
+            "xoxb-".repeat(LENGTH / 5), // Slack prefixes
+            "-pin".repeat(LENGTH / 4) + "=", // a PIN's name after a separator, again and again
+            "&code=".repeat(LENGTH / 6), // authorization codes without values
         };
         String address = "a".repeat(LENGTH) + "@b.com";
         // A quadratic scan of 200 KB takes minutes; a linear one, milliseconds. The bound only separates the two

@@ -62,7 +62,37 @@ class SinglePassScrubTest {
         "_ttl",
         "ß",
         "é",
-        "\u00c5"
+        "\u00c5",
+        // vendor token prefixes and bodies long enough to make whole tokens out of two or three of them
+        "ghp_",
+        "gho",
+        "github_pat_",
+        "glpat-",
+        "sk_live_",
+        "rk_test_",
+        "pk_live_",
+        "sk-",
+        "xoxb-",
+        "xox",
+        "AKIA",
+        "ASIA",
+        "AIza",
+        "npm_",
+        "_",
+        "A1b2C3d4E5f6G7h8I9j0",
+        "IOSFODNN7EXAMPLE",
+        "abcdefghijklmnop",
+        // credential parameters
+        "otp",
+        "PIN",
+        "code",
+        "?code=",
+        "&sig=",
+        "X-Amz-Signature=",
+        "status_code",
+        "passphrase",
+        "-----BEGIN PGP ",
+        "PRIVATE KEY BLOCK-----"
     };
 
     @Test
@@ -110,7 +140,12 @@ class SinglePassScrubTest {
             "/api/v1/auth/login",
             "10.1.2.3",
             "POST /api/v1/auth/login completed in 42 ms",
-            "authentication"
+            "authentication",
+            "GET /api/v1/users/{id} 200",
+            "status_code=200",
+            "error_code=E42 signature_algorithm=SHA256withRSA",
+            "user_id=42 order_id=17",
+            "pk_live_51H8abcdEFGHijklMNOPqrst"
         }) {
             assertThat(DefaultScrubRules.candidates(value) & ~DefaultScrubRules.ENCODED)
                     .as(value)
