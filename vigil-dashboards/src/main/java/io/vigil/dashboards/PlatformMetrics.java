@@ -14,13 +14,25 @@ import java.util.Set;
  * its part of this list is replaced by it.
  */
 public final class PlatformMetrics {
-    /** Emitted by the HTTP server module. */
+    /** Emitted by the HTTP server module's request instrumentation: every HTTP service. */
     public static final String HTTP = "vigil-http";
     /**
      * Emitted by the HTTP server module's WebSocket instrumentation, only for a service that serves
      * WebSocket endpoints: never implied, name it with {@code --platform}.
      */
     public static final String WEBSOCKET = "websocket";
+    /**
+     * Emitted by vigil-http's {@code TokenValidationTelemetry}, only for a service that validates bearer
+     * tokens: never implied, name it with {@code --platform}.
+     */
+    public static final String TOKEN_VALIDATION = "token-validation";
+    /**
+     * Emitted by vigil-http's {@code RateLimitTelemetry} (and {@code InstrumentedBucket}), only for a
+     * service that refuses work with a rate or concurrency limit: never implied, name it with {@code
+     * --platform}. A service without one would otherwise get an alert that cannot fire and a panel
+     * that always says "no data".
+     */
+    public static final String RATE_LIMIT = "rate-limit";
     /** Emitted by a service that issues tokens (the {@code active_tokens} gauge of its token store). */
     public static final String TOKENS = "token-store";
     /** Emitted by every Vigil runtime ({@code app_info}, JVM runtime metrics, export health). */
@@ -71,11 +83,13 @@ public final class PlatformMetrics {
             Metric.histogram("http_request_size_bytes", "HTTP request body size", HTTP, "method", "endpoint"),
             Metric.histogram("http_response_size_bytes", "HTTP response body size", HTTP, "method", "endpoint"),
             Metric.counter("http_exceptions_total", "Unhandled exceptions by type", HTTP, "exception_type", "endpoint"),
-            Metric.counter("token_validation_total", "Bearer token validations", HTTP, "status"),
+            // bearer tokens and rate limits: their own sources, so a service without them gets no panel or alert
+            // reading them (declared here, after HTTP's, so catalogues keep their order)
+            Metric.counter("token_validation_total", "Bearer token validations", TOKEN_VALIDATION, "status"),
             Metric.counter(
                     "rate_limit_hits_total",
                     "Work refused by a rate or concurrency limit",
-                    HTTP,
+                    RATE_LIMIT,
                     "limit_type",
                     "endpoint"),
             // WebSocket: its own source, so an HTTP service without WebSockets gets no WebSocket row or alert
@@ -316,8 +330,8 @@ public final class PlatformMetrics {
      * the runtime and Prometheus's own {@code up}, plus the connection pool when a kind records
      * database operations, the consumer gauges when one consumes messages, the token store when
      * one issues tokens, and the task-queue gauges when one runs background jobs. WebSocket
-     * endpoints are not visible in the kinds, and exporters and Tempo belong to a stack, not a
-     * service: name them explicitly.
+     * endpoints, bearer-token validation and rate limits are not visible in the kinds, and exporters
+     * and Tempo belong to a stack, not a service: name them explicitly.
      */
     public static Set<String> implied(Collection<OperationKind> kinds) {
         Set<String> sources = new LinkedHashSet<>(List.of(HTTP, CORE, PROMETHEUS));

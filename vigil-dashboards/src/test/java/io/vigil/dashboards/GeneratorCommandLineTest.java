@@ -52,7 +52,8 @@ class GeneratorCommandLineTest {
         assertThat(database).contains("DatabaseConnectionPoolExhausted").contains("job=\\\"orders\\\"");
         assertThat(Files.readString(out.resolve("prometheus/tests/orders-http.test.yml")))
                 .contains("instance=\\\"orders:9464\\\"")
-                .doesNotContain("HighWebSocketConnections"); // WebSocket is not implied
+                .doesNotContain("HighWebSocketConnections") // WebSocket is not implied
+                .doesNotContain("RateLimitAbuse"); // nor are rate limits
         assertThat(out.resolve("orders/CATALOGUE.md")).exists();
         assertThat(out.resolve("prometheus/rules/orders-infrastructure.yml")).exists();
         assertThat(Files.readString(out.resolve("prometheus/rules/orders-infrastructure.yml")))
@@ -71,10 +72,12 @@ class GeneratorCommandLineTest {
                 "--out",
                 out.toString(),
                 "--platform",
-                "vigil-http,vigil-core,prometheus,postgres-exporter",
+                "vigil-http,vigil-core,prometheus,postgres-exporter,rate-limit",
                 "--instance",
                 "10.0.0.7:8081");
         assertThat(o.exit()).as(o.err()).isZero();
+        assertThat(Files.readString(out.resolve("prometheus/rules/orders-api-http.yml")))
+                .contains("RateLimitAbuse"); // rate-limit was named
         String infrastructure = Files.readString(out.resolve("prometheus/rules/orders-api-infrastructure.yml"));
         assertThat(infrastructure).contains("DatabaseDown");
         assertThat(out.resolve("prometheus/rules/orders-api-database.yml")).exists();

@@ -15,10 +15,13 @@ final class IdentityStack {
     /**
      * The stack's sources without the message-consumer gauges: identity-service consumes nothing. It
      * publishes its audit outbox through vigil-kafka's producer when KAFKA_BOOTSTRAP_SERVERS is set (as
-     * deploy/compose.yaml and the live check run it), so the producer row is generated.
+     * deploy/compose.yaml and the live check run it), so the producer row is generated. It validates
+     * bearer tokens and rate-limits logins and sign-ups, so it names those two sources.
      */
     static final List<String> SOURCES = List.of(
             PlatformMetrics.HTTP,
+            PlatformMetrics.TOKEN_VALIDATION,
+            PlatformMetrics.RATE_LIMIT,
             PlatformMetrics.WEBSOCKET,
             PlatformMetrics.TOKENS,
             PlatformMetrics.CORE,

@@ -158,7 +158,6 @@ class LiveStackTest {
         PIPELINE_NO_DATA.put(
                 Pattern.compile("database_operations_total\\{[^}]*status=~\"failure\\|error\""),
                 "failed database operations; every insert of the pipeline succeeds here");
-        PIPELINE_NO_DATA.put(Pattern.compile("rate_limit_hits_total"), "rate limits; the ingest API has none");
         PIPELINE_NO_DATA.put(
                 Pattern.compile("(pipeline_steps_total|health_checks_total)\\{[^}]*status!=\"success\""),
                 "failed pipeline steps and health probes; every dependency is up here");

@@ -72,6 +72,42 @@ class OtherServiceTest {
         assertThat(catalogue.contains("consumer_lag")).isFalse();
         assertThat(catalogue.contains("active_tokens")).isFalse();
         assertThat(catalogue.contains("ws_connections_active")).isFalse(); // WebSocket is named, never implied
+        assertThat(catalogue.contains("rate_limit_hits_total")).isFalse(); // so are rate limits
+        assertThat(catalogue.contains("token_validation_total")).isFalse(); // and bearer-token validation
+    }
+
+    @Test
+    void aServiceWithoutARateLimiterGetsNoRateLimitAlertOrPanel() {
+        assertThat(alertNames(StandardAlerts.groups(catalogue, ORDERS))).doesNotContain("RateLimitAbuse");
+        assertThat(StandardDashboards.all(catalogue, ORDERS))
+                .flatExtracting(Dashboard::panels)
+                .extracting(Dashboard.Placed::title)
+                .doesNotContain("Rate-limit hits by type");
+        Generator.files(catalogue, ORDERS)
+                .forEach((path, text) -> assertThat(text)
+                        .as(path)
+                        .doesNotContain("rate_limit_hits_total", "RateLimitAbuse", "token_validation_total"));
+        // the HTTP source alone holds neither: a service names them with --platform
+        assertThat(PlatformMetrics.of(List.of(PlatformMetrics.HTTP)))
+                .extracting(Metric::name)
+                .doesNotContain("rate_limit_hits_total", "token_validation_total");
+    }
+
+    @Test
+    void aServiceWithARateLimiterNamesTheSourceAndGetsItsPanelAndAlert() {
+        Set<String> sources = new java.util.LinkedHashSet<>(PlatformMetrics.implied(kinds));
+        sources.add(PlatformMetrics.RATE_LIMIT);
+        MetricCatalogue limited = MetricCatalogue.of(kinds, PlatformMetrics.of(sources));
+        assertThat(alertNames(StandardAlerts.groups(limited, ORDERS))).contains("RateLimitAbuse");
+        assertThat(StandardDashboards.all(limited, ORDERS).get(0).panels())
+                .extracting(Dashboard.Placed::title)
+                .contains("Rate-limit hits by type");
+        assertThat(PlatformMetrics.of(List.of(PlatformMetrics.RATE_LIMIT)))
+                .extracting(Metric::name)
+                .containsExactly("rate_limit_hits_total");
+        assertThat(PlatformMetrics.of(List.of(PlatformMetrics.TOKEN_VALIDATION)))
+                .extracting(Metric::name)
+                .containsExactly("token_validation_total");
     }
 
     @Test

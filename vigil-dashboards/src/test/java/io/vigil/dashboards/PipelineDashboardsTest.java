@@ -119,6 +119,32 @@ class PipelineDashboardsTest {
                 .endsWith("> " + StandardAlerts.INGEST_P95_SECONDS);
     }
 
+    /**
+     * The ingest API has no rate limiter and validates no bearer tokens (it names neither source): no
+     * RateLimitAbuse that cannot fire, no rate-limit panel that always says "no data". identity-service,
+     * which has both, keeps them.
+     */
+    @Test
+    void thePipelineHasNoRateLimitAlertOrPanelAndIdentityServiceKeepsThem() {
+        assertThat(PipelineStack.SOURCES).doesNotContain(PlatformMetrics.RATE_LIMIT, PlatformMetrics.TOKEN_VALIDATION);
+        assertThat(PipelineStack.groups())
+                .flatExtracting(RuleGroup::alerts)
+                .extracting(AlertRule::name)
+                .doesNotContain("RateLimitAbuse");
+        PipelineStack.files()
+                .forEach((path, text) -> assertThat(text)
+                        .as(path)
+                        .doesNotContain("rate_limit_hits_total", "RateLimitAbuse", "token_validation_total"));
+        assertThat(IdentityStack.groups())
+                .flatExtracting(RuleGroup::alerts)
+                .extracting(AlertRule::name)
+                .contains("RateLimitAbuse");
+        assertThat(IdentityStack.dashboards())
+                .flatExtracting(Dashboard::panels)
+                .extracting(Dashboard.Placed::title)
+                .contains("Rate-limit hits by type", "Token validations and 403s");
+    }
+
     /** A service that only publishes gets the same dashboard, named for what it shows. */
     @Test
     void aProducerOnlyServicesDashboardIsTitledMessaging() {

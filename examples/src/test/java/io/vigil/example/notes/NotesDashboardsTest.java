@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.vigil.dashboards.Generator;
 import io.vigil.dashboards.MetricCatalogue;
+import io.vigil.dashboards.PlatformMetrics;
 import io.vigil.dashboards.ServiceTarget;
 import java.io.File;
 import java.io.IOException;
@@ -34,14 +35,34 @@ class NotesDashboardsTest {
     private static final Path DEPLOY = Path.of("deploy").toAbsolutePath().normalize();
 
     /**
+     * What examples/pom.xml's regenerate profile names with {@code --platform}: the sources its kinds
+     * imply and its bearer-token validation ({@link NotesService} validates tokens); no rate limiter,
+     * so no {@code rate-limit}.
+     */
+    static final List<String> SOURCES = List.of(
+            PlatformMetrics.HTTP,
+            PlatformMetrics.TOKEN_VALIDATION,
+            PlatformMetrics.CORE,
+            PlatformMetrics.PROMETHEUS,
+            PlatformMetrics.POOL);
+
+    /**
      * What examples/pom.xml's regenerate profile runs: {@code --kinds NotesCatalogue --job
-     * notes-service --service notes-service}, no {@code --platform} (the sources its kinds imply) and
-     * no {@code --instance}.
+     * notes-service --service notes-service --platform <SOURCES>}, no {@code --instance}.
      */
     private static Map<String, String> expected() {
         return Generator.files(
-                MetricCatalogue.forKinds(new NotesCatalogue().get()),
+                MetricCatalogue.of(new NotesCatalogue().get(), PlatformMetrics.of(SOURCES)),
                 ServiceTarget.of("notes-service", "notes-service"));
+    }
+
+    @Test
+    void namesWhatItsKindsImplyAndItsTokenValidationOnly() {
+        assertThat(SOURCES)
+                .containsAll(PlatformMetrics.implied(new NotesCatalogue().get()))
+                .contains(PlatformMetrics.TOKEN_VALIDATION)
+                .doesNotContain(PlatformMetrics.RATE_LIMIT, PlatformMetrics.WEBSOCKET)
+                .hasSize(PlatformMetrics.implied(new NotesCatalogue().get()).size() + 1);
     }
 
     @Test
@@ -79,6 +100,11 @@ class NotesDashboardsTest {
                 .contains("DatabaseConnectionPoolExhausted", "job=\\\"notes-service\\\"")
                 .contains("dashboard: /d/notes-service-database");
         assertThat(read("prometheus/rules/notes-service-http.yml")).doesNotContain("HighWebSocketConnections");
+        // no rate limiter: no alert that cannot fire, no panel that always says "no data"
+        assertThat(overview).doesNotContain("rate_limit_hits_total", "Rate-limit hits");
+        assertThat(read("prometheus/rules/notes-service-http.yml")).doesNotContain("RateLimitAbuse");
+        assertThat(read("prometheus/tests/notes-service-http.test.yml")).doesNotContain("rate_limit_hits_total");
+        assertThat(read("notes-service/CATALOGUE.md")).doesNotContain("RateLimitAbuse", "rate_limit_hits_total");
     }
 
     @Test
