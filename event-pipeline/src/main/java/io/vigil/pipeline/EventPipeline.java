@@ -3,6 +3,7 @@ package io.vigil.pipeline;
 import io.vigil.core.Vigil;
 import io.vigil.http.javalin.OrderlyShutdown;
 import io.vigil.http.javalin.PortInUseException;
+import io.vigil.http.javalin.ServiceArguments;
 import io.vigil.kafka.embedded.KRaftBroker;
 import io.vigil.logback.JavalinStartFailureFilter;
 import io.vigil.logback.VigilLogging;
@@ -209,17 +210,7 @@ public final class EventPipeline implements AutoCloseable {
      * no arguments: {@code --help} used to start it (and a port in use then made it exit 1).
      */
     static int commandLine(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0) {
-            return -1;
-        }
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            out.println(USAGE);
-            return 0;
-        }
-        err.println("event-pipeline: unexpected argument " + args[0]
-                + " (the pipeline is configured by environment variables; see --help)");
-        err.println(USAGE);
-        return 2;
+        return ServiceArguments.check("event-pipeline", USAGE, args, out, err);
     }
 
     public static void main(String[] args) {

@@ -7,6 +7,7 @@ import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import io.vigil.http.javalin.OrderlyShutdown;
 import io.vigil.http.javalin.PortInUseException;
+import io.vigil.http.javalin.ServiceArguments;
 import io.vigil.identity.internal.traffic.TrafficGenerator;
 import io.vigil.logback.JavalinStartFailureFilter;
 import io.vigil.logback.VigilLogging;
@@ -63,17 +64,7 @@ public final class Main {
      * line and exit code 2, as a bad setting is.
      */
     static int commandLine(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0) {
-            return -1;
-        }
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            out.println(USAGE);
-            return 0;
-        }
-        err.println("identity-service: unexpected argument " + args[0]
-                + " (the service is configured by environment variables; see --help)");
-        err.println(USAGE);
-        return 2;
+        return ServiceArguments.check("identity-service", USAGE, args, out, err);
     }
 
     private static void serve() {
