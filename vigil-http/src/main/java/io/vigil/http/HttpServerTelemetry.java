@@ -263,38 +263,45 @@ public final class HttpServerTelemetry {
         }
     }
 
-    /** A user agent and what the privacy rules made of it. */
+    /** A header value and what the privacy rules made of it. */
     private record ScrubbedText(String raw, String scrubbed) {}
 
-    private static final int USER_AGENT_CACHE_SIZE = 64; // a power of two
+    private static final int HEADER_CACHE_SIZE = 64; // a power of two
 
-    // The scrubbed user agents seen last, by their text: a service sees a few clients' agents again and again, each
-    // a new String per request, and scrubbing one (up to 256 characters of free text) cost more than the rest of the
-    // access-log line's fields together. Shared by the serving threads without locking: a slot holds an immutable
-    // record, so a thread reads a whole old entry, a whole new one or none, and a lost update costs one scrub.
-    private final ScrubbedText[] userAgents = new ScrubbedText[USER_AGENT_CACHE_SIZE];
+    // The scrubbed header values seen last (user agents, Host), by their text: a service sees a few clients' agents
+    // and its own few host names again and again, each a new String per request, and scrubbing a user agent (up to
+    // 256 characters of free text) cost more than the rest of the access-log line's fields together. Shared by the
+    // serving threads without locking: a slot holds an immutable record, so a thread reads a whole old entry, a whole
+    // new one or none, and a lost update costs one scrub.
+    private final ScrubbedText[] headerValues = new ScrubbedText[HEADER_CACHE_SIZE];
 
     /**
      * A client's user agent as every signal records it (the access log's {@code user_agent}, the server span's
      * {@code user_agent.original}): at most {@value #MAX_USER_AGENT_LENGTH} characters, through the privacy rules.
      */
     String userAgent(String raw) {
-        return scrubbedUserAgent(truncate(raw, MAX_USER_AGENT_LENGTH));
+        return scrubbedHeaderValue(truncate(raw, MAX_USER_AGENT_LENGTH));
     }
 
-    /** {@code scrubber.scrubText(agent)}, from the cache when the same text was scrubbed before. */
-    private String scrubbedUserAgent(String agent) {
-        if (agent == null) {
+    /**
+     * {@code scrubber.scrubText(value)} of a request header's value, from the cache when the same text was scrubbed
+     * before; a value longer than a user agent may be is scrubbed every time rather than kept.
+     */
+    String scrubbedHeaderValue(String value) {
+        if (value == null) {
             return null;
         }
-        int h = agent.hashCode();
-        int i = (h ^ (h >>> 16)) & (USER_AGENT_CACHE_SIZE - 1);
-        ScrubbedText cached = userAgents[i];
-        if (cached != null && cached.raw().equals(agent)) {
+        if (value.length() > MAX_USER_AGENT_LENGTH) {
+            return scrubber.scrubText(value);
+        }
+        int h = value.hashCode();
+        int i = (h ^ (h >>> 16)) & (HEADER_CACHE_SIZE - 1);
+        ScrubbedText cached = headerValues[i];
+        if (cached != null && cached.raw().equals(value)) {
             return cached.scrubbed();
         }
-        String scrubbed = scrubber.scrubText(agent);
-        userAgents[i] = new ScrubbedText(agent, scrubbed);
+        String scrubbed = scrubber.scrubText(value);
+        headerValues[i] = new ScrubbedText(value, scrubbed);
         return scrubbed;
     }
 

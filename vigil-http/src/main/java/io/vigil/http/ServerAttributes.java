@@ -39,12 +39,18 @@ final class ServerAttributes
         // What the extractors read here becomes span attributes (user_agent.original, server.address from Host, any
         // captured header): client text, so it passes the privacy rules as the access log's fields do, and the user
         // agent is bounded as there — a token or an address in a User-Agent must not reach the span raw.
-        if (name.equals("user-agent")) {
-            return List.of(r.telemetry.userAgent(values.getFirst()));
+        // Through the same small cache as the access log's user agent: Host and the agents repeat, and most values
+        // come back as they were, so the header's own list is returned then, with nothing allocated per request.
+        if (values.size() == 1) {
+            String raw = values.getFirst();
+            String scrubbed =
+                    name.equals("user-agent") ? r.telemetry.userAgent(raw) : r.telemetry.scrubbedHeaderValue(raw);
+            return scrubbed.equals(raw) ? values : List.of(scrubbed);
         }
         List<String> scrubbed = new ArrayList<>(values.size());
         for (String value : values) {
-            scrubbed.add(r.telemetry.scrubber().scrubText(value));
+            scrubbed.add(
+                    name.equals("user-agent") ? r.telemetry.userAgent(value) : r.telemetry.scrubbedHeaderValue(value));
         }
         return scrubbed;
     }
