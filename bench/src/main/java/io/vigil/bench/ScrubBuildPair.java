@@ -52,7 +52,24 @@ public final class ScrubBuildPair {
                 .bindTo(defaults);
     }
 
-    static double cpuNanosPerCall(MethodHandle scrub, String text, long phaseNanos) throws Throwable {
+    // Two copies of the same loop, one per build: with one shared call site, the JIT's profile of the first build's
+    // handle shaped the code both ran (a text came out 1.3 × in one JVM and 2.3 × in the next).
+    static double baseCpuNanosPerCall(MethodHandle scrub, String text, long phaseNanos) throws Throwable {
+        long cpu = THREADS.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        long calls = 0;
+        Object last = null;
+        while (System.nanoTime() - start < phaseNanos) {
+            for (int i = 0; i < 256; i++) {
+                last = (String) scrub.invokeExact(text);
+            }
+            calls += 256;
+        }
+        sink = last;
+        return (THREADS.getCurrentThreadCpuTime() - cpu) / (double) calls;
+    }
+
+    static double newCpuNanosPerCall(MethodHandle scrub, String text, long phaseNanos) throws Throwable {
         long cpu = THREADS.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         long calls = 0;
@@ -79,8 +96,8 @@ public final class ScrubBuildPair {
         System.out.printf("%-64s %9s %17s %12s %12s%n", "text", "new÷base", "(q1 – q3)", "base ns", "new ns");
         for (String text : TEXTS) {
             for (int w = 0; w < 10; w++) { // warm-up: both builds compiled before the first measured round
-                cpuNanosPerCall(base, text, phase);
-                cpuNanosPerCall(candidate, text, phase);
+                baseCpuNanosPerCall(base, text, phase);
+                newCpuNanosPerCall(candidate, text, phase);
             }
             double[] ratio = new double[rounds];
             double baseSum = 0;
@@ -89,11 +106,11 @@ public final class ScrubBuildPair {
                 double a;
                 double b;
                 if (r % 2 == 0) {
-                    a = cpuNanosPerCall(base, text, phase);
-                    b = cpuNanosPerCall(candidate, text, phase);
+                    a = baseCpuNanosPerCall(base, text, phase);
+                    b = newCpuNanosPerCall(candidate, text, phase);
                 } else {
-                    b = cpuNanosPerCall(candidate, text, phase);
-                    a = cpuNanosPerCall(base, text, phase);
+                    b = newCpuNanosPerCall(candidate, text, phase);
+                    a = baseCpuNanosPerCall(base, text, phase);
                 }
                 ratio[r] = b / a;
                 baseSum += a;
