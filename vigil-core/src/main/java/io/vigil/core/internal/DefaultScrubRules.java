@@ -552,30 +552,28 @@ public final class DefaultScrubRules {
         }
         return replaceAll(SECRET_ASSIGNMENT, text, m -> {
             String key = m.group(1).replaceAll("[^A-Za-z0-9]", "").toLowerCase(java.util.Locale.ROOT);
-            if (describesASecret(key)) {
-                return m.group();
-            }
-            String value = m.group(2);
-            if (value.equals(Scrubber.REDACTED) || value.equals("\"" + Scrubber.REDACTED + "\"")) {
-                return m.group();
-            }
-            boolean quoted = value.startsWith("\"") || value.startsWith("'");
-            return m.group(1) + (quoted ? value.charAt(0) + Scrubber.REDACTED + value.charAt(0) : Scrubber.REDACTED);
+            return describesASecret(key) ? m.group() : redactedValue(m);
         });
+    }
+
+    /**
+     * A {@code name=value} match (name and separator in group 1, the value in group 2) with its value redacted, quotes
+     * kept; as it was when the value is redacted already.
+     */
+    private static String redactedValue(java.util.regex.MatchResult m) {
+        String value = m.group(2);
+        if (value.equals(Scrubber.REDACTED) || value.equals("\"" + Scrubber.REDACTED + "\"")) {
+            return m.group();
+        }
+        boolean quoted = value.startsWith("\"") || value.startsWith("'");
+        return m.group(1) + (quoted ? value.charAt(0) + Scrubber.REDACTED + value.charAt(0) : Scrubber.REDACTED);
     }
 
     static String credentialParameters(String text) {
         if ((text.indexOf('=') < 0 && text.indexOf(':') < 0) || !containsParameterStem(text)) {
             return text;
         }
-        return replaceAll(CREDENTIAL_PARAMETER, text, m -> {
-            String value = m.group(2);
-            if (value.equals(Scrubber.REDACTED) || value.equals("\"" + Scrubber.REDACTED + "\"")) {
-                return m.group();
-            }
-            boolean quoted = value.startsWith("\"") || value.startsWith("'");
-            return m.group(1) + (quoted ? value.charAt(0) + Scrubber.REDACTED + value.charAt(0) : Scrubber.REDACTED);
-        });
+        return replaceAll(CREDENTIAL_PARAMETER, text, DefaultScrubRules::redactedValue);
     }
 
     /**
