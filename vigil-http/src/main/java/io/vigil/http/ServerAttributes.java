@@ -41,18 +41,22 @@ final class ServerAttributes
         // agent is bounded as there — a token or an address in a User-Agent must not reach the span raw.
         // Through the same small cache as the access log's user agent: Host and the agents repeat, and most values
         // come back as they were, so the header's own list is returned then, with nothing allocated per request.
+        boolean userAgent = name.equals("user-agent");
         if (values.size() == 1) {
             String raw = values.getFirst();
-            String scrubbed =
-                    name.equals("user-agent") ? r.telemetry.userAgent(raw) : r.telemetry.scrubbedHeaderValue(raw);
+            String scrubbed = headerValue(r, userAgent, raw);
             return scrubbed.equals(raw) ? values : List.of(scrubbed);
         }
         List<String> scrubbed = new ArrayList<>(values.size());
         for (String value : values) {
-            scrubbed.add(
-                    name.equals("user-agent") ? r.telemetry.userAgent(value) : r.telemetry.scrubbedHeaderValue(value));
+            scrubbed.add(headerValue(r, userAgent, value));
         }
         return scrubbed;
+    }
+
+    /** A header's value as the span keeps it: a user agent bounded as the access log's, any value scrubbed. */
+    private static String headerValue(RequestContext r, boolean userAgent, String raw) {
+        return userAgent ? r.telemetry.userAgent(raw) : r.telemetry.scrubbedHeaderValue(raw);
     }
 
     @Override
