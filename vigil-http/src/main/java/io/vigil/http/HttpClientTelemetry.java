@@ -98,11 +98,6 @@ public final class HttpClientTelemetry {
         return copy.build();
     }
 
-    /** {@code context} for ending a failed call: its span records the exception through the privacy rules. */
-    private Context scrubbing(Context context) {
-        return ScrubbedExceptions.recordingScrubbed(context, scrubber);
-    }
-
     private final class InstrumentedClient extends HttpClient {
         private final HttpClient delegate;
 
@@ -123,7 +118,7 @@ public final class HttpClientTelemetry {
             try {
                 response = delegate.send(outgoing, handler);
             } catch (IOException | InterruptedException | RuntimeException | Error e) {
-                instrumenter.end(scrubbing(context), outgoing, null, e);
+                instrumenter.end(ScrubbedExceptions.recordingScrubbed(context, e, scrubber), outgoing, null, e);
                 throw e;
             }
             instrumenter.end(context, outgoing, response, null);
@@ -151,16 +146,16 @@ public final class HttpClientTelemetry {
             try {
                 future = delegate.sendAsync(outgoing, handler, pushPromiseHandler);
             } catch (RuntimeException | Error e) {
-                instrumenter.end(scrubbing(context), outgoing, null, e);
+                instrumenter.end(ScrubbedExceptions.recordingScrubbed(context, e, scrubber), outgoing, null, e);
                 throw e;
             }
-            return future.whenComplete((response, error) -> instrumenter.end(
-                    error == null ? context : scrubbing(context),
-                    outgoing,
-                    response,
-                    error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                            ? error.getCause()
-                            : error));
+            return future.whenComplete((response, error) -> {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause()
+                        : error;
+                instrumenter.end(
+                        ScrubbedExceptions.recordingScrubbed(context, cause, scrubber), outgoing, response, cause);
+            });
         }
 
         @Override

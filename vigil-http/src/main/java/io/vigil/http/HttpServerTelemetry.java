@@ -1,9 +1,6 @@
 package io.vigil.http;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
@@ -12,11 +9,10 @@ import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import io.vigil.core.internal.DirectLogEvent;
 import io.vigil.core.internal.FailureLog;
+import io.vigil.core.internal.ScrubbedExceptions;
 import io.vigil.http.internal.HttpMetrics;
 import io.vigil.http.internal.RequestIds;
 import io.vigil.http.internal.TrustedProxies;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -60,8 +56,6 @@ public final class HttpServerTelemetry {
     // The runtime's logger factory (a test may bind it to its own logger context).
     private final Logger accessLog;
     private static final Logger log = LoggerFactory.getLogger(HttpServerTelemetry.class);
-    private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
-    private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
     private static final int MAX_PATH_LENGTH = 1024;
     private static final int MAX_USER_AGENT_LENGTH = 256;
 
@@ -307,14 +301,7 @@ public final class HttpServerTelemetry {
 
     /** The exception as a span event, with message and stack trace passed through the privacy rules. */
     private void recordException(Span span, Throwable error) {
-        StringWriter stack = new StringWriter();
-        error.printStackTrace(new PrintWriter(stack));
-        AttributesBuilder scrubbed =
-                Attributes.builder().put(EXCEPTION_STACKTRACE, scrubber.scrubText(stack.toString()));
-        if (error.getMessage() != null) {
-            scrubbed.put(EXCEPTION_MESSAGE, scrubber.scrubText(error.getMessage()));
-        }
-        span.recordException(error, scrubbed.build());
+        span.recordException(error, ScrubbedExceptions.attributes(scrubber, error));
     }
 
     private static String simpleName(Throwable t) {

@@ -272,9 +272,12 @@ public final class RecordProcessor<K, V> {
         }
         try {
             // The handler's exception is recorded scrubbed: its message may quote the record it refused.
-            Context context =
-                    error == null ? span.context() : ScrubbedExceptions.recordingScrubbed(span.context(), scrubber);
-            span.instrumenter().end(context, span.request(), null, error);
+            span.instrumenter()
+                    .end(
+                            ScrubbedExceptions.recordingScrubbed(span.context(), error, scrubber),
+                            span.request(),
+                            null,
+                            error);
         } catch (RuntimeException e) {
             failures.failed("consumer span", e);
         }

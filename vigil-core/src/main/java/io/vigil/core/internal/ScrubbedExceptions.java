@@ -41,10 +41,14 @@ public final class ScrubbedExceptions {
     }
 
     /**
-     * {@code context} with its span replaced by one that records exceptions scrubbed and passes everything else to
-     * it; for {@code Instrumenter.end}. {@code context} itself when it holds no recording span.
+     * The context to give {@code Instrumenter.end} with {@code error}: {@code context} with its span replaced by one
+     * that records exceptions scrubbed and passes everything else to it. {@code context} itself when there is no
+     * error (nothing to record) or it holds no recording span.
      */
-    public static Context recordingScrubbed(Context context, Scrubber scrubber) {
+    public static Context recordingScrubbed(Context context, Throwable error, Scrubber scrubber) {
+        if (error == null) {
+            return context;
+        }
         Span span = Span.fromContext(context);
         return span.isRecording() ? context.with(new ScrubbingSpan(span, scrubber)) : context;
     }

@@ -1,8 +1,6 @@
 package io.vigil.http.websocket;
 
 import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
@@ -11,12 +9,11 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.vigil.core.internal.ScrubbedExceptions;
 import io.vigil.http.RateLimitTelemetry;
 import io.vigil.http.RequestContext;
 import io.vigil.http.internal.MessageRateLimiter;
 import io.vigil.http.internal.RequestIds;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,8 +65,6 @@ public final class WebSocketConnection {
     private static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("request.id");
     private static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("message.id");
     private static final AttributeKey<String> USER_ID = AttributeKey.stringKey("user.id");
-    private static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
-    private static final AttributeKey<String> EXCEPTION_STACKTRACE = AttributeKey.stringKey("exception.stacktrace");
     private static final int MAX_USER_ID_LENGTH = 128;
     private static final String BINARY = "binary";
 
@@ -464,14 +459,7 @@ public final class WebSocketConnection {
     }
 
     private void recordException(Span span, Throwable error) {
-        StringWriter stack = new StringWriter();
-        error.printStackTrace(new PrintWriter(stack));
-        AttributesBuilder scrubbed =
-                Attributes.builder().put(EXCEPTION_STACKTRACE, t.scrubber.scrubText(stack.toString()));
-        if (error.getMessage() != null) {
-            scrubbed.put(EXCEPTION_MESSAGE, t.scrubber.scrubText(error.getMessage()));
-        }
-        span.recordException(error, scrubbed.build());
+        span.recordException(error, ScrubbedExceptions.attributes(t.scrubber, error));
     }
 
     private static String errorType(Throwable e) {

@@ -131,10 +131,7 @@ public final class ProducerWrapper implements InvocationHandler {
                 if (ctx != null) {
                     // A failed send's exception is recorded scrubbed (its message may quote the record).
                     instrumenter.end(
-                            exception == null ? ctx : ScrubbedExceptions.recordingScrubbed(ctx, scrubber),
-                            req,
-                            metadata,
-                            exception);
+                            ScrubbedExceptions.recordingScrubbed(ctx, exception, scrubber), req, metadata, exception);
                 }
             } catch (RuntimeException e) {
                 failures.failed("producer span", e);
@@ -157,7 +154,7 @@ public final class ProducerWrapper implements InvocationHandler {
             try {
                 recordSent(topic, start, e);
                 if (ctx != null) {
-                    instrumenter.end(ScrubbedExceptions.recordingScrubbed(ctx, scrubber), req, null, e);
+                    instrumenter.end(ScrubbedExceptions.recordingScrubbed(ctx, e, scrubber), req, null, e);
                 }
             } catch (RuntimeException t) {
                 failures.failed("producer span", t);
