@@ -15,6 +15,12 @@
 #        RATE=N: the measured rounds send a fixed N requests per second (bench/paced.lua) instead of as many as the
 #        server answers; every mode then serves the same load in the same I/O regime (each request finds the server
 #        idle, as in production), so CPU per request and latency compare. Without RATE: closed-loop, saturating.
+#        PROFILE=1 (implies THREAD_CPU=1): async-profiler (the library the Pyroscope agent bundles, taken from
+#        benchmarks.jar; itimer, a sample per 1 ms of the process's CPU, which the kernel delivers at its tick: about
+#        250 per busy CPU second, so use long rounds) samples each measured round; at the end
+#        io.vigil.bench.CpuAttribution bills the request threads' CPU per request to components (server, Vigil's
+#        HTTP adapter, Vigil core, OpenTelemetry, logging, the agent). Profiles (collapsed stacks) stay in
+#        $PROFILE_DIR (default bench/target/profile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
@@ -26,6 +32,12 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2;
 
 sink_pid=
 threads_dir=$(mktemp -d)
+[ "${PROFILE:-0}" = 1 ] && THREAD_CPU=1
+PROFILE_DIR=${PROFILE_DIR:-bench/target/profile}
+if [ "${PROFILE:-0}" = 1 ]; then
+  rm -rf "$PROFILE_DIR"; mkdir -p "$PROFILE_DIR"
+  unzip -o -q bench/target/benchmarks.jar libasyncProfiler-linux-x64.so -d "$PROFILE_DIR"
+fi
 cleanup() { if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; fi; rm -rf "$threads_dir"; }
 trap cleanup EXIT
 if [[ " ${MODES:-} " == *" agent "* || " ${MODES:-} " == *otlp* ]]; then
@@ -62,10 +74,17 @@ run() {
   local out cpu_before cpu_after
   cpu_before=$(cpu_ticks "$pid")
   [ "${THREAD_CPU:-0}" = 1 ] && python3 bench/thread-cpu.py snap "$pid" > "$threads_dir/before"
+  if [ "${PROFILE:-0}" = 1 ]; then
+    # Loaded after the warm-up, so only the measured round is sampled; jcmd wants the options as one quoted word.
+    "${JAVA%/java}/jcmd" "$pid" JVMTI.agent_load "$PWD/$PROFILE_DIR/libasyncProfiler-linux-x64.so" \
+        "\"start,event=itimer,interval=1000000,threads\"" >/dev/null
+  fi
   local paced=()
   [ -n "${RATE:-}" ] && paced=(-s bench/paced.lua)
   out=$(RATE=${RATE:-} wrk -t1 -c16 -d"${SECONDS_PER_RUN}s" --latency "${paced[@]}" "$URL")
   cpu_after=$(cpu_ticks "$pid")
+  [ "${PROFILE:-0}" = 1 ] && "${JAVA%/java}/jcmd" "$pid" JVMTI.agent_load \
+      "$PWD/$PROFILE_DIR/libasyncProfiler-linux-x64.so" "\"stop,collapsed,file=$PWD/$PROFILE_DIR/$label-$round.txt\"" >/dev/null
   if [ "${THREAD_CPU:-0}" = 1 ]; then
     python3 bench/thread-cpu.py snap "$pid" > "$threads_dir/after"
     python3 bench/thread-cpu.py diff "$threads_dir/before" "$threads_dir/after" \
@@ -97,4 +116,14 @@ if [ "${THREAD_CPU:-0}" = 1 ]; then
   cols=()
   for mode in ${MODES:-plain sampled unsampled nolog off}; do cols+=("$mode=$threads_dir/$mode.jsonl"); done
   python3 bench/thread-cpu.py table "${cols[@]}"
+fi
+if [ "${PROFILE:-0}" = 1 ]; then
+  echo
+  attribution=()
+  for mode in ${MODES:-plain sampled unsampled nolog off}; do
+    # Each mode's samples scaled to its request threads' measured CPU per request (median of the rounds).
+    us=$(python3 -c 'import json,statistics,sys; print(statistics.median(json.loads(l).get("request threads (Jetty'"'"'s pool)", 0) for l in open(sys.argv[1]) if l.strip()))' "$threads_dir/$mode.jsonl")
+    attribution+=("$mode=$us=$(ls "$PROFILE_DIR/$mode"-*.txt | paste -sd,)")
+  done
+  "$JAVA" -cp bench/target/benchmarks.jar io.vigil.bench.CpuAttribution "${attribution[@]}"
 fi
