@@ -233,7 +233,7 @@ class IdentityServiceJarIT {
                     .toList();
             assertThat(warnings)
                     .contains(
-                            "Telemetry configuration: VIGIL_CONSOLE=maybe is not a boolean (true/false); using true",
+                            "Telemetry configuration: VIGIL_CONSOLE=maybe is not a boolean (true/false, 1/0, yes/no, on/off); using true",
                             "Telemetry configuration: VIGIL_CONSOLE_TRACES_PER_SECOND=many is not a count >= 0 (0"
                                     + " keeps every trace); using 20",
                             "Telemetry configuration: OTEL_EXPORTER_OTLP_PROTOCOL=carrier-pigeon is not a supported"

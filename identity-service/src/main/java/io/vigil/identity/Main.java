@@ -270,7 +270,7 @@ public final class Main {
             case "true", "1", "yes", "on" -> true;
             case "false", "0", "no", "off" -> false;
             default -> {
-                warnings.add(name + "=" + v + " is not a boolean (true/false); using " + fallback);
+                warnings.add(name + "=" + v + " is not a boolean (true/false, 1/0, yes/no, on/off); using " + fallback);
                 yield fallback;
             }
         };

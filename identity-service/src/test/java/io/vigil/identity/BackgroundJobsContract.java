@@ -90,6 +90,23 @@ abstract class BackgroundJobsContract {
                 .toList();
     }
 
+    /**
+     * The notification task's counter series are scraped at 0 before any notification: one that appeared only with
+     * its first increment hid that increment from rate() and increase() — a first dead notification did not alert.
+     */
+    @Test
+    void theNotificationTasksSeriesAreScrapedAtZeroBeforeAnyJob() {
+        TestService s = service(b -> b);
+        MetricSamples m = MetricSamples.parse(s.management.get("/metrics", null).text());
+        Map<String, String> task = Map.of("task", BackgroundJobs.NOTIFY_TASK);
+        for (String status : List.of("success", "failure", "retry", "dead")) {
+            assertThat(m.require("task_executions_total", with(task, "status", status)))
+                    .as(status)
+                    .isZero();
+        }
+        assertThat(m.require("task_retries_total", task)).isZero();
+    }
+
     @Test
     void theRecurringPurgeIsOneJobForAllInstances() throws Exception {
         TestService a = service(b -> b);

@@ -120,7 +120,7 @@ class MainTest {
             assertThat(console).as("VIGIL_CONSOLE defaults to true").isNotNull();
             assertThat(warnings)
                     .containsExactly(
-                            "VIGIL_CONSOLE=maybe is not a boolean (true/false); using true",
+                            "VIGIL_CONSOLE=maybe is not a boolean (true/false, 1/0, yes/no, on/off); using true",
                             "VIGIL_CONSOLE_MAX_BYTES=lots is not a byte count of at least 1m; using 64m",
                             "OTEL_EXPORTER_OTLP_PROTOCOL=carrier-pigeon is not a supported protocol (grpc,"
                                     + " http/protobuf); using the embedded console");

@@ -1,9 +1,11 @@
 package io.vigil.console;
 
 import io.vigil.console.internal.PortInUseException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Command line: {@code java -jar vigil-console.jar [--http-port 4318] [--grpc-port 4317] [--host 127.0.0.1]
@@ -25,7 +27,8 @@ public final class VigilConsoleMain {
 
     /**
      * Starts the console with the options above and blocks until the process is stopped; exits with status 2 on a bad
-     * option and 1 when it cannot start (a port in use, an unusable data directory).
+     * option and 1 when it cannot start (a port in use, an unusable data directory), and with 0 after SIGTERM or SIGINT
+     * once the console is closed.
      */
     public static void main(String[] args) throws InterruptedException {
         if (System.getProperty("logback.configurationFile") == null) {
@@ -39,6 +42,9 @@ public final class VigilConsoleMain {
         }
         // A client's broken connection is the client's business: real transport problems are WARNING and still shown.
         GRPC_TRANSPORT.setLevel(java.util.logging.Level.WARNING);
+        // Listen first: a SIGTERM while the console is still starting is honoured once the start is done.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        onStopSignals(stopRequested);
         VigilConsole.Builder builder = VigilConsole.builder();
         try {
             for (int i = 0; i < args.length; i++) {
@@ -80,15 +86,55 @@ public final class VigilConsoleMain {
             System.exit(1);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            console.close();
-            stopped.countDown();
-        }));
+        AtomicBoolean closed = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (closed.compareAndSet(false, true)) {
+                console.close();
+            }
+        };
+        // Any other way out (System.exit elsewhere, SIGHUP, a signal that could not be handled) still closes it.
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "vigil-console-shutdown"));
         System.out.println("Vigil console: " + console.uiUrl() + "  (token " + console.token() + "; OTLP/HTTP "
                 + console.httpEndpoint() + ", OTLP/gRPC "
                 + (console.grpcEndpoint() == null ? "off" : console.grpcEndpoint()) + ")");
-        stopped.await();
+        stopRequested.await();
+        stop.run();
+        // A requested stop is a success, as the reference services' (vigil-http's OrderlyShutdown): exit 0, not 143.
+        System.exit(0);
+    }
+
+    /**
+     * SIGTERM and SIGINT count {@code requested} down instead of running the JVM's shutdown hooks, so that the stop
+     * runs on the main thread and the process exits 0 — what vigil-http's {@code OrderlyShutdown} does for the
+     * reference services; the console cannot use it, as it has no compile dependency on vigil-http or vigil-core (a
+     * viewer that an application embeds brings nothing of Vigil's runtime with it). A signal that cannot be handled
+     * (reserved with {@code -Xrs}) is left to the JVM, whose shutdown hook still closes the console.
+     */
+    private static void onStopSignals(CountDownLatch requested) {
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                // sun.misc.Signal looked up at run time: javac's "internal proprietary API" warning on a direct
+                // reference cannot be suppressed, and the build compiles with -Werror.
+                Class<?> signal = Class.forName("sun.misc.Signal");
+                Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+                Object handler = Proxy.newProxyInstance(
+                        VigilConsoleMain.class.getClassLoader(),
+                        new Class<?>[] {handlerType},
+                        (proxy, method, a) -> switch (method.getName()) {
+                            case "handle" -> {
+                                requested.countDown();
+                                yield null;
+                            }
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            case "equals" -> proxy == a[0];
+                            default -> "SIG" + name + " handler";
+                        });
+                signal.getMethod("handle", signal, handlerType)
+                        .invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // Reserved or unavailable: the JVM's default stays, and with it the shutdown hook.
+            }
+        }
     }
 
     private static String value(String[] args, int i, String option) {

@@ -185,7 +185,7 @@ class VigilConfigTest {
                 .hasSize(12)
                 .contains(
                         "TRACE_SAMPLE_RATE='1.7' is not a number within 0.0–1.0; using 1.0",
-                        "TRACING_ENABLED='maybe' is not a boolean (true/false); using true",
+                        "TRACING_ENABLED='maybe' is not a boolean (true/false, 1/0, yes/no, on/off); using true",
                         "OTEL_EXPORTER_OTLP_ENDPOINT='not a url' is not an http(s)://host[:port] URL; using no OTLP export",
                         "OTEL_EXPORTER_OTLP_PROTOCOL='ftp' is not a supported protocol (grpc, http/protobuf); using chosen by port",
                         "LOG_LEVEL='LOUD' is not a log level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using INFO");
@@ -362,7 +362,7 @@ class VigilConfigTest {
         assertThat(c.otlpEndpoint()).contains(URI.create("http://collector:4318"));
         assertThat(c.warnings())
                 .containsExactlyInAnyOrder(
-                        "ENABLE_OBSERVABILITY='perhaps' is not a boolean (true/false); using false",
+                        "ENABLE_OBSERVABILITY='perhaps' is not a boolean (true/false, 1/0, yes/no, on/off); using false",
                         "TRACE_SAMPLE_RATE='2' is not a number within 0.0–1.0; using 0.25",
                         "METRICS_COLLECTION_INTERVAL='never' is not a number of seconds between 0 and 86400; using 5s",
                         "LOG_LEVEL='LOUD' is not a log level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using DEBUG",

@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * or a status declared on the builder, else {@code other}. Each refusal writes a WARN event {@code
  * event_type=security}, {@code security_event_type=token_validation_failed} on {@link #LOGGER}, at
  * most {@code logEventsPerSecond} a second (the rest counted in {@code suppressed}); valid tokens are
- * not logged (the access log has the request). Thread-safe; never lets telemetry fail the check.
+ * not logged (the access log has the request). Every declared status's series exists at 0 from the
+ * start, so that {@code rate()} and {@code increase()} see a status's first occurrence. Thread-safe;
+ * never lets telemetry fail the check.
  */
 public final class TokenValidationTelemetry {
     /** Logger of the refusal events. */
@@ -125,6 +127,13 @@ public final class TokenValidationTelemetry {
                         : TracerProvider.noop())
                 .get("io.vigil.http");
         this.statuses = BoundedLabels.declared(b.statuses);
+        if (metricsOn) {
+            // Every declared status's series at 0 from the first scrape: a counter series that appears only with its
+            // first increment hides that increment from rate() and increase() (the first expired token, say).
+            for (String s : b.statuses) {
+                validations.add(0, series.computeIfAbsent(s, v -> Attributes.of(STATUS, v)), Context.root());
+            }
+        }
         this.log = b.loggerFactory.getLogger(LOGGER);
         this.logEventsPerSecond = b.logEventsPerSecond;
         this.logBudget = new LogBudget(b.logEventsPerSecond);

@@ -43,6 +43,17 @@ class HttpServerTelemetryTest {
         return telemetry.logs("http_request").getFirst();
     }
 
+    /**
+     * Its failure counter is an observable one, recorded from the start: scraped at 0 before any failure, so rate()
+     * and increase() see the first.
+     */
+    @Test
+    void itsTelemetryFailuresAreScrapedAtZeroBeforeAnyFailure() {
+        HttpServerTelemetry.create(telemetry.runtime());
+        assertThat(telemetry.metrics().require("vigil_telemetry_failures_total", Map.of("component", "http_server")))
+                .isZero();
+    }
+
     @Test
     void forwardedForIsIgnoredByDefault() throws Exception {
         try (JettyTestServer server = JettyTestServer.start(HttpServerTelemetry.create(telemetry.runtime()))) {

@@ -110,6 +110,32 @@ class TokenValidationTelemetryTest {
         assertThat(telemetry.logs("security")).hasSize(before);
     }
 
+    /**
+     * Every declared status is a series at 0 before any validation: one that appeared only with its first increment
+     * hid that increment from rate() and increase() — the first expired token did not show on a dashboard.
+     */
+    @Test
+    void everyDeclaredStatusIsScrapedAtZeroBeforeAnyValidation() {
+        TokenValidationTelemetry.builder(telemetry.runtime())
+                .statuses(Set.of("wrong_audience"))
+                .build();
+
+        var series = telemetry.metrics().named("token_validation_total");
+        assertThat(series)
+                .extracting(s -> s.labels().get("status"))
+                .containsExactlyInAnyOrder(
+                        "valid",
+                        "expired",
+                        "invalid",
+                        "invalid_signature",
+                        "malformed",
+                        "revoked",
+                        "missing",
+                        "error",
+                        "wrong_audience"); // "other" is not declared: it appears when something falls outside
+        assertThat(series).allSatisfy(s -> assertThat(s.value()).isZero());
+    }
+
     private double count(String status) {
         return telemetry
                 .metrics()

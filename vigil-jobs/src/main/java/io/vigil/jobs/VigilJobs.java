@@ -42,6 +42,7 @@ import org.slf4j.MDC;
  *         .onFailure(jobs.retries(RetryPolicy.exponential(Duration.ofSeconds(10), 5)))
  *         .execute((job, ctx) -> mailer.send(job.getData().data()));
  * Scheduler scheduler = jobs.instrument(Scheduler.create(dataSource, sendMail)).build();
+ * jobs.declare(sendMail); // its task series at 0 from the first scrape
  * jobs.monitorBacklog(dataSource);
  * scheduler.start();
  * // in a request:
@@ -157,6 +158,21 @@ public final class VigilJobs implements AutoCloseable {
         return builder.addExecutionInterceptor(telemetry)
                 .addSchedulerListener(telemetry)
                 .failureLogging(LogLevel.DEBUG, false);
+    }
+
+    /**
+     * Declares tasks the scheduler runs (those given to {@code Scheduler.create}, recurring ones too), so that their
+     * {@code task_executions_total{task,status}} (every status: success, failure, retry, dead) and {@code
+     * task_retries_total{task}} series exist at 0 from the first scrape: a counter series that appears only with its
+     * first increment hides that increment from {@code rate()} and {@code increase()}, so the first failure of a task
+     * would not show. A task not declared appears with its first execution, as before. db-scheduler's builder does not
+     * tell its tasks, hence this call. Returns this instance.
+     */
+    public VigilJobs declare(Task<?>... tasks) {
+        for (Task<?> task : tasks) {
+            telemetry.declare(task.getName());
+        }
+        return this;
     }
 
     /**

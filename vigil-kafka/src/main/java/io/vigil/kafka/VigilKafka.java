@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
  * create one per runtime. The instruments are listed by {@link KafkaCatalogue}.
  */
 public final class VigilKafka {
+    /** Distinct topics in the producer metrics by default ({@link Builder#maxTopics}). */
+    public static final int DEFAULT_MAX_TOPICS = 100;
+
     private static final String INSTRUMENTATION_NAME = "io.vigil.kafka";
     private static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
 
@@ -72,7 +75,7 @@ public final class VigilKafka {
         this.openTelemetry = b.openTelemetry;
         this.enabled = b.enabled;
         this.logger = b.loggerFactory.getLogger("vigil.kafka");
-        this.instruments = new KafkaInstruments(openTelemetry.getMeter(INSTRUMENTATION_NAME));
+        this.instruments = new KafkaInstruments(openTelemetry.getMeter(INSTRUMENTATION_NAME), b.maxTopics, logger);
         this.failures = new TelemetryFailures(logger);
         this.scrubber = b.scrubber;
         KafkaInstrumenterFactory factory = new KafkaInstrumenterFactory(openTelemetry, INSTRUMENTATION_NAME)
@@ -88,11 +91,19 @@ public final class VigilKafka {
 
     /** Kafka telemetry on {@code vigil}'s OpenTelemetry and logger factory. */
     public static VigilKafka create(Vigil vigil) {
+        return builder(vigil).build();
+    }
+
+    /**
+     * Starts configuring Kafka telemetry on {@code vigil}'s OpenTelemetry, logger factory and scrubber (with
+     * observability off, its producers are the delegates themselves), for settings such as {@link Builder#maxTopics}.
+     */
+    public static Builder builder(Vigil vigil) {
         Builder b = builder(vigil.openTelemetry())
                 .loggerFactory(vigil.loggerFactory())
                 .scrubber(vigil.operations().scrubber());
         b.enabled = vigil.config().enabled();
-        return b.build();
+        return b;
     }
 
     /** Kafka telemetry on any {@link OpenTelemetry}; logs through SLF4J unless told otherwise. */
@@ -219,6 +230,7 @@ public final class VigilKafka {
         private ILoggerFactory loggerFactory = LoggerFactory.getILoggerFactory();
         private Scrubber scrubber = Scrubber.defaults();
         private boolean enabled = true; // false only from a runtime with observability off (create)
+        private int maxTopics = DEFAULT_MAX_TOPICS;
 
         private Builder(OpenTelemetry openTelemetry) {
             this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -236,6 +248,21 @@ public final class VigilKafka {
          */
         public Builder scrubber(Scrubber scrubber) {
             this.scrubber = Objects.requireNonNull(scrubber, "scrubber");
+            return this;
+        }
+
+        /**
+         * Most distinct {@code topic} label values of the producer metrics ({@code producer_messages_sent_total},
+         * {@code producer_errors_total}, {@code producer_send_duration_seconds}); default {@value
+         * VigilKafka#DEFAULT_MAX_TOPICS}. Sends to further topics are recorded as {@code topic="other"}, as vigil-http
+         * records routes past its bound as {@code endpoint="other"}, and counted in {@code
+         * vigil_kafka_topic_overflow_total}; one WARN line says so. Spans keep the real topic.
+         */
+        public Builder maxTopics(int maxTopics) {
+            if (maxTopics < 1) {
+                throw new IllegalArgumentException("maxTopics must be positive: " + maxTopics);
+            }
+            this.maxTopics = maxTopics;
             return this;
         }
 

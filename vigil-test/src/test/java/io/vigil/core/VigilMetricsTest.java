@@ -51,6 +51,22 @@ class VigilMetricsTest {
         assertThat(metrics.named("jvm_cpu_time_seconds_total")).isNotEmpty();
     }
 
+    /**
+     * The export failure counter is an observable one, recorded from the start: each signal's series is scraped at 0
+     * before any failure, so rate() and increase() see the first failed batch.
+     */
+    @Test
+    void exportFailuresAreScrapedAtZeroBeforeAnyFailure() {
+        start(Map.of());
+        MetricSamples metrics =
+                MetricSamples.parse(vigil.metricsEndpoint().scrape(null).text());
+        assertThat(metrics.named("vigil_export_failures_total"))
+                .extracting(s -> s.labels().get("signal"))
+                .containsExactlyInAnyOrder("span", "metric", "log");
+        assertThat(metrics.named("vigil_export_failures_total"))
+                .allSatisfy(s -> assertThat(s.value()).isZero());
+    }
+
     @Test
     void targetInfoCarriesTheResource() {
         start(Map.of("SERVICE_NAME", "orders"));

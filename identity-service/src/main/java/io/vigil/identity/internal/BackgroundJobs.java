@@ -123,6 +123,8 @@ public final class BackgroundJobs implements AutoCloseable {
                         hostName() + "-" + UUID.randomUUID().toString().substring(0, 8)))
                 .shutdownMaxWait(config.shutdownTimeout())
                 .build();
+        // Their task series at 0 from the first scrape, so rate() sees a first failure or dead job.
+        jobs.declare(notify, purge);
         // A second client for enqueueing inside a request's transaction: its data source hands out
         // that transaction's connection, and db-scheduler neither commits nor closes it (auto-commit
         // is off and commitWhenAutocommitDisabled is false), so the job commits or rolls back with

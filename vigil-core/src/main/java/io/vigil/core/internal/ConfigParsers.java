@@ -28,7 +28,7 @@ public final class ConfigParsers {
         return (raw, entry) -> switch (raw.toLowerCase(Locale.ROOT)) {
             case "true", "1", "yes", "on" -> true;
             case "false", "0", "no", "off" -> false;
-            default -> throw new ConfigVariable.Invalid("is not a boolean (true/false)");
+            default -> throw new ConfigVariable.Invalid("is not a boolean (true/false, 1/0, yes/no, on/off)");
         };
     }
 

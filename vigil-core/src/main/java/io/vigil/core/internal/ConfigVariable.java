@@ -62,7 +62,7 @@ public record ConfigVariable<T>(
         T parse(String raw, BiConsumer<String, String> entryProblem);
     }
 
-    /** A value that cannot be used; the message says why ("is not a boolean (true/false)"). */
+    /** A value that cannot be used; the message says why ("is not a boolean (true/false, 1/0, yes/no, on/off)"). */
     public static final class Invalid extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

@@ -120,6 +120,23 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
                 .build();
     }
 
+    /**
+     * Creates the counter series of task {@code taskName} at 0 — {@code task_executions_total} for every status and
+     * {@code task_retries_total} — so that they exist from the first scrape: a series that appears only with its
+     * first increment hides that increment from {@code rate()} and {@code increase()}. A name past the bound of task
+     * names ({@code other}) is not pre-registered.
+     */
+    public void declare(String taskName) {
+        String task = taskNames.bound(taskName);
+        if (task.equals("other")) {
+            return;
+        }
+        for (String status : JobConventions.STATUSES) {
+            executions.add(0, Attributes.of(TASK, task, STATUS, status));
+        }
+        retries.add(0, Attributes.of(TASK, task));
+    }
+
     static String stripSeconds(String name) {
         return name.substring(0, name.length() - "_seconds".length());
     }

@@ -7,6 +7,11 @@ import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.vigil.kafka.KafkaCatalogue;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
 
 /**
  * The OpenTelemetry instruments of {@link KafkaCatalogue}, created once per {@code VigilKafka}.
@@ -22,6 +27,10 @@ public final class KafkaInstruments {
     public static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error_type");
     public static final AttributeKey<String> PARTITION = AttributeKey.stringKey("partition");
     public static final AttributeKey<String> SINK = AttributeKey.stringKey("sink");
+    /** The {@code topic} of producer sends past the bound of distinct topics, as vigil-http's {@code endpoint}. */
+    public static final String OTHER_TOPIC = "other";
+    /** Producer sends recorded under {@link #OTHER_TOPIC}. */
+    public static final String TOPIC_OVERFLOW = "vigil_kafka_topic_overflow_total";
 
     private static final List<Double> SECONDS_BUCKETS =
             List.of(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
@@ -37,9 +46,21 @@ public final class KafkaInstruments {
     public final LongCounter sendErrors;
     public final DoubleHistogram sendDuration;
     public final Meter meter;
+    private final Logger log;
+    private final int maxTopics;
+    private final Map<String, String> producerTopics = new ConcurrentHashMap<>();
+    private final LongAdder topicOverflows = new LongAdder();
+    private final AtomicBoolean overflowWarned = new AtomicBoolean();
 
-    public KafkaInstruments(Meter meter) {
+    /**
+     * @param maxTopics distinct {@code topic} values of the producer metrics; sends to further topics are recorded as
+     *     {@link #OTHER_TOPIC} and counted in {@link #TOPIC_OVERFLOW}
+     * @param log where the one warning of the first overflow goes
+     */
+    public KafkaInstruments(Meter meter, int maxTopics, Logger log) {
         this.meter = meter;
+        this.maxTopics = maxTopics;
+        this.log = log;
         consumed = counter(meter, KafkaCatalogue.CONSUMED);
         processed = counter(meter, KafkaCatalogue.PROCESSED);
         processingDuration = histogram(meter, KafkaCatalogue.PROCESSING_DURATION);
@@ -50,6 +71,43 @@ public final class KafkaInstruments {
         sent = counter(meter, KafkaCatalogue.SENT);
         sendErrors = counter(meter, KafkaCatalogue.SEND_ERRORS);
         sendDuration = histogram(meter, KafkaCatalogue.SEND_DURATION);
+        // As vigil_http_endpoint_overflow_total: a diagnostic that appears once there is something to say.
+        meter.counterBuilder(TOPIC_OVERFLOW)
+                .setDescription("Producer sends whose topic was recorded as 'other' because too many distinct topics"
+                        + " were seen")
+                .buildWithCallback(m -> {
+                    long n = topicOverflows.sum();
+                    if (n > 0) {
+                        m.record(n);
+                    }
+                });
+    }
+
+    /**
+     * The {@code topic} label of one producer send: {@code topic} while at most {@code maxTopics} distinct topics have
+     * been seen, else {@link #OTHER_TOPIC}, counted. Topics a service produces to are usually a few constants; one
+     * named from data (a topic per tenant, say) would otherwise grow a series per value up to the SDK's cap, which
+     * then drops whole metrics.
+     */
+    public String producerTopic(String topic) {
+        String known = producerTopics.get(topic);
+        if (known != null) {
+            return known;
+        }
+        // Racy by at most a few topics past the bound under contention, as vigil-http's endpoints: a guard.
+        if (producerTopics.size() >= maxTopics) {
+            topicOverflows.increment();
+            if (overflowWarned.compareAndSet(false, true)) {
+                log.warn(
+                        "More than {} distinct Kafka topics produced to; further ones are recorded as topic=\"{}\" in"
+                                + " the producer metrics and counted in {}",
+                        maxTopics,
+                        OTHER_TOPIC,
+                        TOPIC_OVERFLOW);
+            }
+            return OTHER_TOPIC;
+        }
+        return producerTopics.computeIfAbsent(topic, t -> t);
     }
 
     private static LongCounter counter(Meter meter, KafkaCatalogue.Instrument i) {

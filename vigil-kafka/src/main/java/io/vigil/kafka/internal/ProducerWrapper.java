@@ -174,7 +174,8 @@ public final class ProducerWrapper implements InvocationHandler {
         }
     }
 
-    private void recordSent(String topic, long start, Exception exception) {
+    private void recordSent(String recordTopic, long start, Exception exception) {
+        String topic = instruments.producerTopic(recordTopic);
         instruments.sendDuration.record(
                 KafkaInstruments.secondsSince(start), Attributes.of(KafkaInstruments.TOPIC, topic));
         instruments.sent.add(
