@@ -1,8 +1,10 @@
 package io.vigil.pipeline;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
@@ -67,6 +69,14 @@ import org.slf4j.Logger;
  */
 public final class IngestApi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The request body's reader: a repeated member is refused, as a parser that keeps the first one (the stored raw
+     * event's readers) would read another event than the one validated and published here, which keeps the last.
+     */
+    private static final ObjectMapper STRICT_JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
     private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
     private static final Set<String> FIELDS = Set.of("event_type", "source", "occurred_at", "payload");
@@ -386,7 +396,7 @@ public final class IngestApi implements AutoCloseable {
     private static Event parse(byte[] body) throws Problem {
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = STRICT_JSON.readTree(body);
         } catch (JsonProcessingException e) {
             throw new Problem(400, "malformed-json", "The body is not JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -409,6 +419,8 @@ public final class IngestApi implements AutoCloseable {
         JsonNode source = root.path("source");
         if (!source.isTextual() || source.asText().isBlank() || source.asText().length() > 64) {
             errors.add("source: required, 1-64 characters");
+        } else if (!printable(source.asText())) {
+            errors.add("source: no control, format or unpaired surrogate characters");
         }
         Instant occurredAt = null;
         JsonNode occurred = root.path("occurred_at");
@@ -427,6 +439,19 @@ public final class IngestApi implements AutoCloseable {
             throw new Problem(422, "invalid-event", "The event is not valid").errors(errors);
         }
         return new Event(type.asText(), source.asText(), occurredAt);
+    }
+
+    /**
+     * Whether a short label holds only printable text. A NUL is refused by PostgreSQL's text columns (the insert fails,
+     * which would be answered and counted as the database being down), an unpaired surrogate is stored as {@code ?},
+     * and bidirectional overrides or zero-width characters make one source look like another wherever it is shown.
+     */
+    private static boolean printable(String s) {
+        // By code point: a pair is one character, an unpaired surrogate is its own (of type SURROGATE).
+        return s.codePoints().allMatch(c -> switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE -> false;
+            default -> true;
+        });
     }
 
     private static String sha256(byte[] body) {

@@ -520,6 +520,34 @@ class EventPipelineTest {
     }
 
     @Test
+    void aSourceWithControlOrFormatCharactersOrARepeatedMemberIsRefusedBeforeAnyStep() throws Exception {
+        // A NUL reached PostgreSQL's insert, which refused it: the client got 503 database-unavailable and the
+        // service counted a database failure (pipeline_steps_total{step="insert",status="error"}, a WARN line).
+        String marker = "src" + UUID.randomUUID().toString().substring(0, 8);
+        for (String source :
+                List.of(marker + "\\u0000x", marker + "\\u202ex", marker + "\\u200b", marker + "\\ud800")) {
+            JsonNode refused = assertProblem(
+                    post("{\"event_type\":\"x\",\"source\":\"" + source + "\"}", Map.of()), 422, "invalid-event");
+            assertThat(refused.path("errors").toString()).as(source).contains("source: no control");
+        }
+        // One member twice: a reader keeping the first would see another event than the one validated (the last).
+        JsonNode twice = assertProblem(
+                post("{\"event_type\":\"x\",\"source\":\"" + marker + "\",\"event_type\":\"y\"}", Map.of()),
+                400,
+                "malformed-json");
+        assertThat(twice.path("detail").asText()).contains("Duplicate field 'event_type'");
+        // A source in another script, and one with a pair of surrogates (an emoji), are still text.
+        assertThat(post("{\"event_type\":\"x\",\"source\":\"\u0432\u0435\u0431-\uD83D\uDE80\"}", Map.of())
+                        .statusCode())
+                .isEqualTo(202);
+        assertThat(count("SELECT count(*) FROM events WHERE source LIKE '" + marker + "%'"))
+                .isZero();
+        assertThat(apiSpans.getFinishedSpanItems())
+                .as("no step ran for a refused event")
+                .noneSatisfy(s -> assertThat(s.getAttributes().toString()).contains(marker));
+    }
+
+    @Test
     void runsOnPostgresqlByEnvironment() throws Exception {
         String schema =
                 "pipeline_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -545,6 +573,11 @@ class EventPipelineTest {
                                 "CONSUMER_GROUP", "analytics-pg",
                                 "PORT", "0",
                                 "METRICS_PORT", "0"))) {
+            // PostgreSQL refuses a NUL in text: refused as the client's error, never a "database unavailable" 503.
+            assertProblem(
+                    post(onPostgres.port(), "{\"event_type\":\"x\",\"source\":\"a\\u0000b\"}", Map.of()),
+                    422,
+                    "invalid-event");
             String key = "pg-" + UUID.randomUUID();
             HttpResponse<String> first = post(onPostgres.port(), event("on_postgres"), Map.of("Idempotency-Key", key));
             assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
