@@ -16,6 +16,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -72,6 +75,9 @@ public final class HttpApi implements AutoCloseable {
             ProblemErrorHandler errors = new ProblemErrorHandler();
             config.jetty.modifyServer(server -> server.setErrorHandler(errors));
             config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
+            if (loopback(host)) {
+                config.routes.before(this::requireLocalHost);
+            }
             config.routes.post("/v1/traces", ctx -> receive(ctx, Signal.TRACES));
             config.routes.post("/v1/logs", ctx -> receive(ctx, Signal.LOGS));
             config.routes.post("/v1/metrics", ctx -> receive(ctx, Signal.METRICS));
@@ -144,10 +150,14 @@ public final class HttpApi implements AutoCloseable {
 
     // ---- OTLP/HTTP ----
 
-    private void receive(Context ctx, Signal signal) {
-        String contentType = ctx.contentType() == null
+    private static String contentType(Context ctx) {
+        return ctx.contentType() == null
                 ? ""
                 : ctx.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
+    }
+
+    private void receive(Context ctx, Signal signal) {
+        String contentType = contentType(ctx);
         boolean json = contentType.equals(JSON);
         if (!json && !contentType.equals(PROTOBUF)) {
             otlpError(ctx, 415, false, "Content-Type must be application/x-protobuf or application/json");
@@ -255,6 +265,55 @@ public final class HttpApi implements AutoCloseable {
     }
 
     // ---- auth ----
+
+    private static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * DNS rebinding: a web page whose name the attacker re-points at 127.0.0.1 is, to the browser, the same origin as
+     * this port, so it could post telemetry to the receivers (which take no token) and fill the store. Such a request
+     * names the attacker's host; one meant for a loopback-only console names localhost or an address.
+     */
+    private void requireLocalHost(Context ctx) {
+        String name = hostName(ctx.header("Host"));
+        if (name == null
+                || name.equals("localhost")
+                || name.endsWith(".localhost")
+                || name.startsWith("[")
+                || IPV4.matcher(name).matches()) {
+            return;
+        }
+        String detail = "This console listens on a loopback address: address it as localhost or by IP, not as "
+                + (name.length() <= 64 ? name : name.substring(0, 64) + "…");
+        if (ctx.path().startsWith("/v1/")) {
+            otlpError(ctx, 403, JSON.equals(contentType(ctx)), detail);
+        } else {
+            problem(ctx, 403, detail);
+        }
+        ctx.skipRemainingHandlers();
+    }
+
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+    /** The host name of a Host header, lower-case and without the port (an IPv6 literal keeps its brackets). */
+    private static String hostName(String header) {
+        if (header == null || header.isBlank()) {
+            return null; // HTTP/1.0 sends none: no browser does that
+        }
+        String h = header.trim().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end < 0 ? h : h.substring(0, end + 1);
+        }
+        int colon = h.lastIndexOf(':');
+        h = colon < 0 ? h : h.substring(0, colon);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
 
     private boolean authorized(Context ctx) {
         if (token == null) {
