@@ -1,7 +1,6 @@
 package io.vigil.console.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -109,9 +108,9 @@ public final class GrpcReceiver implements AutoCloseable {
                 generated.toBuilder(BYTES, generated.getResponseMarshaller()).build();
         return ServerServiceDefinition.builder(name)
                 .addMethod(method, ServerCalls.asyncUnaryCall((byte[] bytes, StreamObserver<R> response) -> {
-                    Message request;
+                    Ingest.Decoded request;
                     try {
-                        request = Ingest.parse(signal, bytes);
+                        request = ingest.decode(signal, bytes);
                     } catch (InvalidProtocolBufferException e) {
                         String why = bounded(e.getMessage());
                         log.warn("Refused a malformed OTLP/gRPC {} request ({} bytes): {}", signal, bytes.length, why);
@@ -120,8 +119,17 @@ public final class GrpcReceiver implements AutoCloseable {
                                         "Malformed OTLP " + signal.name().toLowerCase(Locale.ROOT) + " request: " + why)
                                 .asRuntimeException());
                         return;
+                    } catch (Ingest.Refused e) {
+                        // UNAVAILABLE is retryable for every OTLP exporter: the sender backs off and tries again.
+                        // RESOURCE_EXHAUSTED without retry info is not: the batch itself is too large decoded.
+                        response.onError((e.retryable() ? Status.UNAVAILABLE : Status.RESOURCE_EXHAUSTED)
+                                .withDescription(e.getMessage())
+                                .asRuntimeException());
+                        return;
                     }
-                    answer(ingest, signal, request, response, ok);
+                    ingest.offer(request);
+                    response.onNext(ok);
+                    response.onCompleted();
                 }))
                 .build();
     }
@@ -129,18 +137,6 @@ public final class GrpcReceiver implements AutoCloseable {
     private static String bounded(String s) {
         String one = String.valueOf(s).replaceAll("\\s+", " ");
         return one.length() <= 200 ? one : one.substring(0, 200) + "…";
-    }
-
-    private static <R> void answer(Ingest ingest, Signal signal, Message request, StreamObserver<R> response, R ok) {
-        if (ingest.offer(signal, request)) {
-            response.onNext(ok);
-            response.onCompleted();
-        } else {
-            // UNAVAILABLE is retryable for every OTLP exporter: the sender backs off and tries again.
-            response.onError(Status.UNAVAILABLE
-                    .withDescription("vigil-console ingest queue is full; retry later")
-                    .asRuntimeException());
-        }
     }
 
     public int port() {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import com.google.rpc.Status;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -177,9 +176,11 @@ public final class HttpApi implements AutoCloseable {
             otlpError(ctx, 400, json, "Unreadable body: " + e.getMessage());
             return;
         }
-        Message request;
+        Ingest.Decoded request;
         try {
-            request = json ? OtlpJson.parse(mapper, signal, body) : Ingest.parse(signal, body);
+            request = json
+                    ? ingest.decode(signal, DecodedSize.json(body), () -> OtlpJson.parse(mapper, signal, body))
+                    : ingest.decode(signal, body);
         } catch (InvalidProtocolBufferException e) {
             otlpError(
                     ctx,
@@ -187,12 +188,16 @@ public final class HttpApi implements AutoCloseable {
                     json,
                     "Malformed OTLP " + signal.name().toLowerCase(Locale.ROOT) + " request: " + e.getMessage());
             return;
-        }
-        if (!ingest.offer(signal, request)) {
-            ctx.header("Retry-After", "1");
-            otlpError(ctx, 503, json, "vigil-console ingest queue is full; retry later");
+        } catch (Ingest.Refused e) {
+            if (e.retryable()) {
+                ctx.header("Retry-After", "1");
+                otlpError(ctx, 503, json, e.getMessage());
+            } else {
+                otlpError(ctx, 413, json, e.getMessage() + "; send smaller batches");
+            }
             return;
         }
+        ingest.offer(request);
         // An empty Export*ServiceResponse: all accepted.
         ctx.status(200);
         if (json) {
