@@ -38,7 +38,12 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+    /**
+     * The session cookie's name, with the port appended: a browser keeps cookies by host, not by port, so consoles on
+     * one machine (a service's embedded one, a standalone one) would each overwrite the other's token under one name.
+     */
     static final String COOKIE = "vigil_console_token";
+
     private static final String PROTOBUF = "application/x-protobuf";
     private static final String JSON = "application/json";
     private static final String UI = "/io/vigil/console/ui/";
@@ -330,12 +335,16 @@ public final class HttpApi implements AutoCloseable {
                 && same(auth.substring(7).trim())) {
             return true;
         }
-        String cookie = ctx.cookie(COOKIE);
+        String cookie = ctx.cookie(cookieName());
         if (cookie != null && same(cookie)) {
             return true;
         }
         String query = ctx.queryParam("token");
         return query != null && same(query);
+    }
+
+    private String cookieName() {
+        return COOKIE + "_" + app.port();
     }
 
     private boolean same(String presented) {
@@ -365,7 +374,7 @@ public final class HttpApi implements AutoCloseable {
         }
         if (token != null && ctx.queryParam("token") != null) {
             // Trade the token in the URL for an HttpOnly cookie, so it leaves the address bar and history.
-            ctx.header("Set-Cookie", COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+            ctx.header("Set-Cookie", cookieName() + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
             ctx.redirect("/");
             return;
         }
