@@ -583,6 +583,9 @@ public final class HttpApi implements AutoCloseable {
         return out;
     }
 
+    /** The largest number of milliseconds whose nanoseconds fit a long (the year 2262, as an epoch time). */
+    static final long MAX_MILLIS = Long.MAX_VALUE / 1_000_000 - 1;
+
     private static Long millisToNanos(Context ctx, String name) {
         String v = ctx.queryParam(name);
         if (v == null || v.isBlank()) {
@@ -590,13 +593,14 @@ public final class HttpApi implements AutoCloseable {
         }
         try {
             double ms = Double.parseDouble(v);
-            if (!Double.isFinite(ms) || ms < 0) {
+            // Past MAX_MILLIS the nanoseconds overflow a long: 1e300 wrapped round, and the filter matched everything.
+            if (!Double.isFinite(ms) || ms < 0 || ms > MAX_MILLIS) {
                 throw new NumberFormatException();
             }
             double whole = Math.floor(ms); // exact for whole milliseconds, which ms * 1e6 is not at today's magnitudes
             return (long) whole * 1_000_000 + Math.round((ms - whole) * 1e6);
         } catch (NumberFormatException e) {
-            throw new BadRequest(name + " must be a non-negative number of milliseconds");
+            throw new BadRequest(name + " must be a number of milliseconds from 0 to " + MAX_MILLIS);
         }
     }
 
