@@ -81,6 +81,10 @@ public final class IngestApi implements AutoCloseable {
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
     private static final Set<String> FIELDS = Set.of("event_type", "source", "occurred_at", "payload");
     private static final long PUBLISH_TIMEOUT_SECONDS = 10;
+    /** The first instant an event's time may be: RFC 3339's years are 0001 to 9999 (0000 too, which is kept out). */
+    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    /** The last instant an event's time may be. */
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     private final Vigil vigil;
     private final PipelineConfig config;
@@ -427,6 +431,11 @@ public final class IngestApi implements AutoCloseable {
         if (!occurred.isMissingNode() && !occurred.isNull()) {
             try {
                 occurredAt = OffsetDateTime.parse(occurred.asText()).toInstant();
+                if (occurredAt.isBefore(EARLIEST) || occurredAt.isAfter(LATEST)) {
+                    // RFC 3339 years have four digits; Java reads up to nine, which no database column holds.
+                    occurredAt = null;
+                    errors.add("occurred_at: an RFC 3339 timestamp");
+                }
             } catch (DateTimeParseException e) {
                 errors.add("occurred_at: an RFC 3339 timestamp");
             }

@@ -210,11 +210,19 @@ class EventPipelineTest {
     @Test
     void aPoisonMessageGoesToTheDeadLetterTopic() throws Exception {
         String key = "poison-" + UUID.randomUUID();
+        String farKey = "far-" + UUID.randomUUID();
+        String farId = UUID.randomUUID().toString();
+        String okId = UUID.randomUUID().toString();
         try (var producer = new KafkaProducer<>(
                 Map.<String, Object>of("bootstrap.servers", pipeline.kafkaBootstrapServers()),
                 new StringSerializer(),
                 new StringSerializer())) {
             producer.send(new ProducerRecord<>("events", key, "{not json")).get();
+            // Well-formed, but its time is past year 9999: the insert failed, and the batch was read again for ever.
+            producer.send(new ProducerRecord<>("events", farKey, message(farId, "+999999999-12-31T23:59:59Z")))
+                    .get();
+            producer.send(new ProducerRecord<>("events", okId, message(okId, "2026-11-29T10:00:00Z")))
+                    .get();
         }
         try (var dlt = new KafkaConsumer<>(
                 Map.<String, Object>of(
@@ -230,7 +238,8 @@ class EventPipelineTest {
             List<ConsumerRecord<String, String>> seen = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 dlt.poll(Duration.ofMillis(200)).forEach(seen::add);
-                return seen.stream().anyMatch(r -> key.equals(r.key()));
+                return seen.stream().anyMatch(r -> key.equals(r.key()))
+                        && seen.stream().anyMatch(r -> farKey.equals(r.key()));
             });
             assertThat(seen.stream()
                             .filter(r -> key.equals(r.key()))
@@ -241,7 +250,19 @@ class EventPipelineTest {
         }
         await().untilAsserted(() -> assertThat(consumerMetrics()
                         .require("consumer_errors_total", Map.of("error_type", "InvalidMessageException")))
-                .isGreaterThanOrEqualTo(1));
+                .isGreaterThanOrEqualTo(2));
+        // The record behind the poison is written: the consumer is not stuck on it.
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> count("SELECT count(*) FROM analytics_events WHERE event_id = '" + okId + "'") == 1);
+        assertThat(count("SELECT count(*) FROM analytics_events WHERE event_id = '" + farId + "'"))
+                .isZero();
+    }
+
+    /** A pipeline message as the ingest API publishes it. */
+    private static String message(String eventId, String occurredAt) {
+        return "{\"event_id\":\"" + eventId + "\",\"event_type\":\"x\",\"source\":\"web\",\"occurred_at\":\""
+                + occurredAt + "\",\"received_at\":\"2026-11-29T10:00:01Z\",\"payload_bytes\":2,"
+                + "\"storage_key\":\"raw/" + eventId + ".json\"}";
     }
 
     @Test
@@ -503,6 +524,15 @@ class EventPipelineTest {
                 413,
                 "payload-too-large");
         assertProblem(post("{\"event_type\":", Map.of()), 400, "malformed-json");
+        assertThat(assertProblem(
+                                post(
+                                        "{\"event_type\":\"x\",\"source\":\"web\",\"occurred_at\":\"+999999999-12-31T23:59:59Z\"}",
+                                        Map.of()),
+                                422,
+                                "invalid-event")
+                        .path("errors")
+                        .toString())
+                .contains("occurred_at");
         JsonNode invalid =
                 assertProblem(post("{\"event_type\":\"Not Valid\",\"payload\":[1]}", Map.of()), 422, "invalid-event");
         assertThat(invalid.path("errors").toString()).contains("event_type", "source", "payload");
