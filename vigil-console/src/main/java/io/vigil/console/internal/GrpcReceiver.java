@@ -20,6 +20,8 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +33,13 @@ public final class GrpcReceiver implements AutoCloseable {
     private final Server server;
 
     public GrpcReceiver(String host, int port, Ingest ingest) throws IOException {
+        this(host, port, ingest, System::nanoTime);
+    }
+
+    GrpcReceiver(String host, int port, Ingest ingest, LongSupplier clock) throws IOException {
+        MalformedLog malformed = new MalformedLog(clock);
         try {
-            server = start(host, port, ingest);
+            server = start(host, port, ingest, malformed);
         } catch (IOException e) {
             if (addressInUse(e)) {
                 throw new PortInUseException(true, host, port, e);
@@ -55,25 +62,28 @@ public final class GrpcReceiver implements AutoCloseable {
         return false;
     }
 
-    private static Server start(String host, int port, Ingest ingest) throws IOException {
+    private static Server start(String host, int port, Ingest ingest, MalformedLog malformed) throws IOException {
         return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .addService(service(
                         TraceServiceGrpc.SERVICE_NAME,
                         TraceServiceGrpc.getExportMethod(),
                         ingest,
+                        malformed,
                         Signal.TRACES,
                         ExportTraceServiceResponse.getDefaultInstance()))
                 .addService(service(
                         LogsServiceGrpc.SERVICE_NAME,
                         LogsServiceGrpc.getExportMethod(),
                         ingest,
+                        malformed,
                         Signal.LOGS,
                         ExportLogsServiceResponse.getDefaultInstance()))
                 .addService(service(
                         MetricsServiceGrpc.SERVICE_NAME,
                         MetricsServiceGrpc.getExportMethod(),
                         ingest,
+                        malformed,
                         Signal.METRICS,
                         ExportMetricsServiceResponse.getDefaultInstance()))
                 .build()
@@ -103,7 +113,7 @@ public final class GrpcReceiver implements AutoCloseable {
      * and logs one short line.
      */
     private static <Q, R> ServerServiceDefinition service(
-            String name, MethodDescriptor<Q, R> generated, Ingest ingest, Signal signal, R ok) {
+            String name, MethodDescriptor<Q, R> generated, Ingest ingest, MalformedLog malformed, Signal signal, R ok) {
         MethodDescriptor<byte[], R> method =
                 generated.toBuilder(BYTES, generated.getResponseMarshaller()).build();
         return ServerServiceDefinition.builder(name)
@@ -113,7 +123,7 @@ public final class GrpcReceiver implements AutoCloseable {
                         request = ingest.decode(signal, bytes);
                     } catch (InvalidProtocolBufferException e) {
                         String why = bounded(e.getMessage());
-                        log.warn("Refused a malformed OTLP/gRPC {} request ({} bytes): {}", signal, bytes.length, why);
+                        malformed.refused(signal, bytes.length, why);
                         response.onError(Status.INVALID_ARGUMENT
                                 .withDescription(
                                         "Malformed OTLP " + signal.name().toLowerCase(Locale.ROOT) + " request: " + why)
@@ -132,6 +142,43 @@ public final class GrpcReceiver implements AutoCloseable {
                     response.onCompleted();
                 }))
                 .build();
+    }
+
+    /**
+     * The receiver's log of malformed requests: the first line, then at most one a minute with the number refused in
+     * between. A line per request let any local sender write the host's log (an embedding service's, shipped on) as
+     * fast as it could send.
+     */
+    static final class MalformedLog {
+        static final long EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+        private final LongSupplier clock;
+        /** When the next line may be written: from the start, the first malformed request is logged. */
+        private final AtomicLong next;
+
+        private final AtomicLong suppressed = new AtomicLong();
+
+        MalformedLog(LongSupplier clock) {
+            this.clock = clock;
+            this.next = new AtomicLong(clock.getAsLong());
+        }
+
+        void refused(Signal signal, int bytes, String why) {
+            long now = clock.getAsLong();
+            long due = next.get();
+            if (now - due < 0 || !next.compareAndSet(due, now + EVERY_NANOS)) {
+                suppressed.incrementAndGet();
+                return;
+            }
+            long more = suppressed.getAndSet(0);
+            GrpcReceiver.log.warn(
+                    "Refused a malformed OTLP/gRPC {} request ({} bytes): {}{}",
+                    signal,
+                    bytes,
+                    why,
+                    more == 0
+                            ? "; others within a minute are refused without a line"
+                            : "; " + more + " more refused since the last line");
+        }
     }
 
     private static String bounded(String s) {
