@@ -461,6 +461,7 @@ async function traceView(traceId, params) {
       h('span', { class: 'mono muted' }, traceId),
       h('span', {}, fmtDuration(trace.durationMs)),
       h('span', {}, plural(trace.spanCount, 'span')),
+      trace.omittedSpans ? h('span', { class: 'muted', id: 'trace-omitted' }, `the first ${spans.length} by start shown`) : null,
       h('span', {}, plural(trace.services.length, 'service')),
       trace.errorCount ? h('span', { class: 'error' }, plural(trace.errorCount, 'error')) : null,
       h('span', { class: 'legend-critical' }, 'critical path'),
