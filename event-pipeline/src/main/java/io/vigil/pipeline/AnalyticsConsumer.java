@@ -265,8 +265,8 @@ public final class AnalyticsConsumer implements AutoCloseable {
                         id,
                         text(m, "event_type"),
                         text(m, "source"),
-                        occurred.isTextual() ? Instant.parse(occurred.asText()) : null,
-                        Instant.parse(text(m, "received_at")),
+                        occurred.isTextual() ? instant(occurred.asText(), "occurred_at") : null,
+                        instant(text(m, "received_at"), "received_at"),
                         m.path("payload_bytes").asInt(),
                         text(m, "storage_key"));
             } catch (IOException | RuntimeException e) {
@@ -281,6 +281,19 @@ public final class AnalyticsConsumer implements AutoCloseable {
                 throw new InvalidMessageException("not a JSON object");
             }
             return m;
+        }
+
+        /**
+         * A timestamp a database column holds: an instant past year 9999 (which {@link Instant#parse} reads) failed
+         * the batch's insert ({@code Timestamp.from} overflows), so the batch was read again and failed again for
+         * ever, and every later record waited behind it. Refused here, it is poison: dead-lettered once.
+         */
+        static Instant instant(String text, String field) throws InvalidMessageException {
+            Instant instant = Instant.parse(text);
+            if (instant.isBefore(IngestApi.EARLIEST) || instant.isAfter(IngestApi.LATEST)) {
+                throw new InvalidMessageException(field + " is outside the years 1 to 9999");
+            }
+            return instant;
         }
 
         /** The message's {@code event_id}, which must be a UUID: the key of its idempotent insert. */
@@ -333,7 +346,7 @@ public final class AnalyticsConsumer implements AutoCloseable {
                 return new AuditRow(
                         id,
                         bounded(AnalyticsRow.text(m, "source"), "source", 64),
-                        Instant.parse(AnalyticsRow.text(m, "occurred_at")),
+                        AnalyticsRow.instant(AnalyticsRow.text(m, "occurred_at"), "occurred_at"),
                         optional(m, "actor_id", 255),
                         bounded(AnalyticsRow.text(m, "action"), "action", 64),
                         optional(m, "resource", 255),

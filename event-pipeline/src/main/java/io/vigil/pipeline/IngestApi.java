@@ -1,8 +1,10 @@
 package io.vigil.pipeline;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
@@ -67,10 +69,22 @@ import org.slf4j.Logger;
  */
 public final class IngestApi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The request body's reader: a repeated member is refused, as a parser that keeps the first one (the stored raw
+     * event's readers) would read another event than the one validated and published here, which keeps the last.
+     */
+    private static final ObjectMapper STRICT_JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
     private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
     private static final Set<String> FIELDS = Set.of("event_type", "source", "occurred_at", "payload");
     private static final long PUBLISH_TIMEOUT_SECONDS = 10;
+    /** The first instant an event's time may be: RFC 3339's years are 0001 to 9999 (0000 too, which is kept out). */
+    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    /** The last instant an event's time may be. */
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     private final Vigil vigil;
     private final PipelineConfig config;
@@ -386,7 +400,7 @@ public final class IngestApi implements AutoCloseable {
     private static Event parse(byte[] body) throws Problem {
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = STRICT_JSON.readTree(body);
         } catch (JsonProcessingException e) {
             throw new Problem(400, "malformed-json", "The body is not JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -409,12 +423,19 @@ public final class IngestApi implements AutoCloseable {
         JsonNode source = root.path("source");
         if (!source.isTextual() || source.asText().isBlank() || source.asText().length() > 64) {
             errors.add("source: required, 1-64 characters");
+        } else if (!printable(source.asText())) {
+            errors.add("source: no control, format or unpaired surrogate characters");
         }
         Instant occurredAt = null;
         JsonNode occurred = root.path("occurred_at");
         if (!occurred.isMissingNode() && !occurred.isNull()) {
             try {
                 occurredAt = OffsetDateTime.parse(occurred.asText()).toInstant();
+                if (occurredAt.isBefore(EARLIEST) || occurredAt.isAfter(LATEST)) {
+                    // RFC 3339 years have four digits; Java reads up to nine, which no database column holds.
+                    occurredAt = null;
+                    errors.add("occurred_at: an RFC 3339 timestamp");
+                }
             } catch (DateTimeParseException e) {
                 errors.add("occurred_at: an RFC 3339 timestamp");
             }
@@ -427,6 +448,19 @@ public final class IngestApi implements AutoCloseable {
             throw new Problem(422, "invalid-event", "The event is not valid").errors(errors);
         }
         return new Event(type.asText(), source.asText(), occurredAt);
+    }
+
+    /**
+     * Whether a short label holds only printable text. A NUL is refused by PostgreSQL's text columns (the insert fails,
+     * which would be answered and counted as the database being down), an unpaired surrogate is stored as {@code ?},
+     * and bidirectional overrides or zero-width characters make one source look like another wherever it is shown.
+     */
+    private static boolean printable(String s) {
+        // By code point: a pair is one character, an unpaired surrogate is its own (of type SURROGATE).
+        return s.codePoints().allMatch(c -> switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE -> false;
+            default -> true;
+        });
     }
 
     private static String sha256(byte[] body) {

@@ -210,11 +210,19 @@ class EventPipelineTest {
     @Test
     void aPoisonMessageGoesToTheDeadLetterTopic() throws Exception {
         String key = "poison-" + UUID.randomUUID();
+        String farKey = "far-" + UUID.randomUUID();
+        String farId = UUID.randomUUID().toString();
+        String okId = UUID.randomUUID().toString();
         try (var producer = new KafkaProducer<>(
                 Map.<String, Object>of("bootstrap.servers", pipeline.kafkaBootstrapServers()),
                 new StringSerializer(),
                 new StringSerializer())) {
             producer.send(new ProducerRecord<>("events", key, "{not json")).get();
+            // Well-formed, but its time is past year 9999: the insert failed, and the batch was read again for ever.
+            producer.send(new ProducerRecord<>("events", farKey, message(farId, "+999999999-12-31T23:59:59Z")))
+                    .get();
+            producer.send(new ProducerRecord<>("events", okId, message(okId, "2026-11-29T10:00:00Z")))
+                    .get();
         }
         try (var dlt = new KafkaConsumer<>(
                 Map.<String, Object>of(
@@ -230,7 +238,8 @@ class EventPipelineTest {
             List<ConsumerRecord<String, String>> seen = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 dlt.poll(Duration.ofMillis(200)).forEach(seen::add);
-                return seen.stream().anyMatch(r -> key.equals(r.key()));
+                return seen.stream().anyMatch(r -> key.equals(r.key()))
+                        && seen.stream().anyMatch(r -> farKey.equals(r.key()));
             });
             assertThat(seen.stream()
                             .filter(r -> key.equals(r.key()))
@@ -241,7 +250,19 @@ class EventPipelineTest {
         }
         await().untilAsserted(() -> assertThat(consumerMetrics()
                         .require("consumer_errors_total", Map.of("error_type", "InvalidMessageException")))
-                .isGreaterThanOrEqualTo(1));
+                .isGreaterThanOrEqualTo(2));
+        // The record behind the poison is written: the consumer is not stuck on it.
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> count("SELECT count(*) FROM analytics_events WHERE event_id = '" + okId + "'") == 1);
+        assertThat(count("SELECT count(*) FROM analytics_events WHERE event_id = '" + farId + "'"))
+                .isZero();
+    }
+
+    /** A pipeline message as the ingest API publishes it. */
+    private static String message(String eventId, String occurredAt) {
+        return "{\"event_id\":\"" + eventId + "\",\"event_type\":\"x\",\"source\":\"web\",\"occurred_at\":\""
+                + occurredAt + "\",\"received_at\":\"2026-11-29T10:00:01Z\",\"payload_bytes\":2,"
+                + "\"storage_key\":\"raw/" + eventId + ".json\"}";
     }
 
     @Test
@@ -503,6 +524,15 @@ class EventPipelineTest {
                 413,
                 "payload-too-large");
         assertProblem(post("{\"event_type\":", Map.of()), 400, "malformed-json");
+        assertThat(assertProblem(
+                                post(
+                                        "{\"event_type\":\"x\",\"source\":\"web\",\"occurred_at\":\"+999999999-12-31T23:59:59Z\"}",
+                                        Map.of()),
+                                422,
+                                "invalid-event")
+                        .path("errors")
+                        .toString())
+                .contains("occurred_at");
         JsonNode invalid =
                 assertProblem(post("{\"event_type\":\"Not Valid\",\"payload\":[1]}", Map.of()), 422, "invalid-event");
         assertThat(invalid.path("errors").toString()).contains("event_type", "source", "payload");
@@ -517,6 +547,34 @@ class EventPipelineTest {
                 post(event("x"), Map.of("Idempotency-Key", "bad key with spaces")), 400, "invalid-idempotency-key");
         assertProblem(send("GET", "/api/v1/events", null, null, Map.of()), 405, "method-not-allowed");
         assertProblem(send("GET", "/nowhere", null, null, Map.of()), 404, "not-found");
+    }
+
+    @Test
+    void aSourceWithControlOrFormatCharactersOrARepeatedMemberIsRefusedBeforeAnyStep() throws Exception {
+        // A NUL reached PostgreSQL's insert, which refused it: the client got 503 database-unavailable and the
+        // service counted a database failure (pipeline_steps_total{step="insert",status="error"}, a WARN line).
+        String marker = "src" + UUID.randomUUID().toString().substring(0, 8);
+        for (String source :
+                List.of(marker + "\\u0000x", marker + "\\u202ex", marker + "\\u200b", marker + "\\ud800")) {
+            JsonNode refused = assertProblem(
+                    post("{\"event_type\":\"x\",\"source\":\"" + source + "\"}", Map.of()), 422, "invalid-event");
+            assertThat(refused.path("errors").toString()).as(source).contains("source: no control");
+        }
+        // One member twice: a reader keeping the first would see another event than the one validated (the last).
+        JsonNode twice = assertProblem(
+                post("{\"event_type\":\"x\",\"source\":\"" + marker + "\",\"event_type\":\"y\"}", Map.of()),
+                400,
+                "malformed-json");
+        assertThat(twice.path("detail").asText()).contains("Duplicate field 'event_type'");
+        // A source in another script, and one with a pair of surrogates (an emoji), are still text.
+        assertThat(post("{\"event_type\":\"x\",\"source\":\"\u0432\u0435\u0431-\uD83D\uDE80\"}", Map.of())
+                        .statusCode())
+                .isEqualTo(202);
+        assertThat(count("SELECT count(*) FROM events WHERE source LIKE '" + marker + "%'"))
+                .isZero();
+        assertThat(apiSpans.getFinishedSpanItems())
+                .as("no step ran for a refused event")
+                .noneSatisfy(s -> assertThat(s.getAttributes().toString()).contains(marker));
     }
 
     @Test
@@ -545,6 +603,11 @@ class EventPipelineTest {
                                 "CONSUMER_GROUP", "analytics-pg",
                                 "PORT", "0",
                                 "METRICS_PORT", "0"))) {
+            // PostgreSQL refuses a NUL in text: refused as the client's error, never a "database unavailable" 503.
+            assertProblem(
+                    post(onPostgres.port(), "{\"event_type\":\"x\",\"source\":\"a\\u0000b\"}", Map.of()),
+                    422,
+                    "invalid-event");
             String key = "pg-" + UUID.randomUUID();
             HttpResponse<String> first = post(onPostgres.port(), event("on_postgres"), Map.of("Idempotency-Key", key));
             assertThat(first.statusCode()).as(first.body()).isEqualTo(202);

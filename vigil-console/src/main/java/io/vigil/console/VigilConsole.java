@@ -90,8 +90,9 @@ public final class VigilConsole implements AutoCloseable {
         this.settings = s;
         this.token = s.auth() ? (s.token() != null ? s.token() : randomToken()) : null;
         this.store = new Store(s.maxBytes());
-        // The hand-over queue holds at most a sixteenth of the store (at least 4 MiB): a burst is absorbed, a flood
-        // is refused with a retryable status instead of piling up in the heap.
+        // The hand-over queue holds at most a sixteenth of the store (at least 4 MiB), counted as the requests take
+        // decoded (receivers reserve it before decoding): a burst is absorbed, a flood is refused with a retryable
+        // status instead of piling up in the heap.
         this.ingest = new Ingest(
                 store::ingest, store::ingest, s.dataDir(), s.maxBytes(), Math.max(4L * 1024 * 1024, s.maxBytes() / 16));
         GrpcReceiver g = null;

@@ -482,6 +482,70 @@ class BrowserTest {
     }
 
     @Test
+    void aTraceTenThousandSpansDeepShowsAndCollapses() throws IOException {
+        // The waterfall walked the span tree recursively: a chain this deep overflowed the call stack and the trace
+        // did not show at all.
+        String traceHex = "dee9dee9dee9dee9dee9dee9dee9dee9";
+        int depth = 10_000;
+        long t0 = System.currentTimeMillis() * 1_000_000L;
+        var scope = io.opentelemetry.proto.trace.v1.ScopeSpans.newBuilder();
+        for (int i = 0; i < depth; i++) {
+            var span = io.opentelemetry.proto.trace.v1.Span.newBuilder()
+                    .setTraceId(com.google.protobuf.ByteString.fromHex(traceHex))
+                    .setSpanId(com.google.protobuf.ByteString.fromHex(String.format("%016x", i + 1)))
+                    .setName("step " + i)
+                    .setStartTimeUnixNano(t0 + i * 1_000L)
+                    .setEndTimeUnixNano(t0 + 2L * depth * 1_000L - i * 1_000L);
+            if (i > 0) {
+                span.setParentSpanId(com.google.protobuf.ByteString.fromHex(String.format("%016x", i)));
+            }
+            scope.addSpans(span);
+        }
+        byte[] body = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(io.opentelemetry.proto.trace.v1.ResourceSpans.newBuilder()
+                        .setResource(io.opentelemetry.proto.resource.v1.Resource.newBuilder()
+                                .addAttributes(io.opentelemetry.proto.common.v1.KeyValue.newBuilder()
+                                        .setKey("service.name")
+                                        .setValue(io.opentelemetry.proto.common.v1.AnyValue.newBuilder()
+                                                .setStringValue("deep"))))
+                        .addScopeSpans(scope))
+                .build()
+                .toByteArray();
+        try (VigilConsole deep =
+                VigilConsole.builder().httpPort(0).grpcPort(-1).disableAuth().start()) {
+            assertThat(ApiClient.post(deep.httpEndpoint() + "/v1/traces", "application/x-protobuf", body, null)
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(deep.flush(Duration.ofSeconds(10))).isTrue();
+            driver.get(deep.httpEndpoint() + "/#/trace/" + traceHex);
+            waiting()
+                    .until(ExpectedConditions.presenceOfElementLocated(
+                            By.cssSelector("#waterfall .span-row[data-span-name='step 9999']")));
+            assertThat(driver.findElements(By.cssSelector("#waterfall .span-row")))
+                    .hasSize(depth);
+            assertThat(driver.findElements(By.cssSelector("#waterfall .span-row.critical")))
+                    .hasSize(depth);
+
+            // Collapsing a span in the middle hides what is below it, and only that.
+            WebElement middle = driver.findElement(By.cssSelector("#waterfall .span-row[data-span-name='step 5000']"));
+            WebElement below = driver.findElement(By.cssSelector("#waterfall .span-row[data-span-name='step 5001']"));
+            WebElement deepest = driver.findElement(By.cssSelector("#waterfall .span-row[data-span-name='step 9999']"));
+            WebElement above = driver.findElement(By.cssSelector("#waterfall .span-row[data-span-name='step 4999']"));
+            ((org.openqa.selenium.JavascriptExecutor) driver)
+                    .executeScript("arguments[0].querySelector('button.toggle').click()", middle);
+            waiting().until(d -> deepest.getAttribute("class").contains("hidden"));
+            assertThat(below.getAttribute("class")).contains("hidden");
+            assertThat(middle.getAttribute("class")).doesNotContain("hidden");
+            assertThat(above.getAttribute("class")).doesNotContain("hidden");
+            ((org.openqa.selenium.JavascriptExecutor) driver)
+                    .executeScript("arguments[0].querySelector('button.toggle').click()", middle);
+            waiting().until(d -> !deepest.getAttribute("class").contains("hidden"));
+        } finally {
+            driver.get(console.uiUrl()); // back to the shared console, its token as cookie
+        }
+    }
+
+    @Test
     void chartsHoverValuesLegendToggleGroupByAndExemplarsToTraces() throws IOException {
         driver.get(console.httpEndpoint() + "/#/metrics?name=checkout_requests_total");
         WebElement block = waiting()

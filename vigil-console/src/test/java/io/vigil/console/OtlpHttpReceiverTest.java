@@ -194,6 +194,16 @@ class OtlpHttpReceiverTest {
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(ApiClient.json(missing.body()).get("title").asText()).isEqualTo("Not Found");
         assertThat(ApiClient.json(missing.body()).get("detail").asText()).startsWith("No trace 1234567890abcdef");
+        // Beyond a long's nanoseconds: refused, not wrapped round into a filter that matches everything.
+        for (String query :
+                new String[] {"start=1e300", "end=-1", "minDurationMs=1e20", "maxDurationMs=9223372036855"}) {
+            HttpResponse<String> outOfRange = api.send("/api/traces?" + query, true);
+            assertThat(outOfRange.statusCode()).as(query).isEqualTo(400);
+            assertThat(ApiClient.json(outOfRange.body()).get("detail").asText())
+                    .contains("milliseconds from 0 to 9223372036853");
+        }
+        assertThat(api.send("/api/traces?start=9223372036853", true).statusCode())
+                .isEqualTo(200);
         assertThat(api.send("/api/logs?level=loud", true).statusCode()).isEqualTo(400);
         assertThat(api.send("/api/logs?cursor=yesterday", true).statusCode()).isEqualTo(400);
         assertThat(api.send("/api/metrics/x/heatmap?limit=0", true).statusCode())

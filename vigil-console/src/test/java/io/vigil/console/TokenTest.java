@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.CookieManager;
+import java.net.CookiePolicy;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The UI and query API require the token; the OTLP receivers do not. */
@@ -71,6 +74,39 @@ class TokenTest {
             HttpResponse<String> page = get(console.httpEndpoint() + "/", "Cookie", cookie.split(";")[0]);
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("Vigil console");
+        }
+    }
+
+    @Test
+    void twoConsolesOnOneHostKeepTheirOwnSessions() throws Exception {
+        // A browser keeps cookies by host, not by port: under one cookie name, opening the second console's URL
+        // replaced the first console's token, whose UI then answered 401.
+        HttpClient browser = HttpClient.newBuilder()
+                .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        try (VigilConsole first =
+                        VigilConsole.builder().httpPort(0).grpcPort(-1).start();
+                VigilConsole second =
+                        VigilConsole.builder().httpPort(0).grpcPort(-1).start()) {
+            for (VigilConsole console : List.of(first, second)) {
+                HttpResponse<String> traded = browser.send(
+                        HttpRequest.newBuilder(URI.create(console.uiUrl())).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(traded.statusCode()).isEqualTo(302);
+                assertThat(traded.headers().firstValue("Set-Cookie"))
+                        .hasValueSatisfying(
+                                c -> assertThat(c).startsWith("vigil_console_token_" + console.httpPort() + "="));
+            }
+            for (VigilConsole console : List.of(first, second)) {
+                assertThat(browser.send(
+                                        HttpRequest.newBuilder(URI.create(console.httpEndpoint() + "/api/traces"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .statusCode())
+                        .as("console on port %d", console.httpPort())
+                        .isEqualTo(200);
+            }
         }
     }
 

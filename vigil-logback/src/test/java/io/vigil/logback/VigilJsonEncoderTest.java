@@ -189,6 +189,27 @@ class VigilJsonEncoderTest {
     }
 
     @Test
+    void c1ControlsAndBidirectionalOverridesAreEscapedSoAValueCannotSteerTheScreen() {
+        // A User-Agent byte 0x9B arrives as U+009B, the 8-bit ESC [: written raw, "\u009b31m" turned a terminal red.
+        // U+202E and its kin reorder the rest of the line wherever it is shown.
+        String hostile = "curl \u009b31m red \u0085 \u202e gnp.exe \u2066x\u2069 \u200f \u061c end";
+        LoggingEvent e = event(Level.INFO, "agent " + hostile, null);
+        e.addKeyValuePair(new KeyValuePair("user_agent", hostile));
+
+        String line = encode(e);
+
+        for (char c : new char[] {'\u009b', '\u0085', '\u202e', '\u2066', '\u2069', '\u200f', '\u061c'}) {
+            assertThat(line.indexOf(c)).as("U+%04X", (int) c).isEqualTo(-1);
+        }
+        assertThat(line).contains("\\u009b31m", "\\u202e");
+        ObjectNode json = Lines.parseLine(line);
+        assertThat(json.get("user_agent").asText()).isEqualTo(hostile);
+        assertThat(json.get("message").asText()).isEqualTo("agent " + hostile);
+        // Text in other scripts, right-to-left ones included, is text: not escaped.
+        assertThat(encode(event(Level.INFO, "مرحبا שלום é", null))).contains("مرحبا שלום é");
+    }
+
+    @Test
     void nonAsciiTextIsValidUtf8AndUnpairedSurrogatesAreReplaced() {
         LoggingEvent e = event(Level.INFO, "héllo 世界 😀 broken\uD800end", null);
 

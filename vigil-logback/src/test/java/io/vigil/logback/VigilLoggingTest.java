@@ -154,7 +154,10 @@ class VigilLoggingTest {
         Logger log = install(config().logFormat(LogFormat.TEXT).build());
         MDC.put("request_id", "r1");
 
-        log.atInfo().addKeyValue("status_code", 200).log("done\nforged line");
+        log.atInfo()
+                .addKeyValue("status_code", 200)
+                .addKeyValue("user_agent", "curl \u009b31m \u202eexe")
+                .log("done\nforged line");
         log.error("failed", new IllegalStateException("boom\nINFO forged"));
 
         logging.close();
@@ -165,7 +168,8 @@ class VigilLoggingTest {
                 .contains("done\\nforged line")
                 .contains("status_code=200")
                 .contains("request_id=r1")
-                .doesNotContain("\u001b");
+                .contains("\\u009b31m \\u202eexe")
+                .doesNotContain("\u001b", "\u009b", "\u202e");
         assertThat(physical[1]).contains("ERROR").contains("failed");
         // every further physical line belongs to the stack trace and is indented
         for (int i = 2; i < physical.length; i++) {

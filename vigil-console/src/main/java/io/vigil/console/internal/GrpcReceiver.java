@@ -1,7 +1,6 @@
 package io.vigil.console.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -21,6 +20,8 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,13 @@ public final class GrpcReceiver implements AutoCloseable {
     private final Server server;
 
     public GrpcReceiver(String host, int port, Ingest ingest) throws IOException {
+        this(host, port, ingest, System::nanoTime);
+    }
+
+    GrpcReceiver(String host, int port, Ingest ingest, LongSupplier clock) throws IOException {
+        MalformedLog malformed = new MalformedLog(clock);
         try {
-            server = start(host, port, ingest);
+            server = start(host, port, ingest, malformed);
         } catch (IOException e) {
             if (addressInUse(e)) {
                 throw new PortInUseException(true, host, port, e);
@@ -56,25 +62,28 @@ public final class GrpcReceiver implements AutoCloseable {
         return false;
     }
 
-    private static Server start(String host, int port, Ingest ingest) throws IOException {
+    private static Server start(String host, int port, Ingest ingest, MalformedLog malformed) throws IOException {
         return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .addService(service(
                         TraceServiceGrpc.SERVICE_NAME,
                         TraceServiceGrpc.getExportMethod(),
                         ingest,
+                        malformed,
                         Signal.TRACES,
                         ExportTraceServiceResponse.getDefaultInstance()))
                 .addService(service(
                         LogsServiceGrpc.SERVICE_NAME,
                         LogsServiceGrpc.getExportMethod(),
                         ingest,
+                        malformed,
                         Signal.LOGS,
                         ExportLogsServiceResponse.getDefaultInstance()))
                 .addService(service(
                         MetricsServiceGrpc.SERVICE_NAME,
                         MetricsServiceGrpc.getExportMethod(),
                         ingest,
+                        malformed,
                         Signal.METRICS,
                         ExportMetricsServiceResponse.getDefaultInstance()))
                 .build()
@@ -104,43 +113,77 @@ public final class GrpcReceiver implements AutoCloseable {
      * and logs one short line.
      */
     private static <Q, R> ServerServiceDefinition service(
-            String name, MethodDescriptor<Q, R> generated, Ingest ingest, Signal signal, R ok) {
+            String name, MethodDescriptor<Q, R> generated, Ingest ingest, MalformedLog malformed, Signal signal, R ok) {
         MethodDescriptor<byte[], R> method =
                 generated.toBuilder(BYTES, generated.getResponseMarshaller()).build();
         return ServerServiceDefinition.builder(name)
                 .addMethod(method, ServerCalls.asyncUnaryCall((byte[] bytes, StreamObserver<R> response) -> {
-                    Message request;
+                    Ingest.Decoded request;
                     try {
-                        request = Ingest.parse(signal, bytes);
+                        request = ingest.decode(signal, bytes);
                     } catch (InvalidProtocolBufferException e) {
                         String why = bounded(e.getMessage());
-                        log.warn("Refused a malformed OTLP/gRPC {} request ({} bytes): {}", signal, bytes.length, why);
+                        malformed.refused(signal, bytes.length, why);
                         response.onError(Status.INVALID_ARGUMENT
                                 .withDescription(
                                         "Malformed OTLP " + signal.name().toLowerCase(Locale.ROOT) + " request: " + why)
                                 .asRuntimeException());
                         return;
+                    } catch (Ingest.Refused e) {
+                        // UNAVAILABLE is retryable for every OTLP exporter: the sender backs off and tries again.
+                        // RESOURCE_EXHAUSTED without retry info is not: the batch itself is too large decoded.
+                        response.onError((e.retryable() ? Status.UNAVAILABLE : Status.RESOURCE_EXHAUSTED)
+                                .withDescription(e.getMessage())
+                                .asRuntimeException());
+                        return;
                     }
-                    answer(ingest, signal, request, response, ok);
+                    ingest.offer(request);
+                    response.onNext(ok);
+                    response.onCompleted();
                 }))
                 .build();
+    }
+
+    /**
+     * The receiver's log of malformed requests: the first line, then at most one a minute with the number refused in
+     * between. A line per request let any local sender write the host's log (an embedding service's, shipped on) as
+     * fast as it could send.
+     */
+    static final class MalformedLog {
+        static final long EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+        private final LongSupplier clock;
+        /** When the next line may be written: from the start, the first malformed request is logged. */
+        private final AtomicLong next;
+
+        private final AtomicLong suppressed = new AtomicLong();
+
+        MalformedLog(LongSupplier clock) {
+            this.clock = clock;
+            this.next = new AtomicLong(clock.getAsLong());
+        }
+
+        void refused(Signal signal, int bytes, String why) {
+            long now = clock.getAsLong();
+            long due = next.get();
+            if (now - due < 0 || !next.compareAndSet(due, now + EVERY_NANOS)) {
+                suppressed.incrementAndGet();
+                return;
+            }
+            long more = suppressed.getAndSet(0);
+            GrpcReceiver.log.warn(
+                    "Refused a malformed OTLP/gRPC {} request ({} bytes): {}{}",
+                    signal,
+                    bytes,
+                    why,
+                    more == 0
+                            ? "; others within a minute are refused without a line"
+                            : "; " + more + " more refused since the last line");
+        }
     }
 
     private static String bounded(String s) {
         String one = String.valueOf(s).replaceAll("\\s+", " ");
         return one.length() <= 200 ? one : one.substring(0, 200) + "…";
-    }
-
-    private static <R> void answer(Ingest ingest, Signal signal, Message request, StreamObserver<R> response, R ok) {
-        if (ingest.offer(signal, request)) {
-            response.onNext(ok);
-            response.onCompleted();
-        } else {
-            // UNAVAILABLE is retryable for every OTLP exporter: the sender backs off and tries again.
-            response.onError(Status.UNAVAILABLE
-                    .withDescription("vigil-console ingest queue is full; retry later")
-                    .asRuntimeException());
-        }
     }
 
     public int port() {

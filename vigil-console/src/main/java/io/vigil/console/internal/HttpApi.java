@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import com.google.rpc.Status;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -16,6 +15,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -36,7 +38,12 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+    /**
+     * The session cookie's name, with the port appended: a browser keeps cookies by host, not by port, so consoles on
+     * one machine (a service's embedded one, a standalone one) would each overwrite the other's token under one name.
+     */
     static final String COOKIE = "vigil_console_token";
+
     private static final String PROTOBUF = "application/x-protobuf";
     private static final String JSON = "application/json";
     private static final String UI = "/io/vigil/console/ui/";
@@ -72,6 +79,9 @@ public final class HttpApi implements AutoCloseable {
             ProblemErrorHandler errors = new ProblemErrorHandler();
             config.jetty.modifyServer(server -> server.setErrorHandler(errors));
             config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
+            if (loopback(host)) {
+                config.routes.before(this::requireLocalHost);
+            }
             config.routes.post("/v1/traces", ctx -> receive(ctx, Signal.TRACES));
             config.routes.post("/v1/logs", ctx -> receive(ctx, Signal.LOGS));
             config.routes.post("/v1/metrics", ctx -> receive(ctx, Signal.METRICS));
@@ -144,10 +154,14 @@ public final class HttpApi implements AutoCloseable {
 
     // ---- OTLP/HTTP ----
 
-    private void receive(Context ctx, Signal signal) {
-        String contentType = ctx.contentType() == null
+    private static String contentType(Context ctx) {
+        return ctx.contentType() == null
                 ? ""
                 : ctx.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
+    }
+
+    private void receive(Context ctx, Signal signal) {
+        String contentType = contentType(ctx);
         boolean json = contentType.equals(JSON);
         if (!json && !contentType.equals(PROTOBUF)) {
             otlpError(ctx, 415, false, "Content-Type must be application/x-protobuf or application/json");
@@ -167,9 +181,11 @@ public final class HttpApi implements AutoCloseable {
             otlpError(ctx, 400, json, "Unreadable body: " + e.getMessage());
             return;
         }
-        Message request;
+        Ingest.Decoded request;
         try {
-            request = json ? OtlpJson.parse(mapper, signal, body) : Ingest.parse(signal, body);
+            request = json
+                    ? ingest.decode(signal, DecodedSize.json(body), () -> OtlpJson.parse(mapper, signal, body))
+                    : ingest.decode(signal, body);
         } catch (InvalidProtocolBufferException e) {
             otlpError(
                     ctx,
@@ -177,12 +193,16 @@ public final class HttpApi implements AutoCloseable {
                     json,
                     "Malformed OTLP " + signal.name().toLowerCase(Locale.ROOT) + " request: " + e.getMessage());
             return;
-        }
-        if (!ingest.offer(signal, request)) {
-            ctx.header("Retry-After", "1");
-            otlpError(ctx, 503, json, "vigil-console ingest queue is full; retry later");
+        } catch (Ingest.Refused e) {
+            if (e.retryable()) {
+                ctx.header("Retry-After", "1");
+                otlpError(ctx, 503, json, e.getMessage());
+            } else {
+                otlpError(ctx, 413, json, e.getMessage() + "; send smaller batches");
+            }
             return;
         }
+        ingest.offer(request);
         // An empty Export*ServiceResponse: all accepted.
         ctx.status(200);
         if (json) {
@@ -256,6 +276,55 @@ public final class HttpApi implements AutoCloseable {
 
     // ---- auth ----
 
+    private static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * DNS rebinding: a web page whose name the attacker re-points at 127.0.0.1 is, to the browser, the same origin as
+     * this port, so it could post telemetry to the receivers (which take no token) and fill the store. Such a request
+     * names the attacker's host; one meant for a loopback-only console names localhost or an address.
+     */
+    private void requireLocalHost(Context ctx) {
+        String name = hostName(ctx.header("Host"));
+        if (name == null
+                || name.equals("localhost")
+                || name.endsWith(".localhost")
+                || name.startsWith("[")
+                || IPV4.matcher(name).matches()) {
+            return;
+        }
+        String detail = "This console listens on a loopback address: address it as localhost or by IP, not as "
+                + (name.length() <= 64 ? name : name.substring(0, 64) + "…");
+        if (ctx.path().startsWith("/v1/")) {
+            otlpError(ctx, 403, JSON.equals(contentType(ctx)), detail);
+        } else {
+            problem(ctx, 403, detail);
+        }
+        ctx.skipRemainingHandlers();
+    }
+
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+    /** The host name of a Host header, lower-case and without the port (an IPv6 literal keeps its brackets). */
+    private static String hostName(String header) {
+        if (header == null || header.isBlank()) {
+            return null; // HTTP/1.0 sends none: no browser does that
+        }
+        String h = header.trim().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end < 0 ? h : h.substring(0, end + 1);
+        }
+        int colon = h.lastIndexOf(':');
+        h = colon < 0 ? h : h.substring(0, colon);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
+
     private boolean authorized(Context ctx) {
         if (token == null) {
             return true;
@@ -266,12 +335,16 @@ public final class HttpApi implements AutoCloseable {
                 && same(auth.substring(7).trim())) {
             return true;
         }
-        String cookie = ctx.cookie(COOKIE);
+        String cookie = ctx.cookie(cookieName());
         if (cookie != null && same(cookie)) {
             return true;
         }
         String query = ctx.queryParam("token");
         return query != null && same(query);
+    }
+
+    private String cookieName() {
+        return COOKIE + "_" + app.port();
     }
 
     private boolean same(String presented) {
@@ -301,7 +374,7 @@ public final class HttpApi implements AutoCloseable {
         }
         if (token != null && ctx.queryParam("token") != null) {
             // Trade the token in the URL for an HttpOnly cookie, so it leaves the address bar and history.
-            ctx.header("Set-Cookie", COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+            ctx.header("Set-Cookie", cookieName() + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
             ctx.redirect("/");
             return;
         }
@@ -510,6 +583,9 @@ public final class HttpApi implements AutoCloseable {
         return out;
     }
 
+    /** The largest number of milliseconds whose nanoseconds fit a long (the year 2262, as an epoch time). */
+    static final long MAX_MILLIS = Long.MAX_VALUE / 1_000_000 - 1;
+
     private static Long millisToNanos(Context ctx, String name) {
         String v = ctx.queryParam(name);
         if (v == null || v.isBlank()) {
@@ -517,13 +593,14 @@ public final class HttpApi implements AutoCloseable {
         }
         try {
             double ms = Double.parseDouble(v);
-            if (!Double.isFinite(ms) || ms < 0) {
+            // Past MAX_MILLIS the nanoseconds overflow a long: 1e300 wrapped round, and the filter matched everything.
+            if (!Double.isFinite(ms) || ms < 0 || ms > MAX_MILLIS) {
                 throw new NumberFormatException();
             }
             double whole = Math.floor(ms); // exact for whole milliseconds, which ms * 1e6 is not at today's magnitudes
             return (long) whole * 1_000_000 + Math.round((ms - whole) * 1e6);
         } catch (NumberFormatException e) {
-            throw new BadRequest(name + " must be a non-negative number of milliseconds");
+            throw new BadRequest(name + " must be a number of milliseconds from 0 to " + MAX_MILLIS);
         }
     }
 

@@ -29,7 +29,7 @@ public final class Ingest implements AutoCloseable {
      * A request to store — an OTLP {@link Message} from a receiver, or the SDK's own data from an in-process exporter
      * ({@link DirectBatch}) — or (with a latch) a marker that everything queued before it is stored.
      */
-    private record Batch(Signal signal, Object request, int size, CountDownLatch marker) {}
+    private record Batch(Signal signal, Object request, long size, CountDownLatch marker) {}
 
     private static final Batch STOP = new Batch(Signal.TRACES, null, 0, null);
 
@@ -102,6 +102,77 @@ public final class Ingest implements AutoCloseable {
         };
     }
 
+    /**
+     * The most heap one receiver's request may take decoded ({@link DecodedSize}'s estimate): eight times the largest
+     * body, so a batch of ordinary spans, logs or points of any permitted size fits, while a body of millions of
+     * empty elements (two bytes each on the wire, a hundred and more bytes each decoded) is refused before decoding.
+     */
+    public static final long MAX_DECODED_BYTES = 128L * 1024 * 1024;
+
+    /** Why {@link #decode} refused a request. */
+    public static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final boolean retryable;
+
+        Refused(boolean retryable, String message) {
+            super(message, null, false, false);
+            this.retryable = retryable;
+        }
+
+        /** True when the queue was full (retry later); false when the request itself decodes too large. */
+        public boolean retryable() {
+            return retryable;
+        }
+    }
+
+    /** A decoded request that holds its room in the queue: {@link #offer(Decoded)} hands it over. */
+    public record Decoded(Signal signal, Message request, long size) {}
+
+    /**
+     * Decodes a receiver's request within the queue's bound. Its decoded size is estimated from its bytes first and
+     * reserved in the queue before it is decoded, so the requests being decoded at once and those waiting to be stored
+     * hold together at most the queue's bound (or one request, when the queue is empty), whatever their bodies hold.
+     *
+     * @param decoder the parse (protobuf or OTLP/JSON)
+     * @param estimate its decoded size ({@link DecodedSize})
+     */
+    public Decoded decode(Signal signal, long estimate, Decoder decoder)
+            throws InvalidProtocolBufferException, Refused {
+        if (estimate > MAX_DECODED_BYTES) {
+            droppedRequests.incrementAndGet();
+            throw new Refused(
+                    false,
+                    "Request decodes to about " + (estimate >> 20) + " MiB, over " + (MAX_DECODED_BYTES >> 20)
+                            + " MiB (too many small elements)");
+        }
+        if (!reserve(estimate)) {
+            throw new Refused(true, "vigil-console ingest queue is full; retry later");
+        }
+        try {
+            return new Decoded(signal, decoder.decode(), estimate);
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            queuedBytes.addAndGet(-estimate);
+            throw e;
+        }
+    }
+
+    /** A parse of a request's bytes. */
+    @FunctionalInterface
+    public interface Decoder {
+        Message decode() throws InvalidProtocolBufferException;
+    }
+
+    /** {@link #decode} with the protobuf parse: the request as an OTLP/gRPC or OTLP/HTTP protobuf body. */
+    public Decoded decode(Signal signal, byte[] payload) throws InvalidProtocolBufferException, Refused {
+        return decode(signal, DecodedSize.protobuf(signal, payload), () -> parse(signal, payload));
+    }
+
+    /** Hands a decoded request over, into the room {@link #decode} reserved for it. Never blocks. */
+    public void offer(Decoded decoded) {
+        acceptedRequests.incrementAndGet();
+        queue.add(new Batch(decoded.signal(), decoded.request(), decoded.size(), null));
+    }
+
     /** Hands a parsed request over; false (and counted as a drop) when the queue is full. Never blocks. */
     public boolean offer(Signal signal, Message request) {
         return offer(signal, request, request.getSerializedSize());
@@ -116,6 +187,16 @@ public final class Ingest implements AutoCloseable {
     }
 
     private boolean offer(Signal signal, Object request, int size) {
+        if (!reserve(size)) {
+            return false;
+        }
+        acceptedRequests.incrementAndGet();
+        queue.add(new Batch(signal, request, size, null));
+        return true;
+    }
+
+    /** Room for {@code size} bytes in the queue; false (and counted as a drop) when it is full. */
+    private boolean reserve(long size) {
         long after = queuedBytes.addAndGet(size);
         if (after > maxQueuedBytes && after != size) {
             queuedBytes.addAndGet(-size);
@@ -123,8 +204,6 @@ public final class Ingest implements AutoCloseable {
             droppedBytes.addAndGet(size);
             return false;
         }
-        acceptedRequests.incrementAndGet();
-        queue.add(new Batch(signal, request, size, null));
         return true;
     }
 

@@ -347,7 +347,10 @@ public final class Queries {
         return m;
     }
 
-    /** One trace: its summary and its spans in start order, each with an offset from the trace start. */
+    /**
+     * One trace: its summary and its spans in start order (at most {@link #MAX_TRACE_SPANS}; {@code omittedSpans}
+     * says how many more there are), each with an offset from the trace start.
+     */
     public Map<String, Object> trace(String traceId) {
         List<SpanRecord> spans = new ArrayList<>(store.trace(traceId));
         if (spans.isEmpty()) {
@@ -358,13 +361,23 @@ public final class Queries {
         m.remove("startNanos");
         m.remove("durationNanos");
         long start = spans.get(0).startNanos();
-        List<Map<String, Object>> out = new ArrayList<>(spans.size());
-        for (SpanRecord s : spans) {
+        // The summary counts every span; the answer carries the first MAX_TRACE_SPANS by start. A trace of 200,000
+        // spans (53 MB in the store, within its bound) answered whole was a gigabyte of maps and JSON: the heap of the
+        // console (or of the service embedding it) ran out when the trace was opened.
+        int shown = Math.min(spans.size(), MAX_TRACE_SPANS);
+        List<Map<String, Object>> out = new ArrayList<>(shown);
+        for (SpanRecord s : spans.subList(0, shown)) {
             out.add(span(s, start));
         }
         m.put("spans", out);
+        if (shown < spans.size()) {
+            m.put("omittedSpans", spans.size() - shown);
+        }
         return m;
     }
+
+    /** The most spans one trace's answer carries (a waterfall shows no more anyway). */
+    static final int MAX_TRACE_SPANS = 10_000;
 
     private static Map<String, Object> span(SpanRecord s, long traceStart) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -270,18 +270,24 @@ function metricsLinkFor(span) {
 // started, and so on, recursively — the spans whose time the trace's duration is made of.
 function criticalPath(roots, children) {
   const on = new Set();
-  const walk = (s) => {
+  // Without recursion (a deep trace overflowed the stack): which children a span puts on the path depends on it
+  // alone, so the order they are visited in does not matter. Each span object is visited once.
+  const visited = new Set();
+  const stack = [...roots];
+  while (stack.length) {
+    const s = stack.pop();
+    if (visited.has(s)) continue;
+    visited.add(s);
     on.add(s.spanId);
     let t = s.offsetMs + s.durationMs;
     const kids = [...(children.get(s.spanId) || [])].sort((a, b) => (b.offsetMs + b.durationMs) - (a.offsetMs + a.durationMs));
     for (const c of kids) {
       if (c.offsetMs + c.durationMs <= t + 1e-6) {
-        walk(c);
+        stack.push(c);
         t = c.offsetMs;
       }
     }
-  };
-  roots.forEach(walk);
+  }
   return on;
 }
 
@@ -314,12 +320,20 @@ async function traceView(traceId, params) {
       children.get(s.parentSpanId).push(s);
     } else roots.push(s);
   }
+  // Depth first, without recursion and without each row's list of ancestors: a chain of 10,000 spans overflowed the
+  // call stack (the trace did not show), and its ancestor lists grew with the square of its depth. A span object is
+  // walked once, so spans repeating a span id cannot loop.
   const ordered = [];
-  const walk = (s, depth, ancestors) => {
-    ordered.push([s, depth, ancestors]);
-    for (const c of children.get(s.spanId) || []) walk(c, depth + 1, [...ancestors, s.spanId]);
-  };
-  roots.forEach((r) => walk(r, 0, []));
+  const walked = new Set();
+  const stack = roots.map((r) => [r, 0]).reverse();
+  while (stack.length) {
+    const [s, depth] = stack.pop();
+    if (walked.has(s)) continue;
+    walked.add(s);
+    ordered.push([s, depth]);
+    const kids = children.get(s.spanId) || [];
+    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], depth + 1]);
+  }
 
   const total = Math.max(trace.durationMs, 0.001);
   const traceStart = trace.startMs;
@@ -335,7 +349,7 @@ async function traceView(traceId, params) {
   const details = h('div', { class: 'panel', id: 'span-details' }, h('p', { class: 'muted' }, 'Select a span.'));
   const rows = [];
   const lines = [];
-  for (const [s, depth, ancestors] of ordered) {
+  for (const [s, depth] of ordered) {
     const kids = children.get(s.spanId) || [];
     const spanLogs = logsBySpan.get(s.spanId) || [];
     const toggle = kids.length
@@ -356,7 +370,7 @@ async function traceView(traceId, params) {
     ];
     const row = h('div', {
       class: 'span-row' + (critical.has(s.spanId) ? ' critical' : ''), 'data-span-id': s.spanId, 'data-span-name': s.name,
-      'data-ancestors': ancestors.join(' '), onclick: () => select(s.spanId),
+      'data-depth': depth, onclick: () => select(s.spanId),
     },
     h('div', { class: 'span-name', style: `padding-left:${depth * 14}px`, title: s.name },
       toggle, s.name, ' ', h('span', { class: 'muted' }, s.service),
@@ -371,7 +385,7 @@ async function traceView(traceId, params) {
     lines.push(row);
     // The span's own log lines, right under it.
     for (const l of spanLogs) {
-      lines.push(h('div', { class: 'span-log', 'data-span-id': s.spanId, 'data-ancestors': [...ancestors, s.spanId].join(' ') },
+      lines.push(h('div', { class: 'span-log', 'data-span-id': s.spanId, 'data-depth': depth + 1 },
         h('div', { class: 'span-name mono', style: `padding-left:${depth * 14 + 26}px` },
           h('span', { class: 'level-' + l.level }, l.level), ' ', l.body),
         h('div', { class: 'muted mono' }, '+' + fmtDuration(l.timeMs - traceStart)), h('div')));
@@ -380,9 +394,14 @@ async function traceView(traceId, params) {
 
   function collapse(spanId) {
     if (collapsed.has(spanId)) collapsed.delete(spanId); else collapsed.add(spanId);
+    // Lines are in walk order: a collapsed span's subtree (its logs included) is the run of deeper lines after it.
+    let below = Infinity;
     for (const el of lines) {
-      const hidden = (el.dataset.ancestors || '').split(' ').some((a) => a && collapsed.has(a));
+      const depth = Number(el.dataset.depth);
+      if (depth <= below) below = Infinity;
+      const hidden = depth > below;
       el.classList.toggle('hidden', hidden);
+      if (!hidden && el.classList.contains('span-row') && collapsed.has(el.dataset.spanId)) below = depth;
     }
     for (const r of rows) {
       const b = r.querySelector('button.toggle');
@@ -461,6 +480,7 @@ async function traceView(traceId, params) {
       h('span', { class: 'mono muted' }, traceId),
       h('span', {}, fmtDuration(trace.durationMs)),
       h('span', {}, plural(trace.spanCount, 'span')),
+      trace.omittedSpans ? h('span', { class: 'muted', id: 'trace-omitted' }, `the first ${spans.length} by start shown`) : null,
       h('span', {}, plural(trace.services.length, 'service')),
       trace.errorCount ? h('span', { class: 'error' }, plural(trace.errorCount, 'error')) : null,
       h('span', { class: 'legend-critical' }, 'critical path'),

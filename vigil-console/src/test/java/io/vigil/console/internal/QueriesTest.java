@@ -165,6 +165,29 @@ class QueriesTest {
                 .containsEntry("attributes", new java.util.TreeMap<>(Map.of("messaging.operation", "publish")));
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void aHugeTraceIsAnsweredWithItsFirstSpansAndAFullSummary() {
+        // 200,000 spans of one trace fit a 64 MB store; answered whole they were a gigabyte of maps and JSON.
+        int count = Queries.MAX_TRACE_SPANS + 2_500;
+        Span.Builder[] batch = new Span.Builder[count];
+        for (int i = 0; i < count; i++) {
+            // Arrival order is not start order: the spans kept are the first by start.
+            long startMs = (i * 7919L) % count;
+            batch[i] = span(5, i + 1, i == 0 ? 0 : 1, "s" + startMs, startMs, startMs + 1);
+        }
+        spans(batch);
+
+        Map<String, Object> trace = queries.trace(hex(id(1, 5, 16)));
+
+        List<Map<String, Object>> shown = (List<Map<String, Object>>) trace.get("spans");
+        assertThat(shown).hasSize(Queries.MAX_TRACE_SPANS);
+        assertThat(trace).containsEntry("spanCount", count).containsEntry("omittedSpans", 2_500);
+        assertThat(shown.get(0).get("name")).isEqualTo("s0");
+        assertThat(shown.get(shown.size() - 1).get("name")).isEqualTo("s" + (Queries.MAX_TRACE_SPANS - 1));
+        assertThat(queries.trace(hex(id(1, 1, 16)))).isNull();
+    }
+
     @SuppressWarnings("unchecked")
     private List<Map<String, Object>> allLogs() {
         return (List<Map<String, Object>>)

@@ -612,7 +612,7 @@ public final class EventRenderer {
                 case '"' -> sb.append("\\\"");
                 case '\\' -> sb.append("\\\\");
                 default -> {
-                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || JsonLineWriter.displayControl(c)) {
                         sb.append(String.format("\\u%04x", (int) c));
                     } else {
                         sb.append(c);

@@ -11,7 +11,8 @@ import java.util.Arrays;
  * graph, no generator/stream wrapping per event, and one reusable buffer per thread means the only
  * allocation per line is the final copy Logback's {@code Encoder} contract asks for.
  *
- * <p>Every control character (U+0000–U+001F, U+007F), the quote and the backslash are escaped, and
+ * <p>Every control character (U+0000–U+001F, U+007F, and the C1 controls U+0080–U+009F), the bidirectional
+ * formatting characters ({@link #displayControl}), the quote and the backslash are escaped, and
  * so are U+2028/U+2029 (line separators to some readers); an unpaired surrogate becomes U+FFFD, so
  * the output is always valid UTF-8 and user input can never end a line or a string early.
  */
@@ -252,7 +253,7 @@ public final class JsonLineWriter {
             case '\b' -> escape('b');
             case '\f' -> escape('f');
             default -> {
-                if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+                if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || displayControl(c)) {
                     unicodeEscape(c);
                 } else if (c < 0x800) {
                     buf[len++] = (byte) (0xc0 | (c >> 6));
@@ -276,6 +277,22 @@ public final class JsonLineWriter {
             }
         }
         return i;
+    }
+
+    /**
+     * A character that steers the terminal or viewer showing the line rather than being text: a C1 control (U+0080 to
+     * U+009F; U+009B is the 8-bit form of ESC [, which starts colour and cursor sequences, and a header's byte 0x9B
+     * arrives as it) or a bidirectional formatting character (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to
+     * U+2069), which reorders the rest of the line on screen, so a logged value could make the fields after it read
+     * otherwise. Written escaped, like C0 controls; the text a JSON reader gets back is the same.
+     */
+    public static boolean displayControl(char c) {
+        return (c >= 0x80 && c <= 0x9f)
+                || c == '\u061c'
+                || c == '\u200e'
+                || c == '\u200f'
+                || (c >= '\u202a' && c <= '\u202e')
+                || (c >= '\u2066' && c <= '\u2069');
     }
 
     private void escape(char c) {
