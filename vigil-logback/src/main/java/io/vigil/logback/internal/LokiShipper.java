@@ -111,6 +111,7 @@ public final class LokiShipper implements AutoCloseable {
                 long pending = spool.pendingBytes();
                 long now = System.nanoTime();
                 if (pending == 0) {
+                    pushOnce(); // sends nothing; frees a delivered segment the writer has moved past
                     LockSupport.parkNanos(Math.min(intervalNanos, 1_000_000_000L));
                     continue;
                 }
@@ -194,7 +195,7 @@ public final class LokiShipper implements AutoCloseable {
     private Outcome pushOnce() throws Exception {
         DiskSpool.Batch batch = spool.peek(batchMaxRecords, batchMaxBytes);
         if (batch.isEmpty()) {
-            if (batch.skippedCorrupt() > 0) {
+            if (batch.skippedCorrupt() > 0 || batch.passedSegments()) {
                 spool.commit(batch);
             }
             return Outcome.EMPTY;
