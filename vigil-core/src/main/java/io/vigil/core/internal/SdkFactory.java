@@ -148,7 +148,7 @@ public final class SdkFactory {
         try {
             return build(config, properties(config), inProcess, customizer);
         } catch (ConfigurationException e) {
-            LoggerFactory.getLogger(Vigil.class)
+            StderrFallback.logger(Vigil.class)
                     .warn(
                             "Telemetry configuration: {}; the OTEL_* variables are ignored, Vigil's own settings apply",
                             e.getMessage());
