@@ -22,7 +22,7 @@ import org.slf4j.Logger;
  * Drains a {@link DiskSpool} to Loki's push API on one background thread: batches (full batch or
  * {@code batchInterval}, whichever comes first), protobuf + snappy through loki4j's writer and HTTP
  * client, and a batch is committed only once Loki has answered 2xx. A failed push (no answer,
- * timeout, 429, 5xx) is retried with exponential backoff for as long as it takes — the spool holds
+ * timeout, 429, 5xx, and 401, 403 or 404, which every batch would get alike) is retried with exponential backoff for as long as it takes — the spool holds
  * the lines meanwhile; a batch Loki refuses as invalid (another 4xx) is counted and skipped, since
  * retrying it would block everything behind it.
  *
@@ -215,7 +215,9 @@ public final class LokiShipper implements AutoCloseable {
             onSuccess();
             return Outcome.SENT;
         }
-        if (status == 429 || status >= 500 || status == 408) {
+        // 401/403/404: Loki's authentication, a tenant header or the URL path is wrong; every batch would get the same
+        // answer, so the lines wait in the spool (bounded) for the setting to be fixed, reported once like an outage.
+        if (status == 429 || status >= 500 || status == 408 || status == 401 || status == 403 || status == 404) {
             onFailure("HTTP " + status + " " + abbreviate(response.body));
             return Outcome.RETRY;
         }
