@@ -262,7 +262,7 @@ public final class DiskSpool implements Closeable {
         } catch (IOException ignored) {
             // the reader skips a torn tail once this segment is no longer the one being written
         }
-        rollPending = true;
+        rollPending = activeEnd > 0; // an empty segment has nothing to free
     }
 
     private void roll() throws IOException {
