@@ -77,6 +77,34 @@ class BomTest {
                 .isEqualTo(root.get(OTEL_BOM));
     }
 
+    /**
+     * The root pom's settlements of conflicts among the libraries' runtime dependencies. A dependency's parent pom only
+     * sets its direct dependencies' versions: without these, a project importing only vigil-bom and vigil-core resolved
+     * protobuf-java 4.35.0 (its runtime calls sun.misc.Unsafe: a warning on JDK 24+) and kotlin-stdlib 2.1.21, not the
+     * versions the tests ran with.
+     */
+    @Test
+    void pinsTheTransitiveVersionsTheRootPomSettles() throws Exception {
+        Map<String, String> root = Pom.read(ROOT.resolve("pom.xml")).managed();
+        Map<String, String> bom = Pom.read(ROOT.resolve("vigil-bom/pom.xml")).managed();
+        for (String settled : List.of(
+                "com.google.protobuf:protobuf-bom",
+                "org.jetbrains.kotlin:kotlin-stdlib",
+                "com.google.code.gson:gson",
+                "com.google.errorprone:error_prone_annotations")) {
+            assertThat(root).containsKey(settled);
+            assertThat(bom.get(settled)).as("vigil-bom's %s", settled).isEqualTo(root.get(settled));
+        }
+    }
+
+    /** dist-test packages no jar: installing it failed {@code ./mvnw install}, the last module of the build. */
+    @Test
+    void distTestIsNeitherInstalledNorDeployed() throws Exception {
+        Map<String, String> properties =
+                Pom.read(ROOT.resolve("dist-test/pom.xml")).properties();
+        assertThat(properties).containsEntry("maven.install.skip", "true").containsEntry("maven.deploy.skip", "true");
+    }
+
     @Test
     void pinsItsLifecyclePluginsAtTheRootPomsVersions() throws Exception {
         Map<String, String> root = Pom.read(ROOT.resolve("pom.xml")).plugins();

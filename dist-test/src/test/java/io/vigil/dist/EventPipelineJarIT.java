@@ -168,6 +168,33 @@ class EventPipelineJarIT {
     }
 
     /**
+     * An OTEL_* variable the SDK refuses: one configuration line in the JSON log, the service serving, stderr empty.
+     * The SDK's own report of it came as two plain-text java.util.logging lines on stderr.
+     */
+    @Test
+    void anOtelVariableTheSdkRefusesIsOneJsonWarningAndNothingOnStderr() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "0");
+        env.put("METRICS_PORT", "0");
+        env.put("LOG_FORMAT", "json");
+        env.put("DATA_DIR", tmp.resolve("data").toString());
+        env.put("OTEL_EXPORTER_OTLP_HEADERS", "garbage");
+        env.put("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9");
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work"), env)) {
+            awaitPorts(service);
+            assertThat(service.stop())
+                    .as("exit code; stdout %s", service.stdout())
+                    .isZero();
+            assertThat(service.jsonLines().stream()
+                            .map(l -> l.get("message").asText())
+                            .filter(m -> m.startsWith("Telemetry configuration")))
+                    .singleElement()
+                    .satisfies(m -> assertThat(m).contains("otel.exporter.otlp.headers"));
+            assertThat(service.stderr()).as("stderr").isEmpty();
+        }
+    }
+
+    /**
      * A bad value is one ERROR line naming the variable and exit code 2, as identity-service does, and it is found
      * before anything starts: {@code METRICS_PORT=-1} used to be noticed only after the embedded broker had started
      * (plain text on stderr, exit 1, and the broker's shutdown on the way out).

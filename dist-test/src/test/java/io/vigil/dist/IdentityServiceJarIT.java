@@ -246,6 +246,29 @@ class IdentityServiceJarIT {
     }
 
     /**
+     * An OTEL_* variable the SDK refuses and Vigil does not set itself: one configuration line, the SDK on Vigil's own
+     * settings, the service serving. The fallback SDK read the process environment again, met the same value and the
+     * start ended in a stack trace, exit code 1.
+     */
+    @Test
+    void anOtelVariableTheSdkRefusesIsOneWarningAndTheServiceServes() throws Exception {
+        Map<String, String> env = baseEnvironment();
+        env.put("OTEL_EXPORTER_OTLP_HEADERS", "garbage");
+        env.put("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9");
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), env)) {
+            awaitListening(service);
+            service.stop();
+            assertThat(service.jsonLines().stream()
+                            .filter(l -> l.get("level").asText().equals("WARN"))
+                            .map(l -> l.get("message").asText())
+                            .filter(m -> m.startsWith("Telemetry configuration")))
+                    .singleElement()
+                    .satisfies(m -> assertThat(m).contains("otel.exporter.otlp.headers"));
+            assertThat(String.join("\n", service.stderr())).doesNotContain("Exception");
+        }
+    }
+
+    /**
      * With Kafka unreachable the service serves and says so once (README: one WARN per outage); the Kafka
      * client's own reconnect warnings (two a second) used to flood the log around that one line.
      */

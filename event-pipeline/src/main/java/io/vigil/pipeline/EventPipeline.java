@@ -226,6 +226,11 @@ public final class EventPipeline implements AutoCloseable {
         // starting, when no shutdown hook ran at all and the start's last log lines were lost. So the handlers come
         // before anything logs; a stop asked for while starting is honoured once the start is done.
         OrderlyShutdown shutdown = OrderlyShutdown.listen("event-pipeline");
+        // java.util.logging (the OpenTelemetry SDK's own reports, e.g. an OTEL_* value it refuses) goes through the
+        // same
+        // JSON lines as the rest, as in identity-service: it printed two plain-text lines on stderr.
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putIfAbsent("SERVICE_NAME", "event-pipeline");
         Vigil vigil = Vigil.builder().environment(env).build();

@@ -17,6 +17,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.core.internal.ExportHealth;
 import io.vigil.core.internal.SdkFactory;
+import io.vigil.core.internal.StderrFallback;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * bounded queues, and an unreachable collector is logged once, not per span.
  */
 public final class Vigil implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Vigil.class);
+    private static final Logger log = StderrFallback.logger(Vigil.class);
     private static final String INSTRUMENTATION_SCOPE = "io.vigil.core";
 
     private final VigilConfig config;

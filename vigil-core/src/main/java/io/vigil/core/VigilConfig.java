@@ -411,8 +411,12 @@ public final class VigilConfig {
         String otlp = otlpEndpoint(OtlpSignal.TRACES)
                 .map(e -> "otlp " + otlpProtocol.otelName() + " " + e)
                 .orElse("no otlp export");
+        // OTEL_TRACES_SAMPLER other than a trace-id ratio replaces Vigil's ratio sampler (always_off, …): name it, not
+        // the ratio that is not used.
+        String sampler = otelProperties.getOrDefault("otel.traces.sampler", "parentbased_traceidratio");
+        String sampling = sampler.endsWith("traceidratio") ? "sample " + traceSampleRate : "sampler " + sampler;
         String traces = tracingEnabled
-                ? "traces[" + otlp + ", sample " + traceSampleRate + (traceConsoleExport ? ", console" : "") + "]"
+                ? "traces[" + otlp + ", " + sampling + (traceConsoleExport ? ", console" : "") + "]"
                 : "traces[off]";
         String metrics = metricsEnabled
                 ? "metrics[prometheus " + metricsPath

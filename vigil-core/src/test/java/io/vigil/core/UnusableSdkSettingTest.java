@@ -48,6 +48,40 @@ class UnusableSdkSettingTest {
     }
 
     @Test
+    void anSdkSettingTheSdkAlsoReadsItselfIsIgnoredTooAndTheServiceStarts() {
+        // Autoconfigure reads the process environment and the system properties itself: a refused OTEL_* variable that
+        // Vigil does not set must be neutralised there too (OTEL_EXPORTER_OTLP_HEADERS=garbage made the start fail with
+        // a stack trace). A system property stands in for the process environment, which a test cannot set.
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        root.addAppender(events);
+        System.setProperty("otel.exporter.otlp.headers", "garbage");
+        System.setProperty("otel.exporter.otlp.compression", "gzip");
+        try (Vigil vigil = Vigil.builder()
+                .environment(Map.of(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9",
+                        "OTEL_EXPORTER_OTLP_HEADERS", "garbage",
+                        "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"))
+                .build()) {
+            Span span =
+                    vigil.openTelemetry().getTracer("test").spanBuilder("work").startSpan();
+            assertThat(span.isRecording()).isTrue();
+            span.end();
+            assertThat(events.list)
+                    .filteredOn(e -> e.getLevel() == Level.WARN
+                            && e.getThreadName().equals(Thread.currentThread().getName())
+                            && e.getFormattedMessage().startsWith("Telemetry configuration"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("otel.exporter.otlp.headers"));
+        } finally {
+            System.clearProperty("otel.exporter.otlp.headers");
+            System.clearProperty("otel.exporter.otlp.compression");
+            root.detachAppender(events);
+        }
+    }
+
+    @Test
     void aBadValueOfAVariableVigilValidatesItselfCostsOnlyThatVariable() {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> events = new ListAppender<>();

@@ -269,6 +269,15 @@ class VigilConfigTest {
         assertThat(VigilConfig.fromEnvironment(Map.of("STRUCTURED_LOGGING_ENABLED", "false"))
                         .summary())
                 .contains("logs[text INFO]");
+        // a sampler of OTEL_TRACES_SAMPLER other than a ratio is what samples: the summary said "sample 1.0"
+        assertThat(VigilConfig.fromEnvironment(Map.of("OTEL_TRACES_SAMPLER", "always_off"))
+                        .summary())
+                .contains("traces[no otlp export, sampler always_off]")
+                .doesNotContain("sample 1.0");
+        assertThat(VigilConfig.fromEnvironment(
+                                Map.of("OTEL_TRACES_SAMPLER", "traceidratio", "OTEL_TRACES_SAMPLER_ARG", "0.25"))
+                        .summary())
+                .contains("sample 0.25");
     }
 
     @Test

@@ -218,15 +218,19 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         long nanos =
                 at != null ? at.getEpochSecond() * 1_000_000_000L + at.getNano() : event.getTimeStamp() * 1_000_000L;
         boolean accepted;
+        String writeError = null;
         try {
             // The line without its trailing newline: Loki entries are single lines already.
             accepted = spool.append(nanos, levelByte(event.getLevel()), line.buffer(), 0, line.length() - 1);
         } catch (RuntimeException e) {
-            addError("Cannot write to the Loki spool", e);
+            // A full disk, typically: the spool counted the line; said once per episode, like a full spool.
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            writeError =
+                    cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
             accepted = false;
         }
         if (!accepted) {
-            onDropped();
+            onDropped(writeError);
             return;
         }
         if (spoolFull) {
@@ -246,10 +250,20 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         }
     }
 
-    private void onDropped() {
+    private void onDropped(String writeError) {
         if (!spoolFull) {
             spoolFull = true;
             droppedAtFull = spool.droppedCount() - 1;
+            if (writeError != null) {
+                log.atWarn()
+                        .addKeyValue("spool_bytes", spool.sizeBytes())
+                        .log(
+                                "Cannot write to the Loki spool {} ({}): new log lines are not shipped to Loki (they are"
+                                        + " counted in vigil_log_spool_dropped_total) until it can be written again",
+                                spool.directory(),
+                                writeError);
+                return;
+            }
             log.atWarn()
                     .addKeyValue("spool_max_bytes", spool.maxBytes())
                     .log(

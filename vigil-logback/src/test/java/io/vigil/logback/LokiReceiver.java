@@ -32,6 +32,7 @@ public final class LokiReceiver implements AutoCloseable {
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
     private final List<String> contentTypes = new CopyOnWriteArrayList<>();
     private final AtomicInteger pushes = new AtomicInteger();
+    private volatile int refusal; // 0: accept; else the status every push gets, its entries not kept
     private final int port;
     private HttpServer server;
 
@@ -45,6 +46,12 @@ public final class LokiReceiver implements AutoCloseable {
         s.createContext("/loki/api/v1/push", exchange -> {
             try (InputStream in = exchange.getRequestBody()) {
                 byte[] body = in.readAllBytes();
+                int refuse = refusal;
+                if (refuse != 0) {
+                    pushes.incrementAndGet();
+                    exchange.sendResponseHeaders(refuse, -1);
+                    return;
+                }
                 contentTypes.add(exchange.getRequestHeaders().getFirst("Content-Type"));
                 Push.PushRequest request = Push.PushRequest.parseFrom(Snappy.uncompress(body));
                 List<Entry> batch = new ArrayList<>();
@@ -94,6 +101,11 @@ public final class LokiReceiver implements AutoCloseable {
         if (server == null) {
             server = start(port);
         }
+    }
+
+    /** Answers every push with {@code status} (keeping nothing) from now on; {@code 0}: accepts them again. */
+    void refuseWith(int status) {
+        refusal = status;
     }
 
     public List<Entry> entries() {

@@ -244,6 +244,45 @@ class LokiShippingTest {
     }
 
     @Test
+    void anUnauthorizedPushIsRetriedLikeAnOutageNotDroppedBatchByBatch() throws Exception {
+        // A Loki behind authentication (or a multi-tenant one without X-Scope-OrgID) answers 401/403 to every push: a
+        // setting to fix, not a bad batch. Each batch was dropped with a WARN of its own, the WARN shipped in the next
+        // batch and dropped in turn, forever.
+        loki.refuseWith(401);
+        Logger log = install(config("INFO"), 16L << 20);
+        for (int i = 0; i < 20; i++) {
+            logLine(log, i);
+        }
+        LokiAppender appender = logging.loki().orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> appender.failedPushCount() >= 3);
+        assertThat(appender.rejectedCount()).isZero();
+
+        loki.refuseWith(0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> testEntries().size() == 20);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> stdout.toString(StandardCharsets.UTF_8).contains("recovered after"));
+        assertThat(testEntries().stream().map(LokiShippingTest::seq)).containsExactlyInAnyOrderElementsOf(range(20));
+        assertThat(appender.rejectedCount()).isZero();
+        logging.close();
+        List<ObjectNode> lines = Lines.parse(stdout).stream()
+                .filter(l -> l.get("logger").asText().startsWith("io.vigil"))
+                .toList();
+        assertThat(lines)
+                .filteredOn(l -> l.get("message").asText().contains("is failing"))
+                .singleElement()
+                .satisfies(l -> assertThat(l.get("message").asText()).contains("HTTP 401"));
+        assertThat(lines).noneSatisfy(l -> assertThat(l.get("message").asText()).contains("rejected"));
+    }
+
+    private static List<Integer> range(int n) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(i);
+        }
+        return out;
+    }
+
+    @Test
     void anOutageIsCountedWarnedOnceAndItsRecoveryReportedOnce() throws Exception {
         loki.down();
         VigilConfig config = config("INFO").toBuilder().metricsEnabled(true).build();

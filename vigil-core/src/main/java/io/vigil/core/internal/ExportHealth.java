@@ -5,7 +5,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Tracks whether one signal's exporter is healthy and logs only the transitions: the first failure
@@ -13,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * length of outage, not one per batch; the failed batches are counted instead.
  */
 public final class ExportHealth {
-    private static final Logger log = LoggerFactory.getLogger(ExportHealth.class);
+    private static final Logger log = StderrFallback.logger(ExportHealth.class);
 
     // OpenTelemetry's exporters, and the processors that drive them, log every failed batch
     // themselves (throttled, but for as long as the outage lasts). Vigil reports the transitions

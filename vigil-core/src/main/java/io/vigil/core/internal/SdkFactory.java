@@ -12,8 +12,10 @@ import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
+import io.opentelemetry.sdk.autoconfigure.internal.AutoConfigureUtil;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.logs.LogLimits;
 import io.opentelemetry.sdk.logs.LogLimitsBuilder;
 import io.opentelemetry.sdk.logs.export.LogRecordExporter;
@@ -146,15 +148,23 @@ public final class SdkFactory {
         try {
             return build(config, properties(config), inProcess, customizer);
         } catch (ConfigurationException e) {
-            if (config.otelProperties().isEmpty()) {
-                throw e;
-            }
-            LoggerFactory.getLogger(Vigil.class)
+            StderrFallback.logger(Vigil.class)
                     .warn(
                             "Telemetry configuration: {}; the OTEL_* variables are ignored, Vigil's own settings apply",
                             e.getMessage());
-            return build(config, ownProperties(config), inProcess, customizer);
+            Map<String, String> own = ownProperties(config);
+            return build(config, own, inProcess, customizer.andThen(builder -> onlyThese(builder, own)));
         }
+    }
+
+    /**
+     * Makes autoconfigure read the properties Vigil gives it and nothing else: by itself it also reads the process
+     * environment and the system properties, where the refused {@code OTEL_*} variable still is (left out of Vigil's
+     * properties, {@code OTEL_EXPORTER_OTLP_HEADERS=garbage} failed the start a second time, with a stack trace).
+     */
+    private static void onlyThese(AutoConfiguredOpenTelemetrySdkBuilder builder, Map<String, String> properties) {
+        AutoConfigureUtil.setConfigPropertiesCustomizer(
+                builder, merged -> DefaultConfigProperties.createFromMap(properties));
     }
 
     private static Built build(

@@ -5,6 +5,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.jdbc.internal.DbRequest;
 import io.opentelemetry.instrumentation.jdbc.internal.JdbcUtils;
 import io.opentelemetry.instrumentation.jdbc.internal.dbinfo.DbInfo;
+import io.vigil.core.DatabaseOperation;
 import io.vigil.core.Operation;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class InstrumentedDataSource implements DataSource, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InstrumentedDataSource.class);
     static final int MAX_CACHED_STATEMENTS = 2048;
+    private static final Operation GET_CONNECTION = DatabaseOperation.of("other", "none", "get_connection");
 
     private final DataSource delegate;
     private final StatementSpans spans; // null: no spans
@@ -55,12 +57,36 @@ public final class InstrumentedDataSource implements DataSource, AutoCloseable {
 
     @Override
     public Connection getConnection() throws SQLException {
-        return connection(delegate.getConnection());
+        long start = System.nanoTime();
+        try {
+            return connection(delegate.getConnection());
+        } catch (SQLException | RuntimeException e) {
+            connectionFailed(start, e);
+            throw e;
+        }
     }
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-        return connection(delegate.getConnection(username, password));
+        long start = System.nanoTime();
+        try {
+            return connection(delegate.getConnection(username, password));
+        } catch (SQLException | RuntimeException e) {
+            connectionFailed(start, e);
+            throw e;
+        }
+    }
+
+    /**
+     * No connection (the database unreachable, the pool timed out): the statement that needed it never runs, so without
+     * this a database outage left {@code db_errors_total} and the error ratio of {@code database_operations_total} flat.
+     * Recorded as an operation {@code other} on no table, its error type the exception's (e.g. {@code
+     * SQLTransientConnectionException}), its duration the wait.
+     */
+    private void connectionFailed(long startNanos, Exception e) {
+        if (metrics != null) {
+            metrics.record(GET_CONNECTION, startNanos, System.nanoTime(), e);
+        }
     }
 
     private Connection connection(Connection connection) {

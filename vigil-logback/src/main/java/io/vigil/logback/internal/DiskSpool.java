@@ -45,8 +45,18 @@ public final class DiskSpool implements Closeable {
     /** One spooled line. */
     public record Record(long epochNanos, byte level, String line) {}
 
-    /** A batch read from the cursor onward; {@link #commit} it once delivered. */
-    public record Batch(List<Record> records, long endSegment, long endOffset, long bytes, int skippedCorrupt) {
+    /**
+     * A batch read from the cursor onward; {@link #commit} it once delivered. {@code passedSegments}: the
+     * batch ends in a later segment than the cursor, so committing it frees the segments before, also
+     * when it holds no record.
+     */
+    public record Batch(
+            List<Record> records,
+            long endSegment,
+            long endOffset,
+            long bytes,
+            int skippedCorrupt,
+            boolean passedSegments) {
         public boolean isEmpty() {
             return records.isEmpty();
         }
@@ -63,6 +73,7 @@ public final class DiskSpool implements Closeable {
     private final ByteBuffer header = ByteBuffer.allocate(HEADER + FIXED);
     private final CRC32C crc = new CRC32C();
 
+    private final SegmentOpener opener;
     private final FileChannel lockChannel;
     private java.nio.channels.FileLock fileLock;
 
@@ -70,6 +81,7 @@ public final class DiskSpool implements Closeable {
     private FileChannel active;
     private long activeSegment;
     private volatile long activeEnd;
+    private boolean rollPending; // a write failed: the next append starts a new segment
 
     // reader side
     private long cursorSegment;
@@ -84,12 +96,28 @@ public final class DiskSpool implements Closeable {
      * @param maxBytes upper bound for all segment files together
      */
     public DiskSpool(Path dir, long maxBytes) throws IOException {
+        this(
+                dir,
+                maxBytes,
+                path -> FileChannel.open(
+                        path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+    }
+
+    /** How a segment is opened for appending; tests stand in a disk that fills up. */
+    interface SegmentOpener {
+        FileChannel open(Path segment) throws IOException;
+    }
+
+    DiskSpool(Path dir, long maxBytes, SegmentOpener opener) throws IOException {
+        this.opener = opener;
         if (maxBytes < 4096) {
             throw new IllegalArgumentException("spool bound must be at least 4096 bytes: " + maxBytes);
         }
         this.dir = dir;
         this.maxBytes = maxBytes;
-        this.segmentBytes = Math.max(16 * 1024, Math.min(8L << 20, maxBytes / 8));
+        // Space is freed a whole segment at a time, and the segment being written is never freed: a segment
+        // must be a fraction of the bound, or a spool whose lines were all delivered stays full for good.
+        this.segmentBytes = Math.min(maxBytes / 4, Math.max(16 * 1024, Math.min(8L << 20, maxBytes / 8)));
         Files.createDirectories(dir);
         // One process per spool: two writers would interleave segments and race on the cursor.
         lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -167,11 +195,7 @@ public final class DiskSpool implements Closeable {
     }
 
     private void openActive() throws IOException {
-        active = FileChannel.open(
-                segmentPath(activeSegment),
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        active = opener.open(segmentPath(activeSegment));
         long size = active.size();
         synchronized (lock) {
             segments.put(activeSegment, size);
@@ -191,8 +215,10 @@ public final class DiskSpool implements Closeable {
             return false;
         }
         try {
-            if (activeEnd > 0 && activeEnd + frame > segmentBytes) {
+            // A closed channel: a roll failed to open the next segment, so it is tried again.
+            if (!active.isOpen() || activeEnd > 0 && (rollPending || activeEnd + frame > segmentBytes)) {
                 roll();
+                rollPending = false;
             }
             header.clear();
             header.putInt(FIXED + len);
@@ -218,8 +244,25 @@ public final class DiskSpool implements Closeable {
             return true;
         } catch (IOException e) {
             dropped.increment();
+            writeFailed();
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A write failed (the disk is full): cut what it wrote of its record, or the next record would land
+     * after a torn one that stalls the reader, and start a new segment at the next append, so the lines
+     * of this one can be freed once they are delivered — on a full disk, that is what frees space.
+     */
+    private void writeFailed() {
+        try {
+            if (active.isOpen()) {
+                active.truncate(activeEnd);
+            }
+        } catch (IOException ignored) {
+            // the reader skips a torn tail once this segment is no longer the one being written
+        }
+        rollPending = activeEnd > 0; // an empty segment has nothing to free
     }
 
     private void roll() throws IOException {
@@ -286,7 +329,7 @@ public final class DiskSpool implements Closeable {
             bytes += length - FIXED;
             off += HEADER + length;
         }
-        return new Batch(out, seg, off, bytes, corrupt);
+        return new Batch(out, seg, off, bytes, corrupt, seg != cursorSegment);
     }
 
     private static boolean validLength(int length, long available) {
@@ -328,7 +371,8 @@ public final class DiskSpool implements Closeable {
             cursorSegment = batch.endSegment();
             cursorOffset = batch.endOffset();
         }
-        writeCursor();
+        // Finished segments go before the cursor is written: on a full disk the cursor needs the space they
+        // free, and a cursor left naming a deleted segment is moved to the first one left when reopened.
         List<Long> finished;
         synchronized (lock) {
             finished = List.copyOf(segments.headMap(cursorSegment).keySet());
@@ -346,6 +390,7 @@ public final class DiskSpool implements Closeable {
             }
             totalBytes.addAndGet(-size);
         }
+        writeCursor();
     }
 
     /** Bytes (framing included) appended but not yet committed. */

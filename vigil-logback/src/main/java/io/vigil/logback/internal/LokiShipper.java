@@ -22,7 +22,7 @@ import org.slf4j.Logger;
  * Drains a {@link DiskSpool} to Loki's push API on one background thread: batches (full batch or
  * {@code batchInterval}, whichever comes first), protobuf + snappy through loki4j's writer and HTTP
  * client, and a batch is committed only once Loki has answered 2xx. A failed push (no answer,
- * timeout, 429, 5xx) is retried with exponential backoff for as long as it takes — the spool holds
+ * timeout, 429, 5xx, and 401, 403 or 404, which every batch would get alike) is retried with exponential backoff for as long as it takes — the spool holds
  * the lines meanwhile; a batch Loki refuses as invalid (another 4xx) is counted and skipped, since
  * retrying it would block everything behind it.
  *
@@ -111,6 +111,7 @@ public final class LokiShipper implements AutoCloseable {
                 long pending = spool.pendingBytes();
                 long now = System.nanoTime();
                 if (pending == 0) {
+                    pushOnce(); // sends nothing; frees a delivered segment the writer has moved past
                     LockSupport.parkNanos(Math.min(intervalNanos, 1_000_000_000L));
                     continue;
                 }
@@ -194,7 +195,7 @@ public final class LokiShipper implements AutoCloseable {
     private Outcome pushOnce() throws Exception {
         DiskSpool.Batch batch = spool.peek(batchMaxRecords, batchMaxBytes);
         if (batch.isEmpty()) {
-            if (batch.skippedCorrupt() > 0) {
+            if (batch.skippedCorrupt() > 0 || batch.passedSegments()) {
                 spool.commit(batch);
             }
             return Outcome.EMPTY;
@@ -214,7 +215,9 @@ public final class LokiShipper implements AutoCloseable {
             onSuccess();
             return Outcome.SENT;
         }
-        if (status == 429 || status >= 500 || status == 408) {
+        // 401/403/404: Loki's authentication, a tenant header or the URL path is wrong; every batch would get the same
+        // answer, so the lines wait in the spool (bounded) for the setting to be fixed, reported once like an outage.
+        if (status == 429 || status >= 500 || status == 408 || status == 401 || status == 403 || status == 404) {
             onFailure("HTTP " + status + " " + abbreviate(response.body));
             return Outcome.RETRY;
         }
