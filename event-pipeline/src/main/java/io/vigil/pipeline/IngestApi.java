@@ -20,6 +20,7 @@ import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.kafka.VigilKafka;
 import io.vigil.pipeline.internal.Database;
 import io.vigil.pipeline.internal.EventStore;
+import io.vigil.pipeline.internal.SingleFlight;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -99,6 +100,9 @@ public final class IngestApi implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
 
     private volatile boolean stopping;
+    // A burst of health requests shares one round of probes in flight (each holds a connection and may wait 2 s on an
+    // unreachable broker): an unauthenticated endpoint must not multiply the load on the dependencies it reports on.
+    private final SingleFlight<Map<String, String>> probes = new SingleFlight<>(this::probeAll);
     private final Map<String, AtomicInteger> status = new LinkedHashMap<>();
     private final Javalin app;
 
@@ -499,7 +503,7 @@ public final class IngestApi implements AutoCloseable {
             ctx.status(503).contentType(Problem.MEDIA_TYPE).result(JSON.writeValueAsBytes(body));
             return;
         }
-        Map<String, String> checks = probeAll();
+        Map<String, String> checks = probes.get();
         boolean healthy = !checks.containsValue("down");
         ObjectNode body = JSON.createObjectNode();
         body.put("status", healthy ? "healthy" : "unhealthy");
