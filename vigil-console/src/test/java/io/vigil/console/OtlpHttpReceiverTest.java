@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.rpc.Status;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -84,6 +85,166 @@ class OtlpHttpReceiverTest {
         assertThat(span.get("durationMs").asDouble()).isEqualTo(500.0);
         assertThat(span.get("attributes").get("http.response.status_code").asLong())
                 .isEqualTo(200);
+    }
+
+    /** What a Node.js SDK's OTLP/JSON exporter sends, with three spans OTLP calls invalid among two valid ones. */
+    private static final String JSON_WITH_INVALID_IDS = """
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"ids-service"}}]},
+             "scopeSpans":[{"scope":{"name":"js","version":"1.0.0"},"spans":[
+              {"traceId":"7a7f8d2b1c9e4f60a1b2c3d4e5f60718","spanId":"1111111111111111","name":"valid root",
+               "kind":2,"startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000300000000"},
+              {"traceId":"7a7f8d2b1c9e4f60a1b2c3d4e5f60718","spanId":"2222222222222222",
+               "parentSpanId":"1111111111111111","name":"valid child",
+               "startTimeUnixNano":"1700000000100000000","endTimeUnixNano":"1700000000200000000",
+               "links":[{"traceId":"0102","spanId":"0304"}]},
+              {"traceId":"0102030405060708","spanId":"3333333333333333","name":"short trace id",
+               "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000"},
+              {"traceId":"00000000000000000000000000000000","spanId":"4444444444444444","name":"zero trace id",
+               "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000"},
+              {"traceId":"7a7f8d2b1c9e4f60a1b2c3d4e5f60719","spanId":"","name":"no span id",
+               "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000"}]}]}]}
+            """;
+
+    @Test
+    void spansWithInvalidIdsAreRejectedByPartialSuccessAndTheRestIsStored() throws Exception {
+        HttpResponse<byte[]> json = ApiClient.post(
+                url("/v1/traces"), "application/json", JSON_WITH_INVALID_IDS.getBytes(StandardCharsets.UTF_8), null);
+        ExportTraceServiceRequest asProtobuf = io.vigil.console.internal.OtlpJsonTestAccess.traces(
+                JSON_WITH_INVALID_IDS.replace("ids-service", "ids-service-protobuf"));
+        HttpResponse<byte[]> protobuf =
+                ApiClient.post(url("/v1/traces"), "application/x-protobuf", asProtobuf.toByteArray(), null);
+
+        // OTLP: a request accepted in part is 200 with partial_success counting what was rejected, and why.
+        assertThat(json.statusCode()).isEqualTo(200);
+        JsonNode partial =
+                ApiClient.json(new String(json.body(), StandardCharsets.UTF_8)).get("partialSuccess");
+        assertThat(partial.get("rejectedSpans").asLong()).isEqualTo(3);
+        assertThat(partial.get("errorMessage").asText()).contains("3 span(s) rejected");
+        assertThat(protobuf.statusCode()).isEqualTo(200);
+        ExportTraceServiceResponse response = ExportTraceServiceResponse.parseFrom(protobuf.body());
+        assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(3);
+        assertThat(response.getPartialSuccess().getErrorMessage()).contains("trace id must be 16 bytes");
+
+        assertThat(console.flush(java.time.Duration.ofSeconds(10))).isTrue();
+        for (String service : new String[] {"ids-service", "ids-service-protobuf"}) {
+            JsonNode traces = api.get("/api/traces?service=" + service).get("traces");
+            assertThat(traces).hasSize(1);
+            assertThat(traces.get(0).get("spanCount").asInt()).isEqualTo(2);
+        }
+        JsonNode trace = api.get("/api/traces/7a7f8d2b1c9e4f60a1b2c3d4e5f60718");
+        // The link to an invalid context is left out: there is nothing to follow.
+        assertThat(trace.get("spans").get(1).get("links")).isEmpty();
+        assertThat(api.send("/api/traces/00000000000000000000000000000000", true)
+                        .statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void aValidRequestIsAnsweredWithAnEmptyResponseInItsEncoding() throws Exception {
+        HttpResponse<byte[]> protobuf = ApiClient.post(
+                url("/v1/traces"),
+                "application/x-protobuf",
+                protobufTrace("empty-answer", "0af7651916cd43dd8448eb211c80319d", "ok")
+                        .toByteArray(),
+                null);
+
+        assertThat(protobuf.statusCode()).isEqualTo(200);
+        assertThat(ExportTraceServiceResponse.parseFrom(protobuf.body()).hasPartialSuccess())
+                .isFalse();
+    }
+
+    @Test
+    void logIdsOtlpCallsInvalidLeaveTheRecordUnassociatedWithATrace() throws Exception {
+        String logs = """
+                {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"log-ids"}}]},
+                 "scopeLogs":[{"logRecords":[
+                  {"timeUnixNano":"1700000000000000000","body":{"stringValue":"short ids"},
+                   "traceId":"0102","spanId":"01"},
+                  {"timeUnixNano":"1700000000000000001","body":{"stringValue":"zero ids"},
+                   "traceId":"00000000000000000000000000000000","spanId":"0000000000000000"},
+                  {"timeUnixNano":"1700000000000000002","body":{"stringValue":"valid ids"},
+                   "traceId":"7a7f8d2b1c9e4f60a1b2c3d4e5f60718","spanId":"1111111111111111"}]}]}]}
+                """;
+        HttpResponse<byte[]> r =
+                ApiClient.post(url("/v1/logs"), "application/json", logs.getBytes(StandardCharsets.UTF_8), null);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("{}");
+        assertThat(console.flush(java.time.Duration.ofSeconds(10))).isTrue();
+        java.util.Map<String, String> traceIds = new java.util.HashMap<>();
+        java.util.Map<String, String> spanIds = new java.util.HashMap<>();
+        for (JsonNode l : api.get("/api/logs?service=log-ids").get("logs")) {
+            traceIds.put(l.get("body").asText(), l.get("traceId").asText());
+            spanIds.put(l.get("body").asText(), l.get("spanId").asText());
+        }
+        assertThat(traceIds)
+                .containsEntry("short ids", "")
+                .containsEntry("zero ids", "")
+                .containsEntry("valid ids", "7a7f8d2b1c9e4f60a1b2c3d4e5f60718");
+        assertThat(spanIds)
+                .containsEntry("short ids", "")
+                .containsEntry("zero ids", "")
+                .containsEntry("valid ids", "1111111111111111");
+    }
+
+    @Test
+    void aSpanSentTwiceIsShownAndCountedOnce() {
+        // An exporter that lost the answer sends the batch again: the same span, twice.
+        ExportTraceServiceRequest.Builder request =
+                protobufTrace("retried", "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a", "child").toBuilder();
+        request.getResourceSpansBuilder(0)
+                .getScopeSpansBuilder(0)
+                .getSpansBuilder(0)
+                .setSpanId(
+                        com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex("1234567812345678")))
+                .setParentSpanId(
+                        com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex("00f067aa0ba902b7")))
+                .getStatusBuilder()
+                .setCode(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR);
+        byte[] child = request.build().toByteArray();
+        byte[] root = protobufTrace("retried", "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a", "root")
+                .toByteArray();
+        for (byte[] body : new byte[][] {child, child, root, root}) {
+            assertThat(ApiClient.post(url("/v1/traces"), "application/x-protobuf", body, null)
+                            .statusCode())
+                    .isEqualTo(200);
+        }
+
+        org.awaitility.Awaitility.await().untilAsserted(() -> {
+            JsonNode trace = api.get("/api/traces/5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a");
+            assertThat(trace.get("spans")).hasSize(2);
+            assertThat(trace.get("spanCount").asInt()).isEqualTo(2);
+            assertThat(trace.get("errorCount").asInt()).isEqualTo(1);
+            JsonNode listed =
+                    api.get("/api/traces?service=retried").get("traces").get(0);
+            assertThat(listed.get("spanCount").asInt()).isEqualTo(2);
+            assertThat(listed.get("errorCount").asInt()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aSpanWithoutAnEndGivesItsTraceNoNegativeDuration() {
+        String noEnd = """
+                {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"no-end"}}]},
+                 "scopeSpans":[{"spans":[{"traceId":"6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b","spanId":"1111111111111111",
+                  "name":"never ended","startTimeUnixNano":"1700000000000000000"}]}]}]}
+                """;
+        assertThat(ApiClient.post(url("/v1/traces"), "application/json", noEnd.getBytes(StandardCharsets.UTF_8), null)
+                        .statusCode())
+                .isEqualTo(200);
+
+        org.awaitility.Awaitility.await().untilAsserted(() -> {
+            assertThat(api.get("/api/traces/6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b")
+                            .get("durationMs")
+                            .asDouble())
+                    .isZero();
+            assertThat(api.get("/api/traces?service=no-end")
+                            .get("traces")
+                            .get(0)
+                            .get("durationMs")
+                            .asDouble())
+                    .isZero();
+        });
     }
 
     @Test

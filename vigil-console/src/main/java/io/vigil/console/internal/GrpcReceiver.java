@@ -9,11 +9,8 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -60,23 +57,11 @@ public final class GrpcReceiver implements AutoCloseable {
         return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .addService(service(
-                        TraceServiceGrpc.SERVICE_NAME,
-                        TraceServiceGrpc.getExportMethod(),
-                        ingest,
-                        Signal.TRACES,
-                        ExportTraceServiceResponse.getDefaultInstance()))
+                        TraceServiceGrpc.SERVICE_NAME, TraceServiceGrpc.getExportMethod(), ingest, Signal.TRACES))
+                .addService(
+                        service(LogsServiceGrpc.SERVICE_NAME, LogsServiceGrpc.getExportMethod(), ingest, Signal.LOGS))
                 .addService(service(
-                        LogsServiceGrpc.SERVICE_NAME,
-                        LogsServiceGrpc.getExportMethod(),
-                        ingest,
-                        Signal.LOGS,
-                        ExportLogsServiceResponse.getDefaultInstance()))
-                .addService(service(
-                        MetricsServiceGrpc.SERVICE_NAME,
-                        MetricsServiceGrpc.getExportMethod(),
-                        ingest,
-                        Signal.METRICS,
-                        ExportMetricsServiceResponse.getDefaultInstance()))
+                        MetricsServiceGrpc.SERVICE_NAME, MetricsServiceGrpc.getExportMethod(), ingest, Signal.METRICS))
                 .build()
                 .start();
     }
@@ -104,7 +89,7 @@ public final class GrpcReceiver implements AutoCloseable {
      * and logs one short line.
      */
     private static <Q, R> ServerServiceDefinition service(
-            String name, MethodDescriptor<Q, R> generated, Ingest ingest, Signal signal, R ok) {
+            String name, MethodDescriptor<Q, R> generated, Ingest ingest, Signal signal) {
         MethodDescriptor<byte[], R> method =
                 generated.toBuilder(BYTES, generated.getResponseMarshaller()).build();
         return ServerServiceDefinition.builder(name)
@@ -121,7 +106,7 @@ public final class GrpcReceiver implements AutoCloseable {
                                 .asRuntimeException());
                         return;
                     }
-                    answer(ingest, signal, request, response, ok);
+                    answer(ingest, signal, request, response);
                 }))
                 .build();
     }
@@ -131,9 +116,11 @@ public final class GrpcReceiver implements AutoCloseable {
         return one.length() <= 200 ? one : one.substring(0, 200) + "…";
     }
 
-    private static <R> void answer(Ingest ingest, Signal signal, Message request, StreamObserver<R> response, R ok) {
+    @SuppressWarnings("unchecked") // the response type of the signal's collector service
+    private static <R> void answer(Ingest ingest, Signal signal, Message request, StreamObserver<R> response) {
         if (ingest.offer(signal, request)) {
-            response.onNext(ok);
+            // Empty when all is accepted, else OTLP's partial success.
+            response.onNext((R) OtlpConverter.response(signal, request));
             response.onCompleted();
         } else {
             // UNAVAILABLE is retryable for every OTLP exporter: the sender backs off and tries again.

@@ -183,12 +183,17 @@ public final class HttpApi implements AutoCloseable {
             otlpError(ctx, 503, json, "vigil-console ingest queue is full; retry later");
             return;
         }
-        // An empty Export*ServiceResponse: all accepted.
+        // An empty Export*ServiceResponse when all is accepted; else OTLP's partial success, still 200.
+        Message response = OtlpConverter.response(signal, request);
         ctx.status(200);
         if (json) {
-            ctx.contentType(JSON).result("{}");
+            try {
+                ctx.contentType(JSON).result(OtlpJson.print(response));
+            } catch (InvalidProtocolBufferException e) {
+                ctx.contentType(JSON).result("{}");
+            }
         } else {
-            ctx.contentType(PROTOBUF).result(new byte[0]);
+            ctx.contentType(PROTOBUF).result(response.toByteArray());
         }
     }
 

@@ -323,7 +323,8 @@ public final class Queries {
         Set<String> services = new TreeSet<>();
         for (SpanRecord s : spans) {
             start = Math.min(start, s.startNanos());
-            end = Math.max(end, s.endNanos());
+            // A span without an end (or ending before it starts) lasts nothing, not minus its start time.
+            end = Math.max(end, s.startNanos() + s.durationNanos());
             if (s.status() == 2) {
                 errors++;
             }
