@@ -45,7 +45,7 @@ async function api(path, params = {}) {
   for (const [k, v] of Object.entries(params)) if (v != null && v !== '') q.set(k, v);
   const url = '/api/' + path + (q.toString() ? '?' + q : '');
   const r = await fetch(url, { credentials: 'same-origin' });
-  const body = await r.json().catch(() => ({}));
+  const body = await r.text().then(parseJson).catch(() => ({}));
   if (!r.ok) throw Object.assign(new Error(body.detail || body.title || ('HTTP ' + r.status)), { status: r.status });
   return body;
 }
@@ -67,8 +67,17 @@ function fmtBytes(n) {
   return (n / (1 << 20)).toFixed(1) + ' MiB';
 }
 
+// An int64 attribute past 2^53 would lose digits as a JavaScript number (2^53 + 1 shown as 2^53): an integer the
+// number cannot hold is kept exact as a BigInt, read from the JSON text itself.
+function parseJson(text) {
+  return JSON.parse(text, (k, v, ctx) => (typeof v === 'number' && !Number.isSafeInteger(v)
+    && ctx && /^-?[0-9]+$/.test(ctx.source) ? BigInt(ctx.source) : v));
+}
+
 function fmtValue(v) {
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return typeof v === 'object'
+    ? JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? JSON.rawJSON(String(x)) : x))
+    : String(v);
 }
 
 function route() {
