@@ -383,7 +383,8 @@ class BrowserTest {
                   "attributes":[{"key":"big","value":{"intValue":"9007199254740993"}},
                    {"key":"max","value":{"intValue":"9223372036854775807"}},
                    {"key":"list","value":{"arrayValue":{"values":[{"intValue":"-9007199254740993"},{"intValue":"1"}]}}},
-                   {"key":"ratio","value":{"doubleValue":0.25}}]}]}]}]}
+                   {"key":"ratio","value":{"doubleValue":0.25}}],
+                  "droppedAttributesCount":3,"droppedLinksCount":1}]}]}]}
                 """;
         assertThat(ApiClient.post(
                                 console.httpEndpoint() + "/v1/traces",
@@ -402,6 +403,15 @@ class BrowserTest {
         assertThat(driver.findElement(By.id("span-details")).getText())
                 .contains("9007199254740993", "9223372036854775807", "[-9007199254740993,1]", "0.25")
                 .doesNotContain("9007199254740992", "9223372036854776000");
+        // What the sender's limits dropped, under the list it is missing from; nothing said of the events.
+        assertThat(driver.findElement(By.cssSelector("#span-details [data-dropped='attributes']"))
+                        .getText())
+                .isEqualTo("+3 attributes dropped by the sender's limits");
+        assertThat(driver.findElement(By.cssSelector("#span-details [data-dropped='links']"))
+                        .getText())
+                .isEqualTo("+1 link dropped by the sender's limits");
+        assertThat(driver.findElements(By.cssSelector("#span-details [data-dropped='events']")))
+                .isEmpty();
     }
 
     @Test

@@ -148,6 +148,47 @@ class DirectExportTest {
     }
 
     @Test
+    void whatTheSdksSpanLimitsDroppedIsCountedOnTheSpan() {
+        try (VigilConsole console =
+                VigilConsole.builder().httpPort(0).grpcPort(-1).start()) {
+            String traceId;
+            try (SdkTracerProvider tp = SdkTracerProvider.builder()
+                    .setResource(RESOURCE)
+                    .setSpanLimits(io.opentelemetry.sdk.trace.SpanLimits.builder()
+                            .setMaxNumberOfAttributes(2)
+                            .setMaxNumberOfEvents(1)
+                            .setMaxNumberOfLinks(1)
+                            .build())
+                    .addSpanProcessor(SimpleSpanProcessor.create(console.spanExporter()))
+                    .build()) {
+                io.opentelemetry.api.trace.Span other =
+                        tp.get("test").spanBuilder("other").startSpan();
+                other.end();
+                io.opentelemetry.api.trace.Span span = tp.get("test")
+                        .spanBuilder("limited")
+                        .addLink(other.getSpanContext())
+                        .addLink(other.getSpanContext())
+                        .startSpan();
+                for (int i = 0; i < 5; i++) {
+                    span.setAttribute("a" + i, i);
+                    span.addEvent("e" + i);
+                }
+                span.end();
+                traceId = span.getSpanContext().getTraceId();
+            }
+            assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
+            JsonNode span = new ApiClient(console)
+                    .get("/api/traces/" + traceId)
+                    .get("spans")
+                    .get(0);
+            assertThat(span.get("attributes").size()).isEqualTo(2);
+            assertThat(span.get("dropped").get("attributes").asInt()).isEqualTo(3);
+            assertThat(span.get("dropped").get("events").asInt()).isEqualTo(4);
+            assertThat(span.get("dropped").get("links").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void exportOnlyEnqueuesAndAClosedConsoleRefusesWithoutBlocking() {
         VigilConsole console = VigilConsole.builder().httpPort(0).grpcPort(-1).start();
         SpanExporter exporter = console.spanExporter();

@@ -140,6 +140,35 @@ class OtlpHttpReceiverTest {
     }
 
     @Test
+    void whatTheSendersLimitsDroppedIsCountedOnTheSpanAndOnlyWhenAny() {
+        // As a Node.js SDK with attributeCountLimit 128, eventCountLimit 2 and linkCountLimit 1 sends it.
+        String trace = """
+                {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"limits"}}]},
+                 "scopeSpans":[{"spans":[{"traceId":"4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d","spanId":"1111111111111111",
+                  "name":"limited","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000",
+                  "droppedAttributesCount":73,"droppedEventsCount":3,"droppedLinksCount":1},
+                  {"traceId":"4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d","spanId":"2222222222222222","parentSpanId":"1111111111111111",
+                  "name":"whole","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000",
+                  "droppedAttributesCount":0}]}]}]}
+                """;
+        assertThat(ApiClient.post(url("/v1/traces"), "application/json", trace.getBytes(StandardCharsets.UTF_8), null)
+                        .statusCode())
+                .isEqualTo(200);
+
+        JsonNode spans = org.awaitility.Awaitility.await()
+                .until(() -> api.send("/api/traces/4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d", true), x -> x.statusCode() == 200)
+                .body()
+                .transform(ApiClient::json)
+                .get("spans");
+        JsonNode limited = spans.get(0).get("name").asText().equals("limited") ? spans.get(0) : spans.get(1);
+        JsonNode whole = limited == spans.get(0) ? spans.get(1) : spans.get(0);
+        assertThat(limited.get("dropped").get("attributes").asInt()).isEqualTo(73);
+        assertThat(limited.get("dropped").get("events").asInt()).isEqualTo(3);
+        assertThat(limited.get("dropped").get("links").asInt()).isEqualTo(1);
+        assertThat(whole.has("dropped")).isFalse();
+    }
+
+    @Test
     void aValidRequestIsAnsweredWithAnEmptyResponseInItsEncoding() throws Exception {
         HttpResponse<byte[]> protobuf = ApiClient.post(
                 url("/v1/traces"),

@@ -148,7 +148,11 @@ final class OtlpConverter {
                             resource,
                             scope,
                             events,
-                            links));
+                            links,
+                            Records.Dropped.of(
+                                    s.getDroppedAttributesCount(),
+                                    s.getDroppedEventsCount(),
+                                    s.getDroppedLinksCount())));
                 }
             }
         }

@@ -401,6 +401,15 @@ public final class Queries {
             links.add(lm);
         }
         m.put("links", links);
+        if (s.dropped().any()) {
+            // What the sender's limits cut off: the attributes, events and links shown are not all there were.
+            m.put(
+                    "dropped",
+                    Map.of(
+                            "attributes", s.dropped().attributes(),
+                            "events", s.dropped().events(),
+                            "links", s.dropped().links()));
+        }
         return m;
     }
 

@@ -132,6 +132,9 @@ final class RecordCodec {
             writeString(l.spanId(), false);
             writeMap(l.attributes());
         }
+        writeVarInt(s.dropped().attributes());
+        writeVarInt(s.dropped().events());
+        writeVarInt(s.dropped().links());
         return Arrays.copyOf(buf, pos);
     }
 
@@ -527,6 +530,7 @@ final class RecordCodec {
             }
             links = List.of(a);
         }
+        Records.Dropped dropped = Records.Dropped.of(r.varInt(), r.varInt(), r.varInt());
         return new SpanRecord(
                 seq,
                 traceId,
@@ -543,7 +547,8 @@ final class RecordCodec {
                 resource,
                 scope,
                 events,
-                links);
+                links,
+                dropped);
     }
 
     LogRecord log(byte[] b) {

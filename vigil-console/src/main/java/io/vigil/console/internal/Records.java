@@ -29,10 +29,72 @@ public final class Records {
             Map<String, Object> resource,
             String scope,
             List<SpanEvent> events,
-            List<SpanLink> links)
+            List<SpanLink> links,
+            Dropped dropped)
             implements Stored {
+        /** A span the sender kept whole. */
+        public SpanRecord(
+                long seq,
+                String traceId,
+                String spanId,
+                String parentSpanId,
+                String name,
+                int kind,
+                String service,
+                long startNanos,
+                long endNanos,
+                int status,
+                String statusMessage,
+                Map<String, Object> attributes,
+                Map<String, Object> resource,
+                String scope,
+                List<SpanEvent> events,
+                List<SpanLink> links) {
+            this(
+                    seq,
+                    traceId,
+                    spanId,
+                    parentSpanId,
+                    name,
+                    kind,
+                    service,
+                    startNanos,
+                    endNanos,
+                    status,
+                    statusMessage,
+                    attributes,
+                    resource,
+                    scope,
+                    events,
+                    links,
+                    Dropped.NONE);
+        }
+
         public long durationNanos() {
             return Math.max(0, endNanos - startNanos);
+        }
+    }
+
+    /**
+     * What the sender's limits dropped from a span before export (OTLP's {@code dropped_*_count}): the attributes,
+     * events and links the span had beyond those it carries. Negative counts from a sender are taken as none.
+     */
+    public record Dropped(int attributes, int events, int links) {
+        public static final Dropped NONE = new Dropped(0, 0, 0);
+
+        public static Dropped of(long attributes, long events, long links) {
+            if (attributes <= 0 && events <= 0 && links <= 0) {
+                return NONE;
+            }
+            return new Dropped(clamp(attributes), clamp(events), clamp(links));
+        }
+
+        private static int clamp(long n) {
+            return Math.clamp(n, 0, Integer.MAX_VALUE);
+        }
+
+        public boolean any() {
+            return attributes > 0 || events > 0 || links > 0;
         }
     }
 

@@ -105,7 +105,11 @@ final class SdkConverter {
                     resource,
                     scope,
                     events,
-                    links));
+                    links,
+                    Records.Dropped.of(
+                            s.getTotalAttributeCount() - s.getAttributes().size(),
+                            s.getTotalRecordedEvents() - s.getEvents().size(),
+                            s.getTotalRecordedLinks() - s.getLinks().size())));
         }
     }
 

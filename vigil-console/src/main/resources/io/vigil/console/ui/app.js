@@ -99,6 +99,12 @@ function kvList(obj) {
   return h('dl', { class: 'kv' }, keys.map((k) => [h('dt', {}, k), h('dd', { class: 'mono' }, fmtValue(obj[k]))]));
 }
 
+// What the sender's span limits dropped before export: the list above it is not all the span had.
+function dropped(span, what, noun) {
+  const n = span.dropped ? span.dropped[what] : 0;
+  return n ? h('p', { class: 'muted dropped', 'data-dropped': what }, '+' + plural(n, noun) + ' dropped by the sender\'s limits') : null;
+}
+
 // An exception event: type and message first, the stack trace as preformatted text, other attributes below.
 function exceptionView(attrs) {
   const { 'exception.type': type, 'exception.message': message, 'exception.stacktrace': stack, ...rest } = attrs || {};
@@ -417,7 +423,7 @@ async function traceView(traceId, params) {
       h('p', { class: 'links' },
         h('a', { href: hashFor('logs', { traceId: s.traceId, spanId: s.spanId }), class: 'span-logs-link' }, 'Logs of this span'),
         h('a', { href: metricsLinkFor(s), class: 'span-metrics-link' }, 'Metrics of this operation')),
-      h('h4', {}, 'Attributes'), kvList(s.attributes),
+      h('h4', {}, 'Attributes'), kvList(s.attributes), dropped(s, 'attributes', 'attribute'),
       h('h4', {}, 'Events'),
       // One container for the list of events.
       s.events.length
@@ -425,6 +431,7 @@ async function traceView(traceId, params) {
           h('strong', {}, e.name), ' ', h('span', { class: 'muted' }, '+' + fmtDuration(e.offsetMs)),
           e.name === 'exception' ? exceptionView(e.attributes) : kvList(e.attributes))))
         : h('p', { class: 'muted' }, 'none'),
+      dropped(s, 'events', 'event'),
       h('h4', {}, 'Links'),
       s.links.length
         ? h('div', { id: 'span-links' }, s.links.map((l) => h('div', { class: 'span-link' },
@@ -432,6 +439,7 @@ async function traceView(traceId, params) {
             (l.traceId === s.traceId ? 'this trace' : 'trace ' + l.traceId.slice(0, 8) + '…') + ' · span ' + l.spanId),
           kvList(l.attributes))))
         : h('p', { class: 'muted' }, 'none'),
+      dropped(s, 'links', 'link'),
       h('h4', {}, 'Resource'), kvList(s.resource));
   }
 
