@@ -378,7 +378,8 @@ class BrowserTest {
         // What an SDK sends for an int64 attribute a JavaScript number cannot hold (2^53 + 1, Long.MAX_VALUE).
         String trace = """
                 {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"int64"}}]},
-                 "scopeSpans":[{"spans":[{"traceId":"3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c","spanId":"1111111111111111",
+                 "scopeSpans":[{"scope":{"name":"node-scope","version":"3.1.4"},
+                  "spans":[{"traceId":"3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c","spanId":"1111111111111111",
                   "name":"big numbers","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000",
                   "attributes":[{"key":"big","value":{"intValue":"9007199254740993"}},
                    {"key":"max","value":{"intValue":"9223372036854775807"}},
@@ -402,6 +403,7 @@ class BrowserTest {
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("span-details"), "max"));
         assertThat(driver.findElement(By.id("span-details")).getText())
                 .contains("9007199254740993", "9223372036854775807", "[-9007199254740993,1]", "0.25")
+                .contains("node-scope 3.1.4")
                 .doesNotContain("9007199254740992", "9223372036854776000");
         // What the sender's limits dropped, under the list it is missing from; nothing said of the events.
         assertThat(driver.findElement(By.cssSelector("#span-details [data-dropped='attributes']"))

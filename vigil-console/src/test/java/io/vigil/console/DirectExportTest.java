@@ -121,6 +121,9 @@ class DirectExportTest {
             JsonNode logList = withoutSeq(a.get("/api/logs?service=direct-test"));
             assertThat(logList.get("logs")).hasSize(3);
             assertThat(logList).isEqualTo(withoutSeq(b.get("/api/logs?service=direct-test")));
+            // The logger's version and the event name, by either path.
+            assertThat(logList.get("logs").findValuesAsText("eventName")).contains("user.locked_out");
+            assertThat(logList.get("logs").findValuesAsText("scopeVersion")).containsOnly("2.0.1");
             assertThat(logList.findValuesAsText("traceId")).contains(traceId);
 
             JsonNode metricList = a.get("/api/metrics?service=direct-test");
@@ -164,7 +167,9 @@ class DirectExportTest {
                 io.opentelemetry.api.trace.Span other =
                         tp.get("test").spanBuilder("other").startSpan();
                 other.end();
-                io.opentelemetry.api.trace.Span span = tp.get("test")
+                io.opentelemetry.api.trace.Span span = tp.tracerBuilder("test")
+                        .setInstrumentationVersion("4.5.6")
+                        .build()
                         .spanBuilder("limited")
                         .addLink(other.getSpanContext())
                         .addLink(other.getSpanContext())
@@ -185,6 +190,7 @@ class DirectExportTest {
             assertThat(span.get("dropped").get("attributes").asInt()).isEqualTo(3);
             assertThat(span.get("dropped").get("events").asInt()).isEqualTo(4);
             assertThat(span.get("dropped").get("links").asInt()).isEqualTo(1);
+            assertThat(span.get("scopeVersion").asText()).isEqualTo("4.5.6");
         }
     }
 
@@ -379,8 +385,11 @@ class DirectExportTest {
                 .setResource(RESOURCE)
                 .addLogRecordProcessor(SimpleLogRecordProcessor.create(exporter))
                 .build()) {
-            Logger logger = lp.get("direct-test-scope");
+            Logger logger = lp.loggerBuilder("direct-test-scope")
+                    .setInstrumentationVersion("2.0.1")
+                    .build();
             logger.logRecordBuilder()
+                    .setEventName("user.locked_out")
                     .setSeverity(Severity.WARN)
                     .setSeverityText("WARN")
                     .setBody("user locked out")

@@ -169,6 +169,45 @@ class OtlpHttpReceiverTest {
     }
 
     @Test
+    void theInstrumentationScopesVersionAndALogsEventNameAreKept() throws Exception {
+        // As a Node.js SDK sends a tracer's and a logger's scope, and logger.emit({eventName: ...}).
+        String trace = """
+                {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"scoped"}}]},
+                 "scopeSpans":[{"scope":{"name":"interop-scope","version":"9.8.7"},"spans":[
+                  {"traceId":"2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e","spanId":"1111111111111111","name":"scoped span",
+                   "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000"}]}]}]}
+                """;
+        String logs = """
+                {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"scoped"}}]},
+                 "scopeLogs":[{"scope":{"name":"interop-logger","version":"1.0.0"},"logRecords":[
+                  {"timeUnixNano":"1700000000000000000","severityNumber":13,"severityText":"WARN",
+                   "body":{"stringValue":"warn"},"eventName":"my.event"},
+                  {"timeUnixNano":"1700000000000000001","body":{"stringValue":"plain"}}]}]}]}
+                """;
+        assertThat(ApiClient.post(url("/v1/traces"), "application/json", trace.getBytes(StandardCharsets.UTF_8), null)
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(ApiClient.post(url("/v1/logs"), "application/json", logs.getBytes(StandardCharsets.UTF_8), null)
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(console.flush(java.time.Duration.ofSeconds(10))).isTrue();
+
+        JsonNode span = api.get("/api/traces/2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e")
+                .get("spans")
+                .get(0);
+        assertThat(span.get("scope").asText()).isEqualTo("interop-scope");
+        assertThat(span.get("scopeVersion").asText()).isEqualTo("9.8.7");
+        JsonNode records = api.get("/api/logs?service=scoped").get("logs");
+        assertThat(records).hasSize(2);
+        for (JsonNode l : records) {
+            assertThat(l.get("scope").asText()).isEqualTo("interop-logger");
+            assertThat(l.get("scopeVersion").asText()).isEqualTo("1.0.0");
+            assertThat(l.get("eventName").asText())
+                    .isEqualTo(l.get("body").asText().equals("warn") ? "my.event" : "");
+        }
+    }
+
+    @Test
     void aValidRequestIsAnsweredWithAnEmptyResponseInItsEncoding() throws Exception {
         HttpResponse<byte[]> protobuf = ApiClient.post(
                 url("/v1/traces"),

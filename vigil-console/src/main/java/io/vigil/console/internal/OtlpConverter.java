@@ -150,9 +150,8 @@ final class OtlpConverter {
                             events,
                             links,
                             Records.Dropped.of(
-                                    s.getDroppedAttributesCount(),
-                                    s.getDroppedEventsCount(),
-                                    s.getDroppedLinksCount())));
+                                    s.getDroppedAttributesCount(), s.getDroppedEventsCount(), s.getDroppedLinksCount()),
+                            ss.getScope().getVersion()));
                 }
             }
         }
@@ -183,7 +182,9 @@ final class OtlpConverter {
                             validSpanId(l.getSpanId()) ? hex(l.getSpanId()) : "",
                             attributes,
                             resource,
-                            scope));
+                            scope,
+                            sl.getScope().getVersion(),
+                            l.getEventName()));
                 }
             }
         }

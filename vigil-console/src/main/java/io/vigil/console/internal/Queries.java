@@ -376,6 +376,7 @@ public final class Queries {
         m.put("kind", kind(s.kind()));
         m.put("service", s.service());
         m.put("scope", s.scope());
+        m.put("scopeVersion", s.scopeVersion());
         m.put("startMs", millis(s.startNanos()));
         m.put("offsetMs", millis(s.startNanos() - traceStart));
         m.put("durationMs", millis(s.durationNanos()));
@@ -563,6 +564,8 @@ public final class Queries {
         m.put("traceId", l.traceId());
         m.put("spanId", l.spanId());
         m.put("scope", l.scope());
+        m.put("scopeVersion", l.scopeVersion());
+        m.put("eventName", l.eventName());
         m.put("attributes", new TreeMap<>(l.attributes()));
         m.put("cursor", l.timeNanos() + ":" + l.seq()); // its position: the cursor of the records after it
         return m;

@@ -135,6 +135,7 @@ final class RecordCodec {
         writeVarInt(s.dropped().attributes());
         writeVarInt(s.dropped().events());
         writeVarInt(s.dropped().links());
+        writeString(s.scopeVersion(), true);
         return Arrays.copyOf(buf, pos);
     }
 
@@ -155,6 +156,8 @@ final class RecordCodec {
         writeMap(l.attributes());
         writeSharedMap(l.resource());
         writeString(l.scope(), true);
+        writeString(l.scopeVersion(), true);
+        writeString(l.eventName(), true);
         return Arrays.copyOf(buf, pos);
     }
 
@@ -531,6 +534,7 @@ final class RecordCodec {
             links = List.of(a);
         }
         Records.Dropped dropped = Records.Dropped.of(r.varInt(), r.varInt(), r.varInt());
+        String scopeVersion = r.string();
         return new SpanRecord(
                 seq,
                 traceId,
@@ -548,7 +552,8 @@ final class RecordCodec {
                 scope,
                 events,
                 links,
-                dropped);
+                dropped,
+                scopeVersion);
     }
 
     LogRecord log(byte[] b) {
@@ -564,6 +569,8 @@ final class RecordCodec {
                 r.string(),
                 r.map(),
                 r.sharedMap(),
+                r.string(),
+                r.string(),
                 r.string());
     }
 

@@ -12,7 +12,10 @@ public final class Records {
         long seq();
     }
 
-    /** One span. Ids are lowercase hex; times are Unix epoch nanoseconds; status 0 unset, 1 ok, 2 error. */
+    /**
+     * One span. Ids are lowercase hex; times are Unix epoch nanoseconds; status 0 unset, 1 ok, 2 error; {@code scope} is
+     * the instrumentation scope's name, {@code scopeVersion} its version ("" when the sender gave none).
+     */
     public record SpanRecord(
             long seq,
             String traceId,
@@ -30,7 +33,8 @@ public final class Records {
             String scope,
             List<SpanEvent> events,
             List<SpanLink> links,
-            Dropped dropped)
+            Dropped dropped,
+            String scopeVersion)
             implements Stored {
         /** A span the sender kept whole. */
         public SpanRecord(
@@ -67,7 +71,8 @@ public final class Records {
                     scope,
                     events,
                     links,
-                    Dropped.NONE);
+                    Dropped.NONE,
+                    "");
         }
 
         public long durationNanos() {
@@ -123,8 +128,39 @@ public final class Records {
             String spanId,
             Map<String, Object> attributes,
             Map<String, Object> resource,
-            String scope)
-            implements Stored {}
+            String scope,
+            String scopeVersion,
+            String eventName)
+            implements Stored {
+        /** A record without a scope version or event name. */
+        public LogRecord(
+                long seq,
+                long timeNanos,
+                int severity,
+                String severityText,
+                String body,
+                String service,
+                String traceId,
+                String spanId,
+                Map<String, Object> attributes,
+                Map<String, Object> resource,
+                String scope) {
+            this(
+                    seq,
+                    timeNanos,
+                    severity,
+                    severityText,
+                    body,
+                    service,
+                    traceId,
+                    spanId,
+                    attributes,
+                    resource,
+                    scope,
+                    "",
+                    "");
+        }
+    }
 
     /** The kinds of OTLP metric data. */
     public enum MetricType {

@@ -109,7 +109,8 @@ final class SdkConverter {
                     Records.Dropped.of(
                             s.getTotalAttributeCount() - s.getAttributes().size(),
                             s.getTotalRecordedEvents() - s.getEvents().size(),
-                            s.getTotalRecordedLinks() - s.getLinks().size())));
+                            s.getTotalRecordedLinks() - s.getLinks().size()),
+                    version(s.getInstrumentationScopeInfo())));
         }
     }
 
@@ -168,7 +169,9 @@ final class SdkConverter {
                     sc.isValid() ? sc.getSpanId() : "",
                     attributes,
                     resource,
-                    scope));
+                    scope,
+                    version(l.getInstrumentationScopeInfo()),
+                    l.getEventName() == null ? "" : l.getEventName()));
         }
     }
 
@@ -341,6 +344,10 @@ final class SdkConverter {
             resources.put(r, m);
         }
         return m;
+    }
+
+    private static String version(InstrumentationScopeInfo scope) {
+        return scope.getVersion() == null ? "" : scope.getVersion();
     }
 
     private String scope(InstrumentationScopeInfo scope) {

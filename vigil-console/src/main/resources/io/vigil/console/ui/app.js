@@ -419,7 +419,7 @@ async function traceView(traceId, params) {
         h('dt', {}, 'start'), h('dd', {}, '+' + fmtDuration(s.offsetMs)),
         h('dt', {}, 'duration'), h('dd', {}, fmtDuration(s.durationMs)),
         h('dt', {}, 'span id'), h('dd', { class: 'mono' }, s.spanId),
-        h('dt', {}, 'scope'), h('dd', {}, s.scope || '')),
+        h('dt', {}, 'scope'), h('dd', {}, [s.scope, s.scopeVersion].filter(Boolean).join(' '))),
       h('p', { class: 'links' },
         h('a', { href: hashFor('logs', { traceId: s.traceId, spanId: s.spanId }), class: 'span-logs-link' }, 'Logs of this span'),
         h('a', { href: metricsLinkFor(s), class: 'span-metrics-link' }, 'Metrics of this operation')),
@@ -524,7 +524,8 @@ async function logsView(params) {
     h('td', { class: 'mono' }, fmtTime(l.timeMs)),
     h('td', { class: 'level-' + l.level }, l.level),
     h('td', {}, l.service),
-    h('td', {}, /^[[{]/.test(l.body) ? h('code', { class: 'mono json-body' }, l.body) : l.body, Object.keys(l.attributes).length ? h('div', { class: 'muted mono' },
+    h('td', {}, l.eventName ? h('span', { class: 'event-name mono' }, l.eventName + ' ') : null,
+      /^[[{]/.test(l.body) ? h('code', { class: 'mono json-body' }, l.body) : l.body, Object.keys(l.attributes).length ? h('div', { class: 'muted mono' },
       Object.entries(l.attributes).map(([k, v]) => `${k}=${fmtValue(v)}`).join('  ')) : null),
     h('td', {}, l.traceId
       ? h('a', { href: hashFor('trace/' + l.traceId, { span: l.spanId }), class: 'log-trace-link mono' }, l.traceId.slice(0, 8) + '…')
