@@ -59,7 +59,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DirectExportTest {
     private static final Resource RESOURCE = Resource.getDefault()
-            .merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "direct-test")));
+            .merge(Resource.create(Attributes.of(
+                    AttributeKey.stringKey("service.name"),
+                    "direct-test",
+                    AttributeKey.stringKey("service.instance.id"),
+                    "direct-1")));
 
     @Test
     void everySignalReadsBackAsItDoesWhenSentOverOtlp() {
@@ -130,6 +134,10 @@ class DirectExportTest {
             assertThat(metricList.findValuesAsText("name"))
                     .contains("test.requests", "test.inflight", "test.temperature", "test.latency");
             assertThat(metricList).isEqualTo(b.get("/api/metrics?service=direct-test"));
+            // Each series is its instance's, by either path.
+            assertThat(a.get("/api/metrics/test.requests/series").findValuesAsText("service.instance.id"))
+                    .isNotEmpty()
+                    .containsOnly("direct-1");
             for (String name : metricList.findValuesAsText("name")) {
                 assertThat(a.get("/api/metrics/" + name + "/series"))
                         .as(name)

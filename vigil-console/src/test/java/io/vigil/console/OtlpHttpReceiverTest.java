@@ -207,6 +207,52 @@ class OtlpHttpReceiverTest {
         }
     }
 
+    /** One cumulative point of {@code multi.requests{route="/a"}} from one instance of node-multi. */
+    private static String instancePoint(String instance, long startSeconds, long timeSeconds, long value) {
+        return """
+                {"resourceMetrics":[{"resource":{"attributes":[
+                  {"key":"service.name","value":{"stringValue":"node-multi"}},
+                  {"key":"service.instance.id","value":{"stringValue":"%s"}}]},
+                 "scopeMetrics":[{"metrics":[{"name":"multi.requests","sum":{"isMonotonic":true,
+                  "aggregationTemporality":2,"dataPoints":[{"startTimeUnixNano":"%d000000000",
+                  "timeUnixNano":"%d000000000","asInt":"%d",
+                  "attributes":[{"key":"route","value":{"stringValue":"/a"}}]}]}}]}]}]}
+                """.formatted(instance, startSeconds, timeSeconds, value);
+    }
+
+    @Test
+    void twoInstancesOfAServiceSendingTheSameCumulativeSeriesAreTwoSeriesWithTheirRates() {
+        // Two replicas, their exports interleaved: 10/s from i-1, 1000/s from i-2, each since its own start.
+        for (int t = 1; t <= 4; t++) {
+            for (String body : new String[] {
+                instancePoint("i-1", 1_700_000_000L, 1_700_000_000L + t, 10L * t),
+                instancePoint("i-2", 1_700_000_000L + 1, 1_700_000_000L + t, 1000L * (t - 1))
+            }) {
+                assertThat(ApiClient.post(
+                                        url("/v1/metrics"),
+                                        "application/json",
+                                        body.getBytes(StandardCharsets.UTF_8),
+                                        null)
+                                .statusCode())
+                        .isEqualTo(200);
+            }
+        }
+        assertThat(console.flush(java.time.Duration.ofSeconds(10))).isTrue();
+
+        JsonNode series = api.get("/api/metrics/multi.requests/series?service=node-multi&label.route=/a")
+                .get("series");
+        assertThat(series).hasSize(2);
+        java.util.Map<String, Double> lastRate = new java.util.HashMap<>();
+        for (JsonNode one : series) {
+            JsonNode points = one.get("points");
+            assertThat(points).hasSize(3);
+            lastRate.put(
+                    one.get("labels").get("service.instance.id").asText(),
+                    points.get(points.size() - 1).get(1).asDouble());
+        }
+        assertThat(lastRate).containsEntry("i-1", 10.0).containsEntry("i-2", 1000.0);
+    }
+
     @Test
     void aValidRequestIsAnsweredWithAnEmptyResponseInItsEncoding() throws Exception {
         HttpResponse<byte[]> protobuf = ApiClient.post(

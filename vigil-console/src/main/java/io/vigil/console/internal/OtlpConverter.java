@@ -194,12 +194,71 @@ final class OtlpConverter {
         for (ResourceMetrics rm : request.getResourceMetricsList()) {
             Map<String, Object> resource = resource(rm.getResource().getAttributesList());
             String service = service(resource);
+            Sink points = resource.containsKey(INSTANCE) ? instanceSink(sink, resource) : sink;
             for (ScopeMetrics sm : rm.getScopeMetricsList()) {
                 for (Metric m : sm.getMetricsList()) {
-                    metric(m, service, sink);
+                    metric(m, service, points);
                 }
             }
         }
+    }
+
+    /** {@code sink}, its points labelled with the resource's instance ({@link #withInstance}). */
+    private static Sink instanceSink(Sink sink, Map<String, Object> resource) {
+        return new Sink() {
+            @Override
+            public long nextSeq() {
+                return sink.nextSeq();
+            }
+
+            @Override
+            public void span(SpanRecord span) {
+                sink.span(span);
+            }
+
+            @Override
+            public void log(LogRecord log) {
+                sink.log(log);
+            }
+
+            @Override
+            public void point(PointRecord point, String unit, String description) {
+                sink.point(withInstance(point, resource), unit, description);
+            }
+        };
+    }
+
+    /** The resource attribute that tells instances of one service apart. */
+    static final String INSTANCE = "service.instance.id";
+
+    /**
+     * A point labelled with its resource's {@code service.instance.id}, as OpenTelemetry's Prometheus mapping gives
+     * each series an {@code instance}: the cumulative series of two instances of one service with the same attributes
+     * are two series, not one whose every point looks like a reset of the other's (no rate at all).
+     */
+    static PointRecord withInstance(PointRecord p, Map<String, Object> resource) {
+        Object instance = resource.get(INSTANCE);
+        if (instance == null || p.labels().containsKey(INSTANCE)) {
+            return p;
+        }
+        TreeMap<String, String> labels = new TreeMap<>(p.labels());
+        labels.put(INSTANCE, String.valueOf(instance));
+        return new PointRecord(
+                p.seq(),
+                p.metric(),
+                p.type(),
+                p.delta(),
+                p.service(),
+                sorted(labels),
+                p.startNanos(),
+                p.timeNanos(),
+                p.value(),
+                p.bounds(),
+                p.counts(),
+                p.count(),
+                p.sum(),
+                p.values(),
+                p.exemplars());
     }
 
     private void metric(Metric m, String service, Sink sink) {

@@ -180,7 +180,7 @@ final class SdkConverter {
             Map<String, Object> resource = resource(m.getResource());
             String service = OtlpConverter.service(resource);
             for (PointRecord p : points(m, m.getName(), service, sink)) {
-                sink.point(p, m.getUnit(), m.getDescription());
+                sink.point(OtlpConverter.withInstance(p, resource), m.getUnit(), m.getDescription());
             }
         }
     }
