@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.vigil.identity.internal.BackgroundJobs;
 import io.vigil.test.MetricSamples;
@@ -212,6 +214,26 @@ abstract class BackgroundJobsContract {
         assertThat(Duration.ofNanos(firstGap)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
         assertThat(Duration.ofNanos(secondGap)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
         assertThat(traceparents).allSatisfy(tp -> assertThat(tp).startsWith("00-"));
+        // Each delivery is a CLIENT span under its job's span, and the webhook's traceparent names that call.
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(s.spans.getFinishedSpanItems().stream()
+                                .filter(d -> d.getKind() == SpanKind.CLIENT
+                                        && d.getName().equals("POST")))
+                        .hasSize(3));
+        List<SpanData> deliveries = s.spans.getFinishedSpanItems().stream()
+                .filter(d -> d.getKind() == SpanKind.CLIENT && d.getName().equals("POST"))
+                .toList();
+        assertThat(deliveries).allSatisfy(call -> {
+            assertThat(call.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+            assertThat(call.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+                    .isEqualTo(500L);
+            assertThat(jobSpans(s).stream().map(SpanData::getSpanId)).contains(call.getParentSpanId());
+        });
+        // Version, trace id and parent id; the flags (sampled, random trace id) are the SDK's.
+        assertThat(traceparents.stream().map(tp -> tp.substring(0, tp.lastIndexOf('-'))))
+                .containsExactlyInAnyOrderElementsOf(deliveries.stream()
+                        .map(call -> "00-" + call.getTraceId() + "-" + call.getSpanId())
+                        .toList());
         assertThat(s.count("SELECT COUNT(*) FROM notification_outbox WHERE user_id = ?", id))
                 .isZero();
 

@@ -59,7 +59,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DirectExportTest {
     private static final Resource RESOURCE = Resource.getDefault()
-            .merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "direct-test")));
+            .merge(Resource.create(Attributes.of(
+                    AttributeKey.stringKey("service.name"),
+                    "direct-test",
+                    AttributeKey.stringKey("service.instance.id"),
+                    "direct-1")));
 
     @Test
     void everySignalReadsBackAsItDoesWhenSentOverOtlp() {
@@ -121,12 +125,19 @@ class DirectExportTest {
             JsonNode logList = withoutSeq(a.get("/api/logs?service=direct-test"));
             assertThat(logList.get("logs")).hasSize(3);
             assertThat(logList).isEqualTo(withoutSeq(b.get("/api/logs?service=direct-test")));
+            // The logger's version and the event name, by either path.
+            assertThat(logList.get("logs").findValuesAsText("eventName")).contains("user.locked_out");
+            assertThat(logList.get("logs").findValuesAsText("scopeVersion")).containsOnly("2.0.1");
             assertThat(logList.findValuesAsText("traceId")).contains(traceId);
 
             JsonNode metricList = a.get("/api/metrics?service=direct-test");
             assertThat(metricList.findValuesAsText("name"))
                     .contains("test.requests", "test.inflight", "test.temperature", "test.latency");
             assertThat(metricList).isEqualTo(b.get("/api/metrics?service=direct-test"));
+            // Each series is its instance's, by either path.
+            assertThat(a.get("/api/metrics/test.requests/series").findValuesAsText("service.instance.id"))
+                    .isNotEmpty()
+                    .containsOnly("direct-1");
             for (String name : metricList.findValuesAsText("name")) {
                 assertThat(a.get("/api/metrics/" + name + "/series"))
                         .as(name)
@@ -144,6 +155,50 @@ class DirectExportTest {
             }
             assertThat(get).as(latency.toString()).isNotNull();
             assertThat(get.get("points").get(0).get(1).asDouble()).isBetween(10.0, 40.0);
+        }
+    }
+
+    @Test
+    void whatTheSdksSpanLimitsDroppedIsCountedOnTheSpan() {
+        try (VigilConsole console =
+                VigilConsole.builder().httpPort(0).grpcPort(-1).start()) {
+            String traceId;
+            try (SdkTracerProvider tp = SdkTracerProvider.builder()
+                    .setResource(RESOURCE)
+                    .setSpanLimits(io.opentelemetry.sdk.trace.SpanLimits.builder()
+                            .setMaxNumberOfAttributes(2)
+                            .setMaxNumberOfEvents(1)
+                            .setMaxNumberOfLinks(1)
+                            .build())
+                    .addSpanProcessor(SimpleSpanProcessor.create(console.spanExporter()))
+                    .build()) {
+                io.opentelemetry.api.trace.Span other =
+                        tp.get("test").spanBuilder("other").startSpan();
+                other.end();
+                io.opentelemetry.api.trace.Span span = tp.tracerBuilder("test")
+                        .setInstrumentationVersion("4.5.6")
+                        .build()
+                        .spanBuilder("limited")
+                        .addLink(other.getSpanContext())
+                        .addLink(other.getSpanContext())
+                        .startSpan();
+                for (int i = 0; i < 5; i++) {
+                    span.setAttribute("a" + i, i);
+                    span.addEvent("e" + i);
+                }
+                span.end();
+                traceId = span.getSpanContext().getTraceId();
+            }
+            assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
+            JsonNode span = new ApiClient(console)
+                    .get("/api/traces/" + traceId)
+                    .get("spans")
+                    .get(0);
+            assertThat(span.get("attributes").size()).isEqualTo(2);
+            assertThat(span.get("dropped").get("attributes").asInt()).isEqualTo(3);
+            assertThat(span.get("dropped").get("events").asInt()).isEqualTo(4);
+            assertThat(span.get("dropped").get("links").asInt()).isEqualTo(1);
+            assertThat(span.get("scopeVersion").asText()).isEqualTo("4.5.6");
         }
     }
 
@@ -338,8 +393,11 @@ class DirectExportTest {
                 .setResource(RESOURCE)
                 .addLogRecordProcessor(SimpleLogRecordProcessor.create(exporter))
                 .build()) {
-            Logger logger = lp.get("direct-test-scope");
+            Logger logger = lp.loggerBuilder("direct-test-scope")
+                    .setInstrumentationVersion("2.0.1")
+                    .build();
             logger.logRecordBuilder()
+                    .setEventName("user.locked_out")
                     .setSeverity(Severity.WARN)
                     .setSeverityText("WARN")
                     .setBody("user locked out")

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -13,6 +14,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.vigil.console.internal.GrpcReceiver;
 import java.util.ArrayList;
@@ -26,6 +29,41 @@ import org.slf4j.LoggerFactory;
 
 /** OTLP/gRPC: a malformed message is the sender's error, answered INVALID_ARGUMENT and logged in one short line. */
 class GrpcReceiverTest {
+    @Test
+    void spansWithInvalidIdsAreAPartialSuccess() throws Exception {
+        try (VigilConsole console =
+                VigilConsole.builder().httpPort(0).grpcPort(0).start()) {
+            ManagedChannel channel = NettyChannelBuilder.forTarget(
+                            console.grpcEndpoint().replace("http://", ""))
+                    .usePlaintext()
+                    .build();
+            try {
+                ExportTraceServiceRequest.Builder request =
+                        OtlpHttpReceiverTest.protobufTrace("grpc-ids", "0af7651916cd43dd8448eb211c80319e", "valid")
+                                .toBuilder();
+                request.getResourceSpansBuilder(0)
+                        .getScopeSpansBuilder(0)
+                        .addSpans(request.getResourceSpans(0).getScopeSpans(0).getSpans(0).toBuilder()
+                                .setName("eight-byte trace id")
+                                .setTraceId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})));
+
+                ExportTraceServiceResponse response = ClientCalls.blockingUnaryCall(
+                        channel, TraceServiceGrpc.getExportMethod(), CallOptions.DEFAULT, request.build());
+
+                assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(1);
+                assertThat(response.getPartialSuccess().getErrorMessage()).contains("1 span(s) rejected");
+                ExportTraceServiceResponse valid = ClientCalls.blockingUnaryCall(
+                        channel,
+                        TraceServiceGrpc.getExportMethod(),
+                        CallOptions.DEFAULT,
+                        OtlpHttpReceiverTest.protobufTrace("grpc-ids", "0af7651916cd43dd8448eb211c80319f", "valid"));
+                assertThat(valid.hasPartialSuccess()).isFalse();
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     @Test
     void aMalformedRequestIsInvalidArgumentWithOneBoundedLogLineAndNoStackTrace() throws Exception {
         Logger receiverLog = (Logger) LoggerFactory.getLogger("io.vigil.console.internal.GrpcReceiver");

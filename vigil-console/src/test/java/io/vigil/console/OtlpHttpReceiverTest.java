@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.rpc.Status;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -84,6 +85,280 @@ class OtlpHttpReceiverTest {
         assertThat(span.get("durationMs").asDouble()).isEqualTo(500.0);
         assertThat(span.get("attributes").get("http.response.status_code").asLong())
                 .isEqualTo(200);
+    }
+
+    /** What a Node.js SDK's OTLP/JSON exporter sends, with three spans OTLP calls invalid among two valid ones. */
+    private static final String JSON_WITH_INVALID_IDS = """
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"ids-service"}}]},
+             "scopeSpans":[{"scope":{"name":"js","version":"1.0.0"},"spans":[
+              {"traceId":"7a7f8d2b1c9e4f60a1b2c3d4e5f60718","spanId":"1111111111111111","name":"valid root",
+               "kind":2,"startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000300000000"},
+              {"traceId":"7a7f8d2b1c9e4f60a1b2c3d4e5f60718","spanId":"2222222222222222",
+               "parentSpanId":"1111111111111111","name":"valid child",
+               "startTimeUnixNano":"1700000000100000000","endTimeUnixNano":"1700000000200000000",
+               "links":[{"traceId":"0102","spanId":"0304"}]},
+              {"traceId":"0102030405060708","spanId":"3333333333333333","name":"short trace id",
+               "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000"},
+              {"traceId":"00000000000000000000000000000000","spanId":"4444444444444444","name":"zero trace id",
+               "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000"},
+              {"traceId":"7a7f8d2b1c9e4f60a1b2c3d4e5f60719","spanId":"","name":"no span id",
+               "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000"}]}]}]}
+            """;
+
+    @Test
+    void spansWithInvalidIdsAreRejectedByPartialSuccessAndTheRestIsStored() throws Exception {
+        HttpResponse<byte[]> json = ApiClient.post(
+                url("/v1/traces"), "application/json", JSON_WITH_INVALID_IDS.getBytes(StandardCharsets.UTF_8), null);
+        ExportTraceServiceRequest asProtobuf = io.vigil.console.internal.OtlpJsonTestAccess.traces(
+                JSON_WITH_INVALID_IDS.replace("ids-service", "ids-service-protobuf"));
+        HttpResponse<byte[]> protobuf =
+                ApiClient.post(url("/v1/traces"), "application/x-protobuf", asProtobuf.toByteArray(), null);
+
+        // OTLP: a request accepted in part is 200 with partial_success counting what was rejected, and why.
+        assertThat(json.statusCode()).isEqualTo(200);
+        JsonNode partial =
+                ApiClient.json(new String(json.body(), StandardCharsets.UTF_8)).get("partialSuccess");
+        assertThat(partial.get("rejectedSpans").asLong()).isEqualTo(3);
+        assertThat(partial.get("errorMessage").asText()).contains("3 span(s) rejected");
+        assertThat(protobuf.statusCode()).isEqualTo(200);
+        ExportTraceServiceResponse response = ExportTraceServiceResponse.parseFrom(protobuf.body());
+        assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(3);
+        assertThat(response.getPartialSuccess().getErrorMessage()).contains("trace id must be 16 bytes");
+
+        assertThat(console.flush(java.time.Duration.ofSeconds(10))).isTrue();
+        for (String service : new String[] {"ids-service", "ids-service-protobuf"}) {
+            JsonNode traces = api.get("/api/traces?service=" + service).get("traces");
+            assertThat(traces).hasSize(1);
+            assertThat(traces.get(0).get("spanCount").asInt()).isEqualTo(2);
+        }
+        JsonNode trace = api.get("/api/traces/7a7f8d2b1c9e4f60a1b2c3d4e5f60718");
+        // The link to an invalid context is left out: there is nothing to follow.
+        assertThat(trace.get("spans").get(1).get("links")).isEmpty();
+        assertThat(api.send("/api/traces/00000000000000000000000000000000", true)
+                        .statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void whatTheSendersLimitsDroppedIsCountedOnTheSpanAndOnlyWhenAny() {
+        // As a Node.js SDK with attributeCountLimit 128, eventCountLimit 2 and linkCountLimit 1 sends it.
+        String trace = """
+                {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"limits"}}]},
+                 "scopeSpans":[{"spans":[{"traceId":"4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d","spanId":"1111111111111111",
+                  "name":"limited","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000",
+                  "droppedAttributesCount":73,"droppedEventsCount":3,"droppedLinksCount":1},
+                  {"traceId":"4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d","spanId":"2222222222222222","parentSpanId":"1111111111111111",
+                  "name":"whole","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000",
+                  "droppedAttributesCount":0}]}]}]}
+                """;
+        assertThat(ApiClient.post(url("/v1/traces"), "application/json", trace.getBytes(StandardCharsets.UTF_8), null)
+                        .statusCode())
+                .isEqualTo(200);
+
+        JsonNode spans = org.awaitility.Awaitility.await()
+                .until(() -> api.send("/api/traces/4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d", true), x -> x.statusCode() == 200)
+                .body()
+                .transform(ApiClient::json)
+                .get("spans");
+        JsonNode limited = spans.get(0).get("name").asText().equals("limited") ? spans.get(0) : spans.get(1);
+        JsonNode whole = limited == spans.get(0) ? spans.get(1) : spans.get(0);
+        assertThat(limited.get("dropped").get("attributes").asInt()).isEqualTo(73);
+        assertThat(limited.get("dropped").get("events").asInt()).isEqualTo(3);
+        assertThat(limited.get("dropped").get("links").asInt()).isEqualTo(1);
+        assertThat(whole.has("dropped")).isFalse();
+    }
+
+    @Test
+    void theInstrumentationScopesVersionAndALogsEventNameAreKept() throws Exception {
+        // As a Node.js SDK sends a tracer's and a logger's scope, and logger.emit({eventName: ...}).
+        String trace = """
+                {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"scoped"}}]},
+                 "scopeSpans":[{"scope":{"name":"interop-scope","version":"9.8.7"},"spans":[
+                  {"traceId":"2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e","spanId":"1111111111111111","name":"scoped span",
+                   "startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000100000000"}]}]}]}
+                """;
+        String logs = """
+                {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"scoped"}}]},
+                 "scopeLogs":[{"scope":{"name":"interop-logger","version":"1.0.0"},"logRecords":[
+                  {"timeUnixNano":"1700000000000000000","severityNumber":13,"severityText":"WARN",
+                   "body":{"stringValue":"warn"},"eventName":"my.event"},
+                  {"timeUnixNano":"1700000000000000001","body":{"stringValue":"plain"}}]}]}]}
+                """;
+        assertThat(ApiClient.post(url("/v1/traces"), "application/json", trace.getBytes(StandardCharsets.UTF_8), null)
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(ApiClient.post(url("/v1/logs"), "application/json", logs.getBytes(StandardCharsets.UTF_8), null)
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(console.flush(java.time.Duration.ofSeconds(10))).isTrue();
+
+        JsonNode span = api.get("/api/traces/2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e")
+                .get("spans")
+                .get(0);
+        assertThat(span.get("scope").asText()).isEqualTo("interop-scope");
+        assertThat(span.get("scopeVersion").asText()).isEqualTo("9.8.7");
+        JsonNode records = api.get("/api/logs?service=scoped").get("logs");
+        assertThat(records).hasSize(2);
+        for (JsonNode l : records) {
+            assertThat(l.get("scope").asText()).isEqualTo("interop-logger");
+            assertThat(l.get("scopeVersion").asText()).isEqualTo("1.0.0");
+            assertThat(l.get("eventName").asText())
+                    .isEqualTo(l.get("body").asText().equals("warn") ? "my.event" : "");
+        }
+    }
+
+    /** One cumulative point of {@code multi.requests{route="/a"}} from one instance of node-multi. */
+    private static String instancePoint(String instance, long startSeconds, long timeSeconds, long value) {
+        return """
+                {"resourceMetrics":[{"resource":{"attributes":[
+                  {"key":"service.name","value":{"stringValue":"node-multi"}},
+                  {"key":"service.instance.id","value":{"stringValue":"%s"}}]},
+                 "scopeMetrics":[{"metrics":[{"name":"multi.requests","sum":{"isMonotonic":true,
+                  "aggregationTemporality":2,"dataPoints":[{"startTimeUnixNano":"%d000000000",
+                  "timeUnixNano":"%d000000000","asInt":"%d",
+                  "attributes":[{"key":"route","value":{"stringValue":"/a"}}]}]}}]}]}]}
+                """.formatted(instance, startSeconds, timeSeconds, value);
+    }
+
+    @Test
+    void twoInstancesOfAServiceSendingTheSameCumulativeSeriesAreTwoSeriesWithTheirRates() {
+        // Two replicas, their exports interleaved: 10/s from i-1, 1000/s from i-2, each since its own start.
+        for (int t = 1; t <= 4; t++) {
+            for (String body : new String[] {
+                instancePoint("i-1", 1_700_000_000L, 1_700_000_000L + t, 10L * t),
+                instancePoint("i-2", 1_700_000_000L + 1, 1_700_000_000L + t, 1000L * (t - 1))
+            }) {
+                assertThat(ApiClient.post(
+                                        url("/v1/metrics"),
+                                        "application/json",
+                                        body.getBytes(StandardCharsets.UTF_8),
+                                        null)
+                                .statusCode())
+                        .isEqualTo(200);
+            }
+        }
+        assertThat(console.flush(java.time.Duration.ofSeconds(10))).isTrue();
+
+        JsonNode series = api.get("/api/metrics/multi.requests/series?service=node-multi&label.route=/a")
+                .get("series");
+        assertThat(series).hasSize(2);
+        java.util.Map<String, Double> lastRate = new java.util.HashMap<>();
+        for (JsonNode one : series) {
+            JsonNode points = one.get("points");
+            assertThat(points).hasSize(3);
+            lastRate.put(
+                    one.get("labels").get("service.instance.id").asText(),
+                    points.get(points.size() - 1).get(1).asDouble());
+        }
+        assertThat(lastRate).containsEntry("i-1", 10.0).containsEntry("i-2", 1000.0);
+    }
+
+    @Test
+    void aValidRequestIsAnsweredWithAnEmptyResponseInItsEncoding() throws Exception {
+        HttpResponse<byte[]> protobuf = ApiClient.post(
+                url("/v1/traces"),
+                "application/x-protobuf",
+                protobufTrace("empty-answer", "0af7651916cd43dd8448eb211c80319d", "ok")
+                        .toByteArray(),
+                null);
+
+        assertThat(protobuf.statusCode()).isEqualTo(200);
+        assertThat(ExportTraceServiceResponse.parseFrom(protobuf.body()).hasPartialSuccess())
+                .isFalse();
+    }
+
+    @Test
+    void logIdsOtlpCallsInvalidLeaveTheRecordUnassociatedWithATrace() throws Exception {
+        String logs = """
+                {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"log-ids"}}]},
+                 "scopeLogs":[{"logRecords":[
+                  {"timeUnixNano":"1700000000000000000","body":{"stringValue":"short ids"},
+                   "traceId":"0102","spanId":"01"},
+                  {"timeUnixNano":"1700000000000000001","body":{"stringValue":"zero ids"},
+                   "traceId":"00000000000000000000000000000000","spanId":"0000000000000000"},
+                  {"timeUnixNano":"1700000000000000002","body":{"stringValue":"valid ids"},
+                   "traceId":"7a7f8d2b1c9e4f60a1b2c3d4e5f60718","spanId":"1111111111111111"}]}]}]}
+                """;
+        HttpResponse<byte[]> r =
+                ApiClient.post(url("/v1/logs"), "application/json", logs.getBytes(StandardCharsets.UTF_8), null);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("{}");
+        assertThat(console.flush(java.time.Duration.ofSeconds(10))).isTrue();
+        java.util.Map<String, String> traceIds = new java.util.HashMap<>();
+        java.util.Map<String, String> spanIds = new java.util.HashMap<>();
+        for (JsonNode l : api.get("/api/logs?service=log-ids").get("logs")) {
+            traceIds.put(l.get("body").asText(), l.get("traceId").asText());
+            spanIds.put(l.get("body").asText(), l.get("spanId").asText());
+        }
+        assertThat(traceIds)
+                .containsEntry("short ids", "")
+                .containsEntry("zero ids", "")
+                .containsEntry("valid ids", "7a7f8d2b1c9e4f60a1b2c3d4e5f60718");
+        assertThat(spanIds)
+                .containsEntry("short ids", "")
+                .containsEntry("zero ids", "")
+                .containsEntry("valid ids", "1111111111111111");
+    }
+
+    @Test
+    void aSpanSentTwiceIsShownAndCountedOnce() {
+        // An exporter that lost the answer sends the batch again: the same span, twice.
+        ExportTraceServiceRequest.Builder request =
+                protobufTrace("retried", "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a", "child").toBuilder();
+        request.getResourceSpansBuilder(0)
+                .getScopeSpansBuilder(0)
+                .getSpansBuilder(0)
+                .setSpanId(
+                        com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex("1234567812345678")))
+                .setParentSpanId(
+                        com.google.protobuf.ByteString.copyFrom(HexFormat.of().parseHex("00f067aa0ba902b7")))
+                .getStatusBuilder()
+                .setCode(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR);
+        byte[] child = request.build().toByteArray();
+        byte[] root = protobufTrace("retried", "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a", "root")
+                .toByteArray();
+        for (byte[] body : new byte[][] {child, child, root, root}) {
+            assertThat(ApiClient.post(url("/v1/traces"), "application/x-protobuf", body, null)
+                            .statusCode())
+                    .isEqualTo(200);
+        }
+
+        org.awaitility.Awaitility.await().untilAsserted(() -> {
+            JsonNode trace = api.get("/api/traces/5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a");
+            assertThat(trace.get("spans")).hasSize(2);
+            assertThat(trace.get("spanCount").asInt()).isEqualTo(2);
+            assertThat(trace.get("errorCount").asInt()).isEqualTo(1);
+            JsonNode listed =
+                    api.get("/api/traces?service=retried").get("traces").get(0);
+            assertThat(listed.get("spanCount").asInt()).isEqualTo(2);
+            assertThat(listed.get("errorCount").asInt()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aSpanWithoutAnEndGivesItsTraceNoNegativeDuration() {
+        String noEnd = """
+                {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"no-end"}}]},
+                 "scopeSpans":[{"spans":[{"traceId":"6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b","spanId":"1111111111111111",
+                  "name":"never ended","startTimeUnixNano":"1700000000000000000"}]}]}]}
+                """;
+        assertThat(ApiClient.post(url("/v1/traces"), "application/json", noEnd.getBytes(StandardCharsets.UTF_8), null)
+                        .statusCode())
+                .isEqualTo(200);
+
+        org.awaitility.Awaitility.await().untilAsserted(() -> {
+            assertThat(api.get("/api/traces/6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b6b")
+                            .get("durationMs")
+                            .asDouble())
+                    .isZero();
+            assertThat(api.get("/api/traces?service=no-end")
+                            .get("traces")
+                            .get(0)
+                            .get("durationMs")
+                            .asDouble())
+                    .isZero();
+        });
     }
 
     @Test

@@ -10,9 +10,8 @@ import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vigil.core.Vigil;
+import io.vigil.http.HttpClientTelemetry;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.internal.http.Json;
 import io.vigil.jobs.JobData;
@@ -70,7 +69,6 @@ public final class BackgroundJobs implements AutoCloseable {
     private final ThreadLocal<Connection> transaction = new ThreadLocal<>();
     private final URI webhook;
     private final HttpClient http;
-    private final TextMapPropagator propagator;
 
     /**
      * What a security notification reports; stored with its job (Java serialization).
@@ -94,10 +92,14 @@ public final class BackgroundJobs implements AutoCloseable {
     public BackgroundJobs(IdentityConfig config, Vigil vigil, Database db, TokenStore tokens) {
         this.db = db;
         this.webhook = config.notifyWebhookUrl().orElse(null);
+        // Instrumented: each delivery is a CLIENT span under the job's (status, duration, the webhook's answer) and
+        // carries that span's context, so the receiver's span is the call's child, not the job's.
         this.http = webhook == null
                 ? null
-                : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        this.propagator = vigil.openTelemetry().getPropagators().getTextMapPropagator();
+                : HttpClientTelemetry.create(vigil)
+                        .wrap(HttpClient.newBuilder()
+                                .connectTimeout(Duration.ofSeconds(5))
+                                .build());
         this.jobs = VigilJobs.builder(vigil).build();
         this.notify = Tasks.oneTime(NOTIFY_TASK, JobData.<SecurityNotification>type())
                 .onFailure(jobs.retries(new RetryPolicy(config.notifyRetryDelay(), 2.0, config.notifyMaxRetries())))
@@ -214,7 +216,6 @@ public final class BackgroundJobs implements AutoCloseable {
                 // The receiver can drop a second delivery of one notification (a retry after a lost answer).
                 .header("Idempotency-Key", id)
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)));
-        propagator.inject(Context.current(), request, (r, k, v) -> r.header(k, v));
         HttpResponse<Void> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());

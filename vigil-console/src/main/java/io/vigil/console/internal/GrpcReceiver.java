@@ -8,11 +8,8 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -70,22 +67,19 @@ public final class GrpcReceiver implements AutoCloseable {
                         TraceServiceGrpc.getExportMethod(),
                         ingest,
                         malformed,
-                        Signal.TRACES,
-                        ExportTraceServiceResponse.getDefaultInstance()))
+                        Signal.TRACES))
                 .addService(service(
                         LogsServiceGrpc.SERVICE_NAME,
                         LogsServiceGrpc.getExportMethod(),
                         ingest,
                         malformed,
-                        Signal.LOGS,
-                        ExportLogsServiceResponse.getDefaultInstance()))
+                        Signal.LOGS))
                 .addService(service(
                         MetricsServiceGrpc.SERVICE_NAME,
                         MetricsServiceGrpc.getExportMethod(),
                         ingest,
                         malformed,
-                        Signal.METRICS,
-                        ExportMetricsServiceResponse.getDefaultInstance()))
+                        Signal.METRICS))
                 .build()
                 .start();
     }
@@ -112,8 +106,9 @@ public final class GrpcReceiver implements AutoCloseable {
      * {@code UNKNOWN} and a SEVERE stack trace; parsing here answers {@code INVALID_ARGUMENT} (OTLP: not retryable)
      * and logs one short line.
      */
+    @SuppressWarnings("unchecked") // the response type of the signal's collector service
     private static <Q, R> ServerServiceDefinition service(
-            String name, MethodDescriptor<Q, R> generated, Ingest ingest, MalformedLog malformed, Signal signal, R ok) {
+            String name, MethodDescriptor<Q, R> generated, Ingest ingest, MalformedLog malformed, Signal signal) {
         MethodDescriptor<byte[], R> method =
                 generated.toBuilder(BYTES, generated.getResponseMarshaller()).build();
         return ServerServiceDefinition.builder(name)
@@ -138,7 +133,8 @@ public final class GrpcReceiver implements AutoCloseable {
                         return;
                     }
                     ingest.offer(request);
-                    response.onNext(ok);
+                    // Empty when all is accepted, else OTLP's partial success.
+                    response.onNext((R) OtlpConverter.response(signal, request.request()));
                     response.onCompleted();
                 }))
                 .build();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.rpc.Status;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -203,12 +204,17 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         ingest.offer(request);
-        // An empty Export*ServiceResponse: all accepted.
+        // An empty Export*ServiceResponse when all is accepted; else OTLP's partial success, still 200.
+        Message response = OtlpConverter.response(signal, request.request());
         ctx.status(200);
         if (json) {
-            ctx.contentType(JSON).result("{}");
+            try {
+                ctx.contentType(JSON).result(OtlpJson.print(response));
+            } catch (InvalidProtocolBufferException e) {
+                ctx.contentType(JSON).result("{}");
+            }
         } else {
-            ctx.contentType(PROTOBUF).result(new byte[0]);
+            ctx.contentType(PROTOBUF).result(response.toByteArray());
         }
     }
 

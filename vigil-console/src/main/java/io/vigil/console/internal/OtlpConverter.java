@@ -3,9 +3,14 @@ package io.vigil.console.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
@@ -102,6 +107,9 @@ final class OtlpConverter {
             for (ScopeSpans ss : rs.getScopeSpansList()) {
                 String scope = ss.getScope().getName();
                 for (Span s : ss.getSpansList()) {
+                    if (!validSpan(s)) {
+                        continue; // rejected: counted in the receiver's answer (rejectedSpans)
+                    }
                     Map<String, Object> attributes = attributes(s.getAttributesList());
                     List<SpanEvent> events = List.of();
                     if (s.getEventsCount() > 0) {
@@ -116,6 +124,9 @@ final class OtlpConverter {
                     if (s.getLinksCount() > 0) {
                         List<SpanLink> list = new ArrayList<>(s.getLinksCount());
                         for (Span.Link l : s.getLinksList()) {
+                            if (!validTraceId(l.getTraceId()) || !validSpanId(l.getSpanId())) {
+                                continue; // points nowhere: a link the UI could not follow
+                            }
                             Map<String, Object> la = attributes(l.getAttributesList());
                             list.add(new SpanLink(hex(l.getTraceId()), hex(l.getSpanId()), la));
                         }
@@ -137,7 +148,10 @@ final class OtlpConverter {
                             resource,
                             scope,
                             events,
-                            links));
+                            links,
+                            Records.Dropped.of(
+                                    s.getDroppedAttributesCount(), s.getDroppedEventsCount(), s.getDroppedLinksCount()),
+                            ss.getScope().getVersion()));
                 }
             }
         }
@@ -163,11 +177,14 @@ final class OtlpConverter {
                             l.getSeverityText(),
                             body,
                             service,
-                            hex(l.getTraceId()),
-                            hex(l.getSpanId()),
+                            // An invalid id means the record is not associated with a trace (the log data model).
+                            validTraceId(l.getTraceId()) ? hex(l.getTraceId()) : "",
+                            validSpanId(l.getSpanId()) ? hex(l.getSpanId()) : "",
                             attributes,
                             resource,
-                            scope));
+                            scope,
+                            sl.getScope().getVersion(),
+                            l.getEventName()));
                 }
             }
         }
@@ -177,12 +194,71 @@ final class OtlpConverter {
         for (ResourceMetrics rm : request.getResourceMetricsList()) {
             Map<String, Object> resource = resource(rm.getResource().getAttributesList());
             String service = service(resource);
+            Sink points = resource.containsKey(INSTANCE) ? instanceSink(sink, resource) : sink;
             for (ScopeMetrics sm : rm.getScopeMetricsList()) {
                 for (Metric m : sm.getMetricsList()) {
-                    metric(m, service, sink);
+                    metric(m, service, points);
                 }
             }
         }
+    }
+
+    /** {@code sink}, its points labelled with the resource's instance ({@link #withInstance}). */
+    private static Sink instanceSink(Sink sink, Map<String, Object> resource) {
+        return new Sink() {
+            @Override
+            public long nextSeq() {
+                return sink.nextSeq();
+            }
+
+            @Override
+            public void span(SpanRecord span) {
+                sink.span(span);
+            }
+
+            @Override
+            public void log(LogRecord log) {
+                sink.log(log);
+            }
+
+            @Override
+            public void point(PointRecord point, String unit, String description) {
+                sink.point(withInstance(point, resource), unit, description);
+            }
+        };
+    }
+
+    /** The resource attribute that tells instances of one service apart. */
+    static final String INSTANCE = "service.instance.id";
+
+    /**
+     * A point labelled with its resource's {@code service.instance.id}, as OpenTelemetry's Prometheus mapping gives
+     * each series an {@code instance}: the cumulative series of two instances of one service with the same attributes
+     * are two series, not one whose every point looks like a reset of the other's (no rate at all).
+     */
+    static PointRecord withInstance(PointRecord p, Map<String, Object> resource) {
+        Object instance = resource.get(INSTANCE);
+        if (instance == null || p.labels().containsKey(INSTANCE)) {
+            return p;
+        }
+        TreeMap<String, String> labels = new TreeMap<>(p.labels());
+        labels.put(INSTANCE, String.valueOf(instance));
+        return new PointRecord(
+                p.seq(),
+                p.metric(),
+                p.type(),
+                p.delta(),
+                p.service(),
+                sorted(labels),
+                p.startNanos(),
+                p.timeNanos(),
+                p.value(),
+                p.bounds(),
+                p.counts(),
+                p.count(),
+                p.sum(),
+                p.values(),
+                p.exemplars());
     }
 
     private void metric(Metric m, String service, Sink sink) {
@@ -365,7 +441,11 @@ final class OtlpConverter {
             double v = e.getValueCase() == io.opentelemetry.proto.metrics.v1.Exemplar.ValueCase.AS_INT
                     ? e.getAsInt()
                     : e.getAsDouble();
-            out.add(new Exemplar(e.getTimeUnixNano(), v, hex(e.getTraceId()), hex(e.getSpanId())));
+            out.add(new Exemplar(
+                    e.getTimeUnixNano(),
+                    v,
+                    validTraceId(e.getTraceId()) ? hex(e.getTraceId()) : "",
+                    validSpanId(e.getSpanId()) ? hex(e.getSpanId()) : ""));
         }
         return List.copyOf(out);
     }
@@ -452,6 +532,69 @@ final class OtlpConverter {
                 yield map;
             }
             case VALUE_NOT_SET -> null;
+        };
+    }
+
+    /**
+     * Whether a span can be stored: OTLP calls a trace id of other than 16 bytes, or all zeroes, invalid, and a span id
+     * of other than 8 bytes or all zeroes too. Such a span could be neither found nor placed in a trace; the receivers
+     * answer with a partial success that counts it ({@link #rejectedSpans}).
+     */
+    static boolean validSpan(Span s) {
+        return validTraceId(s.getTraceId()) && validSpanId(s.getSpanId());
+    }
+
+    static boolean validTraceId(ByteString id) {
+        return id.size() == 16 && !allZero(id);
+    }
+
+    static boolean validSpanId(ByteString id) {
+        return id.size() == 8 && !allZero(id);
+    }
+
+    private static boolean allZero(ByteString id) {
+        for (int i = 0; i < id.size(); i++) {
+            if (id.byteAt(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** How many spans of the request {@link #traces} will not store (invalid ids). */
+    static long rejectedSpans(ExportTraceServiceRequest request) {
+        long rejected = 0;
+        for (ResourceSpans rs : request.getResourceSpansList()) {
+            for (ScopeSpans ss : rs.getScopeSpansList()) {
+                for (Span s : ss.getSpansList()) {
+                    if (!validSpan(s)) {
+                        rejected++;
+                    }
+                }
+            }
+        }
+        return rejected;
+    }
+
+    /**
+     * The export response for an accepted request: empty (all stored), or for traces with spans that will not be
+     * stored, OTLP's partial success naming how many and why, so the sender can tell (it must not retry).
+     */
+    static Message response(Signal signal, Message request) {
+        long rejected = signal == Signal.TRACES ? rejectedSpans((ExportTraceServiceRequest) request) : 0;
+        return switch (signal) {
+            case TRACES ->
+                rejected == 0
+                        ? ExportTraceServiceResponse.getDefaultInstance()
+                        : ExportTraceServiceResponse.newBuilder()
+                                .setPartialSuccess(ExportTracePartialSuccess.newBuilder()
+                                        .setRejectedSpans(rejected)
+                                        .setErrorMessage(rejected
+                                                + " span(s) rejected: a trace id must be 16 bytes and a span id 8,"
+                                                + " not all zero"))
+                                .build();
+            case LOGS -> ExportLogsServiceResponse.getDefaultInstance();
+            case METRICS -> ExportMetricsServiceResponse.getDefaultInstance();
         };
     }
 

@@ -25,7 +25,7 @@ import java.util.Set;
 final class OtlpJson {
     private static final Set<String> ID_FIELDS = Set.of("traceId", "spanId", "parentSpanId");
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer();
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
 
     private OtlpJson() {}
 

@@ -323,7 +323,8 @@ public final class Queries {
         Set<String> services = new TreeSet<>();
         for (SpanRecord s : spans) {
             start = Math.min(start, s.startNanos());
-            end = Math.max(end, s.endNanos());
+            // A span without an end (or ending before it starts) lasts nothing, not minus its start time.
+            end = Math.max(end, s.startNanos() + s.durationNanos());
             if (s.status() == 2) {
                 errors++;
             }
@@ -388,6 +389,7 @@ public final class Queries {
         m.put("kind", kind(s.kind()));
         m.put("service", s.service());
         m.put("scope", s.scope());
+        m.put("scopeVersion", s.scopeVersion());
         m.put("startMs", millis(s.startNanos()));
         m.put("offsetMs", millis(s.startNanos() - traceStart));
         m.put("durationMs", millis(s.durationNanos()));
@@ -413,6 +415,15 @@ public final class Queries {
             links.add(lm);
         }
         m.put("links", links);
+        if (s.dropped().any()) {
+            // What the sender's limits cut off: the attributes, events and links shown are not all there were.
+            m.put(
+                    "dropped",
+                    Map.of(
+                            "attributes", s.dropped().attributes(),
+                            "events", s.dropped().events(),
+                            "links", s.dropped().links()));
+        }
         return m;
     }
 
@@ -566,6 +577,8 @@ public final class Queries {
         m.put("traceId", l.traceId());
         m.put("spanId", l.spanId());
         m.put("scope", l.scope());
+        m.put("scopeVersion", l.scopeVersion());
+        m.put("eventName", l.eventName());
         m.put("attributes", new TreeMap<>(l.attributes()));
         m.put("cursor", l.timeNanos() + ":" + l.seq()); // its position: the cursor of the records after it
         return m;

@@ -132,6 +132,10 @@ final class RecordCodec {
             writeString(l.spanId(), false);
             writeMap(l.attributes());
         }
+        writeVarInt(s.dropped().attributes());
+        writeVarInt(s.dropped().events());
+        writeVarInt(s.dropped().links());
+        writeString(s.scopeVersion(), true);
         return Arrays.copyOf(buf, pos);
     }
 
@@ -152,6 +156,8 @@ final class RecordCodec {
         writeMap(l.attributes());
         writeSharedMap(l.resource());
         writeString(l.scope(), true);
+        writeString(l.scopeVersion(), true);
+        writeString(l.eventName(), true);
         return Arrays.copyOf(buf, pos);
     }
 
@@ -527,6 +533,8 @@ final class RecordCodec {
             }
             links = List.of(a);
         }
+        Records.Dropped dropped = Records.Dropped.of(r.varInt(), r.varInt(), r.varInt());
+        String scopeVersion = r.string();
         return new SpanRecord(
                 seq,
                 traceId,
@@ -543,7 +551,9 @@ final class RecordCodec {
                 resource,
                 scope,
                 events,
-                links);
+                links,
+                dropped,
+                scopeVersion);
     }
 
     LogRecord log(byte[] b) {
@@ -559,6 +569,8 @@ final class RecordCodec {
                 r.string(),
                 r.map(),
                 r.sharedMap(),
+                r.string(),
+                r.string(),
                 r.string());
     }
 

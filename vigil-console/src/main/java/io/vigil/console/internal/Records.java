@@ -12,7 +12,10 @@ public final class Records {
         long seq();
     }
 
-    /** One span. Ids are lowercase hex; times are Unix epoch nanoseconds; status 0 unset, 1 ok, 2 error. */
+    /**
+     * One span. Ids are lowercase hex; times are Unix epoch nanoseconds; status 0 unset, 1 ok, 2 error; {@code scope} is
+     * the instrumentation scope's name, {@code scopeVersion} its version ("" when the sender gave none).
+     */
     public record SpanRecord(
             long seq,
             String traceId,
@@ -29,10 +32,74 @@ public final class Records {
             Map<String, Object> resource,
             String scope,
             List<SpanEvent> events,
-            List<SpanLink> links)
+            List<SpanLink> links,
+            Dropped dropped,
+            String scopeVersion)
             implements Stored {
+        /** A span the sender kept whole. */
+        public SpanRecord(
+                long seq,
+                String traceId,
+                String spanId,
+                String parentSpanId,
+                String name,
+                int kind,
+                String service,
+                long startNanos,
+                long endNanos,
+                int status,
+                String statusMessage,
+                Map<String, Object> attributes,
+                Map<String, Object> resource,
+                String scope,
+                List<SpanEvent> events,
+                List<SpanLink> links) {
+            this(
+                    seq,
+                    traceId,
+                    spanId,
+                    parentSpanId,
+                    name,
+                    kind,
+                    service,
+                    startNanos,
+                    endNanos,
+                    status,
+                    statusMessage,
+                    attributes,
+                    resource,
+                    scope,
+                    events,
+                    links,
+                    Dropped.NONE,
+                    "");
+        }
+
         public long durationNanos() {
             return Math.max(0, endNanos - startNanos);
+        }
+    }
+
+    /**
+     * What the sender's limits dropped from a span before export (OTLP's {@code dropped_*_count}): the attributes,
+     * events and links the span had beyond those it carries. Negative counts from a sender are taken as none.
+     */
+    public record Dropped(int attributes, int events, int links) {
+        public static final Dropped NONE = new Dropped(0, 0, 0);
+
+        public static Dropped of(long attributes, long events, long links) {
+            if (attributes <= 0 && events <= 0 && links <= 0) {
+                return NONE;
+            }
+            return new Dropped(clamp(attributes), clamp(events), clamp(links));
+        }
+
+        private static int clamp(long n) {
+            return Math.clamp(n, 0, Integer.MAX_VALUE);
+        }
+
+        public boolean any() {
+            return attributes > 0 || events > 0 || links > 0;
         }
     }
 
@@ -61,8 +128,39 @@ public final class Records {
             String spanId,
             Map<String, Object> attributes,
             Map<String, Object> resource,
-            String scope)
-            implements Stored {}
+            String scope,
+            String scopeVersion,
+            String eventName)
+            implements Stored {
+        /** A record without a scope version or event name. */
+        public LogRecord(
+                long seq,
+                long timeNanos,
+                int severity,
+                String severityText,
+                String body,
+                String service,
+                String traceId,
+                String spanId,
+                Map<String, Object> attributes,
+                Map<String, Object> resource,
+                String scope) {
+            this(
+                    seq,
+                    timeNanos,
+                    severity,
+                    severityText,
+                    body,
+                    service,
+                    traceId,
+                    spanId,
+                    attributes,
+                    resource,
+                    scope,
+                    "",
+                    "");
+        }
+    }
 
     /** The kinds of OTLP metric data. */
     public enum MetricType {

@@ -105,7 +105,12 @@ final class SdkConverter {
                     resource,
                     scope,
                     events,
-                    links));
+                    links,
+                    Records.Dropped.of(
+                            s.getTotalAttributeCount() - s.getAttributes().size(),
+                            s.getTotalRecordedEvents() - s.getEvents().size(),
+                            s.getTotalRecordedLinks() - s.getLinks().size()),
+                    version(s.getInstrumentationScopeInfo())));
         }
     }
 
@@ -164,7 +169,9 @@ final class SdkConverter {
                     sc.isValid() ? sc.getSpanId() : "",
                     attributes,
                     resource,
-                    scope));
+                    scope,
+                    version(l.getInstrumentationScopeInfo()),
+                    l.getEventName() == null ? "" : l.getEventName()));
         }
     }
 
@@ -173,7 +180,7 @@ final class SdkConverter {
             Map<String, Object> resource = resource(m.getResource());
             String service = OtlpConverter.service(resource);
             for (PointRecord p : points(m, m.getName(), service, sink)) {
-                sink.point(p, m.getUnit(), m.getDescription());
+                sink.point(OtlpConverter.withInstance(p, resource), m.getUnit(), m.getDescription());
             }
         }
     }
@@ -337,6 +344,10 @@ final class SdkConverter {
             resources.put(r, m);
         }
         return m;
+    }
+
+    private static String version(InstrumentationScopeInfo scope) {
+        return scope.getVersion() == null ? "" : scope.getVersion();
     }
 
     private String scope(InstrumentationScopeInfo scope) {

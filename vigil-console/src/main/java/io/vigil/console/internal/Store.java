@@ -11,9 +11,11 @@ import io.vigil.console.internal.Records.SpanRecord;
 import io.vigil.console.internal.Records.Stored;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -352,6 +354,20 @@ public final class Store {
         int i = 0;
         for (byte[] b : trace) {
             out[i++] = codec.span(b);
+        }
+        if (out.length > 1) {
+            // A span sent twice (an exporter's retry after an answer it lost, a batch replayed) is one span: the
+            // first copy stands, so the waterfall, the span count and the trace's errors count it once.
+            Set<String> ids = HashSet.newHashSet(out.length);
+            int n = 0;
+            for (SpanRecord span : out) {
+                if (ids.add(span.spanId())) {
+                    out[n++] = span;
+                }
+            }
+            if (n < out.length) {
+                return List.of(Arrays.copyOf(out, n));
+            }
         }
         return List.of(out);
     }

@@ -45,7 +45,7 @@ async function api(path, params = {}) {
   for (const [k, v] of Object.entries(params)) if (v != null && v !== '') q.set(k, v);
   const url = '/api/' + path + (q.toString() ? '?' + q : '');
   const r = await fetch(url, { credentials: 'same-origin' });
-  const body = await r.json().catch(() => ({}));
+  const body = await r.text().then(parseJson).catch(() => ({}));
   if (!r.ok) throw Object.assign(new Error(body.detail || body.title || ('HTTP ' + r.status)), { status: r.status });
   return body;
 }
@@ -67,8 +67,17 @@ function fmtBytes(n) {
   return (n / (1 << 20)).toFixed(1) + ' MiB';
 }
 
+// An int64 attribute past 2^53 would lose digits as a JavaScript number (2^53 + 1 shown as 2^53): an integer the
+// number cannot hold is kept exact as a BigInt, read from the JSON text itself.
+function parseJson(text) {
+  return JSON.parse(text, (k, v, ctx) => (typeof v === 'number' && !Number.isSafeInteger(v)
+    && ctx && /^-?[0-9]+$/.test(ctx.source) ? BigInt(ctx.source) : v));
+}
+
 function fmtValue(v) {
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return typeof v === 'object'
+    ? JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? JSON.rawJSON(String(x)) : x))
+    : String(v);
 }
 
 function route() {
@@ -88,6 +97,12 @@ function kvList(obj) {
   const keys = Object.keys(obj || {}).sort();
   if (!keys.length) return h('p', { class: 'muted' }, 'none');
   return h('dl', { class: 'kv' }, keys.map((k) => [h('dt', {}, k), h('dd', { class: 'mono' }, fmtValue(obj[k]))]));
+}
+
+// What the sender's span limits dropped before export: the list above it is not all the span had.
+function dropped(span, what, noun) {
+  const n = span.dropped ? span.dropped[what] : 0;
+  return n ? h('p', { class: 'muted dropped', 'data-dropped': what }, '+' + plural(n, noun) + ' dropped by the sender\'s limits') : null;
 }
 
 // An exception event: type and message first, the stack trace as preformatted text, other attributes below.
@@ -423,11 +438,11 @@ async function traceView(traceId, params) {
         h('dt', {}, 'start'), h('dd', {}, '+' + fmtDuration(s.offsetMs)),
         h('dt', {}, 'duration'), h('dd', {}, fmtDuration(s.durationMs)),
         h('dt', {}, 'span id'), h('dd', { class: 'mono' }, s.spanId),
-        h('dt', {}, 'scope'), h('dd', {}, s.scope || '')),
+        h('dt', {}, 'scope'), h('dd', {}, [s.scope, s.scopeVersion].filter(Boolean).join(' '))),
       h('p', { class: 'links' },
         h('a', { href: hashFor('logs', { traceId: s.traceId, spanId: s.spanId }), class: 'span-logs-link' }, 'Logs of this span'),
         h('a', { href: metricsLinkFor(s), class: 'span-metrics-link' }, 'Metrics of this operation')),
-      h('h4', {}, 'Attributes'), kvList(s.attributes),
+      h('h4', {}, 'Attributes'), kvList(s.attributes), dropped(s, 'attributes', 'attribute'),
       h('h4', {}, 'Events'),
       // One container for the list of events.
       s.events.length
@@ -435,6 +450,7 @@ async function traceView(traceId, params) {
           h('strong', {}, e.name), ' ', h('span', { class: 'muted' }, '+' + fmtDuration(e.offsetMs)),
           e.name === 'exception' ? exceptionView(e.attributes) : kvList(e.attributes))))
         : h('p', { class: 'muted' }, 'none'),
+      dropped(s, 'events', 'event'),
       h('h4', {}, 'Links'),
       s.links.length
         ? h('div', { id: 'span-links' }, s.links.map((l) => h('div', { class: 'span-link' },
@@ -442,6 +458,7 @@ async function traceView(traceId, params) {
             (l.traceId === s.traceId ? 'this trace' : 'trace ' + l.traceId.slice(0, 8) + '…') + ' · span ' + l.spanId),
           kvList(l.attributes))))
         : h('p', { class: 'muted' }, 'none'),
+      dropped(s, 'links', 'link'),
       h('h4', {}, 'Resource'), kvList(s.resource));
   }
 
@@ -527,7 +544,8 @@ async function logsView(params) {
     h('td', { class: 'mono' }, fmtTime(l.timeMs)),
     h('td', { class: 'level-' + l.level }, l.level),
     h('td', {}, l.service),
-    h('td', {}, /^[[{]/.test(l.body) ? h('code', { class: 'mono json-body' }, l.body) : l.body, Object.keys(l.attributes).length ? h('div', { class: 'muted mono' },
+    h('td', {}, l.eventName ? h('span', { class: 'event-name mono' }, l.eventName + ' ') : null,
+      /^[[{]/.test(l.body) ? h('code', { class: 'mono json-body' }, l.body) : l.body, Object.keys(l.attributes).length ? h('div', { class: 'muted mono' },
       Object.entries(l.attributes).map(([k, v]) => `${k}=${fmtValue(v)}`).join('  ')) : null),
     h('td', {}, l.traceId
       ? h('a', { href: hashFor('trace/' + l.traceId, { span: l.spanId }), class: 'log-trace-link mono' }, l.traceId.slice(0, 8) + '…')
