@@ -94,9 +94,7 @@ public final class VigilConsoleMain {
         };
         // Any other way out (System.exit elsewhere, SIGHUP, a signal that could not be handled) still closes it.
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "vigil-console-shutdown"));
-        System.out.println("Vigil console: " + console.uiUrl() + "  (token " + console.token() + "; OTLP/HTTP "
-                + console.httpEndpoint() + ", OTLP/gRPC "
-                + (console.grpcEndpoint() == null ? "off" : console.grpcEndpoint()) + ")");
+        System.out.println(startLine(console.uiUrl(), console.token(), console.httpEndpoint(), console.grpcEndpoint()));
         stopRequested.await();
         stop.run();
         // A requested stop is a success, as the reference services' (vigil-http's OrderlyShutdown): exit 0, not 143.
@@ -184,5 +182,12 @@ public final class VigilConsoleMain {
     private static String usage() {
         return "usage: java -jar vigil-console.jar [--http-port 4318] [--grpc-port 4317|-1] [--host 127.0.0.1]"
                 + " [--data-dir DIR] [--max-bytes 256m] [--token TOKEN] [--no-auth]";
+    }
+
+    /** The one line printed once the console serves; with {@code --no-auth} it says so instead of a token. */
+    static String startLine(String uiUrl, String token, String httpEndpoint, String grpcEndpoint) {
+        return "Vigil console: " + uiUrl + "  (" + (token == null ? "no authentication" : "token " + token)
+                + "; OTLP/HTTP " + httpEndpoint + ", OTLP/gRPC " + (grpcEndpoint == null ? "off" : grpcEndpoint)
+                + ")";
     }
 }
