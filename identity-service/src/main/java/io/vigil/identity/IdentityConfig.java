@@ -242,6 +242,19 @@ public record IdentityConfig(
      * 15m}, {@code 2h}, {@code 7d}, {@code 500ms}) or ISO-8601 ({@code PT15M}).
      */
     public static Duration parseDuration(String text) {
+        Duration d = parseAnyDuration(text);
+        // Past this a duration overflows the instants it is added to (a token's expiry, a lockout's end) at run time,
+        // a 500 long after the start; no setting of this service means more than a century.
+        if (d.compareTo(LONGEST_DURATION) > 0) {
+            throw new IllegalArgumentException("too long (at most " + LONGEST_DURATION.toDays() + " days): " + text);
+        }
+        return d;
+    }
+
+    /** The longest duration a setting may name: 100 years. */
+    static final Duration LONGEST_DURATION = Duration.ofDays(36_525);
+
+    private static Duration parseAnyDuration(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         try {
             if (t.startsWith("p")) {
@@ -264,6 +277,8 @@ public record IdentityConfig(
             };
         } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
             throw new IllegalArgumentException("not a duration (e.g. 900, 15m, PT15M): " + text, e);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("too long (at most " + LONGEST_DURATION.toDays() + " days): " + text, e);
         }
     }
 

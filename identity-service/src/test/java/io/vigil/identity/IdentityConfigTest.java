@@ -132,6 +132,26 @@ class IdentityConfigTest {
     }
 
     @Test
+    void aDurationPastACenturyIsAConfigurationErrorNamingItsVariableNotAnOverflow() {
+        // 9999999999999999d overflowed Duration (ArithmeticException: "cannot start: long overflow", exit 1); a
+        // TTL of 10^17 s started, then overflowed Instant at the first login.
+        for (String value : new String[] {"9999999999999999d", "99999999999999999", "PT2000000H"}) {
+            assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("SHUTDOWN_TIMEOUT", value)))
+                    .as(value)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("SHUTDOWN_TIMEOUT")
+                    .hasMessageContaining("too long");
+            assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("ACCESS_TOKEN_TTL", value)))
+                    .as(value)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("ACCESS_TOKEN_TTL");
+        }
+        assertThat(IdentityConfig.fromEnvironment(Map.of("REFRESH_TOKEN_TTL", "3650d"))
+                        .refreshTokenTtl())
+                .isEqualTo(Duration.ofDays(3650));
+    }
+
+    @Test
     void postgresUrlsWithCredentialsBecomeJdbcUrlsAndStayOutOfTheSummary() {
         IdentityConfig c = IdentityConfig.fromEnvironment(
                 Map.of("DATABASE_URL", "postgres://app:s3cret@db.internal:5432/identity"));

@@ -178,6 +178,21 @@ class ProfilingConfigTest {
     }
 
     @Test
+    void aDurationTooLongForItsNumberIsABadValueNotAnOverflow() {
+        // 20 digits failed Long.parseLong past the parser; 10^16 us wrapped round to a negative duration.
+        ProfilingConfig c = customised()
+                .buildFromEnvironment(Map.of(
+                        "PYROSCOPE_PROFILING_INTERVAL", "99999999999999999999ms",
+                        "PYROSCOPE_UPLOAD_INTERVAL", "10000000000000000us"));
+
+        assertThat(c.interval()).isEqualTo(Duration.ofMillis(20));
+        assertThat(c.warnings())
+                .contains(
+                        "PYROSCOPE_PROFILING_INTERVAL='99999999999999999999ms' is not a duration (10ms, 10s); using 20ms")
+                .anyMatch(w -> w.startsWith("PYROSCOPE_UPLOAD_INTERVAL='10000000000000000us' is not a duration"));
+    }
+
+    @Test
     void theSwitchAndTheAddressAreVigilsAndFollowTheSameRule() {
         VigilConfig.Builder base = VigilConfig.builder()
                 .profilingEnabled(true) // boolean

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * turns it into a warning.
  */
 public final class ConfigParsers {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|us|ns)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|us|ns)?");
     private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*([kmg])?b?", Pattern.CASE_INSENSITIVE);
 
     private ConfigParsers() {}
