@@ -17,9 +17,9 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
+import io.vigil.core.internal.FirstSeenValues;
 import io.vigil.jobs.JobData;
 import io.vigil.jobs.VigilJobs;
-import io.vigil.jobs.internal.BoundedNames;
 import io.vigil.jobs.internal.JobTelemetry;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
@@ -91,7 +91,7 @@ public final class JobCost {
                 vigil.openTelemetry().getPropagators().getTextMapPropagator(),
                 Scrubber.defaults(),
                 "scheduled_tasks",
-                new BoundedNames(100),
+                new FirstSeenValues(100),
                 vigil.loggerFactory().getLogger("vigil.jobs"));
         VigilJobs jobs = VigilJobs.create(vigil);
         JobData<String> data;

@@ -14,8 +14,8 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
+import io.vigil.core.internal.FirstSeenValues;
 import io.vigil.jobs.internal.BacklogMonitor;
-import io.vigil.jobs.internal.BoundedNames;
 import io.vigil.jobs.internal.JobTelemetry;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,7 +70,7 @@ public final class VigilJobs implements AutoCloseable {
     private final TextMapPropagator propagator;
     private final String table;
     private final Duration backlogPeriod;
-    private final BoundedNames taskNames = new BoundedNames(MAX_TASKS);
+    private final FirstSeenValues taskNames = new FirstSeenValues(MAX_TASKS);
     private final JobTelemetry telemetry;
     private final Logger log;
     private final List<AutoCloseable> instruments = new ArrayList<>();

@@ -1,8 +1,7 @@
 package io.vigil.http.internal;
 
-import java.util.Map;
+import io.vigil.core.internal.FirstSeenValues;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A label whose values are a bounded set: declared values pass, others become {@code other}; with
@@ -11,22 +10,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class BoundedLabels {
     private final Set<String> declared;
-    private final int max;
-    private final Map<String, String> seen = new ConcurrentHashMap<>();
+    private final FirstSeenValues firstSeen;
 
     /** Values from {@code declared} only. */
     public static BoundedLabels declared(Set<String> declared) {
-        return new BoundedLabels(Set.copyOf(declared), 0);
+        return new BoundedLabels(Set.copyOf(declared), null);
     }
 
     /** The first {@code max} distinct values. */
     public static BoundedLabels firstSeen(int max) {
-        return new BoundedLabels(null, max);
+        return new BoundedLabels(null, new FirstSeenValues(max));
     }
 
-    private BoundedLabels(Set<String> declared, int max) {
+    private BoundedLabels(Set<String> declared, FirstSeenValues firstSeen) {
         this.declared = declared;
-        this.max = max;
+        this.firstSeen = firstSeen;
     }
 
     /** {@code value}, or {@code other} when it is outside the bounded set. */
@@ -37,13 +35,6 @@ public final class BoundedLabels {
         if (declared != null) {
             return declared.contains(value) ? value : HttpMetrics.OTHER;
         }
-        String known = seen.get(value);
-        if (known != null) {
-            return known;
-        }
-        if (seen.size() >= max) {
-            return HttpMetrics.OTHER;
-        }
-        return seen.computeIfAbsent(value, v -> v);
+        return firstSeen.bound(value);
     }
 }

@@ -1,5 +1,6 @@
 package io.vigil.jobs.internal;
 
+import io.vigil.core.internal.FirstSeenValues;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -35,14 +36,14 @@ public final class BacklogMonitor implements AutoCloseable {
 
     private final DataSource dataSource;
     private final String sql;
-    private final BoundedNames taskNames;
+    private final FirstSeenValues taskNames;
     private final AtomicReference<Map<String, Backlog>> latest = new AtomicReference<>(Map.of());
     private final AtomicBoolean failing = new AtomicBoolean();
     private final LongAdder failures = new LongAdder();
     private ScheduledExecutorService executor;
 
     /** Counts {@code table} (db-scheduler's) through {@code dataSource}; the name is checked, it is put into SQL. */
-    public BacklogMonitor(DataSource dataSource, String table, BoundedNames taskNames, Logger log) {
+    public BacklogMonitor(DataSource dataSource, String table, FirstSeenValues taskNames, Logger log) {
         this.log = log;
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         if (!TABLE.matcher(table).matches()) {

@@ -26,6 +26,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.vigil.core.Scrubber;
+import io.vigil.core.internal.FirstSeenValues;
 import io.vigil.jobs.JobConventions;
 import io.vigil.jobs.JobData;
 import java.io.PrintWriter;
@@ -79,7 +80,7 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
     private final TextMapPropagator propagator;
     private final Scrubber scrubber;
     private final String queue;
-    private final BoundedNames taskNames;
+    private final FirstSeenValues taskNames;
     private final LongCounter executions;
     private final LongCounter retries;
     private final DoubleHistogram duration;
@@ -94,7 +95,7 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
             TextMapPropagator propagator,
             Scrubber scrubber,
             String queue,
-            BoundedNames taskNames,
+            FirstSeenValues taskNames,
             Logger log) {
         this.log = log;
         this.tracer = tracer;
@@ -128,7 +129,7 @@ public final class JobTelemetry extends AbstractSchedulerListener implements Exe
      */
     public void declare(String taskName) {
         String task = taskNames.bound(taskName);
-        if (task.equals("other")) {
+        if (task.equals(FirstSeenValues.OTHER)) {
             return;
         }
         for (String status : JobConventions.STATUSES) {

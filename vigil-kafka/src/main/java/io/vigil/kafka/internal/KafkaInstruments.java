@@ -5,10 +5,9 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
+import io.vigil.core.internal.FirstSeenValues;
 import io.vigil.kafka.KafkaCatalogue;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -28,7 +27,7 @@ public final class KafkaInstruments {
     public static final AttributeKey<String> PARTITION = AttributeKey.stringKey("partition");
     public static final AttributeKey<String> SINK = AttributeKey.stringKey("sink");
     /** The {@code topic} of producer sends past the bound of distinct topics, as vigil-http's {@code endpoint}. */
-    public static final String OTHER_TOPIC = "other";
+    public static final String OTHER_TOPIC = FirstSeenValues.OTHER;
     /** Producer sends recorded under {@link #OTHER_TOPIC}. */
     public static final String TOPIC_OVERFLOW = "vigil_kafka_topic_overflow_total";
 
@@ -48,7 +47,7 @@ public final class KafkaInstruments {
     public final Meter meter;
     private final Logger log;
     private final int maxTopics;
-    private final Map<String, String> producerTopics = new ConcurrentHashMap<>();
+    private final FirstSeenValues producerTopics;
     private final LongAdder topicOverflows = new LongAdder();
     private final AtomicBoolean overflowWarned = new AtomicBoolean();
 
@@ -60,6 +59,7 @@ public final class KafkaInstruments {
     public KafkaInstruments(Meter meter, int maxTopics, Logger log) {
         this.meter = meter;
         this.maxTopics = maxTopics;
+        this.producerTopics = new FirstSeenValues(maxTopics);
         this.log = log;
         consumed = counter(meter, KafkaCatalogue.CONSUMED);
         processed = counter(meter, KafkaCatalogue.PROCESSED);
@@ -90,24 +90,20 @@ public final class KafkaInstruments {
      * then drops whole metrics.
      */
     public String producerTopic(String topic) {
-        String known = producerTopics.get(topic);
-        if (known != null) {
-            return known;
+        String admitted = producerTopics.admit(topic);
+        if (admitted != null) {
+            return admitted;
         }
-        // Racy by at most a few topics past the bound under contention, as vigil-http's endpoints: a guard.
-        if (producerTopics.size() >= maxTopics) {
-            topicOverflows.increment();
-            if (overflowWarned.compareAndSet(false, true)) {
-                log.warn(
-                        "More than {} distinct Kafka topics produced to; further ones are recorded as topic=\"{}\" in"
-                                + " the producer metrics and counted in {}",
-                        maxTopics,
-                        OTHER_TOPIC,
-                        TOPIC_OVERFLOW);
-            }
-            return OTHER_TOPIC;
+        topicOverflows.increment();
+        if (overflowWarned.compareAndSet(false, true)) {
+            log.warn(
+                    "More than {} distinct Kafka topics produced to; further ones are recorded as topic=\"{}\" in"
+                            + " the producer metrics and counted in {}",
+                    maxTopics,
+                    OTHER_TOPIC,
+                    TOPIC_OVERFLOW);
         }
-        return producerTopics.computeIfAbsent(topic, t -> t);
+        return OTHER_TOPIC;
     }
 
     private static LongCounter counter(Meter meter, KafkaCatalogue.Instrument i) {
