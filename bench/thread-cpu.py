@@ -11,6 +11,7 @@ that ended between the snapshots are not counted. Used by service-overhead.sh wi
 """
 import json
 import os
+import random
 import re
 import statistics
 import sys
@@ -101,6 +102,23 @@ def table(args):
             f"{n} {w / whole[0]:.3f}" for (n, _), w in zip(cols[1:], whole[1:])))
         print("÷ " + cols[0][0] + ", without the JIT compilers: " + ", ".join(
             f"{n} {w / steady[0]:.3f}" for (n, _), w in zip(cols[1:], steady[1:])))
+        # How far the whole-process ratio can be trusted: every round is a fresh process, and processes of the same
+        # code differ by a few per cent (JIT decisions, memory layout), so a run's median moves with which processes
+        # it happened to get. The interval resamples each column's rounds (with replacement, fixed seed) and takes
+        # the 2.5th and 97.5th percentiles of the ratio of medians; the per-round ratios pair the modes run
+        # back to back in one round.
+        base = [r.get("process (these threads)", 0) for r in cols[0][1]]
+        rng = random.Random(17)
+        parts = []
+        for name, rounds in cols[1:]:
+            own = [r.get("process (these threads)", 0) for r in rounds]
+            ratios = sorted(
+                statistics.median(rng.choices(own, k=len(own))) / statistics.median(rng.choices(base, k=len(base)))
+                for _ in range(10000))
+            paired = [o / b for o, b in zip(own, base) if b > 0]
+            parts.append(f"{name} {ratios[250]:.3f}–{ratios[9750]:.3f} (rounds: "
+                         + " ".join(f"{x:.3f}" for x in paired) + ")")
+        print("÷ " + cols[0][0] + ", whole process, 95 % bootstrap interval over rounds: " + "; ".join(parts))
 
 
 if __name__ == "__main__":
