@@ -742,6 +742,12 @@ abstract class ApiContractTest {
                         "application/json",
                         400,
                         "malformed-json"),
+                Arguments.of(
+                        "{\"email\":\"a@example.com\",\"email\":\"b@example.com\",\"password\":\"" + PASSWORD
+                                + "\",\"full_name\":\"X\"}",
+                        "application/json",
+                        400,
+                        "duplicate-field"),
                 Arguments.of("{\"email\":\"a@example.com\"}", "application/json", 422, "validation-failed"),
                 Arguments.of(
                         "{\"email\":\"not-an-email\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"X\"}",
@@ -761,6 +767,20 @@ abstract class ApiContractTest {
         assertProblem(api.send("POST", API + "/auth/register", body, contentType, null, Map.of()), status, type);
         assertThat(count("SELECT COUNT(*) FROM users")).isEqualTo(users);
         assertThat(count("SELECT COUNT(*) FROM audit_log")).isEqualTo(audits);
+    }
+
+    /**
+     * A repeated member is refused, not read as its last one: {@code {"email":"someone@…","email":"admin@…"}} logged
+     * the administrator in while whatever read the first member (a proxy, a WAF, a log) saw another account.
+     */
+    @Test
+    void aRepeatedMemberIs400NotTheLastOneWins() throws Exception {
+        String body = "{\"email\":\"someone.else@example.com\",\"email\":\"" + TestService.ADMIN_EMAIL
+                + "\",\"password\":\"" + TestService.ADMIN_PASSWORD + "\"}";
+        Api.Response r = api.send("POST", API + "/auth/login", body, "application/json", null, Map.of());
+        assertProblem(r, 400, "duplicate-field");
+        assertThat(r.json().get("detail").asString()).isEqualTo("Field 'email' appears more than once");
+        assertThat(r.text()).doesNotContain("access_token");
     }
 
     @Test
