@@ -207,6 +207,48 @@ class EventPipelineTest {
         assertThat(refused.getEvents()).noneMatch(e -> e.getName().equals("exception"));
     }
 
+    /**
+     * Clients that send an event's headers and hold its body back each keep their request's thread, and there is
+     * no bound on them: 300 such connections took every thread of the server's pool (250), so /health and every
+     * ingest waited until they gave up.
+     */
+    @Test
+    void clientsStalledInTheirBodyDoNotStopTheApi() throws Exception {
+        int stalled = 300;
+        List<java.net.Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < stalled; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", pipeline.port());
+                sockets.add(socket);
+                socket.getOutputStream()
+                        .write(("POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                        + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            // Until every stalled request is in its handler (the pool would have stopped short of them all).
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (apiMetrics()
+                                    .value(
+                                            "http_requests_in_progress",
+                                            Map.of("method", "POST", "endpoint", "/api/v1/events"))
+                            < stalled
+                    && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            HttpResponse<String> health = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pipeline.port() + "/health"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+            assertThat(post(event("while_stalled"), Map.of()).statusCode()).isEqualTo(202);
+        } finally {
+            for (java.net.Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
     @Test
     void aPoisonMessageGoesToTheDeadLetterTopic() throws Exception {
         String key = "poison-" + UUID.randomUUID();
