@@ -647,6 +647,10 @@ abstract class ApiContractTest {
         // Well-formed escapes still decode.
         assertThat(api.get(API + "/users?page=%31&page_size=%32", admin).json().get("items"))
                 .hasSize(2);
+        // Digits of other scripts (Arabic-Indic ٣, fullwidth ２) are not the integer the API documents: they were read
+        // as 3 and 2, while "+5" was refused.
+        assertProblem(api.get(API + "/users?page=%D9%A3", admin), 400, "invalid-query-parameter");
+        assertProblem(api.get(API + "/users?page_size=%EF%BC%92", admin), 400, "invalid-query-parameter");
     }
 
     /**

@@ -497,13 +497,13 @@ public final class HttpApi {
         if (raw == null) {
             return dflt;
         }
-        try {
+        // ASCII digits only: Integer.parseInt also reads the digits of other scripts (page=٣ was page 3), which no
+        // client, proxy or log reader would take for the integer the API documents.
+        if (raw.length() <= 9 && !raw.isEmpty() && raw.chars().allMatch(c -> c >= '0' && c <= '9')) {
             int v = Integer.parseInt(raw);
             if (v >= min && v <= max) {
                 return v;
             }
-        } catch (NumberFormatException e) {
-            // fall through to the problem below
         }
         throw ApiException.badRequest(
                 "invalid-query-parameter", "Query parameter '" + name + "' must be an integer in " + min + "–" + max);
