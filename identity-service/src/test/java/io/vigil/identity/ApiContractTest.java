@@ -758,6 +758,17 @@ abstract class ApiContractTest {
                         "application/json",
                         422,
                         "validation-failed"),
+                // A trailing dot: mail to it reaches a@example.com's mailbox, yet it was a second account.
+                Arguments.of(
+                        "{\"email\":\"a@example.com.\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"X\"}",
+                        "application/json",
+                        422,
+                        "validation-failed"),
+                Arguments.of(
+                        "{\"email\":\"a..b@example..com\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"X\"}",
+                        "application/json",
+                        422,
+                        "validation-failed"),
                 Arguments.of("email=a@example.com", "application/x-www-form-urlencoded", 415, "unsupported-media-type"),
                 Arguments.of("{}", "text/plain", 415, "unsupported-media-type"));
     }

@@ -45,11 +45,26 @@ final class Validation {
                     new FieldError(field, "must not contain control, format, separator or unassigned characters"));
             return null;
         }
-        if (v.length() > 254 || !EMAIL.matcher(v).matches()) {
+        if (v.length() > 254 || !EMAIL.matcher(v).matches() || emptyDotPart(v)) {
             errors.add(new FieldError(field, "must be a valid email address"));
             return null;
         }
         return v;
+    }
+
+    /**
+     * Whether the local part or the domain has an empty dot-separated part: a leading, trailing or doubled dot. {@code
+     * jane@example.com.} (a trailing dot) is another account than {@code jane@example.com} here, yet mail to it reaches
+     * the same mailbox (the name is fully qualified): one mailbox held two accounts, and looked like the first one in
+     * every list. RFC 5321 allows none of these in an address.
+     */
+    private static boolean emptyDotPart(String email) {
+        int at = email.lastIndexOf('@');
+        return emptyPart(email.substring(0, at)) || emptyPart(email.substring(at + 1));
+    }
+
+    private static boolean emptyPart(String dotted) {
+        return dotted.startsWith(".") || dotted.endsWith(".") || dotted.contains("..");
     }
 
     /**
