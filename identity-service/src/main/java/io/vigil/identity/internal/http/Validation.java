@@ -3,6 +3,7 @@ package io.vigil.identity.internal.http;
 import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.ApiException.FieldError;
 import io.vigil.identity.internal.Role;
+import java.net.IDN;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,11 +46,29 @@ final class Validation {
                     new FieldError(field, "must not contain control, format, separator or unassigned characters"));
             return null;
         }
-        if (v.length() > 254 || !EMAIL.matcher(v).matches() || emptyDotPart(v)) {
+        if (!EMAIL.matcher(v).matches() || emptyDotPart(v) || (v = mappedDomain(v)) == null || v.length() > 254) {
             errors.add(new FieldError(field, "must be a valid email address"));
             return null;
         }
         return v;
+    }
+
+    /**
+     * The address with its domain as IDNA maps it (fullwidth letters and the ideographic full stop to their ASCII
+     * forms, compatibility characters to their canonical ones, labels of at most 63 octets), or {@code null} when the
+     * domain is no domain name. {@code jane@ｅｘａｍｐｌｅ.com} was another account than {@code jane@example.com}, yet
+     * mail to it is delivered to the same mailbox, the domain being resolved through that mapping.
+     */
+    private static String mappedDomain(String email) {
+        int at = email.lastIndexOf('@');
+        try {
+            String ascii = IDN.toASCII(email.substring(at + 1), IDN.ALLOW_UNASSIGNED);
+            String domain = IDN.toUnicode(ascii, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+            String mapped = email.substring(0, at + 1) + domain;
+            return EMAIL.matcher(mapped).matches() && !emptyDotPart(mapped) ? mapped : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /**
