@@ -46,7 +46,8 @@ final class Validation {
                     new FieldError(field, "must not contain control, format, separator or unassigned characters"));
             return null;
         }
-        if (!EMAIL.matcher(v).matches() || emptyDotPart(v) || (v = mappedDomain(v)) == null || v.length() > 254) {
+        v = mappedDomain(v);
+        if (v == null || v.length() > 254 || !EMAIL.matcher(v).matches() || emptyDotPart(v)) {
             errors.add(new FieldError(field, "must be a valid email address"));
             return null;
         }
@@ -61,11 +62,13 @@ final class Validation {
      */
     private static String mappedDomain(String email) {
         int at = email.lastIndexOf('@');
+        if (at <= 0 || at == email.length() - 1) {
+            return null;
+        }
         try {
             String ascii = IDN.toASCII(email.substring(at + 1), IDN.ALLOW_UNASSIGNED);
-            String domain = IDN.toUnicode(ascii, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-            String mapped = email.substring(0, at + 1) + domain;
-            return EMAIL.matcher(mapped).matches() && !emptyDotPart(mapped) ? mapped : null;
+            return email.substring(0, at + 1)
+                    + IDN.toUnicode(ascii, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {
             return null;
         }
