@@ -261,14 +261,16 @@ public final class AnalyticsConsumer implements AutoCloseable {
                 JsonNode m = object(value);
                 String id = eventId(m);
                 JsonNode occurred = m.path("occurred_at");
+                // Each text as long as its column holds: a longer one failed the batch's insert, which was read
+                // again and failed again for ever, every later record waiting behind it.
                 return new AnalyticsRow(
                         id,
-                        text(m, "event_type"),
-                        text(m, "source"),
+                        text(m, "event_type", 64),
+                        text(m, "source", 64),
                         occurred.isTextual() ? instant(occurred.asText(), "occurred_at") : null,
                         instant(text(m, "received_at"), "received_at"),
                         m.path("payload_bytes").asInt(),
-                        text(m, "storage_key"));
+                        text(m, "storage_key", 255));
             } catch (IOException | RuntimeException e) {
                 throw new InvalidMessageException(e.toString());
             }
@@ -299,18 +301,41 @@ public final class AnalyticsConsumer implements AutoCloseable {
         /** The message's {@code event_id}, which must be a UUID: the key of its idempotent insert. */
         static String eventId(JsonNode m) throws InvalidMessageException {
             String id = text(m, "event_id");
-            if (id.length() != 36) {
+            if (!UUID_TEXT.matcher(id).matches()) {
                 throw new InvalidMessageException("event_id is not a UUID");
             }
             return id;
         }
+
+        private static final java.util.regex.Pattern UUID_TEXT =
+                java.util.regex.Pattern.compile("[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}");
 
         private static String text(JsonNode m, String field) throws InvalidMessageException {
             JsonNode v = m.path(field);
             if (!v.isTextual()) {
                 throw new InvalidMessageException(field + " missing");
             }
-            return v.asText();
+            return storable(v.asText(), field);
+        }
+
+        /** The text of {@code field}, at most {@code max} characters. */
+        static String text(JsonNode m, String field, int max) throws InvalidMessageException {
+            String v = text(m, field);
+            if (v.length() > max) {
+                throw new InvalidMessageException(field + " longer than " + max);
+            }
+            return v;
+        }
+
+        /**
+         * {@code v} when a text column can hold it: PostgreSQL refuses a NUL in text, which failed the whole batch's
+         * insert for ever as a value too long did. Ingest refuses it in what it takes; the topic is an input too.
+         */
+        static String storable(String v, String field) throws InvalidMessageException {
+            if (v.indexOf('\u0000') >= 0) {
+                throw new InvalidMessageException(field + " holds a NUL character");
+            }
+            return v;
         }
     }
 
@@ -376,7 +401,7 @@ public final class AnalyticsConsumer implements AutoCloseable {
             if (v.length() > max) {
                 throw new InvalidMessageException(field + " longer than " + max);
             }
-            return v;
+            return AnalyticsRow.storable(v, field);
         }
     }
 

@@ -139,6 +139,10 @@ public final class IngestApi implements AutoCloseable {
         Javalin app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.jetty.port = config.port();
+            // Each request on a virtual thread of its own, as identity-service's: a client that sends its headers and
+            // holds the body back keeps its request's thread, and 300 of them took every thread of Jetty's pool (250),
+            // so /health and every ingest waited until they gave up.
+            cfg.concurrency.useVirtualThreads = true;
             cfg.http.prefer405over404 = true;
             cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
             cfg.routes.post("/api/v1/events", counted(this::ingest));

@@ -207,11 +207,55 @@ class EventPipelineTest {
         assertThat(refused.getEvents()).noneMatch(e -> e.getName().equals("exception"));
     }
 
+    /**
+     * Clients that send an event's headers and hold its body back each keep their request's thread, and there is
+     * no bound on them: 300 such connections took every thread of the server's pool (250), so /health and every
+     * ingest waited until they gave up.
+     */
+    @Test
+    void clientsStalledInTheirBodyDoNotStopTheApi() throws Exception {
+        int stalled = 300;
+        List<java.net.Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < stalled; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", pipeline.port());
+                sockets.add(socket);
+                socket.getOutputStream()
+                        .write(("POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                        + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            // Until every stalled request is in its handler (the pool would have stopped short of them all).
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (apiMetrics()
+                                    .value(
+                                            "http_requests_in_progress",
+                                            Map.of("method", "POST", "endpoint", "/api/v1/events"))
+                            < stalled
+                    && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            HttpResponse<String> health = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pipeline.port() + "/health"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+            assertThat(post(event("while_stalled"), Map.of()).statusCode()).isEqualTo(202);
+        } finally {
+            for (java.net.Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
     @Test
     void aPoisonMessageGoesToTheDeadLetterTopic() throws Exception {
         String key = "poison-" + UUID.randomUUID();
         String farKey = "far-" + UUID.randomUUID();
         String farId = UUID.randomUUID().toString();
+        String longKey = "long-" + UUID.randomUUID();
+        String longId = UUID.randomUUID().toString();
         String okId = UUID.randomUUID().toString();
         try (var producer = new KafkaProducer<>(
                 Map.<String, Object>of("bootstrap.servers", pipeline.kafkaBootstrapServers()),
@@ -220,6 +264,12 @@ class EventPipelineTest {
             producer.send(new ProducerRecord<>("events", key, "{not json")).get();
             // Well-formed, but its time is past year 9999: the insert failed, and the batch was read again for ever.
             producer.send(new ProducerRecord<>("events", farKey, message(farId, "+999999999-12-31T23:59:59Z")))
+                    .get();
+            // An event type longer than its column (64): the same, the insert failed for ever.
+            producer.send(new ProducerRecord<>(
+                            "events",
+                            longKey,
+                            message(longId, "2026-11-29T10:00:00Z").replace("\"x\"", "\"" + "t".repeat(65) + "\"")))
                     .get();
             producer.send(new ProducerRecord<>("events", okId, message(okId, "2026-11-29T10:00:00Z")))
                     .get();
@@ -239,7 +289,8 @@ class EventPipelineTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 dlt.poll(Duration.ofMillis(200)).forEach(seen::add);
                 return seen.stream().anyMatch(r -> key.equals(r.key()))
-                        && seen.stream().anyMatch(r -> farKey.equals(r.key()));
+                        && seen.stream().anyMatch(r -> farKey.equals(r.key()))
+                        && seen.stream().anyMatch(r -> longKey.equals(r.key()));
             });
             assertThat(seen.stream()
                             .filter(r -> key.equals(r.key()))
@@ -250,11 +301,13 @@ class EventPipelineTest {
         }
         await().untilAsserted(() -> assertThat(consumerMetrics()
                         .require("consumer_errors_total", Map.of("error_type", "InvalidMessageException")))
-                .isGreaterThanOrEqualTo(2));
+                .isGreaterThanOrEqualTo(3));
         // The record behind the poison is written: the consumer is not stuck on it.
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> count("SELECT count(*) FROM analytics_events WHERE event_id = '" + okId + "'") == 1);
         assertThat(count("SELECT count(*) FROM analytics_events WHERE event_id = '" + farId + "'"))
+                .isZero();
+        assertThat(count("SELECT count(*) FROM analytics_events WHERE event_id = '" + longId + "'"))
                 .isZero();
     }
 
@@ -608,6 +661,19 @@ class EventPipelineTest {
                     post(onPostgres.port(), "{\"event_type\":\"x\",\"source\":\"a\\u0000b\"}", Map.of()),
                     422,
                     "invalid-event");
+            // A message whose source holds a NUL, on the topic: PostgreSQL refused the batch's insert, which was read
+            // again for ever and held back the event below. It is poison now, dead-lettered.
+            String nulId = UUID.randomUUID().toString();
+            try (var producer = new KafkaProducer<>(
+                    Map.<String, Object>of("bootstrap.servers", pipeline.kafkaBootstrapServers()),
+                    new StringSerializer(),
+                    new StringSerializer())) {
+                producer.send(new ProducerRecord<>(
+                                "events-pg",
+                                nulId,
+                                message(nulId, "2026-11-29T10:00:00Z").replace("\"web\"", "\"w\\u0000b\"")))
+                        .get();
+            }
             String key = "pg-" + UUID.randomUUID();
             HttpResponse<String> first = post(onPostgres.port(), event("on_postgres"), Map.of("Idempotency-Key", key));
             assertThat(first.statusCode()).as(first.body()).isEqualTo(202);

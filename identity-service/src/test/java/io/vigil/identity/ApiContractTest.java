@@ -647,6 +647,10 @@ abstract class ApiContractTest {
         // Well-formed escapes still decode.
         assertThat(api.get(API + "/users?page=%31&page_size=%32", admin).json().get("items"))
                 .hasSize(2);
+        // Digits of other scripts (Arabic-Indic ٣, fullwidth ２) are not the integer the API documents: they were read
+        // as 3 and 2, while "+5" was refused.
+        assertProblem(api.get(API + "/users?page=%D9%A3", admin), 400, "invalid-query-parameter");
+        assertProblem(api.get(API + "/users?page_size=%EF%BC%92", admin), 400, "invalid-query-parameter");
     }
 
     /**
@@ -742,9 +746,26 @@ abstract class ApiContractTest {
                         "application/json",
                         400,
                         "malformed-json"),
+                Arguments.of(
+                        "{\"email\":\"a@example.com\",\"email\":\"b@example.com\",\"password\":\"" + PASSWORD
+                                + "\",\"full_name\":\"X\"}",
+                        "application/json",
+                        400,
+                        "duplicate-field"),
                 Arguments.of("{\"email\":\"a@example.com\"}", "application/json", 422, "validation-failed"),
                 Arguments.of(
                         "{\"email\":\"not-an-email\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"X\"}",
+                        "application/json",
+                        422,
+                        "validation-failed"),
+                // A trailing dot: mail to it reaches a@example.com's mailbox, yet it was a second account.
+                Arguments.of(
+                        "{\"email\":\"a@example.com.\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"X\"}",
+                        "application/json",
+                        422,
+                        "validation-failed"),
+                Arguments.of(
+                        "{\"email\":\"a..b@example..com\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"X\"}",
                         "application/json",
                         422,
                         "validation-failed"),
@@ -761,6 +782,20 @@ abstract class ApiContractTest {
         assertProblem(api.send("POST", API + "/auth/register", body, contentType, null, Map.of()), status, type);
         assertThat(count("SELECT COUNT(*) FROM users")).isEqualTo(users);
         assertThat(count("SELECT COUNT(*) FROM audit_log")).isEqualTo(audits);
+    }
+
+    /**
+     * A repeated member is refused, not read as its last one: {@code {"email":"someone@…","email":"admin@…"}} logged
+     * the administrator in while whatever read the first member (a proxy, a WAF, a log) saw another account.
+     */
+    @Test
+    void aRepeatedMemberIs400NotTheLastOneWins() throws Exception {
+        String body = "{\"email\":\"someone.else@example.com\",\"email\":\"" + TestService.ADMIN_EMAIL
+                + "\",\"password\":\"" + TestService.ADMIN_PASSWORD + "\"}";
+        Api.Response r = api.send("POST", API + "/auth/login", body, "application/json", null, Map.of());
+        assertProblem(r, 400, "duplicate-field");
+        assertThat(r.json().get("detail").asString()).isEqualTo("Field 'email' appears more than once");
+        assertThat(r.text()).doesNotContain("access_token");
     }
 
     @Test

@@ -5,13 +5,18 @@ import static io.vigil.identity.ApiContractTest.assertProblem;
 import static io.vigil.identity.ApiContractTest.uniqueEmail;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vigil.test.MetricSamples;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,6 +62,56 @@ class OverloadTest {
             // second is measured. Both must be shed and answered the same way.
             flood(s, client, email, token, bound, false);
             flood(s, client, email, token, bound, true);
+        }
+    }
+
+    /**
+     * Clients that send a password request's headers and then hold its body back take no admission: they held one
+     * each until they finished (a byte every few seconds kept them going), so {@code 8 ×} concurrency of them — 16
+     * connections on a two-core host — answered every login, sign-up and password change 503 for as long as they
+     * liked.
+     */
+    @Test
+    void clientsStalledInTheirBodyHoldNoPasswordAdmission() throws Exception {
+        try (TestService s = new TestService(TestDatabases.h2(), c -> c.passwordHashConcurrency(1))) {
+            int stalled = 8; // the admissions of one hashing slot
+            List<Socket> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < stalled; i++) {
+                    Socket socket = new Socket("127.0.0.1", s.service.port());
+                    sockets.add(socket);
+                    OutputStream out = socket.getOutputStream();
+                    String path = i % 2 == 0 ? "/api/v1/auth/login" : "/api/v1/auth/register";
+                    out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"email\":")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+                // Every stalled request is being handled (its handler waits for the body) before the real login.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                double inProgress;
+                do {
+                    MetricSamples m = MetricSamples.parse(
+                            s.management.get("/metrics", null).text());
+                    inProgress = m.value(
+                                    "http_requests_in_progress",
+                                    Map.of("method", "POST", "endpoint", "/api/v1/auth/login"))
+                            + m.value(
+                                    "http_requests_in_progress",
+                                    Map.of("method", "POST", "endpoint", "/api/v1/auth/register"));
+                } while (inProgress < stalled && System.nanoTime() < deadline);
+                assertThat(inProgress).as("stalled requests in progress").isEqualTo(stalled);
+
+                Api.Response login = s.api.post(
+                        "/api/v1/auth/login",
+                        Map.of("email", TestService.ADMIN_EMAIL, "password", TestService.ADMIN_PASSWORD),
+                        null);
+                assertThat(login.status()).as(login.text()).isEqualTo(200);
+            } finally {
+                for (Socket socket : sockets) {
+                    socket.close();
+                }
+            }
         }
     }
 

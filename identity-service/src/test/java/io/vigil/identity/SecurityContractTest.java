@@ -487,6 +487,26 @@ abstract class SecurityContractTest {
         assertThat(stored).contains("\u00e9").contains("\u200D").contains("\u200C");
     }
 
+    /**
+     * A domain is taken as IDNA maps it: {@code jane@ｅｘａｍｐｌｅ.com} (fullwidth letters) and {@code
+     * jane@example。com} (an ideographic full stop) reach jane@example.com's mailbox, and were second accounts.
+     */
+    @Test
+    void aDomainInFullwidthFormIsTheSameAddress() {
+        String local = "wide" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        register(local + "@example.com");
+        for (String lookalike :
+                List.of(local + "@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com", local + "@example\u3002com")) {
+            assertProblem(
+                    api.post(
+                            API + "/auth/register",
+                            Map.of("email", lookalike, "password", PASSWORD, "full_name", "Again"),
+                            null),
+                    409,
+                    "email-taken");
+        }
+    }
+
     @Test
     void anEmailInDecomposedFormLogsInToTheSameAccount() {
         String local = "jos" + java.util.UUID.randomUUID().toString().substring(0, 6);

@@ -472,7 +472,8 @@ public final class RecordProcessor<K, V> {
     }
 
     private String[] bindMdc(ConsumerRecord<K, V> record) {
-        String messageId = Headers.text(record.headers(), KafkaHeaders.MESSAGE_ID);
+        // Ids only as the contract takes them (Headers.id): a header that is not one is not bound.
+        String messageId = Headers.id(record.headers(), KafkaHeaders.MESSAGE_ID);
         if (messageId == null) {
             messageId = record.topic() + "-" + record.partition() + "@" + record.offset();
         }
@@ -481,7 +482,7 @@ public final class RecordProcessor<K, V> {
                 record.partition(),
                 record.offset(),
                 messageId,
-                Headers.text(record.headers(), KafkaHeaders.REQUEST_ID));
+                Headers.id(record.headers(), KafkaHeaders.REQUEST_ID));
     }
 
     /** Binds the record's fields and returns the values they replaced. */

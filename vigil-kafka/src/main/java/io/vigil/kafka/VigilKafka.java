@@ -209,7 +209,7 @@ public final class VigilKafka {
     private static final class MessageIdExtractor implements AttributesExtractor<KafkaProcessRequest, Void> {
         @Override
         public void onStart(AttributesBuilder attributes, Context parentContext, KafkaProcessRequest request) {
-            String id = Headers.text(request.getRecord().headers(), KafkaHeaders.MESSAGE_ID);
+            String id = Headers.id(request.getRecord().headers(), KafkaHeaders.MESSAGE_ID);
             if (id != null) {
                 attributes.put(MESSAGE_ID, id);
             }

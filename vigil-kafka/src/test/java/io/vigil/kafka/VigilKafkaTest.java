@@ -305,6 +305,48 @@ class VigilKafkaTest {
         assertThat(MDC.get("message_id")).isNull();
     }
 
+    /**
+     * Whoever writes to a topic chooses its headers: a {@code request_id} or {@code message_id} that is not an id as
+     * the contract takes one (1–64 of {@code [A-Za-z0-9._-]}) is not bound to the handler's lines nor set on its span;
+     * 100 KB of each, with a line break and an escape sequence, were.
+     */
+    @Test
+    void headerIdsThatAreNoIdsAreNotBoundToTheRecordsLinesOrSpan() throws Exception {
+        String topic = "orders-forged-ids";
+        broker.createTopics(topic);
+        ProducerRecord<String, String> forged = new ProducerRecord<>(topic, "a", "forged");
+        String filler = "R".repeat(100_000);
+        forged.headers().add("request_id", ("evil\n\u001b[31m" + filler).getBytes(StandardCharsets.UTF_8));
+        forged.headers().add("message_id", ("m-" + filler).getBytes(StandardCharsets.UTF_8));
+        try (Producer<String, String> plain = stringProducer()) {
+            plain.send(forged).get(10, TimeUnit.SECONDS);
+        }
+
+        RecordProcessor<String, String> processor = VigilKafka.create(consumerSide.runtime())
+                .processor(stringConsumer("g-forged", topic))
+                .build();
+        AtomicInteger handled = new AtomicInteger();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            processor.pollAndProcess(Duration.ofMillis(100), r -> {
+                HANDLER_LOG.info("handling {}", r.value());
+                handled.incrementAndGet();
+            });
+            assertThat(handled).hasValue(1);
+        });
+
+        LogEvent line = consumerSide.logs().stream()
+                .filter(e -> e.logger().equals("test.handler"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(line.mdc()).doesNotContainKey("request_id").containsEntry("message_id", topic + "-0@0");
+        assertThat(single(consumerSide.spans(), SpanKind.CONSUMER)
+                        .getAttributes()
+                        .asMap()
+                        .keySet())
+                .extracting(k -> k.getKey())
+                .doesNotContain("messaging.message.id");
+    }
+
     @Test
     void poisonRecordsAreCountedLoggedOnceAndDeadLetteredWithoutRetry() throws Exception {
         String topic = "orders-poison";

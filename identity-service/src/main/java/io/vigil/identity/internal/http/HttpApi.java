@@ -340,6 +340,7 @@ public final class HttpApi {
     }
 
     private void register(Context ctx) {
+        receiveBody(ctx);
         try (var admitted = auth.admitPasswordWork()) {
             auth.rateLimit("register", ctx.ip(), config.registerRateLimit());
             Dto.RegisterRequest req = Json.read(ctx, Dto.RegisterRequest.class, config.maxRequestBytes());
@@ -354,6 +355,7 @@ public final class HttpApi {
     }
 
     private void login(Context ctx) {
+        receiveBody(ctx);
         try (var admitted = auth.admitPasswordWork()) {
             Dto.LoginRequest req = Json.read(ctx, Dto.LoginRequest.class, config.maxRequestBytes());
             Validation v = new Validation();
@@ -363,6 +365,17 @@ public final class HttpApi {
             AuthService.TokenPair pair = auth.login(email.toLowerCase(java.util.Locale.ROOT), password, ctx.ip());
             ctx.header("Cache-Control", "no-store").json(tokens(pair));
         }
+    }
+
+    /**
+     * Reads the whole request body (bounded by the server's request size) before a password request is admitted. The
+     * admissions are few ({@code 8 ×} the hashing concurrency) and are held until the answer: a client that sent its
+     * headers and then one byte of body every few seconds held one for as long as it liked, so sixteen such
+     * connections on a two-core host answered every login, sign-up and password change 503 for good. Reading first,
+     * a stalled body holds only its own (virtual) thread; the body is kept for {@link Json#read}.
+     */
+    private static void receiveBody(Context ctx) {
+        ctx.bodyAsBytes();
     }
 
     private void refresh(Context ctx) {
@@ -395,6 +408,7 @@ public final class HttpApi {
     }
 
     private void changePassword(Context ctx) {
+        receiveBody(ctx);
         try (var admitted = auth.admitPasswordWork()) {
             Principal p = principal(ctx);
             // Each attempt costs an Argon2 verification: limited per user and per address, before any.
@@ -411,6 +425,7 @@ public final class HttpApi {
     }
 
     private void createUser(Context ctx) {
+        receiveBody(ctx);
         try (var admitted = auth.admitPasswordWork()) {
             Principal p = principal(ctx);
             Dto.CreateUserRequest req = Json.read(ctx, Dto.CreateUserRequest.class, config.maxRequestBytes());
@@ -482,13 +497,13 @@ public final class HttpApi {
         if (raw == null) {
             return dflt;
         }
-        try {
+        // ASCII digits only: Integer.parseInt also reads the digits of other scripts (page=٣ was page 3), which no
+        // client, proxy or log reader would take for the integer the API documents.
+        if (raw.length() <= 9 && !raw.isEmpty() && raw.chars().allMatch(c -> c >= '0' && c <= '9')) {
             int v = Integer.parseInt(raw);
             if (v >= min && v <= max) {
                 return v;
             }
-        } catch (NumberFormatException e) {
-            // fall through to the problem below
         }
         throw ApiException.badRequest(
                 "invalid-query-parameter", "Query parameter '" + name + "' must be an integer in " + min + "–" + max);

@@ -5,6 +5,8 @@ import io.javalin.http.Context;
 import io.vigil.identity.internal.ApiException;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.PropertyNamingStrategies;
@@ -17,7 +19,7 @@ import tools.jackson.databind.type.LogicalType;
 
 /**
  * The service's JSON: snake_case fields, strict reading (unknown fields, wrong types, trailing
- * content and coercions such as {@code 123 → "123"} are refused) and every failure mapped to a
+ * content, a repeated member and coercions such as {@code 123 → "123"} are refused) and every failure mapped to a
  * precise 4xx problem.
  */
 public final class Json {
@@ -26,6 +28,9 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // {"email":"a@x","email":"b@y"} was read as its last member: a proxy, WAF or log reading the first saw
+            // another login, sign-up or role change than the one made. RFC 8259 leaves such a body's meaning open.
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .withCoercionConfig(
                     LogicalType.Textual,
@@ -34,6 +39,9 @@ public final class Json {
                             .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .changeDefaultPropertyInclusion(i -> i.withValueInclusion(JsonInclude.Include.NON_NULL))
             .build();
+
+    /** How Jackson's {@link StreamReadFeature#STRICT_DUPLICATE_DETECTION} failure begins. */
+    private static final String DUPLICATE = "Duplicate Object property";
 
     private Json() {}
 
@@ -67,6 +75,12 @@ public final class Json {
             throw ApiException.badRequest(
                     "invalid-type",
                     field.isEmpty() ? "The body must be a JSON object" : "Field '" + field + "' has the wrong type");
+        } catch (StreamReadException e) {
+            String message = e.getOriginalMessage();
+            if (message != null && message.startsWith(DUPLICATE)) {
+                throw ApiException.badRequest("duplicate-field", duplicateDetail(message));
+            }
+            throw ApiException.badRequest("malformed-json", "The request body is not valid JSON");
         } catch (JacksonException e) {
             throw ApiException.badRequest("malformed-json", "The request body is not valid JSON");
         }
@@ -95,6 +109,17 @@ public final class Json {
     private static boolean isJson(String contentType) {
         String base = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
         return base.equals("application/json") || (base.startsWith("application/") && base.endsWith("+json"));
+    }
+
+    /** "Field 'email' appears more than once", the name read from Jackson's message (bounded: it is the client's). */
+    private static String duplicateDetail(String message) {
+        int open = message.indexOf('"');
+        int close = message.lastIndexOf('"');
+        if (open < 0 || close <= open + 1) {
+            return "A field appears more than once";
+        }
+        String field = message.substring(open + 1, close);
+        return "Field '" + (field.length() <= 64 ? field : field.substring(0, 64) + "…") + "' appears more than once";
     }
 
     private static String path(JacksonException e) {

@@ -3,6 +3,7 @@ package io.vigil.identity.internal.http;
 import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.ApiException.FieldError;
 import io.vigil.identity.internal.Role;
+import java.net.IDN;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,11 +46,47 @@ final class Validation {
                     new FieldError(field, "must not contain control, format, separator or unassigned characters"));
             return null;
         }
-        if (v.length() > 254 || !EMAIL.matcher(v).matches()) {
+        v = mappedDomain(v);
+        if (v == null || v.length() > 254 || !EMAIL.matcher(v).matches() || emptyDotPart(v)) {
             errors.add(new FieldError(field, "must be a valid email address"));
             return null;
         }
         return v;
+    }
+
+    /**
+     * The address with its domain as IDNA maps it (fullwidth letters and the ideographic full stop to their ASCII
+     * forms, compatibility characters to their canonical ones, labels of at most 63 octets), or {@code null} when the
+     * domain is no domain name. {@code jane@ｅｘａｍｐｌｅ.com} was another account than {@code jane@example.com}, yet
+     * mail to it is delivered to the same mailbox, the domain being resolved through that mapping.
+     */
+    private static String mappedDomain(String email) {
+        int at = email.lastIndexOf('@');
+        if (at <= 0 || at == email.length() - 1) {
+            return null;
+        }
+        try {
+            String ascii = IDN.toASCII(email.substring(at + 1), IDN.ALLOW_UNASSIGNED);
+            return email.substring(0, at + 1)
+                    + IDN.toUnicode(ascii, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether the local part or the domain has an empty dot-separated part: a leading, trailing or doubled dot. {@code
+     * jane@example.com.} (a trailing dot) is another account than {@code jane@example.com} here, yet mail to it reaches
+     * the same mailbox (the name is fully qualified): one mailbox held two accounts, and looked like the first one in
+     * every list. RFC 5321 allows none of these in an address.
+     */
+    private static boolean emptyDotPart(String email) {
+        int at = email.lastIndexOf('@');
+        return emptyPart(email.substring(0, at)) || emptyPart(email.substring(at + 1));
+    }
+
+    private static boolean emptyPart(String dotted) {
+        return dotted.startsWith(".") || dotted.endsWith(".") || dotted.contains("..");
     }
 
     /**
