@@ -324,6 +324,11 @@ class ScrubberTest {
                 .isEqualTo("/k.txt?AWSAccessKeyId=" + r + "&Expires=1&Signature=" + r);
         assertThat(scrubber.scrubText("/o?X-Goog-Signature=8a3f01&sv=2022-11-02&sig=Zm9vYmFy%3D"))
                 .isEqualTo("/o?X-Goog-Signature=" + r + "&sv=2022-11-02&sig=" + r);
+        // Keys and tokens under the bare names APIs take them by (Google's ?key=, Firebase's ?auth=), in a query only.
+        assertThat(scrubber.scrubText("/v1/geocode?key=k7Qm2xR9pL4vT8wZ&keyword=cafe&AUTH=f1r3b4s3t0k3n;monkey=1"))
+                .isEqualTo("/v1/geocode?key=" + r + "&keyword=cafe&AUTH=" + r + ";monkey=1");
+        String notAQuery = "key=primary auth=ok author=jane";
+        assertThat(scrubber.scrubText(notAQuery)).isSameAs(notAQuery);
     }
 
     @ParameterizedTest

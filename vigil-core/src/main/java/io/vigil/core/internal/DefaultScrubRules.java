@@ -61,13 +61,14 @@ public final class DefaultScrubRules {
      * passwords and PINs under their own name or as the last part of one ({@code otp=}, {@code "pin": …}, {@code
      * user.pin=}, {@code mfa_otp_code=}; not {@code spin=} or {@code pin_length=}); and, in a query or a form only
      * (right after {@code ?}, {@code &} or {@code ;}, or a form's first parameter when another follows), an OAuth
-     * authorization {@code code=} and URL signatures ({@code sig=} of Azure SAS, {@code signature=}, {@code
-     * X-Amz-Signature=}, {@code X-Goog-Signature=}) — never {@code status_code=} or {@code error_code=}. Group 1 is
-     * the name and separator, group 2 the value.
+     * authorization {@code code=}, URL signatures ({@code sig=} of Azure SAS, {@code signature=}, {@code
+     * X-Amz-Signature=}, {@code X-Goog-Signature=}) and the bare {@code key=} and {@code auth=} that APIs take keys
+     * and tokens in ({@code ?key=} of Google's APIs, {@code ?auth=} of Firebase's) — never {@code status_code=},
+     * {@code error_code=} or {@code keyword=}. Group 1 is the name and separator, group 2 the value.
      */
     private static final Pattern CREDENTIAL_PARAMETER = Pattern.compile("(?i)("
             + "(?<![A-Za-z0-9_.-])[\"']?(?:[A-Za-z0-9_.-]{0,40}[._-])?(?:otp|totp|hotp|pin)(?:[_-]?code)?[\"']?\\s*[:=]\\s*"
-            + "|(?<=[?&;])(?:code|sig|signature|x-amz-signature|x-goog-signature)="
+            + "|(?<=[?&;])(?:code|sig|signature|x-amz-signature|x-goog-signature|key|auth)="
             + "|^code=(?=[^&\\s#]+&)"
             + ")(\"[^\"]*\"|'[^']*'|[^\\s&,;}\"'#]+)");
 
@@ -578,7 +579,8 @@ public final class DefaultScrubRules {
 
     /**
      * Whether the text holds what every name {@link #CREDENTIAL_PARAMETER} looks for holds, in any case: {@code otp}
-     * or {@code pin} anywhere, {@code code} at the start or after {@code ?&;}, {@code sig} after {@code ?&;-} (the
+     * or {@code pin} anywhere, {@code code} at the start or after {@code ?&;}, {@code key} and {@code auth} after
+     * {@code ?&;}, {@code sig} after {@code ?&;-} (the
      * {@code -} of {@code X-Amz-Signature}); {@code status_code=200} and {@code signature_algorithm=…} are no
      * candidates. Looked for from the few places {@code String.indexOf} finds (a {@code p}, a separator), not by
      * a look at every character: that pass cost a 60-character log line with {@code =} a fifth more.
@@ -605,11 +607,17 @@ public final class DefaultScrubRules {
         return false;
     }
 
-    /** Whether {@code sig} (or, after anything but {@code -}, {@code code}) follows some {@code separator}. */
+    /**
+     * Whether {@code sig} (or, after anything but {@code -}, {@code code}, {@code key} or {@code auth}) follows some
+     * {@code separator}.
+     */
     private static boolean parameterAfter(String t, char separator) {
         for (int i = t.indexOf(separator); i >= 0; i = t.indexOf(separator, i + 1)) {
             if (startsWithAsciiIgnoreCase(t, i + 1, "sig")
-                    || (separator != '-' && startsWithAsciiIgnoreCase(t, i + 1, "code"))) {
+                    || (separator != '-'
+                            && (startsWithAsciiIgnoreCase(t, i + 1, "code")
+                                    || startsWithAsciiIgnoreCase(t, i + 1, "key")
+                                    || startsWithAsciiIgnoreCase(t, i + 1, "auth")))) {
                 return true;
             }
         }
