@@ -171,6 +171,17 @@ class VigilHttpFilterTest extends HttpServerContractTest {
         awaitRequests("GET", "unmatched", "404", 1);
     }
 
+    /** The span named itself "GET /files/*" with http.route=/files/* while metrics and access line said unmatched. */
+    @Test
+    void aNotFoundFromAMappingPatternAloneNamesNoRouteOnTheSpan() throws Exception {
+        assertThat(get("/files/missing.bin").statusCode()).isEqualTo(404);
+        var span = serverSpan();
+        assertThat(span.getName()).isEqualTo("GET");
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("http.route")))
+                .isNull();
+        assertThat(accessLog().mdc()).containsEntry("endpoint", "unmatched");
+    }
+
     @Test
     void asynchronousRequestsEndWhenTheAsyncContextCompletes() throws Exception {
         assertThat(get("/async/x").body()).isEqualTo("later");
