@@ -95,7 +95,7 @@ public final class MetricsServer implements AutoCloseable {
                 handle(ex, endpoint, path);
             });
             try {
-                server.start();
+                startDaemon(server);
             } catch (RuntimeException e) {
                 executor.close();
                 throw e;
@@ -103,6 +103,42 @@ public final class MetricsServer implements AutoCloseable {
             return new MetricsServer(server, executor);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind metrics server to " + host + ":" + port, e);
+        }
+    }
+
+    /**
+     * Starts {@code server} from a daemon thread, so that its dispatcher thread — which the JDK creates non-daemon, like
+     * the thread that calls {@code start} — is a daemon too. A batch worker serving /metrics while it runs hung after
+     * its {@code main} returned: the dispatcher kept the JVM alive, so the shutdown hook that closes Vigil (and this
+     * server) never ran. The metrics port must not decide when the process ends.
+     */
+    private static void startDaemon(HttpServer server) {
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread starter = Thread.ofPlatform()
+                .daemon()
+                .name("vigil-metrics-server-start")
+                .unstarted(() -> {
+                    try {
+                        server.start();
+                    } catch (RuntimeException e) {
+                        failure[0] = e;
+                    }
+                });
+        starter.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                starter.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // start() does not block: finish waiting, then restore the flag
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
         }
     }
 

@@ -47,6 +47,34 @@ class MetricsServerTest {
         }
     }
 
+    /**
+     * A batch worker's main returned but the JVM never exited: the JDK server's dispatcher thread, non-daemon, kept it
+     * alive, and the shutdown hook closing Vigil never ran.
+     */
+    @Test
+    void theServerDoesNotKeepTheJvmAlive() throws Exception {
+        try (Vigil vigil = Vigil.builder().environment(Map.of()).build()) {
+            java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+            assertThat(Thread.currentThread().isDaemon()).isFalse();
+            MetricsServer server = vigil.startMetricsServer("127.0.0.1", 0);
+            List<Thread> started = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> !before.contains(t))
+                    .filter(t -> t.getName().equals("HTTP-Dispatcher"))
+                    .toList();
+            assertThat(started)
+                    .isNotEmpty()
+                    .allSatisfy(t -> assertThat(t.isDaemon())
+                            .as("%s is a daemon", t.getName())
+                            .isTrue());
+            assertThat(client.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
     @Test
     void otherPathsAndMethodsAreRefused() throws Exception {
         try (Vigil vigil = Vigil.builder().environment(Map.of()).build()) {
