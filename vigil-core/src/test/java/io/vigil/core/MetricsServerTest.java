@@ -75,6 +75,43 @@ class MetricsServerTest {
         }
     }
 
+    /**
+     * Under Spring Boot 3.5's Prometheus client every scrape threw NoSuchMethodError in OpenTelemetry's exporter: the
+     * scraper got an empty reply and stderr a stack trace per scrape. A failing collection is a 500 problem+json, and
+     * the next scrape that works is a 200 again.
+     */
+    @Test
+    void aScrapeThatFailsIsAnswered500AndTheServerServesOn() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (MetricsServer server = MetricsServer.start(
+                accept -> {
+                    if (broken.get()) {
+                        throw new NoSuchMethodError("MetricMetadata.builder()");
+                    }
+                    return new MetricsScrape("text/plain; version=0.0.4", "up 1\n".getBytes(StandardCharsets.UTF_8));
+                },
+                "127.0.0.1",
+                0,
+                "/metrics",
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(60),
+                MetricsServer.MAX_READING,
+                MetricsServer.MAX_EXCHANGES)) {
+            URI uri = URI.create("http://127.0.0.1:" + server.port() + "/metrics");
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> failed =
+                        client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(failed.statusCode()).isEqualTo(500);
+                assertThat(failed.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            }
+            broken.set(false);
+            HttpResponse<String> ok =
+                    client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo("up 1\n");
+        }
+    }
+
     @Test
     void otherPathsAndMethodsAreRefused() throws Exception {
         try (Vigil vigil = Vigil.builder().environment(Map.of()).build()) {
