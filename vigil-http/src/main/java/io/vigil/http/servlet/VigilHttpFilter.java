@@ -29,6 +29,9 @@ import java.util.Objects;
  * context.addFilter(new FilterHolder(new VigilHttpFilter(http)), "/*", EnumSet.of(DispatcherType.REQUEST));
  * }</pre>
  *
+ * <p>Mapped for {@code ASYNC} dispatches as well ({@code EnumSet.of(REQUEST, ASYNC)}), it also runs the handler of an
+ * {@code AsyncContext.dispatch()} in the request's context and answers what that handler throws.
+ *
  * <p>The route template ({@code endpoint} label) is, in order: the request attribute {@link
  * #ROUTE_ATTRIBUTE} set by the application or a framework adapter, Spring MVC's best matching
  * pattern, or the servlet mapping pattern ({@code /api/*}, but not a catch-all {@code /*}); a request no servlet mapped, or any 404
@@ -100,6 +103,13 @@ public final class VigilHttpFilter implements Filter {
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
+        if (req.getDispatcherType() == DispatcherType.ASYNC
+                && req.getAttribute(CONTEXT_ATTRIBUTE) instanceof RequestContext started
+                && req instanceof HttpServletRequest request
+                && res instanceof HttpServletResponse response) {
+            asyncDispatch(request, response, chain, started);
+            return;
+        }
         if (!(req instanceof HttpServletRequest request)
                 || !(res instanceof HttpServletResponse response)
                 || req.getAttribute(CONTEXT_ATTRIBUTE) != null) {
@@ -145,6 +155,27 @@ public final class VigilHttpFilter implements Filter {
             } finally {
                 attached.close();
             }
+        }
+    }
+
+    /**
+     * An {@code AsyncContext.dispatch()} of a request this filter started (with the filter mapped for {@code ASYNC}
+     * too): the handler that runs now — Spring MVC's completion of a {@code Callable} or {@code DeferredResult} — runs
+     * in the request's trace and MDC, and what it throws is answered like a synchronous handler's exception. Without
+     * this, the container logged that exception twice (Tomcat: two ERROR lines with neither trace_id nor request_id)
+     * next to the access line, and answered with its own error page.
+     */
+    private void asyncDispatch(
+            HttpServletRequest request, HttpServletResponse response, FilterChain chain, RequestContext context)
+            throws IOException, ServletException {
+        try (Scope ignored = context.attach()) {
+            chain.doFilter(request, response);
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            context.exception(cause(e));
+            if (response.isCommitted() || unhandled == UnhandledExceptions.RETHROW || e instanceof Error) {
+                throw e;
+            }
+            answerProblem(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR, context);
         }
     }
 
