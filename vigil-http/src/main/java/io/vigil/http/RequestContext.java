@@ -275,13 +275,7 @@ public final class RequestContext {
         String endpoint = route;
         if (endpoint == null) {
             String provisional = provisionalRoute;
-            if (provisional != null && status != 404) {
-                endpoint = provisional;
-            } else {
-                // A guess the 404 disproved is no route for the span either (its name and http.route), as for metrics.
-                provisionalRoute = null;
-                endpoint = HttpMetrics.UNMATCHED;
-            }
+            endpoint = provisional != null && status != 404 ? provisional : HttpMetrics.UNMATCHED;
         }
         endpointForLogs = endpoint;
         telemetry.finish(this, endpoint, status, nanos, exception);

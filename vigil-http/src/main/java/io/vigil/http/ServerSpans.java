@@ -94,10 +94,6 @@ final class ServerSpans {
         String route = r.endpoint();
         if (route != null) {
             span.setAttribute(HTTP_ROUTE, route);
-        } else {
-            // Named by a provisional route (a servlet mapping, Spring's /**) that the 404 dropped: the name without a
-            // route again ("GET"), not "GET /files/*" for a request that metrics and the access line call unmatched.
-            span.updateName(names.extract(r));
         }
         status.extract(new StatusOf(span), r, r, null);
         span.end();

@@ -203,17 +203,6 @@ class VigilHttpFilterTest extends HttpServerContractTest {
         awaitRequests("GET", "unmatched", "404", 1);
     }
 
-    /** The span named itself "GET /files/*" with http.route=/files/* while metrics and access line said unmatched. */
-    @Test
-    void aNotFoundFromAMappingPatternAloneNamesNoRouteOnTheSpan() throws Exception {
-        assertThat(get("/files/missing.bin").statusCode()).isEqualTo(404);
-        var span = serverSpan();
-        assertThat(span.getName()).isEqualTo("GET");
-        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("http.route")))
-                .isNull();
-        assertThat(accessLog().mdc()).containsEntry("endpoint", "unmatched");
-    }
-
     /**
      * The handler of an async dispatch (Spring MVC's Callable, DeferredResult) ran outside the request's context, and
      * what it threw went to the container: on Tomcat two ERROR lines without trace_id or request_id, next to the
