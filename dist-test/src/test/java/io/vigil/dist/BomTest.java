@@ -97,6 +97,37 @@ class BomTest {
         }
     }
 
+    /**
+     * Libraries a framework's dependency management pins at versions Vigil does not run on. Under
+     * spring-boot-starter-parent 3.5.16 a service importing vigil-bom resolved the Prometheus client at 1.3.10 — every
+     * scrape then failed with {@code NoSuchMethodError: MetricMetadata.builder()} in OpenTelemetry's exporter and the
+     * scraper got an empty reply — and kafka-clients at 3.9.2 under vigil-kafka. Managed in the BOM, they win.
+     */
+    @Test
+    void pinsThePrometheusClientAndKafkaOverAFrameworksOwnVersions() throws Exception {
+        Map<String, String> root = Pom.read(ROOT.resolve("pom.xml")).managed();
+        Map<String, String> bom = Pom.read(ROOT.resolve("vigil-bom/pom.xml")).managed();
+        String prometheus = root.get("io.prometheus:prometheus-metrics-exposition-formats-no-protobuf");
+        assertThat(prometheus).as("the root pom's Prometheus client").isNotNull();
+        for (String artifact : List.of(
+                "prometheus-metrics-model",
+                "prometheus-metrics-config",
+                "prometheus-metrics-exposition-textformats",
+                "prometheus-metrics-exposition-formats-no-protobuf",
+                "prometheus-metrics-exporter-common",
+                "prometheus-metrics-exporter-httpserver")) {
+            assertThat(bom.get("io.prometheus:" + artifact))
+                    .as("vigil-bom's io.prometheus:%s", artifact)
+                    .isEqualTo(prometheus);
+        }
+        for (String artifact :
+                List.of("kafka-clients", "kafka_2.13", "kafka-metadata", "kafka-server-common", "kafka-server")) {
+            String key = "org.apache.kafka:" + artifact;
+            assertThat(root).containsKey(key);
+            assertThat(bom.get(key)).as("vigil-bom's %s", key).isEqualTo(root.get(key));
+        }
+    }
+
     /** dist-test packages no jar: installing it failed {@code ./mvnw install}, the last module of the build. */
     @Test
     void distTestIsNeitherInstalledNorDeployed() throws Exception {

@@ -2,7 +2,9 @@ package io.vigil.core;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.vigil.core.internal.FailureLog;
 import io.vigil.core.internal.ProblemJson;
+import io.vigil.core.internal.StderrFallback;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -20,6 +22,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * A tiny standalone HTTP server for services that have none of their own: it serves one {@link
@@ -79,6 +82,25 @@ public final class MetricsServer implements AutoCloseable {
             int maxReading,
             int maxExchanges) {
         Objects.requireNonNull(endpoint, "endpoint");
+        return start(endpoint::scrape, host, port, path, requestRead, exchange, maxReading, maxExchanges);
+    }
+
+    /** A server answering with what {@code scrape} makes of a request's {@code Accept} header (tests). */
+    static MetricsServer start(
+            Function<String, MetricsScrape> scrape,
+            String host,
+            int port,
+            String path,
+            Duration requestRead,
+            Duration exchange,
+            int maxReading,
+            int maxExchanges) {
+        Objects.requireNonNull(scrape, "scrape");
+        FailureLog scrapes = new FailureLog(
+                StderrFallback.logger(MetricsServer.class),
+                "metrics_server",
+                "Collecting metrics for a scrape",
+                "scrapes are answered 500");
         Objects.requireNonNull(path, "path");
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("path must start with '/': " + path);
@@ -92,10 +114,10 @@ public final class MetricsServer implements AutoCloseable {
             server.setExecutor(executor);
             server.createContext("/", ex -> {
                 ExchangeExecutor.requestRead();
-                handle(ex, endpoint, path);
+                handle(ex, scrape, path, scrapes);
             });
             try {
-                server.start();
+                startDaemon(server);
             } catch (RuntimeException e) {
                 executor.close();
                 throw e;
@@ -106,7 +128,45 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
-    private static void handle(HttpExchange exchange, MetricsEndpoint endpoint, String path) throws IOException {
+    /**
+     * Starts {@code server} from a daemon thread, so that its dispatcher thread — which the JDK creates non-daemon, like
+     * the thread that calls {@code start} — is a daemon too. A batch worker serving /metrics while it runs hung after
+     * its {@code main} returned: the dispatcher kept the JVM alive, so the shutdown hook that closes Vigil (and this
+     * server) never ran. The metrics port must not decide when the process ends.
+     */
+    private static void startDaemon(HttpServer server) {
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread starter = Thread.ofPlatform()
+                .daemon()
+                .name("vigil-metrics-server-start")
+                .unstarted(() -> {
+                    try {
+                        server.start();
+                    } catch (RuntimeException e) {
+                        failure[0] = e;
+                    }
+                });
+        starter.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                starter.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // start() does not block: finish waiting, then restore the flag
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
+    private static void handle(
+            HttpExchange exchange, Function<String, MetricsScrape> scraper, String path, FailureLog scrapes)
+            throws IOException {
         try (exchange) {
             if (!exchange.getRequestURI().getPath().equals(path)) {
                 problem(exchange, 404);
@@ -118,7 +178,18 @@ public final class MetricsServer implements AutoCloseable {
                 problem(exchange, 405);
                 return;
             }
-            MetricsScrape scrape = endpoint.scrape(exchange.getRequestHeaders().getFirst("Accept"));
+            MetricsScrape scrape;
+            try {
+                scrape = scraper.apply(exchange.getRequestHeaders().getFirst("Accept"));
+                scrapes.succeeded();
+            } catch (RuntimeException | LinkageError e) {
+                // E.g. NoSuchMethodError from OpenTelemetry's exporter on an older Prometheus client (a framework's
+                // dependency management): escaping, it closed the connection without an answer and printed its stack
+                // trace on stderr for every scrape. Now a 500 the scraper reports, and one WARN line per outage.
+                scrapes.failed(e);
+                problem(exchange, 500);
+                return;
+            }
             exchange.getResponseHeaders().set("Content-Type", scrape.contentType());
             if (method.equals("HEAD")) {
                 exchange.sendResponseHeaders(200, -1);

@@ -86,7 +86,7 @@ public final class Vigil implements AutoCloseable {
             log.info(config.summary());
             return;
         }
-        SdkFactory.Built built = SdkFactory.build(config, inProcess, sdkCustomizer);
+        SdkFactory.Built built = SdkFactory.build(config, inProcess, sdkCustomizer, scrubber);
         this.sdk = built.sdk();
         this.openTelemetry = sdk;
         this.metricsEndpoint = new MetricsEndpoint(built.prometheus(), appInfoLabels(config));

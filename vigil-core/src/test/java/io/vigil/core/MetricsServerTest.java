@@ -47,6 +47,71 @@ class MetricsServerTest {
         }
     }
 
+    /**
+     * A batch worker's main returned but the JVM never exited: the JDK server's dispatcher thread, non-daemon, kept it
+     * alive, and the shutdown hook closing Vigil never ran.
+     */
+    @Test
+    void theServerDoesNotKeepTheJvmAlive() throws Exception {
+        try (Vigil vigil = Vigil.builder().environment(Map.of()).build()) {
+            java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+            assertThat(Thread.currentThread().isDaemon()).isFalse();
+            MetricsServer server = vigil.startMetricsServer("127.0.0.1", 0);
+            List<Thread> started = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> !before.contains(t))
+                    .filter(t -> t.getName().equals("HTTP-Dispatcher"))
+                    .toList();
+            assertThat(started)
+                    .isNotEmpty()
+                    .allSatisfy(t -> assertThat(t.isDaemon())
+                            .as("%s is a daemon", t.getName())
+                            .isTrue());
+            assertThat(client.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    /**
+     * Under Spring Boot 3.5's Prometheus client every scrape threw NoSuchMethodError in OpenTelemetry's exporter: the
+     * scraper got an empty reply and stderr a stack trace per scrape. A failing collection is a 500 problem+json, and
+     * the next scrape that works is a 200 again.
+     */
+    @Test
+    void aScrapeThatFailsIsAnswered500AndTheServerServesOn() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (MetricsServer server = MetricsServer.start(
+                accept -> {
+                    if (broken.get()) {
+                        throw new NoSuchMethodError("MetricMetadata.builder()");
+                    }
+                    return new MetricsScrape("text/plain; version=0.0.4", "up 1\n".getBytes(StandardCharsets.UTF_8));
+                },
+                "127.0.0.1",
+                0,
+                "/metrics",
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(60),
+                MetricsServer.MAX_READING,
+                MetricsServer.MAX_EXCHANGES)) {
+            URI uri = URI.create("http://127.0.0.1:" + server.port() + "/metrics");
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> failed =
+                        client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(failed.statusCode()).isEqualTo(500);
+                assertThat(failed.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            }
+            broken.set(false);
+            HttpResponse<String> ok =
+                    client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo("up 1\n");
+        }
+    }
+
     @Test
     void otherPathsAndMethodsAreRefused() throws Exception {
         try (Vigil vigil = Vigil.builder().environment(Map.of()).build()) {

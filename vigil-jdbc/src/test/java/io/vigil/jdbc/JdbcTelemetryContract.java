@@ -228,6 +228,26 @@ abstract class JdbcTelemetryContract {
                 .isZero();
     }
 
+    /**
+     * Spring Boot builds its Hikari pool with setters and no name, and the pool starts at its first connection, when
+     * Hikari names it HikariPool-N: the gauges were labelled {@code pool="null"}, read at wrap time.
+     */
+    @Test
+    void aPoolNamedOnlyWhenItStartsIsLabelledWithThatName() throws SQLException {
+        HikariDataSource lazy = new HikariDataSource();
+        lazy.setJdbcUrl(freshUrlOnce());
+        configure(lazy);
+        pools.add(lazy);
+        DataSource db = VigilJdbc.create(telemetry.runtime()).wrap(lazy);
+        try (Connection c = db.getConnection()) {
+            String name = lazy.getPoolName();
+            assertThat(name).startsWith("HikariPool-");
+            assertThat(telemetry.metrics().value("db_connections_active", Map.of("pool", name)))
+                    .isEqualTo(1);
+            assertThat(telemetry.metrics().text()).doesNotContain("pool=\"null\"");
+        }
+    }
+
     @Test
     void aScrapeDoesNotWaitForAnExhaustedPool() throws Exception {
         HikariDataSource pool = pool("exhausted", 2);

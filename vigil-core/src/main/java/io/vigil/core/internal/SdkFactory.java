@@ -1,5 +1,6 @@
 package io.vigil.core.internal;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
@@ -27,6 +28,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.core.OtlpSignal;
+import io.vigil.core.Scrubber;
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import java.io.Closeable;
@@ -144,17 +146,43 @@ public final class SdkFactory {
     public static Built build(
             VigilConfig config,
             InProcess inProcess,
-            java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
+            java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer,
+            Scrubber scrubber) {
         try {
-            return build(config, properties(config), inProcess, customizer);
+            return build(config, properties(config), inProcess, customizer, scrubber);
         } catch (ConfigurationException e) {
             StderrFallback.logger(Vigil.class)
                     .warn(
                             "Telemetry configuration: {}; the OTEL_* variables are ignored, Vigil's own settings apply",
                             e.getMessage());
             Map<String, String> own = ownProperties(config);
-            return build(config, own, inProcess, customizer.andThen(builder -> onlyThese(builder, own)));
+            return build(config, own, inProcess, customizer.andThen(builder -> onlyThese(builder, own)), scrubber);
         }
+    }
+
+    private static final AttributeKey<List<String>> COMMAND_ARGS = AttributeKey.stringArrayKey("process.command_args");
+    private static final AttributeKey<String> COMMAND_LINE = AttributeKey.stringKey("process.command_line");
+
+    /**
+     * The process resource's command line through the privacy rules. OpenTelemetry's process detector puts the whole
+     * command line into the resource — on every exported span, metric point and log record, and on /metrics as a
+     * {@code target_info} label — and services pass secrets there: {@code --spring.datasource.password=…},
+     * {@code -Djavax.net.ssl.keyStorePassword=…}.
+     */
+    static Resource scrubCommandLine(Resource resource, Scrubber scrubber) {
+        List<String> args = resource.getAttribute(COMMAND_ARGS);
+        String line = resource.getAttribute(COMMAND_LINE);
+        if (args == null && line == null) {
+            return resource;
+        }
+        var attributes = resource.getAttributes().toBuilder();
+        if (args != null) {
+            attributes.put(COMMAND_ARGS, args.stream().map(scrubber::scrubText).toList());
+        }
+        if (line != null) {
+            attributes.put(COMMAND_LINE, scrubber.scrubText(line));
+        }
+        return Resource.create(attributes.build(), resource.getSchemaUrl());
     }
 
     /**
@@ -171,7 +199,8 @@ public final class SdkFactory {
             VigilConfig config,
             Map<String, String> properties,
             InProcess inProcess,
-            java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer) {
+            java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer,
+            Scrubber scrubber) {
         List<ExportHealth> health = new ArrayList<>();
         ExportHealth spans = new ExportHealth("span", destination(config, OtlpSignal.TRACES));
         ExportHealth metrics = new ExportHealth("metric", destination(config, OtlpSignal.METRICS));
@@ -205,8 +234,8 @@ public final class SdkFactory {
                 .disableShutdownHook()
                 .addPropertiesCustomizer(ignored -> properties)
                 // Standard OTEL_RESOURCE_ATTRIBUTES and the detectors win over Vigil's own values.
-                .addResourceCustomizer(
-                        (resource, cfg) -> Resource.create(resourceAttributes).merge(resource))
+                .addResourceCustomizer((resource, cfg) ->
+                        scrubCommandLine(Resource.create(resourceAttributes).merge(resource), scrubber))
                 .addSpanExporterCustomizer((exporter, cfg) -> {
                     if (!(exporter instanceof OtlpGrpcSpanExporter || exporter instanceof OtlpHttpSpanExporter)) {
                         return exporter;

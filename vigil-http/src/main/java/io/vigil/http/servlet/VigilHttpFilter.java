@@ -6,6 +6,7 @@ import io.vigil.http.RequestContext;
 import io.vigil.http.internal.Problems;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -13,6 +14,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
 import java.io.IOException;
@@ -27,6 +29,9 @@ import java.util.Objects;
  * context.addFilter(new FilterHolder(new VigilHttpFilter(http)), "/*", EnumSet.of(DispatcherType.REQUEST));
  * }</pre>
  *
+ * <p>Mapped for {@code ASYNC} dispatches as well ({@code EnumSet.of(REQUEST, ASYNC)}), it also runs the handler of an
+ * {@code AsyncContext.dispatch()} in the request's context and answers what that handler throws.
+ *
  * <p>The route template ({@code endpoint} label) is, in order: the request attribute {@link
  * #ROUTE_ATTRIBUTE} set by the application or a framework adapter, Spring MVC's best matching
  * pattern, or the servlet mapping pattern ({@code /api/*}, but not a catch-all {@code /*}); a request no servlet mapped, or any 404
@@ -40,6 +45,10 @@ public final class VigilHttpFilter implements Filter {
     public static final String CONTEXT_ATTRIBUTE = RequestContext.class.getName();
 
     private static final String SPRING_PATTERN = "org.springframework.web.servlet.HandlerMapping.bestMatchingPattern";
+    /** Spring MVC on the class path: its route is observed as it is matched (see {@link RouteObservingRequest}). */
+    private static final boolean SPRING_MVC = present("org.springframework.web.servlet.HandlerMapping");
+    /** The maximum depth of {@code ServletException} causes unwrapped for the recorded exception. */
+    private static final int MAX_WRAPPERS = 8;
 
     /** What the filter does with an exception that escapes the application. */
     public enum UnhandledExceptions {
@@ -57,6 +66,7 @@ public final class VigilHttpFilter implements Filter {
 
     private final HttpServerTelemetry telemetry;
     private final UnhandledExceptions unhandled;
+    private final boolean observeSpringRoutes;
 
     /** A filter answering unhandled exceptions with a problem+json 500. */
     public VigilHttpFilter(HttpServerTelemetry telemetry) {
@@ -68,8 +78,14 @@ public final class VigilHttpFilter implements Filter {
      * unhandled} says.
      */
     public VigilHttpFilter(HttpServerTelemetry telemetry, UnhandledExceptions unhandled) {
+        this(telemetry, unhandled, SPRING_MVC);
+    }
+
+    /** With the Spring MVC route observation on or off whatever the class path (tests). */
+    VigilHttpFilter(HttpServerTelemetry telemetry, UnhandledExceptions unhandled, boolean observeSpringRoutes) {
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.unhandled = Objects.requireNonNull(unhandled, "unhandled");
+        this.observeSpringRoutes = observeSpringRoutes;
     }
 
     /**
@@ -87,6 +103,13 @@ public final class VigilHttpFilter implements Filter {
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
+        if (req.getDispatcherType() == DispatcherType.ASYNC
+                && req.getAttribute(CONTEXT_ATTRIBUTE) instanceof RequestContext started
+                && req instanceof HttpServletRequest request
+                && res instanceof HttpServletResponse response) {
+            asyncDispatch(request, response, chain, started);
+            return;
+        }
         if (!(req instanceof HttpServletRequest request)
                 || !(res instanceof HttpServletResponse response)
                 || req.getAttribute(CONTEXT_ATTRIBUTE) != null) {
@@ -101,8 +124,9 @@ public final class VigilHttpFilter implements Filter {
         // Attached until the request has ended, so that a synchronous request's access-log event is written in the
         // MDC it already has instead of a second swap in and out.
         Scope attached = context.attach();
+        HttpServletRequest served = observeSpringRoutes ? new RouteObservingRequest(request, context) : request;
         try {
-            chain.doFilter(request, response);
+            chain.doFilter(served, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
             int clientError = Problems.clientErrorStatus(e);
             if (clientError != 0 && !response.isCommitted()) {
@@ -110,7 +134,7 @@ public final class VigilHttpFilter implements Filter {
                 answerProblem(response, clientError, context);
                 return;
             }
-            context.exception(e);
+            context.exception(cause(e));
             if (response.isCommitted()) {
                 throw e; // too late to answer; the container aborts the response
             }
@@ -131,6 +155,27 @@ public final class VigilHttpFilter implements Filter {
             } finally {
                 attached.close();
             }
+        }
+    }
+
+    /**
+     * An {@code AsyncContext.dispatch()} of a request this filter started (with the filter mapped for {@code ASYNC}
+     * too): the handler that runs now — Spring MVC's completion of a {@code Callable} or {@code DeferredResult} — runs
+     * in the request's trace and MDC, and what it throws is answered like a synchronous handler's exception. Without
+     * this, the container logged that exception twice (Tomcat: two ERROR lines with neither trace_id nor request_id)
+     * next to the access line, and answered with its own error page.
+     */
+    private void asyncDispatch(
+            HttpServletRequest request, HttpServletResponse response, FilterChain chain, RequestContext context)
+            throws IOException, ServletException {
+        try (Scope ignored = context.attach()) {
+            chain.doFilter(request, response);
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            context.exception(cause(e));
+            if (response.isCommitted() || unhandled == UnhandledExceptions.RETHROW || e instanceof Error) {
+                throw e;
+            }
+            answerProblem(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR, context);
         }
     }
 
@@ -174,12 +219,81 @@ public final class VigilHttpFilter implements Filter {
     }
 
     private static void routeFromAttributes(HttpServletRequest request, RequestContext context) {
-        Object route = request.getAttribute(ROUTE_ATTRIBUTE);
-        if (route == null) {
-            route = request.getAttribute(SPRING_PATTERN);
-        }
-        if (route instanceof String template) {
+        if (request.getAttribute(ROUTE_ATTRIBUTE) instanceof String template) {
             context.route(template);
+        } else if (request.getAttribute(SPRING_PATTERN) instanceof String pattern) {
+            springRoute(request, context, pattern);
+        }
+    }
+
+    /**
+     * Spring MVC's best matching pattern as the route. It is relative to the DispatcherServlet, so the context path
+     * and a path-prefix servlet mapping ({@code /api/*}) are put in front, as for servlet mapping patterns. Its
+     * catch-all {@code /**} — the static-resource handler every Spring Boot application has, which also answers the
+     * 404 of every path nothing else matched — names no route, like the catch-all servlet mapping {@code /*}: it is
+     * provisional, so such a 404 is {@code unmatched} instead of one {@code /**} series.
+     */
+    private static void springRoute(HttpServletRequest request, RequestContext context, String pattern) {
+        HttpServletMapping mapping = request.getHttpServletMapping();
+        String prefix = request.getContextPath();
+        if (mapping != null && mapping.getMappingMatch() == MappingMatch.PATH && request.getServletPath() != null) {
+            prefix += request.getServletPath();
+        }
+        String template = prefix.isEmpty() ? pattern : prefix + (pattern.startsWith("/") ? pattern : "/" + pattern);
+        if (pattern.equals("/**")) {
+            context.provisionalRoute(template);
+        } else {
+            context.route(template);
+        }
+    }
+
+    /**
+     * The exception the application threw, without the {@code ServletException}s that frameworks wrap it in (Spring
+     * MVC's "Request processing failed"): its type is the {@code exception_type} label and the span's exception.
+     */
+    private static Throwable cause(Throwable error) {
+        Throwable t = error;
+        for (int depth = 0; depth < MAX_WRAPPERS && t instanceof ServletException && t.getCause() != null; depth++) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, VigilHttpFilter.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
+     * The request as Spring MVC sees it: the route is taken when Spring stores its best matching pattern, before the
+     * handler runs, so the handler's log lines carry {@code endpoint} and the span is named by then (read only when
+     * the request ended, they had no {@code endpoint}). Used only where Spring MVC is on the class path.
+     */
+    private static final class RouteObservingRequest extends HttpServletRequestWrapper {
+        private final RequestContext context;
+
+        RouteObservingRequest(HttpServletRequest request, RequestContext context) {
+            super(request);
+            this.context = context;
+        }
+
+        @Override
+        public void setAttribute(String name, Object value) {
+            super.setAttribute(name, value);
+            if (SPRING_PATTERN.equals(name)
+                    && value instanceof String pattern
+                    && getDispatcherType() == DispatcherType.REQUEST
+                    && getAttribute(ROUTE_ATTRIBUTE) == null) {
+                try {
+                    springRoute(this, context, pattern);
+                } catch (RuntimeException e) {
+                    // Telemetry must not fail the request; the route is read again when it ends.
+                }
+            }
         }
     }
 
@@ -193,7 +307,7 @@ public final class VigilHttpFilter implements Filter {
 
         @Override
         public void onError(AsyncEvent event) {
-            context.exception(event.getThrowable());
+            context.exception(cause(event.getThrowable()));
         }
 
         @Override

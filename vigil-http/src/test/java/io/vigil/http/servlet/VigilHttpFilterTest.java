@@ -41,12 +41,18 @@ class VigilHttpFilterTest extends HttpServerContractTest {
         connector.setPort(0);
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
-        context.addFilter(new FilterHolder(new VigilHttpFilter(http)), "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(
+                new FilterHolder(new VigilHttpFilter(http)),
+                "/*",
+                EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         context.addServlet(new ServletHolder(new RoutingServlet()), "/*");
         context.addServlet(new ServletHolder(new FilesServlet()), "/files/*");
         ServletHolder async = new ServletHolder(new AsyncServlet(asyncPool));
         async.setAsyncSupported(true);
         context.addServlet(async, "/async/*");
+        ServletHolder dispatching = new ServletHolder(new DispatchingServlet(asyncPool));
+        dispatching.setAsyncSupported(true);
+        context.addServlet(dispatching, "/dispatch/*");
         server.setHandler(context);
         ProblemJsonErrorHandler.install(server);
         server.start();
@@ -127,6 +133,32 @@ class VigilHttpFilterTest extends HttpServerContractTest {
         }
     }
 
+    /**
+     * What Spring MVC does with a {@code Callable}: starts async, computes on another thread, then dispatches back, and
+     * the async dispatch writes the answer — or throws.
+     */
+    static final class DispatchingServlet extends HttpServlet {
+        private final ExecutorService pool;
+
+        DispatchingServlet(ExecutorService pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
+            if (req.getDispatcherType() == DispatcherType.ASYNC) {
+                TestApp.LOG.info("async dispatch");
+                if (req.getPathInfo().equals("/boom")) {
+                    throw TestApp.boom();
+                }
+                write(res, 200, "dispatched");
+                return;
+            }
+            AsyncContext async = req.startAsync();
+            pool.execute(async::dispatch);
+        }
+    }
+
     private static void write(HttpServletResponse res, int status, String body) throws IOException {
         res.setStatus(status);
         res.setContentType("text/plain;charset=utf-8");
@@ -169,6 +201,41 @@ class VigilHttpFilterTest extends HttpServerContractTest {
     void notFoundFromAMappingPatternAloneIsUnmatched() throws Exception {
         assertThat(get("/files/missing.bin").statusCode()).isEqualTo(404);
         awaitRequests("GET", "unmatched", "404", 1);
+    }
+
+    /**
+     * The handler of an async dispatch (Spring MVC's Callable, DeferredResult) ran outside the request's context, and
+     * what it threw went to the container: on Tomcat two ERROR lines without trace_id or request_id, next to the
+     * access line, and the container's error page.
+     */
+    @Test
+    void anAsyncDispatchRunsInTheRequestsContextAndItsExceptionIsAnsweredOnce() throws Exception {
+        assertThat(get("/dispatch/ok").body()).isEqualTo("dispatched");
+        var line = telemetry.logs().stream()
+                .filter(e -> e.message().equals("async dispatch"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(line.mdc()).containsKey("request_id").containsEntry("endpoint", "/dispatch/*");
+        assertThat(line.traceId()).isNotNull();
+
+        var response = get("/dispatch/boom");
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+        assertThat(response.body())
+                .contains(response.headers().firstValue("X-Request-ID").orElseThrow());
+        awaitRequests("GET", "/dispatch/*", "500", 1);
+        assertThat(telemetry
+                        .metrics()
+                        .value(
+                                "http_exceptions_total",
+                                Map.of("exception_type", "IllegalStateException", "endpoint", "/dispatch/*")))
+                .isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(
+                                telemetry.logs().stream().filter(e -> e.level().equals("ERROR")))
+                        .singleElement()
+                        .satisfies(e -> assertThat(e.logger()).isEqualTo(HttpServerTelemetry.ACCESS_LOGGER)));
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class HikariPoolGauges {
      * when null). Before the pool has started and after it has closed they report nothing.
      */
     public static List<ObservableLongGauge> register(Meter meter, HikariDataSource pool, String poolName) {
-        Attributes attributes = Attributes.of(POOL, poolName != null ? poolName : String.valueOf(pool.getPoolName()));
+        PoolLabel attributes = new PoolLabel(pool, poolName);
         AtomicBoolean failing = new AtomicBoolean();
         return List.of(
                 gauge(
@@ -86,7 +86,7 @@ public final class HikariPoolGauges {
             String name,
             String description,
             HikariDataSource pool,
-            Attributes attributes,
+            PoolLabel label,
             AtomicBoolean failing,
             ToLongFunction<HikariPoolMXBean> read) {
         return meter.gaugeBuilder(name)
@@ -96,7 +96,7 @@ public final class HikariPoolGauges {
                     try {
                         HikariPoolMXBean bean = pool.isClosed() ? null : pool.getHikariPoolMXBean();
                         if (bean != null) {
-                            m.record(read.applyAsLong(bean), attributes);
+                            m.record(read.applyAsLong(bean), label.attributes());
                         }
                         failing.set(false);
                     } catch (RuntimeException e) {
@@ -106,5 +106,33 @@ public final class HikariPoolGauges {
                         }
                     }
                 });
+    }
+
+    /**
+     * The {@code pool} label, read when the pool is first seen running. A pool built without a name and started
+     * lazily — Spring Boot's {@code DataSource}, {@code new HikariDataSource()} with setters — has none until its first
+     * connection (Hikari then names it {@code HikariPool-N}): read at wrap time, every gauge was {@code pool="null"}.
+     */
+    private static final class PoolLabel {
+        private final HikariDataSource pool;
+        private volatile Attributes attributes;
+
+        PoolLabel(HikariDataSource pool, String configured) {
+            this.pool = pool;
+            this.attributes = configured != null ? Attributes.of(POOL, configured) : null;
+        }
+
+        /** Called once the pool runs (its MXBean exists), so Hikari has named it by then. */
+        Attributes attributes() {
+            Attributes a = attributes;
+            if (a == null) {
+                String name = pool.getPoolName();
+                a = Attributes.of(POOL, name != null ? name : "default");
+                if (name != null) {
+                    attributes = a;
+                }
+            }
+            return a;
+        }
     }
 }
