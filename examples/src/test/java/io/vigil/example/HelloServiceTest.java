@@ -71,6 +71,39 @@ class HelloServiceTest {
     }
 
     @Test
+    void theStartSummaryNamesNoLokiPushOrProfilerItNeverInstalled() {
+        // HelloService installs neither vigil-logback nor vigil-profiling: with LOKI_ENABLED and PROFILING_ENABLED set,
+        // its summary said "loki http://localhost:3100 >= INFO" and "profiling[...]" all the same.
+        // The summary goes to the process's SLF4J binding (Logback here), on Vigil's own logger.
+        ch.qos.logback.classic.Logger vigilLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Vigil.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
+                new ch.qos.logback.core.read.ListAppender<>();
+        events.setContext(vigilLog.getLoggerContext());
+        events.start();
+        vigilLog.addAppender(events);
+        try (Vigil vigil = Vigil.builder()
+                .environment(
+                        Map.of("SERVICE_NAME", "hello-summary", "LOKI_ENABLED", "true", "PROFILING_ENABLED", "true"))
+                .runtimeMetrics(false)
+                .build()) {
+            assertThat(vigil.config().lokiEnabled()).isTrue();
+        } finally {
+            vigilLog.detachAppender(events);
+        }
+        String summary = events.list.stream()
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("Vigil telemetry: service=hello-summary "))
+                .findFirst()
+                .orElseThrow();
+        assertThat(summary)
+                .contains("logs[json INFO]")
+                .doesNotContainIgnoringCase("loki")
+                .doesNotContainIgnoringCase("profiling")
+                .doesNotContain("4040");
+    }
+
+    @Test
     void aMetricsEndpointOnItsOwnPathIsNoReasonToDie() throws Exception {
         // METRICS_ENDPOINT=/hello ended main with IllegalArgumentException: cannot add context to list
         try (Vigil vigil = Vigil.builder()

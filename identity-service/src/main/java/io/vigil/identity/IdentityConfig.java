@@ -41,6 +41,9 @@ import java.util.regex.Pattern;
  * @param maxRequestBytes {@code MAX_REQUEST_SIZE}: larger request bodies get 413
  * @param databaseConnectionTimeout {@code DATABASE_CONNECTION_TIMEOUT}, default 5s: how long a
  *     request waits for a database connection before it is answered 503
+ * @param readinessTimeout {@code READINESS_TIMEOUT}, default 1s: how long {@code /health/ready} waits for
+ *     the database before it answers 503 (a probe's own timeout is 1 s by default; the pool's connection
+ *     timeout is longer)
  * @param shutdownTimeout {@code SHUTDOWN_TIMEOUT}, default 20s: how long a graceful stop waits for
  *     in-flight requests before it closes the pool
  * @param refreshReuseGrace {@code REFRESH_REUSE_GRACE}, default 10s: how long after a rotation the
@@ -93,6 +96,7 @@ public record IdentityConfig(
         Duration refreshTokenTtl,
         long maxRequestBytes,
         Duration databaseConnectionTimeout,
+        Duration readinessTimeout,
         Duration shutdownTimeout,
         Duration refreshReuseGrace,
         int managementPort,
@@ -128,6 +132,7 @@ public record IdentityConfig(
         Objects.requireNonNull(accessTokenTtl, "accessTokenTtl");
         Objects.requireNonNull(refreshTokenTtl, "refreshTokenTtl");
         Objects.requireNonNull(databaseConnectionTimeout, "databaseConnectionTimeout");
+        Objects.requireNonNull(readinessTimeout, "readinessTimeout");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(refreshReuseGrace, "refreshReuseGrace");
         // Checked here, so a URL no driver takes is a configuration error naming the variable, not the pool's
@@ -147,6 +152,9 @@ public record IdentityConfig(
         check(
                 databaseConnectionTimeout.toMillis() >= 250,
                 "DATABASE_CONNECTION_TIMEOUT must be at least 250ms: " + databaseConnectionTimeout);
+        check(
+                readinessTimeout.toMillis() >= 100 && readinessTimeout.compareTo(Duration.ofMinutes(1)) <= 0,
+                "READINESS_TIMEOUT must be 100ms–1m: " + readinessTimeout);
         check(!shutdownTimeout.isNegative(), "SHUTDOWN_TIMEOUT must not be negative");
         check(!refreshReuseGrace.isNegative(), "REFRESH_REUSE_GRACE must not be negative");
         // A grace as long as a token's life would make rotation pointless.
@@ -300,7 +308,8 @@ public record IdentityConfig(
                 + (signingKeyJwk.isPresent() ? "configured" : "development (stored in database)")
                 + " access_token_ttl=" + accessTokenTtl.toSeconds() + "s refresh_token_ttl="
                 + refreshTokenTtl.toSeconds() + "s refresh_reuse_grace=" + refreshReuseGrace.toMillis()
-                + "ms shutdown_timeout=" + shutdownTimeout.toMillis() + "ms admin="
+                + "ms readiness_timeout=" + readinessTimeout.toMillis() + "ms shutdown_timeout="
+                + shutdownTimeout.toMillis() + "ms admin="
                 + (adminEmail.isPresent() ? "configured" : "none")
                 + " management_port=" + (metricsOnServicePort() ? "service port" : Integer.toString(managementPort))
                 + " metrics_token_status=" + (metricsToken.isPresent() ? "configured" : "none")
@@ -364,6 +373,7 @@ public record IdentityConfig(
         private Duration refreshTokenTtl = Duration.ofDays(14);
         private long maxRequestBytes = 64 * 1024;
         private Duration databaseConnectionTimeout = Duration.ofSeconds(5);
+        private Duration readinessTimeout = Duration.ofSeconds(1);
         private Duration shutdownTimeout = Duration.ofSeconds(20);
         private Duration refreshReuseGrace = Duration.ofSeconds(10);
         private int managementPort = 9464;
@@ -470,6 +480,11 @@ public record IdentityConfig(
             return this;
         }
 
+        public Builder readinessTimeout(Duration v) {
+            readinessTimeout = v;
+            return this;
+        }
+
         public Builder shutdownTimeout(Duration v) {
             shutdownTimeout = v;
             return this;
@@ -573,6 +588,7 @@ public record IdentityConfig(
             e.get("MAX_REQUEST_SIZE").ifPresent(v -> maxRequestBytes(e.integer("MAX_REQUEST_SIZE", v)));
             e.get("DATABASE_CONNECTION_TIMEOUT")
                     .ifPresent(v -> databaseConnectionTimeout(e.duration("DATABASE_CONNECTION_TIMEOUT", v)));
+            e.get("READINESS_TIMEOUT").ifPresent(v -> readinessTimeout(e.duration("READINESS_TIMEOUT", v)));
             e.get("SHUTDOWN_TIMEOUT").ifPresent(v -> shutdownTimeout(e.duration("SHUTDOWN_TIMEOUT", v)));
             e.get("REFRESH_REUSE_GRACE").ifPresent(v -> refreshReuseGrace(e.duration("REFRESH_REUSE_GRACE", v)));
             e.get("MANAGEMENT_PORT").ifPresent(v -> managementPort(e.integer("MANAGEMENT_PORT", v)));
@@ -616,6 +632,7 @@ public record IdentityConfig(
                     refreshTokenTtl,
                     maxRequestBytes,
                     databaseConnectionTimeout,
+                    readinessTimeout,
                     shutdownTimeout,
                     refreshReuseGrace,
                     managementPort,

@@ -80,6 +80,29 @@ class DatabaseOutageTest {
     }
 
     @Test
+    void readinessAnswers503WithinItsOwnBoundNotThePoolsConnectionTimeout() {
+        // The pool waits up to 5 s for a connection (the default), a readiness probe gives up after 1 s: the
+        // check is bounded by READINESS_TIMEOUT instead, here 500 ms.
+        TestService s =
+                start(c -> c.databaseConnectionTimeout(Duration.ofSeconds(5)).readinessTimeout(Duration.ofMillis(500)));
+        assertThat(s.management.get("/health/ready", null).status()).isEqualTo(200);
+
+        database.close();
+
+        for (int i = 0; i < 3; i++) {
+            long start = System.nanoTime();
+            Api.Response ready = s.management.get("/health/ready", null);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertProblem(ready, 503, "not-ready");
+            assertThat(ready.json().get("checks").get("database").asString()).isEqualTo("down");
+            assertThat(ready.json().get("detail").asString()).contains("database");
+            assertThat(ready.header("Retry-After")).isNotNull();
+            // Well under the pool's 5 s (generous for a loaded 2-core machine; 500 ms expected).
+            assertThat(took).isLessThan(Duration.ofMillis(2500));
+        }
+    }
+
+    @Test
     void metricsAnswerAtOnceWithTheLastKnownGaugeValuesAndTheirAge() {
         // The default connection timeout (5 s): a scrape that waited for the pool would take 10 s.
         TestService s = start(c -> c);

@@ -431,6 +431,29 @@ class BrowserTest {
     }
 
     @Test
+    void aLogLineShowsWhichInstanceWroteIt() throws IOException {
+        postJson(
+                console,
+                "/v1/logs",
+                "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
+                        + "{\"stringValue\":\"replicated\"}},{\"key\":\"service.instance.id\",\"value\":"
+                        + "{\"stringValue\":\"replica-b-7f3c\"}}]},\"scopeLogs\":[{\"logRecords\":[{\"timeUnixNano\":\""
+                        + System.currentTimeMillis() * 1_000_000L
+                        + "\",\"severityNumber\":9,\"body\":{\"stringValue\":\"written by replica b\"}}]}]}]}");
+        driver.get(console.httpEndpoint() + "/#/logs?service=replicated&tail=off");
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#log-list tr.log-row"), 1));
+        assertThat(driver.findElement(By.cssSelector("#log-list tr.log-row .log-instance"))
+                        .getText())
+                .isEqualTo("replica-b-7f3c");
+        // A sender that does not name its instance: nothing shown, not "undefined".
+        driver.get(console.httpEndpoint() + "/#/logs?service=identity-service&tail=off");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#log-list tr.log-row")));
+        assertThat(driver.findElements(By.cssSelector("#log-list tr.log-row .log-instance")))
+                .isEmpty();
+        screenshot("06b-log-instance");
+    }
+
+    @Test
     void traceListTimeRangeSortLoadMoreAndScatterPlot() throws IOException {
         driver.get(console.httpEndpoint() + "/#/traces?service=frontend&limit=3");
         waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#trace-list tr.trace-row"), 3));

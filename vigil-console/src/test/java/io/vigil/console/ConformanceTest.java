@@ -128,12 +128,11 @@ class ConformanceTest {
         assertThat(p0.get("labels").get("route").asText()).isEqualTo("/a");
         assertThat(p0.get("startTimeUnixNano").asLong()).isEqualTo(1_699_999_990_000_000_000L);
         assertThat(p0.get("timeUnixNano").asLong()).isEqualTo(1_700_000_000_000_000_000L);
-        // One rate, from the second point: 50 more in 10 s.
+        // A rate from the first point, against zero at its start time (100 in 10 s), then 50 more in 10 s.
         JsonNode rate =
                 api.get("/api/metrics/fx.sum.cumulative.monotonic/series").get("series");
         assertThat(rate.get(0).get("stat").asText()).isEqualTo("rate");
-        assertThat(rate.get(0).get("points")).hasSize(1);
-        assertThat(rate.get(0).get("points").get(0).get(1).asDouble()).isEqualTo(5.0);
+        assertThat(field(rate.get(0).get("points"), "/1")).containsExactly(10.0, 5.0);
 
         JsonNode delta = points("fx.sum.delta.monotonic", svc);
         assertThat(delta.get("type").asText()).isEqualTo("counter");
@@ -497,9 +496,14 @@ class ConformanceTest {
         double seconds = (requests.get(1).get("timeUnixNano").asLong()
                         - requests.get(0).get("timeUnixNano").asLong())
                 / 1e9;
-        JsonNode rate = api.get("/api/metrics/sdk.requests/series?service=" + enc(service))
-                .at("/series/0/points/0/1");
-        assertThat(rate.asDouble()).isCloseTo(7 / seconds, within(1e-6 * 7 / seconds));
+        // The first point is a rate against zero at its start time, the second one against the first: 7 more.
+        JsonNode rates = api.get("/api/metrics/sdk.requests/series?service=" + enc(service))
+                .at("/series/0/points");
+        double first = (requests.get(0).get("timeUnixNano").asLong()
+                        - requests.get(0).get("startTimeUnixNano").asLong())
+                / 1e9;
+        assertThat(rates.at("/0/1").asDouble()).isCloseTo(5 / first, within(1e-6 * 5 / first));
+        assertThat(rates.at("/1/1").asDouble()).isCloseTo(7 / seconds, within(1e-6 * 7 / seconds));
 
         JsonNode deltaRequests = points("sdk.delta.requests", service);
         assertThat(deltaRequests.get("type").asText()).isEqualTo("counter");

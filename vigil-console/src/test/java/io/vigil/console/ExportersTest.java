@@ -257,8 +257,8 @@ class ExportersTest {
         assertThat(series.get(0).get("stat").asText()).isEqualTo("rate");
         assertThat(series.get(0).get("labels").get("status").asText()).isEqualTo("success");
         JsonNode points = series.get(0).get("points");
-        // The first export (10 since the start) is no rate: a cumulative series is a rate from its second point.
-        // Then the increase of 20 over the export interval; the provider's closing export adds an unchanged point.
+        // The first export is a rate against zero at the series' start time; then the increase of 20 over the export
+        // interval; the provider's closing export adds an unchanged point.
         assertThat(points.size()).isGreaterThanOrEqualTo(1);
         assertThat(points.get(0).get(1).asDouble()).isPositive();
 

@@ -192,6 +192,8 @@ public final class MetricsServer implements AutoCloseable {
             }
             exchange.getResponseHeaders().set("Content-Type", scrape.contentType());
             if (method.equals("HEAD")) {
+                // A GET's headers: the JDK server sets no length for HEAD itself (0 would be a wrong one).
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(scrape.body().length));
                 exchange.sendResponseHeaders(200, -1);
                 return;
             }

@@ -429,12 +429,12 @@ public final class VigilConfig {
         // STRUCTURED_LOGGING_ENABLED=false means text lines whatever LOG_FORMAT says (VigilLogging): the line said
         // json.
         String format = structuredLoggingEnabled ? logFormat.name().toLowerCase(Locale.ROOT) : "text";
-        String logs = "logs[" + format + " " + logLevel
-                + (lokiEnabled ? ", loki " + lokiUrl + " >= " + minLogLevelForLoki : "")
-                + "]";
-        String profiles = profilingEnabled ? "profiling[" + pyroscopeServerAddress + "]" : "profiling[off]";
+        // Only what vigil-core itself sets up. Loki shipping and profiling are installed by vigil-logback and
+        // vigil-profiling, which report them when they do: named here from LOKI_ENABLED / PROFILING_ENABLED alone, a
+        // service without those modules (examples' HelloService) claimed a Loki push and a profiler it never had.
+        String logs = "logs[" + format + " " + logLevel + "]";
         return "Vigil telemetry: service=" + serviceName + " version=" + serviceVersion + " environment=" + environment
-                + " " + traces + " " + metrics + " " + logs + " " + profiles;
+                + " " + traces + " " + metrics + " " + logs;
     }
 
     private static String seconds(Duration d) {

@@ -113,6 +113,35 @@ class MetricsServerTest {
     }
 
     @Test
+    void headAnswersTheHeadersOfAGetWithoutTheBody() throws Exception {
+        try (Vigil vigil = Vigil.builder().environment(Map.of()).build()) {
+            MetricsServer server = vigil.startMetricsServer("127.0.0.1", 0);
+            URI uri = URI.create("http://127.0.0.1:" + server.port() + "/metrics");
+            for (String accept : new String[] {"text/plain", "application/openmetrics-text; version=1.0.0"}) {
+                HttpResponse<String> get = client.send(
+                        HttpRequest.newBuilder(uri).header("Accept", accept).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> head = client.send(
+                        HttpRequest.newBuilder(uri)
+                                .header("Accept", accept)
+                                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(head.statusCode()).isEqualTo(200);
+                assertThat(head.headers().firstValue("Content-Type"))
+                        .as(accept)
+                        .isEqualTo(get.headers().firstValue("Content-Type"))
+                        .hasValueSatisfying(t -> assertThat(t).contains("version="));
+                // The length of the body a GET would get now (a later scrape may differ by a few bytes).
+                assertThat(head.headers().firstValueAsLong("Content-Length").orElse(-1))
+                        .as(accept)
+                        .isGreaterThan(100);
+                assertThat(head.body()).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void otherPathsAndMethodsAreRefused() throws Exception {
         try (Vigil vigil = Vigil.builder().environment(Map.of()).build()) {
             MetricsServer server = vigil.startMetricsServer("127.0.0.1", 0);

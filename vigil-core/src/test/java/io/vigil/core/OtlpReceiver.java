@@ -43,6 +43,8 @@ final class OtlpReceiver implements AutoCloseable {
     private final ConcurrentLinkedQueue<ReceivedSpan> spans = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Metric> metrics = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<LogRecord> logs = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Map<String, String>> metricResources = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Map<String, String>> logResources = new ConcurrentLinkedQueue<>();
     private final Server grpc;
     private final HttpServer http;
     private final ExecutorService httpExecutor;
@@ -141,6 +143,16 @@ final class OtlpReceiver implements AutoCloseable {
         return List.copyOf(logs);
     }
 
+    /** The resource attributes of every metrics batch received. */
+    List<Map<String, String>> metricResources() {
+        return List.copyOf(metricResources);
+    }
+
+    /** The resource attributes of every logs batch received. */
+    List<Map<String, String>> logResources() {
+        return List.copyOf(logResources);
+    }
+
     private void accept(ExportTraceServiceRequest request) {
         request.getResourceSpansList().forEach(rs -> {
             Map<String, String> resource = attributes(rs.getResource().getAttributesList());
@@ -150,13 +162,17 @@ final class OtlpReceiver implements AutoCloseable {
     }
 
     private void accept(ExportMetricsServiceRequest request) {
-        request.getResourceMetricsList()
-                .forEach(rm -> rm.getScopeMetricsList().forEach(sm -> metrics.addAll(sm.getMetricsList())));
+        request.getResourceMetricsList().forEach(rm -> {
+            metricResources.add(attributes(rm.getResource().getAttributesList()));
+            rm.getScopeMetricsList().forEach(sm -> metrics.addAll(sm.getMetricsList()));
+        });
     }
 
     private void accept(ExportLogsServiceRequest request) {
-        request.getResourceLogsList()
-                .forEach(rl -> rl.getScopeLogsList().forEach(sl -> logs.addAll(sl.getLogRecordsList())));
+        request.getResourceLogsList().forEach(rl -> {
+            logResources.add(attributes(rl.getResource().getAttributesList()));
+            rl.getScopeLogsList().forEach(sl -> logs.addAll(sl.getLogRecordsList()));
+        });
     }
 
     private static void respond(com.sun.net.httpserver.HttpExchange ex, byte[] body) throws IOException {

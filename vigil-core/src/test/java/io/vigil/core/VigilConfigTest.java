@@ -265,6 +265,13 @@ class VigilConfigTest {
                         .summary())
                 .contains("disabled");
         assertThat(c.summary()).contains("logs[json INFO]");
+        // Loki and the profiler are installed by vigil-logback and vigil-profiling, which report them: set alone, the
+        // variables are no reason for vigil-core's summary to claim them.
+        assertThat(VigilConfig.fromEnvironment(Map.of("LOKI_ENABLED", "true", "PROFILING_ENABLED", "true"))
+                        .summary())
+                .contains("logs[json INFO]")
+                .doesNotContainIgnoringCase("loki")
+                .doesNotContainIgnoringCase("profiling");
         // the lines are text then (VigilLogging), and the summary said json
         assertThat(VigilConfig.fromEnvironment(Map.of("STRUCTURED_LOGGING_ENABLED", "false"))
                         .summary())

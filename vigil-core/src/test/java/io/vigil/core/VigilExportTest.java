@@ -69,6 +69,65 @@ class VigilExportTest {
         }
     }
 
+    /**
+     * Two replicas of a service must not merge into one series in an OTLP backend: each process has its own
+     * service.instance.id on every signal's resource, unless the user sets one, which wins.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "service.instance.id=pod-7,team=checkout"})
+    void everySignalsResourceCarriesAServiceInstanceIdTheUsersWins(String resourceAttributes) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "SERVICE_NAME", "replicated",
+                "OTEL_BSP_SCHEDULE_DELAY", "50",
+                "OTEL_BLRP_SCHEDULE_DELAY", "50",
+                "OTEL_METRIC_EXPORT_INTERVAL", "100"));
+        if (!resourceAttributes.isEmpty()) {
+            env.put("OTEL_RESOURCE_ATTRIBUTES", resourceAttributes);
+        }
+        try (OtlpReceiver receiver = OtlpReceiver.http()) {
+            env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint().toString());
+            try (Vigil vigil =
+                    Vigil.builder().environment(env).runtimeMetrics(false).build()) {
+                vigil.openTelemetry()
+                        .getTracer("test")
+                        .spanBuilder("op")
+                        .startSpan()
+                        .end();
+                vigil.openTelemetry()
+                        .getMeter("test")
+                        .counterBuilder("replicated_things_total")
+                        .build()
+                        .add(1);
+                vigil.openTelemetry()
+                        .getLogsBridge()
+                        .get("test")
+                        .logRecordBuilder()
+                        .setBody("hello")
+                        .emit();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> !receiver.spans().isEmpty()
+                                && !receiver.metricResources().isEmpty()
+                                && !receiver.logResources().isEmpty());
+
+                String instance = receiver.spans().getFirst().resource().get("service.instance.id");
+                if (resourceAttributes.isEmpty()) {
+                    assertThat(java.util.UUID.fromString(instance).version()).isEqualTo(4);
+                } else {
+                    assertThat(instance).isEqualTo("pod-7");
+                }
+                assertThat(receiver.metricResources().getFirst()).containsEntry("service.instance.id", instance);
+                assertThat(receiver.logResources().getFirst()).containsEntry("service.instance.id", instance);
+
+                // Prometheus: on target_info (the resource), not a label on every series.
+                String scrape = vigil.metricsEndpoint().scrape(null).text();
+                assertThat(scrape)
+                        .containsPattern("target_info\\{[^}]*service_instance_id=\"" + instance + "\"")
+                        .contains("\nreplicated_things_total 1")
+                        .doesNotContain("replicated_things_total{");
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"grpc", "http/protobuf"})
     void closeFlushesBufferedSpansWithoutWaitingForTheSchedule(String protocol) throws Exception {

@@ -157,7 +157,7 @@ public final class RecordProcessor<K, V> {
      * @return whether {@code handler} succeeded
      */
     public boolean process(ConsumerRecord<K, V> record, RecordHandler<K, V> handler) {
-        Attributes labels = labels(record.topic());
+        Attributes labels = consumedLabels(record.topic(), 1);
         count(instruments.consumed, 1, labels);
         ConsumerSpan<KafkaProcessRequest> span =
                 startSpan(processInstrumenter, () -> KafkaProcessRequest.create(record, group(), clientId()));
@@ -201,7 +201,7 @@ public final class RecordProcessor<K, V> {
 
     private void processTopicBatch(
             String topic, ConsumerRecords<K, V> records, List<ConsumerRecord<K, V>> list, BatchHandler<K, V> handler) {
-        Attributes labels = labels(topic);
+        Attributes labels = consumedLabels(topic, list.size());
         count(instruments.consumed, list.size(), labels);
         ConsumerSpan<KafkaReceiveRequest> span =
                 startSpan(batchInstrumenter, () -> KafkaReceiveRequest.create(records, group(), clientId()));
@@ -339,7 +339,7 @@ public final class RecordProcessor<K, V> {
         TopicPartition tp = e.topicPartition();
         // Past the bad record, or the next poll would throw again forever.
         consumer.seek(tp, e.offset() + 1);
-        Attributes labels = labels(tp.topic());
+        Attributes labels = consumedLabels(tp.topic(), 1);
         count(instruments.consumed, 1, labels);
         count(
                 instruments.processed,
@@ -441,8 +441,14 @@ public final class RecordProcessor<K, V> {
         consumer.commitSync(offsets);
     }
 
+    // The topic label bounded as the producer's (VigilKafka.Builder.maxTopics); spans and the MDC keep the real topic.
     private Attributes labels(String topic) {
-        return KafkaInstruments.topicGroup(topic, group());
+        return consumedLabels(topic, 0);
+    }
+
+    // The labels of `records` consumed now: those past the topic bound are counted as overflow here, once.
+    private Attributes consumedLabels(String topic, long records) {
+        return KafkaInstruments.topicGroup(instruments.consumerTopic(topic, records), group());
     }
 
     private String group() {

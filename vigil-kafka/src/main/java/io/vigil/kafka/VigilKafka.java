@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * create one per runtime. The instruments are listed by {@link KafkaCatalogue}.
  */
 public final class VigilKafka {
-    /** Distinct topics in the producer metrics by default ({@link Builder#maxTopics}). */
+    /** Distinct topics in the producer metrics, and in the consumer metrics, by default ({@link Builder#maxTopics}). */
     public static final int DEFAULT_MAX_TOPICS = 100;
 
     private static final String INSTRUMENTATION_NAME = "io.vigil.kafka";
@@ -253,10 +253,14 @@ public final class VigilKafka {
 
         /**
          * Most distinct {@code topic} label values of the producer metrics ({@code producer_messages_sent_total},
-         * {@code producer_errors_total}, {@code producer_send_duration_seconds}); default {@value
-         * VigilKafka#DEFAULT_MAX_TOPICS}. Sends to further topics are recorded as {@code topic="other"}, as vigil-http
-         * records routes past its bound as {@code endpoint="other"}, and counted in {@code
-         * vigil_kafka_topic_overflow_total}; one WARN line says so. Spans keep the real topic.
+         * {@code producer_errors_total}, {@code producer_send_duration_seconds}), and, counted apart, of the consumer
+         * metrics of this instance's {@link RecordProcessor}s ({@code consumer_messages_consumed_total}, {@code
+         * consumer_messages_processed_total}, {@code consumer_processing_duration_seconds}, {@code
+         * consumer_errors_total}, dead-lettering): a pattern subscription follows topics as they are created. Default
+         * {@value VigilKafka#DEFAULT_MAX_TOPICS}. Sends to and records from further topics are recorded as {@code
+         * topic="other"}, as vigil-http records routes past its bound as {@code endpoint="other"}, and counted (per send,
+         * per consumed record) in {@code vigil_kafka_topic_overflow_total}; one WARN line per side says so. Spans and
+         * the MDC keep the real topic.
          */
         public Builder maxTopics(int maxTopics) {
             if (maxTopics < 1) {

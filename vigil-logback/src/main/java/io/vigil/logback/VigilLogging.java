@@ -153,6 +153,12 @@ public final class VigilLogging implements AutoCloseable {
         root.addAppender(traceContext);
         // Reported once, now that there is somewhere to report it.
         settings.warnings().forEach(w -> context.getLogger(VigilLogging.class).warn("Logging configuration: {}", w));
+        if (loki != null) {
+            // vigil-core's start-up summary names only what vigil-core sets up: the Loki push is reported here, where
+            // it is installed.
+            context.getLogger(VigilLogging.class)
+                    .info("Vigil logging: loki {} >= {}", config.lokiUrl(), config.minLogLevelForLoki());
+        }
         if (lokiFailure != null) {
             // Reported once, now that there is somewhere to report it; stdout (and OTLP) log on.
             context.getLogger(VigilLogging.class)

@@ -120,6 +120,15 @@ class LokiShippingTest {
     }
 
     @Test
+    void theLokiPushIsReportedWhereItIsInstalled() {
+        // vigil-core's summary no longer names Loki (it cannot know whether vigil-logback installs it): this line does.
+        install(config("WARN"), 1 << 20);
+        logging.close(); // drains the stdout hand-off
+        assertThat(stdout.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("Vigil logging: loki " + loki.url() + " >= WARN");
+    }
+
+    @Test
     void onlyEventsAtOrAboveTheMinimumLevelAreShipped() {
         Logger log = install(config("WARN"), 16L << 20);
         for (int i = 0; i < 50; i++) {
@@ -130,7 +139,11 @@ class LokiShippingTest {
         assertThat(testEntries())
                 .hasSize(5)
                 .allMatch(e -> e.labels().get("level").equals("WARN"));
-        assertThat(Lines.parse(stdout)).hasSize(50);
+        // Every line on stdout, and the report of the Loki push.
+        assertThat(Lines.parse(stdout))
+                .hasSize(51)
+                .filteredOn(l -> l.get("logger").asText().equals("io.example.Orders"))
+                .hasSize(50);
     }
 
     @Test

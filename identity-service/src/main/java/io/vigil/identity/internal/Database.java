@@ -6,7 +6,12 @@ import io.vigil.identity.IdentityConfig;
 import io.vigil.jdbc.VigilJdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -22,6 +27,7 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final DataSource dataSource;
+    private final AtomicReference<CompletableFuture<Boolean>> readinessCheck = new AtomicReference<>();
 
     /** Work done on one connection inside one transaction. */
     @FunctionalInterface
@@ -154,13 +160,42 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
-    /** Whether the database answers a trivial query. */
-    public boolean ping() {
-        try (Connection c = dataSource.getConnection();
-                Statement s = c.createStatement()) {
-            s.execute("SELECT 1");
-            return true;
-        } catch (SQLException e) {
+    /**
+     * Whether the database answers within {@code bound}: for the readiness check, which must answer
+     * before the orchestrator's probe gives up (1 s by default), whereas a connection from the pool may
+     * take {@code DATABASE_CONNECTION_TIMEOUT} (5 s) while the database is gone. The check runs on a
+     * thread of its own (the pool's own connection, no statement span: probes are not traffic) and the
+     * caller waits for it at most {@code bound}; while one check is still waiting for the pool, later
+     * probes wait for that one rather than starting another, so an outage holds one thread, not one
+     * per probe.
+     */
+    public boolean answersWithin(Duration bound) {
+        CompletableFuture<Boolean> check = readinessCheck.get();
+        if (check == null || check.isDone()) {
+            CompletableFuture<Boolean> next = new CompletableFuture<>();
+            if (readinessCheck.compareAndSet(check, next)) {
+                int seconds = (int) Math.max(1, (bound.toMillis() + 999) / 1000);
+                Thread.ofVirtual().name("readiness-check").start(() -> next.complete(validConnection(seconds)));
+                check = next;
+            } else {
+                check = readinessCheck.get();
+            }
+        }
+        try {
+            return check.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    // Connection.isValid bounds the round trip on a connection the database has stopped answering.
+    private boolean validConnection(int timeoutSeconds) {
+        try (Connection c = pool.getConnection()) {
+            return c.isValid(timeoutSeconds);
+        } catch (SQLException | RuntimeException e) {
             return false;
         }
     }

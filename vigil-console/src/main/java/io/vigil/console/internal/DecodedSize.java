@@ -16,7 +16,7 @@ import java.io.IOException;
  * An upper estimate of the heap a request takes once decoded, read from its bytes without decoding them. The body's
  * size says little: every two bytes of a protobuf can be an empty span or attribute, an object of 40 to 150 bytes, so
  * a 16 MiB body decoded into close to a gigabyte and one request exhausted a console's heap. The receivers refuse what
- * decodes beyond {@link Ingest#MAX_DECODED_BYTES} and account the rest, decoding and queued, by this estimate.
+ * decodes beyond {@link Ingest#maxDecodedBytes(long)} and account the rest, decoding and queued, by this estimate.
  */
 final class DecodedSize {
     /** An object's header and its slot in the list holding it. */

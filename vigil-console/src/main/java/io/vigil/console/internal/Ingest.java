@@ -37,6 +37,7 @@ public final class Ingest implements AutoCloseable {
     private final Consumer<DirectBatch> direct;
     private final DiskLog disk;
     private final long maxQueuedBytes;
+    private final long maxDecodedBytes;
     private final LinkedBlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong acceptedRequests = new AtomicLong();
@@ -77,6 +78,7 @@ public final class Ingest implements AutoCloseable {
         this.store = store;
         this.direct = direct;
         this.maxQueuedBytes = maxQueuedBytes;
+        this.maxDecodedBytes = maxDecodedBytes(maxBytes);
         if (dataDir != null) {
             disk = new DiskLog(dataDir, maxBytes);
             disk.replay((signal, payload) -> {
@@ -103,11 +105,28 @@ public final class Ingest implements AutoCloseable {
     }
 
     /**
-     * The most heap one receiver's request may take decoded ({@link DecodedSize}'s estimate): eight times the largest
-     * body, so a batch of ordinary spans, logs or points of any permitted size fits, while a body of millions of
-     * empty elements (two bytes each on the wire, a hundred and more bytes each decoded) is refused before decoding.
+     * The most heap one receiver's request may take decoded ({@link DecodedSize}'s estimate) in any console: eight
+     * times the largest body, so a batch of ordinary spans, logs or points of any permitted size fits, while a body of
+     * millions of empty elements (two bytes each on the wire, a hundred and more bytes each decoded) is refused before
+     * decoding. A console with a smaller byte bound takes less: {@link #maxDecodedBytes(long)}.
      */
     public static final long MAX_DECODED_BYTES = 128L * 1024 * 1024;
+
+    /**
+     * The most one request may take decoded in a console bounded to {@code maxBytes} ({@code --max-bytes}, {@code
+     * VIGIL_CONSOLE_MAX_BYTES}): half of it, at most {@link #MAX_DECODED_BYTES} — the default bound (256 MiB) keeps
+     * 128 MiB. Fixed at 128 MiB, a console (or the service embedding it) told to hold 16 MiB still decoded a request to
+     * 128 MiB of heap; scaled, the heap a request takes follows the bound the operator chose, and a batch too large for
+     * it is refused (not retryable: the sender must send smaller batches).
+     */
+    public static long maxDecodedBytes(long maxBytes) {
+        return Math.min(MAX_DECODED_BYTES, Math.max(1, maxBytes / 2));
+    }
+
+    /** This console's {@link #maxDecodedBytes(long)}. */
+    public long maxDecodedBytes() {
+        return maxDecodedBytes;
+    }
 
     /** Why {@link #decode} refused a request. */
     public static final class Refused extends Exception {
@@ -138,12 +157,13 @@ public final class Ingest implements AutoCloseable {
      */
     public Decoded decode(Signal signal, long estimate, Decoder decoder)
             throws InvalidProtocolBufferException, Refused {
-        if (estimate > MAX_DECODED_BYTES) {
+        if (estimate > maxDecodedBytes) {
             droppedRequests.incrementAndGet();
             throw new Refused(
                     false,
-                    "Request decodes to about " + (estimate >> 20) + " MiB, over " + (MAX_DECODED_BYTES >> 20)
-                            + " MiB (too many small elements)");
+                    "Request decodes to about " + mib(estimate) + ", over the " + mib(maxDecodedBytes)
+                            + " one request may take in this console (too many small elements, or a batch too large"
+                            + " for its byte bound)");
         }
         if (!reserve(estimate)) {
             throw new Refused(true, "vigil-console ingest queue is full; retry later");
@@ -154,6 +174,10 @@ public final class Ingest implements AutoCloseable {
             queuedBytes.addAndGet(-estimate);
             throw e;
         }
+    }
+
+    private static String mib(long bytes) {
+        return bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
     }
 
     /** A parse of a request's bytes. */

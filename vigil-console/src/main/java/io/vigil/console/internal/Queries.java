@@ -574,6 +574,9 @@ public final class Queries {
         m.put("level", level(l));
         m.put("body", l.body());
         m.put("service", l.service());
+        // Which replica wrote it (the resource's service.instance.id), "" when the sender does not say.
+        Object instance = l.resource().get(OtlpConverter.INSTANCE);
+        m.put("instance", instance == null ? "" : String.valueOf(instance));
         m.put("traceId", l.traceId());
         m.put("spanId", l.spanId());
         m.put("scope", l.scope());
@@ -1100,9 +1103,10 @@ public final class Queries {
     }
 
     /**
-     * Per-second rates. A delta point covers its own interval (start to time); a cumulative point is a rate only
-     * against the previous point of its run, so the first point of a run (a start or a reset) has none: the average
-     * since the process started would be drawn as a spike that flattens the chart.
+     * Per-second rates. A delta point covers its own interval (start to time); a cumulative point is a rate against
+     * the previous point of its run, and the first point of a run (a start or a reset) against zero at the run's start
+     * time ({@code startTimeUnixNano}), which is what OTLP says it counted from: a series shows a rate from its first
+     * export, not only from its second. A first point without a start time (or not after it) has none.
      */
     private static List<double[]> rates(List<PointRecord> pts, ToDoubleFunction<PointRecord> f) {
         List<double[]> out = new ArrayList<>(pts.size());
@@ -1116,6 +1120,11 @@ public final class Queries {
                 }
             } else if (sameRun(prev, p, f.applyAsDouble(prev == null ? p : prev), v)) {
                 rate = (v - f.applyAsDouble(prev)) / ((p.timeNanos() - prev.timeNanos()) / 1e9);
+            } else if ((prev == null || p.startNanos() != prev.startNanos())
+                    && p.startNanos() > 0
+                    && p.timeNanos() > p.startNanos()
+                    && v >= 0) {
+                rate = v / ((p.timeNanos() - p.startNanos()) / 1e9);
             }
             if (!Double.isNaN(rate)) {
                 out.add(new double[] {millis(p.timeNanos()), rate});
@@ -1254,9 +1263,9 @@ public final class Queries {
         long end = endNanos != null ? endNanos : latest == Long.MIN_VALUE ? 0 : latest;
         long start = startNanos != null ? startNanos : end - OVERVIEW_WINDOW_NANOS;
         long lateness = store.spanLateness();
-        Map<String, List<SpanRecord>> entries = new TreeMap<>();
-        Map<List<String>, long[]> edges =
-                new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+        // Entry spans by trace and span id: a span sent twice (an exporter's retry after a lost answer) is one request,
+        // as it is one span in its trace. Visited newest first, so the oldest copy is the one kept, as in the trace.
+        Map<String, Entry> byTraceAndSpan = new HashMap<>();
         Map<String, Map<String, SpanRecord>> byId =
                 new HashMap<>(); // per trace: span id → span, built when first needed
         store.spansNewestFirst(s -> {
@@ -1285,17 +1294,24 @@ public final class Queries {
             }
             boolean crossService = parent != null && !parent.service().equals(s.service());
             if (s.parentSpanId().isEmpty() || s.kind() == 2 || s.kind() == 5 || crossService) {
-                entries.computeIfAbsent(s.service(), k -> new ArrayList<>()).add(s);
+                byTraceAndSpan.put(s.traceId() + s.spanId(), new Entry(s, crossService ? parent.service() : null));
             }
-            if (crossService) {
-                long[] e = edges.computeIfAbsent(List.of(parent.service(), s.service()), k -> new long[2]);
+            return true;
+        });
+        Map<String, List<SpanRecord>> entries = new TreeMap<>();
+        Map<List<String>, long[]> edges =
+                new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
+        for (Entry entry : byTraceAndSpan.values()) {
+            SpanRecord s = entry.span();
+            entries.computeIfAbsent(s.service(), k -> new ArrayList<>()).add(s);
+            if (entry.caller() != null) {
+                long[] e = edges.computeIfAbsent(List.of(entry.caller(), s.service()), k -> new long[2]);
                 e[0]++;
                 if (s.status() == 2) {
                     e[1]++;
                 }
             }
-            return true;
-        });
+        }
         double seconds = Math.max(1e-9, (end - start) / 1e9);
         List<Map<String, Object>> services = new ArrayList<>();
         for (Map.Entry<String, List<SpanRecord>> e : entries.entrySet()) {
@@ -1329,6 +1345,9 @@ public final class Queries {
         m.put("edges", graph);
         return m;
     }
+
+    /** An entry span of the overview, and the service that called it when that is another one. */
+    private record Entry(SpanRecord span, String caller) {}
 
     /**
      * A trace's spans by span id, for the visitor of {@link Store#spansNewestFirst} (which holds the read lock). Counts

@@ -543,7 +543,7 @@ async function logsView(params) {
   const row = (l) => h('tr', { class: 'log-row', 'data-seq': l.seq, 'data-cursor': l.cursor },
     h('td', { class: 'mono' }, fmtTime(l.timeMs)),
     h('td', { class: 'level-' + l.level }, l.level),
-    h('td', {}, l.service),
+    h('td', {}, l.service, l.instance ? h('div', { class: 'muted mono log-instance', title: 'service.instance.id' }, l.instance) : null),
     h('td', {}, l.eventName ? h('span', { class: 'event-name mono' }, l.eventName + ' ') : null,
       /^[[{]/.test(l.body) ? h('code', { class: 'mono json-body' }, l.body) : l.body, Object.keys(l.attributes).length ? h('div', { class: 'muted mono' },
       Object.entries(l.attributes).map(([k, v]) => `${k}=${fmtValue(v)}`).join('  ')) : null),

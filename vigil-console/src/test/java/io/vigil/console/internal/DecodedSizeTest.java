@@ -82,6 +82,36 @@ class DecodedSizeTest {
     }
 
     @Test
+    void theDecodedBoundFollowsTheConsolesByteBound() throws Exception {
+        // Half the byte bound, at most 128 MiB: the default (256 MiB) keeps 128 MiB, identity-service's embedded 64 MiB
+        // gives 32 MiB, and a console told to hold 8 MiB no longer decodes a request to 128 MiB of heap.
+        assertThat(Ingest.maxDecodedBytes(256L << 20)).isEqualTo(Ingest.MAX_DECODED_BYTES);
+        assertThat(Ingest.maxDecodedBytes(8L << 30)).isEqualTo(Ingest.MAX_DECODED_BYTES);
+        assertThat(Ingest.maxDecodedBytes(64L << 20)).isEqualTo(32L << 20);
+        assertThat(Ingest.maxDecodedBytes(8L << 20)).isEqualTo(4L << 20);
+
+        byte[] body = emptySpans(100_000); // 200 KB on the wire
+        long estimate = DecodedSize.protobuf(Signal.TRACES, body);
+        assertThat(estimate).isBetween(4L << 20, 32L << 20);
+        Store small = new Store(8L << 20);
+        try (Ingest ingest = new Ingest(small::ingest, null, 8L << 20, 4L << 20)) {
+            assertThat(ingest.maxDecodedBytes()).isEqualTo(4L << 20);
+            Ingest.Refused refused =
+                    catchThrowableOfType(Ingest.Refused.class, () -> ingest.decode(Signal.TRACES, body));
+            assertThat(refused.retryable()).isFalse();
+            assertThat(refused.getMessage()).contains("over the 4 MiB one request may take");
+            assertThat(ingest.queuedBytes()).isZero();
+        }
+        Store larger = new Store(64L << 20);
+        try (Ingest ingest = new Ingest(larger::ingest, null, 64L << 20, 4L << 20)) {
+            Ingest.Decoded decoded = ingest.decode(Signal.TRACES, body);
+            ingest.offer(decoded);
+            assertThat(ingest.flush(Duration.ofSeconds(10))).isTrue();
+            assertThat(ingest.storedRequests()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aBodyOfEmptyElementsIsRefusedBeforeItIsDecodedOnEveryReceiver() throws Exception {
         byte[] flood = emptySpans(8_000_000); // 16 MB, within the body limit
         assertThat(flood.length).isLessThanOrEqualTo(HttpApi.MAX_BODY_BYTES);

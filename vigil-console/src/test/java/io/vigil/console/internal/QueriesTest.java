@@ -340,31 +340,54 @@ class QueriesTest {
 
     // 7
     @Test
-    void aCumulativeCountersFirstPointIsNotARate() {
+    void aCumulativeCountersFirstPointIsARateAgainstZeroAtItsStartTime() {
         Sum.Builder sum = Sum.newBuilder()
                 .setIsMonotonic(true)
                 .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
-        // Started an hour before the first export with 36,000 already counted: the average would be a 10/s spike.
-        long start = T0 - 3_600_000 * MS;
+        // Started 10 s before the first export with 20 counted: 2/s from the first point (it was no rate at all).
+        long start = T0 - 10_000 * MS;
         sum.addDataPoints(NumberDataPoint.newBuilder()
                 .setStartTimeUnixNano(start)
                 .setTimeUnixNano(T0)
-                .setAsInt(36_000));
+                .setAsInt(20));
         sum.addDataPoints(NumberDataPoint.newBuilder()
                 .setStartTimeUnixNano(start)
                 .setTimeUnixNano(T0 + 10_000 * MS)
-                .setAsInt(36_010));
+                .setAsInt(30));
+        // A restart: a new start time, counted from zero there (5 in 5 s), then a run again.
         sum.addDataPoints(NumberDataPoint.newBuilder()
-                .setStartTimeUnixNano(start)
+                .setStartTimeUnixNano(T0 + 15_000 * MS)
                 .setTimeUnixNano(T0 + 20_000 * MS)
-                .setAsInt(36_030));
+                .setAsInt(5));
+        sum.addDataPoints(NumberDataPoint.newBuilder()
+                .setStartTimeUnixNano(T0 + 15_000 * MS)
+                .setTimeUnixNano(T0 + 30_000 * MS)
+                .setAsInt(25));
         metric(Metric.newBuilder().setName("requests").setSum(sum));
 
         List<double[]> rates = points(series("requests", null), 0);
 
-        assertThat(rates).hasSize(2);
+        assertThat(rates).hasSize(4);
+        assertThat(rates.get(0)).containsExactly(1_700_000_000_000.0, 2.0);
+        assertThat(rates.get(1)).containsExactly(1_700_000_010_000.0, 1.0);
+        assertThat(rates.get(2)).containsExactly(1_700_000_020_000.0, 1.0);
+        assertThat(rates.get(3)).containsExactly(1_700_000_030_000.0, 2.0);
+    }
+
+    @Test
+    void aCumulativeFirstPointWithoutAStartTimeIsNoRate() {
+        Sum.Builder sum = Sum.newBuilder()
+                .setIsMonotonic(true)
+                .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        sum.addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(T0).setAsInt(20));
+        sum.addDataPoints(
+                NumberDataPoint.newBuilder().setTimeUnixNano(T0 + 10_000 * MS).setAsInt(30));
+        metric(Metric.newBuilder().setName("unstarted").setSum(sum));
+
+        List<double[]> rates = points(series("unstarted", null), 0);
+
+        assertThat(rates).hasSize(1);
         assertThat(rates.get(0)).containsExactly(1_700_000_010_000.0, 1.0);
-        assertThat(rates.get(1)).containsExactly(1_700_000_020_000.0, 2.0);
     }
 
     // 9
@@ -396,7 +419,7 @@ class QueriesTest {
         assertThat(points(s, 0)).extracting(p -> p[1]).containsExactly(4.0, 10.0);
         assertThat(points(s, 1)).extracting(p -> p[1]).containsExactly(2.0, 8.0);
         assertThat(points(s, 2)).extracting(p -> p[1]).containsExactly(0.5, 1.0); // (8-2)/(10-4)
-        assertThat(points(s, 3)).extracting(p -> p[1]).containsExactly(0.6); // 6 more in 10 s
+        assertThat(points(s, 3)).extracting(p -> p[1]).containsExactly(0.4, 0.6); // 4 since the start, 6 more
         Map<String, Object> raw =
                 queries.points(new Queries.SeriesQuery("duration", null, Map.of(), null, null, new double[0]), 100);
         Map<String, Object> last = ((List<Map<String, Object>>) raw.get("points")).get(1);
@@ -465,8 +488,8 @@ class QueriesTest {
         List<Map<String, Object>> series = castList(grouped.get("series"));
         assertThat(series).hasSize(1);
         assertThat(series.get(0).get("labels")).isEqualTo(Map.of("route", "/a"));
-        // 10/s + 1/s at the second and third points.
-        assertThat(points(grouped, 0)).extracting(p -> p[1]).containsExactly(11.0, 11.0);
+        // 10/s + 1/s at every point (the first against zero at the series' start).
+        assertThat(points(grouped, 0)).extracting(p -> p[1]).containsExactly(11.0, 11.0, 11.0);
     }
 
     @Test
@@ -501,6 +524,40 @@ class QueriesTest {
         assertThat((List<Map<String, Object>>) overview.get("edges"))
                 .containsExactly(Map.of("from", "frontend", "to", "backend", "calls", 1L, "errors", 1L));
         assertThat(queries.spansIndexed()).isZero(); // three spans: scanned, no index built
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOverviewCountsASpanSentTwiceOnce() {
+        ResourceSpans.Builder front = ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "frontend")))
+                .addScopeSpans(ScopeSpans.newBuilder()
+                        .addSpans(span(1, 1, 0, "GET /", 0, 100).setKind(Span.SpanKind.SPAN_KIND_SERVER))
+                        .addSpans(span(1, 2, 1, "GET backend", 10, 90).setKind(Span.SpanKind.SPAN_KIND_CLIENT)));
+        ResourceSpans.Builder back = ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(kv("service.name", "backend")))
+                .addScopeSpans(ScopeSpans.newBuilder()
+                        .addSpans(span(1, 3, 2, "GET /data", 20, 80)
+                                .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+                                .setStatus(Status.newBuilder().setCodeValue(2))));
+        ExportTraceServiceRequest batch = ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(front)
+                .addResourceSpans(back)
+                .build();
+        // An exporter's retry after an answer it lost: the same batch again, the same span ids.
+        store.ingest(Signal.TRACES, batch);
+        store.ingest(Signal.TRACES, batch);
+
+        Map<String, Object> overview = queries.services(null, null);
+
+        List<Map<String, Object>> services = (List<Map<String, Object>>) overview.get("services");
+        assertThat(column(services, "service")).containsExactly("backend", "frontend");
+        assertThat(column(services, "requests")).containsExactly(1, 1);
+        assertThat(column(services, "errors")).containsExactly(1L, 0L);
+        assertThat((List<Map<String, Object>>) overview.get("edges"))
+                .containsExactly(Map.of("from", "frontend", "to", "backend", "calls", 1L, "errors", 1L));
+        // As the trace view counts them.
+        assertThat(queries.trace(hex(id(1, 1, 16)))).containsEntry("spanCount", 3);
     }
 
     @Test
@@ -547,6 +604,25 @@ class QueriesTest {
     private Map<String, Object> logPage(int limit, String cursor, long afterSeq) {
         return queries.logs(
                 new Queries.LogQuery(null, null, null, null, Map.of(), null, null, afterSeq, limit, cursor));
+    }
+
+    @Test
+    void aLogRecordShowsItsResourcesServiceInstanceId() {
+        store.ingest(
+                Signal.LOGS,
+                ExportLogsServiceRequest.newBuilder()
+                        .addResourceLogs(ResourceLogs.newBuilder()
+                                .setResource(Resource.newBuilder()
+                                        .addAttributes(kv("service.name", "svc"))
+                                        .addAttributes(kv("service.instance.id", "pod-7")))
+                                .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(logAt("from pod 7", 10))))
+                        .build());
+        logs(logAt("from a sender that does not say", 20));
+
+        List<Map<String, Object>> page = castList(logPage(10, null, 0).get("logs"));
+
+        assertThat(column(page, "body")).containsExactly("from a sender that does not say", "from pod 7");
+        assertThat(column(page, "instance")).containsExactly("", "pod-7");
     }
 
     @Test

@@ -39,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
@@ -82,6 +83,19 @@ public final class SdkFactory {
             BiFunction<AggregationTemporalitySelector, DefaultAggregationSelector, MetricExporter> metrics,
             LogRecordExporter logs,
             UnaryOperator<SpanProcessor> spanFilter) {}
+
+    /** The resource attribute that tells replicas of one service apart (OpenTelemetry semantic conventions). */
+    public static final String SERVICE_INSTANCE_ID = "service.instance.id";
+
+    /**
+     * This process's {@code service.instance.id} unless the resource sets one ({@code OTEL_RESOURCE_ATTRIBUTES}, a
+     * detector, an application's resource customizer): a random UUID, as the semantic conventions recommend when a
+     * service has no inherent unique id. Without it, two replicas pushing OTLP metrics with the same attributes are
+     * one series to the backend, each push looking like a reset of the other's. Prometheus scrapes are unchanged but
+     * for one more {@code target_info} label: the scraper's own {@code instance} label tells targets apart, and
+     * resource attributes are not copied onto the series.
+     */
+    static final String INSTANCE_ID = UUID.randomUUID().toString();
 
     /** What was built: the SDK, the Prometheus reader (if metrics are on) and the export monitors. */
     public record Built(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus, List<ExportHealth> exportHealth) {}
@@ -219,6 +233,7 @@ public final class SdkFactory {
         Attributes resourceAttributes = Attributes.builder()
                 .put("service.version", config.serviceVersion())
                 .put("deployment.environment.name", config.environment())
+                .put(SERVICE_INSTANCE_ID, INSTANCE_ID)
                 .build();
 
         // In-process metric exporter waiting for its reader, and whether that reader is the shared one (which then

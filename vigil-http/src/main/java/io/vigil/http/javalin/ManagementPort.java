@@ -22,7 +22,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * }</pre>
  *
  * <p>{@link #configure} gives the server threads of its own (at most 16, daemon), so it answers even when the
- * application's port is saturated; a wrong method on a path that exists is a 405, not a 404; and what Jetty refuses
+ * application's port is saturated; HEAD on a GET route runs that route (Javalin alone answers an empty 200); a wrong method on a path that exists is a 405, not a 404; and what Jetty refuses
  * before any handler runs (a bad request line, a bad {@code %} escape, conflicting {@code Content-Length} headers,
  * 431, 414, 505) is answered by {@link ProblemJsonErrorHandler}: RFC 9457 problem+json, not Jetty's HTML page. The
  * application still maps Javalin's own 404 and 405 to the problem documents of its choice.
@@ -45,12 +45,15 @@ public final class ManagementPort {
         ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
         config.jetty.modifyServer(server -> server.setErrorHandler(errors));
         config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
+        // HEAD on a GET route runs the route (a scrape's content type and length, a readiness check's 503), not
+        // Javalin's empty 200.
+        config.registerPlugin(new HeadRoutes());
     }
 
     /**
      * A handler serving {@code endpoint} (Prometheus text or OpenMetrics, by {@code Accept}) to the requests {@code
-     * access} admits; the others are answered 401 with {@link MetricsAccess#UNAUTHORIZED_BODY}. Register it for GET
-     * and HEAD (Javalin answers a HEAD without a route of its own with an empty 200, without the content type).
+     * access} admits; the others are answered 401 with {@link MetricsAccess#UNAUTHORIZED_BODY}. Register it for GET;
+     * on a server {@link #configure}d here (or with {@link VigilJavalinPlugin}) HEAD runs it too.
      */
     public static Handler metrics(MetricsEndpoint endpoint, MetricsAccess access) {
         Objects.requireNonNull(endpoint, "endpoint");

@@ -8,7 +8,6 @@ import io.javalin.plugin.Plugin;
 import io.javalin.router.Endpoint;
 import io.javalin.router.HandlerWrapper;
 import io.javalin.router.ParsedEndpoint;
-import io.javalin.security.Roles;
 import io.vigil.core.MetricsEndpoint;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
@@ -18,10 +17,7 @@ import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.http.servlet.VigilHttpFilter;
 import jakarta.servlet.DispatcherType;
 import java.util.EnumSet;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
 /**
@@ -125,29 +121,10 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         };
     }
 
-    /**
-     * Javalin answers {@code HEAD} on any path a GET route pattern matches with an empty 200 without
-     * running the route (so {@code HEAD /users/<anything>} is 200, unauthenticated). Every GET route
-     * without a HEAD route of its own gets one running the GET handler, as a servlet's {@code doHead}
-     * does; Jetty sends the status and headers and drops the body.
-     */
+    /** Every GET route without a HEAD route of its own gets one running the GET handler ({@link HeadRoutes}). */
     @Override
     public void onStart(JavalinState state) {
-        List<ParsedEndpoint> all = state.internalRouter.allHttpHandlers();
-        Set<String> headPaths = new HashSet<>();
-        for (ParsedEndpoint e : all) {
-            if (e.endpoint.method == HandlerType.HEAD) {
-                headPaths.add(e.endpoint.path);
-            }
-        }
-        for (ParsedEndpoint e : all) {
-            Endpoint get = e.endpoint;
-            if (get.method == HandlerType.GET && headPaths.add(get.path)) {
-                Endpoint head = new Endpoint(HandlerType.HEAD, get.path, get.handler);
-                Roles roles = get.metadata(Roles.class);
-                state.internalRouter.addHttpEndpoint(roles == null ? head : head.withMetadata(roles));
-            }
-        }
+        HeadRoutes.mirrorGetRoutes(state);
     }
 
     /**

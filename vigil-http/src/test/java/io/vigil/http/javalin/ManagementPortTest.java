@@ -92,6 +92,42 @@ class ManagementPortTest {
                 .contains("# EOF\n");
     }
 
+    @Test
+    void headOnAGetRouteAnswersTheGetsHeadersWithoutTheBody() {
+        // Only GET routes registered, as the services register theirs: HEAD must not be Javalin's empty 200.
+        int port = start();
+        for (String accept : new String[] {"text/plain", "application/openmetrics-text; version=1.0.0"}) {
+            String request = " /metrics HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TOKEN + "\r\nAccept: "
+                    + accept + "\r\nConnection: close\r\n\r\n";
+            String get = raw(port, "GET" + request);
+            String head = raw(port, "HEAD" + request);
+            assertThat(head).as(accept).startsWith("HTTP/1.1 200 ");
+            assertThat(header(head, "Content-Type"))
+                    .as(accept)
+                    .isEqualTo(header(get, "Content-Type"))
+                    .contains("version=");
+            assertThat(Long.parseLong(header(head, "Content-Length")))
+                    .as(accept)
+                    .isGreaterThan(100);
+            assertThat(head.substring(head.indexOf("\r\n\r\n") + 4)).isEmpty();
+        }
+        // Without the token, HEAD is refused as GET is: the route runs.
+        assertThat(raw(port, "HEAD /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+                .startsWith("HTTP/1.1 401 ")
+                .contains("\r\nContent-Type: application/problem+json");
+    }
+
+    private static String header(String response, String name) {
+        String head = response.substring(0, response.indexOf("\r\n\r\n"));
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).equalsIgnoreCase(name)) {
+                return line.substring(colon + 1).trim();
+            }
+        }
+        return null;
+    }
+
     private static String raw(int port, String request) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(30_000);

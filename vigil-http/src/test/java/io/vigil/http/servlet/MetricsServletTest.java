@@ -53,6 +53,32 @@ class MetricsServletTest {
             assertThat(ok.headers().firstValue("Content-Type"))
                     .hasValueSatisfying(t -> assertThat(t).startsWith("application/openmetrics-text"));
             assertThat(ok.body()).contains("app_info").endsWith("# EOF\n");
+
+            // HEAD: a GET's headers (content type with its version, the length), no body.
+            for (String accept : new String[] {"text/plain", "application/openmetrics-text; version=1.0.0"}) {
+                HttpResponse<String> get = client.send(
+                        HttpRequest.newBuilder(uri)
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .header("Accept", accept)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> head = client.send(
+                        HttpRequest.newBuilder(uri)
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .header("Accept", accept)
+                                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(head.statusCode()).isEqualTo(200);
+                assertThat(head.headers().firstValue("Content-Type"))
+                        .as(accept)
+                        .isEqualTo(get.headers().firstValue("Content-Type"))
+                        .hasValueSatisfying(t -> assertThat(t).contains("version="));
+                assertThat(head.headers().firstValueAsLong("Content-Length").orElse(-1))
+                        .as(accept)
+                        .isGreaterThan(100);
+                assertThat(head.body()).isEmpty();
+            }
         } finally {
             server.stop();
         }

@@ -26,9 +26,12 @@ public final class KafkaInstruments {
     public static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error_type");
     public static final AttributeKey<String> PARTITION = AttributeKey.stringKey("partition");
     public static final AttributeKey<String> SINK = AttributeKey.stringKey("sink");
-    /** The {@code topic} of producer sends past the bound of distinct topics, as vigil-http's {@code endpoint}. */
+    /**
+     * The {@code topic} of producer sends and consumed records past the bound of distinct topics, as vigil-http's
+     * {@code endpoint}.
+     */
     public static final String OTHER_TOPIC = FirstSeenValues.OTHER;
-    /** Producer sends recorded under {@link #OTHER_TOPIC}. */
+    /** Producer sends and consumer-side records (and dead-letterings) recorded under {@link #OTHER_TOPIC}. */
     public static final String TOPIC_OVERFLOW = "vigil_kafka_topic_overflow_total";
 
     private static final List<Double> SECONDS_BUCKETS =
@@ -48,18 +51,22 @@ public final class KafkaInstruments {
     private final Logger log;
     private final int maxTopics;
     private final FirstSeenValues producerTopics;
+    private final FirstSeenValues consumerTopics;
     private final LongAdder topicOverflows = new LongAdder();
     private final AtomicBoolean overflowWarned = new AtomicBoolean();
+    private final AtomicBoolean consumerOverflowWarned = new AtomicBoolean();
 
     /**
-     * @param maxTopics distinct {@code topic} values of the producer metrics; sends to further topics are recorded as
-     *     {@link #OTHER_TOPIC} and counted in {@link #TOPIC_OVERFLOW}
+     * @param maxTopics distinct {@code topic} values of the producer metrics, and again of the consumer metrics; sends
+     *     to and records from further topics are recorded as {@link #OTHER_TOPIC} and counted in {@link
+     *     #TOPIC_OVERFLOW}
      * @param log where the one warning of the first overflow goes
      */
     public KafkaInstruments(Meter meter, int maxTopics, Logger log) {
         this.meter = meter;
         this.maxTopics = maxTopics;
         this.producerTopics = new FirstSeenValues(maxTopics);
+        this.consumerTopics = new FirstSeenValues(maxTopics);
         this.log = log;
         consumed = counter(meter, KafkaCatalogue.CONSUMED);
         processed = counter(meter, KafkaCatalogue.PROCESSED);
@@ -73,8 +80,8 @@ public final class KafkaInstruments {
         sendDuration = histogram(meter, KafkaCatalogue.SEND_DURATION);
         // As vigil_http_endpoint_overflow_total: a diagnostic that appears once there is something to say.
         meter.counterBuilder(TOPIC_OVERFLOW)
-                .setDescription("Producer sends whose topic was recorded as 'other' because too many distinct topics"
-                        + " were seen")
+                .setDescription("Producer sends and consumed records whose topic was recorded as 'other' because too"
+                        + " many distinct topics were seen")
                 .buildWithCallback(m -> {
                     long n = topicOverflows.sum();
                     if (n > 0) {
@@ -99,6 +106,31 @@ public final class KafkaInstruments {
             log.warn(
                     "More than {} distinct Kafka topics produced to; further ones are recorded as topic=\"{}\" in"
                             + " the producer metrics and counted in {}",
+                    maxTopics,
+                    OTHER_TOPIC,
+                    TOPIC_OVERFLOW);
+        }
+        return OTHER_TOPIC;
+    }
+
+    /**
+     * The {@code topic} label of the consumer metrics for one record (or one topic's batch, or one dead-lettering):
+     * {@code topic} while at most {@code maxTopics} distinct topics have been seen on the consumer side, else {@link
+     * #OTHER_TOPIC}; {@code records} (the records consumed, 0 for a further label of records already counted) are
+     * added to {@link #TOPIC_OVERFLOW}, so each consumed record past the bound counts once. A pattern subscription ({@code subscribe(Pattern)}) follows topics as they
+     * are created, so the topics a consumer reads are not a fixed few; bounded apart from the producer's, so a service
+     * producing to many topics does not push the ones it consumes into {@code other}.
+     */
+    public String consumerTopic(String topic, long records) {
+        String admitted = consumerTopics.admit(topic);
+        if (admitted != null) {
+            return admitted;
+        }
+        topicOverflows.add(records);
+        if (consumerOverflowWarned.compareAndSet(false, true)) {
+            log.warn(
+                    "More than {} distinct Kafka topics consumed from; further ones are recorded as topic=\"{}\" in"
+                            + " the consumer metrics and counted in {}",
                     maxTopics,
                     OTHER_TOPIC,
                     TOPIC_OVERFLOW);

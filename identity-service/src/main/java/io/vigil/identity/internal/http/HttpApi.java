@@ -331,11 +331,20 @@ public final class HttpApi {
         if (stopping) {
             ctx.header("Retry-After", RETRY_AFTER_SECONDS);
             problem(ctx, 503, "shutting-down", "Service unavailable", "The service is shutting down", null);
-        } else if (db.ping()) {
+        } else if (db.answersWithin(config.readinessTimeout())) {
             ctx.json(Map.of("status", "ready", "checks", Map.of("database", "up")));
         } else {
+            // Bounded by READINESS_TIMEOUT, not the pool's connection timeout: a probe gives up after 1 s.
             ctx.header("Retry-After", RETRY_AFTER_SECONDS);
-            problem(ctx, 503, "not-ready", "Service unavailable", "The database does not answer", null);
+            problem(
+                    ctx,
+                    503,
+                    "not-ready",
+                    "Service unavailable",
+                    "The database did not answer within "
+                            + config.readinessTimeout().toMillis() + " ms",
+                    null,
+                    Map.of("checks", Map.of("database", "down")));
         }
     }
 
@@ -605,6 +614,18 @@ public final class HttpApi {
     /** Writes an RFC 9457 problem document. */
     static void problem(
             Context ctx, int status, String type, String title, String detail, List<ApiException.FieldError> errors) {
+        problem(ctx, status, type, title, detail, errors, Map.of());
+    }
+
+    /** A problem with extension members ({@code extensions}, RFC 9457 §3.2) after the standard ones. */
+    static void problem(
+            Context ctx,
+            int status,
+            String type,
+            String title,
+            String detail,
+            List<ApiException.FieldError> errors,
+            Map<String, Object> extensions) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "urn:vigil:problem:" + type);
         body.put("title", title);
@@ -618,6 +639,7 @@ public final class HttpApi {
         if (errors != null && !errors.isEmpty()) {
             body.put("errors", errors);
         }
+        body.putAll(extensions);
         // As bytes: Javalin encodes a String result in the content type's charset, and Jetty's default for
         // application/problem+json is ISO-8859-1, which turned any non-ASCII detail into '?' or invalid UTF-8.
         byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
