@@ -7,6 +7,7 @@ import io.vigil.core.MetricsScrape;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import java.util.Objects;
+import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -21,8 +22,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * });
  * }</pre>
  *
- * <p>{@link #configure} gives the server threads of its own (at most 16, daemon), so it answers even when the
- * application's port is saturated; HEAD on a GET route runs that route (Javalin alone answers an empty 200); a wrong method on a path that exists is a 405, not a 404; and what Jetty refuses
+ * <p>{@link #configure} gives the server threads of its own (at most 16, daemon, for accepting and selecting; the
+ * handlers run on virtual threads, so clients that stall in their writes hold none of them), so it answers even when
+ * the application's port is saturated; HEAD on a GET route runs that route (Javalin alone answers an empty 200); a wrong method on a path that exists is a 405, not a 404; and what Jetty refuses
  * before any handler runs (a bad request line, a bad {@code %} escape, conflicting {@code Content-Length} headers,
  * 431, 414, 505) is answered by {@link ProblemJsonErrorHandler}: RFC 9457 problem+json, not Jetty's HTML page. The
  * application still maps Javalin's own 404 and 405 to the problem documents of its choice.
@@ -39,6 +41,10 @@ public final class ManagementPort {
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
         threads.setName(threadName);
         threads.setDaemon(true);
+        // The handlers run on virtual threads (named after the pool), the selector and acceptor on the pool's: a
+        // client that pipelines scrapes and never reads the answers parks a virtual thread in its write instead of
+        // holding one of the 16, so twenty such clients no longer leave the liveness probe unanswered.
+        threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor(threadName + "-"));
         config.jetty.threadPool = threads;
         config.http.prefer405over404 = true;
         // The server's handler answers what Jetty refuses before the servlet runs; the context's, sendError inside.

@@ -128,6 +128,45 @@ class ManagementPortTest {
         return null;
     }
 
+    @Test
+    void clientsThatDoNotReadTheirAnswersLeaveHealthChecksAnswered() throws IOException {
+        // 24 connections (more than the port's 16 threads) each pipeline 200 requests for a 64 KB answer and never
+        // read: every handler blocks in its write once the socket buffers are full. A probe must still be answered.
+        byte[] big = new byte[64 << 10];
+        app = Javalin.create(config -> {
+                    ManagementPort.configure(config, "mgmt-test");
+                    config.routes.get("/big", ctx -> ctx.result(big));
+                    config.routes.get("/health", ctx -> ctx.result("ok"));
+                })
+                .start("127.0.0.1", 0);
+        int port = app.port();
+        java.util.List<Socket> stalled = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 24; i++) {
+                Socket s = new Socket();
+                s.setReceiveBufferSize(4096);
+                s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                s.getOutputStream()
+                        .write("GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                                .repeat(200)
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                stalled.add(s);
+            }
+            try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                probe.setSoTimeout(10_000); // a probe's timeout, generous; before, no answer came at all
+                probe.getOutputStream()
+                        .write("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                String answer = new String(probe.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertThat(answer).startsWith("HTTP/1.1 200 ").endsWith("ok");
+            }
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
     private static String raw(int port, String request) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(30_000);
