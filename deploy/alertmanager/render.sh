@@ -33,8 +33,11 @@ function fail(msg) { print "render.sh: " FILENAME ":" FNR ": " msg > "/dev/stder
 function secret(name,   f, line, v, n) {
     if (name !~ /^[A-Za-z0-9_.-]+$/) fail("bad secret name " name)
     f = secrets "/" name; v = ""; n = 0
-    while ((getline line < f) > 0) { v = (n++ ? v "\n" line : line) }
+    while ((getline line < f) > 0) { sub(/\r$/, "", line); v = (n++ ? v "\n" line : line) }
     close(f)
+    # Line ends and trailing blanks are not part of a secret: a file saved with CRLF ends, or with an empty last
+    # line, gave a Discord URL ending in a carriage return (copied as is; Alertmanager trims its *_file values).
+    sub(/[ \t\r\n]+$/, "", v)
     return v
 }
 function isset(name) { return ((name in ENVIRON) && ENVIRON[name] != "") || secret(name) != "" }

@@ -265,6 +265,59 @@ class EventPipelineJarIT {
     }
 
     /**
+     * A second pipeline on the same host with the same {@code DATA_DIR} (the default, {@code <tmpdir>/vigil-event-pipeline},
+     * for two started by hand) is refused before its embedded broker touches the first one's: one ERROR line naming
+     * {@code DATA_DIR}, exit code 1, no stack trace. Its controller used to start on the first broker's metadata log
+     * and take the leadership before Kafka's own lock refused its broker: the first pipeline's stop then hung until
+     * the 60 s bound, and its metadata log was found corrupt (and truncated) at its next start.
+     */
+    @Test
+    void aSecondPipelineOnADataDirInUseIsOneLineAndExitCode1AndTheFirstRunsAndStopsInOrder() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("PORT", "0");
+        env.put("METRICS_PORT", "0");
+        env.put("LOG_FORMAT", "json");
+        env.put("DATA_DIR", tmp.resolve("data").toString());
+        try (ShippedJar first = ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work1"), env)) {
+            URI api = URI.create("http://127.0.0.1:" + awaitPorts(first)[0]);
+            try (ShippedJar second =
+                    ShippedJar.start(ShippedJar.jar("event-pipeline.jar"), tmp.resolve("work2"), env)) {
+                assertThat(second.awaitExit(ShippedJar.START_TIMEOUT)).isEqualTo(1);
+                List<JsonNode> lines = second.jsonLines();
+                assertThat(lines)
+                        .filteredOn(l -> l.get("level").asText().equals("ERROR"))
+                        .singleElement()
+                        .satisfies(l -> {
+                            assertThat(l.get("message").asText())
+                                    .startsWith("event-pipeline cannot start: DATA_DIR=" + tmp.resolve("data"))
+                                    .contains("in use by another event-pipeline process");
+                            assertThat(l.has("exception.stacktrace"))
+                                    .as("a stack trace")
+                                    .isFalse();
+                        });
+                assertThat(second.stderr()).as("stderr").isEmpty();
+            }
+            HttpResponse<String> accepted = http.send(
+                    HttpRequest.newBuilder(api.resolve("/api/v1/events"))
+                            .timeout(Duration.ofSeconds(60))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"event_type\":\"page_view\",\"source\":\"web\",\"payload\":{}}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            long stopStart = System.nanoTime();
+            assertThat(first.stop()).as("exit code after SIGTERM").isZero();
+            assertThat(Duration.ofNanos(System.nanoTime() - stopStart)).isLessThan(Duration.ofSeconds(30));
+            assertThat(first.jsonLines())
+                    .extracting(l -> l.get("message").asText())
+                    .contains("Shutdown: embedded Kafka broker stopped")
+                    .noneMatch(m -> m.contains("Corruption") || m.contains("invalid messages"));
+            assertThat(first.stderr()).as("stderr").isEmpty();
+        }
+    }
+
+    /**
      * With Kafka unreachable the pipeline starts, its health says so, and the log says it once: the Kafka clients'
      * reconnect warnings (two a second per client, five clients) used to flood it, and one warning per topic.
      */

@@ -313,6 +313,50 @@ class IdentityServiceJarIT {
         }
     }
 
+    /**
+     * A broker address that does not resolve (yet): the publisher's one WARN says why, and Kafka's own "Couldn't
+     * resolve server" line does not come again at each of the publisher's retries. The WARN said only "Failed to
+     * construct kafka producer", and the reason came as a WARN of Kafka's per retry, for as long as the outage lasted.
+     */
+    @Test
+    void anUnresolvableKafkaIsOneWarningThatNamesTheCause() throws Exception {
+        Map<String, String> env = baseEnvironment();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", "kafka.invalid:9092");
+        env.put("OUTBOX_POLL_INTERVAL", "100ms"); // retries at 0.1, 0.2, 0.4, 0.8, 1.6 s …
+        env.put("VIGIL_CONSOLE", "false");
+        try (ShippedJar service = ShippedJar.start(ShippedJar.jar("identity-service.jar"), tmp.resolve("work"), env)) {
+            URI base = URI.create("http://127.0.0.1:" + awaitListening(service));
+            HttpResponse<String> login = http.send(
+                    HttpRequest.newBuilder(base.resolve("/api/v1/auth/login"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"email\":\"nobody@example.com\",\"password\":\"not the password 1\"}"))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(login.statusCode()).isEqualTo(401);
+            java.util.function.Supplier<List<JsonNode>> kafkaWarnings = () -> service.jsonLines().stream()
+                    .filter(l -> l.get("level").asText().equals("WARN")
+                            && (l.get("logger").asText().startsWith("org.apache.kafka")
+                                    || l.get("logger").asText().endsWith("OutboxPublisher")))
+                    .toList();
+            await("the publisher's warning")
+                    .atMost(Duration.ofSeconds(120))
+                    .until(() -> kafkaWarnings.get().stream()
+                            .anyMatch(l -> l.get("message").asText().startsWith("Publishing audit events to Kafka")));
+            // Several retries in these 4 s, each one constructing a producer on the unresolvable address.
+            await("no further Kafka warning while the publisher retries")
+                    .during(Duration.ofSeconds(4))
+                    .atMost(Duration.ofSeconds(6))
+                    .until(() -> kafkaWarnings.get().size() == 1);
+            assertThat(kafkaWarnings.get())
+                    .singleElement()
+                    .satisfies(l -> assertThat(l.get("message").asText())
+                            .startsWith("Publishing audit events to Kafka is failing")
+                            .contains("No resolvable bootstrap urls"));
+        }
+    }
+
     /** The port the service reports in its "listening" line (it was started on port 0). */
     private static int awaitListening(ShippedJar service) {
         return await("identity-service listening")

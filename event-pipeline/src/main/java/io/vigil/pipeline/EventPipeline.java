@@ -56,7 +56,15 @@ public final class EventPipeline implements AutoCloseable {
         try {
             PipelineConfig config = configured;
             if (config.kafkaBootstrapServers() == null) {
-                KRaftBroker broker = KRaftBroker.start(config.dataDir().resolve("kafka"));
+                KRaftBroker broker;
+                try {
+                    broker = KRaftBroker.start(config.dataDir().resolve("kafka"));
+                } catch (KRaftBroker.DirectoryInUseException e) {
+                    // Another pipeline on this host with the default DATA_DIR: say which setting separates them.
+                    throw new KRaftBroker.DirectoryInUseException("DATA_DIR=" + config.dataDir()
+                            + " is in use by another event-pipeline process (its embedded Kafka broker); give each"
+                            + " instance a DATA_DIR of its own, or set KAFKA_BOOTSTRAP_SERVERS");
+                }
                 resources.add(new Part(broker, "Shutdown: embedded Kafka broker stopped"));
                 config = config.withKafka(broker.bootstrapServers());
                 log.info("embedded Kafka broker (KRaft) on {}", broker.bootstrapServers());
@@ -267,8 +275,8 @@ public final class EventPipeline implements AutoCloseable {
             Logger log = vigil.loggerFactory().getLogger(EventPipeline.class.getName());
             if (configuration) {
                 log.error("event-pipeline cannot start: configuration error: {}", e.getMessage());
-            } else if (e instanceof PortInUseException) {
-                // The port and the variable are all there is to say: no stack trace.
+            } else if (e instanceof PortInUseException || e instanceof KRaftBroker.DirectoryInUseException) {
+                // The port or directory and the variable are all there is to say: no stack trace.
                 log.error("event-pipeline cannot start: {}", e.getMessage());
             } else {
                 log.error("event-pipeline cannot start: {}", e.toString(), e);

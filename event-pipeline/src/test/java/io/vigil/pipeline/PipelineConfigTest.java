@@ -73,4 +73,14 @@ class PipelineConfigTest {
                 .startsWith("event-pipeline: unexpected argument --port")
                 .contains("usage:");
     }
+
+    @Test
+    void aMalformedBootstrapServersValueNamesItsVariable() {
+        assertThatThrownBy(() -> PipelineConfig.fromEnvironment(Map.of("KAFKA_BOOTSTRAP_SERVERS", ":::")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port…]: :::");
+        assertThat(PipelineConfig.fromEnvironment(Map.of("KAFKA_BOOTSTRAP_SERVERS", "kafka.invalid:9092"))
+                        .kafkaBootstrapServers())
+                .isEqualTo("kafka.invalid:9092");
+    }
 }

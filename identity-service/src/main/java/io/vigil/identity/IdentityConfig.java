@@ -172,6 +172,12 @@ public record IdentityConfig(
         check(notifyMaxRetries >= 0, "NOTIFY_MAX_RETRIES must not be negative");
         check(positive(jobPollInterval), "JOB_POLL_INTERVAL must be positive");
         Objects.requireNonNull(kafkaBootstrapServers, "kafkaBootstrapServers");
+        // Kafka's own syntax for bootstrap.servers, without its DNS lookup (start-up never waits for Kafka): a
+        // malformed value passed here and surfaced only at the first audit event, as the publisher's "Failed to
+        // construct kafka producer" without the reason.
+        kafkaBootstrapServers.ifPresent(servers -> check(
+                bootstrapServersWellFormed(servers),
+                "KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port…]: " + servers));
         Objects.requireNonNull(auditTopic, "auditTopic");
         // Kafka's own rule for topic names: refused at start-up rather than by every send.
         check(
@@ -324,6 +330,19 @@ public record IdentityConfig(
     private static String redactUrl(String url) {
         // Credentials may sit in the URL itself (user:password@ or password=...).
         return url.replaceAll("//[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    /** Whether every entry of {@code servers} is a {@code host:port} Kafka's clients accept (no DNS lookup). */
+    static boolean bootstrapServersWellFormed(String servers) {
+        String[] entries = servers.split(",", -1);
+        for (String entry : entries) {
+            String address = entry.strip();
+            Integer port = org.apache.kafka.common.utils.Utils.getPort(address);
+            if (org.apache.kafka.common.utils.Utils.getHost(address) == null || port == null || port > 65535) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // Checked at start-up: a typo would otherwise surface as dead notifications hours later.

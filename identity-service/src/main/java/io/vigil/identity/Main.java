@@ -314,6 +314,9 @@ public final class Main {
         // The Kafka client warns twice a second for as long as the broker is unreachable; the outbox publisher
         // reports that outage once (and its end), so the client's reconnect warnings would only bury that line.
         context.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(Level.ERROR);
+        // Its "Couldn't resolve server … from bootstrap.servers" came again at every retry of the publisher's producer;
+        // the publisher's one WARN per outage names that cause.
+        context.getLogger("org.apache.kafka.clients.ClientUtils").setLevel(Level.ERROR);
     }
 
     /** This build's version, filtered in by Maven. */

@@ -40,4 +40,18 @@ class KafkaConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("OUTBOX_POLL_INTERVAL");
     }
+
+    @Test
+    void aMalformedBootstrapServersValueStopsTheStartWithTheVariablesName() {
+        for (String bad : new String[] {":::", "kafka", "kafka:port", "kafka:9092,", "kafka:99999"}) {
+            assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("KAFKA_BOOTSTRAP_SERVERS", bad)))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("KAFKA_BOOTSTRAP_SERVERS must be host:port");
+        }
+        // Not resolved here: a broker whose name does not resolve yet is the publisher's outage, not a bad setting.
+        assertThat(IdentityConfig.fromEnvironment(Map.of("KAFKA_BOOTSTRAP_SERVERS", "kafka.invalid:9092,[::1]:9093"))
+                        .kafkaBootstrapServers())
+                .contains("kafka.invalid:9092,[::1]:9093");
+    }
 }

@@ -109,6 +109,20 @@ class AlertRoutingTest {
     }
 
     @Test
+    void aSecretFileWithWindowsLineEndsOrTrailingBlankLinesGivesItsValueAlone() throws Exception {
+        Path secrets = Files.createDirectories(tmp.resolve("crlf-secrets"));
+        Files.writeString(secrets.resolve("discord_webhook_url"), "https://discord.invalid/api/webhooks/1/abc\r\n");
+        Files.writeString(secrets.resolve("slack_webhook_url"), "https://hooks.slack.invalid/T/B/X\n\n");
+        Path config = Deploy.renderAlertmanager(tmp.resolve("crlf"), secrets, Map.of());
+
+        assertThat(Files.readString(config))
+                .contains("webhook_url: 'https://discord.invalid/api/webhooks/1/abc'")
+                .doesNotContain("\r");
+        JsonNode rendered = Deploy.YAML.readTree(config.toFile());
+        assertThat(channels(rendered, "warning")).containsExactly("slack_configs", "discord_configs");
+    }
+
+    @Test
     void refusesValuesThatWouldBreakTheConfiguration() throws Exception {
         Path secrets = Files.createDirectories(tmp.resolve("bad-secrets"));
         Files.writeString(secrets.resolve("discord_webhook_url"), "https://a\nb: c");

@@ -43,6 +43,9 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     public static final long DEFAULT_SPOOL_MAX_BYTES =
             io.vigil.logback.internal.LoggingVariables.DEFAULT_SPOOL_MAX_BYTES;
 
+    // Processes of one service on one host that can each have a default spool; beyond, Loki shipping is off.
+    private static final int MAX_DEFAULT_SPOOLS = 64;
+
     private URI url = URI.create("http://localhost:3100");
     private Map<String, String> labels = new LinkedHashMap<>();
     private String service;
@@ -158,7 +161,7 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
                 ? spoolDirectory
                 : Path.of(System.getProperty("java.io.tmpdir"), "vigil-loki-spool", safe(renderer.service()));
         try {
-            spool = new DiskSpool(dir, spoolMaxBytes);
+            spool = openSpool(dir);
         } catch (Exception e) {
             notStarted("cannot open the spool " + dir, e);
             return;
@@ -207,8 +210,49 @@ public class LokiAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         return Optional.ofNullable(startFailure);
     }
 
-    private static String safe(String name) {
-        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    /**
+     * The spool in {@code dir}; for the default directory, when another process of the same service on this host
+     * (a second instance, a restart overlapping the old one) holds it, the next free {@code <dir>@2}, {@code @3}, …:
+     * each process keeps its own spool and ships, and a restarted one takes over whichever spool is free, with the
+     * lines a stopped instance left there. A directory set explicitly is used as given.
+     */
+    private DiskSpool openSpool(Path dir) throws java.io.IOException {
+        if (spoolDirectory != null) {
+            return new DiskSpool(dir, spoolMaxBytes);
+        }
+        for (int instance = 1; ; instance++) {
+            Path candidate = instance == 1 ? dir : dir.resolveSibling(dir.getFileName() + "@" + instance);
+            try {
+                return new DiskSpool(candidate, spoolMaxBytes);
+            } catch (DiskSpool.InUseException e) {
+                if (instance == MAX_DEFAULT_SPOOLS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * A directory name for the service: characters other than {@code [A-Za-z0-9._-]} become {@code _}; a name of
+     * dots only gets a leading {@code _} ({@code ..} would be the parent directory), and one too long for a file
+     * name (most file systems allow 255 bytes) is cut, with a hash of the whole name so two long names stay apart.
+     */
+    static String safe(String name) {
+        String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (safe.isEmpty() || safe.chars().allMatch(c -> c == '.')) {
+            safe = "_" + safe;
+        }
+        if (safe.length() > 100) {
+            byte[] digest;
+            try {
+                digest = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e); // every JDK has SHA-256
+            }
+            safe = safe.substring(0, 80) + "-" + java.util.HexFormat.of().formatHex(digest, 0, 8);
+        }
+        return safe;
     }
 
     @Override

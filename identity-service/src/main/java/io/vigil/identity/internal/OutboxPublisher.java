@@ -127,7 +127,7 @@ public final class OutboxPublisher implements AutoCloseable {
                     log.warn(
                             "Publishing audit events to Kafka is failing ({}); they wait in event_outbox and"
                                     + " are retried with backoff, the service goes on",
-                            e.toString());
+                            withRootCause(e));
                 }
                 closeProducer(Duration.ZERO);
                 long factor = 1L << Math.min(failuresInARow - 1, 10);
@@ -142,6 +142,18 @@ public final class OutboxPublisher implements AutoCloseable {
             }
         }
         closeProducer(Duration.ofSeconds(5));
+    }
+
+    /**
+     * {@code e} and, when it has one, its root cause: the producer's "Failed to construct kafka producer" says nothing
+     * of why (no resolvable bootstrap address, a bad setting); the root cause does.
+     */
+    private static String withRootCause(Throwable e) {
+        Throwable root = e;
+        for (int i = 0; i < 10 && root.getCause() != null && root.getCause() != root; i++) {
+            root = root.getCause();
+        }
+        return root == e ? e.toString() : e + "; caused by " + root;
     }
 
     private static Duration min(Duration a, Duration b) {

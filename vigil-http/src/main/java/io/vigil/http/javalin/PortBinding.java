@@ -2,6 +2,10 @@ package io.vigil.http.javalin;
 
 import io.javalin.Javalin;
 import io.javalin.util.JavalinBindException;
+import java.net.BindException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -26,7 +30,10 @@ public final class PortBinding {
      * @param variable the configuration variable that named the port, e.g. {@code PORT}; the exception names it
      * @param port the port as configured (0: any free port), for the exception's message
      * @return {@code server}, started
-     * @throws PortInUseException when the port cannot be bound; any other failure of the start is thrown as is
+     * @throws PortInUseException when the port is taken by another process
+     * @throws IllegalArgumentException when the configuration cannot be listened on: the address is not this host's
+     *     (a typo, a name that does not resolve) or the port needs privileges — a configuration error, naming {@code
+     *     variable}, the address and the port; any other failure of the start is thrown as is
      */
     public static Javalin start(Javalin server, String variable, int port) {
         Objects.requireNonNull(server, "server");
@@ -34,6 +41,27 @@ public final class PortBinding {
         try {
             return server.start();
         } catch (JavalinBindException e) {
+            // Javalin says "port in use" for every bind failure; only one of them is.
+            String host = server.unsafe.jetty.host;
+            String where =
+                    variable + "=" + port + ": cannot listen on " + (host == null ? "0.0.0.0" : host) + ":" + port;
+            for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                String message = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
+                if (c instanceof UnresolvedAddressException
+                        || c instanceof UnknownHostException
+                        || (c instanceof BindException && message.contains("assign requested address"))) {
+                    throw new IllegalArgumentException(
+                            where + ": not an address of this host (" + c + "); listen on one of its addresses, or"
+                                    + " 0.0.0.0 for all",
+                            e);
+                }
+                if (c instanceof BindException && (message.contains("permission") || message.contains("access"))) {
+                    throw new IllegalArgumentException(
+                            where + ": permission denied (ports below 1024 need privileges); set " + variable
+                                    + " to a port above 1023",
+                            e);
+                }
+            }
             throw new PortInUseException(variable, port, e);
         }
     }

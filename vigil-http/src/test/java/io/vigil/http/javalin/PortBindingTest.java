@@ -38,6 +38,30 @@ class PortBindingTest {
         }
     }
 
+    /**
+     * A listening address that is not this host's (a typo in {@code HOST}, a name that does not resolve) is not a
+     * port in use: it was reported as "MANAGEMENT_PORT=…: the port is already in use by another process", exit code
+     * 1, sending the operator after a process that does not exist. It is a configuration error naming the address.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"192.0.2.1", "no-such-host.invalid"})
+    void anAddressThatIsNotThisHostsIsAConfigurationErrorNotAPortInUse(String host) {
+        Javalin server = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.jetty.host = host;
+            config.jetty.port = 0;
+        });
+        try {
+            assertThatThrownBy(() -> PortBinding.start(server, "MANAGEMENT_PORT", 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .isNotInstanceOf(PortInUseException.class)
+                    .hasMessageStartingWith("MANAGEMENT_PORT=0: cannot listen on " + host)
+                    .hasMessageContaining("not an address of this host");
+        } finally {
+            server.stop();
+        }
+    }
+
     @Test
     void aFreePortIsListenedOn() throws Exception {
         Javalin server = PortBinding.start(server(0), "PORT", 0);

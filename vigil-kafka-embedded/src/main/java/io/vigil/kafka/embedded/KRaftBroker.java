@@ -5,8 +5,12 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -39,14 +43,34 @@ import org.apache.kafka.server.common.MetadataVersion;
  * that directory.
  */
 public final class KRaftBroker implements AutoCloseable {
+    /** The file in the data directory a running broker holds locked, for as long as it runs. */
+    static final String LOCK_FILE = "broker.lock";
+
     private final KafkaRaftServer server;
     private final String bootstrap;
     private final Path deleteOnClose;
+    private final FileChannel lock;
 
-    private KRaftBroker(KafkaRaftServer server, String bootstrap, Path deleteOnClose) {
+    private KRaftBroker(KafkaRaftServer server, String bootstrap, Path deleteOnClose, FileChannel lock) {
         this.server = server;
         this.bootstrap = bootstrap;
         this.deleteOnClose = deleteOnClose;
+        this.lock = lock;
+    }
+
+    /**
+     * Thrown by {@link Builder#start()} when another broker — in another process, or in this one — runs on the same
+     * data directory. Nothing in the directory was touched: Kafka's own lock is taken only after its controller has
+     * started, and that controller, on a log another broker is writing, appended to it (the running broker's
+     * metadata log was found corrupt and truncated at its next start, and its stop hung).
+     */
+    public static final class DirectoryInUseException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        /** An exception with this message. */
+        public DirectoryInUseException(String message) {
+            super(message);
+        }
     }
 
     /** A broker on a fresh temporary directory, deleted by {@link #close()}; free ports. */
@@ -107,8 +131,12 @@ public final class KRaftBroker implements AutoCloseable {
     /** Stops the broker and waits for it; deletes its directory when it was a temporary one. */
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            release(lock);
+        }
         if (deleteOnClose != null) {
             try (Stream<Path> files = Files.walk(deleteOnClose)) {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -150,12 +178,15 @@ public final class KRaftBroker implements AutoCloseable {
         /** Starts the broker and returns once it answers a cluster description; throws when it does not. */
         public KRaftBroker start() {
             Path tmp = null;
+            FileChannel lock = null;
             try {
                 Path dir = dataDir;
                 if (dir == null) {
                     tmp = Files.createTempDirectory("vigil-kraft-");
                     dir = tmp;
                 }
+                Files.createDirectories(dir);
+                lock = lockDirectory(dir);
                 Path logDir = Files.createDirectories(dir.resolve("log"));
                 int brokerPort = port == 0 ? freePort() : port;
                 int controllerPort = freePort();
@@ -194,8 +225,14 @@ public final class KRaftBroker implements AutoCloseable {
                 }
 
                 KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-                server.startup();
-                KRaftBroker broker = new KRaftBroker(server, "127.0.0.1:" + brokerPort, tmp);
+                KRaftBroker broker = new KRaftBroker(server, "127.0.0.1:" + brokerPort, tmp, lock);
+                lock = null; // the broker's now: released by its close()
+                try {
+                    server.startup();
+                } catch (RuntimeException e) {
+                    release(broker.lock);
+                    throw e;
+                }
                 try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrap))) {
                     admin.describeCluster().nodes().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 } catch (Exception e) {
@@ -203,11 +240,49 @@ public final class KRaftBroker implements AutoCloseable {
                     throw e;
                 }
                 return broker;
+            } catch (DirectoryInUseException e) {
+                throw e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while starting the in-process Kafka broker", e);
             } catch (Exception e) {
                 throw new IllegalStateException("in-process Kafka broker did not start: " + e.getMessage(), e);
+            } finally {
+                release(lock);
+            }
+        }
+    }
+
+    /**
+     * Locks {@code dir} for this broker: the lock is held by the returned channel until it is closed, and the
+     * operating system drops it when the process ends, however it ends (no stale lock after a crash).
+     */
+    private static FileChannel lockDirectory(Path dir) throws IOException {
+        FileChannel channel =
+                FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held;
+        try {
+            held = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            held = null; // a broker of this JVM holds it
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (held == null) {
+            channel.close();
+            throw new DirectoryInUseException("in-process Kafka broker did not start: its directory " + dir
+                    + " is in use by another broker (in another process or in this JVM)");
+        }
+        return channel;
+    }
+
+    private static void release(FileChannel lock) {
+        if (lock != null) {
+            try {
+                lock.close(); // releases the lock
+            } catch (IOException e) {
+                // the lock goes with the channel, closed or not; nothing else to do
             }
         }
     }

@@ -103,6 +103,15 @@ public final class DiskSpool implements Closeable {
                         path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
     }
 
+    /** The spool directory is held by another process or appender (one writer per spool). */
+    public static final class InUseException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        InUseException(String message) {
+            super(message);
+        }
+    }
+
     /** How a segment is opened for appending; tests stand in a disk that fills up. */
     interface SegmentOpener {
         FileChannel open(Path segment) throws IOException;
@@ -128,7 +137,7 @@ public final class DiskSpool implements Closeable {
         }
         if (fileLock == null) {
             lockChannel.close();
-            throw new IOException("spool directory " + dir + " is in use by another process or appender");
+            throw new InUseException("spool directory " + dir + " is in use by another process or appender");
         }
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {

@@ -74,8 +74,25 @@ public final class PyroscopeAgentRunner {
         } catch (Exception | LinkageError e) {
             // Native library load failures are LinkageErrors; profiling must not stop start-up. The caller
             // reports the returned reason once.
-            return e.toString();
+            return describe(e);
         }
+    }
+
+    /**
+     * {@code e} with its causes: a failed static initialiser surfaces as a bare {@code ExceptionInInitializerError}
+     * whose own message is null, and only its cause (the native library that could not be written to
+     * {@code java.io.tmpdir}, say) tells the operator what to fix.
+     */
+    static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder(e.toString());
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        seen.add(e);
+        for (Throwable cause = e.getCause();
+                cause != null && seen.add(cause) && seen.size() <= 5;
+                cause = cause.getCause()) {
+            text.append("; caused by ").append(cause);
+        }
+        return text.toString();
     }
 
     /** Stops profiling; the profile of the current, partial interval is not sent. */
