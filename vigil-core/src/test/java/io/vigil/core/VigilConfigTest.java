@@ -192,6 +192,19 @@ class VigilConfigTest {
     }
 
     @Test
+    void lokiLabelsNamingALabelVigilSetsAreReportedNotDroppedSilently() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.of("LOKI_LABELS", "team=id,level=debug,service=x"));
+        assertThat(c.lokiLabels()).containsExactly(Map.entry("team", "id"));
+        assertThat(c.warnings())
+                .hasSize(2)
+                .allSatisfy(w -> assertThat(w)
+                        .startsWith("LOKI_LABELS")
+                        .contains("names a label Vigil sets itself (service, environment, level)"))
+                .anySatisfy(w -> assertThat(w).contains("level=debug"))
+                .anySatisfy(w -> assertThat(w).contains("service=x"));
+    }
+
+    @Test
     void aSignalsOwnOtlpEndpointExportsThatSignalWithOrWithoutTheGeneralOne() {
         VigilConfig alone = VigilConfig.fromEnvironment(
                 Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://tempo:4318/v1/traces"));

@@ -120,7 +120,10 @@ public final class CoreVariables {
                     LABEL_NAME,
                     (k, v) -> !v.isEmpty(),
                     "entry is not name=value with a Prometheus label name",
-                    k -> null),
+                    // The stream labels Vigil sets itself: an entry for one was dropped without a word.
+                    k -> k.equals("service") || k.equals("environment") || k.equals("level")
+                            ? "names a label Vigil sets itself (service, environment, level)"
+                            : null),
             Map.of());
     public static final ConfigVariable<Duration> LOKI_BATCH_INTERVAL = ConfigVariable.of(
                     "LOKI_BATCH_INTERVAL", seconds(), Duration.ofSeconds(60))
