@@ -205,7 +205,7 @@ public final class Main {
         }
         // The console's records live in this service's heap: a smaller bound than the standalone console's keeps the
         // collector's work on them small (bench/README, issue 17).
-        long maxBytes = VigilConsole.DEFAULT_EMBEDDED_MAX_BYTES;
+        long maxBytes = embeddedConsoleMaxBytes(Runtime.getRuntime().maxMemory());
         String configuredMax = env.getOrDefault("VIGIL_CONSOLE_MAX_BYTES", "").strip();
         if (!configuredMax.isEmpty()) {
             try {
@@ -215,8 +215,8 @@ public final class Main {
                 }
                 maxBytes = parsed;
             } catch (IllegalArgumentException e) {
-                warnings.add(
-                        "VIGIL_CONSOLE_MAX_BYTES=" + configuredMax + " is not a byte count of at least 1m; using 64m");
+                warnings.add("VIGIL_CONSOLE_MAX_BYTES=" + configuredMax + " is not a byte count of at least 1m; using "
+                        + (maxBytes >> 20) + "m");
             }
         }
         // Above this many traces a second the console keeps a sample of whole traces (errors and warnings always):
@@ -260,6 +260,16 @@ public final class Main {
             }
         }
         return null;
+    }
+
+    /**
+     * The embedded console's byte bound when {@code VIGIL_CONSOLE_MAX_BYTES} is unset: {@link
+     * VigilConsole#DEFAULT_EMBEDDED_MAX_BYTES}, but at most an eighth of the heap (at least 1 MiB), since its records
+     * live in this service's heap: a service run with {@code -Xmx64m} would otherwise give the console as much as the
+     * whole heap, over time.
+     */
+    static long embeddedConsoleMaxBytes(long maxHeapBytes) {
+        return Math.max(1 << 20, Math.min(VigilConsole.DEFAULT_EMBEDDED_MAX_BYTES, maxHeapBytes / 8));
     }
 
     /** {@code true/1/yes/on} or {@code false/0/no/off}, as the telemetry configuration reads booleans. */

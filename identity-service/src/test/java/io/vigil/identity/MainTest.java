@@ -107,6 +107,14 @@ class MainTest {
     }
 
     @Test
+    void theEmbeddedConsoleTakesAtMostAnEighthOfTheHeapUnlessTold() {
+        assertThat(Main.embeddedConsoleMaxBytes(64L << 20)).isEqualTo(8L << 20); // -Xmx64m
+        assertThat(Main.embeddedConsoleMaxBytes(4L << 20)).isEqualTo(1L << 20); // never below 1 MiB
+        assertThat(Main.embeddedConsoleMaxBytes(1L << 30)).isEqualTo(VigilConsole.DEFAULT_EMBEDDED_MAX_BYTES);
+        assertThat(Main.embeddedConsoleMaxBytes(Long.MAX_VALUE)).isEqualTo(VigilConsole.DEFAULT_EMBEDDED_MAX_BYTES);
+    }
+
+    @Test
     void badConsoleSettingsAreConfigurationWarningsWithTheirFallback() {
         List<String> warnings = new ArrayList<>();
         VigilConsole console = Main.startConsoleIfNoCollector(
