@@ -150,6 +150,32 @@ class TrafficCommandTest {
     }
 
     @Test
+    void aServiceThatDoesNotAnswerIsNotHammeredInATightLoop() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort(); // nothing listens there once closed
+        }
+        PrintStream out = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        int rc;
+        try {
+            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+            rc = TrafficGenerator.run(
+                    new String[] {"--url", "http://127.0.0.1:" + closed, "--duration", "2", "--concurrency", "4"});
+        } finally {
+            System.setOut(out);
+        }
+        assertThat(rc).isEqualTo(1);
+        String report = printed.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("transport errors (\\d+)").matcher(report);
+        assertThat(m.find()).as(report).isTrue();
+        // Was tens of thousands in 2 s (a refused connection costs microseconds); with the back-off each worker
+        // makes about 6 failing steps in 2 s (50, 100, 200, 400, 800 ms, then 2 s), each a few calls.
+        assertThat(Long.parseLong(m.group(1))).isPositive().isLessThan(400);
+    }
+
+    @Test
     void helpIsAnAnswerAndAMisspeltOptionIsAnError() {
         PrintStream out = System.out;
         PrintStream err = System.err;

@@ -249,7 +249,9 @@ public final class TrafficGenerator {
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int w = 0; w < concurrency; w++) {
                 workers.submit(() -> {
+                    int failing = 0; // steps in a row that met a transport error
                     while (System.nanoTime() < deadline) {
+                        long errorsBefore = transportErrors.sum();
                         try {
                             if (mix.equals("read")) {
                                 readStep();
@@ -258,6 +260,12 @@ public final class TrafficGenerator {
                             }
                         } catch (RuntimeException e) {
                             transportErrors.increment();
+                        }
+                        // A service that stopped answering is not hammered in a tight loop (tens of thousands of
+                        // refused connections a second): back off 50 ms, doubling to 2 s, until a step gets through.
+                        failing = transportErrors.sum() > errorsBefore ? failing + 1 : 0;
+                        if (failing > 0 && !backOff(failing, deadline)) {
+                            return;
                         }
                     }
                 });
@@ -285,6 +293,22 @@ public final class TrafficGenerator {
             Thread.currentThread().interrupt();
         }
         return report((System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Waits before the next step after {@code failing} steps in a row met a transport error: 50 ms, doubling up to
+     * 2 s, never past {@code deadline}. Returns false when interrupted.
+     */
+    static boolean backOff(int failing, long deadline) {
+        long millis = Math.min(2_000, 50L << Math.min(failing - 1, 6));
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        try {
+            Thread.sleep(Math.max(0, Math.min(millis, left)));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**
