@@ -1,5 +1,6 @@
 package io.vigil.http.internal;
 
+import io.vigil.core.internal.CorrelationIds;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -7,28 +8,13 @@ import java.util.concurrent.ThreadLocalRandom;
 /** The contract's request-id rules (section 6): accept 1–64 of {@code [A-Za-z0-9._-]}, else generate. */
 public final class RequestIds {
     /** Longest accepted incoming id. */
-    public static final int MAX_LENGTH = 64;
+    public static final int MAX_LENGTH = CorrelationIds.MAX_LENGTH;
 
     private RequestIds() {}
 
-    /** Whether {@code id} may be taken over from a client as it is. */
+    /** Whether {@code id} may be taken over from a client as it is (vigil-core's {@link CorrelationIds}). */
     public static boolean isValid(String id) {
-        if (id == null || id.isEmpty() || id.length() > MAX_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z')
-                    || (c >= 'A' && c <= 'Z')
-                    || (c >= '0' && c <= '9')
-                    || c == '.'
-                    || c == '_'
-                    || c == '-';
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
+        return CorrelationIds.isValid(id);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.vigil.kafka.internal;
 
 import io.opentelemetry.context.propagation.TextMapSetter;
+import io.vigil.core.internal.CorrelationIds;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 
@@ -28,12 +29,9 @@ public final class Headers {
         return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
-    /** Longest id taken from a header: the contract's bound on a correlation id (section 6). */
-    public static final int MAX_ID_LENGTH = 64;
-
     /**
-     * The last value of {@code key} when it is an id as the contract takes one from a client: 1–64 characters of
-     * {@code [A-Za-z0-9._-]}; otherwise {@code null}. Whoever can write to a topic chooses its headers: a {@code
+     * The last value of {@code key} when it is an id as the contract takes one from a client ({@link
+     * CorrelationIds}: 1–64 characters of {@code [A-Za-z0-9._-]}); otherwise {@code null}. Whoever can write to a topic chooses its headers: a {@code
      * request_id} or {@code message_id} of 100 KB, or holding a line break or an escape sequence, was bound as it was
      * to every log line of the record and set on its span, where an HTTP {@code X-Request-ID} like it is refused.
      */
@@ -43,20 +41,6 @@ public final class Headers {
         }
         Header h = headers.lastHeader(key);
         byte[] v = h == null ? null : h.value();
-        if (v == null || v.length == 0 || v.length > MAX_ID_LENGTH) {
-            return null;
-        }
-        for (byte b : v) {
-            boolean ok = (b >= 'a' && b <= 'z')
-                    || (b >= 'A' && b <= 'Z')
-                    || (b >= '0' && b <= '9')
-                    || b == '.'
-                    || b == '_'
-                    || b == '-';
-            if (!ok) {
-                return null;
-            }
-        }
-        return new String(v, StandardCharsets.US_ASCII);
+        return CorrelationIds.isValid(v) ? new String(v, StandardCharsets.US_ASCII) : null;
     }
 }
