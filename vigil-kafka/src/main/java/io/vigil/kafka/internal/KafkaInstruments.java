@@ -53,7 +53,7 @@ public final class KafkaInstruments {
     private final FirstSeenValues producerTopics;
     private final FirstSeenValues consumerTopics;
     private final LongAdder topicOverflows = new LongAdder();
-    private final AtomicBoolean overflowWarned = new AtomicBoolean();
+    private final AtomicBoolean producerOverflowWarned = new AtomicBoolean();
     private final AtomicBoolean consumerOverflowWarned = new AtomicBoolean();
 
     /**
@@ -97,20 +97,7 @@ public final class KafkaInstruments {
      * then drops whole metrics.
      */
     public String producerTopic(String topic) {
-        String admitted = producerTopics.admit(topic);
-        if (admitted != null) {
-            return admitted;
-        }
-        topicOverflows.increment();
-        if (overflowWarned.compareAndSet(false, true)) {
-            log.warn(
-                    "More than {} distinct Kafka topics produced to; further ones are recorded as topic=\"{}\" in"
-                            + " the producer metrics and counted in {}",
-                    maxTopics,
-                    OTHER_TOPIC,
-                    TOPIC_OVERFLOW);
-        }
-        return OTHER_TOPIC;
+        return bounded(producerTopics, producerOverflowWarned, topic, 1, "produced to", "producer");
     }
 
     /**
@@ -122,17 +109,28 @@ public final class KafkaInstruments {
      * producing to many topics does not push the ones it consumes into {@code other}.
      */
     public String consumerTopic(String topic, long records) {
-        String admitted = consumerTopics.admit(topic);
+        return bounded(consumerTopics, consumerOverflowWarned, topic, records, "consumed from", "consumer");
+    }
+
+    /**
+     * {@code topic} when {@code seen} admits it, else {@link #OTHER_TOPIC} with {@code overflowing} added to {@link
+     * #TOPIC_OVERFLOW} and, the first time on this side, one warning.
+     */
+    private String bounded(
+            FirstSeenValues seen, AtomicBoolean warned, String topic, long overflowing, String verb, String side) {
+        String admitted = seen.admit(topic);
         if (admitted != null) {
             return admitted;
         }
-        topicOverflows.add(records);
-        if (consumerOverflowWarned.compareAndSet(false, true)) {
+        topicOverflows.add(overflowing);
+        if (warned.compareAndSet(false, true)) {
             log.warn(
-                    "More than {} distinct Kafka topics consumed from; further ones are recorded as topic=\"{}\" in"
-                            + " the consumer metrics and counted in {}",
+                    "More than {} distinct Kafka topics {}; further ones are recorded as topic=\"{}\" in the {} metrics"
+                            + " and counted in {}",
                     maxTopics,
+                    verb,
                     OTHER_TOPIC,
+                    side,
                     TOPIC_OVERFLOW);
         }
         return OTHER_TOPIC;
