@@ -105,7 +105,8 @@ public record PipelineConfig(
         // Kafka's own syntax for bootstrap.servers, without its DNS lookup: a malformed value failed the start later
         // with the admin client's ConfigException and its stack trace, exit code 1.
         check(
-                kafkaBootstrapServers == null || bootstrapServersWellFormed(kafkaBootstrapServers),
+                kafkaBootstrapServers == null
+                        || io.vigil.kafka.VigilKafka.bootstrapServersWellFormed(kafkaBootstrapServers),
                 "KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port…]: " + kafkaBootstrapServers);
         check(databaseTimeout.toMillis() > 0, "DATABASE_TIMEOUT_MS must be positive: " + databaseTimeout.toMillis());
         check(outboxPoll.toMillis() > 0, "OUTBOX_POLL_MS must be positive: " + outboxPoll.toMillis());
@@ -121,18 +122,6 @@ public record PipelineConfig(
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
-    }
-
-    /** Whether every entry of {@code servers} is a {@code host:port} Kafka's clients accept (no DNS lookup). */
-    static boolean bootstrapServersWellFormed(String servers) {
-        for (String entry : servers.split(",", -1)) {
-            String address = entry.strip();
-            Integer port = org.apache.kafka.common.utils.Utils.getPort(address);
-            if (org.apache.kafka.common.utils.Utils.getHost(address) == null || port == null || port > 65535) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean driverAccepts(String jdbcUrl) {

@@ -176,7 +176,7 @@ public record IdentityConfig(
         // malformed value passed here and surfaced only at the first audit event, as the publisher's "Failed to
         // construct kafka producer" without the reason.
         kafkaBootstrapServers.ifPresent(servers -> check(
-                bootstrapServersWellFormed(servers),
+                io.vigil.kafka.VigilKafka.bootstrapServersWellFormed(servers),
                 "KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port…]: " + servers));
         Objects.requireNonNull(auditTopic, "auditTopic");
         // Kafka's own rule for topic names: refused at start-up rather than by every send.
@@ -330,19 +330,6 @@ public record IdentityConfig(
     private static String redactUrl(String url) {
         // Credentials may sit in the URL itself (user:password@ or password=...).
         return url.replaceAll("//[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
-    }
-
-    /** Whether every entry of {@code servers} is a {@code host:port} Kafka's clients accept (no DNS lookup). */
-    static boolean bootstrapServersWellFormed(String servers) {
-        String[] entries = servers.split(",", -1);
-        for (String entry : entries) {
-            String address = entry.strip();
-            Integer port = org.apache.kafka.common.utils.Utils.getPort(address);
-            if (org.apache.kafka.common.utils.Utils.getHost(address) == null || port == null || port > 65535) {
-                return false;
-            }
-        }
-        return true;
     }
 
     // Checked at start-up: a typo would otherwise surface as dead notifications hours later.

@@ -275,4 +275,20 @@ public final class VigilKafka {
             return new VigilKafka(this);
         }
     }
+
+    /**
+     * Whether every entry of {@code servers} ({@code bootstrap.servers}, e.g. a service's {@code
+     * KAFKA_BOOTSTRAP_SERVERS}) is a {@code host:port} Kafka's clients accept, checked without a DNS lookup: a service
+     * can refuse a malformed value at start-up, naming its variable, instead of failing at its first send.
+     */
+    public static boolean bootstrapServersWellFormed(String servers) {
+        for (String entry : servers.split(",", -1)) {
+            String address = entry.strip();
+            Integer port = org.apache.kafka.common.utils.Utils.getPort(address);
+            if (org.apache.kafka.common.utils.Utils.getHost(address) == null || port == null || port > 65535) {
+                return false;
+            }
+        }
+        return true;
+    }
 }
