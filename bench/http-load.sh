@@ -15,6 +15,7 @@
 #        RATE=N: the measured rounds send a fixed N requests per second (bench/paced.lua) instead of as many as the
 #        server answers; every mode then serves the same load in the same I/O regime (each request finds the server
 #        idle, as in production), so CPU per request and latency compare. Without RATE: closed-loop, saturating.
+#        The warm-up then ends with PACED_WARMUP (default 20) seconds at that rate, so the JIT has recompiled for it.
 #        PROFILE=1 (implies THREAD_CPU=1): async-profiler (the library the Pyroscope agent bundles, taken from
 #        benchmarks.jar; itimer, a sample per 1 ms of the process's CPU, which the kernel delivers at its tick: about
 #        250 per busy CPU second, so use long rounds) samples each measured round; at the end
@@ -71,6 +72,10 @@ run() {
   for _ in $(seq 1 300); do curl -fs "$URL" >/dev/null 2>&1 && break; sleep 0.1; done
   # Warm-up long enough for C2 to finish: compilation CPU would otherwise be billed to requests.
   wrk -t1 -c16 -d"${WARMUP:-30}s" "$URL" >/dev/null
+  # At a fixed rate the server idles between requests, which takes branches (selector wake-ups, parking) a saturating
+  # warm-up never did: C2 then deoptimizes and recompiles Jetty's and the JDK's I/O path in the first paced seconds,
+  # 40-60 us of compiler CPU per request that differs from process to process. Warm up in the measured regime too.
+  if [ -n "${RATE:-}" ]; then RATE=$RATE wrk -t1 -c16 -d"${PACED_WARMUP:-20}s" -s bench/paced.lua "$URL" >/dev/null; fi
   local out cpu_before cpu_after
   cpu_before=$(cpu_ticks "$pid")
   [ "${THREAD_CPU:-0}" = 1 ] && python3 bench/thread-cpu.py snap "$pid" > "$threads_dir/before"
