@@ -45,7 +45,7 @@ log "3/4 HTTP instrumentation at 2,000 requests/s (bench/http-load.sh)"
 RATE=2000 THREAD_CPU=1 MODES="plain sampled agent" WARMUP=20 bench/http-load.sh $((6 * scale)) 10 \
     | tee "$OUT/http.txt"
 log "4/4 identity-service, every variant side by side (bench/service-overhead.sh)"
-COMPARE_AGENT=1 THREAD_CPU=1 STARTUP_RUNS=3 bench/service-overhead.sh $((3 * scale)) 10 30 | tee "$OUT/identity.txt"
+COMPARE_AGENT=1 THREAD_CPU=1 STARTUP_RUNS=3 bench/service-overhead.sh $((5 * scale)) 10 60 | tee "$OUT/identity.txt"
 log "done; every part's output is in $OUT"
 
 python3 - "$OUT" <<'EOF'
