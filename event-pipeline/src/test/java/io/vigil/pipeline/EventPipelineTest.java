@@ -698,6 +698,41 @@ class EventPipelineTest {
         }
     }
 
+    /**
+     * A gzip-coded event was read as text and answered 400 {@code malformed-json}. It is 415 with {@code
+     * Accept-Encoding: identity} (vigil-http's Javalin plugin, shared with identity-service) before the body is read:
+     * no event is recorded.
+     */
+    @Test
+    void aCodedEventIs415BeforeItIsReadAndNothingIsRecorded() throws Exception {
+        long events = count("SELECT count(*) FROM events");
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(zipped)) {
+            z.write(event("coded").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        for (String coding : List.of("gzip", "deflate", "br", "identity, gzip")) {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pipeline.port() + "/api/v1/events"))
+                            .header("Content-Type", "application/json")
+                            .header("Content-Encoding", coding)
+                            .header("Idempotency-Key", "coded-" + UUID.randomUUID())
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(zipped.toByteArray()))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("%s: %s", coding, r.body()).isEqualTo(415);
+            assertThat(r.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+            assertThat(r.headers().firstValue("Accept-Encoding")).hasValue("identity");
+            JsonNode body = JSON.readTree(r.body());
+            assertThat(body.path("status").asInt()).isEqualTo(415);
+            assertThat(body.path("title").asText()).isEqualTo("Unsupported Media Type");
+            assertThat(body.path("detail").asText()).contains("Content-Encoding");
+        }
+        assertThat(count("SELECT count(*) FROM events")).isEqualTo(events);
+        assertThat(post(event("plain"), Map.of("Content-Encoding", "identity")).statusCode())
+                .isEqualTo(202);
+    }
+
     // --- helpers -----------------------------------------------------------------------------
 
     private static String event(String type) {

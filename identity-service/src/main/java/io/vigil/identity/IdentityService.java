@@ -148,8 +148,8 @@ public final class IdentityService implements AutoCloseable {
             telemetry.activeTokens("access", () -> auth.activeTokens("access"));
             telemetry.activeTokens("refresh", () -> auth.activeTokens("refresh"));
             if (config.adminEmail().isPresent()) {
-                String email = config.adminEmail().get().trim().toLowerCase(java.util.Locale.ROOT);
-                if (userService.ensureAdmin(email, config.adminPassword().orElseThrow())) {
+                if (userService.ensureAdmin(
+                        config.adminEmail().get(), config.adminPassword().orElseThrow())) {
                     log.info("Initial administrator created");
                 }
             }

@@ -834,6 +834,191 @@ abstract class ApiContractTest {
         assertThat(r.header("Allow")).contains("POST");
     }
 
+    // --- 405 and Allow ----------------------------------------------------------------------------
+
+    private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+    /** One path of each shape of route, and exactly the methods its resource serves. */
+    static Stream<Arguments> routeShapes() {
+        String id = UUID.randomUUID().toString();
+        return Stream.of(
+                Arguments.of("/health", "GET, HEAD"), // a GET-only literal
+                Arguments.of("/health/ready", "GET, HEAD"),
+                Arguments.of("/openapi.json", "GET, HEAD"),
+                Arguments.of("/.well-known/jwks.json", "GET, HEAD"),
+                Arguments.of(API + "/auth/login", "POST"), // a POST-only literal
+                Arguments.of(API + "/auth/register", "POST"),
+                Arguments.of(API + "/auth/refresh", "POST"),
+                Arguments.of(API + "/auth/verify", "POST"),
+                Arguments.of(API + "/auth/logout", "POST"),
+                Arguments.of(API + "/users", "GET, HEAD, POST"), // a collection
+                Arguments.of(API + "/users/" + id, "GET, HEAD, PATCH, DELETE"), // a parameter
+                Arguments.of(API + "/users/me", "GET, HEAD"), // a literal that the parameter's pattern also matches
+                Arguments.of(API + "/users/me/", "GET, HEAD"),
+                Arguments.of(API + "/users/me/password", "PUT"), // a literal under it
+                Arguments.of(API + "/users/" + id + "/activate", "POST"), // a parameter's sub-resource
+                Arguments.of(API + "/users/" + id + "/deactivate", "POST"),
+                Arguments.of(API + "/users/" + id + "/unlock", "POST"));
+    }
+
+    /**
+     * {@code Allow} lists exactly the methods the path's resource serves (RFC 9110 §15.5.6, §10.2.1): every other
+     * method is 405 problem+json with that header, and no listed method is. {@code /users/me} listed PATCH and DELETE,
+     * which reached the {@code /users/{id}} route and answered 404; they are 405 there now. HEAD is served wherever GET
+     * is; OPTIONS nowhere (so never listed).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("routeShapes")
+    void allowListsExactlyTheMethodsTheResourceServes(String path, String allow) {
+        List<String> allowed = List.of(allow.split(", "));
+        for (String method : METHODS) {
+            Api.Response r = api.send(method, path, null, null, null, Map.of());
+            if (allowed.contains(method)) {
+                assertThat(r.status()).as("%s %s: %s", method, path, r.text()).isNotEqualTo(405);
+            } else if (method.equals("HEAD")) {
+                assertThat(r.status()).as("HEAD %s", path).isEqualTo(405);
+                assertThat(r.header("Allow")).as("HEAD %s", path).isEqualTo(allow);
+            } else {
+                assertProblem(r, 405, "method-not-allowed");
+                assertThat(r.header("Allow")).as("%s %s", method, path).isEqualTo(allow);
+                assertThat(r.json().get("detail").asString()).contains(method);
+            }
+        }
+    }
+
+    /**
+     * With a valid token and a valid body, {@code PATCH} and {@code DELETE} on {@code /users/me} are still 405 (not an
+     * update or deletion of "me", not a 404), and change nothing.
+     */
+    @Test
+    void patchAndDeleteOnUsersMeAre405AndChangeNothing() throws Exception {
+        String email = uniqueEmail();
+        String id = register(email);
+        String token = tokenOf(email);
+        Api.Response patch = api.send(
+                "PATCH", API + "/users/me", "{\"full_name\":\"Changed\"}", "application/json", token, Map.of());
+        assertProblem(patch, 405, "method-not-allowed");
+        assertThat(patch.header("Allow")).isEqualTo("GET, HEAD");
+        Api.Response delete = api.send("DELETE", API + "/users/me", null, null, admin, Map.of());
+        assertProblem(delete, 405, "method-not-allowed");
+        assertThat(delete.header("Allow")).isEqualTo("GET, HEAD");
+        assertThat(count("SELECT COUNT(*) FROM users WHERE id = ? AND full_name = 'Test User'", id))
+                .isOne();
+        assertThat(api.get(API + "/users/me", token).status()).isEqualTo(200);
+        assertThat(api.get(API + "/users/me", admin).status()).isEqualTo(200);
+    }
+
+    // --- 415 for a coded body -----------------------------------------------------------------
+
+    private static byte[] gzip(String text) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static final java.net.http.HttpClient RAW_CLIENT = java.net.http.HttpClient.newHttpClient();
+
+    /** Sends {@code json} gzip-compressed with {@code Content-Encoding: coding}. */
+    Api.Response coded(String method, String path, String json, String coding, String token) {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + svc.service.port() + path))
+                .timeout(java.time.Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Content-Encoding", coding)
+                .method(method, java.net.http.HttpRequest.BodyPublishers.ofByteArray(gzip(json)));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        try {
+            var r = RAW_CLIENT.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return new Api.Response(r.statusCode(), r.headers(), r.body());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void assertUnsupportedCoding(Api.Response r) {
+        assertThat(r.status()).as(r.text()).isEqualTo(415);
+        assertThat(r.contentType()).startsWith("application/problem+json");
+        assertThat(r.header("Accept-Encoding")).isEqualTo("identity");
+        JsonNode p = r.json();
+        assertThat(p.get("status").asInt()).isEqualTo(415);
+        assertThat(p.get("title").asString()).isEqualTo("Unsupported Media Type");
+        assertThat(p.get("detail").asString()).contains("Content-Encoding");
+        assertThat(r.text()).doesNotContain("Exception");
+    }
+
+    /**
+     * A body with {@code Content-Encoding: gzip} (or any coding but identity) was read as text and answered 400 or
+     * 422. Every endpoint that takes a body answers 415 with {@code Accept-Encoding: identity} before reading it (no
+     * rate-limit token, no password work, no authentication), and nothing is written.
+     */
+    @Test
+    void aCodedBodyIs415OnEveryEndpointThatTakesOneAndNothingIsWritten() throws Exception {
+        String email = uniqueEmail();
+        String id = register(email);
+        JsonNode tokens = api.login(email, PASSWORD);
+        String access = tokens.get("access_token").asString();
+        String refresh = tokens.get("refresh_token").asString();
+        String[] tables = {"users", "audit_log", "refresh_tokens", "revoked_access_tokens", "access_tokens"};
+        long[] before = new long[tables.length];
+        for (int i = 0; i < tables.length; i++) {
+            before[i] = count("SELECT COUNT(*) FROM " + tables[i]);
+        }
+        String newUser = "{\"email\":\"" + uniqueEmail() + "\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"Z\"}";
+        String[][] endpoints = {
+            {"POST", API + "/auth/register", newUser, null},
+            {"POST", API + "/auth/login", "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}", null},
+            {"POST", API + "/auth/refresh", "{\"refresh_token\":\"" + refresh + "\"}", null},
+            {"POST", API + "/auth/verify", "{\"token\":\"" + access + "\"}", null},
+            {"POST", API + "/auth/logout", "{\"refresh_token\":\"" + refresh + "\"}", access},
+            {"POST", API + "/users", newUser, admin},
+            {"PATCH", API + "/users/" + id, "{\"full_name\":\"Changed\"}", admin},
+            {
+                "PUT",
+                API + "/users/me/password",
+                "{\"current_password\":\"" + PASSWORD + "\",\"new_password\":\"quite another passphrase 9\"}",
+                access
+            },
+        };
+        for (String coding : List.of("gzip", "x-gzip", "deflate", "br", "compress", "zstd", "identity, gzip")) {
+            for (String[] e : endpoints) {
+                Api.Response r = coded(e[0], e[1], e[2], coding, e[3]);
+                assertThat(r.status())
+                        .as("%s %s with %s: %s", e[0], e[1], coding, r.text())
+                        .isEqualTo(415);
+                assertUnsupportedCoding(r);
+            }
+        }
+        for (int i = 0; i < tables.length; i++) {
+            assertThat(count("SELECT COUNT(*) FROM " + tables[i])).as(tables[i]).isEqualTo(before[i]);
+        }
+        assertThat(count("SELECT COUNT(*) FROM users WHERE id = ? AND full_name = 'Test User'", id))
+                .isOne();
+        // The session, the refresh token and the password are as they were.
+        assertThat(api.get(API + "/users/me", access).status()).isEqualTo(200);
+        assertThat(api.post(API + "/auth/refresh", Map.of("refresh_token", refresh), null)
+                        .status())
+                .isEqualTo(200);
+        assertThat(api.login(email, PASSWORD).get("access_token").asString()).isNotBlank();
+        // identity is no coding at all
+        Api.Response plain = api.send(
+                "POST",
+                API + "/auth/register",
+                "{\"email\":\"" + uniqueEmail() + "\",\"password\":\"" + PASSWORD + "\",\"full_name\":\"I\"}",
+                "application/json",
+                null,
+                Map.of("Content-Encoding", "identity"));
+        assertThat(plain.status()).as(plain.text()).isEqualTo(201);
+    }
+
     @Test
     void invalidRequestIdsAreReplaced() {
         Api.Response r = api.send("GET", "/health", null, null, null, Map.of("X-Request-ID", "bad id with spaces"));

@@ -522,4 +522,122 @@ abstract class SecurityContractTest {
                 409,
                 "email-taken");
     }
+
+    // --- one normalisation of an email for registration, login and lookups ----------------------
+
+    /** The account {@code token} belongs to. */
+    private String idOf(Api.Response login) {
+        assertThat(login.status()).as(login.text()).isEqualTo(200);
+        Api.Response me =
+                api.get(API + "/users/me", login.json().get("access_token").asString());
+        assertThat(me.status()).as(me.text()).isEqualTo(200);
+        return me.json().get("id").asString();
+    }
+
+    /** {@code ascii} (printable ASCII) in its fullwidth forms, U+FF01–U+FF5E. */
+    private static String fullwidth(String ascii) {
+        StringBuilder b = new StringBuilder();
+        ascii.chars().forEach(c -> b.append(c > 0x20 && c < 0x7f ? (char) (c - 0x21 + 0xff01) : (char) c));
+        return b.toString();
+    }
+
+    private Api.Response registerAs(String email) {
+        return api.post(
+                API + "/auth/register", Map.of("email", email, "password", PASSWORD, "full_name", "Look Alike"), null);
+    }
+
+    /**
+     * Login looked the address up lower-cased only, while registration had mapped its domain through IDNA: {@code
+     * x@bücher.example} could not log in typed as {@code x@xn--bcher-kva.example}, with a decomposed {@code ü}, or in
+     * fullwidth letters. One normalisation now serves both, and every form is the one account.
+     */
+    @Test
+    void anInternationalisedDomainLogsInToTheSameAccountHoweverItIsTyped() throws Exception {
+        String local = "idn" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        String id = register(local + "@b\u00fccher.example");
+        assertThat(count("SELECT COUNT(*) FROM users WHERE email = ?", local + "@b\u00fccher.example"))
+                .as("stored in the mapped (Unicode) form")
+                .isOne();
+        for (String typed : List.of(
+                local + "@b\u00fccher.example",
+                local + "@xn--bcher-kva.example", // the A-label (punycode)
+                local + "@XN--BCHER-KVA.EXAMPLE",
+                local + "@bu\u0308cher.example", // ü decomposed
+                local.toUpperCase(java.util.Locale.ROOT) + "@B\u00dcCHER.Example",
+                local + "@\uff42\u00fc\uff43\uff48\uff45\uff52.example", // fullwidth letters
+                " " + local + "@b\u00fccher.example ")) {
+            assertThat(idOf(login(typed, PASSWORD))).as(typed).isEqualTo(id);
+        }
+        long users = count("SELECT COUNT(*) FROM users");
+        long audit = count("SELECT COUNT(*) FROM audit_log WHERE action = 'register'");
+        assertProblem(registerAs(local + "@xn--bcher-kva.example"), 409, "email-taken");
+        assertThat(count("SELECT COUNT(*) FROM users")).isEqualTo(users);
+        assertThat(count("SELECT COUNT(*) FROM audit_log WHERE action = 'register'"))
+                .isEqualTo(audit);
+    }
+
+    /**
+     * {@code ｍａｒｉｏ@example.com} (a fullwidth local part) registered a second account that looked like {@code
+     * mario@example.com} everywhere it was shown. The local part is folded (NFKC, as PRECIS username preparation
+     * does): the look-alike is the same address, a sign-up with it is 409 and writes nothing, and login with either
+     * form reaches the one account — with its password only, and a wrong one counts towards that account's lockout.
+     */
+    @Test
+    void aFullwidthLocalPartIsTheSameAccountNotALookAlike() throws Exception {
+        String local = "mario" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        String ascii = local + "@example.com";
+        String wide = fullwidth(local) + "@example.com";
+        String id = register(ascii);
+        long users = count("SELECT COUNT(*) FROM users");
+        long audit = count("SELECT COUNT(*) FROM audit_log WHERE action IN ('register', 'create_user')");
+
+        for (String lookalike :
+                List.of(wide, fullwidth(ascii), fullwidth(local.toUpperCase(java.util.Locale.ROOT)) + "@example.com")) {
+            Api.Response r = registerAs(lookalike);
+            assertProblem(r, 409, "email-taken");
+        }
+        assertThat(count("SELECT COUNT(*) FROM users")).isEqualTo(users);
+        assertThat(count("SELECT COUNT(*) FROM audit_log WHERE action IN ('register', 'create_user')"))
+                .isEqualTo(audit);
+        assertThat(count("SELECT COUNT(*) FROM users WHERE email = ?", wide)).isZero();
+
+        assertThat(idOf(login(ascii, PASSWORD))).isEqualTo(id);
+        assertThat(idOf(login(wide, PASSWORD))).isEqualTo(id);
+        assertThat(idOf(login(fullwidth(ascii), PASSWORD))).isEqualTo(id);
+        assertProblem(login(wide, OTHER_PASSWORD), 401, "invalid-credentials");
+        assertThat(count("SELECT failed_attempts FROM users WHERE id = ?", id))
+                .as("the failure counts against the one account")
+                .isOne();
+        assertProblem(login(ascii, OTHER_PASSWORD), 401, "invalid-credentials");
+        assertThat(count("SELECT failed_attempts FROM users WHERE id = ?", id)).isEqualTo(2);
+        assertThat(idOf(login(ascii, PASSWORD))).isEqualTo(id); // a success resets the count
+    }
+
+    /** The other way round: an address typed in fullwidth form is stored as its ASCII form, which then is taken. */
+    @Test
+    void aFullwidthAddressIsStoredInItsFoldedForm() throws Exception {
+        String local = "luigi" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        String ascii = local + "@example.com";
+        Api.Response created = registerAs(fullwidth(ascii)); // ＠ and ． too
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.json().get("email").asString()).isEqualTo(ascii);
+        String id = created.json().get("id").asString();
+        long users = count("SELECT COUNT(*) FROM users");
+        assertProblem(registerAs(ascii), 409, "email-taken");
+        assertThat(count("SELECT COUNT(*) FROM users")).isEqualTo(users);
+        assertThat(idOf(login(ascii, PASSWORD))).isEqualTo(id);
+
+        // An administrator's change of someone's email folds the same way: the look-alike of another is taken.
+        String admin = svc.adminToken();
+        String other = register("peach" + java.util.UUID.randomUUID().toString().substring(0, 6) + "@example.com");
+        Api.Response patch = api.send(
+                "PATCH",
+                API + "/users/" + other,
+                Api.JSON.writeValueAsString(Map.of("email", fullwidth(local) + "@example.com")),
+                "application/json",
+                admin,
+                Map.of());
+        assertProblem(patch, 409, "email-taken");
+        assertThat(count("SELECT COUNT(*) FROM users WHERE email = ?", ascii)).isOne();
+    }
 }

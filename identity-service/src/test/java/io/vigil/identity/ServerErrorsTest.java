@@ -90,7 +90,7 @@ class ServerErrorsTest {
         JsonNode p = problem(r, 405);
         assertThat(p.get("type").asString()).endsWith("method-not-allowed");
         // HEAD runs the GET route there too (ManagementPort), so it is allowed.
-        assertThat(r.header("Allow")).isEqualTo("GET,HEAD");
+        assertThat(r.header("Allow")).isEqualTo("GET, HEAD");
         problem(
                 RawHttp.send(
                         URI.create("http://127.0.0.1:" + svc.service.managementPort()),

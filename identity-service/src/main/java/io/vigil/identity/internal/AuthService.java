@@ -89,8 +89,12 @@ public final class AuthService {
         }
     }
 
-    /** Login: verifies credentials, counts failures towards lockout, then issues a token pair. */
-    public TokenPair login(String email, String password, String clientAddress) {
+    /**
+     * Login: verifies credentials, counts failures towards lockout, then issues a token pair. {@code typedEmail} is
+     * looked up as {@link EmailAddress} normalises it, the form registration stored.
+     */
+    public TokenPair login(String typedEmail, String password, String clientAddress) {
+        String email = EmailAddress.lookupKey(typedEmail);
         User user = telemetry.authentication("login", "authenticate_user", op -> {
             op.email(email);
             try {

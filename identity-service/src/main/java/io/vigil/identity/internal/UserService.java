@@ -135,8 +135,12 @@ public final class UserService {
         });
     }
 
-    /** Creates the initial administrator unless a user with that email exists. */
-    public boolean ensureAdmin(String email, String password) {
+    /**
+     * Creates the initial administrator unless a user with that email exists; {@code adminEmail} is looked up and
+     * stored as {@link EmailAddress} normalises it, so {@code ADMIN_EMAIL} logs in as any other address does.
+     */
+    public boolean ensureAdmin(String adminEmail, String password) {
+        String email = EmailAddress.lookupKey(adminEmail);
         if (db.read(c -> users.byEmail(c, email)).isPresent()) {
             return false;
         }

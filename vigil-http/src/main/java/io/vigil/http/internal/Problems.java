@@ -23,6 +23,25 @@ public final class Problems {
     private Problems() {}
 
     /**
+     * The first content coding other than {@code identity} that {@code contentEncoding} (the request's {@code
+     * Content-Encoding} header, null when absent) names, or null when there is none: the codings a request body was
+     * sent in, which no reader of the body here undoes. A gzip body read as text was answered 400 or 422 as if its
+     * JSON were wrong (RFC 9110 §8.4: the coding must be refused, 415).
+     */
+    public static String unsupportedContentCoding(String contentEncoding) {
+        if (contentEncoding == null) {
+            return null;
+        }
+        for (String coding : contentEncoding.split(",")) {
+            String c = coding.strip();
+            if (!c.isEmpty() && !c.equalsIgnoreCase("identity")) {
+                return c.length() > 32 ? c.substring(0, 32) + "…" : c;
+            }
+        }
+        return null;
+    }
+
+    /**
      * A problem document: {@code type} {@code about:blank}, the status's title, an optional detail
      * (at most 200 characters; blank is left out) and the request id when it is a valid one.
      */

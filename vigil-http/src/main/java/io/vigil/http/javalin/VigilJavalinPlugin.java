@@ -37,7 +37,10 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * installs {@link ProblemJsonErrorHandler} on the Jetty server and context (requests Jetty refuses
  * itself), and a request whose body ends before its {@code Content-Length} or never comes is
  * answered 400 (408 when the read timed out) before the application's exception handlers see it —
- * the client's fault, so neither a 5xx nor an {@code http_exceptions_total}.
+ * the client's fault, so neither a 5xx nor an {@code http_exceptions_total}. A request whose body has a content
+ * coding other than {@code identity} ({@code Content-Encoding: gzip}, …) is answered 415 with {@code Accept-Encoding:
+ * identity} (RFC 9110 §15.5.16, §12.5.3) before its route's handler runs, so before any of it is read: no handler
+ * here decodes one, and read as text it was answered 400 or 422 as if the JSON in it were wrong.
  */
 public final class VigilJavalinPlugin extends Plugin<Void> {
     private final HttpServerTelemetry telemetry;
@@ -89,16 +92,21 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         // read now and composed with ours. (The getter is Kotlin-internal, hence its name.)
         HandlerWrapper previous = state.router.getHandlerWrapper$javalin();
         state.router.handlerWrapper(
-                endpoint -> observe(state, previous != null ? previous.wrap(endpoint) : endpoint.handler));
+                endpoint -> observe(state, endpoint, previous != null ? previous.wrap(endpoint) : endpoint.handler));
     }
 
-    private static Handler observe(JavalinState state, Handler handler) {
+    private static Handler observe(JavalinState state, Endpoint endpoint, Handler handler) {
+        // Only the route's own handler: a before or after filter runs whatever the request's body is.
+        boolean ownHandler = endpoint.method.isHttpMethod();
         return ctx -> {
             RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
             if (request != null && request.endpoint() == null) {
                 Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
                 String route = matched != null ? matched.path : lookUpRoute(state, ctx);
                 request.route(route);
+            }
+            if (ownHandler && refusedCoding(ctx, request)) {
+                return;
             }
             try {
                 handler.handle(ctx);
@@ -119,6 +127,29 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
                 throw e;
             }
         };
+    }
+
+    /**
+     * Answers 415 when the request has a body in a content coding other than {@code identity}; whether it did. Per
+     * request on the route's handler, not on the server, so a wrong path or method is still 404 or 405.
+     */
+    private static boolean refusedCoding(Context ctx, RequestContext request) {
+        String coding = Problems.unsupportedContentCoding(ctx.header("Content-Encoding"));
+        if (coding == null || !hasBody(ctx)) {
+            return false;
+        }
+        ctx.status(415)
+                .header("Accept-Encoding", "identity")
+                .contentType(Problems.CONTENT_TYPE)
+                .result(Problems.body(
+                        415,
+                        "Content-Encoding '" + coding + "' is not supported; send the body uncoded (identity)",
+                        request == null ? null : request.requestId()));
+        return true;
+    }
+
+    private static boolean hasBody(Context ctx) {
+        return ctx.req().getContentLengthLong() > 0 || ctx.header("Transfer-Encoding") != null;
     }
 
     /** Every GET route without a HEAD route of its own gets one running the GET handler ({@link HeadRoutes}). */

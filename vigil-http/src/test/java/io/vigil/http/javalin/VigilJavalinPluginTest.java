@@ -10,25 +10,33 @@ import io.vigil.http.HttpServerContractTest;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.TestApp;
 import io.vigil.test.RawHttp;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPOutputStream;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 
 /** The HTTP contract served by Javalin 7 with {@link VigilJavalinPlugin}. */
 class VigilJavalinPluginTest extends HttpServerContractTest {
     private Javalin app;
+    private final AtomicInteger echoed = new AtomicInteger();
 
     @Override
     protected URI startServer(HttpServerTelemetry http) {
         app = Javalin.create(config -> {
                     config.registerPlugin(new VigilJavalinPlugin(http));
                     config.routes.get(TestApp.USERS_ROUTE, ctx -> ctx.result(TestApp.user(ctx.pathParam("id"))));
-                    config.routes.post(
-                            TestApp.ECHO_ROUTE, ctx -> ctx.status(201).result(ctx.body()));
+                    config.routes.post(TestApp.ECHO_ROUTE, ctx -> {
+                        echoed.incrementAndGet();
+                        ctx.status(201).result(ctx.body());
+                    });
                     config.routes.get("/boom", ctx -> {
                         throw TestApp.boom();
                     });
@@ -110,5 +118,49 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
                                 .value("http_requests_in_progress", Map.of("method", "GET", "endpoint", "/async/{n}")))
                         .isZero());
         assertThat(serverSpan().getName()).isEqualTo("GET /async/{n}");
+    }
+
+    @Test
+    void aBodyInAContentCodingIs415WithAcceptEncodingBeforeTheHandlerRuns() throws Exception {
+        byte[] json = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+        for (String coding : new String[] {"gzip", "GZIP", "br", "deflate", "identity, gzip", "x-custom"}) {
+            HttpResponse<String> r = post(TestApp.ECHO_ROUTE, gzip(json), "Content-Encoding", coding);
+            assertThat(r.statusCode()).as("%s: %s", coding, r.body()).isEqualTo(415);
+            assertThat(r.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+            assertThat(r.headers().firstValue("Accept-Encoding")).hasValue("identity");
+            assertThat(r.body()).contains("\"status\":415", "\"title\":\"Unsupported Media Type\"", "Content-Encoding");
+        }
+        assertThat(echoed).as("the handler never ran").hasValue(0);
+        awaitRequests("POST", TestApp.ECHO_ROUTE, "415", 6);
+
+        // identity is no coding; a request without a body has nothing coded; a wrong path is still 404.
+        HttpResponse<String> identity = post(TestApp.ECHO_ROUTE, json, "Content-Encoding", "identity");
+        assertThat(identity.statusCode()).isEqualTo(201);
+        assertThat(identity.body()).isEqualTo("{\"a\":1}");
+        assertThat(get("/api/v1/users/7", "Content-Encoding", "gzip").statusCode())
+                .isEqualTo(200);
+        assertThat(post("/nowhere", gzip(json), "Content-Encoding", "gzip").statusCode())
+                .isEqualTo(404);
+        assertThat(telemetry.metrics().named("http_exceptions_total")).isEmpty();
+    }
+
+    private HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static byte[] gzip(byte[] plain) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+            z.write(plain);
+        }
+        return out.toByteArray();
     }
 }

@@ -76,6 +76,9 @@ public final class HttpApi {
     private final MetricsAccess metricsAccess;
     private final String metricsPath;
     private final List<Route> routes = new ArrayList<>();
+    /** The API port's resources and their methods: the 405's {@code Allow}. */
+    private final AllowedMethods allowed = new AllowedMethods();
+
     private final DrainingHandler draining = new DrainingHandler();
     private final List<java.util.function.Consumer<JavalinConfig>> extensions = new ArrayList<>();
     private volatile boolean stopping;
@@ -144,11 +147,11 @@ public final class HttpApi {
             // the request's MDC context and the access log all come from vigil-http.
             cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
             for (Route r : routes) {
-                cfg.routes.addHttpHandler(r.method(), r.path(), r.handler());
+                cfg.routes.addHttpHandler(r.method(), r.path(), ownResourceOnly(r));
             }
             extensions.forEach(e -> e.accept(cfg)); // e.g. the security feed's WebSocket route
             cfg.routes.exception(ApiException.class, this::onApiException);
-            cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> onFrameworkException(e, ctx, allowed));
             // Jetty's refusals raised inside a handler, e.g. a WebSocket upgrade without Sec-WebSocket-Key: their
             // status, not a 500 with an ERROR line.
             cfg.routes.exception(org.eclipse.jetty.http.HttpException.RuntimeException.class, (e, ctx) -> {
@@ -196,7 +199,11 @@ public final class HttpApi {
             cfg.routes.get(metricsPath, this::metrics);
             cfg.routes.get("/health", HttpApi::health);
             cfg.routes.get("/health/ready", this::ready);
-            cfg.routes.exception(HttpResponseException.class, this::onFrameworkException);
+            AllowedMethods management = new AllowedMethods()
+                    .add(HandlerType.GET, metricsPath)
+                    .add(HandlerType.GET, "/health")
+                    .add(HandlerType.GET, "/health/ready");
+            cfg.routes.exception(HttpResponseException.class, (e, ctx) -> onFrameworkException(e, ctx, management));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Unhandled error on the management port");
                 problem(ctx, 500, "internal-error", "Internal server error", "An unexpected error occurred", null);
@@ -243,6 +250,32 @@ public final class HttpApi {
 
     private void route(HandlerType method, String path, Handler handler) {
         routes.add(new Route(method, path, handler));
+        allowed.add(method, path);
+    }
+
+    /**
+     * The route's handler, run only for a path of the route's own resource: {@code PATCH /users/me} reaches the
+     * {@code /users/{id}} route (Javalin matches per method), yet {@code /users/me} is the caller's resource, which
+     * serves GET only; it was a 404 ("no user with this id") while its 405 listed PATCH. Now 405, as for any method a
+     * resource lacks, with the same {@code Allow}.
+     */
+    private Handler ownResourceOnly(Route r) {
+        return ctx -> {
+            if (!allowed.serves(r.path(), ctx.path())) {
+                throw methodNotAllowed(ctx, allowed.allow(ctx.path()));
+            }
+            r.handler().handle(ctx);
+        };
+    }
+
+    private static ApiException methodNotAllowed(Context ctx, String allow) {
+        return new ApiException(
+                405,
+                "method-not-allowed",
+                statusTitle(405),
+                "Method " + ctx.method().name() + " is not allowed on " + ctx.path(),
+                List.of(),
+                allow == null ? Map.of() : Map.of("Allow", allow));
     }
 
     private void defineRoutes() {
@@ -371,7 +404,8 @@ public final class HttpApi {
             String email = v.text("email", req.email(), 254, true);
             String password = v.secret("password", req.password());
             v.done();
-            AuthService.TokenPair pair = auth.login(email.toLowerCase(java.util.Locale.ROOT), password, ctx.ip());
+            // Normalised by the login itself, as registration normalised it (EmailAddress).
+            AuthService.TokenPair pair = auth.login(email, password, ctx.ip());
             ctx.header("Cache-Control", "no-store").json(tokens(pair));
         }
     }
@@ -572,8 +606,13 @@ public final class HttpApi {
         problem(ctx, e.status(), e.type(), e.title(), e.detail(), e.errors());
     }
 
-    private void onFrameworkException(HttpResponseException e, Context ctx) {
+    private void onFrameworkException(HttpResponseException e, Context ctx, AllowedMethods resources) {
         int status = e.getStatus();
+        if (status == 405) {
+            // Not Javalin's availableMethods: those are the methods of every pattern matching the path.
+            onApiException(methodNotAllowed(ctx, resources.allow(ctx.path())), ctx);
+            return;
+        }
         String type = switch (status) {
             case 404 -> "not-found";
             case 405 -> "method-not-allowed";
@@ -581,14 +620,7 @@ public final class HttpApi {
             case 415 -> "unsupported-media-type";
             default -> status >= 500 ? "internal-error" : "bad-request";
         };
-        if (status == 405) {
-            String allowed = e.getDetails().get("availableMethods");
-            if (allowed != null) {
-                ctx.header("Allow", allowed.replaceAll("[\\[\\] ]", ""));
-            }
-        }
         String detail = switch (status) {
-            case 405 -> "Method " + ctx.method().name() + " is not allowed on " + ctx.path();
             case 413 -> "The request body exceeds " + config.maxRequestBytes() + " bytes";
             case 404 -> "No such resource: " + ctx.path();
             default -> status >= 500 ? "An unexpected error occurred" : e.getMessage();

@@ -2,14 +2,12 @@ package io.vigil.identity.internal.http;
 
 import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.ApiException.FieldError;
+import io.vigil.identity.internal.EmailAddress;
 import io.vigil.identity.internal.Role;
-import java.net.IDN;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Collects field errors of one request body and throws them together: characters that have no
@@ -17,8 +15,6 @@ import java.util.regex.Pattern;
  * ({@code invalid-characters}), anything else as one 422 problem.
  */
 final class Validation {
-    private static final Pattern EMAIL =
-            Pattern.compile("^[^@\\s\\p{Cntrl}]{1,64}@[^@\\s\\p{Cntrl}]+\\.[^@\\s\\p{Cntrl}]{2,}$");
     private static final int ZWNJ = 0x200C;
     private static final int ZWJ = 0x200D;
 
@@ -26,9 +22,9 @@ final class Validation {
     private final List<FieldError> characterErrors = new ArrayList<>();
 
     /**
-     * A normalised (NFC, trimmed, lower-case) email, or null after recording an error. Invisible and
-     * direction-changing characters (U+202E, U+200B, U+2028…) are refused: two addresses that look
-     * the same must be the same address.
+     * The email as {@link EmailAddress#normalise} gives it (the one normalisation that login and every lookup use too),
+     * or null after recording an error: invisible or space characters are a 400, anything not shaped like an address
+     * a 422.
      */
     String email(String field, String value, boolean required) {
         if (value == null) {
@@ -40,53 +36,17 @@ final class Validation {
         if (!wellFormed(field, value)) {
             return null;
         }
-        String v = Normalizer.normalize(value, Normalizer.Form.NFC).strip().toLowerCase(Locale.ROOT);
-        if (v.codePoints().anyMatch(cp -> invisible(cp) || Character.isSpaceChar(cp))) {
-            characterErrors.add(
-                    new FieldError(field, "must not contain control, format, separator or unassigned characters"));
-            return null;
+        EmailAddress.Normalised n = EmailAddress.normalise(value);
+        switch (n.outcome()) {
+            case OK -> {
+                return n.value();
+            }
+            case INVALID_CHARACTERS ->
+                characterErrors.add(
+                        new FieldError(field, "must not contain control, format, separator or unassigned characters"));
+            case MALFORMED -> errors.add(new FieldError(field, "must be a valid email address"));
         }
-        v = mappedDomain(v);
-        if (v == null || v.length() > 254 || !EMAIL.matcher(v).matches() || emptyDotPart(v)) {
-            errors.add(new FieldError(field, "must be a valid email address"));
-            return null;
-        }
-        return v;
-    }
-
-    /**
-     * The address with its domain as IDNA maps it (fullwidth letters and the ideographic full stop to their ASCII
-     * forms, compatibility characters to their canonical ones, labels of at most 63 octets), or {@code null} when the
-     * domain is no domain name. {@code jane@ｅｘａｍｐｌｅ.com} was another account than {@code jane@example.com}, yet
-     * mail to it is delivered to the same mailbox, the domain being resolved through that mapping.
-     */
-    private static String mappedDomain(String email) {
-        int at = email.lastIndexOf('@');
-        if (at <= 0 || at == email.length() - 1) {
-            return null;
-        }
-        try {
-            String ascii = IDN.toASCII(email.substring(at + 1), IDN.ALLOW_UNASSIGNED);
-            return email.substring(0, at + 1)
-                    + IDN.toUnicode(ascii, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Whether the local part or the domain has an empty dot-separated part: a leading, trailing or doubled dot. {@code
-     * jane@example.com.} (a trailing dot) is another account than {@code jane@example.com} here, yet mail to it reaches
-     * the same mailbox (the name is fully qualified): one mailbox held two accounts, and looked like the first one in
-     * every list. RFC 5321 allows none of these in an address.
-     */
-    private static boolean emptyDotPart(String email) {
-        int at = email.lastIndexOf('@');
-        return emptyPart(email.substring(0, at)) || emptyPart(email.substring(at + 1));
-    }
-
-    private static boolean emptyPart(String dotted) {
-        return dotted.startsWith(".") || dotted.endsWith(".") || dotted.contains("..");
+        return null;
     }
 
     /**
@@ -175,19 +135,6 @@ final class Validation {
         return switch (Character.getType(cp)) {
             case Character.CONTROL, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> true;
             case Character.FORMAT -> cp != ZWNJ && cp != ZWJ;
-            default -> false;
-        };
-    }
-
-    private static boolean invisible(int cp) {
-        return switch (Character.getType(cp)) {
-            case Character.CONTROL,
-                    Character.FORMAT,
-                    Character.LINE_SEPARATOR,
-                    Character.PARAGRAPH_SEPARATOR,
-                    Character.PRIVATE_USE,
-                    Character.UNASSIGNED,
-                    Character.SURROGATE -> true;
             default -> false;
         };
     }

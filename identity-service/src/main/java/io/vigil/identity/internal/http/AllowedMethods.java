@@ -1,0 +1,114 @@
+package io.vigil.identity.internal.http;
+
+import io.javalin.http.HandlerType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which methods each resource of a server serves, for the {@code Allow} header of a 405 (RFC 9110 §15.5.6, §10.2.1:
+ * exactly the methods the target resource supports). Javalin lists every method of every route pattern that matches
+ * the path: {@code /users/me} also matches {@code /users/{id}}, so its 405 offered PATCH and DELETE, which answer 404
+ * there ("me" is no user id). Here a path belongs to one resource, the most specific pattern that matches it (a
+ * literal segment beats a parameter, from the left), and a method is allowed when that resource has a route for it:
+ * HEAD wherever GET is (vigil-http's HEAD routes run the GET's handler). OPTIONS is served on no route, so it is
+ * never listed and is answered 405 like any other method the resource lacks.
+ */
+final class AllowedMethods {
+    /** The order {@code Allow} lists methods in: RFC 9110's, the rest as registered. */
+    private static final List<HandlerType> ORDER = List.of(
+            HandlerType.GET,
+            HandlerType.HEAD,
+            HandlerType.POST,
+            HandlerType.PUT,
+            HandlerType.PATCH,
+            HandlerType.DELETE);
+
+    private final Map<String, Set<HandlerType>> byPattern = new LinkedHashMap<>();
+
+    /** Adds a route: {@code method} on {@code pattern} (Javalin syntax: literal segments and {@code {name}}). */
+    AllowedMethods add(HandlerType method, String pattern) {
+        Set<HandlerType> methods = byPattern.computeIfAbsent(pattern, p -> new LinkedHashSet<>());
+        methods.add(method);
+        if (method == HandlerType.GET) {
+            methods.add(HandlerType.HEAD);
+        }
+        return this;
+    }
+
+    /** The pattern of the resource {@code path} addresses, or null when no route matches it. */
+    String resourceOf(String path) {
+        String[] segments = segments(path);
+        String best = null;
+        String[] bestSegments = null;
+        for (String pattern : byPattern.keySet()) {
+            String[] p = segments(pattern);
+            if (matches(p, segments) && (best == null || moreSpecific(p, bestSegments))) {
+                best = pattern;
+                bestSegments = p;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Whether a route registered for {@code pattern} is the one serving {@code path}: false when a more specific
+     * resource holds the path ({@code PATCH /users/me} reaches the {@code /users/{id}} route, but {@code /users/me} is
+     * another resource, which has no PATCH: 405).
+     */
+    boolean serves(String pattern, String path) {
+        return pattern.equals(resourceOf(path));
+    }
+
+    /** The {@code Allow} value for {@code path}, e.g. {@code GET, HEAD}; null when no route matches it. */
+    String allow(String path) {
+        String pattern = resourceOf(path);
+        if (pattern == null) {
+            return null;
+        }
+        Set<HandlerType> methods = byPattern.get(pattern);
+        List<String> names = new ArrayList<>();
+        ORDER.stream().filter(methods::contains).forEach(m -> names.add(m.name()));
+        methods.stream().filter(m -> !ORDER.contains(m)).forEach(m -> names.add(m.name()));
+        return String.join(", ", names);
+    }
+
+    // Javalin ignores trailing slashes (its default), and so does this: "/users/me/" is "/users/me".
+    private static String[] segments(String path) {
+        String p = path.startsWith("/") ? path.substring(1) : path;
+        return p.isEmpty() ? new String[0] : p.split("/");
+    }
+
+    private static boolean parameter(String segment) {
+        return segment.startsWith("{") && segment.endsWith("}");
+    }
+
+    private static boolean matches(String[] pattern, String[] path) {
+        if (pattern.length != path.length) {
+            return false;
+        }
+        for (int i = 0; i < pattern.length; i++) {
+            boolean ok = parameter(pattern[i]) ? !path[i].isEmpty() : pattern[i].equals(path[i]);
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Of two patterns matching the same path (so of equal length): the first to have a literal where the other has a
+    // parameter.
+    private static boolean moreSpecific(String[] a, String[] b) {
+        for (int i = 0; i < a.length; i++) {
+            boolean pa = parameter(a[i]);
+            boolean pb = parameter(b[i]);
+            if (pa != pb) {
+                return !pa;
+            }
+        }
+        return false;
+    }
+}
