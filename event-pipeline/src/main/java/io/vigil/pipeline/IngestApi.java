@@ -144,7 +144,7 @@ public final class IngestApi implements AutoCloseable {
             // so /health and every ingest waited until they gave up.
             cfg.concurrency.useVirtualThreads = true;
             cfg.http.prefer405over404 = true;
-            cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
+            cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)).refuseCodedBodies());
             cfg.routes.post("/api/v1/events", counted(this::ingest));
             cfg.routes.get("/health", counted(this::health));
             cfg.routes.exception(Problem.class, (e, ctx) -> e.write(ctx));

@@ -37,16 +37,16 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * installs {@link ProblemJsonErrorHandler} on the Jetty server and context (requests Jetty refuses
  * itself), and a request whose body ends before its {@code Content-Length} or never comes is
  * answered 400 (408 when the read timed out) before the application's exception handlers see it —
- * the client's fault, so neither a 5xx nor an {@code http_exceptions_total}. A request whose body has a content
- * coding other than {@code identity} ({@code Content-Encoding: gzip}, …) is answered 415 with {@code Accept-Encoding:
- * identity} (RFC 9110 §15.5.16, §12.5.3) before its route's handler runs, so before any of it is read: no handler
- * here decodes one, and read as text it was answered 400 or 422 as if the JSON in it were wrong.
+ * the client's fault, so neither a 5xx nor an {@code http_exceptions_total}. With {@link #refuseCodedBodies()}, a
+ * request whose body has a content coding other than {@code identity} ({@code Content-Encoding: gzip}, …) is answered
+ * 415 before its route's handler runs.
  */
 public final class VigilJavalinPlugin extends Plugin<Void> {
     private final HttpServerTelemetry telemetry;
     private MetricsEndpoint metrics;
     private String metricsPath;
     private MetricsAccess metricsAccess;
+    private boolean refuseCodedBodies;
 
     /** A plugin recording through {@code telemetry}; register it once per Javalin instance. */
     public VigilJavalinPlugin(HttpServerTelemetry telemetry) {
@@ -63,6 +63,18 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         this.metrics = Objects.requireNonNull(endpoint, "endpoint");
         this.metricsPath = Objects.requireNonNull(path, "path");
         this.metricsAccess = Objects.requireNonNull(access, "access");
+        return this;
+    }
+
+    /**
+     * Answers a request whose body has a content coding other than {@code identity} ({@code Content-Encoding: gzip},
+     * …) with 415 and {@code Accept-Encoding: identity} (RFC 9110 §15.5.16, §12.5.3) before its route's handler runs,
+     * so before any of it is read. For applications none of whose handlers decode a coded body (the reference services):
+     * read as text, a gzip body was answered 400 or 422 as if the JSON in it were wrong. Off by default, because an
+     * observability plugin must not refuse what an application's own handler may decode.
+     */
+    public VigilJavalinPlugin refuseCodedBodies() {
+        this.refuseCodedBodies = true;
         return this;
     }
 
@@ -91,13 +103,13 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         // Javalin applies the wrapper when a handler runs, so a wrapper set by the application is
         // read now and composed with ours. (The getter is Kotlin-internal, hence its name.)
         HandlerWrapper previous = state.router.getHandlerWrapper$javalin();
-        state.router.handlerWrapper(
-                endpoint -> observe(state, endpoint, previous != null ? previous.wrap(endpoint) : endpoint.handler));
+        state.router.handlerWrapper(endpoint -> observe(
+                state, endpoint, previous != null ? previous.wrap(endpoint) : endpoint.handler, refuseCodedBodies));
     }
 
-    private static Handler observe(JavalinState state, Endpoint endpoint, Handler handler) {
+    private static Handler observe(JavalinState state, Endpoint endpoint, Handler handler, boolean refuseCoded) {
         // Only the route's own handler: a before or after filter runs whatever the request's body is.
-        boolean ownHandler = endpoint.method.isHttpMethod();
+        boolean checkCoding = refuseCoded && endpoint.method.isHttpMethod();
         return ctx -> {
             RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
             if (request != null && request.endpoint() == null) {
@@ -105,7 +117,7 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
                 String route = matched != null ? matched.path : lookUpRoute(state, ctx);
                 request.route(route);
             }
-            if (ownHandler && refusedCoding(ctx, request)) {
+            if (checkCoding && refusedCoding(ctx, request)) {
                 return;
             }
             try {

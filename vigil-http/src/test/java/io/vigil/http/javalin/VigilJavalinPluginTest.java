@@ -31,7 +31,7 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
     @Override
     protected URI startServer(HttpServerTelemetry http) {
         app = Javalin.create(config -> {
-                    config.registerPlugin(new VigilJavalinPlugin(http));
+                    config.registerPlugin(new VigilJavalinPlugin(http).refuseCodedBodies());
                     config.routes.get(TestApp.USERS_ROUTE, ctx -> ctx.result(TestApp.user(ctx.pathParam("id"))));
                     config.routes.post(TestApp.ECHO_ROUTE, ctx -> {
                         echoed.incrementAndGet();

@@ -145,7 +145,7 @@ public final class HttpApi {
             });
             // Server spans, the contract's HTTP metrics, request ids (X-Request-ID / X-Correlation-ID),
             // the request's MDC context and the access log all come from vigil-http.
-            cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)));
+            cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)).refuseCodedBodies());
             for (Route r : routes) {
                 cfg.routes.addHttpHandler(r.method(), r.path(), ownResourceOnly(r));
             }
