@@ -66,6 +66,13 @@ public final class VigilConsole implements AutoCloseable {
      */
     public static final int DEFAULT_EMBEDDED_TRACES_PER_SECOND = 20;
 
+    /**
+     * How long an HTTP request may send nothing of its body before it is answered 408 ({@link
+     * Builder#bodyIdleTimeout}): an OTLP exporter sends its batch at once, so ten seconds without a byte is a client
+     * that stalled, not one that is slow.
+     */
+    public static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(10);
+
     private final Settings settings;
     private final String token;
     private final Store store;
@@ -84,7 +91,8 @@ public final class VigilConsole implements AutoCloseable {
             int tracesPerSecond,
             Path dataDir,
             String token,
-            boolean auth) {}
+            boolean auth,
+            Duration bodyIdleTimeout) {}
 
     private VigilConsole(Settings s) throws IOException {
         this.settings = s;
@@ -100,7 +108,7 @@ public final class VigilConsole implements AutoCloseable {
         try {
             g = s.grpcPort() < 0 ? null : new GrpcReceiver(s.host(), s.grpcPort(), ingest);
             Queries queries = new Queries(store);
-            h = new HttpApi(s.host(), s.httpPort(), ingest, queries, token, this::statsMap);
+            h = new HttpApi(s.host(), s.httpPort(), ingest, queries, token, this::statsMap, s.bodyIdleTimeout());
         } catch (IOException | RuntimeException e) {
             if (g != null) {
                 g.close();
@@ -374,6 +382,7 @@ public final class VigilConsole implements AutoCloseable {
         private Path dataDir;
         private String token;
         private boolean auth = true;
+        private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
 
         private Builder() {}
 
@@ -442,6 +451,21 @@ public final class VigilConsole implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long an HTTP request may send nothing of its body (or read nothing of its answer) before the console
+         * gives up on it: a stalled body is answered 408 with a problem document, an unread answer's connection is
+         * closed; {@link #DEFAULT_BODY_IDLE_TIMEOUT} by default. Bodies are read without a thread, so clients that
+         * stall hold connections until then, never the HTTP threads; a slow body that keeps moving is never cut off.
+         */
+        public Builder bodyIdleTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.toMillis() < 1) {
+                throw new IllegalArgumentException("bodyIdleTimeout must be at least 1 ms, got " + timeout);
+            }
+            this.bodyIdleTimeout = timeout;
+            return this;
+        }
+
         private static int checkPort(int port) {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -452,8 +476,8 @@ public final class VigilConsole implements AutoCloseable {
         /** Binds the ports, replays the data directory if any, and starts receiving. */
         public VigilConsole start() {
             try {
-                return new VigilConsole(
-                        new Settings(host, httpPort, grpcPort, maxBytes, tracesPerSecond, dataDir, token, auth));
+                return new VigilConsole(new Settings(
+                        host, httpPort, grpcPort, maxBytes, tracesPerSecond, dataDir, token, auth, bodyIdleTimeout));
             } catch (IOException e) {
                 throw new UncheckedIOException("vigil-console could not start: " + e.getMessage(), e);
             }

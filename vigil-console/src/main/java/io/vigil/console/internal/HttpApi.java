@@ -20,6 +20,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,8 +58,18 @@ public final class HttpApi implements AutoCloseable {
     private final Map<String, byte[]> assets = new LinkedHashMap<>();
     private final Javalin app;
 
+    /**
+     * @param bodyIdleTimeout how long a request may send nothing of its body, or read nothing of its answer, before it
+     *     is answered 408 (a stalled body) or its connection is closed
+     */
     public HttpApi(
-            String host, int port, Ingest ingest, Queries queries, String token, Supplier<Map<String, Object>> stats) {
+            String host,
+            int port,
+            Ingest ingest,
+            Queries queries,
+            String token,
+            Supplier<Map<String, Object>> stats,
+            Duration bodyIdleTimeout) {
         this.ingest = ingest;
         this.queries = queries;
         this.token = token;
@@ -77,8 +88,18 @@ public final class HttpApi implements AutoCloseable {
             QueuedThreadPool pool = new QueuedThreadPool(64, 2, 60_000);
             pool.setName(ConsoleCpu.THREAD_PREFIX + "http");
             config.jetty.threadPool = pool;
+            // Slowloris: a client that sends its headers and then stalls in its body. The receivers' bodies are read
+            // without a thread (EagerBodies) before the route runs, so stalled clients hold connections, not the 64
+            // threads; a request's I/O idle for bodyIdleTimeout is answered 408 (a body) or closed (an answer not
+            // read).
+            // Headers that stall hold no thread either (Jetty parses them as they come); the connector's idle timeout
+            // (Jetty's 30 s) closes those connections.
+            config.jetty.modifyHttpConfiguration(http -> http.setIdleTimeout(bodyIdleTimeout.toMillis()));
             ProblemErrorHandler errors = new ProblemErrorHandler();
-            config.jetty.modifyServer(server -> server.setErrorHandler(errors));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(errors);
+                server.insertHandler(EagerBodies.handler(MAX_BODY_BYTES));
+            });
             config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
             if (loopback(host)) {
                 config.routes.before(this::requireLocalHost);

@@ -117,7 +117,8 @@ class DecodedSizeTest {
         assertThat(flood.length).isLessThanOrEqualTo(HttpApi.MAX_BODY_BYTES);
         Store store = new Store(64L << 20);
         try (Ingest ingest = new Ingest(store::ingest, null, 64L << 20, 4L << 20);
-                HttpApi http = new HttpApi("127.0.0.1", 0, ingest, new Queries(store), null, Map::of);
+                HttpApi http =
+                        new HttpApi("127.0.0.1", 0, ingest, new Queries(store), null, Map::of, Duration.ofSeconds(10));
                 GrpcReceiver grpc = new GrpcReceiver("127.0.0.1", 0, ingest)) {
             HttpResponse<byte[]> protobuf = post(http.port(), "application/x-protobuf", flood);
             assertThat(protobuf.statusCode()).isEqualTo(413);

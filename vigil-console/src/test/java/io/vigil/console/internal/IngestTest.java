@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,14 @@ class IngestTest {
             }
         };
         try (Ingest ingest = new Ingest(stuck, null, 1 << 20, 1);
-                HttpApi http = new HttpApi("127.0.0.1", 0, ingest, new Queries(new Store(1 << 20)), null, Map::of)) {
+                HttpApi http = new HttpApi(
+                        "127.0.0.1",
+                        0,
+                        ingest,
+                        new Queries(new Store(1 << 20)),
+                        null,
+                        Map::of,
+                        Duration.ofSeconds(10))) {
             try {
                 refusesWhileStuck(http.port(), ingest, busy);
             } finally {

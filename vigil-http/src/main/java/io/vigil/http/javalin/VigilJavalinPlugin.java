@@ -40,8 +40,21 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * the client's fault, so neither a 5xx nor an {@code http_exceptions_total}. With {@link #refuseCodedBodies()}, a
  * request whose body has a content coding other than {@code identity} ({@code Content-Encoding: gzip}, …) is answered
  * 415 before its route's handler runs.
+ *
+ * <p>Slow bodies: the plugin sets Jetty's minimum request data rate ({@value #MIN_REQUEST_BYTES_PER_SECOND} bytes a
+ * second, unless the application set one), so a body arriving slower than that on average from its first byte is
+ * answered 408 at its next read; one that stops is answered 408 at the connector's idle timeout (Jetty's 30 s).
  */
 public final class VigilJavalinPlugin extends Plugin<Void> {
+    /**
+     * The slowest a request body may arrive, in bytes a second on average from its first byte: Jetty's {@code
+     * HttpConfiguration.setMinRequestDataRate}, checked at each read of the body. On virtual threads (both reference
+     * services) a client that stalls holds no pool thread, but without a minimum one that sends a byte just before
+     * each idle timeout held its connection, its parked thread and its partial body for as long as it liked; enough
+     * such clients use up the process's file descriptors. A real client's body arrives far faster.
+     */
+    public static final long MIN_REQUEST_BYTES_PER_SECOND = 1024;
+
     private final HttpServerTelemetry telemetry;
     private MetricsEndpoint metrics;
     private String metricsPath;
@@ -89,6 +102,7 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         // What Jetty refuses before Javalin runs (431, 414, bad escapes, 505…) is answered by the
         // server's error handler: problem+json too, not Jetty's HTML page.
         state.jetty.modifyServer(server -> server.setErrorHandler(errors));
+        state.jetty.modifyHttpConfiguration(VigilJavalinPlugin::minimumRequestDataRate);
         if (metrics != null) {
             state.routes.get(metricsPath, ManagementPort.metrics(metrics, metricsAccess));
         }
@@ -105,6 +119,17 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         HandlerWrapper previous = state.router.getHandlerWrapper$javalin();
         state.router.handlerWrapper(endpoint -> observe(
                 state, endpoint, previous != null ? previous.wrap(endpoint) : endpoint.handler, refuseCodedBodies));
+    }
+
+    /**
+     * Jetty 12.1 marks this setting for removal (its replacement is the core {@code MinimumDataRateHandler}); the ee10
+     * servlet input Javalin reads through still enforces it, with a 408 at the read (12.1.14). Kept until Jetty 13.
+     */
+    @SuppressWarnings("removal")
+    private static void minimumRequestDataRate(org.eclipse.jetty.server.HttpConfiguration http) {
+        if (http.getMinRequestDataRate() <= 0) {
+            http.setMinRequestDataRate(MIN_REQUEST_BYTES_PER_SECOND);
+        }
     }
 
     private static Handler observe(JavalinState state, Endpoint endpoint, Handler handler, boolean refuseCoded) {
