@@ -1027,13 +1027,31 @@ public final class StandardAlerts {
         // "or 0 * all": a service without a single 5xx has an error ratio of 0, not no data
         // (the burn-rate panels would show "No data" for exactly the healthy case).
         String all = sumByJob("rate(" + svc("http_requests_total").over(w) + ")");
+        String series = "http_requests_total{" + svcLabels + "," + httpLabels() + ",status_code=";
         return new RecordingRule(
                 errorRatio(w),
                 "("
                         + sumByJob("rate("
                                 + svc("http_requests_total")
                                         .re("status_code", "5..")
-                                        .over(w) + ")") + " or 0 * " + all + ") / " + all);
+                                        .over(w) + ")") + " or 0 * " + all + ") / " + all,
+                List.of(
+                        // The absent-series case: a status code's series appears at its first response, so a
+                        // service that never answered 5xx has none at all; its ratio is 0, not missing.
+                        new RecordingRule.Case(
+                                "requests, never a 5xx (no 5xx series at all): 0",
+                                List.of(new AlertTest.Series(series + "\"200\"}", "0+600x30")),
+                                "20m",
+                                svcJob,
+                                "0"),
+                        new RecordingRule.Case(
+                                "every other request answered 500",
+                                List.of(
+                                        new AlertTest.Series(series + "\"200\"}", "0+300x30"),
+                                        new AlertTest.Series(series + "\"500\"}", "0+300x30")),
+                                "20m",
+                                svcJob,
+                                "0.5")));
     }
 
     private RecordingRule slowRatioRule(String w) {

@@ -204,7 +204,7 @@ public final class StandardDashboards {
                         () -> Panel.stat(
                                 "Error ratio (5xx)",
                                 "percentunit",
-                                promql("sum(" + rate(serverErrors()) + ") / sum(" + rate(requests()) + ")", "errors")))
+                                promql(share("", serverErrors(), requests()), "errors")))
                 .when(
                         "http_request_duration_seconds",
                         () -> Panel.stat(
@@ -261,7 +261,7 @@ public final class StandardDashboards {
                 .when(requestsTotal, this::responsesByStatus)
                 .when("http_requests_in_progress", this::requestsInProgress)
                 .when(List.of("http_request_size_bytes", "http_response_size_bytes"), this::bodySizes)
-                .when("http_exceptions_total", this::exceptionsByType)
+                .when(List.of("http_exceptions_total", "http_requests_total"), this::exceptionsByType)
                 .when("rate_limit_hits_total", this::rateLimitHits);
     }
 
@@ -289,10 +289,7 @@ public final class StandardDashboards {
         return Panel.timeseries(
                 "Error ratio by endpoint",
                 "percentunit",
-                promql(
-                                "sum by (endpoint) (" + rate(serverErrors()) + ") / sum by (endpoint) ("
-                                        + rate(requests()) + ")",
-                                "{{endpoint}}")
+                promql(share("endpoint", serverErrors(), requests()), "{{endpoint}}")
                         .covering("004 error rate percentage"));
     }
 
@@ -355,7 +352,8 @@ public final class StandardDashboards {
                 "Exceptions by type",
                 "ops",
                 promql(
-                        sumBy("exception_type, endpoint", rate(svc("http_exceptions_total"))),
+                        breakdownOrZero(
+                                "exception_type, endpoint", svc("http_exceptions_total"), svc("http_requests_total")),
                         "{{exception_type}} {{endpoint}}"));
     }
 
@@ -619,8 +617,7 @@ public final class StandardDashboards {
     // The share of a task's executions that {@code part} selects; 0, not "no data", while the task
     // runs without any such execution (the part's series does not exist yet).
     private String taskShare(Selector part) {
-        String all = sumBy("task", rate(svc("task_executions_total")));
-        return "(" + sumBy("task", rate(part)) + " or " + all + " * 0) / " + all;
+        return share("task", part, svc("task_executions_total"));
     }
 
     private Panel consumerLatency() {
@@ -1184,7 +1181,8 @@ public final class StandardDashboards {
                                 "Errors by operation and type",
                                 "ops",
                                 promql(
-                                                sumBy("operation, error_type", rate(svc("db_errors_total"))),
+                                                breakdownOrZero(
+                                                        "operation, error_type", svc("db_errors_total"), ops.get()),
                                                 "{{operation}} {{error_type}}")
                                         .covering("004 db_errors_total{operation,error_type}"),
                                 promql(
@@ -1783,6 +1781,32 @@ public final class StandardDashboards {
 
     private static String sumBy(String labels, String inner) {
         return "sum by (" + labels + ") (" + inner + ")";
+    }
+
+    /**
+     * The share of {@code all}'s events that {@code part} selects (5xx of all requests), per {@code by} (empty: one
+     * ratio): 0, not "no data", while there are events without any such one — the part's series only exist from their
+     * first event (a status code, an error type appears when it first happens) — and still no value without events at
+     * all, where the ratio has none. As the SLO error-ratio rules do.
+     */
+    private static String share(String by, Selector part, Selector all) {
+        String some = by.isEmpty() ? "sum(" + rate(part) + ")" : sumBy(by, rate(part));
+        String whole = by.isEmpty() ? "sum(" + rate(all) + ")" : sumBy(by, rate(all));
+        return "(" + some + " or " + whole + " * 0) / " + whole;
+    }
+
+    /**
+     * {@code counter}'s rate by {@code by}, for a counter with an open label set ({@code db_errors_total}'s error
+     * types, {@code http_exceptions_total}'s exception types): its series exist only from their first event, so before
+     * one the panel said "No data", as for a target that is not scraped at all. With none, one 0 series, its first
+     * {@code by} label {@code none}, while {@code traffic} (what the counted events would be part of: requests,
+     * statements) has series; with no traffic either, still no data. {@code or on ()}: the 0 only when there is no
+     * series of the counter at all, never beside real ones.
+     */
+    private static String breakdownOrZero(String by, Selector counter, Selector traffic) {
+        String first = by.split(",")[0].strip();
+        return sumBy(by, rate(counter)) + " or on () label_replace(sum(" + rate(traffic) + ") * 0, \"" + first
+                + "\", \"none\", \"\", \"\")";
     }
 
     private static String quantile(double q, Selector bucket, String by) {

@@ -4,6 +4,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.ObservableLongGauge;
 import io.vigil.kafka.internal.KafkaInstruments;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -20,7 +21,10 @@ import org.slf4j.Logger;
 
 /**
  * {@code consumer_lag{topic,partition,group}}: for each partition the group has committed an offset
- * on, the partition's end offset minus that committed offset. An Admin client of its own reads both
+ * on, the partition's end offset minus that committed offset. Its {@code topic} is bounded as the
+ * consumer metrics' ({@link VigilKafka.Builder#maxTopics}): past the bound, readings are recorded
+ * as {@code topic="other"}, summed per partition number, and counted in {@code
+ * vigil_kafka_topic_overflow_total}; {@link #lags()} keeps the real topics. An Admin client of its own reads both
  * on a daemon thread of its own every {@code interval}, so the poll loop never waits for it; the
  * gauge serves the last values read. A failed refresh keeps the last values, is counted in {@code
  * consumer_lag_refresh_errors_total} and logged once per outage.
@@ -37,7 +41,10 @@ public final class ConsumerLagMonitor implements AutoCloseable {
     private final KafkaInstruments instruments;
     private final Logger logger;
     private final AtomicBoolean failing = new AtomicBoolean();
+    private final Attributes groupLabel;
     private volatile Map<TopicPartition, Long> lags = Map.of();
+    /** What the gauge reports: {@link #lags} under bounded topic labels, labelled at refresh, not at each collection. */
+    private volatile Map<Attributes, Long> series = Map.of();
 
     ConsumerLagMonitor(
             KafkaInstruments instruments,
@@ -70,18 +77,13 @@ public final class ConsumerLagMonitor implements AutoCloseable {
                     .log();
         }
         this.admin = created;
-        Attributes groupLabel = Attributes.of(KafkaInstruments.GROUP, group);
+        this.groupLabel = Attributes.of(KafkaInstruments.GROUP, group);
         this.gauge = instruments
                 .meter
                 .gaugeBuilder(KafkaCatalogue.LAG.name())
                 .setDescription(KafkaCatalogue.LAG.description())
                 .ofLongs()
-                .buildWithCallback(m -> lags.forEach((tp, lag) -> m.record(
-                        lag,
-                        groupLabel.toBuilder()
-                                .put(KafkaInstruments.TOPIC, tp.topic())
-                                .put(KafkaInstruments.PARTITION, Integer.toString(tp.partition()))
-                                .build())));
+                .buildWithCallback(m -> series.forEach((labels, lag) -> m.record(lag, labels)));
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vigil-kafka-lag-" + group);
             t.setDaemon(true);
@@ -133,6 +135,7 @@ public final class ConsumerLagMonitor implements AutoCloseable {
         });
         if (request.isEmpty()) {
             lags = Map.of();
+            series = Map.of();
             return;
         }
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
@@ -140,7 +143,33 @@ public final class ConsumerLagMonitor implements AutoCloseable {
         Map<TopicPartition, Long> fresh = new HashMap<>();
         ends.forEach((tp, end) ->
                 fresh.put(tp, Math.max(0, end.offset() - committed.get(tp).offset())));
-        lags = Map.copyOf(fresh);
+        series = labelled(fresh);
+        lags = Map.copyOf(fresh); // last: a caller that sees these lags sees the gauge's series too
+    }
+
+    /**
+     * {@code lags} as gauge series: the topic bounded as the consumer metrics' ({@link KafkaInstruments#lagTopic}).
+     * Readings of topics past the bound add up per partition number under {@code topic="other"} (a gauge records one
+     * value per label set), so summing {@code consumer_lag} over a group still gives its whole lag. In topic order, so
+     * which of several new topics keep their names does not depend on the order the broker answered in.
+     */
+    private Map<Attributes, Long> labelled(Map<TopicPartition, Long> lags) {
+        Map<Attributes, Long> out = new HashMap<>();
+        lags.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey(
+                        Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition)))
+                .forEach(e -> out.merge(
+                        groupLabel.toBuilder()
+                                .put(
+                                        KafkaInstruments.TOPIC,
+                                        instruments.lagTopic(e.getKey().topic()))
+                                .put(
+                                        KafkaInstruments.PARTITION,
+                                        Integer.toString(e.getKey().partition()))
+                                .build(),
+                        e.getValue(),
+                        Long::sum));
+        return Map.copyOf(out);
     }
 
     /** Stops refreshing and removes the gauge; waits at most a second for the Admin client. */

@@ -256,11 +256,12 @@ public final class VigilKafka {
          * {@code producer_errors_total}, {@code producer_send_duration_seconds}), and, counted apart, of the consumer
          * metrics of this instance's {@link RecordProcessor}s ({@code consumer_messages_consumed_total}, {@code
          * consumer_messages_processed_total}, {@code consumer_processing_duration_seconds}, {@code
-         * consumer_errors_total}, dead-lettering): a pattern subscription follows topics as they are created. Default
-         * {@value VigilKafka#DEFAULT_MAX_TOPICS}. Sends to and records from further topics are recorded as {@code
-         * topic="other"}, as vigil-http records routes past its bound as {@code endpoint="other"}, and counted (per send,
-         * per consumed record) in {@code vigil_kafka_topic_overflow_total}; one WARN line per side says so. Spans and
-         * the MDC keep the real topic.
+         * consumer_errors_total}, dead-lettering) and of its {@link #lagMonitor lag monitors} ({@code consumer_lag}): a
+         * pattern subscription follows topics as they are created. Default {@value VigilKafka#DEFAULT_MAX_TOPICS}.
+         * Sends to, records from and lag readings of further topics are recorded as {@code topic="other"}, as vigil-http
+         * records routes past its bound as {@code endpoint="other"}, and counted (per send, per consumed record, per lag
+         * reading) in {@code vigil_kafka_topic_overflow_total}; one WARN line per side says so. Spans, the MDC and
+         * {@link ConsumerLagMonitor#lags()} keep the real topic.
          */
         public Builder maxTopics(int maxTopics) {
             if (maxTopics < 1) {

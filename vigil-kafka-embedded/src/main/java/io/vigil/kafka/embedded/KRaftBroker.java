@@ -41,8 +41,22 @@ import org.apache.kafka.server.common.MetadataVersion;
  *
  * <p>Thread-safe; {@link #close()} stops it and, for a broker on a temporary directory, deletes
  * that directory.
+ *
+ * <p>On JDK 24 and later, run the JVM that starts it with {@value #QUIET_CLOSE_JVM_OPTION}: Kafka unmaps each
+ * memory-mapped index file when {@link #close()} closes it, through {@code sun.misc.Unsafe::invokeCleaner}, and without
+ * the option the JDK prints four {@code WARNING} lines about that terminally deprecated method on stderr (JEP 498). It is
+ * a command-line option only: no jar-manifest attribute allows it (the launcher reads {@code Enable-Native-Access},
+ * {@code Add-Opens} and {@code Add-Exports}, not this), so a shipped jar needs it on its {@code java} command line;
+ * JDK 21 and 22 refuse it, JDK 23 accepts it and warns about nothing yet. It allows {@code sun.misc.Unsafe}'s memory
+ * access only (any caller's); the JDK's other warnings are still printed.
  */
 public final class KRaftBroker implements AutoCloseable {
+    /**
+     * The JVM option that keeps JDK 24+ from warning about {@code sun.misc.Unsafe::invokeCleaner} when a broker is
+     * closed (see the class description); e.g. surefire's {@code <argLine>} in a JDK 24+ profile.
+     */
+    public static final String QUIET_CLOSE_JVM_OPTION = "--sun-misc-unsafe-memory-access=allow";
+
     /** The file in the data directory a running broker holds locked, for as long as it runs. */
     static final String LOCK_FILE = "broker.lock";
 

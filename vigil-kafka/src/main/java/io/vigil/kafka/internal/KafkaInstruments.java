@@ -31,7 +31,10 @@ public final class KafkaInstruments {
      * {@code endpoint}.
      */
     public static final String OTHER_TOPIC = FirstSeenValues.OTHER;
-    /** Producer sends and consumer-side records (and dead-letterings) recorded under {@link #OTHER_TOPIC}. */
+    /**
+     * Producer sends, consumer-side records (and dead-letterings) and {@code consumer_lag} readings recorded under
+     * {@link #OTHER_TOPIC}.
+     */
     public static final String TOPIC_OVERFLOW = "vigil_kafka_topic_overflow_total";
 
     private static final List<Double> SECONDS_BUCKETS =
@@ -80,8 +83,8 @@ public final class KafkaInstruments {
         sendDuration = histogram(meter, KafkaCatalogue.SEND_DURATION);
         // As vigil_http_endpoint_overflow_total: a diagnostic that appears once there is something to say.
         meter.counterBuilder(TOPIC_OVERFLOW)
-                .setDescription("Producer sends and consumed records whose topic was recorded as 'other' because too"
-                        + " many distinct topics were seen")
+                .setDescription("Producer sends, consumed records and consumer lag readings whose topic was recorded"
+                        + " as 'other' because too many distinct topics were seen")
                 .buildWithCallback(m -> {
                     long n = topicOverflows.sum();
                     if (n > 0) {
@@ -110,6 +113,16 @@ public final class KafkaInstruments {
      */
     public String consumerTopic(String topic, long records) {
         return bounded(consumerTopics, consumerOverflowWarned, topic, records, "consumed from", "consumer");
+    }
+
+    /**
+     * The {@code topic} label of one {@code consumer_lag} reading (one partition at one refresh): the consumer side's
+     * bound, so a topic is named alike in the lag and in the consumer metrics (the group's committed offsets may span
+     * more topics than the bound when it follows a pattern subscription); a reading past it is recorded as {@link
+     * #OTHER_TOPIC} and counts once in {@link #TOPIC_OVERFLOW}, so a lag monitor alone still says it overflowed.
+     */
+    public String lagTopic(String topic) {
+        return bounded(consumerTopics, consumerOverflowWarned, topic, 1, "consumed from", "consumer");
     }
 
     /**
