@@ -123,8 +123,12 @@ public final class EmailAddress {
         return dotted.startsWith(".") || dotted.endsWith(".") || dotted.contains("..");
     }
 
-    // JSON can carry an unpaired surrogate ("\ud800"), which no encoding can store.
-    private static boolean wellFormed(String value) {
+    /**
+     * Whether {@code value} is well-formed UTF-16: JSON can carry an unpaired surrogate ({@code "\ud800"}), which no
+     * encoding can store — it would be written as '?', and two different values would be stored alike. Every text
+     * field's check ({@code Validation}) and the address's.
+     */
+    public static boolean wellFormed(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (Character.isHighSurrogate(c)

@@ -114,21 +114,12 @@ final class Validation {
         }
     }
 
-    // JSON can carry an unpaired surrogate ("\ud800"), which no encoding can store: it would be
-    // written as '?', and two different passwords would hash alike.
     private boolean wellFormed(String field, String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (Character.isHighSurrogate(c)
-                    && i + 1 < value.length()
-                    && Character.isLowSurrogate(value.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                characterErrors.add(new FieldError(field, "is not valid Unicode (unpaired surrogate)"));
-                return false;
-            }
+        if (EmailAddress.wellFormed(value)) {
+            return true;
         }
-        return true;
+        characterErrors.add(new FieldError(field, "is not valid Unicode (unpaired surrogate)"));
+        return false;
     }
 
     private static boolean controlOrFormat(int cp) {
