@@ -71,6 +71,7 @@ final class EagerBodies implements EagerContentHandler.ContentLoaderFactory {
     }
 
     private static final class Loader extends EagerContentHandler.ContentLoader implements Invocable.Task {
+        private static final int INITIAL_BUFFER = 64 * 1024;
         private final int limit;
         private byte[] bytes;
         private int size;
@@ -80,8 +81,12 @@ final class EagerBodies implements EagerContentHandler.ContentLoaderFactory {
             super(handler, request, response, callback);
             // One byte past the limit is kept, so the route sees the body is too large and answers 413.
             this.limit = maxBytes + 1;
+            // Sized for what arrives, not for what is declared: connections are not bounded by threads any more, so
+            // a client declaring 16 MiB and sending nothing must not make the console allocate 16 MiB (a few dozen
+            // such requests would exhaust the heap). The buffer doubles as bytes come, up to the declared length.
             long declared = request.getLength();
-            this.bytes = new byte[declared > 0 ? (int) Math.min(declared, limit) : 8192];
+            this.bytes =
+                    new byte[declared > 0 ? (int) Math.min(declared, Math.min(limit, INITIAL_BUFFER)) : INITIAL_BUFFER];
         }
 
         @Override
