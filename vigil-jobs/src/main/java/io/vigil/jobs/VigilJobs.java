@@ -71,6 +71,7 @@ public final class VigilJobs implements AutoCloseable {
     private final String table;
     private final Duration backlogPeriod;
     private final FirstSeenValues taskNames = new FirstSeenValues(MAX_TASKS);
+    private final java.util.Set<String> declaredTasks = new java.util.LinkedHashSet<>(); // guarded by this
     private final JobTelemetry telemetry;
     private final Logger log;
     private final List<AutoCloseable> instruments = new ArrayList<>();
@@ -165,12 +166,21 @@ public final class VigilJobs implements AutoCloseable {
      * {@code task_executions_total{task,status}} (every status: success, failure, retry, dead) and {@code
      * task_retries_total{task}} series exist at 0 from the first scrape: a counter series that appears only with its
      * first increment hides that increment from {@code rate()} and {@code increase()}, so the first failure of a task
-     * would not show. A task not declared appears with its first execution, as before. db-scheduler's builder does not
+     * would not show; with {@link #monitorBacklog} its {@code task_queue_due_jobs} and {@code
+     * task_queue_oldest_wait_seconds} series exist at 0 too. A task not declared appears with its first execution (its
+     * backlog with its first due job), as before. db-scheduler's builder does not
      * tell its tasks, hence this call. Returns this instance.
      */
-    public VigilJobs declare(Task<?>... tasks) {
+    public synchronized VigilJobs declare(Task<?>... tasks) {
         for (Task<?> task : tasks) {
             telemetry.declare(task.getName());
+            String label = taskNames.bound(task.getName());
+            if (!label.equals(FirstSeenValues.OTHER)) {
+                declaredTasks.add(label);
+                if (backlog != null) {
+                    backlog.declare(label);
+                }
+            }
         }
         return this;
     }
@@ -236,6 +246,7 @@ public final class VigilJobs implements AutoCloseable {
     public synchronized void monitorBacklog(DataSource dataSource) {
         if (backlog == null) {
             BacklogMonitor monitor = new BacklogMonitor(dataSource, table, taskNames, log);
+            declaredTasks.forEach(monitor::declare);
             monitor.start(backlogPeriod);
             backlog = monitor;
         }

@@ -42,6 +42,27 @@ class BacklogMonitorTest {
     }
 
     @Test
+    void aDeclaredTaskHasItsBacklogSeriesAtZeroBeforeAnyOfItsJobsIsDue() {
+        try (TestDatabase db = SchedulerTables.h2();
+                VigilJobs jobs = VigilJobs.builder(telemetry.runtime()).build()) {
+            jobs.declare(com.github.kagkarlsson.scheduler.task.helper.Tasks.oneTime("before")
+                    .execute((instance, context) -> {}));
+            jobs.monitorBacklog(db.dataSource());
+            jobs.declare(com.github.kagkarlsson.scheduler.task.helper.Tasks.oneTime("after")
+                    .execute((instance, context) -> {}));
+            jobs.refreshBacklog();
+            for (String task : new String[] {"before", "after"}) {
+                assertThat(telemetry.metrics().value(JobConventions.DUE_JOBS, Map.of("task", task)))
+                        .as(task)
+                        .isEqualTo(0);
+                assertThat(telemetry.metrics().value(JobConventions.OLDEST_WAIT, Map.of("task", task)))
+                        .as(task)
+                        .isEqualTo(0);
+            }
+        }
+    }
+
+    @Test
     void aTableNameThatIsNotOneIsRefused() {
         try (TestDatabase db = SchedulerTables.h2();
                 VigilJobs jobs = VigilJobs.builder(telemetry.runtime())

@@ -38,6 +38,9 @@ public final class BacklogMonitor implements AutoCloseable {
     private final String sql;
     private final FirstSeenValues taskNames;
     private final AtomicReference<Map<String, Backlog>> latest = new AtomicReference<>(Map.of());
+    // Tasks the application declared: their gauges exist at 0 from the first count, not only once a count happened to
+    // find one of their jobs due (a task whose jobs are picked at once never had a series, its panel said "No data").
+    private final java.util.Set<String> declared = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicBoolean failing = new AtomicBoolean();
     private final LongAdder failures = new LongAdder();
     private ScheduledExecutorService executor;
@@ -68,11 +71,17 @@ public final class BacklogMonitor implements AutoCloseable {
         executor.scheduleWithFixedDelay(this::refresh, 0, period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Reports {@code task} (a bounded label) at 0 while none of its jobs is due; from the next count on. */
+    public void declare(String task) {
+        declared.add(task);
+    }
+
     /** Counts now, on the calling thread; never throws. */
     public void refresh() {
         Instant now = Instant.now();
         Map<String, Backlog> counted = new HashMap<>();
-        // Tasks seen before and drained since report 0, not a vanished series.
+        // Tasks declared, and tasks seen before and drained since, report 0, not a missing series.
+        declared.forEach(task -> counted.put(task, new Backlog(0, 0)));
         latest.get().keySet().forEach(task -> counted.put(task, new Backlog(0, 0)));
         try (Connection c = dataSource.getConnection();
                 PreparedStatement s = c.prepareStatement(sql)) {
