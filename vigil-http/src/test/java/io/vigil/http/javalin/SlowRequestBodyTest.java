@@ -18,7 +18,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,17 +68,10 @@ class SlowRequestBodyTest {
             out.write(request(1000, "{").getBytes(US_ASCII));
             out.flush();
             long firstByte = System.nanoTime();
-            Thread trickle = Thread.ofVirtual().start(() -> {
-                try {
-                    for (int i = 0; i < 50; i++) {
-                        // Pacing the client, far inside the idle timeout: a byte every 200 ms.
-                        Thread.sleep(200);
-                        out.write(' ');
-                        out.flush();
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // answered and closed: the trickle ends
-                }
+            // Pacing the client, far inside the idle timeout: a byte every 200 ms.
+            CompletableFuture<Void> trickle = paced(Duration.ofMillis(200), 50, i -> {
+                out.write(' ');
+                out.flush();
             });
             try {
                 String answer = new String(socket.getInputStream().readAllBytes(), UTF_8);
@@ -84,8 +81,7 @@ class SlowRequestBodyTest {
                 // At its second byte: 2 bytes in 200 ms is under the minimum, which Jetty checks at each read.
                 assertThat(Duration.ofNanos(System.nanoTime() - firstByte)).isLessThan(Duration.ofSeconds(3));
             } finally {
-                trickle.interrupt();
-                trickle.join(Duration.ofSeconds(5));
+                trickle.cancel(true); // answered and closed: the trickle ends
             }
         }
     }
@@ -99,14 +95,14 @@ class SlowRequestBodyTest {
             out.write(request(body.length(), "")
                     .replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")
                     .getBytes(US_ASCII));
-            for (int i = 0; i < 10; i++) {
-                // Pacing the client: 2 000 bytes every 100 ms, twenty times the minimum rate.
-                Thread.sleep(100);
+            // Pacing the client: 2 000 bytes every 100 ms, twenty times the minimum rate.
+            CompletableFuture<Void> sent = paced(Duration.ofMillis(100), 10, i -> {
                 out.write(body.substring(i * 2000, (i + 1) * 2000).getBytes(US_ASCII));
                 out.flush();
-            }
+            });
             String answer = new String(socket.getInputStream().readAllBytes(), UTF_8);
             assertThat(answer).startsWith("HTTP/1.1 200 ").endsWith(body);
+            assertThat(sent).succeedsWithin(Duration.ofSeconds(5));
         }
     }
 
@@ -151,5 +147,39 @@ class SlowRequestBodyTest {
     private static String request(int contentLength, String bodyStart) {
         return "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
                 + contentLength + "\r\n\r\n" + bodyStart;
+    }
+
+    /** One step of a paced client; may fail as a socket write does. */
+    private interface Step {
+        void run(int index) throws IOException;
+    }
+
+    /**
+     * Runs {@code step} {@code times} times, one every {@code gap}, on a scheduler of its own: the pace of a slow
+     * client, not a wait for the server. Done after the last step, failed with the first step's failure; cancelling
+     * it stops the steps.
+     */
+    private static CompletableFuture<Void> paced(Duration gap, int times, Step step) {
+        ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger next = new AtomicInteger();
+        pace.scheduleAtFixedRate(
+                () -> {
+                    int i = next.getAndIncrement();
+                    if (i >= times) {
+                        done.complete(null);
+                        return;
+                    }
+                    try {
+                        step.run(i);
+                    } catch (IOException e) {
+                        done.completeExceptionally(e);
+                    }
+                },
+                gap.toMillis(),
+                gap.toMillis(),
+                TimeUnit.MILLISECONDS);
+        done.whenComplete((ignored, failure) -> pace.shutdownNow());
+        return done;
     }
 }
