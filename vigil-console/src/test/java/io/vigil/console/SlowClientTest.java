@@ -14,7 +14,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,15 +114,15 @@ class SlowClientTest {
                                 + "Connection: close\r\nContent-Length: " + body.length + "\r\n\r\n")
                         .getBytes(US_ASCII));
                 out.flush();
-                for (int i = 0; i < pieces; i++) {
-                    // Pacing the client, not waiting for the server: gaps of half the idle timeout, twelve of them.
-                    Thread.sleep(idle.toMillis() / 2);
+                // Pacing the client, not waiting for the server: gaps of half the idle timeout, twelve of them.
+                CompletableFuture<Void> sent = paced(idle.dividedBy(2), pieces, i -> {
                     int from = body.length * i / pieces;
                     int to = body.length * (i + 1) / pieces;
                     write(out, body, from, to);
-                }
+                });
                 String answer = new String(socket.getInputStream().readAllBytes(), UTF_8);
                 assertThat(answer).startsWith("HTTP/1.1 200 ");
+                assertThat(sent).succeedsWithin(Duration.ofSeconds(5));
             }
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(idle.multipliedBy(5));
             assertThat(console.flush(Duration.ofSeconds(30))).isTrue();
@@ -144,17 +148,10 @@ class SlowClientTest {
             out.write(new byte[10]);
             out.flush();
             long firstByte = System.nanoTime();
-            Thread trickle = Thread.ofVirtual().start(() -> {
-                try {
-                    for (int i = 0; i < 40; i++) {
-                        // Pacing the client: a byte every quarter of the idle timeout, so that timeout never runs.
-                        Thread.sleep(idle.toMillis() / 4);
-                        out.write(0);
-                        out.flush();
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // the server answered and closed: the trickle ends
-                }
+            // Pacing the client: a byte every quarter of the idle timeout, so that timeout never runs.
+            CompletableFuture<Void> trickle = paced(idle.dividedBy(4), 40, i -> {
+                out.write(0);
+                out.flush();
             });
             try {
                 String answer = new String(socket.getInputStream().readAllBytes(), UTF_8);
@@ -167,8 +164,7 @@ class SlowClientTest {
                 // Answered at its first byte once it had been arriving for the idle timeout: within a gap after it.
                 assertThat(took).isGreaterThanOrEqualTo(idle).isLessThan(idle.plusSeconds(2));
             } finally {
-                trickle.interrupt();
-                trickle.join(Duration.ofSeconds(5));
+                trickle.cancel(true); // the server answered and closed: the trickle ends
             }
         }
     }
@@ -176,5 +172,39 @@ class SlowClientTest {
     private static void write(OutputStream out, byte[] body, int from, int to) throws IOException {
         out.write(body, from, to - from);
         out.flush();
+    }
+
+    /** One step of a paced client; may fail as a socket write does. */
+    private interface Step {
+        void run(int index) throws IOException;
+    }
+
+    /**
+     * Runs {@code step} {@code times} times, one every {@code gap}, on a scheduler of its own: the pace of a slow
+     * client, not a wait for the server. Done after the last step, failed with the first step's failure; cancelling
+     * it stops the steps. (vigil-http's SlowRequestBodyTest has the same; this module does not depend on vigil-test.)
+     */
+    private static CompletableFuture<Void> paced(Duration gap, int times, Step step) {
+        ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger next = new AtomicInteger();
+        pace.scheduleAtFixedRate(
+                () -> {
+                    int i = next.getAndIncrement();
+                    if (i >= times) {
+                        done.complete(null);
+                        return;
+                    }
+                    try {
+                        step.run(i);
+                    } catch (IOException e) {
+                        done.completeExceptionally(e);
+                    }
+                },
+                gap.toMillis(),
+                gap.toMillis(),
+                TimeUnit.MILLISECONDS);
+        done.whenComplete((ignored, failure) -> pace.shutdownNow());
+        return done;
     }
 }
