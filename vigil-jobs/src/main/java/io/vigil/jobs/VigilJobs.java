@@ -71,7 +71,8 @@ public final class VigilJobs implements AutoCloseable {
     private final String table;
     private final Duration backlogPeriod;
     private final FirstSeenValues taskNames = new FirstSeenValues(MAX_TASKS);
-    private final java.util.Set<String> declaredTasks = new java.util.LinkedHashSet<>(); // guarded by this
+    // Read by the backlog monitor at each count.
+    private final java.util.Set<String> declaredTasks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final JobTelemetry telemetry;
     private final Logger log;
     private final List<AutoCloseable> instruments = new ArrayList<>();
@@ -171,15 +172,12 @@ public final class VigilJobs implements AutoCloseable {
      * backlog with its first due job), as before. db-scheduler's builder does not
      * tell its tasks, hence this call. Returns this instance.
      */
-    public synchronized VigilJobs declare(Task<?>... tasks) {
+    public VigilJobs declare(Task<?>... tasks) {
         for (Task<?> task : tasks) {
             telemetry.declare(task.getName());
             String label = taskNames.bound(task.getName());
             if (!label.equals(FirstSeenValues.OTHER)) {
                 declaredTasks.add(label);
-                if (backlog != null) {
-                    backlog.declare(label);
-                }
             }
         }
         return this;
@@ -245,8 +243,7 @@ public final class VigilJobs implements AutoCloseable {
      */
     public synchronized void monitorBacklog(DataSource dataSource) {
         if (backlog == null) {
-            BacklogMonitor monitor = new BacklogMonitor(dataSource, table, taskNames, log);
-            declaredTasks.forEach(monitor::declare);
+            BacklogMonitor monitor = new BacklogMonitor(dataSource, table, taskNames, declaredTasks, log);
             monitor.start(backlogPeriod);
             backlog = monitor;
         }

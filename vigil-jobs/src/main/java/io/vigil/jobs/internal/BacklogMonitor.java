@@ -40,13 +40,22 @@ public final class BacklogMonitor implements AutoCloseable {
     private final AtomicReference<Map<String, Backlog>> latest = new AtomicReference<>(Map.of());
     // Tasks the application declared: their gauges exist at 0 from the first count, not only once a count happened to
     // find one of their jobs due (a task whose jobs are picked at once never had a series, its panel said "No data").
-    private final java.util.Set<String> declared = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> declared;
     private final AtomicBoolean failing = new AtomicBoolean();
     private final LongAdder failures = new LongAdder();
     private ScheduledExecutorService executor;
 
-    /** Counts {@code table} (db-scheduler's) through {@code dataSource}; the name is checked, it is put into SQL. */
-    public BacklogMonitor(DataSource dataSource, String table, FirstSeenValues taskNames, Logger log) {
+    /**
+     * Counts {@code table} (db-scheduler's) through {@code dataSource}; the name is checked, it is put into SQL. The
+     * {@code declared} task labels report 0 while none of their jobs is due.
+     */
+    public BacklogMonitor(
+            DataSource dataSource,
+            String table,
+            FirstSeenValues taskNames,
+            java.util.Set<String> declared,
+            Logger log) {
+        this.declared = Objects.requireNonNull(declared, "declared"); // a thread-safe set the caller keeps adding to
         this.log = log;
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         if (!TABLE.matcher(table).matches()) {
@@ -69,11 +78,6 @@ public final class BacklogMonitor implements AutoCloseable {
             return t;
         });
         executor.scheduleWithFixedDelay(this::refresh, 0, period.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Reports {@code task} (a bounded label) at 0 while none of its jobs is due; from the next count on. */
-    public void declare(String task) {
-        declared.add(task);
     }
 
     /** Counts now, on the calling thread; never throws. */

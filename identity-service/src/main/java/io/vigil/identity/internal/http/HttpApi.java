@@ -615,7 +615,6 @@ public final class HttpApi {
         }
         String type = switch (status) {
             case 404 -> "not-found";
-            case 405 -> "method-not-allowed";
             case 413 -> "payload-too-large";
             case 415 -> "unsupported-media-type";
             default -> status >= 500 ? "internal-error" : "bad-request";
