@@ -39,6 +39,7 @@ class SlowClientTest {
                 .bodyIdleTimeout(idle)
                 .start()) {
             List<Socket> stalled = new ArrayList<>();
+            long firstLastByte = 0;
             try {
                 for (int i = 0; i < POOL_THREADS + 16; i++) {
                     Socket socket = new Socket("127.0.0.1", console.httpPort());
@@ -49,6 +50,7 @@ class SlowClientTest {
                             .getBytes(US_ASCII));
                     out.write(new byte[10]); // a start of the body, and then nothing more
                     out.flush();
+                    firstLastByte = i == 0 ? System.nanoTime() : firstLastByte;
                 }
                 long lastByte = System.nanoTime();
 
@@ -81,8 +83,10 @@ class SlowClientTest {
                             .contains("\"instance\":\"/v1/traces\"")
                             .contains("nothing of it arrived for 4 s");
                 }
-                // Not cut off early either: the first client (the longest idle) was answered once the timeout had run.
-                assertThat(Duration.ofNanos(firstAnswer - lastByte)).isGreaterThanOrEqualTo(idle.minusSeconds(1));
+                // Not cut off early either: the first client (the longest idle) was answered once the timeout had run
+                // from its own last byte. (Measured from the last client's, this failed on a loaded CI machine where
+                // opening the 80 connections took over a second.)
+                assertThat(Duration.ofNanos(firstAnswer - firstLastByte)).isGreaterThanOrEqualTo(idle);
             } finally {
                 for (Socket socket : stalled) {
                     socket.close();
@@ -145,9 +149,9 @@ class SlowClientTest {
             out.write(("POST /v1/logs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-protobuf\r\n"
                             + "Content-Length: 100000\r\n\r\n")
                     .getBytes(US_ASCII));
+            long firstByte = System.nanoTime(); // before the write: never after the server saw the first byte
             out.write(new byte[10]);
             out.flush();
-            long firstByte = System.nanoTime();
             // Pacing the client: a byte every quarter of the idle timeout, so that timeout never runs.
             CompletableFuture<Void> trickle = paced(idle.dividedBy(4), 40, i -> {
                 out.write(0);
