@@ -6,7 +6,9 @@
 #   2. a JSON log line with scrubbing ÷ logstash-logback-encoder without, CPU per line (PairedRatio log, and
 #      logNewRequest: every line another request's, so nothing is cached), shown as throughput (the inverse);
 #   3. the HTTP instrumentation's CPU per request ÷ the plain hello-world route, and the OpenTelemetry Java agent's on
-#      the same route, at a fixed 2,000 requests per second (bench/http-load.sh, RATE, THREAD_CPU);
+#      the same route, at a fixed 2,000 requests per second (bench/http-load.sh, RATE, THREAD_CPU); beside them the
+#      floor of any instrumentation on the OpenTelemetry SDK (mode minimal: a hand-written server span and duration
+#      histogram on the same SDK, nothing else), so the run shows what the SDK alone costs on this machine;
 #   4. identity-service GET /api/v1/users/me: defaults and console off against ENABLE_OBSERVABILITY=false
 #      (throughput, p99), Vigil exporting OTLP against the OpenTelemetry agent exporting the same spans to the same
 #      receiver (CPU per request over off), and start-up to the first 200 of all (bench/service-overhead.sh).
@@ -15,7 +17,8 @@
 # and fetch the agent (not committed):
 #   ./mvnw -B -q -N dependency:copy -DoutputDirectory=bench/target/agent \
 #     -Dartifact=io.opentelemetry.javaagent:opentelemetry-javaagent:2.31.1
-# Usage: bench/issue17.sh [scale=1]   (scale multiplies rounds; 1 takes about 45 minutes on 2 cores)
+# Usage: bench/issue17.sh [scale=1]   (scale multiplies rounds; 1 takes about 50 minutes on 2 cores)
+#   HTTP_MODES  part 3's modes (default "plain sampled minimal agent"; plain, sampled and agent are needed)
 #   OUT  where every part's full output goes (default bench/target/issue17-<UTC time>)
 # Run it on a quiet machine: every part alternates its variants, so background load hits them alike, but a build
 # beside it still widens every interval.
@@ -42,7 +45,7 @@ paired() { # suite -> its output in $OUT/paired-<suite>.txt
 log "1/4 one domain operation (PairedRatio operation)"; paired operation
 log "2/4 JSON log line (PairedRatio log, logNewRequest)"; paired log; paired logNewRequest
 log "3/4 HTTP instrumentation at 2,000 requests/s (bench/http-load.sh)"
-RATE=2000 THREAD_CPU=1 MODES="plain sampled agent" WARMUP=20 bench/http-load.sh $((6 * scale)) 10 \
+RATE=2000 THREAD_CPU=1 MODES="${HTTP_MODES:-plain sampled minimal agent}" WARMUP=20 bench/http-load.sh $((6 * scale)) 10 \
     | tee "$OUT/http.txt"
 log "4/4 identity-service, every variant side by side (bench/service-overhead.sh)"
 COMPARE_AGENT=1 THREAD_CPU=1 STARTUP_RUNS=3 bench/service-overhead.sh $((5 * scale)) 10 60 | tee "$OUT/identity.txt"
@@ -73,6 +76,9 @@ interval = dict(re.findall(r"(\w[\w-]*) ([0-9.]+–[0-9.]+)", re.search(r"95 % b
 s, a = float(whole["sampled"]), float(whole["agent"])
 row("HTTP instrumentation CPU per request ÷ plain route (2,000 req/s)", f"{s:.2f} (95 % {interval['sampled']})", "≤ 1.15", s <= 1.15)
 row("  the OpenTelemetry agent on the same route, for reference", f"{a:.2f} (95 % {interval['agent']})", "–", True)
+if "minimal" in whole:
+    row("  the floor: a bare SDK server span and duration histogram, by hand",
+        f"{float(whole['minimal']):.2f} (95 % {interval['minimal']})", "–", True)
 
 ident = read("identity.txt")
 table = {}

@@ -18,7 +18,7 @@ import net.logstash.logback.encoder.LogstashEncoder;
  * /api/v1/users/{id}}, served either plain or with {@link VigilJavalinPlugin}.
  *
  * <pre>{@code
- * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled|nolog|off|otlp PORT
+ * java -cp bench/target/benchmarks.jar io.vigil.bench.HttpLoadServer plain|sampled|unsampled|nolog|off|otlp|minimal PORT
  * }</pre>
  *
  * In the instrumented modes every request gets its span (sampled: recorded and handed to a batch
@@ -32,6 +32,13 @@ import net.logstash.logback.encoder.LogstashEncoder;
  * ACCESS_LOG=sync} still does ({@code ACCESS_LOG_ENCODER=logstash} or a {@code -logstash} mode suffix: with
  * logstash-logback-encoder, as runs before 2026-11-29). The {@code agent} mode of the load script is {@code plain}
  * with the OpenTelemetry Java agent.
+ *
+ * <p>{@code minimal}: the floor of any HTTP instrumentation on the OpenTelemetry SDK, written by hand on the same SDK as
+ * {@code sampled} (same sampler, batch processor and discarding exporter, same metric reader): a Javalin before and
+ * after handler that extract the parent, start a server span with the semantic conventions' required and recommended
+ * request attributes, make it current, and at the end name it by its route, set the status, end it and record the one
+ * duration histogram the conventions define. No access line, MDC, correlation ids, scrubbing, bounded labels or the
+ * contract's other metrics: what those cost is {@code sampled} minus this.
  */
 public final class HttpLoadServer {
     private HttpLoadServer() {}
@@ -72,7 +79,9 @@ public final class HttpLoadServer {
                 .accessLog(!mode.equals("nolog") && !mode.equals("off"))
                 .build();
         Javalin app = Javalin.create(config -> {
-                    if (!mode.equals("plain")) {
+                    if (mode.equals("minimal")) {
+                        MinimalServerSpans.install(config, vigil.openTelemetry());
+                    } else if (!mode.equals("plain")) {
                         config.registerPlugin(new VigilJavalinPlugin(http));
                     }
                     config.routes.get("/api/v1/users/{id}", ctx -> {
