@@ -121,6 +121,20 @@ public final class RequestContext {
         return r != null ? r : provisionalRoute;
     }
 
+    /**
+     * The route the request's telemetry names once it has ended: the route, or the provisional one unless the response
+     * is a 404 (no route answered it; see {@link #provisionalRoute}); {@code null} for none. Before the end, the route
+     * known so far.
+     */
+    String finalRoute() {
+        String r = route;
+        if (r != null) {
+            return r;
+        }
+        String provisional = provisionalRoute;
+        return provisional != null && status != 404 ? provisional : null;
+    }
+
     /** The authenticated user, once set. */
     public String userId() {
         return userId;
@@ -272,11 +286,8 @@ public final class RequestContext {
         long nanos = System.nanoTime() - startNanos;
         int status = accessor.status(response);
         this.status = status;
-        String endpoint = route;
-        if (endpoint == null) {
-            String provisional = provisionalRoute;
-            endpoint = provisional != null && status != 404 ? provisional : HttpMetrics.UNMATCHED;
-        }
+        String route = finalRoute();
+        String endpoint = route != null ? route : HttpMetrics.UNMATCHED;
         endpointForLogs = endpoint;
         telemetry.finish(this, endpoint, status, nanos, exception);
     }

@@ -87,7 +87,7 @@ final class ServerAttributes
 
     @Override
     public String getHttpRoute(RequestContext r) {
-        return r.endpoint();
+        return r.finalRoute();
     }
 
     @Override

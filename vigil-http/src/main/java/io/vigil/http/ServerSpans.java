@@ -91,9 +91,13 @@ final class ServerSpans {
     void end(RequestContext r) {
         Span span = Span.fromContext(r.context);
         semconv.onEnd(DirectAttributes.of(span), r.context, r, r, null);
-        String route = r.endpoint();
+        String route = r.finalRoute();
         if (route != null) {
             span.setAttribute(HTTP_ROUTE, route);
+        } else if (r.endpoint() != null) {
+            // A provisional route (a servlet mapping, Spring's catch-all /**) named the span, and the response is a
+            // 404: no route answered, so the name goes back to the method alone, as the metrics say unmatched.
+            span.updateName(names.extract(r));
         }
         status.extract(new StatusOf(span), r, r, null);
         span.end();

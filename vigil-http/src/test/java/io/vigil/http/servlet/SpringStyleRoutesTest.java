@@ -3,6 +3,7 @@ package io.vigil.http.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -138,6 +139,17 @@ class SpringStyleRoutesTest {
         // (http_requests_in_progress keeps the provisional series, at 0, as for a servlet mapping pattern.)
         assertThat(telemetry.metrics().text().lines().filter(l -> l.startsWith("http_requests_total")))
                 .noneSatisfy(l -> assertThat(l).contains("/**"));
+        // Their spans too: named by the method alone and without http.route, as the semantic conventions name a
+        // request no route answered (they were "GET /app/**", the provisional catch-all, while the metrics said
+        // unmatched).
+        assertThat(telemetry.spans())
+                .filteredOn(s -> s.getKind() == SpanKind.SERVER)
+                .hasSize(2)
+                .allSatisfy(s -> {
+                    assertThat(s.getName()).isEqualTo("GET");
+                    assertThat(s.getAttributes().get(AttributeKey.stringKey("http.route")))
+                            .isNull();
+                });
     }
 
     @Test
