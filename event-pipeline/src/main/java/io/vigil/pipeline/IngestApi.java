@@ -45,6 +45,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -152,7 +153,13 @@ public final class IngestApi implements AutoCloseable {
                 log.atError().setCause(e).log("Unhandled error");
                 new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
             });
-            Problem.unrouted(cfg.routes, null);
+            // The 405's Allow: the methods of the resource the path names (RFC 9110 §15.5.6). HEAD is served wherever
+            // GET is (the plugin mirrors every GET route).
+            Problem.unrouted(cfg.routes, path -> switch (path) {
+                case "/api/v1/events" -> "POST";
+                case "/health" -> "GET, HEAD";
+                default -> null;
+            });
         });
         try {
             PortBinding.start(app, "PORT", config.port());
@@ -661,10 +668,11 @@ public final class IngestApi implements AutoCloseable {
 
         /**
          * Javalin's own 404 (no route for the path) and 405 (a route with another method) as problem documents, on
-         * the API and the metrics port alike; {@code allow}, unless null, is the 405's {@code Allow} header. A 404 or
-         * 405 that a handler answered with a problem document of its own is left as it is.
+         * the API and the metrics port alike; {@code allow} gives the 405's {@code Allow} header for the request's path
+         * (none where it answers null). A 404 or 405 that a handler answered with a problem document of its own is left
+         * as it is.
          */
-        static void unrouted(RoutesConfig routes, String allow) {
+        static void unrouted(RoutesConfig routes, Function<String, String> allow) {
             routes.error(404, ctx -> {
                 if (!isProblem(ctx)) {
                     new Problem(404, "not-found", "No such resource: " + ctx.path()).write(ctx);
@@ -672,8 +680,9 @@ public final class IngestApi implements AutoCloseable {
             });
             routes.error(405, ctx -> {
                 if (!isProblem(ctx)) {
-                    if (allow != null) {
-                        ctx.header("Allow", allow);
+                    String methods = allow.apply(ctx.path());
+                    if (methods != null) {
+                        ctx.header("Allow", methods);
                     }
                     new Problem(405, "method-not-allowed", ctx.method().name() + " is not allowed on " + ctx.path())
                             .write(ctx);

@@ -42,7 +42,7 @@ final class MetricsPort implements AutoCloseable {
                 log.atError().setCause(e).log("Unhandled error on the metrics port");
                 new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
             });
-            Problem.unrouted(cfg.routes, "GET, HEAD"); // the one path there is
+            Problem.unrouted(cfg.routes, p -> "GET, HEAD"); // the one path there is
         });
         return new MetricsPort(PortBinding.start(server, "METRICS_PORT", port));
     }

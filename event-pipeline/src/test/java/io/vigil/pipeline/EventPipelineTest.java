@@ -598,8 +598,15 @@ class EventPipelineTest {
                 .contains("gr\u00f6\u00dfe: unknown field");
         assertProblem(
                 post(event("x"), Map.of("Idempotency-Key", "bad key with spaces")), 400, "invalid-idempotency-key");
-        assertProblem(send("GET", "/api/v1/events", null, null, Map.of()), 405, "method-not-allowed");
-        assertProblem(send("GET", "/nowhere", null, null, Map.of()), 404, "not-found");
+        HttpResponse<String> get = send("GET", "/api/v1/events", null, null, Map.of());
+        assertProblem(get, 405, "method-not-allowed");
+        assertThat(get.headers().allValues("Allow")).as("RFC 9110 §15.5.6").containsExactly("POST");
+        HttpResponse<String> postHealth = send("POST", "/health", "application/json", "{}", Map.of());
+        assertProblem(postHealth, 405, "method-not-allowed");
+        assertThat(postHealth.headers().allValues("Allow")).containsExactly("GET, HEAD");
+        HttpResponse<String> nowhere = send("GET", "/nowhere", null, null, Map.of());
+        assertProblem(nowhere, 404, "not-found");
+        assertThat(nowhere.headers().firstValue("Allow")).isEmpty();
     }
 
     @Test
