@@ -3,13 +3,15 @@ package io.vigil.console;
 import io.vigil.console.internal.PortInUseException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Command line: {@code java -jar vigil-console.jar [--http-port 4318] [--grpc-port 4317] [--host 127.0.0.1]
- * [--data-dir DIR] [--max-bytes 256m] [--token T] [--no-auth]}. Prints one line with the UI URL and token.
+ * [--data-dir DIR] [--max-bytes 256m] [--body-idle-timeout 10s] [--token T] [--no-auth]}. Prints one line with the UI
+ * URL and token.
  */
 public final class VigilConsoleMain {
     /** Netty's {@code io.netty.noUnsafe}, under the package grpc-netty-shaded relocates Netty to. */
@@ -55,6 +57,7 @@ public final class VigilConsoleMain {
                     case "--host" -> builder.host(value(args, ++i, arg));
                     case "--data-dir" -> builder.dataDir(Path.of(value(args, ++i, arg)));
                     case "--max-bytes" -> builder.maxBytes(parseBytes(value(args, ++i, arg)));
+                    case "--body-idle-timeout" -> builder.bodyIdleTimeout(parseDuration(value(args, ++i, arg), arg));
                     case "--token" -> builder.token(value(args, ++i, arg));
                     case "--no-auth" -> builder.disableAuth();
                     case "-h", "--help" -> {
@@ -179,9 +182,40 @@ public final class VigilConsoleMain {
         }
     }
 
+    /**
+     * Parses a duration of at least 1 ms: a whole number with a unit {@code ms}, {@code s}, {@code m} or {@code h}, or
+     * without one in seconds ({@code 10s}, {@code 500ms}, {@code 2m}, {@code 30}); else an error naming {@code option}.
+     */
+    static Duration parseDuration(String s, String option) {
+        String v = s.trim().toLowerCase(Locale.ROOT);
+        int digits = 0;
+        while (digits < v.length() && Character.isDigit(v.charAt(digits))) {
+            digits++;
+        }
+        try {
+            if (digits > 0 && digits <= 12) {
+                long n = Long.parseLong(v.substring(0, digits));
+                Duration d = switch (v.substring(digits).trim()) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "", "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> null;
+                };
+                if (d != null && d.toMillis() >= 1) {
+                    return d;
+                }
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            // reported below, with the option's name
+        }
+        throw new IllegalArgumentException(
+                option + ": not a duration of at least 1 ms (e.g. 10s, 500ms, 2m; a bare number is seconds): " + s);
+    }
+
     private static String usage() {
         return "usage: java -jar vigil-console.jar [--http-port 4318] [--grpc-port 4317|-1] [--host 127.0.0.1]"
-                + " [--data-dir DIR] [--max-bytes 256m] [--token TOKEN] [--no-auth]";
+                + " [--data-dir DIR] [--max-bytes 256m] [--body-idle-timeout 10s] [--token TOKEN] [--no-auth]";
     }
 
     /** The one line printed once the console serves; with {@code --no-auth} it says so instead of a token. */
