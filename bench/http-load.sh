@@ -11,6 +11,8 @@
 #        discards), as a service with a collector runs; agent: the plain route with the OpenTelemetry Java agent
 #        exporting to the same receiver (AGENT: its jar, fetched as bench/service-overhead.sh's header says);
 #        otlp-nologs: otlp with OTEL_LOGS_EXPORTER=none, exporting what the agent exports here (spans, metrics).
+#        minimal: the floor of any HTTP instrumentation on the OpenTelemetry SDK: a hand-written server span with the
+#        conventions' request attributes and the one duration histogram, on sampled's SDK, processor and exporter.
 #        THREAD_CPU=1: also CPU per request by thread group (bench/thread-cpu.py), a table of medians at the end.
 #        Every mode logs through VigilLogging's chain to stdout, which goes to /dev/null (HttpLoadServer).
 #        RATE=N: the measured rounds send a fixed N requests per second (bench/paced.lua) instead of as many as the
