@@ -9,12 +9,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.vigil.core.Operation;
 import io.vigil.core.OperationScope;
 import io.vigil.core.Vigil;
 import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.javalin.AllowedMethods;
 import io.vigil.http.javalin.PortBinding;
 import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.kafka.VigilKafka;
@@ -146,6 +148,8 @@ public final class IngestApi implements AutoCloseable {
             cfg.concurrency.useVirtualThreads = true;
             cfg.http.prefer405over404 = true;
             cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)).refuseCodedBodies());
+            AllowedMethods resources =
+                    new AllowedMethods().add(HandlerType.POST, "/api/v1/events").add(HandlerType.GET, "/health");
             cfg.routes.post("/api/v1/events", counted(this::ingest));
             cfg.routes.get("/health", counted(this::health));
             cfg.routes.exception(Problem.class, (e, ctx) -> e.write(ctx));
@@ -153,13 +157,8 @@ public final class IngestApi implements AutoCloseable {
                 log.atError().setCause(e).log("Unhandled error");
                 new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
             });
-            // The 405's Allow: the methods of the resource the path names (RFC 9110 §15.5.6). HEAD is served wherever
-            // GET is (the plugin mirrors every GET route).
-            Problem.unrouted(cfg.routes, path -> switch (path) {
-                case "/api/v1/events" -> "POST";
-                case "/health" -> "GET, HEAD";
-                default -> null;
-            });
+            // The 405's Allow: the methods of the resource the path names (RFC 9110 §15.5.6).
+            Problem.unrouted(cfg.routes, resources::allow);
         });
         try {
             PortBinding.start(app, "PORT", config.port());

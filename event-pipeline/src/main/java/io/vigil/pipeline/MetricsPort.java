@@ -2,8 +2,10 @@ package io.vigil.pipeline;
 
 import io.javalin.Javalin;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.vigil.core.Vigil;
 import io.vigil.http.MetricsAccess;
+import io.vigil.http.javalin.AllowedMethods;
 import io.vigil.http.javalin.ManagementPort;
 import io.vigil.http.javalin.PortBinding;
 import io.vigil.pipeline.IngestApi.Problem;
@@ -42,7 +44,7 @@ final class MetricsPort implements AutoCloseable {
                 log.atError().setCause(e).log("Unhandled error on the metrics port");
                 new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
             });
-            Problem.unrouted(cfg.routes, p -> "GET, HEAD"); // the one path there is
+            Problem.unrouted(cfg.routes, new AllowedMethods().add(HandlerType.GET, path)::allow);
         });
         return new MetricsPort(PortBinding.start(server, "METRICS_PORT", port));
     }

@@ -12,6 +12,7 @@ import io.vigil.core.Vigil;
 import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
+import io.vigil.http.javalin.AllowedMethods;
 import io.vigil.http.javalin.ManagementPort;
 import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.identity.IdentityConfig;

@@ -1,4 +1,4 @@
-package io.vigil.identity.internal.http;
+package io.vigil.http.javalin;
 
 import io.javalin.http.HandlerType;
 import java.util.ArrayList;
@@ -16,8 +16,12 @@ import java.util.Set;
  * literal segment beats a parameter, from the left), and a method is allowed when that resource has a route for it:
  * HEAD wherever GET is (vigil-http's HEAD routes run the GET's handler). OPTIONS is served on no route, so it is
  * never listed and is answered 405 like any other method the resource lacks.
+ *
+ * <p>An application registers each of its routes here as it registers it with Javalin, and answers a 405 with {@link
+ * #allow(String)} as its {@code Allow} header (both reference services do). Not thread-safe while routes are added;
+ * read-only afterwards.
  */
-final class AllowedMethods {
+public final class AllowedMethods {
     /** The order {@code Allow} lists methods in: RFC 9110's, the rest as registered. */
     private static final List<HandlerType> ORDER = List.of(
             HandlerType.GET,
@@ -29,8 +33,11 @@ final class AllowedMethods {
 
     private final Map<String, Set<HandlerType>> byPattern = new LinkedHashMap<>();
 
+    /** No routes yet. */
+    public AllowedMethods() {}
+
     /** Adds a route: {@code method} on {@code pattern} (Javalin syntax: literal segments and {@code {name}}). */
-    AllowedMethods add(HandlerType method, String pattern) {
+    public AllowedMethods add(HandlerType method, String pattern) {
         Set<HandlerType> methods = byPattern.computeIfAbsent(pattern, p -> new LinkedHashSet<>());
         methods.add(method);
         if (method == HandlerType.GET) {
@@ -40,7 +47,7 @@ final class AllowedMethods {
     }
 
     /** The pattern of the resource {@code path} addresses, or null when no route matches it. */
-    String resourceOf(String path) {
+    public String resourceOf(String path) {
         String[] segments = segments(path);
         String best = null;
         String[] bestSegments = null;
@@ -59,12 +66,12 @@ final class AllowedMethods {
      * resource holds the path ({@code PATCH /users/me} reaches the {@code /users/{id}} route, but {@code /users/me} is
      * another resource, which has no PATCH: 405).
      */
-    boolean serves(String pattern, String path) {
+    public boolean serves(String pattern, String path) {
         return pattern.equals(resourceOf(path));
     }
 
     /** The {@code Allow} value for {@code path}, e.g. {@code GET, HEAD}; null when no route matches it. */
-    String allow(String path) {
+    public String allow(String path) {
         String pattern = resourceOf(path);
         if (pattern == null) {
             return null;
