@@ -24,6 +24,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
@@ -72,7 +74,7 @@ public final class VigilJobs implements AutoCloseable {
     private final Duration backlogPeriod;
     private final FirstSeenValues taskNames = new FirstSeenValues(MAX_TASKS);
     // Read by the backlog monitor at each count.
-    private final java.util.Set<String> declaredTasks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> declaredTasks = ConcurrentHashMap.newKeySet();
     private final JobTelemetry telemetry;
     private final Logger log;
     private final List<AutoCloseable> instruments = new ArrayList<>();

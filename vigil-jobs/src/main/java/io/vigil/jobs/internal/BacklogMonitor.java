@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,7 @@ public final class BacklogMonitor implements AutoCloseable {
     private final AtomicReference<Map<String, Backlog>> latest = new AtomicReference<>(Map.of());
     // Tasks the application declared: their gauges exist at 0 from the first count, not only once a count happened to
     // find one of their jobs due (a task whose jobs are picked at once never had a series, its panel said "No data").
-    private final java.util.Set<String> declared;
+    private final Set<String> declared;
     private final AtomicBoolean failing = new AtomicBoolean();
     private final LongAdder failures = new LongAdder();
     private ScheduledExecutorService executor;
@@ -50,11 +51,7 @@ public final class BacklogMonitor implements AutoCloseable {
      * {@code declared} task labels report 0 while none of their jobs is due.
      */
     public BacklogMonitor(
-            DataSource dataSource,
-            String table,
-            FirstSeenValues taskNames,
-            java.util.Set<String> declared,
-            Logger log) {
+            DataSource dataSource, String table, FirstSeenValues taskNames, Set<String> declared, Logger log) {
         this.declared = Objects.requireNonNull(declared, "declared"); // a thread-safe set the caller keeps adding to
         this.log = log;
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");

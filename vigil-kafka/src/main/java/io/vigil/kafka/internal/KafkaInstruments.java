@@ -122,7 +122,7 @@ public final class KafkaInstruments {
      * #OTHER_TOPIC} and counts once in {@link #TOPIC_OVERFLOW}, so a lag monitor alone still says it overflowed.
      */
     public String lagTopic(String topic) {
-        return bounded(consumerTopics, consumerOverflowWarned, topic, 1, "consumed from", "consumer");
+        return consumerTopic(topic, 1);
     }
 
     /**
