@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -44,6 +45,10 @@ public final class BacklogMonitor implements AutoCloseable {
     private final Set<String> declared;
     private final AtomicBoolean failing = new AtomicBoolean();
     private final LongAdder failures = new LongAdder();
+    // One count at a time: two overlapping counts (the thread's and a caller's refresh()) could store the older
+    // snapshot last, and the one that did not log an outage's warning would return before the other had logged it.
+    // A separate lock from start/close, so close() does not wait for a slow count.
+    private final ReentrantLock counting = new ReentrantLock();
     private ScheduledExecutorService executor;
 
     /**
@@ -77,8 +82,17 @@ public final class BacklogMonitor implements AutoCloseable {
         executor.scheduleWithFixedDelay(this::refresh, 0, period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Counts now, on the calling thread; never throws. */
+    /** Counts now, on the calling thread, after any count in progress; never throws. */
     public void refresh() {
+        counting.lock();
+        try {
+            count();
+        } finally {
+            counting.unlock();
+        }
+    }
+
+    private void count() {
         Instant now = Instant.now();
         Map<String, Backlog> counted = new HashMap<>();
         // Tasks declared, and tasks seen before and drained since, report 0, not a missing series.
