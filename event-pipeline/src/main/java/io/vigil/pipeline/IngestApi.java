@@ -148,10 +148,9 @@ public final class IngestApi implements AutoCloseable {
             cfg.concurrency.useVirtualThreads = true;
             cfg.http.prefer405over404 = true;
             cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)).refuseCodedBodies());
-            AllowedMethods resources =
-                    new AllowedMethods().add(HandlerType.POST, "/api/v1/events").add(HandlerType.GET, "/health");
-            cfg.routes.post("/api/v1/events", counted(this::ingest));
-            cfg.routes.get("/health", counted(this::health));
+            AllowedMethods resources = new AllowedMethods()
+                    .route(cfg, HandlerType.POST, "/api/v1/events", counted(this::ingest))
+                    .route(cfg, HandlerType.GET, "/health", counted(this::health));
             cfg.routes.exception(Problem.class, (e, ctx) -> e.write(ctx));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Unhandled error");

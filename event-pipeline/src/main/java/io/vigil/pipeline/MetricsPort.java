@@ -38,13 +38,13 @@ final class MetricsPort implements AutoCloseable {
             cfg.jetty.host = host;
             cfg.jetty.port = port;
             ManagementPort.configure(cfg, "metrics");
-            cfg.routes.get(path, metrics);
+            AllowedMethods resources = new AllowedMethods().route(cfg, HandlerType.GET, path, metrics);
             cfg.routes.head(path, metrics); // the content type, as a GET's (Jetty drops the body)
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Unhandled error on the metrics port");
                 new Problem(500, "internal-error", "An unexpected error occurred").write(ctx);
             });
-            Problem.unrouted(cfg.routes, new AllowedMethods().add(HandlerType.GET, path)::allow);
+            Problem.unrouted(cfg.routes, resources::allow);
         });
         return new MetricsPort(PortBinding.start(server, "METRICS_PORT", port));
     }

@@ -1,5 +1,7 @@
 package io.vigil.http.javalin;
 
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +19,8 @@ import java.util.Set;
  * HEAD wherever GET is (vigil-http's HEAD routes run the GET's handler). OPTIONS is served on no route, so it is
  * never listed and is answered 405 like any other method the resource lacks.
  *
- * <p>An application registers each of its routes here as it registers it with Javalin, and answers a 405 with {@link
+ * <p>An application registers each of its routes with Javalin through {@link #route} (or here, with {@link #add},
+ * as it registers it with Javalin itself), and answers a 405 with {@link
  * #allow(String)} as its {@code Allow} header (both reference services do). Not thread-safe while routes are added;
  * read-only afterwards.
  */
@@ -44,6 +47,15 @@ public final class AllowedMethods {
             methods.add(HandlerType.HEAD);
         }
         return this;
+    }
+
+    /**
+     * Registers {@code handler} for {@code method} on {@code pattern} with Javalin and here, in one call, so that the
+     * routes a server serves and the methods its 405s offer cannot drift apart. Returns this instance.
+     */
+    public AllowedMethods route(JavalinConfig cfg, HandlerType method, String pattern, Handler handler) {
+        cfg.routes.addHttpHandler(method, pattern, handler);
+        return add(method, pattern);
     }
 
     /** The pattern of the resource {@code path} addresses, or null when no route matches it. */

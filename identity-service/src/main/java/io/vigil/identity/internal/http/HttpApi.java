@@ -197,13 +197,10 @@ public final class HttpApi {
             // problem+json, as on the API port, where VigilJavalinPlugin installs the handler; this port has no HTTP
             // telemetry, hence no plugin. event-pipeline's METRICS_PORT is configured by the same call.
             ManagementPort.configure(cfg, "management");
-            cfg.routes.get(metricsPath, this::metrics);
-            cfg.routes.get("/health", HttpApi::health);
-            cfg.routes.get("/health/ready", this::ready);
             AllowedMethods management = new AllowedMethods()
-                    .add(HandlerType.GET, metricsPath)
-                    .add(HandlerType.GET, "/health")
-                    .add(HandlerType.GET, "/health/ready");
+                    .route(cfg, HandlerType.GET, metricsPath, this::metrics)
+                    .route(cfg, HandlerType.GET, "/health", HttpApi::health)
+                    .route(cfg, HandlerType.GET, "/health/ready", this::ready);
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> onFrameworkException(e, ctx, management));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Unhandled error on the management port");
