@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vigil.console.internal.StoreTestAccess;
+import io.vigil.test.SlowClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,10 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -119,7 +117,7 @@ class SlowClientTest {
                         .getBytes(US_ASCII));
                 out.flush();
                 // Pacing the client, not waiting for the server: gaps of half the idle timeout, twelve of them.
-                CompletableFuture<Void> sent = paced(idle.dividedBy(2), pieces, i -> {
+                CompletableFuture<Void> sent = SlowClient.paced(idle.dividedBy(2), pieces, i -> {
                     int from = body.length * i / pieces;
                     int to = body.length * (i + 1) / pieces;
                     write(out, body, from, to);
@@ -153,7 +151,7 @@ class SlowClientTest {
             out.write(new byte[10]);
             out.flush();
             // Pacing the client: a byte every quarter of the idle timeout, so that timeout never runs.
-            CompletableFuture<Void> trickle = paced(idle.dividedBy(4), 40, i -> {
+            CompletableFuture<Void> trickle = SlowClient.paced(idle.dividedBy(4), 40, i -> {
                 out.write(0);
                 out.flush();
             });
@@ -176,39 +174,5 @@ class SlowClientTest {
     private static void write(OutputStream out, byte[] body, int from, int to) throws IOException {
         out.write(body, from, to - from);
         out.flush();
-    }
-
-    /** One step of a paced client; may fail as a socket write does. */
-    private interface Step {
-        void run(int index) throws IOException;
-    }
-
-    /**
-     * Runs {@code step} {@code times} times, one every {@code gap}, on a scheduler of its own: the pace of a slow
-     * client, not a wait for the server. Done after the last step, failed with the first step's failure; cancelling
-     * it stops the steps. (vigil-http's SlowRequestBodyTest has the same; this module does not depend on vigil-test.)
-     */
-    private static CompletableFuture<Void> paced(Duration gap, int times, Step step) {
-        ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger next = new AtomicInteger();
-        pace.scheduleAtFixedRate(
-                () -> {
-                    int i = next.getAndIncrement();
-                    if (i >= times) {
-                        done.complete(null);
-                        return;
-                    }
-                    try {
-                        step.run(i);
-                    } catch (IOException e) {
-                        done.completeExceptionally(e);
-                    }
-                },
-                gap.toMillis(),
-                gap.toMillis(),
-                TimeUnit.MILLISECONDS);
-        done.whenComplete((ignored, failure) -> pace.shutdownNow());
-        return done;
     }
 }

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.javalin.Javalin;
 import io.vigil.http.HttpServerTelemetry;
+import io.vigil.test.SlowClient;
 import io.vigil.test.VigilExtension;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -19,10 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,7 +66,7 @@ class SlowRequestBodyTest {
             out.flush();
             long firstByte = System.nanoTime();
             // Pacing the client, far inside the idle timeout: a byte every 200 ms.
-            CompletableFuture<Void> trickle = paced(Duration.ofMillis(200), 50, i -> {
+            CompletableFuture<Void> trickle = SlowClient.paced(Duration.ofMillis(200), 50, i -> {
                 out.write(' ');
                 out.flush();
             });
@@ -96,7 +93,7 @@ class SlowRequestBodyTest {
                     .replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")
                     .getBytes(US_ASCII));
             // Pacing the client: 2 000 bytes every 100 ms, twenty times the minimum rate.
-            CompletableFuture<Void> sent = paced(Duration.ofMillis(100), 10, i -> {
+            CompletableFuture<Void> sent = SlowClient.paced(Duration.ofMillis(100), 10, i -> {
                 out.write(body.substring(i * 2000, (i + 1) * 2000).getBytes(US_ASCII));
                 out.flush();
             });
@@ -147,39 +144,5 @@ class SlowRequestBodyTest {
     private static String request(int contentLength, String bodyStart) {
         return "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
                 + contentLength + "\r\n\r\n" + bodyStart;
-    }
-
-    /** One step of a paced client; may fail as a socket write does. */
-    private interface Step {
-        void run(int index) throws IOException;
-    }
-
-    /**
-     * Runs {@code step} {@code times} times, one every {@code gap}, on a scheduler of its own: the pace of a slow
-     * client, not a wait for the server. Done after the last step, failed with the first step's failure; cancelling
-     * it stops the steps.
-     */
-    private static CompletableFuture<Void> paced(Duration gap, int times, Step step) {
-        ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger next = new AtomicInteger();
-        pace.scheduleAtFixedRate(
-                () -> {
-                    int i = next.getAndIncrement();
-                    if (i >= times) {
-                        done.complete(null);
-                        return;
-                    }
-                    try {
-                        step.run(i);
-                    } catch (IOException e) {
-                        done.completeExceptionally(e);
-                    }
-                },
-                gap.toMillis(),
-                gap.toMillis(),
-                TimeUnit.MILLISECONDS);
-        done.whenComplete((ignored, failure) -> pace.shutdownNow());
-        return done;
     }
 }
