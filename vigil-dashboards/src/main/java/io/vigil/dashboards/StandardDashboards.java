@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -262,7 +263,7 @@ public final class StandardDashboards {
                 .when("http_requests_in_progress", this::requestsInProgress)
                 .when(List.of("http_request_size_bytes", "http_response_size_bytes"), this::bodySizes)
                 .when(List.of("http_exceptions_total", "http_requests_total"), this::exceptionsByType)
-                .when("rate_limit_hits_total", this::rateLimitHits);
+                .when(List.of("rate_limit_hits_total", "http_requests_total"), this::rateLimitHits);
     }
 
     private Panel requestRateByEndpoint() {
@@ -279,7 +280,7 @@ public final class StandardDashboards {
                 "5xx rate by endpoint",
                 "reqps",
                 promql(
-                                "sum by (method, endpoint, status_code) (" + rate(serverErrors()) + ")",
+                                breakdownOrZero("method, endpoint, status_code", serverErrors(), requests()),
                                 "{{method}} {{endpoint}} {{status_code}}")
                         .covering("000 HTTP 5xx error rate: rate(http_requests_total{status=~\"5..\"}[5m]),"
                                 + " label status_code"));
@@ -361,7 +362,9 @@ public final class StandardDashboards {
         return Panel.timeseries(
                 "Rate-limit hits by type",
                 "ops",
-                promql(sumBy("limit_type", rate(svc("rate_limit_hits_total"))), "{{limit_type}}")
+                promql(
+                                breakdownOrZero("limit_type", svc("rate_limit_hits_total"), svc("http_requests_total")),
+                                "{{limit_type}}")
                         .covering("004 rate_limit_hits_total{limit_type}"));
     }
 
@@ -420,17 +423,20 @@ public final class StandardDashboards {
                                                         "handler"),
                                                 "{{handler}}"))
                                 .sized(6, 8))
-                .when("ws_connections_closed_total", this::closesByCode)
+                .when(List.of("ws_connections_closed_total", "ws_connections_total"), this::closesByCode)
                 .when("ws_connection_duration_seconds", this::connectionDuration)
                 .when("ws_message_size_bytes", this::messageSizes)
-                .when("ws_message_errors_total", this::webSocketErrors);
+                .when(List.of("ws_message_errors_total", "ws_connections_total"), this::webSocketErrors);
     }
 
     private Panel closesByCode() {
         return Panel.timeseries(
                         "Closes by code",
                         "ops",
-                        promql(sumBy("close_code", rate(svc("ws_connections_closed_total"))), "{{close_code}}"))
+                        promql(
+                                breakdownOrZero(
+                                        "close_code", svc("ws_connections_closed_total"), svc("ws_connections_total")),
+                                "{{close_code}}"))
                 .describedAs("Accepted connections closed, by RFC 6455 close code: 1000 normal, 1001 going away,"
                         + " 1006 abnormal (no close frame), 1008 policy (e.g. access revoked), 1009 message too"
                         + " big, 1011 server error; other codes are 'other'. Connections refused at connect are"
@@ -462,7 +468,11 @@ public final class StandardDashboards {
         return Panel.timeseries(
                         "Errors by type",
                         "ops",
-                        promql(sumBy("error_type", rate(svc("ws_message_errors_total"))), "{{error_type}}"))
+                        promql(
+                                // errors of a connection as much as of its messages: the connections are their traffic
+                                breakdownOrZero(
+                                        "error_type", svc("ws_message_errors_total"), svc("ws_connections_total")),
+                                "{{error_type}}"))
                 .describedAs("too_big: a message over the size limit (closed 1009); handler_error: the"
                         + " application's handler threw (closed 1011); bad_frame, io_error, error: reported by"
                         + " the container.")
@@ -488,12 +498,15 @@ public final class StandardDashboards {
                         "consumer_processing_duration_seconds",
                         () -> consumerLatency().sized(6, 8))
                 .when(
-                        "consumer_errors_total",
+                        List.of("consumer_errors_total", "consumer_messages_consumed_total"),
                         () -> Panel.timeseries(
                                         "Errors by type",
                                         "ops",
                                         promql(
-                                                        sumBy("error_type", rate(svc("consumer_errors_total"))),
+                                                        breakdownOrZero(
+                                                                "error_type",
+                                                                svc("consumer_errors_total"),
+                                                                svc("consumer_messages_consumed_total")),
                                                         "{{error_type}}")
                                                 .covering("002 consumer_errors_total"))
                                 .sized(6, 8))
@@ -716,10 +729,11 @@ public final class StandardDashboards {
                                         "Failed steps",
                                         "ops",
                                         promql(
-                                                sumBy(
+                                                breakdownOrZero(
                                                         "step",
-                                                        rate(svc("pipeline_steps_total")
-                                                                .ne("status", "success"))),
+                                                        svc("pipeline_steps_total")
+                                                                .ne("status", "success"),
+                                                        svc("pipeline_steps_total")),
                                                 "{{step}}"))
                                 .sized(24, 6));
     }
@@ -758,16 +772,25 @@ public final class StandardDashboards {
                                         "topic")
                                 .sized(8, 8))
                 .when(
-                        List.of("consumer_errors_total", "consumer_dead_lettered_total"),
+                        List.of(
+                                "consumer_errors_total",
+                                "consumer_dead_lettered_total",
+                                "consumer_messages_consumed_total"),
                         () -> Panel.timeseries(
                                         "Errors by type and dead-lettered",
                                         "ops",
                                         promql(
-                                                        sumBy("topic, error_type", rate(svc("consumer_errors_total"))),
+                                                        breakdownOrZero(
+                                                                "topic, error_type",
+                                                                svc("consumer_errors_total"),
+                                                                svc("consumer_messages_consumed_total")),
                                                         "{{topic}} {{error_type}}")
                                                 .covering("002 consumer_errors_total by error_type"),
                                         promql(
-                                                sumBy("topic, status", rate(svc("consumer_dead_lettered_total"))),
+                                                breakdownOrZero(
+                                                        "topic, status",
+                                                        svc("consumer_dead_lettered_total"),
+                                                        svc("consumer_messages_consumed_total")),
                                                 "dead-lettered {{topic}} {{status}}"))
                                 .describedAs("Poison records by exception type, and their writes to the dead-letter"
                                         + " topic (status error: the dead-letter write failed)."))
@@ -804,7 +827,10 @@ public final class StandardDashboards {
                                                 sumBy("topic, status", rate(svc("producer_messages_sent_total"))),
                                                 "{{topic}} {{status}}"),
                                         promql(
-                                                sumBy("topic, error_type", rate(svc("producer_errors_total"))),
+                                                breakdownOrZero(
+                                                        "topic, error_type",
+                                                        svc("producer_errors_total"),
+                                                        svc("producer_messages_sent_total")),
                                                 "error {{topic}} {{error_type}}"))
                                 .sized(12, 8))
                 .when(
@@ -837,10 +863,11 @@ public final class StandardDashboards {
                                         "Failed probes by dependency",
                                         "ops",
                                         promql(
-                                                sumBy(
+                                                breakdownOrZero(
                                                         "dependency",
-                                                        rate(svc("health_checks_total")
-                                                                .ne("status", "success"))),
+                                                        svc("health_checks_total")
+                                                                .ne("status", "success"),
+                                                        svc("health_checks_total")),
                                                 "{{dependency}}"))
                                 .sized(12, 8));
     }
@@ -882,36 +909,44 @@ public final class StandardDashboards {
                                 "ops",
                                 promql("sum(" + rate(svc("authentication_attempts_total")) + ")", "attempts")))
                 .when(
-                        "failed_login_attempts_total",
+                        List.of("failed_login_attempts_total", "authentication_attempts_total"),
                         () -> Panel.stat(
                                 "Failed logins, last hour",
                                 "none",
                                 promql(
-                                                "sum(increase("
-                                                        + svc("failed_login_attempts_total")
-                                                                .over("1h") + "))",
+                                                breakdownOrZero(
+                                                        "",
+                                                        svc("failed_login_attempts_total"),
+                                                        logins(),
+                                                        increase("1h")),
                                                 "failed")
                                         .covering(
                                                 "000 Total failed logins in last hour:"
                                                         + " sum(increase(failed_login_attempts[1h])) -> failed_login_attempts_total")))
-                .when(
-                        "security_events_total",
+                .when( // failed logins lock accounts: 0 locked while there are logins
+                        List.of("security_events_total", "authentication_attempts_total"),
                         () -> Panel.stat(
                                 "Accounts locked, last hour",
                                 "none",
                                 promql(
-                                        "sum(increase("
-                                                + svc("security_events_total")
-                                                        .eq("event_type", "account_locked")
-                                                        .over("1h")
-                                                + "))",
+                                        breakdownOrZero(
+                                                "",
+                                                svc("security_events_total").eq("event_type", "account_locked"),
+                                                logins(),
+                                                increase("1h")),
                                         "locked")))
                 .when(
                         "authorization_checks_total",
                         () -> Panel.stat(
                                 "Authorization denials, last hour",
                                 "none",
-                                promql("sum(increase(" + denials().over("1h") + "))", "denied")
+                                promql(
+                                                breakdownOrZero(
+                                                        "",
+                                                        denials(),
+                                                        svc("authorization_checks_total"),
+                                                        increase("1h")),
+                                                "denied")
                                         .covering(
                                                 "000 Failed authorization checks:"
                                                         + " sum(increase(authorization_checks_total{is_authorized=\"false\"}[1h]))")));
@@ -919,6 +954,11 @@ public final class StandardDashboards {
 
     private Selector denials() {
         return svc("authorization_checks_total").eq("is_authorized", "false");
+    }
+
+    /** The login attempts: the traffic failed logins (and the lockouts they cause) are part of. */
+    private Selector logins() {
+        return svc("authentication_attempts_total").eq("auth_type", "login");
     }
 
     private Row authentication() {
@@ -937,9 +977,10 @@ public final class StandardDashboards {
                                 "Failure rate",
                                 "ops",
                                 promql(
-                                                sumBy(
+                                                breakdownOrZero(
                                                         "auth_type",
-                                                        rate(attempts.get().eq("status", "failure"))),
+                                                        attempts.get().eq("status", "failure"),
+                                                        attempts.get()),
                                                 "{{auth_type}}")
                                         .covering("000 rate(authentication_attempts_total{status=\"failure\"}[5m])")))
                 .when(
@@ -966,14 +1007,16 @@ public final class StandardDashboards {
                                                 "p99 {{auth_type}}")
                                         .withExemplars()))
                 .when(
-                        "failed_login_attempts_total",
+                        List.of("failed_login_attempts_total", "authentication_attempts_total"),
                         () -> Panel.pie(
                                         "Failed logins by reason",
                                         "none",
                                         promql(
-                                                        "sum by (reason) (increase("
-                                                                + svc("failed_login_attempts_total")
-                                                                        .over("$__range") + "))",
+                                                        breakdownOrZero(
+                                                                "reason",
+                                                                svc("failed_login_attempts_total"),
+                                                                logins(),
+                                                                increase("$__range")),
                                                         "{{reason}}")
                                                 .covering("000 Failed login attempts by reason (pie chart)"))
                                 .sized(12, 8));
@@ -981,13 +1024,16 @@ public final class StandardDashboards {
 
     private Row securityAndAuthorization() {
         return row("Security and authorization")
-                .when(
-                        "security_events_total",
+                .when( // security events happen while serving requests (logins, role and password changes)
+                        List.of("security_events_total", "http_requests_total"),
                         () -> Panel.timeseries(
                                 "Security events by type and severity",
                                 "ops",
                                 promql(
-                                                sumBy("event_type, severity", rate(svc("security_events_total"))),
+                                                breakdownOrZero(
+                                                        "event_type, severity",
+                                                        svc("security_events_total"),
+                                                        svc("http_requests_total")),
                                                 "{{event_type}} ({{severity}})")
                                         .covering("000 Security events timeline")))
                 .when(
@@ -995,7 +1041,10 @@ public final class StandardDashboards {
                         () -> Panel.timeseries(
                                 "Authorization denials by resource and action",
                                 "ops",
-                                promql(sumBy("resource, action", rate(denials())), "{{resource}} {{action}}")))
+                                promql(
+                                        breakdownOrZero(
+                                                "resource, action", denials(), svc("authorization_checks_total")),
+                                        "{{resource}} {{action}}")))
                 .when("password_operations_total", this::passwordOperations)
                 .when( // bearer tokens are HTTP's, shown next to the authentications
                         List.of("token_validation_total", "http_requests_total", "authentication_attempts_total"),
@@ -1005,9 +1054,11 @@ public final class StandardDashboards {
                                 promql(sumBy("status", rate(svc("token_validation_total"))), "validation {{status}}")
                                         .covering("004 token_validation_total{status}"),
                                 promql(
-                                                "sum("
-                                                        + rate(svc("http_requests_total")
-                                                                .eq("status_code", "403")) + ")",
+                                                breakdownOrZero(
+                                                        "",
+                                                        svc("http_requests_total")
+                                                                .eq("status_code", "403"),
+                                                        svc("http_requests_total")),
                                                 "403 responses")
                                         .covering("004 UnauthorizedAccessAttempts' rate")));
     }
@@ -1085,9 +1136,10 @@ public final class StandardDashboards {
                                 "Token operation failures",
                                 "ops",
                                 promql(
-                                        sumBy(
+                                        breakdownOrZero(
                                                 "operation_type, token_type",
-                                                rate(tokenOps.get().re("status", "failure|error"))),
+                                                tokenOps.get().re("status", "failure|error"),
+                                                tokenOps.get()),
                                         "{{operation_type}} {{token_type}}")));
     }
 
@@ -1122,9 +1174,10 @@ public final class StandardDashboards {
                                 "Failed user operations",
                                 "ops",
                                 promql(
-                                        sumBy(
+                                        breakdownOrZero(
                                                 "operation_type, status",
-                                                rate(userOps.get().re("status", "failure|error"))),
+                                                userOps.get().re("status", "failure|error"),
+                                                userOps.get()),
                                         "{{operation_type}} {{status}}")))
                 .when("password_operations_total", this::passwordOperations);
     }
@@ -1696,13 +1749,10 @@ public final class StandardDashboards {
                                         "Span errors by name",
                                         "ops",
                                         promql(
-                                                sumBy(
+                                                breakdownOrZero(
                                                         "span_name",
-                                                        "rate("
-                                                                + calls.get()
-                                                                        .eq("status_code", "STATUS_CODE_ERROR")
-                                                                        .over(RATE)
-                                                                + ")"),
+                                                        calls.get().eq("status_code", "STATUS_CODE_ERROR"),
+                                                        calls.get()),
                                                 "{{span_name}}"))
                                 .sized(8, 8))
                 .when(
@@ -1797,16 +1847,35 @@ public final class StandardDashboards {
 
     /**
      * {@code counter}'s rate by {@code by}, for a counter with an open label set ({@code db_errors_total}'s error
-     * types, {@code http_exceptions_total}'s exception types): its series exist only from their first event, so before
+     * types, {@code http_exceptions_total}'s exception types) or a label value nothing creates in advance (an
+     * operation's {@code status="failure"}, a 5xx status code): its series exist only from their first event, so before
      * one the panel said "No data", as for a target that is not scraped at all. With none, one 0 series, its first
      * {@code by} label {@code none}, while {@code traffic} (what the counted events would be part of: requests,
-     * statements) has series; with no traffic either, still no data. {@code or on ()}: the 0 only when there is no
-     * series of the counter at all, never beside real ones.
+     * statements, messages consumed) has series; with no traffic either, still no data. {@code or on ()}: the 0 only
+     * when there is no series of the counter at all, never beside real ones.
      */
     private static String breakdownOrZero(String by, Selector counter, Selector traffic) {
+        return breakdownOrZero(by, counter, traffic, StandardDashboards::rate);
+    }
+
+    /**
+     * As {@link #breakdownOrZero(String, Selector, Selector)} with {@code over} instead of the rate (the {@link
+     * #increase(String)} over a window of a stat or a pie); {@code by} empty: one sum, its 0 unlabelled.
+     */
+    private static String breakdownOrZero(
+            String by, Selector counter, Selector traffic, Function<Selector, String> over) {
+        String zero = "sum(" + over.apply(traffic) + ") * 0";
+        if (by.isEmpty()) {
+            return "sum(" + over.apply(counter) + ") or " + zero;
+        }
         String first = by.split(",")[0].strip();
-        return sumBy(by, rate(counter)) + " or on () label_replace(sum(" + rate(traffic) + ") * 0, \"" + first
+        return sumBy(by, over.apply(counter)) + " or on () label_replace(" + zero + ", \"" + first
                 + "\", \"none\", \"\", \"\")";
+    }
+
+    /** A counter's increase over {@code window}. */
+    private static Function<Selector, String> increase(String window) {
+        return s -> "increase(" + s.over(window) + ")";
     }
 
     private static String quantile(double q, Selector bucket, String by) {
