@@ -97,8 +97,8 @@ class DatabaseOutageTest {
             assertThat(ready.json().get("checks").get("database").asString()).isEqualTo("down");
             assertThat(ready.json().get("detail").asString()).contains("database");
             assertThat(ready.header("Retry-After")).isNotNull();
-            // Well under the pool's 5 s (generous for a loaded 2-core machine; 500 ms expected).
-            assertThat(took).isLessThan(Duration.ofMillis(2500));
+            // Under the pool's 5 s (generous for a loaded 2-core machine; 500 ms expected).
+            assertThat(took).isLessThan(Duration.ofMillis(4000));
         }
     }
 
@@ -124,7 +124,7 @@ class DatabaseOutageTest {
             long start = System.nanoTime();
             MetricSamples m = scrape(s);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            assertThat(took).isLessThan(Duration.ofSeconds(2));
+            assertThat(took).isLessThan(Duration.ofSeconds(5)); // waiting for the pool: 10 s
             assertThat(m.value("active_tokens", Map.of("token_type", "access"))).isEqualTo(2.0);
             assertThat(m.value("active_tokens", Map.of("token_type", "refresh")))
                     .isEqualTo(2.0);

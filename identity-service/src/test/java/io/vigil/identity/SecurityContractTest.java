@@ -64,8 +64,11 @@ abstract class SecurityContractTest {
         return r.json().get("id").asString();
     }
 
+    /** A login, returned once the server has ended its telemetry too: the signals of one attempt are compared. */
     private Api.Response login(String email, String password) {
-        return api.post(API + "/auth/login", Map.of("email", email, "password", password), null);
+        return svc.answered(
+                "POST " + API + "/auth/login",
+                () -> api.post(API + "/auth/login", Map.of("email", email, "password", password), null));
     }
 
     private Api.Response changePassword(String token, String current, String next) {

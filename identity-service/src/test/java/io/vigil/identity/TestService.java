@@ -95,6 +95,29 @@ final class TestService implements AutoCloseable {
         this(databaseUrl, b -> b);
     }
 
+    /**
+     * Runs {@code request} and returns its result once the server has also ended the request's telemetry. The client
+     * has the whole response before the server's filter ends the server span (named {@code serverSpan}, e.g. {@code
+     * POST /api/v1/auth/login}), which it does after recording the HTTP metrics and writing the access line: a test
+     * reading those right after the response raced them.
+     */
+    <T> T answered(String serverSpan, java.util.function.Supplier<T> request) {
+        long before = serverSpans(serverSpan);
+        T result = request.get();
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> serverSpans(serverSpan) > before);
+        return result;
+    }
+
+    private long serverSpans(String name) {
+        return spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getKind() == io.opentelemetry.api.trace.SpanKind.SERVER
+                        && s.getName().equals(name))
+                .count();
+    }
+
     /** Signs up a user with {@code password} and returns an access token of theirs. */
     String tokenOfNewUser(String email, String password) {
         Api.Response r = api.post(

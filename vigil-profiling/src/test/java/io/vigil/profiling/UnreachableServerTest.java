@@ -98,9 +98,11 @@ class UnreachableServerTest {
                     return !receiver.ingests().isEmpty() && profiling.deliveredProfiles() >= 1;
                 });
             }
+            // The uploader counts a delivery before it logs the recovery: the line may trail the count.
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(logs.at(Level.INFO))
+                            .anySatisfy(e -> assertThat(e.getFormattedMessage()).startsWith("Profiles reach")));
             assertThat(logs.at(Level.WARN)).hasSize(1);
-            assertThat(logs.at(Level.INFO))
-                    .anySatisfy(e -> assertThat(e.getFormattedMessage()).startsWith("Profiles reach"));
         }
     }
 

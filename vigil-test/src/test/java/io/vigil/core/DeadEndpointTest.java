@@ -165,7 +165,8 @@ class DeadEndpointTest {
 
         long shutdownStart = System.nanoTime();
         vigil.shutdown(Duration.ofMillis(1000));
-        assertThat(Duration.ofNanos(System.nanoTime() - shutdownStart)).isLessThan(Duration.ofSeconds(3));
+        // Bound 1 s; a shutdown that waited for the exporters' retries would take about 8 s.
+        assertThat(Duration.ofNanos(System.nanoTime() - shutdownStart)).isLessThan(Duration.ofSeconds(4));
     }
 
     @ParameterizedTest
@@ -193,8 +194,9 @@ class DeadEndpointTest {
         long start = System.nanoTime();
         boolean clean = vigil.shutdown(Duration.ofMillis(500));
 
-        // The exporters retry with backoff for seconds; the caller is released at the bound.
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
+        // The exporters retry with backoff for about 8 s; the caller is released at the bound (room left for a
+        // loaded machine).
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
         assertThat(clean).isFalse();
     }
 }

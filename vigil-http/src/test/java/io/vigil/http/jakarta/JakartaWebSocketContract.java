@@ -319,8 +319,12 @@ abstract class JakartaWebSocketContract {
         for (int i = 0; i < sent; i++) {
             dave.send("{\"type\":\"subscribe\"}");
         }
+        // A message is counted received before it is refused or handled: until every one is one or the other.
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> metric("ws_messages_received_total", "handler", "subscribe") == sent);
+                .until(() -> metric("ws_messages_received_total", "handler", "subscribe") == sent
+                        && metric("rate_limit_hits_total", "limit_type", "websocket_message")
+                                        + metric("ws_message_processing_duration_seconds_count", "handler", "subscribe")
+                                == sent);
         int done = handled.get();
         assertThat(done).isLessThan(sent).isPositive();
         assertThat(telemetry
