@@ -275,19 +275,79 @@ public final class Scrubber {
 
     /**
      * Masks an email address as {@code j***@example.com}; anything that is not an address is
-     * redacted whole.
+     * redacted whole. The domain is kept only when it is a domain name: dot-separated labels of letters, digits and
+     * hyphens, the last of letters (or an {@code xn--} A-label), and no run of {@value #MAX_DOMAIN_DIGITS} digits or
+     * more. Whatever else follows an {@code @} — an email field holding {@code a@b.example 4111 1111 1111 1111}, a
+     * token, a password typed into the wrong field — was kept as the "domain" and reached every signal in clear.
      */
     public static String maskEmail(String email) {
         if (email == null) {
             return null;
         }
         int at = email.lastIndexOf('@');
-        if (at <= 0 || at == email.length() - 1) {
+        if (at <= 0 || !isDomainName(email, at + 1)) {
             return REDACTED;
         }
         // The first code point, whole: an address may start with a letter outside the BMP.
         return email.substring(0, email.offsetByCodePoints(0, 1)) + "***"
                 + email.substring(at).toLowerCase(Locale.ROOT);
+    }
+
+    /** Digits in a row that make a domain no domain: a card number, an account or phone number, a timestamp. */
+    private static final int MAX_DOMAIN_DIGITS = 8;
+
+    /** Whether {@code s} from {@code from} to its end is a domain name (see {@link #maskEmail}). */
+    private static boolean isDomainName(String s, int from) {
+        int length = s.length() - from;
+        if (length < 3 || length > 253) {
+            return false;
+        }
+        int labels = 0;
+        int labelStart = from;
+        int digits = 0;
+        for (int i = from; i <= s.length(); ) {
+            int c = i < s.length() ? s.codePointAt(i) : '.';
+            if (c == '.') {
+                int labelLength = i - labelStart;
+                if (labelLength == 0 || labelLength > 63 || s.charAt(labelStart) == '-' || s.charAt(i - 1) == '-') {
+                    return false;
+                }
+                labels++;
+                if (i == s.length()) {
+                    return labels >= 2 && isTopLevelLabel(s, labelStart, i);
+                }
+                labelStart = i + 1;
+                digits = 0;
+            } else if (Character.isDigit(c)) {
+                if (++digits >= MAX_DOMAIN_DIGITS) {
+                    return false;
+                }
+            } else if (c == '-' || Character.isLetter(c)) {
+                digits = 0;
+            } else {
+                return false;
+            }
+            i += Character.charCount(c);
+        }
+        return false;
+    }
+
+    /** A top-level label: letters only, at least two, or an IDNA A-label ({@code xn--…}). */
+    private static boolean isTopLevelLabel(String s, int from, int to) {
+        if (s.regionMatches(true, from, "xn--", 0, 4)) {
+            return to - from > 4;
+        }
+        if (s.codePointCount(from, to) < 2) {
+            return false;
+        }
+        for (int i = from; i < to; ) {
+            int c = s.codePointAt(i);
+            if (!Character.isLetter(c)) {
+                return false;
+            }
+            i += Character.charCount(c);
+        }
+        return true;
     }
 
     /** Builds a {@link Scrubber} from the defaults plus what is added. */

@@ -18,6 +18,41 @@ class ScrubberTest {
                 .isEqualTo("login failed for j***@example.org from 10.0.0.1");
     }
 
+    /** What an email field held in an outside test: everything after the last @ went out as the "domain". */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "grace@login.example 4111111111111111",
+                "kim@x.example ghp_abcdefghijklmnopqrstuvwxyz0123456789 AKIAIOSFODNN7EXAMPLE",
+                "kim@x.example password=hunter2hunter2",
+                "P@ssw0rd-Secret!2024",
+                "a@4111111111111111.example",
+                "a@b.example/../etc",
+                "a@example.com.",
+                "a@-example.com",
+                "a@example",
+                "a@example.c0m",
+                "a@",
+                "@example.com"
+            })
+    void anEmailWhoseDomainIsNoDomainNameIsRedactedWhole(String value) {
+        assertThat(Scrubber.maskEmail(value)).isEqualTo(Scrubber.REDACTED);
+        assertThat(scrubber.scrubValue("email", value)).isEqualTo(Scrubber.REDACTED);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "alice@sub.example.co.uk, a***@sub.example.co.uk",
+        "bob@m\u00fcnchen.de, b***@m\u00fcnchen.de",
+        "carol@xn--mnchen-3ya.de, c***@xn--mnchen-3ya.de",
+        "dave@example.xn--p1ai, d***@example.xn--p1ai",
+        "erin@163.com, e***@163.com",
+        "frank@my-host.example, f***@my-host.example"
+    })
+    void realDomainsAreKept(String address, String masked) {
+        assertThat(Scrubber.maskEmail(address)).isEqualTo(masked);
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
