@@ -580,12 +580,7 @@ public final class IngestApi implements AutoCloseable {
         stopping = true;
         log.info("Shutdown: health answers 503");
         long start = System.nanoTime();
-        for (org.eclipse.jetty.server.Connector connector :
-                app.jettyServer().server().getConnectors()) {
-            if (connector instanceof org.eclipse.jetty.server.NetworkConnector listener) {
-                listener.shutdown(); // closes the listening socket; open connections finish
-            }
-        }
+        PortBinding.stopAccepting(app); // a request still receiving its body keeps its idle timeout
         log.info(
                 "Shutdown: API no longer accepting connections; waiting up to {} ms for {} requests in flight",
                 DRAIN.toMillis(),

@@ -24,11 +24,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.NetworkConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,8 +134,13 @@ public final class IdentityService implements AutoCloseable {
                     passwords,
                     jwt,
                     new RateLimiter(
-                            db.dataSource(),
+                            db,
                             config.embeddedDatabase(),
+                            Map.of(
+                                    "login", config.loginRateLimit(),
+                                    "register", config.registerRateLimit(),
+                                    "password_change_user", config.passwordChangeRateLimit(),
+                                    "password_change", config.passwordChangeAddressRateLimit()),
                             // Counted by vigil-http; the WARN event naming the limit is the RateLimiter's.
                             RateLimitTelemetry.builder(vigil)
                                     .logEventsPerSecond(0)
@@ -257,11 +261,7 @@ public final class IdentityService implements AutoCloseable {
         api.stopBeingReady();
         log.info("Shutdown: readiness answers 503");
         telemetry.close();
-        for (Connector connector : app.jettyServer().server().getConnectors()) {
-            if (connector instanceof NetworkConnector listener) {
-                listener.shutdown(); // closes the listening socket; open connections finish
-            }
-        }
+        PortBinding.stopAccepting(app); // a request still receiving its body keeps its idle timeout
         log.info(
                 "Shutdown: no longer accepting connections; waiting up to {} ms for {} requests in flight",
                 shutdownTimeout.toMillis(),

@@ -8,6 +8,7 @@ import io.vigil.core.VigilConfig;
 import io.vigil.http.javalin.OrderlyShutdown;
 import io.vigil.http.javalin.PortInUseException;
 import io.vigil.http.javalin.ServiceArguments;
+import io.vigil.identity.internal.Database;
 import io.vigil.identity.internal.traffic.TrafficGenerator;
 import io.vigil.logback.JavalinStartFailureFilter;
 import io.vigil.logback.VigilLogging;
@@ -287,9 +288,9 @@ public final class Main {
     }
 
     /**
-     * Ends a start that failed: one ERROR line (a configuration error without a stack trace), the log
-     * lines flushed within a bound, then exit code 2 for a configuration error and 1 for anything
-     * else, at once.
+     * Ends a start that failed: one ERROR line (a configuration error, a port in use or an unreachable database
+     * without a stack trace), the log lines flushed within a bound, then exit code 2 for a configuration error and 1
+     * for anything else, at once.
      */
     private static void exitOnFailedStart(Throwable e) {
         boolean configuration = e instanceof IllegalArgumentException;
@@ -297,8 +298,9 @@ public final class Main {
             org.slf4j.Logger log = LoggerFactory.getLogger(Main.class);
             if (configuration) {
                 log.error("identity-service cannot start: configuration error: {}", e.getMessage());
-            } else if (e instanceof PortInUseException) {
-                // The port and the variable are all there is to say: no stack trace.
+            } else if (e instanceof PortInUseException || e instanceof Database.UnreachableAtStartException) {
+                // The port and the variable, or the database and the driver's reason, are all there is to say: no
+                // stack trace.
                 log.error("identity-service cannot start: {}", e.getMessage());
             } else {
                 log.error("identity-service cannot start: {}", e.toString(), e);
@@ -321,6 +323,9 @@ public final class Main {
                 }) {
             context.getLogger(name).setLevel(Level.WARN);
         }
+        // Jetty warns once per request with a malformed Host ("Bad Authority"): the client's mistake, answered 400; a
+        // client could otherwise write as many WARN lines as it sends requests.
+        context.getLogger("org.eclipse.jetty.util.HostPort").setLevel(Level.ERROR);
         // The Kafka client warns twice a second for as long as the broker is unreachable; the outbox publisher
         // reports that outage once (and its end), so the client's reconnect warnings would only bury that line.
         context.getLogger("org.apache.kafka.clients.NetworkClient").setLevel(Level.ERROR);

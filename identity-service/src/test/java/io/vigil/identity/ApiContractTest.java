@@ -561,6 +561,64 @@ abstract class ApiContractTest {
         assertProblem(api.get(API + "/users", null), 401, "missing-token");
     }
 
+    /**
+     * RFC 6750 §3.1: a request without credentials gets the bare challenge, no error code (it had {@code
+     * error="invalid_token"} too); a token presented and refused gets {@code invalid_token}.
+     */
+    @Test
+    void theBearerChallengeNamesAnErrorOnlyForATokenThatWasPresented() throws Exception {
+        Api.Response none = api.get(API + "/users/me", null);
+        assertProblem(none, 401, "missing-token");
+        assertThat(none.headers().allValues("WWW-Authenticate")).containsExactly("Bearer");
+        Api.Response basic =
+                api.send("GET", API + "/users/me", null, null, null, Map.of("Authorization", "Basic dXNlcjpwYXNz"));
+        assertProblem(basic, 401, "missing-token");
+        assertThat(basic.headers().allValues("WWW-Authenticate")).containsExactly("Bearer");
+
+        Api.Response invalid = api.get(API + "/users/me", "not-a-token");
+        assertProblem(invalid, 401, "invalid-token");
+        assertThat(invalid.headers().allValues("WWW-Authenticate")).containsExactly("Bearer error=\"invalid_token\"");
+        String id = register(uniqueEmail());
+        Instant past = Instant.now().minusSeconds(3600);
+        String expired = mint(TestService.SIGNING_KEY, id, "user", past, past.plusSeconds(60), JWSAlgorithm.ES256);
+        Api.Response late = api.get(API + "/users/me", expired);
+        assertProblem(late, 401, "token-expired");
+        assertThat(late.headers().allValues("WWW-Authenticate")).containsExactly("Bearer error=\"invalid_token\"");
+    }
+
+    /**
+     * Authorization is a singleton field (RFC 9110 §11.6.2): with two, the first was used silently (a valid one first
+     * was 200, a bad one first 401). Now 400 whichever comes first, and neither token is validated.
+     */
+    @Test
+    void twoAuthorizationHeadersAreABadRequestAndNeitherIsValidated() {
+        String email = uniqueEmail();
+        register(email);
+        String token = tokenOf(email);
+        MetricSamples before = metrics();
+        for (String[] pair : new String[][] {{token, "Bearer garbage"}, {"garbage", "Bearer " + token}}) {
+            Api.Response r = svc.answered(
+                    "GET " + API + "/users/me",
+                    () -> api.send("GET", API + "/users/me", null, null, pair[0], Map.of("Authorization", pair[1])));
+            assertProblem(r, 400, "bad-request");
+            assertThat(r.json().get("detail").asString()).contains("more than one Authorization header");
+        }
+        MetricSamples after = metrics();
+        assertThat(total(after, "token_validation_total") - total(before, "token_validation_total"))
+                .isZero();
+        assertThat(after.require(
+                                "http_requests_total",
+                                Map.of("endpoint", API + "/users/me", "method", "GET", "status_code", "400"))
+                        - before.find(
+                                        "http_requests_total",
+                                        Map.of("endpoint", API + "/users/me", "method", "GET", "status_code", "400"))
+                                .map(MetricSamples.Sample::value)
+                                .orElse(0.0))
+                .isEqualTo(2);
+        // One header still authenticates.
+        assertThat(api.get(API + "/users/me", token).status()).isEqualTo(200);
+    }
+
     // --- authorization -------------------------------------------------------------------------
 
     @Test
@@ -1075,6 +1133,13 @@ abstract class ApiContractTest {
     private MetricSamples metrics() {
         return MetricSamples.parse(
                 svc.vigil.metricsEndpoint().scrape("text/plain").text());
+    }
+
+    /** Every series of {@code name}, summed. */
+    private static double total(MetricSamples samples, String name) {
+        return samples.named(name).stream()
+                .mapToDouble(MetricSamples.Sample::value)
+                .sum();
     }
 
     private static double delta(MetricSamples before, MetricSamples after, String name, Map<String, String> labels) {

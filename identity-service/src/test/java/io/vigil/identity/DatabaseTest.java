@@ -1,18 +1,22 @@
 package io.vigil.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.vigil.core.Vigil;
 import io.vigil.core.VigilConfig;
 import io.vigil.identity.internal.Database;
 import io.vigil.jdbc.VigilJdbc;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** {@link Database#tx} when the connection dies under the transaction. */
+/** {@link Database#tx} when the connection dies under the transaction; a database unreachable at start. */
 class DatabaseTest {
 
     @Test
@@ -50,6 +54,35 @@ class DatabaseTest {
             assertThat(answer).isEqualTo(42);
         } finally {
             TestDatabases.dropPostgresSchema(url);
+        }
+    }
+
+    /**
+     * A database that cannot be reached at start is one sentence naming where it is (without the credentials, in
+     * the URL or not) and the driver's innermost reason: it was the pool's PoolInitializationException and its
+     * stack trace.
+     */
+    @Test
+    void anUnreachableDatabaseAtStartIsWhereAndWhyWithoutCredentials() throws IOException {
+        int closed = closedPort();
+        IdentityConfig config = IdentityConfig.builder()
+                .databaseUrl("jdbc:postgresql://127.0.0.1:" + closed + "/db?user=bob&password=s3cret")
+                .databasePassword("s3cret")
+                .build();
+        try (Vigil off = Vigil.builder()
+                .config(VigilConfig.builder().enabled(false).build())
+                .build()) {
+            assertThatThrownBy(() -> new Database(config, VigilJdbc.create(off)).close())
+                    .isInstanceOf(Database.UnreachableAtStartException.class)
+                    .hasMessage("no connection to the database at 127.0.0.1:" + closed
+                            + "/db (DATABASE_URL): Connection refused");
+        }
+    }
+
+    /** A loopback port nothing listens on: taken from the system, then given back. */
+    static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 }

@@ -59,6 +59,11 @@ class MetricsAccessTest {
         try (TestService s = new TestService(TestDatabases.h2(), c -> c.metricsToken(TOKEN))) {
             assertProblem(s.management.get("/metrics", null), 401, "unauthorized");
             assertThat(s.management.get("/metrics", TOKEN).status()).isEqualTo(200);
+            // Two credentials: not the first one silently, as on the API.
+            Api.Response two = s.management.send(
+                    "GET", "/metrics", null, null, TOKEN, Map.of("Authorization", "Bearer not-the-token-at-all"));
+            assertProblem(two, 400, "bad-request");
+            assertThat(two.text()).doesNotContain("app_info");
             // Probes need no token.
             assertThat(s.management.get("/health", null).status()).isEqualTo(200);
         }

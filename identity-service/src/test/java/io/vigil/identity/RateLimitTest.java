@@ -35,6 +35,50 @@ class RateLimitTest {
         }
     }
 
+    /**
+     * A limit changed between two starts on the same data applies to the addresses that already have a bucket: the
+     * stored bucket kept the configuration it was created with, so a limit lowered during an attack did not bite for
+     * the attacker's address. Replaced, the bucket keeps the share of its allowance already used (half here), and a
+     * later change, up or down, replaces it again.
+     */
+    @Test
+    void aChangedLimitAppliesToTheBucketsStoredUnderThePreviousOne() {
+        String url = TestDatabases.h2(); // outlives each service: a restart on the same data
+        Map<String, String> body = Map.of("email", "nobody@example.com", "password", "wrong password!");
+        try (TestService first =
+                new TestService(url, c -> c.loginRateLimit(new IdentityConfig.RateLimit(10, Duration.ofHours(1))))) {
+            for (int i = 0; i < 5; i++) {
+                assertThat(first.api.post("/api/v1/auth/login", body, null).status())
+                        .isEqualTo(401);
+            }
+        }
+        try (TestService tightened = new TestService(
+                        url, c -> c.loginRateLimit(new IdentityConfig.RateLimit(4, Duration.ofHours(1))));
+                LogCapture logs = new LogCapture()) {
+            // Half of 10 was used: half of 4 is left.
+            for (int i = 0; i < 2; i++) {
+                assertThat(tightened.api.post("/api/v1/auth/login", body, null).status())
+                        .isEqualTo(401);
+            }
+            Api.Response limited = tightened.api.post("/api/v1/auth/login", body, null);
+            assertProblem(limited, 429, "rate-limited");
+            // 4 an hour: one token every 900 s.
+            assertThat(Long.parseLong(limited.header("Retry-After"))).isBetween(361L, 900L);
+            assertThat(logs.events(Map.of("limit_type", "http", "limit_name", "login")))
+                    .hasSize(1);
+            assertThat(logs.events(Map.of(
+                            "event_type", "authentication", "status", "failure", "failure_reason", "rate_limited")))
+                    .hasSize(1);
+        }
+        try (TestService loosened =
+                new TestService(url, c -> c.loginRateLimit(new IdentityConfig.RateLimit(10, Duration.ofHours(1))))) {
+            // Still empty, but refilled at 10 an hour (a token every 360 s), not at 4.
+            Api.Response limited = loosened.api.post("/api/v1/auth/login", body, null);
+            assertProblem(limited, 429, "rate-limited");
+            assertThat(Long.parseLong(limited.header("Retry-After"))).isBetween(1L, 360L);
+        }
+    }
+
     @Test
     void loginsBeyondTheLimitGet429AndCountAsRateLimitedFailures() {
         IdentityConfig.RateLimit three = new IdentityConfig.RateLimit(3, Duration.ofHours(1));

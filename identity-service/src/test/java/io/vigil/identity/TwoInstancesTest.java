@@ -139,4 +139,31 @@ class TwoInstancesTest {
             TestDatabases.dropPostgresSchema(url2);
         }
     }
+
+    /**
+     * An instance started with another limit applies it to the buckets already stored, and the instance started before
+     * it enforces it too (the stored bucket carries the configuration): the sign-up limit lowered by a new deployment
+     * bit only for addresses that had no bucket yet.
+     */
+    @Test
+    void aLimitChangedByANewerInstanceAppliesToStoredBucketsOnEveryInstance() {
+        String url2 = TestDatabases.freshPostgresSchema();
+        try (TestService older = new TestService(
+                url2, c -> c.registerRateLimit(new IdentityConfig.RateLimit(10, Duration.ofHours(1))))) {
+            for (int i = 0; i < 5; i++) {
+                register(older, uniqueEmail());
+            }
+            try (TestService newer = new TestService(
+                    url2, c -> c.registerRateLimit(new IdentityConfig.RateLimit(4, Duration.ofHours(1))))) {
+                // Half of 10 was used: half of 4 is left, whichever instance is asked.
+                register(older, uniqueEmail());
+                register(newer, uniqueEmail());
+                Map<String, String> body = Map.of("email", uniqueEmail(), "password", PASSWORD, "full_name", "Two");
+                assertProblem(older.api.post(API + "/auth/register", body, null), 429, "rate-limited");
+                assertProblem(newer.api.post(API + "/auth/register", body, null), 429, "rate-limited");
+            }
+        } finally {
+            TestDatabases.dropPostgresSchema(url2);
+        }
+    }
 }

@@ -25,7 +25,7 @@ public final class SlowClient {
 
     /**
      * Runs {@code step} {@code times} times, one every {@code gap} (the first after one gap). The future is done
-     * after the last step, failed with the first step's failure (no step runs after it); cancelling it stops the
+     * as the last step returns, failed with the first step's failure (no step runs after it); cancelling it stops the
      * steps.
      */
     public static CompletableFuture<Void> paced(Duration gap, int times, Step step) {
@@ -43,11 +43,14 @@ public final class SlowClient {
                     }
                     int i = next.getAndIncrement();
                     if (i >= times) {
-                        done.complete(null);
+                        done.complete(null); // zero steps
                         return;
                     }
                     try {
                         step.run(i);
+                        if (i == times - 1) {
+                            done.complete(null);
+                        }
                     } catch (IOException | RuntimeException e) {
                         done.completeExceptionally(e);
                     }

@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,16 @@ class SlowClientTest {
         List<Integer> ran = new CopyOnWriteArrayList<>();
         SlowClient.paced(Duration.ofMillis(5), 4, ran::add).get(10, TimeUnit.SECONDS);
         assertThat(ran).containsExactly(0, 1, 2, 3);
+    }
+
+    @Test
+    void isDoneAsTheLastStepReturnsNotAGapLater() throws Exception {
+        Duration gap = Duration.ofSeconds(2);
+        AtomicLong lastStepReturned = new AtomicLong();
+        CompletableFuture<Long> completedAt = SlowClient.paced(gap, 1, i -> lastStepReturned.set(System.nanoTime()))
+                .thenApply(ignored -> System.nanoTime());
+        long lag = completedAt.get(30, TimeUnit.SECONDS) - lastStepReturned.get();
+        assertThat(Duration.ofNanos(lag)).isLessThan(gap.dividedBy(2));
     }
 
     @Test

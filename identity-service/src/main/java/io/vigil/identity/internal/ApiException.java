@@ -78,6 +78,11 @@ public final class ApiException extends RuntimeException implements IdentityTele
                 422, "validation-failed", "Validation failed", "The request body is invalid", errors, Map.of());
     }
 
+    /**
+     * A 401 with its bearer challenge (RFC 6750 §3): {@code error="invalid_token"} for a token that was presented and
+     * is bad, expired or revoked; the bare {@code Bearer} challenge when the request carried no credentials at all
+     * ({@code missing-token}), for which §3.1 says the server should not include an error code.
+     */
     public static ApiException unauthorized(String type, String detail) {
         return new ApiException(
                 401,
@@ -85,7 +90,7 @@ public final class ApiException extends RuntimeException implements IdentityTele
                 "Unauthorized",
                 detail,
                 List.of(),
-                Map.of("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+                Map.of("WWW-Authenticate", "missing-token".equals(type) ? "Bearer" : "Bearer error=\"invalid_token\""));
     }
 
     public static ApiException invalidCredentials() {

@@ -2,8 +2,10 @@ package io.vigil.identity.internal;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.jdbc.VigilJdbc;
+import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -45,7 +47,13 @@ public final class Database implements AutoCloseable {
         // Fail fast rather than queue forever: a request waiting this long for a connection gets a 503.
         hc.setConnectionTimeout(config.databaseConnectionTimeout().toMillis());
         hc.setAutoCommit(true);
-        this.pool = new HikariDataSource(hc);
+        try {
+            this.pool = new HikariDataSource(hc);
+        } catch (HikariPool.PoolInitializationException e) {
+            // The first connection failed: a setting or a dependency (host, port, credentials, database name), which
+            // the operator fixes from one line; the pool's stack trace says nothing more to them.
+            throw new UnreachableAtStartException(location(config.databaseUrl()), e);
+        }
         try {
             Flyway.configure()
                     .dataSource(pool)
@@ -203,6 +211,55 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+    }
+
+    /**
+     * Where {@code jdbcUrl} points, without credentials or parameters: {@code host:port/database} for PostgreSQL,
+     * {@code h2:file:path} for H2. The URL itself may carry a password ({@code ?password=…}).
+     */
+    static String location(String jdbcUrl) {
+        String url = jdbcUrl.startsWith("jdbc:") ? jdbcUrl.substring(5) : jdbcUrl;
+        int end = url.length();
+        for (char c : new char[] {'?', ';'}) {
+            int at = url.indexOf(c);
+            if (at >= 0) {
+                end = Math.min(end, at);
+            }
+        }
+        url = url.substring(0, end);
+        int authority = url.indexOf("//");
+        if (authority < 0) {
+            return url; // h2:file:./data/identity
+        }
+        String rest = url.substring(authority + 2);
+        int slash = rest.indexOf('/');
+        int userInfo = rest.lastIndexOf('@', slash < 0 ? rest.length() : slash);
+        return rest.substring(userInfo + 1);
+    }
+
+    /**
+     * The database could not be reached when the service started: no pool, no service. The message is the whole
+     * report (where, and the driver's reason), for one log line without a stack trace.
+     */
+    public static final class UnreachableAtStartException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnreachableAtStartException(String location, Throwable cause) {
+            super("no connection to the database at " + location + " (DATABASE_URL): " + reason(cause), cause);
+        }
+
+        // The innermost cause is the precise one (Connection refused, password authentication failed, database "x"
+        // does not exist); the driver's own wrappers add advice the operator does not need in this line.
+        private static String reason(Throwable e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String message = root.getMessage() == null || root.getMessage().isBlank()
+                    ? root.getClass().getSimpleName()
+                    : root.getMessage();
+            return root instanceof UnknownHostException ? "unknown host " + message : message;
+        }
     }
 
     /** A database failure; the HTTP layer answers 503 and the transaction has been rolled back. */

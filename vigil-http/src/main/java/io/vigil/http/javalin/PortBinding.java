@@ -7,6 +7,11 @@ import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.Locale;
 import java.util.Objects;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.internal.HttpConnection;
 
 /**
  * Starts a Javalin server on the port a configuration variable names, so that a port taken by another process is one
@@ -63,6 +68,32 @@ public final class PortBinding {
                 }
             }
             throw new PortInUseException(variable, port, e);
+        }
+    }
+
+    /**
+     * The first step of a graceful stop: {@code server} closes its listening sockets, so new connections are refused,
+     * while the requests in flight go on (the caller then waits for them, or stops the server, whose stop timeout
+     * bounds the wait). Jetty's connector shutdown also cuts every open connection's idle timeout to its shutdown idle
+     * timeout (one second by default), which closes idle keep-alive connections promptly, but a request still
+     * receiving its body when the stop began was answered 408 a second later, a client's fault it was not. The
+     * connections with a request in progress get the connector's own idle timeout back.
+     */
+    public static void stopAccepting(Javalin server) {
+        for (Connector connector : server.jettyServer().server().getConnectors()) {
+            if (connector instanceof NetworkConnector listener) {
+                listener.shutdown(); // closes the listening socket; open connections finish
+            }
+            if (connector instanceof AbstractConnector c) {
+                // HTTP/1.1's connection class is Jetty-internal, yet the only way to ask whether a connection has a
+                // request in progress; another connection type (or a Jetty without it) keeps Jetty's timeout.
+                for (EndPoint endPoint : c.getConnectedEndPoints()) {
+                    if (endPoint.getConnection() instanceof HttpConnection http
+                            && http.getHttpChannel().getRequest() != null) {
+                        endPoint.setIdleTimeout(c.getIdleTimeout());
+                    }
+                }
+            }
         }
     }
 }

@@ -35,6 +35,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -201,6 +202,7 @@ public final class HttpApi {
                     .route(cfg, HandlerType.GET, metricsPath, this::metrics)
                     .route(cfg, HandlerType.GET, "/health", HttpApi::health)
                     .route(cfg, HandlerType.GET, "/health/ready", this::ready);
+            cfg.routes.exception(ApiException.class, this::onApiException); // e.g. two Authorization headers
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> onFrameworkException(e, ctx, management));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.atError().setCause(e).log("Unhandled error on the management port");
@@ -349,7 +351,7 @@ public final class HttpApi {
     // Metrics reveal what the responses hide (which logins succeed, how many accounts lock): served
     // to whoever MetricsAccess admits, a 401 problem for everyone else.
     private void metrics(Context ctx) {
-        if (!metricsAccess.permits(ctx.header("Authorization"))) {
+        if (!metricsAccess.permits(authorization(ctx))) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"metrics\"");
             problem(ctx, 401, "unauthorized", "Unauthorized", "The metrics need a bearer token", null);
             return;
@@ -508,13 +510,13 @@ public final class HttpApi {
 
     // --- request plumbing ----------------------------------------------------------------------
 
-    /** The authenticated caller; 401 without a valid bearer token. */
+    /** The authenticated caller; 401 without a valid bearer token, 400 with more than one Authorization header. */
     private Principal principal(Context ctx) {
         Principal cached = ctx.attribute(PRINCIPAL);
         if (cached != null) {
             return cached;
         }
-        String header = ctx.header("Authorization");
+        String header = authorization(ctx);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
             throw ApiException.unauthorized("missing-token", "A bearer access token is required");
         }
@@ -522,6 +524,20 @@ public final class HttpApi {
         ctx.attribute(PRINCIPAL, p);
         RequestContext.current().ifPresent(r -> r.userId(p.userId()));
         return p;
+    }
+
+    /**
+     * The request's one Authorization header, or null. A request carries one credential (RFC 9110 §11.6.2: the field
+     * is a singleton): with two, the first was used silently, so a proxy and a client adding one each could
+     * authenticate as either. Refused, neither is validated.
+     */
+    private static String authorization(Context ctx) {
+        Enumeration<String> fields = ctx.req().getHeaders("Authorization");
+        String first = fields != null && fields.hasMoreElements() ? fields.nextElement() : null;
+        if (first != null && fields.hasMoreElements()) {
+            throw ApiException.badRequest("bad-request", "The request has more than one Authorization header");
+        }
+        return first;
     }
 
     private static String id(Context ctx) {
