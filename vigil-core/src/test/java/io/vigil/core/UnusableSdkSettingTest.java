@@ -48,6 +48,30 @@ class UnusableSdkSettingTest {
     }
 
     @Test
+    void aValueAComponentRefusesIsReportedWithItsReasonNotOnlyAsAnUnexpectedError() {
+        // Autoconfigure wraps the batch processor builder's refusal in "Unexpected configuration error"; an outside
+        // tester saw only that for OTEL_BSP_MAX_QUEUE_SIZE=-5.
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        root.addAppender(events);
+        try (Vigil vigil = Vigil.builder()
+                .environment(
+                        Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9", "OTEL_BSP_MAX_QUEUE_SIZE", "-5"))
+                .build()) {
+            assertThat(vigil.enabled()).isTrue();
+            assertThat(events.list)
+                    .filteredOn(e -> e.getLevel() == Level.WARN
+                            && e.getThreadName().equals(Thread.currentThread().getName())
+                            && e.getFormattedMessage().startsWith("Telemetry configuration"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).containsIgnoringCase("queue"));
+        } finally {
+            root.detachAppender(events);
+        }
+    }
+
+    @Test
     void anSdkSettingTheSdkAlsoReadsItselfIsIgnoredTooAndTheServiceStarts() {
         // Autoconfigure reads the process environment and the system properties itself: a refused OTEL_* variable that
         // Vigil does not set must be neutralised there too (OTEL_EXPORTER_OTLP_HEADERS=garbage made the start fail with

@@ -168,10 +168,25 @@ public final class SdkFactory {
             StderrFallback.logger(Vigil.class)
                     .warn(
                             "Telemetry configuration: {}; the OTEL_* variables are ignored, Vigil's own settings apply",
-                            e.getMessage());
+                            reasons(e));
             Map<String, String> own = ownProperties(config);
             return build(config, own, inProcess, customizer.andThen(builder -> onlyThese(builder, own)), scrubber);
         }
+    }
+
+    /**
+     * The refusal's message with its causes': autoconfigure wraps what a component's builder threw in "Unexpected
+     * configuration error" ({@code OTEL_BSP_MAX_QUEUE_SIZE=-5} said only that), the cause names the setting.
+     */
+    static String reasons(Throwable e) {
+        StringBuilder out = new StringBuilder(String.valueOf(e.getMessage()));
+        int depth = 0;
+        for (Throwable c = e.getCause(); c != null && c != e && depth < 5; c = c.getCause(), depth++) {
+            if (c.getMessage() != null && !out.toString().contains(c.getMessage())) {
+                out.append(": ").append(c.getMessage());
+            }
+        }
+        return out.toString();
     }
 
     private static final AttributeKey<List<String>> COMMAND_ARGS = AttributeKey.stringArrayKey("process.command_args");
