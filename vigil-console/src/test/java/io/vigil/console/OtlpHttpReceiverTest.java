@@ -12,8 +12,10 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.vigil.test.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
@@ -460,6 +462,95 @@ class OtlpHttpReceiverTest {
                 ApiClient.post(url("/v1/traces"), "text/plain", "hello".getBytes(StandardCharsets.UTF_8), null);
 
         assertThat(r.statusCode()).isEqualTo(415);
+    }
+
+    /**
+     * A content coding the receiver cannot decode is 415 (RFC 9110 §15.5.16), with the codings it takes in
+     * {@code Accept-Encoding} (§12.5.3) and OTLP's Status in the request's encoding; it was 400, which tells an
+     * exporter its payload is malformed. Stacked gzip is one the receiver does not undo.
+     */
+    @Test
+    void anUnsupportedContentEncodingGets415NamingTheCodingsTaken() throws IOException {
+        byte[] trace = protobufTrace("coded", "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c", "coded")
+                .toByteArray();
+        byte[] once = gzip(trace);
+        for (String encoding : new String[] {"br", "gzip, gzip", "DEFLATE"}) {
+            byte[] body = encoding.equals("gzip, gzip") ? gzip(once) : trace;
+            HttpResponse<byte[]> r = ApiClient.post(url("/v1/traces"), "application/x-protobuf", body, encoding);
+
+            assertThat(r.statusCode()).as(encoding).isEqualTo(415);
+            assertThat(r.headers().firstValue("Accept-Encoding")).as(encoding).hasValue("gzip, identity");
+            assertThat(r.headers().firstValue("Content-Type")).as(encoding).hasValue("application/x-protobuf");
+            // Ignoring case: Jetty hands a coding it knows over in lower case.
+            assertThat(Status.parseFrom(r.body()).getMessage())
+                    .as(encoding)
+                    .containsIgnoringCase("Content-Encoding " + encoding + " is not supported");
+        }
+        HttpResponse<byte[]> json =
+                ApiClient.post(url("/v1/logs"), "application/json", "{}".getBytes(StandardCharsets.UTF_8), "br");
+        assertThat(json.statusCode()).isEqualTo(415);
+        assertThat(json.headers().firstValue("Accept-Encoding")).hasValue("gzip, identity");
+        assertThat(json.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(ApiClient.json(new String(json.body(), StandardCharsets.UTF_8))
+                        .get("message")
+                        .asText())
+                .contains("Content-Encoding br is not supported");
+        // The codings taken still are: identity, named or not, and gzip in any case.
+        String[][] taken = {{"identity", "i"}, {"GZIP", "g"}, {"identity, gzip", "g"}};
+        for (String[] t : taken) {
+            byte[] body = t[1].equals("g") ? once : trace;
+            assertThat(ApiClient.post(url("/v1/traces"), "application/x-protobuf", body, t[0])
+                            .statusCode())
+                    .as(t[0])
+                    .isEqualTo(200);
+        }
+    }
+
+    private static byte[] gzip(byte[] bytes) throws IOException {
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(zipped)) {
+            gz.write(bytes);
+        }
+        return zipped.toByteArray();
+    }
+
+    /**
+     * A malformed percent-escape in an API request's query is 400 naming the parameter and the escape, as a value
+     * that does not parse is: the framework's query parsing dropped the parameter, so {@code limit=%zz} was answered
+     * as if no limit had been sent. Over a raw socket: Java's URI refuses to send such a request.
+     */
+    @Test
+    void aMalformedPercentEscapeInTheQueryIs400NamingIt() throws IOException {
+        URI base = URI.create(console.httpEndpoint());
+        String[][] cases = {
+            {"/api/traces?limit=%zz", "'limit'", "%zz"},
+            {"/api/traces?service=a&limit=1%", "'limit'", "%"},
+            {"/api/logs?q=%G1", "'q'", "%G1"},
+            {"/api/metrics/x/series?service=caf%e9", "'service'", "%e9"}, // Latin-1 é: not UTF-8
+            {"/api/traces?%zz=1", "'%zz'", "%zz"}, // in the name
+        };
+        for (String method : new String[] {"GET", "HEAD"}) {
+            for (String[] c : cases) {
+                RawHttp.Response r = RawHttp.send(
+                        base,
+                        method + " " + c[0] + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + console.token()
+                                + "\r\nConnection: close\r\n\r\n",
+                        false);
+                assertThat(r.status()).as("%s %s: %s", method, c[0], r).isEqualTo(400);
+                assertThat(r.header("Content-Type")).as(c[0]).startsWith("application/problem+json");
+                if (method.equals("GET")) {
+                    JsonNode problem = ApiClient.json(r.body());
+                    assertThat(problem.get("title").asText()).isEqualTo("Bad Request");
+                    assertThat(problem.get("detail").asText()).as(c[0]).contains(c[1], c[2]);
+                }
+            }
+        }
+        // Well-formed escapes still decode (limit=%31 is limit=1), and a bad escape does not hide a missing token.
+        assertThat(api.send("/api/traces?limit=%31&service=%E2%9C%93", true).statusCode())
+                .isEqualTo(200);
+        RawHttp.Response anonymous = RawHttp.send(
+                base, "GET /api/traces?limit=%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", false);
+        assertThat(anonymous.status()).isEqualTo(401);
     }
 
     @Test

@@ -17,11 +17,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.URLDecoder;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -56,6 +60,7 @@ public final class HttpApi implements AutoCloseable {
     private final Supplier<Map<String, Object>> stats;
     private final ObjectMapper mapper = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     private final Map<String, byte[]> assets = new LinkedHashMap<>();
+    private final AllowedMethods routes = new AllowedMethods();
     private final Javalin app;
 
     /**
@@ -104,26 +109,29 @@ public final class HttpApi implements AutoCloseable {
             if (loopback(host)) {
                 config.routes.before(this::requireLocalHost);
             }
-            config.routes.post("/v1/traces", ctx -> receive(ctx, Signal.TRACES));
-            config.routes.post("/v1/logs", ctx -> receive(ctx, Signal.LOGS));
-            config.routes.post("/v1/metrics", ctx -> receive(ctx, Signal.METRICS));
+            // Every route through `routes`: a GET route serves HEAD too, and each 405 names the resource's methods.
+            routes.post(config, "/v1/traces", ctx -> receive(ctx, Signal.TRACES))
+                    .post(config, "/v1/logs", ctx -> receive(ctx, Signal.LOGS))
+                    .post(config, "/v1/metrics", ctx -> receive(ctx, Signal.METRICS));
 
             config.routes.before("/api/*", this::requireToken);
-            config.routes.get("/api/traces", this::traces);
-            config.routes.get("/api/traces/{id}", this::trace);
-            config.routes.get("/api/logs", this::logs);
-            config.routes.get("/api/metrics", this::metrics);
-            config.routes.get("/api/metrics/{name}/series", this::series);
-            config.routes.get("/api/metrics/{name}/points", this::points);
-            config.routes.get("/api/metrics/{name}/heatmap", this::heatmap);
-            config.routes.get("/api/stats", ctx -> json(ctx, this.stats.get()));
-            config.routes.get(
-                    "/api/services",
-                    ctx -> json(ctx, queries.services(millisToNanos(ctx, "start"), millisToNanos(ctx, "end"))));
+            config.routes.before("/api/*", this::requireWellFormedQuery);
+            routes.get(config, "/api/traces", this::traces)
+                    .get(config, "/api/traces/{id}", this::trace)
+                    .get(config, "/api/logs", this::logs)
+                    .get(config, "/api/metrics", this::metrics)
+                    .get(config, "/api/metrics/{name}/series", this::series)
+                    .get(config, "/api/metrics/{name}/points", this::points)
+                    .get(config, "/api/metrics/{name}/heatmap", this::heatmap)
+                    .get(config, "/api/stats", ctx -> json(ctx, this.stats.get()))
+                    .get(
+                            config,
+                            "/api/services",
+                            ctx -> json(ctx, queries.services(millisToNanos(ctx, "start"), millisToNanos(ctx, "end"))));
 
-            config.routes.get("/", this::index);
-            config.routes.get("/app.js", ctx -> asset(ctx, "app.js", "text/javascript; charset=utf-8"));
-            config.routes.get("/app.css", ctx -> asset(ctx, "app.css", "text/css; charset=utf-8"));
+            routes.get(config, "/", this::index)
+                    .get(config, "/app.js", ctx -> asset(ctx, "app.js", "text/javascript; charset=utf-8"))
+                    .get(config, "/app.css", ctx -> asset(ctx, "app.css", "text/css; charset=utf-8"));
 
             config.routes.exception(BadRequest.class, (e, ctx) -> problem(ctx, 400, e.getMessage()));
             config.routes.exception(Queries.NotAHistogram.class, (e, ctx) -> problem(ctx, 400, e.getMessage()));
@@ -139,9 +147,16 @@ public final class HttpApi implements AutoCloseable {
                     problem(ctx, 404, "No resource at " + ctx.path());
                 }
             });
-            // Javalin's own 405 carries a plain-text body: replaced, as only routes answer 405 here.
-            config.routes.error(
-                    405, ctx -> problem(ctx, 405, ctx.method().name() + " is not allowed on " + ctx.path()));
+            // Javalin's own 405 carries a plain-text body and no Allow: replaced, as only routes answer 405 here.
+            // Allow is required on a 405 (RFC 9110 §15.5.6); Javalin answers 405 only where a route matches the
+            // path, so `routes` always has the resource.
+            config.routes.error(405, ctx -> {
+                String allow = routes.allow(ctx.path());
+                if (allow != null) {
+                    ctx.header("Allow", allow);
+                }
+                problem(ctx, 405, ctx.method().name() + " is not allowed on " + ctx.path());
+            });
         });
         try {
             app.start();
@@ -189,13 +204,26 @@ public final class HttpApi implements AutoCloseable {
             otlpError(ctx, 415, false, "Content-Type must be application/x-protobuf or application/json");
             return;
         }
+        String encoding = String.join(", ", Collections.list(ctx.req().getHeaders("Content-Encoding")));
+        Boolean gzip = gzip(encoding);
+        if (gzip == null) {
+            // 415 names a content coding the server cannot decode (RFC 9110 §15.5.16), and Accept-Encoding on it
+            // the codings it can (§12.5.3); 400 would tell an exporter its payload is malformed.
+            ctx.header("Accept-Encoding", "gzip, identity");
+            otlpError(
+                    ctx,
+                    415,
+                    json,
+                    "Content-Encoding " + shorten(encoding) + " is not supported; send gzip or identity");
+            return;
+        }
         if (ctx.req().getContentLengthLong() > MAX_BODY_BYTES) {
             otlpError(ctx, 413, json, "Request body exceeds " + MAX_BODY_BYTES + " bytes; send smaller batches");
             return;
         }
         byte[] body;
         try {
-            body = body(ctx);
+            body = body(ctx, gzip);
         } catch (TooLarge e) {
             otlpError(ctx, 413, json, e.getMessage() + "; send smaller batches");
             return;
@@ -248,7 +276,31 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private static byte[] body(Context ctx) throws IOException {
+    /**
+     * Whether a request's {@code Content-Encoding} (its header lines joined) is gzip ({@code true}) or identity ({@code
+     * false}, also when absent); {@code null} for any other coding, and for gzip applied more than once, which the
+     * receivers do not undo.
+     */
+    private static Boolean gzip(String contentEncoding) {
+        int gzips = 0;
+        for (String coding : contentEncoding.split(",")) {
+            String c = coding.trim();
+            if (c.isEmpty() || c.equalsIgnoreCase("identity")) {
+                continue; // identity is no coding at all (RFC 9110 §8.4.1)
+            }
+            if (!c.equalsIgnoreCase("gzip") || ++gzips > 1) {
+                return null;
+            }
+        }
+        return gzips == 1;
+    }
+
+    /** Text a client sent, cut for an error message. */
+    private static String shorten(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    }
+
+    private static byte[] body(Context ctx, boolean gzip) throws IOException {
         // Read here, bounded, rather than through Javalin's size check: a body without a length (chunked) must not
         // grow without limit either, and the answer must be OTLP's (a google.rpc.Status), not the server's own.
         byte[] raw;
@@ -258,12 +310,8 @@ public final class HttpApi implements AutoCloseable {
         if (raw.length > MAX_BODY_BYTES) {
             throw new TooLarge("Request body exceeds " + MAX_BODY_BYTES + " bytes");
         }
-        String encoding = ctx.header("Content-Encoding");
-        if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
+        if (!gzip) {
             return raw;
-        }
-        if (!encoding.equalsIgnoreCase("gzip")) {
-            throw new IOException("unsupported Content-Encoding " + encoding);
         }
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw))) {
             // Bounded: a small compressed body must not inflate into the heap without limit.
@@ -388,6 +436,76 @@ public final class HttpApi implements AutoCloseable {
                     "Token required: use the URL printed at start-up, or send Authorization: Bearer <token>.");
             ctx.skipRemainingHandlers();
         }
+    }
+
+    /**
+     * Refuses, once for every API request a route serves, a query with a malformed percent-escape ({@code limit=%zz},
+     * {@code limit=1%}) or escapes that are not UTF-8 ({@code service=caf%e9}): Javalin decodes the query lazily and
+     * drops a parameter it cannot decode (and turns bytes that are not UTF-8 into U+FFFD), so {@code limit=%zz} was
+     * answered as if no limit had been sent. Jetty refuses the same in the path with 400; this is its query's
+     * counterpart. After the token check, so that an unauthenticated request learns nothing of its query.
+     */
+    private void requireWellFormedQuery(Context ctx) {
+        String detail = malformedQuery(ctx.queryString());
+        // A path no route serves with this method stays 404 or 405, whatever its query.
+        if (detail != null && routes.serves(ctx.method(), ctx.path())) {
+            problem(ctx, 400, detail);
+            ctx.skipRemainingHandlers();
+        }
+    }
+
+    /** What is wrong with the percent-encoding of a raw query string, naming the parameter; null when nothing is. */
+    private static String malformedQuery(String query) {
+        if (query == null || query.indexOf('%') < 0) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            String nameError = escapeError(name);
+            String error = nameError != null ? nameError : eq < 0 ? null : escapeError(pair.substring(eq + 1));
+            if (error != null) {
+                String shown = nameError != null ? name : URLDecoder.decode(name, StandardCharsets.UTF_8);
+                return "Query parameter '" + shorten(shown) + "' " + error;
+            }
+        }
+        return null;
+    }
+
+    /** What is wrong with the percent-escapes of one name or value of a query, or null. */
+    private static String escapeError(String s) {
+        int i = s.indexOf('%');
+        while (i >= 0) {
+            // A run of escapes is decoded as one byte sequence, as URLDecoder (Javalin's) decodes it.
+            int start = i;
+            ByteBuffer bytes = ByteBuffer.allocate((s.length() - i) / 3 + 1);
+            while (i < s.length() && s.charAt(i) == '%') {
+                int hi = i + 1 < s.length() ? hex(s.charAt(i + 1)) : -1;
+                int lo = i + 2 < s.length() ? hex(s.charAt(i + 2)) : -1;
+                if (hi < 0 || lo < 0) {
+                    return "has a malformed percent-escape " + s.substring(i, Math.min(i + 3, s.length()))
+                            + ": a % must be followed by two hex digits";
+                }
+                bytes.put((byte) (hi << 4 | lo));
+                i += 3;
+            }
+            try {
+                StandardCharsets.UTF_8.newDecoder().decode(bytes.flip());
+            } catch (CharacterCodingException e) {
+                return "has percent-escapes that are not UTF-8: " + shorten(s.substring(start, i));
+            }
+            i = s.indexOf('%', i);
+        }
+        return null;
+    }
+
+    /** An ASCII hex digit's value, else -1: not Character.digit, which takes the digits of other scripts too. */
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        char lower = (char) (c | 0x20);
+        return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
     }
 
     private void index(Context ctx) {
