@@ -307,6 +307,12 @@ public final class EventPipeline implements AutoCloseable {
                 l.setLevel(ch.qos.logback.classic.Level.WARN);
             }
         }
+        // Jetty warns once per request with a malformed Host ("Bad Authority"): the client's mistake, answered 400;
+        // a client could otherwise write as many WARN lines as it sends requests.
+        if (org.slf4j.LoggerFactory.getLogger("org.eclipse.jetty.util.HostPort")
+                instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
         // As in identity-service: the client warns twice a second for as long as a broker is unreachable; the
         // health check (kafka_status) and the publish failures already say so, the reconnect warnings only bury them.
         if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient")

@@ -186,6 +186,14 @@ public final class IngestApi implements AutoCloseable {
         }
         byte[] body = readLimited(ctx);
         String key = ctx.header("Idempotency-Key");
+        // One key per request (the IETF draft's Idempotency-Key is an Item, not a List): with two, which one the
+        // request is to be deduplicated by is the client's guess; the first was taken silently.
+        if (key != null
+                && java.util.Collections.list(ctx.req().getHeaders("Idempotency-Key"))
+                                .size()
+                        > 1) {
+            throw new Problem(400, "invalid-idempotency-key", "Idempotency-Key must be given once");
+        }
         if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
             throw new Problem(400, "invalid-idempotency-key", "Idempotency-Key must be 1-255 visible ASCII characters");
         }

@@ -598,6 +598,19 @@ class EventPipelineTest {
                 .contains("gr\u00f6\u00dfe: unknown field");
         assertProblem(
                 post(event("x"), Map.of("Idempotency-Key", "bad key with spaces")), 400, "invalid-idempotency-key");
+        // Two keys: which one deduplicates the request would be a guess (the first was taken silently).
+        HttpResponse<String> twoKeys = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pipeline.port() + "/api/v1/events"))
+                        .header("Content-Type", "application/json")
+                        .header("Idempotency-Key", "key-one")
+                        .header("Idempotency-Key", "key-two")
+                        .POST(HttpRequest.BodyPublishers.ofString(event("x")))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(assertProblem(twoKeys, 400, "invalid-idempotency-key")
+                        .path("detail")
+                        .asText())
+                .contains("once");
         HttpResponse<String> get = send("GET", "/api/v1/events", null, null, Map.of());
         assertProblem(get, 405, "method-not-allowed");
         assertThat(get.headers().allValues("Allow")).as("RFC 9110 §15.5.6").containsExactly("POST");
