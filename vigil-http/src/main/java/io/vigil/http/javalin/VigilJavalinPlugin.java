@@ -44,6 +44,11 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * <p>Slow bodies: the plugin sets Jetty's minimum request data rate ({@value #MIN_REQUEST_BYTES_PER_SECOND} bytes a
  * second, unless the application set one), so a body arriving slower than that on average from its first byte is
  * answered 408 at its next read; one that stops is answered 408 at the connector's idle timeout (Jetty's 30 s).
+ *
+ * <p>WebSocket routes: a request to one that is no valid opening handshake is answered by the plugin as RFC 6455 and
+ * RFC 9110 ask (another method: 405 with {@code Allow: GET}; no upgrade or another version: 426; a bad {@code
+ * Sec-WebSocket-Key}: 400), before the route's handlers run; and no upgrade request creates an HTTP session (a
+ * {@code Set-Cookie}).
  */
 public final class VigilJavalinPlugin extends Plugin<Void> {
     /**
@@ -97,6 +102,9 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
         state.jetty.modifyServletContextHandler(handler -> {
             handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+            // Behind the telemetry filter, so that the requests it answers itself are counted and correlated too.
+            handler.addFilter(
+                    new FilterHolder(new WebSocketHandshakes(state)), "/*", EnumSet.of(DispatcherType.REQUEST));
             handler.setErrorHandler(errors);
         });
         // What Jetty refuses before Javalin runs (431, 414, bad escapes, 505…) is answered by the

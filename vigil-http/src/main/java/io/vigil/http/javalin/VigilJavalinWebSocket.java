@@ -39,7 +39,9 @@ import java.util.function.Consumer;
  * request's {@code traceparent} instead. An exception a wrapped handler throws is handled here — recorded, logged once per
  * connection, close 1011 — and does not reach Javalin's {@code wsException} mappers; a connect
  * handler throwing Javalin's 401/403 responses refuses the connection ({@code rejected_auth}, close
- * 1008). Thread-safe; one per service.
+ * 1008). A text message to an endpoint without {@code onMessage}, or a binary one to an endpoint without {@code
+ * onBinaryMessage}, closes the connection with 1003 (RFC 6455 §7.4.1; {@code ws_message_errors_total{error_type=
+ * "bad_frame"}}). Thread-safe; one per service.
  */
 public final class VigilJavalinWebSocket {
     private static final String CONNECTION_ATTRIBUTE = WebSocketConnection.class.getName();
@@ -61,18 +63,28 @@ public final class VigilJavalinWebSocket {
             Captured app = new Captured();
             handlers.accept(app);
             config.onConnect(ctx -> onConnect(ctx, app.connect));
+            // The handlers the application registered are the message types the endpoint accepts: a message of
+            // another type is refused with 1003, as Jakarta WebSocket containers do, instead of being dropped unread.
             config.onMessage(ctx -> {
                 WebSocketConnection c = connection(ctx);
-                if (c != null) {
-                    c.text(ctx.message(), app.message == null ? () -> {} : () -> app.message.handleMessage(ctx));
+                if (c == null) {
+                    return;
+                }
+                if (app.message == null) {
+                    c.unsupportedText(ctx.message());
+                } else {
+                    c.text(ctx.message(), () -> app.message.handleMessage(ctx));
                 }
             });
             config.onBinaryMessage(ctx -> {
                 WebSocketConnection c = connection(ctx);
-                if (c != null) {
-                    c.binary(
-                            ctx.data().remaining(),
-                            app.binary == null ? () -> {} : () -> app.binary.handleBinaryMessage(ctx));
+                if (c == null) {
+                    return;
+                }
+                if (app.binary == null) {
+                    c.unsupportedBinary(ctx.data().remaining());
+                } else {
+                    c.binary(ctx.data().remaining(), () -> app.binary.handleBinaryMessage(ctx));
                 }
             });
             config.onError(ctx -> {

@@ -67,6 +67,8 @@ public final class WebSocketConnection {
     private static final AttributeKey<String> USER_ID = AttributeKey.stringKey("user.id");
     private static final int MAX_USER_ID_LENGTH = 128;
     private static final String BINARY = "binary";
+    /** Close code of a connection that ended without a close frame (RFC 6455 §7.1.5); never sent. */
+    private static final int CLOSE_ABNORMAL = 1006;
 
     private static final TextMapGetter<MessageInfo> MESSAGE_GETTER = new TextMapGetter<>() {
         @Override
@@ -95,6 +97,9 @@ public final class WebSocketConnection {
     private final Closer closer;
     private final long openedNanos = System.nanoTime();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set once this side sent a close (1003, 1009, 1011): later messages are counted, not handled. */
+    private final AtomicBoolean closing = new AtomicBoolean();
+
     private final AtomicBoolean errorLogged = new AtomicBoolean();
     private volatile String userId;
     private volatile boolean accepted;
@@ -219,7 +224,7 @@ public final class WebSocketConnection {
                         rejectAuth("unauthorized");
                     } else {
                         failure = e;
-                        logOnce(Level.ERROR, "connect_error", WebSocketTelemetry.CLOSE_SERVER_ERROR, e);
+                        logOnce(Level.ERROR, "connect_error", WebSocketTelemetry.CLOSE_SERVER_ERROR, e, null);
                     }
                 }
             }
@@ -244,20 +249,52 @@ public final class WebSocketConnection {
 
     /** For adapters: one received text message, handled by {@code handler} unless refused. */
     public void text(String text, Handler handler) {
-        MessageInfo info;
-        try {
-            info = t.classifier == null
-                    ? MessageInfo.of(WebSocketTelemetry.DEFAULT_HANDLER)
-                    : t.classifier.classify(text);
-        } catch (RuntimeException e) {
-            info = null;
-        }
+        MessageInfo info = classify(text);
         handle(info == null ? null : info.handler(), info, utf8Length(text), handler);
     }
 
     /** For adapters: one received binary message of {@code bytes} bytes, handler {@code binary}. */
     public void binary(long bytes, Handler handler) {
         handle(BINARY, null, bytes, handler);
+    }
+
+    /**
+     * For adapters: a text message to an endpoint that has no handler for text. It is counted received and as a
+     * {@code bad_frame} error, and the connection is closed with 1003 (RFC 6455 §7.4.1): dropped unanswered, the
+     * client could not tell its message was never read.
+     */
+    public void unsupportedText(String text) {
+        MessageInfo info = classify(text);
+        unsupported(info == null ? null : info.handler(), utf8Length(text), "text messages are not supported");
+    }
+
+    /** For adapters: a binary message to an endpoint that has no handler for binary; as {@link #unsupportedText}. */
+    public void unsupportedBinary(long bytes) {
+        unsupported(BINARY, bytes, "binary messages are not supported");
+    }
+
+    private void unsupported(String type, long bytes, String reason) {
+        t.metrics.received(endpoint, t.handlers.bound(type), bytes);
+        if (!accepted || closed.get() || !closing.compareAndSet(false, true)) {
+            return; // refused at connect, or closing already: one close, one error
+        }
+        // The telemetry contract names no error types; of the bounded set vigil-http reports (too_big, bad_frame,
+        // handler_error, io_error, error) and the dashboards explain, bad_frame is the frame the endpoint cannot take.
+        t.metrics.error(endpoint, "bad_frame");
+        try (Scope ignored = attach(Context.root().with(handshake), null)) {
+            logOnce(Level.WARN, "bad_frame", WebSocketTelemetry.CLOSE_UNSUPPORTED_DATA, null, reason);
+        }
+        closer.close(WebSocketTelemetry.CLOSE_UNSUPPORTED_DATA, reason);
+    }
+
+    private MessageInfo classify(String text) {
+        try {
+            return t.classifier == null
+                    ? MessageInfo.of(WebSocketTelemetry.DEFAULT_HANDLER)
+                    : t.classifier.classify(text);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /**
@@ -272,14 +309,15 @@ public final class WebSocketConnection {
     private void handle(String type, MessageInfo info, long bytes, Handler handler) {
         String label = t.handlers.bound(type);
         t.metrics.received(endpoint, label, bytes);
-        if (!accepted || closed.get()) {
+        if (!accepted || closed.get() || closing.get()) {
             return; // refused at connect, or closing: nothing is handled any more
         }
         if (bytes > t.maxMessageBytes) {
             t.metrics.error(endpoint, "too_big");
             try (Scope ignored = attach(Context.root().with(handshake), null)) {
-                logOnce(Level.WARN, "too_big", WebSocketTelemetry.CLOSE_TOO_BIG, null);
+                logOnce(Level.WARN, "too_big", WebSocketTelemetry.CLOSE_TOO_BIG, null, null);
             }
+            closing.set(true);
             closer.close(WebSocketTelemetry.CLOSE_TOO_BIG, "message too big");
             return;
         }
@@ -323,7 +361,8 @@ public final class WebSocketConnection {
                 recordException(span, e);
                 span.setStatus(StatusCode.ERROR);
                 t.metrics.error(endpoint, "handler_error");
-                logOnce(Level.ERROR, "handler_error", WebSocketTelemetry.CLOSE_SERVER_ERROR, e);
+                logOnce(Level.ERROR, "handler_error", WebSocketTelemetry.CLOSE_SERVER_ERROR, e, null);
+                closing.set(true);
                 closer.close(WebSocketTelemetry.CLOSE_SERVER_ERROR, "server error");
             }
         } finally {
@@ -367,13 +406,25 @@ public final class WebSocketConnection {
     /**
      * For adapters: the framework reported an error on the connection (a bad frame, a message over
      * the container's limit, an I/O failure). Counted by type and logged once per connection; the
-     * container closes the connection itself.
+     * container closes the connection itself. A client that went away without a close frame is
+     * counted the same ({@code io_error}, then its close 1006) but logged at DEBUG without the
+     * exception: that is normal traffic (a closed tab, a lost network), and a WARN with a stack
+     * trace for each such connection buried the server's real I/O failures, which stay WARN.
      */
     public void error(Throwable e) {
         String type = errorType(e);
         t.metrics.error(endpoint, type);
         try (Scope ignored = attach(Context.root().with(handshake), null)) {
-            logOnce(Level.WARN, type, 0, e);
+            if (clientGone(e)) {
+                logOnce(
+                        Level.DEBUG,
+                        type,
+                        CLOSE_ABNORMAL,
+                        null,
+                        "the client went away without a close frame (" + rootName(e) + ")");
+            } else {
+                logOnce(Level.WARN, type, 0, e, null);
+            }
         }
     }
 
@@ -436,12 +487,14 @@ public final class WebSocketConnection {
         }
     }
 
-    /** One event per connection, and at most 10 a second across connections. */
-    private void logOnce(Level level, String errorType, int closeCode, Throwable e) {
+    /** One event per connection, and at most 10 a second across connections; {@code what} says more, if given. */
+    private void logOnce(Level level, String errorType, int closeCode, Throwable e, String what) {
         if (!errorLogged.compareAndSet(false, true) || !t.log.isEnabledForLevel(level)) {
             return;
         }
-        long suppressed = t.errorLogBudget.take();
+        // The budget bounds the warnings and errors; DEBUG lines (clients that went away) are opt-in and must not
+        // use up what a burst of real failures needs.
+        long suppressed = level.toInt() >= Level.INFO.toInt() ? t.errorLogBudget.take() : 0;
         if (suppressed < 0) {
             return;
         }
@@ -455,7 +508,18 @@ public final class WebSocketConnection {
         if (e != null) {
             event = event.setCause(e);
         }
-        event.log("WebSocket {} on {}; further errors of this connection are counted, not logged", errorType, endpoint);
+        if (what != null) {
+            event.log(
+                    "WebSocket {} on {}: {}; further errors of this connection are counted, not logged",
+                    errorType,
+                    endpoint,
+                    what);
+        } else {
+            event.log(
+                    "WebSocket {} on {}; further errors of this connection are counted, not logged",
+                    errorType,
+                    endpoint);
+        }
     }
 
     private void recordException(Span span, Throwable error) {
@@ -476,6 +540,40 @@ public final class WebSocketConnection {
             }
         }
         return "error";
+    }
+
+    /**
+     * Whether {@code e} says the peer ended the connection: Jetty reports a TCP close without a close
+     * frame as a {@code ClosedChannelException} (its 1006 "Session Closed"), a connection cut while
+     * writing as its {@code EofException}; Tomcat as an {@code EOFException}; a reset or broken pipe
+     * as a {@code SocketException} with the JDK's fixed message. Matched by name where the class is
+     * a container's: vigil-http runs without Jetty too.
+     */
+    static boolean clientGone(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            String name = c.getClass().getSimpleName();
+            if (c instanceof java.nio.channels.ClosedChannelException
+                    || c instanceof java.io.EOFException
+                    || name.equals("EofException")
+                    || name.equals("ClientAbortException")) {
+                return true;
+            }
+            if (c instanceof java.net.SocketException && c.getMessage() != null) {
+                String m = c.getMessage();
+                if (m.startsWith("Connection reset") || m.startsWith("Broken pipe")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String rootName(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName();
     }
 
     static long utf8Length(String s) {

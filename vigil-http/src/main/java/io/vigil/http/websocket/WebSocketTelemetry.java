@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * handled message (linked to the handshake span, or continuing the trace the message carries), the
  * connection's request id and user id plus a per-message id in the MDC of every handler's log lines,
  * connection and message limits ({@code rate_limit_hits_total}), and close codes for what goes wrong
- * (1008 policy, 1009 too big, 1011 handler error).
+ * (1003 a message type the endpoint has no handler for, 1008 policy, 1009 too big, 1011 handler error).
  *
  * <pre>{@code
  * WebSocketTelemetry ws = WebSocketTelemetry.builder(vigil)
@@ -66,6 +66,8 @@ public final class WebSocketTelemetry {
     public static final String DEFAULT_HANDLER = "message";
     /** Name of the logger of WebSocket error events. */
     public static final String LOGGER = "vigil.http.websocket";
+    /** Close code: a message of a type the endpoint does not accept (a binary frame to a text endpoint). */
+    public static final int CLOSE_UNSUPPORTED_DATA = 1003;
     /** Close code: policy violation (limits, authentication). */
     public static final int CLOSE_POLICY_VIOLATION = 1008;
     /** Close code: message too big. */

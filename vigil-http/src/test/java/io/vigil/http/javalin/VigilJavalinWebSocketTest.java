@@ -282,6 +282,74 @@ class VigilJavalinWebSocketTest {
     }
 
     @Test
+    void aClientThatDropsItsSocketIsCountedButLoggedWithoutAWarningOrStackTrace() throws Exception {
+        // DEBUG for this test, to see the line the disconnect does leave.
+        ((ch.qos.logback.classic.LoggerContext) telemetry.runtime().loggerFactory())
+                .getLogger(WebSocketTelemetry.LOGGER)
+                .setLevel(ch.qos.logback.classic.Level.DEBUG);
+        WebSocketTestClient gone = connect("X-User", "grace", "X-Request-ID", "req-gone");
+        gone.exchange("{\"type\":\"subscribe\"}");
+        gone.abort(); // no close frame: the TCP connection just ends
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1006") == 1);
+        assertThat(metric("ws_message_errors_total", "error_type", "io_error")).isEqualTo(1);
+        assertThat(metric("ws_connections_active")).isZero();
+        List<LogEvent> lines = telemetry.logs().stream()
+                .filter(e -> e.logger().equals(WebSocketTelemetry.LOGGER))
+                .toList();
+        assertThat(lines).singleElement().satisfies(e -> {
+            assertThat(e.level()).isEqualTo("DEBUG");
+            assertThat(e.exceptionType()).isNull();
+            assertThat(e.field("error_type")).isEqualTo("io_error");
+            assertThat(e.field("close_code")).isEqualTo(1006);
+            assertThat(e.mdc()).containsEntry("request_id", "req-gone").containsEntry("user_id", "grace");
+        });
+    }
+
+    @Test
+    void aBinaryFrameToAnEndpointWithoutABinaryHandlerClosesWith1003() throws Exception {
+        WebSocketTestClient henry = connect("X-User", "henry", "X-Request-ID", "req-binary");
+        henry.exchange("{\"type\":\"subscribe\"}");
+        henry.webSocket().sendBinary(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}), true);
+        WebSocketTestClient.Close close = henry.awaitClose();
+        assertThat(close.code()).isEqualTo(1003);
+        assertThat(close.reason()).containsIgnoringCase("binary");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1003") == 1);
+        assertThat(metric("ws_message_errors_total", "error_type", "bad_frame")).isEqualTo(1);
+        assertThat(metric("ws_messages_received_total", "handler", "other")).isEqualTo(1); // "binary", undeclared
+        assertThat(handled.get()).isEqualTo(1); // the subscribe only
+        assertThat(telemetry.logs("websocket")).singleElement().satisfies(e -> {
+            assertThat(e.level()).isEqualTo("WARN");
+            assertThat(e.exceptionType()).isNull();
+            assertThat(e.field("close_code")).isEqualTo(1003);
+            assertThat(e.mdc()).containsEntry("request_id", "req-binary");
+        });
+    }
+
+    @Test
+    void aTextFrameToAnEndpointWithOnlyABinaryHandlerClosesWith1003() throws Exception {
+        VigilJavalinWebSocket ws = new VigilJavalinWebSocket(WebSocketTelemetry.create(telemetry.runtime()));
+        Javalin binaryOnly = Javalin.create(config ->
+                        config.routes.ws("/bytes", ws.instrument(h -> h.onBinaryMessage(ctx -> ctx.send(ctx.data())))))
+                .start("127.0.0.1", 0);
+        try {
+            WebSocketTestClient c = WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + binaryOnly.port() + "/bytes"))
+                    .httpClient(http)
+                    .connect();
+            c.sendAsync("text");
+            assertThat(c.awaitClose().code()).isEqualTo(1003);
+        } finally {
+            binaryOnly.stop();
+        }
+        assertThat(telemetry
+                        .metrics()
+                        .require("ws_message_errors_total", Map.of("endpoint", "/bytes", "error_type", "bad_frame")))
+                .isEqualTo(1);
+    }
+
+    @Test
     void refusedAuthenticationIsCountedBeforeAndAfterTheUpgrade() throws Exception {
         // No credentials: the before-upgrade handler answers 401, no WebSocket is opened.
         ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(

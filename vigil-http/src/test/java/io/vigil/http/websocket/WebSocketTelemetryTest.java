@@ -67,4 +67,53 @@ class WebSocketTelemetryTest {
         assertThat(telemetry.metrics().require("ws_connections_closed_total", Map.of("close_code", "other")))
                 .isEqualTo(1);
     }
+
+    @Test
+    void aClientGoneIsCountedAndLoggedWithoutAStackTraceWhileAServerSideIoErrorStaysAWarning() {
+        WebSocketTelemetry ws = WebSocketTelemetry.builder(telemetry.runtime()).build();
+        Handshake h = ws.handshake("/ws/feed", Map.<String, String>of(), Map::get, null);
+        WebSocketConnection gone = ws.connection(h, (code, reason) -> {});
+        gone.admit();
+        gone.connect(null, e -> false);
+        // As Jetty reports a peer that closed its TCP connection without a close frame (wrapped, as it may be).
+        gone.error(new java.io.UncheckedIOException(new java.nio.channels.ClosedChannelException()));
+        gone.closed(1006);
+        WebSocketConnection broken = ws.connection(h, (code, reason) -> {});
+        broken.admit();
+        broken.connect(null, e -> false);
+        broken.error(new java.io.IOException("No space left on device"));
+
+        assertThat(telemetry.metrics().require("ws_message_errors_total", Map.of("error_type", "io_error")))
+                .isEqualTo(2);
+        assertThat(telemetry.metrics().require("ws_connections_closed_total", Map.of("close_code", "1006")))
+                .isEqualTo(1);
+        // The test runs at INFO: the disconnect's DEBUG line is not there, the server-side failure is.
+        assertThat(telemetry.logs("websocket")).singleElement().satisfies(e -> {
+            assertThat(e.level()).isEqualTo("WARN");
+            assertThat(e.exceptionType()).isEqualTo("java.io.IOException");
+        });
+    }
+
+    @Test
+    void aMessageOfATypeTheEndpointCannotAcceptIsCountedAndClosesWith1003() {
+        WebSocketTelemetry ws = WebSocketTelemetry.builder(telemetry.runtime())
+                .handlers(java.util.Set.of("binary"))
+                .build();
+        Handshake h = ws.handshake("/ws/feed", Map.<String, String>of(), Map::get, null);
+        List<String> closes = new ArrayList<>();
+        WebSocketConnection c = ws.connection(h, (code, reason) -> closes.add(code + " " + reason));
+        c.admit();
+        c.connect(null, e -> false);
+        c.unsupportedBinary(3);
+        c.unsupportedBinary(3); // the close is under way: counted received, not refused again
+        assertThat(closes).containsExactly("1003 binary messages are not supported");
+        assertThat(telemetry.metrics().require("ws_messages_received_total", Map.of("handler", "binary")))
+                .isEqualTo(2);
+        assertThat(telemetry.metrics().require("ws_message_errors_total", Map.of("error_type", "bad_frame")))
+                .isEqualTo(1);
+        assertThat(telemetry.logs("websocket")).singleElement().satisfies(e -> {
+            assertThat(e.level()).isEqualTo("WARN");
+            assertThat(e.field("close_code")).isEqualTo(1003);
+        });
+    }
 }

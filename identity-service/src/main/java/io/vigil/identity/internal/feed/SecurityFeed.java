@@ -23,6 +23,7 @@ import io.vigil.identity.internal.ApiException;
 import io.vigil.identity.internal.AuthService;
 import io.vigil.identity.internal.Database;
 import io.vigil.identity.internal.Principal;
+import io.vigil.identity.internal.http.HttpApi;
 import io.vigil.identity.internal.http.Json;
 import io.vigil.identity.telemetry.IdentityTelemetry;
 import java.time.Clock;
@@ -67,7 +68,13 @@ import tools.jackson.databind.JsonNode;
  * {"type":"subscribed","events":[…]}}; anything else → {@code {"type":"error","error":…}}. A message
  * may carry {@code traceparent}, which its handler span continues. Server messages: {@code
  * {"type":"event","event":{"id","type","severity","user_id","occurred_at","request_id","trace_id","details"}}}.
- * A feed whose administrator is deactivated or loses the role is closed (1008).
+ * A feed whose administrator is deactivated or loses the role is closed (1008). The protocol is text
+ * only: a binary frame closes the feed with 1003 ({@code ws_message_errors_total{error_type="bad_frame"}}).
+ *
+ * <p>A request to the route that is no valid opening handshake is answered by vigil-http's plugin
+ * before authentication, as problem+json: another method 405 ({@code Allow: GET}); a GET without
+ * the upgrade, or with a {@code Sec-WebSocket-Version} other than 13, 426; a {@code
+ * Sec-WebSocket-Key} that is no base64 of 16 bytes 400. No upgrade request sets a session cookie.
  *
  * <p>A feed lives no longer than the access token it was opened with: when the token's {@code exp}
  * passes, a timer (one thread for all feeds, cancelled when the feed closes) closes it with 1008
@@ -225,7 +232,7 @@ public final class SecurityFeed implements AutoCloseable {
             } else {
                 ctx.res().setHeader("Sec-WebSocket-Protocol", null);
             }
-            String token = bearer(ctx.header("Authorization"));
+            String token = bearer(HttpApi.authorization(ctx));
             if (token == null) {
                 token = offered.token;
             }

@@ -417,7 +417,8 @@ public final class HttpApi {
      * connections on a two-core host answered every login, sign-up and password change 503 for good. Reading first,
      * a stalled body holds only its own (virtual) thread; the body is kept for {@link Json#read}.
      */
-    private static void receiveBody(Context ctx) {
+    private void receiveBody(Context ctx) {
+        Json.refuseDeclaredOver(ctx, config.maxRequestBytes());
         ctx.bodyAsBytes();
     }
 
@@ -527,11 +528,12 @@ public final class HttpApi {
     }
 
     /**
-     * The request's one Authorization header, or null. A request carries one credential (RFC 9110 §11.6.2: the field
+     * The request's one Authorization header, or null (for every route that reads a bearer token, the security feed's
+     * upgrade included). A request carries one credential (RFC 9110 §11.6.2: the field
      * is a singleton): with two, the first was used silently, so a proxy and a client adding one each could
      * authenticate as either. Refused, neither is validated.
      */
-    private static String authorization(Context ctx) {
+    public static String authorization(Context ctx) {
         Enumeration<String> fields = ctx.req().getHeaders("Authorization");
         String first = fields != null && fields.hasMoreElements() ? fields.nextElement() : null;
         if (first != null && fields.hasMoreElements()) {
