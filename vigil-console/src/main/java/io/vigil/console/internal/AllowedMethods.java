@@ -9,6 +9,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The console's routes, registered with Javalin and kept here, so that a 405's {@code Allow} names exactly the methods
@@ -19,8 +21,7 @@ import java.util.Set;
  *
  * <p>A small equivalent of vigil-http's {@code io.vigil.http.javalin.AllowedMethods}, which the console cannot use: it
  * does not depend on vigil-http, so that {@code vigil-console.jar} and an embedding application do not get vigil-http's
- * dependencies with it. As there, a path belongs to the most specific pattern that matches it (a literal segment beats
- * a parameter, from the left). Not thread-safe while routes are added; read-only once the server runs.
+ * dependencies with it. Not thread-safe while routes are added; read-only once the server runs.
  */
 final class AllowedMethods {
     /** The order {@code Allow} lists methods in: RFC 9110's. */
@@ -33,8 +34,8 @@ final class AllowedMethods {
             HandlerType.DELETE);
 
     private final Map<String, Set<HandlerType>> byPattern = new LinkedHashMap<>();
-    // Each pattern's segments, split once as it is added rather than for every path resolved.
-    private final Map<String, String[]> segmentsByPattern = new LinkedHashMap<>();
+    // Each pattern as a regular expression, compiled once as it is added.
+    private final Map<String, Pattern> regexByPattern = new LinkedHashMap<>();
 
     /** Registers {@code handler} for GET and HEAD on {@code pattern} (Javalin syntax: literals and {@code {name}}). */
     AllowedMethods get(JavalinConfig config, String pattern, Handler handler) {
@@ -51,7 +52,7 @@ final class AllowedMethods {
 
     private AllowedMethods add(String pattern, HandlerType... methods) {
         byPattern.computeIfAbsent(pattern, p -> new LinkedHashSet<>()).addAll(List.of(methods));
-        segmentsByPattern.computeIfAbsent(pattern, AllowedMethods::segments);
+        regexByPattern.computeIfAbsent(pattern, AllowedMethods::regex);
         return this;
     }
 
@@ -74,53 +75,33 @@ final class AllowedMethods {
         return String.join(", ", names);
     }
 
+    /**
+     * The pattern of the resource {@code path} addresses, or null. The console's patterns do not overlap (no literal
+     * segment where another pattern has a parameter), so the one that matches is the resource; vigil-http's
+     * equivalent, for applications whose patterns do, picks the most specific.
+     */
     private String resourceOf(String path) {
-        String[] segments = segments(path);
-        String best = null;
-        String[] bestSegments = null;
-        for (Map.Entry<String, String[]> e : segmentsByPattern.entrySet()) {
-            String[] p = e.getValue();
-            if (matches(p, segments) && (best == null || moreSpecific(p, bestSegments))) {
-                best = e.getKey();
-                bestSegments = p;
+        for (Map.Entry<String, Pattern> e : regexByPattern.entrySet()) {
+            if (e.getValue().matcher(path).matches()) {
+                return e.getKey();
             }
         }
-        return best;
+        return null;
     }
 
-    // Javalin ignores a trailing slash (its default), and so does this: "/api/traces/" is "/api/traces".
-    private static String[] segments(String path) {
-        String p = path.startsWith("/") ? path.substring(1) : path;
-        return p.isEmpty() ? new String[0] : p.split("/");
-    }
+    private static final Pattern PARAMETER = Pattern.compile("\\{[^/}]+}");
 
-    private static boolean parameter(String segment) {
-        return segment.startsWith("{") && segment.endsWith("}");
-    }
-
-    private static boolean matches(String[] pattern, String[] path) {
-        if (pattern.length != path.length) {
-            return false;
+    // "/api/traces/{id}" as \Q/api/traces/\E[^/]+/? : a parameter is one non-empty segment, and a trailing slash is
+    // ignored, as Javalin does.
+    private static Pattern regex(String pattern) {
+        StringBuilder re = new StringBuilder();
+        Matcher m = PARAMETER.matcher(pattern);
+        int last = 0;
+        while (m.find()) {
+            re.append(Pattern.quote(pattern.substring(last, m.start()))).append("[^/]+");
+            last = m.end();
         }
-        for (int i = 0; i < pattern.length; i++) {
-            boolean ok = parameter(pattern[i]) ? !path[i].isEmpty() : pattern[i].equals(path[i]);
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    // Of two patterns matching the same path (so of equal length): the first to have a literal where the other has a
-    // parameter.
-    private static boolean moreSpecific(String[] a, String[] b) {
-        for (int i = 0; i < a.length; i++) {
-            boolean pa = parameter(a[i]);
-            boolean pb = parameter(b[i]);
-            if (pa != pb) {
-                return !pa;
-            }
-        }
-        return false;
+        re.append(Pattern.quote(pattern.substring(last)));
+        return Pattern.compile(pattern.equals("/") ? re.toString() : re + "/?");
     }
 }
