@@ -144,16 +144,8 @@ class GracefulShutdownTest {
 
     private int startService(String databaseUrl) throws Exception {
         log = temp.resolve("service.log");
-        ProcessBuilder pb = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName());
+        ProcessBuilder pb = MainProcess.builder("512m", log);
         Map<String, String> env = pb.environment();
-        env.put("HOST", "127.0.0.1");
-        env.put("PORT", "0");
-        env.put("MANAGEMENT_PORT", "0");
         env.put("DATABASE_URL", databaseUrl);
         env.put("DATABASE_USER", TestDatabases.PG_USER);
         env.put("DATABASE_POOL_SIZE", String.valueOf(IN_FLIGHT + 4));
@@ -165,10 +157,7 @@ class GracefulShutdownTest {
         // loaded machine, where two slots and the default wait would answer some of them 503 first.
         env.put("PASSWORD_HASH_CONCURRENCY", String.valueOf(IN_FLIGHT));
         env.put("PASSWORD_HASH_MAX_WAIT", "60s");
-        env.put("VIGIL_CONSOLE", "false");
         env.put("LOG_FORMAT", "text");
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
         process = pb.start();
         await().atMost(Duration.ofSeconds(120))
                 .failFast(() -> !process.isAlive())

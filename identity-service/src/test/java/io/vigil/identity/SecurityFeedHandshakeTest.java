@@ -6,13 +6,8 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Level;
 import io.vigil.test.MetricSamples;
 import io.vigil.test.RawHttp;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -133,7 +128,7 @@ class SecurityFeedHandshakeTest {
 
     @Test
     void neitherAnOpenedFeedNorARefusedOneSetsACookie() throws Exception {
-        String accepted = handshakeHead(upgrade("GET", "13", KEY));
+        String accepted = RawHttp.handshakeHead(base, upgrade("GET", "13", KEY));
         assertThat(accepted).startsWith("HTTP/1.1 101 ").doesNotContainIgnoringCase("Set-Cookie");
         RawHttp.Response refused = RawHttp.send(base, upgrade("GET", "13", KEY).replace(admin, "not-a-token"), false);
         problem(refused, 401);
@@ -170,29 +165,6 @@ class SecurityFeedHandshakeTest {
                     .noneMatch(e -> e.getLoggerName().startsWith("vigil.http.websocket")
                             || e.getThrowableProxy() != null
                                     && e.getThrowableProxy().getClassName().endsWith("ClosedChannelException"));
-        }
-    }
-
-    /** Sends a handshake and reads the response head only (a 101 is followed by frames, not a body). */
-    private String handshakeHead(String request) throws IOException {
-        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
-            socket.setSoTimeout(15_000);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    break;
-                }
-                head.write(b);
-            }
-            // A masked close frame (1000) before leaving, so the feed ends normally.
-            socket.getOutputStream()
-                    .write(new byte[] {(byte) 0x88, (byte) 0x82, 1, 2, 3, 4, 0x03 ^ 1, (byte) 0xE8 ^ 2});
-            socket.getOutputStream().flush();
-            return head.toString(StandardCharsets.ISO_8859_1);
         }
     }
 }

@@ -38,21 +38,10 @@ class StartFailureTest {
     void anUnreachableDatabaseIsOneLineNamingWhereAndWhyAndExitCode1() throws Exception {
         int closed = DatabaseTest.closedPort();
         Path log = temp.resolve("service.log");
-        ProcessBuilder pb = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName());
+        ProcessBuilder pb = MainProcess.builder("256m", log);
         Map<String, String> env = pb.environment();
-        env.put("HOST", "127.0.0.1");
-        env.put("PORT", "0");
-        env.put("MANAGEMENT_PORT", "0");
         env.put("DATABASE_URL", "postgres://bob:s3cret@127.0.0.1:" + closed + "/db");
-        env.put("VIGIL_CONSOLE", "false");
         env.put("LOG_FORMAT", "json");
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
         process = pb.start();
 
         assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("exited").isTrue();

@@ -89,4 +89,30 @@ public final class RawHttp {
             rest = rest.substring(end + 4); // an interim 1xx
         }
     }
+
+    /**
+     * Sends a WebSocket handshake {@code request} and returns the response's head only (status line and headers): a
+     * 101 is followed by frames, not a body. Then sends a masked close frame (1000), so the server sees the connection
+     * end normally, and closes the socket.
+     */
+    public static String handshakeHead(URI base, String request) throws IOException {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(15_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    break;
+                }
+                head.write(b);
+            }
+            socket.getOutputStream()
+                    .write(new byte[] {(byte) 0x88, (byte) 0x82, 1, 2, 3, 4, 0x03 ^ 1, (byte) 0xE8 ^ 2});
+            socket.getOutputStream().flush();
+            return head.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
 }

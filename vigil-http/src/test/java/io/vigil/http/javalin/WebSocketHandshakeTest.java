@@ -10,12 +10,8 @@ import io.vigil.http.RequestContext;
 import io.vigil.http.websocket.WebSocketTelemetry;
 import io.vigil.test.RawHttp;
 import io.vigil.test.VigilExtension;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -199,27 +195,8 @@ class WebSocketHandshakeTest {
 
     private record Head(int status, String text) {}
 
-    /** Sends a handshake and reads the response head only (a 101 is followed by frames, not a body). */
     private Head handshake(String request) throws IOException {
-        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
-            socket.setSoTimeout(15_000);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    break;
-                }
-                head.write(b);
-            }
-            String text = head.toString(StandardCharsets.ISO_8859_1);
-            // A close frame (1000) before leaving, so the server sees a normal end of the connection.
-            socket.getOutputStream()
-                    .write(new byte[] {(byte) 0x88, (byte) 0x82, 1, 2, 3, 4, 0x03 ^ 1, (byte) 0xE8 ^ 2});
-            socket.getOutputStream().flush();
-            return new Head(Integer.parseInt(text.substring(9, 12)), text);
-        }
+        String text = RawHttp.handshakeHead(base, request);
+        return new Head(Integer.parseInt(text.substring(9, 12)), text);
     }
 }
