@@ -45,16 +45,6 @@ public final class Json {
 
     private Json() {}
 
-    /**
-     * 413 for a request whose {@code Content-Length} is over {@code maxBytes}, before its body is waited for: a client
-     * announcing 10 MB and sending one byte was kept waiting for the rest (or the idle timeout) before its 413.
-     */
-    public static void refuseDeclaredOver(Context ctx, long maxBytes) {
-        if (ctx.req().getContentLengthLong() > maxBytes) {
-            throw tooLarge(maxBytes);
-        }
-    }
-
     /** Reads the request body as {@code type}, or throws the matching 4xx problem. */
     public static <T> T read(Context ctx, Class<T> type, long maxBytes) {
         String contentType = ctx.contentType();
@@ -65,7 +55,6 @@ public final class Json {
                     "Unsupported media type",
                     "The request body must be application/json");
         }
-        refuseDeclaredOver(ctx, maxBytes);
         byte[] body = ctx.bodyAsBytes();
         if (body.length > maxBytes) {
             throw tooLarge(maxBytes);
