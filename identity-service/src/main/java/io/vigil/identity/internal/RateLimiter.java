@@ -60,8 +60,15 @@ public final class RateLimiter {
     private final ProxyManager<String> buckets;
     private final RateLimitTelemetry telemetry;
     private final BiConsumer<String, String> onRefused;
-    /** The configuration version of each limit's settings ({@link #versionKey}), numbered once per process. */
-    private final Map<String, Long> versions = new ConcurrentHashMap<>();
+    /**
+     * Each limit's bucket configuration and its configuration version, settled once per process: a request asks one
+     * map, not the settings' text and the database.
+     */
+    private final Map<Limit, Settled> settled = new ConcurrentHashMap<>();
+
+    private record Limit(String name, RateLimit settings) {}
+
+    private record Settled(BucketConfiguration config, long version) {}
 
     /**
      * @param limits the configured limits by name: their configuration versions are settled now, at start, so that
@@ -86,7 +93,7 @@ public final class RateLimiter {
                         .idColumn("id")
                         .stateColumn("state")
                         .build();
-        limits.forEach((name, limit) -> version(name, configuration(limit)));
+        limits.forEach(this::settled);
     }
 
     /**
@@ -95,14 +102,14 @@ public final class RateLimiter {
      * @return 0 when allowed, else the whole seconds to wait before retrying (at least 1)
      */
     public long tryAcquire(String name, String key, RateLimit limit) {
-        BucketConfiguration config = configuration(limit);
         String endpoint = ENDPOINTS.getOrDefault(name, name);
         ConsumptionProbe probe;
         try {
+            Settled limitNow = settled(name, limit); // a limit not settled at start asks the database here
             InstrumentedBucket bucket = new InstrumentedBucket(
                     buckets.builder()
-                            .withImplicitConfigurationReplacement(version(name, config), INHERITANCE)
-                            .build(name + ":" + key, () -> config),
+                            .withImplicitConfigurationReplacement(limitNow.version(), INHERITANCE)
+                            .build(name + ":" + key, limitNow::config),
                     telemetry,
                     RateLimitTelemetry.HTTP,
                     endpoint);
@@ -150,8 +157,11 @@ public final class RateLimiter {
         return settings.toString();
     }
 
-    private static String versionKey(String name, String fingerprint) {
-        return name + " " + fingerprint;
+    private Settled settled(String name, RateLimit limit) {
+        return settled.computeIfAbsent(new Limit(name, limit), k -> {
+            BucketConfiguration config = configuration(limit);
+            return new Settled(config, version(name, config));
+        });
     }
 
     /**
@@ -161,40 +171,38 @@ public final class RateLimiter {
      */
     private long version(String name, BucketConfiguration config) {
         String fingerprint = fingerprint(config);
-        return versions.computeIfAbsent(
-                versionKey(name, fingerprint),
-                k -> db.tx(c -> {
-                    try (PreparedStatement insert = c.prepareStatement(
-                            "INSERT INTO rate_limit_versions (name, fingerprint, version) VALUES (?, ?, 1)"
-                                    + " ON CONFLICT DO NOTHING")) {
-                        insert.setString(1, name);
-                        insert.setString(2, fingerprint);
-                        insert.executeUpdate();
-                    }
-                    String stored;
-                    long version;
-                    try (PreparedStatement select = c.prepareStatement(
-                            "SELECT fingerprint, version FROM rate_limit_versions WHERE name = ? FOR UPDATE")) {
-                        select.setString(1, name);
-                        try (ResultSet rs = select.executeQuery()) {
-                            rs.next();
-                            stored = rs.getString(1);
-                            version = rs.getLong(2);
-                        }
-                    }
-                    if (stored.equals(fingerprint)) {
-                        return version;
-                    }
-                    try (PreparedStatement update = c.prepareStatement(
-                            "UPDATE rate_limit_versions SET fingerprint = ?, version = ? WHERE name = ?")) {
-                        update.setString(1, fingerprint);
-                        update.setLong(2, version + 1);
-                        update.setString(3, name);
-                        update.executeUpdate();
-                    }
-                    log.info("Rate limit {}: settings {} replace {} in the stored buckets", name, fingerprint, stored);
-                    return version + 1;
-                }));
+        return db.tx(c -> {
+            try (PreparedStatement insert =
+                    c.prepareStatement("INSERT INTO rate_limit_versions (name, fingerprint, version) VALUES (?, ?, 1)"
+                            + " ON CONFLICT DO NOTHING")) {
+                insert.setString(1, name);
+                insert.setString(2, fingerprint);
+                insert.executeUpdate();
+            }
+            String stored;
+            long version;
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT fingerprint, version FROM rate_limit_versions WHERE name = ? FOR UPDATE")) {
+                select.setString(1, name);
+                try (ResultSet rs = select.executeQuery()) {
+                    rs.next();
+                    stored = rs.getString(1);
+                    version = rs.getLong(2);
+                }
+            }
+            if (stored.equals(fingerprint)) {
+                return version;
+            }
+            try (PreparedStatement update =
+                    c.prepareStatement("UPDATE rate_limit_versions SET fingerprint = ?, version = ? WHERE name = ?")) {
+                update.setString(1, fingerprint);
+                update.setLong(2, version + 1);
+                update.setString(3, name);
+                update.executeUpdate();
+            }
+            log.info("Rate limit {}: settings {} replace {} in the stored buckets", name, fingerprint, stored);
+            return version + 1;
+        });
     }
 
     private static RuntimeException databaseFailure(RuntimeException e) {
