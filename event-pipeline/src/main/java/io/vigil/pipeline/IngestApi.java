@@ -185,15 +185,13 @@ public final class IngestApi implements AutoCloseable {
             throw new Problem(415, "unsupported-media-type", "Send the event as application/json");
         }
         byte[] body = readLimited(ctx);
-        String key = ctx.header("Idempotency-Key");
         // One key per request (the IETF draft's Idempotency-Key is an Item, not a List): with two, which one the
         // request is to be deduplicated by is the client's guess; the first was taken silently.
-        if (key != null
-                && java.util.Collections.list(ctx.req().getHeaders("Idempotency-Key"))
-                                .size()
-                        > 1) {
+        List<String> keys = java.util.Collections.list(ctx.req().getHeaders("Idempotency-Key"));
+        if (keys.size() > 1) {
             throw new Problem(400, "invalid-idempotency-key", "Idempotency-Key must be given once");
         }
+        String key = keys.isEmpty() ? null : keys.getFirst();
         if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
             throw new Problem(400, "invalid-idempotency-key", "Idempotency-Key must be 1-255 visible ASCII characters");
         }
