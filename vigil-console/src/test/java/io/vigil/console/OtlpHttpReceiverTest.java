@@ -389,6 +389,32 @@ class OtlpHttpReceiverTest {
                         == 1);
     }
 
+    /**
+     * {@code x-gzip} is gzip (RFC 9110 §8.4.1.3: a recipient SHOULD consider them equivalent); it was answered 415.
+     * Applied twice, in either spelling, it is still refused.
+     */
+    @Test
+    void xGzipProtobufIsAcceptedAsGzip() throws IOException {
+        byte[] once = gzip(protobufTrace("x-gzip-service", "5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d", "x-gzipped")
+                .toByteArray());
+        HttpResponse<byte[]> r = ApiClient.post(url("/v1/traces"), "application/x-protobuf", once, "x-gzip");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        org.awaitility.Awaitility.await()
+                .until(() -> api.get("/api/traces?service=x-gzip-service")
+                                .get("traces")
+                                .size()
+                        == 1);
+        for (String twice : new String[] {"x-gzip, x-gzip", "gzip, X-GZIP"}) {
+            HttpResponse<byte[]> refused =
+                    ApiClient.post(url("/v1/traces"), "application/x-protobuf", gzip(once), twice);
+            assertThat(refused.statusCode()).as(twice).isEqualTo(415);
+            assertThat(refused.headers().firstValue("Accept-Encoding"))
+                    .as(twice)
+                    .hasValue("gzip, identity");
+        }
+    }
+
     @Test
     void malformedProtobufGets400WithAStatusAndLaterRequestsStillSucceed() throws IOException {
         HttpResponse<byte[]> bad = ApiClient.post(

@@ -279,7 +279,7 @@ public final class HttpApi implements AutoCloseable {
     /**
      * Whether a request's {@code Content-Encoding} (its header lines joined) is gzip ({@code true}) or identity ({@code
      * false}, also when absent); {@code null} for any other coding, and for gzip applied more than once, which the
-     * receivers do not undo.
+     * receivers do not undo. {@code x-gzip} is gzip: a recipient SHOULD consider them equivalent (RFC 9110 §8.4.1.3).
      */
     private static Boolean gzip(String contentEncoding) {
         int gzips = 0;
@@ -288,7 +288,7 @@ public final class HttpApi implements AutoCloseable {
             if (c.isEmpty() || c.equalsIgnoreCase("identity")) {
                 continue; // identity is no coding at all (RFC 9110 §8.4.1)
             }
-            if (!c.equalsIgnoreCase("gzip") || ++gzips > 1) {
+            if (!(c.equalsIgnoreCase("gzip") || c.equalsIgnoreCase("x-gzip")) || ++gzips > 1) {
                 return null;
             }
         }
