@@ -46,6 +46,24 @@ final class BenchSupport {
         return context;
     }
 
+    /**
+     * Sends one logger's events (and its descendants') to a null stream through {@code encoder} of their own,
+     * apart from the root's appender.
+     */
+    static void toNowhere(LoggerContext context, String loggerName, Encoder<ILoggingEvent> encoder) {
+        Logger logger = context.getLogger(loggerName);
+        encoder.setContext(context);
+        encoder.start();
+        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+        appender.setContext(context);
+        appender.setEncoder(encoder);
+        appender.setOutputStream(OutputStream.nullOutputStream());
+        appender.setImmediateFlush(false);
+        appender.start();
+        logger.addAppender(appender);
+        logger.setAdditive(false);
+    }
+
     /** A real batch pipeline's end that discards: export cost is not what is measured. */
     static SpanExporter discardingExporter() {
         return new SpanExporter() {

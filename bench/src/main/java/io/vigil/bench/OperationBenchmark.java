@@ -59,6 +59,14 @@ public class OperationBenchmark {
     @Param({"on"})
     public String exemplars;
 
+    /**
+     * The JSON encoder behind both sides' log lines: {@code logstash} (logstash-logback-encoder for both: the
+     * instrumentation compared like for like), {@code vigil} (Vigil's encoder for both), {@code shipped} (each as a
+     * team would run it: Vigil's operation lines through Vigil's encoder, the decorators' through logstash's).
+     */
+    @Param({"logstash"})
+    public String encoder = "logstash";
+
     private Vigil vigil;
     private Operations operations;
     private Tracer tracer;
@@ -69,7 +77,14 @@ public class OperationBenchmark {
 
     @Setup(org.openjdk.jmh.annotations.Level.Trial)
     public void setUp() {
-        BenchSupport.jsonLogsToNowhere(ch.qos.logback.classic.Level.INFO);
+        ch.qos.logback.classic.LoggerContext logs = BenchSupport.jsonLogsToNowhere(
+                ch.qos.logback.classic.Level.INFO,
+                encoder.equals("vigil") ? vigilEncoder() : new net.logstash.logback.encoder.LogstashEncoder());
+        if (encoder.equals("shipped")) {
+            BenchSupport.toNowhere(logs, "vigil.operation", vigilEncoder());
+        } else if (!encoder.equals("logstash") && !encoder.equals("vigil")) {
+            throw new IllegalArgumentException("encoder: logstash, vigil or shipped, not " + encoder);
+        }
         VigilConfig config = VigilConfig.builder()
                 .enabled(!mode.equals("off"))
                 .traceSampleRate(mode.equals("sampled") ? 1.0 : 0.0)
@@ -95,6 +110,14 @@ public class OperationBenchmark {
                 .setExplicitBucketBoundariesAdvice(
                         List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
                 .build();
+    }
+
+    private static io.vigil.logback.VigilJsonEncoder vigilEncoder() {
+        io.vigil.logback.VigilJsonEncoder e = new io.vigil.logback.VigilJsonEncoder();
+        e.setService("identity-service");
+        e.setEnvironment("production");
+        e.setHostname("pod-1");
+        return e;
     }
 
     @TearDown(org.openjdk.jmh.annotations.Level.Trial)

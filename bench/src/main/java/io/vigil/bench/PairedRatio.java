@@ -23,7 +23,11 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <ul>
- *   <li>{@code operation}: {@link OperationBenchmark} sampled, A = {@code vigil}, B = {@code handStacked};
+ *   <li>{@code operation}: {@link OperationBenchmark} sampled, A = {@code vigil}, B = {@code handStacked}, both
+ *       sides' log lines through logstash-logback-encoder (the instrumentation like for like);
+ *   <li>{@code operationVigilEncoder}: the same, both sides' lines through Vigil's encoder;
+ *   <li>{@code operationShipped}: the same, each side as a team runs it: Vigil's lines through Vigil's encoder, the
+ *       decorators' through logstash-logback-encoder;
  *   <li>{@code log}: {@link LogEncodingBenchmark}, A = {@code vigilJson}, B = {@code logstashJson};
  *   <li>{@code logNewRequest}: the same, each line another request's (no encoder cache hits);
  *   <li>{@code logError}: the same with an exception;
@@ -125,10 +129,15 @@ public final class PairedRatio {
 
     private static Pair pair(String suite) {
         switch (suite) {
-            case "operation" -> {
+            case "operation", "operationVigilEncoder", "operationShipped" -> {
                 OperationBenchmark bench = new OperationBenchmark();
                 bench.mode = "sampled";
                 bench.exemplars = "on";
+                bench.encoder = switch (suite) {
+                    case "operationVigilEncoder" -> "vigil";
+                    case "operationShipped" -> "shipped";
+                    default -> "logstash";
+                };
                 bench.setUp();
                 return new Pair("vigil", bench::vigil, "handStacked", bench::handStacked);
             }
@@ -190,8 +199,9 @@ public final class PairedRatio {
                         new Background(bench::awaitDelivered, handoff));
             }
             default ->
-                throw new IllegalArgumentException("unknown suite " + suite
-                        + "; operation, log, logNewRequest, logError, websocket, http, jdbc, accessLog");
+                throw new IllegalArgumentException(
+                        "unknown suite " + suite
+                                + "; operation, operationVigilEncoder, operationShipped, log, logNewRequest, logError, websocket, http, jdbc, accessLog");
         }
     }
 

@@ -56,6 +56,20 @@ class VigilJsonEncoderTest {
     }
 
     @Test
+    void aTraceIdTheApplicationPutInTheMdcItselfIsEscapedLikeAnyValue() {
+        // Ids from a span are copied unescaped (hex by construction); an MDC value of this name may hold anything.
+        LoggingEvent e = event(Level.INFO, "x", null);
+        e.setMDCPropertyMap(Map.of("trace_id", "a\"b\\c\n", "span_id", "\u0001"));
+
+        String line = encode(e);
+
+        assertThat(line).hasLineCount(1);
+        ObjectNode json = Lines.parseLine(line);
+        assertThat(json.get("trace_id").asText()).isEqualTo("a\"b\\c\n");
+        assertThat(json.get("span_id").asText()).isEqualTo("\u0001");
+    }
+
+    @Test
     void timestampAlwaysHasThreeMillisecondDigits() {
         LoggingEvent e = event(Level.INFO, "x", null);
         e.setTimeStamp(1_700_000_000_000L);

@@ -360,19 +360,38 @@ public final class EventRenderer {
         w.encoded(constantFields);
 
         Map<String, String> mdc = event.getMDCPropertyMap();
-        String traceId = mdc == null ? null : mdc.get(TRACE_ID);
-        String spanId = mdc == null ? null : mdc.get(SPAN_ID);
-        if (traceId == null) {
-            // No MDC appender in front: correct only when rendering on the logging thread.
-            SpanContext sc = Span.current().getSpanContext();
-            if (sc.isValid()) {
-                traceId = sc.getTraceId();
-                spanId = sc.getSpanId();
+        String traceId;
+        String spanId;
+        // Ids from a valid SpanContext are lowercase hex by construction (the SDK validates them), so they are copied
+        // without the escaping loop; an MDC entry somebody else named trace_id may hold anything and is escaped.
+        boolean hexIds;
+        if (mdc instanceof TraceContextMdc traced && traced.spanTraceId() != null) {
+            traceId = traced.spanTraceId();
+            spanId = traced.spanSpanId();
+            hexIds = true;
+        } else {
+            traceId = mdc == null ? null : mdc.get(TRACE_ID);
+            spanId = mdc == null ? null : mdc.get(SPAN_ID);
+            hexIds = false;
+            if (traceId == null) {
+                // No MDC appender in front: correct only when rendering on the logging thread.
+                SpanContext sc = Span.current().getSpanContext();
+                if (sc.isValid()) {
+                    traceId = sc.getTraceId();
+                    spanId = sc.getSpanId();
+                    hexIds = true;
+                }
             }
         }
         if (traceId != null) {
-            w.encoded(TRACE_ID_KEY).value(traceId);
-            w.encoded(SPAN_ID_KEY).value(spanId);
+            w.encoded(TRACE_ID_KEY);
+            if (hexIds) {
+                w.writeHex(traceId);
+                w.encoded(SPAN_ID_KEY).writeHex(spanId);
+            } else {
+                w.value(traceId);
+                w.encoded(SPAN_ID_KEY).value(spanId);
+            }
         }
 
         String[] written = s.written;

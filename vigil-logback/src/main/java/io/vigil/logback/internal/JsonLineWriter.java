@@ -203,6 +203,20 @@ public final class JsonLineWriter {
         }
     }
 
+    /**
+     * Writes a quoted string known to hold lowercase hex digits only (trace and span ids from a valid span context):
+     * copied in one go, where {@link #writeString} would test each character for escaping.
+     */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): each char's low byte, exact for ASCII
+    public void writeHex(String hex) {
+        int n = hex.length();
+        ensure(n + 2);
+        buf[len++] = '"';
+        hex.getBytes(0, n, buf, len);
+        len += n;
+        buf[len++] = '"';
+    }
+
     /** Writes a quoted, escaped JSON string. */
     public void writeString(String s) {
         writeByte('"');

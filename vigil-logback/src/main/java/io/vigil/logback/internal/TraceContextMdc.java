@@ -45,6 +45,16 @@ public final class TraceContextMdc extends AbstractMap<String, String> {
         this.traceFlags = traceFlags;
     }
 
+    /** The current span's trace id when the event was logged (lowercase hex), or null outside a span. */
+    String spanTraceId() {
+        return traceId;
+    }
+
+    /** The current span's id when the event was logged (lowercase hex), or null outside a span. */
+    String spanSpanId() {
+        return spanId;
+    }
+
     @Override
     public String get(Object key) {
         if (traceId != null) {
