@@ -215,7 +215,19 @@ abstract class ApiContractTest {
     void openApiDocumentDescribesTheSecurityFeedsUpgradeMessagesAndCloseCodes() {
         JsonNode doc = api.get("/openapi.json", null).json();
         JsonNode get = doc.get("paths").get(SecurityFeed.PATH).get("get");
-        assertThat(names(get.get("responses"))).containsExactlyInAnyOrder("101", "401", "403", "503");
+        // What the route answers (SecurityFeedHandshakeTest): a bad key or two Authorization headers 400, a POST 405
+        // with Allow: GET, a plain GET or another version 426 with Upgrade: websocket; each refusal a problem document.
+        JsonNode responses = get.get("responses");
+        assertThat(names(responses)).containsExactlyInAnyOrder("101", "400", "401", "403", "405", "426", "503");
+        for (String refusal : List.of("400", "405", "426")) {
+            assertThat(responses
+                            .at("/" + refusal + "/content/application~1problem+json/schema/$ref")
+                            .asString())
+                    .as(refusal)
+                    .isEqualTo("#/components/schemas/Problem");
+        }
+        assertThat(responses.at("/405/headers/Allow/schema/const").asString()).isEqualTo("GET");
+        assertThat(responses.at("/426/headers/Upgrade/schema/const").asString()).isEqualTo("websocket");
         assertThat(get.get("security").toString()).contains("bearerAuth", "bearerSubprotocol");
         assertThat(doc.get("components")
                         .get("securitySchemes")
@@ -225,7 +237,8 @@ abstract class ApiContractTest {
                 .isEqualTo("Sec-WebSocket-Protocol");
         JsonNode ws = get.get("x-websocket");
         assertThat(ws.get("subprotocol").asString()).isEqualTo(SecurityFeed.PROTOCOL);
-        assertThat(names(ws.get("closeCodes"))).contains("1008", "1009", "1011");
+        assertThat(names(ws.get("closeCodes"))).containsExactlyInAnyOrder("1000", "1003", "1008", "1009", "1011");
+        assertThat(ws.get("closeCodes").get("1003").asString()).contains("binary frame");
         assertThat(ws.get("closeCodes").get("1008").asString())
                 .contains("too many connections", "no longer authorized", "token expired", "token revoked");
         // Every message type the feed declares is one of the documented messages, in the right direction.
