@@ -2,7 +2,8 @@
 # Every figure of issue 17's target table in one run, on this machine, then the table itself: each figure measured
 # by the tool bench/README describes for it, one after the other, so the run is one command and one log.
 #
-#   1. one sampled domain operation ÷ the hand-stacked decorators, CPU per operation (PairedRatio operation);
+#   1. one sampled domain operation ÷ the hand-stacked decorators, CPU per operation (PairedRatio operation: both
+#      sides' log lines through logstash-logback-encoder; beside it operationVigilEncoder and operationShipped);
 #   2. a JSON log line with scrubbing ÷ logstash-logback-encoder without, CPU per line (PairedRatio log, and
 #      logNewRequest: every line another request's, so nothing is cached), shown as throughput (the inverse);
 #   3. the HTTP instrumentation's CPU per request ÷ the plain hello-world route, and the OpenTelemetry Java agent's on
@@ -42,7 +43,8 @@ paired() { # suite -> its output in $OUT/paired-<suite>.txt
       > "$OUT/paired-$1.txt"
   cat "$OUT/paired-$1.txt"
 }
-log "1/4 one domain operation (PairedRatio operation)"; paired operation
+log "1/4 one domain operation (PairedRatio operation, operationVigilEncoder, operationShipped)"
+paired operation; paired operationVigilEncoder; paired operationShipped
 log "2/4 JSON log line (PairedRatio log, logNewRequest)"; paired log; paired logNewRequest
 log "3/4 HTTP instrumentation at 2,000 requests/s (bench/http-load.sh)"
 RATE=2000 THREAD_CPU=1 MODES="${HTTP_MODES:-plain sampled minimal agent}" WARMUP=20 bench/http-load.sh $((6 * scale)) 10 \
@@ -65,6 +67,10 @@ def row(figure, measured, target, met):
 
 op, lo, hi = paired("operation")
 row("one sampled domain operation ÷ hand-stacked decorators, CPU", f"{op:.2f} (quartiles {lo:.2f}–{hi:.2f})", "≤ 1.0", op <= 1.0)
+for suite, label in (("operationVigilEncoder", "both sides' lines through Vigil's encoder"),
+                     ("operationShipped", "as run: Vigil's lines through its encoder, the decorators' through logstash's")):
+    r, lo, hi = paired(suite)
+    row(f"  the same, {label}", f"{r:.2f} (quartiles {lo:.2f}–{hi:.2f})", "–", True)
 for suite, label in (("log", "a request's line"), ("logNewRequest", "every line a new request's")):
     r, lo, hi = paired(suite)
     row(f"JSON log line with scrubbing ÷ logstash-logback-encoder, throughput ({label})",

@@ -120,6 +120,59 @@ public final class Operations {
         return List.copyOf(kinds.values());
     }
 
+    /**
+     * Declares operations this service performs, so that the counter series they can record exist at 0 from the
+     * first scrape. Prometheus takes a series' first sample as its baseline: a counter that appears with its first
+     * events hides them from {@code rate()} and {@code increase()}, so the first burst of failed logins or account
+     * lockouts after a start would never reach an alert. For each operation every counter series its outcomes can
+     * record is added 0: each status its trigger can see, and for a failure counter labelled by {@code reason} each
+     * reason the kind declares. Left to their first event: counters labelled by {@code error_type} (its values come
+     * from exceptions at run time), operations with open dimensions (their values are admitted per runtime), and
+     * histograms (an observation of 0 would be counted). Registers the kinds like {@link #register}; idempotent,
+     * thread-safe, nothing when observability or the kind's metrics are off.
+     */
+    public Operations declare(Operation... operations) {
+        for (Operation operation : operations) {
+            OperationKind kind = Objects.requireNonNull(operation, "operation").kind();
+            register(kind);
+            if (!enabled || operation.openDimensions.length > 0 || operation.overflowed != 0) {
+                continue;
+            }
+            KindTelemetry t = telemetry(kind);
+            if (!t.recordsMetrics) {
+                continue;
+            }
+            List<OperationKind.Instrument> instruments = kind.instruments();
+            for (int i = 0; i < instruments.size(); i++) {
+                List<String> labels = instruments.get(i).labels();
+                if (t.counters[i] == null
+                        || labels.contains("error_type")
+                        || !instruments.get(i).appliesTo(operation)) {
+                    continue;
+                }
+                for (Outcome outcome : Outcome.values()) {
+                    boolean due = switch (instruments.get(i).trigger()) {
+                        case START -> outcome == Outcome.SUCCESS; // recorded with the success attributes
+                        case END -> true;
+                        case FAILURE -> outcome == Outcome.FAILURE;
+                        case ERROR -> outcome == Outcome.ERROR;
+                    };
+                    if (!due) {
+                        continue;
+                    }
+                    if (!labels.contains("reason")) {
+                        t.counters[i].add(0, operation.metricAttributes(i, outcome, null, null), Context.root());
+                    } else if (outcome == Outcome.FAILURE) {
+                        for (String reason : kind.failureReasons()) {
+                            t.counters[i].add(0, operation.metricAttributes(i, outcome, reason, null), Context.root());
+                        }
+                    }
+                }
+            }
+        }
+        return this;
+    }
+
     /** The kind registered under {@code name}. */
     public OperationKind kind(String name) {
         OperationKind kind = kinds.get(name);

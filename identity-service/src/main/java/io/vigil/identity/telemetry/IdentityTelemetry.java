@@ -69,6 +69,33 @@ public final class IdentityTelemetry implements AutoCloseable {
         // The catalogue lists the kinds this service uses from the start, not only once each has run:
         // the identity conventions here, and the database operations its repositories record.
         this.operations = IdentityConventions.registerWith(vigil.operations()).register(DatabaseOperation.KIND);
+        // The counter series of the operations this service performs exist at 0 from the first scrape: a series
+        // that appeared with the first burst of failed logins or lockouts after a start would hide that burst from
+        // rate(), increase() and so from the alerts (Prometheus takes a new series' first sample as its baseline).
+        operations.declare(
+                describe("authentication", "authenticate_user", "login"),
+                describe("authentication", "refresh_access_token", "refresh"),
+                describe("authentication", "verify_token", "verify"),
+                describe("token_operation", "create_access_token", "generate", "access"),
+                describe("token_operation", "create_refresh_token", "generate", "refresh"),
+                describe("token_operation", "validate_access_token", "validate", "access"),
+                describe("token_operation", "revoke_tokens", "revoke", "access"),
+                describe("password_operation", "change_password", "change"),
+                describe("password_operation", "verify", "validate"),
+                describe("user_operation", "create_user", "create"),
+                describe("user_operation", "get_user", "get"),
+                describe("user_operation", "list_users", "list"),
+                describe("user_operation", "update_user", "update"),
+                describe("user_operation", "delete_user", "delete"),
+                describe("user_operation", "activate_user", "activate"),
+                describe("user_operation", "deactivate_user", "deactivate"),
+                // The (type, severity) pairs the service raises (AuthService, UserService, BruteForceAlarm).
+                SecurityEvent.of("account_locked", "high"),
+                SecurityEvent.of("brute_force_suspected", "high"),
+                SecurityEvent.of("refresh_token_reuse", "high"),
+                SecurityEvent.of("role_changed", "medium"),
+                SecurityEvent.of("account_deactivated", "medium"),
+                SecurityEvent.of("account_unlocked", "low"));
         Meter meter = vigil.openTelemetry().getMeter("io.vigil.identity");
         // The library's convention for bearer tokens; the token operation's own event logs each
         // validation already, so the convention's refusal event is off.

@@ -14,6 +14,7 @@ import io.vigil.core.Observed;
 import io.vigil.core.Operation;
 import io.vigil.core.OperationKind;
 import io.vigil.core.OperationScope;
+import io.vigil.test.MetricSamples;
 import io.vigil.test.VigilExtension;
 import java.time.Duration;
 import java.util.Map;
@@ -56,6 +57,46 @@ class OperationsTest {
                         .getAttributes()
                         .get(stringKey("auth.status")))
                 .isEqualTo("success");
+    }
+
+    @Test
+    void declaredOperationsHaveTheirCounterSeriesAtZeroFromTheFirstScrape() {
+        // Prometheus takes a new series' first sample as its baseline: a lockout counter appearing at 12 would hide
+        // the burst that made it appear from increase(), and with it from the alert.
+        telemetry.operations().declare(LOGIN, SecurityEvent.of("account_locked", "high"));
+
+        MetricSamples scrape = telemetry.metrics();
+        for (String status : new String[] {"success", "failure", "error"}) {
+            assertThat(scrape.require("authentication_attempts_total", Map.of("auth_type", "login", "status", status)))
+                    .isZero();
+        }
+        for (String reason : Authentication.KIND.failureReasons()) {
+            assertThat(scrape.require("failed_login_attempts_total", Map.of("reason", reason)))
+                    .isZero();
+        }
+        assertThat(scrape.require("security_events_total", Map.of("event_type", "account_locked", "severity", "high")))
+                .isZero();
+        assertThat(scrape.named("security_events_total")).hasSize(1);
+        assertThat(scrape.all())
+                .as("no histogram observation is made up")
+                .noneMatch(sample -> sample.name().startsWith("authentication_duration"));
+        assertThat(telemetry.spans()).isEmpty();
+        assertThat(telemetry.logs()).isEmpty();
+
+        telemetry.operations().observe(LOGIN, op -> op.failure("invalid_credentials"));
+        assertThat(telemetry.metrics().require("failed_login_attempts_total", Map.of("reason", "invalid_credentials")))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aVerificationDeclaresNoLoginOnlyCounter() {
+        telemetry.operations().declare(Authentication.verify("verify_token"));
+
+        assertThat(telemetry.metrics().named("failed_login_attempts_total")).isEmpty();
+        assertThat(telemetry
+                        .metrics()
+                        .require("authentication_attempts_total", Map.of("auth_type", "verify", "status", "failure")))
+                .isZero();
     }
 
     @Test
