@@ -438,8 +438,9 @@ public final class StandardDashboards {
                                         "close_code", svc("ws_connections_closed_total"), svc("ws_connections_total")),
                                 "{{close_code}}"))
                 .describedAs("Accepted connections closed, by RFC 6455 close code: 1000 normal, 1001 going away,"
-                        + " 1006 abnormal (no close frame), 1008 policy (e.g. access revoked), 1009 message too"
-                        + " big, 1011 server error; other codes are 'other'. Connections refused at connect are"
+                        + " 1003 unsupported data (a frame type the endpoint has no handler for), 1006 abnormal"
+                        + " (no close frame), 1008 policy (e.g. access revoked), 1009 message too big, 1011 server"
+                        + " error; other codes are 'other'. Connections refused at connect are"
                         + " not here but under Connections by outcome.")
                 .sized(6, 8);
     }
@@ -473,9 +474,13 @@ public final class StandardDashboards {
                                 breakdownOrZero(
                                         "error_type", svc("ws_message_errors_total"), svc("ws_connections_total")),
                                 "{{error_type}}"))
-                .describedAs("too_big: a message over the size limit (closed 1009); handler_error: the"
-                        + " application's handler threw (closed 1011); bad_frame, io_error, error: reported by"
-                        + " the container.")
+                // The error_type values vigil-http's WebSocketConnection reports (WebSocketMetricsTest drives each).
+                .describedAs("too_big: a message over the size limit (closed 1009) or the container's own;"
+                        + " bad_frame: a frame type the endpoint has no handler for, e.g. binary to a text-only"
+                        + " endpoint (closed 1003), or a frame the container could not decode; handler_error: the"
+                        + " application's handler threw (closed 1011); io_error: an I/O failure or timeout on the"
+                        + " connection, mostly a client gone without a close frame (then 1006); error: any other"
+                        + " error the container reported.")
                 .sized(6, 8);
     }
 

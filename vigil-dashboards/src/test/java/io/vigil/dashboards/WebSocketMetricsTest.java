@@ -9,6 +9,7 @@ import io.vigil.http.websocket.WebSocketConnection;
 import io.vigil.http.websocket.WebSocketTelemetry;
 import io.vigil.test.MetricSamples;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +76,55 @@ class WebSocketMetricsTest {
                     .isEqualTo(1);
             assertThat(scrape.require("ws_message_errors_total", Map.of("error_type", "too_big")))
                     .isEqualTo(1);
+        }
+    }
+
+    /**
+     * The "Errors by type" panel explains every {@code error_type} vigil-http reports, each driven here as an adapter
+     * would (bad_frame, a frame type the endpoint has no handler for, was only "reported by the container"), and
+     * "Closes by code" each close code the library itself sends.
+     */
+    @Test
+    void theWebSocketPanelsExplainEveryErrorTypeAndCloseCodeTheLibraryReports() throws IOException {
+        Map<String, String> described = new HashMap<>();
+        for (Dashboard.Placed p : IdentityStack.dashboards().getFirst().panels()) {
+            if (!p.isRow()) {
+                described.put(p.title(), p.panel().description());
+            }
+        }
+        Set<String> errorTypes = new TreeSet<>();
+        try (Vigil vigil = Vigil.builder().config(VigilConfig.builder().build()).build()) {
+            WebSocketTelemetry ws = WebSocketTelemetry.builder(vigil)
+                    .handlers(Set.of("ping"))
+                    .maxMessageBytes(256)
+                    .build();
+            connection(ws).text("x".repeat(300), () -> {}); // too_big
+            connection(ws).unsupportedBinary(2); // bad_frame
+            connection(ws).text("{\"type\":\"ping\"}", () -> {
+                throw new IllegalStateException("handler failed"); // handler_error
+            });
+            connection(ws).error(new IOException("connection reset")); // io_error
+            connection(ws).error(new IllegalStateException("container failure")); // error
+            MetricSamples.parse(vigil.metricsEndpoint().scrape("text/plain").text())
+                    .named("ws_message_errors_total")
+                    .forEach(s -> errorTypes.add(s.labels().get("error_type")));
+        }
+        assertThat(errorTypes).containsExactlyInAnyOrder("too_big", "bad_frame", "handler_error", "io_error", "error");
+        String errors = described.get("Errors by type");
+        for (String type : errorTypes) {
+            assertThat(errors).as(type).contains(type + ": ");
+        }
+        assertThat(errors)
+                .contains("bad_frame: a frame type the endpoint has no handler for")
+                .contains("1003");
+        String closes = described.get("Closes by code");
+        for (int code : new int[] {
+            WebSocketTelemetry.CLOSE_UNSUPPORTED_DATA,
+            WebSocketTelemetry.CLOSE_POLICY_VIOLATION,
+            WebSocketTelemetry.CLOSE_TOO_BIG,
+            WebSocketTelemetry.CLOSE_SERVER_ERROR
+        }) {
+            assertThat(closes).as("close code %d", code).contains(code + " ");
         }
     }
 
