@@ -1,11 +1,11 @@
 package io.vigil.http.jetty;
 
 import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.internal.JettyRefusals;
+import io.vigil.http.internal.JettyRefusals.Part;
 import io.vigil.http.internal.Problems;
 import java.nio.ByteBuffer;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -26,15 +26,14 @@ import org.eclipse.jetty.util.Callback;
  * }</pre>
  *
  * <p>{@code request_id} is the {@code X-Request-ID} Vigil already answered with, when the request got
- * that far. {@code detail} is only Jetty's own short reason for a 4xx (e.g. {@code Illegal character
- * CNTL=0x0}); it never echoes the request and a 5xx never carries one. {@link
+ * that far. A 4xx's {@code detail} says what Jetty refused, from a fixed mapping of its parser's reasons (e.g. {@code
+ * Illegal character in a header field: control character 0x00}, {@code The request target has a malformed
+ * percent-escape (a % must start %XX)}); it never echoes the request, a reason outside the mapping gives none, and a
+ * 5xx never carries one. {@link
  * io.vigil.http.javalin.VigilJavalinPlugin} installs it; a plain Jetty server calls {@link
  * #install(Server)} once its handlers are set.
  */
 public class ProblemJsonErrorHandler extends ErrorHandler {
-    // Jetty's reasons are fixed phrases; anything else (a path, a header value) is not repeated.
-    private static final Pattern PLAIN_REASON = Pattern.compile("[A-Za-z0-9 .,:;=()_-]{1,120}");
-
     /** A handler that never shows stacks, causes or the message in the title; one instance may serve a whole server. */
     @SuppressWarnings("this-escape") // Jetty's own setters, which only store a flag; no subclass overrides them
     public ProblemJsonErrorHandler() {
@@ -64,16 +63,23 @@ public class ProblemJsonErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(
             Request request, Response response, int code, String message, Throwable cause, Callback callback) {
-        String detail = code < 500
-                        && message != null
-                        && !message.equals(HttpStatus.getMessage(code))
-                        && PLAIN_REASON.matcher(message).matches()
-                ? message
-                : null;
+        Part part = requestLineRefused(request) ? Part.REQUEST_LINE : Part.HEADERS;
+        String detail = code < 500 ? JettyRefusals.detail(code, message, cause, part) : null;
         String requestId = response.getHeaders().get(HttpServerTelemetry.REQUEST_ID_HEADER);
         byte[] body = Problems.body(code, detail, requestId);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    /**
+     * Whether Jetty refused the request line itself: it then answers on a stand-in request, {@code BAD /badMessage
+     * HTTP/1.0} (Jetty 12.1's {@code HttpConnection.RequestHandler.badMessage}), as it had no method or target yet. A
+     * client that sends that very request line and then a bad header is told the request line was at fault; its status
+     * is the same.
+     */
+    private static boolean requestLineRefused(Request request) {
+        return "BAD".equals(request.getMethod())
+                && "/badMessage".equals(request.getHttpURI().getPath());
     }
 }

@@ -49,18 +49,24 @@ class ManagementPortTest {
     @Test
     void jettysRefusalsAreProblemJsonNotHtml() {
         int port = start();
-        for (String request : new String[] {
-            "GARBAGE\r\n\r\n",
-            "GET /%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-            "POST /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx"
-        }) {
+        java.util.Map<String, String> details = java.util.Map.of(
+                "GARBAGE\r\n\r\n",
+                "The request line has no request target",
+                "GET /%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                "The request target has a malformed percent-escape (a % must start %XX)",
+                "GET /a b HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                "Illegal character in the request line: a space (a space in the request target must be sent as %20)",
+                "POST /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
+                "The request has Content-Length values that differ");
+        details.forEach((request, detail) -> {
             String response = raw(port, request);
             assertThat(response)
                     .as(request)
                     .startsWith("HTTP/1.1 400 ")
-                    .contains("\r\nContent-Type: application/problem+json");
+                    .contains("\r\nContent-Type: application/problem+json")
+                    .endsWith(",\"detail\":\"" + detail + "\"}");
             assertThat(response).as(request).doesNotContainIgnoringCase("<html");
-        }
+        });
     }
 
     @Test
