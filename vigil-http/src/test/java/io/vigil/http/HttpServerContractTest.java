@@ -140,6 +140,19 @@ public abstract class HttpServerContractTest {
                         431,
                         null),
                 Arguments.of("a 10 KB URI", "GET " + user + "?q=" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, null),
+                // Past the request head's bound in the request line: malformed, not a header field too large (431).
+                Arguments.of(
+                        "a 10,000-character method",
+                        "X".repeat(10_000) + " " + user + " HTTP/1.1\r\nHost: x\r\n\r\n",
+                        400,
+                        "The request line's method or HTTP version is too long: the request line and header fields"
+                                + " together may have at most 8192 bytes"),
+                Arguments.of(
+                        "a 10,000-character version",
+                        "GET " + user + " HTTP/1." + "1".repeat(10_000) + "\r\nHost: x\r\n\r\n",
+                        400,
+                        "The request line's method or HTTP version is too long: the request line and header fields"
+                                + " together may have at most 8192 bytes"),
                 Arguments.of("a bad % escape", "GET /api/v1/users/%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400, badEscape),
                 Arguments.of(
                         "a truncated % escape", "GET /api/v1/users/1%2 HTTP/1.1\r\nHost: x\r\n\r\n", 400, badEscape),

@@ -6,6 +6,7 @@ import io.vigil.http.internal.JettyRefusals.Part;
 import io.vigil.http.internal.Problems;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -17,7 +18,8 @@ import org.eclipse.jetty.util.Callback;
  * A Jetty 12 error handler that answers every error Jetty produces itself — requests it refuses
  * before any application code runs (431 header too large, 414 URI too long, 400 for a bad {@code %}
  * escape, a NUL or an obs-fold in a header, both {@code Content-Length} and {@code
- * Transfer-Encoding}; 505 unknown version) and {@code sendError} from servlets — with an RFC 9457
+ * Transfer-Encoding}, a method or version longer than the request head's bound (Jetty's 431 there is
+ * answered 400); 505 unknown version) and {@code sendError} from servlets — with an RFC 9457
  * {@code application/problem+json} body instead of Jetty's HTML page, whatever the request's {@code
  * Accept}, for every method:
  *
@@ -64,9 +66,22 @@ public class ProblemJsonErrorHandler extends ErrorHandler {
     protected void generateResponse(
             Request request, Response response, int code, String message, Throwable cause, Callback callback) {
         Part part = requestLineRefused(request) ? Part.REQUEST_LINE : Part.HEADERS;
-        String detail = code < 500 ? JettyRefusals.detail(code, message, cause, part) : null;
+        int status = code;
+        String detail;
+        if (code == HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431 && part == Part.REQUEST_LINE) {
+            // Jetty reads a method of any length and counts the request line against the request head's bound; a
+            // method (or version) token past it is refused 431, which names header fields the client never got to
+            // send (a target past it is 414). The request line itself is malformed: 400, saying so. A long method
+            // within the bound still reaches the application, which answers it as any unknown method.
+            status = HttpStatus.BAD_REQUEST_400;
+            response.setStatus(status);
+            detail = JettyRefusals.requestLineTooLong(
+                    request.getConnectionMetaData().getHttpConfiguration().getRequestHeaderSize());
+        } else {
+            detail = code < 500 ? JettyRefusals.detail(code, message, cause, part) : null;
+        }
         String requestId = response.getHeaders().get(HttpServerTelemetry.REQUEST_ID_HEADER);
-        byte[] body = Problems.body(code, detail, requestId);
+        byte[] body = Problems.body(status, detail, requestId);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
@@ -75,8 +90,8 @@ public class ProblemJsonErrorHandler extends ErrorHandler {
     /**
      * Whether Jetty refused the request line itself: it then answers on a stand-in request, {@code BAD /badMessage
      * HTTP/1.0} (Jetty 12.1's {@code HttpConnection.RequestHandler.badMessage}), as it had no method or target yet. A
-     * client that sends that very request line and then a bad header is told the request line was at fault; its status
-     * is the same.
+     * client that sends that very request line and then a bad header field is told the request line was at fault (and
+     * 400 for header fields past the bound, not 431): a request no client sends by mistake.
      */
     private static boolean requestLineRefused(Request request) {
         return "BAD".equals(request.getMethod())

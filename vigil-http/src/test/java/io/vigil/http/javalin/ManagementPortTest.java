@@ -57,7 +57,10 @@ class ManagementPortTest {
                 "GET /a b HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
                 "Illegal character in the request line: a space (a space in the request target must be sent as %20)",
                 "POST /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
-                "The request has Content-Length values that differ");
+                "The request has Content-Length values that differ",
+                "M".repeat(10_000) + " /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "The request line's method or HTTP version is too long: the request line and header fields together"
+                        + " may have at most 8192 bytes");
         details.forEach((request, detail) -> {
             String response = raw(port, request);
             assertThat(response)
