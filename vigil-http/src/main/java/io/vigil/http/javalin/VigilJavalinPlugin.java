@@ -13,12 +13,14 @@ import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.internal.Problems;
+import io.vigil.http.internal.SlowBodyGuard;
 import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.http.servlet.VigilHttpFilter;
 import jakarta.servlet.DispatcherType;
 import java.util.EnumSet;
 import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
  * Instruments a Javalin 7 application with {@link HttpServerTelemetry}:
@@ -41,9 +43,11 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * request whose body has a content coding other than {@code identity} ({@code Content-Encoding: gzip}, …) is answered
  * 415 before its route's handler runs.
  *
- * <p>Slow bodies: the plugin sets Jetty's minimum request data rate ({@value #MIN_REQUEST_BYTES_PER_SECOND} bytes a
- * second, unless the application set one), so a body arriving slower than that on average from its first byte is
- * answered 408 at its next read; one that stops is answered 408 at the connector's idle timeout (Jetty's 30 s).
+ * <p>Slow bodies: a body arriving slower than {@value #MIN_REQUEST_BYTES_PER_SECOND} bytes a second, measured over
+ * the time the server waited for it once that exceeds {@value #SLOW_BODY_GRACE_MILLIS} ms, is answered 408 at its
+ * next read ({@code internal.SlowBodyGuard}); one that stops is answered 408 at the connector's idle timeout (Jetty's
+ * 30 s). Jetty's own {@code setMinRequestDataRate} is not set: it also counted the server's own pauses between two
+ * reads against the client, and refused whole small bodies under load.
  *
  * <p>WebSocket routes: a request to one that is no valid opening handshake is answered by the plugin as RFC 6455 and
  * RFC 9110 ask (another method: 405 with {@code Allow: GET}; no upgrade or another version: 426; a bad {@code
@@ -52,13 +56,16 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  */
 public final class VigilJavalinPlugin extends Plugin<Void> {
     /**
-     * The slowest a request body may arrive, in bytes a second on average from its first byte: Jetty's {@code
-     * HttpConfiguration.setMinRequestDataRate}, checked at each read of the body. On virtual threads (both reference
-     * services) a client that stalls holds no pool thread, but without a minimum one that sends a byte just before
-     * each idle timeout held its connection, its parked thread and its partial body for as long as it liked; enough
-     * such clients use up the process's file descriptors. A real client's body arrives far faster.
+     * The slowest a request body may arrive, in bytes a second over the time the server waited for it. On virtual
+     * threads (both reference services) a client that stalls holds no pool thread, but without a minimum one that
+     * sends a byte just before each idle timeout held its connection, its parked thread and its partial body for as
+     * long as it liked; enough such clients use up the process's file descriptors. A real client's body arrives far
+     * faster.
      */
     public static final long MIN_REQUEST_BYTES_PER_SECOND = 1024;
+
+    /** How long the server waits for a body in all before {@link #MIN_REQUEST_BYTES_PER_SECOND} applies. */
+    public static final long SLOW_BODY_GRACE_MILLIS = 1000;
 
     private final HttpServerTelemetry telemetry;
     private MetricsEndpoint metrics;
@@ -109,8 +116,18 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         });
         // What Jetty refuses before Javalin runs (431, 414, bad escapes, 505…) is answered by the
         // server's error handler: problem+json too, not Jetty's HTML page.
-        state.jetty.modifyServer(server -> server.setErrorHandler(errors));
-        state.jetty.modifyHttpConfiguration(VigilJavalinPlugin::minimumRequestDataRate);
+        state.jetty.modifyServer(server -> {
+            server.setErrorHandler(errors);
+            // Javalin sets the server's handler after this runs: the guard goes in front of it as the server starts.
+            server.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(LifeCycle event) {
+                    if (!(server.getHandler() instanceof SlowBodyGuard)) {
+                        server.insertHandler(new SlowBodyGuard(MIN_REQUEST_BYTES_PER_SECOND, SLOW_BODY_GRACE_MILLIS));
+                    }
+                }
+            });
+        });
         if (metrics != null) {
             state.routes.get(metricsPath, ManagementPort.metrics(metrics, metricsAccess));
         }
@@ -127,17 +144,6 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         HandlerWrapper previous = state.router.getHandlerWrapper$javalin();
         state.router.handlerWrapper(endpoint -> observe(
                 state, endpoint, previous != null ? previous.wrap(endpoint) : endpoint.handler, refuseCodedBodies));
-    }
-
-    /**
-     * Jetty 12.1 marks this setting for removal (its replacement is the core {@code MinimumDataRateHandler}); the ee10
-     * servlet input Javalin reads through still enforces it, with a 408 at the read (12.1.14). Kept until Jetty 13.
-     */
-    @SuppressWarnings("removal")
-    private static void minimumRequestDataRate(org.eclipse.jetty.server.HttpConfiguration http) {
-        if (http.getMinRequestDataRate() <= 0) {
-            http.setMinRequestDataRate(MIN_REQUEST_BYTES_PER_SECOND);
-        }
     }
 
     private static Handler observe(JavalinState state, Endpoint endpoint, Handler handler, boolean refuseCoded) {
