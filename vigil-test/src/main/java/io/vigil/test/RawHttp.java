@@ -40,6 +40,21 @@ public final class RawHttp {
         }
     }
 
+    /**
+     * Sends {@code request} and returns everything the server wrote until it closed the connection (every response,
+     * as text); for tests that a server closes a connection after answering, and answers no request after that one.
+     *
+     * @throws SocketTimeoutException when the server neither closes nor writes for 15 s
+     */
+    public static String sendUntilClosed(URI base, String request) throws IOException {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(15_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     private static String readAll(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];

@@ -5,6 +5,7 @@ import io.javalin.http.Handler;
 import io.vigil.core.MetricsEndpoint;
 import io.vigil.core.MetricsScrape;
 import io.vigil.http.MetricsAccess;
+import io.vigil.http.internal.StrictFraming;
 import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import java.util.Objects;
 import org.eclipse.jetty.util.VirtualThreads;
@@ -26,7 +27,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * handlers run on virtual threads, so clients that stall in their writes hold none of them), so it answers even when
  * the application's port is saturated; HEAD on a GET route runs that route (Javalin alone answers an empty 200); a wrong method on a path that exists is a 405, not a 404; and what Jetty refuses
  * before any handler runs (a bad request line, a bad {@code %} escape, conflicting {@code Content-Length} headers,
- * 431, 414, 505) is answered by {@link ProblemJsonErrorHandler}: RFC 9457 problem+json, not Jetty's HTML page. The
+ * {@code Transfer-Encoding} in an HTTP/1.0 request, 431, 414, 505) is answered by {@link ProblemJsonErrorHandler}: RFC 9457 problem+json, not Jetty's HTML page. The
  * application still maps Javalin's own 404 and 405 to the problem documents of its choice.
  */
 public final class ManagementPort {
@@ -51,6 +52,8 @@ public final class ManagementPort {
         ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
         config.jetty.modifyServer(server -> server.setErrorHandler(errors));
         config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
+        // An HTTP/1.0 request with Transfer-Encoding is 400 and the connection closed, as on the application's port.
+        config.jetty.modifyHttpConfiguration(StrictFraming::install);
         // HEAD on a GET route runs the route (a scrape's content type and length, a readiness check's 503), not
         // Javalin's empty 200.
         config.registerPlugin(new HeadRoutes());

@@ -14,6 +14,7 @@ import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.internal.Problems;
 import io.vigil.http.internal.SlowBodyGuard;
+import io.vigil.http.internal.StrictFraming;
 import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.http.servlet.VigilHttpFilter;
 import jakarta.servlet.DispatcherType;
@@ -37,8 +38,9 @@ import org.eclipse.jetty.util.component.LifeCycle;
  *
  * <p>Errors are RFC 9457 {@code application/problem+json} from every layer the plugin reaches: it
  * installs {@link ProblemJsonErrorHandler} on the Jetty server and context (requests Jetty refuses
- * itself), and a request whose body ends before its {@code Content-Length} or never comes is
- * answered 400 (408 when the read timed out) before the application's exception handlers see it —
+ * itself; an HTTP/1.0 request with {@code Transfer-Encoding}, whose framing RFC 9112 §6.1 calls faulty, is one
+ * of them: 400, and the connection closed), and a request whose body ends before its {@code Content-Length} or
+ * never comes is answered 400 (408 when the read timed out) before the application's exception handlers see it —
  * the client's fault, so neither a 5xx nor an {@code http_exceptions_total}. With {@link #refuseCodedBodies()}, a
  * request whose body has a content coding other than {@code identity} ({@code Content-Encoding: gzip}, …) is answered
  * 415 before its route's handler runs.
@@ -107,6 +109,8 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
     public void onInitialize(JavalinState state) {
         VigilHttpFilter filter = new VigilHttpFilter(telemetry);
         ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
+        // Jetty decodes an HTTP/1.0 body as chunked when it says Transfer-Encoding: refused before any handler runs.
+        state.jetty.modifyHttpConfiguration(StrictFraming::install);
         state.jetty.modifyServletContextHandler(handler -> {
             handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
             // Behind the telemetry filter, so that the requests it answers itself are counted and correlated too.

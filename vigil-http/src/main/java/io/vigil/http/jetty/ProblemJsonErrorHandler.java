@@ -4,8 +4,10 @@ import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.internal.JettyRefusals;
 import io.vigil.http.internal.JettyRefusals.Part;
 import io.vigil.http.internal.Problems;
+import io.vigil.http.internal.StrictFraming;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -19,7 +21,8 @@ import org.eclipse.jetty.util.Callback;
  * before any application code runs (431 header too large, 414 URI too long, 400 for a bad {@code %}
  * escape, a NUL or an obs-fold in a header, both {@code Content-Length} and {@code
  * Transfer-Encoding}, a method or version longer than the request head's bound (Jetty's 431 there is
- * answered 400); 505 unknown version) and {@code sendError} from servlets — with an RFC 9457
+ * answered 400), {@code Transfer-Encoding} in an HTTP/1.0 request (400, and the connection closed); 505
+ * unknown version) and {@code sendError} from servlets — with an RFC 9457
  * {@code application/problem+json} body instead of Jetty's HTML page, whatever the request's {@code
  * Accept}, for every method:
  *
@@ -77,6 +80,10 @@ public class ProblemJsonErrorHandler extends ErrorHandler {
             response.setStatus(status);
             detail = JettyRefusals.requestLineTooLong(
                     request.getConnectionMetaData().getHttpConfiguration().getRequestHeaderSize());
+        } else if (cause instanceof StrictFraming.FaultyFraming) {
+            // The body's framing cannot be trusted, so neither can where a next request would start: close.
+            detail = StrictFraming.FaultyFraming.DETAIL;
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         } else {
             detail = code < 500 ? JettyRefusals.detail(code, message, cause, part) : null;
         }

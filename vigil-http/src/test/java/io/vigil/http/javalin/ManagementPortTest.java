@@ -72,6 +72,23 @@ class ManagementPortTest {
         });
     }
 
+    /** RFC 9112 §6.1, as on the application's port: 400, the connection closed, the next request never read. */
+    @Test
+    void anHttp10RequestWithTransferEncodingIs400AndItsConnectionClosed() {
+        int port = start();
+        String answer = raw(
+                port,
+                "POST /metrics HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+                        + "0\r\n\r\nGET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        assertThat(answer)
+                .startsWith("HTTP/1.1 400 ")
+                .containsOnlyOnce("HTTP/1.1 ")
+                .contains("\r\nConnection: close\r\n", "\r\nContent-Type: application/problem+json\r\n")
+                .endsWith("\"status\":400,\"detail\":\"An HTTP/1.0 request must not have Transfer-Encoding (RFC 9112,"
+                        + " section 6.1): its framing is faulty\"}");
+        assertThat(handlerThread.get()).as("no handler ran").isNull();
+    }
+
     @Test
     void aWrongMethodIs405AndTheHandlersRunOnTheirOwnThreads() {
         int port = start();

@@ -145,6 +145,40 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
         assertThat(telemetry.metrics().named("http_exceptions_total")).isEmpty();
     }
 
+    /**
+     * RFC 9112 §6.1: an HTTP/1.0 request with Transfer-Encoding has faulty framing; the server must answer 400 and
+     * close. Jetty decoded its body as chunked, ran the route (201) and kept the connection open for the bytes after
+     * it, which an HTTP/1.0 proxy in front may have framed differently.
+     */
+    @Test
+    void anHttp10RequestWithTransferEncodingIs400AndItsConnectionClosedBeforeTheRouteRuns() throws Exception {
+        String answer = RawHttp.sendUntilClosed(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                        + "Connection: keep-alive\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+                        + "GET /api/v1/users/7 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        assertThat(answer)
+                .startsWith("HTTP/1.1 400 ")
+                .containsOnlyOnce("HTTP/1.1 ")
+                .contains("\r\nConnection: close\r\n", "\r\nContent-Type: application/problem+json\r\n")
+                .endsWith("\"status\":400,\"detail\":\"An HTTP/1.0 request must not have Transfer-Encoding (RFC 9112,"
+                        + " section 6.1): its framing is faulty\"}");
+        assertThat(echoed).as("the route never ran").hasValue(0);
+
+        // An HTTP/1.0 body with a Content-Length, and a chunked HTTP/1.1 one, are served as before.
+        RawHttp.Response http10 = RawHttp.send(
+                base, "POST " + TestApp.ECHO_ROUTE + " HTTP/1.0\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", false);
+        assertThat(http10.status()).isEqualTo(201);
+        assertThat(http10.body()).isEqualTo("abc");
+        RawHttp.Response chunked = RawHttp.send(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                        + "Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                false);
+        assertThat(chunked.status()).isEqualTo(201);
+        assertThat(chunked.body()).isEqualTo("abc");
+    }
+
     private HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
                 .timeout(Duration.ofSeconds(10))
