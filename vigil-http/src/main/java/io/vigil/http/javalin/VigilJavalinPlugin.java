@@ -13,6 +13,7 @@ import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.internal.Problems;
+import io.vigil.http.internal.QueryStrings;
 import io.vigil.http.internal.SlowBodyGuard;
 import io.vigil.http.internal.StrictFraming;
 import io.vigil.http.jetty.ProblemJsonErrorHandler;
@@ -43,7 +44,10 @@ import org.eclipse.jetty.util.component.LifeCycle;
  * never comes is answered 400 (408 when the read timed out) before the application's exception handlers see it —
  * the client's fault, so neither a 5xx nor an {@code http_exceptions_total}. With {@link #refuseCodedBodies()}, a
  * request whose body has a content coding other than {@code identity} ({@code Content-Encoding: gzip}, …) is answered
- * 415 before its route's handler runs.
+ * 415 before its route's handler runs. A request whose query string does not decode (a bad {@code %} escape, bytes that
+ * are not UTF-8) is refused by the plugin's own {@code before} handler with a {@link MalformedQueryException}, answered
+ * 400 with a detail naming the parameter, before any other handler reads it (register the plugin before the
+ * application's own {@code before} handlers; an application may answer that exception in its own form).
  *
  * <p>Slow bodies: a body arriving slower than {@value #MIN_REQUEST_BYTES_PER_SECOND} bytes a second, measured over
  * the time the server waited for it once that exceeds {@value #SLOW_BODY_GRACE_MILLIS} ms, is answered 408 at its
@@ -131,6 +135,21 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
                     }
                 }
             });
+        });
+        // Javalin drops a query parameter whose escapes it cannot decode and reads bytes that are not UTF-8 as U+FFFD:
+        // ?page=%zz was answered as if no page had been asked for. Checked once per request, before any other handler
+        // (the plugin's are registered first), rather than by every handler that reads a parameter.
+        state.routes.before(ctx -> {
+            String fault = QueryStrings.malformed(ctx.queryString());
+            if (fault != null) {
+                throw new MalformedQueryException(fault);
+            }
+        });
+        state.routes.exception(MalformedQueryException.class, (e, ctx) -> {
+            RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
+            ctx.status(400)
+                    .contentType(Problems.CONTENT_TYPE)
+                    .result(Problems.body(400, e.getMessage(), request == null ? null : request.requestId()));
         });
         if (metrics != null) {
             state.routes.get(metricsPath, ManagementPort.metrics(metrics, metricsAccess));

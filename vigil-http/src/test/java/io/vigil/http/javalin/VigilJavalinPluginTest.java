@@ -19,9 +19,13 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The HTTP contract served by Javalin 7 with {@link VigilJavalinPlugin}. */
 class VigilJavalinPluginTest extends HttpServerContractTest {
@@ -177,6 +181,56 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
                 false);
         assertThat(chunked.status()).isEqualTo(201);
         assertThat(chunked.body()).isEqualTo("abc");
+    }
+
+    static Stream<Arguments> malformedQueries() {
+        String escape = " is not valid percent-encoding (a % must start %XX)";
+        String utf8 = " is not UTF-8 once percent-decoded";
+        return Stream.of(
+                Arguments.of("page=%zz", "Query parameter 'page'" + escape),
+                Arguments.of("page=1%", "Query parameter 'page'" + escape),
+                Arguments.of("page=1&page_size=%G1", "Query parameter 'page_size'" + escape),
+                Arguments.of("q=%u0041", "Query parameter 'q'" + escape),
+                Arguments.of("q=%%30", "Query parameter 'q'" + escape),
+                Arguments.of("q=%FF", "Query parameter 'q'" + utf8),
+                Arguments.of("q=%C3", "Query parameter 'q'" + utf8),
+                Arguments.of("q=%ED%A0%80", "Query parameter 'q'" + utf8), // an encoded surrogate
+                Arguments.of("q=caf\u00e9", "Query parameter 'q'" + utf8), // the byte 0xE9 sent as is
+                Arguments.of("%zz=1", "A query parameter name" + escape),
+                Arguments.of("n%FF=1", "A query parameter name" + utf8),
+                Arguments.of("my%20name=%zz", "Query parameter 'my name'" + escape),
+                Arguments.of("x".repeat(41) + "=%zz", "A query parameter's value" + escape),
+                Arguments.of("a%0Ab=%zz", "A query parameter's value" + escape));
+    }
+
+    /**
+     * Javalin dropped a parameter it could not decode (?page=%zz read as no page: 200) and read bytes that are not
+     * UTF-8 as U+FFFD. The plugin refuses such a query once, before any handler, naming the parameter but never
+     * repeating the raw query; counted under the route.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedQueries")
+    void aQueryThatDoesNotDecodeIs400NamingTheParameter(String query, String detail) throws Exception {
+        RawHttp.Response r = RawHttp.send(
+                base, "GET /api/v1/users/7?" + query + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false);
+        assertThat(HttpServerContractTest.assertProblem(r, 400)).isNotNull(); // the request id
+        assertThat(r.body()).contains("\"detail\":\"" + detail + "\"");
+        assertThat(r.body()).doesNotContain("xxxxxxxxxx", "%zz", "%FF", "%ED");
+        awaitRequests("GET", TestApp.USERS_ROUTE, "400", 1);
+        assertThat(telemetry.metrics().named("http_exceptions_total")).isEmpty();
+    }
+
+    @Test
+    void aQueryThatDecodesReachesTheRouteAndAnUnknownPathIsStillRefusedForItsQuery() throws Exception {
+        for (String query : new String[] {"page=%31&q=caf%C3%A9&r=a+b", "q=%EF%BF%BD", "flag&=&q=", "q=%2541"}) {
+            RawHttp.Response r = RawHttp.send(
+                    base, "GET /api/v1/users/7?" + query + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false);
+            assertThat(r.status()).as(query).isEqualTo(200);
+        }
+        // The check runs before routing: a malformed query is the request's fault wherever it goes.
+        RawHttp.Response unknown =
+                RawHttp.send(base, "GET /nowhere?page=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false);
+        HttpServerContractTest.assertProblem(unknown, 400);
     }
 
     private HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {

@@ -13,6 +13,7 @@ import io.vigil.http.HttpServerTelemetry;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.javalin.AllowedMethods;
+import io.vigil.http.javalin.MalformedQueryException;
 import io.vigil.http.javalin.ManagementPort;
 import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.identity.IdentityConfig;
@@ -28,7 +29,6 @@ import io.vigil.identity.internal.UserService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -154,6 +154,10 @@ public final class HttpApi {
             extensions.forEach(e -> e.accept(cfg)); // e.g. the security feed's WebSocket route
             cfg.routes.exception(ApiException.class, this::onApiException);
             cfg.routes.exception(HttpResponseException.class, (e, ctx) -> onFrameworkException(e, ctx, allowed));
+            // A query that does not decode, refused by the plugin for every route: this API's own problem type for it.
+            cfg.routes.exception(
+                    MalformedQueryException.class,
+                    (e, ctx) -> problem(ctx, 400, "invalid-query-parameter", statusTitle(400), e.getMessage(), null));
             // Jetty's refusals raised inside a handler, e.g. a WebSocket upgrade without Sec-WebSocket-Key: their
             // status, not a 500 with an ERROR line.
             cfg.routes.exception(org.eclipse.jetty.http.HttpException.RuntimeException.class, (e, ctx) -> {
@@ -552,7 +556,9 @@ public final class HttpApi {
     }
 
     private static int intParam(Context ctx, String name, int dflt, int min, int max) {
-        checkEscapes(ctx, name);
+        // A malformed escape (?page=%zz) or bytes that are not UTF-8 never get here: VigilJavalinPlugin refuses such a
+        // query before any handler runs (a MalformedQueryException, answered as invalid-query-parameter); Javalin would
+        // have dropped the parameter, and the first page been served.
         String raw = ctx.queryParam(name);
         if (raw == null) {
             return dflt;
@@ -567,39 +573,6 @@ public final class HttpApi {
         }
         throw ApiException.badRequest(
                 "invalid-query-parameter", "Query parameter '" + name + "' must be an integer in " + min + "–" + max);
-    }
-
-    /**
-     * Refuses a malformed percent-escape ({@code ?page=%zz}) in the parameter {@code name}: the framework's query
-     * parsing drops such a parameter, so the request was answered as if it had not been sent.
-     */
-    private static void checkEscapes(Context ctx, String name) {
-        String query = ctx.queryString();
-        if (query == null || query.indexOf('%') < 0) {
-            return;
-        }
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = eq < 0 ? pair : pair.substring(0, eq);
-            String value = eq < 0 ? "" : pair.substring(eq + 1);
-            if (!decodes(key)) {
-                continue; // not a parameter this API reads by that name
-            }
-            if (URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name) && !decodes(value)) {
-                throw ApiException.badRequest(
-                        "invalid-query-parameter",
-                        "Query parameter '" + name + "' is not valid percent-encoding (a % must start %XX)");
-            }
-        }
-    }
-
-    private static boolean decodes(String s) {
-        try {
-            URLDecoder.decode(s, StandardCharsets.UTF_8);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     private Dto.UserResponse user(User u) {
