@@ -683,7 +683,10 @@ public final class IngestApi implements AutoCloseable {
                     if (methods != null) {
                         ctx.header("Allow", methods);
                     }
-                    new Problem(405, "method-not-allowed", ctx.method().name() + " is not allowed on " + ctx.path())
+                    new Problem(
+                                    405,
+                                    "method-not-allowed",
+                                    AllowedMethods.notAllowedDetail(ctx.method().name(), ctx.path()))
                             .write(ctx);
                 }
             });

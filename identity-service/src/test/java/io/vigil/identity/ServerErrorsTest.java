@@ -97,6 +97,19 @@ class ServerErrorsTest {
         assertThat(p.get("detail").asString()).contains(detail);
     }
 
+    /** An unknown method of kilobytes (Jetty reads up to 8 KiB of it) is 405 without the method repeated. */
+    @Test
+    void aLongUnknownMethodIsNotEchoedInThe405() throws Exception {
+        String method = "X".repeat(4000);
+        RawHttp.Response r = RawHttp.send(
+                URI.create("http://127.0.0.1:" + svc.service.port()),
+                method + " /api/v1/users/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                false);
+        JsonNode p = problem(r, 405);
+        assertThat(p.get("detail").asString()).isEqualTo("This method is not allowed on /api/v1/users/me");
+        assertThat(r.body()).doesNotContain("XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX");
+    }
+
     /** A wrong method on a path the management port serves is 405 with {@code Allow}, as on the API port (was 404). */
     @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"/metrics", "/health", "/health/ready"})

@@ -134,4 +134,15 @@ public final class AllowedMethods {
         }
         return false;
     }
+
+    /**
+     * A 405's detail, {@code "Method PATCH is not allowed on /api/v1/users/me"}, with what the client sent bounded: a
+     * method longer than any registered one (Jetty passes up to 8 KiB of it) is not repeated, and a path over 256
+     * characters is cut, so the answer to a request never echoes kilobytes of it.
+     */
+    public static String notAllowedDetail(String method, String path) {
+        String shownMethod = method == null || method.length() > 32 ? "This method" : "Method " + method;
+        String shownPath = path == null ? "" : path.length() > 256 ? path.substring(0, 256) + "…" : path;
+        return shownMethod + " is not allowed on " + shownPath;
+    }
 }

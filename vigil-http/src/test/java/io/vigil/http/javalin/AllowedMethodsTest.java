@@ -31,6 +31,17 @@ class AllowedMethodsTest {
     }
 
     @Test
+    void aNotAllowedDetailNeverEchoesKilobytesOfTheRequest() {
+        assertThat(AllowedMethods.notAllowedDetail("PATCH", "/users/me"))
+                .isEqualTo("Method PATCH is not allowed on /users/me");
+        assertThat(AllowedMethods.notAllowedDetail("X".repeat(8000), "/users/me"))
+                .isEqualTo("This method is not allowed on /users/me");
+        assertThat(AllowedMethods.notAllowedDetail("GET", "/" + "a".repeat(5000)))
+                .hasSize("Method GET is not allowed on ".length() + 257)
+                .endsWith("a…");
+    }
+
+    @Test
     void allowListsTheResourcesMethodsInRfcOrderWithHeadBesideGet() {
         assertThat(allowed.allow("/users/me")).isEqualTo("GET, HEAD");
         assertThat(allowed.allow("/users/42")).isEqualTo("GET, HEAD, PATCH, DELETE");

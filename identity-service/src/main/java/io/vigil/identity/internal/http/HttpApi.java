@@ -277,7 +277,7 @@ public final class HttpApi {
                 405,
                 "method-not-allowed",
                 statusTitle(405),
-                "Method " + ctx.method().name() + " is not allowed on " + ctx.path(),
+                AllowedMethods.notAllowedDetail(ctx.method().name(), ctx.path()),
                 List.of(),
                 allow == null ? Map.of() : Map.of("Allow", allow));
     }
