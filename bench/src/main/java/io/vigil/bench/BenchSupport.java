@@ -33,6 +33,13 @@ final class BenchSupport {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
+        root.addAppender(nullAppender(context, encoder));
+        root.setLevel(rootLevel);
+        return context;
+    }
+
+    private static OutputStreamAppender<ILoggingEvent> nullAppender(
+            LoggerContext context, Encoder<ILoggingEvent> encoder) {
         encoder.setContext(context);
         encoder.start();
         OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
@@ -41,9 +48,7 @@ final class BenchSupport {
         appender.setOutputStream(OutputStream.nullOutputStream());
         appender.setImmediateFlush(false);
         appender.start();
-        root.addAppender(appender);
-        root.setLevel(rootLevel);
-        return context;
+        return appender;
     }
 
     /**
@@ -52,15 +57,7 @@ final class BenchSupport {
      */
     static void toNowhere(LoggerContext context, String loggerName, Encoder<ILoggingEvent> encoder) {
         Logger logger = context.getLogger(loggerName);
-        encoder.setContext(context);
-        encoder.start();
-        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
-        appender.setContext(context);
-        appender.setEncoder(encoder);
-        appender.setOutputStream(OutputStream.nullOutputStream());
-        appender.setImmediateFlush(false);
-        appender.start();
-        logger.addAppender(appender);
+        logger.addAppender(nullAppender(context, encoder));
         logger.setAdditive(false);
     }
 
