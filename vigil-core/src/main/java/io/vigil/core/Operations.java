@@ -151,12 +151,10 @@ public final class Operations {
                     continue;
                 }
                 for (Outcome outcome : Outcome.values()) {
-                    boolean due = switch (instruments.get(i).trigger()) {
-                        case START -> outcome == Outcome.SUCCESS; // recorded with the success attributes
-                        case END -> true;
-                        case FAILURE -> outcome == Outcome.FAILURE;
-                        case ERROR -> outcome == Outcome.ERROR;
-                    };
+                    OperationKind.Trigger trigger = instruments.get(i).trigger();
+                    boolean due = trigger == OperationKind.Trigger.START
+                            ? outcome == Outcome.SUCCESS // recorded with the success attributes
+                            : recordedAtEnd(trigger, outcome);
                     if (!due) {
                         continue;
                     }
@@ -456,13 +454,7 @@ public final class Operations {
         }
         List<OperationKind.Instrument> instruments = operation.kind().instruments();
         for (int i : operation.endInstruments) {
-            boolean due = switch (instruments.get(i).trigger()) {
-                case END -> true;
-                case START -> false;
-                case FAILURE -> outcome == Outcome.FAILURE;
-                case ERROR -> outcome == Outcome.ERROR;
-            };
-            if (!due) {
+            if (!recordedAtEnd(instruments.get(i).trigger(), outcome)) {
                 continue;
             }
             Attributes attributes = operation.metricAttributes(i, outcome, reason, errorType);
@@ -473,6 +465,16 @@ public final class Operations {
                 t.counters[i].add(1, attributes, Context.root()); // no exemplar, as above
             }
         }
+    }
+
+    /** Whether an instrument of {@code trigger} records when an operation ends with {@code outcome}. */
+    private static boolean recordedAtEnd(OperationKind.Trigger trigger, Outcome outcome) {
+        return switch (trigger) {
+            case END -> true;
+            case START -> false;
+            case FAILURE -> outcome == Outcome.FAILURE;
+            case ERROR -> outcome == Outcome.ERROR;
+        };
     }
 
     void log(KindTelemetry t, OperationScope scope, double seconds) {
