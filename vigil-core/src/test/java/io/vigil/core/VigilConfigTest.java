@@ -187,7 +187,7 @@ class VigilConfigTest {
                         "TRACE_SAMPLE_RATE='1.7' is not a number within 0.0–1.0; using 1.0",
                         "TRACING_ENABLED='maybe' is not a boolean (true/false, 1/0, yes/no, on/off); using true",
                         "OTEL_EXPORTER_OTLP_ENDPOINT='not a url' is not an http(s)://host[:port] URL; using no OTLP export",
-                        "OTEL_EXPORTER_OTLP_PROTOCOL='ftp' is not a supported protocol (grpc, http/protobuf); using chosen by port",
+                        "OTEL_EXPORTER_OTLP_PROTOCOL='ftp' is not a supported protocol (grpc, http/protobuf); using the one the endpoint's port implies (grpc on 4317, else http/protobuf)",
                         "LOG_LEVEL='LOUD' is not a log level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using INFO");
     }
 
@@ -202,6 +202,26 @@ class VigilConfigTest {
                         .contains("names a label Vigil sets itself (service, environment, level)"))
                 .anySatisfy(w -> assertThat(w).contains("level=debug"))
                 .anySatisfy(w -> assertThat(w).contains("service=x"));
+    }
+
+    @Test
+    void aBadEntryOfALabelListIsOneWarningThatSaysTheOthersApply() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.of("LOKI_LABELS", "team=id,=c,d"));
+        assertThat(c.lokiLabels()).containsExactly(Map.entry("team", "id"));
+        assertThat(c.warnings())
+                .containsExactly(
+                        "LOKI_LABELS='=c' is not name=value with a Prometheus label name; that entry is ignored, the"
+                                + " others apply",
+                        "LOKI_LABELS='d' is not name=value with a Prometheus label name; that entry is ignored, the"
+                                + " others apply");
+    }
+
+    @Test
+    void zeroSecondsIsRefusedWithAMessageThatDoesNotIncludeIt() {
+        VigilConfig c = VigilConfig.fromEnvironment(Map.of("LOKI_BATCH_INTERVAL", "0"));
+        assertThat(c.warnings())
+                .containsExactly(
+                        "LOKI_BATCH_INTERVAL='0' is not a number of seconds above 0 and at most 86400 (a day); using 60s");
     }
 
     @Test
@@ -393,7 +413,7 @@ class VigilConfigTest {
                 .containsExactlyInAnyOrder(
                         "ENABLE_OBSERVABILITY='perhaps' is not a boolean (true/false, 1/0, yes/no, on/off); using false",
                         "TRACE_SAMPLE_RATE='2' is not a number within 0.0–1.0; using 0.25",
-                        "METRICS_COLLECTION_INTERVAL='never' is not a number of seconds between 0 and 86400; using 5s",
+                        "METRICS_COLLECTION_INTERVAL='never' is not a number of seconds above 0 and at most 86400 (a day); using 5s",
                         "LOG_LEVEL='LOUD' is not a log level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); using DEBUG",
                         "LOG_FORMAT='xml' is neither json nor text; using text",
                         "OTEL_EXPORTER_OTLP_ENDPOINT='nowhere' is not an http(s)://host[:port] URL; using http://collector:4318");

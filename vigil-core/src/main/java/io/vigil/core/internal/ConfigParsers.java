@@ -84,7 +84,7 @@ public final class ConfigParsers {
             } catch (NumberFormatException e) {
                 // the problem is the same as for an out-of-range number
             }
-            throw new ConfigVariable.Invalid("is not a number of seconds between 0 and 86400");
+            throw new ConfigVariable.Invalid("is not a number of seconds above 0 and at most 86400 (a day)");
         };
     }
 

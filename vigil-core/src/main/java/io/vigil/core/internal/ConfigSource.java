@@ -61,8 +61,7 @@ public final class ConfigSource {
         }
         String raw = raw(name);
         try {
-            return variable.parser()
-                    .parse(raw.strip(), (entry, problem) -> warn(name, entry, problem, "entry ignored"));
+            return variable.parser().parse(raw.strip(), (entry, problem) -> ignored(name, entry, problem));
         } catch (ConfigVariable.Invalid e) {
             rejected.add(name);
             warn(name, raw, e.getMessage(), variable.shown().apply(fallback));
@@ -78,6 +77,11 @@ public final class ConfigSource {
     /** Records one warning: {@code NAME='value' problem; using fallback}. */
     public void warn(String name, String value, String problem, String fallback) {
         warnings.add(name + "=" + echo(value) + " " + problem + "; using " + fallback);
+    }
+
+    /** Records one warning for an entry of a list variable that is skipped: {@code NAME='entry' problem; ignored}. */
+    private void ignored(String name, String entry, String problem) {
+        warnings.add(name + "=" + echo(entry) + " " + problem + "; that entry is ignored, the others apply");
     }
 
     /** The warnings so far, in the order found. */

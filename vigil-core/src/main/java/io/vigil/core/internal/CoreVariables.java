@@ -74,7 +74,9 @@ public final class CoreVariables {
                             Map.of("grpc", OtlpProtocol.GRPC, "http/protobuf", OtlpProtocol.HTTP_PROTOBUF),
                             "is not a supported protocol (grpc, http/protobuf)"),
                     (OtlpProtocol) null)
-            .shownAs(v -> v == null ? "chosen by port" : v.otelName());
+            .shownAs(v -> v == null
+                    ? "the one the endpoint's port implies (grpc on 4317, else http/protobuf)"
+                    : v.otelName());
 
     public static final ConfigVariable<String> TRACES_SAMPLER = ConfigVariable.of("OTEL_TRACES_SAMPLER", text(), null);
     public static final ConfigVariable<Double> TRACE_SAMPLE_RATE =
@@ -119,7 +121,7 @@ public final class CoreVariables {
             labels(
                     LABEL_NAME,
                     (k, v) -> !v.isEmpty(),
-                    "entry is not name=value with a Prometheus label name",
+                    "is not name=value with a Prometheus label name",
                     // The stream labels Vigil sets itself: an entry for one was dropped without a word.
                     k -> k.equals("service") || k.equals("environment") || k.equals("level")
                             ? "names a label Vigil sets itself (service, environment, level)"

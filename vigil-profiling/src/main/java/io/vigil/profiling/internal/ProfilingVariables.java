@@ -29,7 +29,7 @@ public final class ProfilingVariables {
             ConfigParsers.labels(
                     java.util.regex.Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*"), // ProfilingConfig.LABEL_NAME
                     (k, v) -> ProfilingConfig.labelValueAllowed(v),
-                    "entry is not name=value (value without ,={}\")",
+                    "is not name=value (value without ,={}\")",
                     k -> RESERVED.contains(k) ? "sets a label Vigil derives from the service" : null),
             Map.of());
 
