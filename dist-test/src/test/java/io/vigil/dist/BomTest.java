@@ -128,6 +128,21 @@ class BomTest {
         }
     }
 
+    /**
+     * The Jetty vigil-http is tested on. Javalin 7.2.3 depends on Jetty 12.1.12: a service importing only vigil-bom, as
+     * the README says, resolved that one, not the 12.1.14 of every Vigil test (and of its HTTP hardening on Jetty's
+     * internals); offline its build failed on the missing 12.1.12 jars.
+     */
+    @Test
+    void importsTheJettyTheBuildRunsOn() throws Exception {
+        Map<String, String> root = Pom.read(ROOT.resolve("pom.xml")).managed();
+        Map<String, String> bom = Pom.read(ROOT.resolve("vigil-bom/pom.xml")).managed();
+        for (String jettyBom : List.of("org.eclipse.jetty:jetty-bom", "org.eclipse.jetty.ee10:jetty-ee10-bom")) {
+            assertThat(root).containsKey(jettyBom);
+            assertThat(bom.get(jettyBom)).as("vigil-bom's %s", jettyBom).isEqualTo(root.get(jettyBom));
+        }
+    }
+
     /** dist-test packages no jar: installing it failed {@code ./mvnw install}, the last module of the build. */
     @Test
     void distTestIsNeitherInstalledNorDeployed() throws Exception {
