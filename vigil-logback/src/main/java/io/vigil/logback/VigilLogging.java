@@ -20,6 +20,7 @@ import io.vigil.core.VigilConfig;
 import io.vigil.core.internal.ConfigSource;
 import io.vigil.logback.internal.LineBatchingOutputStream;
 import io.vigil.logback.internal.LoggingVariables;
+import io.vigil.logback.internal.OpenTelemetryJulBridge;
 import io.vigil.logback.internal.OtlpLogAppender;
 import io.vigil.logback.internal.TraceContextAppender;
 import io.vigil.logback.internal.TraceLogFilter;
@@ -72,6 +73,7 @@ public final class VigilLogging implements AutoCloseable {
     private final VigilAsyncAppender stdout;
     private final VigilAsyncAppender lokiHandoff; // null without Loki
     private final LokiAppender loki; // null without Loki
+    private final OpenTelemetryJulBridge julBridge;
     private final List<AutoCloseable> registrations = new ArrayList<>();
     private final int queueSize;
     private final boolean otlpHandoff;
@@ -151,6 +153,9 @@ public final class VigilLogging implements AutoCloseable {
         this.loki = appender;
         traceContext.start();
         root.addAppender(traceContext);
+        // The SDK's own lines (ENABLE_TRACE_CONSOLE_EXPORT's spans, its warnings) go through java.util.logging: without
+        // this they were plain two-line records on stderr, not the service's JSON lines.
+        julBridge = OpenTelemetryJulBridge.install(context);
         // Reported once, now that there is somewhere to report it.
         settings.warnings().forEach(w -> context.getLogger(VigilLogging.class).warn("Logging configuration: {}", w));
         if (loki != null) {
@@ -331,6 +336,7 @@ public final class VigilLogging implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
+        julBridge.close();
         root.detachAppender(traceContext);
         if (otlp != null && otlpQueue == null) {
             root.detachAppender(otlp);
