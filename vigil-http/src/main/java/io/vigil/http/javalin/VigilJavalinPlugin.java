@@ -19,6 +19,7 @@ import io.vigil.http.internal.StrictFraming;
 import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.http.servlet.VigilHttpFilter;
 import jakarta.servlet.DispatcherType;
+import java.io.IOException;
 import java.util.EnumSet;
 import java.util.Objects;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -47,7 +48,9 @@ import org.eclipse.jetty.util.component.LifeCycle;
  * 415 before its route's handler runs. A request whose query string does not decode (a bad {@code %} escape, bytes that
  * are not UTF-8) is refused by the plugin's own {@code before} handler with a {@link MalformedQueryException}, answered
  * 400 with a detail naming the parameter, before any other handler reads it (register the plugin before the
- * application's own {@code before} handlers; an application may answer that exception in its own form).
+ * application's own {@code before} handlers; an application may answer that exception in its own form). A WebSocket
+ * upgrade request runs no {@code before} handler: its query is checked by the plugin's {@code wsBeforeUpgrade} handler,
+ * and refused the same way, as a plain HTTP 400 instead of the upgrade.
  *
  * <p>Slow bodies: a body arriving slower than {@value #MIN_REQUEST_BYTES_PER_SECOND} bytes a second, measured over
  * the time the server waited for it once that exceeds {@value #SLOW_BODY_GRACE_MILLIS} ms, is answered 408 at its
@@ -147,19 +150,34 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         });
         state.routes.exception(MalformedQueryException.class, (e, ctx) -> {
             RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
-            ctx.status(400)
-                    .contentType(Problems.CONTENT_TYPE)
-                    .result(Problems.body(400, e.getMessage(), request == null ? null : request.requestId()));
+            byte[] body = Problems.body(400, e.getMessage(), request == null ? null : request.requestId());
+            ctx.status(400).contentType(Problems.CONTENT_TYPE).result(body);
+            if (ctx.req().getHeader("Sec-WebSocket-Version") != null
+                    && !ctx.res().isCommitted()) {
+                // A refused WebSocket upgrade: Javalin writes no result on that path, so the body is written here.
+                ctx.res().setContentLength(body.length);
+                try {
+                    ctx.res().getOutputStream().write(body);
+                } catch (IOException gone) {
+                    // The client went away: nothing left to answer.
+                }
+            }
         });
         if (metrics != null) {
             state.routes.get(metricsPath, ManagementPort.metrics(metrics, metricsAccess));
         }
         // A WebSocket upgrade request runs no HTTP route: name it by its WebSocket endpoint before
         // the upgrade ends the request, so its span and metrics carry the route, not "unmatched".
+        // Nor does it run before handlers, so its query is checked here (the plugin's wsBeforeUpgrade runs first):
+        // ?x=%zz was upgraded, and ctx.queryParam read it as absent. Refused as any other request, before the upgrade.
         state.routes.wsBeforeUpgrade(ctx -> {
             if (ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE) instanceof RequestContext request
                     && ctx.endpoint() != null) {
                 request.route(ctx.endpoint().path);
+            }
+            String fault = QueryStrings.malformed(ctx.queryString());
+            if (fault != null) {
+                throw new MalformedQueryException(fault);
             }
         });
         // Javalin applies the wrapper when a handler runs, so a wrapper set by the application is

@@ -184,6 +184,24 @@ class WebSocketHandshakeTest {
         assertThat(nowhere.header("Set-Cookie")).isNull();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"x=%zz", "x=%C3%28", "%zz=1", "x=%4"})
+    void anUpgradeWithAMalformedQueryIs400BeforeTheUpgradeAndBeforeAuthentication(String query) throws Exception {
+        RawHttp.Response r = send(upgrade("GET", PATH + "?" + query, "13", KEY));
+        problem(r, 400);
+        assertThat(r.body()).containsAnyOf("percent-encoding", "UTF-8");
+        // Refused for its form whoever sends it: the application's authentication (a 401 here) never runs.
+        RawHttp.Response anonymous =
+                send(upgrade("GET", PATH + "?" + query, "13", KEY).replace("X-User: alice\r\n", ""));
+        problem(anonymous, 400);
+        awaitRequests("GET", "400", 2);
+        assertThat(telemetry.metrics().find("ws_connections_total", Map.of("endpoint", ROUTE)))
+                .isEmpty();
+        // A query that decodes is upgraded as before.
+        Head accepted = handshake(upgrade("GET", PATH + "?x=%41&y=%C3%A9", "13", KEY));
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(101);
+    }
+
     @Test
     void aPathThatIsAlsoAnHttpRouteKeepsItsPlainRequests() throws Exception {
         RawHttp.Response plain = send("GET /both HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
