@@ -24,11 +24,33 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The {@link Session} an instrumented endpoint sees: message handlers it adds are wrapped so each
  * message runs through {@link WebSocketConnection}; everything else is the container's session.
+ *
+ * <p>Once the endpoint's {@code onOpen} has run, a text or binary message for which it registered no handler closes
+ * the connection with 1003 (RFC 6455 §7.4.1), counted as {@code bad_frame}: Tomcat does so itself, but Jetty's
+ * container dropped such a message unread, so the client could not tell it was ignored. The adapter registers a
+ * handler of its own for each missing type; it makes way whenever the endpoint adds a handler, and is hidden from
+ * {@link #getMessageHandlers()}.
  */
 final class InstrumentedSession implements Session {
     private final Session session;
     private final WebSocketConnection connection;
     private final Map<MessageHandler, MessageHandler> wrappers = new ConcurrentHashMap<>();
+    private final MessageHandler.Whole<String> textRefusal = new MessageHandler.Whole<>() {
+        @Override
+        public void onMessage(String text) {
+            connection.unsupportedText(text);
+        }
+    };
+    private final MessageHandler.Whole<ByteBuffer> binaryRefusal = new MessageHandler.Whole<>() {
+        @Override
+        public void onMessage(ByteBuffer bytes) {
+            connection.unsupportedBinary(bytes.remaining());
+        }
+    };
+    // Guarded by this: whether refusals are wanted at all (after onOpen), and which are registered now.
+    private boolean refusing;
+    private boolean textRefused;
+    private boolean binaryRefused;
 
     InstrumentedSession(Session session, WebSocketConnection connection) {
         this.session = session;
@@ -39,7 +61,7 @@ final class InstrumentedSession implements Session {
     public void addMessageHandler(MessageHandler handler) {
         Class<?> type = messageType(handler);
         if (type == null) {
-            session.addMessageHandler(handler); // the container resolves it (or refuses it) as usual
+            register(() -> session.addMessageHandler(handler)); // the container resolves it (or refuses it) as usual
             return;
         }
         if (handler instanceof MessageHandler.Partial<?> p) {
@@ -47,7 +69,7 @@ final class InstrumentedSession implements Session {
         } else if (handler instanceof MessageHandler.Whole<?> w) {
             addWhole(type, w);
         } else {
-            session.addMessageHandler(handler);
+            register(() -> session.addMessageHandler(handler));
         }
     }
 
@@ -68,7 +90,7 @@ final class InstrumentedSession implements Session {
             return;
         }
         MessageHandler.Whole<T> wrapper = message -> dispatch(message, () -> handler.onMessage(message));
-        session.addMessageHandler(type, wrapper);
+        register(() -> session.addMessageHandler(type, wrapper));
         wrappers.put(handler, wrapper);
     }
 
@@ -76,8 +98,63 @@ final class InstrumentedSession implements Session {
     @Override
     public <T> void addMessageHandler(Class<T> type, MessageHandler.Partial<T> handler) {
         MessageHandler.Partial<T> wrapper = (part, last) -> dispatch(part, () -> handler.onMessage(part, last));
-        session.addMessageHandler(type, wrapper);
+        register(() -> session.addMessageHandler(type, wrapper));
         wrappers.put(handler, wrapper);
+    }
+
+    /**
+     * From now on (the endpoint's {@code onOpen} has returned), a message type without a handler of the endpoint's is
+     * refused with 1003.
+     */
+    synchronized void refuseUnhandledMessages() {
+        refusing = true;
+        addRefusals();
+    }
+
+    /**
+     * Runs {@code add} (the container's {@code addMessageHandler}) with the refusals out of the way: the container
+     * allows one handler per message type, and which type a decoded or stream handler takes only the container knows.
+     * Afterwards each refusal goes back where no handler of the endpoint's took its place.
+     */
+    private synchronized void register(Runnable add) {
+        removeRefusals();
+        try {
+            add.run();
+        } finally {
+            addRefusals();
+        }
+    }
+
+    private void removeRefusals() {
+        if (textRefused) {
+            session.removeMessageHandler(textRefusal);
+            textRefused = false;
+        }
+        if (binaryRefused) {
+            session.removeMessageHandler(binaryRefusal);
+            binaryRefused = false;
+        }
+    }
+
+    private void addRefusals() {
+        if (!refusing) {
+            return;
+        }
+        if (!textRefused) {
+            textRefused = tryAdd(String.class, textRefusal);
+        }
+        if (!binaryRefused) {
+            binaryRefused = tryAdd(ByteBuffer.class, binaryRefusal);
+        }
+    }
+
+    private <T> boolean tryAdd(Class<T> type, MessageHandler.Whole<T> handler) {
+        try {
+            session.addMessageHandler(type, handler);
+            return true;
+        } catch (IllegalStateException e) {
+            return false; // the endpoint has a handler for this type (Jakarta WebSocket 2.1: one per type)
+        }
     }
 
     private void dispatch(Object message, WebSocketConnection.Handler handler) {
@@ -108,6 +185,9 @@ final class InstrumentedSession implements Session {
     public Set<MessageHandler> getMessageHandlers() {
         Set<MessageHandler> handlers = new HashSet<>();
         for (MessageHandler h : session.getMessageHandlers()) {
+            if (h == textRefusal || h == binaryRefusal) {
+                continue; // the adapter's, not the endpoint's
+            }
             MessageHandler original = null;
             for (Map.Entry<MessageHandler, MessageHandler> e : wrappers.entrySet()) {
                 if (e.getValue() == h) {
@@ -122,7 +202,10 @@ final class InstrumentedSession implements Session {
     @Override
     public void removeMessageHandler(MessageHandler handler) {
         MessageHandler wrapper = wrappers.remove(handler);
-        session.removeMessageHandler(wrapper != null ? wrapper : handler);
+        synchronized (this) {
+            session.removeMessageHandler(wrapper != null ? wrapper : handler);
+            addRefusals(); // its message type is refused again
+        }
     }
 
     @Override

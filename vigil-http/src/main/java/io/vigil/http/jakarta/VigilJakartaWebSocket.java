@@ -44,7 +44,9 @@ import java.util.function.Supplier;
  * Session} whose message handlers run instrumented: a span per message linked to the handshake span,
  * {@code request_id}/{@code user_id}/{@code message_id} in the MDC, the connection and message limits,
  * close 1009 for a message over the size limit and 1011 for a handler that throws (recorded, logged
- * once per connection; the exception does not reach the container).
+ * once per connection; the exception does not reach the container). A text or binary message the endpoint registered
+ * no handler for closes 1003 ({@code ws_message_errors_total{error_type="bad_frame"}}), on Jetty as on Tomcat (Jetty's
+ * container alone dropped it unread).
  * From {@code onOpen}, {@link WebSocketConnection#current()} gives the connection: {@code
  * rejectAuth(reason)} (or throwing a {@link SecurityException}) refuses it ({@code rejected_auth},
  * close 1008). Send through {@link #send} to count what goes out. Thread-safe; one per service.
@@ -247,6 +249,10 @@ public final class VigilJakartaWebSocket {
                         app.onOpen(s, config);
                     },
                     e -> e instanceof SecurityException);
+            if (!c.refused()) {
+                // The handlers onOpen registered are the message types the endpoint takes; any other closes 1003.
+                s.refuseUnhandledMessages();
+            }
         }
 
         /** Records the close code, then runs the application's {@code onClose}. */

@@ -29,6 +29,7 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -369,6 +370,91 @@ abstract class JakartaWebSocketContract {
         assertThat(error.exceptionType()).isEqualTo(IllegalStateException.class.getName());
         assertThat(error.mdc()).containsEntry("request_id", "req-boom").containsKey("message_id");
         assertThat(error.spanId()).isEqualTo(boom.getSpanId());
+    }
+
+    @Test
+    void aBinaryMessageToATextOnlyEndpointClosesWith1003AndIsCounted() throws Exception {
+        WebSocketTestClient grace = connect("X-User", "grace", "X-Request-ID", "req-binary");
+        grace.exchange("{\"type\":\"subscribe\"}");
+        grace.webSocket().sendBinary(ByteBuffer.wrap(new byte[] {'{', '}'}), true);
+        assertThat(grace.awaitClose().code()).isEqualTo(1003);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", "1003") == 1);
+        assertThat(metric("ws_message_errors_total", "error_type", "bad_frame")).isEqualTo(1);
+        assertThat(handled.get()).isEqualTo(1); // the subscribe; the binary message reached no handler
+        assertThat(telemetry.logs("websocket")).singleElement().satisfies(e -> {
+            assertThat(e.level()).isEqualTo("WARN");
+            assertThat(e.field("error_type")).isEqualTo("bad_frame");
+            assertThat(e.exceptionType()).isNull();
+            assertThat(e.mdc()).containsEntry("request_id", "req-binary").containsEntry("user_id", "grace");
+        });
+
+        // The annotated endpoint declares no binary method either.
+        WebSocketTestClient zoe = WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + port + "/ws/echo/zoe"))
+                .httpClient(http)
+                .connect();
+        zoe.webSocket().sendBinary(ByteBuffer.wrap(new byte[] {1}), true);
+        assertThat(zoe.awaitClose().code()).isEqualTo(1003);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> telemetry
+                                .metrics()
+                                .find(
+                                        "ws_message_errors_total",
+                                        Map.of("endpoint", ANNOTATED, "error_type", "bad_frame"))
+                                .map(v -> v.value())
+                                .orElse(0.0)
+                        == 1);
+    }
+
+    @Test
+    void aHandlerAddedAfterOpenTakesItsMessageTypeAndOneRemovedGivesItBack() throws Exception {
+        VigilJakartaWebSocket ws = new VigilJakartaWebSocket(WebSocketTelemetry.create(telemetry.runtime()));
+        List<String> seen = new CopyOnWriteArrayList<>();
+        Container other = start(List.of(ws.endpoint("/late", () -> new Endpoint() {
+            @Override
+            public void onOpen(Session session, EndpointConfig config) {
+                MessageHandler.Whole<ByteBuffer> binary = new MessageHandler.Whole<>() {
+                    @Override
+                    public void onMessage(ByteBuffer bytes) {
+                        seen.add("binary " + bytes.remaining());
+                        session.getAsyncRemote().sendText("binary");
+                    }
+                };
+                session.addMessageHandler(String.class, text -> {
+                    if (text.equals("add")) {
+                        session.addMessageHandler(ByteBuffer.class, binary);
+                    } else if (text.equals("remove")) {
+                        session.removeMessageHandler(binary);
+                    }
+                    seen.add("handlers " + session.getMessageHandlers().size());
+                    session.getAsyncRemote().sendText(text);
+                });
+            }
+        })));
+        try {
+            WebSocketTestClient c = WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + other.port() + "/late"))
+                    .httpClient(http)
+                    .connect();
+            assertThat(c.exchange("add")).isEqualTo("add");
+            c.webSocket().sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true);
+            assertThat(c.nextMessage()).isEqualTo("binary");
+            assertThat(c.exchange("remove")).isEqualTo("remove");
+            c.webSocket().sendBinary(ByteBuffer.wrap(new byte[] {1}), true);
+            assertThat(c.awaitClose().code()).isEqualTo(1003);
+            // The endpoint sees only its own handlers, never the adapter's refusals.
+            assertThat(seen).containsExactly("handlers 2", "binary 3", "handlers 1");
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> telemetry
+                                    .metrics()
+                                    .find(
+                                            "ws_message_errors_total",
+                                            Map.of("endpoint", "/late", "error_type", "bad_frame"))
+                                    .map(v -> v.value())
+                                    .orElse(0.0)
+                            == 1);
+        } finally {
+            other.close();
+        }
     }
 
     @Test
