@@ -66,6 +66,7 @@ public final class WebSocketConnection {
     private static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("message.id");
     private static final AttributeKey<String> USER_ID = AttributeKey.stringKey("user.id");
     private static final int MAX_USER_ID_LENGTH = 128;
+    private static final int MAX_DESCRIBED = 120;
     private static final String BINARY = "binary";
     /** Close code of a connection that ended without a close frame (RFC 6455 §7.1.5); never sent. */
     private static final int CLOSE_ABNORMAL = 1006;
@@ -409,7 +410,9 @@ public final class WebSocketConnection {
      * container closes the connection itself. A client that went away without a close frame is
      * counted the same ({@code io_error}, then its close 1006) but logged at DEBUG without the
      * exception: that is normal traffic (a closed tab, a lost network), and a WARN with a stack
-     * trace for each such connection buried the server's real I/O failures, which stay WARN.
+     * trace for each such connection buried the server's real I/O failures, which stay WARN. A frame the protocol
+     * refuses ({@code bad_frame}: unmasked, reserved bits or opcodes, invalid UTF-8 or close codes…) or a message over
+     * the container's limit ({@code too_big}) is a WARN naming the container's exception, without its stack trace.
      */
     public void error(Throwable e) {
         String type = errorType(e);
@@ -422,10 +425,29 @@ public final class WebSocketConnection {
                         CLOSE_ABNORMAL,
                         null,
                         "the client went away without a close frame (" + rootName(e) + ")");
+            } else if (type.equals("bad_frame") || type.equals("too_big")) {
+                // What the client sent: a stack trace would say nothing more about the server, and each bad client
+                // would write one. The exception's name and message (the container's, never the client's bytes) do.
+                logOnce(Level.WARN, type, 0, null, "the client sent what the protocol refuses (" + described(e) + ")");
             } else {
                 logOnce(Level.WARN, type, 0, e, null);
             }
         }
+    }
+
+    /** {@code Name: message} of the exception that gave {@code e} its type, bounded and on one line. */
+    private static String described(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null
+                && c.getCause() != c
+                && errorType(c.getCause()).equals(errorType(e))) {
+            c = c.getCause();
+        }
+        String message = c.getMessage() == null ? "" : ": " + c.getMessage();
+        if (message.length() > MAX_DESCRIBED) {
+            message = message.substring(0, MAX_DESCRIBED) + "…";
+        }
+        return (c.getClass().getSimpleName() + message).replaceAll("\\p{Cntrl}", " ");
     }
 
     /**

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.Logger;
 
 /** {@link VigilJavalinWebSocket} on a real Javalin 7 server, driven by the JDK's WebSocket client. */
@@ -410,6 +412,57 @@ class VigilJavalinWebSocketTest {
         return telemetry.logs().stream()
                 .filter(e -> e.message().startsWith("handling "))
                 .toList();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        // an unmasked text frame (RFC 6455 §5.1): 1002
+        "810568656c6c6f, 1002",
+        // RSV1 set without an extension that defines it (§5.2): 1002
+        "c182000000006865, 1002",
+        // a reserved opcode (§5.2): 1002
+        "8381000000000a, 1002",
+        // a close code no endpoint may send (§7.4.1, 999): 1002
+        "888200000000 03e7, 1002",
+        // a text frame that is not UTF-8 (§8.1): 1007
+        "818200000000 c328, 1007",
+    })
+    void aFrameTheProtocolRefusesIsCountedAndLoggedInOneLineWithoutAStackTrace(String frame, int code)
+            throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", app.port())) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            var in = socket.getInputStream();
+            out.write(("GET /ws/chat/lobby HTTP/1.1\r\nHost: x\r\nX-User: ivan\r\nX-Request-ID: req-raw\r\n"
+                            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            while (head.indexOf("\r\n\r\n") < 0) {
+                head.append((char) in.read());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101 ");
+            out.write(java.util.HexFormat.of().parseHex(frame.replace(" ", "")));
+            // The server's close frame: opcode 8, then the code (unmasked, a short payload).
+            assertThat(in.read() & 0x0f).isEqualTo(8);
+            int length = in.read();
+            assertThat(length).isGreaterThanOrEqualTo(2);
+            assertThat(in.read() << 8 | in.read()).isEqualTo(code);
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> metric("ws_connections_closed_total", "close_code", Integer.toString(code)) == 1);
+        assertThat(metric("ws_message_errors_total", "error_type", "bad_frame")).isEqualTo(1);
+        assertThat(telemetry.logs("websocket")).singleElement().satisfies(e -> {
+            assertThat(e.level()).isEqualTo("WARN");
+            assertThat(e.exceptionType()).isNull(); // no stack trace: the client's fault, not the server's
+            assertThat(e.field("error_type")).isEqualTo("bad_frame");
+            assertThat(e.message()).contains("Exception").doesNotContain("\n");
+            assertThat(e.mdc()).containsEntry("request_id", "req-raw").containsEntry("user_id", "ivan");
+        });
+        // The server goes on serving.
+        WebSocketTestClient next = connect("X-User", "judy");
+        assertThat(next.exchange("{\"type\":\"subscribe\"}")).contains("ack");
+        next.close(1000);
     }
 
     private double metric(String name, String... labels) {
