@@ -6,9 +6,11 @@ import io.vigil.core.MetricsEndpoint;
 import io.vigil.core.MetricsScrape;
 import io.vigil.http.MetricsAccess;
 import io.vigil.http.internal.StrictFraming;
+import io.vigil.http.internal.UnreadBodyDrain;
 import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import java.util.Objects;
 import org.eclipse.jetty.util.VirtualThreads;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -50,7 +52,20 @@ public final class ManagementPort {
         config.http.prefer405over404 = true;
         // The server's handler answers what Jetty refuses before the servlet runs; the context's, sendError inside.
         ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
-        config.jetty.modifyServer(server -> server.setErrorHandler(errors));
+        config.jetty.modifyServer(server -> {
+            server.setErrorHandler(errors);
+            // A body sent to a path or method that takes none (POST /metrics) is answered 404/405 unread: read and
+            // discarded afterwards, bounded as on the application's port, so its client gets the answer, not a reset.
+            server.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(LifeCycle event) {
+                    if (!(server.getHandler() instanceof UnreadBodyDrain)) {
+                        server.insertHandler(new UnreadBodyDrain(
+                                VigilJavalinPlugin.UNREAD_BODY_MAX_BYTES, VigilJavalinPlugin.UNREAD_BODY_MAX_MILLIS));
+                    }
+                }
+            });
+        });
         config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors));
         // An HTTP/1.0 request with Transfer-Encoding is 400 and the connection closed, as on the application's port.
         config.jetty.modifyHttpConfiguration(StrictFraming::install);

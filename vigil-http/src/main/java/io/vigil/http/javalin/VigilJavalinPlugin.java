@@ -16,6 +16,7 @@ import io.vigil.http.internal.Problems;
 import io.vigil.http.internal.QueryStrings;
 import io.vigil.http.internal.SlowBodyGuard;
 import io.vigil.http.internal.StrictFraming;
+import io.vigil.http.internal.UnreadBodyDrain;
 import io.vigil.http.jetty.ProblemJsonErrorHandler;
 import io.vigil.http.servlet.VigilHttpFilter;
 import jakarta.servlet.DispatcherType;
@@ -58,6 +59,11 @@ import org.eclipse.jetty.util.component.LifeCycle;
  * 30 s). Jetty's own {@code setMinRequestDataRate} is not set: it also counted the server's own pauses between two
  * reads against the client, and refused whole small bodies under load.
  *
+ * <p>Bodies left unread: what a handler did not read of a body before it answered (a 413 on the declared length, a 415,
+ * a 404 with a body) is read and discarded once the answer is written, at most {@value #UNREAD_BODY_MAX_BYTES} bytes
+ * for at most {@value #UNREAD_BODY_MAX_MILLIS} ms ({@code internal.UnreadBodyDrain}), so that a client writing its
+ * whole body before it reads receives the answer instead of a connection reset.
+ *
  * <p>WebSocket routes: a request to one that is no valid opening handshake is answered by the plugin as RFC 6455 and
  * RFC 9110 ask (another method: 405 with {@code Allow: GET}; no upgrade or another version: 426; a bad {@code
  * Sec-WebSocket-Key}: 400), before the route's handlers run; and no upgrade request creates an HTTP session (a
@@ -75,6 +81,17 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
 
     /** How long the server waits for a body in all before {@link #MIN_REQUEST_BYTES_PER_SECOND} applies. */
     public static final long SLOW_BODY_GRACE_MILLIS = 1000;
+
+    /**
+     * The most of a body its handler left unread that the server reads and discards after the answer. Jetty alone
+     * discards 8 KiB and closes, and closing on unread bytes resets the connection: a client still writing its body
+     * (no {@code Expect: 100-continue}) got a broken pipe or a reset, and lost the answer with it. Discarding holds no
+     * memory and no thread; past this bound, or {@link #UNREAD_BODY_MAX_MILLIS}, the connection is closed as before.
+     */
+    public static final long UNREAD_BODY_MAX_BYTES = 64L * 1024 * 1024;
+
+    /** How long at most the server reads and discards a body its handler left unread. */
+    public static final long UNREAD_BODY_MAX_MILLIS = 10_000;
 
     private final HttpServerTelemetry telemetry;
     private MetricsEndpoint metrics;
@@ -134,6 +151,8 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
                 @Override
                 public void lifeCycleStarting(LifeCycle event) {
                     if (!(server.getHandler() instanceof SlowBodyGuard)) {
+                        // Behind the guard, so that a body discarded after the answer is held to the same rate.
+                        server.insertHandler(new UnreadBodyDrain(UNREAD_BODY_MAX_BYTES, UNREAD_BODY_MAX_MILLIS));
                         server.insertHandler(new SlowBodyGuard(MIN_REQUEST_BYTES_PER_SECOND, SLOW_BODY_GRACE_MILLIS));
                     }
                 }
