@@ -146,7 +146,10 @@ public final class OperationKind {
         this.eventType = b.eventType != null ? b.eventType : b.name;
         this.family = b.family;
         this.dimensions = List.copyOf(b.dimensions);
-        this.spanName = Objects.requireNonNull(b.spanName, "spanName");
+        // A kind declared without a span name (the first thing a new kind leaves out) failed here with a bare
+        // NullPointerException "spanName": it gets <kind>.<operation> instead, e.g. payment.charge_card.
+        String kindName = b.name;
+        this.spanName = b.spanName != null ? b.spanName : op -> kindName + "." + op.name();
         this.outcomeLabel = b.outcomeLabel;
         this.outcomeSpanAttribute = b.outcomeSpanAttribute;
         this.outcomeEncoding = b.outcomeEncoding;
@@ -372,9 +375,12 @@ public final class OperationKind {
             return this;
         }
 
-        /** How the span is named from the operation, e.g. {@code op -> "auth." + op.value(0) + "." + op.name()}. */
+        /**
+         * How the span is named from the operation, e.g. {@code op -> "auth." + op.value(0) + "." + op.name()}; by
+         * default {@code <kind>.<operation>} ({@code payment.charge_card}).
+         */
         public Builder spanName(Function<Operation, String> spanName) {
-            this.spanName = spanName;
+            this.spanName = Objects.requireNonNull(spanName, "spanName");
             return this;
         }
 
