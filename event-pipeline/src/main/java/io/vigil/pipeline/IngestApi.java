@@ -1,5 +1,6 @@
 package io.vigil.pipeline;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,6 +26,10 @@ import io.vigil.pipeline.internal.EventStore;
 import io.vigil.pipeline.internal.SingleFlight;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -417,9 +422,19 @@ public final class IngestApi implements AutoCloseable {
     }
 
     private static Event parse(byte[] body) throws Problem {
+        String notUtf8 = notUtf8(body);
+        if (notUtf8 != null) {
+            throw new Problem(400, "malformed-json", "The body is not UTF-8 JSON text (RFC 8259 §8.1): " + notUtf8);
+        }
         JsonNode root;
-        try {
-            root = STRICT_JSON.readTree(body);
+        try (JsonParser parser = STRICT_JSON.createParser(body)) {
+            root = STRICT_JSON.readTree(parser);
+            // One value: {"a":1}x and {"a":1}{"b":2} were accepted and stored whole, where a reader of the stored
+            // event finds no JSON, or (keeping the last value) another event than the one validated here.
+            if (root != null && parser.nextToken() != null) {
+                throw new Problem(
+                        400, "malformed-json", "The body is not JSON: it goes on after the event's JSON value");
+            }
         } catch (JsonProcessingException e) {
             throw new Problem(400, "malformed-json", "The body is not JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -467,6 +482,30 @@ public final class IngestApi implements AutoCloseable {
             throw new Problem(422, "invalid-event", "The event is not valid").errors(errors);
         }
         return new Event(type.asText(), source.asText(), occurredAt);
+    }
+
+    /**
+     * Why {@code body} is no UTF-8 text, or null when it is. Jackson reads UTF-16 and UTF-32 as well (it guesses the
+     * encoding from the first bytes) and passes malformed UTF-8 such as an overlong {@code C0 AF}: such a body was
+     * accepted and stored as sent, for readers of the stored event that expect UTF-8. A NUL byte is no JSON text's in
+     * UTF-8 (it is escaped in strings and is no whitespace), but in every UTF-16 or UTF-32 one.
+     */
+    private static String notUtf8(byte[] body) {
+        for (byte b : body) {
+            if (b == 0) {
+                return "it holds a NUL byte (UTF-16 or UTF-32?)";
+            }
+        }
+        try {
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body));
+            return null;
+        } catch (CharacterCodingException e) {
+            return "it holds a byte sequence that is not UTF-8";
+        }
     }
 
     /**

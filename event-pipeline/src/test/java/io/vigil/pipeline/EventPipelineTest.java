@@ -753,7 +753,127 @@ class EventPipelineTest {
                 .isEqualTo(202);
     }
 
+    /**
+     * An event over {@code MAX_EVENT_BYTES} is refused on its declared length before any of it is read (or, without a
+     * length, once past the limit). A client without {@code Expect: 100-continue} writes the whole body before it reads
+     * the answer, and Jetty discarded 8 KiB of what was left and closed: the client's write failed with a broken pipe
+     * or a reset and it never saw the 413 (5 MB in 64 KiB writes, as a client uploads a file).
+     */
+    @Test
+    void anOversizedEventIsAnswered413WhileItsClientIsStillWritingIt() throws Exception {
+        int size = 5 * 1024 * 1024;
+        for (String framing : List.of("Content-Length: " + size, "Transfer-Encoding: chunked")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", pipeline.port())) {
+                socket.setSoTimeout(15_000);
+                java.io.OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                + framing + "\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                boolean chunked = framing.startsWith("Transfer-Encoding");
+                byte[] chunk = new byte[64 * 1024];
+                java.util.Arrays.fill(chunk, (byte) ' ');
+                int sent = 0;
+                try {
+                    for (; sent < size; sent += chunk.length) {
+                        if (chunked) {
+                            out.write((Integer.toHexString(chunk.length) + "\r\n")
+                                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        }
+                        out.write(chunk);
+                        if (chunked) {
+                            out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        }
+                    }
+                    if (chunked) {
+                        out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    }
+                    out.flush();
+                } catch (java.io.IOException e) {
+                    throw new AssertionError(framing + ": the connection was cut after " + sent + " bytes: " + e, e);
+                }
+                io.vigil.test.RawHttp.Response answer = readResponse(socket.getInputStream());
+                assertThat(answer.status()).as(framing).isEqualTo(413);
+                assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+                JsonNode problem = JSON.readTree(answer.body());
+                assertThat(problem.path("type").asText())
+                        .isEqualTo("urn:vigil:event-pipeline:problem:payload-too-large");
+                assertThat(problem.path("detail").asText()).isEqualTo("An event may have at most 2048 bytes");
+            }
+        }
+    }
+
+    /**
+     * A body must be one JSON value in UTF-8 (RFC 8259 §2, §8.1). Jackson stopped at the end of the first value, so
+     * {@code {…}x} and {@code {…}{…}} were accepted and stored whole; and it reads UTF-16 and UTF-32 (guessing from the
+     * first bytes) and passes an overlong UTF-8 sequence, so such bodies were accepted and stored as sent too.
+     */
+    @Test
+    void aBodyThatIsNotOneJsonValueInUtf8IsRefusedAndNothingIsRecorded() throws Exception {
+        long events = count("SELECT count(*) FROM events");
+        String event = event("one_value");
+        Map<String, byte[]> refused = new java.util.LinkedHashMap<>();
+        refused.put("trailing garbage", (event + "x").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        refused.put("two objects", (event + event).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        refused.put("UTF-16", event.getBytes(java.nio.charset.StandardCharsets.UTF_16LE));
+        refused.put("UTF-16 with its BOM", event.getBytes(java.nio.charset.StandardCharsets.UTF_16));
+        refused.put("UTF-32", event.getBytes(java.nio.charset.Charset.forName("UTF-32BE")));
+        // '/' as the overlong two-byte sequence C0 AF, which no UTF-8 decoder may accept.
+        java.io.ByteArrayOutputStream overlong = new java.io.ByteArrayOutputStream();
+        overlong.writeBytes("{\"event_type\":\"x\",\"source\":\"web\",\"payload\":{\"path\":\""
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        overlong.writeBytes(new byte[] {(byte) 0xC0, (byte) 0xAF});
+        overlong.writeBytes("\"}}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        refused.put("an overlong UTF-8 sequence", overlong.toByteArray());
+        for (var c : refused.entrySet()) {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pipeline.port() + "/api/v1/events"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(c.getValue()))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String detail =
+                    assertProblem(r, 400, "malformed-json").path("detail").asText();
+            assertThat(detail)
+                    .as(c.getKey())
+                    .matches(
+                            c.getKey().startsWith("t")
+                                    ? "The body is not JSON: .*"
+                                    : "The body is not UTF-8 JSON text \\(RFC 8259 §8\\.1\\): it holds .*");
+        }
+        assertThat(count("SELECT count(*) FROM events")).isEqualTo(events);
+        // One value in UTF-8, with whitespace after it or a UTF-8 byte order mark before it (RFC 8259 §8.1: MAY
+        // ignore), is still an event.
+        assertThat(post(event + " \r\n", Map.of()).statusCode()).isEqualTo(202);
+        assertThat(post("\uFEFF" + event, Map.of()).statusCode()).isEqualTo(202);
+    }
+
     // --- helpers -----------------------------------------------------------------------------
+
+    /** One response read from {@code in}: its head, then as many body bytes as its Content-Length says. */
+    private static io.vigil.test.RawHttp.Response readResponse(java.io.InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        while (!head.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("closed after: " + head);
+            }
+            head.write(b);
+        }
+        String[] lines =
+                head.toString(java.nio.charset.StandardCharsets.ISO_8859_1).split("\r\n");
+        Map<String, String> headers = new HashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            headers.put(
+                    lines[i].substring(0, colon).toLowerCase(java.util.Locale.ROOT),
+                    lines[i].substring(colon + 1).strip());
+        }
+        int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+        return new io.vigil.test.RawHttp.Response(
+                Integer.parseInt(lines[0].substring(9, 12)),
+                headers,
+                new String(in.readNBytes(length), java.nio.charset.StandardCharsets.UTF_8));
+    }
 
     private static String event(String type) {
         return "{\"event_type\":\"" + type + "\",\"source\":\"web\",\"occurred_at\":\"2026-11-29T10:00:00Z\","
