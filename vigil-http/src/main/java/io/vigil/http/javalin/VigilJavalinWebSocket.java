@@ -17,8 +17,10 @@ import io.vigil.http.servlet.VigilHttpFilter;
 import io.vigil.http.websocket.Handshake;
 import io.vigil.http.websocket.WebSocketConnection;
 import io.vigil.http.websocket.WebSocketTelemetry;
+import java.nio.channels.WritePendingException;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.eclipse.jetty.websocket.api.Callback;
 
 /**
  * Instruments Javalin 7 WebSocket endpoints with {@link WebSocketTelemetry}: wrap the handlers you
@@ -41,10 +43,20 @@ import java.util.function.Consumer;
  * handler throwing Javalin's 401/403 responses refuses the connection ({@code rejected_auth}, close
  * 1008). A text message to an endpoint without {@code onMessage}, or a binary one to an endpoint without {@code
  * onBinaryMessage}, closes the connection with 1003 (RFC 6455 §7.4.1; {@code ws_message_errors_total{error_type=
- * "bad_frame"}}). Thread-safe; one per service.
+ * "bad_frame"}}). A client that reads slower than {@link #send} sends is dropped once {@value #MAX_QUEUED_MESSAGES}
+ * messages wait for it ({@code error_type="io_error"}): memory per connection stays bounded. Thread-safe; one per
+ * service.
  */
 public final class VigilJavalinWebSocket {
     private static final String CONNECTION_ATTRIBUTE = WebSocketConnection.class.getName();
+
+    /**
+     * The most messages queued for one client, unless the application configured Jetty's {@code maxOutgoingFrames}
+     * itself: a message {@link #send} cannot queue beyond it drops the connection ({@code
+     * ws_message_errors_total{error_type="io_error"}}, then close 1006). Messages sent another way are refused by
+     * Jetty past it too, without a trace.
+     */
+    public static final int MAX_QUEUED_MESSAGES = 1024;
 
     private final WebSocketTelemetry telemetry;
 
@@ -137,11 +149,19 @@ public final class VigilJavalinWebSocket {
      * its size).
      */
     public static void send(WsContext ctx, String type, String text) {
-        ctx.send(text);
         WebSocketConnection c = connection(ctx);
-        if (c != null) {
-            c.sentText(type, text);
+        if (c == null) {
+            ctx.send(text);
+            return;
         }
+        // Javalin's own send ignores a failure: a message refused because the client's queue is full was dropped
+        // unnoticed. Here it drops the connection (see MAX_QUEUED_MESSAGES), counted.
+        ctx.session.sendText(text, Callback.from(() -> {}, failure -> {
+            if (failure instanceof WritePendingException && c.slowConsumer()) {
+                ctx.session.disconnect();
+            }
+        }));
+        c.sentText(type, text);
     }
 
     private void onConnect(io.javalin.websocket.WsConnectContext ctx, WsConnectHandler app) {
@@ -161,6 +181,11 @@ public final class VigilJavalinWebSocket {
                         path, ctx, WsContext::header, String.valueOf(ctx.session.getRemoteSocketAddress()));
         WebSocketConnection c = telemetry.connection(handshake, ctx::closeSession);
         ctx.attribute(CONNECTION_ATTRIBUTE, c);
+        if (ctx.session.getMaxOutgoingFrames() <= 0) {
+            // Jetty queues what a client does not read without a bound: a client that never reads, but keeps its
+            // connection alive by sending, held every message pushed to it in the server's memory.
+            ctx.session.setMaxOutgoingFrames(MAX_QUEUED_MESSAGES);
+        }
         if (!c.admit()) {
             return;
         }

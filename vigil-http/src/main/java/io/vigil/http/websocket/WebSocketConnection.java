@@ -451,6 +451,30 @@ public final class WebSocketConnection {
     }
 
     /**
+     * For adapters: a message could not be queued for the client because it reads slower than the server sends (the
+     * container's outgoing queue is full). Counted as {@code io_error} (a write that cannot progress; the bounded set of
+     * error types stays the one the dashboards explain) and logged once per connection; the adapter
+     * then drops the connection: a close frame would wait behind the messages the client does not read, and every
+     * message queued meanwhile stays in the server's memory. Returns whether this call is the first (the one that drops
+     * the connection).
+     */
+    public boolean slowConsumer() {
+        if (closed.get() || !closing.compareAndSet(false, true)) {
+            return false;
+        }
+        t.metrics.error(endpoint, "io_error");
+        try (Scope ignored = attach(Context.root().with(handshake), null)) {
+            logOnce(
+                    Level.WARN,
+                    "io_error",
+                    CLOSE_ABNORMAL,
+                    null,
+                    "the client does not read what the server sends; its connection is dropped");
+        }
+        return true;
+    }
+
+    /**
      * For adapters: the connection closed with {@code code}. Idempotent. Records the close code and
      * duration of an accepted connection and frees its place under the connection limit.
      */

@@ -465,6 +465,82 @@ class VigilJavalinWebSocketTest {
         next.close(1000);
     }
 
+    @Test
+    void aClientThatDoesNotReadIsDroppedOnceItsQueueIsFullAndTheServerGoesOn() throws Exception {
+        VigilJavalinWebSocket ws = new VigilJavalinWebSocket(WebSocketTelemetry.create(telemetry.runtime()));
+        String kilobyte = "x".repeat(1024);
+        java.util.concurrent.atomic.AtomicInteger attempted = new java.util.concurrent.atomic.AtomicInteger();
+        Javalin feed = Javalin.create(config -> config.routes.ws(
+                        "/feed",
+                        ws.instrument(h -> h.onMessage(ctx -> {
+                            int n = Integer.parseInt(ctx.message());
+                            for (int i = 0; i < n; i++) {
+                                attempted.incrementAndGet();
+                                VigilJavalinWebSocket.send(ctx, "event", kilobyte);
+                            }
+                        }))))
+                .start("127.0.0.1", 0);
+        try {
+            // A client that reads gets all it is sent.
+            WebSocketTestClient reader = WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + feed.port() + "/feed"))
+                    .httpClient(http)
+                    .connect();
+            reader.send("200");
+            for (int i = 0; i < 200; i++) {
+                assertThat(reader.nextMessage()).hasSize(1024);
+            }
+            reader.close(1000);
+
+            // One that never reads: far more than the queue and the sockets' buffers hold is pushed to it.
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", feed.port()));
+                var out = socket.getOutputStream();
+                out.write(("GET /feed HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                byte[] flood = "20000".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                byte[] frame = new byte[6 + flood.length]; // masked with a zero key: the payload as it is
+                frame[0] = (byte) 0x81;
+                frame[1] = (byte) (0x80 | flood.length);
+                System.arraycopy(flood, 0, frame, 6, flood.length);
+                out.write(frame);
+                Map<String, String> l = Map.of("endpoint", "/feed", "error_type", "io_error");
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> telemetry
+                                        .metrics()
+                                        .find("ws_message_errors_total", l)
+                                        .map(v -> v.value())
+                                        .orElse(0.0)
+                                >= 1);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> telemetry
+                                        .metrics()
+                                        .find("ws_connections_active", Map.of("endpoint", "/feed"))
+                                        .map(v -> v.value())
+                                        .orElse(-1.0)
+                                == 0);
+            }
+            // The handler's loop ends: a send to the dropped connection fails at once, it does not wait.
+            await().atMost(Duration.ofSeconds(20)).until(() -> attempted.get() == 20200);
+            assertThat(telemetry.logs("websocket")).singleElement().satisfies(e -> {
+                assertThat(e.level()).isEqualTo("WARN");
+                assertThat(e.field("error_type")).isEqualTo("io_error");
+                assertThat(e.message()).contains("does not read");
+                assertThat(e.exceptionType()).isNull();
+            });
+            // The server goes on serving.
+            WebSocketTestClient next = WebSocketTestClient.to(URI.create("ws://127.0.0.1:" + feed.port() + "/feed"))
+                    .httpClient(http)
+                    .connect();
+            next.send("1");
+            assertThat(next.nextMessage()).hasSize(1024);
+            next.close(1000);
+        } finally {
+            feed.stop();
+        }
+    }
+
     private double metric(String name, String... labels) {
         Map<String, String> l = new HashMap<>();
         l.put("endpoint", ROUTE);
