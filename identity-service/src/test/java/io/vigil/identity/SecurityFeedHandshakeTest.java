@@ -127,6 +127,28 @@ class SecurityFeedHandshakeTest {
     }
 
     @Test
+    void anUpgradeWithAMalformedQueryIs400AsOnEveryRoute() throws Exception {
+        double before = metric("http_requests_total", "method", "GET", "status_code", "400");
+        String request = upgrade("GET", "13", KEY).replace(PATH + " ", PATH + "?since=%zz ");
+        JsonNode p = problem(RawHttp.send(base, request, false), 400);
+        assertThat(p.get("type").asString()).isEqualTo("urn:vigil:problem:invalid-query-parameter");
+        assertThat(p.get("detail").asString()).contains("'since'").contains("percent-encoding");
+        // Before authentication, as on the HTTP routes: no token at all gets the same answer, not a 401.
+        problem(RawHttp.send(base, request.replace("Authorization: Bearer " + admin + "\r\n", ""), false), 400);
+        awaitMetric(before + 2, "http_requests_total", "method", "GET", "status_code", "400");
+    }
+
+    @Test
+    void aRefusedUpgradeOfferingAnotherProtocolTooHasItsProblemBody() throws Exception {
+        // Upgrade lists websocket among others: still an opening handshake (RFC 9110 section 7.8), refused with a body.
+        String request = upgrade("GET", "13", KEY)
+                .replace("Upgrade: websocket\r\n", "Upgrade: websocket, h2c\r\n")
+                .replace("Authorization: Bearer " + admin + "\r\n", "");
+        JsonNode p = problem(RawHttp.send(base, request, false), 401);
+        assertThat(p.get("type").asString()).isEqualTo("urn:vigil:problem:missing-token");
+    }
+
+    @Test
     void neitherAnOpenedFeedNorARefusedOneSetsACookie() throws Exception {
         String accepted = RawHttp.handshakeHead(base, upgrade("GET", "13", KEY));
         assertThat(accepted).startsWith("HTTP/1.1 101 ").doesNotContainIgnoringCase("Set-Cookie");

@@ -665,8 +665,9 @@ public final class HttpApi {
         // application/problem+json is ISO-8859-1, which turned any non-ASCII detail into '?' or invalid UTF-8.
         byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
         ctx.status(status).contentType(PROBLEM_JSON).result(bytes);
-        if ("websocket".equalsIgnoreCase(ctx.header("Upgrade")) && !ctx.res().isCommitted()) {
+        if (ctx.header("Sec-WebSocket-Version") != null && !ctx.res().isCommitted()) {
             // Javalin writes no result on the WebSocket upgrade path: a refused upgrade went out with an empty body.
+            // The path is chosen by Sec-WebSocket-Version, not by Upgrade: "Upgrade: websocket, h2c" went out empty.
             try {
                 ctx.res().setContentLength(bytes.length);
                 ctx.res().getOutputStream().write(bytes);
