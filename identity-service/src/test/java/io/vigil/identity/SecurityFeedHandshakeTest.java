@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
+import io.vigil.identity.internal.Jwt;
+import io.vigil.identity.internal.Role;
 import io.vigil.test.MetricSamples;
 import io.vigil.test.RawHttp;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -146,6 +149,22 @@ class SecurityFeedHandshakeTest {
                 .replace("Authorization: Bearer " + admin + "\r\n", "");
         JsonNode p = problem(RawHttp.send(base, request, false), 401);
         assertThat(p.get("type").asString()).isEqualTo("urn:vigil:problem:missing-token");
+    }
+
+    @Test
+    void aTokenPastItsExpWithinTheClockSkewIsRefused401NotOpenedToBeClosed() throws Exception {
+        String id = s.api.get("/api/v1/users/me", admin).json().get("id").asString();
+        Jwt.Issued issued = new Jwt(TestService.SIGNING_KEY, "identity-service")
+                .issue(id, Role.ADMIN, 0, Instant.now(), Duration.ofSeconds(1));
+        Instant exp = com.nimbusds.jwt.SignedJWT.parse(issued.token())
+                .getJWTClaimsSet()
+                .getExpirationTime()
+                .toInstant();
+        await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(exp));
+        double before = metric("ws_connections_total", "status", "rejected_auth");
+        JsonNode p = problem(RawHttp.send(base, upgrade("GET", "13", KEY).replace(admin, issued.token()), false), 401);
+        assertThat(p.get("type").asString()).isEqualTo("urn:vigil:problem:token-expired");
+        awaitMetric(before + 1, "ws_connections_total", "status", "rejected_auth");
     }
 
     @Test

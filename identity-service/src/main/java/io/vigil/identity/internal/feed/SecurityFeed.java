@@ -242,6 +242,11 @@ public final class SecurityFeed implements AutoCloseable {
                         "A bearer access token is required (Authorization header, or subprotocol bearer.<token>)");
             }
             Principal p = auth.authenticate(token);
+            // authenticate allows a token for the clock skew past its exp; a feed opened on it was closed at once
+            // ("token expired", after a 101): refused as expired instead, as the feed lives no longer than its token.
+            if (!clock.instant().isBefore(p.tokenExpiresAt())) {
+                throw ApiException.unauthorized("token-expired", "The access token has expired");
+            }
             RequestContext.current().ifPresent(r -> r.userId(p.userId()));
             boolean granted = telemetry.authorizationCheck(
                     "security_events",
