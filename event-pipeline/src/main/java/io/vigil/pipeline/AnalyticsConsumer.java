@@ -147,12 +147,12 @@ public final class AnalyticsConsumer implements AutoCloseable {
             });
             return true;
         } catch (SQLException | RuntimeException e) {
-            log.atWarn()
-                    .setCause(e)
-                    .log(
-                            "analytics batch of {} (+{} audit events) not written; it is read again",
-                            batch.size(),
-                            audits.size());
+            // Without the stack trace: while the database is down this line comes back with every poll.
+            log.warn(
+                    "analytics batch of {} (+{} audit events) not written ({}); it is read again",
+                    batch.size(),
+                    audits.size(),
+                    e.toString());
             return false;
         }
     }

@@ -398,7 +398,10 @@ public final class IngestApi implements AutoCloseable {
     }
 
     private Problem unavailable(String dependency, Exception cause) {
-        log.atWarn().setCause(cause).log("{} unavailable: {}", dependency, cause.toString());
+        // The cause's class and message, not its stack trace: this line is written once per request for as long as a
+        // dependency is down (a client's every retry), and the pool's or client's frames say nothing the message does
+        // not; the step's span records the exception.
+        log.warn("{} unavailable: {}", dependency, cause.toString());
         return new Problem(503, dependency + "-unavailable", "The " + dependency + " is unavailable; retry later")
                 .retryAfter(5);
     }

@@ -417,9 +417,29 @@ class EventPipelineTest {
                     vigil.metricsEndpoint().scrape("text/plain").text());
             assertThat(downMetrics.require("postgres_status", Map.of())).isZero();
             assertThat(downMetrics.require("kafka_status", Map.of())).isEqualTo(1);
-            assertProblem(post(down.port(), event("x"), Map.of("Idempotency-Key", "k1")), 503, "database-unavailable");
-            // Without an idempotency key too: not recorded, so not published.
-            assertProblem(post(down.port(), event("x"), Map.of()), 503, "database-unavailable");
+            // One WARN line per request while the database is down, naming the cause: its stack trace (Hikari's frames)
+            // came with each, a client's every retry writing one to stdout.
+            ch.qos.logback.classic.Logger apiLog =
+                    (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(IngestApi.class.getName());
+            ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                    new ch.qos.logback.core.read.ListAppender<>();
+            lines.start();
+            apiLog.addAppender(lines);
+            try {
+                assertProblem(
+                        post(down.port(), event("x"), Map.of("Idempotency-Key", "k1")), 503, "database-unavailable");
+                // Without an idempotency key too: not recorded, so not published.
+                assertProblem(post(down.port(), event("x"), Map.of()), 503, "database-unavailable");
+            } finally {
+                apiLog.detachAppender(lines);
+            }
+            assertThat(lines.list)
+                    .filteredOn(e -> e.getFormattedMessage().startsWith("database unavailable: "))
+                    .hasSize(2)
+                    .allSatisfy(e -> {
+                        assertThat(e.getFormattedMessage()).contains("SQLTransientConnectionException");
+                        assertThat(e.getThrowableProxy()).as("no stack trace").isNull();
+                    });
             assertThat(endOffset(pipeline.kafkaBootstrapServers(), "events-down"))
                     .isZero();
             assertThat(spans.getFinishedSpanItems())
