@@ -102,6 +102,9 @@ public final class WebSocketConnection {
     private final AtomicBoolean closing = new AtomicBoolean();
 
     private final AtomicBoolean errorLogged = new AtomicBoolean();
+    /** Set once the adapter dropped a client that does not read: the container's error that follows is no other. */
+    private volatile boolean dropped;
+
     private volatile String userId;
     private volatile boolean accepted;
     private volatile boolean refused;
@@ -415,6 +418,9 @@ public final class WebSocketConnection {
      * the container's limit ({@code too_big}) is a WARN naming the container's exception, without its stack trace.
      */
     public void error(Throwable e) {
+        if (dropped) {
+            return; // the failure of the connection slowConsumer() dropped: counted and logged there, once
+        }
         String type = errorType(e);
         t.metrics.error(endpoint, type);
         try (Scope ignored = attach(Context.root().with(handshake), null)) {
@@ -462,6 +468,7 @@ public final class WebSocketConnection {
         if (closed.get() || !closing.compareAndSet(false, true)) {
             return false;
         }
+        dropped = true;
         t.metrics.error(endpoint, "io_error");
         try (Scope ignored = attach(Context.root().with(handshake), null)) {
             logOnce(

@@ -521,6 +521,11 @@ class VigilJavalinWebSocketTest {
                                         .orElse(-1.0)
                                 == 0);
             }
+            // Counted once: the container's error on the dropped connection is not a second one.
+            assertThat(telemetry
+                            .metrics()
+                            .require("ws_message_errors_total", Map.of("endpoint", "/feed", "error_type", "io_error")))
+                    .isEqualTo(1);
             // The handler's loop ends: a send to the dropped connection fails at once, it does not wait.
             await().atMost(Duration.ofSeconds(20)).until(() -> attempted.get() == 20200);
             assertThat(telemetry.logs("websocket")).singleElement().satisfies(e -> {
