@@ -168,6 +168,26 @@ class SecurityFeedHandshakeTest {
     }
 
     @Test
+    void aQuietFeedIsPingedSoJettysIdleTimeoutDoesNotEndIt() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.service.port())) {
+            socket.setSoTimeout(30_000); // Jetty's idle timeout: without pings the feed ends (1001) first
+            var out = socket.getOutputStream();
+            var in = new java.io.DataInputStream(socket.getInputStream());
+            out.write(upgrade("GET", "13", KEY).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            while (head.indexOf("\r\n\r\n") < 0) {
+                head.append((char) in.readUnsignedByte());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101 ");
+            // Nothing is sent and no event happens: the first frame from the server is a ping.
+            int opcode = in.readUnsignedByte() & 0x0f;
+            int length = in.readUnsignedByte() & 0x7f;
+            in.skipNBytes(length);
+            assertThat(opcode).as("opcode").isEqualTo(0x9);
+        }
+    }
+
+    @Test
     void neitherAnOpenedFeedNorARefusedOneSetsACookie() throws Exception {
         String accepted = RawHttp.handshakeHead(base, upgrade("GET", "13", KEY));
         assertThat(accepted).startsWith("HTTP/1.1 101 ").doesNotContainIgnoringCase("Set-Cookie");

@@ -304,7 +304,7 @@ class SecurityFeedTest {
             lasting.ping();
             assertThat(lasting.isClosed()).isFalse();
 
-            // A feed the client closes takes its expiry timer with it: only the periodic recheck and
+            // A feed the client closes takes its expiry timer with it: only the periodic recheck and ping, and
             // the lasting feed's timer stay queued.
             List<FeedClient> brief = new java.util.ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -316,7 +316,7 @@ class SecurityFeedTest {
             }
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 assertThat(shortLived.service.feed().connections()).isEqualTo(1);
-                assertThat(shortLived.service.feed().pendingTimers()).isEqualTo(2);
+                assertThat(shortLived.service.feed().pendingTimers()).isEqualTo(3);
             });
 
             // Revoked behind the service's back (no bus message): the periodic recheck ends it.
@@ -330,7 +330,7 @@ class SecurityFeedTest {
             assertThat(lasting.closeCode()).isEqualTo(1008);
             assertThat(lasting.closeReason()).isEqualTo("token revoked");
             await().atMost(Duration.ofSeconds(20))
-                    .until(() -> shortLived.service.feed().pendingTimers() == 1);
+                    .until(() -> shortLived.service.feed().pendingTimers() == 2);
             await().atMost(Duration.ofSeconds(20))
                     .until(() -> logs.events(Map.of("security_event_type", "websocket_token_revoked"))
                                     .size()

@@ -97,6 +97,9 @@ public final class SecurityFeed implements AutoCloseable {
     /** The event types a subscription may name. */
     public static final Set<String> EVENT_TYPES = eventTypes();
 
+    /** How often each open feed is pinged: well inside Jetty's 30 s idle timeout. */
+    public static final Duration PING_INTERVAL = Duration.ofSeconds(10);
+
     /** The bus message naming a user whose access tokens were revoked; handled, never pushed. */
     public static final String ACCESS_REVOKED = "access_revoked";
 
@@ -146,6 +149,11 @@ public final class SecurityFeed implements AutoCloseable {
         this.bus = FeedBus.create(config, db, this::deliver);
         long every = feedConfig.tokenRecheckInterval().toMillis();
         timers.scheduleWithFixedDelay(() -> recheck(List.copyOf(subscribers)), every, every, TimeUnit.MILLISECONDS);
+        // Jetty closes a WebSocket idle for 30 s (1001): a feed with no event to push, to a client that sends nothing
+        // (a browser, websocat), ended after half a minute. A ping every PING_INTERVAL keeps it open; the client's
+        // automatic pong is the traffic.
+        long ping = PING_INTERVAL.toMillis();
+        timers.scheduleWithFixedDelay(() -> subscribers.forEach(Subscriber::ping), ping, ping, TimeUnit.MILLISECONDS);
     }
 
     private static Set<String> eventTypes() {
@@ -214,7 +222,7 @@ public final class SecurityFeed implements AutoCloseable {
         return subscribers.size();
     }
 
-    /** Timers waiting: one per open feed (its token's expiry) and the periodic recheck. */
+    /** Timers waiting: one per open feed (its token's expiry), the periodic recheck and the periodic ping. */
     public int pendingTimers() {
         return timers.getQueue().size();
     }
@@ -558,6 +566,14 @@ public final class SecurityFeed implements AutoCloseable {
         boolean wants(String type) {
             Set<String> f = filter;
             return f == null || f.contains(type);
+        }
+
+        void ping() {
+            try {
+                ctx.sendPing();
+            } catch (RuntimeException e) {
+                log.debug("Security feed: ping failed: {}", e.getMessage());
+            }
         }
 
         synchronized void send(String type, String text) {
