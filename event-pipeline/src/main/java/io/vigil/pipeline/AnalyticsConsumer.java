@@ -31,9 +31,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 
 /**
@@ -58,9 +57,9 @@ public final class AnalyticsConsumer implements AutoCloseable {
     private final Vigil vigil;
     private final Database database;
     private final VigilKafka kafka;
-    private final KafkaConsumer<String, String> consumer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> deadLetters;
-    private final RecordProcessor<String, String> processor;
+    private final RecordProcessor<byte[], byte[]> processor;
     private final ConsumerLagMonitor lag;
     private final Logger log;
     private final String auditTopic; // null: not read
@@ -79,7 +78,9 @@ public final class AnalyticsConsumer implements AutoCloseable {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
-        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+        // Bytes, decoded strictly in the handler: a String deserializer read bytes that are not UTF-8 as U+FFFD, so a
+        // poison record was dead-lettered re-encoded, not as it was written (and its JSON was read with the U+FFFD).
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.deadLetters = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -90,7 +91,8 @@ public final class AnalyticsConsumer implements AutoCloseable {
                 new ByteArraySerializer());
         this.processor = kafka.processor(consumer)
                 .commitAfterPoll(false) // committed after the batch is written
-                .deadLetterTopic(config.deadLetterTopic(), deadLetters, new StringSerializer(), new StringSerializer())
+                .deadLetterTopic(
+                        config.deadLetterTopic(), deadLetters, new ByteArraySerializer(), new ByteArraySerializer())
                 .build();
         this.lag = kafka.lagMonitor(props, config.consumerGroup(), Duration.ofSeconds(15));
         consumer.subscribe(auditTopic == null ? List.of(config.topic()) : List.of(config.topic(), auditTopic));
@@ -104,9 +106,9 @@ public final class AnalyticsConsumer implements AutoCloseable {
                 List<AuditRow> audits = new ArrayList<>();
                 int polled = processor.pollAndProcess(POLL, record -> {
                     if (record.topic().equals(auditTopic)) {
-                        audits.add(AuditRow.parse(record.value()));
+                        audits.add(AuditRow.parse(utf8(record.value())));
                     } else {
-                        batch.add(AnalyticsRow.parse(record.value()));
+                        batch.add(AnalyticsRow.parse(utf8(record.value())));
                     }
                 });
                 if (polled == 0) {
@@ -246,6 +248,23 @@ public final class AnalyticsConsumer implements AutoCloseable {
 
     /** How long close() lets the batch in hand finish before it cuts it short. */
     private static final Duration FINISH_BATCH = Duration.ofSeconds(10);
+
+    /** A record's value as text; null stays null (a tombstone, poison as any value that is no JSON object). */
+    static String utf8(byte[] value) throws InvalidMessageException {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(value))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new InvalidMessageException("value is not UTF-8");
+        }
+    }
 
     /** One pipeline message, validated. */
     private record AnalyticsRow(

@@ -311,6 +311,53 @@ class EventPipelineTest {
                 .isZero();
     }
 
+    /**
+     * A record whose value is not UTF-8 is poison, and its dead-lettered copy holds the bytes written: the consumer
+     * read values as Strings (U+FFFD for every byte that was not UTF-8) and wrote them to the dead-letter topic
+     * re-encoded, so the copy was not the record; and such bytes inside a JSON string were read as U+FFFD and written.
+     */
+    @Test
+    void aRecordThatIsNotUtf8IsDeadLetteredAsItWasWritten() throws Exception {
+        String key = "bytes-" + UUID.randomUUID();
+        String insideId = UUID.randomUUID().toString();
+        byte[] garbage = {(byte) 0xFF, '{', (byte) 0xC0};
+        byte[] inside = message(insideId, "2026-11-29T10:00:00Z")
+                .replace("\"web\"", "\"w\u00ffb\"")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // a lone 0xFF inside the source's string
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of("bootstrap.servers", pipeline.kafkaBootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(
+                            "events", key.getBytes(java.nio.charset.StandardCharsets.UTF_8), garbage))
+                    .get();
+            producer.send(new ProducerRecord<>(
+                            "events", (key + "-inside").getBytes(java.nio.charset.StandardCharsets.UTF_8), inside))
+                    .get();
+        }
+        try (var dlt = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        "bootstrap.servers",
+                        pipeline.kafkaBootstrapServers(),
+                        "group.id",
+                        "dlt-bytes-" + UUID.randomUUID(),
+                        "auto.offset.reset",
+                        "earliest"),
+                new StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            dlt.subscribe(List.of("events.dlt"));
+            Map<String, byte[]> seen = new HashMap<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                dlt.poll(Duration.ofMillis(200)).forEach(r -> seen.put(r.key(), r.value()));
+                return seen.containsKey(key) && seen.containsKey(key + "-inside");
+            });
+            assertThat(seen.get(key)).isEqualTo(garbage);
+            assertThat(seen.get(key + "-inside")).isEqualTo(inside);
+        }
+        assertThat(count("SELECT count(*) FROM analytics_events WHERE event_id = '" + insideId + "'"))
+                .isZero();
+    }
+
     /** A pipeline message as the ingest API publishes it. */
     private static String message(String eventId, String occurredAt) {
         return "{\"event_id\":\"" + eventId + "\",\"event_type\":\"x\",\"source\":\"web\",\"occurred_at\":\""
