@@ -33,6 +33,24 @@ final class ServletAccessor implements HttpServerAccessor<HttpServletRequest, Ht
         }
     }
 
+    /**
+     * Whether the container writes an error page after the filter chain returned — {@code sendError} was called, or
+     * {@code rethrown} an exception goes to it uncommitted — and {@code end} will run once it completed the response,
+     * so that the page's bytes (and the time it took) are the request's; false, {@code end} not registered, where the
+     * container offers no such hook (only Jetty does; elsewhere the request ends at once, without the page's size).
+     */
+    static boolean endAfterErrorPage(
+            HttpServletRequest request, HttpServletResponse response, boolean rethrown, Runnable end) {
+        if (!JETTY || JETTY_SIZE_UNREADABLE.get()) {
+            return false;
+        }
+        try {
+            return JettyResponseSize.endAfterErrorPage(request, response, rethrown, end);
+        } catch (RuntimeException | LinkageError e) {
+            return false; // this Jetty's internals differ (responseBodySize says so, once): end at once, as before
+        }
+    }
+
     @Override
     public String method(HttpServletRequest request) {
         return request.getMethod();

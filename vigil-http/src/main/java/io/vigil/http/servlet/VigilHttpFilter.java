@@ -36,7 +36,9 @@ import java.util.Objects;
  * #ROUTE_ATTRIBUTE} set by the application or a framework adapter, Spring MVC's best matching
  * pattern, or the servlet mapping pattern ({@code /api/*}, but not a catch-all {@code /*}); a request no servlet mapped, or any 404
  * answered by a mapping pattern alone, is {@code unmatched}. Asynchronous requests end when their
- * {@code AsyncContext} completes.
+ * {@code AsyncContext} completes. On Jetty, a request answered by an error page the container writes after the chain
+ * returned ({@code sendError}, an unknown path's 404, an exception rethrown to the container) ends once that page is
+ * sent, so its size and duration include it.
  */
 public final class VigilHttpFilter implements Filter {
     /** Request attribute holding the route template, for frameworks that know it. */
@@ -125,6 +127,7 @@ public final class VigilHttpFilter implements Filter {
         // MDC it already has instead of a second swap in and out.
         Scope attached = context.attach();
         HttpServletRequest served = observeSpringRoutes ? new RouteObservingRequest(request, context) : request;
+        boolean rethrown = false; // uncommitted, to the container, which answers with its error page
         try {
             chain.doFilter(served, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
@@ -141,6 +144,7 @@ public final class VigilHttpFilter implements Filter {
             if (unhandled == UnhandledExceptions.RETHROW || e instanceof Error) {
                 // The container answers 500 after we rethrow; record the status it will send.
                 response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                rethrown = true;
                 throw e;
             }
             answerProblem(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR, context);
@@ -149,7 +153,7 @@ public final class VigilHttpFilter implements Filter {
                 routeFromAttributes(request, context);
                 if (request.isAsyncStarted()) {
                     request.getAsyncContext().addListener(new EndOnComplete(request, context));
-                } else {
+                } else if (!ServletAccessor.endAfterErrorPage(request, response, rethrown, () -> endQuietly(context))) {
                     context.end();
                 }
             } finally {
@@ -176,6 +180,19 @@ public final class VigilHttpFilter implements Filter {
                 throw e;
             }
             answerProblem(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR, context);
+        }
+    }
+
+    /**
+     * Ends a request whose error page the container wrote after the chain returned, from the container's completion
+     * callback: outside the request's scope (its access line attaches the request itself), and never throwing into
+     * the container.
+     */
+    private static void endQuietly(RequestContext context) {
+        try {
+            context.end();
+        } catch (RuntimeException e) {
+            // Telemetry must not fail the response, which is complete by now.
         }
     }
 
