@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -80,7 +81,13 @@ public final class AnalyticsConsumer implements AutoCloseable {
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
         // Bytes, decoded strictly in the handler: a String deserializer read bytes that are not UTF-8 as U+FFFD, so a
         // poison record was dead-lettered re-encoded, not as it was written (and its JSON was read with the U+FFFD).
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        // Bounds commitSync() and committed() against a broker that is gone; the loop then backs off and tries again
+        // (Kafka wants a request's own timeout within it).
+        Map<String, Object> consumerProps = new HashMap<>(props);
+        int timeout = (int) Math.min(Integer.MAX_VALUE, config.kafkaTimeout().toMillis());
+        consumerProps.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout);
+        consumerProps.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeout, 30_000));
+        this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.deadLetters = new KafkaProducer<>(
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -100,37 +107,95 @@ public final class AnalyticsConsumer implements AutoCloseable {
     }
 
     private void run() {
+        Backoff backoff = new Backoff();
+        boolean rewindFirst = false;
         try {
             while (running) {
-                List<AnalyticsRow> batch = new ArrayList<>();
-                List<AuditRow> audits = new ArrayList<>();
-                int polled = processor.pollAndProcess(POLL, record -> {
-                    if (record.topic().equals(auditTopic)) {
-                        audits.add(AuditRow.parse(utf8(record.value())));
-                    } else {
-                        batch.add(AnalyticsRow.parse(utf8(record.value())));
-                    }
-                });
-                if (polled == 0) {
-                    continue;
-                }
-                if ((!batch.isEmpty() || !audits.isEmpty()) && !write(batch, audits)) {
-                    rewind();
-                    continue;
-                }
                 try {
-                    consumer.commitSync();
-                } catch (CommitFailedException | RebalanceInProgressException e) {
-                    // The partitions moved on; their new owner reads from the last commit (inserts are idempotent).
-                    log.warn("offsets not committed ({}); the records are read again", e.toString());
+                    if (rewindFirst) {
+                        rewind(); // the batch whose commit failed, or that failed half-way, is read again
+                        rewindFirst = false;
+                    }
+                    pollWriteCommit();
+                    backoff.reset();
+                } catch (WakeupException | InterruptException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // A broker gone for longer than KAFKA_TIMEOUT_MS (commitSync or committed() timing out), or
+                    // anything
+                    // else one batch ran into: the consumer thread ended here, for good, while the process went on
+                    // serving and /health said nothing. Now it backs off and tries again; the inserts are idempotent,
+                    // so the batch read again duplicates nothing. One line per failure, at most one per backoff step.
+                    rewindFirst = true;
+                    log.warn(
+                            "analytics consumer: {}; trying again in {} ms (failure {} in a row)",
+                            e.toString(),
+                            backoff.nextMillis(),
+                            backoff.failures());
+                    backoff.pause(() -> running);
                 }
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptException e) {
             // close(): stop between batches or mid-way; what was not committed comes again on restart.
-        } catch (RuntimeException e) {
+        } catch (Error e) {
             log.atError().setCause(e).log("analytics consumer stopped: {}", e.toString());
+            throw e;
         } finally {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+    }
+
+    /** One poll: its records written in one batch, then their offsets committed. */
+    private void pollWriteCommit() {
+        List<AnalyticsRow> batch = new ArrayList<>();
+        List<AuditRow> audits = new ArrayList<>();
+        int polled = processor.pollAndProcess(POLL, record -> {
+            if (record.topic().equals(auditTopic)) {
+                audits.add(AuditRow.parse(utf8(record.value())));
+            } else {
+                batch.add(AnalyticsRow.parse(utf8(record.value())));
+            }
+        });
+        if (polled == 0) {
+            return;
+        }
+        if ((!batch.isEmpty() || !audits.isEmpty()) && !write(batch, audits)) {
+            rewind();
+            return;
+        }
+        try {
+            consumer.commitSync();
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            // The partitions moved on; their new owner reads from the last commit (inserts are idempotent).
+            log.warn("offsets not committed ({}); the records are read again", e.toString());
+        }
+    }
+
+    /** Waits between failed attempts: 0.5 s, doubling to 10 s; a stop ends the wait within 50 ms. */
+    private static final class Backoff {
+        private static final long FIRST_MILLIS = 500;
+        private static final long MAX_MILLIS = 10_000;
+        private int failures;
+
+        long nextMillis() {
+            return Math.min(MAX_MILLIS, FIRST_MILLIS << Math.min(failures, 5));
+        }
+
+        int failures() {
+            return failures + 1;
+        }
+
+        void pause(java.util.function.BooleanSupplier running) {
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(nextMillis());
+            failures++;
+            long left;
+            while (running.getAsBoolean() && (left = until - System.nanoTime()) > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, 50_000_000L));
+            }
+        }
+
+        void reset() {
+            failures = 0;
         }
     }
 

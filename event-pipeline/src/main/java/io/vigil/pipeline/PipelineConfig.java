@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  *     CONSUMER_ENABLED}, default true)
  * @param maxPollRecords records per consumer poll, hence per analytics batch ({@code
  *     CONSUMER_MAX_POLL_RECORDS}, default 500)
+ * @param kafkaTimeout how long one of the consumer's calls to the broker (committing offsets, reading them back) may
+ *     wait before it fails and the consumer backs off and tries again ({@code KAFKA_TIMEOUT_MS}, default 60000, Kafka's
+ *     own {@code default.api.timeout.ms})
  * @param maxEventBytes largest accepted request body ({@code MAX_EVENT_BYTES}, default 65536)
  * @param outboxPoll how often the outbox relay looks for events left unpublished ({@code
  *     OUTBOX_POLL_MS}, default 2000)
@@ -54,6 +57,7 @@ public record PipelineConfig(
         String consumerGroup,
         boolean consumerEnabled,
         int maxPollRecords,
+        Duration kafkaTimeout,
         int maxEventBytes,
         Duration outboxPoll,
         S3Settings s3) {
@@ -110,6 +114,8 @@ public record PipelineConfig(
                 "KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port…]: " + kafkaBootstrapServers);
         check(databaseTimeout.toMillis() > 0, "DATABASE_TIMEOUT_MS must be positive: " + databaseTimeout.toMillis());
         check(outboxPoll.toMillis() > 0, "OUTBOX_POLL_MS must be positive: " + outboxPoll.toMillis());
+        Objects.requireNonNull(kafkaTimeout, "kafkaTimeout");
+        check(kafkaTimeout.toMillis() > 0, "KAFKA_TIMEOUT_MS must be positive: " + kafkaTimeout.toMillis());
         if (topic.equals(auditTopic)) {
             throw new IllegalArgumentException("PIPELINE_TOPIC and AUDIT_TOPIC must differ: " + topic);
         }
@@ -163,6 +169,7 @@ public record PipelineConfig(
                 value(env, "CONSUMER_GROUP", "event-pipeline-analytics"),
                 bool(env, "CONSUMER_ENABLED", true),
                 integer(env, "CONSUMER_MAX_POLL_RECORDS", 500),
+                Duration.ofMillis(integer(env, "KAFKA_TIMEOUT_MS", 60_000)),
                 integer(env, "MAX_EVENT_BYTES", 65536),
                 Duration.ofMillis(integer(env, "OUTBOX_POLL_MS", 2000)),
                 s3(env));
@@ -184,6 +191,7 @@ public record PipelineConfig(
                 consumerGroup,
                 consumerEnabled,
                 maxPollRecords,
+                kafkaTimeout,
                 maxEventBytes,
                 outboxPoll,
                 s3);
