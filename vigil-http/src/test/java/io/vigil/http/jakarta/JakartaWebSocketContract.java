@@ -417,7 +417,7 @@ abstract class JakartaWebSocketContract {
                     @Override
                     public void onMessage(ByteBuffer bytes) {
                         seen.add("binary " + bytes.remaining());
-                        session.getAsyncRemote().sendText("binary");
+                        send(session, "binary");
                     }
                 };
                 session.addMessageHandler(String.class, text -> {
@@ -427,7 +427,7 @@ abstract class JakartaWebSocketContract {
                         session.removeMessageHandler(binary);
                     }
                     seen.add("handlers " + session.getMessageHandlers().size());
-                    session.getAsyncRemote().sendText(text);
+                    send(session, text);
                 });
             }
         })));
@@ -633,5 +633,19 @@ abstract class JakartaWebSocketContract {
                 .httpClient(http)
                 .headers(headers)
                 .connect();
+    }
+
+    /**
+     * Sends {@code text} and returns once it is written: Tomcat refuses a second asynchronous send while the first is
+     * still completing (IllegalStateException, which the adapter answers 1011), and a close while one is in flight ends
+     * the connection without a close frame (1006), so an endpoint that answers several messages in a row sends
+     * synchronously.
+     */
+    private static void send(Session session, String text) {
+        try {
+            session.getBasicRemote().sendText(text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
