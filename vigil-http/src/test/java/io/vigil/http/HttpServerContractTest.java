@@ -204,6 +204,12 @@ public abstract class HttpServerContractTest {
                         400,
                         "A header field is folded onto a further line (obs-fold)"),
                 Arguments.of(
+                        "an Upgrade without 'upgrade' in Connection",
+                        "GET " + user + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive\r\n\r\n",
+                        400,
+                        "The request has an Upgrade header but no 'upgrade' in its Connection header (RFC 9110,"
+                                + " section 7.8): send both to switch protocols, or neither"),
+                Arguments.of(
                         "no Host",
                         "GET " + user + " HTTP/1.1\r\n\r\n",
                         400,

@@ -86,12 +86,25 @@ public class ProblemJsonErrorHandler extends ErrorHandler {
             response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         } else {
             detail = code < 500 ? JettyRefusals.detail(code, message, cause, part) : null;
+            if (detail == null && code == HttpStatus.BAD_REQUEST_400 && upgradeWithoutConnectionOption(request)) {
+                // Jetty refuses such a request with a bare 400 (HttpConnection's upgrade(), no reason): say why.
+                detail = UPGRADE_WITHOUT_OPTION;
+            }
         }
         String requestId = response.getHeaders().get(HttpServerTelemetry.REQUEST_ID_HEADER);
         byte[] body = Problems.body(status, detail, requestId);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    static final String UPGRADE_WITHOUT_OPTION = "The request has an Upgrade header but no 'upgrade' in its Connection"
+            + " header (RFC 9110, section 7.8): send both to switch protocols, or neither";
+
+    /** An {@code Upgrade} header without the {@code upgrade} option in {@code Connection}, which Jetty refuses. */
+    private static boolean upgradeWithoutConnectionOption(Request request) {
+        return request.getHeaders().get(HttpHeader.UPGRADE) != null
+                && !request.getHeaders().contains(HttpHeader.CONNECTION, "upgrade");
     }
 
     /**
