@@ -14,6 +14,7 @@ import io.vigil.http.MetricsAccess;
 import io.vigil.http.RequestContext;
 import io.vigil.http.internal.Problems;
 import io.vigil.http.internal.QueryStrings;
+import io.vigil.http.internal.SingletonFields;
 import io.vigil.http.internal.SlowBodyGuard;
 import io.vigil.http.internal.StrictFraming;
 import io.vigil.http.internal.UnreadBodyDrain;
@@ -49,9 +50,11 @@ import org.eclipse.jetty.util.component.LifeCycle;
  * 415 before its route's handler runs. A request whose query string does not decode (a bad {@code %} escape, bytes that
  * are not UTF-8) is refused by the plugin's own {@code before} handler with a {@link MalformedQueryException}, answered
  * 400 with a detail naming the parameter, before any other handler reads it (register the plugin before the
- * application's own {@code before} handlers; an application may answer that exception in its own form). A WebSocket
- * upgrade request runs no {@code before} handler: its query is checked by the plugin's {@code wsBeforeUpgrade} handler,
- * and refused the same way, as a plain HTTP 400 instead of the upgrade.
+ * application's own {@code before} handlers; an application may answer that exception in its own form). So is a
+ * request that repeats {@code Content-Type} or {@code Authorization} with different values ({@link
+ * RepeatedHeaderException}): handlers read the first, a proxy in front may have read another. A WebSocket upgrade
+ * request runs no {@code before} handler: its query and fields are checked by the plugin's {@code wsBeforeUpgrade}
+ * handler, and refused the same way, as a plain HTTP 400 instead of the upgrade.
  *
  * <p>Slow bodies: a body arriving slower than {@value #MIN_REQUEST_BYTES_PER_SECOND} bytes a second, measured over
  * the time the server waited for it once that exceeds {@value #SLOW_BODY_GRACE_MILLIS} ms, is answered 408 at its
@@ -161,27 +164,10 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
         // Javalin drops a query parameter whose escapes it cannot decode and reads bytes that are not UTF-8 as U+FFFD:
         // ?page=%zz was answered as if no page had been asked for. Checked once per request, before any other handler
         // (the plugin's are registered first), rather than by every handler that reads a parameter.
-        state.routes.before(ctx -> {
-            String fault = QueryStrings.malformed(ctx.queryString());
-            if (fault != null) {
-                throw new MalformedQueryException(fault);
-            }
-        });
-        state.routes.exception(MalformedQueryException.class, (e, ctx) -> {
-            RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
-            byte[] body = Problems.body(400, e.getMessage(), request == null ? null : request.requestId());
-            ctx.status(400).contentType(Problems.CONTENT_TYPE).result(body);
-            if (ctx.req().getHeader("Sec-WebSocket-Version") != null
-                    && !ctx.res().isCommitted()) {
-                // A refused WebSocket upgrade: Javalin writes no result on that path, so the body is written here.
-                ctx.res().setContentLength(body.length);
-                try {
-                    ctx.res().getOutputStream().write(body);
-                } catch (IOException gone) {
-                    // The client went away: nothing left to answer.
-                }
-            }
-        });
+        // Likewise a Content-Type or Authorization sent twice with different values: handlers read the first.
+        state.routes.before(VigilJavalinPlugin::refuseMalformed);
+        state.routes.exception(MalformedQueryException.class, (e, ctx) -> answerRefusal(e.getMessage(), ctx));
+        state.routes.exception(RepeatedHeaderException.class, (e, ctx) -> answerRefusal(e.getMessage(), ctx));
         if (metrics != null) {
             state.routes.get(metricsPath, ManagementPort.metrics(metrics, metricsAccess));
         }
@@ -194,16 +180,40 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
                     && ctx.endpoint() != null) {
                 request.route(ctx.endpoint().path);
             }
-            String fault = QueryStrings.malformed(ctx.queryString());
-            if (fault != null) {
-                throw new MalformedQueryException(fault);
-            }
+            refuseMalformed(ctx);
         });
         // Javalin applies the wrapper when a handler runs, so a wrapper set by the application is
         // read now and composed with ours. (The getter is Kotlin-internal, hence its name.)
         HandlerWrapper previous = state.router.getHandlerWrapper$javalin();
         state.router.handlerWrapper(endpoint -> observe(
                 state, endpoint, previous != null ? previous.wrap(endpoint) : endpoint.handler, refuseCodedBodies));
+    }
+
+    /** Throws the refusal for a query that does not decode or a header field repeated with different values. */
+    private static void refuseMalformed(Context ctx) {
+        String fault = QueryStrings.malformed(ctx.queryString());
+        if (fault != null) {
+            throw new MalformedQueryException(fault);
+        }
+        String repeated = SingletonFields.repeated(ctx.req());
+        if (repeated != null) {
+            throw new RepeatedHeaderException(repeated);
+        }
+    }
+
+    private static void answerRefusal(String detail, Context ctx) {
+        RequestContext request = (RequestContext) ctx.req().getAttribute(VigilHttpFilter.CONTEXT_ATTRIBUTE);
+        byte[] body = Problems.body(400, detail, request == null ? null : request.requestId());
+        ctx.status(400).contentType(Problems.CONTENT_TYPE).result(body);
+        if (ctx.req().getHeader("Sec-WebSocket-Version") != null && !ctx.res().isCommitted()) {
+            // A refused WebSocket upgrade: Javalin writes no result on that path, so the body is written here.
+            ctx.res().setContentLength(body.length);
+            try {
+                ctx.res().getOutputStream().write(body);
+            } catch (IOException gone) {
+                // The client went away: nothing left to answer.
+            }
+        }
     }
 
     private static Handler observe(JavalinState state, Endpoint endpoint, Handler handler, boolean refuseCoded) {

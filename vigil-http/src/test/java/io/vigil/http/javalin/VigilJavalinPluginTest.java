@@ -233,6 +233,51 @@ class VigilJavalinPluginTest extends HttpServerContractTest {
         HttpServerContractTest.assertProblem(unknown, 400);
     }
 
+    /**
+     * A Content-Type or Authorization sent twice with different values: Javalin's handlers read the first, so a JSON
+     * body was parsed whatever a proxy in front made of the second, and one token could be checked upstream while
+     * another was acted on. Refused before any handler, naming the field, never its values; counted under the route.
+     */
+    @Test
+    void aContentTypeOrAuthorizationRepeatedWithDifferentValuesIs400BeforeTheRouteRuns() throws Exception {
+        int before = echoed.get();
+        RawHttp.Response types = RawHttp.send(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Type: text/plain\r\nContent-Length: 7\r\nConnection: close\r\n\r\n{\"a\":1}",
+                false);
+        assertThat(HttpServerContractTest.assertProblem(types, 400)).isNotNull();
+        assertThat(types.body())
+                .contains("\"detail\":\"The request has 2 Content-Type header fields with different values: a request"
+                        + " may have one (RFC 9110, section 8.3)\"")
+                .doesNotContain("text/plain");
+        assertThat(echoed).as("the route never ran").hasValue(before);
+        awaitRequests("POST", TestApp.ECHO_ROUTE, "400", 1);
+
+        RawHttp.Response tokens = RawHttp.send(
+                base,
+                "GET /api/v1/users/7 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer first-token\r\n"
+                        + "Authorization: Bearer second-token\r\nAuthorization: Bearer first-token\r\n"
+                        + "Connection: close\r\n\r\n",
+                false);
+        assertThat(HttpServerContractTest.assertProblem(tokens, 400)).isNotNull();
+        assertThat(tokens.body())
+                .contains("\"detail\":\"The request has 3 Authorization header fields with different values: a"
+                        + " request may have one (RFC 9110, section 11.6.2)\"")
+                .doesNotContain("token");
+        awaitRequests("GET", TestApp.USERS_ROUTE, "400", 1);
+
+        // The same value twice reads the same whichever is taken: served as before.
+        RawHttp.Response same = RawHttp.send(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 7\r\nConnection: close\r\n\r\n{\"a\":1}",
+                false);
+        assertThat(same.status()).isEqualTo(201);
+        assertThat(same.body()).isEqualTo("{\"a\":1}");
+        assertThat(telemetry.metrics().named("http_exceptions_total")).isEmpty();
+    }
+
     private HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
                 .timeout(Duration.ofSeconds(10))

@@ -203,6 +203,19 @@ class WebSocketHandshakeTest {
     }
 
     @Test
+    void anUpgradeWithTwoDifferentAuthorizationsIs400BeforeTheUpgrade() throws Exception {
+        RawHttp.Response r = send(upgrade("GET", PATH, "13", KEY)
+                .replace(
+                        "X-User: alice\r\n",
+                        "X-User: alice\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n"));
+        problem(r, 400);
+        assertThat(r.body()).contains("2 Authorization header fields with different values");
+        awaitRequests("GET", "400", 1);
+        assertThat(telemetry.metrics().find("ws_connections_total", Map.of("endpoint", ROUTE)))
+                .isEmpty();
+    }
+
+    @Test
     void aPathThatIsAlsoAnHttpRouteKeepsItsPlainRequests() throws Exception {
         RawHttp.Response plain = send("GET /both HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assertThat(plain.status()).isEqualTo(200);
