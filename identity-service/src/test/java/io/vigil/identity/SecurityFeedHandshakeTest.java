@@ -73,7 +73,12 @@ class SecurityFeedHandshakeTest {
     void twoAuthorizationHeadersAreABadRequestAsOnEveryRoute() throws Exception {
         String request = upgrade("GET", "13", KEY).replace("\r\n\r\n", "\r\nAuthorization: Bearer x\r\n\r\n");
         JsonNode p = problem(RawHttp.send(base, request, false), 400);
-        assertThat(p.get("detail").asString()).contains("more than one Authorization header");
+        assertThat(p.get("type").asString()).isEqualTo("urn:vigil:problem:bad-request");
+        assertThat(p.get("detail").asString()).contains("2 Authorization header fields with different values");
+        // The same value twice passes the plugin; this API still takes one credential.
+        String same = upgrade("GET", "13", KEY).replace("\r\n\r\n", "\r\nAuthorization: Bearer " + admin + "\r\n\r\n");
+        JsonNode q = problem(RawHttp.send(base, same, false), 400);
+        assertThat(q.get("detail").asString()).contains("more than one Authorization header");
     }
 
     private double metric(String name, String... labels) {

@@ -15,6 +15,7 @@ import io.vigil.http.RequestContext;
 import io.vigil.http.javalin.AllowedMethods;
 import io.vigil.http.javalin.MalformedQueryException;
 import io.vigil.http.javalin.ManagementPort;
+import io.vigil.http.javalin.RepeatedHeaderException;
 import io.vigil.http.javalin.VigilJavalinPlugin;
 import io.vigil.identity.IdentityConfig;
 import io.vigil.identity.internal.ApiException;
@@ -158,6 +159,11 @@ public final class HttpApi {
             cfg.routes.exception(
                     MalformedQueryException.class,
                     (e, ctx) -> problem(ctx, 400, "invalid-query-parameter", statusTitle(400), e.getMessage(), null));
+            // Content-Type or Authorization sent twice with different values, refused by the plugin before any handler
+            // (the same Authorization twice is refused by authorization(ctx) below): this API's type for a bad request.
+            cfg.routes.exception(
+                    RepeatedHeaderException.class,
+                    (e, ctx) -> problem(ctx, 400, "bad-request", statusTitle(400), e.getMessage(), null));
             // Jetty's refusals raised inside a handler, e.g. a WebSocket upgrade without Sec-WebSocket-Key: their
             // status, not a 500 with an ERROR line.
             cfg.routes.exception(org.eclipse.jetty.http.HttpException.RuntimeException.class, (e, ctx) -> {
