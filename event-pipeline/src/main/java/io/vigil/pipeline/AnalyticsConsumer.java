@@ -122,10 +122,10 @@ public final class AnalyticsConsumer implements AutoCloseable {
                     throw e;
                 } catch (RuntimeException e) {
                     // A broker gone for longer than KAFKA_TIMEOUT_MS (commitSync or committed() timing out), or
-                    // anything
-                    // else one batch ran into: the consumer thread ended here, for good, while the process went on
-                    // serving and /health said nothing. Now it backs off and tries again; the inserts are idempotent,
-                    // so the batch read again duplicates nothing. One line per failure, at most one per backoff step.
+                    // anything else one batch ran into: the consumer thread ended here, for good, while the process
+                    // went on serving and /health said nothing. Now it backs off and tries again; the inserts are
+                    // idempotent, so the batch read again duplicates nothing. One line per failure, at most one per
+                    // backoff step.
                     rewindFirst = true;
                     log.warn(
                             "analytics consumer: {}; trying again in {} ms (failure {} in a row)",

@@ -142,6 +142,23 @@ public final class Scrubber {
         return out;
     }
 
+    /**
+     * Scrubs a URL's query component, given without its {@code ?} ({@code url.query}, the query of {@code url.full}):
+     * as {@link #scrubText(String)} does, with the first parameter read as a parameter too. Free text is only searched
+     * for {@code code=}, {@code key=}, {@code auth=}, {@code sig=} and {@code signature=} after a {@code ?}, {@code &}
+     * or {@code ;} (so a sentence's {@code key=value} survives), which a query's first parameter has not: {@code
+     * key=AIza…} or {@code code=…} alone reached the span unscrubbed. Returns the same instance when nothing had to
+     * change.
+     */
+    public String scrubQuery(String query) {
+        if (query == null || query.isEmpty()) {
+            return query;
+        }
+        String marked = "?" + query;
+        String out = scrubText(marked);
+        return out == marked ? query : out.substring(1);
+    }
+
     private String applyRules(String text) {
         return applyExtraRules(DefaultScrubRules.apply(text));
     }

@@ -366,6 +366,28 @@ class ScrubberTest {
         assertThat(scrubber.scrubText(notAQuery)).isSameAs(notAQuery);
     }
 
+    /**
+     * A query component (url.query, without its '?'): its first parameter is a parameter too. As free text, {@code
+     * key=…} alone reads like a sentence's assignment and was kept, so {@code ?key=AIza…} reached the span whole.
+     */
+    @Test
+    void aQueryComponentsFirstParameterIsScrubbedLikeTheOthers() {
+        String r = Scrubber.REDACTED;
+        assertThat(scrubber.scrubQuery("key=SECRETWWW")).isEqualTo("key=" + r);
+        assertThat(scrubber.scrubQuery("KEY=SECRETWWW&page=2")).isEqualTo("KEY=" + r + "&page=2");
+        assertThat(scrubber.scrubQuery("auth=SECRETXXX")).isEqualTo("auth=" + r);
+        assertThat(scrubber.scrubQuery("Code=SECRETSSS")).isEqualTo("Code=" + r);
+        assertThat(scrubber.scrubQuery("signature=SECRETQQQ")).isEqualTo("signature=" + r);
+        assertThat(scrubber.scrubQuery("sig=Zm9vYmFy%3D&sv=1")).isEqualTo("sig=" + r + "&sv=1");
+        assertThat(scrubber.scrubQuery("co%64e=SECRET6C")).doesNotContain("SECRET6C");
+        assertThat(scrubber.scrubQuery("email=jane.doe%40example.com")).doesNotContain("jane.doe");
+        // Nothing to change: the same instance, as scrubText answers.
+        String plain = "page=2&keyword=cafe&status_code=200";
+        assertThat(scrubber.scrubQuery(plain)).isSameAs(plain);
+        assertThat(scrubber.scrubQuery("")).isEmpty();
+        assertThat(scrubber.scrubQuery(null)).isNull();
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {

@@ -264,7 +264,7 @@ public final class HttpClientTelemetry {
             String query = uri.getRawQuery();
             String base = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "")
                     + (uri.getRawPath() == null ? "" : uri.getRawPath());
-            return query == null ? base : base + "?" + scrubber.scrubText(query);
+            return query == null ? base : base + "?" + scrubber.scrubQuery(query);
         }
 
         @Override

@@ -82,7 +82,7 @@ final class ServerAttributes
     @Override
     public String getUrlQuery(RequestContext r) {
         String query = r.accessor.query(r.request);
-        return query == null ? null : r.telemetry.scrubber().scrubText(query);
+        return query == null ? null : r.telemetry.scrubber().scrubQuery(query);
     }
 
     @Override

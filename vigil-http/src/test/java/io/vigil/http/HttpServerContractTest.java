@@ -635,6 +635,16 @@ public abstract class HttpServerContractTest {
         assertThat(telemetry.everything()).doesNotContain(github, stripe, signature, "SplxlOBeZQQYbYS6WxSbIA");
     }
 
+    /** The query's first parameter has no '?' before it in url.query: {@code ?key=…} alone reached the span whole. */
+    @Test
+    void aCredentialAsTheQuerysFirstParameterIsRedactedInTheSpan() throws Exception {
+        String key = "AIzaq" + "Z9k2mLx7Tq0";
+        get("/api/v1/users/9?key=" + key);
+        assertThat(serverSpan().getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("url.query")))
+                .isEqualTo("key=[REDACTED]");
+        assertThat(telemetry.everything()).doesNotContain(key);
+    }
+
     @Test
     void anUnknownMethodIsBoundedInTheSpanAsInTheAccessLog() throws Exception {
         String method = "PURGE" + "X".repeat(3_000);
