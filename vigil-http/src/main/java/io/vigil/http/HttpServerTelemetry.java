@@ -58,6 +58,10 @@ public final class HttpServerTelemetry {
     private static final Logger log = LoggerFactory.getLogger(HttpServerTelemetry.class);
     private static final int MAX_PATH_LENGTH = 1024;
     private static final int MAX_USER_AGENT_LENGTH = 256;
+    /** Any other header a span keeps ({@code Host} as {@code server.address}): a host name and port fit. */
+    private static final int MAX_HEADER_VALUE_LENGTH = 512;
+    /** A query as {@code url.query} keeps it, as long as a path may be. */
+    private static final int MAX_QUERY_LENGTH = MAX_PATH_LENGTH;
 
     private final ServerSpans spans;
     private final HttpMetrics metrics;
@@ -275,6 +279,20 @@ public final class HttpServerTelemetry {
      */
     String userAgent(String raw) {
         return scrubbedHeaderValue(truncate(raw, MAX_USER_AGENT_LENGTH));
+    }
+
+    /**
+     * A request header's value other than the user agent as the server span keeps it: at most {@value
+     * #MAX_HEADER_VALUE_LENGTH} characters, through the privacy rules. A client sent a 3 KB {@code Host}, kept whole as
+     * {@code server.address}.
+     */
+    String headerValue(String raw) {
+        return scrubbedHeaderValue(truncate(raw, MAX_HEADER_VALUE_LENGTH));
+    }
+
+    /** A query as {@code url.query} keeps it: at most {@value #MAX_QUERY_LENGTH} characters, through the rules. */
+    String query(String raw) {
+        return raw == null ? null : scrubber.scrubQuery(truncate(raw, MAX_QUERY_LENGTH));
     }
 
     /**

@@ -54,9 +54,9 @@ final class ServerAttributes
         return scrubbed;
     }
 
-    /** A header's value as the span keeps it: a user agent bounded as the access log's, any value scrubbed. */
+    /** A header's value as the span keeps it: a user agent bounded as the access log's, any value bounded and scrubbed. */
     private static String headerValue(RequestContext r, boolean userAgent, String raw) {
-        return userAgent ? r.telemetry.userAgent(raw) : r.telemetry.scrubbedHeaderValue(raw);
+        return userAgent ? r.telemetry.userAgent(raw) : r.telemetry.headerValue(raw);
     }
 
     @Override
@@ -81,8 +81,7 @@ final class ServerAttributes
 
     @Override
     public String getUrlQuery(RequestContext r) {
-        String query = r.accessor.query(r.request);
-        return query == null ? null : r.telemetry.scrubber().scrubQuery(query);
+        return r.telemetry.query(r.accessor.query(r.request));
     }
 
     @Override

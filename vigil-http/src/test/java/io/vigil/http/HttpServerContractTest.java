@@ -267,6 +267,25 @@ public abstract class HttpServerContractTest {
         } else {
             assertThat(response.body()).contains("\"detail\":" + jsonString(detail));
         }
+        // Recorded like any request, though no filter or handler saw it: counted, logged, correlated by its id.
+        // (Before, a client probing the parser left no trace in any signal.)
+        String requestId = response.header("X-Request-ID");
+        assertThat(requestId).as("X-Request-ID of %s", response).isNotBlank();
+        assertThat(response.body()).contains("\"request_id\":\"" + requestId + "\"");
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(telemetry.metrics().named("http_requests_total").stream()
+                                .filter(s -> s.labels().get("endpoint").equals("unmatched")
+                                        && s.labels().get("status_code").equals(String.valueOf(status)))
+                                .mapToDouble(MetricSamples.Sample::value)
+                                .sum())
+                        .isEqualTo(1.0));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(telemetry.logs("http_request"))
+                        .singleElement()
+                        .satisfies(line -> assertThat(line.mdc())
+                                .containsEntry("request_id", requestId)
+                                .containsEntry("endpoint", "unmatched")));
+        assertThat(telemetry.everything()).doesNotContain("aaaaaaaaaa", "/badMessage");
     }
 
     private static String jsonString(String s) {
@@ -633,6 +652,28 @@ public abstract class HttpServerContractTest {
                 .isEqualTo("deploy-bot/2.0 ([REDACTED])")
                 .isEqualTo(accessLog().field("user_agent"));
         assertThat(telemetry.everything()).doesNotContain(github, stripe, signature, "SplxlOBeZQQYbYS6WxSbIA");
+    }
+
+    /**
+     * A client's Host and query are bounded in the span as its path and user agent are: a 3 KB Host was kept whole as
+     * server.address, a 4,000-character query as url.query.
+     */
+    @Test
+    void aHugeHostOrQueryIsBoundedInTheSpan() throws Exception {
+        String host = "h".repeat(3_000) + ".example";
+        RawHttp.Response r = RawHttp.send(
+                base,
+                "GET /api/v1/users/9?q=" + "x".repeat(4_000) + " HTTP/1.1\r\nHost: " + host
+                        + "\r\nConnection: close\r\n\r\n",
+                false);
+        assertThat(r.status()).isEqualTo(200);
+        SpanData span = serverSpan();
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("server.address")))
+                .hasSizeLessThanOrEqualTo(512);
+        assertThat(span.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("url.query")))
+                .startsWith("q=xxx")
+                .hasSize(1024);
+        assertThat(telemetry.everything()).doesNotContain("h".repeat(600), "x".repeat(1_100));
     }
 
     /** The query's first parameter has no '?' before it in url.query: {@code ?key=…} alone reached the span whole. */

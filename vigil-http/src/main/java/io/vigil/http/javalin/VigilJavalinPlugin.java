@@ -135,7 +135,7 @@ public final class VigilJavalinPlugin extends Plugin<Void> {
     @Override
     public void onInitialize(JavalinState state) {
         VigilHttpFilter filter = new VigilHttpFilter(telemetry);
-        ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler();
+        ProblemJsonErrorHandler errors = new ProblemJsonErrorHandler(telemetry);
         // Jetty decodes an HTTP/1.0 body as chunked when it says Transfer-Encoding: refused before any handler runs.
         state.jetty.modifyHttpConfiguration(StrictFraming::install);
         state.jetty.modifyServletContextHandler(handler -> {

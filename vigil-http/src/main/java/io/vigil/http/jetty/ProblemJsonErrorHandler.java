@@ -1,11 +1,13 @@
 package io.vigil.http.jetty;
 
 import io.vigil.http.HttpServerTelemetry;
+import io.vigil.http.RequestContext;
 import io.vigil.http.internal.JettyRefusals;
 import io.vigil.http.internal.JettyRefusals.Part;
 import io.vigil.http.internal.Problems;
 import io.vigil.http.internal.StrictFraming;
 import java.nio.ByteBuffer;
+import java.util.Objects;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpStatus;
@@ -36,12 +38,35 @@ import org.eclipse.jetty.util.Callback;
  * percent-escape (a % must start %XX)}); it never echoes the request, a reason outside the mapping gives none, and a
  * 5xx never carries one. {@link
  * io.vigil.http.javalin.VigilJavalinPlugin} installs it; a plain Jetty server calls {@link
- * #install(Server)} once its handlers are set.
+ * #install(Server, HttpServerTelemetry)} once its handlers are set.
+ *
+ * <p>Given the server's {@link HttpServerTelemetry}, a request Jetty refused before any filter or handler saw it is
+ * recorded like every other: its server span, {@code http_requests_total} and the other HTTP metrics under {@code
+ * endpoint="unmatched"} (method {@code other} when the request line itself was refused), and its access-log line, with
+ * the {@code X-Request-ID} it is answered with. Without it such requests left no trace at all: a client probing the
+ * parser (smuggling attempts, bad escapes, oversized headers) was invisible to every signal.
  */
 public class ProblemJsonErrorHandler extends ErrorHandler {
-    /** A handler that never shows stacks, causes or the message in the title; one instance may serve a whole server. */
-    @SuppressWarnings("this-escape") // Jetty's own setters, which only store a flag; no subclass overrides them
+    private final HttpServerTelemetry telemetry;
+
+    /**
+     * A handler that never shows stacks, causes or the message in the title, and records nothing; one instance may
+     * serve a whole server.
+     */
     public ProblemJsonErrorHandler() {
+        this(null, false);
+    }
+
+    /**
+     * The same, recording through {@code telemetry} each request Jetty refuses before any filter or handler saw it.
+     */
+    public ProblemJsonErrorHandler(HttpServerTelemetry telemetry) {
+        this(Objects.requireNonNull(telemetry, "telemetry"), true);
+    }
+
+    @SuppressWarnings("this-escape") // Jetty's own setters, which only store a flag; no subclass overrides them
+    private ProblemJsonErrorHandler(HttpServerTelemetry telemetry, boolean unused) {
+        this.telemetry = telemetry;
         setShowStacks(false);
         setShowCauses(false);
         setShowMessageInTitle(false);
@@ -49,10 +74,23 @@ public class ProblemJsonErrorHandler extends ErrorHandler {
 
     /**
      * Makes {@code server} and each context handler it holds answer errors as problem+json; call it
-     * after {@link Server#setHandler} (a context keeps its own error handler when it has one).
+     * after {@link Server#setHandler} (a context keeps its own error handler when it has one). Records nothing: {@link
+     * #install(Server, HttpServerTelemetry)} also counts and logs the requests Jetty refuses itself.
      */
     public static void install(Server server) {
-        ProblemJsonErrorHandler handler = new ProblemJsonErrorHandler();
+        install(server, new ProblemJsonErrorHandler());
+    }
+
+    /**
+     * Makes {@code server} and each context handler it holds answer errors as problem+json, and records each request
+     * Jetty refuses before any filter saw it through {@code telemetry} (the one the server's {@code VigilHttpFilter}
+     * uses); call it after {@link Server#setHandler}.
+     */
+    public static void install(Server server, HttpServerTelemetry telemetry) {
+        install(server, new ProblemJsonErrorHandler(telemetry));
+    }
+
+    private static void install(Server server, ProblemJsonErrorHandler handler) {
         server.setErrorHandler(handler);
         for (ContextHandler context : server.getDescendants(ContextHandler.class)) {
             context.setErrorHandler(handler);
@@ -68,7 +106,8 @@ public class ProblemJsonErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(
             Request request, Response response, int code, String message, Throwable cause, Callback callback) {
-        Part part = requestLineRefused(request) ? Part.REQUEST_LINE : Part.HEADERS;
+        boolean lineRefused = requestLineRefused(request);
+        Part part = lineRefused ? Part.REQUEST_LINE : Part.HEADERS;
         int status = code;
         String detail;
         if (code == HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431 && part == Part.REQUEST_LINE) {
@@ -91,11 +130,58 @@ public class ProblemJsonErrorHandler extends ErrorHandler {
                 detail = UPGRADE_WITHOUT_OPTION;
             }
         }
+        // A request that reached Vigil's filter was answered an X-Request-ID there and is recorded by it.
+        RequestContext refused =
+                telemetry != null && response.getHeaders().get(HttpServerTelemetry.REQUEST_ID_HEADER) == null
+                        ? startRecording(request, response, lineRefused)
+                        : null;
         String requestId = response.getHeaders().get(HttpServerTelemetry.REQUEST_ID_HEADER);
         byte[] body = Problems.body(status, detail, requestId);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-        response.write(true, ByteBuffer.wrap(body), callback);
+        response.write(true, ByteBuffer.wrap(body), refused == null ? callback : endingWith(refused, callback));
+    }
+
+    private RequestContext startRecording(Request request, Response response, boolean lineRefused) {
+        try {
+            return telemetry.start(
+                    request, response, lineRefused ? JettyCoreAccessor.REQUEST_LINE_REFUSED : JettyCoreAccessor.PARSED);
+        } catch (RuntimeException | LinkageError e) {
+            return null; // telemetry never stands between a client and its answer; HttpServerTelemetry counts its own
+        }
+    }
+
+    /**
+     * {@code callback}, after ending {@code refused} once the page is written (or its write failed): before the
+     * callback completes the response, while Jetty's count of the bytes written is still the page's.
+     */
+    private static Callback endingWith(RequestContext refused, Callback callback) {
+        return new Callback() {
+            @Override
+            public void succeeded() {
+                end(refused);
+                callback.succeeded();
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                end(refused);
+                callback.failed(failure);
+            }
+
+            @Override
+            public InvocationType getInvocationType() {
+                return callback.getInvocationType();
+            }
+        };
+    }
+
+    private static void end(RequestContext refused) {
+        try {
+            refused.end();
+        } catch (RuntimeException | LinkageError e) {
+            // Recorded or not, the answer goes out.
+        }
     }
 
     static final String UPGRADE_WITHOUT_OPTION = "The request has an Upgrade header but no 'upgrade' in its Connection"

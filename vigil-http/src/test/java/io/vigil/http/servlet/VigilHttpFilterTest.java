@@ -54,7 +54,7 @@ class VigilHttpFilterTest extends HttpServerContractTest {
         dispatching.setAsyncSupported(true);
         context.addServlet(dispatching, "/dispatch/*");
         server.setHandler(context);
-        ProblemJsonErrorHandler.install(server);
+        ProblemJsonErrorHandler.install(server, http);
         server.start();
         return URI.create("http://127.0.0.1:" + connector.getLocalPort());
     }
