@@ -1,6 +1,9 @@
 package io.vigil.core.internal;
 
+import io.opentelemetry.exporter.internal.FailedExportException;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.GrpcResponse;
+import io.opentelemetry.sdk.common.export.HttpResponse;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
@@ -65,13 +68,64 @@ public final class ExportHealth {
                                     + "message comes on recovery",
                             signal,
                             destination,
-                            cause == null
-                                    ? "no response"
-                                    : cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                            describe(cause));
                 }
             }
         });
         return result;
+    }
+
+    /** Longest server-supplied text (a status message, a gRPC description) quoted in the outage line. */
+    private static final int MAX_SERVER_TEXT = 200;
+
+    /**
+     * Why an export failed, in one line: the collector's answer, or the exception the transport threw with its class
+     * and message (the causes' too, up to a few). The exporters fail a batch the collector answered with an error
+     * status with an exception that has neither message nor cause — the line said {@code HttpExportException: null} —
+     * and its answer only in {@code getResponse()}.
+     */
+    static String describe(Throwable failure) {
+        if (failure == null) {
+            return "no response";
+        }
+        if (failure instanceof FailedExportException.HttpExportException http && http.failedWithResponse()) {
+            HttpResponse response = http.getResponse();
+            return "the collector answered HTTP " + response.getStatusCode()
+                    + serverText(" ", response.getStatusMessage());
+        }
+        if (failure instanceof FailedExportException.GrpcExportException grpc && grpc.failedWithResponse()) {
+            GrpcResponse response = grpc.getResponse();
+            return "the collector answered gRPC status " + response.getStatusCode()
+                    + serverText(": ", response.getStatusDescription());
+        }
+        StringBuilder out = new StringBuilder(failure.getClass().getSimpleName());
+        // Exception(cause) copies the cause's toString() into the message: name each exception once.
+        String message = failure.getMessage();
+        Throwable cause = failure.getCause();
+        if (message != null && (cause == null || !message.equals(cause.toString()))) {
+            out.append(": ").append(oneLine(message));
+        }
+        for (int depth = 0; cause != null && cause != failure && depth < 4; cause = cause.getCause(), depth++) {
+            out.append(depth == 0 ? ", caused by " : ": ")
+                    .append(cause.getClass().getName());
+            if (cause.getMessage() != null) {
+                out.append(": ").append(oneLine(cause.getMessage()));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String serverText(String separator, String text) {
+        if (text == null || text.isBlank()) {
+            return "";
+        }
+        String line = oneLine(text.strip());
+        return separator + (line.length() > MAX_SERVER_TEXT ? line.substring(0, MAX_SERVER_TEXT) + "…" : line);
+    }
+
+    /** The outage report stays one line whatever the messages hold. */
+    private static String oneLine(String text) {
+        return text.replaceAll("\\s+", " ");
     }
 
     public String signal() {
