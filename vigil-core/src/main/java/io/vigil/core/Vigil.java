@@ -18,6 +18,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vigil.core.internal.ExportHealth;
 import io.vigil.core.internal.SdkFactory;
 import io.vigil.core.internal.StderrFallback;
+import io.vigil.core.internal.UntracedOpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,12 +89,13 @@ public final class Vigil implements AutoCloseable {
         }
         SdkFactory.Built built = SdkFactory.build(config, inProcess, sdkCustomizer, scrubber);
         this.sdk = built.sdk();
-        this.openTelemetry = sdk;
+        // Tracing off: no spans at all, so no ids of unrecorded spans on log lines (see UntracedOpenTelemetry).
+        this.openTelemetry = config.tracingEnabled() ? sdk : new UntracedOpenTelemetry(sdk);
         this.metricsEndpoint = new MetricsEndpoint(built.prometheus(), appInfoLabels(config));
         this.exportHealth = built.exportHealth();
-        this.operations = new Operations(sdk, config, scrubber, true, loggerFactory);
+        this.operations = new Operations(openTelemetry, config, scrubber, true, loggerFactory);
         if (registerGlobal) {
-            registerGlobal(sdk);
+            registerGlobal(openTelemetry);
         }
         if (config.metricsEnabled()) {
             registerProcessMetrics(sdk.getMeter(INSTRUMENTATION_SCOPE));
@@ -132,7 +134,10 @@ public final class Vigil implements AutoCloseable {
         return sdk != null;
     }
 
-    /** The OpenTelemetry API entry point: the SDK, or the no-op when disabled. */
+    /**
+     * The OpenTelemetry API entry point: the SDK, or the no-op when disabled. With tracing off ({@code
+     * TRACING_ENABLED=false}) its tracers are no-ops, so no span, and no trace or span id, is made.
+     */
     public OpenTelemetry openTelemetry() {
         return openTelemetry;
     }
@@ -248,9 +253,9 @@ public final class Vigil implements AutoCloseable {
         }
     }
 
-    private static void registerGlobal(OpenTelemetrySdk sdk) {
+    private static void registerGlobal(OpenTelemetry openTelemetry) {
         try {
-            GlobalOpenTelemetry.set(sdk);
+            GlobalOpenTelemetry.set(openTelemetry);
         } catch (IllegalStateException e) {
             log.warn("A global OpenTelemetry instance was already set; this Vigil runtime is not global");
         }
