@@ -196,7 +196,9 @@ public final class SdkFactory {
      * The process resource's command line through the privacy rules. OpenTelemetry's process detector puts the whole
      * command line into the resource — on every exported span, metric point and log record, and on /metrics as a
      * {@code target_info} label — and services pass secrets there: {@code --spring.datasource.password=…},
-     * {@code -Djavax.net.ssl.keyStorePassword=…}.
+     * {@code -Djavax.net.ssl.keyStorePassword=…}, {@code --password hunter3}. The detector writes {@code
+     * process.command_args} where the JVM can read its own arguments and {@code process.command_line} where it cannot
+     * (on Linux, a command line longer than a page: a long class path); both are scrubbed (see {@link CommandLine}).
      */
     static Resource scrubCommandLine(Resource resource, Scrubber scrubber) {
         List<String> args = resource.getAttribute(COMMAND_ARGS);
@@ -206,10 +208,10 @@ public final class SdkFactory {
         }
         var attributes = resource.getAttributes().toBuilder();
         if (args != null) {
-            attributes.put(COMMAND_ARGS, args.stream().map(scrubber::scrubText).toList());
+            attributes.put(COMMAND_ARGS, CommandLine.scrubArgs(args, scrubber));
         }
         if (line != null) {
-            attributes.put(COMMAND_LINE, scrubber.scrubText(line));
+            attributes.put(COMMAND_LINE, CommandLine.scrubLine(line, scrubber));
         }
         return Resource.create(attributes.build(), resource.getSchemaUrl());
     }

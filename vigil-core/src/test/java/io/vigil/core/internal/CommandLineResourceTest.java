@@ -52,6 +52,93 @@ class CommandLineResourceTest {
                 .doesNotContain("changeit");
     }
 
+    /**
+     * An outside tester: {@code Main --app.secret=hunter2 --password hunter3} came out as {@code --app.secret=[REDACTED]
+     * --password hunter3}: a value given as the argument after a sensitive option passed free-text scrubbing.
+     */
+    @Test
+    void theArgumentAfterAnOptionWithASensitiveNameIsRedacted() {
+        Resource detected = Resource.create(Attributes.builder()
+                .put(
+                        ARGS,
+                        List.of(
+                                "/usr/bin/java",
+                                "-Dapi.token=abc123",
+                                "-Dquiet",
+                                "-cp",
+                                "app.jar",
+                                "Main",
+                                "--app.secret=hunter2",
+                                "--password",
+                                "hunter3",
+                                "--db-password",
+                                "-hunter4",
+                                "--api-key",
+                                "k5",
+                                "--token",
+                                "t6",
+                                "--client-secret",
+                                "c7",
+                                "-p",
+                                "8080",
+                                "--port",
+                                "8081",
+                                "--pin",
+                                "--verbose",
+                                "--password"))
+                .build());
+
+        assertThat(SdkFactory.scrubCommandLine(detected, Scrubber.defaults()).getAttribute(ARGS))
+                .containsExactly(
+                        "/usr/bin/java",
+                        "-Dapi.token=[REDACTED]",
+                        "-Dquiet",
+                        "-cp",
+                        "app.jar",
+                        "Main",
+                        "--app.secret=[REDACTED]",
+                        "--password",
+                        "[REDACTED]",
+                        "--db-password",
+                        "[REDACTED]",
+                        "--api-key",
+                        "[REDACTED]",
+                        "--token",
+                        "[REDACTED]",
+                        "--client-secret",
+                        "[REDACTED]",
+                        "-p",
+                        "8080",
+                        "--port",
+                        "8081",
+                        "--pin",
+                        "--verbose",
+                        "--password");
+    }
+
+    /** The same in {@code process.command_line}, the detector's form where the JVM cannot read its arguments. */
+    @Test
+    void theArgumentAfterASensitiveOptionIsRedactedInTheOneLineForm() {
+        String line = "/usr/bin/java -Dsome.password=s3 -Dapi.key=k1 -Xmx256m Main --app.secret=hunter2"
+                + "  --password hunter3 --port 8080";
+        Resource detected = Resource.create(Attributes.of(LINE, line));
+
+        assertThat(SdkFactory.scrubCommandLine(detected, Scrubber.defaults()).getAttribute(LINE))
+                .isEqualTo("/usr/bin/java -Dsome.password=[REDACTED] -Dapi.key=[REDACTED] -Xmx256m Main"
+                        + " --app.secret=[REDACTED]  --password [REDACTED] --port 8080");
+    }
+
+    @Test
+    void anOptionNamedByAnAddedSensitiveKeyPartIsRedactedToo() {
+        Scrubber scrubber = Scrubber.builder().addSensitiveKeyPart("license").build();
+        Resource detected = Resource.create(Attributes.builder()
+                .put(ARGS, List.of("java", "Main", "--license", "L-1"))
+                .build());
+
+        assertThat(SdkFactory.scrubCommandLine(detected, scrubber).getAttribute(ARGS))
+                .containsExactly("java", "Main", "--license", "[REDACTED]");
+    }
+
     @Test
     void aResourceWithoutACommandLineIsLeftAsItIs() {
         Resource resource = Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "orders"));
