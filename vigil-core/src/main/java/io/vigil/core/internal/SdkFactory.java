@@ -154,24 +154,94 @@ public final class SdkFactory {
     /**
      * Builds and starts the SDK; the caller owns it and must shut it down. With {@code inProcess} (may be null), its
      * exporters replace the OTLP ones the configuration asks for. An {@code OTEL_*} variable the SDK refuses is
-     * reported once and the SDK is built without the passed-through variables: telemetry must never stop a service
-     * from starting.
+     * reported once and the SDK is built without the passed-through variables; an OTLP exporter that cannot be made
+     * (no HTTP or gRPC sender on the class path) is reported once and the SDK is built without OTLP export: telemetry
+     * must never stop a service from starting.
      */
     public static Built build(
             VigilConfig config,
             InProcess inProcess,
             java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer,
             Scrubber scrubber) {
-        try {
-            return build(config, properties(config), inProcess, customizer, scrubber);
-        } catch (ConfigurationException e) {
-            StderrFallback.logger(Vigil.class)
-                    .warn(
-                            "Telemetry configuration: {}; the OTEL_* variables are ignored, Vigil's own settings apply",
-                            reasons(e));
-            Map<String, String> own = ownProperties(config);
-            return build(config, own, inProcess, customizer.andThen(builder -> onlyThese(builder, own)), scrubber);
+        boolean onlyOwn = false; // the OTEL_* variables left out: the SDK refused one
+        boolean noOtlp = false; // the OTLP exporters left out: the SDK found no sender for them
+        while (true) {
+            Map<String, String> properties = onlyOwn ? ownProperties(config) : properties(config);
+            if (noOtlp) {
+                properties = withoutOtlp(properties);
+            }
+            try {
+                return build(
+                        config, properties, inProcess, onlyOwn ? only(customizer, properties) : customizer, scrubber);
+            } catch (ConfigurationException e) {
+                String sender = missingSender(e);
+                if (sender != null && !noOtlp) {
+                    // The OTLP exporters need a sender (opentelemetry-exporter-otlp brings OkHttp's at run time; an
+                    // application that excludes it, or shades the jars without their service files, has none):
+                    // without one autoconfigure refuses the whole SDK, Prometheus and the log bridge with it.
+                    StderrFallback.logger(Vigil.class)
+                            .warn(
+                                    "Telemetry export: OTLP export to {} is off, the SDK found no sender for it ({});"
+                                            + " add io.opentelemetry:opentelemetry-exporter-sender-okhttp to the class"
+                                            + " path (or opentelemetry-exporter-sender-jdk, http/protobuf only); nothing"
+                                            + " is pushed over OTLP, /metrics and the logs on stdout work",
+                                    config.otlpEndpoint().map(Object::toString).orElse("the configured endpoints"),
+                                    sender);
+                    noOtlp = true;
+                } else if (sender == null && !onlyOwn) {
+                    StderrFallback.logger(Vigil.class)
+                            .warn(
+                                    "Telemetry configuration: {}; the OTEL_* variables are ignored, Vigil's own"
+                                            + " settings apply",
+                                    reasons(e));
+                    onlyOwn = true;
+                } else {
+                    throw e;
+                }
+            }
         }
+    }
+
+    private static java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> only(
+            java.util.function.Consumer<AutoConfiguredOpenTelemetrySdkBuilder> customizer,
+            Map<String, String> properties) {
+        return customizer.andThen(builder -> onlyThese(builder, properties));
+    }
+
+    /**
+     * The SDK's reason when it refused to build because no sender for an OTLP exporter is on the class path ({@code No
+     * HttpSenderProvider found on classpath…}, {@code No GrpcSenderProvider…}), or null when it refused for another
+     * reason.
+     */
+    static String missingSender(Throwable e) {
+        int depth = 0;
+        for (Throwable c = e; c != null && depth < 6; c = c.getCause(), depth++) {
+            String message = c.getMessage();
+            if (c instanceof IllegalStateException
+                    && message != null
+                    && message.contains("SenderProvider")
+                    && message.startsWith("No ")) {
+                return message;
+            }
+        }
+        return null;
+    }
+
+    /** {@code properties} with the OTLP exporters taken out of every signal's list (the console exporter stays). */
+    static Map<String, String> withoutOtlp(Map<String, String> properties) {
+        Map<String, String> out = new LinkedHashMap<>(properties);
+        for (String key : List.of("otel.traces.exporter", "otel.metrics.exporter", "otel.logs.exporter")) {
+            String exporters = out.getOrDefault(key, "otlp");
+            StringJoiner kept = new StringJoiner(",");
+            for (String exporter : exporters.split(",")) {
+                String name = exporter.strip();
+                if (!name.isEmpty() && !name.equals("otlp") && !name.equals("none")) {
+                    kept.add(name);
+                }
+            }
+            out.put(key, kept.length() == 0 ? "none" : kept.toString());
+        }
+        return out;
     }
 
     /**
