@@ -192,6 +192,24 @@ class ServerErrorsTest {
         assertThat(metrics).doesNotContain("http_exceptions_total{").doesNotContain("status_code=\"500\"");
     }
 
+    /**
+     * A client waiting for 100 Continue before a body declared over MAX_REQUEST_SIZE is answered 413 at once (RFC 9110
+     * section 10.1.1), on a route that reads the body before its work (login) and on one that reads it when parsing
+     * (refresh); it was sent 100 Continue and then waited on for a body it would be refused for.
+     */
+    @Test
+    void anOversizedBodyAnnouncedWithExpectContinueIs413WithoutTheContinue() throws Exception {
+        for (String route : new String[] {LOGIN, "/api/v1/auth/refresh"}) {
+            RawHttp.Response r = RawHttp.send(
+                    base,
+                    "POST " + route + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            + "Expect: 100-continue\r\nContent-Length: 99999999\r\nConnection: close\r\n\r\n",
+                    false);
+            assertThat(r.status()).as("%s: %s", route, r).isEqualTo(413);
+            assertThat(problem(r, 413).get("type").asString()).endsWith("payload-too-large");
+        }
+    }
+
     @Test
     void headAnswersWhatGetAnswersWithoutTheBody() throws Exception {
         String token = svc.adminToken();

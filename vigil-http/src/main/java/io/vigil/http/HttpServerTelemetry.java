@@ -231,7 +231,9 @@ public final class HttpServerTelemetry {
             long requestBytes,
             long responseBytes,
             Throwable fault) {
-        Level level = status >= 500 ? Level.ERROR : status >= 400 ? Level.WARN : Level.INFO;
+        // 505 names the client's HTTP version (Jetty's parser answers it to "HTTP/1.2" or "HTTP/0.9"): a client's
+        // fault like a 4xx, so a WARN, not an ERROR line per probe.
+        Level level = status >= 500 && status != 505 ? Level.ERROR : status >= 400 ? Level.WARN : Level.INFO;
         if (!accessLog.isEnabledForLevel(level)) {
             return;
         }

@@ -392,7 +392,7 @@ public final class HttpApi {
     }
 
     private void register(Context ctx) {
-        receiveBody(ctx);
+        receiveBody(ctx, config.maxRequestBytes());
         try (var admitted = auth.admitPasswordWork()) {
             auth.rateLimit("register", ctx.ip(), config.registerRateLimit());
             Dto.RegisterRequest req = Json.read(ctx, Dto.RegisterRequest.class, config.maxRequestBytes());
@@ -407,7 +407,7 @@ public final class HttpApi {
     }
 
     private void login(Context ctx) {
-        receiveBody(ctx);
+        receiveBody(ctx, config.maxRequestBytes());
         try (var admitted = auth.admitPasswordWork()) {
             Dto.LoginRequest req = Json.read(ctx, Dto.LoginRequest.class, config.maxRequestBytes());
             Validation v = new Validation();
@@ -427,9 +427,11 @@ public final class HttpApi {
      * connections on a two-core host answered every login, sign-up and password change 503 for good. Reading first,
      * a stalled body holds only its own (virtual) thread; the body is kept for {@link Json#read}.
      */
-    private static void receiveBody(Context ctx) {
+    private static void receiveBody(Context ctx, long maxBytes) {
         // Read whole even when its declared length is over the bound (then 413): answering before the body is read
-        // and closing made the client's write of the rest fail (broken pipe) before it could read the 413.
+        // and closing made the client's write of the rest fail (broken pipe) before it could read the 413. Unless the
+        // client waits for 100 Continue: it has sent nothing, and is answered 413 without it.
+        Json.refuseBeforeContinue(ctx, maxBytes);
         ctx.bodyAsBytes();
     }
 
@@ -463,7 +465,7 @@ public final class HttpApi {
     }
 
     private void changePassword(Context ctx) {
-        receiveBody(ctx);
+        receiveBody(ctx, config.maxRequestBytes());
         try (var admitted = auth.admitPasswordWork()) {
             Principal p = principal(ctx);
             // Each attempt costs an Argon2 verification: limited per user and per address, before any.
@@ -480,7 +482,7 @@ public final class HttpApi {
     }
 
     private void createUser(Context ctx) {
-        receiveBody(ctx);
+        receiveBody(ctx, config.maxRequestBytes());
         try (var admitted = auth.admitPasswordWork()) {
             Principal p = principal(ctx);
             Dto.CreateUserRequest req = Json.read(ctx, Dto.CreateUserRequest.class, config.maxRequestBytes());

@@ -55,6 +55,7 @@ public final class Json {
                     "Unsupported media type",
                     "The request body must be application/json");
         }
+        refuseBeforeContinue(ctx, maxBytes);
         byte[] body = ctx.bodyAsBytes();
         if (body.length > maxBytes) {
             throw tooLarge(maxBytes);
@@ -88,6 +89,18 @@ public final class Json {
             throw ApiException.badRequest("invalid-type", "The body must be a JSON object");
         }
         return value;
+    }
+
+    /**
+     * Answers 413 at once a client that waits for {@code 100 Continue} before sending a body it declares over {@code
+     * maxBytes} (RFC 9110 §10.1.1: a server may answer the final status instead). Reading the body first would have
+     * Jetty send the 100 and the client upload all of it (99 MB) to be refused; it has sent none yet, so answering
+     * now cuts nothing off. Without {@code Expect} the body is read whole first, as before.
+     */
+    public static void refuseBeforeContinue(Context ctx, long maxBytes) {
+        if (ctx.req().getContentLengthLong() > maxBytes && "100-continue".equalsIgnoreCase(ctx.header("Expect"))) {
+            throw tooLarge(maxBytes);
+        }
     }
 
     /** The 413 problem. */
