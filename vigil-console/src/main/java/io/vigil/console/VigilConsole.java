@@ -158,14 +158,36 @@ public final class VigilConsole implements AutoCloseable {
     }
 
     /**
-     * The standard OpenTelemetry variables that point an SDK (or a {@code Vigil} runtime, via its builder's
-     * {@code environment}) at this console: {@code OTEL_EXPORTER_OTLP_ENDPOINT} and {@code _PROTOCOL}, gRPC when
-     * it is on, else OTLP/HTTP protobuf.
+     * The standard OpenTelemetry variables that point an SDK at this console, and only those: {@code
+     * OTEL_EXPORTER_OTLP_ENDPOINT} and {@code _PROTOCOL}, gRPC when it is on, else OTLP/HTTP protobuf. To configure a
+     * {@code Vigil} runtime, use {@link #otlpEnvironment(Map)}: these two variables alone, read as a whole
+     * environment, leave every other setting (the service name, the sampling rate, the metric interval) at its
+     * default.
      */
     public Map<String, String> otlpEnvironment() {
         return grpc != null
                 ? Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", grpcEndpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
                 : Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", httpEndpoint(), "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+    }
+
+    /**
+     * {@code base} (normally {@code System.getenv()}) with this console's OTLP settings laid over it: what to read a
+     * service's telemetry configuration from ({@code VigilConfig.fromEnvironment(console.otlpEnvironment(
+     * System.getenv()))}), so that {@code SERVICE_NAME}, {@code DEPLOYMENT_ENVIRONMENT}, {@code TRACE_SAMPLE_RATE},
+     * {@code METRICS_COLLECTION_INTERVAL} and every other variable keep their meaning while the data goes to the
+     * console. {@link #otlpEnvironment()}'s two variables replace the base's; the per-signal endpoints and protocols
+     * ({@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}, …) and {@code TEMPO_ENDPOINT} are left out, so that no signal goes
+     * elsewhere and only the console is configured. {@code base} is not changed.
+     */
+    public Map<String, String> otlpEnvironment(Map<String, String> base) {
+        Map<String, String> env = new LinkedHashMap<>(Objects.requireNonNull(base, "base"));
+        env.remove("TEMPO_ENDPOINT");
+        for (String signal : new String[] {"TRACES", "METRICS", "LOGS"}) {
+            env.remove("OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT");
+            env.remove("OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL");
+        }
+        env.putAll(otlpEnvironment());
+        return Map.copyOf(env);
     }
 
     /**

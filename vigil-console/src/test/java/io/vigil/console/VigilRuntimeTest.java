@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vigil.conventions.identity.Authentication;
 import io.vigil.core.OperationScope;
 import io.vigil.core.Vigil;
+import io.vigil.core.VigilConfig;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,53 @@ class VigilRuntimeTest {
         Map<String, String> env = new java.util.HashMap<>(otlp);
         env.put("SERVICE_NAME", "identity-service");
         return env;
+    }
+
+    @Test
+    void theConsoleSettingsAreLaidOverTheServiceEnvironmentNotInItsPlace() {
+        // The README's embedded snippet once read the configuration from otlpEnvironment() alone: SERVICE_NAME and
+        // the rest of the process's variables were ignored (service unknown_service:java, metrics every 60 s).
+        Map<String, String> base = Map.of(
+                "SERVICE_NAME", "orders",
+                "DEPLOYMENT_ENVIRONMENT", "staging",
+                "TRACE_SAMPLE_RATE", "0.25",
+                "METRICS_COLLECTION_INTERVAL", "5",
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://elsewhere:4318/v1/traces",
+                "TEMPO_ENDPOINT", "http://tempo:4317");
+        try (VigilConsole console =
+                VigilConsole.builder().httpPort(0).grpcPort(-1).start()) {
+            Map<String, String> env = console.otlpEnvironment(base);
+            assertThat(env)
+                    .containsEntry("SERVICE_NAME", "orders")
+                    .containsEntry("OTEL_EXPORTER_OTLP_ENDPOINT", console.httpEndpoint())
+                    .containsEntry("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+                    .doesNotContainKeys("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "TEMPO_ENDPOINT");
+            VigilConfig config = VigilConfig.fromEnvironment(env);
+            assertThat(config.serviceName()).isEqualTo("orders");
+            assertThat(config.environment()).isEqualTo("staging");
+            assertThat(config.traceSampleRate()).isEqualTo(0.25);
+            assertThat(config.metricsCollectionInterval()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(config.warnings()).isEmpty();
+
+            // And what reaches the console carries the service's name and environment. A root span is sampled at
+            // 0.25 by trace id: a metric is sent whatever the sampler decides.
+            Vigil vigil = Vigil.builder()
+                    .config(config)
+                    .exportInProcess(console.spanExporter(), console::metricExporter, console.logRecordExporter())
+                    .build();
+            vigil.openTelemetry()
+                    .getMeter("test")
+                    .counterBuilder("orders_placed")
+                    .build()
+                    .add(1);
+            vigil.close();
+            assertThat(console.flush(Duration.ofSeconds(10))).isTrue();
+            JsonNode metrics =
+                    new ApiClient(console).get("/api/metrics?q=orders_placed").get("metrics");
+            assertThat(metrics).hasSize(1);
+            assertThat(metrics.get(0).get("services").toString()).isEqualTo("[\"orders\"]");
+        }
     }
 
     @Test
