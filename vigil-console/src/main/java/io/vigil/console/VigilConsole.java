@@ -33,6 +33,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Vigil console: a local OTLP viewer. It receives traces, logs and metrics over OTLP/HTTP (protobuf and JSON) and
@@ -46,6 +48,8 @@ import java.util.function.Predicate;
  * }</pre>
  */
 public final class VigilConsole implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(VigilConsole.class);
+
     /** The default byte bound of the store: 256 MiB. */
     public static final long DEFAULT_MAX_BYTES = 256L * 1024 * 1024;
 
@@ -92,7 +96,13 @@ public final class VigilConsole implements AutoCloseable {
             Path dataDir,
             String token,
             boolean auth,
-            Duration bodyIdleTimeout) {}
+            Duration bodyIdleTimeout,
+            boolean fallBackToFreePort) {}
+
+    /** Binds a listener to a port; {@link PortInUseException} when the port is taken. */
+    private interface Listener<T> {
+        T bind(int port) throws IOException;
+    }
 
     private VigilConsole(Settings s) throws IOException {
         this.settings = s;
@@ -106,9 +116,16 @@ public final class VigilConsole implements AutoCloseable {
         GrpcReceiver g = null;
         HttpApi h = null;
         try {
-            g = s.grpcPort() < 0 ? null : new GrpcReceiver(s.host(), s.grpcPort(), ingest);
+            g = s.grpcPort() < 0
+                    ? null
+                    : bind(s, true, s.grpcPort(), port -> new GrpcReceiver(s.host(), port, ingest), GrpcReceiver::port);
             Queries queries = new Queries(store);
-            h = new HttpApi(s.host(), s.httpPort(), ingest, queries, token, this::statsMap, s.bodyIdleTimeout());
+            h = bind(
+                    s,
+                    false,
+                    s.httpPort(),
+                    port -> new HttpApi(s.host(), port, ingest, queries, token, this::statsMap, s.bodyIdleTimeout()),
+                    HttpApi::port);
         } catch (IOException | RuntimeException e) {
             if (g != null) {
                 g.close();
@@ -121,13 +138,41 @@ public final class VigilConsole implements AutoCloseable {
         this.direct = new DirectExporters(ingest, new TraceRetention(s.tracesPerSecond(), System::nanoTime));
     }
 
+    /**
+     * {@code listener} on {@code port}, or, when that port is taken and the settings allow it, on a free one, said in
+     * one WARN line: an embedded console must not stop its service from starting because a port is taken (by a second
+     * instance of the service, say), and the console's URL says where it is.
+     */
+    private static <T> T bind(
+            Settings s, boolean grpc, int port, Listener<T> listener, java.util.function.ToIntFunction<T> bound)
+            throws IOException {
+        try {
+            return listener.bind(port);
+        } catch (PortInUseException e) {
+            if (!s.fallBackToFreePort() || port == 0) {
+                throw e;
+            }
+            T fallback = listener.bind(0);
+            log.warn(
+                    "Vigil console: {} port {} on {} is in use by another process; listening on port {} instead",
+                    grpc ? "OTLP/gRPC" : "HTTP",
+                    port,
+                    s.host(),
+                    bound.applyAsInt(fallback));
+            return fallback;
+        }
+    }
+
     private static String randomToken() {
         byte[] b = new byte[16];
         new SecureRandom().nextBytes(b);
         return HexFormat.of().formatHex(b);
     }
 
-    /** A builder with the defaults: loopback, HTTP 4318, gRPC 4317, 256 MiB, no persistence, a random token. */
+    /**
+     * A builder with the defaults: loopback, HTTP 4318 and gRPC 4317 (a free port when taken), 256 MiB, no
+     * persistence, a random token.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -405,6 +450,7 @@ public final class VigilConsole implements AutoCloseable {
         private String token;
         private boolean auth = true;
         private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+        private boolean fallBackToFreePort = true;
 
         private Builder() {}
 
@@ -488,6 +534,19 @@ public final class VigilConsole implements AutoCloseable {
             return this;
         }
 
+        /**
+         * What {@link #start()} does when a port given to {@link #httpPort} or {@link #grpcPort} is taken by another
+         * process. {@code true} (the default, for a console embedded in a service, which must not stop the service
+         * from starting): it listens on a free port instead and logs one WARN line naming both ports; {@link
+         * VigilConsole#uiUrl()} and {@link VigilConsole#httpPort()} give the port it took. {@code false} (the
+         * standalone console, whose user chose the port to point senders at): {@code start()} throws {@link
+         * PortInUseException}.
+         */
+        public Builder fallBackToFreePort(boolean fallBackToFreePort) {
+            this.fallBackToFreePort = fallBackToFreePort;
+            return this;
+        }
+
         private static int checkPort(int port) {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be 0..65535, got " + port);
@@ -495,11 +554,26 @@ public final class VigilConsole implements AutoCloseable {
             return port;
         }
 
-        /** Binds the ports, replays the data directory if any, and starts receiving. */
+        /**
+         * Binds the ports, replays the data directory if any, and starts receiving. A taken port is replaced by a free
+         * one unless {@link #fallBackToFreePort(boolean) fallBackToFreePort(false)}.
+         *
+         * @throws PortInUseException when a port is taken and {@code fallBackToFreePort(false)}
+         * @throws UncheckedIOException when a listener or the data directory cannot be set up otherwise
+         */
         public VigilConsole start() {
             try {
                 return new VigilConsole(new Settings(
-                        host, httpPort, grpcPort, maxBytes, tracesPerSecond, dataDir, token, auth, bodyIdleTimeout));
+                        host,
+                        httpPort,
+                        grpcPort,
+                        maxBytes,
+                        tracesPerSecond,
+                        dataDir,
+                        token,
+                        auth,
+                        bodyIdleTimeout,
+                        fallBackToFreePort));
             } catch (IOException e) {
                 throw new UncheckedIOException("vigil-console could not start: " + e.getMessage(), e);
             }

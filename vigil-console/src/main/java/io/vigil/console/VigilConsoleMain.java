@@ -1,6 +1,5 @@
 package io.vigil.console;
 
-import io.vigil.console.internal.PortInUseException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,7 +74,7 @@ public final class VigilConsoleMain {
         }
         VigilConsole console;
         try {
-            console = builder.start();
+            console = builder.fallBackToFreePort(false).start();
         } catch (PortInUseException e) {
             // The option to change, and to what: the bind's stack trace says nothing more.
             System.err.println("vigil-console: cannot start: " + (e.grpc() ? "--grpc-port " : "--http-port ") + e.port()

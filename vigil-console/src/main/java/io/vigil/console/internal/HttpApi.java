@@ -9,6 +9,7 @@ import com.google.rpc.Status;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.vigil.console.PortInUseException;
 import io.vigil.console.internal.Queries.LogQuery;
 import io.vigil.console.internal.Queries.SeriesQuery;
 import io.vigil.console.internal.Queries.TraceQuery;
@@ -161,6 +162,8 @@ public final class HttpApi implements AutoCloseable {
         try {
             app.start();
         } catch (io.javalin.util.JavalinBindException e) {
+            // Its thread pool and whatever else started with it: the caller may bind another port in this process.
+            app.stop();
             throw new PortInUseException(false, host, port, e);
         }
     }
