@@ -50,13 +50,14 @@ import org.slf4j.LoggerFactory;
 public final class VigilConsole implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(VigilConsole.class);
 
-    /** The default byte bound of the store: 256 MiB. */
+    /** The standalone console's byte bound ({@code --max-bytes}' default): 256 MiB of its own heap. */
     public static final long DEFAULT_MAX_BYTES = 256L * 1024 * 1024;
 
     /**
-     * The suggested bound for a console embedded in a service: 64 MiB. Its records live in the service's heap, where
-     * the collector copies and marks them on every cycle; a quarter of the standalone bound still holds minutes of a
-     * developer's traffic (bench/README, issue 17).
+     * The bound for a console embedded in a service: 64 MiB, and at most an eighth of the heap ({@link
+     * Builder#maxBytes}' default). Its records live in the service's heap, where the collector copies and marks them on
+     * every cycle; a quarter of the standalone bound still holds minutes of a developer's traffic (bench/README, issue
+     * 17).
      */
     public static final long DEFAULT_EMBEDDED_MAX_BYTES = 64L * 1024 * 1024;
 
@@ -170,8 +171,8 @@ public final class VigilConsole implements AutoCloseable {
     }
 
     /**
-     * A builder with the defaults: loopback, HTTP 4318 and gRPC 4317 (a free port when taken), 256 MiB, no
-     * persistence, a random token.
+     * A builder with the defaults: loopback, HTTP 4318 and gRPC 4317 (a free port when taken), {@link
+     * #DEFAULT_EMBEDDED_MAX_BYTES} but at most an eighth of this JVM's heap, no persistence, a random token.
      */
     public static Builder builder() {
         return new Builder();
@@ -444,7 +445,7 @@ public final class VigilConsole implements AutoCloseable {
         private String host = "127.0.0.1";
         private int httpPort = 4318;
         private int grpcPort = 4317;
-        private long maxBytes = DEFAULT_MAX_BYTES;
+        private long maxBytes = embeddedMaxBytes(Runtime.getRuntime().maxMemory());
         private int tracesPerSecond;
         private Path dataDir;
         private String token;
@@ -472,7 +473,12 @@ public final class VigilConsole implements AutoCloseable {
             return this;
         }
 
-        /** The store's bound in bytes of heap (estimated from above); at least 1 MiB. */
+        /**
+         * The store's bound in bytes of heap (estimated from above); at least 1 MiB. By default {@link
+         * #DEFAULT_EMBEDDED_MAX_BYTES} (64 MiB), and at most an eighth of this JVM's maximum heap: the records live in
+         * the heap of the process that builds the console — a service's, when embedded. The standalone console
+         * ({@code vigil-console.jar}) sets {@link #DEFAULT_MAX_BYTES} unless {@code --max-bytes} says otherwise.
+         */
         public Builder maxBytes(long maxBytes) {
             if (maxBytes < 1024 * 1024) {
                 throw new IllegalArgumentException("maxBytes must be at least 1 MiB, got " + maxBytes);
@@ -545,6 +551,11 @@ public final class VigilConsole implements AutoCloseable {
         public Builder fallBackToFreePort(boolean fallBackToFreePort) {
             this.fallBackToFreePort = fallBackToFreePort;
             return this;
+        }
+
+        /** {@link #DEFAULT_EMBEDDED_MAX_BYTES}, at most an eighth of {@code maxHeapBytes}, at least 1 MiB. */
+        static long embeddedMaxBytes(long maxHeapBytes) {
+            return Math.max(1L << 20, Math.min(DEFAULT_EMBEDDED_MAX_BYTES, maxHeapBytes / 8));
         }
 
         private static int checkPort(int port) {

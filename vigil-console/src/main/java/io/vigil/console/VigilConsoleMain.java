@@ -46,7 +46,8 @@ public final class VigilConsoleMain {
         // Listen first: a SIGTERM while the console is still starting is honoured once the start is done.
         CountDownLatch stopRequested = new CountDownLatch(1);
         onStopSignals(stopRequested);
-        VigilConsole.Builder builder = VigilConsole.builder();
+        // The console's own process: the standalone bound, not the embedded default (an eighth of the heap at most).
+        VigilConsole.Builder builder = VigilConsole.builder().maxBytes(VigilConsole.DEFAULT_MAX_BYTES);
         try {
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
