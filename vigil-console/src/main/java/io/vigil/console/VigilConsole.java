@@ -17,6 +17,7 @@ import io.vigil.console.internal.GrpcReceiver;
 import io.vigil.console.internal.HttpApi;
 import io.vigil.console.internal.Ingest;
 import io.vigil.console.internal.Queries;
+import io.vigil.console.internal.QuietServerLogs;
 import io.vigil.console.internal.Signal;
 import io.vigil.console.internal.Store;
 import io.vigil.console.internal.TraceRetention;
@@ -125,7 +126,9 @@ public final class VigilConsole implements AutoCloseable {
                     s,
                     false,
                     s.httpPort(),
-                    port -> new HttpApi(s.host(), port, ingest, queries, token, this::statsMap, s.bodyIdleTimeout()),
+                    // Javalin's and Jetty's start lines would read as the embedding service's own server's.
+                    port -> QuietServerLogs.quietly(() ->
+                            new HttpApi(s.host(), port, ingest, queries, token, this::statsMap, s.bodyIdleTimeout())),
                     HttpApi::port);
         } catch (IOException | RuntimeException e) {
             if (g != null) {
@@ -433,7 +436,7 @@ public final class VigilConsole implements AutoCloseable {
             instruments.clear();
         }
         direct.close();
-        http.close();
+        QuietServerLogs.quietly(http::close);
         if (grpc != null) {
             grpc.close();
         }
