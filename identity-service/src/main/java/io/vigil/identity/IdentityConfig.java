@@ -76,6 +76,11 @@ import java.util.regex.Pattern;
  * @param auditTopic {@code AUDIT_TOPIC}, default {@code identity.audit}: the topic audit events go to
  * @param outboxPollInterval {@code OUTBOX_POLL_INTERVAL}, default 1s: how often the outbox is read for
  *     events to publish (the first retry after a failure waits as long, doubled up to 30s)
+ * @param trustedProxies {@code TRUSTED_PROXIES}, comma-separated IP addresses or CIDR ranges of the proxies or load
+ *     balancers in front of the service, whose {@code X-Forwarded-For} names the client; default none, so the client
+ *     is the TCP peer. The client so found is what the per-address rate limits ({@code LOGIN_RATE_LIMIT}, …) count
+ *     and what {@code ip_address} records: behind a proxy that is not listed, every client shares the proxy's one
+ *     bucket, so one client's failed logins lock everyone out
  */
 public record IdentityConfig(
         String host,
@@ -111,7 +116,8 @@ public record IdentityConfig(
         Duration jobPollInterval,
         Optional<String> kafkaBootstrapServers,
         String auditTopic,
-        Duration outboxPollInterval) {
+        Duration outboxPollInterval,
+        java.util.List<String> trustedProxies) {
 
     /** The embedded default: an H2 file database in PostgreSQL mode, so the SQL is the same. */
     public static final String DEFAULT_DATABASE_URL =
@@ -184,6 +190,12 @@ public record IdentityConfig(
                 auditTopic.matches("[A-Za-z0-9._-]{1,249}") && !auditTopic.equals(".") && !auditTopic.equals(".."),
                 "AUDIT_TOPIC must be 1–249 characters of [A-Za-z0-9._-]: " + auditTopic);
         check(positive(outboxPollInterval), "OUTBOX_POLL_INTERVAL must be positive");
+        trustedProxies = java.util.List.copyOf(Objects.requireNonNull(trustedProxies, "trustedProxies"));
+        try {
+            io.vigil.http.HttpServerTelemetry.checkTrustedProxies(trustedProxies);
+        } catch (IllegalArgumentException e) {
+            check(false, "TRUSTED_PROXIES must be IP addresses or CIDR ranges, comma-separated: " + e.getMessage());
+        }
         check(managementPort >= 0 && managementPort <= 65535, "MANAGEMENT_PORT must be 0–65535: " + managementPort);
         check(
                 metricsToken.isEmpty() || metricsToken.get().length() >= 16,
@@ -395,6 +407,7 @@ public record IdentityConfig(
         private String kafkaBootstrapServers;
         private String auditTopic = "identity.audit";
         private Duration outboxPollInterval = Duration.ofSeconds(1);
+        private java.util.List<String> trustedProxies = java.util.List.of();
 
         Builder() {}
 
@@ -564,6 +577,12 @@ public record IdentityConfig(
             return this;
         }
 
+        /** The proxies (IP addresses or CIDR ranges) whose {@code X-Forwarded-For} names the client. */
+        public Builder trustedProxies(java.util.List<String> v) {
+            trustedProxies = v;
+            return this;
+        }
+
         /** Reads the environment variables on top of the values set so far. */
         public Builder environment(Map<String, String> env) {
             var e = new Env(env);
@@ -615,6 +634,11 @@ public record IdentityConfig(
             e.get("KAFKA_BOOTSTRAP_SERVERS").ifPresent(this::kafkaBootstrapServers);
             e.get("AUDIT_TOPIC").ifPresent(this::auditTopic);
             e.get("OUTBOX_POLL_INTERVAL").ifPresent(v -> outboxPollInterval(e.duration("OUTBOX_POLL_INTERVAL", v)));
+            e.get("TRUSTED_PROXIES")
+                    .ifPresent(v -> trustedProxies(java.util.Arrays.stream(v.split(","))
+                            .map(String::strip)
+                            .filter(p -> !p.isEmpty())
+                            .toList()));
             return this;
         }
 
@@ -653,7 +677,8 @@ public record IdentityConfig(
                     jobPollInterval,
                     Optional.ofNullable(kafkaBootstrapServers).map(String::trim).filter(s -> !s.isEmpty()),
                     auditTopic,
-                    outboxPollInterval);
+                    outboxPollInterval,
+                    trustedProxies);
         }
 
         private static Optional<URI> webhook(String url) {

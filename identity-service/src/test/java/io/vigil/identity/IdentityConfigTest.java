@@ -162,6 +162,20 @@ class IdentityConfigTest {
     }
 
     @Test
+    void trustedProxiesAreAddressesOrRangesCheckedAtStartUp() {
+        assertThat(IdentityConfig.fromEnvironment(Map.of()).trustedProxies()).isEmpty();
+        assertThat(IdentityConfig.fromEnvironment(Map.of("TRUSTED_PROXIES", " 10.0.0.0/8, 192.168.1.7 ,,fd00::/8"))
+                        .trustedProxies())
+                .containsExactly("10.0.0.0/8", "192.168.1.7", "fd00::/8");
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("TRUSTED_PROXIES", "10.0.0.0/8,lb.internal")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("TRUSTED_PROXIES must be IP addresses or CIDR ranges")
+                .hasMessageContaining("lb.internal");
+        assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("TRUSTED_PROXIES", "10.0.0.0/33")))
+                .hasMessageContaining("TRUSTED_PROXIES");
+    }
+
+    @Test
     void badSecuritySettingsStopStartUpNamingTheVariable() {
         assertThatThrownBy(() -> IdentityConfig.fromEnvironment(Map.of("LOCKOUT_THRESHOLD", "0")))
                 .hasMessageContaining("LOCKOUT_THRESHOLD");

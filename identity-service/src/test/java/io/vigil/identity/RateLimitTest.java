@@ -36,6 +36,45 @@ class RateLimitTest {
     }
 
     /**
+     * Behind a load balancer listed in TRUSTED_PROXIES each client has its own login bucket, found from the balancer's
+     * X-Forwarded-For; without it every client behind the balancer shared the balancer's one bucket, so one client's
+     * failed logins locked everyone out. A header from a peer that is not listed still counts for nothing.
+     */
+    @Test
+    void behindATrustedProxyEachForwardedClientHasItsOwnLoginBucket() {
+        Map<String, String> body = Map.of("email", "nobody@example.com", "password", "wrong password!");
+        String json = "{\"email\":\"nobody@example.com\",\"password\":\"wrong password!\"}";
+        IdentityConfig.RateLimit two = new IdentityConfig.RateLimit(2, Duration.ofHours(1));
+        try (TestService s = new TestService(
+                        TestDatabases.h2(),
+                        c -> c.loginRateLimit(two).trustedProxies(java.util.List.of("127.0.0.0/8")));
+                LogCapture logs = new LogCapture()) {
+            for (int i = 0; i < 2; i++) {
+                assertThat(login(s, json, "203.0.113.7").status()).isEqualTo(401);
+            }
+            assertProblem(login(s, json, "203.0.113.7"), 429, "rate-limited");
+            assertThat(login(s, json, "203.0.113.8").status())
+                    .as("another client")
+                    .isEqualTo(401);
+            assertThat(logs.events(Map.of("limit_type", "http", "limit_name", "login")))
+                    .hasSize(1);
+            // The access lines name the forwarded client, not the balancer.
+            assertThat(logs.lines())
+                    .anyMatch(l -> l.contains("POST /api/v1/auth/login 429") && l.contains("ip_address=203.0.113.7"));
+        }
+        try (TestService s = new TestService(TestDatabases.h2(), c -> c.loginRateLimit(two))) {
+            assertThat(s.api.post("/api/v1/auth/login", body, null).status()).isEqualTo(401);
+            assertThat(login(s, json, "203.0.113.7").status()).isEqualTo(401);
+            assertProblem(login(s, json, "203.0.113.8"), 429, "rate-limited");
+        }
+    }
+
+    private static Api.Response login(TestService s, String json, String forwardedFor) {
+        return s.api.send(
+                "POST", "/api/v1/auth/login", json, "application/json", null, Map.of("X-Forwarded-For", forwardedFor));
+    }
+
+    /**
      * A limit changed between two starts on the same data applies to the addresses that already have a bucket: the
      * stored bucket kept the configuration it was created with, so a limit lowered during an attack did not bite for
      * the attacker's address. Replaced, the bucket keeps the share of its allowance already used (half here), and a

@@ -333,6 +333,16 @@ public final class HttpServerTelemetry {
         return s == null || s.length() <= max ? s : s.substring(0, max);
     }
 
+    /**
+     * Checks trusted-proxy entries as {@link Builder#trustedProxies} reads them, for a service that validates its
+     * configuration before anything starts (e.g. a {@code TRUSTED_PROXIES} variable).
+     *
+     * @throws IllegalArgumentException naming the first entry that is not an IP literal or CIDR range
+     */
+    public static void checkTrustedProxies(Collection<String> addressesOrRanges) {
+        TrustedProxies.of(addressesOrRanges);
+    }
+
     /** Builds an {@link HttpServerTelemetry}. */
     public static final class Builder {
         private final OpenTelemetry openTelemetry;

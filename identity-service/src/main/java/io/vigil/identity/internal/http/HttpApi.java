@@ -148,7 +148,11 @@ public final class HttpApi {
             });
             // Server spans, the contract's HTTP metrics, request ids (X-Request-ID / X-Correlation-ID),
             // the request's MDC context and the access log all come from vigil-http.
-            cfg.registerPlugin(new VigilJavalinPlugin(HttpServerTelemetry.create(vigil)).refuseCodedBodies());
+            // TRUSTED_PROXIES: the client behind them is the request's address in every signal and every rate limit.
+            HttpServerTelemetry http = HttpServerTelemetry.builder(vigil)
+                    .trustedProxies(config.trustedProxies())
+                    .build();
+            cfg.registerPlugin(new VigilJavalinPlugin(http).refuseCodedBodies());
             for (Route r : routes) {
                 cfg.routes.addHttpHandler(r.method(), r.path(), ownResourceOnly(r));
             }
@@ -394,7 +398,7 @@ public final class HttpApi {
     private void register(Context ctx) {
         receiveBody(ctx, config.maxRequestBytes());
         try (var admitted = auth.admitPasswordWork()) {
-            auth.rateLimit("register", ctx.ip(), config.registerRateLimit());
+            auth.rateLimit("register", clientAddress(ctx), config.registerRateLimit());
             Dto.RegisterRequest req = Json.read(ctx, Dto.RegisterRequest.class, config.maxRequestBytes());
             Validation v = new Validation();
             String email = v.email("email", req.email(), true);
@@ -415,7 +419,7 @@ public final class HttpApi {
             String password = v.secret("password", req.password());
             v.done();
             // Normalised by the login itself, as registration normalised it (EmailAddress).
-            AuthService.TokenPair pair = auth.login(email, password, ctx.ip());
+            AuthService.TokenPair pair = auth.login(email, password, clientAddress(ctx));
             ctx.header("Cache-Control", "no-store").json(tokens(pair));
         }
     }
@@ -470,7 +474,7 @@ public final class HttpApi {
             Principal p = principal(ctx);
             // Each attempt costs an Argon2 verification: limited per user and per address, before any.
             auth.rateLimit("password_change_user", p.userId(), config.passwordChangeRateLimit());
-            auth.rateLimit("password_change", ctx.ip(), config.passwordChangeAddressRateLimit());
+            auth.rateLimit("password_change", clientAddress(ctx), config.passwordChangeAddressRateLimit());
             Dto.ChangePasswordRequest req = Json.read(ctx, Dto.ChangePasswordRequest.class, config.maxRequestBytes());
             Validation v = new Validation();
             String current = v.secret("current_password", req.currentPassword());
@@ -553,6 +557,17 @@ public final class HttpApi {
             throw ApiException.badRequest("bad-request", "The request has more than one Authorization header");
         }
         return first;
+    }
+
+    /**
+     * The client's address as the plugin resolved it: behind a proxy listed in {@code TRUSTED_PROXIES}, the address
+     * its {@code X-Forwarded-For} names; otherwise the TCP peer ({@code ctx.ip()}, which never reads the header).
+     */
+    private static String clientAddress(Context ctx) {
+        return ctx.attribute(io.vigil.http.servlet.VigilHttpFilter.CONTEXT_ATTRIBUTE)
+                        instanceof io.vigil.http.RequestContext request
+                ? request.clientAddress()
+                : ctx.ip();
     }
 
     private static String id(Context ctx) {
