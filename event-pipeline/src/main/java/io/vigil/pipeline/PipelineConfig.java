@@ -75,10 +75,26 @@ public record PipelineConfig(
         /** Validates the values. */
         public S3Settings {
             Objects.requireNonNull(endpoint, "endpoint");
+            // An endpoint the S3 client cannot use ('minio:9000', no scheme) failed the start with the SDK's stack
+            // trace, exit 1, without naming the variable.
+            if (!absoluteHttpUrl(endpoint)) {
+                throw new IllegalArgumentException(
+                        "S3_ENDPOINT must be an absolute http(s) URL, e.g. http://minio:9000: " + endpoint);
+            }
             Objects.requireNonNull(bucket, "bucket");
             Objects.requireNonNull(region, "region");
             if ((accessKey == null) != (secretKey == null)) {
                 throw new IllegalArgumentException("S3_ACCESS_KEY and S3_SECRET_KEY go together");
+            }
+        }
+
+        private static boolean absoluteHttpUrl(String url) {
+            try {
+                java.net.URI uri = new java.net.URI(url);
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+                return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null;
+            } catch (java.net.URISyntaxException e) {
+                return false;
             }
         }
 
@@ -119,9 +135,25 @@ public record PipelineConfig(
         if (topic.equals(auditTopic)) {
             throw new IllegalArgumentException("PIPELINE_TOPIC and AUDIT_TOPIC must differ: " + topic);
         }
+        // Kafka's rule for topic names, checked before anything starts: 'bad topic!' started, answered every ingest
+        // 202 and then failed every publish with InvalidTopicException, the relay retrying for ever. The pipeline
+        // topic leaves room for its dead-letter topic's ".dlt".
+        check(legalTopic(topic, 245), "PIPELINE_TOPIC must be 1–245 characters of [A-Za-z0-9._-]: " + topic);
+        check(
+                auditTopic == null || legalTopic(auditTopic, 249),
+                "AUDIT_TOPIC must be 1–249 characters of [A-Za-z0-9._-]: " + auditTopic);
+        // Both on one port: the second bind failed after the broker, pools and consumer had started, as if another
+        // process held it (exit 1).
+        check(
+                port == 0 || port != metricsPort,
+                "PORT and METRICS_PORT must differ (the metrics port is a server of its own): " + port);
         if (maxEventBytes < 1 || maxPollRecords < 1) {
             throw new IllegalArgumentException("MAX_EVENT_BYTES and CONSUMER_MAX_POLL_RECORDS must be positive");
         }
+    }
+
+    private static boolean legalTopic(String name, int maxLength) {
+        return name.length() <= maxLength && name.matches("[A-Za-z0-9._-]+") && !name.equals(".") && !name.equals("..");
     }
 
     private static void check(boolean ok, String message) {

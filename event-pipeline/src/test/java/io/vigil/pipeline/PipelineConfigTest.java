@@ -83,4 +83,39 @@ class PipelineConfigTest {
                         .kafkaBootstrapServers())
                 .isEqualTo("kafka.invalid:9092");
     }
+
+    /**
+     * Found by an outside operator: each of these started the broker, the pools and the consumer and then failed
+     * (publishes refused for ever, a bind failure as if another process held the port, the S3 SDK's stack trace).
+     */
+    @Test
+    void aTopicKafkaRefusesTheSamePortTwiceOrAnS3EndpointWithoutSchemeNameTheirVariable() {
+        assertThatThrownBy(() -> PipelineConfig.fromEnvironment(Map.of("PIPELINE_TOPIC", "bad topic!")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("PIPELINE_TOPIC must be 1–245 characters of [A-Za-z0-9._-]: bad topic!");
+        assertThatThrownBy(() -> PipelineConfig.fromEnvironment(Map.of("PIPELINE_TOPIC", "t".repeat(246))))
+                .hasMessageStartingWith("PIPELINE_TOPIC must be");
+        assertThatThrownBy(() -> PipelineConfig.fromEnvironment(Map.of("AUDIT_TOPIC", "..")))
+                .hasMessageStartingWith("AUDIT_TOPIC must be");
+        assertThat(PipelineConfig.fromEnvironment(Map.of("PIPELINE_TOPIC", "team-a.events_v2"))
+                        .topic())
+                .isEqualTo("team-a.events_v2");
+        assertThatThrownBy(() -> PipelineConfig.fromEnvironment(Map.of("PORT", "18212", "METRICS_PORT", "18212")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("PORT and METRICS_PORT must differ");
+        assertThat(PipelineConfig.fromEnvironment(Map.of("PORT", "0", "METRICS_PORT", "0"))
+                        .port())
+                .as("0 is any free port, for each")
+                .isZero();
+        for (String bad : new String[] {"minio:9000", "not a url", "ftp://minio:9000", "http://"}) {
+            assertThatThrownBy(() -> PipelineConfig.fromEnvironment(Map.of("S3_ENDPOINT", bad)))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("S3_ENDPOINT must be an absolute http(s) URL");
+        }
+        assertThat(PipelineConfig.fromEnvironment(Map.of("S3_ENDPOINT", "http://minio:9000"))
+                        .s3()
+                        .endpoint())
+                .isEqualTo("http://minio:9000");
+    }
 }
