@@ -379,6 +379,36 @@ public abstract class HttpServerContractTest {
                 .isEqualTo(11);
     }
 
+    /**
+     * The size recorded is what the server received, not what the client declared: one request declaring 9 EB and
+     * sending three bytes put 9 EB into the histogram's sum for good (an outside tester's case). A chunked body,
+     * which declares nothing, is recorded too.
+     */
+    @Test
+    void aDeclaredLengthNeverSentIsNotRecordedAsReceived() throws Exception {
+        idleTimeout(Duration.ofMillis(500));
+        RawHttp.Response r = RawHttp.send(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                        + "Content-Length: 9000000000000000000\r\n\r\nabc",
+                false);
+        assertThat(r.status()).isBetween(400, 499);
+        awaitRequests("POST", TestApp.ECHO_ROUTE, String.valueOf(r.status()), 1);
+        Map<String, String> series = Map.of("method", "POST", "endpoint", TestApp.ECHO_ROUTE);
+        assertThat(telemetry.metrics().value("http_request_size_bytes_sum", series))
+                .isBetween(0.0, 3.0);
+
+        RawHttp.Response chunked = RawHttp.send(
+                base,
+                "POST " + TestApp.ECHO_ROUTE + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                        + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                false);
+        assertThat(chunked.status()).isEqualTo(201);
+        awaitRequests("POST", TestApp.ECHO_ROUTE, "201", 1);
+        assertThat(telemetry.metrics().value("http_request_size_bytes_sum", series))
+                .isBetween(5.0, 8.0);
+    }
+
     @Test
     void serverSpanFollowsHttpSemanticConventions() throws Exception {
         HttpResponse<String> response = get("/api/v1/users/7?page=2");

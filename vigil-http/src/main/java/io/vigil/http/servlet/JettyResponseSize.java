@@ -32,6 +32,12 @@ final class JettyResponseSize {
         return jetty.getHttpOutput().getWritten();
     }
 
+    /** Bytes of the request body Jetty has received so far, or -1 if this is not a Jetty request. */
+    static long bodyBytesRead(ServletRequest request) {
+        ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(request);
+        return jetty == null ? -1 : Request.getContentBytesRead(jetty);
+    }
+
     /**
      * Runs {@code end} once Jetty has completed (or aborted) the response, if Jetty is about to write an error page
      * after the filter chain returned: the application called {@code sendError}, or {@code rethrown} says that an

@@ -110,9 +110,25 @@ final class ServletAccessor implements HttpServerAccessor<HttpServletRequest, Ht
         return null;
     }
 
+    /**
+     * On Jetty, the body bytes the server received, at most the declared {@code Content-Length}: a client that declared
+     * 9 EB and sent 21 bytes put 9 EB into {@code http_request_size_bytes}' sum for good (the body was refused or timed
+     * out unread), and a chunked body, which declares nothing, was not recorded at all. Elsewhere the declared length.
+     */
     @Override
     public long requestBodySize(HttpServletRequest request) {
-        return request.getContentLengthLong();
+        long declared = request.getContentLengthLong();
+        if (JETTY && !JETTY_SIZE_UNREADABLE.get()) {
+            try {
+                long read = JettyResponseSize.bodyBytesRead(request);
+                if (read >= 0) {
+                    return declared < 0 ? (read > 0 ? read : -1) : Math.min(declared, read);
+                }
+            } catch (RuntimeException | LinkageError e) {
+                // This Jetty's internals differ: the declared length, as on other containers.
+            }
+        }
+        return declared;
     }
 
     @Override
