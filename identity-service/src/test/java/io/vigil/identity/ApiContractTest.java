@@ -966,6 +966,23 @@ abstract class ApiContractTest {
         }
     }
 
+    /** A 405 is counted under the resource it was sent to, not with the 404s of paths no route knows. */
+    @Test
+    void a405IsCountedUnderItsResource() {
+        Map<String, String> series = Map.of("endpoint", API + "/auth/login", "method", "DELETE", "status_code", "405");
+        MetricSamples before = metrics();
+        // Its server span is named for the resource too; waited for, as the metrics are recorded with it.
+        Api.Response r = svc.answered(
+                "DELETE " + API + "/auth/login",
+                () -> api.send("DELETE", API + "/auth/login", null, null, null, Map.of()));
+        assertProblem(r, 405, "method-not-allowed");
+        assertThat(metrics().require("http_requests_total", series)
+                        - before.find("http_requests_total", series)
+                                .map(MetricSamples.Sample::value)
+                                .orElse(0.0))
+                .isEqualTo(1);
+    }
+
     /**
      * With a valid token and a valid body, {@code PATCH} and {@code DELETE} on {@code /users/me} are still 405 (not an
      * update or deletion of "me", not a 404), and change nothing.

@@ -622,6 +622,14 @@ public final class HttpApi {
     private void onFrameworkException(HttpResponseException e, Context ctx, AllowedMethods resources) {
         int status = e.getStatus();
         if (status == 405) {
+            // The path is a resource, only not for this method: its metrics and span name that resource, not
+            // "unmatched" as for a path no route knows (DELETE on the login route was counted with 404 probes).
+            String resource = resources.resourceOf(ctx.path());
+            if (resource != null
+                    && ctx.attribute(io.vigil.http.servlet.VigilHttpFilter.CONTEXT_ATTRIBUTE)
+                            instanceof io.vigil.http.RequestContext request) {
+                request.route(resource);
+            }
             // Not Javalin's availableMethods: those are the methods of every pattern matching the path.
             onApiException(methodNotAllowed(ctx, resources.allow(ctx.path())), ctx);
             return;
