@@ -2,8 +2,13 @@ package io.vigil.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
 import io.vigil.core.Vigil;
 import io.vigil.kafka.ConsumerLagMonitor;
+import io.vigil.kafka.KafkaCatalogue;
+import io.vigil.kafka.RecordHandler;
 import io.vigil.kafka.RecordProcessor;
 import io.vigil.kafka.VigilKafka;
 import io.vigil.pipeline.internal.Database;
@@ -23,6 +28,8 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -48,8 +55,13 @@ import org.slf4j.Logger;
  * ({@code consumer_sink_insert_duration_seconds{sink="analytics"}}), audit events to {@code
  * audit_events} ({@code sink="audit"}); only then are the offsets committed: at-least-once, with
  * inserts that ignore an event id already written, so a redelivery duplicates nothing. A failed
- * write commits nothing and rewinds to the committed offsets (the batch comes again). {@code
- * consumer_lag} comes from a lag monitor.
+ * write commits nothing, is counted in {@code consumer_errors_total{error_type="sink_write"}} (one
+ * per record of the batch and attempt), and the consumer backs off (0.5 s doubling to 10 s) and
+ * rewinds to the committed offsets: the batch comes again, and a record read again is neither
+ * counted again in {@code consumer_messages_consumed_total} / {@code
+ * consumer_messages_processed_total} nor given a second span nor dead-lettered twice. A database
+ * outage is logged once (WARN, no stack trace) and its end once (INFO). {@code consumer_lag} comes
+ * from a lag monitor.
  */
 public final class AnalyticsConsumer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,6 +77,18 @@ public final class AnalyticsConsumer implements AutoCloseable {
     private final Logger log;
     private final String auditTopic; // null: not read
     private final Thread thread;
+    private final LongCounter errors;
+    private final String group;
+    private final String topic;
+    /**
+     * Per partition, the offset past the last record handed to the processor: a record below it is a redelivery
+     * after a failed write (or commit), which was already counted, spanned and, if poison, dead-lettered.
+     */
+    private final Map<TopicPartition, Long> counted = new HashMap<>();
+    /** The write outage in progress: its first failure's time, or null. Consumer thread only. */
+    private Instant writeFailingSince;
+
+    private int failedWrites;
     private volatile boolean running = true;
 
     AnalyticsConsumer(Vigil vigil, PipelineConfig config, Database database) {
@@ -73,6 +97,16 @@ public final class AnalyticsConsumer implements AutoCloseable {
         this.kafka = VigilKafka.create(vigil);
         this.log = vigil.loggerFactory().getLogger(AnalyticsConsumer.class.getName());
         this.auditTopic = config.auditTopic();
+        this.group = config.consumerGroup();
+        this.topic = config.topic();
+        // vigil-kafka's consumer_errors_total itself (same scope, name and description, so the SDK hands back its
+        // instrument): a batch the database refused is an error of the records in it, which the ConsumerErrorRate
+        // alert must see; vigil-kafka's processor counts only poison records there.
+        this.errors = vigil.openTelemetry()
+                .getMeter("io.vigil.kafka")
+                .counterBuilder(KafkaCatalogue.ERRORS.name())
+                .setDescription(KafkaCatalogue.ERRORS.description())
+                .build();
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
@@ -120,6 +154,22 @@ public final class AnalyticsConsumer implements AutoCloseable {
                     backoff.reset();
                 } catch (WakeupException | InterruptException e) {
                     throw e;
+                } catch (BatchNotWritten e) {
+                    // Not per attempt: during a database outage every attempt fails alike. The WARN at its start,
+                    // the INFO at its end (in write); the attempts in between count in consumer_errors_total
+                    // and pipeline_steps_total{step="analytics_insert"}, and each has its span.
+                    rewindFirst = true;
+                    if (writeFailingSince == null) {
+                        writeFailingSince = Instant.now();
+                        log.warn(
+                                "analytics batches not written ({}); retrying with backoff (0.5 s doubling to 10 s),"
+                                        + " logged again once they are written",
+                                e.getMessage());
+                    } else {
+                        log.debug("analytics batch not written again ({})", e.getMessage());
+                    }
+                    failedWrites++;
+                    backoff.pause(() -> running);
                 } catch (RuntimeException e) {
                     // A broker gone for longer than KAFKA_TIMEOUT_MS (commitSync or committed() timing out), or
                     // anything else one batch ran into: the consumer thread ended here, for good, while the process
@@ -145,23 +195,43 @@ public final class AnalyticsConsumer implements AutoCloseable {
         }
     }
 
-    /** One poll: its records written in one batch, then their offsets committed. */
+    /**
+     * One poll: its records written in one batch, then their offsets committed.
+     *
+     * @throws BatchNotWritten when the write failed (nothing committed; the caller backs off and rewinds)
+     */
     private void pollWriteCommit() {
         List<AnalyticsRow> batch = new ArrayList<>();
         List<AuditRow> audits = new ArrayList<>();
-        int polled = processor.pollAndProcess(POLL, record -> {
+        RecordHandler<byte[], byte[]> handler = record -> {
             if (record.topic().equals(auditTopic)) {
                 audits.add(AuditRow.parse(utf8(record.value())));
             } else {
                 batch.add(AnalyticsRow.parse(utf8(record.value())));
             }
-        });
-        if (polled == 0) {
+        };
+        // Polled here, not by processor.pollAndProcess (which would be the same: bytes never fail to deserialize, and
+        // it commits nothing here), so that a record read again after a failed write is not processed again: the
+        // same batch was counted in consumed/processed on every retry (1562 for 20 records in a 3-minute outage).
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        if (records.isEmpty()) {
             return;
         }
-        if ((!batch.isEmpty() || !audits.isEmpty()) && !write(batch, audits)) {
-            rewind();
-            return;
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+            if (record.offset() < counted.getOrDefault(tp, 0L)) {
+                try {
+                    handler.handle(record);
+                } catch (Exception e) {
+                    // Poison, dead-lettered when first read.
+                }
+            } else {
+                processor.process(record, handler);
+                counted.put(tp, record.offset() + 1);
+            }
+        }
+        if (!batch.isEmpty() || !audits.isEmpty()) {
+            write(batch, audits);
         }
         try {
             consumer.commitSync();
@@ -199,28 +269,62 @@ public final class AnalyticsConsumer implements AutoCloseable {
         }
     }
 
-    private boolean write(List<AnalyticsRow> batch, List<AuditRow> audits) {
+    /** Writes the batch in one operation, or counts its records as errors and throws {@link BatchNotWritten}. */
+    private void write(List<AnalyticsRow> batch, List<AuditRow> audits) {
         try {
             vigil.operations().run(PipelineOperation.ANALYTICS_INSERT, op -> {
                 op.attribute("pipeline.backend", database.backend());
                 op.attribute("pipeline.batch_size", batch.size() + audits.size());
-                if (!batch.isEmpty()) {
-                    kafka.sinkInsert("analytics", () -> insert(batch));
-                }
-                if (!audits.isEmpty()) {
-                    op.attribute("pipeline.audit_batch_size", audits.size());
-                    kafka.sinkInsert("audit", () -> insertAudit(audits));
+                try {
+                    if (!batch.isEmpty()) {
+                        kafka.sinkInsert("analytics", () -> insert(batch));
+                    }
+                    if (!audits.isEmpty()) {
+                        op.attribute("pipeline.audit_batch_size", audits.size());
+                        kafka.sinkInsert("audit", () -> insertAudit(audits));
+                    }
+                } catch (SQLException e) {
+                    if (Database.unavailable(e)) {
+                        // An expected dependency failure, not a fault: the span's status is still ERROR and the step
+                        // counts as status="failure", but the operation's log line carries no stack trace (an
+                        // exception would put one there on every retry of the outage).
+                        op.attribute("pipeline.dependency.error", e.toString());
+                        op.failure("unavailable");
+                    }
+                    throw e;
                 }
             });
-            return true;
         } catch (SQLException | RuntimeException e) {
-            // Without the stack trace: while the database is down this line comes back with every poll.
-            log.warn(
-                    "analytics batch of {} (+{} audit events) not written ({}); it is read again",
-                    batch.size(),
-                    audits.size(),
-                    e.toString());
-            return false;
+            if (!batch.isEmpty()) {
+                errors.add(batch.size(), sinkWriteLabels(topic));
+            }
+            if (!audits.isEmpty()) {
+                errors.add(audits.size(), sinkWriteLabels(auditTopic));
+            }
+            throw new BatchNotWritten(e.toString());
+        }
+        if (writeFailingSince != null) {
+            log.info(
+                    "analytics batches written again after {} failed attempts over {} s",
+                    failedWrites,
+                    Duration.between(writeFailingSince, Instant.now()).toSeconds());
+            writeFailingSince = null;
+            failedWrites = 0;
+        }
+    }
+
+    private Attributes sinkWriteLabels(String recordTopic) {
+        return Attributes.of(TOPIC, recordTopic, GROUP, group, ERROR_TYPE, "sink_write");
+    }
+
+    private static final AttributeKey<String> TOPIC = AttributeKey.stringKey("topic");
+    private static final AttributeKey<String> GROUP = AttributeKey.stringKey("group");
+    private static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error_type");
+
+    /** A batch the database did not take; its message is the cause, class and message (no stack trace). */
+    private static final class BatchNotWritten extends RuntimeException {
+        BatchNotWritten(String message) {
+            super(message, null, false, false);
         }
     }
 

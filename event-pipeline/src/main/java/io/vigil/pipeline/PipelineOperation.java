@@ -31,13 +31,16 @@ public final class PipelineOperation {
     /**
      * One step of the pipeline: {@code pipeline_steps_total{step,status}}, {@code
      * pipeline_step_duration_seconds{step}}; routine successes log at DEBUG (the ingest event says
-     * it all).
+     * it all). A step whose dependency is unavailable is a {@code failure} ({@code unavailable}, no
+     * stack trace in its log line); any other exception an {@code error}.
      */
     public static final OperationKind STEP = OperationKind.builder("pipeline_step")
             .eventType("pipeline_step")
             .dimension("step", "pipeline.step", Set.of("store", "publish", "insert", "analytics_insert"))
             .spanName(op -> op.name())
             .outcome("status", "pipeline.step.status", OperationKind.OutcomeEncoding.STATUS)
+            // A dependency that does not answer: an expected failure, logged at WARN without a stack trace.
+            .failureReasons("pipeline.step.failure_reason", Set.of("unavailable"))
             .durationSpanAttribute("pipeline.step.duration_seconds")
             .counter("pipeline_steps_total", "Pipeline steps by outcome", END, "step", "status")
             .durationHistogram("pipeline_step_duration_seconds", "Pipeline step duration", "step")

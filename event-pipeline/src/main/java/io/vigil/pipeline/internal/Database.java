@@ -67,6 +67,34 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * Whether {@code e} says the database cannot be reached (no connection within the timeout, a connection lost or
+     * terminated, the database shutting down or refusing connections) rather than that a statement is wrong: an
+     * expected failure during an outage, logged without a stack trace.
+     */
+    public static boolean unavailable(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause() != null ? t.getCause() : next(t)) {
+            if (t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.sql.SQLNonTransientConnectionException
+                    || t instanceof java.sql.SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                String state = s.getSQLState();
+                // 08: connection exception; 57P0x: admin/crash shutdown, cannot connect now; 53300: too many
+                // connections.
+                if (state.startsWith("08") || state.startsWith("57P0") || state.equals("53300")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static Throwable next(Throwable t) {
+        return t instanceof SQLException s ? s.getNextException() : null;
+    }
+
     /** Throws when no connection can be had within the configured timeout. */
     public void probe() throws SQLException {
         try (Connection c = pool.getConnection()) {
