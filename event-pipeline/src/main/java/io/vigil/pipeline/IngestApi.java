@@ -74,7 +74,8 @@ import org.slf4j.Logger;
  * publishes nothing; a broker that fails still answers 202 (the event is recorded) and the {@link
  * OutboxRelay} publishes it once the broker is back. {@code GET /health} probes the database, the broker and the store, each in a span,
  * and sets the gauges {@code postgres_status}, {@code kafka_status}, {@code minio_status} (1 up, 0
- * down). Every error is an RFC 9457 problem+json body. Thread-safe; close it to stop.
+ * down); a round of the same probes runs every {@link #PROBE_INTERVAL} in the background too, so
+ * the gauges follow an outage with nothing polling {@code /health}. Every error is an RFC 9457 problem+json body. Thread-safe; close it to stop.
  */
 public final class IngestApi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -174,6 +175,27 @@ public final class IngestApi implements AutoCloseable {
         }
         this.app = app;
         probeAll(); // the status gauges start from a real answer
+        // The gauges were set only by GET /health, so an outage reached the metrics only if something polled it. A
+        // round every PROBE_INTERVAL on one daemon thread, through the health endpoint's single flight (a request
+        // arriving meanwhile shares the round, it does not start another).
+        this.prober = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("pipeline-health-probe").daemon().factory());
+        prober.scheduleWithFixedDelay(
+                this::probeInBackground, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** How often the dependencies are probed in the background (the status gauges' freshness). */
+    static final java.time.Duration PROBE_INTERVAL = java.time.Duration.ofSeconds(15);
+
+    private final java.util.concurrent.ScheduledExecutorService prober;
+
+    private void probeInBackground() {
+        try {
+            probes.get();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again; each probe records its own failure already.
+            log.debug("background health probe failed: {}", e.toString());
+        }
     }
 
     /** The API port. */
@@ -626,6 +648,7 @@ public final class IngestApi implements AutoCloseable {
             return;
         }
         stopping = true;
+        prober.shutdownNow();
         log.info("Shutdown: health answers 503");
         long start = System.nanoTime();
         PortBinding.stopAccepting(app); // a request still receiving its body keeps its idle timeout

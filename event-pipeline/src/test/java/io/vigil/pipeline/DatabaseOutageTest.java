@@ -170,6 +170,35 @@ class DatabaseOutageTest {
                         .isNull());
     }
 
+    /**
+     * The status gauges were set only by {@code GET /health}: with nothing polling it, {@code postgres_status} said 1
+     * through a whole outage. Probed in the background, the gauge follows the database with no request made.
+     */
+    @Test
+    void theStatusGaugesFollowAnOutageWithoutAHealthRequest() throws Exception {
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        try (Vigil vigil = EventPipelineTest.runtime("event-pipeline", spans);
+                EventPipeline pipeline = EventPipeline.start(vigil, env(Map.of("CONSUMER_ENABLED", "false")))) {
+            assertThat(scrape(vigil).require("postgres_status", Map.of())).isEqualTo(1);
+            down();
+            await().atMost(IngestApi.PROBE_INTERVAL.multipliedBy(3))
+                    .untilAsserted(() -> assertThat(scrape(vigil).require("postgres_status", Map.of()))
+                            .isZero());
+            assertThat(scrape(vigil).require("kafka_status", Map.of())).isEqualTo(1);
+            assertThat(scrape(vigil).require("minio_status", Map.of())).isEqualTo(1);
+            up();
+            await().atMost(IngestApi.PROBE_INTERVAL.multipliedBy(3))
+                    .untilAsserted(() -> assertThat(scrape(vigil).require("postgres_status", Map.of()))
+                            .isEqualTo(1));
+            assertThat(spans.getFinishedSpanItems())
+                    .as("no health request was made: every probe is a root span of its own")
+                    .filteredOn(s -> s.getName().equals("postgres_check"))
+                    .hasSizeGreaterThanOrEqualTo(3)
+                    .allSatisfy(
+                            s -> assertThat(s.getParentSpanContext().isValid()).isFalse());
+        }
+    }
+
     // ---- fixture ---------------------------------------------------------------------------------------------
 
     private Map<String, String> env(Map<String, String> extra) {
