@@ -302,6 +302,36 @@ public final class IngestApi implements AutoCloseable {
         String traceparent = traceparent(); // the ingest_event span: the relay's late publication continues it
         boolean inline = !relay.backlogged();
         // The row and its outbox entry in one transaction: nothing is published that was not recorded.
+        try {
+            recordEvent(eventId, key, hash, event, receivedAt, storageKey, json, traceparent, inline);
+        } catch (Problem | Duplicate | RuntimeException e) {
+            // Stored before the transaction, which did not commit: a raw event no row names (a 503 during a database
+            // outage left one file per refused request), removed. A duplicate's answer is the first request's, whose
+            // raw event is its own.
+            discard(storageKey);
+            throw e;
+        }
+        if (inline) {
+            publishNow(eventId, json);
+        } else {
+            op.attribute("pipeline.publish_deferred", true);
+            relay.wake();
+        }
+        return new Accepted(eventId, receivedAt, false);
+    }
+
+    /** The {@code events} row and its outbox entry, in one transaction ({@code postgres_insert}). */
+    private void recordEvent(
+            String eventId,
+            String key,
+            String hash,
+            Event event,
+            Instant receivedAt,
+            String storageKey,
+            String json,
+            String traceparent,
+            boolean inline)
+            throws Problem, Duplicate {
         step(PipelineOperation.INSERT, database.backend(), "database", () -> {
             try (Connection c = database.dataSource().getConnection()) {
                 c.setAutoCommit(false);
@@ -338,14 +368,31 @@ public final class IngestApi implements AutoCloseable {
             }
             return null;
         });
-        if (inline) {
-            publishNow(eventId, json);
-        } else {
-            op.attribute("pipeline.publish_deferred", true);
-            relay.wake();
-        }
-        return new Accepted(eventId, receivedAt, false);
     }
+
+    /**
+     * Removes a raw event that was stored but not recorded; best effort. A store that fails this too (during an
+     * outage of both) is logged once, and again once a removal succeeds; the files left are named in no row.
+     */
+    private void discard(String storageKey) {
+        try {
+            store.delete(storageKey);
+            if (discardFailing.compareAndSet(true, false)) {
+                log.info("raw events of refused requests are removed again");
+            }
+        } catch (IOException | RuntimeException e) {
+            if (discardFailing.compareAndSet(false, true)) {
+                log.warn(
+                        "raw event {} of a refused request not removed ({}); further failures are not logged until"
+                                + " a removal succeeds",
+                        storageKey,
+                        e.toString());
+            }
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean discardFailing =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Publishes a recorded event and closes its outbox entry. A broker that fails leaves the entry to

@@ -12,7 +12,12 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.vigil.core.Vigil;
 import io.vigil.kafka.embedded.KRaftBroker;
 import io.vigil.test.MetricSamples;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -27,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -171,6 +177,33 @@ class DatabaseOutageTest {
     }
 
     /**
+     * The raw event was stored before the database transaction and nothing removed it: each request refused 503
+     * during a database outage left a file under {@code DATA_DIR/raw} that no row names (63 refused POSTs, 63 files).
+     */
+    @Test
+    void aRequestRefusedBecauseTheDatabaseIsDownLeavesNoRawEvent() throws Exception {
+        try (Vigil vigil = EventPipelineTest.runtime("event-pipeline", InMemorySpanExporter.create());
+                EventPipeline pipeline = EventPipeline.start(vigil, env(Map.of("CONSUMER_ENABLED", "false")))) {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> post(pipeline.port()).statusCode() == 202);
+            assertThat(rawFiles()).hasSize(1);
+
+            down();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> refused = post(pipeline.port());
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+                assertThat(refused.body()).contains("database-unavailable");
+            }
+            assertThat(rawFiles()).as("only the accepted event's raw file").hasSize(1);
+
+            up();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> post(pipeline.port()).statusCode() == 202);
+            assertThat(rawFiles()).hasSize(2);
+        }
+    }
+
+    /**
      * The status gauges were set only by {@code GET /health}: with nothing polling it, {@code postgres_status} said 1
      * through a whole outage. Probed in the background, the gauge follows the database with no request made.
      */
@@ -200,6 +233,28 @@ class DatabaseOutageTest {
     }
 
     // ---- fixture ---------------------------------------------------------------------------------------------
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** An event, without an idempotency key (with one, the key's lookup fails first, before anything is stored). */
+    private HttpResponse<String> post(int port) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/events"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"event_type\":\"page_view\",\"source\":\"web\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private List<Path> rawFiles() throws java.io.IOException {
+        Path raw = dir.resolve("data").resolve("raw");
+        if (!Files.exists(raw)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(raw)) {
+            return files.filter(Files::isRegularFile).toList();
+        }
+    }
 
     private Map<String, String> env(Map<String, String> extra) {
         Map<String, String> env = new HashMap<>();

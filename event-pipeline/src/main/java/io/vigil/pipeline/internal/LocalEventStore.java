@@ -31,6 +31,11 @@ public final class LocalEventStore implements EventStore {
     }
 
     @Override
+    public void delete(String key) throws IOException {
+        Files.deleteIfExists(root.resolve(key));
+    }
+
+    @Override
     public void probe() throws IOException {
         if (!Files.isDirectory(root) || !Files.isWritable(root)) {
             throw new IOException("raw event directory not writable: " + root);

@@ -73,6 +73,15 @@ public final class S3EventStore implements EventStore, AutoCloseable {
         }
     }
 
+    @Override
+    public void delete(String key) throws IOException {
+        try {
+            client.deleteObject(b -> b.bucket(bucket).key(key));
+        } catch (SdkException e) {
+            throw new IOException("object storage: " + e.getMessage(), e);
+        }
+    }
+
     /** The object stored under {@code key} (tests, tools). */
     public byte[] get(String key) throws IOException {
         try {
