@@ -452,10 +452,23 @@ public final class IngestApi implements AutoCloseable {
     /** One child operation; a dependency's failure becomes a 503 naming it. */
     private <T> T step(Operation operation, String backend, String dependency, Step<T> body) throws Problem, Duplicate {
         try {
-            return vigil.operations().observe(operation, scope -> {
+            T result = vigil.operations().observe(operation, scope -> {
                 scope.attribute("pipeline.backend", backend);
-                return body.run();
+                try {
+                    return body.run();
+                } catch (Duplicate | Problem e) {
+                    throw e;
+                } catch (Exception e) {
+                    // Answered 503 below: the dependency is unavailable, an expected failure while it is down. The span
+                    // is still ERROR and the step counts as failure (unavailable), but its log line carries no stack
+                    // trace (6.9 KB of the pool's frames on every refused request of an outage).
+                    scope.attribute("pipeline.dependency.error", e.toString());
+                    scope.failure("unavailable");
+                    throw e;
+                }
             });
+            available(dependency);
+            return result;
         } catch (Duplicate | Problem e) {
             throw e;
         } catch (InterruptedException e) {
@@ -466,11 +479,28 @@ public final class IngestApi implements AutoCloseable {
         }
     }
 
+    /** The dependencies whose last step failed: logged once when one goes down, once when it answers again. */
+    private final Set<String> down = ConcurrentHashMap.newKeySet();
+
+    private void available(String dependency) {
+        if (down.remove(dependency)) {
+            log.info("{} available again", dependency);
+        }
+    }
+
     private Problem unavailable(String dependency, Exception cause) {
-        // The cause's class and message, not its stack trace: this line is written once per request for as long as a
-        // dependency is down (a client's every retry), and the pool's or client's frames say nothing the message does
-        // not; the step's span records the exception.
-        log.warn("{} unavailable: {}", dependency, cause.toString());
+        // Once per outage, the cause's class and message without a stack trace: a line per request repeated the same
+        // for as long as the dependency was down (a client's every retry). The step's span and pipeline_steps_total
+        // count every failure; /health and the status gauges say the rest.
+        if (down.add(dependency)) {
+            log.warn(
+                    "{} unavailable: {}; logged again once it answers (each failed request is counted in"
+                            + " pipeline_steps_total)",
+                    dependency,
+                    cause.toString());
+        } else {
+            log.debug("{} unavailable: {}", dependency, cause.toString());
+        }
         return new Problem(503, dependency + "-unavailable", "The " + dependency + " is unavailable; retry later")
                 .retryAfter(5);
     }

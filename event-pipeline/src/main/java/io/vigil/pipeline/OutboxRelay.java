@@ -74,6 +74,7 @@ final class OutboxRelay implements AutoCloseable {
     private boolean woken;
     private volatile boolean backlogged;
     private boolean unreadable; // the relay thread's own
+    private boolean unpublishable; // the relay thread's own: a publish failed, none has succeeded since
     private volatile boolean running = true;
 
     OutboxRelay(Vigil vigil, Database database, Producer<String, String> producer, String topic, Duration poll) {
@@ -220,14 +221,29 @@ final class OutboxRelay implements AutoCloseable {
                 try {
                     producer.send(new ProducerRecord<>(topic, row.eventId(), row.message()))
                             .get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    if (unpublishable) {
+                        unpublishable = false;
+                        log.info("outbox: publishing again");
+                    }
                     return true;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     op.error(e);
                     return false;
                 } catch (Exception e) {
-                    op.error(e);
-                    log.warn("outbox: event {} not published ({}); retrying", row.eventId(), e.toString());
+                    // An unavailable broker is expected while it is down: the span's status is ERROR and the step
+                    // counts as failure (unavailable), but its log line has no stack trace (5.5 KB every few seconds
+                    // for as long as the outage lasted), and this one is written once per outage.
+                    op.attribute("pipeline.dependency.error", e.toString());
+                    op.failure("unavailable");
+                    if (!unpublishable) {
+                        unpublishable = true;
+                        log.warn(
+                                "outbox: event {} not published ({}); retrying with backoff, logged again once"
+                                        + " publishing succeeds",
+                                row.eventId(),
+                                e.toString());
+                    }
                     return false;
                 }
             });

@@ -48,8 +48,9 @@ public final class PipelineOperation {
             .build();
 
     /**
-     * One dependency probe of {@code GET /health}: {@code health_checks_total{dependency,status}},
-     * {@code health_check_duration_seconds{dependency}}.
+     * One dependency probe of {@code GET /health} or of the background round that keeps the status
+     * gauges current: {@code health_checks_total{dependency,status}}, {@code
+     * health_check_duration_seconds{dependency}}.
      */
     public static final OperationKind HEALTH = OperationKind.builder("health_probe")
             .eventType("health")

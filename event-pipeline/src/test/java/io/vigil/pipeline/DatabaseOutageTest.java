@@ -204,6 +204,57 @@ class DatabaseOutageTest {
     }
 
     /**
+     * Each request refused 503 during a database outage wrote four lines (about 9 KB), among them {@code
+     * postgres_insert error} with the pool's 6.9 KB stack trace and a WARN {@code database unavailable}. Now the outage
+     * is one WARN at its start and one INFO at its end; each refused request still counts as a failed step with an
+     * ERROR span, and its step line has no stack trace.
+     */
+    @Test
+    void anIngestDatabaseOutageIsLoggedOnceWithoutStackTraces() throws Exception {
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        ListAppender<ILoggingEvent> apiLines = capture(IngestApi.class.getName());
+        ListAppender<ILoggingEvent> stepLines = capture("vigil.operation.pipeline_step");
+        try (Vigil vigil = EventPipelineTest.runtime("event-pipeline", spans);
+                EventPipeline pipeline = EventPipeline.start(vigil, env(Map.of("CONSUMER_ENABLED", "false")))) {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> post(pipeline.port()).statusCode() == 202);
+            down();
+            for (int i = 0; i < 3; i++) {
+                assertThat(post(pipeline.port()).statusCode()).isEqualTo(503);
+            }
+            assertThat(sum(scrape(vigil), "pipeline_steps_total", Map.of("step", "insert", "status", "failure")))
+                    .isEqualTo(3);
+            assertThat(spans.getFinishedSpanItems())
+                    .filteredOn(s -> s.getName().equals("postgres_insert")
+                            && s.getStatus().getStatusCode() == StatusCode.ERROR)
+                    .hasSize(3);
+            up();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> post(pipeline.port()).statusCode() == 202);
+        }
+        assertThat(apiLines.list)
+                .filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).startsWith("database unavailable: "));
+        assertThat(apiLines.list)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .containsOnlyOnce("database available again");
+        assertThat(apiLines.list)
+                .allSatisfy(e -> assertThat(e.getThrowableProxy())
+                        .as(e.getFormattedMessage())
+                        .isNull());
+        assertThat(stepLines.list)
+                .filteredOn(e -> e.getFormattedMessage().startsWith("postgres_insert"))
+                .hasSize(3)
+                .allSatisfy(e -> {
+                    assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                    assertThat(e.getThrowableProxy())
+                            .as(e.getFormattedMessage())
+                            .isNull();
+                });
+    }
+
+    /**
      * The status gauges were set only by {@code GET /health}: with nothing polling it, {@code postgres_status} said 1
      * through a whole outage. Probed in the background, the gauge follows the database with no request made.
      */

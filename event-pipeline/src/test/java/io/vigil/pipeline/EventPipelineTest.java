@@ -464,8 +464,8 @@ class EventPipelineTest {
                     vigil.metricsEndpoint().scrape("text/plain").text());
             assertThat(downMetrics.require("postgres_status", Map.of())).isZero();
             assertThat(downMetrics.require("kafka_status", Map.of())).isEqualTo(1);
-            // One WARN line per request while the database is down, naming the cause: its stack trace (Hikari's frames)
-            // came with each, a client's every retry writing one to stdout.
+            // One WARN line per outage, naming the cause, without a stack trace: a line per request (with Hikari's
+            // frames) came with each, a client's every retry writing one to stdout.
             ch.qos.logback.classic.Logger apiLog =
                     (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(IngestApi.class.getName());
             ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
@@ -482,7 +482,7 @@ class EventPipelineTest {
             }
             assertThat(lines.list)
                     .filteredOn(e -> e.getFormattedMessage().startsWith("database unavailable: "))
-                    .hasSize(2)
+                    .hasSize(1)
                     .allSatisfy(e -> {
                         assertThat(e.getFormattedMessage()).contains("SQLTransientConnectionException");
                         assertThat(e.getThrowableProxy()).as("no stack trace").isNull();
@@ -499,6 +499,18 @@ class EventPipelineTest {
         int port = freePort(); // where the broker will be: nothing listens there yet
         String h2Down = "jdbc:h2:mem:kafka-down-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
         InMemorySpanExporter spans = InMemorySpanExporter.create();
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> relayLines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> stepLines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        ch.qos.logback.classic.Logger relayLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OutboxRelay.class.getName());
+        ch.qos.logback.classic.Logger stepLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("vigil.operation.pipeline_step");
+        relayLines.start();
+        stepLines.start();
+        relayLog.addAppender(relayLines);
+        stepLog.addAppender(stepLines);
         try (Vigil vigil = runtime("event-pipeline", spans);
                 EventPipeline down = EventPipeline.start(
                         vigil,
@@ -532,6 +544,17 @@ class EventPipelineTest {
                     .isEqualTo(2);
             assertThat(count(h2Down, "SELECT count(*) FROM events")).isEqualTo(2);
             assertThat(count(h2Down, "SELECT count(*) FROM analytics_events")).isZero();
+            // The relay tries again (and again) while the broker is away: each attempt an ERROR span and a failed
+            // step, but one WARN line for the outage, and no stack trace (5.5 KB per attempt before).
+            await().atMost(Duration.ofSeconds(90))
+                    .until(
+                            () -> spans.getFinishedSpanItems().stream()
+                                    .filter(s -> s.getName().equals("kafka_publish")
+                                            && s.getStatus().getStatusCode() == StatusCode.ERROR
+                                            && s.getAttributes().asMap().keySet().stream()
+                                                    .anyMatch(k -> k.getKey().equals("pipeline.outbox.attempt")))
+                                    .count(),
+                            n -> n >= 2);
 
             try (KRaftBroker broker = KRaftBroker.builder()
                     .dataDir(dataDir.resolve("late-broker"))
@@ -563,8 +586,34 @@ class EventPipelineTest {
                     assertThat(s.getParentSpanId()).isEqualTo(ingest.getSpanId());
                     assertThat(s.getStatus().getStatusCode()).isNotEqualTo(StatusCode.ERROR);
                 });
+                await().untilAsserted(() -> assertThat(relayLines.list)
+                        .extracting(e -> e.getFormattedMessage())
+                        .contains("outbox: publishing again"));
+                assertThat(MetricSamples.parse(vigil.metricsEndpoint()
+                                        .scrape("text/plain")
+                                        .text())
+                                .require("pipeline_steps_total", Map.of("step", "publish", "status", "failure")))
+                        .as("the first request's own attempt (the second went to the relay) and the relay's")
+                        .isGreaterThanOrEqualTo(3);
             }
+        } finally {
+            relayLog.detachAppender(relayLines);
+            stepLog.detachAppender(stepLines);
         }
+        assertThat(relayLines.list)
+                .filteredOn(e -> e.getFormattedMessage().startsWith("outbox: event "))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN));
+        assertThat(relayLines.list)
+                .allSatisfy(e -> assertThat(e.getThrowableProxy())
+                        .as(e.getFormattedMessage())
+                        .isNull());
+        assertThat(stepLines.list)
+                .filteredOn(e -> e.getFormattedMessage().startsWith("kafka_publish"))
+                .hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(e -> assertThat(e.getThrowableProxy())
+                        .as(e.getFormattedMessage())
+                        .isNull());
     }
 
     @Test
