@@ -38,8 +38,11 @@ public final class EventPipeline implements AutoCloseable {
     /** The per-dependency status gauges (1 up, 0 down), document 002's names. */
     public static final List<String> STATUS_GAUGES = List.of("postgres_status", "kafka_status", "minio_status");
 
-    /** How long SIGTERM may take before the process gives up on an orderly stop (each part is bounded below it). */
-    static final Duration STOP_BOUND = Duration.ofSeconds(60);
+    /**
+     * What SIGTERM may take beyond SHUTDOWN_TIMEOUT's drain before the process gives up on an orderly stop (each part
+     * is bounded below it): the relay, the producer's flush, the consumer, telemetry.
+     */
+    static final Duration STOP_BEYOND_DRAIN = Duration.ofSeconds(40);
 
     private final List<Part> resources = new ArrayList<>(); // closed in reverse order
     private final Logger log;
@@ -253,15 +256,16 @@ public final class EventPipeline implements AutoCloseable {
         }
         // Any other way out (System.exit elsewhere, SIGHUP) still stops in order (a shutdown hook). Each part is
         // bounded
-        // on its own; STOP_BOUND bounds their sum, should one of them hang regardless.
+        // on its own; SHUTDOWN_TIMEOUT plus STOP_BEYOND_DRAIN bounds their sum, should one of them hang regardless.
+        Duration stopBound = pipeline.config.shutdownTimeout().plus(STOP_BEYOND_DRAIN);
         shutdown.stopWith(() -> {
-                    pipeline.log.info("Shutdown: stopping (at most {} s)", STOP_BOUND.toSeconds());
+                    pipeline.log.info("Shutdown: stopping (at most {} s)", stopBound.toSeconds());
                     pipeline.close();
                     pipeline.log.info("Shutdown: flushing telemetry");
                     logging.close();
                     vigil.close();
                 })
-                .awaitThenExit(STOP_BOUND);
+                .awaitThenExit(stopBound);
     }
 
     /**

@@ -715,7 +715,7 @@ public final class IngestApi implements AutoCloseable {
 
     /**
      * Stops in order, one line per step: health answers 503; the listener closes (new connections are refused); the
-     * requests in flight finish (at most {@link #DRAIN}); the HTTP server stops; the outbox relay stops (what it has
+     * requests in flight finish (at most {@code SHUTDOWN_TIMEOUT}); the HTTP server stops; the outbox relay stops (what it has
      * not published stays in {@code event_outbox} for the next start); the producer sends what it holds (bounded);
      * the admin client closes. Idempotent.
      */
@@ -731,9 +731,9 @@ public final class IngestApi implements AutoCloseable {
         PortBinding.stopAccepting(app); // a request still receiving its body keeps its idle timeout
         log.info(
                 "Shutdown: API no longer accepting connections; waiting up to {} ms for {} requests in flight",
-                DRAIN.toMillis(),
+                config.shutdownTimeout().toMillis(),
                 requests.get());
-        long deadline = start + DRAIN.toNanos();
+        long deadline = start + config.shutdownTimeout().toNanos();
         synchronized (requests) {
             long left;
             while (requests.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
@@ -759,9 +759,6 @@ public final class IngestApi implements AutoCloseable {
         admin.close(java.time.Duration.ofSeconds(2));
         log.info("Shutdown: Kafka producer closed");
     }
-
-    /** How long close() waits for the requests in flight (a publish is bounded by 10 s, a request by its client). */
-    static final java.time.Duration DRAIN = java.time.Duration.ofSeconds(15);
 
     private record Event(String type, String source, Instant occurredAt) {}
 

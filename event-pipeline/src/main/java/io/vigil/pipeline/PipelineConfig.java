@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  * @param maxEventBytes largest accepted request body ({@code MAX_EVENT_BYTES}, default 65536)
  * @param outboxPoll how often the outbox relay looks for events left unpublished ({@code
  *     OUTBOX_POLL_MS}, default 2000)
+ * @param shutdownTimeout how long a stop waits for the requests in flight ({@code SHUTDOWN_TIMEOUT}, the contract's,
+ *     default 20s; {@code 20}, {@code 20s}, {@code 500ms}, {@code 1m} or ISO-8601 {@code PT20S})
  * @param s3 object storage for raw events when {@code S3_ENDPOINT} is set ({@link S3Settings});
  *     {@code null} = the directory {@code dataDir/raw}
  */
@@ -60,6 +62,7 @@ public record PipelineConfig(
         Duration kafkaTimeout,
         int maxEventBytes,
         Duration outboxPoll,
+        Duration shutdownTimeout,
         S3Settings s3) {
 
     /**
@@ -132,6 +135,10 @@ public record PipelineConfig(
         check(outboxPoll.toMillis() > 0, "OUTBOX_POLL_MS must be positive: " + outboxPoll.toMillis());
         Objects.requireNonNull(kafkaTimeout, "kafkaTimeout");
         check(kafkaTimeout.toMillis() > 0, "KAFKA_TIMEOUT_MS must be positive: " + kafkaTimeout.toMillis());
+        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        check(
+                !shutdownTimeout.isNegative() && shutdownTimeout.compareTo(Duration.ofHours(1)) <= 0,
+                "SHUTDOWN_TIMEOUT must be between 0 and 1h: " + shutdownTimeout);
         if (topic.equals(auditTopic)) {
             throw new IllegalArgumentException("PIPELINE_TOPIC and AUDIT_TOPIC must differ: " + topic);
         }
@@ -204,6 +211,7 @@ public record PipelineConfig(
                 Duration.ofMillis(integer(env, "KAFKA_TIMEOUT_MS", 60_000)),
                 integer(env, "MAX_EVENT_BYTES", 65536),
                 Duration.ofMillis(integer(env, "OUTBOX_POLL_MS", 2000)),
+                duration(env, "SHUTDOWN_TIMEOUT", Duration.ofSeconds(20)),
                 s3(env));
     }
 
@@ -226,6 +234,7 @@ public record PipelineConfig(
                 kafkaTimeout,
                 maxEventBytes,
                 outboxPoll,
+                shutdownTimeout,
                 s3);
     }
 
@@ -278,6 +287,33 @@ public record PipelineConfig(
 
     private static String blankToNull(String v) {
         return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
+
+    /** A duration as the contract writes them: {@code 20s}, {@code 500ms}, {@code 1m}, plain seconds, or ISO-8601. */
+    private static Duration duration(Map<String, String> env, String name, Duration fallback) {
+        String v = value(env, name, null);
+        if (v == null) {
+            return fallback;
+        }
+        String t = v.toLowerCase(java.util.Locale.ROOT);
+        Matcher m = DURATION.matcher(t);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofSeconds(n);
+            };
+        }
+        try {
+            return Duration.parse(v.toUpperCase(java.util.Locale.ROOT));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(name + " must be a duration such as 20s, 500ms, 1m or PT20S: " + v, e);
+        }
     }
 
     private static int integer(Map<String, String> env, String name, int fallback) {

@@ -118,4 +118,28 @@ class PipelineConfigTest {
                         .endpoint())
                 .isEqualTo("http://minio:9000");
     }
+
+    /** The contract's SHUTDOWN_TIMEOUT (default 20s) bounds the drain; it was ignored (a fixed 15 s) and not checked. */
+    @Test
+    void shutdownTimeoutIsTheContractsDurationCheckedAtStart() {
+        assertThat(PipelineConfig.fromEnvironment(Map.of()).shutdownTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(20));
+        assertThat(PipelineConfig.fromEnvironment(Map.of("SHUTDOWN_TIMEOUT", "45s"))
+                        .shutdownTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(45));
+        assertThat(PipelineConfig.fromEnvironment(Map.of("SHUTDOWN_TIMEOUT", "30"))
+                        .shutdownTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(PipelineConfig.fromEnvironment(Map.of("SHUTDOWN_TIMEOUT", "1500ms"))
+                        .shutdownTimeout())
+                .isEqualTo(java.time.Duration.ofMillis(1500));
+        assertThat(PipelineConfig.fromEnvironment(Map.of("SHUTDOWN_TIMEOUT", "PT1M"))
+                        .shutdownTimeout())
+                .isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThatThrownBy(() -> PipelineConfig.fromEnvironment(Map.of("SHUTDOWN_TIMEOUT", "abc")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("SHUTDOWN_TIMEOUT must be a duration such as 20s, 500ms, 1m or PT20S: abc");
+        assertThatThrownBy(() -> PipelineConfig.fromEnvironment(Map.of("SHUTDOWN_TIMEOUT", "2h")))
+                .hasMessageStartingWith("SHUTDOWN_TIMEOUT must be between 0 and 1h");
+    }
 }
