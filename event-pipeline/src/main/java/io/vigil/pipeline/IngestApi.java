@@ -542,7 +542,12 @@ public final class IngestApi implements AutoCloseable {
         } catch (IOException e) {
             throw new Problem(400, "malformed-json", "The body could not be read");
         }
-        if (root == null || !root.isObject()) {
+        if (root == null || root.isMissingNode()) {
+            // No JSON value at all (an empty or blank body) is not JSON, as README says: 400, not the 422 of a value
+            // that is not an object.
+            throw new Problem(400, "malformed-json", "The body is empty: an event is one JSON object");
+        }
+        if (!root.isObject()) {
             throw new Problem(422, "invalid-event", "The event must be a JSON object")
                     .errors(List.of("body: must be an object"));
         }

@@ -693,6 +693,14 @@ class EventPipelineTest {
                 413,
                 "payload-too-large");
         assertProblem(post("{\"event_type\":", Map.of()), 400, "malformed-json");
+        // No value at all is not JSON either (it was 422 "must be a JSON object"); a value that is no object is 422.
+        for (String empty : new String[] {"", " \r\n\t"}) {
+            assertThat(assertProblem(post(empty, Map.of()), 400, "malformed-json")
+                            .path("detail")
+                            .asText())
+                    .isEqualTo("The body is empty: an event is one JSON object");
+        }
+        assertProblem(post("[1]", Map.of()), 422, "invalid-event");
         assertThat(assertProblem(
                                 post(
                                         "{\"event_type\":\"x\",\"source\":\"web\",\"occurred_at\":\"+999999999-12-31T23:59:59Z\"}",
