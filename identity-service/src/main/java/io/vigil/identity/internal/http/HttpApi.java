@@ -564,10 +564,7 @@ public final class HttpApi {
      * its {@code X-Forwarded-For} names; otherwise the TCP peer ({@code ctx.ip()}, which never reads the header).
      */
     private static String clientAddress(Context ctx) {
-        return ctx.attribute(io.vigil.http.servlet.VigilHttpFilter.CONTEXT_ATTRIBUTE)
-                        instanceof io.vigil.http.RequestContext request
-                ? request.clientAddress()
-                : ctx.ip();
+        return RequestContext.current().map(RequestContext::clientAddress).orElseGet(ctx::ip);
     }
 
     private static String id(Context ctx) {
@@ -624,12 +621,7 @@ public final class HttpApi {
         if (status == 405) {
             // The path is a resource, only not for this method: its metrics and span name that resource, not
             // "unmatched" as for a path no route knows (DELETE on the login route was counted with 404 probes).
-            String resource = resources.resourceOf(ctx.path());
-            if (resource != null
-                    && ctx.attribute(io.vigil.http.servlet.VigilHttpFilter.CONTEXT_ATTRIBUTE)
-                            instanceof io.vigil.http.RequestContext request) {
-                request.route(resource);
-            }
+            RequestContext.current().ifPresent(r -> r.route(resources.resourceOf(ctx.path())));
             // Not Javalin's availableMethods: those are the methods of every pattern matching the path.
             onApiException(methodNotAllowed(ctx, resources.allow(ctx.path())), ctx);
             return;
